@@ -1,0 +1,115 @@
+/**
+ * The inventory: the facts one machine reports. Declared once as a zod schema (validation, the
+ * TypeScript type and the published JSON Schema all come from it). Never contains secrets.
+ */
+import { z } from 'zod';
+
+export const INVENTORY_SCHEMA_ID = 'patchhive.inventory/1';
+
+const packageSchema = z
+  .object({
+    name: z.string().min(1).describe('Binary package name (dpkg Package / rpm NAME).'),
+    version: z
+      .string()
+      .min(1)
+      .describe('dpkg: the full version "[epoch:]upstream[-revision]". rpm: VERSION only.'),
+    release: z.string().optional().describe('rpm RELEASE.'),
+    epoch: z.string().optional().describe('rpm EPOCH when set (dpkg keeps the epoch inside version).'),
+    arch: z.string().optional().describe('dpkg Architecture / rpm ARCH.'),
+    source: z.string().optional().describe('Source package name (dpkg Source:, else the package name).'),
+    sourceVersion: z
+      .string()
+      .optional()
+      .describe('Source version when it differs from the binary version (binNMU); else the same.'),
+  })
+  .describe('One installed package.');
+
+const fileProbeSchema = z
+  .object({
+    path: z.string().min(1).describe('Full path as probed (Windows paths compare case-insensitively).'),
+    exists: z.boolean(),
+    version: z.string().optional().describe('PE file version (FileVersionRaw, dotted quad).'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    size: z.number().int().nonnegative().optional(),
+  })
+  .describe('A file the catalog asked about.');
+
+const registryProbeSchema = z
+  .object({
+    hive: z.string().describe('HKEY_LOCAL_MACHINE, HKEY_USERS, ...'),
+    key: z.string().describe('Key path below the hive, backslash-separated.'),
+    name: z.string().nullable().describe('Value name; null for the key itself ("" is the default value).'),
+    exists: z.boolean(),
+    type: z.string().optional().describe('reg_sz, reg_dword, ...'),
+    value: z.string().optional().describe('The value as a string (numbers in decimal).'),
+  })
+  .describe('A registry value the catalog asked about.');
+
+const textFileSchema = z
+  .object({
+    path: z.string().min(1),
+    exists: z.boolean(),
+    content: z.string().optional().describe('Content, at most 64 KiB.'),
+  })
+  .describe('A small text file the catalog reads (e.g. /etc/debian_version).');
+
+export const inventorySchema = z
+  .object({
+    schema: z.literal(INVENTORY_SCHEMA_ID),
+    machine: z.object({
+      name: z.string().min(1).describe('Host name or a label chosen by the collector.'),
+      id: z.string().optional(),
+    }),
+    collectedAt: z.string().describe('ISO 8601 time of collection.'),
+    collector: z.string().optional().describe('Which collector produced this, e.g. "dpkg-status".'),
+    os: z.object({
+      family: z.enum(['unix', 'windows', 'macos']).describe('OVAL family.'),
+      platform: z.string().describe('debian, ubuntu, rhel, fedora, windows, ...'),
+      name: z.string().optional().describe('Pretty name, e.g. "Debian GNU/Linux 12 (bookworm)".'),
+      release: z.string().optional().describe('Major release ("12"; Windows "10.0").'),
+      codename: z.string().optional().describe('bookworm, jammy, ...'),
+      version: z.string().optional().describe('Full version ("12.15"; Windows "10.0.19045.7663").'),
+      arch: z.string().optional().describe('dpkg or uname architecture: amd64, x86_64, arm64, x86.'),
+      kernel: z
+        .object({ name: z.string(), release: z.string(), version: z.string().optional(), machine: z.string() })
+        .optional()
+        .describe('uname facts.'),
+      windows: z
+        .object({
+          productName: z.string().optional(),
+          editionId: z.string().optional(),
+          installationType: z.string().optional().describe('Client, Server, Server Core.'),
+          displayVersion: z.string().optional().describe('22H2, 21H2, ...'),
+          currentVersion: z.string().optional().describe('CurrentVersion registry value, e.g. 6.1.'),
+          build: z.number().int().describe('CurrentBuildNumber.'),
+          ubr: z.number().int().optional().describe('Update build revision.'),
+          csdVersion: z.string().optional().describe('Service pack, e.g. "Service Pack 3".'),
+        })
+        .optional(),
+    }),
+    packages: z
+      .object({ manager: z.enum(['dpkg', 'rpm']), items: z.array(packageSchema) })
+      .optional()
+      .describe('Installed packages; the list is complete (absence means not installed).'),
+    kbs: z.array(z.string().regex(/^KB\d+$/)).optional().describe('Installed Windows updates.'),
+    products: z
+      .array(z.object({ name: z.string(), version: z.string().optional(), publisher: z.string().optional() }))
+      .optional(),
+    files: z.array(fileProbeSchema).optional().describe('Probed files; a path absent here was not collected.'),
+    registry: z.array(registryProbeSchema).optional().describe('Probed registry values; absent = not collected.'),
+    textFiles: z.array(textFileSchema).optional(),
+  })
+  .describe('Patchhive inventory: what one machine has.');
+
+export type Inventory = z.infer<typeof inventorySchema>;
+export type InstalledPackage = z.infer<typeof packageSchema>;
+export type FileProbe = z.infer<typeof fileProbeSchema>;
+export type RegistryProbe = z.infer<typeof registryProbeSchema>;
+export type TextFileProbe = z.infer<typeof textFileSchema>;
+
+/** The probes a catalog needs from a machine (files, registry values, text files). */
+export interface ProbeRequest {
+  files: string[];
+  registry: { hive: string; key: string; name: string | null }[];
+  textFiles: string[];
+}
