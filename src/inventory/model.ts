@@ -20,13 +20,20 @@ const packageSchema = z
     sourceVersion: z
       .string()
       .optional()
-      .describe('Source version when it differs from the binary version (binNMU); else the same.'),
+      .describe(
+        'Source version when it differs from the binary version (binNMU); else the same. ' +
+          'rpm: the source rpm\'s VERSION-RELEASE.',
+      ),
   })
   .describe('One installed package.');
 
 const fileProbeSchema = z
   .object({
     path: z.string().min(1).describe('Full path as probed (Windows paths compare case-insensitively).'),
+    requested: z
+      .string()
+      .optional()
+      .describe('The path as the probe request wrote it, when it differs (e.g. before %SystemRoot% was expanded).'),
     exists: z.boolean(),
     version: z.string().optional().describe('PE file version (FileVersionRaw, dotted quad).'),
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
@@ -39,6 +46,10 @@ const registryProbeSchema = z
     hive: z.string().describe('HKEY_LOCAL_MACHINE, HKEY_USERS, ...'),
     key: z.string().describe('Key path below the hive, backslash-separated.'),
     name: z.string().nullable().describe('Value name; null for the key itself ("" is the default value).'),
+    view: z
+      .enum(['32_bit', '64_bit'])
+      .optional()
+      .describe('Registry view asked for (OVAL behaviors windows_view); absent = the native view.'),
     exists: z.boolean(),
     type: z.string().optional().describe('reg_sz, reg_dword, ...'),
     value: z.string().optional().describe('The value as a string (numbers in decimal).'),
@@ -48,6 +59,7 @@ const registryProbeSchema = z
 const textFileSchema = z
   .object({
     path: z.string().min(1),
+    requested: z.string().optional().describe('The path as the probe request wrote it, when it differs.'),
     exists: z.boolean(),
     content: z.string().optional().describe('Content, at most 64 KiB.'),
   })
@@ -61,7 +73,7 @@ export const inventorySchema = z
       id: z.string().optional(),
     }),
     collectedAt: z.string().describe('ISO 8601 time of collection.'),
-    collector: z.string().optional().describe('Which collector produced this, e.g. "dpkg-status".'),
+    collector: z.string().optional().describe('Which collector produced this: "dpkg", "rpm", "windows-powershell".'),
     os: z.object({
       family: z.enum(['unix', 'windows', 'macos']).describe('OVAL family.'),
       platform: z.string().describe('debian, ubuntu, rhel, fedora, windows, ...'),
@@ -81,6 +93,8 @@ export const inventorySchema = z
           installationType: z.string().optional().describe('Client, Server, Server Core.'),
           displayVersion: z.string().optional().describe('22H2, 21H2, ...'),
           currentVersion: z.string().optional().describe('CurrentVersion registry value, e.g. 6.1.'),
+          majorVersion: z.number().int().optional().describe('CurrentMajorVersionNumber (Windows 10 and later).'),
+          minorVersion: z.number().int().optional().describe('CurrentMinorVersionNumber (Windows 10 and later).'),
           build: z.number().int().describe('CurrentBuildNumber.'),
           ubr: z.number().int().optional().describe('Update build revision.'),
           csdVersion: z.string().optional().describe('Service pack, e.g. "Service Pack 3".'),
@@ -110,6 +124,7 @@ export type TextFileProbe = z.infer<typeof textFileSchema>;
 /** The probes a catalog needs from a machine (files, registry values, text files). */
 export interface ProbeRequest {
   files: string[];
-  registry: { hive: string; key: string; name: string | null }[];
+  /** `view` follows OVAL's windows_view behavior: which registry view to read on 64-bit Windows. */
+  registry: { hive: string; key: string; name: string | null; view?: '32_bit' | '64_bit' }[];
   textFiles: string[];
 }

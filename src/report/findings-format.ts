@@ -1,0 +1,90 @@
+/** Renders findings as a readable table, TSV (like the classic checker), JSON or CSV. */
+import { SEVERITIES, type Severity } from '../catalog/model.js';
+import type { Finding } from '../detect/model.js';
+
+export const OUTPUT_FORMATS = ['table', 'tsv', 'json', 'csv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The one-line reason of a finding: its first evidence sentence, else its first warning. */
+export function findingReason(f: Finding): string {
+  return f.evidence[0]?.message ?? f.warnings[0] ?? '';
+}
+
+function jsonFinding(f: Finding) {
+  return {
+    machine: f.machine,
+    bulletin: f.bulletin,
+    ...(f.package !== undefined ? { package: f.package } : {}),
+    status: f.status,
+    severity: f.severity,
+    title: f.title,
+    cves: f.cves,
+    kbs: f.kbs,
+    ...(f.fixedVersion !== undefined ? { fixedVersion: f.fixedVersion } : {}),
+    ...(f.supersededBy !== undefined ? { supersededBy: f.supersededBy } : {}),
+    evidence: f.evidence,
+    warnings: f.warnings,
+  };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\t\r\n]+/g, ' ');
+}
+
+function csvCell(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function table(findings: Finding[], verbose: boolean): string {
+  if (findings.length === 0) return 'No findings.\n';
+  const lines: string[] = [];
+  const machines = new Set(findings.map((f) => f.machine));
+  for (const sev of SEVERITIES) {
+    const group = findings.filter((f) => f.severity === sev);
+    if (group.length === 0) continue;
+    lines.push(`${sev.toUpperCase()} (${group.length})`);
+    for (const f of group) {
+      const who = machines.size > 1 ? `${f.machine}  ` : '';
+      const pkg = f.package ? `  ${f.package}` : '';
+      lines.push(`  ${who}${f.status.padEnd(14)} ${f.bulletin}${pkg}  ${oneLine(f.title).slice(0, 100)}`);
+      if (verbose) {
+        for (const e of f.evidence) lines.push(`      - ${oneLine(e.message)}`);
+        for (const w of f.warnings) lines.push(`      ! ${oneLine(w)}`);
+      } else if (f.status !== 'installed' && f.status !== 'not-applicable') {
+        lines.push(`      ${oneLine(findingReason(f)).slice(0, 160)}`);
+      }
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** Renders findings in the chosen format (newline-terminated). */
+export function formatFindings(findings: Finding[], format: OutputFormat, opts: { verbose: boolean }): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify({ findings: findings.map(jsonFinding) }, null, 2) + '\n';
+    case 'tsv':
+      return findings.map((f) => [f.machine, f.bulletin, f.status, oneLine(findingReason(f))].join('\t')).map((l) => l + '\n').join('');
+    case 'csv': {
+      const head = 'machine,bulletin,package,status,severity,title,cves,kbs,reason\n';
+      return head + findings
+        .map((f) => [f.machine, f.bulletin, f.package ?? '', f.status, f.severity, f.title, f.cves.join(' '), f.kbs.join(' '), oneLine(findingReason(f))].map(csvCell).join(',') + '\n')
+        .join('');
+    }
+    case 'table':
+      return table(findings, opts.verbose);
+  }
+}
+
+/** Counts findings per status, e.g. "3 missing, 1 affected". */
+export function summarise(findings: Finding[]): string {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.status, (counts.get(f.status) ?? 0) + 1);
+  return [...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'nothing to report';
+}
+
+/** Severity at or above `min`. */
+export function atLeast(sev: Severity, min: Severity): boolean {
+  return SEVERITIES.indexOf(sev) <= SEVERITIES.indexOf(min);
+}
