@@ -148,6 +148,8 @@ export interface ObjectSpec {
   /** One of ObjectType, or the unsupported OVAL element name (e.g. "win-def:wmi57_object"). */
   type: string;
   fields: Record<string, Entity>;
+  /** OVAL behaviors that change what is collected (e.g. windows_view="32_bit"). */
+  behaviors?: Record<string, string>;
   /** OVAL <set>/<filter>/behaviors we do not implement make an object unsupported. */
   unsupported?: string;
 }

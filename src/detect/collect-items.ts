@@ -7,7 +7,7 @@ import { compareValue } from './compare.js';
 import { normalisePath, registryKey, type InventoryView, type Item } from './inventory-view.js';
 
 export type Collected =
-  | { status: 'collected'; items: Item[] }
+  | { status: 'collected'; items: Item[]; /** What was looked at, when resolved from variables. */ label?: string }
   | { status: 'not-collected'; reason: string }
   | { status: 'unsupported'; reason: string };
 
@@ -170,7 +170,8 @@ function collectFiles(obj: ObjectSpec, ctx: CollectContext): Collected {
     const cut = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
     items.push({ filepath: path, path: path.slice(0, cut), filename: path.slice(cut + 1), version: probe.version, sha256: probe.sha256 });
   }
-  return selectItems(items, obj, ctx, new Set(['filepath', 'path', 'filename']));
+  const got = selectItems(items, obj, ctx, new Set(['filepath', 'path', 'filename']));
+  return got.status === 'collected' ? { ...got, label: `file ${cand.paths.join(' | ')}` } : got;
 }
 
 function registryValues(e: Entity | undefined, field: string, ctx: CollectContext): string[] | { unknown: string } {
@@ -190,9 +191,11 @@ function collectRegistry(obj: ObjectSpec, ctx: CollectContext): Collected {
   const nilName = !nameEntity || (nameEntity.value === undefined && nameEntity.varRef === undefined);
   const names = nilName ? [null] : registryValues(nameEntity, 'name', ctx);
   for (const r of [hives, keys, names]) if (!Array.isArray(r)) return { status: 'not-collected', reason: r.unknown };
+  // a 32-bit OS has only one view, which the collector reports as the native one
+  const view = obj.behaviors?.windows_view === '32_bit' && ctx.view.inventory.os.arch !== 'x86' ? '32_bit' : undefined;
   const items: Item[] = [];
   for (const hive of hives as string[]) for (const key of keys as string[]) for (const name of names as (string | null)[]) {
-    const probe = ctx.view.registry.get(registryKey(hive, key, name));
+    const probe = ctx.view.registry.get(registryKey(hive, key, name, view));
     const label = `${hive}\\${key}${name === null ? '' : '\\' + name}`;
     if (!probe) return { status: 'not-collected', reason: `registry value ${label} was not probed` };
     if (probe.exists) items.push({ hive, key, name: name ?? undefined, value: probe.value, type: probe.type });

@@ -17,6 +17,8 @@ export interface MachineContext extends CollectContext {
 export interface Outcome {
   result: Result;
   evidence: Evidence[];
+  /** False only because a referenced platform definition (extend_definition) is false. */
+  platformOnly?: boolean;
 }
 
 /** Evaluates a criterion on one machine; evidence lists the tests that decided it. */
@@ -41,12 +43,13 @@ export function evaluateCriterion(c: Criterion, ctx: MachineContext): Outcome {
         result,
         message: `${title}: ${result === 'true' ? 'yes' : result === 'false' ? 'no' : 'unknown'}`,
       };
-      return applyNegate({ result, evidence: [ev] }, c.negate);
+      const out = applyNegate({ result, evidence: [ev] }, c.negate);
+      return out.result === 'false' ? { ...out, platformOnly: true } : out;
     }
     case 'criteria': {
       const outs = c.children.map((ch) => evaluateCriterion(ch, ctx));
       const result = combine(c.operator, outs.map((o) => o.result));
-      return applyNegate({ result, evidence: decidingEvidence(c.operator, result, outs) }, c.negate);
+      return applyNegate(decide(c.operator, result, outs), c.negate);
     }
   }
 }
@@ -68,11 +71,23 @@ function applyNegate(o: Outcome, negate: boolean | undefined): Outcome {
   return negate ? { result: negateResult(o.result), evidence: o.evidence } : o;
 }
 
-function decidingEvidence(op: string, result: Result, outs: Outcome[]): Evidence[] {
-  let chosen: Outcome[];
-  if (result === 'unknown') chosen = outs.filter((o) => o.result === 'unknown');
-  else if (op === 'AND') chosen = result === 'false' ? outs.filter((o) => o.result === 'false') : outs;
-  else if (op === 'OR') chosen = result === 'true' ? outs.filter((o) => o.result === 'true') : outs;
-  else chosen = outs;
-  return chosen.flatMap((o) => o.evidence);
+/**
+ * Keeps the evidence that decided a node. A branch that fails only because its platform is
+ * absent ("Windows XP SP2 is installed: no") is reported as such, and left out of an OR when
+ * another branch failed for a real reason (its file version), so the reader sees the reason.
+ */
+function decide(op: string, result: Result, outs: Outcome[]): Outcome {
+  const pick = (os: Outcome[]): Evidence[] => os.flatMap((o) => o.evidence);
+  if (result === 'unknown') return { result, evidence: pick(outs.filter((o) => o.result === 'unknown')) };
+  if (op === 'AND' && result === 'false') {
+    const falses = outs.filter((o) => o.result === 'false');
+    const platform = falses.filter((o) => o.platformOnly);
+    return platform.length > 0 ? { result, evidence: pick(platform), platformOnly: true } : { result, evidence: pick(falses) };
+  }
+  if (op === 'OR' && result === 'true') return { result, evidence: pick(outs.filter((o) => o.result === 'true')) };
+  if (op === 'OR' && result === 'false') {
+    const real = outs.filter((o) => !o.platformOnly);
+    return real.length > 0 ? { result, evidence: pick(real) } : { result, evidence: pick(outs), platformOnly: true };
+  }
+  return { result, evidence: pick(outs) };
 }

@@ -17,8 +17,8 @@ export interface TestOutcome {
 
 /** Evaluates a test on the machine in `ctx`; never throws. */
 export function evaluateTest(test: Test, ctx: CollectContext): TestOutcome {
-  const subject = describeObject(test.object);
   const got = collectItems(test.object, ctx);
+  const subject = (got.status === 'collected' && got.label) || describeObject(test.object);
   if (got.status !== 'collected') {
     return {
       result: 'unknown',

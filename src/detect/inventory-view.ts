@@ -27,9 +27,10 @@ export function normalisePath(p: string): string {
   return p.replace(/\/{2,}/g, '/');
 }
 
-/** The lookup key of a registry value. */
-export function registryKey(hive: string, key: string, name: string | null): string {
-  return `${hive}\\${key.replace(/\\{2,}/g, '\\')}\\${name ?? '<key>'}`.toLowerCase();
+/** The lookup key of a registry value; `view` is OVAL's windows_view ("32_bit"), absent = native. */
+export function registryKey(hive: string, key: string, name: string | null, view?: string): string {
+  const base = `${hive}\\${key.replace(/\\{2,}/g, '\\')}\\${name ?? '<key>'}`.toLowerCase();
+  return view === '32_bit' ? `${base}|32_bit` : base;
 }
 
 function dpkgItem(p: InstalledPackage): Item {
@@ -115,7 +116,7 @@ export function buildInventoryView(inv: Inventory): InventoryView {
     }
   }
   const files = new Map((inv.files ?? []).map((f) => [normalisePath(f.path), f] as const));
-  const registry = new Map((inv.registry ?? []).map((r) => [registryKey(r.hive, r.key, r.name), r] as const));
+  const registry = new Map((inv.registry ?? []).map((r) => [registryKey(r.hive, r.key, r.name, r.view), r] as const));
   const textFiles = new Map((inv.textFiles ?? []).map((t) => [normalisePath(t.path), t] as const));
   return {
     inventory: inv,

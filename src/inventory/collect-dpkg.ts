@@ -4,7 +4,7 @@ import { checkCollected, nameFromFile, type OsOverrides } from './collect-common
 import { parseDpkgStatus } from './dpkg-status.js';
 import { readInputText } from './input.js';
 import { INVENTORY_SCHEMA_ID, type Inventory } from './model.js';
-import { archFromPackages, readOsFacts, thisMachine, type LocalMachine } from './os-facts.js';
+import { archFromPackages, isLocal, readOsFacts, thisMachine, type LocalMachine } from './os-facts.js';
 
 export type { OsOverrides } from './collect-common.js';
 
@@ -26,7 +26,7 @@ export interface DpkgCollectOptions {
  */
 export async function collectDpkgInventory(opts: DpkgCollectOptions): Promise<Inventory> {
   const local = opts.local ?? thisMachine;
-  const factsRoot = path.resolve(opts.root ?? '/');
+  const factsRoot = path.resolve(opts.root ?? local.root);
   const statusPath = opts.statusFile ?? path.join(factsRoot, 'var/lib/dpkg/status');
   const packages = parseDpkgStatus(await readInputText(statusPath), statusPath);
   // A separate status file comes from another machine: only its own dpkg entry tells its architecture.
@@ -38,7 +38,7 @@ export async function collectDpkgInventory(opts: DpkgCollectOptions): Promise<In
     opts.machineName ??
     (!ownStatus && opts.root === undefined
       ? nameFromFile(statusPath)
-      : factsRoot === '/'
+      : isLocal(factsRoot, local)
         ? local.hostname()
         : (facts.hostname ?? path.basename(factsRoot)));
 

@@ -17,6 +17,8 @@ const MAX_TEXT_PROBE = 64 * 1024;
 
 /** What we ask of the running machine; tests substitute a fake so they never depend on the host. */
 export interface LocalMachine {
+  /** Where the running system's files are: `/`, or a fixture directory in tests. */
+  root: string;
   uname(): KernelFacts;
   hostname(): string;
   /** `dpkg --print-architecture`, or undefined when dpkg is not there. */
@@ -25,6 +27,7 @@ export interface LocalMachine {
 
 /** The machine this process runs on. */
 export const thisMachine: LocalMachine = {
+  root: '/',
   uname: () => ({ name: os.type(), release: os.release(), version: os.version(), machine: os.machine() }),
   hostname: () => os.hostname(),
   dpkgArchitecture: () =>
@@ -170,7 +173,12 @@ async function dpkgArch(root: string, packages: readonly InstalledPackage[] | un
   if (fromStatus) return fromStatus;
   const listed = ((await readTextProbe(root, '/var/lib/dpkg/arch')).content ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
   if (listed.length === 1) return listed[0];
-  return root === '/' ? local.dpkgArchitecture() : undefined;
+  return isLocal(root, local) ? local.dpkgArchitecture() : undefined;
+}
+
+/** Whether `root` is the running system (whose kernel and dpkg binary we can ask). */
+export function isLocal(root: string, local: LocalMachine): boolean {
+  return path.resolve(root) === path.resolve(local.root);
 }
 
 /** "12.15" from /etc/debian_version on Debian; Ubuntu writes a codename ("bookworm/sid") there, which is no version. */
@@ -181,8 +189,8 @@ function fullVersion(rel: Record<string, string>, debianVersion: string | undefi
 }
 
 /**
- * Reads the facts of the system under `root` (default the running one). Kernel facts come from
- * the running kernel, so only for root `/`. `packages` (the root's own status) helps find the arch.
+ * Reads the facts of the system under `root`. Kernel facts come from the running kernel, so only
+ * when `root` is the running system. `packages` (the root's own status) helps find the arch.
  */
 export async function readOsFacts(
   root: string,
@@ -209,7 +217,7 @@ export async function readOsFacts(
   if (version) facts.version = version;
   const arch = await dpkgArch(root, opts.packages, local);
   if (arch) facts.arch = arch;
-  if (root === '/') facts.kernel = local.uname();
+  if (isLocal(root, local)) facts.kernel = local.uname();
   const hostname = firstLine((await readTextProbe(root, '/etc/hostname')).content);
   if (hostname) facts.hostname = hostname;
   return facts;

@@ -8,7 +8,7 @@ import { PatchhiveError } from '../errors.js';
 import { checkCollected, nameFromFile, type OsOverrides } from './collect-common.js';
 import { readInputText } from './input.js';
 import { INVENTORY_SCHEMA_ID, type InstalledPackage, type Inventory } from './model.js';
-import { readOsFacts, thisMachine, type LocalMachine, type OsFacts } from './os-facts.js';
+import { isLocal, readOsFacts, thisMachine, type LocalMachine, type OsFacts } from './os-facts.js';
 
 /**
  * One package per line, six tab-separated fields: NAME, EPOCH ("(none)" when unset), VERSION,
@@ -117,9 +117,10 @@ export interface RpmCollectOptions {
 export async function collectRpmInventory(opts: RpmCollectOptions): Promise<Inventory> {
   const local = opts.local ?? thisMachine;
   const source = opts.qaFile ?? 'rpm -qa';
-  const text = opts.qaFile ? await readInputText(opts.qaFile) : await runRpmQuery(opts.root);
+  const root = path.resolve(opts.root ?? local.root);
+  const text = opts.qaFile ? await readInputText(opts.qaFile) : await runRpmQuery(root);
   const packages = parseRpmQa(text, source);
-  const factsRoot = opts.osReleaseRoot ?? (opts.qaFile ? undefined : (opts.root ?? '/'));
+  const factsRoot = opts.osReleaseRoot ?? (opts.qaFile ? undefined : root);
   const facts: OsFacts = factsRoot ? await readOsFacts(path.resolve(factsRoot), { local }) : { textFiles: [] };
   const inferred = inferRpmPlatform(packages);
   const o = opts.overrides ?? {};
@@ -139,8 +140,8 @@ export async function collectRpmInventory(opts: RpmCollectOptions): Promise<Inve
   if (arch) os.arch = arch;
   if (facts.kernel) os.kernel = facts.kernel;
 
-  const root = path.resolve(opts.root ?? '/');
-  const machineName = opts.machineName ?? (opts.qaFile ? nameFromFile(opts.qaFile) : root === '/' ? local.hostname() : path.basename(root));
+  const machineName =
+    opts.machineName ?? (opts.qaFile ? nameFromFile(opts.qaFile) : isLocal(root, local) ? local.hostname() : path.basename(root));
   return checkCollected({
     schema: INVENTORY_SCHEMA_ID,
     machine: { name: machineName },

@@ -7,9 +7,10 @@
  * warning and compares anyway). By default we do the same: errors throw, warnings are accepted.
  * With `{ strict: true }` warnings throw too. Thrown messages end with dpkg's own wording.
  *
- * Deviations, all on strings dpkg can never be handed on a command line or in a status file:
- * a NUL character is rejected, and the empty string (which `dpkg --compare-versions` alone turns
- * into a "blank" version, like "<unknown>") is rejected as dpkg's parser itself does.
+ * Deviations from `dpkg --compare-versions` (not from dpkg's parser): that command alone maps ""
+ * and "<unknown>" to a "blank" version sorting before all others; we reject "" as the parser does
+ * and treat "<unknown>" as an ordinary (warned-about) string. A NUL character, which dpkg can
+ * never be handed, is rejected.
  */
 
 import { PatchhiveError } from '../errors.js';
@@ -113,7 +114,7 @@ function order(c: number | undefined): number {
   if (isAlpha(c)) return c;
   if (c === 0x7e) return -1;
   // dpkg's `char` is signed: a byte >= 0x80 is negative, and c + 256 gives back the byte value.
-  return c + 256;
+  return c >= 0x80 ? c : c + 256;
 }
 
 /** dpkg's verrevcmp on one upstream or revision part (-1/0/1); digit runs never overflow. */

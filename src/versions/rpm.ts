@@ -85,7 +85,7 @@ export function rpmvercmp(a: string, b: string): -1 | 0 | 1 {
     }
     // '^' sorts after the end of the string but before anything else.
     if (c1 === CARET || c2 === CARET) {
-      if (c1 === 0) return 1;
+      if (c1 === 0) return -1;
       if (c2 === 0) return 1;
       if (c1 !== CARET) return 1;
       if (c2 !== CARET) return -1;

@@ -42,6 +42,19 @@ describe('runOscapEval on Debian sample OVAL', () => {
   it('oscap is present', async () => {
     console.log(`oscap ${await oscapVersion()}; host /etc/debian_version release ${hostRelease}`);
   });
+  it('throws on error/unknown results, naming the definition', () => {
+    expect(() => parseOscapEvalOutput('Definition oval:x:def:7: error\n')).toThrow(/oval:x:def:7.*"error"/);
+    expect(() => parseOscapEvalOutput('Definition oval:x:def:8: unknown\n')).toThrow(/oval:x:def:8.*"unknown"/);
+  });
+  it('fails clearly when oscap is missing', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(oscapVersion()).rejects.toThrow(/oscap not found on PATH/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
   for (const s of STATUS_NAMES) {
     it(`reproduces recorded oscap-status-${s}.txt`, async () => {
       const expected = parseOscapEvalOutput(readFileSync(join(DEB, `oscap-status-${s}.txt`), 'utf8'));
@@ -84,7 +97,7 @@ describe('OVAL built from bookworm-security Packages index', () => {
   });
   afterAll(async () => {
     await validation;
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps the highest version of repeated names, as dpkg --compare-versions orders them', () => {

@@ -15,10 +15,10 @@ interface RunResult {
 function runOscap(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((done, fail) => {
     execFile('oscap', args, { env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : (err as NodeJS.ErrnoException).code;
+      const code: unknown = err === null ? 0 : err.code;
       if (code === 'ENOENT') {
         fail(new Error('oscap not found on PATH: install the Debian package openscap-scanner (scripts/setup-test-deps.sh)'));
-      } else if (typeof code === 'number' || code === 0) {
+      } else if (typeof code === 'number') {
         done({ stdout, stderr, code });
       } else {
         fail(new Error(`oscap ${args.join(' ')} failed: ${err?.message ?? ''}\n${stderr}`));

@@ -12,6 +12,9 @@ import { emptyCatalog, severityRank, type Bulletin, type Catalog, type Fix, type
 import { constNode, dpkgSourceTest, entity, state, testNode } from './criteria-builders.js';
 import { isPlainObject, parseJsonText, zodMalformed } from './json-input.js';
 
+/** Fixed, locale-independent order: CVE-2024-9999 before CVE-2024-10000. */
+const ID_ORDER = new Intl.Collator('en', { numeric: true });
+
 const WHAT = 'Debian tracker data';
 
 const releaseSchema = z.object({
@@ -82,7 +85,7 @@ export function importDebianTracker(text: string, opts: { file: string; release:
   }
 
   const catalog = emptyCatalog(file, 'debian-tracker');
-  const ids = [...byId.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const ids = [...byId.keys()].sort(ID_ORDER.compare);
   for (const id of ids) catalog.bulletins.push(buildBulletin(id, byId.get(id)!, release));
   return catalog;
 }
@@ -105,7 +108,7 @@ function checkShape(root: unknown, file: string): asserts root is Record<string,
 }
 
 function buildBulletin(id: string, entries: SourceEntry[], release: string): Bulletin {
-  entries.sort((a, b) => a.source.localeCompare(b.source));
+  entries.sort((a, b) => ID_ORDER.compare(a.source, b.source));
   const notes: string[] = [];
   const many = entries.length > 1;
   const fixes = entries.map((e) => buildFix(id, e, release, many ? ` (${e.source})` : '', notes));

@@ -19,7 +19,7 @@ export function parseJsonText(text: string, file: string, what: string): unknown
     const pos = /at position (\d+)/.exec(msg);
     const offset = pos ? Number(pos[1]) : body.trimEnd().length;
     const { line, column } = lineColumn(body, offset);
-    const truncated = !pos && /end of (JSON )?input/i.test(msg);
+    const truncated = offset >= body.trimEnd().length || /end of (JSON )?input/i.test(msg);
     const why = truncated ? 'truncated JSON (unexpected end of input)' : `invalid JSON (${msg})`;
     throw new PatchhiveError('E_INPUT_MALFORMED', `${what} ${file}: ${why} at line ${line} column ${column}`, {
       file,

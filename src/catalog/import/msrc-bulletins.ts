@@ -16,6 +16,9 @@ import {
   type WindowsProduct,
 } from './msrc-products.js';
 
+/** Fixed, locale-independent order: CVE-2024-9999 before CVE-2024-10000. */
+const ID_ORDER = new Intl.Collator('en', { numeric: true });
+
 /** One (CVE, product, KB) row, normalised from the CSV or the JSON feed. */
 export interface MsrcRow {
   cve: string;
@@ -38,7 +41,7 @@ export function buildMsrcBulletins(rows: MsrcRow[], opts: { merged: boolean }): 
     list.push(r);
     byCve.set(r.cve, list);
   }
-  const ids = [...byCve.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const ids = [...byCve.keys()].sort(ID_ORDER.compare);
   return ids.map((cve) => buildBulletin(cve, byCve.get(cve)!, opts.merged));
 }
 

@@ -112,7 +112,7 @@ const patchSchema = z.object({
   exploitStatus: looseText,
 });
 /** PowerShell's ConvertTo-Json may write a one-element list as the element itself. */
-const patchesSchema = z.union([z.array(patchSchema), patchSchema.transform((p) => [p])]);
+const patchesSchema = z.preprocess((v) => (isPlainObject(v) ? [v] : v), z.array(patchSchema));
 const entrySchema = z.object({ cve: z.string().regex(CVE_RE, 'expected a CVE id'), patches: patchesSchema });
 
 /** Imports a CVE_KB_Mapping_*.json text into a catalog (names group architectures and Server Core). */

@@ -180,7 +180,10 @@ export class OvalConverter {
     if (!el) this.fail(`reference to object ${id}, which the document does not contain`, line);
     const spec: ObjectSpec = { id, type: ovalTypeName(el!, '_object'), fields: {} };
     for (const c of el!.children) {
-      if (c.name === 'behaviors') continue;
+      if (c.name === 'behaviors') {
+        spec.behaviors = { ...c.attrs };
+        continue;
+      }
       if (c.name === 'set' || c.name === 'filter') {
         spec.unsupported = `object ${id} uses <${c.name}>, which Patchhive does not evaluate`;
         continue;

@@ -20,7 +20,7 @@ export function compileNativeCatalog(doc: NativeCatalogDoc): Catalog {
 }
 
 function compileBulletin(catalogName: string, b: NativeBulletinDoc, path: PathSegment[]): Bulletin {
-  const fixes = b.fixes.map((f, j) => compileFix(`${catalogName}:${b.id}:${f.id}`, f, [...path, 'fixes', j]));
+  const fixes = b.fixes.map((f, j) => compileFix(f, `${catalogName}:${b.id}:${f.id}`, [...path, 'fixes', j]));
   // A fix's KB is also the bulletin's: findings list the bulletin's KBs.
   const kbs = unique([...b.kbs, ...b.fixes.flatMap((f) => (f.kb ? [f.kb] : []))]);
   return {
@@ -42,11 +42,12 @@ function compileBulletin(catalogName: string, b: NativeBulletinDoc, path: PathSe
   };
 }
 
-function compileFix(idPrefix: string, f: NativeFixDoc, fixPath: PathSegment[]): Fix {
+/** The fix keeps its id as written (unique within its bulletin; findings name the bulletin too). */
+function compileFix(f: NativeFixDoc, idPrefix: string, fixPath: PathSegment[]): Fix {
   if (f.package?.version !== undefined) checkPackageVersion(f.package.manager, f.package.version, [...fixPath, 'package', 'version']);
   const site = (rel: string) => ({ idPrefix, fixPath, rel: [rel] });
   return {
-    id: idPrefix,
+    id: f.id,
     ...(f.product !== undefined ? { product: f.product } : {}),
     ...(f.package !== undefined ? { package: { ...f.package } } : {}),
     ...(f.kb !== undefined ? { kb: f.kb } : {}),

@@ -24,7 +24,8 @@ const ORDER_OPS = ['lt', 'le', 'eq', 'ne', 'ge', 'gt'] as const;
 const TEXT_OPS = ['eq', 'ne', 'match'] as const;
 const REGISTRY_OPS = [...ORDER_OPS, 'match'] as const;
 
-/** `{ "<op>": value, ... }`: one or more conditions on one field, all of which must hold. */
+/** `{ "<op>": value, ... }`: one or more conditions on one field, all of which must hold. They
+ * compile in the fixed order lt, le, eq, ne, ge, gt, match (the order of the shape). */
 function comparison<V extends z.ZodType>(ops: readonly Op[], value: V, id: string, what: string) {
   const shape = Object.fromEntries(ops.map((op) => [op, value.optional()])) as Record<Op, z.ZodOptional<V>>;
   return z
@@ -105,7 +106,7 @@ const registrySchema = z
   .strictObject({
     hive: z.enum(REGISTRY_HIVES),
     key: nonEmpty.describe('Key path below the hive, backslash-separated.'),
-    name: z.string().describe('Value name ("" for the default value).'),
+    name: z.string().optional().describe('Value name ("" for the default value). Omit to test the key itself.'),
     value: registryComparisonSchema.optional().describe('Omit: the value exists.'),
     exists: z.boolean().optional().describe('false: true when the value is absent.'),
   })
