@@ -35,7 +35,7 @@ function sourcesOf(statusFile: string): Map<string, { name: string; sourceVersio
 }
 
 function dpkgLessThan(a: string, b: string): boolean {
-  return spawnSync('dpkg', ['--compare-versions', a, 'lt', b]).status === 0;
+  return spawnSync('dpkg', ['--compare-versions', '--', a, 'lt', b]).status === 0;
 }
 
 type Kind = 'resolved' | 'open' | 'not-affected' | 'unimportant';
