@@ -19,6 +19,20 @@ function literal(o: ObjectSpec, field: string): string | undefined {
   return e && e.operation === 'equals' && e.varRef === undefined ? e.value : undefined;
 }
 
+/** A state field every state pins to one literal value with (case-insensitive) equals. */
+function pinnedStateValue(t: Test, field: string): string | undefined {
+  // with OR/ONE/XOR between states or fields, one field alone pins nothing
+  if (t.states.length > 1 && t.stateOperator !== 'AND') return undefined;
+  for (const s of t.states) {
+    if ((s.operator ?? 'AND') !== 'AND') continue;
+    const e = s.fields[field];
+    if (e && e.varRef === undefined && e.value !== undefined && (e.operation === 'equals' || e.operation === 'case insensitive equals')) {
+      return e.value.trim();
+    }
+  }
+  return undefined;
+}
+
 /** Keys one of which a machine must have for the test to be true; null when no such set exists. */
 function testKeys(t: Test): Keys {
   if (t.checkExistence !== 'at_least_one_exists' && t.checkExistence !== 'all_exist' && t.checkExistence !== 'only_one_exists') return null;
@@ -44,6 +58,14 @@ function testKeys(t: Test): Keys {
     case 'textfilecontent54':
     case 'uname':
       return ['family:unix'];
+    case 'os':
+    case 'family': {
+      // a Windows build number pins the machine more narrowly than its family
+      const build = pinnedStateValue(t, 'build');
+      if (build !== undefined && o.type === 'os') return [`os:build:${build}`];
+      const family = pinnedStateValue(t, 'family');
+      return family !== undefined ? [`family:${family.toLowerCase()}`] : null;
+    }
     default:
       return null;
   }

@@ -55,6 +55,18 @@ export function describeAbsence(o: ObjectSpec, subject: string): string {
   }
 }
 
+/** Says what was found, e.g. "dpkg packages built from source openssl: libssl3 3.0.15-1, openssl 3.0.15-1". */
+export function describePresence(subject: string, items: Item[]): string {
+  const label = (i: Item) => {
+    const name = i.name ?? i.filepath ?? i.kb ?? i.value ?? i.family;
+    const version = i.display_version ?? i.version;
+    return [name, version].filter((x) => x !== undefined).join(' ');
+  };
+  const shown = items.slice(0, 5).map(label).filter(Boolean);
+  const more = items.length > shown.length ? ` and ${items.length - shown.length} more` : '';
+  return shown.length > 0 ? `${subject}: ${shown.join(', ')}${more}` : `${subject}: ${items.length} found`;
+}
+
 const VERSION_TYPES = new Set(['debian_evr_string', 'evr_string']);
 
 function phrase(op: Entity['operation'], datatype: Entity['datatype'], holds: boolean): string {

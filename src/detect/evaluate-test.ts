@@ -8,7 +8,7 @@ import { compareValue } from './compare.js';
 import { collectItems, entityValues, type CollectContext } from './collect-items.js';
 import type { Item } from './inventory-view.js';
 import { combine, type Result } from './tri.js';
-import { describeObject, describeAbsence, describeComparison } from './describe.js';
+import { describeObject, describeAbsence, describeComparison, describePresence } from './describe.js';
 
 export interface TestOutcome {
   result: Result;
@@ -29,7 +29,7 @@ export function evaluateTest(test: Test, ctx: CollectContext): TestOutcome {
   const existence = existenceResult(test.checkExistence, items.length);
   if (existence === 'false' || test.states.length === 0 || items.length === 0) {
     const result = existence;
-    const message = items.length === 0 ? describeAbsence(test.object, subject) : `${subject}: ${items.length} found`;
+    const message = items.length === 0 ? describeAbsence(test.object, subject) : describePresence(subject, items);
     return { result, evidence: { ref: test.id, subject, actual: items.length === 0 ? 'absent' : `${items.length} found`, result, message } };
   }
   const unsupported = test.states.find((s) => s.unsupported);

@@ -23,6 +23,11 @@ export function prepareCatalog(catalog: Catalog): PreparedCatalog {
   return { catalog, index: buildCatalogIndex(catalog), supersedes };
 }
 
+export interface EvaluateOptions {
+  /** Evaluate every bulletin, bypassing the index (for checking the index and measuring it). */
+  exhaustive?: boolean;
+}
+
 const RANK: Record<FindingStatus, number> = {
   missing: 6,
   affected: 5,
@@ -43,7 +48,7 @@ interface FixVerdict {
  * One finding per bulletin that could apply to the machine (its product is present, or facts
  * are missing to tell). Bulletins whose product is absent are not listed.
  */
-export function evaluate(prepared: PreparedCatalog | Catalog, inventory: Inventory): Finding[] {
+export function evaluate(prepared: PreparedCatalog | Catalog, inventory: Inventory, opts: EvaluateOptions = {}): Finding[] {
   const p = 'index' in prepared ? prepared : prepareCatalog(prepared);
   const view = buildInventoryView(inventory);
   const ctx: MachineContext = {
@@ -55,7 +60,8 @@ export function evaluate(prepared: PreparedCatalog | Catalog, inventory: Invento
     inProgress: new Set(),
   };
   const findings: Finding[] = [];
-  for (const i of candidateBulletins(p.index, view.keys)) {
+  const positions = opts.exhaustive ? p.catalog.bulletins.map((_, i) => i) : candidateBulletins(p.index, view.keys);
+  for (const i of positions) {
     const b = p.catalog.bulletins[i]!;
     const verdict = decideBulletin(b, ctx);
     if (verdict) findings.push(toFinding(b, verdict, inventory.machine.name));

@@ -105,6 +105,7 @@ export function buildInventoryView(inv: Inventory): InventoryView {
   const packageItems: Item[] = [];
   const manager = inv.packages?.manager;
   const keys = new Set<string>([`family:${inv.os.family}`]);
+  if (inv.os.windows) keys.add(`os:build:${inv.os.windows.build}`);
   for (const p of inv.packages?.items ?? []) {
     const item = manager === 'rpm' ? rpmItem(p) : dpkgItem(p);
     packageItems.push(item);

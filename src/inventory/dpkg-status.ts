@@ -105,7 +105,7 @@ function finish(para: Paragraph, out: InstalledPackage[], file: string | undefin
   const words = status.split(/\s+/);
   if (words.length !== 3) throw malformed(`package ${name}: Status "${clip(status)}" is not "want flag status"`, file, para.line);
   if (NOT_INSTALLED.has(words[2]!)) return;
-  if (!version) throw malformed(`package ${name} is installed (${words[2]}) but has no Version`, file, para.line);
+  if (!version) throw malformed(`package ${name} is installed (Status ${words[2]}) but has no Version`, file, para.line);
   if (/\s/.test(version)) throw malformed(`package ${name}: Version "${clip(version)}" contains spaces`, file, para.line);
   const pkg: InstalledPackage = { name, version };
   if (architecture) pkg.arch = architecture;

@@ -130,7 +130,7 @@ function buildBulletin(id: string, entries: SourceEntry[], release: string): Bul
   return {
     id,
     source: 'debian-tracker',
-    title: `${id} ${shown}`,
+    title: description ? `${shown}: ${firstSentence(description)}` : `${id} ${shown}`,
     ...(description ? { description } : {}),
     severity,
     cves: /^CVE-\d{4}-\d+$/.test(id) ? [id] : [],
@@ -197,4 +197,12 @@ function buildFix(id: string, { source, rel }: SourceEntry, release: string, tag
 /** "2.4.56-1" → "0:2.4.56-1": the form of the items' `source_evr` field. */
 function withEpoch(version: string): string {
   return /^\d+:/.test(version) ? version : `0:${version}`;
+}
+
+/** A short title from a tracker description: its first sentence, at most ~100 characters. */
+function firstSentence(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const end = flat.search(/\.(\s|$)/);
+  const sentence = end > 0 ? flat.slice(0, end) : flat;
+  return sentence.length > 100 ? `${sentence.slice(0, 97).trimEnd()}...` : sentence;
 }

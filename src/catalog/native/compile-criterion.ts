@@ -1,246 +1,46 @@
 /**
- * Compiles the readable criterion language into the model's OVAL-shaped `Criterion` trees.
- *
- * Every test gets a deterministic id "<catalog>:<bulletin>:<fix>:<path>" (path like
- * "installed.all[0]"), its object "<test id>:obj" and states "<test id>:ste<n>", so the same
- * document always yields the same ids and the engine can memoise per id.
- *
- * Shapes (see docs/CATALOG-FORMAT.md): a test with no states is true when an item exists
- * (check_existence at_least_one_exists) or when none exists (none_exist, for "exists": false);
- * with states, every collected item must satisfy them (check "all"), and each operator of a
- * comparison is its own state, all ANDed, so `{ "ge": "1", "lt": "2" }` is a range.
+ * Compiles the readable criterion language into the model's OVAL-shaped `Criterion` trees:
+ * all/any become AND/OR criteria, `not` toggles OVAL's negate flag, `always` is a constant, and
+ * each leaf becomes one test (compile-tests.ts). The same document always yields the same ids.
  */
-import type { CheckExistence, Criterion, Datatype, Entity, Operation, StateSpec, TestNode } from '../model.js';
+import type { Criterion } from '../model.js';
 import { PatchhiveError } from '../../errors.js';
-import { parseDpkgVersion, parseEvr } from '../../versions/index.js';
-import { OPERATIONS, type CriterionDoc, type Op } from './criterion-schema.js';
+import type { CriterionDoc } from './criterion-schema.js';
+import {
+  dpkgTest,
+  fileTest,
+  kbTest,
+  osTest,
+  productTest,
+  registryTest,
+  rpmTest,
+  textfileTest,
+  type CriterionSite,
+} from './compile-tests.js';
 import { formatJsonPath, type PathSegment } from './json-path.js';
 
-/** Where a criterion sits: the fix's id prefix and JSON path, and the path below the fix. */
-export interface CriterionSite {
-  /** "<catalog>:<bulletin>:<fix>" */
-  idPrefix: string;
-  /** JSON path segments of the fix, for error locations. */
-  fixPath: readonly PathSegment[];
-  /** Path below the fix, e.g. ["installed", "all", 0]. */
-  rel: readonly PathSegment[];
-}
-
-const SYMBOL: Record<Op, string> = { lt: '<', le: '<=', eq: '=', ne: '!=', ge: '>=', gt: '>', match: '~' };
-
-interface Condition {
-  field: string;
-  op: Op;
-  entity: Entity;
-  /** JSON path segments (below the criterion) of the written value, for errors. */
-  at: PathSegment[];
-}
-
-function ent(value: string, operation: Operation = 'equals', datatype: Datatype = 'string'): Entity {
-  return { value, operation, datatype };
-}
-
-function fail(site: CriterionSite, at: readonly PathSegment[], code: 'E_VERSION_INVALID' | 'E_INPUT_MALFORMED', message: string): never {
-  throw new PatchhiveError(code, message, { path: formatJsonPath([...site.fixPath, ...site.rel, ...at]) });
-}
-
-/** Turns `{ "<op>": value }` into conditions on one item field; `norm` checks and normalises each value. */
-function conditions(
-  field: string,
-  cmp: Partial<Record<Op, string | number>> | undefined,
-  at: PathSegment[],
-  datatypeFor: (op: Op, value: string) => Datatype,
-  norm: (value: string, op: Op, where: PathSegment[]) => string = (v) => v,
-): Condition[] {
-  if (!cmp) return [];
-  return Object.entries(cmp)
-    .filter(([, v]) => v !== undefined)
-    .map(([op, v]) => {
-      const o = op as Op;
-      const where = [...at, o];
-      const value = norm(String(v), o, where);
-      return { field, op: o, entity: ent(value, OPERATIONS[o], datatypeFor(o, value)), at: where };
-    });
-}
-
-function describeConds(conds: Condition[]): string {
-  return conds.map((c) => `${c.field} ${SYMBOL[c.op]} ${c.entity.value}`).join(' and ');
-}
-
-function makeTest(
-  site: CriterionSite,
-  type: string,
-  objectFields: Record<string, Entity>,
-  conds: Condition[],
-  existence: CheckExistence,
-  comment: string,
-): TestNode {
-  const id = `${site.idPrefix}:${formatJsonPath(site.rel, '')}`;
-  const states: StateSpec[] = conds.map((c, i) => ({
-    id: `${id}:ste${i}`,
-    type,
-    fields: { [c.field]: c.entity },
-    operator: 'AND',
-  }));
-  return {
-    kind: 'test',
-    comment,
-    test: {
-      id,
-      comment,
-      check: 'all',
-      checkExistence: existence,
-      stateOperator: 'AND',
-      object: { id: `${id}:obj`, type, fields: objectFields },
-      states,
-    },
-  };
-}
-
-/** dpkg accepts no epoch as epoch 0; the engine's items always carry one ("0:1.2-1"). */
-function dpkgNorm(site: CriterionSite) {
-  return (v: string, _op: Op, where: PathSegment[]): string => {
-    try {
-      parseDpkgVersion(v, { strict: true });
-    } catch (err) {
-      if (err instanceof PatchhiveError) fail(site, where, 'E_VERSION_INVALID', err.message);
-      throw err;
-    }
-    return v.includes(':') ? v : `0:${v}`;
-  };
-}
-
-function rpmNorm(site: CriterionSite) {
-  return (v: string, _op: Op, where: PathSegment[]): string => {
-    let epoch: string | null;
-    try {
-      epoch = parseEvr(v, { strict: true }).epoch;
-    } catch (err) {
-      if (err instanceof PatchhiveError) fail(site, where, 'E_VERSION_INVALID', err.message);
-      throw err;
-    }
-    return epoch === null ? `0:${v}` : v;
-  };
-}
-
-// Catalogs are written by people: insist on the plain dotted form rather than every spelling the
-// comparator tolerates ("6, 1, 7601", "6.1 (annotated)").
-function dottedNorm(site: CriterionSite) {
-  return (v: string, _op: Op, where: PathSegment[]): string => {
-    if (!/^\d+(\.\d+)*$/.test(v)) {
-      fail(site, where, 'E_VERSION_INVALID', `invalid version ${JSON.stringify(v)}: expected dotted numbers like "5.1.2600.3462"`);
-    }
-    return v;
-  };
-}
-
-function regexCheck(site: CriterionSite, v: string, where: PathSegment[]): RegExp {
-  try {
-    return new RegExp(v);
-  } catch (err) {
-    return fail(site, where, 'E_INPUT_MALFORMED', `invalid regular expression ${JSON.stringify(v)}: ${(err as Error).message}`);
-  }
-}
-
-const fixed = (d: Datatype) => (): Datatype => d;
+export type { CriterionSite } from './compile-tests.js';
 
 /** Compiles one criterion (and its children) at `site`. */
 export function compileCriterion(doc: CriterionDoc, site: CriterionSite): Criterion {
   const below = (...seg: PathSegment[]): CriterionSite => ({ ...site, rel: [...site.rel, ...seg] });
-
   if (doc.all) return { kind: 'criteria', operator: 'AND', children: doc.all.map((c, i) => compileCriterion(c, below('all', i))) };
   if (doc.any) return { kind: 'criteria', operator: 'OR', children: doc.any.map((c, i) => compileCriterion(c, below('any', i))) };
   if (doc.not) return negate(compileCriterion(doc.not, below('not')));
   if (doc.always !== undefined) return { kind: 'const', value: doc.always, comment: doc.always ? 'always' : 'never' };
-
-  if (doc.dpkg) {
-    const d = doc.dpkg;
-    const bySource = d.source !== undefined;
-    const what = bySource ? `dpkg source ${d.source}` : `dpkg package ${d.name}`;
-    const conds = conditions(bySource ? 'source_evr' : 'evr', d.version, ['dpkg', 'version'], fixed('debian_evr_string'), dpkgNorm(site));
-    const objectFields: Record<string, Entity> = bySource ? { source: ent(d.source!) } : { name: ent(d.name!) };
-    return makeTest(site, 'dpkginfo', objectFields, conds, 'at_least_one_exists', conds.length ? `${what} ${describeConds(conds)}` : `${what} is installed`);
-  }
-  if (doc.rpm) {
-    const r = doc.rpm;
-    const conds = conditions('evr', r.evr, ['rpm', 'evr'], fixed('evr_string'), rpmNorm(site));
-    return makeTest(site, 'rpminfo', { name: ent(r.name) }, conds, 'at_least_one_exists', conds.length ? `rpm package ${r.name} ${describeConds(conds)}` : `rpm package ${r.name} is installed`);
-  }
-  if (doc.file) {
-    const f = doc.file;
-    const conds = conditions('version', f.version, ['file', 'version'], fixed('version'), dottedNorm(site));
-    const absent = f.exists === false;
-    const comment = absent ? `file ${f.path} does not exist` : conds.length ? `file ${f.path} ${describeConds(conds)}` : `file ${f.path} exists`;
-    return makeTest(site, 'file', { filepath: ent(f.path) }, conds, absent ? 'none_exist' : 'at_least_one_exists', comment);
-  }
-  if (doc.registry) {
-    const r = doc.registry;
-    const label = `registry ${r.hive}\\${r.key}${r.name !== undefined ? '\\' + r.name : ''}`;
-    if (r.name === undefined && r.value) fail(site, ['registry', 'value'], 'E_INPUT_MALFORMED', 'registry: "value" needs a value "name" (a key has no value)');
-    const conds = conditions(
-      'value',
-      r.value,
-      ['registry', 'value'],
-      (op) => (op === 'eq' || op === 'ne' || op === 'match' ? 'string' : 'int'),
-      (v, op, where) => {
-        if (op === 'match') regexCheck(site, v, where);
-        else if (op !== 'eq' && op !== 'ne' && !/^-?\d+$/.test(v)) {
-          fail(site, where, 'E_INPUT_MALFORMED', `registry: "${op}" compares whole numbers; ${JSON.stringify(v)} is not one`);
-        }
-        return v;
-      },
-    );
-    // An absent name means the key itself (OVAL's nil name entity).
-    const objectFields: Record<string, Entity> = { hive: ent(r.hive), key: ent(r.key) };
-    objectFields.name = r.name !== undefined ? ent(r.name) : { operation: 'equals', datatype: 'string' };
-    const absent = r.exists === false;
-    const comment = absent ? `${label} does not exist` : conds.length ? `${label} ${describeConds(conds)}` : `${label} exists`;
-    return makeTest(site, 'registry', objectFields, conds, absent ? 'none_exist' : 'at_least_one_exists', comment);
-  }
-  if (doc.os) {
-    const o = doc.os;
-    const conds: Condition[] = [];
-    for (const field of ['family', 'platform', 'release', 'codename', 'arch', 'display_version', 'installation_type'] as const) {
-      const v = o[field];
-      if (v !== undefined) conds.push({ field, op: 'eq', entity: ent(v), at: ['os', field] });
-    }
-    conds.push(...conditions('build', o.build, ['os', 'build'], fixed('int')));
-    conds.push(...conditions('ubr', o.ubr, ['os', 'ubr'], fixed('int')));
-    conds.push(...conditions('version', o.version, ['os', 'version'], fixed('version'), dottedNorm(site)));
-    return makeTest(site, 'os', {}, conds, 'at_least_one_exists', `os ${describeConds(conds)}`);
-  }
-  if (doc.kb !== undefined) {
-    return makeTest(site, 'kb', { kb: ent(doc.kb) }, [], 'at_least_one_exists', `${doc.kb} is installed`);
-  }
-  if (doc.product) {
-    const p = doc.product;
-    const conds = conditions('version', p.version, ['product', 'version'], fixed('version'), dottedNorm(site));
-    return makeTest(site, 'product', { name: ent(p.name) }, conds, 'at_least_one_exists', conds.length ? `product ${p.name} ${describeConds(conds)}` : `product ${p.name} is installed`);
-  }
-  if (doc.textfile) {
-    const t = doc.textfile;
-    const re = regexCheck(site, t.pattern, ['textfile', 'pattern']);
-    // The engine compares every capture group; with exactly one, "value" means that group.
-    const groups = new RegExp(`${re.source}|`).exec('')!.length - 1;
-    if (t.value && groups !== 1) {
-      fail(site, ['textfile', 'pattern'], 'E_INPUT_MALFORMED', `textfile: with "value", the pattern needs exactly one capture group (it has ${groups})`);
-    }
-    const conds = conditions('subexpression', t.value, ['textfile', 'value'], fixed('string'), (v, op, where) => {
-      if (op === 'match') regexCheck(site, v, where);
-      return v;
-    });
-    const objectFields: Record<string, Entity> = {
-      filepath: ent(t.path),
-      pattern: ent(t.pattern, 'pattern match'),
-      instance: t.instance !== undefined ? ent(String(t.instance), 'equals', 'int') : ent('1', 'greater than or equal', 'int'),
-    };
-    const absent = t.exists === false;
-    const what = `${t.path} lines matching /${t.pattern}/`;
-    const comment = absent ? `no ${what}` : conds.length ? `${what}: ${describeConds(conds)}` : `${what} exist`;
-    return makeTest(site, 'textfilecontent54', objectFields, conds, absent ? 'none_exist' : 'at_least_one_exists', comment);
-  }
-  // Unreachable after schema validation (exactly one key); kept so a schema change cannot slip by.
-  return fail(site, [], 'E_INPUT_MALFORMED', 'empty criterion');
+  if (doc.dpkg) return dpkgTest(doc.dpkg, site);
+  if (doc.rpm) return rpmTest(doc.rpm, site);
+  if (doc.file) return fileTest(doc.file, site);
+  if (doc.registry) return registryTest(doc.registry, site);
+  if (doc.os) return osTest(doc.os, site);
+  if (doc.kb !== undefined) return kbTest(doc.kb, site);
+  if (doc.product) return productTest(doc.product, site);
+  if (doc.textfile) return textfileTest(doc.textfile, site);
+  // Unreachable after schema validation (exactly one key); kept so that a new key added to the
+  // schema without a compiler here fails loudly instead of compiling to nothing.
+  throw new PatchhiveError('E_INTERNAL', `criterion with no known key: ${Object.keys(doc).join(', ') || '(none)'}`, {
+    path: formatJsonPath([...site.fixPath, ...site.rel]),
+  });
 }
 
 /** `not`: flips a constant, or toggles the OVAL negate flag of a test or criteria node. */

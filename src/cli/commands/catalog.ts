@@ -35,22 +35,22 @@ export function registerCatalogCommand(program: Command): void {
   catalog
     .command('keygen')
     .description('Create an Ed25519 key pair for signing catalogs: NAME.key (private, mode 0600) and NAME.pub.')
-    .requiredOption('--out-dir <dir>', 'directory for the key files (created if missing)')
+    .requiredOption('--out-dir <dir>', 'directory for the key files, created if missing (required)')
     .option('--name <name>', 'base name of the key files', DEFAULT_KEY_NAME)
     .action((opts: { outDir: string; name: string }) => keygen(opts.outDir, opts.name));
 
   catalog
     .command('sign')
-    .description('Validate a native catalog, then write its detached signature to CATALOG.sig.')
-    .requiredOption('--key <file>', 'Ed25519 private key (.key) to sign with')
+    .description('Validate a native catalog, then write its detached signature beside it as <catalog>.sig.')
+    .requiredOption('--key <file>', 'Ed25519 private key (.key) to sign with (required)')
     .argument('<catalog>', 'native catalog file (patchhive.catalog/1)')
     .action((file: string, opts: { key: string }) => sign(file, opts.key));
 
   catalog
     .command('verify')
-    .description('Check CATALOG.sig against trusted public keys and validate the catalog; prints the signing key id.')
-    .requiredOption('--trusted-key <file>', 'trusted public key (.pub); repeat the option for several keys', collect)
-    .argument('<catalog>', 'native catalog file; its signature is read from CATALOG.sig')
+    .description('Check <catalog>.sig against trusted public keys and validate the catalog; prints the signing key id.')
+    .requiredOption('--trusted-key <file>', 'trusted public key (.pub); repeat the option for several keys (required)', collect)
+    .argument('<catalog>', 'native catalog file; its signature is read from <catalog>.sig')
     .action((file: string, opts: { trustedKey: string[] }) => verify(file, opts.trustedKey));
 
   catalog
