@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 /** The `patchhive` command line: one place where errors become messages and exit codes. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PatchhiveError } from '../errors.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerCatalogCommand } from './commands/catalog.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 /** Exit codes: 0 nothing missing, 1 something missing, 2 error. */
 export const EXIT_ERROR = 2;
@@ -12,7 +18,7 @@ export const EXIT_ERROR = 2;
 function buildProgram(): Command {
   const program = new Command('patchhive')
     .description('Patch management for fleets of Windows and Linux machines.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(packageVersion())
     .option('--debug', 'print stack traces for unexpected errors')
     .exitOverride()
     .showHelpAfterError();

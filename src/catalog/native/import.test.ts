@@ -8,8 +8,8 @@ import { importNativeCatalog, loadNativeCatalogFile, looksLikeNativeCatalog, sig
 import { generateKeyPair, keyIdOf, signCatalog } from './signing.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const SAMPLE = join(ROOT, 'fixtures/catalogs/inhouse-sample.json');
-const SAMPLE_PUB = join(ROOT, 'fixtures/catalogs/inhouse-sample.pub');
+const SAMPLE = join(ROOT, 'catalogs/inhouse-sample.json');
+const SAMPLE_PUB = join(ROOT, 'catalogs/inhouse-sample.pub');
 const TEST_ONLY_KEY = join(ROOT, 'test/fixtures/keys/inhouse-sample-TEST-ONLY.key');
 
 const BYTES = Buffer.from(

@@ -10,7 +10,7 @@ import { catalogJsonSchemaText } from '../../catalog/native/json-schema.js';
 import { registerCatalogCommand } from './catalog.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const SAMPLE = join(ROOT, 'fixtures/catalogs/inhouse-sample.json');
+const SAMPLE = join(ROOT, 'catalogs/inhouse-sample.json');
 
 let stdout = '';
 let help = '';
