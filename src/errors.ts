@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   E_SIGNATURE_INVALID: 'a signature does not verify',
   E_KEY_INVALID: 'a key file is malformed',
   E_USAGE: 'bad command-line usage',
+  E_OUTPUT_FAILED: 'an output file could not be written',
   E_COLLECT_FAILED: 'collecting the inventory failed',
   E_INTERNAL: 'unexpected internal error',
 } as const;

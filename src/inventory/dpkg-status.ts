@@ -73,9 +73,8 @@ export function parseDpkgStatus(text: string, file?: string): InstalledPackage[]
         throw malformed(`expected "Field: value", got ${JSON.stringify(clip(text.slice(start, lineEnd)))}`, file, lineNo);
       }
       para ??= { line: lineNo, fields: {}, last: undefined };
-      const name = text.slice(start, colon);
-      const key = WANTED.has(name.toLowerCase()) ? (name.toLowerCase() as Wanted) : undefined;
-      if (key && para.fields[key] !== undefined) throw malformed(`duplicate field ${name}`, file, lineNo);
+      const key = wantedField(text, start, colon);
+      if (key && para.fields[key] !== undefined) throw malformed(`duplicate field ${text.slice(start, colon)}`, file, lineNo);
       if (key) para.fields[key] = text.slice(colon + 1, lineEnd).trim();
       para.last = key;
     }
@@ -83,6 +82,14 @@ export function parseDpkgStatus(text: string, file?: string): InstalledPackage[]
   }
   if (para) finish(para, out, file);
   return out;
+}
+
+/** The kept field a line starts with, if any; the length test skips slicing most of the ~25 fields per package. */
+function wantedField(text: string, start: number, colon: number): Wanted | undefined {
+  const len = colon - start;
+  if (len !== 6 && len !== 7 && len !== 12) return undefined;
+  const name = text.slice(start, colon).toLowerCase();
+  return WANTED.has(name) ? (name as Wanted) : undefined;
 }
 
 function isBlank(text: string, start: number, end: number): boolean {

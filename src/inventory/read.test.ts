@@ -53,7 +53,7 @@ describe('atomic write', () => {
 
   it('a failed rename leaves the target untouched and no temporary file', async () => {
     const dir = await makeRoot({ 'target/keep.txt': 'keep' });
-    await expect(writeInventoryFile(path.join(dir, 'target'), await minbase())).rejects.toMatchObject({ code: 'E_INPUT_NOT_FOUND' });
+    await expect(writeInventoryFile(path.join(dir, 'target'), await minbase())).rejects.toMatchObject({ code: 'E_OUTPUT_FAILED' });
     expect(await readdir(dir)).toEqual(['target']);
     expect(await readFile(path.join(dir, 'target/keep.txt'), 'utf8')).toBe('keep');
   });
@@ -68,7 +68,7 @@ describe('atomic write', () => {
   it('a missing directory is an error, not a half-written file', async () => {
     const dir = await makeRoot({});
     await mkdir(path.join(dir, 'sub'));
-    await expect(writeInventoryFile(path.join(dir, 'nope', 'inv.json'), await minbase())).rejects.toMatchObject({ code: 'E_INPUT_NOT_FOUND' });
+    await expect(writeInventoryFile(path.join(dir, 'nope', 'inv.json'), await minbase())).rejects.toMatchObject({ code: 'E_OUTPUT_FAILED' });
   });
 });
 

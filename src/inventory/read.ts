@@ -1,7 +1,5 @@
 /** Reading and writing inventory files (JSON, schema patchhive.inventory/1). */
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { PatchhiveError } from '../errors.js';
 import { checkInventorySchemaId, parseJsonLocated, readInputText, validateInventory } from './input.js';
 import { inventorySchema, type Inventory } from './model.js';
@@ -40,28 +38,4 @@ export async function writeInventoryFile(file: string, inv: Inventory): Promise<
     throw new PatchhiveError('E_INTERNAL', `refusing to write an invalid inventory: ${checked.error.issues[0]?.message}`, { file });
   }
   await writeFileAtomic(file, formatInventory(checked.data));
-}
-
-/** Writes `data` to `file` atomically (same-directory temp file + fsync + rename). */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(data, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    // Same code as src/cli/output.ts uses for an unwritable output: the closed set has no output code.
-    throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot write output (${code})`, { file }, { cause: err });
-  }
-  // Make the rename itself durable. Some file systems refuse fsync on a directory; the data is safe anyway.
-  const dh = await open(dir, 'r').catch(() => undefined);
-  if (dh) await dh.sync().catch(() => undefined).finally(() => dh.close());
 }

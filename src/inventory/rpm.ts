@@ -20,10 +20,15 @@ const MAX_RPM_LINE = 64 * 1024;
 const NONE = '(none)';
 const BINARY_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-/** Splits "openssl-3.0.7-27.el9.src.rpm" into source name and VERSION-RELEASE. */
+/** Splits "openssl-3.0.7-27.el9.src.rpm" into source name and VERSION-RELEASE (split at the last two dashes). */
 function parseSourceRpm(srpm: string): { name: string; version: string } | undefined {
-  const m = /^(.+)-([^-]+)-([^-]+)\.(?:no)?src\.rpm$/.exec(srpm);
-  return m ? { name: m[1]!, version: `${m[2]}-${m[3]}` } : undefined;
+  const suffix = srpm.endsWith('.nosrc.rpm') ? 10 : srpm.endsWith('.src.rpm') ? 8 : 0;
+  if (!suffix) return undefined;
+  const base = srpm.slice(0, -suffix);
+  const r = base.lastIndexOf('-');
+  const v = r > 0 ? base.lastIndexOf('-', r - 1) : -1;
+  if (v <= 0 || r - v < 2 || r === base.length - 1) return undefined;
+  return { name: base.slice(0, v), version: base.slice(v + 1) };
 }
 
 /** Parses `rpm -qa --qf RPM_QUERY_FORMAT` output; a bad line → E_INPUT_MALFORMED at file:line. */

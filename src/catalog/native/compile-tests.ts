@@ -106,7 +106,8 @@ function makeTest(
   };
 }
 
-/** dpkg accepts no epoch as epoch 0; the engine's items always carry one ("0:1.2-1"). */
+/** dpkg reads no epoch as epoch 0; the engine's items always carry one ("0:1.2-1"). dpkg also
+ * ignores surrounding blanks, so they are dropped rather than carried into the test. */
 function dpkgNorm(site: CriterionSite) {
   return (v: string, _op: Op, where: PathSegment[]): string => {
     try {
@@ -115,7 +116,8 @@ function dpkgNorm(site: CriterionSite) {
       if (err instanceof PatchhiveError) fail(site, where, 'E_VERSION_INVALID', err.message);
       throw err;
     }
-    return v.includes(':') ? v : `0:${v}`;
+    const t = v.trim();
+    return t.includes(':') ? t : `0:${t}`;
   };
 }
 

@@ -6,7 +6,8 @@ import { PatchhiveError } from '../../errors.js';
 import { collectDpkgInventory, type OsOverrides } from '../../inventory/collect-dpkg.js';
 import { inventoryJsonSchemaText } from '../../inventory/json-schema.js';
 import type { Inventory } from '../../inventory/model.js';
-import { formatInventory, readInventoryFile, writeFileAtomic, writeInventoryFile } from '../../inventory/read.js';
+import { formatInventory, readInventoryFile, writeInventoryFile } from '../../inventory/read.js';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 import { collectRpmInventory } from '../../inventory/rpm.js';
 import { releaseOverrides } from '../release.js';
 
