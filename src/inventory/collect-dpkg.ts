@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { checkCollected, nameFromFile, type OsOverrides } from './collect-common.js';
 import { parseDpkgStatus } from './dpkg-status.js';
-import { readInputText } from './input.js';
+import { readInputText } from '../common/json-input.js';
 import { INVENTORY_SCHEMA_ID, type Inventory } from './model.js';
 import { archFromPackages, isLocal, readOsFacts, thisMachine, type LocalMachine } from './os-facts.js';
 

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectDpkgInventory } from './collect-dpkg.js';
-import { findJsonErrorOffset } from './json-locate.js';
+import { findJsonErrorOffset } from '../common/json-locate.js';
 import type { Inventory } from './model.js';
 import { formatInventory, parseInventory, readInventoryFile, writeInventoryFile } from './read.js';
 import { DEBIAN_12_OS_RELEASE, fakeMachine, fixture, makeRoot, removeRoots } from './test-support.js';

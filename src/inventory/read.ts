@@ -1,7 +1,8 @@
 /** Reading and writing inventory files (JSON, schema patchhive.inventory/1). */
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { PatchhiveError } from '../errors.js';
-import { checkInventorySchemaId, parseJsonLocated, readInputText, validateInventory } from './input.js';
+import { checkInventorySchemaId, validateInventory } from './input.js';
+import { parseJsonLocated, readInputText } from '../common/json-input.js';
 import { inventorySchema, type Inventory } from './model.js';
 import { normaliseWindowsInventory } from './windows.js';
 

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { PatchhiveError } from '../errors.js';
 import { checkCollected, nameFromFile, type OsOverrides } from './collect-common.js';
-import { readInputText } from './input.js';
+import { readInputText } from '../common/json-input.js';
 import { INVENTORY_SCHEMA_ID, type InstalledPackage, type Inventory } from './model.js';
 import { isLocal, readOsFacts, thisMachine, type LocalMachine, type OsFacts } from './os-facts.js';
 

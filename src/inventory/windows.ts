@@ -4,7 +4,8 @@
  * PowerShell or a hand edit may spell differently compare the same way everywhere.
  */
 import { PatchhiveError } from '../errors.js';
-import { parseJsonLocated, validateInventory } from './input.js';
+import { validateInventory } from './input.js';
+import { parseJsonLocated } from '../common/json-input.js';
 import type { Inventory } from './model.js';
 
 type Json = Record<string, unknown>;

@@ -109,14 +109,15 @@ describe('importDebianTracker on the bookworm sample', () => {
     expect(b.severity).toBe('low');
     const many = bulletin('CVE-2023-48795');
     expect(many.fixes.length).toBeGreaterThan(3);
-    expect(many.title).toMatch(/^CVE-2023-48795 .*\(\+\d+ more\)$/);
+    expect(many.title).toMatch(/^dropbear, erlang, golang-go\.crypto \(\+\d+ more\): The SSH transport protocol/);
+    expect(many.title.length).toBeLessThan(180);
     expect(many.notes).toContain('Debian: no DSA (erlang): Minor issue');
   });
 
   it('fills the bulletin fields', () => {
     const b = bulletin('CVE-2023-25690');
     expect(b).toMatchObject({ source: 'debian-tracker', class: 'vulnerability', cves: ['CVE-2023-25690'], kbs: [], supersedes: [] });
-    expect(b.title).toBe('CVE-2023-25690 apache2');
+    expect(b.title).toMatch(/^apache2: Some mod_proxy configurations on Apache HTTP Server versions 2\.4\.0 through 2\.4\.55/);
     expect(b.description).toMatch(/^Some mod_proxy configurations/);
     expect(b.severity).toBe('unknown');
   });
@@ -196,7 +197,6 @@ describe('malformed and foreign input', () => {
     raw.apache2['CVE-2023-25690'].releases.bookworm.status = 42;
     const e = catch_(() => importDebianTracker(JSON.stringify(raw), { file: 'bad.json', release: 'bookworm' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
-    expect(e.message).toContain('bad.json');
     expect(e.message).toContain('$.apache2["CVE-2023-25690"].releases.bookworm.status');
     expect(e.location).toMatchObject({ file: 'bad.json', path: '$.apache2["CVE-2023-25690"].releases.bookworm.status' });
   });
@@ -230,7 +230,7 @@ describe('malformed and foreign input', () => {
     const cut = text.slice(0, 5000);
     const e = catch_(() => importDebianTracker(cut, { file: 'cut.json', release: 'bookworm' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
-    expect(e.message).toMatch(/truncated/);
+    expect(e.message).toMatch(/end of input/);
     expect(e.location?.file).toBe('cut.json');
     expect(e.location?.line).toBe(cut.trimEnd().split('\n').length);
     expect(e.location?.column).toBeGreaterThan(0);

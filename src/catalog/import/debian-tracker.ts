@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { emptyCatalog, severityRank, type Bulletin, type Catalog, type Fix, type Reference, type Severity } from '../model.js';
 import { constNode, dpkgSourceTest, entity, state, testNode } from './criteria-builders.js';
-import { isPlainObject, parseJsonText, zodMalformed } from './json-input.js';
+import { isPlainObject, parseJsonLocated, zodToPatchhiveError } from '../../common/json-input.js';
 
 /** Fixed, locale-independent order: CVE-2024-9999 before CVE-2024-10000. */
 const ID_ORDER = new Intl.Collator('en', { numeric: true });
@@ -66,18 +66,18 @@ export function looksLikeDebianTracker(head: string): boolean {
 /** Imports the tracker JSON text for one release codename (e.g. "bookworm") into a catalog. */
 export function importDebianTracker(text: string, opts: { file: string; release: string }): Catalog {
   const { file, release } = opts;
-  const root = parseJsonText(text, file, WHAT);
+  const root = parseJsonLocated(text, file);
   checkShape(root, file);
 
   const byId = new Map<string, SourceEntry[]>();
   for (const [source, cves] of Object.entries(root)) {
     for (const [id, raw] of Object.entries(cves as Record<string, unknown>)) {
       const parsed = entrySchema.safeParse(raw);
-      if (!parsed.success) throw zodMalformed(parsed.error, file, WHAT, [source, id]);
+      if (!parsed.success) throw zodToPatchhiveError(parsed.error, file, WHAT, [source, id]);
       const relRaw = parsed.data.releases[release];
       if (relRaw === undefined) continue;
       const rel = releaseSchema.safeParse(relRaw);
-      if (!rel.success) throw zodMalformed(rel.error, file, WHAT, [source, id, 'releases', release]);
+      if (!rel.success) throw zodToPatchhiveError(rel.error, file, WHAT, [source, id, 'releases', release]);
       const list = byId.get(id) ?? [];
       list.push({ source, entry: parsed.data, rel: rel.data });
       byId.set(id, list);

@@ -8,7 +8,7 @@ import { CsvError, parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { emptyCatalog, type Catalog } from '../model.js';
-import { isPlainObject, parseJsonText, zodMalformed } from './json-input.js';
+import { isPlainObject, parseJsonLocated, zodToPatchhiveError } from '../../common/json-input.js';
 import { buildMsrcBulletins, type MsrcRow } from './msrc-bulletins.js';
 
 const CSV_WHAT = 'MSRC CSV';
@@ -118,7 +118,7 @@ const entrySchema = z.object({ cve: z.string().regex(CVE_RE, 'expected a CVE id'
 /** Imports a CVE_KB_Mapping_*.json text into a catalog (names group architectures and Server Core). */
 export function importMsrcJson(text: string, opts: { file: string }): Catalog {
   const { file } = opts;
-  let root = parseJsonText(text, file, JSON_WHAT);
+  let root = parseJsonLocated(text, file);
   if (isPlainObject(root) && 'cve' in root) root = [root];
   if (!Array.isArray(root) || (root.length > 0 && !(isPlainObject(root[0]) && 'cve' in root[0]))) {
     throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `${file} is not an MSRC CVE/KB mapping: expected [{ cve, patches }]`, {
@@ -128,7 +128,7 @@ export function importMsrcJson(text: string, opts: { file: string }): Catalog {
   const rows: MsrcRow[] = [];
   root.forEach((raw, i) => {
     const parsed = entrySchema.safeParse(raw);
-    if (!parsed.success) throw zodMalformed(parsed.error, file, JSON_WHAT, [i]);
+    if (!parsed.success) throw zodToPatchhiveError(parsed.error, file, JSON_WHAT, [i]);
     for (const p of parsed.data.patches) {
       const kb = normaliseKb(p.kb);
       rows.push({

@@ -17,7 +17,9 @@ import {
   textfileTest,
   type CriterionSite,
 } from './compile-tests.js';
-import { formatJsonPath, type PathSegment } from './json-path.js';
+import { jsonPath as formatJsonPath } from '../../common/json-input.js';
+
+type PathSegment = string | number;
 
 export type { CriterionSite } from './compile-tests.js';
 

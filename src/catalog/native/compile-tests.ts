@@ -23,7 +23,9 @@ import {
   type RpmCriterion,
   type TextfileCriterion,
 } from './criterion-schema.js';
-import { formatJsonPath, type PathSegment } from './json-path.js';
+import { jsonPath as formatJsonPath } from '../../common/json-input.js';
+
+type PathSegment = string | number;
 
 /** Where a criterion sits: the fix's id prefix and JSON path, and the path below the fix. */
 export interface CriterionSite {

@@ -7,7 +7,9 @@ import { emptyCatalog } from '../model.js';
 import { PatchhiveError } from '../../errors.js';
 import { parseDpkgVersion, parseEvr } from '../../versions/index.js';
 import { compileCriterion } from './compile-criterion.js';
-import { formatJsonPath, type PathSegment } from './json-path.js';
+import { jsonPath as formatJsonPath } from '../../common/json-input.js';
+
+type PathSegment = string | number;
 import { NATIVE_FORMAT, type NativeBulletinDoc, type NativeCatalogDoc, type NativeFixDoc } from './schema.js';
 import { supersededId, validateNativeCatalog } from './validate.js';
 

@@ -1,7 +1,6 @@
-/** Files around signing: key pairs on disk (private key 0600), key reading, atomic writes. */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+/** Files around signing: key pairs on disk (private key 0600) and reading keys and catalogs. */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PatchhiveError } from '../../errors.js';
 import type { KeyPair } from './signing.js';
 
@@ -48,20 +47,7 @@ export function readBytes(path: string, what: string): Buffer {
   }
 }
 
-/** Writes a file atomically (temporary file beside it, then rename), so readers never see half a file. */
-export function writeFileAtomic(path: string, content: string): void {
-  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, content, { flag: 'wx', mode: 0o644 });
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw writeError(err, path);
-  }
-}
-
-// No error code names output files; an unwritable destination is the caller's choice of path.
 function writeError(err: unknown, path: string): PatchhiveError {
   const code = (err as NodeJS.ErrnoException).code ?? 'error';
-  return new PatchhiveError('E_USAGE', `cannot write there (${code})`, { file: path }, { cause: err });
+  return new PatchhiveError('E_OUTPUT_FAILED', `cannot write key files (${code})`, { file: path }, { cause: err });
 }

@@ -4,7 +4,9 @@
  */
 import { PatchhiveError } from '../../errors.js';
 import type { NativeCatalogDoc } from './schema.js';
-import { formatJsonPath, type PathSegment } from './json-path.js';
+import { jsonPath as formatJsonPath } from '../../common/json-input.js';
+
+type PathSegment = string | number;
 
 export interface Problem {
   path: string;

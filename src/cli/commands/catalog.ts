@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { PatchhiveError } from '../../errors.js';
 import { importNativeCatalog, signaturePathFor } from '../../catalog/native/import.js';
 import { catalogJsonSchemaText } from '../../catalog/native/json-schema.js';
-import { readBytes, readTextFile, writeFileAtomic, writeKeyPair } from '../../catalog/native/key-files.js';
+import { readBytes, readTextFile, writeKeyPair } from '../../catalog/native/key-files.js';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 import {
   generateKeyPair,
   loadPublicKey,
@@ -44,7 +45,7 @@ export function registerCatalogCommand(program: Command): void {
     .description('Validate a native catalog, then write its detached signature beside it as <catalog>.sig.')
     .requiredOption('--key <file>', 'Ed25519 private key (.key) to sign with (required)')
     .argument('<catalog>', 'native catalog file (patchhive.catalog/1)')
-    .action((file: string, opts: { key: string }) => sign(file, opts.key));
+    .action(async (file: string, opts: { key: string }) => sign(file, opts.key));
 
   catalog
     .command('verify')
@@ -69,7 +70,7 @@ function keygen(outDir: string, name: string): void {
   out(`public key: ${publicPath} (distribute it to the machines that verify catalogs)`);
 }
 
-function sign(file: string, keyFile: string): void {
+async function sign(file: string, keyFile: string): Promise<void> {
   const pem = readTextFile(keyFile, 'private key');
   const bytes = readBytes(file, 'catalog');
   // Never put a signature on a catalog that would not load.
@@ -81,7 +82,7 @@ function sign(file: string, keyFile: string): void {
     throw withKeyFile(err, keyFile);
   }
   const sigPath = signaturePathFor(file);
-  writeFileAtomic(sigPath, signature);
+  await writeFileAtomic(sigPath, signature);
   out(`signed ${file} with key ${parseSignatureFile(signature).keyId}: wrote ${sigPath}`);
 }
 

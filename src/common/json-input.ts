@@ -1,0 +1,86 @@
+/**
+ * Reading inputs with located errors: files to text (size limit, BOM/UTF-16 aware), JSON with
+ * line:column, and zod validation with JSON paths. Shared by every importer and reader.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import type { z } from 'zod';
+import { PatchhiveError } from '../errors.js';
+import { findJsonErrorOffset, lineColumnAt } from './json-locate.js';
+
+/** Inputs larger than this are refused before reading: V8 strings stop at ~512 MiB anyway. */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/** Reads a file as text; missing/unreadable → E_INPUT_NOT_FOUND, too large → E_INPUT_MALFORMED. */
+export async function readInputText(path: string): Promise<string> {
+  let buf: Buffer;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw new PatchhiveError('E_INPUT_NOT_FOUND', 'is a directory, expected a file', { file: path });
+    if (st.size > MAX_INPUT_BYTES) {
+      throw new PatchhiveError('E_INPUT_MALFORMED', `file is ${st.size} bytes (limit ${MAX_INPUT_BYTES})`, { file: path });
+    }
+    buf = await readFile(path);
+  } catch (err) {
+    if (err instanceof PatchhiveError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read file (${code})`, { file: path }, { cause: err });
+  }
+  return decodeText(buf);
+}
+
+/**
+ * Decodes bytes to text: UTF-8 (BOM stripped), or UTF-16 when a BOM says so — Windows PowerShell 5.1's
+ * `>` redirection writes UTF-16LE, and users will hand us such files.
+ */
+export function decodeText(buf: Uint8Array): string {
+  if (buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder('utf-16le').decode(buf.subarray(2));
+  if (buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder('utf-16be').decode(buf.subarray(2));
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return new TextDecoder('utf-8').decode(buf.subarray(3));
+  return new TextDecoder('utf-8').decode(buf);
+}
+
+/** Parses JSON; a syntax error becomes E_INPUT_MALFORMED at file:line:column. */
+export function parseJsonLocated(text: string, file?: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    const offset = findJsonErrorOffset(body);
+    const { line, column } = lineColumnAt(body, offset < 0 ? body.length : offset);
+    const what = offset >= body.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(body[offset])}`;
+    throw new PatchhiveError('E_INPUT_MALFORMED', `invalid JSON: ${what}`, { file, line, column }, { cause: err });
+  }
+}
+
+/** Formats path segments as a JSON path, `$.packages.items[3].version`; keys that are not
+ * identifiers are quoted (`$["python3.11"]`). With root "" it makes ids ("a.b[0]"). */
+export function jsonPath(segments: readonly PropertyKey[], root = '$'): string {
+  let out = root;
+  for (const key of segments) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+/** Turns a zod error into E_INPUT_MALFORMED naming the file, the JSON path (below `base`) and what was expected. */
+export function zodToPatchhiveError(
+  error: z.ZodError,
+  file: string | undefined,
+  what: string,
+  base: readonly PropertyKey[] = [],
+): PatchhiveError {
+  const [first, ...rest] = error.issues;
+  const path = jsonPath([...base, ...(first?.path ?? [])]);
+  const more = rest.length ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
+  return new PatchhiveError('E_INPUT_MALFORMED', `${what}: ${path}: ${first?.message ?? 'invalid'}${more}`, {
+    file,
+    path,
+  });
+}
+
+/** True for a non-null, non-array object. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
