@@ -14,6 +14,26 @@ export function severityRank(s: Severity): number {
   return { critical: 4, important: 3, moderate: 2, low: 1, unknown: 0 }[s];
 }
 
+/** Maps advisory severity words (RHEL, Ubuntu, MSRC: critical, important/high, moderate/medium,
+ * low/negligible) onto Patchhive's scale; anything else is unknown. */
+export function severityFromWord(word: string | undefined): Severity {
+  switch ((word ?? '').trim().toLowerCase()) {
+    case 'critical':
+      return 'critical';
+    case 'important':
+    case 'high':
+      return 'important';
+    case 'moderate':
+    case 'medium':
+      return 'moderate';
+    case 'low':
+    case 'negligible':
+      return 'low';
+    default:
+      return 'unknown';
+  }
+}
+
 export interface Reference {
   source: string;
   id: string;

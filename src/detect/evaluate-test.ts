@@ -7,7 +7,7 @@ import type { Evidence } from './model.js';
 import { compareValue } from './compare.js';
 import { collectItems, entityValues, type CollectContext } from './collect-items.js';
 import type { Item } from './inventory-view.js';
-import { combine, type Result } from './tri.js';
+import { combine, negateResult, type Result } from './tri.js';
 import { describeObject, describeAbsence, describeComparison, describePresence } from './describe.js';
 
 export interface TestOutcome {
@@ -68,20 +68,17 @@ function existenceResult(ce: Test['checkExistence'], n: number): Result {
   }
 }
 
-/** OVAL check: combines per-item results. */
+/** OVAL check: combines per-item results (all = AND, at least one = OR, only one = ONE). */
 export function checkResult(check: Check, rs: Result[]): Result {
-  const t = rs.filter((r) => r === 'true').length;
-  const f = rs.filter((r) => r === 'false').length;
-  const u = rs.length - t - f;
   switch (check) {
     case 'all':
-      return f > 0 ? 'false' : u > 0 ? 'unknown' : 'true';
+      return combine('AND', rs);
     case 'at least one':
-      return t > 0 ? 'true' : u > 0 ? 'unknown' : 'false';
+      return combine('OR', rs);
     case 'none satisfy':
-      return t > 0 ? 'false' : u > 0 ? 'unknown' : 'true';
+      return negateResult(combine('OR', rs));
     case 'only one':
-      return t > 1 ? 'false' : t === 1 && u === 0 ? 'true' : t + u === 0 ? 'false' : 'unknown';
+      return combine('ONE', rs);
   }
 }
 

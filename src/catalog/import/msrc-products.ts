@@ -2,7 +2,7 @@
  * Reading MSRC product names, fixed builds and severities (as found in Microsoft's CVRF data and the
  * ZentrixLabs feed built from it).
  */
-import type { Severity } from '../model.js';
+import { severityFromWord, type Severity } from '../model.js';
 import { escapeRegex } from './criteria-builders.js';
 
 /** A Windows OS build: `version` is the dotted form the inventory reports ("10.0.19045.7663"). */
@@ -177,20 +177,7 @@ export function msrcSeverity(s: string | undefined): Severity {
     if (score > 0) return 'low';
     return 'unknown';
   }
-  switch (t.toLowerCase()) {
-    case 'critical':
-      return 'critical';
-    case 'important':
-    case 'high':
-      return 'important';
-    case 'moderate':
-    case 'medium':
-      return 'moderate';
-    case 'low':
-      return 'low';
-    default:
-      return 'unknown';
-  }
+  return severityFromWord(t);
 }
 
 /** Notes for an MSRC ExploitStatus ("Publicly Disclosed:No;Exploited:Yes;…"). */

@@ -6,6 +6,7 @@
 import { PatchhiveError } from '../../errors.js';
 import {
   emptyCatalog,
+  severityFromWord,
   type Bulletin,
   type Catalog,
   type Check,
@@ -17,7 +18,6 @@ import {
   type ObjectSpec,
   type Operation,
   type Operator,
-  type Severity,
   type StateSpec,
   type Test,
   type Variable,
@@ -105,7 +105,7 @@ export class OvalConverter {
       id,
       source: 'oval',
       title,
-      severity: mapSeverity(child(advisory, 'severity')?.text),
+      severity: severityFromWord(child(advisory, 'severity')?.text),
       cves,
       kbs,
       references: refs,
@@ -278,25 +278,6 @@ function checkExtendTargets(c: Criterion, catalog: Catalog, file: string): void 
 function negate(c: Criterion): Criterion {
   if (c.kind === 'const') return { ...c, value: !c.value };
   return { ...c, negate: !c.negate };
-}
-
-/** Maps RHEL/Ubuntu/Debian advisory severity words onto Patchhive's scale. */
-export function mapSeverity(word: string | undefined): Severity {
-  switch ((word ?? '').trim().toLowerCase()) {
-    case 'critical':
-      return 'critical';
-    case 'important':
-    case 'high':
-      return 'important';
-    case 'moderate':
-    case 'medium':
-      return 'moderate';
-    case 'low':
-    case 'negligible':
-      return 'low';
-    default:
-      return 'unknown';
-  }
 }
 
 /** The package manager a definition's tests use, if any (names the finding's package). */
