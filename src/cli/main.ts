@@ -21,7 +21,10 @@ function buildProgram(): Command {
     .version(packageVersion())
     .option('--debug', 'print stack traces for unexpected errors')
     .exitOverride()
-    .showHelpAfterError();
+    .configureOutput({
+      // usage errors are one line like every other error; --help shows the rest
+      outputError: (msg, write) => write(`patchhive: error: ${msg.replace(/^error: /, '').trim()} (see --help) [E_USAGE]\n`),
+    });
   registerScanCommand(program);
   registerInventoryCommand(program);
   registerCatalogCommand(program);

@@ -1,4 +1,4 @@
-/** Progress lines on stderr for long work: redrawn in place on a terminal, a few lines otherwise. */
+/** Progress on stderr for long work: a percentage redrawn in place on a terminal; summary lines always. */
 
 export interface Progress {
   update(label: string, done: number, total: number): void;
@@ -14,15 +14,13 @@ export function createProgress(stream: NodeJS.WriteStream, quiet: boolean): Prog
   let active = false;
   return {
     update(label, done, total) {
-      if (quiet || total < MIN_BYTES) return;
+      // a log or a pipe gets only the summary lines: percentages there are noise
+      if (quiet || total < MIN_BYTES || !stream.isTTY) return;
       const pct = Math.min(100, Math.floor((done / total) * 100));
-      if (stream.isTTY) {
-        stream.write(`\r${label}: ${pct}% (${(done / 1e6).toFixed(0)}/${(total / 1e6).toFixed(0)} MB)`);
-        active = true;
-      } else if (Math.floor(pct / 25) > lastStep) {
-        lastStep = Math.floor(pct / 25);
-        stream.write(`${label}: ${pct}%\n`);
-      }
+      if (pct === lastStep) return;
+      lastStep = pct;
+      stream.write(`\r${label}: ${pct}% (${(done / 1e6).toFixed(0)}/${(total / 1e6).toFixed(0)} MB)`);
+      active = true;
     },
     done(label, summary) {
       if (quiet) return;

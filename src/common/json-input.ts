@@ -74,7 +74,7 @@ export function zodToPatchhiveError(
   const [first, ...rest] = error.issues;
   const path = jsonPath([...base, ...(first?.path ?? [])]);
   const more = rest.length ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
-  return new PatchhiveError('E_INPUT_MALFORMED', `${what}: ${path}: ${first?.message ?? 'invalid'}${more}`, {
+  return new PatchhiveError('E_INPUT_MALFORMED', `${what}: ${first?.message ?? 'invalid'}${more}`, {
     file,
     path,
   });
@@ -83,4 +83,20 @@ export function zodToPatchhiveError(
 /** True for a non-null, non-array object. */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Throws E_INPUT_MALFORMED when arrays/objects nest deeper than `max` (checked without recursion),
+ * so that validators and compilers that recurse over the document cannot overflow the stack. */
+export function checkJsonDepth(value: unknown, max: number, file?: string): void {
+  const stack: { v: unknown; depth: number; path: PropertyKey[] }[] = [{ v: value, depth: 0, path: [] }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) {
+      throw new PatchhiveError('E_INPUT_MALFORMED', `nested deeper than ${max} levels`, { file, path: jsonPath(path.slice(0, 8)) + '...' });
+    }
+    for (const [k, child] of Object.entries(v)) {
+      if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: depth + 1, path: [...path, Array.isArray(v) ? Number(k) : k] });
+    }
+  }
 }

@@ -82,9 +82,14 @@ describe('parseDpkgStatus: what counts as installed', () => {
     ]);
   });
 
-  it('returns nothing for an empty file', () => {
-    expect(parseDpkgStatus('')).toEqual([]);
-    expect(parseDpkgStatus('\n\n')).toEqual([]);
+  it('refuses an empty file: a real system always lists dpkg itself', () => {
+    for (const text of ['', '\n\n']) {
+      expect(() => parseDpkgStatus(text, 'status')).toThrow(expect.objectContaining({ code: 'E_INPUT_MALFORMED', location: { file: 'status', line: 1 } }));
+    }
+  });
+
+  it('a file whose packages are all removed is valid and lists nothing', () => {
+    expect(parseDpkgStatus('Package: a\nStatus: deinstall ok config-files\nVersion: 1\n')).toEqual([]);
   });
 });
 

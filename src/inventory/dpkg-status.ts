@@ -47,6 +47,7 @@ export function parseDpkgStatus(text: string, file?: string): InstalledPackage[]
   }
   const out: InstalledPackage[] = [];
   let para: Paragraph | undefined;
+  let paragraphs = 0;
   let lineNo = 0;
   let start = 0;
   const length = text.length;
@@ -72,6 +73,7 @@ export function parseDpkgStatus(text: string, file?: string): InstalledPackage[]
       if (colon === -1 || colon >= lineEnd || colon === start) {
         throw malformed(`expected "Field: value", got ${JSON.stringify(clip(text.slice(start, lineEnd)))}`, file, lineNo);
       }
+      if (!para) paragraphs++;
       para ??= { line: lineNo, fields: {}, last: undefined };
       const key = wantedField(text, start, colon);
       if (key && para.fields[key] !== undefined) throw malformed(`duplicate field ${text.slice(start, colon)}`, file, lineNo);
@@ -81,6 +83,8 @@ export function parseDpkgStatus(text: string, file?: string): InstalledPackage[]
     start = end + 1;
   }
   if (para) finish(para, out, file);
+  // every real system has dpkg itself installed: an empty file is a wrong file, not a clean machine
+  if (paragraphs === 0) throw malformed('empty: not a dpkg status file (no package paragraphs)', file, 1);
   return out;
 }
 

@@ -2,6 +2,7 @@
 import { PatchhiveError } from '../errors.js';
 import { INVENTORY_SCHEMA_ID, inventorySchema, type Inventory } from './model.js';
 import { zodToPatchhiveError } from '../common/json-input.js';
+import { parseDpkgVersion, parseEvr } from '../versions/index.js';
 
 /** Checks the `schema` marker: anything but patchhive.inventory/1 → E_INPUT_UNKNOWN_FORMAT. */
 export function checkInventorySchemaId(raw: unknown, file?: string): void {
@@ -24,5 +25,30 @@ export function validateInventory(raw: unknown, file?: string): Inventory {
   checkInventorySchemaId(raw, file);
   const result = inventorySchema.safeParse(raw);
   if (!result.success) throw zodToPatchhiveError(result.error, file, 'invalid inventory');
+  checkPackageVersions(result.data, file);
   return result.data;
+}
+
+/** Rejects package versions the machine's own package manager could not have written. */
+function checkPackageVersions(inv: Inventory, file?: string): void {
+  const pkgs = inv.packages;
+  if (!pkgs) return;
+  pkgs.items.forEach((p, i) => {
+    const fields: [string, string | undefined][] =
+      pkgs.manager === 'dpkg' ? [['version', p.version], ['sourceVersion', p.sourceVersion]] : [['version', p.version], ['release', p.release]];
+    for (const [field, value] of fields) {
+      if (value === undefined) continue;
+      try {
+        if (pkgs.manager === 'dpkg') parseDpkgVersion(value);
+        else parseEvr(`${value}`, {});
+        if (pkgs.manager === 'rpm' && /\s/.test(value)) throw new Error('contains white space');
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new PatchhiveError('E_VERSION_INVALID', `invalid inventory: ${pkgs.manager} version ${JSON.stringify(value)}: ${why}`, {
+          file,
+          path: `$.packages.items[${i}].${field}`,
+        });
+      }
+    }
+  });
 }

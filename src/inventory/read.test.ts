@@ -94,7 +94,7 @@ describe('parseInventory errors', () => {
       expect.objectContaining({
         code: 'E_INPUT_MALFORMED',
         location: { file: 'inv.json', path: '$.packages.items[3].version' },
-        message: expect.stringMatching(/\$\.packages\.items\[3\]\.version: .*expected string, received number/),
+        message: expect.stringMatching(/expected string, received number/),
       }),
     );
   });

@@ -5,9 +5,13 @@ import type { Finding } from '../detect/model.js';
 export const OUTPUT_FORMATS = ['table', 'tsv', 'json', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** The one-line reason of a finding: its first evidence sentence, else its first warning. */
+/**
+ * The one-line reason of a finding: the last comparison that decided it (criteria name the
+ * platform first and the package or file last), else the last evidence, else the first warning.
+ */
 export function findingReason(f: Finding): string {
-  return f.evidence[0]?.message ?? f.warnings[0] ?? '';
+  const comparisons = f.evidence.filter((e) => e.expected !== undefined);
+  return (comparisons.at(-1) ?? f.evidence.at(-1))?.message ?? f.warnings[0] ?? '';
 }
 
 function jsonFinding(f: Finding) {

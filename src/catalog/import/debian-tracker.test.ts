@@ -197,7 +197,6 @@ describe('malformed and foreign input', () => {
     raw.apache2['CVE-2023-25690'].releases.bookworm.status = 42;
     const e = catch_(() => importDebianTracker(JSON.stringify(raw), { file: 'bad.json', release: 'bookworm' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
-    expect(e.message).toContain('$.apache2["CVE-2023-25690"].releases.bookworm.status');
     expect(e.location).toMatchObject({ file: 'bad.json', path: '$.apache2["CVE-2023-25690"].releases.bookworm.status' });
   });
 

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { emptyCatalog, severityRank, type Bulletin, type Catalog, type Fix, type Reference, type Severity } from '../model.js';
 import { constNode, dpkgSourceTest, entity, state, testNode } from './criteria-builders.js';
+import { parseDpkgVersion } from '../../versions/index.js';
 import { isPlainObject, parseJsonLocated, zodToPatchhiveError } from '../../common/json-input.js';
 
 /** Fixed, locale-independent order: CVE-2024-9999 before CVE-2024-10000. */
@@ -17,10 +18,26 @@ const ID_ORDER = new Intl.Collator('en', { numeric: true });
 
 const WHAT = 'Debian tracker data';
 
+/** Why dpkg itself could not read the version (its errors, not its warnings); undefined when it can. */
+function dpkgVersionProblem(v: string): string | undefined {
+  try {
+    parseDpkgVersion(v);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 const releaseSchema = z.object({
   status: z.enum(['resolved', 'open', 'undetermined']),
   repositories: z.record(z.string(), z.string()),
-  fixed_version: z.string().optional(),
+  fixed_version: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = dpkgVersionProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: `fixed_version ${JSON.stringify(v)} is not a valid Debian version: ${problem}` });
+    })
+    .optional(),
   urgency: z.string().optional(),
   nodsa: z.string().optional(),
   nodsa_reason: z.string().optional(),

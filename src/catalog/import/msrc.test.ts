@@ -181,7 +181,6 @@ describe('importMsrcJson', () => {
     raw[3].patches[1].kb = 5120249;
     const e = catch_(() => importMsrcJson(JSON.stringify(raw), { file: 'bad.json' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
-    expect(e.message).toContain('$[3].patches[1].kb');
     expect(e.location).toMatchObject({ file: 'bad.json', path: '$[3].patches[1].kb' });
   });
 

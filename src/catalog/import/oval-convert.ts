@@ -77,10 +77,7 @@ export class OvalConverter {
       if (cls === 'inventory' || cls === 'miscellaneous') continue;
       catalog.bulletins.push(this.bulletin(def, id, title, cls, criteria));
     }
-    for (const [id, def] of catalog.definitions) {
-      void id;
-      checkExtendTargets(def.criteria, catalog, this.file);
-    }
+    checkExtends(catalog, this.file);
     return catalog;
   }
 
@@ -134,6 +131,7 @@ export class OvalConverter {
     const comment = raw.attrs.comment;
     const common = { ...(negated ? { negate: true } : {}), ...(comment ? { comment } : {}) };
     if (raw.kind === 'criteria') {
+      if (raw.children.length === 0) this.fail('<criteria> has no criterion, criteria or extend_definition', raw.line, defId);
       const operator = (raw.attrs.operator ?? 'AND') as Operator;
       if (!['AND', 'OR', 'ONE', 'XOR'].includes(operator)) this.fail(`unknown criteria operator "${operator}"`, raw.line, defId);
       return { kind: 'criteria', operator, ...common, children: raw.children.map((c) => this.criterion(c, defId)) };
@@ -268,11 +266,52 @@ export class OvalConverter {
   }
 }
 
-function checkExtendTargets(c: Criterion, catalog: Catalog, file: string): void {
-  if (c.kind === 'extend' && !catalog.definitions.has(c.definition)) {
-    throw new PatchhiveError('E_INPUT_MALFORMED', `extend_definition refers to ${c.definition}, which the document does not contain`, { file });
+function extendsOf(c: Criterion, out: string[] = []): string[] {
+  if (c.kind === 'extend') out.push(c.definition);
+  if (c.kind === 'criteria') for (const ch of c.children) extendsOf(ch, out);
+  return out;
+}
+
+/** Every extend_definition must name a definition of the document, and none may loop back. */
+function checkExtends(catalog: Catalog, file: string): void {
+  const refs = new Map([...catalog.definitions].map(([id, d]) => [id, extendsOf(d.criteria)] as const));
+  for (const [id, targets] of refs) {
+    const missing = targets.find((t) => !refs.has(t));
+    if (missing) {
+      throw new PatchhiveError('E_INPUT_MALFORMED', `extend_definition refers to ${missing}, which the document does not contain`, {
+        file,
+        path: `<definition id="${id}">`,
+      });
+    }
   }
-  if (c.kind === 'criteria') for (const ch of c.children) checkExtendTargets(ch, catalog, file);
+  const done = new Set<string>();
+  for (const start of refs.keys()) {
+    if (done.has(start)) continue;
+    // iterative depth-first search; "onPath" holds the definitions of the current chain
+    const onPath = new Set<string>([start]);
+    const stack: { id: string; next: number }[] = [{ id: start, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const targets = refs.get(top.id)!;
+      if (top.next >= targets.length) {
+        stack.pop();
+        onPath.delete(top.id);
+        done.add(top.id);
+        continue;
+      }
+      const t = targets[top.next++]!;
+      if (onPath.has(t)) {
+        throw new PatchhiveError('E_INPUT_MALFORMED', `extend_definition cycle: ${top.id} extends ${t}, which leads back to it`, {
+          file,
+          path: `<definition id="${top.id}">`,
+        });
+      }
+      if (!done.has(t)) {
+        onPath.add(t);
+        stack.push({ id: t, next: 0 });
+      }
+    }
+  }
 }
 
 function negate(c: Criterion): Criterion {

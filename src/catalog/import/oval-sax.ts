@@ -46,6 +46,9 @@ type Section = 'definitions' | 'tests' | 'objects' | 'states' | 'variables' | 'g
 
 const SECTIONS = new Set(['definitions', 'tests', 'objects', 'states', 'variables', 'generator']);
 
+/** Real OVAL nests criteria a few levels deep; a limit keeps recursion over the tree safe. */
+const MAX_DEPTH = 256;
+
 /** Keeps per-element text bounded: a legitimate OVAL value is never this large. */
 const MAX_TEXT = 1 << 20;
 
@@ -108,7 +111,7 @@ export async function readOvalStream(
 
 function stripPosition(msg: string): string {
   // saxes prefixes "file:line:col: "; we report the position ourselves
-  return msg.replace(/^[^:]*:\d+:\d+: /, '').split('\n')[0]!;
+  return msg.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').split('\n')[0]!;
 }
 
 class OvalBuilder {
@@ -129,7 +132,12 @@ class OvalBuilder {
   ) {}
 
   open(tag: SaxesTagNS): void {
+    if (this.failure) return;
     this.depth++;
+    if (this.depth > MAX_DEPTH) {
+      this.fail('E_INPUT_MALFORMED', `elements nested deeper than ${MAX_DEPTH} levels`);
+      return;
+    }
     const name = tag.local;
     const attrs = plainAttrs(tag);
     const line = this.parser.line;
@@ -167,6 +175,7 @@ class OvalBuilder {
   }
 
   close(tag: SaxesTagNS): void {
+    if (this.failure) return;
     const name = tag.local;
     if (this.section === 'definitions') this.closeInDefinitions(name);
     else if (this.section !== null && this.stack.length > 0 && this.depth > (this.section === 'generator' ? 1 : this.sectionDepth)) {
@@ -216,6 +225,7 @@ class OvalBuilder {
   }
 
   text(t: string): void {
+    if (this.failure) return;
     const top = this.stack[this.stack.length - 1];
     if (!top) return;
     if (top.text.length + t.length > MAX_TEXT) {

@@ -7,13 +7,15 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { z } from 'zod';
 import { PatchhiveError, withFile } from '../../errors.js';
-import { parseJsonLocated } from '../../common/json-input.js';
+import { checkJsonDepth, jsonPath as formatJsonPath, parseJsonLocated } from '../../common/json-input.js';
 import type { Catalog } from '../model.js';
 import { compileNativeCatalog } from './compile.js';
-import { jsonPath as formatJsonPath } from '../../common/json-input.js';
 import { readBytes, readTextFile } from './key-files.js';
 import { NATIVE_FORMAT, nativeCatalogSchema, type NativeCatalogDoc } from './schema.js';
 import { verifyCatalog } from './signing.js';
+
+/** Far beyond any real criterion tree; keeps zod and the compiler's recursion safe. */
+const MAX_NESTING = 200;
 
 export interface NativeImportOptions {
   /** The catalog's path or label, for messages. */
@@ -74,6 +76,7 @@ function checkSignature(bytes: Buffer, opts: NativeImportOptions): void {
 /** Decodes, parses and schema-checks a native catalog without looking at signatures. */
 export function parseNativeCatalog(bytes: Buffer, file: string): NativeCatalogDoc {
   const raw = parseJsonLocated(decodeUtf8(bytes, file), file);
+  checkJsonDepth(raw, MAX_NESTING, file);
   const format = typeof raw === 'object' && raw !== null ? (raw as { format?: unknown }).format : undefined;
   if (typeof format !== 'string' || !format.startsWith('patchhive.catalog/')) {
     throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `not a native catalog: expected "format": "${NATIVE_FORMAT}"`, { file });
