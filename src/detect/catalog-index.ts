@@ -51,7 +51,8 @@ function testKeys(t: Test): Keys {
     case 'registry':
     case 'kb':
       return ['family:windows'];
-    case 'file': {
+    case 'file':
+    case 'filehash58': {
       const p = literal(o, 'filepath') ?? literal(o, 'path');
       return p !== undefined && !/^[A-Za-z]:|\\/.test(p) ? ['family:unix'] : ['family:windows'];
     }

@@ -85,6 +85,7 @@ function collectFresh(obj: ObjectSpec, ctx: CollectContext): Collected {
       };
     }
     case 'file':
+    case 'filehash58':
       return collectFiles(obj, ctx);
     case 'registry':
       return collectRegistry(obj, ctx);
@@ -168,9 +169,18 @@ function collectFiles(obj: ObjectSpec, ctx: CollectContext): Collected {
     if (!probe) return { status: 'not-collected', reason: `file ${path} was not probed` };
     if (!probe.exists) continue;
     const cut = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
-    items.push({ filepath: path, path: path.slice(0, cut), filename: path.slice(cut + 1), version: probe.version, sha256: probe.sha256 });
+    const item: Item = { filepath: path, path: path.slice(0, cut), filename: path.slice(cut + 1), version: probe.version, sha256: probe.sha256 };
+    // filehash58 items carry the hash the object asks for; collectors record SHA-256 only
+    if (obj.type === 'filehash58') Object.assign(item, { hash_type: 'SHA-256', hash: probe.sha256 });
+    items.push(item);
   }
-  const got = selectItems(items, obj, ctx, new Set(['filepath', 'path', 'filename']));
+  if (obj.type === 'filehash58') {
+    const wanted = obj.fields.hash_type;
+    if (wanted?.value !== undefined && !/^sha-?256$/i.test(wanted.value)) {
+      return { status: 'not-collected', reason: `only SHA-256 file hashes are collected, not ${wanted.value}` };
+    }
+  }
+  const got = selectItems(items, obj, ctx, new Set(['filepath', 'path', 'filename', 'hash_type']));
   return got.status === 'collected' ? { ...got, label: `file ${cand.paths.join(' | ')}` } : got;
 }
 

@@ -17,6 +17,7 @@ export function describeObject(o: ObjectSpec): string {
     case 'rpminfo':
       return `rpm package ${lit(f.name)}`;
     case 'file':
+    case 'filehash58':
       return f.filepath ? `file ${lit(f.filepath)}` : `file ${lit(f.filename)} in ${lit(f.path)}`;
     case 'registry':
       return `registry ${lit(f.hive)}\\${lit(f.key)}${f.name?.value !== undefined || f.name?.varRef ? '\\' + lit(f.name) : ''}`;
@@ -48,6 +49,7 @@ export function describeAbsence(o: ObjectSpec, subject: string): string {
     case 'kb':
       return `${subject} is not installed`;
     case 'file':
+    case 'filehash58':
     case 'registry':
       return `${subject} does not exist`;
     default:
@@ -109,7 +111,7 @@ export function describeComparison(
     const what = field === 'evr' || isSource ? '' : ` ${field}`;
     return `${String(item.name)}${what} ${shown}${src} ${verb} ${exp}`;
   }
-  if (o.type === 'file') {
+  if (o.type === 'file' || o.type === 'filehash58') {
     return `${String(item.filename ?? item.filepath)} ${field} ${actuals.join(',')} ${verb} ${exp}`;
   }
   if (o.type === 'registry') {

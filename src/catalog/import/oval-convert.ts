@@ -29,7 +29,7 @@ import { validateEntityVersion } from './validate-versions.js';
 const NS_TYPE: Record<string, Record<string, string>> = {
   [`${OVAL_DEF_NS}#linux`]: { dpkginfo: 'dpkginfo', rpminfo: 'rpminfo' },
   [`${OVAL_DEF_NS}#windows`]: { file: 'file', registry: 'registry' },
-  [`${OVAL_DEF_NS}#independent`]: { family: 'family', textfilecontent54: 'textfilecontent54' },
+  [`${OVAL_DEF_NS}#independent`]: { family: 'family', textfilecontent54: 'textfilecontent54', filehash58: 'filehash58' },
   [`${OVAL_DEF_NS}#unix`]: { uname: 'uname' },
 };
 
