@@ -6,8 +6,10 @@
 import { createRng, shuffled, zipfSampler, type Rng } from './prng.js';
 import type { Universe } from './universe.js';
 import { drawFixKind, evr, fixedFor, randomVersion } from './versions.js';
-import { advisoryText } from './text.js';
-import { esc, FileWriter } from './xml-writer.js';
+import { FileWriter } from './xml-writer.js';
+import {
+  definitionXml, FIXED_OBJECTS, FIXED_STATES, FIXED_TESTS, HEADER, objectXml, stateXml, testXml, type DefSpec, type PkgTest, type Shape,
+} from './feed-oval-xml.js';
 
 export interface OvalFeedOptions {
   definitions: number;
@@ -29,12 +31,6 @@ export interface OvalFeedStats {
   /** Definitions about installed names whose fixed version is 0 / older / same / newer than the base status. */
   fixKinds: Record<string, number>;
 }
-
-type Shape = 'single' | 'multi' | 'arch';
-interface PkgTest { num: number; name: string; evr: string; arch: boolean }
-interface DefSpec { id: string; cve: string; product: string; shape: Shape; tests: PkgTest[]; dsa?: number }
-
-const NS = 'oval:org.debian.oval';
 
 /** Draws package names: installed ones with probability `installedShare`, Zipf-distributed within each group. */
 function namePicker(u: Universe, share: number, rng: Rng): () => { name: string; installed: string | undefined } {
@@ -83,81 +79,6 @@ function planDefinitions(u: Universe, o: OvalFeedOptions, stats: OvalFeedStats):
   return defs;
 }
 
-function testRef(t: PkgTest): string {
-  return `<criterion test_ref="${NS}:tst:${t.num}" comment="${esc(t.name)} DPKG is earlier than ${esc(t.evr.replace(/^0:/, ''))}"/>`;
-}
-
-function criteriaXml(d: DefSpec): string {
-  const pkgTests = d.tests.filter((t) => !t.arch);
-  const inner = pkgTests.length === 1 ? testRef(pkgTests[0]!) : `<criteria comment="Binary packages" operator="OR">${pkgTests.map(testRef).join('')}</criteria>`;
-  const indep = `<criteria comment="Architecture independent section" operator="AND"><criterion test_ref="${NS}:tst:2" comment="all architecture"/>${inner}</criteria>`;
-  const archTest = d.tests.find((t) => t.arch);
-  const dep = archTest
-    ? `<criteria comment="Architecture dependent section" operator="AND"><criterion test_ref="${NS}:tst:3" comment="amd64 architecture"/>${testRef(archTest)}</criteria>`
-    : '';
-  return `      <criteria comment="Release section" operator="AND">
-        <criterion test_ref="${NS}:tst:1" comment="Debian 12 is installed"/>
-        <criteria comment="Architecture section" operator="OR">${indep}${dep}</criteria>
-      </criteria>
-`;
-}
-
-function definitionXml(d: DefSpec, rng: Rng): string {
-  const p = esc(d.product);
-  const debian = d.dsa !== undefined ? `\n        <debian><dsa>DSA-${d.dsa}-1</dsa><moreinfo>no info</moreinfo></debian>` : '';
-  return `    <definition id="${d.id}" version="1" class="vulnerability">
-      <metadata>
-        <title>${d.cve} ${p}</title>
-        <affected family="unix">
-          <platform>Debian GNU/Linux 12</platform>
-          <product>${p}</product>
-        </affected>
-        <reference source="CVE" ref_id="${d.cve}" ref_url="https://cve.mitre.org/cgi-bin/cvename.cgi?name=${d.cve}"/>
-        <description>${esc(advisoryText(d.product, rng))}</description>${debian}
-      </metadata>
-${criteriaXml(d)}    </definition>
-`;
-}
-
-const HEADER = `<?xml version="1.0" encoding="UTF-8"?>
-<oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5" xmlns:ind-def="http://oval.mitre.org/XMLSchema/oval-definitions-5#independent" xmlns:linux-def="http://oval.mitre.org/XMLSchema/oval-definitions-5#linux" xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5" xmlns:unix-def="http://oval.mitre.org/XMLSchema/oval-definitions-5#unix" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://oval.mitre.org/XMLSchema/oval-definitions-5#independent independent-definitions-schema.xsd http://oval.mitre.org/XMLSchema/oval-definitions-5#linux linux-definitions-schema.xsd http://oval.mitre.org/XMLSchema/oval-definitions-5#unix unix-definitions-schema.xsd http://oval.mitre.org/XMLSchema/oval-definitions-5 oval-definitions-schema.xsd http://oval.mitre.org/XMLSchema/oval-common-5 oval-common-schema.xsd">
-  <generator>
-    <oval:product_name>Patchhive bench generator (Debian OVAL layout)</oval:product_name>
-    <oval:schema_version>5.11.2</oval:schema_version>
-    <oval:timestamp>2026-11-21T00:00:00</oval:timestamp>
-  </generator>
-`;
-
-const FIXED_TESTS = `    <ind-def:textfilecontent54_test id="${NS}:tst:1" version="1" check="all" check_existence="at_least_one_exists" comment="Debian GNU/Linux 12 is installed">
-      <ind-def:object object_ref="${NS}:obj:1"/>
-      <ind-def:state state_ref="${NS}:ste:1"/>
-    </ind-def:textfilecontent54_test>
-    <unix-def:uname_test id="${NS}:tst:2" version="1" check="all" check_existence="at_least_one_exists" comment="Installed architecture is all">
-      <unix-def:object object_ref="${NS}:obj:2"/>
-    </unix-def:uname_test>
-    <unix-def:uname_test id="${NS}:tst:3" version="1" check="all" check_existence="at_least_one_exists" comment="Installed architecture is amd64">
-      <unix-def:object object_ref="${NS}:obj:2"/>
-      <unix-def:state state_ref="${NS}:ste:2"/>
-    </unix-def:uname_test>
-`;
-
-const FIXED_OBJECTS = `    <ind-def:textfilecontent54_object id="${NS}:obj:1" version="1">
-      <ind-def:path>/etc</ind-def:path>
-      <ind-def:filename>debian_version</ind-def:filename>
-      <ind-def:pattern operation="pattern match">(\\d+)\\.\\d</ind-def:pattern>
-      <ind-def:instance datatype="int">1</ind-def:instance>
-    </ind-def:textfilecontent54_object>
-    <unix-def:uname_object id="${NS}:obj:2" version="1"/>
-`;
-
-const FIXED_STATES = `    <ind-def:textfilecontent54_state id="${NS}:ste:1" version="1">
-      <ind-def:subexpression operation="equals">12</ind-def:subexpression>
-    </ind-def:textfilecontent54_state>
-    <unix-def:uname_state id="${NS}:ste:2" version="1">
-      <unix-def:machine_class operation="equals">x86_64</unix-def:machine_class>
-    </unix-def:uname_state>
-`;
-
 /** Writes the feed to `path` and returns what it contains. */
 export function writeOvalFeed(path: string, u: Universe, o: OvalFeedOptions): OvalFeedStats {
   const stats: OvalFeedStats = { definitions: 0, tests: 3, objects: 2, states: 2, bytes: 0, packageNames: 0, shapes: { single: 0, multi: 0, arch: 0 }, fixKinds: {} };
@@ -171,33 +92,13 @@ export function writeOvalFeed(path: string, u: Universe, o: OvalFeedOptions): Ov
   for (const d of defs) out.write(definitionXml(d, textRng));
   out.write('  </definitions>\n  <tests>\n');
   out.write(FIXED_TESTS);
-  for (const d of defs) {
-    for (const t of d.tests) {
-      out.write(`    <linux-def:dpkginfo_test id="${NS}:tst:${t.num}" version="1" check="all" check_existence="at_least_one_exists" comment="${esc(t.name)} is earlier than ${esc(t.evr.replace(/^0:/, ''))}">
-      <linux-def:object object_ref="${NS}:obj:${objOf.get(t.name)}"/>
-      <linux-def:state state_ref="${NS}:ste:${t.num}"/>
-    </linux-def:dpkginfo_test>
-`);
-    }
-  }
+  for (const d of defs) for (const t of d.tests) out.write(testXml(t, objOf.get(t.name)!));
   out.write('  </tests>\n  <objects>\n');
   out.write(FIXED_OBJECTS);
-  for (const [name, num] of objOf) {
-    out.write(`    <linux-def:dpkginfo_object id="${NS}:obj:${num}" version="1">
-      <linux-def:name>${esc(name)}</linux-def:name>
-    </linux-def:dpkginfo_object>
-`);
-  }
+  for (const [name, num] of objOf) out.write(objectXml(name, num));
   out.write('  </objects>\n  <states>\n');
   out.write(FIXED_STATES);
-  for (const d of defs) {
-    for (const t of d.tests) {
-      out.write(`    <linux-def:dpkginfo_state id="${NS}:ste:${t.num}" version="1">
-      <linux-def:evr datatype="debian_evr_string" operation="less than">${esc(t.evr)}</linux-def:evr>
-    </linux-def:dpkginfo_state>
-`);
-    }
-  }
+  for (const d of defs) for (const t of d.tests) out.write(stateXml(t));
   out.write('  </states>\n</oval_definitions>\n');
   stats.bytes = out.close();
   stats.definitions = defs.length;

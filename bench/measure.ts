@@ -82,6 +82,22 @@ export async function commandPeakRssKb(cmd: string, args: string[], env?: NodeJS
   }
 }
 
+/** One run of a command with stdout captured: wall ms, stdout, and peak RSS (KiB) via GNU time when installed. */
+export async function runOnceMeasured(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string; peakRssKb: number | undefined }> {
+  const rssFile = join(tmpdir(), `patchhive-bench-rss1-${process.pid}.txt`);
+  const gnu = existsSync(GNU_TIME);
+  const [c, a] = gnu ? [GNU_TIME, ['-o', rssFile, '-f', '%M', cmd, ...args]] : [cmd, args];
+  try {
+    const t0 = process.hrtime.bigint();
+    const stdout = await captureCommand(c, a, env);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const kb = gnu ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) : NaN;
+    return { ms, stdout, peakRssKb: Number.isFinite(kb) ? kb : undefined };
+  } finally {
+    rmSync(rssFile, { force: true });
+  }
+}
+
 /** Median of a non-empty list. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,6 +1,7 @@
 /** Buffered synchronous file writer for generated documents (hundreds of MB without holding them). */
 import { closeSync, openSync, writeSync } from 'node:fs';
 
+/** Appends text to a file through a buffer, counting the bytes written. */
 export class FileWriter {
   private readonly fd: number;
   private parts: string[] = [];

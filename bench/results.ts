@@ -1,0 +1,28 @@
+/** Everything one `npm run bench` measured, as handed to the report writer. */
+import type { ChildReport } from './measure.js';
+import type { MachineInfo } from './machine.js';
+import type { OnceRow, PeerRow } from './peer.js';
+import type { GenerateResult } from './scenarios/generate.js';
+import type { FeedScaleResult } from './scenarios/feed-scale.js';
+import type { EngineSamplesResult } from './scenarios/engine-samples.js';
+import type { BigImportResult } from './scenarios/big-import.js';
+
+export interface BenchResults {
+  machine: MachineInfo;
+  /** Cache directory of the generated inputs, relative to the repository. */
+  cacheDir: string;
+  /** Wall time of bench/run (after the TypeScript builds). */
+  totalMs: number;
+  generate: ChildReport<GenerateResult>;
+  feed: ChildReport<FeedScaleResult>;
+  engine: { label: string; file: string; report: ChildReport<EngineSamplesResult> }[];
+  peer: PeerRow[];
+  /** The generated feed's OVAL part against the host status file: one run of each tool. */
+  peerFeed: OnceRow;
+  cliStartupMs: number;
+  runs: number;
+  engineRepeats: number;
+  big: ChildReport<BigImportResult>;
+  /** 1-, 5- and 15-minute load averages when the run started and ended (other processes share the CPU). */
+  loadAverage: { start: number[]; end: number[] };
+}

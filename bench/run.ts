@@ -1,0 +1,78 @@
+/**
+ * `npm run bench`: generates the inputs, runs each scenario in its own Node process, times the
+ * Patchhive CLI beside `oscap`, and writes docs/BENCHMARKS.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, relative } from 'node:path';
+import { ENGINE_REPEATS, RUNS } from './config.js';
+import { REPO, SAMPLE_OVAL, STATUS_FILES } from './fixtures.js';
+import { machineInfo } from './machine.js';
+import { GNU_TIME, runScenario } from './measure.js';
+import { cliStartupMs, comparePair, comparePairOnce, type PeerRow } from './peer.js';
+import { writeReport } from './report.js';
+import type { BenchResults } from './results.js';
+import type { GenerateResult } from './scenarios/generate.js';
+import type { FeedScaleResult } from './scenarios/feed-scale.js';
+import type { EngineSamplesResult } from './scenarios/engine-samples.js';
+import type { BigImportResult } from './scenarios/big-import.js';
+
+const t0 = performance.now();
+const say = (s: string): void => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${s}`);
+const cache = join(REPO, '.cache/bench');
+mkdirSync(cache, { recursive: true });
+const machine = machineInfo(GNU_TIME);
+const loadStart = loadavg();
+say(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, oscap ${machine.oscap}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
+
+say('generating inputs into .cache/bench');
+const generate = await runScenario<GenerateResult>('generate', [cache]);
+
+say('scenario 1: feed-scale import + 1,000 machines (one process)');
+const feed = await runScenario<FeedScaleResult>('feed-scale', [cache]);
+say(`scenario 1: ${feed.result.fleet.machinesPerSecond.toFixed(1)} machines/s, peak RSS ${(feed.maxRssKb / 1024).toFixed(0)} MiB`);
+
+const catalogs = [
+  { label: 'oval-bookworm-sample.xml', file: SAMPLE_OVAL },
+  { label: 'index OVAL (bookworm-security)', file: join(cache, 'index.xml') },
+];
+const engine: BenchResults['engine'] = [];
+for (const c of catalogs) {
+  say(`scenario 2: in-process engine on ${c.label}`);
+  engine.push({ ...c, report: await runScenario<EngineSamplesResult>('engine-samples', [c.file]) });
+}
+const peer: PeerRow[] = [];
+for (const c of catalogs) {
+  for (const s of STATUS_FILES) {
+    const row = await comparePair(c, s, RUNS);
+    say(`scenario 2: ${c.label} × ${s.label}: patchhive ${row.patchhiveMedianMs.toFixed(0)} ms, oscap ${row.oscapMedianMs.toFixed(0)} ms`);
+    peer.push(row);
+  }
+}
+const startup = await cliStartupMs(RUNS);
+say('scenario 2: feed.xml (27,000 definitions) × host-node-image, one run of each tool');
+const peerFeed = await comparePairOnce({ label: 'feed.xml (scenario 1, OVAL part)', file: join(cache, 'feed.xml') }, STATUS_FILES[0]);
+say(`scenario 2: feed.xml: patchhive ${peerFeed.patchhiveMs.toFixed(0)} ms, oscap ${peerFeed.oscapMs.toFixed(0)} ms`);
+
+say('scenario 3: import of the large OVAL document');
+const big = await runScenario<BigImportResult>('big-import', [join(cache, 'big.xml')]);
+
+const results: BenchResults = {
+  machine,
+  cacheDir: relative(REPO, cache),
+  totalMs: performance.now() - t0,
+  generate,
+  feed,
+  engine,
+  peer,
+  peerFeed,
+  cliStartupMs: startup,
+  runs: RUNS,
+  engineRepeats: ENGINE_REPEATS,
+  big,
+  loadAverage: { start: loadStart, end: loadavg() },
+};
+writeFileSync(join(cache, 'results.json'), JSON.stringify(results, null, 2));
+const doc = join(REPO, 'docs/BENCHMARKS.md');
+writeFileSync(doc, writeReport(results));
+say(`wrote ${relative(REPO, doc)} (raw figures: ${relative(REPO, join(cache, 'results.json'))})`);
