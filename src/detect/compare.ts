@@ -4,7 +4,7 @@
  * `unknown` instead of silently false.
  */
 import type { Datatype, Operation } from '../catalog/model.js';
-import { compareDpkgVersions, compareEvr, compareWindowsVersions } from '../versions/index.js';
+import { compareEvr, compareParsedDpkgVersions, compareWindowsVersions, parseDpkgVersion, type DpkgVersion } from '../versions/index.js';
 
 export type Tri = 'true' | 'false' | 'error';
 
@@ -23,6 +23,19 @@ export function ovalRegex(pattern: string): RegExp | null {
     regexCache.set(pattern, re);
   }
   return re;
+}
+
+/** The same few thousand package versions are compared over and over: parse each once. */
+const dpkgCache = new Map<string, DpkgVersion>();
+
+function parsedDpkg(v: string): DpkgVersion {
+  let p = dpkgCache.get(v);
+  if (!p) {
+    p = parseDpkgVersion(v);
+    if (dpkgCache.size > 200_000) dpkgCache.clear();
+    dpkgCache.set(v, p);
+  }
+  return p;
 }
 
 function tri(b: boolean): Tri {
@@ -51,7 +64,7 @@ function byOrder(cmp: number, op: Operation): Tri {
 function orderOf(datatype: Datatype, actual: string, expected: string): number {
   switch (datatype) {
     case 'debian_evr_string':
-      return compareDpkgVersions(actual, expected);
+      return compareParsedDpkgVersions(parsedDpkg(actual), parsedDpkg(expected));
     case 'evr_string':
       return compareEvr(actual, expected);
     case 'version':

@@ -77,17 +77,28 @@ function applyNegate(o: Outcome, negate: boolean | undefined): Outcome {
  * another branch failed for a real reason (its file version), so the reader sees the reason.
  */
 function decide(op: string, result: Result, outs: Outcome[]): Outcome {
-  const pick = (os: Outcome[]): Evidence[] => os.flatMap((o) => o.evidence);
-  if (result === 'unknown') return { result, evidence: pick(outs.filter((o) => o.result === 'unknown')) };
+  if (result === 'unknown') return { result, evidence: pick(outs, (o) => o.result === 'unknown') };
   if (op === 'AND' && result === 'false') {
-    const falses = outs.filter((o) => o.result === 'false');
-    const platform = falses.filter((o) => o.platformOnly);
-    return platform.length > 0 ? { result, evidence: pick(platform), platformOnly: true } : { result, evidence: pick(falses) };
+    const platformOnly = outs.some((o) => o.result === 'false' && o.platformOnly);
+    return platformOnly
+      ? { result, evidence: pick(outs, (o) => o.result === 'false' && o.platformOnly === true), platformOnly: true }
+      : { result, evidence: pick(outs, (o) => o.result === 'false') };
   }
-  if (op === 'OR' && result === 'true') return { result, evidence: pick(outs.filter((o) => o.result === 'true')) };
+  if (op === 'OR' && result === 'true') return { result, evidence: pick(outs, (o) => o.result === 'true') };
   if (op === 'OR' && result === 'false') {
-    const real = outs.filter((o) => !o.platformOnly);
-    return real.length > 0 ? { result, evidence: pick(real) } : { result, evidence: pick(outs), platformOnly: true };
+    const real = outs.some((o) => !o.platformOnly);
+    return real ? { result, evidence: pick(outs, (o) => !o.platformOnly) } : { result, evidence: pick(outs, () => true), platformOnly: true };
   }
-  return { result, evidence: pick(outs) };
+  return { result, evidence: pick(outs, () => true) };
+}
+
+/** Concatenates the evidence of the outcomes that pass `keep` (a loop: this is the engine's hot path). */
+function pick(outs: Outcome[], keep: (o: Outcome) => boolean): Evidence[] {
+  if (outs.length === 1) return keep(outs[0]!) ? outs[0]!.evidence : [];
+  const out: Evidence[] = [];
+  for (const o of outs) {
+    if (!keep(o)) continue;
+    for (const e of o.evidence) out.push(e);
+  }
+  return out;
 }
