@@ -83,7 +83,9 @@ function decideFix(fix: Fix, ctx: MachineContext): FixVerdict {
   if (a.result === 'false') return { fix, status: 'not-applicable', evidence: a.evidence, warnings: [] };
   if (!fix.available) {
     const status = a.result === 'true' ? 'affected' : 'unknown';
-    return { fix, status, evidence: a.evidence, warnings: [] };
+    const what = fix.package?.name ?? fix.product ?? fix.id;
+    const noFix: Evidence = { ref: fix.id, subject: what, result: 'true', message: `no fix is available yet for ${what}` };
+    return { fix, status, evidence: [...a.evidence, noFix], warnings: [] };
   }
   const i = evaluateCriterion(fix.installed, ctx);
   let status: FindingStatus;
