@@ -3,19 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { PatchhiveError } from '../errors.js';
 import { MAX_STATUS_LINE, parseDpkgStatus } from './dpkg-status.js';
 import { fixture } from './test-support.js';
+import { thrownError } from '../../test/support/errors.js';
 
 const read = (name: string): string => readFileSync(fixture('debian', name), 'utf8');
 
-/** Runs `fn` and returns the PatchhiveError it throws (fails the test otherwise). */
-function errorOf(fn: () => unknown): PatchhiveError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(PatchhiveError);
-    return err as PatchhiveError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('parseDpkgStatus on the recorded status files', () => {
   // Counts checked independently: grep -c '^Package:' and the Source-or-Package rule (test/fixtures/README.md).
@@ -106,7 +97,7 @@ describe('parseDpkgStatus: broken input gives a located E_INPUT_MALFORMED', () =
     ['bad Source', 'Package: a\nStatus: install ok installed\nVersion: 1\nSource: x (1\n', 1, /Source/],
     ['binary garbage', ok + 'Package: b\u0000\u0001\u0002', 5, /binary data/],
   ])('%s', (_what, text, line, message) => {
-    const err = errorOf(() => parseDpkgStatus(text, 'status'));
+    const err = thrownError(() => parseDpkgStatus(text, 'status'));
     expect(err.code).toBe('E_INPUT_MALFORMED');
     expect(err.location).toEqual({ file: 'status', line });
     expect(err.message).toMatch(message);
@@ -115,7 +106,7 @@ describe('parseDpkgStatus: broken input gives a located E_INPUT_MALFORMED', () =
   it('a 100 MB single line fails fast with a clean error', () => {
     const huge = 'Package: ' + 'a'.repeat(100 * 1024 * 1024);
     const started = performance.now();
-    const err = errorOf(() => parseDpkgStatus(huge, 'big'));
+    const err = thrownError(() => parseDpkgStatus(huge, 'big'));
     expect(performance.now() - started).toBeLessThan(5000);
     expect(err.code).toBe('E_INPUT_MALFORMED');
     expect(err.location).toEqual({ file: 'big', line: 1 });
@@ -124,7 +115,7 @@ describe('parseDpkgStatus: broken input gives a located E_INPUT_MALFORMED', () =
 
   it('a 100 MB line after valid paragraphs is located on its own line', () => {
     const text = ok + 'Description: ' + 'x'.repeat(MAX_STATUS_LINE + 1) + '\n';
-    expect(errorOf(() => parseDpkgStatus(text)).location?.line).toBe(5);
+    expect(thrownError(() => parseDpkgStatus(text)).location?.line).toBe(5);
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PatchhiveError } from '../../errors.js';
 import type { Bulletin, Catalog, Criterion, Fix, Test } from '../model.js';
 import { debianUrgencySeverity, importDebianTracker, looksLikeDebianTracker } from './debian-tracker.js';
+import { thrownError } from '../../../test/support/errors.js';
 
 const FILE = 'test/fixtures/debian/tracker-bookworm.json';
 const text = readFileSync(FILE, 'utf8');
@@ -22,15 +23,6 @@ function fix(id: string, c: Catalog = catalog): Fix {
 function asTest(c: Criterion): Test & { negate: boolean } {
   if (c.kind !== 'test') throw new Error(`expected a test node, got ${c.kind}`);
   return { ...c.test, negate: c.negate ?? false };
-}
-function catch_(f: () => unknown): PatchhiveError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PatchhiveError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
 }
 function mini(entries: Record<string, Record<string, unknown>>, release = 'bookworm'): Catalog {
   return importDebianTracker(JSON.stringify(entries), { file: 'mini.json', release });
@@ -195,7 +187,7 @@ describe('malformed and foreign input', () => {
   it('reports a wrong type with the file and the JSON path', () => {
     const raw = JSON.parse(text);
     raw.apache2['CVE-2023-25690'].releases.bookworm.status = 42;
-    const e = catch_(() => importDebianTracker(JSON.stringify(raw), { file: 'bad.json', release: 'bookworm' }));
+    const e = thrownError(() => importDebianTracker(JSON.stringify(raw), { file: 'bad.json', release: 'bookworm' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
     expect(e.location).toMatchObject({ file: 'bad.json', path: '$.apache2["CVE-2023-25690"].releases.bookworm.status' });
   });
@@ -205,14 +197,14 @@ describe('malformed and foreign input', () => {
     [{ releases: [] }, '$["python3.11"]["CVE-2024-1"].releases'],
   ])('reports %j at %s', (entry, path) => {
     const bad = JSON.stringify({ 'python3.11': { 'CVE-2024-1': { ...rel({ status: 'open', urgency: 'low' }), ...entry } } });
-    const e = catch_(() => importDebianTracker(bad, { file: 'x.json', release: 'bookworm' }));
+    const e = thrownError(() => importDebianTracker(bad, { file: 'x.json', release: 'bookworm' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
     expect(e.location?.path).toBe(path);
   });
 
   it('reports a fixed_version of the wrong type in the chosen release only', () => {
     const bad = { foo: { 'CVE-2024-1': { releases: { bookworm: { status: 'resolved', repositories: {}, fixed_version: 1 } } } } };
-    expect(catch_(() => mini(bad)).location?.path).toBe('$.foo["CVE-2024-1"].releases.bookworm.fixed_version');
+    expect(thrownError(() => mini(bad)).location?.path).toBe('$.foo["CVE-2024-1"].releases.bookworm.fixed_version');
     expect(mini(bad, 'trixie').bulletins).toEqual([]);
   });
 
@@ -222,12 +214,12 @@ describe('malformed and foreign input', () => {
     ['an object of objects without releases', '{"a": {"b": {"c": 1}}}'],
     ['a string', '"hello"'],
   ])('rejects %s as E_INPUT_UNKNOWN_FORMAT', (_what, input) => {
-    expect(catch_(() => importDebianTracker(input, { file: 'f.json', release: 'bookworm' })).code).toBe('E_INPUT_UNKNOWN_FORMAT');
+    expect(thrownError(() => importDebianTracker(input, { file: 'f.json', release: 'bookworm' })).code).toBe('E_INPUT_UNKNOWN_FORMAT');
   });
 
   it('reports truncated JSON with line and column', () => {
     const cut = text.slice(0, 5000);
-    const e = catch_(() => importDebianTracker(cut, { file: 'cut.json', release: 'bookworm' }));
+    const e = thrownError(() => importDebianTracker(cut, { file: 'cut.json', release: 'bookworm' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
     expect(e.message).toMatch(/end of input/);
     expect(e.location?.file).toBe('cut.json');
@@ -236,7 +228,7 @@ describe('malformed and foreign input', () => {
   });
 
   it('reports a syntax error at its line and column', () => {
-    const e = catch_(() => importDebianTracker('{\n  "a": {\n    "b": 1,\n  }\n}', { file: 's.json', release: 'bookworm' }));
+    const e = thrownError(() => importDebianTracker('{\n  "a": {\n    "b": 1,\n  }\n}', { file: 's.json', release: 'bookworm' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
     expect(e.location).toMatchObject({ file: 's.json', line: 4, column: 3 });
   });

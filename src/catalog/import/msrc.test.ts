@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PatchhiveError } from '../../errors.js';
 import type { Catalog, Criterion, Entity, Fix, Test } from '../model.js';
 import { importMsrcCsv, importMsrcJson, looksLikeMsrcCsv, looksLikeMsrcJson } from './msrc.js';
+import { thrownError } from '../../../test/support/errors.js';
 
 const DIR = 'test/fixtures/windows/msrc';
 const CSV_FILE = `${DIR}/kb_cve_data.csv`;
@@ -27,15 +28,6 @@ function tests(c: Criterion): Test[] {
 /** All state fields of a test, flattened. */
 function stateFields(t: Test): Record<string, Entity> {
   return Object.assign({}, ...t.states.map((s) => s.fields));
-}
-function catch_(f: () => unknown): PatchhiveError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PatchhiveError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
 }
 
 describe('importMsrcCsv on kb_cve_data.csv', () => {
@@ -179,17 +171,17 @@ describe('importMsrcJson', () => {
   it('reports wrong types with the file and JSON path', () => {
     const raw = JSON.parse(jsonText('Aug'));
     raw[3].patches[1].kb = 5120249;
-    const e = catch_(() => importMsrcJson(JSON.stringify(raw), { file: 'bad.json' }));
+    const e = thrownError(() => importMsrcJson(JSON.stringify(raw), { file: 'bad.json' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
     expect(e.location).toMatchObject({ file: 'bad.json', path: '$[3].patches[1].kb' });
   });
 
   it.each([['{"a": 1}'], ['[{"id": 1}]'], ['"x"']])('rejects %s as E_INPUT_UNKNOWN_FORMAT', (input) => {
-    expect(catch_(() => importMsrcJson(input, { file: 'f.json' })).code).toBe('E_INPUT_UNKNOWN_FORMAT');
+    expect(thrownError(() => importMsrcJson(input, { file: 'f.json' })).code).toBe('E_INPUT_UNKNOWN_FORMAT');
   });
 
   it('reports truncated JSON with line and column', () => {
-    const e = catch_(() => importMsrcJson(jsonText('Aug').slice(0, 3000), { file: 'cut.json' }));
+    const e = thrownError(() => importMsrcJson(jsonText('Aug').slice(0, 3000), { file: 'cut.json' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
     expect(e.location).toMatchObject({ file: 'cut.json', line: expect.any(Number), column: expect.any(Number) });
   });
@@ -200,7 +192,7 @@ describe('CSV errors', () => {
 
   it('reports an unclosed quote as E_INPUT_MALFORMED with its line', () => {
     const bad = `${header}\n"CVE-2026-0001","5120249","1","Windows Server 2019","10.0.17763.1","7.8","x","2026-08-11"\n"CVE-2026-0002","5120249,"1"\n`;
-    const e = catch_(() => importMsrcCsv(bad, { file: 'bad.csv' }));
+    const e = thrownError(() => importMsrcCsv(bad, { file: 'bad.csv' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
     expect(e.location?.file).toBe('bad.csv');
     expect(e.location?.line).toBeGreaterThanOrEqual(3);
@@ -208,13 +200,13 @@ describe('CSV errors', () => {
 
   it('reports a bad CVE id at its line', () => {
     const bad = `${header}\n"CVE-2026-0001","5120249","1","Windows Server 2019","10.0.17763.1","7.8","x","2026-08-11"\n"nope","5120249","1","Windows Server 2019","10.0.17763.1","7.8","x","2026-08-11"\n`;
-    const e = catch_(() => importMsrcCsv(bad, { file: 'bad.csv' }));
+    const e = thrownError(() => importMsrcCsv(bad, { file: 'bad.csv' }));
     expect(e).toMatchObject({ code: 'E_INPUT_MALFORMED', location: { file: 'bad.csv', line: 3, path: 'CVE' } });
   });
 
   it('rejects a CSV without the MSRC columns as E_INPUT_UNKNOWN_FORMAT', () => {
-    expect(catch_(() => importMsrcCsv('a,b\n1,2\n', { file: 'x.csv' })).code).toBe('E_INPUT_UNKNOWN_FORMAT');
-    expect(catch_(() => importMsrcCsv('', { file: 'x.csv' })).code).toBe('E_INPUT_UNKNOWN_FORMAT');
+    expect(thrownError(() => importMsrcCsv('a,b\n1,2\n', { file: 'x.csv' })).code).toBe('E_INPUT_UNKNOWN_FORMAT');
+    expect(thrownError(() => importMsrcCsv('', { file: 'x.csv' })).code).toBe('E_INPUT_UNKNOWN_FORMAT');
   });
 
   it('records a row without a KB number by its build, and notes it', () => {

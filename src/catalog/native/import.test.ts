@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PatchhiveError } from '../../errors.js';
 import { importNativeCatalog, loadNativeCatalogFile, looksLikeNativeCatalog, signaturePathFor } from './import.js';
 import { generateKeyPair, keyIdOf, signCatalog } from './signing.js';
+import { thrownError } from '../../../test/support/errors.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SAMPLE = join(ROOT, 'catalogs/inhouse-sample.json');
@@ -22,15 +23,6 @@ const BYTES = Buffer.from(
   }),
 );
 
-function thrown(fn: () => unknown): PatchhiveError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(PatchhiveError);
-    return err as PatchhiveError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('importNativeCatalog: signature first', () => {
   const pair = generateKeyPair();
@@ -42,7 +34,7 @@ describe('importNativeCatalog: signature first', () => {
   });
 
   it('refuses an unsigned catalog unless allowUnsigned, and says how to fix it', () => {
-    const err = thrown(() => importNativeCatalog(BYTES, { file: 'small.json', trustedKeys: [pair.publicKeyPem], allowUnsigned: false }));
+    const err = thrownError(() => importNativeCatalog(BYTES, { file: 'small.json', trustedKeys: [pair.publicKeyPem], allowUnsigned: false }));
     expect(err.code).toBe('E_SIGNATURE_MISSING');
     expect(err.message).toMatch(/--allow-unsigned/);
     expect(err.message).toMatch(/patchhive catalog sign --key KEY small\.json/);
@@ -52,14 +44,14 @@ describe('importNativeCatalog: signature first', () => {
   it('refuses tampered bytes, even with allowUnsigned', () => {
     const tampered = Buffer.from(BYTES.toString().replace('"low"', '"moderate"'));
     for (const allowUnsigned of [false, true]) {
-      const err = thrown(() => importNativeCatalog(tampered, { file: 'small.json', signature, trustedKeys: [pair.publicKeyPem], allowUnsigned }));
+      const err = thrownError(() => importNativeCatalog(tampered, { file: 'small.json', signature, trustedKeys: [pair.publicKeyPem], allowUnsigned }));
       expect(err.code).toBe('E_SIGNATURE_INVALID');
       expect(err.message).toMatch(/^catalog small\.json: signature does not match/);
     }
   });
 
   it('refuses a signature by an untrusted key', () => {
-    const err = thrown(() =>
+    const err = thrownError(() =>
       importNativeCatalog(BYTES, { file: 'small.json', signature, trustedKeys: [generateKeyPair().publicKeyPem], allowUnsigned: false }),
     );
     expect(err.code).toBe('E_SIGNATURE_INVALID');
@@ -67,7 +59,7 @@ describe('importNativeCatalog: signature first', () => {
   });
 
   it('checks the signature before parsing: garbage with a bad signature is a signature error', () => {
-    const err = thrown(() => importNativeCatalog(Buffer.from('{oops'), { file: 'x.json', signature, trustedKeys: [pair.publicKeyPem], allowUnsigned: false }));
+    const err = thrownError(() => importNativeCatalog(Buffer.from('{oops'), { file: 'x.json', signature, trustedKeys: [pair.publicKeyPem], allowUnsigned: false }));
     expect(err.code).toBe('E_SIGNATURE_INVALID');
   });
 

@@ -6,18 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { PatchhiveError } from '../../errors.js';
 import { writeKeyPair } from './key-files.js';
 import { generateKeyPair, parseSignatureFile, signCatalog, verifyCatalog } from './signing.js';
+import { thrownError } from '../../../test/support/errors.js';
 
 const BYTES = Buffer.from('{"format": "patchhive.catalog/1", "name": "x", "bulletins": []}\n');
 
-function thrown(fn: () => unknown): PatchhiveError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(PatchhiveError);
-    return err as PatchhiveError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('Ed25519 catalog signatures', () => {
   const pair = generateKeyPair();
@@ -42,7 +34,7 @@ describe('Ed25519 catalog signatures', () => {
     for (const at of [0, 17, BYTES.length - 1]) {
       const tampered = Buffer.from(BYTES);
       tampered[at] = tampered[at]! ^ 0x01;
-      const err = thrown(() => verifyCatalog(tampered, sig, [pair.publicKeyPem], 'x.json'));
+      const err = thrownError(() => verifyCatalog(tampered, sig, [pair.publicKeyPem], 'x.json'));
       expect(err.code).toBe('E_SIGNATURE_INVALID');
       expect(err.message).toBe('catalog x.json: signature does not match (tampered, or signed by another key)');
     }
@@ -51,22 +43,22 @@ describe('Ed25519 catalog signatures', () => {
   it('signs exact bytes: a re-formatted catalog no longer verifies', () => {
     const sig = signCatalog(BYTES, pair.privateKeyPem);
     const reformatted = Buffer.from(JSON.stringify(JSON.parse(BYTES.toString())));
-    expect(thrown(() => verifyCatalog(reformatted, sig, [pair.publicKeyPem])).code).toBe('E_SIGNATURE_INVALID');
+    expect(thrownError(() => verifyCatalog(reformatted, sig, [pair.publicKeyPem])).code).toBe('E_SIGNATURE_INVALID');
   });
 
   it('refuses a signature by an untrusted key, naming it', () => {
     const other = generateKeyPair();
     const sig = signCatalog(BYTES, other.privateKeyPem);
-    const err = thrown(() => verifyCatalog(BYTES, sig, [pair.publicKeyPem], 'x.json'));
+    const err = thrownError(() => verifyCatalog(BYTES, sig, [pair.publicKeyPem], 'x.json'));
     expect(err.code).toBe('E_SIGNATURE_INVALID');
     expect(err.message).toBe(`catalog x.json: signed by key ${other.keyId}, which is not trusted (trusted: ${pair.keyId})`);
-    expect(thrown(() => verifyCatalog(BYTES, sig, [])).message).toMatch(/no trusted keys were given/);
+    expect(thrownError(() => verifyCatalog(BYTES, sig, [])).message).toMatch(/no trusted keys were given/);
   });
 
   it('refuses a signature whose key id was swapped for a trusted one', () => {
     const other = generateKeyPair();
     const forged = JSON.stringify({ ...parseSignatureFile(signCatalog(BYTES, other.privateKeyPem)), keyId: pair.keyId });
-    expect(thrown(() => verifyCatalog(BYTES, forged, [pair.publicKeyPem])).message).toMatch(/signature does not match/);
+    expect(thrownError(() => verifyCatalog(BYTES, forged, [pair.publicKeyPem])).message).toMatch(/signature does not match/);
   });
 
   it.each([
@@ -76,7 +68,7 @@ describe('Ed25519 catalog signatures', () => {
     ['bad key id', JSON.stringify({ alg: 'ed25519', keyId: 'xyz', signature: 'A'.repeat(86) + '==' }), /"keyId"/],
     ['extra field', JSON.stringify({ alg: 'ed25519', keyId: '0123456789abcdef', signature: 'A'.repeat(86) + '==', x: 1 }), /Unrecognized key/],
   ])('malformed signature file (%s) is E_KEY_INVALID', (_label, text, message) => {
-    const err = thrown(() => verifyCatalog(BYTES, text, [pair.publicKeyPem]));
+    const err = thrownError(() => verifyCatalog(BYTES, text, [pair.publicKeyPem]));
     expect(err.code).toBe('E_KEY_INVALID');
     expect(err.message).toMatch(message);
   });
@@ -88,7 +80,7 @@ describe('Ed25519 catalog signatures', () => {
     ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString()],
   ])('malformed trusted key (%s) is E_KEY_INVALID', (_label, pem) => {
     const sig = signCatalog(BYTES, pair.privateKeyPem);
-    const err = thrown(() => verifyCatalog(BYTES, sig, [pem]));
+    const err = thrownError(() => verifyCatalog(BYTES, sig, [pem]));
     expect(err.code).toBe('E_KEY_INVALID');
     expect(err.message).toMatch(/^trusted key #1 /);
     expect(err.message).not.toContain('MC4CAQAw'); // never echo key material (PKCS#8 Ed25519 prefix)
@@ -99,7 +91,7 @@ describe('Ed25519 catalog signatures', () => {
     ['garbage in a PEM frame', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', /cannot be read/],
     ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), /rsa key, expected Ed25519/],
   ])('malformed signing key (%s) is E_KEY_INVALID', (_label, pem, message) => {
-    const err = thrown(() => signCatalog(BYTES, pem));
+    const err = thrownError(() => signCatalog(BYTES, pem));
     expect(err.code).toBe('E_KEY_INVALID');
     expect(err.message).toMatch(message);
   });
@@ -111,7 +103,7 @@ describe('Ed25519 catalog signatures', () => {
     expect(readFileSync(privatePath, 'utf8')).toBe(pair.privateKeyPem);
     expect(readFileSync(publicPath, 'utf8')).toBe(pair.publicKeyPem);
     writeFileSync(privatePath, 'changed');
-    const err = thrown(() => writeKeyPair(dir, 'team', generateKeyPair()));
+    const err = thrownError(() => writeKeyPair(dir, 'team', generateKeyPair()));
     expect(err.code).toBe('E_USAGE');
     expect(err.message).toMatch(/already exists; refusing to overwrite/);
     expect(readFileSync(privatePath, 'utf8')).toBe('changed');
