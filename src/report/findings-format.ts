@@ -1,5 +1,5 @@
 /** Renders findings as a readable table, TSV (like the classic checker), JSON or CSV. */
-import { SEVERITIES, type Severity } from '../catalog/model.js';
+import { SEVERITIES, severityRank, type Severity } from '../catalog/model.js';
 import type { Finding } from '../detect/model.js';
 
 export const OUTPUT_FORMATS = ['table', 'tsv', 'json', 'csv'] as const;
@@ -90,5 +90,5 @@ export function summarise(findings: Finding[]): string {
 
 /** Severity at or above `min`. */
 export function atLeast(sev: Severity, min: Severity): boolean {
-  return SEVERITIES.indexOf(sev) <= SEVERITIES.indexOf(min);
+  return severityRank(sev) >= severityRank(min);
 }

@@ -4,7 +4,6 @@
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import type { Catalog } from '../../src/catalog/model.js';
 import { evaluate, prepareCatalog } from '../../src/detect/index.js';
 import { collectDpkgInventory } from '../../src/inventory/collect-dpkg.js';
 import { runOscapEval } from '../support/oscap.js';
-import { buildIndexOval } from '../support/index-oval.js';
+import { buildIndexOval, readXz } from '../support/index-oval.js';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures/debian');
 const STATUS_FILES = [
@@ -57,7 +56,7 @@ describe('OVAL built from the bookworm-security package index vs oscap', () => {
   let ovalPath: string;
   let byDefinition: Map<string, string>;
   beforeAll(async () => {
-    const packages = execFileSync('xz', ['-dc', path.join(FIX, 'bookworm-security-main-amd64-Packages.xz')], { maxBuffer: 1 << 28 }).toString('utf8');
+    const packages = readXz(path.join(FIX, 'bookworm-security-main-amd64-Packages.xz'));
     const xml = buildIndexOval(packages, { release: '12' });
     ovalPath = path.join(mkdtempSync(path.join(tmpdir(), 'ph-index-oval-')), 'index.xml');
     writeFileSync(ovalPath, xml);

@@ -23,6 +23,7 @@ import { SEVERITIES, type Severity } from '../../src/catalog/model.js';
 import { registerScanCommand } from '../../src/cli/commands/scan.js';
 import { buildIndexOval, readXz } from '../support/index-oval.js';
 import { describeRun, listDir, makeTempDir, removeTempDir, runCli, type CliResult } from '../support/cli.js';
+import { DEBIAN_12_OS_RELEASE } from '../../src/inventory/test-support.js';
 
 const DEB = 'test/fixtures/debian';
 const WIN = 'test/fixtures/windows';
@@ -36,16 +37,7 @@ const XP_PATCHED = `${WIN}/collector-output-xp-sp2-x86-netapi32-patched.json`;
 const MS08_067 = { definition: 'oval:org.mitre.oval:def:6093', cve: 'CVE-2008-4250' };
 
 /** Debian 12 as the chroot had it (debootstrap of bookworm when the archive served 12.15). */
-const OS_RELEASE = `PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
-NAME="Debian GNU/Linux"
-VERSION_ID="12"
-VERSION="12 (bookworm)"
-VERSION_CODENAME=bookworm
-ID=debian
-HOME_URL="https://www.debian.org/"
-SUPPORT_URL="https://www.debian.org/support"
-BUG_REPORT_URL="https://bugs.debian.org/"
-`;
+const OS_RELEASE = DEBIAN_12_OS_RELEASE;
 const DEBIAN_VERSION = '12.15\n';
 
 interface JsonFinding {

@@ -1,6 +1,7 @@
 // Builds an OVAL 5.11 document (Debian's OVAL layout) from a Debian "Packages" index:
 // one class="patch" definition per binary package, true when an older version is installed.
 import { execFileSync } from 'node:child_process';
+import { compareDpkgVersions } from '../../src/versions/index.js';
 
 /** One binary package of the index, at the highest version found for its name. */
 export interface IndexPackage {
@@ -19,60 +20,6 @@ export interface ParsedIndex {
 /** Decompresses an .xz file with `xz -dc` and returns its text. */
 export function readXz(path: string): string {
   return execFileSync('xz', ['-dc', path], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-}
-
-// dpkg's character order: '~' before end, end/digits 0, letters by code, others after letters.
-function order(c: string | undefined): number {
-  if (c === undefined || (c >= '0' && c <= '9')) return 0;
-  if (/[A-Za-z]/.test(c)) return c.charCodeAt(0);
-  if (c === '~') return -1;
-  return c.charCodeAt(0) + 256;
-}
-
-// Port of dpkg's verrevcmp (lib/dpkg/version.c).
-function verrevcmp(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-  while (i < a.length || j < b.length) {
-    let firstDiff = 0;
-    while ((i < a.length && !isDigit(a[i])) || (j < b.length && !isDigit(b[j]))) {
-      const ac = order(a[i]);
-      const bc = order(b[j]);
-      if (ac !== bc) return ac - bc;
-      i++;
-      j++;
-    }
-    while (a[i] === '0') i++;
-    while (b[j] === '0') j++;
-    while (isDigit(a[i]) && isDigit(b[j])) {
-      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
-      i++;
-      j++;
-    }
-    if (isDigit(a[i])) return 1;
-    if (isDigit(b[j])) return -1;
-    if (firstDiff !== 0) return firstDiff;
-  }
-  return 0;
-}
-
-function splitVersion(v: string): { epoch: number; upstream: string; revision: string } {
-  const colon = v.indexOf(':');
-  const epoch = colon >= 0 ? Number(v.slice(0, colon)) : 0;
-  const rest = colon >= 0 ? v.slice(colon + 1) : v;
-  const dash = rest.lastIndexOf('-');
-  return dash >= 0
-    ? { epoch, upstream: rest.slice(0, dash), revision: rest.slice(dash + 1) }
-    : { epoch, upstream: rest, revision: '' };
-}
-
-/** Compares two Debian versions like `dpkg --compare-versions` (negative, 0 or positive). */
-export function compareDebVersions(a: string, b: string): number {
-  const x = splitVersion(a);
-  const y = splitVersion(b);
-  if (x.epoch !== y.epoch) return x.epoch - y.epoch;
-  return verrevcmp(x.upstream, y.upstream) || verrevcmp(x.revision, y.revision);
 }
 
 /** Writes a version as OVAL debian_evr_string `<epoch>:<version>` (epoch 0 when none). */
@@ -95,7 +42,7 @@ export function parsePackagesIndex(text: string): ParsedIndex {
     const pkg: IndexPackage = { name, version, architecture: field('Architecture') ?? '' };
     const seen = best.get(name);
     if (seen !== undefined) dup.add(name);
-    if (seen === undefined || compareDebVersions(version, seen.version) > 0) best.set(name, pkg);
+    if (seen === undefined || compareDpkgVersions(version, seen.version) > 0) best.set(name, pkg);
   }
   const packages = [...best.values()].sort((p, q) => (p.name < q.name ? -1 : p.name > q.name ? 1 : 0));
   return { packages, stanzas, duplicateNames: [...dup].sort() };
