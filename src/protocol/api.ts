@@ -1,0 +1,252 @@
+/**
+ * Wire schemas of the administrators' REST API under /api/v1. The OpenAPI document is generated
+ * from these; the CLI client parses responses with them.
+ */
+import { z } from 'zod';
+import { SEVERITIES } from '../catalog/model.js';
+import { FINDING_STATUSES } from '../detect/model.js';
+
+export const API_PREFIX = '/api/v1';
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const SOURCE_FORMATS = ['oval', 'debian-tracker', 'msrc-csv', 'msrc-json', 'native'] as const;
+
+const iso = z.string().describe('ISO 8601 time (UTC).');
+const name = z.string().min(1).max(200);
+const tag = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/);
+
+export const pageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const machineAttributesSchema = z
+  .object({
+    role: z.string().max(100).nullable().optional().describe('Role or function, e.g. "web".'),
+    criticality: z.enum(CRITICALITIES).optional(),
+    owner: z.string().max(200).nullable().optional().describe('Owner contact (e-mail or team).'),
+    location: z.string().max(200).nullable().optional(),
+    tags: z.array(tag).max(100).optional(),
+    internetFacing: z.boolean().optional(),
+  })
+  .strict();
+
+export const machineSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  os: z
+    .object({
+      family: z.string(),
+      platform: z.string(),
+      release: z.string().optional(),
+      codename: z.string().optional(),
+      version: z.string().optional(),
+      arch: z.string().optional(),
+    })
+    .nullable(),
+  role: z.string().nullable(),
+  criticality: z.enum(CRITICALITIES),
+  owner: z.string().nullable(),
+  location: z.string().nullable(),
+  tags: z.array(z.string()),
+  internetFacing: z.boolean(),
+  source: z.enum(['agent', 'import']),
+  agentId: z.string().nullable(),
+  createdAt: iso,
+  lastSeenAt: iso.nullable(),
+  inventoryAt: iso.nullable(),
+  assessedAt: iso.nullable(),
+  assessmentPending: z.boolean(),
+  openFindings: z.number().int().describe('Findings missing or affected.'),
+});
+
+export const machineImportSchema = z
+  .object({
+    inventory: z.unknown().describe('A patchhive.inventory/1 document.'),
+    attributes: machineAttributesSchema.optional(),
+  })
+  .strict();
+
+export const groupSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  kind: z.enum(['static', 'rule']),
+  rule: z.string().nullable().describe('For rule groups, e.g. "role = web and internet_facing".'),
+  members: z.array(z.string()).describe('Machine ids (static groups: as set; rule groups: as evaluated now).'),
+  rescanSchedule: z.string().nullable().describe('Cron expression for re-assessing the members.'),
+  createdAt: iso,
+});
+
+export const groupCreateSchema = z
+  .object({
+    name,
+    description: z.string().max(2000).optional(),
+    kind: z.enum(['static', 'rule']),
+    rule: z.string().max(2000).optional(),
+    members: z.array(z.string().max(200)).max(100_000).optional().describe('Machine ids or names (static groups).'),
+    rescanSchedule: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const groupUpdateSchema = groupCreateSchema.partial().omit({ kind: true }).strict();
+
+export const evidenceSchema = z.object({
+  ref: z.string(),
+  subject: z.string(),
+  expected: z.string().optional(),
+  actual: z.string().optional(),
+  result: z.string(),
+  message: z.string(),
+});
+
+export const findingSchema = z.object({
+  machineId: z.string(),
+  machineName: z.string(),
+  bulletinId: z.string(),
+  status: z.enum(FINDING_STATUSES),
+  severity: z.enum(SEVERITIES),
+  title: z.string(),
+  package: z.string().nullable(),
+  fixedVersion: z.string().nullable(),
+  reason: z.string().nullable().describe('The deciding evidence in one sentence.'),
+  evidence: z.array(evidenceSchema),
+  firstSeenAt: iso,
+  lastSeenAt: iso,
+  resolvedAt: iso.nullable(),
+});
+
+export const findingQuerySchema = pageQuerySchema.extend({
+  machine: z.string().optional().describe('Machine id or name.'),
+  bulletin: z.string().optional(),
+  group: z.string().optional().describe('Group id or name.'),
+  status: z.string().optional().describe('Comma-separated statuses; default missing,affected,unknown.'),
+  severity: z.enum(SEVERITIES).optional().describe('Minimum severity.'),
+  resolved: z.enum(['true', 'false', 'any']).default('false'),
+});
+
+export const bulletinSchema = z.object({
+  id: z.string(),
+  sourceId: z.string(),
+  title: z.string(),
+  severity: z.enum(SEVERITIES),
+  published: z.string().nullable(),
+  revised: z.string().nullable(),
+  cves: z.array(z.string()),
+  kbs: z.array(z.string()),
+  withdrawnAt: iso.nullable(),
+  affectedMachines: z.number().int().describe('Machines with this bulletin missing or affected.'),
+});
+
+export const bulletinQuerySchema = pageQuerySchema.extend({
+  severity: z.enum(SEVERITIES).optional(),
+  source: z.string().optional(),
+  q: z.string().max(200).optional().describe('Substring of id, title or CVE.'),
+  affecting: z.enum(['true', 'false', 'any']).default('any'),
+});
+
+export const sourceCreateSchema = z
+  .object({
+    name: z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9_.-]*$/),
+    url: z.string().max(2000).describe('http(s):// URL or file:// URL / absolute path.'),
+    format: z.enum(SOURCE_FORMATS).optional().describe('Default: recognised by content.'),
+    release: z.string().max(40).optional().describe('Debian release codename for tracker feeds.'),
+    schedule: z.string().max(200).optional().describe('Cron expression; default: no automatic sync.'),
+    signingKey: z.string().max(10_000).optional().describe('PEM Ed25519 public key; a signed feed must verify with it.'),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const sourceUpdateSchema = sourceCreateSchema.partial().omit({ name: true }).strict();
+
+export const syncDiffSchema = z.object({
+  added: z.array(z.object({ id: z.string(), affectedMachines: z.number().int() })),
+  revised: z.array(z.object({ id: z.string(), affectedMachines: z.number().int() })),
+  withdrawn: z.array(z.object({ id: z.string(), affectedMachines: z.number().int() })),
+});
+
+export const syncRecordSchema = z.object({
+  id: z.string(),
+  sourceId: z.string(),
+  startedAt: iso,
+  finishedAt: iso,
+  result: z.enum(['updated', 'not-modified', 'failed', 'refused']),
+  message: z.string().nullable().describe('Why it failed or was refused; warnings.'),
+  bytes: z.number().int().describe('Body bytes transferred.'),
+  diff: syncDiffSchema.nullable(),
+});
+
+export const sourceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  format: z.enum(SOURCE_FORMATS).nullable(),
+  release: z.string().nullable(),
+  schedule: z.string().nullable(),
+  signed: z.boolean(),
+  enabled: z.boolean(),
+  bulletins: z.number().int(),
+  lastSync: syncRecordSchema.nullable(),
+  lastGoodAt: iso.nullable(),
+});
+
+export const enrollmentTokenCreateSchema = z
+  .object({
+    expiresInHours: z.number().positive().max(24 * 365).default(24),
+    maxUses: z.number().int().min(1).max(1_000_000).default(1),
+    note: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const enrollmentTokenSchema = z.object({
+  id: z.string(),
+  note: z.string().nullable(),
+  expiresAt: iso,
+  maxUses: z.number().int(),
+  uses: z.number().int(),
+  revokedAt: iso.nullable(),
+  createdAt: iso,
+  createdBy: z.string(),
+});
+
+export const apiTokenCreateSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    user: z.string().min(1).max(100).describe('User name; created with the role when new.'),
+    role: z.enum(ROLES),
+    expiresInDays: z.number().positive().max(3650).optional(),
+  })
+  .strict();
+
+export const apiTokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  user: z.string(),
+  role: z.enum(ROLES),
+  expiresAt: iso.nullable(),
+  revokedAt: iso.nullable(),
+  lastUsedAt: iso.nullable(),
+  createdAt: iso,
+});
+
+/** A created token: the only time its secret is shown. */
+export const createdSecretSchema = z.object({ id: z.string(), secret: z.string() });
+
+export const listOf = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), total: z.number().int() });
+
+export type MachineWire = z.infer<typeof machineSchema>;
+export type MachineAttributes = z.infer<typeof machineAttributesSchema>;
+export type GroupWire = z.infer<typeof groupSchema>;
+export type GroupCreate = z.infer<typeof groupCreateSchema>;
+export type FindingWire = z.infer<typeof findingSchema>;
+export type FindingQuery = z.infer<typeof findingQuerySchema>;
+export type BulletinWire = z.infer<typeof bulletinSchema>;
+export type BulletinQuery = z.infer<typeof bulletinQuerySchema>;
+export type SourceCreate = z.infer<typeof sourceCreateSchema>;
+export type SourceWire = z.infer<typeof sourceSchema>;
+export type SyncRecordWire = z.infer<typeof syncRecordSchema>;
+export type SyncDiff = z.infer<typeof syncDiffSchema>;
+export type EnrollmentTokenWire = z.infer<typeof enrollmentTokenSchema>;
+export type ApiTokenWire = z.infer<typeof apiTokenSchema>;
+export type ApiTokenCreate = z.infer<typeof apiTokenCreateSchema>;

@@ -1,0 +1,317 @@
+/**
+ * Storage ports: one narrow interface per area. SQLite (default) and PostgreSQL implement them
+ * (src/store/kysely-*.ts) and pass one contract suite (src/store/contract.test.ts).
+ * Times are ISO 8601 UTC strings; callers pass `at`/`now` (no clock inside the store).
+ */
+import type { Severity } from '../catalog/model.js';
+import type { Evidence, FindingStatus } from '../detect/model.js';
+import type { Role, SyncDiff } from '../protocol/api.js';
+
+export type Criticality = 'low' | 'medium' | 'high' | 'critical';
+
+export interface OsSummary {
+  family: string;
+  platform: string;
+  release?: string;
+  codename?: string;
+  version?: string;
+  arch?: string;
+}
+
+export interface MachineRecord {
+  id: string;
+  name: string;
+  os: OsSummary | null;
+  role: string | null;
+  criticality: Criticality;
+  owner: string | null;
+  location: string | null;
+  tags: string[];
+  internetFacing: boolean;
+  source: 'agent' | 'import';
+  agentId: string | null;
+  createdAt: string;
+  lastSeenAt: string | null;
+  /** Hash and time of the stored inventory (null: none yet). */
+  inventoryHash: string | null;
+  inventoryAt: string | null;
+  /** The inventory hash the stored findings were computed from, and when. */
+  assessedHash: string | null;
+  assessedAt: string | null;
+}
+
+export type MachineAttributesPatch = Partial<Pick<MachineRecord, 'role' | 'criticality' | 'owner' | 'location' | 'tags' | 'internetFacing'>>;
+
+export interface MachineStore {
+  create(m: MachineRecord): Promise<void>;
+  get(id: string): Promise<MachineRecord | undefined>;
+  getByName(name: string): Promise<MachineRecord | undefined>;
+  /** All machines, ordered by name; `ids` restricts to those ids. */
+  list(filter?: { ids?: string[] }): Promise<MachineRecord[]>;
+  updateAttributes(id: string, patch: MachineAttributesPatch): Promise<void>;
+  setOs(id: string, os: OsSummary | null): Promise<void>;
+  touch(id: string, at: string): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Stores the inventory durably (committed before it resolves) and sets inventoryHash/At. */
+  putInventory(id: string, hash: string, inventoryJson: string, at: string): Promise<void>;
+  getInventory(id: string): Promise<{ hash: string; json: string; at: string } | undefined>;
+  markAssessed(id: string, hash: string, at: string): Promise<void>;
+  /** Machines whose stored inventory has not been assessed (assessedHash ≠ inventoryHash). */
+  listPendingAssessment(): Promise<string[]>;
+}
+
+export interface GroupRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  kind: 'static' | 'rule';
+  rule: string | null;
+  rescanSchedule: string | null;
+  createdAt: string;
+}
+
+export interface GroupStore {
+  create(g: GroupRecord, members: string[]): Promise<void>;
+  get(id: string): Promise<GroupRecord | undefined>;
+  getByName(name: string): Promise<GroupRecord | undefined>;
+  list(): Promise<GroupRecord[]>;
+  update(id: string, patch: Partial<Omit<GroupRecord, 'id' | 'kind' | 'createdAt'>>): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Static members (machine ids), ordered. */
+  members(id: string): Promise<string[]>;
+  setMembers(id: string, machineIds: string[]): Promise<void>;
+}
+
+export interface EnrollmentTokenRecord {
+  id: string;
+  secretHash: string;
+  note: string | null;
+  expiresAt: string;
+  maxUses: number;
+  uses: number;
+  revokedAt: string | null;
+  createdAt: string;
+  createdBy: string;
+}
+
+export type ConsumeResult =
+  | { ok: true; token: EnrollmentTokenRecord }
+  | { ok: false; reason: 'not-found' | 'expired' | 'revoked' | 'exhausted' };
+
+export interface AgentRecord {
+  id: string;
+  machineId: string;
+  credentialHash: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastCheckinAt: string | null;
+}
+
+export interface AgentStore {
+  createEnrollmentToken(t: EnrollmentTokenRecord): Promise<void>;
+  getEnrollmentToken(id: string): Promise<EnrollmentTokenRecord | undefined>;
+  listEnrollmentTokens(): Promise<EnrollmentTokenRecord[]>;
+  revokeEnrollmentToken(id: string, at: string): Promise<void>;
+  /**
+   * Atomically uses the token once when its secret hash matches, it is not revoked, not expired
+   * at `now` and has uses left (two concurrent calls can never both take the last use).
+   */
+  consumeEnrollmentToken(id: string, secretHash: string, now: string): Promise<ConsumeResult>;
+  createAgent(a: AgentRecord): Promise<void>;
+  getAgent(id: string): Promise<AgentRecord | undefined>;
+  revokeAgent(id: string, at: string): Promise<void>;
+  touchAgent(id: string, at: string): Promise<void>;
+}
+
+/** What the assessment hands the store for one (machine, bulletin). */
+export interface FindingInput {
+  bulletinId: string;
+  status: FindingStatus;
+  severity: Severity;
+  title: string;
+  package: string | null;
+  fixedVersion: string | null;
+  reason: string | null;
+  evidence: Evidence[];
+}
+
+export interface FindingRecord extends FindingInput {
+  machineId: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+}
+
+/** Statuses that mean "work to do"; moving out of them resolves a finding. */
+export const OPEN_STATUSES: readonly FindingStatus[] = ['missing', 'affected'];
+
+export interface FindingFilter {
+  machineIds?: string[];
+  bulletinIds?: string[];
+  statuses?: FindingStatus[];
+  /** Minimum severity rank (critical 4 … unknown 0), see severityRank. */
+  severities?: Severity[];
+  resolved?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export interface DailySnapshot {
+  machineId: string;
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  /** Count per status, and open (missing+affected) findings per severity. */
+  counts: Partial<Record<FindingStatus, number>>;
+  openBySeverity: Partial<Record<Severity, number>>;
+}
+
+export interface FindingStore {
+  /**
+   * Applies one assessment of a machine, in one transaction. For each input: insert (firstSeen =
+   * lastSeen = at), or update status/evidence/lastSeen; an open finding whose new status is not
+   * open gets resolvedAt = at; a resolved one that is open again gets resolvedAt = null and
+   * firstSeenAt = at. Stored findings within `scope` (all bulletins when undefined) that are
+   * absent from `findings` become 'not-applicable' (resolvedAt = at if they were open).
+   * Returns the bulletin ids newly opened and newly resolved.
+   */
+  applyAssessment(
+    machineId: string,
+    findings: FindingInput[],
+    at: string,
+    scope?: { bulletinIds: string[] },
+  ): Promise<{ opened: string[]; resolved: string[] }>;
+  list(filter: FindingFilter): Promise<{ items: FindingRecord[]; total: number }>;
+  /** Open findings per bulletin id (machines affected), for the given bulletins. */
+  countOpenByBulletin(bulletinIds: string[]): Promise<Map<string, number>>;
+  /** Open findings per machine id. */
+  countOpenByMachine(machineIds: string[]): Promise<Map<string, number>>;
+  putSnapshot(s: DailySnapshot): Promise<void>;
+  listSnapshots(machineId: string, fromDay: string, toDay: string): Promise<DailySnapshot[]>;
+  deleteForMachine(machineId: string): Promise<void>;
+}
+
+export interface BulletinRecord {
+  id: string;
+  sourceId: string;
+  title: string;
+  severity: Severity;
+  published: string | null;
+  revised: string | null;
+  cves: string[];
+  kbs: string[];
+  /** Hash of the bulletin's content, to tell a revision from an unchanged copy. */
+  contentHash: string;
+  withdrawnAt: string | null;
+}
+
+export interface BulletinStore {
+  /** Replaces the source's bulletins: upserts these, marks the source's others withdrawn at `at`. */
+  replaceForSource(sourceId: string, bulletins: BulletinRecord[], at: string): Promise<void>;
+  listForSource(sourceId: string): Promise<BulletinRecord[]>;
+  get(id: string): Promise<BulletinRecord | undefined>;
+  list(filter: {
+    severities?: Severity[];
+    sourceId?: string;
+    q?: string;
+    ids?: string[];
+    includeWithdrawn?: boolean;
+    limit?: number;
+    offset?: number;
+  }): Promise<{ items: BulletinRecord[]; total: number }>;
+}
+
+export interface SourceRecord {
+  id: string;
+  name: string;
+  url: string;
+  format: string | null;
+  release: string | null;
+  schedule: string | null;
+  signingKey: string | null;
+  enabled: boolean;
+  createdAt: string;
+}
+
+/** What the last sync left: conditional-request validators and the last good copy. */
+export interface SourceSyncState {
+  sourceId: string;
+  etag: string | null;
+  lastModified: string | null;
+  /** File (in the data directory) holding the last good copy, its SHA-256 and when it was taken. */
+  goodPath: string | null;
+  goodSha256: string | null;
+  goodAt: string | null;
+}
+
+export interface SyncRecord {
+  id: string;
+  sourceId: string;
+  startedAt: string;
+  finishedAt: string;
+  result: 'updated' | 'not-modified' | 'failed' | 'refused';
+  message: string | null;
+  bytes: number;
+  diff: SyncDiff | null;
+}
+
+export interface SourceStore {
+  create(s: SourceRecord): Promise<void>;
+  get(id: string): Promise<SourceRecord | undefined>;
+  getByName(name: string): Promise<SourceRecord | undefined>;
+  list(): Promise<SourceRecord[]>;
+  update(id: string, patch: Partial<Omit<SourceRecord, 'id' | 'name' | 'createdAt'>>): Promise<void>;
+  delete(id: string): Promise<void>;
+  getSyncState(sourceId: string): Promise<SourceSyncState | undefined>;
+  putSyncState(s: SourceSyncState): Promise<void>;
+  recordSync(r: SyncRecord): Promise<void>;
+  /** Newest first. */
+  listSyncs(sourceId: string, limit: number): Promise<SyncRecord[]>;
+}
+
+export interface UserRecord {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface ApiTokenRecord {
+  id: string;
+  userId: string;
+  name: string;
+  secretHash: string;
+  role: Role;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+export interface UserStore {
+  createUser(u: UserRecord): Promise<void>;
+  getUser(id: string): Promise<UserRecord | undefined>;
+  getUserByName(name: string): Promise<UserRecord | undefined>;
+  listUsers(): Promise<UserRecord[]>;
+  createApiToken(t: ApiTokenRecord): Promise<void>;
+  getApiToken(id: string): Promise<ApiTokenRecord | undefined>;
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  revokeApiToken(id: string, at: string): Promise<void>;
+  touchApiToken(id: string, at: string): Promise<void>;
+}
+
+/** The whole store: the areas, plus lifecycle. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  machines: MachineStore;
+  groups: GroupStore;
+  agents: AgentStore;
+  findings: FindingStore;
+  bulletins: BulletinStore;
+  sources: SourceStore;
+  users: UserStore;
+  /** Applies pending migrations (idempotent). */
+  migrate(): Promise<void>;
+  /** Cheap liveness query for /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
