@@ -1,0 +1,44 @@
+/** Assembles the store areas over one Kysely instance; each area sees only its own tables. */
+import { sql, type Kysely } from 'kysely';
+import { PatchhiveError } from '../errors.js';
+import { createAgentStore, type AgentTables } from './kysely-agents.js';
+import { createBulletinStore, type BulletinTables } from './kysely-bulletins.js';
+import { createFindingStore, type FindingTables } from './kysely-findings.js';
+import { createGroupStore, type GroupTables } from './kysely-groups.js';
+import { createMachineStore, type MachineTables } from './kysely-machines.js';
+import { createSourceStore, type SourceTables } from './kysely-sources.js';
+import { createUserStore, type UserTables } from './kysely-users.js';
+import { migrateToLatest } from './migrations/index.js';
+import type { Store } from './ports.js';
+import type { StoreKind } from './sql-util.js';
+
+/** Every table of the store. */
+export type Database = MachineTables & GroupTables & AgentTables & FindingTables & BulletinTables & SourceTables & UserTables;
+
+/** Narrows the database to the tables one area owns (Kysely's types are invariant, hence the cast). */
+function areaDb<T extends Partial<Record<keyof Database, unknown>>>(db: Kysely<Database>): Kysely<T> {
+  return db as unknown as Kysely<T>;
+}
+
+/** Builds the Store over an open Kysely instance; `close` destroys it. */
+export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (msg: string) => void): Store {
+  return {
+    kind,
+    machines: createMachineStore(areaDb<MachineTables>(db), kind),
+    groups: createGroupStore(areaDb<GroupTables>(db)),
+    agents: createAgentStore(areaDb<AgentTables>(db)),
+    findings: createFindingStore(areaDb<FindingTables>(db), kind),
+    bulletins: createBulletinStore(areaDb<BulletinTables>(db), kind),
+    sources: createSourceStore(areaDb<SourceTables>(db)),
+    users: createUserStore(areaDb<UserTables>(db)),
+    migrate: () => migrateToLatest(db, kind, log),
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (err) {
+        throw new PatchhiveError('E_STORE_FAILED', `database ping failed: ${(err as Error).message}`, undefined, { cause: err });
+      }
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,39 @@
+/** The store's migrations, defined in code, applied in name order by Kysely's Migrator. */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { PatchhiveError } from '../../errors.js';
+import type { StoreKind } from '../sql-util.js';
+import { machinesMigration } from './0001-machines.js';
+import { groupsMigration } from './0002-groups.js';
+import { agentsMigration } from './0003-agents.js';
+import { findingsMigration } from './0004-findings.js';
+import { bulletinsMigration } from './0005-bulletins.js';
+import { sourcesMigration } from './0006-sources.js';
+import { usersMigration } from './0007-users.js';
+
+/** All migrations by name; names sort in the order they must run (machines before its dependants). */
+export function allMigrations(kind: StoreKind): Record<string, Migration> {
+  return {
+    '0001-machines': machinesMigration(kind),
+    '0002-groups': groupsMigration(kind),
+    '0003-agents': agentsMigration(kind),
+    '0004-findings': findingsMigration(kind),
+    '0005-bulletins': bulletinsMigration(kind),
+    '0006-sources': sourcesMigration(kind),
+    '0007-users': usersMigration(kind),
+  };
+}
+
+/** Applies the pending migrations; a failure is E_STORE_FAILED naming the migration. */
+export async function migrateToLatest(db: Kysely<any>, kind: StoreKind, log?: (msg: string) => void): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => allMigrations(kind) };
+  const migrator = new Migrator({ db, provider, migrationTableName: 'patchhive_migrations', migrationLockTableName: 'patchhive_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const r of results ?? []) {
+    if (r.status === 'Success') log?.(`store: applied migration ${r.migrationName}`);
+  }
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new PatchhiveError('E_STORE_FAILED', `migration ${failed ?? '(setup)'} failed: ${detail}`, undefined, { cause: error });
+  }
+}
