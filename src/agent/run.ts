@@ -1,0 +1,144 @@
+/**
+ * The agent loop: collect, check in, follow the server's answer, wait, repeat. Every effect (HTTP,
+ * collection, state file, clock, randomness, sleeping) is passed in, so tests drive it directly.
+ * A stop signal ends the loop between cycles, never in the middle of one.
+ */
+import { formatLocation, PatchhiveError, type ErrorCode } from '../errors.js';
+import type { Inventory } from '../inventory/model.js';
+import type { CheckinRequest, CheckinResponse, ProbeRequestWire } from '../protocol/agent.js';
+import { inventoryHash } from '../protocol/inventory-hash.js';
+import { backoffDelayMs, checkinDelayMs, type BackoffOptions, type Random } from './backoff.js';
+import { applyCheckinResponse, needsFollowUp, shouldSendInventory } from './checkin-plan.js';
+import { isRevoked, type AgentClient, type ServerFailure, type ServerResult } from './client.js';
+import type { AgentState } from './state.js';
+
+/** Exit codes of `patchhive agent run`: 0 stopped or done, 2 error, 3 credential revoked. */
+export const AGENT_EXIT = { ok: 0, error: 2, revoked: 3 } as const;
+export type AgentExitCode = (typeof AGENT_EXIT)[keyof typeof AGENT_EXIT];
+
+export interface AgentRunDeps {
+  client: AgentClient;
+  /** Collects the inventory with the given probes (the clock lives in here). */
+  collect(probes: ProbeRequestWire): Promise<Inventory>;
+  /** Writes the state file. */
+  save(state: AgentState): Promise<void>;
+  random: Random;
+  /** Waits `ms`, or less when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** One line to stderr. */
+  warn(line: string): void;
+  /** One line to stdout. */
+  info(line: string): void;
+  /** Aborted by SIGTERM/SIGINT. */
+  signal: AbortSignal;
+  backoff: BackoffOptions;
+  agentVersion: string;
+}
+
+export type CycleResult =
+  | { ok: true; state: AgentState; nextCheckinSeconds: number; inventoryWanted: boolean }
+  | { ok: false; state: AgentState; failure: ServerFailure };
+
+/** A thrown error as a failure: known errors keep their code; anything else is internal. */
+function asFailure(err: unknown): ServerFailure {
+  if (err instanceof PatchhiveError) {
+    const where = formatLocation(err.location);
+    return { code: err.code, message: `${where ? `${where}: ` : ''}${err.message}` };
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return { code: 'E_INTERNAL' satisfies ErrorCode, message: msg.split('\n')[0] ?? 'error' };
+}
+
+async function checkinWith(state: AgentState, inv: Inventory, inventoryWanted: boolean, deps: AgentRunDeps): Promise<ServerResult<CheckinResponse>> {
+  const hash = inventoryHash(inv);
+  const req: CheckinRequest = { inventoryHash: hash, agentVersion: deps.agentVersion };
+  if (shouldSendInventory(hash, state.lastAcceptedHash, inventoryWanted)) {
+    req.inventory = inv;
+    deps.info(`sending the inventory (${inv.packages?.items.length ?? 0} packages, hash ${hash.slice(0, 12)})`);
+  }
+  return deps.client.checkin(state.credential, req);
+}
+
+/**
+ * One cycle: collect, check in, and — when the answer names new probes or wants the inventory —
+ * check in once more at once, so the server need not wait a whole interval for them.
+ */
+export async function runCheckinCycle(initial: AgentState, inventoryWanted: boolean, deps: AgentRunDeps): Promise<CycleResult> {
+  let state = initial;
+  try {
+    let inv = await deps.collect(state.probes);
+    const first = await checkinWith(state, inv, inventoryWanted, deps);
+    if (!first.ok) return { ok: false, state, failure: first.failure };
+    const outcome = applyCheckinResponse(state, first.value);
+    if (outcome.changed) await deps.save(outcome.state);
+    state = outcome.state;
+    if (!needsFollowUp(outcome)) return { ok: true, state, nextCheckinSeconds: first.value.nextCheckinSeconds, inventoryWanted: false };
+
+    if (outcome.probesChanged) inv = await deps.collect(state.probes);
+    const second = await checkinWith(state, inv, outcome.inventoryWanted, deps);
+    if (!second.ok) return { ok: false, state, failure: second.failure };
+    const again = applyCheckinResponse(state, second.value);
+    if (again.changed) await deps.save(again.state);
+    // Probes that changed again are collected next cycle (they are in the state now): one follow-up only.
+    return { ok: true, state: again.state, nextCheckinSeconds: second.value.nextCheckinSeconds, inventoryWanted: again.inventoryWanted };
+  } catch (err) {
+    return { ok: false, state, failure: asFailure(err) };
+  }
+}
+
+/** "1m 05s", "850ms": how long until the next try, for people. */
+export function formatDelay(ms: number): string {
+  if (ms < 1_000) return `${ms}ms`;
+  const s = Math.round(ms / 1_000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+export const REVOKED_MESSAGE =
+  'the server revoked this agent\'s credential [E_TOKEN_REVOKED]; stopping. Enroll again with a new token: patchhive agent enroll --force ...';
+
+/** Runs check-ins until stopped (or once); returns the exit code. Jobs in answers are ignored for now. */
+export async function runAgentLoop(initial: AgentState, opts: { once: boolean }, deps: AgentRunDeps): Promise<AgentExitCode> {
+  let state = initial;
+  let failures = 0;
+  let inventoryWanted = false;
+  while (!deps.signal.aborted) {
+    const r = await runCheckinCycle(state, inventoryWanted, deps);
+    state = r.state;
+    let delay: number;
+    if (r.ok) {
+      failures = 0;
+      inventoryWanted = r.inventoryWanted;
+      if (opts.once) return AGENT_EXIT.ok;
+      delay = checkinDelayMs(r.nextCheckinSeconds, deps.random);
+    } else {
+      if (isRevoked(r.failure)) {
+        deps.warn(`patchhive agent: ${REVOKED_MESSAGE}`);
+        return AGENT_EXIT.revoked;
+      }
+      failures++;
+      if (opts.once) {
+        deps.warn(`patchhive agent: check-in failed: ${r.failure.message} [${r.failure.code}]`);
+        return AGENT_EXIT.error;
+      }
+      delay = backoffDelayMs(failures, deps.random, deps.backoff);
+      deps.warn(`patchhive agent: check-in failed (${failures} in a row): ${r.failure.message} [${r.failure.code}]; retrying in ${formatDelay(delay)}`);
+    }
+    await deps.sleep(delay, deps.signal);
+  }
+  deps.info('stopped');
+  return AGENT_EXIT.ok;
+}
+
+/** Sleeps `ms`, returning early when `signal` aborts. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.min(ms, 2_147_483_647)); // setTimeout's limit; longer would fire at once
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

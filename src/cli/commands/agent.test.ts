@@ -1,0 +1,248 @@
+/**
+ * `patchhive agent enroll|run` end to end against a small server on loopback: the command layer
+ * runs in-process (commander + the real client, collector and state file); when src/cli/main.ts
+ * registers the command, the same is also run as a real process, including SIGTERM.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolledState, startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from '../../agent/test-server.js';
+import { DEBIAN_12_OS_RELEASE, fixture, makeRoot, removeRoots } from '../../inventory/test-support.js';
+import { CLI_MAIN, ROOT as REPO, runCli } from '../../../test/support/cli.js';
+import { registerAgentCommand, type AgentIo } from './agent.js';
+
+afterAll(removeRoots);
+
+const STATUS = readFileSync(fixture('debian', 'status-minbase-12-point-release.txt'), 'utf8');
+const EXTRA_PACKAGE = '\nPackage: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.10-3\n';
+
+interface Run {
+  code: number | undefined;
+  stdout: string[];
+  stderr: string[];
+  sleeps: number[];
+}
+
+/** Runs `patchhive agent ...args` in-process; sleeping records the delay and stops after `stopAfterSleeps`. */
+async function agent(args: string[], opts: { env?: NodeJS.ProcessEnv; stopAfterSleeps?: number } = {}): Promise<Run> {
+  const run: Run = { code: undefined, stdout: [], stderr: [], sleeps: [] };
+  let stop = () => undefined as void;
+  const io: Partial<AgentIo> = {
+    env: opts.env ?? {},
+    stdout: (l) => run.stdout.push(l),
+    stderr: (l) => run.stderr.push(l),
+    setExitCode: (c) => {
+      run.code = c;
+    },
+    random: () => 0.5,
+    sleep: async (ms) => {
+      run.sleeps.push(ms);
+      if (run.sleeps.length >= (opts.stopAfterSleeps ?? 1)) stop();
+    },
+    onStopSignal: (s) => {
+      stop = s;
+      return () => undefined;
+    },
+  };
+  const program = new Command('patchhive').exitOverride();
+  registerAgentCommand(program, io);
+  await program.parseAsync(['node', 'patchhive', 'agent', ...args]);
+  return run;
+}
+
+describe('patchhive agent (in-process) against a server on loopback', () => {
+  let server: FakeServer;
+  let root: string;
+  const stateFile = () => path.join(root, 'var/lib/patchhive-agent/agent.json');
+  const state = async () => JSON.parse(await readFile(stateFile(), 'utf8'));
+
+  beforeAll(async () => {
+    server = await startFakeServer();
+    root = await makeRoot({
+      'etc/os-release': DEBIAN_12_OS_RELEASE,
+      'etc/debian_version': '12.15\n',
+      'etc/hostname': 'web01\n',
+      'etc/issue': 'Debian GNU/Linux 12 \\n \\l\n',
+      'etc/shadow': 'root:$6$secret:19000:0:99999:7:::\n',
+      'usr/bin/tool': 'tool-binary',
+      'var/lib/dpkg/status': STATUS,
+    });
+  });
+  afterAll(async () => server.close());
+
+  it('enroll: the token from the environment, a 0600 state in a 0700 directory under --root', async () => {
+    const r = await agent(['enroll', '--server', server.url, '--root', root], { env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toEqual([`patchhive agent: enrolled as agent agent-1 (machine machine-1); state in ${stateFile()}`]);
+    expect((await stat(stateFile())).mode & 0o777).toBe(0o600);
+    expect((await stat(path.dirname(stateFile()))).mode & 0o777).toBe(0o700);
+    expect(await state()).toEqual({ ...enrolledState(server), enrolledAt: expect.any(String) });
+    expect(server.enrollments.at(-1)).toMatchObject({ token: TEST_ENROLL_TOKEN });
+    expect([...r.stdout, ...r.stderr].join('\n')).not.toContain(server.credential);
+  });
+
+  it('enroll again: refused without --force; --token-file and --force re-enroll', async () => {
+    const args = ['enroll', '--server', server.url, '--root', root];
+    await expect(agent([...args, '--token', TEST_ENROLL_TOKEN])).rejects.toMatchObject({ code: 'E_CONFLICT' });
+    const tokenFile = path.join(root, 'token');
+    await writeFile(tokenFile, `${TEST_ENROLL_TOKEN}\n`);
+    expect((await agent([...args, '--token-file', tokenFile, '--force'])).code).toBe(0);
+    await expect(agent([...args, '--token', 'x', '--token-file', tokenFile, '--force'])).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+
+  it('enroll: a server URL with credentials is refused without echoing them', async () => {
+    const err = await agent(['enroll', '--server', 'https://u:hunter2@ph.example', '--token', TEST_ENROLL_TOKEN]).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'E_USAGE' });
+    expect((err as Error).message).not.toContain('hunter2');
+  });
+
+  it('run --once: the first check-in sends the inventory; the accepted hash is kept', async () => {
+    const r = await agent(['run', '--root', root, '--once']);
+    expect(r.code).toBe(0);
+    const sent = server.checkins.at(-1)!.body;
+    expect(sent.inventory?.packages?.items).toHaveLength(88);
+    expect(sent.inventory?.machine).toEqual({ name: 'web01', id: 'machine-1' });
+    expect(sent.agentVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(server.checkins.at(-1)!.authorization).toBe(`Bearer ${server.credential}`);
+    expect((await state()).lastAcceptedHash).toBe(sent.inventoryHash);
+    expect(r.sleeps).toEqual([]);
+  });
+
+  it('run --once again: only the hash', async () => {
+    const before = server.checkins.length;
+    expect((await agent(['run', '--root', root, '--once'])).code).toBe(0);
+    expect(server.checkins).toHaveLength(before + 1);
+    const sent = server.checkins.at(-1)!.body;
+    expect(sent.inventory).toBeUndefined();
+    expect(sent.inventoryHash).toBe((await state()).lastAcceptedHash);
+  });
+
+  it('a changed dpkg status sends the inventory again', async () => {
+    const oldHash = (await state()).lastAcceptedHash;
+    await appendFile(path.join(root, 'var/lib/dpkg/status'), EXTRA_PACKAGE);
+    expect((await agent(['run', '--root', root, '--once'])).code).toBe(0);
+    const sent = server.checkins.at(-1)!.body;
+    expect(sent.inventory?.packages?.items.find((p) => p.name === 'hello')).toMatchObject({ version: '2.10-3' });
+    expect(sent.inventoryHash).not.toBe(oldHash);
+    expect((await state()).lastAcceptedHash).toBe(sent.inventoryHash);
+  });
+
+  it('probes the server asks for are collected and sent at once on a follow-up; secrets are not', async () => {
+    server.probes = { files: ['/usr/bin/tool', '/usr/bin/missing'], registry: [], textFiles: ['/etc/issue', '/etc/shadow', '/home/x/.netrc'] };
+    const before = server.checkins.length;
+    expect((await agent(['run', '--root', root, '--once'])).code).toBe(0);
+    const [first, followUp] = server.checkins.slice(before);
+    expect(server.checkins).toHaveLength(before + 2);
+    expect(first?.body.inventory).toBeUndefined(); // nothing had changed yet
+    const inv = followUp!.body.inventory!;
+    expect(inv.files).toEqual([
+      { path: '/usr/bin/missing', exists: false },
+      { path: '/usr/bin/tool', exists: true, size: 11, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
+    expect(inv.textFiles?.map((t) => t.path)).toEqual(['/etc/os-release', '/etc/debian_version', '/etc/issue']);
+    expect(JSON.stringify(inv)).not.toContain('$6$secret');
+    expect((await state()).probes).toEqual(server.probes);
+
+    // the next run collects the known probes from the start: no follow-up, hash only
+    const n = server.checkins.length;
+    expect((await agent(['run', '--root', root, '--once'])).code).toBe(0);
+    expect(server.checkins).toHaveLength(n + 1);
+    expect(server.checkins.at(-1)!.body.inventory).toBeUndefined();
+  });
+
+  it('run (loop): checks in, waits the server interval ±10 %, stops on the stop signal', async () => {
+    const before = server.checkins.length;
+    const r = await agent(['run', '--root', root], { stopAfterSleeps: 2 });
+    expect(r.code).toBe(0);
+    expect(server.checkins).toHaveLength(before + 2);
+    expect(r.sleeps).toEqual([3_600_000, 3_600_000]);
+    expect(r.stdout.at(-1)).toBe('patchhive agent: stopped');
+  });
+
+  it('server down: --once exits 2 with one line; the loop backs off per --backoff-base/--backoff-cap', async () => {
+    const s = await state();
+    const down = await startFakeServer();
+    await down.close();
+    const downRoot = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'var/lib/dpkg/status': STATUS });
+    const dir = path.join(downRoot, 'state');
+    await agent(['enroll', '--server', server.url, '--state-dir', dir, '--token', TEST_ENROLL_TOKEN]);
+    const file = path.join(dir, 'agent.json');
+    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), server: down.url }));
+
+    const once = await agent(['run', '--root', downRoot, '--state-dir', dir, '--once']);
+    expect(once.code).toBe(2);
+    expect(once.stderr).toEqual([expect.stringMatching(/^patchhive agent: check-in failed: cannot reach the server .*ECONNREFUSED.*\[E_SERVER_UNREACHABLE\]$/)]);
+
+    const loop = await agent(['run', '--root', downRoot, '--state-dir', dir, '--backoff-base', '1', '--backoff-cap', '2'], { stopAfterSleeps: 3 });
+    expect(loop.code).toBe(0);
+    expect(loop.sleeps).toEqual([500, 1_000, 1_000]); // random 0.5 × windows 1 s, 2 s, 2 s (capped)
+    expect(loop.stderr).toHaveLength(3);
+    expect(loop.stderr.join('\n')).not.toContain(s.credential);
+    await expect(agent(['run', '--state-dir', dir, '--backoff-base', '0'])).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+
+  it('revoked: exit 3 with a clear message, no retry', async () => {
+    server.revoked = true;
+    const r = await agent(['run', '--root', root], { stopAfterSleeps: 100 });
+    server.revoked = false;
+    expect(r.code).toBe(3);
+    expect(r.sleeps).toEqual([]);
+    expect(r.stderr).toEqual([expect.stringMatching(/revoked this agent's credential \[E_TOKEN_REVOKED\].*patchhive agent enroll --force/)]);
+  });
+
+  it('run without enrollment is an error naming the fix', async () => {
+    const empty = await makeRoot({});
+    await expect(agent(['run', '--root', empty, '--once'])).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(/not enrolled/) });
+  });
+});
+
+/** Whether src/cli/main.ts registers the agent command yet (the lead adds that line). */
+const MAIN_HAS_AGENT = readFileSync(CLI_MAIN, 'utf8').includes('registerAgentCommand');
+
+describe.runIf(MAIN_HAS_AGENT)('patchhive agent as a real process', () => {
+  let server: FakeServer;
+  let root: string;
+  beforeAll(async () => {
+    server = await startFakeServer();
+    root = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'etc/hostname': 'proc01\n', 'var/lib/dpkg/status': STATUS });
+  });
+  afterAll(async () => server.close());
+
+  it('enroll, run --once, revoked → 3', async () => {
+    const e = await runCli(['agent', 'enroll', '--server', server.url, '--root', root], { env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN } });
+    expect(e.code, e.stderr).toBe(0);
+    const r = await runCli(['agent', 'run', '--root', root, '--once']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.checkins.at(-1)?.body.inventory?.machine.name).toBe('proc01');
+    server.revoked = true;
+    const revoked = await runCli(['agent', 'run', '--root', root]);
+    server.revoked = false;
+    expect(revoked.code).toBe(3);
+    expect(revoked.stderr).toMatch(/E_TOKEN_REVOKED/);
+    const bad = await runCli(['agent', 'enroll', '--server', server.url, '--root', root, '--token', TEST_ENROLL_TOKEN]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/already enrolled.*\[E_CONFLICT\]/);
+  });
+
+  it('SIGTERM stops the loop cleanly between cycles (exit 0)', async () => {
+    const loader = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const child = spawn(process.execPath, ['--import', loader, CLI_MAIN, 'agent', 'run', '--root', root], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    const before = server.checkins.length;
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // wait (bounded) until the first check-in has arrived, then ask the agent to stop
+    for (let i = 0; i < 600 && server.checkins.length === before; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(server.checkins.length).toBeGreaterThan(before);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/patchhive agent: stopped/);
+  });
+});

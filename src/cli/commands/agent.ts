@@ -1,0 +1,204 @@
+/**
+ * `patchhive agent enroll|run`: the agent's command line. This is the edge: it reads the
+ * environment (enrollment token, proxy), the clock and signals, and hands typed values down.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { PatchhiveError } from '../../errors.js';
+import { DEFAULT_BACKOFF, type Random } from '../../agent/backoff.js';
+import { createAgentClient, type HttpOptions, type ProxySettings } from '../../agent/client.js';
+import { collectAgentInventory } from '../../agent/collect.js';
+import { enrollAgent } from '../../agent/enroll.js';
+import { AGENT_EXIT, runAgentLoop, sleepUnlessAborted, type AgentExitCode } from '../../agent/run.js';
+import { checkServerUrl } from '../../agent/server-url.js';
+import { loadState, resolveStateDir, saveState, stateFilePath } from '../../agent/state.js';
+
+/** What the agent command takes from the process; tests substitute parts of it. */
+export interface AgentIo {
+  env: NodeJS.ProcessEnv;
+  stdout(line: string): void;
+  stderr(line: string): void;
+  setExitCode(code: number): void;
+  random: Random;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  now(): Date;
+  /** Called with a stop function; returns a function that removes the signal handlers. */
+  onStopSignal(stop: () => void): () => void;
+}
+
+const processIo: AgentIo = {
+  env: process.env,
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+  random: Math.random,
+  sleep: sleepUnlessAborted,
+  now: () => new Date(),
+  onStopSignal: (stop) => {
+    // once: a second Ctrl-C falls through to node's default and ends the process at once.
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    return () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    };
+  },
+};
+
+interface EnrollCliOptions {
+  server: string;
+  token?: string;
+  tokenFile?: string;
+  root?: string;
+  stateDir?: string;
+  name?: string;
+  force?: boolean;
+}
+
+interface RunCliOptions {
+  root?: string;
+  stateDir?: string;
+  once?: boolean;
+  backoffBase: string;
+  backoffCap: string;
+}
+
+function agentVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Proxy settings from the usual variables (lower case first, as curl does). */
+export function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings {
+  return {
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY ?? '',
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? '',
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
+  };
+}
+
+function httpOptions(io: AgentIo): HttpOptions {
+  return { proxy: proxyFromEnv(io.env), userAgent: `patchhive-agent/${agentVersion()}` };
+}
+
+/** The token from --token, --token-file or PATCHHIVE_ENROLL_TOKEN (exactly one source). */
+export async function readEnrollToken(opts: { token?: string; tokenFile?: string }, env: NodeJS.ProcessEnv): Promise<string> {
+  if (opts.token !== undefined && opts.tokenFile !== undefined) throw new PatchhiveError('E_USAGE', 'give only one of --token and --token-file');
+  if (opts.tokenFile !== undefined) {
+    const text = await readFile(opts.tokenFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read the token file (${err.code ?? 'error'})`, { file: opts.tokenFile });
+    });
+    return text.trim();
+  }
+  const token = opts.token ?? env.PATCHHIVE_ENROLL_TOKEN;
+  if (!token) throw new PatchhiveError('E_USAGE', 'no enrollment token: give --token-file FILE, set PATCHHIVE_ENROLL_TOKEN, or --token');
+  return token.trim();
+}
+
+/** `patchhive agent enroll`: returns the exit code. */
+export async function enrollForCli(opts: EnrollCliOptions, io: AgentIo): Promise<AgentExitCode> {
+  const server = checkServerUrl(opts.server);
+  if (server.warning) io.stderr(`patchhive agent: warning: ${server.warning}`);
+  const token = await readEnrollToken(opts, io.env);
+  const stateDir = resolveStateDir(opts);
+  const client = createAgentClient(server.base, httpOptions(io));
+  try {
+    const state = await enrollAgent(client, {
+      server: server.base,
+      token,
+      hostname: opts.name ?? os.hostname(),
+      ...(opts.name ? { name: opts.name } : {}),
+      stateDir,
+      force: opts.force ?? false,
+      now: io.now(),
+    });
+    io.stdout(`patchhive agent: enrolled as agent ${state.agentId} (machine ${state.machineId}); state in ${stateFilePath(stateDir)}`);
+  } finally {
+    await client.close();
+  }
+  return AGENT_EXIT.ok;
+}
+
+function seconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new PatchhiveError('E_USAGE', `${flag} must be a positive number of seconds`);
+  return n * 1_000;
+}
+
+/** `patchhive agent run`: check in until stopped (or once); returns the exit code. */
+export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<AgentExitCode> {
+  const backoff = { baseMs: seconds('--backoff-base', opts.backoffBase), capMs: seconds('--backoff-cap', opts.backoffCap) };
+  if (backoff.capMs < backoff.baseMs) throw new PatchhiveError('E_USAGE', '--backoff-cap must not be below --backoff-base');
+  if (process.platform === 'win32') throw new PatchhiveError('E_USAGE', 'the agent does not run on Windows yet (docs/AGENT.md)');
+  const root = path.resolve(opts.root ?? '/');
+  const stateDir = resolveStateDir(opts);
+  const state = await loadState(stateDir);
+  const server = checkServerUrl(state.server);
+  if (server.warning) io.stderr(`patchhive agent: warning: ${server.warning}`);
+  const client = createAgentClient(server.base, httpOptions(io));
+  const controller = new AbortController();
+  const removeHandlers = io.onStopSignal(() => controller.abort());
+  try {
+    return await runAgentLoop(state, { once: opts.once ?? false }, {
+      client,
+      collect: (probes) => collectAgentInventory({ root, now: io.now(), probes, machineId: state.machineId, ...(state.name ? { name: state.name } : {}) }),
+      save: (s) => saveState(stateDir, s),
+      random: io.random,
+      sleep: io.sleep,
+      warn: io.stderr,
+      info: (line) => io.stdout(`patchhive agent: ${line}`),
+      signal: controller.signal,
+      backoff,
+      agentVersion: agentVersion(),
+    });
+  } finally {
+    removeHandlers();
+    await client.close();
+  }
+}
+
+/** Adds `patchhive agent enroll` and `patchhive agent run` to the program. */
+export function registerAgentCommand(program: Command, ioOverrides: Partial<AgentIo> = {}): void {
+  const io: AgentIo = { ...processIo, ...ioOverrides };
+  const agent = program.command('agent').description('The Patchhive agent: enroll this machine with a server and report its inventory.');
+  const rootOption = () => new Option('--root <dir>', 'the system to inventory is rooted at DIR (a chroot or image); default /');
+  const stateDirOption = () =>
+    new Option('--state-dir <dir>', 'where the agent keeps its state (agent.json); default /var/lib/patchhive-agent, below --root when given');
+
+  agent
+    .command('enroll')
+    .description(
+      'Enroll once with a server using an enrollment token, and keep the credential and the pinned job-signing key.\n' +
+        'The token comes from --token-file, PATCHHIVE_ENROLL_TOKEN or --token (visible in ps: avoid on shared machines).',
+    )
+    .requiredOption('--server <url>', 'the server base URL (https://...)')
+    .option('--token <token>', 'the enrollment token')
+    .option('--token-file <file>', 'read the enrollment token from FILE')
+    .addOption(rootOption())
+    .addOption(stateDirOption())
+    .option('--name <name>', 'machine name to report (default: the host name)')
+    .option('--force', 'enroll again over an existing state (the old credential is dropped)')
+    .action(async (opts: EnrollCliOptions) => {
+      io.setExitCode(await enrollForCli(opts, io));
+    });
+
+  agent
+    .command('run')
+    .description(
+      'Check in with the server until stopped (SIGTERM/SIGINT): send the inventory when it changed, collect the probes the server asks for.\n' +
+        'Exit code: 0 stopped (or --once succeeded), 2 error, 3 the credential was revoked.',
+    )
+    .addOption(rootOption())
+    .addOption(stateDirOption())
+    .option('--once', 'check in once (plus one immediate follow-up when the server asks) and exit')
+    .option('--backoff-base <seconds>', 'first retry window after a failure', String(DEFAULT_BACKOFF.baseMs / 1_000))
+    .option('--backoff-cap <seconds>', 'longest retry window', String(DEFAULT_BACKOFF.capMs / 1_000))
+    .action(async (opts: RunCliOptions) => {
+      io.setExitCode(await runForCli(opts, io));
+    });
+}
