@@ -1,0 +1,46 @@
+/** `patchhive serve`: the central server (SQLite in the data directory unless --database). */
+import { Command, Option } from 'commander';
+import { loadServerConfig } from '../../server/config.js';
+import { startServer } from '../../server/server.js';
+
+interface ServeOptions {
+  config?: string;
+  dataDir?: string;
+  database?: string;
+  host?: string;
+  port?: string;
+  logLevel?: string;
+}
+
+/** Adds `patchhive serve` to the program. */
+export function registerServeCommand(program: Command, version: string): void {
+  program
+    .command('serve')
+    .description(
+      'Run the Patchhive server: REST API under /api/v1, agent check-ins, catalog sync, scheduling.\n' +
+        'Storage: SQLite in the data directory by default; --database postgres://... for PostgreSQL.\n' +
+        'First start writes an admin API token to <data-dir>/initial-admin-token (mode 0600).\n' +
+        'Settings: --config FILE (JSON, see docs/CONFIG.md), then PATCHHIVE_* environment variables, then flags.',
+    )
+    .option('--config <file>', 'JSON config file')
+    .option('--data-dir <dir>', 'data directory (default ./patchhive-data)')
+    .option('--database <url>', 'database URL (postgres://...); default SQLite in the data directory')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'TCP port (default 8060; 0 = any free port)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .action(async (o: ServeOptions) => {
+      const cfg = loadServerConfig({
+        file: o.config,
+        env: process.env,
+        flags: { dataDir: o.dataDir, database: o.database, host: o.host, port: o.port, logLevel: o.logLevel },
+      });
+      const server = await startServer(cfg, { version });
+      process.stderr.write(`patchhive: serving on ${server.url} (${server.store.kind}, data in ${cfg.dataDir})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      await server.close();
+    });
+}

@@ -1,0 +1,91 @@
+/**
+ * Server configuration, declared once: one zod schema with defaults and descriptions, loaded once
+ * at the entry point from a JSON file, the environment and flags (in that order of precedence,
+ * flags last), and passed down as a typed object. docs/CONFIG.md is generated from it.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { PatchhiveError } from '../errors.js';
+import { jsonPath } from '../common/json-input.js';
+
+export const serverConfigSchema = z
+  .object({
+    dataDir: z.string().default('./patchhive-data').describe('Directory for the SQLite database, catalog copies and keys.'),
+    database: z
+      .string()
+      .optional()
+      .describe('Database URL: postgres://user@host/db for PostgreSQL; default: SQLite file <dataDir>/patchhive.db.'),
+    host: z.string().default('127.0.0.1').describe('Address to listen on.'),
+    port: z.coerce.number().int().min(0).max(65535).default(8060).describe('TCP port to listen on (0: any free port).'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+    bodyLimitBytes: z.coerce.number().int().min(1024).default(32 * 1024 * 1024).describe('Largest accepted request body (inventories can be large).'),
+    checkinIntervalSeconds: z.coerce.number().int().min(5).max(86_400).default(900).describe('How often agents check in.'),
+    proxy: z.string().optional().describe('HTTP(S) proxy for catalog feeds; default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment.'),
+    feedTimeoutSeconds: z.coerce.number().int().min(1).default(60).describe('Timeout of one feed request.'),
+    feedRetries: z.coerce.number().int().min(0).max(10).default(3).describe('Retries of a failed feed request, with exponential backoff.'),
+    feedMaxBytes: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024).describe('Largest accepted feed body.'),
+    sources: z
+      .array(
+        z.object({
+          name: z.string(),
+          url: z.string(),
+          format: z.enum(['oval', 'debian-tracker', 'msrc-csv', 'msrc-json', 'native']).optional(),
+          release: z.string().optional(),
+          schedule: z.string().optional(),
+          signingKeyFile: z.string().optional(),
+        }),
+      )
+      .default([])
+      .describe('Catalog sources created at start-up when no source of that name exists.'),
+    bootstrapTokenFile: z
+      .string()
+      .optional()
+      .describe('Where the first start writes the initial admin API token (mode 0600); default <dataDir>/initial-admin-token.'),
+    metricsPublic: z.boolean().default(true).describe('Serve /metrics without a token (it holds counts only, no names).'),
+  })
+  .strict();
+
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** Environment variables that map onto config keys. */
+const ENV_KEYS: Record<string, keyof ServerConfig> = {
+  PATCHHIVE_DATA_DIR: 'dataDir',
+  PATCHHIVE_DATABASE: 'database',
+  PATCHHIVE_HOST: 'host',
+  PATCHHIVE_PORT: 'port',
+  PATCHHIVE_LOG_LEVEL: 'logLevel',
+  PATCHHIVE_PROXY: 'proxy',
+};
+
+/** Merges file, environment and flags (later wins) and validates the result. */
+export function loadServerConfig(input: {
+  file?: string;
+  env: Record<string, string | undefined>;
+  flags: Partial<Record<keyof ServerConfig, unknown>>;
+}): ServerConfig {
+  let fromFile: Record<string, unknown> = {};
+  if (input.file) {
+    try {
+      fromFile = JSON.parse(readFileSync(input.file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new PatchhiveError('E_CONFIG_INVALID', `cannot read config: ${(err as Error).message}`, { file: input.file });
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [k, key] of Object.entries(ENV_KEYS)) if (input.env[k] !== undefined && input.env[k] !== '') fromEnv[key] = input.env[k];
+  const flags = Object.fromEntries(Object.entries(input.flags).filter(([, v]) => v !== undefined));
+  const parsed = serverConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...flags });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new PatchhiveError('E_CONFIG_INVALID', `${jsonPath(issue.path)}: ${issue.message}`, input.file ? { file: input.file } : undefined);
+  }
+  const cfg = parsed.data;
+  cfg.dataDir = path.resolve(cfg.dataDir);
+  return cfg;
+}
+
+/** The database URL the config selects (SQLite in the data directory by default). */
+export function databaseUrl(cfg: ServerConfig): string {
+  return cfg.database ?? `sqlite:${path.join(cfg.dataDir, 'patchhive.db')}`;
+}

@@ -1,0 +1,92 @@
+/**
+ * The HTTP edge: Fastify with the route table, one authentication step per route, one error
+ * translation, and the operational endpoints (/healthz, /metrics, the OpenAPI document).
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { PatchhiveError } from '../../errors.js';
+import { API_PREFIX } from '../../protocol/api.js';
+import { bearerOf } from '../auth/secrets.js';
+import { roleAllows } from '../auth/roles.js';
+import type { TokenService } from '../services/tokens.js';
+import type { Metrics } from '../metrics.js';
+import { handleError } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import type { Caller, RouteDef } from './route.js';
+
+export interface AppDeps {
+  routes: RouteDef[];
+  tokens: TokenService;
+  metrics: Metrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+  metricsPublic: boolean;
+  version: string;
+  /** Liveness of the parts /healthz reports on. */
+  health(): Promise<{ database: boolean }>;
+}
+
+/** Builds the Fastify app (not listening yet; tests use `inject`). */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimitBytes,
+    // Request logs carry method, route and status only: no headers (tokens), no bodies (inventories).
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    requestTimeout: 120_000,
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: { code: 'E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpRequest(req.routeOptions.url ?? 'unknown', req.method, reply.statusCode, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 400) req.log.info({ method: req.method, route: req.routeOptions.url, status: reply.statusCode }, 'request');
+  });
+
+  for (const r of deps.routes) registerRoute(app, r, deps);
+
+  const doc = openApiDocument(deps.routes, deps.version);
+  app.get(`${API_PREFIX}/openapi.json`, async () => doc);
+  app.get('/healthz', async (_req, reply) => {
+    const h = await deps.health();
+    const ok = h.database;
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', ...h });
+  });
+  app.get('/metrics', async (req, reply) => {
+    if (!deps.metricsPublic) await authenticate(req, 'viewer', deps.tokens);
+    return reply.type(deps.metrics.contentType).send(await deps.metrics.render());
+  });
+  return app;
+}
+
+function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps): void {
+  app.route({
+    method: r.method,
+    url: API_PREFIX + r.url,
+    handler: async (request, reply) => {
+      const caller = await authenticate(request, r.access, deps.tokens);
+      const params = r.params ? r.params.parse(request.params) : undefined;
+      const query = r.query ? r.query.parse(request.query ?? {}) : undefined;
+      if (r.body && (request.body === undefined || request.body === null)) {
+        throw new PatchhiveError('E_BAD_REQUEST', 'a JSON body is required');
+      }
+      const body = r.body ? r.body.parse(request.body) : undefined;
+      const result = await r.handler({ params, query, body, caller, request });
+      return reply.code(r.status ?? 200).send(result);
+    },
+  });
+}
+
+/** Checks the credential a route needs; throws 401/403 PatchhiveErrors. */
+async function authenticate(request: FastifyRequest, access: RouteDef['access'], tokens: TokenService): Promise<Caller> {
+  if (access === 'public') return { kind: 'anonymous' };
+  const bearer = bearerOf(request.headers.authorization);
+  if (access === 'agent') return tokens.authenticateAgent(bearer);
+  const user = await tokens.authenticateUser(bearer);
+  if (!roleAllows(user.role, access)) {
+    throw new PatchhiveError('E_FORBIDDEN', `this needs the ${access} role; the token has ${user.role}`);
+  }
+  return user;
+}

@@ -1,0 +1,45 @@
+/**
+ * A route is data: method, path, who may call it, the zod schemas of its input and output, and a
+ * handler that calls a service. The app registers them; the OpenAPI document is generated from them.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Role } from '../../protocol/api.js';
+
+/** Who is calling: an administrator's API token, an enrolled agent, or nobody yet. */
+export type Caller =
+  | { kind: 'user'; userId: string; userName: string; role: Role; tokenId: string }
+  | { kind: 'agent'; agentId: string; machineId: string }
+  | { kind: 'anonymous' };
+
+/** public: no credential; agent: an agent credential; a role: an API token with at least that role. */
+export type Access = 'public' | 'agent' | Role;
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  caller: Caller;
+  request: FastifyRequest;
+}
+
+export interface RouteDef<P = any, Q = any, B = any> {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Fastify path below /api/v1 (or absolute when it starts with //). */
+  url: string;
+  access: Access;
+  summary: string;
+  tag: string;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  response?: z.ZodType;
+  /** Success status (default 200). */
+  status?: number;
+  handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
+}
+
+/** Declares a route with its types inferred from its schemas. */
+export function route<P = undefined, Q = undefined, B = undefined>(def: RouteDef<P, Q, B>): RouteDef<P, Q, B> {
+  return def;
+}

@@ -1,0 +1,146 @@
+/**
+ * `patchhive serve` wiring: opens the store, loads the catalogs, builds the services and the HTTP
+ * app, resumes unfinished assessments, starts the scheduler, and listens. One function so tests
+ * start the same server the command does.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { writeFileAtomic } from '../common/atomic-write.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/ports.js';
+import { databaseUrl, type ServerConfig } from './config.js';
+import { loadOrCreateJobSigningKey } from './keys.js';
+import { Metrics } from './metrics.js';
+import { Scheduler } from './scheduler.js';
+import { AssessmentService } from './assessment/assessment-service.js';
+import { CatalogState } from './assessment/catalog-state.js';
+import { buildApp } from './http/app.js';
+import { apiRoutes } from './http/routes.js';
+import { AgentService } from './services/agents.js';
+import { GroupService } from './services/groups.js';
+import type { Services } from './services/index.js';
+import { MachineService } from './services/machines.js';
+import { QueryService } from './services/queries.js';
+import { SourceService } from './services/sources.js';
+import { TokenService } from './services/tokens.js';
+import { TouchBuffer } from './services/touch-buffer.js';
+import { feedDispatcher } from './sync/dispatcher.js';
+import { SourceSyncer } from './sync/source-syncer.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  services: Services;
+  assessment: AssessmentService;
+  catalogs: CatalogState;
+  scheduler: Scheduler;
+  /** http://host:port once listening. */
+  url: string;
+  /** The initial admin token when this start created it (first start only). */
+  bootstrapToken: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  now?: () => Date;
+  logger?: Logger;
+  version?: string;
+  /** Build everything but do not listen (in-process tests with app.inject). */
+  listen?: boolean;
+}
+
+/** Starts a server from a loaded config. */
+export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
+  const now = opts.now ?? (() => new Date());
+  const logger = opts.logger ?? pino({ level: cfg.logLevel, redact: ['req.headers.authorization', '*.credential', '*.secret', '*.token'] });
+  await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
+  const store = await openStore(databaseUrl(cfg));
+  await store.migrate();
+  const key = await loadOrCreateJobSigningKey(cfg.dataDir);
+  const metrics = new Metrics();
+  const touches = new TouchBuffer(store);
+  const catalogs = new CatalogState();
+  const assessment = new AssessmentService(store, catalogs, now, logger, { onAssessed: (s) => metrics.assessed(s) });
+  const tokens = new TokenService(store, now, touches);
+  const machines = new MachineService(store, assessment, now);
+  let scheduler: Scheduler | undefined;
+  const reloadSchedules = () => void scheduler?.reload().catch((err) => logger.error({ err }, 'schedule reload failed'));
+  const groups = new GroupService(store, machines, assessment, now, reloadSchedules);
+  const syncer = new SourceSyncer({
+    sources: store.sources,
+    bulletins: store.bulletins,
+    dataDir: path.join(cfg.dataDir),
+    dispatcher: feedDispatcher(cfg.proxy ? { url: cfg.proxy } : {}),
+    now,
+    newId: () => randomUUID(),
+    fetchOptions: { timeoutMs: cfg.feedTimeoutSeconds * 1000, retries: cfg.feedRetries, maxBytes: cfg.feedMaxBytes },
+  });
+  const sources = new SourceService(store, syncer, catalogs, assessment, now, {
+    onSync: (name, result) => metrics.synced(name, result),
+    onScheduleChange: reloadSchedules,
+  });
+  const agents = new AgentService(store, tokens, machines, assessment, catalogs, touches, now, {
+    checkinIntervalSeconds: cfg.checkinIntervalSeconds,
+    jobSigningPublicKeyPem: key.publicKeyPem,
+    onCheckin: (kind) => metrics.checkin(kind),
+  });
+  const services: Services = { machines, groups, queries: new QueryService(store, machines, groups), sources, tokens, agents };
+
+  await sources.ensureConfigured(cfg.sources);
+  await sources.loadAll((msg) => logger.warn(msg));
+  const bootstrapToken = await tokens.bootstrapAdmin();
+  if (bootstrapToken) {
+    const file = cfg.bootstrapTokenFile ?? path.join(cfg.dataDir, 'initial-admin-token');
+    await writeFileAtomic(file, bootstrapToken + '\n', 0o600);
+    logger.warn({ file }, 'first start: the initial admin API token was written to this file (mode 0600); move it somewhere safe');
+  }
+  const resumed = await assessment.resumePending();
+  if (resumed > 0) logger.info({ machines: resumed }, 'resuming assessments left unfinished');
+
+  scheduler = new Scheduler(store, { syncSource: (id) => sources.sync(id), rescanGroup: (id) => groups.rescan(id) }, logger);
+  await scheduler.reload();
+  const flushTimer = setInterval(() => void touches.flush().catch((err) => logger.error({ err }, 'last-seen flush failed')), 5000);
+  flushTimer.unref();
+
+  const app = buildApp({
+    routes: apiRoutes(services, now),
+    tokens,
+    metrics,
+    logger,
+    bodyLimitBytes: cfg.bodyLimitBytes,
+    metricsPublic: cfg.metricsPublic,
+    version: opts.version ?? '0',
+    health: async () => ({ database: await store.ping().then(() => true, () => false) }),
+  });
+  let url = '';
+  if (opts.listen !== false) {
+    url = await app.listen({ host: cfg.host, port: cfg.port });
+    logger.info({ url, database: store.kind }, 'patchhive server listening');
+  } else {
+    await app.ready();
+  }
+  let closed = false;
+  return {
+    app,
+    store,
+    services,
+    assessment,
+    catalogs,
+    scheduler,
+    url,
+    bootstrapToken,
+    async close() {
+      if (closed) return;
+      closed = true;
+      scheduler?.stop();
+      clearInterval(flushTimer);
+      await app.close();
+      await assessment.whenIdle();
+      await touches.flush();
+      await store.close();
+    },
+  };
+}

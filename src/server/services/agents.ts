@@ -1,0 +1,121 @@
+/**
+ * Enrollment and check-ins. An enrolled agent gets its own credential (stored hashed) and the
+ * server's job-signing public key to pin; a check-in stores a changed inventory durably before it
+ * is acknowledged, queues its assessment, and answers with the probes the machine's bulletins need.
+ */
+import { PatchhiveError } from '../../errors.js';
+import { probesNeeded } from '../../detect/probes.js';
+import { inventoryHash } from '../../protocol/inventory-hash.js';
+import type { CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, ProbeRequestWire } from '../../protocol/agent.js';
+import type { Inventory } from '../../inventory/model.js';
+import { inventorySchema } from '../../inventory/model.js';
+import type { Store } from '../../store/ports.js';
+import { issueSecret } from '../auth/secrets.js';
+import type { AssessmentService } from '../assessment/assessment-service.js';
+import type { CatalogState } from '../assessment/catalog-state.js';
+import type { MachineService } from './machines.js';
+import type { TokenService } from './tokens.js';
+import type { TouchBuffer } from './touch-buffer.js';
+
+export interface AgentServiceOptions {
+  checkinIntervalSeconds: number;
+  jobSigningPublicKeyPem: string;
+  onCheckin?(result: 'inventory' | 'hash-only'): void;
+}
+
+export class AgentService {
+  constructor(
+    private readonly store: Store,
+    private readonly tokens: TokenService,
+    private readonly machines: MachineService,
+    private readonly assessment: AssessmentService,
+    private readonly catalogs: CatalogState,
+    private readonly touches: TouchBuffer,
+    private readonly now: () => Date,
+    private readonly opts: AgentServiceOptions,
+  ) {}
+
+  /** Uses one enrollment token and creates the agent and its machine. */
+  async enroll(req: EnrollRequest): Promise<EnrollResponse> {
+    await this.tokens.consumeEnrollmentToken(req.token);
+    const at = this.now().toISOString();
+    const issued = issueSecret('pha');
+    const machine = await this.machines.createForAgent(req.hostname, issued.id, at);
+    await this.store.agents.createAgent({
+      id: issued.id,
+      machineId: machine.id,
+      credentialHash: issued.secretHash,
+      createdAt: at,
+      revokedAt: null,
+      lastCheckinAt: null,
+    });
+    return {
+      agentId: issued.id,
+      machineId: machine.id,
+      credential: issued.secret,
+      jobSigningPublicKey: this.opts.jobSigningPublicKeyPem,
+      checkinIntervalSeconds: this.opts.checkinIntervalSeconds,
+    };
+  }
+
+  /** Handles a check-in of an authenticated agent. */
+  async checkin(agentId: string, machineId: string, req: CheckinRequest): Promise<CheckinResponse> {
+    const at = this.now().toISOString();
+    const machine = await this.store.machines.get(machineId);
+    if (!machine) throw new PatchhiveError('E_MACHINE_NOT_FOUND', 'this agent\'s machine was deleted; enroll again');
+    let acceptedHash = machine.inventoryHash;
+    if (req.inventory) {
+      const actual = inventoryHash(req.inventory);
+      if (actual !== req.inventoryHash) {
+        throw new PatchhiveError('E_BAD_REQUEST', 'inventoryHash does not match the inventory sent', { path: '$.inventoryHash' });
+      }
+      if (actual !== machine.inventoryHash) {
+        await this.machines.storeInventory(machine.id, req.inventory, actual, at);
+        this.assessment.enqueue(machine.id);
+      }
+      acceptedHash = actual;
+      this.opts.onCheckin?.('inventory');
+    } else {
+      this.opts.onCheckin?.('hash-only');
+    }
+    this.touches.agent(agentId, at);
+    this.touches.machine(machine.id, at);
+    return {
+      acceptedInventoryHash: acceptedHash,
+      inventoryWanted: acceptedHash !== req.inventoryHash,
+      probes: acceptedHash ? await this.probesFor(machine.id, acceptedHash, req.inventory) : { files: [], registry: [], textFiles: [] },
+      nextCheckinSeconds: this.opts.checkinIntervalSeconds,
+      jobs: [],
+    };
+  }
+
+  /** Probes per machine, recomputed only when its inventory or the catalog changed. */
+  private readonly probeCache = new Map<string, { hash: string; generation: number; probes: ProbeRequestWire }>();
+
+  private async probesFor(machineId: string, hash: string, sent: Inventory | undefined): Promise<ProbeRequestWire> {
+    const generation = this.catalogs.generation;
+    const cached = this.probeCache.get(machineId);
+    if (cached && cached.hash === hash && cached.generation === generation) return cached.probes;
+    let inventory = sent;
+    if (!inventory) {
+      const stored = await this.store.machines.getInventory(machineId);
+      if (!stored) return { files: [], registry: [], textFiles: [] };
+      inventory = inventorySchema.parse(JSON.parse(stored.json));
+    }
+    const probes = capProbes(probesNeeded(this.catalogs.prepared, inventory));
+    this.probeCache.set(machineId, { hash, generation, probes });
+    return probes;
+  }
+
+  /** Revokes an agent's credential. */
+  async revoke(agentId: string): Promise<void> {
+    await this.store.agents.revokeAgent(agentId, this.now().toISOString());
+  }
+}
+
+/** The wire allows at most this many probes per kind; the rest are asked for on later check-ins. */
+const MAX_PROBES = 10_000;
+
+function capProbes(p: ProbeRequestWire): ProbeRequestWire {
+  return { files: p.files.slice(0, MAX_PROBES), registry: p.registry.slice(0, MAX_PROBES), textFiles: p.textFiles.slice(0, MAX_PROBES) };
+}

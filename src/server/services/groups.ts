@@ -1,0 +1,123 @@
+/** Groups: static lists of machines, or rules on machine attributes evaluated when asked. */
+import { randomUUID } from 'node:crypto';
+import { Cron } from 'croner';
+import { PatchhiveError } from '../../errors.js';
+import type { GroupCreate, GroupWire } from '../../protocol/api.js';
+import type { GroupRecord, Store } from '../../store/ports.js';
+import { matchesGroupRule, parseGroupRule } from '../groups/rule.js';
+import type { AssessmentService } from '../assessment/assessment-service.js';
+import type { MachineService } from './machines.js';
+
+export class GroupService {
+  constructor(
+    private readonly store: Store,
+    private readonly machines: MachineService,
+    private readonly assessment: AssessmentService,
+    private readonly now: () => Date,
+    /** Told when a group's rescan schedule changes, so the scheduler can follow. */
+    private readonly onScheduleChange: () => void = () => {},
+  ) {}
+
+  async resolve(idOrName: string): Promise<GroupRecord> {
+    const g = (await this.store.groups.get(idOrName)) ?? (await this.store.groups.getByName(idOrName));
+    if (!g) throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group ${JSON.stringify(idOrName)}`);
+    return g;
+  }
+
+  /** Machine ids in the group now: the static list, or the machines the rule matches. */
+  async memberIds(g: GroupRecord): Promise<string[]> {
+    if (g.kind === 'static') return this.store.groups.members(g.id);
+    const rule = parseGroupRule(g.rule ?? '');
+    return (await this.store.machines.list()).filter((m) => matchesGroupRule(rule, m)).map((m) => m.id);
+  }
+
+  async list(): Promise<GroupWire[]> {
+    return Promise.all((await this.store.groups.list()).map((g) => this.toWire(g)));
+  }
+
+  async get(idOrName: string): Promise<GroupWire> {
+    return this.toWire(await this.resolve(idOrName));
+  }
+
+  async create(req: GroupCreate): Promise<GroupWire> {
+    checkShape(req.kind, req.rule, req.members);
+    if (req.rescanSchedule) checkCron(req.rescanSchedule);
+    if (await this.store.groups.getByName(req.name)) throw new PatchhiveError('E_CONFLICT', `a group named ${JSON.stringify(req.name)} exists`);
+    const g: GroupRecord = {
+      id: randomUUID(),
+      name: req.name,
+      description: req.description ?? null,
+      kind: req.kind,
+      rule: req.kind === 'rule' ? formatRule(req.rule!) : null,
+      rescanSchedule: req.rescanSchedule ?? null,
+      createdAt: this.now().toISOString(),
+    };
+    const members = req.kind === 'static' ? await this.resolveMembers(req.members ?? []) : [];
+    await this.store.groups.create(g, members);
+    if (g.rescanSchedule) this.onScheduleChange();
+    return this.toWire(g);
+  }
+
+  async update(idOrName: string, patch: Partial<GroupCreate>): Promise<GroupWire> {
+    const g = await this.resolve(idOrName);
+    if (patch.rule !== undefined && g.kind !== 'rule') throw new PatchhiveError('E_BAD_REQUEST', 'a static group has no rule', { path: '$.rule' });
+    if (patch.members !== undefined && g.kind !== 'static') throw new PatchhiveError('E_BAD_REQUEST', 'a rule group has no member list', { path: '$.members' });
+    if (patch.rescanSchedule) checkCron(patch.rescanSchedule);
+    if (patch.name && patch.name !== g.name && (await this.store.groups.getByName(patch.name))) {
+      throw new PatchhiveError('E_CONFLICT', `a group named ${JSON.stringify(patch.name)} exists`);
+    }
+    const change: Partial<GroupRecord> = {};
+    if (patch.name !== undefined) change.name = patch.name;
+    if (patch.description !== undefined) change.description = patch.description;
+    if (patch.rule !== undefined) change.rule = formatRule(patch.rule);
+    if (patch.rescanSchedule !== undefined) change.rescanSchedule = patch.rescanSchedule || null;
+    if (Object.keys(change).length > 0) await this.store.groups.update(g.id, change);
+    if (patch.members !== undefined) await this.store.groups.setMembers(g.id, await this.resolveMembers(patch.members));
+    if (patch.rescanSchedule !== undefined) this.onScheduleChange();
+    return this.get(g.id);
+  }
+
+  async delete(idOrName: string): Promise<void> {
+    const g = await this.resolve(idOrName);
+    await this.store.groups.delete(g.id);
+    if (g.rescanSchedule) this.onScheduleChange();
+  }
+
+  /** Re-assesses every member from its stored inventory; returns how many were queued. */
+  async rescan(idOrName: string): Promise<number> {
+    const ids = await this.memberIds(await this.resolve(idOrName));
+    for (const id of ids) this.assessment.enqueue(id);
+    return ids.length;
+  }
+
+  private async resolveMembers(refs: string[]): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const ref of refs) ids.add((await this.machines.resolve(ref)).id);
+    return [...ids];
+  }
+
+  private async toWire(g: GroupRecord): Promise<GroupWire> {
+    return { ...g, members: await this.memberIds(g) };
+  }
+}
+
+function checkShape(kind: 'static' | 'rule', rule: string | undefined, members: string[] | undefined): void {
+  if (kind === 'rule' && !rule) throw new PatchhiveError('E_BAD_REQUEST', 'a rule group needs a rule', { path: '$.rule' });
+  if (kind === 'rule' && members) throw new PatchhiveError('E_BAD_REQUEST', 'a rule group has no member list', { path: '$.members' });
+  if (kind === 'static' && rule) throw new PatchhiveError('E_BAD_REQUEST', 'a static group has no rule', { path: '$.rule' });
+}
+
+/** Parses a rule (throws E_RULE_INVALID) and returns it as written. */
+function formatRule(text: string): string {
+  parseGroupRule(text);
+  return text.trim();
+}
+
+/** Refuses a cron expression croner cannot parse. */
+export function checkCron(expr: string, path = '$.rescanSchedule'): void {
+  try {
+    new Cron(expr, { paused: true }).stop();
+  } catch (err) {
+    throw new PatchhiveError('E_BAD_REQUEST', `not a cron expression: ${(err as Error).message}`, { path });
+  }
+}

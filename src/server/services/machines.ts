@@ -1,0 +1,165 @@
+/** Machines: registered by agents or imported from inventory files, with their attributes. */
+import { randomUUID } from 'node:crypto';
+import { PatchhiveError } from '../../errors.js';
+import { zodToPatchhiveError } from '../../common/json-input.js';
+import { inventorySchema, type Inventory } from '../../inventory/model.js';
+import { inventoryHash } from '../../protocol/inventory-hash.js';
+import type { MachineAttributes, MachineWire } from '../../protocol/api.js';
+import type { DailySnapshot, MachineRecord, OsSummary, Store } from '../../store/ports.js';
+import type { AssessmentService } from '../assessment/assessment-service.js';
+
+export class MachineService {
+  constructor(
+    private readonly store: Store,
+    private readonly assessment: AssessmentService,
+    private readonly now: () => Date,
+  ) {}
+
+  /** A machine by id or by name; throws E_MACHINE_NOT_FOUND. */
+  async resolve(idOrName: string): Promise<MachineRecord> {
+    const m = (await this.store.machines.get(idOrName)) ?? (await this.store.machines.getByName(idOrName));
+    if (!m) throw new PatchhiveError('E_MACHINE_NOT_FOUND', `no machine ${JSON.stringify(idOrName)}`);
+    return m;
+  }
+
+  /** Machines with their open-finding counts, optionally restricted to ids and a name substring. */
+  async list(filter: { ids?: string[]; q?: string; limit: number; offset: number }): Promise<{ items: MachineWire[]; total: number }> {
+    let machines = await this.store.machines.list(filter.ids ? { ids: filter.ids } : undefined);
+    if (filter.q) {
+      const q = filter.q.toLowerCase();
+      machines = machines.filter((m) => m.name.toLowerCase().includes(q));
+    }
+    const page = machines.slice(filter.offset, filter.offset + filter.limit);
+    return { items: await this.toWire(page), total: machines.length };
+  }
+
+  async get(idOrName: string): Promise<MachineWire> {
+    return (await this.toWire([await this.resolve(idOrName)]))[0]!;
+  }
+
+  /** The machine record for a newly enrolled agent (a unique name derived from its host name). */
+  async createForAgent(hostname: string, agentId: string, at: string): Promise<MachineRecord> {
+    const m = newMachine(await this.uniqueName(hostname), 'agent', at);
+    m.agentId = agentId;
+    await this.store.machines.create(m);
+    return m;
+  }
+
+  /** Creates or updates a machine from an inventory document and assesses it at once. */
+  async importInventory(raw: unknown, attributes: MachineAttributes | undefined): Promise<MachineWire> {
+    const parsed = inventorySchema.safeParse(raw);
+    if (!parsed.success) {
+      const e = zodToPatchhiveError(parsed.error, undefined, 'inventory', ['inventory']);
+      throw new PatchhiveError('E_BAD_REQUEST', e.message, e.location);
+    }
+    const inv = parsed.data;
+    const at = this.now().toISOString();
+    let m = await this.store.machines.getByName(inv.machine.name);
+    if (!m) {
+      m = newMachine(inv.machine.name, 'import', at);
+      await this.store.machines.create(m);
+    }
+    if (attributes) await this.store.machines.updateAttributes(m.id, attributes);
+    await this.storeInventory(m.id, inv, inventoryHash(inv), at);
+    await this.assessment.whenIdle();
+    await this.assessment.assessMachine(m.id);
+    return this.get(m.id);
+  }
+
+  /** Stores an inventory durably and updates the machine's OS summary. */
+  async storeInventory(machineId: string, inv: Inventory, hash: string, at: string): Promise<void> {
+    await this.store.machines.putInventory(machineId, hash, JSON.stringify(inv), at);
+    await this.store.machines.setOs(machineId, osSummaryOf(inv));
+  }
+
+  async update(idOrName: string, patch: MachineAttributes): Promise<MachineWire> {
+    const m = await this.resolve(idOrName);
+    await this.store.machines.updateAttributes(m.id, patch);
+    return this.get(m.id);
+  }
+
+  async delete(idOrName: string): Promise<void> {
+    const m = await this.resolve(idOrName);
+    if (m.agentId) await this.store.agents.revokeAgent(m.agentId, this.now().toISOString());
+    await this.store.findings.deleteForMachine(m.id);
+    await this.store.machines.delete(m.id);
+    this.assessment.forget(m.id);
+  }
+
+  /** Re-assesses now and returns the machine. */
+  async assessNow(idOrName: string): Promise<MachineWire> {
+    const m = await this.resolve(idOrName);
+    await this.assessment.whenIdle();
+    await this.assessment.assessMachine(m.id);
+    return this.get(m.id);
+  }
+
+  async history(idOrName: string, from: string, to: string): Promise<DailySnapshot[]> {
+    const m = await this.resolve(idOrName);
+    return this.store.findings.listSnapshots(m.id, from, to);
+  }
+
+  private async uniqueName(base: string): Promise<string> {
+    if (!(await this.store.machines.getByName(base))) return base;
+    for (let i = 2; ; i++) {
+      const candidate = `${base}-${i}`;
+      if (!(await this.store.machines.getByName(candidate))) return candidate;
+    }
+  }
+
+  private async toWire(machines: MachineRecord[]): Promise<MachineWire[]> {
+    const open = await this.store.findings.countOpenByMachine(machines.map((m) => m.id));
+    return machines.map((m) => ({
+      id: m.id,
+      name: m.name,
+      os: m.os,
+      role: m.role,
+      criticality: m.criticality,
+      owner: m.owner,
+      location: m.location,
+      tags: m.tags,
+      internetFacing: m.internetFacing,
+      source: m.source,
+      agentId: m.agentId,
+      createdAt: m.createdAt,
+      lastSeenAt: m.lastSeenAt,
+      inventoryAt: m.inventoryAt,
+      assessedAt: m.assessedAt,
+      assessmentPending: m.inventoryHash !== null && m.inventoryHash !== m.assessedHash,
+      openFindings: open.get(m.id) ?? 0,
+    }));
+  }
+}
+
+function newMachine(name: string, source: 'agent' | 'import', at: string): MachineRecord {
+  return {
+    id: randomUUID(),
+    name,
+    os: null,
+    role: null,
+    criticality: 'medium',
+    owner: null,
+    location: null,
+    tags: [],
+    internetFacing: false,
+    source,
+    agentId: null,
+    createdAt: at,
+    lastSeenAt: source === 'agent' ? at : null,
+    inventoryHash: null,
+    inventoryAt: null,
+    assessedHash: null,
+    assessedAt: null,
+  };
+}
+
+/** The OS facts a machine list shows. */
+export function osSummaryOf(inv: Inventory): OsSummary {
+  const o = inv.os;
+  const s: OsSummary = { family: o.family, platform: o.platform };
+  if (o.release) s.release = o.release;
+  if (o.codename) s.codename = o.codename;
+  if (o.version) s.version = o.version;
+  if (o.arch) s.arch = o.arch;
+  return s;
+}

@@ -1,0 +1,214 @@
+/**
+ * Catalog sources: configuration, syncing (one at a time per source), and what a sync changes —
+ * the catalog in use is swapped, only the affected machines are re-assessed, and the sync record
+ * says which bulletins are new, revised or withdrawn and how many machines each affects.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PatchhiveError } from '../../errors.js';
+import { loadPublicKey } from '../../catalog/native/signing.js';
+import type { SourceCreate, SourceWire, SyncDiff, SyncRecordWire } from '../../protocol/api.js';
+import type { SourceRecord, Store, SyncRecord } from '../../store/ports.js';
+import type { AssessmentService } from '../assessment/assessment-service.js';
+import type { CatalogState } from '../assessment/catalog-state.js';
+import type { SourceSyncer } from '../sync/source-syncer.js';
+import { checkCron } from './groups.js';
+
+export interface SourceHooks {
+  onSync?(source: string, result: SyncRecord['result']): void;
+  onScheduleChange?(): void;
+}
+
+export class SourceService {
+  private readonly inFlight = new Map<string, Promise<SyncRecordWire>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly syncer: SourceSyncer,
+    private readonly catalogs: CatalogState,
+    private readonly assessment: AssessmentService,
+    private readonly now: () => Date,
+    private readonly hooks: SourceHooks = {},
+  ) {}
+
+  async resolve(idOrName: string): Promise<SourceRecord> {
+    const s = (await this.store.sources.get(idOrName)) ?? (await this.store.sources.getByName(idOrName));
+    if (!s) throw new PatchhiveError('E_SOURCE_NOT_FOUND', `no source ${JSON.stringify(idOrName)}`);
+    return s;
+  }
+
+  /** Loads every source's last good copy into the catalog in use (server start-up). */
+  async loadAll(warn: (msg: string) => void): Promise<void> {
+    for (const s of await this.store.sources.list()) {
+      if (!s.enabled) continue;
+      try {
+        const catalog = await this.syncer.loadLastGood(s);
+        if (catalog) this.catalogs.setSource(s.id, catalog);
+      } catch (err) {
+        warn(`source ${s.name}: last good copy unusable: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  async list(): Promise<SourceWire[]> {
+    return Promise.all((await this.store.sources.list()).map((s) => this.toWire(s)));
+  }
+
+  async get(idOrName: string): Promise<SourceWire> {
+    return this.toWire(await this.resolve(idOrName));
+  }
+
+  async create(req: SourceCreate): Promise<SourceWire> {
+    validateSource(req);
+    if (await this.store.sources.getByName(req.name)) throw new PatchhiveError('E_CONFLICT', `a source named ${JSON.stringify(req.name)} exists`);
+    const s: SourceRecord = {
+      id: randomUUID(),
+      name: req.name,
+      url: req.url,
+      format: req.format ?? null,
+      release: req.release ?? null,
+      schedule: req.schedule ?? null,
+      signingKey: req.signingKey ?? null,
+      enabled: req.enabled,
+      createdAt: this.now().toISOString(),
+    };
+    await this.store.sources.create(s);
+    if (s.schedule) this.hooks.onScheduleChange?.();
+    return this.toWire(s);
+  }
+
+  /** Creates the sources named in the config file when missing (signing keys read from files). */
+  async ensureConfigured(
+    sources: { name: string; url: string; format?: SourceCreate['format']; release?: string; schedule?: string; signingKeyFile?: string }[],
+  ): Promise<void> {
+    for (const c of sources) {
+      if (await this.store.sources.getByName(c.name)) continue;
+      const signingKey = c.signingKeyFile ? await readFile(c.signingKeyFile, 'utf8') : undefined;
+      await this.create({
+        name: c.name,
+        url: c.url,
+        enabled: true,
+        ...(c.format ? { format: c.format } : {}),
+        ...(c.release ? { release: c.release } : {}),
+        ...(c.schedule ? { schedule: c.schedule } : {}),
+        ...(signingKey ? { signingKey } : {}),
+      });
+    }
+  }
+
+  async update(idOrName: string, patch: Partial<SourceCreate>): Promise<SourceWire> {
+    const s = await this.resolve(idOrName);
+    validateSource({ ...s, ...patch } as SourceCreate);
+    const change: Partial<SourceRecord> = {};
+    if (patch.url !== undefined) change.url = patch.url;
+    if (patch.format !== undefined) change.format = patch.format;
+    if (patch.release !== undefined) change.release = patch.release;
+    if (patch.schedule !== undefined) change.schedule = patch.schedule || null;
+    if (patch.signingKey !== undefined) change.signingKey = patch.signingKey || null;
+    if (patch.enabled !== undefined) change.enabled = patch.enabled;
+    await this.store.sources.update(s.id, change);
+    if (['url', 'format', 'release', 'signingKey'].some((k) => k in change)) {
+      // A 304 would otherwise keep a copy that was checked under the old settings.
+      const state = await this.store.sources.getSyncState(s.id);
+      if (state) await this.store.sources.putSyncState({ ...state, etag: null, lastModified: null });
+    }
+    if (patch.enabled === false) await this.dropCatalog(s.id);
+    if (patch.schedule !== undefined || patch.enabled !== undefined) this.hooks.onScheduleChange?.();
+    return this.get(s.id);
+  }
+
+  async delete(idOrName: string): Promise<void> {
+    const s = await this.resolve(idOrName);
+    await this.store.bulletins.replaceForSource(s.id, [], this.now().toISOString());
+    await this.store.sources.delete(s.id);
+    await this.dropCatalog(s.id);
+    this.hooks.onScheduleChange?.();
+  }
+
+  async history(idOrName: string, limit: number): Promise<SyncRecordWire[]> {
+    return this.store.sources.listSyncs((await this.resolve(idOrName)).id, limit);
+  }
+
+  /** Syncs a source now (joining a sync already running for it) and returns the record. */
+  async sync(idOrName: string): Promise<SyncRecordWire> {
+    const s = await this.resolve(idOrName);
+    const running = this.inFlight.get(s.id);
+    if (running) return running;
+    const p = this.syncOnce(s).finally(() => this.inFlight.delete(s.id));
+    this.inFlight.set(s.id, p);
+    return p;
+  }
+
+  private async syncOnce(s: SourceRecord): Promise<SyncRecordWire> {
+    const outcome = await this.syncer.sync(s);
+    let diff: SyncDiff | null = null;
+    if (outcome.record.result === 'updated' && outcome.catalog && outcome.changed) {
+      const { added, revised, withdrawn } = outcome.changed;
+      // Machines a withdrawn bulletin affected must be counted before re-assessment resolves them.
+      const before = await this.store.findings.countOpenByBulletin(withdrawn);
+      this.catalogs.setSource(s.id, outcome.catalog);
+      await this.assessment.reassessForChange([...added, ...revised, ...withdrawn]);
+      const after = await this.store.findings.countOpenByBulletin([...added, ...revised]);
+      const counted = (ids: string[], m: Map<string, number>) => ids.map((id) => ({ id, affectedMachines: m.get(id) ?? 0 }));
+      diff = { added: counted(added, after), revised: counted(revised, after), withdrawn: counted(withdrawn, before) };
+    }
+    const record: SyncRecord = { ...outcome.record, diff };
+    await this.store.sources.recordSync(record);
+    this.hooks.onSync?.(s.name, record.result);
+    return record;
+  }
+
+  private async dropCatalog(sourceId: string): Promise<void> {
+    const ids = this.catalogs.prepared.catalog.bulletins.map((b) => b.id);
+    this.catalogs.setSource(sourceId, undefined);
+    const remaining = new Set(this.catalogs.prepared.catalog.bulletins.map((b) => b.id));
+    await this.assessment.reassessForChange(ids.filter((id) => !remaining.has(id)));
+  }
+
+  private async toWire(s: SourceRecord): Promise<SourceWire> {
+    const [last] = await this.store.sources.listSyncs(s.id, 1);
+    const state = await this.store.sources.getSyncState(s.id);
+    const count = (await this.store.bulletins.list({ sourceId: s.id, limit: 1 })).total;
+    return {
+      id: s.id,
+      name: s.name,
+      url: s.url,
+      format: (s.format as SourceWire['format']) ?? null,
+      release: s.release,
+      schedule: s.schedule,
+      signed: s.signingKey !== null,
+      enabled: s.enabled,
+      bulletins: count,
+      lastSync: last ?? null,
+      lastGoodAt: state?.goodAt ?? null,
+    };
+  }
+}
+
+/** Checks the URL, schedule and key of a source before it is stored. */
+function validateSource(req: Pick<SourceCreate, 'url' | 'schedule' | 'signingKey'>): void {
+  const url = req.url;
+  const isPath = url.startsWith('/');
+  if (!isPath) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new PatchhiveError('E_BAD_REQUEST', 'url must be an http(s):// or file:// URL or an absolute path', { path: '$.url' });
+    }
+    if (!['http:', 'https:', 'file:'].includes(parsed.protocol)) {
+      throw new PatchhiveError('E_BAD_REQUEST', `url scheme ${parsed.protocol} is not supported`, { path: '$.url' });
+    }
+    if (parsed.username || parsed.password) {
+      throw new PatchhiveError('E_BAD_REQUEST', 'url must not contain credentials (use a proxy or a signed feed)', { path: '$.url' });
+    }
+  }
+  if (req.schedule) checkCron(req.schedule, '$.schedule');
+  if (req.signingKey) {
+    try {
+      loadPublicKey(req.signingKey, 'signingKey');
+    } catch (err) {
+      throw new PatchhiveError('E_BAD_REQUEST', (err as Error).message, { path: '$.signingKey' });
+    }
+  }
+}

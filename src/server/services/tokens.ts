@@ -1,0 +1,163 @@
+/**
+ * API tokens (administrators, with a role), enrollment tokens (agents' first contact) and
+ * authentication of both kinds of bearer credentials.
+ */
+import { randomUUID } from 'node:crypto';
+import { PatchhiveError } from '../../errors.js';
+import type { ApiTokenCreate, ApiTokenWire, EnrollmentTokenWire, Role } from '../../protocol/api.js';
+import type { ApiTokenRecord, EnrollmentTokenRecord, Store, UserRecord } from '../../store/ports.js';
+import { issueSecret, parseSecret, secretMatches } from '../auth/secrets.js';
+import type { Caller } from '../http/route.js';
+import type { TouchBuffer } from './touch-buffer.js';
+
+export class TokenService {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => Date,
+    private readonly touches: TouchBuffer,
+  ) {}
+
+  /** The user behind an API token; throws E_UNAUTHENTICATED / E_TOKEN_EXPIRED / E_TOKEN_REVOKED. */
+  async authenticateUser(bearer: string | undefined): Promise<Extract<Caller, { kind: 'user' }>> {
+    if (!bearer) throw new PatchhiveError('E_UNAUTHENTICATED', 'an API token is required (Authorization: Bearer ...)');
+    const parsed = parseSecret('phk', bearer);
+    if (!parsed) throw new PatchhiveError('E_UNAUTHENTICATED', 'not a Patchhive API token');
+    const token = await this.store.users.getApiToken(parsed.id);
+    if (!token || !secretMatches(parsed.part, token.secretHash)) throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown API token');
+    if (token.revokedAt) throw new PatchhiveError('E_TOKEN_REVOKED', 'this API token has been revoked');
+    const now = this.now();
+    if (token.expiresAt && token.expiresAt <= now.toISOString()) throw new PatchhiveError('E_TOKEN_EXPIRED', 'this API token has expired');
+    const user = await this.store.users.getUser(token.userId);
+    if (!user) throw new PatchhiveError('E_UNAUTHENTICATED', 'the token\'s user no longer exists');
+    this.touches.apiToken(token.id, now.toISOString());
+    return { kind: 'user', userId: user.id, userName: user.name, role: token.role, tokenId: token.id };
+  }
+
+  /** The agent behind an agent credential. */
+  async authenticateAgent(bearer: string | undefined): Promise<Extract<Caller, { kind: 'agent' }>> {
+    if (!bearer) throw new PatchhiveError('E_UNAUTHENTICATED', 'an agent credential is required (Authorization: Bearer ...)');
+    const parsed = parseSecret('pha', bearer);
+    if (!parsed) throw new PatchhiveError('E_UNAUTHENTICATED', 'not a Patchhive agent credential');
+    const agent = await this.store.agents.getAgent(parsed.id);
+    if (!agent || !secretMatches(parsed.part, agent.credentialHash)) throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown agent');
+    if (agent.revokedAt) throw new PatchhiveError('E_TOKEN_REVOKED', 'this agent has been revoked');
+    return { kind: 'agent', agentId: agent.id, machineId: agent.machineId };
+  }
+
+  /** Creates a user (when new) and an API token for it; the secret is returned once. */
+  async createApiToken(req: ApiTokenCreate, createdBy: string): Promise<{ id: string; secret: string; token: ApiTokenWire }> {
+    const now = this.now();
+    const user = await this.ensureUser(req.user, req.role, now);
+    const issued = issueSecret('phk');
+    const rec: ApiTokenRecord = {
+      id: issued.id,
+      userId: user.id,
+      name: req.name,
+      secretHash: issued.secretHash,
+      role: req.role,
+      expiresAt: req.expiresInDays ? new Date(now.getTime() + req.expiresInDays * 86_400_000).toISOString() : null,
+      revokedAt: null,
+      lastUsedAt: null,
+      createdAt: now.toISOString(),
+    };
+    await this.store.users.createApiToken(rec);
+    void createdBy;
+    return { id: rec.id, secret: issued.secret, token: toApiTokenWire(rec, user.name) };
+  }
+
+  async listApiTokens(): Promise<ApiTokenWire[]> {
+    const users = new Map((await this.store.users.listUsers()).map((u) => [u.id, u.name]));
+    return (await this.store.users.listApiTokens()).map((t) => toApiTokenWire(t, users.get(t.userId) ?? '?'));
+  }
+
+  async revokeApiToken(id: string): Promise<void> {
+    if (!(await this.store.users.getApiToken(id))) throw new PatchhiveError('E_TOKEN_NOT_FOUND', `no API token ${id}`);
+    await this.store.users.revokeApiToken(id, this.now().toISOString());
+  }
+
+  /** An enrollment token: expires, has a use limit; the secret is returned once. */
+  async createEnrollmentToken(
+    req: { expiresInHours: number; maxUses: number; note?: string },
+    createdBy: string,
+  ): Promise<{ id: string; secret: string; token: EnrollmentTokenWire }> {
+    const now = this.now();
+    const issued = issueSecret('phe');
+    const rec: EnrollmentTokenRecord = {
+      id: issued.id,
+      secretHash: issued.secretHash,
+      note: req.note ?? null,
+      expiresAt: new Date(now.getTime() + req.expiresInHours * 3_600_000).toISOString(),
+      maxUses: req.maxUses,
+      uses: 0,
+      revokedAt: null,
+      createdAt: now.toISOString(),
+      createdBy,
+    };
+    await this.store.agents.createEnrollmentToken(rec);
+    return { id: rec.id, secret: issued.secret, token: toEnrollmentWire(rec) };
+  }
+
+  async listEnrollmentTokens(): Promise<EnrollmentTokenWire[]> {
+    return (await this.store.agents.listEnrollmentTokens()).map(toEnrollmentWire);
+  }
+
+  async revokeEnrollmentToken(id: string): Promise<void> {
+    if (!(await this.store.agents.getEnrollmentToken(id))) throw new PatchhiveError('E_TOKEN_NOT_FOUND', `no enrollment token ${id}`);
+    await this.store.agents.revokeEnrollmentToken(id, this.now().toISOString());
+  }
+
+  /** Takes one use of an enrollment token or throws why not. */
+  async consumeEnrollmentToken(bearer: string): Promise<void> {
+    const parsed = parseSecret('phe', bearer);
+    if (!parsed) throw new PatchhiveError('E_UNAUTHENTICATED', 'not a Patchhive enrollment token');
+    const token = await this.store.agents.getEnrollmentToken(parsed.id);
+    if (!token || !secretMatches(parsed.part, token.secretHash)) throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown enrollment token');
+    const res = await this.store.agents.consumeEnrollmentToken(parsed.id, token.secretHash, this.now().toISOString());
+    if (res.ok) return;
+    if (res.reason === 'expired') throw new PatchhiveError('E_TOKEN_EXPIRED', 'this enrollment token has expired');
+    if (res.reason === 'revoked') throw new PatchhiveError('E_TOKEN_REVOKED', 'this enrollment token has been revoked');
+    if (res.reason === 'exhausted') throw new PatchhiveError('E_ENROLLMENT_EXHAUSTED', 'this enrollment token has no uses left');
+    throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown enrollment token');
+  }
+
+  /** First start: when there are no users, an admin and its token (returned once). */
+  async bootstrapAdmin(): Promise<string | undefined> {
+    if ((await this.store.users.listUsers()).length > 0) return undefined;
+    const created = await this.createApiToken({ name: 'initial', user: 'admin', role: 'admin' }, 'bootstrap');
+    return created.secret;
+  }
+
+  private async ensureUser(name: string, role: Role, now: Date): Promise<UserRecord> {
+    const existing = await this.store.users.getUserByName(name);
+    if (existing) return existing;
+    const user: UserRecord = { id: randomUUID(), name, role, createdAt: now.toISOString() };
+    await this.store.users.createUser(user);
+    return user;
+  }
+}
+
+function toApiTokenWire(t: ApiTokenRecord, user: string): ApiTokenWire {
+  return {
+    id: t.id,
+    name: t.name,
+    user,
+    role: t.role,
+    expiresAt: t.expiresAt,
+    revokedAt: t.revokedAt,
+    lastUsedAt: t.lastUsedAt,
+    createdAt: t.createdAt,
+  };
+}
+
+function toEnrollmentWire(t: EnrollmentTokenRecord): EnrollmentTokenWire {
+  return {
+    id: t.id,
+    note: t.note,
+    expiresAt: t.expiresAt,
+    maxUses: t.maxUses,
+    uses: t.uses,
+    revokedAt: t.revokedAt,
+    createdAt: t.createdAt,
+    createdBy: t.createdBy,
+  };
+}

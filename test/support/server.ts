@@ -1,0 +1,52 @@
+/** Starts a real Patchhive server for tests: SQLite in a temp data dir, or a fresh PostgreSQL database. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { serverConfigSchema, type ServerConfig } from '../../src/server/config.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { createTestPostgresDatabase } from '../../src/store/test-support.js';
+import type { Role } from '../../src/protocol/api.js';
+
+export type TestDatabase = 'sqlite' | 'postgres';
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  adminToken: string;
+  /** A new API token with this role. */
+  tokenFor(role: Role): Promise<string>;
+  /** Stops the server and removes its data (and database). */
+  destroy(): Promise<void>;
+}
+
+/** Starts a server; `undefined` when PostgreSQL was asked for and is not available outside CI. */
+export async function startTestServer(
+  opts: { database?: TestDatabase; listen?: boolean; config?: Partial<ServerConfig>; now?: () => Date; dataDir?: string } = {},
+): Promise<TestServer | undefined> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'patchhive-server-')));
+  let dropDb: (() => Promise<void>) | undefined;
+  let database: string | undefined;
+  if (opts.database === 'postgres') {
+    const db = await createTestPostgresDatabase();
+    if (!db) return undefined;
+    database = db.url;
+    dropDb = db.drop;
+  }
+  const cfg = serverConfigSchema.parse({ dataDir, port: 0, logLevel: 'silent', ...(database ? { database } : {}), ...opts.config });
+  const server = await startServer(cfg, { listen: opts.listen ?? false, logger: pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}) });
+  const adminToken = server.bootstrapToken!;
+  let n = 0;
+  return Object.assign(server, {
+    dataDir,
+    adminToken,
+    async tokenFor(role: Role) {
+      const created = await server.services.tokens.createApiToken({ name: `test-${role}-${++n}`, user: `${role}-user-${n}`, role }, 'test');
+      return created.secret;
+    },
+    async destroy() {
+      await server.close();
+      await dropDb?.();
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  });
+}
