@@ -6,6 +6,9 @@ import { PatchhiveError } from '../errors.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerCatalogCommand } from './commands/catalog.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerAgentCommand } from './commands/agent.js';
+import { registerApiCommands } from './commands/api-commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -28,6 +31,9 @@ function buildProgram(): Command {
   registerScanCommand(program);
   registerInventoryCommand(program);
   registerCatalogCommand(program);
+  registerServeCommand(program, packageVersion());
+  registerAgentCommand(program);
+  registerApiCommands(program);
   return program;
 }
 

@@ -90,7 +90,14 @@ export const groupCreateSchema = z
   })
   .strict();
 
-export const groupUpdateSchema = groupCreateSchema.partial().omit({ kind: true }).strict();
+export const groupUpdateSchema = groupCreateSchema
+  .omit({ kind: true })
+  .extend({
+    description: z.string().max(2000).nullable().describe('null clears it.'),
+    rescanSchedule: z.string().max(200).nullable().describe('null stops scheduled rescans.'),
+  })
+  .partial()
+  .strict();
 
 export const evidenceSchema = z.object({
   ref: z.string(),
@@ -158,7 +165,11 @@ export const sourceCreateSchema = z
   })
   .strict();
 
-export const sourceUpdateSchema = sourceCreateSchema.partial().omit({ name: true }).strict();
+export const sourceUpdateSchema = sourceCreateSchema
+  .omit({ name: true })
+  .extend({ enabled: z.boolean().optional() }) // no default: an update leaves `enabled` alone unless given
+  .partial()
+  .strict();
 
 export const syncDiffSchema = z.object({
   added: z.array(z.object({ id: z.string(), affectedMachines: z.number().int() })),
@@ -239,6 +250,7 @@ export type MachineWire = z.infer<typeof machineSchema>;
 export type MachineAttributes = z.infer<typeof machineAttributesSchema>;
 export type GroupWire = z.infer<typeof groupSchema>;
 export type GroupCreate = z.infer<typeof groupCreateSchema>;
+export type GroupUpdate = z.infer<typeof groupUpdateSchema>;
 export type FindingWire = z.infer<typeof findingSchema>;
 export type FindingQuery = z.infer<typeof findingQuerySchema>;
 export type BulletinWire = z.infer<typeof bulletinSchema>;

@@ -100,6 +100,13 @@ export async function readEnrollToken(opts: { token?: string; tokenFile?: string
   return token.trim();
 }
 
+/** The managed machine's host name: <root>/etc/hostname under --root, else this host's. */
+async function machineHostname(root: string | undefined): Promise<string> {
+  if (!root) return os.hostname();
+  const text = await readFile(path.join(root, 'etc/hostname'), 'utf8').catch(() => '');
+  return text.split('\n')[0]!.trim() || path.basename(path.resolve(root));
+}
+
 /** `patchhive agent enroll`: returns the exit code. */
 export async function enrollForCli(opts: EnrollCliOptions, io: AgentIo): Promise<AgentExitCode> {
   const server = checkServerUrl(opts.server);
@@ -111,7 +118,7 @@ export async function enrollForCli(opts: EnrollCliOptions, io: AgentIo): Promise
     const state = await enrollAgent(client, {
       server: server.base,
       token,
-      hostname: opts.name ?? os.hostname(),
+      hostname: opts.name ?? (await machineHostname(opts.root)),
       ...(opts.name ? { name: opts.name } : {}),
       stateDir,
       force: opts.force ?? false,

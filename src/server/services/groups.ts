@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import { PatchhiveError } from '../../errors.js';
-import type { GroupCreate, GroupWire } from '../../protocol/api.js';
+import type { GroupCreate, GroupUpdate, GroupWire } from '../../protocol/api.js';
 import type { GroupRecord, Store } from '../../store/ports.js';
 import { matchesGroupRule, parseGroupRule } from '../groups/rule.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
@@ -58,7 +58,7 @@ export class GroupService {
     return this.toWire(g);
   }
 
-  async update(idOrName: string, patch: Partial<GroupCreate>): Promise<GroupWire> {
+  async update(idOrName: string, patch: GroupUpdate): Promise<GroupWire> {
     const g = await this.resolve(idOrName);
     if (patch.rule !== undefined && g.kind !== 'rule') throw new PatchhiveError('E_BAD_REQUEST', 'a static group has no rule', { path: '$.rule' });
     if (patch.members !== undefined && g.kind !== 'static') throw new PatchhiveError('E_BAD_REQUEST', 'a rule group has no member list', { path: '$.members' });
@@ -68,7 +68,7 @@ export class GroupService {
     }
     const change: Partial<GroupRecord> = {};
     if (patch.name !== undefined) change.name = patch.name;
-    if (patch.description !== undefined) change.description = patch.description;
+    if (patch.description !== undefined) change.description = patch.description || null;
     if (patch.rule !== undefined) change.rule = formatRule(patch.rule);
     if (patch.rescanSchedule !== undefined) change.rescanSchedule = patch.rescanSchedule || null;
     if (Object.keys(change).length > 0) await this.store.groups.update(g.id, change);

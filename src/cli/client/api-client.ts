@@ -1,0 +1,192 @@
+/**
+ * A small typed client of the Patchhive REST API (/api/v1) over undici: proxy-aware, with
+ * timeouts, responses parsed with the wire schemas, and failures turned into PatchhiveErrors
+ * (the server's own code when it is one we know). The token goes into one header and nowhere else.
+ */
+import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { ERROR_CODES, PatchhiveError, type ErrorCode } from '../../errors.js';
+import { API_PREFIX } from '../../protocol/api.js';
+import { errorBodySchema } from '../../protocol/errors.js';
+import { jsonPath } from '../../common/json-input.js';
+import type { ClientConfig } from './config.js';
+
+/** Answers larger than this are refused rather than held in memory. */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** Query parameters; undefined values are left out. */
+export type QueryParams = Record<string, string | number | boolean | undefined>;
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** The path of an API object: segments are URL-encoded, so a name cannot escape its place. */
+export function apiPath(...segments: (string | number)[]): string {
+  return segments
+    .map((raw) => {
+      const s = String(raw);
+      // URL parsers resolve "." and ".." (even percent-encoded) as dot-segments
+      if (s === '' || s === '.' || s === '..') throw new PatchhiveError('E_USAGE', `"${s}" is not a valid name or id`);
+      return '/' + encodeURIComponent(s);
+    })
+    .join('');
+}
+
+/** Strips control characters and clips, so server-supplied text cannot break a line or a terminal. */
+export function oneLineText(s: string, max = 500): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** The client; one per CLI run. */
+export class ApiClient {
+  readonly #base: string;
+  readonly #token: string;
+  readonly #timeoutMs: number;
+  readonly #dispatcher: Dispatcher;
+
+  constructor(config: Pick<ClientConfig, 'server' | 'token' | 'timeout' | 'proxy'>) {
+    this.#base = config.server + API_PREFIX;
+    this.#token = config.token;
+    this.#timeoutMs = config.timeout * 1000;
+    this.#dispatcher = new EnvHttpProxyAgent({
+      // explicit values ("" = none) so that undici does not read process.env itself
+      httpProxy: config.proxy.httpProxy,
+      httpsProxy: config.proxy.httpsProxy,
+      noProxy: config.proxy.noProxy,
+      connect: { timeout: this.#timeoutMs },
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    });
+  }
+
+  /** GET a path and parse the answer with `schema`. */
+  async get<S extends z.ZodType>(path: string, schema: S, query?: QueryParams): Promise<z.infer<S>> {
+    return this.#parse('GET', path, schema, await this.#send('GET', path, query, undefined));
+  }
+
+  /** POST a JSON body (or none) and parse the answer with `schema`. */
+  async post<S extends z.ZodType>(path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+    return this.#parse('POST', path, schema, await this.#send('POST', path, undefined, body));
+  }
+
+  /** PATCH with a JSON body and parse the answer with `schema`. */
+  async patch<S extends z.ZodType>(path: string, schema: S, body: unknown): Promise<z.infer<S>> {
+    return this.#parse('PATCH', path, schema, await this.#send('PATCH', path, undefined, body));
+  }
+
+  /** DELETE; returns the JSON answer if there is one (undefined for 204). */
+  async delete(path: string): Promise<unknown> {
+    return this.#send('DELETE', path, undefined, undefined);
+  }
+
+  /** Closes the connections (lets the process exit at once). */
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+
+  async #send(method: Method, path: string, query: QueryParams | undefined, body: unknown): Promise<unknown> {
+    const url = new URL(this.#base + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const where = `${method} ${API_PREFIX}${path}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method,
+        dispatcher: this.#dispatcher,
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      throw unreachable(url, err, this.#timeoutMs);
+    }
+    const text = await readBody(res, url, this.#timeoutMs);
+    const json = parseJsonBody(text, res, where);
+    if (res.statusCode >= 400) throw serverError(res.statusCode, json, where);
+    if (res.statusCode >= 300) {
+      throw new PatchhiveError('E_SERVER_ERROR', `${where}: the server answered HTTP ${res.statusCode} (redirects are not followed; check --server)`);
+    }
+    return json;
+  }
+
+  #parse<S extends z.ZodType>(method: Method, path: string, schema: S, json: unknown): z.infer<S> {
+    const r = schema.safeParse(json);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0]!;
+    throw new PatchhiveError(
+      'E_SERVER_ERROR',
+      `unexpected answer to ${method} ${API_PREFIX}${path} at ${jsonPath(issue.path)}: ${oneLineText(issue.message, 200)} (is the server the same version as this CLI?)`,
+    );
+  }
+}
+
+async function readBody(res: Dispatcher.ResponseData, url: URL, timeoutMs: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_RESPONSE_BYTES) {
+        res.body.destroy();
+        throw new PatchhiveError('E_SERVER_ERROR', `the server's answer is larger than ${MAX_RESPONSE_BYTES} bytes; use --limit`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof PatchhiveError) throw err;
+    throw unreachable(url, err, timeoutMs);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJsonBody(text: string, res: Dispatcher.ResponseData, where: string): unknown {
+  if (text === '') return undefined;
+  const type = String(res.headers['content-type'] ?? '');
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    if (res.statusCode >= 400) return undefined; // a proxy's HTML error page: reported by status below
+    throw new PatchhiveError(
+      'E_SERVER_ERROR',
+      `${where}: the server answered ${oneLineText(type, 80) || 'without a content type'}, not JSON (is --server the Patchhive server?)`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    if (res.statusCode >= 400) return undefined;
+    throw new PatchhiveError('E_SERVER_ERROR', `${where}: the server's answer is not valid JSON`);
+  }
+}
+
+function serverError(status: number, json: unknown, where: string): PatchhiveError {
+  const parsed = errorBodySchema.safeParse(json);
+  if (!parsed.success) {
+    return new PatchhiveError('E_SERVER_ERROR', `${where}: the server answered HTTP ${status} without an error body`);
+  }
+  const { code, message, path } = parsed.data.error;
+  const text = oneLineText(message);
+  const location = path ? { path: oneLineText(path, 200) } : undefined;
+  if (!Object.hasOwn(ERROR_CODES, code)) {
+    return new PatchhiveError('E_SERVER_ERROR', `HTTP ${status} ${oneLineText(code, 60)}: ${text}`, location);
+  }
+  const hint =
+    code === 'E_UNAUTHENTICATED' || code === 'E_TOKEN_EXPIRED' || code === 'E_TOKEN_REVOKED'
+      ? ' (check --token-file, PATCHHIVE_TOKEN or the config file)'
+      : '';
+  return new PatchhiveError(code as ErrorCode, text + hint, location);
+}
+
+const CAUSE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE']);
+
+/** A failure to talk to the server at all. Names the origin and an error code, never the token or a proxy URL. */
+function unreachable(url: URL, err: unknown, timeoutMs: number): PatchhiveError {
+  const e = err as { code?: string; name?: string; cause?: { code?: string } };
+  const timedOut = e.name === 'TimeoutError' || /TIMEOUT/.test(e.code ?? '');
+  const code = CAUSE_CODES.has(e.cause?.code ?? '') ? e.cause!.code : (e.code ?? e.name ?? 'error');
+  const why = timedOut ? `no answer within ${timeoutMs / 1000} s` : oneLineText(String(code), 60);
+  return new PatchhiveError('E_SERVER_UNREACHABLE', `cannot reach the Patchhive server at ${url.origin} (${why})`, undefined, { cause: err });
+}

@@ -1,0 +1,83 @@
+/**
+ * `patchhive findings`: the server's findings across the fleet, filtered by machine, bulletin,
+ * group, status, minimum severity and whether they are resolved.
+ */
+import { Option, type Command } from 'commander';
+import { PatchhiveError } from '../../errors.js';
+import { SEVERITIES, type Severity } from '../../catalog/model.js';
+import { FINDING_STATUSES } from '../../detect/model.js';
+import { findingSchema, type FindingWire } from '../../protocol/api.js';
+import { addApiOptions, addPageOptions, fetchList, withApi, type ApiOptions, type PageOptions } from '../client/command-kit.js';
+import { renderList, type ColumnSet } from '../client/format.js';
+
+/** Columns of findings. */
+export const FINDING_COLUMNS: ColumnSet<FindingWire> = {
+  table: [
+    { header: 'MACHINE', value: (f) => f.machineName, max: 30 },
+    { header: 'BULLETIN', value: (f) => f.bulletinId },
+    { header: 'STATUS', value: (f) => f.status },
+    { header: 'SEVERITY', value: (f) => f.severity },
+    { header: 'PACKAGE', value: (f) => f.package, max: 30 },
+    { header: 'FIXED IN', value: (f) => f.fixedVersion, max: 30 },
+    { header: 'REASON', value: (f) => f.reason, max: 100 },
+  ],
+  full: [
+    { header: 'machine_id', value: (f) => f.machineId },
+    { header: 'machine', value: (f) => f.machineName },
+    { header: 'bulletin', value: (f) => f.bulletinId },
+    { header: 'status', value: (f) => f.status },
+    { header: 'severity', value: (f) => f.severity },
+    { header: 'title', value: (f) => f.title },
+    { header: 'package', value: (f) => f.package },
+    { header: 'fixed_version', value: (f) => f.fixedVersion },
+    { header: 'reason', value: (f) => f.reason },
+    { header: 'first_seen_at', value: (f) => f.firstSeenAt },
+    { header: 'last_seen_at', value: (f) => f.lastSeenAt },
+    { header: 'resolved_at', value: (f) => f.resolvedAt },
+  ],
+};
+
+interface FindingFlags extends ApiOptions, PageOptions {
+  machine?: string;
+  bulletin?: string;
+  group?: string;
+  status?: string;
+  severity?: Severity;
+  resolved?: 'true' | 'false' | 'any';
+}
+
+function checkStatuses(list: string | undefined): string | undefined {
+  if (list === undefined) return undefined;
+  if (list.trim() === 'all') return FINDING_STATUSES.join(',');
+  const parts = list.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const p of parts) {
+    if (!(FINDING_STATUSES as readonly string[]).includes(p)) {
+      throw new PatchhiveError('E_USAGE', `--status: unknown status "${p.slice(0, 40)}" (expected ${FINDING_STATUSES.join(', ')})`);
+    }
+  }
+  if (parts.length === 0) throw new PatchhiveError('E_USAGE', '--status: give at least one status');
+  return parts.join(',');
+}
+
+/** Registers `patchhive findings`. */
+export function registerFindingsCommand(program: Command): void {
+  addPageOptions(addApiOptions(program.command('findings')))
+    .description('List findings on the server: which bulletins are missing (or in another status) on which machines, and why.')
+    .option('--machine <machine>', 'only this machine (id or name)')
+    .option('--bulletin <id>', 'only this bulletin')
+    .option('--group <group>', 'only machines of this group (id or name)')
+    .option('--status <list>', `statuses, comma-separated (${FINDING_STATUSES.join(', ')}) or "all"; default: missing,affected,unknown`)
+    .addOption(new Option('--severity <severity>', 'this severity and above').choices([...SEVERITIES]))
+    .addOption(
+      new Option('--resolved [which]', 'resolved findings instead of open ones; "any" for both (default: open only)')
+        .choices(['true', 'false', 'any'])
+        .preset('true'),
+    )
+    .action((o: FindingFlags) =>
+      withApi(o, async ({ client, format, emit }) => {
+        const query = { machine: o.machine, bulletin: o.bulletin, group: o.group, status: checkStatuses(o.status), severity: o.severity, resolved: o.resolved };
+        const page = await fetchList(client, '/findings', findingSchema, query, o);
+        await emit(renderList(format, FINDING_COLUMNS, page, { noun: 'findings', offset: page.offset }));
+      }),
+    );
+}
