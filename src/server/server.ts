@@ -136,6 +136,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       if (closed) return;
       closed = true;
       scheduler?.stop();
+      await sources.whenIdle();
       clearInterval(flushTimer);
       await app.close();
       await assessment.whenIdle();

@@ -112,7 +112,8 @@ export class SourceService {
       const state = await this.store.sources.getSyncState(s.id);
       if (state) await this.store.sources.putSyncState({ ...state, etag: null, lastModified: null });
     }
-    if (patch.enabled === false) await this.dropCatalog(s.id);
+    if (patch.enabled === false && s.enabled) await this.dropCatalog(s.id);
+    if (patch.enabled === true && !s.enabled) await this.restoreCatalog(s.id);
     if (patch.schedule !== undefined || patch.enabled !== undefined) this.hooks.onScheduleChange?.();
     return this.get(s.id);
   }
@@ -132,6 +133,7 @@ export class SourceService {
   /** Syncs a source now (joining a sync already running for it) and returns the record. */
   async sync(idOrName: string): Promise<SyncRecordWire> {
     const s = await this.resolve(idOrName);
+    if (!s.enabled) throw new PatchhiveError('E_CONFLICT', `source ${s.name} is disabled; enable it first`);
     const running = this.inFlight.get(s.id);
     if (running) return running;
     const p = this.syncOnce(s).finally(() => this.inFlight.delete(s.id));
@@ -156,6 +158,20 @@ export class SourceService {
     await this.store.sources.recordSync(record);
     this.hooks.onSync?.(s.name, record.result);
     return record;
+  }
+
+  /** Waits for the syncs running now (server shutdown). */
+  async whenIdle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** A re-enabled source's last good copy comes back into use without waiting for the feed to change. */
+  private async restoreCatalog(sourceId: string): Promise<void> {
+    const s = await this.resolve(sourceId);
+    const catalog = await this.syncer.loadLastGood(s);
+    if (!catalog) return;
+    this.catalogs.setSource(s.id, catalog);
+    await this.assessment.reassessForChange(catalog.bulletins.map((b) => b.id));
   }
 
   private async dropCatalog(sourceId: string): Promise<void> {
