@@ -3,12 +3,13 @@ import { FEED } from './config.js';
 import { DEFAULT_FLEET } from './fleet.js';
 import type { BenchResults } from './results.js';
 import { counts, int, kib, mib, ms, sec, table, times } from './report-format.js';
+import { serverSections } from './report-server.js';
 
 const STATUS_ORDER = ['missing', 'affected', 'unknown', 'superseded', 'installed', 'not-applicable'] as const;
 
 /** The whole Markdown document. */
 export function writeReport(r: BenchResults): string {
-  return [header(r), machine(r), method(r), feedScale(r), samples(r), bigImport(r)].join('\n\n') + '\n';
+  return [header(r), machine(r), method(r), feedScale(r), samples(r), bigImport(r), serverSections(r.server, r.machine.cores)].join('\n\n') + '\n';
 }
 
 function header(r: BenchResults): string {

@@ -6,6 +6,7 @@ import type { GenerateResult } from './scenarios/generate.js';
 import type { FeedScaleResult } from './scenarios/feed-scale.js';
 import type { EngineSamplesResult } from './scenarios/engine-samples.js';
 import type { BigImportResult } from './scenarios/big-import.js';
+import type { ServerBenchResults } from './report-server.js';
 
 export interface BenchResults {
   machine: MachineInfo;
@@ -23,6 +24,8 @@ export interface BenchResults {
   runs: number;
   engineRepeats: number;
   big: ChildReport<BigImportResult>;
+  /** Scenarios 4 and 5: the server under check-in load, and re-assessment after a catalog change. */
+  server: ServerBenchResults;
   /** 1-, 5- and 15-minute load averages when the run started and ended (other processes share the CPU). */
   loadAverage: { start: number[]; end: number[] };
 }

