@@ -12,6 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolledState, startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from '../../agent/test-server.js';
+import { mergeProbes } from '../../agent/checkin-plan.js';
+import { NO_PROBES } from '../../agent/state.js';
 import { DEBIAN_12_OS_RELEASE, fixture, makeRoot, removeRoots } from '../../inventory/test-support.js';
 import { CLI_MAIN, ROOT as REPO, runCli } from '../../../test/support/cli.js';
 import { registerAgentCommand, type AgentIo } from './agent.js';
@@ -146,7 +148,7 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     ]);
     expect(inv.textFiles?.map((t) => t.path)).toEqual(['/etc/os-release', '/etc/debian_version', '/etc/issue']);
     expect(JSON.stringify(inv)).not.toContain('$6$secret');
-    expect((await state()).probes).toEqual(server.probes);
+    expect((await state()).probes).toEqual(mergeProbes(NO_PROBES, server.probes));
 
     // the next run collects the known probes from the start: no follow-up, hash only
     const n = server.checkins.length;
