@@ -139,6 +139,9 @@ describe('the agent routes', () => {
     expect(ok.statusCode).toBe(201);
     expectRefused(await call(enroll, { body: JSON.stringify({ token: created.secret, hostname: 'walk-2' }) }), 401, 'E_ENROLLMENT_EXHAUSTED');
     const credential = (ok.json() as { credential: string }).credential;
+    const imported = routes.find((r) => r.url === '/machines/import')!;
+    const inventory = { schema: 'patchhive.inventory/1', machine: { name: 'walk-1' }, collectedAt: '2026-11-21T00:00:00Z', os: { family: 'unix', platform: 'debian' } };
+    expectRefused(await call(imported, { token: tokens.admin, body: JSON.stringify({ inventory }) }), 409, 'E_CONFLICT');
     const checkin = routes.find((r) => r.url === '/agent/checkin')!;
     expectRefused(await call(checkin, { token: credential, body: '{"inventoryHash": ' }), 400, 'E_BAD_REQUEST');
     expectRefused(await call(checkin, { token: credential, body: '{"inventoryHash": "zz"}' }), 400, 'E_BAD_REQUEST');

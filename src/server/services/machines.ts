@@ -55,6 +55,10 @@ export class MachineService {
     const inv = parsed.data;
     const at = this.now().toISOString();
     let m = await this.store.machines.getByName(inv.machine.name);
+    if (m?.source === 'agent') {
+      // An agent reports for its own machine; a file must not overwrite what the agent sees.
+      throw new PatchhiveError('E_CONFLICT', `machine ${JSON.stringify(m.name)} is managed by its agent; import under another name`);
+    }
     if (!m) {
       m = newMachine(inv.machine.name, 'import', at);
       await this.store.machines.create(m);
