@@ -28,8 +28,14 @@ export class TouchBuffer {
     this.agents = new Map();
     this.machines = new Map();
     this.tokens = new Map();
-    for (const [id, at] of agents) await this.store.agents.touchAgent(id, at);
-    for (const [id, at] of machines) await this.store.machines.touch(id, at);
-    for (const [id, at] of tokens) await this.store.users.touchApiToken(id, at);
+    let n = 0;
+    // SQLite writes run on the event loop: let requests in between small batches, or a flush of
+    // thousands of last-seen times stalls every check-in for seconds.
+    const breathe = async () => {
+      if (++n % 50 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+    for (const [id, at] of agents) await this.store.agents.touchAgent(id, at).then(breathe);
+    for (const [id, at] of machines) await this.store.machines.touch(id, at).then(breathe);
+    for (const [id, at] of tokens) await this.store.users.touchApiToken(id, at).then(breathe);
   }
 }
