@@ -137,7 +137,7 @@ function collectPackages(obj: ObjectSpec, ctx: CollectContext): Collected {
 }
 
 /** The paths a file-like object names: filepath, or path × filename. */
-function candidatePaths(obj: ObjectSpec, ctx: CollectContext): { paths: string[] } | { unknown: string } {
+export function candidatePaths(obj: ObjectSpec, ctx: CollectContext): { paths: string[] } | { unknown: string } {
   const exact = (e: Entity) => e.operation === 'equals' || e.operation === 'case insensitive equals';
   if (obj.fields.filepath) {
     if (!exact(obj.fields.filepath)) return { unknown: `filepath ${obj.fields.filepath.operation} is not supported` };

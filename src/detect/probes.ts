@@ -7,7 +7,7 @@
 import type { Criterion, Entity, Fix, ObjectSpec, Test, Component } from '../catalog/model.js';
 import type { Inventory, ProbeRequest } from '../inventory/model.js';
 import { candidateBulletins } from './catalog-index.js';
-import { entityValues } from './collect-items.js';
+import { candidatePaths, entityValues } from './collect-items.js';
 import { evaluateCriterion, type MachineContext } from './evaluate-criteria.js';
 import type { PreparedCatalog } from './evaluate.js';
 import { buildInventoryView, normalisePath, registryKey, type InventoryView } from './inventory-view.js';
@@ -15,11 +15,6 @@ import { buildInventoryView, normalisePath, registryKey, type InventoryView } fr
 type RegistryRequest = ProbeRequest['registry'][number];
 
 const isExact = (e: Entity) => e.operation === 'equals' || e.operation === 'case insensitive equals';
-
-function joinPath(dir: string, name: string): string {
-  const sep = dir.includes('\\') || /^[A-Za-z]:/.test(dir) ? '\\' : '/';
-  return dir.endsWith(sep) ? dir + name : dir + sep + name;
-}
 
 /** Walks criteria and records every probe they need that the inventory lacks. */
 class ProbeCollector {
@@ -117,10 +112,8 @@ class ProbeCollector {
 
   /** Paths a file-like object names (filepath, or path × filename), as collect-items reads them. */
   private paths(o: ObjectSpec): string[] {
-    if (o.fields.filepath) return this.values(o.fields.filepath);
-    const dirs = this.values(o.fields.path);
-    const names = this.values(o.fields.filename);
-    return dirs.flatMap((dir) => names.map((name) => joinPath(dir, name)));
+    const c = candidatePaths(o, this.ctx);
+    return 'unknown' in c ? [] : c.paths;
   }
 
   private registryObject(o: ObjectSpec): void {

@@ -122,9 +122,24 @@ export type RegistryProbe = z.infer<typeof registryProbeSchema>;
 export type TextFileProbe = z.infer<typeof textFileSchema>;
 
 /** The probes a catalog needs from a machine (files, registry values, text files). */
-export interface ProbeRequest {
-  files: string[];
-  /** `view` follows OVAL's windows_view behavior: which registry view to read on 64-bit Windows. */
-  registry: { hive: string; key: string; name: string | null; view?: '32_bit' | '64_bit' }[];
-  textFiles: string[];
-}
+export const probeRequestSchema = z
+  .object({
+    files: z.array(z.string().min(1).max(4096)).max(10_000),
+    registry: z
+      .array(
+        z.object({
+          hive: z.string(),
+          key: z.string(),
+          name: z.string().nullable(),
+          view: z
+            .enum(['32_bit', '64_bit'])
+            .optional()
+            .describe("OVAL's windows_view behavior: which registry view to read on 64-bit Windows."),
+        }),
+      )
+      .max(10_000),
+    textFiles: z.array(z.string().min(1).max(4096)).max(10_000),
+  })
+  .describe('Probes the server needs for the bulletins that may apply to this machine.');
+
+export type ProbeRequest = z.infer<typeof probeRequestSchema>;

@@ -3,7 +3,7 @@
  * code; the server validates every request with these schemas.
  */
 import { z } from 'zod';
-import { inventorySchema } from '../inventory/model.js';
+import { inventorySchema, probeRequestSchema } from '../inventory/model.js';
 
 export const AGENT_API_PREFIX = '/api/v1/agent';
 
@@ -27,23 +27,8 @@ export const enrollResponseSchema = z
   })
   .describe('What an enrolled agent keeps.');
 
-/** Files, registry values and text files the server asks the agent to read. */
-export const probeRequestSchema = z
-  .object({
-    files: z.array(z.string().min(1).max(4096)).max(10_000),
-    registry: z
-      .array(
-        z.object({
-          hive: z.string(),
-          key: z.string(),
-          name: z.string().nullable(),
-          view: z.enum(['32_bit', '64_bit']).optional(),
-        }),
-      )
-      .max(10_000),
-    textFiles: z.array(z.string().min(1).max(4096)).max(10_000),
-  })
-  .describe('Probes the server needs for the bulletins that may apply to this machine.');
+/** Files, registry values and text files the server asks the agent to read (declared with the inventory). */
+export { probeRequestSchema };
 
 export const checkinRequestSchema = z
   .object({
