@@ -36,6 +36,13 @@ export const ERROR_CODES = {
   E_SERVER_UNREACHABLE: 'the Patchhive server could not be reached',
   E_SERVER_ERROR: 'the Patchhive server answered with an error',
   E_STORE_FAILED: 'the database failed',
+  E_TRIAGE_TRANSITION: 'the triage action is not allowed from the decision\'s current state',
+  E_SECOND_APPROVER: 'the group requires a second approval by a different user',
+  E_APPROVAL_RULE_NOT_FOUND: 'no such approval rule',
+  E_EXCEPTION_NOT_FOUND: 'no such risk exception',
+  E_CHANNEL_NOT_FOUND: 'no such notification channel',
+  E_DELIVERY_FAILED: 'a notification could not be delivered',
+  E_REPORT_FAILED: 'a report could not be rendered',
 } as const;
 
 /** HTTP status for each error code an HTTP edge can return; anything else is a 500. */
@@ -60,6 +67,12 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_SOURCE_NOT_FOUND: 404,
   E_TOKEN_NOT_FOUND: 404,
   E_CONFLICT: 409,
+  E_TRIAGE_TRANSITION: 409,
+  E_SECOND_APPROVER: 403,
+  E_APPROVAL_RULE_NOT_FOUND: 404,
+  E_EXCEPTION_NOT_FOUND: 404,
+  E_CHANNEL_NOT_FOUND: 404,
+  E_REPORT_FAILED: 503,
   E_PAYLOAD_TOO_LARGE: 413,
   E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_FEED_UNREACHABLE: 502,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../catalog/model.js';
 import { FINDING_STATUSES } from '../detect/model.js';
+import { SLA_STATUSES, TRIAGE_STATES } from '../policy/model.js';
 
 export const API_PREFIX = '/api/v1';
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -68,6 +69,22 @@ export const machineImportSchema = z
   })
   .strict();
 
+const durationText = z.string().min(2).max(40).describe('ISO 8601 duration, e.g. "P14D" or "PT24H".');
+const severityDurations = z
+  .object(Object.fromEntries(SEVERITIES.map((sev) => [sev, durationText.nullable().optional()])) as Record<(typeof SEVERITIES)[number], z.ZodOptional<z.ZodNullable<typeof durationText>>>)
+  .strict()
+  .describe('Per severity: a duration, or null for no deadline.');
+
+/** A group's deadline settings; fields absent fall back to the server default. */
+export const deadlinePolicySchema = z
+  .object({
+    timeZone: z.string().min(1).max(64).optional().describe('IANA time zone the calendar arithmetic uses, e.g. "Europe/Berlin".'),
+    tested: severityDurations.optional().describe('Deadlines after testing (the normal track).'),
+    emergency: severityDurations.optional().describe('Deadlines of an emergency (untested) approval.'),
+    dueSoon: durationText.optional().describe('How far ahead a deadline counts as due soon.'),
+  })
+  .strict();
+
 export const groupSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -76,6 +93,9 @@ export const groupSchema = z.object({
   rule: z.string().nullable().describe('For rule groups, e.g. "role = web and internet_facing".'),
   members: z.array(z.string()).describe('Machine ids (static groups: as set; rule groups: as evaluated now).'),
   rescanSchedule: z.string().nullable().describe('Cron expression for re-assessing the members.'),
+  owner: z.string().nullable().describe('Who answers for the group; an e-mail address receives its digest.'),
+  requiresSecondApprover: z.boolean().describe('Approvals need two different approvers.'),
+  deadlinePolicy: deadlinePolicySchema.nullable().describe('Deadline settings that differ from the server default.'),
   createdAt: iso,
 });
 
@@ -87,6 +107,9 @@ export const groupCreateSchema = z
     rule: z.string().max(2000).optional(),
     members: z.array(z.string().max(200)).max(100_000).optional().describe('Machine ids or names (static groups).'),
     rescanSchedule: z.string().max(200).optional(),
+    owner: z.string().max(200).optional(),
+    requiresSecondApprover: z.boolean().optional(),
+    deadlinePolicy: deadlinePolicySchema.optional(),
   })
   .strict();
 
@@ -95,6 +118,8 @@ export const groupUpdateSchema = groupCreateSchema
   .extend({
     description: z.string().max(2000).nullable().describe('null clears it.'),
     rescanSchedule: z.string().max(200).nullable().describe('null stops scheduled rescans.'),
+    owner: z.string().max(200).nullable().describe('null clears it.'),
+    deadlinePolicy: deadlinePolicySchema.nullable().describe('null returns to the server default.'),
   })
   .partial()
   .strict();
@@ -122,6 +147,9 @@ export const findingSchema = z.object({
   firstSeenAt: iso,
   lastSeenAt: iso,
   resolvedAt: iso.nullable(),
+  dueAt: iso.nullable().describe('Deadline: publication + the severity\'s duration under the group policies (the earliest); null: none.'),
+  sla: z.enum(SLA_STATUSES).describe('Where the finding stands against its deadline, after triage and risk exceptions.'),
+  triage: z.enum(TRIAGE_STATES).describe('The most restrictive triage state over the machine\'s groups.'),
 });
 
 export const findingQuerySchema = pageQuerySchema.extend({

@@ -1,5 +1,6 @@
 /**
- * Cron-driven work: catalog syncs per source schedule and re-assessment per group schedule.
+ * Cron-driven work: catalog syncs per source schedule, re-assessment per group schedule, and the
+ * configured fixed jobs (triage sweep, due-soon and overdue reminders, digests).
  * Rebuilt from the stored schedules whenever one changes.
  */
 import { Cron } from 'croner';
@@ -9,6 +10,8 @@ import type { Store } from '../store/ports.js';
 export interface ScheduledWork {
   syncSource(sourceId: string): Promise<unknown>;
   rescanGroup(groupId: string): Promise<unknown>;
+  /** Jobs on fixed schedules from the config (triage sweep, reminders, digests). */
+  fixed?: { name: string; schedule: string; run(): Promise<unknown> }[];
 }
 
 export class Scheduler {
@@ -31,6 +34,7 @@ export class Scheduler {
     for (const g of await this.store.groups.list()) {
       if (g.rescanSchedule) this.add(g.rescanSchedule, `rescan ${g.name}`, () => this.work.rescanGroup(g.id));
     }
+    for (const f of this.work.fixed ?? []) this.add(f.schedule, f.name, () => f.run());
   }
 
   /** Names and next run times, for logs and tests. */

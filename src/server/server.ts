@@ -27,6 +27,17 @@ import { QueryService } from './services/queries.js';
 import { SourceService } from './services/sources.js';
 import { TokenService } from './services/tokens.js';
 import { TouchBuffer } from './services/touch-buffer.js';
+import { AlertService } from './services/alerts.js';
+import { ApprovalRuleService } from './services/approval-rules.js';
+import { ChannelService } from './services/channels.js';
+import { ExceptionService } from './services/exceptions.js';
+import { ReportService } from './services/reports.js';
+import { TriageService } from './services/triage.js';
+import { VerdictService } from './services/verdicts.js';
+import { WorkService } from './services/work.js';
+import { Notifier } from './notify/notifier.js';
+import { readSmtpPassword } from './notify/email-sender.js';
+import { DEFAULT_DEADLINE_POLICY, resolveDeadlinePolicy } from '../policy/deadlines.js';
 import { feedDispatcher } from './sync/dispatcher.js';
 import { SourceSyncer } from './sync/source-syncer.js';
 
@@ -35,6 +46,7 @@ export interface RunningServer {
   store: Store;
   services: Services;
   assessment: AssessmentService;
+  notifier: Notifier;
   catalogs: CatalogState;
   scheduler: Scheduler;
   /** http://host:port once listening. */
@@ -63,7 +75,11 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
   const metrics = new Metrics();
   const touches = new TouchBuffer(store);
   const catalogs = new CatalogState();
-  const assessment = new AssessmentService(store, catalogs, now, logger, { onAssessed: (s) => metrics.assessed(s) });
+  let triage: TriageService | undefined;
+  const assessment = new AssessmentService(store, catalogs, now, logger, {
+    onAssessed: (s) => metrics.assessed(s),
+    onOpened: async (machineId, bulletinIds) => void (await triage?.enqueueForMachine(machineId, bulletinIds)),
+  });
   const tokens = new TokenService(store, now, touches);
   const machines = new MachineService(store, assessment, now);
   let scheduler: Scheduler | undefined;
@@ -78,8 +94,16 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     newId: () => randomUUID(),
     fetchOptions: { timeoutMs: cfg.feedTimeoutSeconds * 1000, retries: cfg.feedRetries, maxBytes: cfg.feedMaxBytes },
   });
+  const defaultPolicy = resolveDeadlinePolicy(DEFAULT_DEADLINE_POLICY, cfg.deadlines);
+  const verdicts = new VerdictService(store, groups, defaultPolicy, now);
+  triage = new TriageService(store, groups, catalogs, now, logger);
+  const notifier = new Notifier({ store: store.notifications, config: cfg.notify, logger, now, smtpPassword: await smtpPassword(cfg, logger) });
+  const alerts = new AlertService(store, groups, verdicts, notifier, now, logger);
   const sources = new SourceService(store, syncer, catalogs, assessment, now, {
-    onSync: (name, result) => metrics.synced(name, result),
+    onSync: (source, record) => {
+      metrics.synced(source.name, record.result);
+      void alerts.catalogChanged(source, record).catch((err) => logger.error({ err }, 'queueing catalog notifications failed'));
+    },
     onScheduleChange: reloadSchedules,
   });
   const agents = new AgentService(store, tokens, machines, assessment, catalogs, touches, now, {
@@ -87,7 +111,20 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     jobSigningPublicKeyPem: key.publicKeyPem,
     onCheckin: (kind) => metrics.checkin(kind),
   });
-  const services: Services = { machines, groups, queries: new QueryService(store, machines, groups), sources, tokens, agents };
+  const services: Services = {
+    machines,
+    groups,
+    queries: new QueryService(store, machines, groups, verdicts),
+    sources,
+    tokens,
+    agents,
+    triage,
+    rules: new ApprovalRuleService(store, groups, now),
+    exceptions: new ExceptionService(store, machines, groups, now),
+    work: new WorkService(store, machines, verdicts),
+    channels: new ChannelService(store, groups, notifier, now),
+    reports: new ReportService(store, groups, verdicts, now, cfg.chromiumPath),
+  };
 
   await sources.ensureConfigured(cfg.sources);
   await sources.loadAll((msg) => logger.warn(msg));
@@ -100,8 +137,22 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
   const resumed = await assessment.resumePending();
   if (resumed > 0) logger.info({ machines: resumed }, 'resuming assessments left unfinished');
 
-  scheduler = new Scheduler(store, { syncSource: (id) => sources.sync(id), rescanGroup: (id) => groups.rescan(id) }, logger);
+  const sweep = triage;
+  scheduler = new Scheduler(
+    store,
+    {
+      syncSource: (id) => sources.sync(id),
+      rescanGroup: (id) => groups.rescan(id),
+      fixed: [
+        { name: 'triage sweep', schedule: cfg.triageSweepSchedule, run: () => sweep.sweep() },
+        { name: 'due-soon and overdue reminders', schedule: cfg.notify.dueSoonSchedule, run: () => alerts.remindDue() },
+        { name: 'owner digests', schedule: cfg.notify.digestSchedule, run: () => alerts.digests() },
+      ],
+    },
+    logger,
+  );
   await scheduler.reload();
+  notifier.start();
   const flushTimer = setInterval(() => void touches.flush().catch((err) => logger.error({ err }, 'last-seen flush failed')), 5000);
   flushTimer.unref();
 
@@ -128,6 +179,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     store,
     services,
     assessment,
+    notifier,
     catalogs,
     scheduler,
     url,
@@ -136,6 +188,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       if (closed) return;
       closed = true;
       scheduler?.stop();
+      await notifier.stop();
       await sources.whenIdle();
       clearInterval(flushTimer);
       await app.close();
@@ -144,4 +197,12 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       await store.close();
     },
   };
+}
+
+/** The SMTP password from its file (warned about when the file is readable by others). */
+async function smtpPassword(cfg: ServerConfig, logger: Logger): Promise<string | undefined> {
+  if (!cfg.notify.smtp.passwordFile) return undefined;
+  const { password, permissive } = await readSmtpPassword(cfg.notify.smtp.passwordFile);
+  if (permissive) logger.warn({ file: cfg.notify.smtp.passwordFile }, 'the SMTP password file is readable by group or others; make it mode 0600');
+  return password;
 }

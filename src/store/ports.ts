@@ -5,7 +5,9 @@
  */
 import type { Severity } from '../catalog/model.js';
 import type { Evidence, FindingStatus } from '../detect/model.js';
+import type { ApprovalRule, DeadlinePolicyOverride, RiskException, TriageDecision, TriageEvent, TriageState } from '../policy/model.js';
 import type { Role, SyncDiff } from '../protocol/api.js';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from '../protocol/policy-api.js';
 
 export type Criticality = 'low' | 'medium' | 'high' | 'critical';
 
@@ -67,6 +69,12 @@ export interface GroupRecord {
   kind: 'static' | 'rule';
   rule: string | null;
   rescanSchedule: string | null;
+  /** Who answers for the group (an e-mail address receives its digest). */
+  owner: string | null;
+  /** Approvals in this group need two different approvers. */
+  requiresSecondApprover: boolean;
+  /** Deadline settings that differ from the server default (null: the default). */
+  deadlinePolicy: DeadlinePolicyOverride | null;
   createdAt: string;
 }
 
@@ -188,6 +196,24 @@ export interface FindingStore {
   putSnapshot(s: DailySnapshot): Promise<void>;
   listSnapshots(machineId: string, fromDay: string, toDay: string): Promise<DailySnapshot[]>;
   deleteForMachine(machineId: string): Promise<void>;
+  /**
+   * Streams the facts reports need, in batches ordered by (machineId, bulletinId): every open
+   * finding, plus findings resolved at or after `resolvedSince` (none when absent). Memory stays
+   * bounded by the batch size whatever the number of findings.
+   */
+  scanFacts(opts: { resolvedSince?: string; machineIds?: string[]; batchSize?: number }): AsyncIterable<FindingFact[]>;
+  /** Streams all machines' snapshots with fromDay ≤ day ≤ toDay, in batches ordered by (day, machineId). */
+  scanSnapshots(fromDay: string, toDay: string, batchSize?: number): AsyncIterable<DailySnapshot[]>;
+}
+
+/** The light row of a finding that reports aggregate. */
+export interface FindingFact {
+  machineId: string;
+  bulletinId: string;
+  status: FindingStatus;
+  severity: Severity;
+  firstSeenAt: string;
+  resolvedAt: string | null;
 }
 
 export interface BulletinRecord {
@@ -299,6 +325,112 @@ export interface UserStore {
   touchApiToken(id: string, at: string): Promise<void>;
 }
 
+export interface TriageFilter {
+  groupIds?: string[];
+  bulletinIds?: string[];
+  states?: TriageState[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface ExceptionFilter {
+  bulletinIds?: string[];
+  machineId?: string;
+  groupId?: string;
+  /** Only exceptions not revoked and with until > activeAt. */
+  activeAt?: string;
+}
+
+export interface TriageStore {
+  get(bulletinId: string, groupId: string): Promise<TriageDecision | undefined>;
+  /** Ordered by (groupId, bulletinId). */
+  list(filter: TriageFilter): Promise<{ items: TriageDecision[]; total: number }>;
+  /**
+   * Writes the decision and appends its event in one transaction. `expectedVersion` is the version
+   * the caller read (0: the decision must not exist yet); a mismatch is E_CONFLICT and writes nothing.
+   */
+  save(decision: TriageDecision, event: TriageEvent, expectedVersion: number): Promise<void>;
+  /** Events of one bulletin (in one group, or in all), oldest first. */
+  history(bulletinId: string, groupId?: string): Promise<TriageEvent[]>;
+  /**
+   * Creates a `new` decision (version 1, with an 'enqueue' event by "system") for each pair that has
+   * no decision yet; existing pairs are left alone. Returns the pairs it created.
+   */
+  enqueueNew(pairs: { bulletinId: string; groupId: string }[], at: string): Promise<{ bulletinId: string; groupId: string }[]>;
+  /** Ignored decisions whose ignoreUntil ≤ now. */
+  listExpiredIgnores(now: string): Promise<TriageDecision[]>;
+  deleteForGroup(groupId: string): Promise<void>;
+
+  createRule(r: ApprovalRule): Promise<void>;
+  getRule(id: string): Promise<ApprovalRule | undefined>;
+  /** Ordered by (priority, name). */
+  listRules(): Promise<ApprovalRule[]>;
+  updateRule(id: string, patch: Partial<Omit<ApprovalRule, 'id' | 'createdAt' | 'createdBy'>>): Promise<void>;
+  deleteRule(id: string): Promise<void>;
+
+  createException(e: RiskException): Promise<void>;
+  getException(id: string): Promise<RiskException | undefined>;
+  /** Ordered by (bulletinId, until). */
+  listExceptions(filter: ExceptionFilter): Promise<RiskException[]>;
+  revokeException(id: string, at: string): Promise<void>;
+}
+
+export { NOTIFICATION_EVENTS, type NotificationEvent };
+
+export type ChannelKind = 'webhook' | 'slack' | 'email';
+
+/** Where notifications go. */
+export interface ChannelRecord {
+  id: string;
+  name: string;
+  kind: ChannelKind;
+  /** The URL (webhook, slack) or comma-separated addresses (email). */
+  target: string;
+  /** HMAC-SHA256 key for webhooks; never returned by the API. */
+  secret: string | null;
+  events: NotificationEvent[];
+  /** bulletin.new is sent only when the bulletin affects at least this many machines. */
+  minMachines: number;
+  /** Only events about these groups (empty: all). */
+  groupIds: string[];
+  enabled: boolean;
+  createdAt: string;
+}
+
+/** One message to one channel, from queued to delivered or failed: the delivery log. */
+export interface DeliveryRecord {
+  id: string;
+  channelId: string;
+  event: NotificationEvent;
+  /** Deduplicates: one delivery per (channelId, eventKey). */
+  eventKey: string;
+  payloadJson: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface NotificationStore {
+  createChannel(c: ChannelRecord): Promise<void>;
+  getChannel(id: string): Promise<ChannelRecord | undefined>;
+  getChannelByName(name: string): Promise<ChannelRecord | undefined>;
+  listChannels(): Promise<ChannelRecord[]>;
+  updateChannel(id: string, patch: Partial<Omit<ChannelRecord, 'id' | 'createdAt'>>): Promise<void>;
+  deleteChannel(id: string): Promise<void>;
+  /** Queues deliveries durably; one whose (channelId, eventKey) exists already is skipped. Returns how many were queued. */
+  enqueue(deliveries: DeliveryRecord[]): Promise<number>;
+  /** Pending deliveries with nextAttemptAt ≤ now, oldest first. */
+  due(now: string, limit: number): Promise<DeliveryRecord[]>;
+  markDelivered(id: string, at: string, attempts: number): Promise<void>;
+  /** Records a failed attempt; nextAttemptAt null means no more retries (status 'failed'). */
+  markAttemptFailed(id: string, error: string, attempts: number, nextAttemptAt: string | null): Promise<void>;
+  /** Newest first. */
+  listDeliveries(filter: { channelId?: string; status?: DeliveryRecord['status']; limit?: number }): Promise<DeliveryRecord[]>;
+}
+
 /** The whole store: the areas, plus lifecycle. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -309,6 +441,8 @@ export interface Store {
   bulletins: BulletinStore;
   sources: SourceStore;
   users: UserStore;
+  triage: TriageStore;
+  notifications: NotificationStore;
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>;
   /** Cheap liveness query for /healthz. */

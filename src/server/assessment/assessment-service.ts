@@ -16,6 +16,8 @@ import type { CatalogState } from './catalog-state.js';
 export interface AssessmentHooks {
   /** Called with the seconds one machine's assessment took. */
   onAssessed?(seconds: number): void;
+  /** Called with the bulletins newly open on a machine (the triage queue takes them). */
+  onOpened?(machineId: string, bulletinIds: string[]): Promise<void>;
 }
 
 export class AssessmentService {
@@ -73,8 +75,9 @@ export class AssessmentService {
     const started = process.hrtime.bigint();
     const findings = toFindingInputs(evaluate(this.catalogs.prepared, inventory));
     const at = this.now();
-    await this.store.findings.applyAssessment(machineId, findings, at.toISOString());
+    const { opened } = await this.store.findings.applyAssessment(machineId, findings, at.toISOString());
     await this.store.machines.markAssessed(machineId, stored.hash, at.toISOString());
+    await this.opened(machineId, opened);
     await this.snapshot(machineId, at);
     this.machineKeys.set(machineId, new Set(buildInventoryView(inventory).keys));
     this.hooks.onAssessed?.(Number(process.hrtime.bigint() - started) / 1e9);
@@ -108,7 +111,8 @@ export class AssessmentService {
     if (!stored) return;
     const findings = toFindingInputs(evaluate(restricted, parseStoredInventory(stored.json)));
     const at = this.now();
-    await this.store.findings.applyAssessment(machineId, findings, at.toISOString(), { bulletinIds: scope });
+    const { opened } = await this.store.findings.applyAssessment(machineId, findings, at.toISOString(), { bulletinIds: scope });
+    await this.opened(machineId, opened);
     await this.snapshot(machineId, at);
   }
 
@@ -120,6 +124,16 @@ export class AssessmentService {
     const keys = new Set(buildInventoryView(parseStoredInventory(stored.json)).keys);
     this.machineKeys.set(machineId, keys);
     return keys;
+  }
+
+  /** Hands newly open bulletins on; a failure there is logged and never undoes the assessment. */
+  private async opened(machineId: string, bulletinIds: string[]): Promise<void> {
+    if (bulletinIds.length === 0 || !this.hooks.onOpened) return;
+    try {
+      await this.hooks.onOpened(machineId, bulletinIds);
+    } catch (err) {
+      this.log.error({ err, machineId }, 'queueing newly open bulletins for triage failed');
+    }
   }
 
   /** Forgets a deleted machine. */

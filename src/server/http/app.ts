@@ -12,7 +12,7 @@ import type { TokenService } from '../services/tokens.js';
 import type { Metrics } from '../metrics.js';
 import { handleError } from './errors.js';
 import { openApiDocument } from './openapi.js';
-import type { Caller, RouteDef } from './route.js';
+import { RawReply, type Caller, type RouteDef } from './route.js';
 
 export interface AppDeps {
   routes: RouteDef[];
@@ -74,6 +74,11 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps): void {
       }
       const body = r.body ? r.body.parse(request.body) : undefined;
       const result = await r.handler({ params, query, body, caller, request });
+      if (result instanceof RawReply) {
+        void reply.code(r.status ?? 200).type(result.contentType).header('x-content-type-options', 'nosniff');
+        if (result.filename) void reply.header('content-disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
+        return reply.send(result.body);
+      }
       return reply.code(r.status ?? 200).send(result);
     },
   });

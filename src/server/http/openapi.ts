@@ -20,7 +20,13 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
       security: r.access === 'public' ? [] : [{ bearer: [] }],
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
       responses: {
-        [String(r.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: r.response ? json(r.response, 'output') : {} } } },
+        [String(r.status ?? 200)]: {
+          description: 'OK',
+          content: {
+            'application/json': { schema: r.response ? json(r.response, 'output') : {} },
+            ...Object.fromEntries((r.produces ?? []).map((t) => [t, { schema: t === 'application/pdf' ? { type: 'string', format: 'binary' } : { type: 'string' } }])),
+          },
+        },
         '4XX': { description: 'Refused; the code says why.', content: { 'application/json': { schema: errorRef } } },
       },
     };
@@ -29,7 +35,7 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Patchhive API', version, description: 'Machines, groups, findings, bulletins, catalog sources, tokens, and the agent protocol.' },
+    info: { title: 'Patchhive API', version, description: 'Machines, groups, findings, bulletins, catalog sources, triage, approval rules, risk exceptions, notifications, reports, tokens, and the agent protocol.' },
     servers: [{ url: '/' }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token (phk_...) or agent credential (pha_...).' } },

@@ -36,10 +36,22 @@ export interface RouteDef<P = any, Q = any, B = any> {
   response?: z.ZodType;
   /** Success status (default 200). */
   status?: number;
+  /** Other media types the handler may answer with (as a RawReply), for the OpenAPI document. */
+  produces?: string[];
   handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
 }
 
 /** Declares a route with its types inferred from its schemas. */
 export function route<P = undefined, Q = undefined, B = undefined>(def: RouteDef<P, Q, B>): RouteDef<P, Q, B> {
   return def;
+}
+
+/** A non-JSON answer (CSV, HTML, PDF): the handler returns one and the app sends it as is. */
+export class RawReply {
+  constructor(
+    readonly contentType: string,
+    readonly body: string | Buffer,
+    /** Suggested file name (Content-Disposition: attachment). */
+    readonly filename?: string,
+  ) {}
 }

@@ -27,6 +27,7 @@ import {
 import { checkinRequestSchema, checkinResponseSchema, enrollRequestSchema, enrollResponseSchema } from '../../protocol/agent.js';
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
+import { policyRoutes } from './policy-routes.js';
 import { route, type RouteDef } from './route.js';
 
 const ref = z.object({ id: z.string().min(1).max(300) });
@@ -133,5 +134,5 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
         return s.agents.checkin(caller.agentId, caller.machineId, body);
       } }),
   ];
-  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes] as RouteDef[];
+  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes, ...policyRoutes(s)] as RouteDef[];
 }

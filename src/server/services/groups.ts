@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import { PatchhiveError } from '../../errors.js';
 import type { GroupCreate, GroupUpdate, GroupWire } from '../../protocol/api.js';
-import type { GroupRecord, Store } from '../../store/ports.js';
+import type { GroupRecord, MachineRecord, Store } from '../../store/ports.js';
+import { deadlinePolicyProblems } from '../../policy/deadlines.js';
+import type { DeadlinePolicyOverride } from '../../policy/model.js';
 import { matchesGroupRule, parseGroupRule } from '../groups/rule.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
 import type { MachineService } from './machines.js';
@@ -31,6 +33,29 @@ export class GroupService {
     return (await this.store.machines.list()).filter((m) => matchesGroupRule(rule, m)).map((m) => m.id);
   }
 
+  /** Every group with its members now (rule groups evaluated against one read of the machines). */
+  async allWithMembers(): Promise<{ record: GroupRecord; memberIds: string[] }[]> {
+    const groups = await this.store.groups.list();
+    const machines = groups.some((g) => g.kind === 'rule') ? await this.store.machines.list() : [];
+    return Promise.all(
+      groups.map(async (g) => {
+        if (g.kind === 'static') return { record: g, memberIds: await this.store.groups.members(g.id) };
+        const rule = parseGroupRule(g.rule ?? '');
+        return { record: g, memberIds: machines.filter((m) => matchesGroupRule(rule, m)).map((m) => m.id) };
+      }),
+    );
+  }
+
+  /** The groups a machine belongs to now. */
+  async groupsOf(machine: MachineRecord): Promise<GroupRecord[]> {
+    const out: GroupRecord[] = [];
+    for (const g of await this.store.groups.list()) {
+      const member = g.kind === 'static' ? (await this.store.groups.members(g.id)).includes(machine.id) : matchesGroupRule(parseGroupRule(g.rule ?? ''), machine);
+      if (member) out.push(g);
+    }
+    return out;
+  }
+
   async list(): Promise<GroupWire[]> {
     return Promise.all((await this.store.groups.list()).map((g) => this.toWire(g)));
   }
@@ -50,6 +75,9 @@ export class GroupService {
       kind: req.kind,
       rule: req.kind === 'rule' ? formatRule(req.rule!) : null,
       rescanSchedule: req.rescanSchedule ?? null,
+      owner: req.owner ?? null,
+      requiresSecondApprover: req.requiresSecondApprover ?? false,
+      deadlinePolicy: req.deadlinePolicy ? checkDeadlinePolicy(req.deadlinePolicy) : null,
       createdAt: this.now().toISOString(),
     };
     const members = req.kind === 'static' ? await this.resolveMembers(req.members ?? []) : [];
@@ -71,6 +99,9 @@ export class GroupService {
     if (patch.description !== undefined) change.description = patch.description || null;
     if (patch.rule !== undefined) change.rule = formatRule(patch.rule);
     if (patch.rescanSchedule !== undefined) change.rescanSchedule = patch.rescanSchedule || null;
+    if (patch.owner !== undefined) change.owner = patch.owner || null;
+    if (patch.requiresSecondApprover !== undefined) change.requiresSecondApprover = patch.requiresSecondApprover;
+    if (patch.deadlinePolicy !== undefined) change.deadlinePolicy = patch.deadlinePolicy ? checkDeadlinePolicy(patch.deadlinePolicy) : null;
     if (Object.keys(change).length > 0) await this.store.groups.update(g.id, change);
     if (patch.members !== undefined) await this.store.groups.setMembers(g.id, await this.resolveMembers(patch.members));
     if (patch.rescanSchedule !== undefined) this.onScheduleChange();
@@ -111,6 +142,13 @@ function checkShape(kind: 'static' | 'rule', rule: string | undefined, members: 
 function formatRule(text: string): string {
   parseGroupRule(text);
   return text.trim();
+}
+
+/** Refuses a deadline policy with an unknown time zone or a bad duration (E_BAD_REQUEST naming the field). */
+function checkDeadlinePolicy(p: DeadlinePolicyOverride): DeadlinePolicyOverride {
+  const problems = deadlinePolicyProblems(p);
+  if (problems.length > 0) throw new PatchhiveError('E_BAD_REQUEST', problems.join('; '), { path: '$.deadlinePolicy' });
+  return p;
 }
 
 /** Refuses a cron expression croner cannot parse. */

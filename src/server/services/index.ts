@@ -1,10 +1,16 @@
 /** The services the HTTP layer calls. */
 import type { AgentService } from './agents.js';
+import type { ApprovalRuleService } from './approval-rules.js';
+import type { ChannelService } from './channels.js';
+import type { ExceptionService } from './exceptions.js';
 import type { GroupService } from './groups.js';
 import type { MachineService } from './machines.js';
 import type { QueryService } from './queries.js';
+import type { ReportService } from './reports.js';
 import type { SourceService } from './sources.js';
 import type { TokenService } from './tokens.js';
+import type { TriageService } from './triage.js';
+import type { WorkService } from './work.js';
 
 export interface Services {
   machines: MachineService;
@@ -13,4 +19,10 @@ export interface Services {
   sources: SourceService;
   tokens: TokenService;
   agents: AgentService;
+  triage: TriageService;
+  rules: ApprovalRuleService;
+  exceptions: ExceptionService;
+  work: WorkService;
+  channels: ChannelService;
+  reports: ReportService;
 }

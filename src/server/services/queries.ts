@@ -6,6 +6,7 @@ import type { BulletinQuery, BulletinWire, FindingQuery, FindingWire } from '../
 import type { BulletinRecord, Store } from '../../store/ports.js';
 import type { GroupService } from './groups.js';
 import type { MachineService } from './machines.js';
+import type { VerdictService } from './verdicts.js';
 
 const DEFAULT_STATUSES: FindingStatus[] = ['missing', 'affected', 'unknown'];
 
@@ -14,6 +15,7 @@ export class QueryService {
     private readonly store: Store,
     private readonly machines: MachineService,
     private readonly groups: GroupService,
+    private readonly verdicts: VerdictService,
   ) {}
 
   async findings(q: FindingQuery): Promise<{ items: FindingWire[]; total: number }> {
@@ -33,9 +35,10 @@ export class QueryService {
       offset: q.offset,
     });
     const names = new Map((await this.store.machines.list({ ids: [...new Set(res.items.map((f) => f.machineId))] })).map((m) => [m.id, m.name]));
+    const verdicts = await this.verdicts.verdicts(res.items);
     return {
       total: res.total,
-      items: res.items.map((f) => ({
+      items: res.items.map((f, i) => ({
         machineId: f.machineId,
         machineName: names.get(f.machineId) ?? f.machineId,
         bulletinId: f.bulletinId,
@@ -49,6 +52,9 @@ export class QueryService {
         firstSeenAt: f.firstSeenAt,
         lastSeenAt: f.lastSeenAt,
         resolvedAt: f.resolvedAt,
+        dueAt: verdicts[i]!.dueAt,
+        sla: verdicts[i]!.sla,
+        triage: verdicts[i]!.triage,
       })),
     };
   }

@@ -15,7 +15,8 @@ import type { SourceSyncer } from '../sync/source-syncer.js';
 import { checkCron } from './groups.js';
 
 export interface SourceHooks {
-  onSync?(source: string, result: SyncRecord['result']): void;
+  /** After every sync, with the record (diff included) as stored. */
+  onSync?(source: SourceRecord, record: SyncRecord): void;
   onScheduleChange?(): void;
 }
 
@@ -156,7 +157,7 @@ export class SourceService {
     }
     const record: SyncRecord = { ...outcome.record, diff };
     await this.store.sources.recordSync(record);
-    this.hooks.onSync?.(s.name, record.result);
+    this.hooks.onSync?.(s, record);
     return record;
   }
 
