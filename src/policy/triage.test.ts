@@ -169,6 +169,10 @@ describe('applyTriageAction: second approver', () => {
     expect(approveBy(approveBy(undefined, alice), otherRule).state).toBe('approved');
   });
 
+  it('two different rules cannot complete it: one of the two approvals must be a person\'s', () => {
+    expect(codeOf(() => approveBy(approveBy(undefined, rule), otherRule))).toBe('E_SECOND_APPROVER');
+  });
+
   it('without the requirement one approval suffices, and a pending approval can be completed by its approver', () => {
     expect(approveBy(undefined, alice, ctx())).toMatchObject({ state: 'approved', approvals: ['alice'] });
     const pending = approveBy(undefined, alice);

@@ -192,6 +192,10 @@ function approve(
   if (pending.includes(name) && requiresSecondApprover) {
     throw new PatchhiveError('E_SECOND_APPROVER', `${name} has already approved; a different approver must give the second approval`);
   }
+  // Two-person rule: at least one of the two approvals must be a person's, so rules alone never complete it.
+  if (requiresSecondApprover && pending.length > 0 && name.startsWith('rule:') && pending.every((p) => p.startsWith('rule:'))) {
+    throw new PatchhiveError('E_SECOND_APPROVER', 'an approval rule has already approved; the second approval must come from a user');
+  }
   const approvals = pending.includes(name) ? pending : [...pending, name];
   const state: TriageState = requiresSecondApprover && approvals.length < 2 ? 'awaiting-second-approval' : 'approved';
   return {

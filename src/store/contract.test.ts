@@ -12,9 +12,12 @@ import type { ContractContext } from './contract/builders.js';
 import { bulletinContract } from './contract/bulletins.js';
 import { findingAssessmentContract } from './contract/findings-assess.js';
 import { findingQueryContract } from './contract/findings-query.js';
+import { findingScanContract } from './contract/findings-scan.js';
 import { groupContract } from './contract/groups.js';
 import { machineContract } from './contract/machines.js';
+import { notificationContract } from './contract/notifications.js';
 import { sourceContract } from './contract/sources.js';
+import { triageContract } from './contract/triage.js';
 import { userContract } from './contract/users.js';
 import { openStore } from './open.js';
 import type { Store } from './ports.js';
@@ -73,8 +76,11 @@ for (const adapter of adapters) {
     agentContract(ctx);
     findingAssessmentContract(ctx);
     findingQueryContract(ctx);
+    findingScanContract(ctx);
     bulletinContract(ctx);
     sourceContract(ctx);
     userContract(ctx);
+    triageContract(ctx);
+    notificationContract(ctx);
   });
 }

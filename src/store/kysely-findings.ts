@@ -4,9 +4,10 @@ import { severityRank, type Severity } from '../catalog/model.js';
 import type { Evidence, FindingStatus } from '../detect/model.js';
 import { PatchhiveError } from '../errors.js';
 import { planAssessment, type FindingRow } from './findings-plan.js';
+import { guardStream, scanFacts, scanSnapshots } from './kysely-findings-scan.js';
 import { OPEN_STATUSES, type DailySnapshot, type FindingFilter, type FindingRecord, type FindingStore } from './ports.js';
 import { chunk, inList, pageLimit, ROWS_PER_INSERT, toCount, toJson, type StoreKind } from './sql-util.js';
-import { guardArea } from './store-errors.js';
+import { guardArea, type AreaErrors } from './store-errors.js';
 
 /** A row of `finding_snapshots`: one machine's counts on one UTC day. */
 export interface SnapshotRow {
@@ -71,9 +72,14 @@ async function countOpenBy(db: Kysely<FindingTables>, kind: StoreKind, column: '
   return counts;
 }
 
+const findingErrors: AreaErrors = {
+  noun: 'finding',
+  missingReference: { code: 'E_MACHINE_NOT_FOUND', message: 'the finding\'s machine does not exist' },
+};
+
 /** Creates the findings area over `db`. */
 export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): FindingStore {
-  const store: FindingStore = {
+  const store: Omit<FindingStore, 'scanFacts' | 'scanSnapshots'> = {
     async applyAssessment(machineId, findings, at, scope) {
       return db.transaction().execute(async (trx) => {
         // Lock the machine row on PostgreSQL so that two assessments of one machine run one after
@@ -184,8 +190,9 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
       });
     },
   };
-  return guardArea(store, {
-    noun: 'finding',
-    missingReference: { code: 'E_MACHINE_NOT_FOUND', message: 'the finding\'s machine does not exist' },
-  });
+  return {
+    ...guardArea(store, findingErrors),
+    scanFacts: (opts) => guardStream(scanFacts(db, kind, opts), findingErrors),
+    scanSnapshots: (fromDay, toDay, batchSize) => guardStream(scanSnapshots(db, fromDay, toDay, batchSize), findingErrors),
+  };
 }

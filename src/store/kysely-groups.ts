@@ -1,8 +1,9 @@
 /** GroupStore on Kysely: machine groups and their static members. */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { PatchhiveError } from '../errors.js';
+import type { DeadlinePolicyOverride } from '../policy/model.js';
 import type { GroupRecord, GroupStore } from './ports.js';
-import { chunk, definedOnly, requireTouched, ROWS_PER_INSERT, updateById } from './sql-util.js';
+import { chunk, definedOnly, fromFlag, fromJson, requireTouched, ROWS_PER_INSERT, toFlag, toJson, updateById } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `machine_groups`. */
@@ -13,6 +14,9 @@ export interface GroupRow {
   kind: string;
   rule: string | null;
   rescan_schedule: string | null;
+  owner: string | null;
+  requires_second_approver: number;
+  deadline_policy_json: string | null;
   created_at: string;
 }
 
@@ -36,8 +40,16 @@ function fromRow(r: Selectable<GroupRow>): GroupRecord {
     kind: r.kind as GroupRecord['kind'],
     rule: r.rule,
     rescanSchedule: r.rescan_schedule,
+    owner: r.owner,
+    requiresSecondApprover: fromFlag(r.requires_second_approver),
+    deadlinePolicy: fromJson<DeadlinePolicyOverride>(r.deadline_policy_json),
     createdAt: r.created_at,
   };
+}
+
+/** The JSON column of a deadline policy override (null: the server default). */
+function policyJson(p: DeadlinePolicyOverride | null): string | null {
+  return p === null ? null : toJson(p);
 }
 
 const notFound = (id: string) => `no group with id ${id}`;
@@ -63,6 +75,9 @@ export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
             kind: g.kind,
             rule: g.rule,
             rescan_schedule: g.rescanSchedule,
+            owner: g.owner,
+            requires_second_approver: toFlag(g.requiresSecondApprover),
+            deadline_policy_json: policyJson(g.deadlinePolicy),
             created_at: g.createdAt,
           })
           .execute();
@@ -86,6 +101,9 @@ export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
         description: patch.description,
         rule: patch.rule,
         rescan_schedule: patch.rescanSchedule,
+        owner: patch.owner,
+        requires_second_approver: patch.requiresSecondApprover === undefined ? undefined : toFlag(patch.requiresSecondApprover),
+        deadline_policy_json: patch.deadlinePolicy === undefined ? undefined : policyJson(patch.deadlinePolicy),
       });
       await updateById(db, 'machine_groups', id, set, 'E_GROUP_NOT_FOUND', notFound(id));
     },

@@ -6,14 +6,24 @@ import { createBulletinStore, type BulletinTables } from './kysely-bulletins.js'
 import { createFindingStore, type FindingTables } from './kysely-findings.js';
 import { createGroupStore, type GroupTables } from './kysely-groups.js';
 import { createMachineStore, type MachineTables } from './kysely-machines.js';
+import { createNotificationStore, type NotificationTables } from './kysely-notifications.js';
 import { createSourceStore, type SourceTables } from './kysely-sources.js';
+import { createTriageStore, type TriageTables } from './kysely-triage.js';
 import { createUserStore, type UserTables } from './kysely-users.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Store } from './ports.js';
 import type { StoreKind } from './sql-util.js';
 
 /** Every table of the store. */
-export type Database = MachineTables & GroupTables & AgentTables & FindingTables & BulletinTables & SourceTables & UserTables;
+export type Database = MachineTables &
+  GroupTables &
+  AgentTables &
+  FindingTables &
+  BulletinTables &
+  SourceTables &
+  UserTables &
+  TriageTables &
+  NotificationTables;
 
 /** Narrows the database to the tables one area owns (Kysely's types are invariant, hence the cast). */
 function areaDb<T extends Partial<Record<keyof Database, unknown>>>(db: Kysely<Database>): Kysely<T> {
@@ -31,6 +41,8 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (
     bulletins: createBulletinStore(areaDb<BulletinTables>(db), kind),
     sources: createSourceStore(areaDb<SourceTables>(db)),
     users: createUserStore(areaDb<UserTables>(db)),
+    triage: createTriageStore(areaDb<TriageTables>(db), kind),
+    notifications: createNotificationStore(areaDb<NotificationTables>(db), kind),
     migrate: () => migrateToLatest(db, kind, log),
     async ping() {
       try {

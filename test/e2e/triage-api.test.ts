@@ -180,6 +180,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       await server.services.triage.sweep();
       expect(await decision('PH-LZMA', 'lab')).toMatchObject({ state: 'approved', updatedBy: 'rule:critical-in-lab' });
       expect(await decision('PH-LZMA', 'prod')).toMatchObject({ state: 'new' });
+      await expectRefused(server, 'DELETE', '/groups/lab', 409, 'E_CONFLICT');
     });
   });
 }

@@ -110,6 +110,10 @@ export class GroupService {
 
   async delete(idOrName: string): Promise<void> {
     const g = await this.resolve(idOrName);
+    const rules = (await this.store.triage.listRules()).filter((r) => r.groupId === g.id || r.after?.groupId === g.id);
+    if (rules.length > 0) {
+      throw new PatchhiveError('E_CONFLICT', `approval rules refer to group ${g.name}: ${rules.map((r) => r.name).join(', ')}; delete or change them first`);
+    }
     await this.store.groups.delete(g.id);
     if (g.rescanSchedule) this.onScheduleChange();
   }

@@ -2,6 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { PatchhiveError, type ErrorCode } from '../../errors.js';
+import type { ApprovalRule, RiskException, TriageDecision, TriageEvent } from '../../policy/model.js';
+import { emptyTriageDecision } from '../../policy/triage.js';
 import type {
   ApiTokenRecord,
   BulletinRecord,
@@ -66,7 +68,19 @@ export function machine(over: Partial<MachineRecord> = {}): MachineRecord {
 /** A static group record. */
 export function group(over: Partial<GroupRecord> = {}): GroupRecord {
   const id = over.id ?? uid('g');
-  return { id, name: `group-${id}`, description: null, kind: 'static', rule: null, rescanSchedule: null, createdAt: at(0), ...over };
+  return {
+    id,
+    name: `group-${id}`,
+    description: null,
+    kind: 'static',
+    rule: null,
+    rescanSchedule: null,
+    owner: null,
+    requiresSecondApprover: false,
+    deadlinePolicy: null,
+    createdAt: at(0),
+    ...over,
+  };
 }
 
 /** An enrollment token record with the hash of `secret`. */
@@ -153,6 +167,64 @@ export function apiToken(userId: string, over: Partial<ApiTokenRecord> = {}): Ap
     revokedAt: null,
     lastUsedAt: null,
     createdAt: at(0),
+    ...over,
+  };
+}
+
+/** A triage decision of (bulletinId, groupId), version 1 unless overridden. */
+export function triageDecision(bulletinId: string, groupId: string, over: Partial<TriageDecision> = {}): TriageDecision {
+  return { ...emptyTriageDecision({ bulletinId, groupId }, at(0)), updatedBy: 'alice', version: 1, ...over };
+}
+
+/** The event that accompanies saving `d` (its state; from `fromState`). */
+export function triageEvent(d: TriageDecision, over: Partial<TriageEvent> = {}): TriageEvent {
+  return {
+    id: uid('ev'),
+    bulletinId: d.bulletinId,
+    groupId: d.groupId,
+    at: d.updatedAt,
+    actor: d.updatedBy,
+    action: 'approve',
+    fromState: null,
+    toState: d.state,
+    detail: {},
+    ...over,
+  };
+}
+
+/** An approval rule for every group. */
+export function approvalRule(over: Partial<ApprovalRule> = {}): ApprovalRule {
+  const id = over.id ?? uid('rule');
+  return {
+    id,
+    name: `rule-${id}`,
+    priority: 100,
+    enabled: true,
+    groupId: null,
+    match: { severities: ['critical'], sources: ['debian'] },
+    decision: 'approve',
+    reason: null,
+    emergency: false,
+    after: null,
+    createdAt: at(0),
+    createdBy: 'admin',
+    ...over,
+  };
+}
+
+/** A risk exception for `bulletinId` on a machine or group (give exactly one in `over`). */
+export function riskException(bulletinId: string, over: Partial<RiskException> = {}): RiskException {
+  return {
+    id: uid('rx'),
+    bulletinId,
+    machineId: null,
+    groupId: null,
+    owner: 'ops@example.org',
+    reason: 'vendor appliance, cannot patch before the next maintenance contract',
+    until: at(60 * 24 * 30),
+    createdAt: at(0),
+    createdBy: 'alice',
+    revokedAt: null,
     ...over,
   };
 }

@@ -9,6 +9,8 @@ import { findingsMigration } from './0004-findings.js';
 import { bulletinsMigration } from './0005-bulletins.js';
 import { sourcesMigration } from './0006-sources.js';
 import { usersMigration } from './0007-users.js';
+import { policyMigration } from './0008-policy.js';
+import { notificationsMigration } from './0009-notifications.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -20,6 +22,8 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0005-bulletins': bulletinsMigration(kind),
     '0006-sources': sourcesMigration(kind),
     '0007-users': usersMigration(kind),
+    '0008-policy': policyMigration(kind),
+    '0009-notifications': notificationsMigration(kind),
   };
 }
 
