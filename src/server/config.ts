@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PatchhiveError } from '../errors.js';
 import { jsonPath } from '../common/json-input.js';
+import { deadlinePolicySchema } from '../protocol/api.js';
 
 export const serverConfigSchema = z
   .object({
@@ -43,6 +44,48 @@ export const serverConfigSchema = z
       .optional()
       .describe('Where the first start writes the initial admin API token (mode 0600); default <dataDir>/initial-admin-token.'),
     metricsPublic: z.boolean().default(true).describe('Serve /metrics without a token (it holds counts only, no names).'),
+    deadlines: deadlinePolicySchema
+      .prefault({})
+      .describe('Default deadline policy (a group can override it): time zone, durations per severity for the tested and emergency tracks, due-soon window. Absent fields keep the built-in defaults (critical 14 days / 24 hours, important 60 / 30 days, moderate 180 / 120 days, low none; due soon 7 days; UTC).'),
+    triageSweepSchedule: z
+      .string()
+      .default('*/15 * * * *')
+      .describe('Cron schedule of the triage sweep: expired ignores return to the queue, new (bulletin, group) pairs are queued, approval rules run.'),
+    chromiumPath: z.string().default('/usr/bin/chromium').describe('Headless Chromium used to render PDF reports.'),
+    notify: z
+      .object({
+        smtp: z
+          .object({
+            host: z.string().default('localhost').describe('SMTP server for e-mail channels.'),
+            port: z.coerce.number().int().min(1).max(65535).default(25).describe('SMTP port.'),
+            secure: z.boolean().default(false).describe('Connect with TLS from the start (port 465); else STARTTLS when offered.'),
+            requireTls: z.boolean().default(false).describe('Refuse to send unless STARTTLS succeeds.'),
+            user: z.string().optional().describe('SMTP user name (no authentication when absent).'),
+            passwordFile: z
+              .string()
+              .optional()
+              .describe('File holding the SMTP password (read once at start; the password is never taken from config or environment text).'),
+            from: z.string().default('patchhive@localhost').describe('Sender address of notification e-mails.'),
+          })
+          .strict()
+          .prefault({})
+          .describe('SMTP transport of e-mail channels.'),
+        retry: z
+          .object({
+            maxAttempts: z.coerce.number().int().min(1).max(100).default(8).describe('Attempts per delivery before it is marked failed.'),
+            baseSeconds: z.coerce.number().int().min(1).default(30).describe('Delay before the first retry; doubles with each attempt (±20 % jitter).'),
+            maxSeconds: z.coerce.number().int().min(1).default(21_600).describe('Longest delay between two attempts.'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Retries of failed deliveries.'),
+        timeoutSeconds: z.coerce.number().int().min(1).max(600).default(15).describe('Timeout of one delivery attempt (HTTP request or SMTP session).'),
+        dueSoonSchedule: z.string().default('0 7 * * *').describe('Cron schedule of the findings.due-soon / findings.overdue notifications.'),
+        digestSchedule: z.string().default('0 7 * * 1').describe('Cron schedule of the per-owner digest.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Notifications: SMTP transport, delivery retries and timeouts, schedules of reminders and digests.'),
   })
   .strict();
 

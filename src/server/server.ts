@@ -47,6 +47,7 @@ export interface RunningServer {
   services: Services;
   assessment: AssessmentService;
   notifier: Notifier;
+  alerts: AlertService;
   catalogs: CatalogState;
   scheduler: Scheduler;
   /** http://host:port once listening. */
@@ -97,12 +98,19 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
   const defaultPolicy = resolveDeadlinePolicy(DEFAULT_DEADLINE_POLICY, cfg.deadlines);
   const verdicts = new VerdictService(store, groups, defaultPolicy, now);
   triage = new TriageService(store, groups, catalogs, now, logger);
-  const notifier = new Notifier({ store: store.notifications, config: cfg.notify, logger, now, smtpPassword: await smtpPassword(cfg, logger) });
+  const notifier = new Notifier({
+    store: store.notifications,
+    config: cfg.notify,
+    logger,
+    now,
+    smtpPassword: await smtpPassword(cfg, logger),
+    dispatcher: feedDispatcher(cfg.proxy ? { url: cfg.proxy } : {}),
+  });
   const alerts = new AlertService(store, groups, verdicts, notifier, now, logger);
   const sources = new SourceService(store, syncer, catalogs, assessment, now, {
-    onSync: (source, record) => {
+    onSync: async (source, record) => {
       metrics.synced(source.name, record.result);
-      void alerts.catalogChanged(source, record).catch((err) => logger.error({ err }, 'queueing catalog notifications failed'));
+      await alerts.catalogChanged(source, record).catch((err) => logger.error({ err }, 'queueing catalog notifications failed'));
     },
     onScheduleChange: reloadSchedules,
   });
@@ -180,6 +188,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     services,
     assessment,
     notifier,
+    alerts,
     catalogs,
     scheduler,
     url,

@@ -22,6 +22,8 @@ export class ChannelService {
   async create(req: ChannelCreate): Promise<ChannelWire> {
     checkTarget(req.kind, req.target);
     if (req.secret && req.kind !== 'webhook') throw new PatchhiveError('E_BAD_REQUEST', 'only webhook channels are signed', { path: '$.secret' });
+    // Unsigned webhooks would let anyone who can reach the receiver forge Patchhive's messages.
+    if (req.kind === 'webhook' && !req.secret) throw new PatchhiveError('E_BAD_REQUEST', 'a webhook channel needs a secret (16+ characters) to sign its messages', { path: '$.secret' });
     if (await this.store.notifications.getChannelByName(req.name)) throw new PatchhiveError('E_CONFLICT', `a channel named ${JSON.stringify(req.name)} exists`);
     const c: ChannelRecord = {
       id: randomUUID(),
@@ -42,6 +44,7 @@ export class ChannelService {
   async update(idOrName: string, patch: ChannelUpdate): Promise<ChannelWire> {
     const c = await this.resolve(idOrName);
     if (patch.target !== undefined) checkTarget(c.kind, patch.target);
+    if (patch.secret === null && c.kind === 'webhook') throw new PatchhiveError('E_BAD_REQUEST', 'a webhook channel keeps a secret', { path: '$.secret' });
     if (patch.secret && c.kind !== 'webhook') throw new PatchhiveError('E_BAD_REQUEST', 'only webhook channels are signed', { path: '$.secret' });
     const change: Partial<ChannelRecord> = {};
     if (patch.target !== undefined) change.target = patch.target.trim();

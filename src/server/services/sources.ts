@@ -15,8 +15,8 @@ import type { SourceSyncer } from '../sync/source-syncer.js';
 import { checkCron } from './groups.js';
 
 export interface SourceHooks {
-  /** After every sync, with the record (diff included) as stored. */
-  onSync?(source: SourceRecord, record: SyncRecord): void;
+  /** After every sync, with the record (diff included) as stored; awaited, and a failure is the hook's to log. */
+  onSync?(source: SourceRecord, record: SyncRecord): Promise<void> | void;
   onScheduleChange?(): void;
 }
 
@@ -157,7 +157,7 @@ export class SourceService {
     }
     const record: SyncRecord = { ...outcome.record, diff };
     await this.store.sources.recordSync(record);
-    this.hooks.onSync?.(s, record);
+    await this.hooks.onSync?.(s, record);
     return record;
   }
 
