@@ -58,7 +58,7 @@ export const triageQuerySchema = z.object({
   state: z.string().optional().describe('Comma-separated states; "new" is the triage queue.'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
-});
+}).strict();
 
 export const triageActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('approve'), emergency: z.boolean().optional(), note: text(2000).optional() }).strict(),
@@ -184,7 +184,7 @@ export const exceptionQuerySchema = z.object({
   machine: z.string().optional(),
   group: z.string().optional(),
   active: z.enum(['true', 'any']).default('true'),
-});
+}).strict();
 
 export const workItemSchema = z.object({
   machineId: z.string(),
@@ -253,7 +253,7 @@ export const deliveryQuerySchema = z.object({
   channel: z.string().optional(),
   status: z.enum(['pending', 'delivered', 'failed']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+}).strict();
 
 export const REPORT_FORMATS = ['json', 'csv', 'html', 'pdf'] as const;
 export const REPORT_SECTIONS = ['overdue', 'groups', 'owners', 'severities', 'bulletins', 'trends'] as const;
@@ -263,7 +263,7 @@ export const reportQuerySchema = z.object({
   format: z.enum(REPORT_FORMATS).default('json'),
   section: z.enum(REPORT_SECTIONS).default('overdue').describe('For CSV: which table.'),
   periodDays: z.coerce.number().int().min(1).max(3650).default(30).describe('Trends and time to remediate over this many days.'),
-});
+}).strict();
 
 export type TriageDecisionWire = z.infer<typeof triageDecisionSchema>;
 export type TriageEventWire = z.infer<typeof triageEventSchema>;

@@ -40,7 +40,7 @@ export function policyRoutes(s: Services): RouteDef[] {
   const triage = [
     route({ method: 'GET', url: '/triage', access: 'viewer', tag: 'triage', summary: 'Triage decisions per (bulletin, group); state=new is the triage queue', query: triageQuerySchema, response: listOf(triageDecisionSchema),
       handler: async ({ query }) => s.triage.list(query) }),
-    route({ method: 'GET', url: '/bulletins/:id/triage', access: 'viewer', tag: 'triage', summary: 'A bulletin\'s decisions in every group and their full history', params: ref, query: z.object({ group: z.string().optional() }),
+    route({ method: 'GET', url: '/bulletins/:id/triage', access: 'viewer', tag: 'triage', summary: 'A bulletin\'s decisions in every group and their full history', params: ref, query: z.object({ group: z.string().optional() }).strict(),
       response: z.object({ decisions: z.array(triageDecisionSchema), history: z.array(triageEventSchema) }),
       handler: async ({ params, query }) => s.triage.ofBulletin(params.id, query.group) }),
     route({ method: 'POST', url: '/triage/actions', access: 'operator', tag: 'triage', summary: 'Approve, ignore, decline, reopen, assign or annotate many (bulletin, group) pairs; each succeeds or is refused on its own', body: triageBulkSchema, response: triageBulkResultSchema,
