@@ -19,6 +19,9 @@ export const FINDING_COLUMNS: ColumnSet<FindingWire> = {
     { header: 'SEVERITY', value: (f) => f.severity },
     { header: 'PACKAGE', value: (f) => f.package, max: 30 },
     { header: 'FIXED IN', value: (f) => f.fixedVersion, max: 30 },
+    { header: 'TRIAGE', value: (f) => f.triage },
+    { header: 'DUE', value: (f) => f.dueAt?.slice(0, 16).replace('T', ' ') ?? null },
+    { header: 'SLA', value: (f) => f.sla },
     { header: 'REASON', value: (f) => f.reason, max: 100 },
   ],
   full: [
@@ -34,6 +37,9 @@ export const FINDING_COLUMNS: ColumnSet<FindingWire> = {
     { header: 'first_seen_at', value: (f) => f.firstSeenAt },
     { header: 'last_seen_at', value: (f) => f.lastSeenAt },
     { header: 'resolved_at', value: (f) => f.resolvedAt },
+    { header: 'triage', value: (f) => f.triage },
+    { header: 'due_at', value: (f) => f.dueAt },
+    { header: 'sla', value: (f) => f.sla },
   ],
 };
 
