@@ -83,9 +83,33 @@ export function deadlinePolicyProblems(o: DeadlinePolicyOverride): string[] {
   return problems;
 }
 
+/**
+ * Memo tables. A report computes deadlines for a million findings that share a few thousand
+ * (bulletin, policy) pairs; luxon's zone check alone builds an Intl.DateTimeFormat per call. The
+ * tables hold pure results, so caching cannot change an answer; they are emptied when they grow.
+ */
+const MEMO_LIMIT = 100_000;
+const zoneValid = new Map<string, boolean>();
+const deadlineMemo = new WeakMap<DeadlinePolicy, Map<string, string | null>>();
+const startMemo = new WeakMap<DeadlinePolicy, Map<string, string>>();
+const statusMemo = new WeakMap<DeadlinePolicy, Map<string, { due: number; opensAt: number }>>();
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
+  if (map.size >= MEMO_LIMIT) map.clear();
+  map.set(key, value);
+  return value;
+}
+
+function memoOf<V>(memos: WeakMap<DeadlinePolicy, Map<string, V>>, policy: DeadlinePolicy): Map<string, V> {
+  let m = memos.get(policy);
+  if (!m) memos.set(policy, (m = new Map()));
+  return m;
+}
+
 /** True when luxon knows the IANA zone (offsets like "+05:00" are not zones). */
 function isValidTimeZone(zone: unknown): boolean {
-  return typeof zone === 'string' && IANAZone.isValidZone(zone);
+  if (typeof zone !== 'string') return false;
+  return zoneValid.get(zone) ?? remember(zoneValid, zone, IANAZone.isValidZone(zone));
 }
 
 /** Why a value is not a usable (positive, non-negative in every part) ISO 8601 duration, or null. */
@@ -100,6 +124,14 @@ function durationProblem(value: unknown): string | null {
 
 /** The instant a deadline runs from: publication, else first sighting (see the header for date-only values). */
 export function deadlineStart(input: { published: string | null; firstSeenAt: string }, policy: DeadlinePolicy): string {
+  const memo = memoOf(startMemo, policy);
+  const key = input.published ?? `\u0000${input.firstSeenAt}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  return remember(memo, key, computeDeadlineStart(input, policy));
+}
+
+function computeDeadlineStart(input: { published: string | null; firstSeenAt: string }, policy: DeadlinePolicy): string {
   const zone = checkedZone(policy);
   const published = input.published ? DateTime.fromISO(input.published, { zone }) : null;
   const start = published?.isValid ? published : parseInZone(input.firstSeenAt, zone, 'firstSeenAt');
@@ -114,8 +146,12 @@ export function deadlineFor(
 ): string | null {
   const iso = policy[track][input.severity];
   if (iso === null || iso === undefined) return null;
+  const memo = memoOf(deadlineMemo, policy);
+  const key = `${track}|${input.severity}|${input.published ?? ''}|${input.published ? '' : input.firstSeenAt}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
   const start = DateTime.fromISO(deadlineStart(input, policy), { zone: checkedZone(policy) });
-  return utcIso(start.plus(checkedDuration(iso, `${track}.${input.severity}`)));
+  return remember(memo, key, utcIso(start.plus(checkedDuration(iso, `${track}.${input.severity}`))));
 }
 
 /** 'overdue' when now ≥ dueAt, 'due-soon' when dueAt - now ≤ dueSoon (the shorter of policy.dueSoon and a quarter of the whole window publication→due), else 'on-track'. */
@@ -126,14 +162,21 @@ export function deadlineStatus(
   policy: DeadlinePolicy,
 ): 'on-track' | 'due-soon' | 'overdue' {
   const zone = checkedZone(policy);
-  const due = parseInZone(dueAt, zone, 'dueAt');
-  const start = parseInZone(startAt, zone, 'startAt');
-  const at = parseInZone(now, zone, 'now').toMillis();
-  if (at >= due.toMillis()) return 'overdue';
-  // The due-soon window opens at the LATER of (due − dueSoon) and (due − window/4): the shorter window.
-  const bySetting = due.minus(checkedDuration(policy.dueSoon, 'dueSoon')).toMillis();
-  const byQuarter = due.toMillis() - Math.max(0, due.toMillis() - start.toMillis()) / 4;
-  return at >= Math.max(bySetting, byQuarter) ? 'due-soon' : 'on-track';
+  const memo = memoOf(statusMemo, policy);
+  const key = `${dueAt}|${startAt}`;
+  let w = memo.get(key);
+  if (!w) {
+    const due = parseInZone(dueAt, zone, 'dueAt');
+    const start = parseInZone(startAt, zone, 'startAt');
+    // The due-soon window opens at the LATER of (due − dueSoon) and (due − window/4): the shorter window.
+    const bySetting = due.minus(checkedDuration(policy.dueSoon, 'dueSoon')).toMillis();
+    const byQuarter = due.toMillis() - Math.max(0, due.toMillis() - start.toMillis()) / 4;
+    w = remember(memo, key, { due: due.toMillis(), opensAt: Math.max(bySetting, byQuarter) });
+  }
+  const parsed = Date.parse(now); // an instant: no zone arithmetic needed
+  const at = Number.isNaN(parsed) ? parseInZone(now, zone, 'now').toMillis() : parsed;
+  if (at >= w.due) return 'overdue';
+  return at >= w.opensAt ? 'due-soon' : 'on-track';
 }
 
 /** Milliseconds since the epoch of an ISO instant (date-only = UTC midnight), or null when unparseable. */
