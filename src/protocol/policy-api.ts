@@ -214,7 +214,7 @@ export const channelCreateSchema = z
 export const channelUpdateSchema = z
   .object({
     target: z.string().min(1).max(2000),
-    secret: z.string().min(16).max(500).nullable(),
+    secret: z.string().min(16).max(500).describe('A new HMAC key for a webhook channel (rotation); never shown again.'),
     events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1),
     minMachines: z.number().int().min(0).max(1_000_000),
     groups: z.array(z.string().max(200)).max(1000),

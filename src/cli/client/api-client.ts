@@ -80,38 +80,57 @@ export class ApiClient {
     return this.#send('DELETE', path, undefined, undefined);
   }
 
+  /**
+   * GET an answer that is not JSON (a CSV, HTML or PDF report): its content type and bytes. Auth,
+   * timeouts, the size limit and error translation are those of the JSON calls.
+   */
+  async getRaw(path: string, query?: QueryParams): Promise<{ contentType: string; body: Buffer }> {
+    const { res, url, where } = await this.#request('GET', path, query, undefined, '*/*');
+    const bytes = await readBodyBytes(res, url, this.#timeoutMs);
+    if (res.statusCode >= 300) throwIfNotOk(res, parseJsonBody(bytes.toString('utf8'), res, where), where);
+    return { contentType: String(res.headers['content-type'] ?? ''), body: bytes };
+  }
+
   /** Closes the connections (lets the process exit at once). */
   async close(): Promise<void> {
     await this.#dispatcher.close();
   }
 
   async #send(method: Method, path: string, query: QueryParams | undefined, body: unknown): Promise<unknown> {
+    const { res, url, where } = await this.#request(method, path, query, body, 'application/json');
+    const text = await readBody(res, url, this.#timeoutMs);
+    const json = parseJsonBody(text, res, where);
+    throwIfNotOk(res, json, where);
+    return json;
+  }
+
+  /** Sends one request with the token; a failure to talk to the server at all is E_SERVER_UNREACHABLE. */
+  async #request(
+    method: Method,
+    path: string,
+    query: QueryParams | undefined,
+    body: unknown,
+    accept: string,
+  ): Promise<{ res: Dispatcher.ResponseData; url: URL; where: string }> {
     const url = new URL(this.#base + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const where = `${method} ${API_PREFIX}${path}`;
-    let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, {
+      const res = await request(url, {
         method,
         dispatcher: this.#dispatcher,
         headers: {
           authorization: `Bearer ${this.#token}`,
-          accept: 'application/json',
+          accept,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         body: body !== undefined ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
+      return { res, url, where };
     } catch (err) {
       throw unreachable(url, err, this.#timeoutMs);
     }
-    const text = await readBody(res, url, this.#timeoutMs);
-    const json = parseJsonBody(text, res, where);
-    if (res.statusCode >= 400) throw serverError(res.statusCode, json, where);
-    if (res.statusCode >= 300) {
-      throw new PatchhiveError('E_SERVER_ERROR', `${where}: the server answered HTTP ${res.statusCode} (redirects are not followed; check --server)`);
-    }
-    return json;
   }
 
   #parse<S extends z.ZodType>(method: Method, path: string, schema: S, json: unknown): z.infer<S> {
@@ -126,6 +145,10 @@ export class ApiClient {
 }
 
 async function readBody(res: Dispatcher.ResponseData, url: URL, timeoutMs: number): Promise<string> {
+  return (await readBodyBytes(res, url, timeoutMs)).toString('utf8');
+}
+
+async function readBodyBytes(res: Dispatcher.ResponseData, url: URL, timeoutMs: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -141,7 +164,15 @@ async function readBody(res: Dispatcher.ResponseData, url: URL, timeoutMs: numbe
     if (err instanceof PatchhiveError) throw err;
     throw unreachable(url, err, timeoutMs);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** An error answer (4xx/5xx with the API's error body) or a redirect, as a PatchhiveError. */
+function throwIfNotOk(res: Dispatcher.ResponseData, json: unknown, where: string): void {
+  if (res.statusCode >= 400) throw serverError(res.statusCode, json, where);
+  if (res.statusCode >= 300) {
+    throw new PatchhiveError('E_SERVER_ERROR', `${where}: the server answered HTTP ${res.statusCode} (redirects are not followed; check --server)`);
+  }
 }
 
 function parseJsonBody(text: string, res: Dispatcher.ResponseData, where: string): unknown {

@@ -1,6 +1,7 @@
 /**
  * The administrator commands that talk to a Patchhive server's REST API: machines, findings,
- * bulletins, groups, sources, tokens, whoami. Errors are thrown as PatchhiveError; main.ts prints
+ * bulletins, groups, sources, tokens, triage, approval rules, risk exceptions, notification
+ * channels, the compliance report, whoami. Errors are thrown as PatchhiveError; main.ts prints
  * them as one line and exits 2.
  */
 import type { Command } from 'commander';
@@ -14,6 +15,11 @@ import { registerGroupsCommand } from './groups.js';
 import { registerMachinesCommand } from './machines.js';
 import { registerSourcesCommand } from './sources.js';
 import { registerTokensCommand } from './tokens.js';
+import { registerTriageCommand } from './triage.js';
+import { registerRulesCommand } from './rules.js';
+import { registerExceptionsCommand } from './exceptions.js';
+import { registerChannelsCommand } from './notify.js';
+import { registerReportCommand } from './report.js';
 
 /** GET /me: who the token belongs to. */
 const meSchema = z.object({ user: z.string(), role: z.enum(ROLES) });
@@ -33,6 +39,11 @@ export function registerApiCommands(program: Command): void {
   registerGroupsCommand(program);
   registerSourcesCommand(program);
   registerTokensCommand(program);
+  registerTriageCommand(program);
+  registerRulesCommand(program);
+  registerExceptionsCommand(program);
+  registerChannelsCommand(program);
+  registerReportCommand(program);
   addApiOptions(program.command('whoami'))
     .description('Show the user and role of the API token in use (checks the server URL and token).')
     .action((o: ApiOptions) =>

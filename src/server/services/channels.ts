@@ -44,7 +44,6 @@ export class ChannelService {
   async update(idOrName: string, patch: ChannelUpdate): Promise<ChannelWire> {
     const c = await this.resolve(idOrName);
     if (patch.target !== undefined) checkTarget(c.kind, patch.target);
-    if (patch.secret === null && c.kind === 'webhook') throw new PatchhiveError('E_BAD_REQUEST', 'a webhook channel keeps a secret', { path: '$.secret' });
     if (patch.secret && c.kind !== 'webhook') throw new PatchhiveError('E_BAD_REQUEST', 'only webhook channels are signed', { path: '$.secret' });
     const change: Partial<ChannelRecord> = {};
     if (patch.target !== undefined) change.target = patch.target.trim();
