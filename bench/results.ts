@@ -7,6 +7,7 @@ import type { FeedScaleResult } from './scenarios/feed-scale.js';
 import type { EngineSamplesResult } from './scenarios/engine-samples.js';
 import type { BigImportResult } from './scenarios/big-import.js';
 import type { ServerBenchResults } from './report-server.js';
+import type { ReportBenchResults } from './compliance-report.js';
 
 export interface BenchResults {
   machine: MachineInfo;
@@ -26,6 +27,8 @@ export interface BenchResults {
   big: ChildReport<BigImportResult>;
   /** Scenarios 4 and 5: the server under check-in load, and re-assessment after a catalog change. */
   server: ServerBenchResults;
+  /** Scenario 6: the compliance report over a large fleet (absent in results from before it existed). */
+  report?: ReportBenchResults;
   /** 1-, 5- and 15-minute load averages when the run started and ended (other processes share the CPU). */
   loadAverage: { start: number[]; end: number[] };
 }
