@@ -50,7 +50,7 @@ export const serverConfigSchema = z
     triageSweepSchedule: z
       .string()
       .default('*/15 * * * *')
-      .describe('Cron schedule of the triage sweep: expired ignores return to the queue, new (bulletin, group) pairs are queued, approval rules run.'),
+      .describe('Cron schedule of the triage sweep: expired ignores return to the queue, new (bulletin, group) pairs are queued, approval rules run (empty: never).'),
     chromiumPath: z.string().default('/usr/bin/chromium').describe('Headless Chromium used to render PDF reports.'),
     notify: z
       .object({
@@ -80,8 +80,8 @@ export const serverConfigSchema = z
           .prefault({})
           .describe('Retries of failed deliveries.'),
         timeoutSeconds: z.coerce.number().int().min(1).max(600).default(15).describe('Timeout of one delivery attempt (HTTP request or SMTP session).'),
-        dueSoonSchedule: z.string().default('0 7 * * *').describe('Cron schedule of the findings.due-soon / findings.overdue notifications.'),
-        digestSchedule: z.string().default('0 7 * * 1').describe('Cron schedule of the per-owner digest.'),
+        dueSoonSchedule: z.string().default('0 7 * * *').describe('Cron schedule of the findings.due-soon / findings.overdue notifications (empty: never).'),
+        digestSchedule: z.string().default('0 7 * * 1').describe('Cron schedule of the per-owner digest (empty: never).'),
       })
       .strict()
       .prefault({})

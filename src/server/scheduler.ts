@@ -10,7 +10,7 @@ import type { Store } from '../store/ports.js';
 export interface ScheduledWork {
   syncSource(sourceId: string): Promise<unknown>;
   rescanGroup(groupId: string): Promise<unknown>;
-  /** Jobs on fixed schedules from the config (triage sweep, reminders, digests). */
+  /** Jobs on fixed schedules from the config (triage sweep, reminders, digests); an empty schedule: never. */
   fixed?: { name: string; schedule: string; run(): Promise<unknown> }[];
 }
 
@@ -34,7 +34,7 @@ export class Scheduler {
     for (const g of await this.store.groups.list()) {
       if (g.rescanSchedule) this.add(g.rescanSchedule, `rescan ${g.name}`, () => this.work.rescanGroup(g.id));
     }
-    for (const f of this.work.fixed ?? []) this.add(f.schedule, f.name, () => f.run());
+    for (const f of this.work.fixed ?? []) if (f.schedule.trim() !== '') this.add(f.schedule, f.name, () => f.run());
   }
 
   /** Names and next run times, for logs and tests. */

@@ -38,7 +38,11 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       server = (await startTestServer({
         database,
         now: clock.now,
-        config: { notify: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'patchhive@example.org' }, retry: { maxAttempts: 5, baseSeconds: 30, maxSeconds: 3600 } } as never },
+        // Scheduled, but on a day the test does not run (1 January): the test runs the jobs itself.
+        config: {
+          triageSweepSchedule: '0 7 1 1 *',
+          notify: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'patchhive@example.org' }, retry: { maxAttempts: 5, baseSeconds: 30, maxSeconds: 3600 }, dueSoonSchedule: '0 7 1 1 *', digestSchedule: '0 7 1 1 *' },
+        } as never,
       }))!;
       for (const [name, status] of [['web1', 'status-host-node-image.txt'], ['web2', 'status-minbase-12-point-release.txt']] as const) {
         await expectApi(server, 'POST', '/machines/import', 201, { body: { inventory: await debianInventory(status, name, clock.now()) } });

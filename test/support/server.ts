@@ -32,7 +32,9 @@ export async function startTestServer(
     database = db.url;
     dropDb = db.drop;
   }
-  const cfg = serverConfigSchema.parse({ dataDir, port: 0, logLevel: 'silent', ...(database ? { database } : {}), ...opts.config });
+  // The fixed cron jobs run only when a test calls them, so a quarter-hour boundary during a run cannot race the test.
+  const quiet = { triageSweepSchedule: '', notify: { dueSoonSchedule: '', digestSchedule: '' } };
+  const cfg = serverConfigSchema.parse({ dataDir, port: 0, logLevel: 'silent', ...quiet, ...(database ? { database } : {}), ...opts.config });
   const server = await startServer(cfg, { listen: opts.listen ?? false, logger: pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}) });
   const adminToken = server.bootstrapToken!;
   let n = 0;
