@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { bulletinMessages, digestMessage, findingsDueMessage, type DigestGroup, type DueFindingRow } from '../notify/messages.js';
 import type { Notifier } from '../notify/notifier.js';
-import { OPEN_STATUSES, type BulletinRecord, type FindingRecord, type SourceRecord, type Store, type SyncRecord } from '../../store/ports.js';
+import { OPEN_STATUSES, type BulletinRecord, type FindingFact, type SourceRecord, type Store, type SyncRecord } from '../../store/ports.js';
 import type { GroupService } from './groups.js';
 import type { VerdictService } from './verdicts.js';
 
@@ -73,20 +73,23 @@ export class AlertService {
     return queued;
   }
 
-  /** Each group's open findings sorted into due soon and overdue, by their policy verdicts. */
+  /** Each group's open findings sorted into due soon and overdue, by their policy verdicts (light rows, streamed). */
   private async dueByGroup() {
     const out = [];
     for (const { record, memberIds } of await this.groups.allWithMembers()) {
       if (memberIds.length === 0) continue;
-      const open = (await this.store.findings.list({ machineIds: memberIds, statuses: [...OPEN_STATUSES], resolved: false })).items;
+      const open: FindingFact[] = [];
+      for await (const batch of this.store.findings.scanFacts({ machineIds: memberIds })) open.push(...batch.filter((f) => OPEN_STATUSES.includes(f.status)));
       const names = new Map((await this.store.machines.list({ ids: memberIds })).map((m) => [m.id, m.name]));
-      const verdicts = await this.verdicts.verdicts(open);
+      const ctx = await this.verdicts.context(memberIds, [...new Set(open.map((f) => f.bulletinId))]);
       const rows: Record<'due-soon' | 'overdue', DueFindingRow[]> = { 'due-soon': [], overdue: [] };
-      open.forEach((f: FindingRecord, i) => {
-        const v = verdicts[i]!;
+      let counted = 0;
+      for (const f of open) {
+        const v = this.verdicts.verdict(f, ctx);
+        if (v.sla !== 'ignored' && v.sla !== 'declined') counted++;
         if ((v.sla === 'due-soon' || v.sla === 'overdue') && v.dueAt) rows[v.sla].push({ machineName: names.get(f.machineId) ?? f.machineId, bulletinId: f.bulletinId, severity: f.severity, dueAt: v.dueAt });
-      });
-      out.push({ group: record, rows, open: open.filter((_, i) => verdicts[i]!.sla !== 'ignored' && verdicts[i]!.sla !== 'declined').length });
+      }
+      out.push({ group: record, rows, open: counted });
     }
     return out;
   }
