@@ -182,5 +182,25 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       expect(await decision('PH-LZMA', 'prod')).toMatchObject({ state: 'new' });
       await expectRefused(server, 'DELETE', '/groups/lab', 409, 'E_CONFLICT');
     });
+
+    it('test-then-approve: a rule approves in prod 3 days after the fix succeeded in lab, not before', async () => {
+      await expectApi(server, 'POST', '/approval-rules', 201, { body: { name: 'after-lab', priority: 10, group: 'prod', match: { severities: ['moderate'] }, decision: 'approve', after: { group: 'lab', days: 3 } } });
+      await act(alice, [{ bulletin: 'PH-TZ', group: 'prod' }], { kind: 'assign', owner: 'alice' }); // still new
+      await server.services.triage.sweep();
+      expect(await decision('PH-TZ', 'prod')).toMatchObject({ state: 'new' }); // the fix has not succeeded in lab
+      // web1 (the only lab machine) gets tzdata 9999: the lab finding resolves now.
+      const inv = await debianInventory('status-host-node-image.txt', 'web1', clock.now());
+      inv.packages!.items = inv.packages!.items.map((p) => (p.name === 'tzdata' ? { ...p, version: '9999' } : p));
+      await expectApi(server, 'POST', '/machines/import', 201, { body: { inventory: inv } });
+      await server.assessment.whenIdle();
+      const resolved = (await expectApi<{ items: FindingWire[] }>(server, 'GET', '/findings?machine=web1&bulletin=PH-TZ&status=all&resolved=any', 200)).items[0]!;
+      expect(resolved.resolvedAt).toBe(clock.now().toISOString());
+      clock.advance(3 * 24 * HOUR - HOUR);
+      await server.services.triage.sweep();
+      expect(await decision('PH-TZ', 'prod')).toMatchObject({ state: 'new' }); // 2 days 23 hours
+      clock.advance(HOUR);
+      await server.services.triage.sweep();
+      expect(await decision('PH-TZ', 'prod')).toMatchObject({ state: 'awaiting-second-approval', updatedBy: 'rule:after-lab' }); // prod needs a person too
+    });
   });
 }

@@ -141,36 +141,46 @@ export class TriageService {
     if (rules.length === 0 || pairs.length === 0) return 0;
     const nowIso = this.now().toISOString();
     const success = new Map<string, string | null>();
-    const members = new Map((await this.groups.allWithMembers()).map((g) => [g.record.id, g]));
+    // Groups are read once per call; members only for the groups test-then-approve rules wait on.
+    const groups = new Map((await this.store.groups.list()).map((g) => [g.id, g]));
+    const members = new Map<string, string[]>();
     let decided = 0;
     for (const p of pairs) {
       const facts = await this.storedFacts(p.bulletinId);
-      const g = members.get(p.groupId);
+      const g = groups.get(p.groupId);
       if (!facts || !g) continue;
       const succeeded = (groupId: string): string | null => success.get(`${p.bulletinId}\u0000${groupId}`) ?? null;
-      await this.loadSuccess(rules, p.bulletinId, members, success);
+      await this.loadSuccess(rules, p.bulletinId, groups, members, success);
       const auto = autoDecision(rules, facts, p.groupId, succeeded, nowIso);
       if (auto.kind !== 'decide') continue;
       try {
         const current = await this.store.triage.get(p.bulletinId, p.groupId);
         if (current && effectiveTriageState(current, nowIso) !== 'new') continue;
-        await this.apply(p, g.record, auto.action, ruleActor(auto.rule), current?.version ?? 0);
+        await this.apply(p, g, auto.action, ruleActor(auto.rule), current?.version ?? 0);
         decided++;
       } catch (err) {
         if (!(err instanceof PatchhiveError)) throw err;
-        this.log.warn({ rule: auto.rule.name, bulletin: p.bulletinId, group: g.record.name, code: err.code }, `approval rule not applied: ${err.message}`);
+        this.log.warn({ rule: auto.rule.name, bulletin: p.bulletinId, group: g.name, code: err.code }, `approval rule not applied: ${err.message}`);
       }
     }
     return decided;
   }
 
   /** For test-then-approve rules: when the bulletin's fix succeeded in each rule's "after" group. */
-  private async loadSuccess(rules: ApprovalRule[], bulletinId: string, members: Map<string, { memberIds: string[] }>, into: Map<string, string | null>): Promise<void> {
+  private async loadSuccess(
+    rules: ApprovalRule[],
+    bulletinId: string,
+    groups: Map<string, GroupRecord>,
+    members: Map<string, string[]>,
+    into: Map<string, string | null>,
+  ): Promise<void> {
     for (const r of rules) {
       if (!r.after) continue;
       const key = `${bulletinId}\u0000${r.after.groupId}`;
       if (into.has(key)) continue;
-      const ids = members.get(r.after.groupId)?.memberIds ?? [];
+      const after = groups.get(r.after.groupId);
+      if (after && !members.has(after.id)) members.set(after.id, await this.groups.memberIds(after));
+      const ids = members.get(r.after.groupId) ?? [];
       const found = ids.length === 0 ? [] : (await this.store.findings.list({ bulletinIds: [bulletinId], machineIds: ids, limit: 100_000 })).items;
       // Only machines that had the finding count: open now, or resolved at some point.
       const had = found.filter((f) => OPEN_STATUSES.includes(f.status) || f.resolvedAt !== null);
