@@ -1,0 +1,25 @@
+/**
+ * Server side of signed jobs: validate a job body, then sign its canonical JSON with the server's
+ * job-signing key (src/server/keys.ts). Agents verify with the public half they pinned at
+ * enrollment (src/agent/job-verify.ts).
+ */
+import { sign } from 'node:crypto';
+import { loadPrivateKey } from '../catalog/native/signing.js';
+import { zodToPatchhiveError } from '../common/json-input.js';
+import { PatchhiveError } from '../errors.js';
+import { jobBodySchema, jobSigningBytes, MAX_JOB_BYTES, type JobBody, type JobEnvelope } from '../protocol/jobs.js';
+
+/**
+ * Signs a job body with the Ed25519 private key (PEM). An invalid body is E_INPUT_MALFORMED naming
+ * the field (never signed); a key that is not an Ed25519 private key is E_KEY_INVALID.
+ */
+export function signJob(body: JobBody, privateKeyPem: string): JobEnvelope {
+  const parsed = jobBodySchema.safeParse(body);
+  if (!parsed.success) throw zodToPatchhiveError(parsed.error, undefined, 'the job is invalid', ['job']);
+  const bytes = jobSigningBytes(parsed.data);
+  if (bytes.length > MAX_JOB_BYTES) {
+    throw new PatchhiveError('E_INPUT_MALFORMED', `the job is ${bytes.length} bytes once encoded (limit ${MAX_JOB_BYTES}); split it`);
+  }
+  const key = loadPrivateKey(privateKeyPem, 'the job-signing key');
+  return { job: parsed.data, signature: sign(null, bytes, key).toString('base64') };
+}
