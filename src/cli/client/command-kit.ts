@@ -9,9 +9,9 @@ import { PatchhiveError } from '../../errors.js';
 import { listOf } from '../../protocol/api.js';
 import { writeFileAtomic } from '../../common/atomic-write.js';
 import { jsonPath } from '../../common/json-input.js';
-import { ApiClient, type QueryParams } from './api-client.js';
+import { ApiClient, oneLineText, type QueryParams } from './api-client.js';
 import { CLIENT_FORMATS, resolveClientConfig, type ClientFlags, type ClientFormat } from './config.js';
-import { renderJson, type ListPage } from './format.js';
+import { renderJson, renderList, type ColumnSet, type ListPage } from './format.js';
 
 /** Options every API command has. */
 export interface ApiOptions extends ClientFlags {
@@ -181,4 +181,27 @@ export function note(text: string): void {
 export async function emitDone(ctx: ApiContext, body: unknown, sentence: string): Promise<void> {
   if (ctx.format === 'table') await ctx.emit(`${sentence}\n`);
   else if (ctx.format === 'json' && body !== undefined) await ctx.emit(renderJson(body));
+}
+
+const RELATIVE = /^(\d{1,5})\s*(m|h|d|w)$/i;
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/**
+ * A point in time from an option: an ISO 8601 time with a zone, or a span from `now` such as
+ * "30d", "12h", "2w", "90m". Returns ISO 8601 UTC.
+ */
+export function parseTimeArg(option: string, value: string, now: Date): string {
+  const v = value.trim();
+  const rel = RELATIVE.exec(v);
+  if (rel) return new Date(now.getTime() + Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!).toISOString();
+  if (z.iso.datetime({ offset: true }).safeParse(v).success) return new Date(v).toISOString();
+  throw new PatchhiveError('E_USAGE', `${option}: expected an ISO 8601 time with a zone (2026-12-31T00:00:00Z) or a span such as 30d, 12h, 2w; got "${oneLineText(v, 60)}"`);
+}
+
+/**
+ * A whole (unpaged) list in the chosen format: `{"items": [...]}` as JSON, else like renderList.
+ */
+export function renderUnpaged<T>(format: ClientFormat, columns: ColumnSet<T>, items: T[], noun: string): string {
+  if (format === 'json') return renderJson({ items });
+  return renderList(format, columns, { items, total: items.length }, { noun, offset: 0 });
 }

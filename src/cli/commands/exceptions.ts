@@ -9,7 +9,7 @@ import { exceptionCreateSchema, exceptionSchema, type ExceptionWire } from '../.
 import { apiPath } from '../client/api-client.js';
 import { addApiOptions, checkBody, defined, emitDone, withApi, type ApiOptions } from '../client/command-kit.js';
 import { renderOne, type ColumnSet } from '../client/format.js';
-import { parseTimeArg, renderUnpaged } from './triage.js';
+import { parseTimeArg, renderUnpaged } from '../client/command-kit.js';
 
 /** Columns of risk exceptions. */
 export const EXCEPTION_COLUMNS: ColumnSet<ExceptionWire> = {

@@ -29,7 +29,7 @@ import {
   type ApiOptions,
 } from '../client/command-kit.js';
 import { renderCsv, renderJson, renderOne, type ColumnSet } from '../client/format.js';
-import { renderUnpaged } from './triage.js';
+import { renderUnpaged } from '../client/command-kit.js';
 
 /** Columns of channels (there is no secret to show: the server never returns it). */
 export const CHANNEL_COLUMNS: ColumnSet<ChannelWire> = {

@@ -11,7 +11,7 @@ import type { MachineWire, SourceWire, SyncRecordWire } from '../../protocol/api
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { debianInventory, expectApi, nativeCatalog, removeInventoryRoots, tempDir } from '../../../test/e2e/server-test-helpers.js';
 import { runApiCli, type ApiCliResult } from '../client/test-support.js';
-import { parseTimeArg } from './triage.js';
+import { parseTimeArg } from '../client/command-kit.js';
 import { reportDestination } from './report.js';
 
 let server: TestServer;

@@ -25,7 +25,7 @@ import {
   type ApiOptions,
 } from '../client/command-kit.js';
 import { renderOne, type ColumnSet } from '../client/format.js';
-import { renderUnpaged } from './triage.js';
+import { renderUnpaged } from '../client/command-kit.js';
 
 type Match = ApprovalRuleWire['match'];
 

@@ -24,12 +24,12 @@ import {
   checkBody,
   fetchList,
   intArg,
+  parseTimeArg,
   repeatable,
   withApi,
   type ApiOptions,
   type PageOptions,
 } from '../client/command-kit.js';
-import type { ClientFormat } from '../client/config.js';
 import { renderCsv, renderJson, renderList, renderTable, tableCell, type ColumnSet } from '../client/format.js';
 
 /** Columns of triage decisions. */
@@ -78,29 +78,6 @@ const EVENT_COLUMNS = [
 
 const showSchema = z.object({ decisions: z.array(triageDecisionSchema), history: z.array(triageEventSchema) });
 
-const RELATIVE = /^(\d{1,5})\s*(m|h|d|w)$/i;
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
-
-/**
- * A point in time from an option: an ISO 8601 time with a zone, or a span from `now` such as
- * "30d", "12h", "2w", "90m". Returns ISO 8601 UTC.
- */
-export function parseTimeArg(option: string, value: string, now: Date): string {
-  const v = value.trim();
-  const rel = RELATIVE.exec(v);
-  if (rel) return new Date(now.getTime() + Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!).toISOString();
-  if (z.iso.datetime({ offset: true }).safeParse(v).success) return new Date(v).toISOString();
-  throw new PatchhiveError('E_USAGE', `${option}: expected an ISO 8601 time with a zone (2026-12-31T00:00:00Z) or a span such as 30d, 12h, 2w; got "${oneLineText(v, 60)}"`);
-}
-
-/**
- * A whole (unpaged) list in the chosen format: `{"items": [...]}` as JSON, else like renderList.
- * Shared by the policy commands whose API lists are not paged (rules, exceptions, channels).
- */
-export function renderUnpaged<T>(format: ClientFormat, columns: ColumnSet<T>, items: T[], noun: string): string {
-  if (format === 'json') return renderJson({ items });
-  return renderList(format, columns, { items, total: items.length }, { noun, offset: 0 });
-}
 
 /** Checks a comma-separated --state list against the triage states. */
 function checkStates(list: string | undefined): string | undefined {

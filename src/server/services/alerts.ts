@@ -35,7 +35,7 @@ export class AlertService {
     const groupsByBulletin = await this.groupsAffected(ids);
     let queued = 0;
     for (const m of messages) {
-      const bulletinId = String(m.data['bulletinId'] ?? m.data['id'] ?? '');
+      const bulletinId = String(m.data['bulletinId']);
       queued += await this.notifier.publish(m, { groupIds: groupsByBulletin.get(bulletinId) ?? [], machines: machines.get(bulletinId) ?? 0 });
     }
     if (queued > 0) this.log.info({ source: source.name, queued }, 'catalog change notifications queued');

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Bulletin } from '../../catalog/model.js';
 import { PatchhiveError } from '../../errors.js';
 import { autoDecision, fixSucceededAt } from '../../policy/approval-rules.js';
 import type { Actor, ApprovalRule, BulletinFacts, TriageAction, TriageDecision } from '../../policy/model.js';
@@ -17,7 +18,7 @@ import type { GroupService } from './groups.js';
 type Pair = { bulletinId: string; groupId: string };
 
 export class TriageService {
-  private factsCache: { generation: number; byId: Map<string, BulletinFacts> } | undefined;
+  private catalogIndex: { generation: number; byId: Map<string, Bulletin> } | undefined;
 
   constructor(
     private readonly store: Store,
@@ -40,8 +41,7 @@ export class TriageService {
       ...(asked ? { states: asked } : {}),
       ...(asked === states ? { limit: q.limit, offset: q.offset } : {}),
     });
-    const nowIso = this.now().toISOString();
-    let items = res.items.map((d) => ({ ...d, state: effectiveTriageState(d, nowIso) }));
+    let items = this.effective(res.items);
     let total = res.total;
     if (asked !== states) {
       items = items.filter((d) => states!.includes(d.state));
@@ -55,10 +55,9 @@ export class TriageService {
   async ofBulletin(bulletinId: string, group?: string): Promise<{ decisions: TriageDecisionWire[]; history: TriageEventWire[] }> {
     if (!(await this.store.bulletins.get(bulletinId))) throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(bulletinId)}`);
     const groupId = group ? (await this.groups.resolve(group)).id : undefined;
-    const nowIso = this.now().toISOString();
     const res = await this.store.triage.list({ bulletinIds: [bulletinId], ...(groupId ? { groupIds: [groupId] } : {}) });
     return {
-      decisions: await this.toWire(res.items.map((d) => ({ ...d, state: effectiveTriageState(d, nowIso) }))),
+      decisions: await this.toWire(this.effective(res.items)),
       history: await this.store.triage.history(bulletinId, groupId),
     };
   }
@@ -146,7 +145,7 @@ export class TriageService {
     const members = new Map<string, string[]>();
     let decided = 0;
     for (const p of pairs) {
-      const facts = await this.storedFacts(p.bulletinId);
+      const facts = await this.bulletinFacts(p.bulletinId);
       const g = groups.get(p.groupId);
       if (!facts || !g) continue;
       const succeeded = (groupId: string): string | null => success.get(`${p.bulletinId}\u0000${groupId}`) ?? null;
@@ -202,31 +201,31 @@ export class TriageService {
     return decision;
   }
 
-  /** What approval rules test, from the loaded catalog (products and packages of the fixes). */
-  private bulletinFacts(id: string): BulletinFacts | undefined {
-    if (this.factsCache?.generation !== this.catalogs.generation) {
-      const byId = new Map<string, BulletinFacts>();
-      for (const b of this.catalogs.prepared.catalog.bulletins) {
-        byId.set(b.id, {
-          id: b.id,
-          sourceId: '',
-          severity: b.severity,
-          published: b.published ?? null,
-          products: [...new Set(b.fixes.flatMap((f) => (f.product ? [f.product] : [])))],
-          packages: [...new Set(b.fixes.flatMap((f) => (f.package ? [f.package.name] : [])))],
-        });
-      }
-      this.factsCache = { generation: this.catalogs.generation, byId };
-    }
-    return this.factsCache.byId.get(id);
-  }
-
-  /** The stored bulletin adds its source id (the merged catalog does not keep it). */
-  private async storedFacts(id: string): Promise<BulletinFacts | undefined> {
+  /**
+   * What approval rules test: the stored bulletin (source, severity, publication) and the products
+   * and packages of its fixes in the loaded catalog (the merged catalog does not keep sources).
+   */
+  private async bulletinFacts(id: string): Promise<BulletinFacts | undefined> {
     const b = await this.store.bulletins.get(id);
     if (!b) return undefined;
-    const fromCatalog = this.bulletinFacts(id);
-    return { id, sourceId: b.sourceId, severity: b.severity, published: b.published, products: fromCatalog?.products ?? [], packages: fromCatalog?.packages ?? [] };
+    if (this.catalogIndex?.generation !== this.catalogs.generation) {
+      this.catalogIndex = { generation: this.catalogs.generation, byId: new Map(this.catalogs.prepared.catalog.bulletins.map((x) => [x.id, x])) };
+    }
+    const fixes = this.catalogIndex.byId.get(id)?.fixes ?? [];
+    return {
+      id,
+      sourceId: b.sourceId,
+      severity: b.severity,
+      published: b.published,
+      products: [...new Set(fixes.flatMap((f) => (f.product ? [f.product] : [])))],
+      packages: [...new Set(fixes.flatMap((f) => (f.package ? [f.package.name] : [])))],
+    };
+  }
+
+  /** Decisions as of now: an ignore past its expiry reads as 'new' before the sweep records it. */
+  private effective(items: TriageDecision[]): TriageDecision[] {
+    const nowIso = this.now().toISOString();
+    return items.map((d) => ({ ...d, state: effectiveTriageState(d, nowIso) }));
   }
 
   private async toWire(items: TriageDecision[]): Promise<TriageDecisionWire[]> {

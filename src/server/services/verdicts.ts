@@ -14,6 +14,8 @@ export interface PolicyContext {
   now: string;
   defaultPolicy: DeadlinePolicy;
   groupsOfMachine: Map<string, GroupRecord[]>;
+  /** Each group's resolved deadline policy, made once per context: the deadline memo is keyed by policy object. */
+  policies: Map<string, DeadlinePolicy>;
   decisions: Map<string, TriageDecision>;
   exceptions: RiskException[];
   published: Map<string, string | null>;
@@ -27,17 +29,14 @@ export class VerdictService {
     private readonly now: () => Date,
   ) {}
 
-  /** The policy a group's deadlines follow. */
-  policyOf(g: GroupRecord): DeadlinePolicy {
-    return resolveDeadlinePolicy(this.defaultPolicy, g.deadlinePolicy);
-  }
-
   /** Loads the context for findings of these machines and bulletins. */
   async context(machineIds: string[], bulletinIds: string[]): Promise<PolicyContext> {
     const machineSet = new Set(machineIds);
     const groupsOfMachine = new Map<string, GroupRecord[]>();
     const groupIds: string[] = [];
+    const policies = new Map<string, DeadlinePolicy>();
     for (const { record, memberIds } of await this.groups.allWithMembers()) {
+      policies.set(record.id, resolveDeadlinePolicy(this.defaultPolicy, record.deadlinePolicy));
       let any = false;
       for (const m of memberIds) {
         if (!machineSet.has(m)) continue;
@@ -55,7 +54,7 @@ export class VerdictService {
     const exceptions = bulletins.length > 0 ? await this.store.triage.listExceptions({ bulletinIds: bulletins, activeAt: now }) : [];
     const published = new Map<string, string | null>();
     for (const b of (await this.store.bulletins.list({ ids: bulletins, includeWithdrawn: true, limit: bulletins.length || 1 })).items) published.set(b.id, b.published);
-    return { now, defaultPolicy: this.defaultPolicy, groupsOfMachine, decisions, exceptions, published };
+    return { now, defaultPolicy: this.defaultPolicy, groupsOfMachine, policies, decisions, exceptions, published };
   }
 
   /** The verdict of one finding in a loaded context. */
@@ -63,7 +62,7 @@ export class VerdictService {
     const groups: GroupPolicyView[] = (ctx.groupsOfMachine.get(f.machineId) ?? []).map((g) => ({
       groupId: g.id,
       decision: ctx.decisions.get(`${f.bulletinId}\u0000${g.id}`),
-      policy: this.policyOf(g),
+      policy: ctx.policies.get(g.id)!,
     }));
     return findingVerdict(
       { open: OPEN_STATUSES.includes(f.status), severity: f.severity, firstSeenAt: f.firstSeenAt, machineId: f.machineId, bulletinId: f.bulletinId },
