@@ -53,6 +53,7 @@ const answer = (over: Partial<CheckinResponse> = {}): CheckinResponse => ({
   probes: NO_PROBES,
   nextCheckinSeconds: 60,
   jobs: [],
+  acknowledgedJobReports: [],
   ...over,
 });
 

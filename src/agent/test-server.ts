@@ -107,6 +107,7 @@ export async function startFakeServer(): Promise<FakeServer> {
       probes: state.probes,
       nextCheckinSeconds: 3600,
       jobs: [],
+      acknowledgedJobReports: [],
     };
     return reply.send(answer);
   });

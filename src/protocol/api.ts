@@ -85,6 +85,23 @@ export const deadlinePolicySchema = z
   })
   .strict();
 
+/** A recurring maintenance window: a cron expression for its start, read in `timeZone`, and a length. */
+export const maintenanceWindowSchema = z
+  .object({
+    cron: z.string().min(1).max(200).describe('Start of each window, e.g. "0 22 * * 0" (Sundays 22:00).'),
+    durationMinutes: z.number().int().min(1).max(7 * 24 * 60),
+    timeZone: z.string().min(1).max(64).describe('IANA time zone, e.g. "Europe/Berlin".'),
+  })
+  .strict();
+
+export const groupRebootPolicySchema = z
+  .object({
+    mode: z.enum(['never', 'if-required', 'always']),
+    onlyInWindow: z.boolean().describe('Reboot only inside the maintenance window.'),
+    maxDeferrals: z.number().int().min(0).max(100).describe('How often a logged-in user may postpone it.'),
+  })
+  .strict();
+
 export const groupSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -96,6 +113,8 @@ export const groupSchema = z.object({
   owner: z.string().nullable().describe('Who answers for the group; an e-mail address receives its digest.'),
   requiresSecondApprover: z.boolean().describe('Approvals need two different approvers.'),
   deadlinePolicy: deadlinePolicySchema.nullable().describe('Deadline settings that differ from the server default.'),
+  maintenanceWindow: maintenanceWindowSchema.nullable().describe('When deployments may install on the members (null: any time).'),
+  rebootPolicy: groupRebootPolicySchema.nullable().describe('How members reboot after installing (null: the server default).'),
   createdAt: iso,
 });
 
@@ -110,6 +129,8 @@ export const groupCreateSchema = z
     owner: z.string().max(200).optional(),
     requiresSecondApprover: z.boolean().optional(),
     deadlinePolicy: deadlinePolicySchema.optional(),
+    maintenanceWindow: maintenanceWindowSchema.optional(),
+    rebootPolicy: groupRebootPolicySchema.optional(),
   })
   .strict();
 
@@ -120,6 +141,8 @@ export const groupUpdateSchema = groupCreateSchema
     rescanSchedule: z.string().max(200).nullable().describe('null stops scheduled rescans.'),
     owner: z.string().max(200).nullable().describe('null clears it.'),
     deadlinePolicy: deadlinePolicySchema.nullable().describe('null returns to the server default.'),
+    maintenanceWindow: maintenanceWindowSchema.nullable().describe('null: installs may happen any time.'),
+    rebootPolicy: groupRebootPolicySchema.nullable().describe('null returns to the server default.'),
   })
   .partial()
   .strict();

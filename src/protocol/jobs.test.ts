@@ -86,7 +86,7 @@ const invalid: [string, Mutation, (string | number)[]][] = [
   ['a short hash', (j) => (j.artifacts[0].sha256 = 'abcd'), ['artifacts', 0, 'sha256']],
   ['an empty artifact', (j) => (j.artifacts[0].size = 0), ['artifacts', 0, 'size']],
   ['no verify bulletins', (j) => (step(j, 3).bulletinIds = []), ['steps', 3, 'bulletinIds']],
-  ['a reboot step in a never-reboot job', (j) => ((j.reboot = 'never'), j.steps.push({ kind: 'reboot', graceSeconds: 0 })), ['steps', 4]],
+  ['a reboot step in a never-reboot job', (j) => ((j.reboot = 'never'), j.steps.push({ kind: 'reboot', graceSeconds: 0, when: 'always', maxDeferrals: 0, deferralsUsed: 0 })), ['steps', 4]],
   ['an unknown reboot policy', (j) => (j.reboot = 'maybe'), ['reboot']],
   ['a file edit through ".."', (j) => j.steps.push(fileEdit('/etc/../root/.ssh/authorized_keys')), ['steps', 4, 'change', 'path']],
   ['a relative file edit', (j) => j.steps.push(fileEdit('etc/motd')), ['steps', 4, 'change', 'path']],
@@ -111,7 +111,7 @@ describe('jobBodySchema', () => {
       registry('REG_QWORD', '18446744073709551615'),
       { kind: 'install', manager: 'dnf', packages: [{ name: 'kernel-core', version: '1:5.14.0-427.13.1.el9_4' }], timeoutSeconds: 60 },
       { kind: 'install', manager: 'wusa', artifactId: 'agent-msi', args: ['/quiet', '/norestart'], timeoutSeconds: 60 },
-      { kind: 'reboot', graceSeconds: 300 },
+      { kind: 'reboot', graceSeconds: 300, when: 'if-required', maxDeferrals: 2, deferralsUsed: 0 },
     );
     job.steps[1].packages.push({ name: 'libssl3:amd64', version: '1:3.0.13-0ubuntu3.5' });
     const r = jobBodySchema.safeParse(job);

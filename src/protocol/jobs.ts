@@ -60,7 +60,7 @@ const rpmName = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/;
 /** rpm [epoch:]version-release; no globs, no leading '-'. */
 const rpmVersion = /^([0-9]{1,9}:)?[A-Za-z0-9][A-Za-z0-9._+~^-]{0,126}$/;
 
-const packageList = (name: RegExp, version: RegExp, what: string) =>
+const packageList = (name: RegExp, version: RegExp, what: string, min = 1) =>
   z
     .array(
       z.strictObject({
@@ -68,7 +68,7 @@ const packageList = (name: RegExp, version: RegExp, what: string) =>
         version: z.string().regex(version, { message: `not a valid ${what} version` }),
       }),
     )
-    .min(1)
+    .min(min)
     .max(MAX_PACKAGES_PER_STEP)
     .superRefine((pkgs, ctx) => {
       const seen = new Set<string>();
@@ -81,6 +81,8 @@ const packageList = (name: RegExp, version: RegExp, what: string) =>
 const installStep = z.discriminatedUnion('manager', [
   z.strictObject({ kind: z.literal('install'), manager: z.literal('apt'), packages: packageList(debName, debVersion, 'Debian'), timeoutSeconds }),
   z.strictObject({ kind: z.literal('install'), manager: z.literal('dnf'), packages: packageList(rpmName, rpmVersion, 'RPM'), timeoutSeconds }),
+  /** A vendor script or tool run as an installer (argv, no shell), for fixes that are not packages. */
+  z.strictObject({ kind: z.literal('install'), manager: z.literal('script'), command: argvSchema, timeoutSeconds }),
   ...(['wusa', 'msiexec', 'exe'] as const).map((manager) =>
     z.strictObject({
       kind: z.literal('install'),
@@ -131,13 +133,54 @@ const configChange = z.discriminatedUnion('type', [
     }),
 ]);
 
+/**
+ * Returns packages to the exact versions they had before job `fromJobId`, from the copies the agent
+ * kept when that job replaced them (apt/dnf), or uninstalls a Windows update by KB (wusa).
+ * `remove` lists packages that job newly installed (absent before it).
+ */
+const rollbackStep = z.discriminatedUnion('manager', [
+  z.strictObject({
+    kind: z.literal('rollback'),
+    manager: z.literal('apt'),
+    fromJobId: jobIdentifier,
+    packages: packageList(debName, debVersion, 'Debian', 0),
+    remove: z.array(z.string().regex(debName, { message: 'not a valid Debian package name' })).max(MAX_PACKAGES_PER_STEP),
+    timeoutSeconds,
+  }),
+  z.strictObject({
+    kind: z.literal('rollback'),
+    manager: z.literal('dnf'),
+    fromJobId: jobIdentifier,
+    packages: packageList(rpmName, rpmVersion, 'RPM', 0),
+    remove: z.array(z.string().regex(rpmName, { message: 'not a valid RPM package name' })).max(MAX_PACKAGES_PER_STEP),
+    timeoutSeconds,
+  }),
+  z.strictObject({
+    kind: z.literal('rollback'),
+    manager: z.literal('wusa'),
+    fromJobId: jobIdentifier,
+    kb: z.string().regex(/^KB[0-9]{4,10}$/, { message: 'expected a KB number such as KB5034441' }),
+    timeoutSeconds,
+  }),
+]);
+
 /** One step of a job; the agent runs them in order and journals each (job-ledger). */
 export const jobStepSchema = z.discriminatedUnion('kind', [
   hookStep('pre-hook'),
   installStep,
   z.strictObject({ kind: z.literal('config'), change: configChange }),
   hookStep('post-hook'),
-  z.strictObject({ kind: z.literal('reboot'), graceSeconds: z.number().int().min(0).max(3600) }),
+  z.strictObject({
+    kind: z.literal('reboot'),
+    graceSeconds: z.number().int().min(0).max(3600),
+    /** if-required: only when the machine says it needs one (/var/run/reboot-required, pending Windows reboot). */
+    when: z.enum(['if-required', 'always']),
+    /** Postpone while a user is logged in, this many times at most (0: reboot regardless). */
+    maxDeferrals: z.number().int().min(0).max(100),
+    /** Deferrals already used by earlier jobs of this deployment (the server counts them). */
+    deferralsUsed: z.number().int().min(0).max(100),
+  }),
+  rollbackStep,
   z.strictObject({ kind: z.literal('verify'), bulletinIds: z.array(z.string().min(1).max(256).regex(noControls)).min(1).max(1000) }),
 ]);
 

@@ -8,6 +8,7 @@ import type { Evidence, FindingStatus } from '../detect/model.js';
 import type { ApprovalRule, DeadlinePolicyOverride, RiskException, TriageDecision, TriageEvent, TriageState } from '../policy/model.js';
 import type { Role, SyncDiff } from '../protocol/api.js';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../protocol/policy-api.js';
+import type { MachineRunState, MaintenanceWindow, RebootPolicy, RingSpec } from '../rollout/model.js';
 
 export type Criticality = 'low' | 'medium' | 'high' | 'critical';
 
@@ -75,6 +76,10 @@ export interface GroupRecord {
   requiresSecondApprover: boolean;
   /** Deadline settings that differ from the server default (null: the default). */
   deadlinePolicy: DeadlinePolicyOverride | null;
+  /** When deployments may install on the group's machines (null: any time). */
+  maintenanceWindow: MaintenanceWindow | null;
+  /** How the group's machines reboot after installing (null: the server default). */
+  rebootPolicy: RebootPolicy | null;
   createdAt: string;
 }
 
@@ -129,6 +134,8 @@ export interface AgentStore {
   getAgent(id: string): Promise<AgentRecord | undefined>;
   revokeAgent(id: string, at: string): Promise<void>;
   touchAgent(id: string, at: string): Promise<void>;
+  /** Atomically takes the agent's next job sequence number (1, 2, …); never the same twice. */
+  nextJobSequence(agentId: string): Promise<number>;
 }
 
 /** What the assessment hands the store for one (machine, bulletin). */
@@ -431,6 +438,140 @@ export interface NotificationStore {
   listDeliveries(filter: { channelId?: string; status?: DeliveryRecord['status']; limit?: number }): Promise<DeliveryRecord[]>;
 }
 
+/** Where a deployment as a whole stands. */
+export const DEPLOYMENT_STATUSES = ['running', 'paused', 'halted', 'aborted', 'completed'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+/** What a deployment was created with (stored as JSON; ring members already resolved to machine ids). */
+export interface DeploymentPlanSpec {
+  rings: RingSpec[];
+  bulletinIds: string[];
+  /** Machines not finished by then are reported missed (null: none). */
+  deadline: string | null;
+  /** Overrides the groups' reboot policies (null: each machine's groups decide). */
+  rebootPolicy: RebootPolicy | null;
+  /** Roll back the machines of a ring that halts. */
+  rollbackOnHalt: boolean;
+  /** The target as given: group ids and machine ids. */
+  target: { groupIds: string[]; machineIds: string[] };
+  preHook: string[] | null;
+  postHook: string[] | null;
+  /** Seeds percentage rings so the same spec gives the same members. */
+  seed: string;
+}
+
+export interface DeploymentRecord {
+  id: string;
+  name: string;
+  status: DeploymentStatus;
+  spec: DeploymentPlanSpec;
+  /** Index of the ring that runs or soaks now (-1: none started; rings.length: all passed). */
+  currentRing: number;
+  /** When each ring started (null: not yet), one entry per ring. */
+  ringStartedAt: (string | null)[];
+  /** Why it halted, was aborted or paused (null otherwise). */
+  statusReason: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  /** Bumped on every update; updates may require the version the caller read. */
+  version: number;
+}
+
+/** One package a machine's job installs: the exact version, and the version it replaces. */
+export interface PlannedPackage {
+  name: string;
+  version: string;
+  /** Installed before the job (null: the job installs it new). */
+  previousVersion: string | null;
+}
+
+/** What one machine's job of a deployment is meant to do. */
+export interface MachinePlan {
+  manager: 'apt' | 'dnf' | 'windows' | 'none';
+  bulletinIds: string[];
+  /** In install order (install-order.ts). */
+  packages: PlannedPackage[];
+  /** Bulletins that cannot be installed automatically, and why (no package, unknown manager…). */
+  notInstallable: { bulletinId: string; reason: string }[];
+}
+
+/** Per machine: 'validating' means the installer finished and a rescan must confirm the fix. */
+export type DeploymentMachineState = MachineRunState | 'validating';
+export type RollbackState = 'pending' | 'running' | 'succeeded' | 'failed';
+
+export interface DeploymentMachineRecord {
+  deploymentId: string;
+  machineId: string;
+  ringIndex: number;
+  state: DeploymentMachineState;
+  plan: MachinePlan;
+  /** The install job last issued (null: none yet). */
+  jobId: string | null;
+  /** Reboots postponed by user sessions so far. */
+  rebootDeferrals: number;
+  rollbackState: RollbackState | null;
+  rollbackJobId: string | null;
+  message: string | null;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export const JOB_KINDS = ['install', 'rollback'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+/** issued: signed, not yet fetched; delivered: handed out at a check-in; then as the agent reports. */
+export const JOB_STATES = ['issued', 'delivered', 'running', 'succeeded', 'failed', 'refused', 'interrupted', 'expired', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface JobRecord {
+  id: string;
+  agentId: string;
+  machineId: string;
+  deploymentId: string | null;
+  kind: JobKind;
+  sequence: number;
+  /** The signed envelope exactly as delivered (JSON text). */
+  envelope: string;
+  state: JobState;
+  issuedAt: string;
+  expiresAt: string;
+  deliveredAt: string | null;
+  /** The agent's latest report (protocol/agent.ts JobReport) as JSON text, logs included. */
+  report: string | null;
+  reportedAt: string | null;
+  message: string | null;
+}
+
+export interface RolloutStore {
+  /** Creates the deployment and its machine rows in one transaction. */
+  createDeployment(d: DeploymentRecord, machines: DeploymentMachineRecord[]): Promise<void>;
+  getDeployment(id: string): Promise<DeploymentRecord | undefined>;
+  /** Newest first. */
+  listDeployments(filter: { statuses?: DeploymentStatus[]; limit?: number }): Promise<DeploymentRecord[]>;
+  /**
+   * Applies `patch` and bumps the version. With `expectedVersion`, a different stored version is
+   * E_CONFLICT and writes nothing. Returns the stored record after the update.
+   */
+  updateDeployment(id: string, patch: Partial<Omit<DeploymentRecord, 'id' | 'createdAt' | 'createdBy' | 'version'>>, expectedVersion?: number): Promise<DeploymentRecord>;
+  /** Ordered by (ringIndex, machineId). */
+  listDeploymentMachines(deploymentId: string, filter?: { ringIndex?: number; states?: DeploymentMachineState[]; machineIds?: string[] }): Promise<DeploymentMachineRecord[]>;
+  getDeploymentMachine(deploymentId: string, machineId: string): Promise<DeploymentMachineRecord | undefined>;
+  updateDeploymentMachine(deploymentId: string, machineId: string, patch: Partial<Omit<DeploymentMachineRecord, 'deploymentId' | 'machineId'>>): Promise<void>;
+  /** Applies the same patch to many machines of one deployment (one statement per chunk). */
+  updateDeploymentMachines(deploymentId: string, machineIds: string[], patch: Partial<Omit<DeploymentMachineRecord, 'deploymentId' | 'machineId'>>): Promise<void>;
+  /** The machine's rows in deployments whose status is one of `statuses`, oldest deployment first. */
+  runsForMachine(machineId: string, statuses: DeploymentStatus[]): Promise<DeploymentMachineRecord[]>;
+  /** Per deployment: how many machines are in each state. */
+  countMachineStates(deploymentId: string): Promise<{ ringIndex: number; state: DeploymentMachineState; count: number }[]>;
+
+  createJob(j: JobRecord): Promise<void>;
+  getJob(id: string): Promise<JobRecord | undefined>;
+  updateJob(id: string, patch: Partial<Pick<JobRecord, 'state' | 'deliveredAt' | 'report' | 'reportedAt' | 'message'>>): Promise<void>;
+  /** Ordered by sequence. */
+  listJobs(filter: { machineId?: string; agentId?: string; deploymentId?: string; states?: JobState[]; limit?: number }): Promise<JobRecord[]>;
+}
+
 /** The whole store: the areas, plus lifecycle. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -443,6 +584,7 @@ export interface Store {
   users: UserStore;
   triage: TriageStore;
   notifications: NotificationStore;
+  rollout: RolloutStore;
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>;
   /** Cheap liveness query for /healthz. */

@@ -86,6 +86,7 @@ export class AgentService {
       probes: acceptedHash ? await this.probesFor(machine.id, acceptedHash, req.inventory) : { files: [], registry: [], textFiles: [] },
       nextCheckinSeconds: this.opts.checkinIntervalSeconds,
       jobs: [],
+      acknowledgedJobReports: [],
     };
   }
 
