@@ -141,6 +141,26 @@ async function removeTree(dir: string): Promise<void> {
 }
 
 /** Runs `fn` with /proc mounted in `root` (and the host's /dev bound when root has no device nodes); always unmounts. */
+/**
+ * Mounts /proc (and /dev when the image has no device nodes) into the chroot for as long as a
+ * test needs it — an agent installing packages inside needs them; returns the unmount.
+ */
+export async function mountSystem(root: string): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let ready!: () => void;
+  const mounted = new Promise<void>((r) => (ready = r));
+  const done = withMounts(root, async () => {
+    ready();
+    await held;
+  });
+  await Promise.race([mounted, done]);
+  return async () => {
+    release();
+    await done;
+  };
+}
+
 async function withMounts<T>(root: string, fn: () => Promise<T>): Promise<T> {
   const mounted: string[] = [];
   try {
