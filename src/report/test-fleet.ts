@@ -80,6 +80,8 @@ export async function seedFleet(store: Store, spec: FleetSpec): Promise<{ record
       owner: g.owner,
       requiresSecondApprover: false,
       deadlinePolicy: g.deadlinePolicy ?? null,
+      maintenanceWindow: null,
+      rebootPolicy: null,
       createdAt: CREATED,
     };
     await store.groups.create(record, g.members);

@@ -16,6 +16,7 @@ import { findingScanContract } from './contract/findings-scan.js';
 import { groupContract } from './contract/groups.js';
 import { machineContract } from './contract/machines.js';
 import { notificationContract } from './contract/notifications.js';
+import { rolloutContract } from './contract/rollout.js';
 import { sourceContract } from './contract/sources.js';
 import { triageContract } from './contract/triage.js';
 import { userContract } from './contract/users.js';
@@ -82,5 +83,6 @@ for (const adapter of adapters) {
     userContract(ctx);
     triageContract(ctx);
     notificationContract(ctx);
+    rolloutContract(ctx);
   });
 }

@@ -1,6 +1,7 @@
 /** AgentStore on Kysely: enrollment tokens and enrolled agents. */
 import { timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { PatchhiveError } from '../errors.js';
 import type { AgentRecord, AgentStore, ConsumeResult, EnrollmentTokenRecord } from './ports.js';
 import { requireTouched, updateById } from './sql-util.js';
 import { guardArea } from './store-errors.js';
@@ -26,6 +27,8 @@ export interface AgentRow {
   created_at: string;
   revoked_at: string | null;
   last_checkin_at: string | null;
+  /** The last job sequence number taken (0: none yet). */
+  job_sequence: number;
 }
 
 /** The tables the agents area owns. */
@@ -145,6 +148,7 @@ export function createAgentStore(db: Kysely<AgentTables>): AgentStore {
           created_at: a.createdAt,
           revoked_at: a.revokedAt,
           last_checkin_at: a.lastCheckinAt,
+          job_sequence: 0,
         })
         .execute();
     },
@@ -162,6 +166,18 @@ export function createAgentStore(db: Kysely<AgentTables>): AgentStore {
     },
     async touchAgent(id, at) {
       await updateById(db, 'agents', id, { last_checkin_at: at }, 'E_NOT_FOUND', `no agent with id ${id}`);
+    },
+    async nextJobSequence(id) {
+      // One statement: the row lock (PostgreSQL) or the single writer (SQLite) makes the increment
+      // atomic, so concurrent callers always get different numbers.
+      const row = await db
+        .updateTable('agents')
+        .set({ job_sequence: sql`job_sequence + 1` })
+        .where('id', '=', id)
+        .returning('job_sequence')
+        .executeTakeFirst();
+      if (!row) throw new PatchhiveError('E_NOT_FOUND', `no agent with id ${id}`);
+      return Number(row.job_sequence);
     },
   };
   return guardArea(store, {

@@ -2,6 +2,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { PatchhiveError } from '../errors.js';
 import type { DeadlinePolicyOverride } from '../policy/model.js';
+import type { MaintenanceWindow, RebootPolicy } from '../rollout/model.js';
 import type { GroupRecord, GroupStore } from './ports.js';
 import { chunk, definedOnly, fromFlag, fromJson, requireTouched, ROWS_PER_INSERT, toFlag, toJson, updateById } from './sql-util.js';
 import { guardArea } from './store-errors.js';
@@ -17,6 +18,8 @@ export interface GroupRow {
   owner: string | null;
   requires_second_approver: number;
   deadline_policy_json: string | null;
+  maintenance_window_json: string | null;
+  reboot_policy_json: string | null;
   created_at: string;
 }
 
@@ -43,12 +46,14 @@ function fromRow(r: Selectable<GroupRow>): GroupRecord {
     owner: r.owner,
     requiresSecondApprover: fromFlag(r.requires_second_approver),
     deadlinePolicy: fromJson<DeadlinePolicyOverride>(r.deadline_policy_json),
+    maintenanceWindow: fromJson<MaintenanceWindow>(r.maintenance_window_json),
+    rebootPolicy: fromJson<RebootPolicy>(r.reboot_policy_json),
     createdAt: r.created_at,
   };
 }
 
-/** The JSON column of a deadline policy override (null: the server default). */
-function policyJson(p: DeadlinePolicyOverride | null): string | null {
+/** A nullable JSON column: a policy override, maintenance window or reboot policy (null: none). */
+function policyJson(p: DeadlinePolicyOverride | MaintenanceWindow | RebootPolicy | null): string | null {
   return p === null ? null : toJson(p);
 }
 
@@ -78,6 +83,8 @@ export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
             owner: g.owner,
             requires_second_approver: toFlag(g.requiresSecondApprover),
             deadline_policy_json: policyJson(g.deadlinePolicy),
+            maintenance_window_json: policyJson(g.maintenanceWindow),
+            reboot_policy_json: policyJson(g.rebootPolicy),
             created_at: g.createdAt,
           })
           .execute();
@@ -104,6 +111,8 @@ export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
         owner: patch.owner,
         requires_second_approver: patch.requiresSecondApprover === undefined ? undefined : toFlag(patch.requiresSecondApprover),
         deadline_policy_json: patch.deadlinePolicy === undefined ? undefined : policyJson(patch.deadlinePolicy),
+        maintenance_window_json: patch.maintenanceWindow === undefined ? undefined : policyJson(patch.maintenanceWindow),
+        reboot_policy_json: patch.rebootPolicy === undefined ? undefined : policyJson(patch.rebootPolicy),
       });
       await updateById(db, 'machine_groups', id, set, 'E_GROUP_NOT_FOUND', notFound(id));
     },

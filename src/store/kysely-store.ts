@@ -7,6 +7,7 @@ import { createFindingStore, type FindingTables } from './kysely-findings.js';
 import { createGroupStore, type GroupTables } from './kysely-groups.js';
 import { createMachineStore, type MachineTables } from './kysely-machines.js';
 import { createNotificationStore, type NotificationTables } from './kysely-notifications.js';
+import { createRolloutStore, type RolloutTables } from './kysely-rollout.js';
 import { createSourceStore, type SourceTables } from './kysely-sources.js';
 import { createTriageStore, type TriageTables } from './kysely-triage.js';
 import { createUserStore, type UserTables } from './kysely-users.js';
@@ -23,7 +24,8 @@ export type Database = MachineTables &
   SourceTables &
   UserTables &
   TriageTables &
-  NotificationTables;
+  NotificationTables &
+  RolloutTables;
 
 /** Narrows the database to the tables one area owns (Kysely's types are invariant, hence the cast). */
 function areaDb<T extends Partial<Record<keyof Database, unknown>>>(db: Kysely<Database>): Kysely<T> {
@@ -43,6 +45,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (
     users: createUserStore(areaDb<UserTables>(db)),
     triage: createTriageStore(areaDb<TriageTables>(db), kind),
     notifications: createNotificationStore(areaDb<NotificationTables>(db), kind),
+    rollout: createRolloutStore(areaDb<RolloutTables>(db), kind),
     migrate: () => migrateToLatest(db, kind, log),
     async ping() {
       try {

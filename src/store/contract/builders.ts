@@ -7,9 +7,12 @@ import { emptyTriageDecision } from '../../policy/triage.js';
 import type {
   ApiTokenRecord,
   BulletinRecord,
+  DeploymentMachineRecord,
+  DeploymentRecord,
   EnrollmentTokenRecord,
   FindingInput,
   GroupRecord,
+  JobRecord,
   MachineRecord,
   SourceRecord,
   Store,
@@ -78,6 +81,8 @@ export function group(over: Partial<GroupRecord> = {}): GroupRecord {
     owner: null,
     requiresSecondApprover: false,
     deadlinePolicy: null,
+    maintenanceWindow: null,
+    rebootPolicy: null,
     createdAt: at(0),
     ...over,
   };
@@ -225,6 +230,90 @@ export function riskException(bulletinId: string, over: Partial<RiskException> =
     createdAt: at(0),
     createdBy: 'alice',
     revokedAt: null,
+    ...over,
+  };
+}
+
+/** A running three-ring deployment (lab, pilot, broad) that started nothing yet. */
+export function deployment(over: Partial<DeploymentRecord> = {}): DeploymentRecord {
+  const id = over.id ?? uid('dep');
+  const gate = { minSuccessRatio: 1, maxFailures: 0 };
+  return {
+    id,
+    name: `deploy-${id}`,
+    status: 'running',
+    spec: {
+      rings: [
+        { name: 'lab', members: { kind: 'explicit', machineIds: ['m-lab'] }, soakSeconds: 0, gate },
+        { name: 'pilot', members: { kind: 'percent', percent: 12.5 }, soakSeconds: 3600, gate: { minSuccessRatio: 0.9, maxFailures: 1 } },
+        { name: 'broad', members: { kind: 'strategy', strategy: 'least-critical-first', count: 50 }, soakSeconds: 0, gate },
+      ],
+      bulletinIds: ['DSA-5001-1', 'DSA-5002-1'],
+      deadline: at(60 * 24 * 7),
+      rebootPolicy: { mode: 'if-required', onlyInWindow: true, maxDeferrals: 2 },
+      rollbackOnHalt: true,
+      target: { groupIds: ['g-web'], machineIds: ['m-extra'] },
+      preHook: ['/usr/local/bin/drain', '--wait=30'],
+      postHook: null,
+      seed: 'seed-ü-1',
+    },
+    currentRing: -1,
+    ringStartedAt: [null, null, null],
+    statusReason: null,
+    createdBy: 'alice',
+    createdAt: at(0),
+    updatedAt: at(0),
+    finishedAt: null,
+    version: 1,
+    ...over,
+  };
+}
+
+/** A pending machine of `deploymentId` in ring `over.ringIndex` (0), planned to install two packages. */
+export function deploymentMachine(deploymentId: string, machineId: string, over: Partial<DeploymentMachineRecord> = {}): DeploymentMachineRecord {
+  return {
+    deploymentId,
+    machineId,
+    ringIndex: 0,
+    state: 'pending',
+    plan: {
+      manager: 'apt',
+      bulletinIds: ['DSA-5001-1'],
+      packages: [
+        { name: 'libssl3', version: '3.0.15-1~deb12u1', previousVersion: '3.0.11-1~deb12u2' },
+        { name: 'openssl', version: '3.0.15-1~deb12u1', previousVersion: null },
+      ],
+      notInstallable: [{ bulletinId: 'DSA-5002-1', reason: 'no fixed package for bookworm' }],
+    },
+    jobId: null,
+    rebootDeferrals: 0,
+    rollbackState: null,
+    rollbackJobId: null,
+    message: null,
+    updatedAt: at(0),
+    finishedAt: null,
+    ...over,
+  };
+}
+
+/** An issued install job for `agentId` with this `sequence`. */
+export function job(agentId: string, machineId: string, sequence: number, over: Partial<JobRecord> = {}): JobRecord {
+  const id = over.id ?? uid('job');
+  return {
+    id,
+    agentId,
+    machineId,
+    deploymentId: null,
+    kind: 'install',
+    sequence,
+    envelope: JSON.stringify({ format: 'patchhive.job/1', body: `{"jobId":"${id}","sequence":${sequence}}`, signature: 'c2ln' }),
+    state: 'issued',
+    issuedAt: at(0),
+    expiresAt: at(60 * 24),
+    deliveredAt: null,
+    report: null,
+    reportedAt: null,
+    message: null,
     ...over,
   };
 }

@@ -11,6 +11,7 @@ import { sourcesMigration } from './0006-sources.js';
 import { usersMigration } from './0007-users.js';
 import { policyMigration } from './0008-policy.js';
 import { notificationsMigration } from './0009-notifications.js';
+import { rolloutMigration } from './0010-rollout.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -24,6 +25,7 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0007-users': usersMigration(kind),
     '0008-policy': policyMigration(kind),
     '0009-notifications': notificationsMigration(kind),
+    '0010-rollout': rolloutMigration(kind),
   };
 }
 
