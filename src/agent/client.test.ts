@@ -6,7 +6,7 @@ import { checkinResponseSchema, enrollResponseSchema } from '../protocol/agent.j
 import { createAgentClient, interpretResponse, isRevoked, oneLine } from './client.js';
 import { startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from './test-server.js';
 
-const goodCheckin = { acceptedInventoryHash: null, inventoryWanted: true, probes: { files: [], registry: [], textFiles: [] }, nextCheckinSeconds: 60, jobs: [] };
+const goodCheckin = { acceptedInventoryHash: null, inventoryWanted: true, probes: { files: [], registry: [], textFiles: [] }, nextCheckinSeconds: 60, jobs: [], acknowledgedJobReports: [] };
 
 describe('interpretResponse', () => {
   it('a valid 2xx answer is returned parsed', () => {

@@ -1,11 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEBIAN_12_OS_RELEASE, fixture, makeRoot, removeRoots } from '../inventory/test-support.js';
 import { createAgentClient } from './client.js';
 import { collectAgentInventory } from './collect.js';
 import { AGENT_EXIT, formatDelay, runAgentLoop, type AgentRunDeps } from './run.js';
 import { NO_PROBES, type AgentState } from './state.js';
-import { enrolledState, startFakeServer, type FakeServer } from './test-server.js';
+import { enrolledState, signTestJob, startFakeServer, type FakeServer } from './test-server.js';
+import { JOB_FORMAT, type JobBody } from '../protocol/jobs.js';
+import { openJobLedger } from './job-ledger.js';
+import { createJobHandling } from './jobs/checkin-jobs.js';
+import { createJobExecutor } from './jobs/executor.js';
+import { createJobReportStore } from './jobs/reports.js';
+import { fakeRunner } from './jobs/test-support.js';
 
 afterAll(removeRoots);
 
@@ -150,5 +157,118 @@ describe('formatDelay', () => {
     [900_000, '15m 00s'],
   ])('%d → %s', (ms, text) => {
     expect(formatDelay(ms)).toBe(text);
+  });
+});
+
+describe('runAgentLoop with jobs (real executor and journal, simulated installer)', () => {
+  let server: FakeServer;
+  beforeEach(async () => {
+    server = await startFakeServer();
+    return () => server.close();
+  });
+
+  /** A job whose script step "installs" a package by adding it to the root's dpkg status (so the inventory changes). */
+  const job = (jobId: string, sequence: number, agentId = 'agent-1'): JobBody => ({
+    format: JOB_FORMAT,
+    agentId,
+    jobId,
+    sequence,
+    issuedAt: '2026-05-01T09:00:00Z',
+    expiresAt: '2026-05-02T09:00:00Z',
+    deploymentId: 'dep-1',
+    steps: [
+      { kind: 'install', manager: 'script', command: ['/opt/vendor/install-hello'], timeoutSeconds: 60 },
+      { kind: 'verify', bulletinIds: ['DSA-0000-1'] },
+    ],
+    artifacts: [],
+    reboot: 'never',
+  });
+
+  async function withJobs(root: string, stateDir?: string) {
+    const dir = stateDir ?? path.join(await makeRoot({}), 'state');
+    const runner = fakeRunner(root, (argv) => {
+      if (argv[0] !== '/opt/vendor/install-hello') return undefined;
+      appendFileSync(path.join(root, 'var/lib/dpkg/status'), '\nPackage: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.10-3\n');
+      return { exitCode: 0 };
+    });
+    const ledger = await openJobLedger(dir);
+    const reports = createJobReportStore(dir, () => undefined);
+    const info: string[] = [];
+    const executor = createJobExecutor({
+      agentId: 'agent-1',
+      pinnedPublicKeyPem: server.publicKeyPem,
+      ledger,
+      reports,
+      stateDir: dir,
+      root,
+      runner,
+      platform: 'linux',
+      windows: { systemRoot: 'C:\\Windows' },
+      reboot: { commandFor: () => null, userSessionPresent: async () => false },
+      fetchArtifact: async () => {
+        throw new Error('no artifacts here');
+      },
+      now: () => new Date('2026-05-01T10:00:00Z'),
+      info: (l) => info.push(l),
+      warn: (l) => info.push(l),
+    });
+    return { dir, runner, ledger, reports, info, jobs: createJobHandling(executor, reports) };
+  }
+
+  it('runs the jobs of an answer, then checks in at once with the report and the fresh inventory', async () => {
+    const root = await debianRoot();
+    const j = await withJobs(root);
+    server.jobs = [signTestJob(job('job-1', 1), server.privateKeyPem)];
+    const h = harness(server.url, root);
+    h.deps.jobs = j.jobs;
+    expect(await runAgentLoop(enrolledState(server), { once: true }, h.deps)).toBe(AGENT_EXIT.ok);
+    expect(server.checkins).toHaveLength(2);
+    const [first, second] = server.checkins.map((c) => c.body);
+    expect(first!.jobReports).toBeUndefined();
+    expect(second!.jobReports).toEqual([expect.objectContaining({ jobId: 'job-1', state: 'succeeded', sequence: 1 })]);
+    expect(second!.inventoryHash).not.toBe(first!.inventoryHash);
+    expect(second!.inventory?.packages?.items.some((p) => p.name === 'hello')).toBe(true);
+    expect(await j.reports.pending()).toEqual([]); // acknowledged
+    expect(j.runner.calls).toHaveLength(1);
+
+    // the next cycle: the server no longer hands it out; nothing runs, one check-in
+    await runAgentLoop(h.saved.at(-1)!, { once: true }, h.deps);
+    expect(server.checkins).toHaveLength(3);
+    expect(j.runner.calls).toHaveLength(1);
+  });
+
+  it('a report goes with every check-in until the server acknowledges it', async () => {
+    const root = await debianRoot();
+    const j = await withJobs(root);
+    server.acknowledgeReports = false;
+    server.jobs = [signTestJob(job('job-1', 1, 'agent-2'), server.privateKeyPem)]; // refused: another agent's
+    const h = harness(server.url, root);
+    h.deps.jobs = j.jobs;
+    await runAgentLoop(enrolledState(server), { once: true }, h.deps);
+    await runAgentLoop(h.saved.at(-1) ?? enrolledState(server), { once: true }, h.deps);
+    const sent = server.checkins.map((c) => c.body.jobReports?.map((r) => `${r.jobId} ${r.state} ${r.refusal}`));
+    expect(sent).toEqual([undefined, ['job-1 refused wrong-agent'], ['job-1 refused wrong-agent']]);
+    expect(j.runner.calls).toEqual([]);
+    server.acknowledgeReports = true;
+    await runAgentLoop(h.saved.at(-1) ?? enrolledState(server), { once: true }, h.deps);
+    expect(await j.reports.pending()).toEqual([]);
+  });
+
+  it('a job the agent died in is resumed at start and reported on the first check-in', async () => {
+    const root = await debianRoot();
+    const crashed = await withJobs(root);
+    await crashed.reports.saveEnvelope('job-7', signTestJob(job('job-7', 7), server.privateKeyPem));
+    await crashed.ledger.accepted('job-7', 7);
+    await crashed.ledger.stepStarted('job-7', 0); // died inside the script install
+    await crashed.ledger.close();
+    const j = await withJobs(root, crashed.dir);
+    const h = harness(server.url, root);
+    h.deps.jobs = j.jobs;
+    await runAgentLoop(enrolledState(server), { once: true }, h.deps);
+    expect(server.checkins[0]!.body.jobReports).toEqual([
+      expect.objectContaining({ jobId: 'job-7', state: 'failed', steps: [expect.objectContaining({ index: 0, result: 'interrupted' })] }),
+    ]);
+    expect(j.runner.calls).toEqual([]); // never re-run
+    expect(j.ledger.unfinishedJobs()).toEqual([]);
   });
 });

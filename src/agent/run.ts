@@ -6,6 +6,7 @@
 import { formatLocation, PatchhiveError, type ErrorCode } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import type { CheckinRequest, CheckinResponse, ProbeRequestWire } from '../protocol/agent.js';
+import type { AgentJobHandling } from './jobs/checkin-jobs.js';
 import { inventoryHash } from '../protocol/inventory-hash.js';
 import { backoffDelayMs, checkinDelayMs, type BackoffOptions, type Random } from './backoff.js';
 import { applyCheckinResponse, needsFollowUp, shouldSendInventory } from './checkin-plan.js';
@@ -33,7 +34,12 @@ export interface AgentRunDeps {
   signal: AbortSignal;
   backoff: BackoffOptions;
   agentVersion: string;
+  /** Takes the jobs of check-in answers and reports them; absent: jobs are ignored. */
+  jobs?: AgentJobHandling;
 }
+
+/** Check-ins at most per cycle: the first, one follow-up for probes/inventory, and a few after jobs. */
+export const MAX_CHECKINS_PER_CYCLE = 4;
 
 export type CycleResult =
   | { ok: true; state: AgentState; nextCheckinSeconds: number; inventoryWanted: boolean }
@@ -56,34 +62,46 @@ async function checkinWith(state: AgentState, inv: Inventory, inventoryWanted: b
     req.inventory = inv;
     deps.info(`sending the inventory (${inv.packages?.items.length ?? 0} packages, hash ${hash.slice(0, 12)})`);
   }
+  const reports = deps.jobs ? await deps.jobs.pendingReports() : [];
+  if (reports.length > 0) {
+    req.jobReports = reports;
+    deps.info(`sending ${reports.length} job report${reports.length === 1 ? '' : 's'} (${reports.map((r) => `${r.jobId} ${r.state}`).join(', ')})`);
+  }
   return deps.client.checkin(state.credential, req);
 }
 
 /**
- * One cycle: collect, check in, and — when the answer names new probes or wants the inventory —
- * check in once more at once, so the server need not wait a whole interval for them.
+ * One cycle: collect, check in, and follow the answer: store acknowledged job reports, run its
+ * jobs, and check in again at once — with the reports and a fresh inventory after jobs, with the
+ * probes or inventory the server asked for otherwise (that follow-up only once per cycle).
  */
 export async function runCheckinCycle(initial: AgentState, inventoryWanted: boolean, deps: AgentRunDeps): Promise<CycleResult> {
   let state = initial;
   try {
     let inv = await deps.collect(state.probes);
-    const first = await checkinWith(state, inv, inventoryWanted, deps);
-    if (!first.ok) return { ok: false, state, failure: first.failure };
-    const outcome = applyCheckinResponse(state, first.value);
-    if (outcome.changed) await deps.save(outcome.state);
-    state = outcome.state;
-    if (!needsFollowUp(outcome)) return { ok: true, state, nextCheckinSeconds: first.value.nextCheckinSeconds, inventoryWanted: false };
-
-    if (outcome.probesChanged) inv = await deps.collect(state.probes);
-    const second = await checkinWith(state, inv, outcome.inventoryWanted, deps);
-    if (!second.ok) return { ok: false, state, failure: second.failure };
-    const again = applyCheckinResponse(state, second.value);
-    if (again.changed) await deps.save(again.state);
-    // Probes that changed again are collected next cycle (they are in the state now): one follow-up only.
-    return { ok: true, state: again.state, nextCheckinSeconds: second.value.nextCheckinSeconds, inventoryWanted: again.inventoryWanted };
+    let res = await checkinWith(state, inv, inventoryWanted, deps);
+    for (let n = 1; ; n++) {
+      if (!res.ok) return { ok: false, state, failure: res.failure };
+      const outcome = applyCheckinResponse(state, res.value);
+      if (outcome.changed) await deps.save(outcome.state);
+      state = outcome.state;
+      const reported = deps.jobs ? await handleAnswerJobs(deps.jobs, res.value) : 0;
+      // Probes that changed again are collected next cycle (they are in the state now): one such follow-up only.
+      const followUp = reported > 0 || (n === 1 && needsFollowUp(outcome));
+      if (!followUp || n >= MAX_CHECKINS_PER_CYCLE) {
+        return { ok: true, state, nextCheckinSeconds: res.value.nextCheckinSeconds, inventoryWanted: outcome.inventoryWanted };
+      }
+      if (reported > 0 || outcome.probesChanged) inv = await deps.collect(state.probes);
+      res = await checkinWith(state, inv, outcome.inventoryWanted, deps);
+    }
   } catch (err) {
     return { ok: false, state, failure: asFailure(err) };
   }
+}
+
+async function handleAnswerJobs(jobs: AgentJobHandling, res: CheckinResponse): Promise<number> {
+  if (res.acknowledgedJobReports.length > 0) await jobs.acknowledge(res.acknowledgedJobReports);
+  return res.jobs.length > 0 ? jobs.handleJobs(res.jobs) : 0;
 }
 
 /** "1m 05s", "850ms": how long until the next try, for people. */
@@ -96,8 +114,21 @@ export function formatDelay(ms: number): string {
 export const REVOKED_MESSAGE =
   'the server revoked this agent\'s credential [E_TOKEN_REVOKED]; stopping. Enroll again with a new token: patchhive agent enroll --force ...';
 
-/** Runs check-ins until stopped (or once); returns the exit code. Jobs in answers are ignored for now. */
+/** Resumes the jobs a crash or reboot cut short; a failure here is reported, and the loop still runs. */
+async function resumeJobs(deps: AgentRunDeps): Promise<void> {
+  if (!deps.jobs) return;
+  try {
+    const n = await deps.jobs.resumeUnfinished();
+    if (n > 0) deps.info(`finished ${n} job${n === 1 ? '' : 's'} interrupted by a restart; reporting them`);
+  } catch (err) {
+    const f = asFailure(err);
+    deps.warn(`patchhive agent: cannot resume unfinished jobs: ${f.message} [${f.code}]`);
+  }
+}
+
+/** Runs check-ins until stopped (or once), resuming interrupted jobs first; returns the exit code. */
 export async function runAgentLoop(initial: AgentState, opts: { once: boolean }, deps: AgentRunDeps): Promise<AgentExitCode> {
+  await resumeJobs(deps);
   let state = initial;
   let failures = 0;
   let inventoryWanted = false;

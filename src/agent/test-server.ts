@@ -3,7 +3,7 @@
  * src/protocol/agent.ts, recording everything it receives. Not the real server (the agent may not
  * import it): just enough protocol to test the agent against real HTTP.
  */
-import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { Inventory } from '../inventory/model.js';
 import {
@@ -13,8 +13,10 @@ import {
   type CheckinRequest,
   type CheckinResponse,
   type EnrollResponse,
+  type JobReport,
   type ProbeRequestWire,
 } from '../protocol/agent.js';
+import { jobSigningBytes, type JobBody, type JobEnvelope } from '../protocol/jobs.js';
 import { inventoryHash } from '../protocol/inventory-hash.js';
 import { AGENT_STATE_SCHEMA, NO_PROBES, type AgentState } from './state.js';
 
@@ -42,7 +44,20 @@ export interface FakeServer {
   enrollAnswer?: (good: EnrollResponse) => unknown;
   credential: string;
   publicKeyPem: string;
+  /** The private half of publicKeyPem: the job-signing key (tests sign jobs with signTestJob). */
+  privateKeyPem: string;
+  /** Envelopes handed out with every answer until a report for their job id arrives (as a real server would). */
+  jobs: unknown[];
+  /** Every job report received, in order. */
+  jobReports: JobReport[];
+  /** When false, reports are stored but not acknowledged (the agent must send them again). Default true. */
+  acknowledgeReports: boolean;
   close(): Promise<void>;
+}
+
+/** Signs `body` as the server would (Ed25519 over its canonical JSON); the agent may not import src/rollout. */
+export function signTestJob(body: JobBody, privateKeyPem: string): JobEnvelope {
+  return { job: body, signature: sign(null, jobSigningBytes(body), privateKeyPem).toString('base64') };
 }
 
 const sameSecret = (a: string, b: string): boolean => {
@@ -58,7 +73,7 @@ function fail(reply: FastifyReply, status: number, code: string, message: string
 /** Starts the fake server on 127.0.0.1 with a random port. */
 export async function startFakeServer(): Promise<FakeServer> {
   const app = Fastify({ bodyLimit: 64 * 1024 * 1024 });
-  const { publicKey } = generateKeyPairSync('ed25519');
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const state: Omit<FakeServer, 'url' | 'close'> = {
     enrollments: [],
     checkins: [],
@@ -67,6 +82,10 @@ export async function startFakeServer(): Promise<FakeServer> {
     revoked: false,
     credential: randomBytes(32).toString('hex'),
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    jobs: [],
+    jobReports: [],
+    acknowledgeReports: true,
   };
   let lastHash: string | null = null;
 
@@ -99,6 +118,9 @@ export async function startFakeServer(): Promise<FakeServer> {
       state.inventories.set(body.inventoryHash, body.inventory);
       lastHash = body.inventoryHash;
     }
+    const reports = body.jobReports ?? [];
+    state.jobReports.push(...reports);
+    const reported = new Set(state.jobReports.map((r) => r.jobId));
     const known = state.inventories.has(body.inventoryHash);
     if (known) lastHash = body.inventoryHash;
     const answer: CheckinResponse = {
@@ -106,8 +128,8 @@ export async function startFakeServer(): Promise<FakeServer> {
       inventoryWanted: !known,
       probes: state.probes,
       nextCheckinSeconds: 3600,
-      jobs: [],
-      acknowledgedJobReports: [],
+      jobs: state.jobs.filter((e) => !reported.has(String((e as { job?: { jobId?: unknown } }).job?.jobId))),
+      acknowledgedJobReports: state.acknowledgeReports ? reports.map((r) => ({ jobId: r.jobId, state: r.state })) : [],
     };
     return reply.send(answer);
   });

@@ -11,12 +11,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolledState, startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from '../../agent/test-server.js';
+import { enrolledState, signTestJob, startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from '../../agent/test-server.js';
+import { JOB_FORMAT, type JobBody } from '../../protocol/jobs.js';
 import { mergeProbes } from '../../agent/checkin-plan.js';
 import { NO_PROBES } from '../../agent/state.js';
 import { DEBIAN_12_OS_RELEASE, fixture, makeRoot, removeRoots } from '../../inventory/test-support.js';
 import { CLI_MAIN, ROOT as REPO, runCli } from '../../../test/support/cli.js';
-import { registerAgentCommand, type AgentIo } from './agent.js';
+import { checkRebootCommand, registerAgentCommand, type AgentIo } from './agent.js';
 
 afterAll(removeRoots);
 
@@ -195,6 +196,47 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     expect(r.code).toBe(3);
     expect(r.sleeps).toEqual([]);
     expect(r.stderr).toEqual([expect.stringMatching(/revoked this agent's credential \[E_TOKEN_REVOKED\].*patchhive agent enroll --force/)]);
+  });
+
+  it('run --once takes a signed job (a config edit inside --root), journals it and reports it at once', async () => {
+    const body: JobBody = {
+      format: JOB_FORMAT,
+      agentId: 'agent-1',
+      jobId: 'job-cli-1',
+      sequence: 1,
+      issuedAt: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      deploymentId: null,
+      steps: [
+        { kind: 'config', change: { type: 'file-edit', path: '/etc/motd', content: 'patched by patchhive\n', expectedSha256: null } },
+        { kind: 'verify', bulletinIds: ['INHOUSE-1'] },
+      ],
+      artifacts: [],
+      reboot: 'never',
+    };
+    server.jobs = [signTestJob(body, server.privateKeyPem)];
+    const before = server.checkins.length;
+    const r = await agent(['run', '--root', root, '--once']);
+    expect(r.code, r.stderr.join('\n')).toBe(0);
+    expect(await readFile(path.join(root, 'etc/motd'), 'utf8')).toBe('patched by patchhive\n');
+    expect(server.checkins).toHaveLength(before + 2); // the answer with the job, then the report at once
+    expect(server.jobReports.at(-1)).toMatchObject({ jobId: 'job-cli-1', state: 'succeeded', steps: [{ result: 'succeeded' }, { result: 'succeeded' }] });
+    expect(r.stdout).toContain('patchhive agent: job job-cli-1 (deployment none): accepted, 2 steps');
+    const ledger = path.join(root, 'var/lib/patchhive-agent/job-ledger.jsonl');
+    expect((await stat(ledger)).mode & 0o777).toBe(0o600);
+    expect(await readFile(ledger, 'utf8')).toMatch(/"type":"job-finished","jobId":"job-cli-1","outcome":"succeeded"/);
+
+    // the same envelope again (a server that lost the report): not run again
+    await writeFile(path.join(root, 'etc/motd'), 'changed since\n');
+    server.jobReports.length = 0;
+    expect((await agent(['run', '--root', root, '--once'])).code).toBe(0);
+    expect(await readFile(path.join(root, 'etc/motd'), 'utf8')).toBe('changed since\n');
+  });
+
+  it('--reboot-command must name a program by absolute path', async () => {
+    await expect(agent(['run', '--root', root, '--once', '--reboot-command', 'shutdown -r now'])).rejects.toMatchObject({ code: 'E_USAGE' });
+    expect(checkRebootCommand('/sbin/shutdown  -r +1')).toEqual(['/sbin/shutdown', '-r', '+1']);
+    expect(checkRebootCommand(undefined)).toBeUndefined();
   });
 
   it('run without enrollment is an error naming the fix', async () => {

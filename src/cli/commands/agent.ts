@@ -12,6 +12,7 @@ import { DEFAULT_BACKOFF, type Random } from '../../agent/backoff.js';
 import { createAgentClient, type HttpOptions, type ProxySettings } from '../../agent/client.js';
 import { collectAgentInventory } from '../../agent/collect.js';
 import { enrollAgent } from '../../agent/enroll.js';
+import { openAgentJobs } from '../../agent/jobs/setup.js';
 import { AGENT_EXIT, runAgentLoop, sleepUnlessAborted, type AgentExitCode } from '../../agent/run.js';
 import { checkServerUrl } from '../../agent/server-url.js';
 import { loadState, resolveStateDir, saveState, stateFilePath } from '../../agent/state.js';
@@ -66,6 +67,7 @@ interface RunCliOptions {
   once?: boolean;
   backoffBase: string;
   backoffCap: string;
+  rebootCommand?: string;
 }
 
 function agentVersion(): string {
@@ -137,17 +139,43 @@ function seconds(flag: string, value: string): number {
   return n * 1_000;
 }
 
+/** The `--reboot-command` text as an argv (split on white space, no shell), checked: a program by absolute path. */
+export function checkRebootCommand(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const argv = text.split(/[ \t]+/).filter((a) => a !== '');
+  if (argv.length === 0 || !argv[0]!.startsWith('/')) throw new PatchhiveError('E_USAGE', '--reboot-command must start with an absolute program path, e.g. /sbin/shutdown -r +1');
+  if (argv.some((a) => /[\x00-\x1f\x7f]/.test(a))) throw new PatchhiveError('E_USAGE', '--reboot-command may not contain control characters');
+  return argv;
+}
+
 /** `patchhive agent run`: check in until stopped (or once); returns the exit code. */
 export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<AgentExitCode> {
   const backoff = { baseMs: seconds('--backoff-base', opts.backoffBase), capMs: seconds('--backoff-cap', opts.backoffCap) };
   if (backoff.capMs < backoff.baseMs) throw new PatchhiveError('E_USAGE', '--backoff-cap must not be below --backoff-base');
   if (process.platform === 'win32') throw new PatchhiveError('E_USAGE', 'the agent does not run on Windows yet (docs/AGENT.md)');
+  const rebootCommand = checkRebootCommand(opts.rebootCommand);
   const root = path.resolve(opts.root ?? '/');
   const stateDir = resolveStateDir(opts);
   const state = await loadState(stateDir);
   const server = checkServerUrl(state.server);
   if (server.warning) io.stderr(`patchhive agent: warning: ${server.warning}`);
   const client = createAgentClient(server.base, httpOptions(io));
+  const info = (line: string) => io.stdout(`patchhive agent: ${line}`);
+  const jobs = await openAgentJobs({
+    stateDir,
+    root,
+    agentId: state.agentId,
+    pinnedPublicKeyPem: state.jobSigningPublicKey,
+    serverAuth: { origin: new URL(server.base).origin, credential: state.credential },
+    proxy: proxyFromEnv(io.env),
+    userAgent: httpOptions(io).userAgent,
+    ...(rebootCommand ? { rebootCommand } : {}),
+    systemRoot: io.env.SystemRoot ?? 'C:\\Windows',
+    platform: 'linux',
+    now: io.now,
+    info,
+    warn: io.stderr,
+  });
   const controller = new AbortController();
   const removeHandlers = io.onStopSignal(() => controller.abort());
   try {
@@ -158,13 +186,15 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
       random: io.random,
       sleep: io.sleep,
       warn: io.stderr,
-      info: (line) => io.stdout(`patchhive agent: ${line}`),
+      info,
       signal: controller.signal,
       backoff,
       agentVersion: agentVersion(),
+      jobs: jobs.jobs,
     });
   } finally {
     removeHandlers();
+    await jobs.close();
     await client.close();
   }
 }
@@ -197,12 +227,17 @@ export function registerAgentCommand(program: Command, ioOverrides: Partial<Agen
   agent
     .command('run')
     .description(
-      'Check in with the server until stopped (SIGTERM/SIGINT): send the inventory when it changed, collect the probes the server asks for.\n' +
+      'Check in with the server until stopped (SIGTERM/SIGINT): send the inventory when it changed, collect the probes the server asks for,\n' +
+        'run the signed jobs it hands out (verified against the pinned key, journaled, resumed after a restart) and report them.\n' +
         'Exit code: 0 stopped (or --once succeeded), 2 error, 3 the credential was revoked.',
     )
     .addOption(rootOption())
     .addOption(stateDirOption())
-    .option('--once', 'check in once (plus one immediate follow-up when the server asks) and exit')
+    .option('--once', 'check in once (plus immediate follow-ups when the server asks, or after running its jobs) and exit')
+    .option(
+      '--reboot-command <command>',
+      'how a job\'s reboot step reboots the machine: a program by absolute path and its arguments, split on spaces (no shell), e.g. "/sbin/shutdown -r +1". Default: /sbin/shutdown -r +N (the step\'s grace, in minutes) when --root is /; none otherwise (the reboot is reported as pending)',
+    )
     .option('--backoff-base <seconds>', 'first retry window after a failure', String(DEFAULT_BACKOFF.baseMs / 1_000))
     .option('--backoff-cap <seconds>', 'longest retry window', String(DEFAULT_BACKOFF.capMs / 1_000))
     .action(async (opts: RunCliOptions) => {
