@@ -109,7 +109,7 @@ beforeAll(async () => {
     const body = groupCreateSchema.safeParse(req.body);
     if (!body.success) return fail(reply, 400, 'E_BAD_REQUEST', 'invalid group');
     const g = body.data;
-    return reply.code(201).send(groupSchema.parse({ id: 'g-1', name: g.name, description: g.description ?? null, kind: g.kind, rule: g.rule ?? null, members: g.kind === 'rule' ? ['m-1', 'm-2'] : (g.members ?? []), rescanSchedule: g.rescanSchedule ?? null, owner: null, requiresSecondApprover: false, deadlinePolicy: null, createdAt: '2024-05-03T00:00:00.000Z' }));
+    return reply.code(201).send(groupSchema.parse({ id: 'g-1', name: g.name, description: g.description ?? null, kind: g.kind, rule: g.rule ?? null, members: g.kind === 'rule' ? ['m-1', 'm-2'] : (g.members ?? []), rescanSchedule: g.rescanSchedule ?? null, owner: null, requiresSecondApprover: false, deadlinePolicy: null, maintenanceWindow: null, rebootPolicy: null, createdAt: '2024-05-03T00:00:00.000Z' }));
   });
   app.post('/api/v1/sources/:id/sync', async (req) =>
     syncRecordSchema.parse({ id: 's-1', sourceId: (req.params as { id: string }).id, startedAt: '2024-05-03T00:00:00.000Z', finishedAt: '2024-05-03T00:00:01.000Z', result: 'failed', message: 'feed unreachable (ECONNREFUSED)', bytes: 0, diff: null }),

@@ -1,8 +1,8 @@
 /**
  * The administrator commands that talk to a Patchhive server's REST API: machines, findings,
  * bulletins, groups, sources, tokens, triage, approval rules, risk exceptions, notification
- * channels, the compliance report, whoami. Errors are thrown as PatchhiveError; main.ts prints
- * them as one line and exits 2.
+ * channels, the compliance report, deployments, whoami. Errors are thrown as PatchhiveError;
+ * main.ts prints them as one line and exits 2.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -20,6 +20,7 @@ import { registerRulesCommand } from './rules.js';
 import { registerExceptionsCommand } from './exceptions.js';
 import { registerChannelsCommand } from './notify.js';
 import { registerReportCommand } from './report.js';
+import { registerDeployCommand } from './deploy.js';
 
 /** GET /me: who the token belongs to. */
 const meSchema = z.object({ user: z.string(), role: z.enum(ROLES) });
@@ -44,6 +45,7 @@ export function registerApiCommands(program: Command): void {
   registerExceptionsCommand(program);
   registerChannelsCommand(program);
   registerReportCommand(program);
+  registerDeployCommand(program);
   addApiOptions(program.command('whoami'))
     .description('Show the user and role of the API token in use (checks the server URL and token).')
     .action((o: ApiOptions) =>

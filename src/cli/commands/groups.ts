@@ -1,14 +1,23 @@
 /**
  * `patchhive groups ...`: sets of machines, static (a member list) or by rule on attributes
- * ("role = web and internet_facing"), with an optional re-assessment schedule.
+ * ("role = web and internet_facing"), with an optional re-assessment schedule, a maintenance
+ * window and a reboot policy for deployments.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { groupCreateSchema, groupSchema, groupUpdateSchema, listOf, type GroupWire } from '../../protocol/api.js';
 import { apiPath } from '../client/api-client.js';
-import { addApiOptions, emitDone, checkBody, commaList, defined, requireSomething, withApi, type ApiOptions } from '../client/command-kit.js';
+import { addApiOptions, emitDone, checkBody, commaList, defined, intArg, requireSomething, withApi, type ApiOptions } from '../client/command-kit.js';
 import { renderCsv, renderJson, renderList, renderOne, type ColumnSet } from '../client/format.js';
+import { windowProblems } from '../../rollout/windows.js';
+import type { MaintenanceWindow, RebootPolicy } from '../../rollout/model.js';
+import { rebootText } from './deploy-render.js';
+
+/** A maintenance window on one line: "0 22 * * 0 for 360 min (Europe/Berlin)". */
+export function windowText(w: MaintenanceWindow | null): string | null {
+  return w ? `${w.cron} for ${w.durationMinutes} min (${w.timeZone})` : null;
+}
 
 /** Columns of groups. */
 export const GROUP_COLUMNS: ColumnSet<GroupWire> = {
@@ -18,6 +27,7 @@ export const GROUP_COLUMNS: ColumnSet<GroupWire> = {
     { header: 'MEMBERS', value: (g) => g.members.length },
     { header: 'RULE', value: (g) => g.rule, max: 50 },
     { header: 'RESCAN', value: (g) => g.rescanSchedule },
+    { header: 'WINDOW', value: (g) => windowText(g.maintenanceWindow), max: 50 },
     { header: 'DESCRIPTION', value: (g) => g.description, max: 60 },
   ],
   full: [
@@ -28,6 +38,8 @@ export const GROUP_COLUMNS: ColumnSet<GroupWire> = {
     { header: 'members', value: (g) => g.members },
     { header: 'rescan_schedule', value: (g) => g.rescanSchedule },
     { header: 'description', value: (g) => g.description },
+    { header: 'maintenance_window', value: (g) => windowText(g.maintenanceWindow) },
+    { header: 'reboot_policy', value: (g) => (g.rebootPolicy ? rebootText(g.rebootPolicy) : null) },
     { header: 'created_at', value: (g) => g.createdAt },
   ],
 };
@@ -35,12 +47,89 @@ export const GROUP_COLUMNS: ColumnSet<GroupWire> = {
 /** The answer to a rescan: how many members were queued. */
 const rescanSchema = z.object({ queued: z.number().int() });
 
-interface GroupFlags extends ApiOptions {
+interface WindowFlags {
+  windowCron?: string;
+  windowMinutes?: number;
+  windowTz?: string;
+  /** false with --no-window (set only). */
+  window?: boolean;
+  reboot?: RebootPolicy['mode'];
+  rebootOnlyInWindow?: boolean;
+  rebootMaxDeferrals?: number;
+  defaultReboot?: boolean;
+}
+
+interface GroupFlags extends ApiOptions, WindowFlags {
   members?: string[];
   rule?: string;
   rescan?: string;
   description?: string;
   name?: string;
+}
+
+/** Adds the maintenance-window and reboot-policy options (`set` also gets the ones that clear them). */
+function addWindowOptions(cmd: Command, update: boolean): Command {
+  cmd
+    .option('--window-cron <cron>', 'maintenance window start, cron in the window time zone, e.g. "0 22 * * 0" (Sundays 22:00)')
+    .option('--window-minutes <n>', 'maintenance window length in minutes, 1..10080', intArg(1, 7 * 24 * 60))
+    .option('--window-tz <zone>', `IANA time zone of the window, e.g. Europe/Berlin${update ? '' : ' (default: UTC)'}`)
+    .addOption(new Option('--reboot <mode>', 'reboot policy of the members after installing').choices(['never', 'if-required', 'always']))
+    .option('--reboot-only-in-window', 'reboot only inside the maintenance window')
+    .option('--reboot-max-deferrals <n>', 'how often a logged-in user may postpone the reboot, 0..100 (default: 0)', intArg(0, 100));
+  if (update) {
+    cmd
+      .option('--no-reboot-only-in-window', 'reboot outside the maintenance window too')
+      .option('--no-window', 'remove the maintenance window: installs may happen any time')
+      .option('--default-reboot', 'remove the reboot policy: the server default applies');
+  }
+  return cmd;
+}
+
+/** A partial window or reboot change, laid over what the group has now: it must be fetched first. */
+function needsCurrent(f: WindowFlags): boolean {
+  const window = [f.windowCron, f.windowMinutes, f.windowTz];
+  const reboot = [f.reboot, f.rebootOnlyInWindow, f.rebootMaxDeferrals];
+  const partial = (parts: unknown[]) => parts.some((v) => v !== undefined) && parts.some((v) => v === undefined);
+  return partial(window) || partial(reboot);
+}
+
+/**
+ * The window and reboot policy from the flags, laid over the group's current ones (`current`, on
+ * update): undefined = unchanged, null = removed. A window needs a cron and a length.
+ */
+export function windowAndRebootOf(
+  f: WindowFlags,
+  current: { maintenanceWindow: MaintenanceWindow | null; rebootPolicy: RebootPolicy | null } = { maintenanceWindow: null, rebootPolicy: null },
+): { maintenanceWindow?: MaintenanceWindow | null; rebootPolicy?: RebootPolicy | null } {
+  const windowGiven = f.windowCron !== undefined || f.windowMinutes !== undefined || f.windowTz !== undefined;
+  const rebootGiven = f.reboot !== undefined || f.rebootOnlyInWindow !== undefined || f.rebootMaxDeferrals !== undefined;
+  if (f.window === false && windowGiven) throw new PatchhiveError('E_USAGE', 'give either --no-window or --window-* options');
+  if (f.defaultReboot && rebootGiven) throw new PatchhiveError('E_USAGE', 'give either --default-reboot or --reboot* options');
+  const out: { maintenanceWindow?: MaintenanceWindow | null; rebootPolicy?: RebootPolicy | null } = {};
+  if (f.window === false) out.maintenanceWindow = null;
+  else if (windowGiven) {
+    const base = current.maintenanceWindow;
+    const cron = f.windowCron ?? base?.cron;
+    const durationMinutes = f.windowMinutes ?? base?.durationMinutes;
+    if (cron === undefined || durationMinutes === undefined) {
+      throw new PatchhiveError('E_USAGE', 'a maintenance window needs --window-cron and --window-minutes');
+    }
+    const window = { cron, durationMinutes, timeZone: f.windowTz ?? base?.timeZone ?? 'UTC' };
+    const problems = windowProblems(window);
+    if (problems.length > 0) {
+      const flag: Record<string, string> = { cron: '--window-cron', timeZone: '--window-tz', durationMinutes: '--window-minutes' };
+      throw new PatchhiveError('E_USAGE', problems.map((p) => p.replace(/^\$\.(\w+)/, (_, k: string) => flag[k] ?? k)).join('; '));
+    }
+    out.maintenanceWindow = window;
+  }
+  if (f.defaultReboot) out.rebootPolicy = null;
+  else if (rebootGiven) {
+    const base = current.rebootPolicy;
+    const mode = f.reboot ?? base?.mode;
+    if (mode === undefined) throw new PatchhiveError('E_USAGE', 'a reboot policy needs --reboot never|if-required|always');
+    out.rebootPolicy = { mode, onlyInWindow: f.rebootOnlyInWindow ?? base?.onlyInWindow ?? false, maxDeferrals: f.rebootMaxDeferrals ?? base?.maxDeferrals ?? 0 };
+  }
+  return out;
 }
 
 /** Registers `patchhive groups list|show|create|set|delete|rescan`. */
@@ -65,41 +154,52 @@ export function registerGroupsCommand(program: Command): void {
       }),
     );
 
-  addApiOptions(groups.command('create'))
-    .description('Create a group: give either --members (a static group) or --rule (a rule group).')
+  const create = addApiOptions(groups.command('create'))
+    .description('Create a group: give either --members (a static group) or --rule (a rule group); optionally a maintenance window and a reboot policy.')
     .argument('<name>', 'group name')
     .option('--members <list>', 'machine ids or names, comma-separated; repeatable (static group)', commaList)
     .option('--rule <rule>', 'rule on machine attributes, e.g. "role = web and internet_facing" (rule group)')
     .option('--rescan <cron>', 'cron expression for re-assessing the members, e.g. "0 3 * * *"')
-    .option('--description <text>', 'what the group is for')
-    .action((name: string, o: GroupFlags) =>
+    .option('--description <text>', 'what the group is for');
+  addWindowOptions(create, false).action((name: string, o: GroupFlags) =>
       withApi(o, async ({ client, format, emit }) => {
         if ((o.members === undefined) === (o.rule === undefined)) {
           throw new PatchhiveError('E_USAGE', 'give exactly one of --members (a static group) and --rule (a rule group)');
         }
         const body = checkBody(
           groupCreateSchema,
-          defined({ name, kind: o.rule !== undefined ? 'rule' : 'static', members: o.members, rule: o.rule, rescanSchedule: o.rescan, description: o.description }),
+          defined({
+            name,
+            kind: o.rule !== undefined ? 'rule' : 'static',
+            members: o.members,
+            rule: o.rule,
+            rescanSchedule: o.rescan,
+            description: o.description,
+            // create has no option that removes them, so neither is null here
+            maintenanceWindow: windowAndRebootOf(o).maintenanceWindow ?? undefined,
+            rebootPolicy: windowAndRebootOf(o).rebootPolicy ?? undefined,
+          }),
         );
         await emit(renderOne(format, GROUP_COLUMNS, await client.post('/groups', groupSchema, body)));
       }),
     );
 
-  addApiOptions(groups.command('set'))
-    .description('Change a group; only what is given changes (--members replaces the member list).')
+  const set = addApiOptions(groups.command('set'))
+    .description('Change a group; only what is given changes (--members replaces the member list; --window-* and --reboot* change only the parts given).')
     .argument('<group>', 'group id or name')
     .option('--name <name>', 'new name')
     .option('--members <list>', 'new member list: machine ids or names, comma-separated; repeatable (static groups)', commaList)
     .option('--rule <rule>', 'new rule (rule groups)')
     .option('--rescan <cron>', 'new cron expression for re-assessing the members')
-    .option('--description <text>', 'new description')
-    .action((ref: string, o: GroupFlags) =>
+    .option('--description <text>', 'new description');
+  addWindowOptions(set, true).action((ref: string, o: GroupFlags) =>
       withApi(o, async ({ client, format, emit }) => {
+        const current = needsCurrent(o) ? await client.get(apiPath('groups', ref), groupSchema) : undefined;
         const body = checkBody(
           groupUpdateSchema,
-          defined({ name: o.name, members: o.members, rule: o.rule, rescanSchedule: o.rescan, description: o.description }),
+          defined({ name: o.name, members: o.members, rule: o.rule, rescanSchedule: o.rescan, description: o.description, ...windowAndRebootOf(o, current) }),
         );
-        requireSomething(body, '--name, --members, --rule, --rescan, --description');
+        requireSomething(body, '--name, --members, --rule, --rescan, --description, --window-*, --no-window, --reboot*, --default-reboot');
         await emit(renderOne(format, GROUP_COLUMNS, await client.patch(apiPath('groups', ref), groupSchema, body)));
       }),
     );
