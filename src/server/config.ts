@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PatchhiveError } from '../errors.js';
 import { jsonPath } from '../common/json-input.js';
-import { deadlinePolicySchema } from '../protocol/api.js';
+import { deadlinePolicySchema, groupRebootPolicySchema } from '../protocol/api.js';
 
 export const serverConfigSchema = z
   .object({
@@ -86,6 +86,17 @@ export const serverConfigSchema = z
       .strict()
       .prefault({})
       .describe('Notifications: SMTP transport, delivery retries and timeouts, schedules of reminders and digests.'),
+    rollout: z
+      .object({
+        tickSeconds: z.coerce.number().int().min(0).max(3600).default(30).describe('How often running deployments are advanced: rings started, gates checked, deadlines applied (0: never by itself).'),
+        jobLifetimeHours: z.coerce.number().int().min(1).max(720).default(24).describe('How long a job stays valid after it is issued (a deployment deadline shortens it).'),
+        defaultRebootPolicy: groupRebootPolicySchema
+          .default({ mode: 'if-required', onlyInWindow: true, maxDeferrals: 2 })
+          .describe('Reboot policy of machines whose groups set none, when the deployment sets none.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Deployments: the engine tick, job lifetime, default reboot policy.'),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /**
  * Cron-driven work: catalog syncs per source schedule, re-assessment per group schedule, and the
- * configured fixed jobs (triage sweep, due-soon and overdue reminders, digests).
+ * configured fixed jobs (triage sweep, due-soon and overdue reminders, digests), and jobs every few
+ * seconds (the rollout tick).
  * Rebuilt from the stored schedules whenever one changes.
  */
 import { Cron } from 'croner';
@@ -12,10 +13,13 @@ export interface ScheduledWork {
   rescanGroup(groupId: string): Promise<unknown>;
   /** Jobs on fixed schedules from the config (triage sweep, reminders, digests); an empty schedule: never. */
   fixed?: { name: string; schedule: string; run(): Promise<unknown> }[];
+  /** Jobs every N seconds (the rollout tick); 0: never. A run still going is not started again. */
+  every?: { name: string; seconds: number; run(): Promise<unknown> }[];
 }
 
 export class Scheduler {
   private jobs: Cron[] = [];
+  private timers: NodeJS.Timeout[] = [];
   private stopped = false;
 
   constructor(
@@ -35,6 +39,7 @@ export class Scheduler {
       if (g.rescanSchedule) this.add(g.rescanSchedule, `rescan ${g.name}`, () => this.work.rescanGroup(g.id));
     }
     for (const f of this.work.fixed ?? []) if (f.schedule.trim() !== '') this.add(f.schedule, f.name, () => f.run());
+    for (const e of this.work.every ?? []) if (e.seconds > 0) this.addEvery(e.seconds, e.name, () => e.run());
   }
 
   /** Names and next run times, for logs and tests. */
@@ -61,8 +66,23 @@ export class Scheduler {
     }
   }
 
+  private addEvery(seconds: number, name: string, run: () => Promise<unknown>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      run()
+        .catch((err) => this.log.error({ err, job: name }, 'scheduled job failed'))
+        .finally(() => (busy = false));
+    }, seconds * 1000);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
   private clear(): void {
     for (const j of this.jobs) j.stop();
+    for (const t of this.timers) clearInterval(t);
     this.jobs = [];
+    this.timers = [];
   }
 }

@@ -35,6 +35,7 @@ import { ReportService } from './services/reports.js';
 import { TriageService } from './services/triage.js';
 import { VerdictService } from './services/verdicts.js';
 import { WorkService } from './services/work.js';
+import { RolloutService } from './services/rollout/service.js';
 import { Notifier } from './notify/notifier.js';
 import { readSmtpPassword } from './notify/email-sender.js';
 import { DEFAULT_DEADLINE_POLICY, resolveDeadlinePolicy } from '../policy/deadlines.js';
@@ -77,9 +78,11 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
   const touches = new TouchBuffer(store);
   const catalogs = new CatalogState();
   let triage: TriageService | undefined;
+  let rollout: RolloutService | undefined;
   const assessment = new AssessmentService(store, catalogs, now, logger, {
     onAssessed: (s) => metrics.assessed(s),
     onOpened: async (machineId, bulletinIds) => void (await triage?.enqueueForMachine(machineId, bulletinIds)),
+    onMachineAssessed: async (machineId) => void (await rollout?.validateMachine(machineId)),
   });
   const tokens = new TokenService(store, now, touches);
   const machines = new MachineService(store, assessment, now);
@@ -114,10 +117,23 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     },
     onScheduleChange: reloadSchedules,
   });
+  const rolloutService = new RolloutService({
+    store,
+    groups,
+    machines,
+    verdicts,
+    catalogs,
+    now,
+    log: logger,
+    jobSigningPrivateKeyPem: key.privateKeyPem,
+    settings: { jobLifetimeHours: cfg.rollout.jobLifetimeHours, defaultRebootPolicy: cfg.rollout.defaultRebootPolicy },
+  });
+  rollout = rolloutService;
   const agents = new AgentService(store, tokens, machines, assessment, catalogs, touches, now, {
     checkinIntervalSeconds: cfg.checkinIntervalSeconds,
     jobSigningPublicKeyPem: key.publicKeyPem,
     onCheckin: (kind) => metrics.checkin(kind),
+    rollout: rolloutService,
   });
   const services: Services = {
     machines,
@@ -132,6 +148,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     work: new WorkService(store, machines, verdicts),
     channels: new ChannelService(store, groups, notifier, now),
     reports: new ReportService(store, groups, verdicts, now, cfg.chromiumPath),
+    rollout: rolloutService,
   };
 
   await sources.ensureConfigured(cfg.sources);
@@ -156,6 +173,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
         { name: 'due-soon and overdue reminders', schedule: cfg.notify.dueSoonSchedule, run: () => alerts.remindDue() },
         { name: 'owner digests', schedule: cfg.notify.digestSchedule, run: () => alerts.digests() },
       ],
+      every: [{ name: 'rollout tick', seconds: cfg.rollout.tickSeconds, run: () => rolloutService.tick() }],
     },
     logger,
   );

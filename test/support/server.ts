@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { serverConfigSchema, type ServerConfig } from '../../src/server/config.js';
+import type { z } from 'zod';
+import { serverConfigSchema } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { createTestPostgresDatabase } from '../../src/store/test-support.js';
 import type { Role } from '../../src/protocol/api.js';
@@ -21,7 +22,7 @@ export interface TestServer extends RunningServer {
 
 /** Starts a server; `undefined` when PostgreSQL was asked for and is not available outside CI. */
 export async function startTestServer(
-  opts: { database?: TestDatabase; listen?: boolean; config?: Partial<ServerConfig>; now?: () => Date; dataDir?: string } = {},
+  opts: { database?: TestDatabase; listen?: boolean; config?: Partial<z.input<typeof serverConfigSchema>>; now?: () => Date; dataDir?: string } = {},
 ): Promise<TestServer | undefined> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'patchhive-server-')));
   let dropDb: (() => Promise<void>) | undefined;
@@ -33,7 +34,8 @@ export async function startTestServer(
     dropDb = db.drop;
   }
   // The fixed cron jobs run only when a test calls them, so a quarter-hour boundary during a run cannot race the test.
-  const quiet = { triageSweepSchedule: '', notify: { dueSoonSchedule: '', digestSchedule: '' } };
+  // The rollout tick too: tests call `services.rollout.tick()`, or pass `config: { rollout: { tickSeconds: 1 } }`.
+  const quiet = { triageSweepSchedule: '', notify: { dueSoonSchedule: '', digestSchedule: '' }, rollout: { tickSeconds: 0 } };
   const cfg = serverConfigSchema.parse({ dataDir, port: 0, logLevel: 'silent', ...quiet, ...(database ? { database } : {}), ...opts.config });
   const server = await startServer(cfg, { listen: opts.listen ?? false, logger: pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}) });
   const adminToken = server.bootstrapToken!;

@@ -18,6 +18,8 @@ export interface AssessmentHooks {
   onAssessed?(seconds: number): void;
   /** Called with the bulletins newly open on a machine (the triage queue takes them). */
   onOpened?(machineId: string, bulletinIds: string[]): Promise<void>;
+  /** Called once a machine's new findings are stored (deployments validate installs by this rescan). */
+  onMachineAssessed?(machineId: string): Promise<void>;
 }
 
 export class AssessmentService {
@@ -81,6 +83,7 @@ export class AssessmentService {
     await this.snapshot(machineId, at);
     this.machineKeys.set(machineId, new Set(buildInventoryView(inventory).keys));
     this.hooks.onAssessed?.(Number(process.hrtime.bigint() - started) / 1e9);
+    await this.assessed(machineId);
   }
 
   /**
@@ -114,6 +117,7 @@ export class AssessmentService {
     const { opened } = await this.store.findings.applyAssessment(machineId, findings, at.toISOString(), { bulletinIds: scope });
     await this.opened(machineId, opened);
     await this.snapshot(machineId, at);
+    await this.assessed(machineId);
   }
 
   private async keysOf(machineId: string): Promise<Set<string> | undefined> {
@@ -133,6 +137,16 @@ export class AssessmentService {
       await this.hooks.onOpened(machineId, bulletinIds);
     } catch (err) {
       this.log.error({ err, machineId }, 'queueing newly open bulletins for triage failed');
+    }
+  }
+
+  /** Tells the rollout; a failure there is logged and never undoes the assessment. */
+  private async assessed(machineId: string): Promise<void> {
+    if (!this.hooks.onMachineAssessed) return;
+    try {
+      await this.hooks.onMachineAssessed(machineId);
+    } catch (err) {
+      this.log.error({ err, machineId }, 'validating deployments after an assessment failed');
     }
   }
 

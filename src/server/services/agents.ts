@@ -1,12 +1,13 @@
 /**
  * Enrollment and check-ins. An enrolled agent gets its own credential (stored hashed) and the
  * server's job-signing public key to pin; a check-in stores a changed inventory durably before it
- * is acknowledged, queues its assessment, and answers with the probes the machine's bulletins need.
+ * is acknowledged, queues its assessment, and answers with the probes the machine's bulletins need,
+ * the agent's jobs, and the job reports it stored (the rollout does the work).
  */
 import { PatchhiveError } from '../../errors.js';
 import { probesNeeded } from '../../detect/probes.js';
 import { inventoryHash } from '../../protocol/inventory-hash.js';
-import type { CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, ProbeRequestWire } from '../../protocol/agent.js';
+import type { CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, JobReport, ProbeRequestWire } from '../../protocol/agent.js';
 import type { Inventory } from '../../inventory/model.js';
 import { inventorySchema } from '../../inventory/model.js';
 import type { Store } from '../../store/ports.js';
@@ -17,10 +18,19 @@ import type { MachineService } from './machines.js';
 import type { TokenService } from './tokens.js';
 import type { TouchBuffer } from './touch-buffer.js';
 
+/** What a check-in needs of the rollout (src/server/services/rollout/service.ts). */
+export interface RolloutCheckin {
+  acceptReports(agentId: string, reports: readonly JobReport[]): Promise<{ acknowledged: { jobId: string; state: string }[]; validating: boolean }>;
+  jobsFor(agentId: string, machineId: string): Promise<unknown[]>;
+  validateMachine(machineId: string): Promise<void>;
+}
+
 export interface AgentServiceOptions {
   checkinIntervalSeconds: number;
   jobSigningPublicKeyPem: string;
   onCheckin?(result: 'inventory' | 'hash-only'): void;
+  /** Deployments: job reports in, jobs out (none when absent). */
+  rollout?: RolloutCheckin;
 }
 
 export class AgentService {
@@ -63,21 +73,32 @@ export class AgentService {
     const at = this.now().toISOString();
     const machine = await this.store.machines.get(machineId);
     if (!machine) throw new PatchhiveError('E_MACHINE_NOT_FOUND', 'this agent\'s machine was deleted; enroll again');
+    if (req.inventory && inventoryHash(req.inventory) !== req.inventoryHash) {
+      throw new PatchhiveError('E_BAD_REQUEST', 'inventoryHash does not match the inventory sent', { path: '$.inventoryHash' });
+    }
+    const rollout = this.opts.rollout;
+    // Reports first: an install marked validating here is then validated by this check-in's rescan.
+    const reports = req.jobReports ?? [];
+    const outcome = rollout && reports.length > 0
+      ? await rollout.acceptReports(agentId, reports)
+      : { acknowledged: reports.map((r) => ({ jobId: r.jobId, state: r.state })), validating: false };
     let acceptedHash = machine.inventoryHash;
+    let storedNew = false;
     if (req.inventory) {
-      const actual = inventoryHash(req.inventory);
-      if (actual !== req.inventoryHash) {
-        throw new PatchhiveError('E_BAD_REQUEST', 'inventoryHash does not match the inventory sent', { path: '$.inventoryHash' });
-      }
+      const actual = req.inventoryHash;
       if (actual !== machine.inventoryHash) {
         await this.machines.storeInventory(machine.id, req.inventory, actual, at);
         this.assessment.enqueue(machine.id);
+        storedNew = true;
       }
       acceptedHash = actual;
       this.opts.onCheckin?.('inventory');
     } else {
       this.opts.onCheckin?.('hash-only');
     }
+    // The same inventory, already assessed: nothing new will come, so validate now.
+    const assessedAlready = !storedNew && req.inventoryHash === machine.inventoryHash && machine.assessedHash === machine.inventoryHash;
+    if (rollout && outcome.validating && assessedAlready) await rollout.validateMachine(machine.id);
     this.touches.agent(agentId, at);
     this.touches.machine(machine.id, at);
     return {
@@ -85,8 +106,8 @@ export class AgentService {
       inventoryWanted: acceptedHash !== req.inventoryHash,
       probes: acceptedHash ? await this.probesFor(machine.id, acceptedHash, req.inventory) : { files: [], registry: [], textFiles: [] },
       nextCheckinSeconds: this.opts.checkinIntervalSeconds,
-      jobs: [],
-      acknowledgedJobReports: [],
+      jobs: rollout ? await rollout.jobsFor(agentId, machine.id) : [],
+      acknowledgedJobReports: outcome.acknowledged,
     };
   }
 

@@ -6,6 +6,8 @@ import type { GroupCreate, GroupUpdate, GroupWire } from '../../protocol/api.js'
 import type { GroupRecord, MachineRecord, Store } from '../../store/ports.js';
 import { deadlinePolicyProblems } from '../../policy/deadlines.js';
 import type { DeadlinePolicyOverride } from '../../policy/model.js';
+import type { MaintenanceWindow } from '../../rollout/model.js';
+import { windowProblems } from '../../rollout/windows.js';
 import { matchesGroupRule, parseGroupRule } from '../groups/rule.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
 import type { MachineService } from './machines.js';
@@ -78,6 +80,8 @@ export class GroupService {
       owner: req.owner ?? null,
       requiresSecondApprover: req.requiresSecondApprover ?? false,
       deadlinePolicy: req.deadlinePolicy ? checkDeadlinePolicy(req.deadlinePolicy) : null,
+      maintenanceWindow: req.maintenanceWindow ? checkWindow(req.maintenanceWindow) : null,
+      rebootPolicy: req.rebootPolicy ?? null,
       createdAt: this.now().toISOString(),
     };
     const members = req.kind === 'static' ? await this.resolveMembers(req.members ?? []) : [];
@@ -102,6 +106,8 @@ export class GroupService {
     if (patch.owner !== undefined) change.owner = patch.owner || null;
     if (patch.requiresSecondApprover !== undefined) change.requiresSecondApprover = patch.requiresSecondApprover;
     if (patch.deadlinePolicy !== undefined) change.deadlinePolicy = patch.deadlinePolicy ? checkDeadlinePolicy(patch.deadlinePolicy) : null;
+    if (patch.maintenanceWindow !== undefined) change.maintenanceWindow = patch.maintenanceWindow ? checkWindow(patch.maintenanceWindow) : null;
+    if (patch.rebootPolicy !== undefined) change.rebootPolicy = patch.rebootPolicy;
     if (Object.keys(change).length > 0) await this.store.groups.update(g.id, change);
     if (patch.members !== undefined) await this.store.groups.setMembers(g.id, await this.resolveMembers(patch.members));
     if (patch.rescanSchedule !== undefined) this.onScheduleChange();
@@ -132,7 +138,7 @@ export class GroupService {
   }
 
   private async toWire(g: GroupRecord): Promise<GroupWire> {
-    return { ...g, members: await this.memberIds(g) };
+    return { ...g, maintenanceWindow: g.maintenanceWindow ?? null, rebootPolicy: g.rebootPolicy ?? null, members: await this.memberIds(g) };
   }
 }
 
@@ -153,6 +159,15 @@ function checkDeadlinePolicy(p: DeadlinePolicyOverride): DeadlinePolicyOverride 
   const problems = deadlinePolicyProblems(p);
   if (problems.length > 0) throw new PatchhiveError('E_BAD_REQUEST', problems.join('; '), { path: '$.deadlinePolicy' });
   return p;
+}
+
+/** Refuses a maintenance window with a bad cron expression, time zone or duration (E_BAD_REQUEST naming the field). */
+function checkWindow(w: MaintenanceWindow): MaintenanceWindow {
+  const problems = windowProblems(w);
+  if (problems.length > 0) {
+    throw new PatchhiveError('E_BAD_REQUEST', `maintenance window: ${problems.join('; ')}`, { path: problems[0]!.split(':')[0]!.replace(/^\$/, '$.maintenanceWindow') });
+  }
+  return w;
 }
 
 /** Refuses a cron expression croner cannot parse. */

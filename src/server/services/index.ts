@@ -7,6 +7,7 @@ import type { GroupService } from './groups.js';
 import type { MachineService } from './machines.js';
 import type { QueryService } from './queries.js';
 import type { ReportService } from './reports.js';
+import type { RolloutService } from './rollout/service.js';
 import type { SourceService } from './sources.js';
 import type { TokenService } from './tokens.js';
 import type { TriageService } from './triage.js';
@@ -25,4 +26,5 @@ export interface Services {
   work: WorkService;
   channels: ChannelService;
   reports: ReportService;
+  rollout: RolloutService;
 }

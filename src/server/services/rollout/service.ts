@@ -1,0 +1,212 @@
+/**
+ * The rollout as the routes and the check-in see it: create deployments, follow them, pause,
+ * resume, abort, roll back; list jobs; and, at each check-in, take the agent's job reports and hand
+ * out its jobs. The work is done by the planner, the engine, delivery and reports.
+ */
+import { PatchhiveError } from '../../../errors.js';
+import type { JobReport } from '../../../protocol/agent.js';
+import type { DeploymentCreateParsed, DeploymentDetailWire, DeploymentWire, JobWire } from '../../../protocol/deploy-api.js';
+import { DEPLOYMENT_STATUSES, type DeploymentMachineRecord, type DeploymentRecord, type DeploymentStatus } from '../../../store/ports.js';
+import type { RolloutDeps } from './deps.js';
+import { JobDelivery } from './delivery.js';
+import { RolloutEngine } from './engine.js';
+import { DeploymentPlanner } from './planner.js';
+import { JobReports, type ReportsOutcome } from './reports.js';
+import { canRollBack, queueRollbacks } from './rollback.js';
+import { countsByRing, deploymentToWire, jobToWire, machineRunToWire } from './wire.js';
+
+export class RolloutService {
+  readonly engine: RolloutEngine;
+  private readonly planner: DeploymentPlanner;
+  private readonly delivery: JobDelivery;
+  private readonly reports: JobReports;
+
+  constructor(private readonly deps: RolloutDeps) {
+    this.engine = new RolloutEngine(deps);
+    this.planner = new DeploymentPlanner(deps);
+    this.reports = new JobReports(deps, (id) => this.engine.advance(id));
+    this.delivery = new JobDelivery(deps, (id) => void this.engine.advance(id).catch((err) => deps.log.error({ err, deploymentId: id }, 'advancing a deployment failed')));
+  }
+
+  /** Plans and stores a deployment, and starts its first ring at once. */
+  async create(req: DeploymentCreateParsed, createdBy: string): Promise<DeploymentDetailWire> {
+    const planned = await this.planner.plan(req, createdBy);
+    await this.deps.store.rollout.createDeployment(planned.record, planned.rows);
+    this.deps.log.info({ deploymentId: planned.record.id, status: 'running', machines: planned.rows.length, unplaced: planned.unplaced.length }, 'deployment created');
+    await this.engine.advance(planned.record.id);
+    return this.detail(await this.load(planned.record.id), planned.unplaced);
+  }
+
+  /** Deployments, newest first; `status` is a comma-separated list. */
+  async list(q: { status?: string | undefined; limit: number }): Promise<{ items: DeploymentWire[] }> {
+    const statuses = q.status ? parseStatuses(q.status) : undefined;
+    const items: DeploymentWire[] = [];
+    for (const d of await this.deps.store.rollout.listDeployments({ ...(statuses ? { statuses } : {}), limit: q.limit })) {
+      items.push((await this.summary(d)).wire);
+    }
+    return { items };
+  }
+
+  /** One deployment with its machines. */
+  async get(id: string): Promise<DeploymentDetailWire> {
+    return this.detail(await this.load(id));
+  }
+
+  /** running → paused: nothing new is handed out; machines already installing go on and report. */
+  async pause(id: string, reason: string | undefined, by: string): Promise<DeploymentDetailWire> {
+    return this.transition(id, ['running'], 'paused', reason ?? `paused by ${by}`);
+  }
+
+  /** paused → running, and the engine looks at it at once. */
+  async resume(id: string, by: string): Promise<DeploymentDetailWire> {
+    const out = await this.transition(id, ['paused'], 'running', null, by);
+    await this.engine.advance(id);
+    return this.get(out.id);
+  }
+
+  /** Stops a deployment for good: queued jobs are cancelled, machines stay as they are. */
+  async abort(id: string, reason: string | undefined, by: string): Promise<DeploymentDetailWire> {
+    const out = await this.transition(id, ['running', 'paused', 'halted'], 'aborted', reason ?? `aborted by ${by}`);
+    await this.cancelQueuedJobs(out.id);
+    return this.get(out.id);
+  }
+
+  /** Queues rollback jobs for the listed machines, or for every machine that ran an install job. */
+  async rollback(id: string, req: { machines?: string[] | undefined; reason?: string | undefined }, by: string): Promise<DeploymentDetailWire> {
+    const d = await this.load(id);
+    await this.engine.locked(d.id, async () => {
+      const rows = await this.deps.store.rollout.listDeploymentMachines(d.id);
+      const chosen = req.machines ? await this.chosenRows(rows, req.machines) : rows.filter(canRollBack);
+      const reason = req.reason ?? `requested by ${by}`;
+      const { queued, skipped } = await queueRollbacks(this.deps, d, chosen, reason);
+      this.deps.log.info({ deploymentId: d.id, queued: queued.length, skipped: skipped.length }, 'rollback requested');
+    });
+    return this.get(d.id);
+  }
+
+  /** The deployment's jobs (of one machine, when given), with their reports and step logs. */
+  async jobs(id: string, machine: string | undefined): Promise<{ items: JobWire[] }> {
+    const d = await this.load(id);
+    const machineId = machine ? (await this.deps.machines.resolve(machine)).id : undefined;
+    const jobs = await this.deps.store.rollout.listJobs({ deploymentId: d.id, ...(machineId ? { machineId } : {}) });
+    const names = await this.machineNames(jobs.map((j) => j.machineId));
+    return { items: jobs.map((j) => jobToWire(j, names.get(j.machineId) ?? j.machineId)) };
+  }
+
+  /** One job. */
+  async job(id: string): Promise<JobWire> {
+    const j = await this.deps.store.rollout.getJob(id);
+    if (!j) throw new PatchhiveError('E_JOB_NOT_FOUND', `no job ${JSON.stringify(id)}`);
+    const names = await this.machineNames([j.machineId]);
+    return jobToWire(j, names.get(j.machineId) ?? j.machineId);
+  }
+
+  /** Advances every running or paused deployment (the scheduler's tick). */
+  tick(): Promise<void> {
+    return this.engine.tick();
+  }
+
+  /** Check-in: stores the agent's job reports and acknowledges them. */
+  acceptReports(agentId: string, reports: readonly JobReport[]): Promise<ReportsOutcome> {
+    return this.reports.accept(agentId, reports);
+  }
+
+  /** Check-in: the signed jobs to hand out now. */
+  jobsFor(agentId: string, machineId: string): Promise<unknown[]> {
+    return this.delivery.jobsFor(agentId, machineId);
+  }
+
+  /** After a machine's findings were re-assessed: validates its installs waiting for the rescan. */
+  validateMachine(machineId: string): Promise<void> {
+    return this.reports.validateMachine(machineId);
+  }
+
+  private async transition(id: string, from: DeploymentStatus[], to: DeploymentStatus, reason: string | null, by?: string): Promise<DeploymentDetailWire> {
+    const d = await this.load(id);
+    await this.engine.locked(d.id, async () => {
+      const fresh = await this.load(d.id);
+      if (!from.includes(fresh.status)) {
+        throw new PatchhiveError('E_DEPLOYMENT_STATE', `deployment ${fresh.name} is ${fresh.status}; only a ${from.join(' or ')} deployment can become ${to}`);
+      }
+      const now = this.deps.now().toISOString();
+      const final = to === 'aborted';
+      await this.deps.store.rollout.updateDeployment(d.id, { status: to, statusReason: reason, updatedAt: now, ...(final ? { finishedAt: now } : {}) }, fresh.version);
+      this.deps.log.info({ deploymentId: d.id, status: to, from: fresh.status, ...(by ? { by } : {}) }, `deployment ${to}`);
+    });
+    return this.get(d.id);
+  }
+
+  private async cancelQueuedJobs(id: string): Promise<void> {
+    const { rollout } = this.deps.store;
+    const now = this.deps.now().toISOString();
+    for (const j of await rollout.listJobs({ deploymentId: id, states: ['issued'] })) {
+      await rollout.updateJob(j.id, { state: 'cancelled', message: 'the deployment was aborted before the job was handed out' });
+      const row = await rollout.getDeploymentMachine(id, j.machineId);
+      if (j.kind === 'rollback' && row?.rollbackJobId === j.id) {
+        await rollout.updateDeploymentMachine(id, j.machineId, { rollbackState: null, message: 'rollback cancelled: the deployment was aborted', updatedAt: now });
+      }
+    }
+  }
+
+  private async chosenRows(rows: DeploymentMachineRecord[], refs: string[]): Promise<DeploymentMachineRecord[]> {
+    const out: DeploymentMachineRecord[] = [];
+    for (const [i, ref] of refs.entries()) {
+      const m = await this.deps.machines.resolve(ref);
+      const row = rows.find((r) => r.machineId === m.id);
+      if (!row) throw new PatchhiveError('E_BAD_REQUEST', `machine ${m.name} is not part of this deployment`, { path: `$.machines[${i}]` });
+      if (!canRollBack(row)) {
+        throw new PatchhiveError('E_DEPLOYMENT_STATE', `machine ${m.name} has no install to roll back (state ${row.state}, rollback ${row.rollbackState ?? 'none'})`);
+      }
+      out.push(row);
+    }
+    return out;
+  }
+
+  private async load(id: string): Promise<DeploymentRecord> {
+    const d = await this.deps.store.rollout.getDeployment(id);
+    if (!d) throw new PatchhiveError('E_DEPLOYMENT_NOT_FOUND', `no deployment ${JSON.stringify(id)}`);
+    return d;
+  }
+
+  private async detail(d: DeploymentRecord, unplaced?: string[]): Promise<DeploymentDetailWire> {
+    const { wire, rows } = await this.summary(d, unplaced);
+    const names = await this.machineNames(rows.map((r) => r.machineId));
+    return { ...wire, machines: rows.map((r) => machineRunToWire(d, r, names.get(r.machineId) ?? r.machineId)) };
+  }
+
+  private async summary(d: DeploymentRecord, unplaced?: string[]): Promise<{ wire: DeploymentWire; rows: DeploymentMachineRecord[] }> {
+    const rows = await this.deps.store.rollout.listDeploymentMachines(d.id);
+    const left = unplaced ?? (await this.unplacedNow(d, new Set(rows.map((r) => r.machineId))));
+    return { wire: deploymentToWire(d, countsByRing(rows), left), rows };
+  }
+
+  /** Target machines (groups as they are now, and listed machines) that are in no ring. */
+  private async unplacedNow(d: DeploymentRecord, placed: Set<string>): Promise<string[]> {
+    const ids = new Set<string>(d.spec.target.machineIds);
+    for (const gid of d.spec.target.groupIds) {
+      const g = await this.deps.store.groups.get(gid);
+      if (g) for (const m of await this.deps.groups.memberIds(g)) ids.add(m);
+    }
+    const left = [...ids].filter((m) => !placed.has(m));
+    if (left.length === 0) return [];
+    const existing = new Set((await this.deps.store.machines.list({ ids: left })).map((m) => m.id));
+    return left.filter((m) => existing.has(m));
+  }
+
+  private async machineNames(ids: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    return new Map((await this.deps.store.machines.list({ ids: unique })).map((m) => [m.id, m.name]));
+  }
+}
+
+function parseStatuses(text: string): DeploymentStatus[] {
+  const out: DeploymentStatus[] = [];
+  for (const s of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (!(DEPLOYMENT_STATUSES as readonly string[]).includes(s)) {
+      throw new PatchhiveError('E_BAD_REQUEST', `unknown status ${JSON.stringify(s)}; expected ${DEPLOYMENT_STATUSES.join(', ')}`, { path: '$.status' });
+    }
+    out.push(s as DeploymentStatus);
+  }
+  return out;
+}
