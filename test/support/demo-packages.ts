@@ -17,8 +17,16 @@ export const DEMO_FAIL_MARKER = 'etc/patchhive-demo/fail';
 const REPO_IN_CHROOT = 'srv/patchhive-demo-repo';
 const SOURCES_FILE = 'etc/apt/sources.list.d/patchhive-demo.list';
 
+/** Where a marker makes 1.1's postinst take a while (it first creates DEMO_CONFIGURING), so a test can kill the agent mid-install. */
+export const DEMO_SLOW_MARKER = 'etc/patchhive-demo/slow';
+export const DEMO_CONFIGURING = 'run/patchhive-demo.configuring';
+
 const POSTINST_11 = `#!/bin/sh
 set -e
+if [ "$1" = configure ] && [ -e /${DEMO_SLOW_MARKER} ]; then
+  touch /${DEMO_CONFIGURING}
+  sleep 8
+fi
 if [ "$1" = configure ] && [ -e /${DEMO_FAIL_MARKER} ]; then
   echo "patchhive-demo: refusing to configure on this machine" >&2
   exit 1
@@ -88,11 +96,20 @@ export async function installDemoRepo(root: string, debs: { old: string; new: st
 }
 
 /** Makes 1.1's postinst fail on this machine (or not). */
-export async function setDemoFailure(root: string, fail: boolean): Promise<void> {
-  const marker = path.join(root, DEMO_FAIL_MARKER);
-  if (fail) {
+export function setDemoFailure(root: string, fail: boolean): Promise<void> {
+  return setMarker(root, DEMO_FAIL_MARKER, fail, 'rollout test: patchhive-demo 1.1 fails to configure here');
+}
+
+/** Makes 1.1's postinst slow on this machine (or not). */
+export function setDemoSlow(root: string, slow: boolean): Promise<void> {
+  return setMarker(root, DEMO_SLOW_MARKER, slow, 'rollout test: patchhive-demo 1.1 configures slowly here');
+}
+
+async function setMarker(root: string, rel: string, on: boolean, text: string): Promise<void> {
+  const marker = path.join(root, rel);
+  if (on) {
     await mkdir(path.dirname(marker), { recursive: true });
-    await writeFile(marker, 'rollout test: patchhive-demo 1.1 fails to configure here\n');
+    await writeFile(marker, `${text}\n`);
   } else {
     await rm(marker, { force: true });
   }

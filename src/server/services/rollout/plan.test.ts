@@ -76,10 +76,10 @@ describe('planMachine', () => {
 
   it.each([
     ['not approved', [{ bulletinId: 'DSA-1', approved: false, triage: 'new' }], /not approved for this machine \(triage: new\)/],
-    ['no version in the fix', approved('DSA-NOVER'), /names no version/],
+    ['no version in the fix', approved('DSA-NOVER'), /no dpkg package and version fixes it/],
     ['package not installed', approved('DSA-ABSENT'), /nginx is not installed/],
     ['not in the catalog', approved('NOPE-1'), /not in the current catalog/],
-    ['only an rpm fix on a dpkg machine', approved('RHSA-1'), /no dpkg package fixes it/],
+    ['only an rpm fix on a dpkg machine', approved('RHSA-1'), /no dpkg package and version fixes it/],
   ] as const)('not installable: %s', (_name, findings, reason) => {
     const plan = planMachine({ inventory: inv, findings, bulletins: catalog });
     expect(plan.packages).toEqual([]);

@@ -13,6 +13,7 @@ import type { Bulletin } from '../../../catalog/model.js';
 import type { Inventory, InstalledPackage } from '../../../inventory/model.js';
 import { jobStepSchema } from '../../../protocol/jobs.js';
 import { orderInstalls, type InstallItem } from '../../../rollout/install-order.js';
+import { fixPackages } from '../../../rollout/fix-packages.js';
 import type { DeploymentMachineState, MachinePlan, PlannedPackage } from '../../../store/ports.js';
 import { compareVersions } from '../../../versions/index.js';
 
@@ -101,16 +102,11 @@ interface Target {
 /** The installed packages a bulletin's fixes upgrade, each at the fix version; or why there are none. */
 function targetsOf(bulletin: Bulletin, manager: 'apt' | 'dnf', installed: readonly InstalledPackage[]): { targets: Target[] } | { reason: string } {
   const scheme = manager === 'apt' ? 'dpkg' : 'rpm';
-  const fixes = bulletin.fixes.filter((f) => f.package?.manager === scheme);
-  if (fixes.length === 0) return { reason: `no ${scheme} package fixes it in the catalog` };
+  const named = bulletin.fixes.flatMap((f) => fixPackages(f, scheme));
+  if (named.length === 0) return { reason: `no ${scheme} package and version fixes it in the catalog` };
   const targets = new Map<string, Target>();
   const why: string[] = [];
-  for (const fix of fixes) {
-    const pkg = fix.package!;
-    if (!pkg.version) {
-      why.push(`the fix for ${pkg.name} names no version`);
-      continue;
-    }
+  for (const pkg of named) {
     const matched = installed.filter((p) => p.name === pkg.name || (scheme === 'dpkg' && (p.source ?? p.name) === pkg.name));
     if (matched.length === 0) why.push(`${pkg.name} is not installed`);
     for (const p of matched) {
