@@ -5,12 +5,13 @@ import type { BenchResults } from './results.js';
 import { counts, int, kib, mib, ms, sec, table, times } from './report-format.js';
 import { serverSections } from './report-server.js';
 import type { ReportBenchResults } from './compliance-report.js';
+import { rolloutSection } from './report-rollout.js';
 
 const STATUS_ORDER = ['missing', 'affected', 'unknown', 'superseded', 'installed', 'not-applicable'] as const;
 
 /** The whole Markdown document. */
 export function writeReport(r: BenchResults): string {
-  return [header(r), machine(r), method(r), feedScale(r), samples(r), bigImport(r), serverSections(r.server, r.machine.cores), ...(r.report ? [complianceReport(r.report)] : [])].join('\n\n') + '\n';
+  return [header(r), machine(r), method(r), feedScale(r), samples(r), bigImport(r), serverSections(r.server, r.machine.cores), ...(r.report ? [complianceReport(r.report)] : []), ...(r.rollout ? [rolloutSection(r.rollout)] : [])].join('\n\n') + '\n';
 }
 
 function header(r: BenchResults): string {

@@ -8,6 +8,7 @@ import type { EngineSamplesResult } from './scenarios/engine-samples.js';
 import type { BigImportResult } from './scenarios/big-import.js';
 import type { ServerBenchResults } from './report-server.js';
 import type { ReportBenchResults } from './compliance-report.js';
+import type { RolloutBenchResults } from './rollout.js';
 
 export interface BenchResults {
   machine: MachineInfo;
@@ -29,6 +30,8 @@ export interface BenchResults {
   server: ServerBenchResults;
   /** Scenario 6: the compliance report over a large fleet (absent in results from before it existed). */
   report?: ReportBenchResults;
+  /** Section 7: planning and signing jobs, and simulated agents through three rings (absent in older results). */
+  rollout?: RolloutBenchResults;
   /** 1-, 5- and 15-minute load averages when the run started and ended (other processes share the CPU). */
   loadAverage: { start: number[]; end: number[] };
 }

@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: generates the inputs, runs each scenario in its own Node process, times the
  * Patchhive CLI beside `oscap`, loads a server with simulated agents (scenarios 4 and 5), builds
- * the compliance report over a large fleet (scenario 6), and writes docs/BENCHMARKS.md.
- * BENCH_ONLY=report runs scenario 6 alone and merges it into the previous run's results.
+ * the compliance report over a large fleet (scenario 6), plans, signs and rolls out jobs (section 7),
+ * and writes docs/BENCHMARKS.md. BENCH_ONLY=report runs scenario 6 alone, BENCH_ONLY=rollout
+ * section 7 alone; either merges its figures into the previous full run's results.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
-import { ENGINE_REPEATS, RUNS } from './config.js';
+import { ENGINE_REPEATS, rolloutBenchConfig, RUNS } from './config.js';
 import { REPO, SAMPLE_OVAL, STATUS_FILES } from './fixtures.js';
 import { machineInfo } from './machine.js';
 import { GNU_TIME, runScenario } from './measure.js';
@@ -17,6 +18,7 @@ import { databaseVersions } from './bench-db.js';
 import { runServerBench } from './checkins.js';
 import { serverBenchConfig } from './server-config.js';
 import { reportBenchConfig, runReportBench } from './compliance-report.js';
+import { runRolloutBench } from './rollout.js';
 import type { BenchResults } from './results.js';
 import type { GenerateResult } from './scenarios/generate.js';
 import type { FeedScaleResult } from './scenarios/feed-scale.js';
@@ -34,21 +36,25 @@ say(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, oscap ${machi
 const doc = join(REPO, 'docs/BENCHMARKS.md');
 const resultsFile = join(cache, 'results.json');
 
-if (process.env.BENCH_ONLY === 'report') {
-  say('BENCH_ONLY=report: scenario 6 alone');
-  const report = await runReportBench(reportBenchConfig(), say);
-  writeFileSync(join(cache, 'report-results.json'), JSON.stringify(report, null, 2));
+/** Runs one section alone and merges it into the previous full run's results (the others keep their figures). */
+async function runOnly<K extends 'report' | 'rollout'>(key: K, label: string, run: () => Promise<NonNullable<BenchResults[K]>>): Promise<never> {
+  say(`BENCH_ONLY=${key}: ${label} alone`);
+  const value = await run();
+  writeFileSync(join(cache, `${key}-results.json`), JSON.stringify(value, null, 2));
   if (existsSync(resultsFile)) {
-    // The other sections keep the previous full run's figures; section 6 says when it was measured.
-    const merged: BenchResults = { ...(JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults), report };
+    // The other sections keep the previous full run's figures; the section says when it was measured.
+    const merged: BenchResults = { ...(JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults), [key]: value };
     writeFileSync(resultsFile, JSON.stringify(merged, null, 2));
     writeFileSync(doc, writeReport(merged));
-    say(`wrote ${relative(REPO, doc)} with the new section 6`);
+    say(`wrote ${relative(REPO, doc)} with the new ${label}`);
   } else {
-    say(`no previous full run in ${relative(REPO, resultsFile)}: figures only in ${relative(REPO, join(cache, 'report-results.json'))}`);
+    say(`no previous full run in ${relative(REPO, resultsFile)}: figures only in ${relative(REPO, join(cache, `${key}-results.json`))}`);
   }
   process.exit(0);
 }
+
+if (process.env.BENCH_ONLY === 'report') await runOnly('report', 'section 6', () => runReportBench(reportBenchConfig(), say));
+if (process.env.BENCH_ONLY === 'rollout') await runOnly('rollout', 'section 7', () => runRolloutBench(rolloutBenchConfig(), say));
 
 say('generating inputs into .cache/bench');
 const generate = await runScenario<GenerateResult>('generate', [cache]);
@@ -98,6 +104,9 @@ const server = {
 say('scenario 6: compliance report over a large fleet (sizes: BENCH_REPORT_MACHINES, BENCH_REPORT_FINDINGS, BENCH_REPORT_RUNS)');
 const report = await runReportBench(reportBenchConfig(), say);
 
+say('section 7: rollout — plan and sign jobs for a large fleet, simulated agents through three rings (sizes: BENCH_ROLLOUT_MACHINES, BENCH_ROLLOUT_AGENTS, BENCH_ROLLOUT_CHECKIN_SECONDS)');
+const rollout = await runRolloutBench(rolloutBenchConfig(), say);
+
 const results: BenchResults = {
   machine,
   cacheDir: relative(REPO, cache),
@@ -113,6 +122,7 @@ const results: BenchResults = {
   big,
   server,
   report,
+  rollout,
   loadAverage: { start: loadStart, end: loadavg() },
 };
 writeFileSync(resultsFile, JSON.stringify(results, null, 2));
