@@ -3,7 +3,7 @@
  * job-signing key (src/server/keys.ts). Agents verify with the public half they pinned at
  * enrollment (src/agent/job-verify.ts).
  */
-import { sign } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import { loadPrivateKey } from '../catalog/native/signing.js';
 import { zodToPatchhiveError } from '../common/json-input.js';
 import { PatchhiveError } from '../errors.js';
@@ -20,6 +20,13 @@ export function signJob(body: JobBody, privateKeyPem: string): JobEnvelope {
   if (bytes.length > MAX_JOB_BYTES) {
     throw new PatchhiveError('E_INPUT_MALFORMED', `the job is ${bytes.length} bytes once encoded (limit ${MAX_JOB_BYTES}); split it`);
   }
-  const key = loadPrivateKey(privateKeyPem, 'the job-signing key');
-  return { job: parsed.data, signature: sign(null, bytes, key).toString('base64') };
+  return { job: parsed.data, signature: sign(null, bytes, signingKey(privateKeyPem)).toString('base64') };
+}
+
+/** The server signs thousands of jobs with one key: its PEM is parsed once, not per job. */
+let lastKey: { pem: string; key: KeyObject } | undefined;
+
+function signingKey(pem: string): KeyObject {
+  if (lastKey?.pem !== pem) lastKey = { pem, key: loadPrivateKey(pem, 'the job-signing key') };
+  return lastKey.key;
 }

@@ -124,6 +124,10 @@ export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
       const rows = await db.selectFrom('group_members').select('machine_id').where('group_id', '=', id).orderBy('machine_id').execute();
       return rows.map((r) => r.machine_id);
     },
+    async staticGroupIdsOf(machineId) {
+      const rows = await db.selectFrom('group_members').select('group_id').where('machine_id', '=', machineId).orderBy('group_id').execute();
+      return rows.map((r) => r.group_id);
+    },
     async setMembers(id, machineIds) {
       await db.transaction().execute(async (trx) => {
         const exists = await trx.selectFrom('machine_groups').select('id').where('id', '=', id).executeTakeFirst();

@@ -93,6 +93,8 @@ export interface GroupStore {
   /** Static members (machine ids), ordered. */
   members(id: string): Promise<string[]>;
   setMembers(id: string, machineIds: string[]): Promise<void>;
+  /** Ids of the static groups that list this machine (one indexed query). */
+  staticGroupIdsOf(machineId: string): Promise<string[]>;
 }
 
 export interface EnrollmentTokenRecord {

@@ -50,12 +50,8 @@ export class GroupService {
 
   /** The groups a machine belongs to now. */
   async groupsOf(machine: MachineRecord): Promise<GroupRecord[]> {
-    const out: GroupRecord[] = [];
-    for (const g of await this.store.groups.list()) {
-      const member = g.kind === 'static' ? (await this.store.groups.members(g.id)).includes(machine.id) : matchesGroupRule(parseGroupRule(g.rule ?? ''), machine);
-      if (member) out.push(g);
-    }
-    return out;
+    const listed = new Set(await this.store.groups.staticGroupIdsOf(machine.id));
+    return (await this.store.groups.list()).filter((g) => (g.kind === 'static' ? listed.has(g.id) : matchesGroupRule(parseGroupRule(g.rule ?? ''), machine)));
   }
 
   async list(): Promise<GroupWire[]> {

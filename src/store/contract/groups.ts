@@ -24,6 +24,8 @@ export function groupContract(ctx: ContractContext): void {
       expect(await s.groups.get(g.id)).toEqual(g);
       expect(await s.groups.getByName(g.name)).toEqual(g);
       expect(await s.groups.members(g.id)).toEqual([a, b, c]);
+      expect(await s.groups.staticGroupIdsOf(b!)).toEqual([g.id]);
+      expect(await s.groups.staticGroupIdsOf(uid('nobody'))).toEqual([]);
       const rule = group({ kind: 'rule', rule: 'tag:prod and os:debian' });
       await s.groups.create(rule, []);
       expect(await s.groups.get(rule.id)).toEqual(rule);

@@ -25,9 +25,23 @@ export class RolloutEngine {
     }
   }
 
-  /** Advances one deployment now (serialised with every other change to it). */
+  /** Advances that are queued behind a running change and have not started yet, per deployment. */
+  private readonly waiting = new Map<string, Promise<void>>();
+
+  /**
+   * Advances one deployment (serialised with every other change to it). A request that arrives
+   * while another advance of the same deployment waits to start joins that one: it has not read
+   * anything yet, so it sees this caller's changes too — a burst of reports costs one advance.
+   */
   advance(id: string): Promise<void> {
-    return this.locked(id, () => this.advanceNow(id));
+    const queued = this.waiting.get(id);
+    if (queued) return queued;
+    const run = this.locked(id, () => {
+      this.waiting.delete(id);
+      return this.advanceNow(id);
+    });
+    this.waiting.set(id, run);
+    return run;
   }
 
   /** Runs `fn` when no other change to this deployment runs, so two decisions never interleave. */
