@@ -8,7 +8,8 @@ import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 import { failed, type StepOutcome } from './outcome.js';
-import { isInsideRoot, resolveInRoot, writeFileExact } from './root-fs.js';
+import { isInsideRoot, resolveInRoot } from './root-fs.js';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 
 const MAX_EXISTING_BYTES = 64 * 1024 * 1024;
 
@@ -43,7 +44,7 @@ export async function editFile(root: string, change: { path: string; content: st
     }
   }
   const mode = st ? st.mode & 0o7777 : 0o644;
-  await writeFileExact(host, change.content, st ? { mode, uid: st.uid, gid: st.gid } : { mode });
+  await writeFileAtomic(host, change.content, st ? { mode, uid: st.uid, gid: st.gid } : { mode });
   const verb = st ? 'replaced' : 'created';
   return { result: 'succeeded', exitCode: null, log: '', message: `${verb} ${change.path} (${Buffer.byteLength(change.content)} bytes, mode ${mode.toString(8)})` };
 }

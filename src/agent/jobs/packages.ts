@@ -10,7 +10,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { type PackageVersion, type StepContext, type StepOutcome } from './outcome.js';
 import { waitUntilUnlocked } from './busy.js';
-import { resolveInRoot, writeFileExact } from './root-fs.js';
+import { resolveInRoot } from './root-fs.js';
+import { writeFileAtomic } from '../../common/atomic-write.js';
 import { describeFailure, joinLogs, type CommandRunner } from './runner.js';
 
 /** One installed package: its version, and whether it is fully installed (dpkg "ii"). */
@@ -133,7 +134,7 @@ export async function installPackages(backend: PackageBackend, packages: readonl
     kept: kept.filter((f) => toKeep.some((k) => k.name === f.name && backend.sameVersion(k.version, f.version))),
     new: packages.filter((p) => !before.installed!.has(p.name)).map((p) => p.name),
   };
-  await writeFileExact(path.join(hostDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  await writeFileAtomic(path.join(hostDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   const keptPackages = manifest.kept.map(({ name, version }) => ({ name, version }));
 
   const install = await run(s, backend.installArgv(packages));

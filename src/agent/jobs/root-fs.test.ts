@@ -2,7 +2,8 @@ import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeRoot, removeRoots } from '../../inventory/test-support.js';
-import { isInsideRoot, resolveInRoot, writeFileExact } from './root-fs.js';
+import { writeFileAtomic } from '../../common/atomic-write.js';
+import { isInsideRoot, resolveInRoot } from './root-fs.js';
 
 afterAll(removeRoots);
 
@@ -28,14 +29,14 @@ describe('resolveInRoot', () => {
   });
 });
 
-describe('writeFileExact', () => {
+describe('writeFileAtomic with an exact mode', () => {
   it('writes atomically with the exact mode, whatever the umask', async () => {
     const root = await makeRoot({ 'f.conf': 'old' });
     const file = path.join(root, 'f.conf');
-    await writeFileExact(file, 'new', { mode: 0o666 });
+    await writeFileAtomic(file, 'new', { mode: 0o666 });
     expect(await readFile(file, 'utf8')).toBe('new');
     expect((await stat(file)).mode & 0o7777).toBe(0o666);
     await writeFile(path.join(root, 'other'), 'x');
-    await expect(writeFileExact(path.join(root, 'missing-dir/f'), 'x', { mode: 0o644 })).rejects.toMatchObject({ code: 'E_OUTPUT_FAILED' });
+    await expect(writeFileAtomic(path.join(root, 'missing-dir/f'), 'x', { mode: 0o644 })).rejects.toMatchObject({ code: 'E_OUTPUT_FAILED' });
   });
 });

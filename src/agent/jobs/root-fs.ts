@@ -3,9 +3,7 @@
  * followed relative to the root (an absolute link target starts again at the root), so a path
  * never leads outside it — Debian's `/var/run -> /run` must not reach the host's /run.
  */
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, open, readlink, rename, unlink } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PatchhiveError } from '../../errors.js';
 
@@ -50,31 +48,4 @@ export function isInsideRoot(root: string, host: string): boolean {
   const r = path.resolve(root);
   const h = path.resolve(host);
   return h === r || h.startsWith(r === '/' ? '/' : `${r}${path.sep}`);
-}
-
-/**
- * Writes `data` atomically (temporary file beside it, fsync, rename, fsync of the directory) with
- * an exact `mode` and, when given, owner — umask does not apply.
- */
-export async function writeFileExact(file: string, data: string | Uint8Array, opts: { mode: number; uid?: number; gid?: number }): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
-    try {
-      await fh.writeFile(data);
-      if (opts.uid !== undefined && opts.gid !== undefined) await fh.chown(opts.uid, opts.gid);
-      await fh.chmod(opts.mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new PatchhiveError('E_OUTPUT_FAILED', `cannot write the file (${code})`, { file }, { cause: err });
-  }
-  const dh = await open(dir, 'r').catch(() => undefined);
-  if (dh) await dh.sync().catch(() => undefined).finally(() => dh.close());
 }
