@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentContract } from './contract/agents.js';
+import { auditContract } from './contract/audit.js';
 import type { ContractContext } from './contract/builders.js';
 import { bulletinContract } from './contract/bulletins.js';
 import { findingAssessmentContract } from './contract/findings-assess.js';
@@ -84,5 +85,6 @@ for (const adapter of adapters) {
     triageContract(ctx);
     notificationContract(ctx);
     rolloutContract(ctx);
+    auditContract(ctx);
   });
 }

@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import { PatchhiveError } from '../errors.js';
 import { createAgentStore, type AgentTables } from './kysely-agents.js';
+import { createAuditStore, type AuditTables } from './kysely-audit.js';
 import { createBulletinStore, type BulletinTables } from './kysely-bulletins.js';
 import { createFindingStore, type FindingTables } from './kysely-findings.js';
 import { createGroupStore, type GroupTables } from './kysely-groups.js';
@@ -25,7 +26,8 @@ export type Database = MachineTables &
   UserTables &
   TriageTables &
   NotificationTables &
-  RolloutTables;
+  RolloutTables &
+  AuditTables;
 
 /** Narrows the database to the tables one area owns (Kysely's types are invariant, hence the cast). */
 function areaDb<T extends Partial<Record<keyof Database, unknown>>>(db: Kysely<Database>): Kysely<T> {
@@ -46,6 +48,7 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (
     triage: createTriageStore(areaDb<TriageTables>(db), kind),
     notifications: createNotificationStore(areaDb<NotificationTables>(db), kind),
     rollout: createRolloutStore(areaDb<RolloutTables>(db), kind),
+    audit: createAuditStore(areaDb<AuditTables>(db), kind),
     migrate: () => migrateToLatest(db, kind, log),
     async ping() {
       try {

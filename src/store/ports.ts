@@ -7,6 +7,7 @@ import type { Severity } from '../catalog/model.js';
 import type { Evidence, FindingStatus } from '../detect/model.js';
 import type { ApprovalRule, DeadlinePolicyOverride, RiskException, TriageDecision, TriageEvent, TriageState } from '../policy/model.js';
 import type { Role, SyncDiff } from '../protocol/api.js';
+import type { AuditDraft, AuditEntry } from '../protocol/audit.js';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../protocol/policy-api.js';
 import type { MachineRunState, MaintenanceWindow, RebootPolicy, RingSpec } from '../rollout/model.js';
 
@@ -574,6 +575,33 @@ export interface RolloutStore {
   listJobs(filter: { machineId?: string; agentId?: string; deploymentId?: string; states?: JobState[]; limit?: number }): Promise<JobRecord[]>;
 }
 
+/** Filters of the audit trail, read newest first. */
+export interface AuditFilter {
+  limit: number;
+  /** Only entries with a smaller sequence number. */
+  before?: number;
+  /** Only entries at or after this time. */
+  since?: string;
+  /** User name or id, token id or agent id. */
+  actor?: string;
+  /** One of the entry's object ids. */
+  object?: string;
+}
+
+/**
+ * The audit trail: append-only and hash-chained. `append` links the draft to the newest entry
+ * (sequence + 1, its hash as previous hash) under a lock, so concurrent appends never fork the
+ * chain; the table refuses UPDATE and DELETE in the database itself.
+ */
+export interface AuditStore {
+  /** Appends one entry after the newest and returns it with its chain fields. */
+  append(draft: AuditDraft): Promise<AuditEntry>;
+  /** Entries matching the filter, newest first. */
+  list(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** Entries in chain order with a sequence number above `afterSeq` (and at or after `since`). */
+  range(afterSeq: number, limit: number, since?: string): Promise<AuditEntry[]>;
+}
+
 /** The whole store: the areas, plus lifecycle. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -587,6 +615,7 @@ export interface Store {
   triage: TriageStore;
   notifications: NotificationStore;
   rollout: RolloutStore;
+  audit: AuditStore;
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>;
   /** Cheap liveness query for /healthz. */
