@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   E_DEPLOYMENT_STATE: 'the action is not allowed in the deployment\'s current status',
   E_DELIVERY_FAILED: 'a notification could not be delivered',
   E_REPORT_FAILED: 'a report could not be rendered',
+  E_AUDIT_FAILED: 'the request could not be recorded in the audit trail',
+  E_AUDIT_CHAIN_BROKEN: 'the audit trail\'s hash chain does not verify',
 } as const;
 
 /** HTTP status for each error code an HTTP edge can return; anything else is a 500. */
@@ -79,6 +81,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_JOB_NOT_FOUND: 404,
   E_DEPLOYMENT_STATE: 409,
   E_REPORT_FAILED: 503,
+  E_AUDIT_FAILED: 503,
   E_PAYLOAD_TOO_LARGE: 413,
   E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_FEED_UNREACHABLE: 502,

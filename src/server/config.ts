@@ -97,6 +97,17 @@ export const serverConfigSchema = z
       .strict()
       .prefault({})
       .describe('Deployments: the engine tick, job lifetime, default reboot policy.'),
+    audit: z
+      .object({
+        enabled: z.boolean().default(true).describe('Record the audit trail: every mutating API request, refused credential and enrollment, allowed or refused (see docs/AUDIT.md). Turn off only to measure its cost.'),
+        hashOnlyCheckins: z
+          .boolean()
+          .default(false)
+          .describe('Also record accepted agent check-ins that carry only the inventory hash (their only effect is last-seen; about 100 entries per machine per day at the default interval). Refused check-ins and check-ins with an inventory or job reports are always recorded.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('The audit trail: append-only and hash-chained, in the database.'),
   })
   .strict();
 

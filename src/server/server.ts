@@ -17,6 +17,7 @@ import { Metrics } from './metrics.js';
 import { Scheduler } from './scheduler.js';
 import { AssessmentService } from './assessment/assessment-service.js';
 import { CatalogState } from './assessment/catalog-state.js';
+import { AuditService } from './audit/audit-service.js';
 import { buildApp } from './http/app.js';
 import { apiRoutes } from './http/routes.js';
 import { AgentService } from './services/agents.js';
@@ -135,6 +136,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     onCheckin: (kind) => metrics.checkin(kind),
     rollout: rolloutService,
   });
+  const audit = new AuditService(store, now);
   const services: Services = {
     machines,
     groups,
@@ -149,6 +151,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     channels: new ChannelService(store, groups, notifier, now),
     reports: new ReportService(store, groups, verdicts, now, cfg.chromiumPath),
     rollout: rolloutService,
+    audit,
   };
 
   await sources.ensureConfigured(cfg.sources);
@@ -190,6 +193,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     bodyLimitBytes: cfg.bodyLimitBytes,
     metricsPublic: cfg.metricsPublic,
     version: opts.version ?? '0',
+    ...(cfg.audit.enabled ? { audit: { recorder: audit, hashOnlyCheckins: cfg.audit.hashOnlyCheckins } } : {}),
     health: async () => ({ database: await store.ping().then(() => true, () => false) }),
   });
   let url = '';

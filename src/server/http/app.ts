@@ -2,6 +2,7 @@
  * The HTTP edge: Fastify with the route table, one authentication step per route, one error
  * translation, and the operational endpoints (/healthz, /metrics, the OpenAPI document).
  */
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { PatchhiveError } from '../../errors.js';
@@ -10,6 +11,7 @@ import { bearerOf } from '../auth/secrets.js';
 import { roleAllows } from '../auth/roles.js';
 import type { TokenService } from '../services/tokens.js';
 import type { Metrics } from '../metrics.js';
+import { registerAuditHook, rememberCaller, type AuditRecorder } from './audit-hook.js';
 import { handleError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { RawReply, type Caller, type RouteDef } from './route.js';
@@ -22,6 +24,8 @@ export interface AppDeps {
   bodyLimitBytes: number;
   metricsPublic: boolean;
   version: string;
+  /** The audit trail's recorder (absent: auditing off). */
+  audit?: { recorder: AuditRecorder; hashOnlyCheckins: boolean };
   /** Liveness of the parts /healthz reports on. */
   health(): Promise<{ database: boolean }>;
 }
@@ -35,6 +39,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     requestTimeout: 120_000,
+    // Unique across restarts and nodes: the audit trail and the logs name requests by it.
+    genReqId: () => randomUUID(),
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req, reply) => {
@@ -44,6 +50,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     deps.metrics.httpRequest(req.routeOptions.url ?? 'unknown', req.method, reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode >= 400) req.log.info({ method: req.method, route: req.routeOptions.url, status: reply.statusCode }, 'request');
   });
+  if (deps.audit) registerAuditHook(app, { ...deps.audit, logger: deps.logger });
 
   for (const r of deps.routes) registerRoute(app, r, deps);
 
@@ -88,8 +95,13 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps): void {
 async function authenticate(request: FastifyRequest, access: RouteDef['access'], tokens: TokenService): Promise<Caller> {
   if (access === 'public') return { kind: 'anonymous' };
   const bearer = bearerOf(request.headers.authorization);
-  if (access === 'agent') return tokens.authenticateAgent(bearer);
+  if (access === 'agent') {
+    const agent = await tokens.authenticateAgent(bearer);
+    rememberCaller(request, agent);
+    return agent;
+  }
   const user = await tokens.authenticateUser(bearer);
+  rememberCaller(request, user);
   if (!roleAllows(user.role, access)) {
     throw new PatchhiveError('E_FORBIDDEN', `this needs the ${access} role; the token has ${user.role}`);
   }

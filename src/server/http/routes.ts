@@ -27,6 +27,7 @@ import {
 import { checkinRequestSchema, checkinResponseSchema, enrollRequestSchema, enrollResponseSchema } from '../../protocol/agent.js';
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
+import { auditRoutes } from './audit-routes.js';
 import { deployRoutes } from './deploy-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { route, type RouteDef } from './route.js';
@@ -135,5 +136,5 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
         return s.agents.checkin(caller.agentId, caller.machineId, body);
       } }),
   ];
-  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes, ...policyRoutes(s), ...deployRoutes(s)] as RouteDef[];
+  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes, ...policyRoutes(s), ...deployRoutes(s), ...auditRoutes(s)] as RouteDef[];
 }

@@ -1,4 +1,5 @@
 /** The services the HTTP layer calls. */
+import type { AuditService } from '../audit/audit-service.js';
 import type { AgentService } from './agents.js';
 import type { ApprovalRuleService } from './approval-rules.js';
 import type { ChannelService } from './channels.js';
@@ -27,4 +28,5 @@ export interface Services {
   channels: ChannelService;
   reports: ReportService;
   rollout: RolloutService;
+  audit: AuditService;
 }
