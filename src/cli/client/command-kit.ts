@@ -188,12 +188,13 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
 
 /**
  * A point in time from an option: an ISO 8601 time with a zone, or a span from `now` such as
- * "30d", "12h", "2w", "90m". Returns ISO 8601 UTC.
+ * "30d", "12h", "2w", "90m" (ahead of `now`; with `direction` 'ago', before it). Returns ISO 8601 UTC.
  */
-export function parseTimeArg(option: string, value: string, now: Date): string {
+export function parseTimeArg(option: string, value: string, now: Date, direction: 'ahead' | 'ago' = 'ahead'): string {
   const v = value.trim();
   const rel = RELATIVE.exec(v);
-  if (rel) return new Date(now.getTime() + Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!).toISOString();
+  const sign = direction === 'ago' ? -1 : 1;
+  if (rel) return new Date(now.getTime() + sign * Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!).toISOString();
   if (z.iso.datetime({ offset: true }).safeParse(v).success) return new Date(v).toISOString();
   throw new PatchhiveError('E_USAGE', `${option}: expected an ISO 8601 time with a zone (2026-12-31T00:00:00Z) or a span such as 30d, 12h, 2w; got "${oneLineText(v, 60)}"`);
 }
