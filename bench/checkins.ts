@@ -57,14 +57,15 @@ export interface CheckinResults {
 
 type Say = (s: string) => void;
 
-async function startServerChild(args: string[]): Promise<{ rpc: ChildRpc; ready: Message }> {
+/** Starts the server child (bench/scenarios/bench-server.ts) and waits for its "ready". */
+export async function startServerChild(args: string[]): Promise<{ rpc: ChildRpc; ready: Message }> {
   const rpc = new ChildRpc('bench-server', args);
   const ready = await rpc.next('ready');
   return { rpc, ready };
 }
 
 /** Runs a load-generator call while monitoring the server process; the monitor starts when `measuring` is noticed (or at once). */
-async function monitored<T extends Timed>(load: ChildRpc, serverPid: number, msg: Message, waitForWindow: boolean): Promise<Phase<T>> {
+export async function monitored<T extends Timed>(load: ChildRpc, serverPid: number, msg: Message, waitForWindow: boolean): Promise<Phase<T>> {
   let monitor = waitForWindow ? undefined : new PhaseMonitor(serverPid);
   load.onNotice = (m) => {
     if (m.kind === 'measuring' && !monitor) monitor = new PhaseMonitor(serverPid);
@@ -75,7 +76,8 @@ async function monitored<T extends Timed>(load: ChildRpc, serverPid: number, msg
   return { load: reply.result, server: monitor.stop() };
 }
 
-async function steadyPhase(load: ChildRpc, serverPid: number, url: string, cfg: ServerBenchConfig) {
+/** The steady hash-only check-in phase: warm-up, then the measured window. */
+export async function steadyPhase(load: ChildRpc, serverPid: number, url: string, cfg: ServerBenchConfig) {
   return monitored<Timed & { bodyBytes: number; answerBytes: number }>(
     load,
     serverPid,

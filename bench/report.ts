@@ -6,12 +6,13 @@ import { counts, int, kib, mib, ms, sec, table, times } from './report-format.js
 import { serverSections } from './report-server.js';
 import type { ReportBenchResults } from './compliance-report.js';
 import { rolloutSection } from './report-rollout.js';
+import { auditSection } from './report-audit.js';
 
 const STATUS_ORDER = ['missing', 'affected', 'unknown', 'superseded', 'installed', 'not-applicable'] as const;
 
 /** The whole Markdown document. */
 export function writeReport(r: BenchResults): string {
-  return [header(r), machine(r), method(r), feedScale(r), samples(r), bigImport(r), serverSections(r.server, r.machine.cores), ...(r.report ? [complianceReport(r.report)] : []), ...(r.rollout ? [rolloutSection(r.rollout)] : [])].join('\n\n') + '\n';
+  return [header(r), machine(r), method(r), feedScale(r), samples(r), bigImport(r), serverSections(r.server, r.machine.cores), ...(r.report ? [complianceReport(r.report)] : []), ...(r.rollout ? [rolloutSection(r.rollout)] : []), ...(r.audit ? [auditSection(r.audit)] : [])].join('\n\n') + '\n';
 }
 
 function header(r: BenchResults): string {

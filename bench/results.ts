@@ -9,6 +9,7 @@ import type { BigImportResult } from './scenarios/big-import.js';
 import type { ServerBenchResults } from './report-server.js';
 import type { ReportBenchResults } from './compliance-report.js';
 import type { RolloutBenchResults } from './rollout.js';
+import type { AuditBenchResults } from './audit.js';
 
 export interface BenchResults {
   machine: MachineInfo;
@@ -32,6 +33,8 @@ export interface BenchResults {
   report?: ReportBenchResults;
   /** Section 7: planning and signing jobs, and simulated agents through three rings (absent in older results). */
   rollout?: RolloutBenchResults;
+  /** Section 8: check-ins with the audit trail on and off (absent in older results). */
+  audit?: AuditBenchResults;
   /** 1-, 5- and 15-minute load averages when the run started and ended (other processes share the CPU). */
   loadAverage: { start: number[]; end: number[] };
 }

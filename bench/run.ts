@@ -2,8 +2,10 @@
  * `npm run bench`: generates the inputs, runs each scenario in its own Node process, times the
  * Patchhive CLI beside `oscap`, loads a server with simulated agents (scenarios 4 and 5), builds
  * the compliance report over a large fleet (scenario 6), plans, signs and rolls out jobs (section 7),
- * and writes docs/BENCHMARKS.md. BENCH_ONLY=report runs scenario 6 alone, BENCH_ONLY=rollout
- * section 7 alone; either merges its figures into the previous full run's results.
+ * measures check-ins with the audit trail on and off (section 8), and writes docs/BENCHMARKS.md.
+ * BENCH_ONLY=report runs scenario 6 alone, BENCH_ONLY=rollout section 7 alone; either merges its
+ * figures into the previous full run's results. BENCH_ONLY=audit runs section 8 alone and
+ * rewrites only that section of docs/BENCHMARKS.md.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -16,7 +18,9 @@ import { cliStartupMs, comparePair, comparePairOnce, type PeerRow } from './peer
 import { writeReport } from './report.js';
 import { databaseVersions } from './bench-db.js';
 import { runServerBench } from './checkins.js';
-import { serverBenchConfig } from './server-config.js';
+import { auditBenchConfig, serverBenchConfig } from './server-config.js';
+import { runAuditBench } from './audit.js';
+import { auditSection, spliceAuditSection } from './report-audit.js';
 import { reportBenchConfig, runReportBench } from './compliance-report.js';
 import { runRolloutBench } from './rollout.js';
 import type { BenchResults } from './results.js';
@@ -53,6 +57,22 @@ async function runOnly<K extends 'report' | 'rollout'>(key: K, label: string, ru
   process.exit(0);
 }
 
+/** Section 8 on the small sample catalog: the comparison is between servers, not catalogs. */
+const auditRun = () => runAuditBench(auditBenchConfig(), SAMPLE_OVAL, `the OVAL sample of scenario 2 (${relative(REPO, SAMPLE_OVAL)})`, say);
+
+if (process.env.BENCH_ONLY === 'audit') {
+  say('BENCH_ONLY=audit: section 8 alone (sizes: BENCH_AUDIT_AGENTS, BENCH_AUDIT_CHECKIN_SECONDS, BENCH_CONCURRENCY, BENCH_POSTGRES)');
+  const audit = await auditRun();
+  writeFileSync(join(cache, 'audit-results.json'), JSON.stringify(audit, null, 2));
+  if (existsSync(resultsFile)) {
+    const merged: BenchResults = { ...(JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults), audit };
+    writeFileSync(resultsFile, JSON.stringify(merged, null, 2));
+  }
+  // Only section 8 changes: the other sections keep their text and figures.
+  writeFileSync(doc, spliceAuditSection(readFileSync(doc, 'utf8'), auditSection(audit)));
+  say(`wrote section 8 of ${relative(REPO, doc)}`);
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'report') await runOnly('report', 'section 6', () => runReportBench(reportBenchConfig(), say));
 if (process.env.BENCH_ONLY === 'rollout') await runOnly('rollout', 'section 7', () => runRolloutBench(rolloutBenchConfig(), say));
 
@@ -107,6 +127,9 @@ const report = await runReportBench(reportBenchConfig(), say);
 say('section 7: rollout — plan and sign jobs for a large fleet, simulated agents through three rings (sizes: BENCH_ROLLOUT_MACHINES, BENCH_ROLLOUT_AGENTS, BENCH_ROLLOUT_CHECKIN_SECONDS)');
 const rollout = await runRolloutBench(rolloutBenchConfig(), say);
 
+say('section 8: check-ins with the audit trail off, on, and on for every check-in');
+const audit = await auditRun();
+
 const results: BenchResults = {
   machine,
   cacheDir: relative(REPO, cache),
@@ -123,6 +146,7 @@ const results: BenchResults = {
   server,
   report,
   rollout,
+  audit,
   loadAverage: { start: loadStart, end: loadavg() },
 };
 writeFileSync(resultsFile, JSON.stringify(results, null, 2));

@@ -42,3 +42,11 @@ export function serverBenchConfig(): ServerBenchConfig {
     seed: 20261122,
   };
 }
+
+/**
+ * Section 8 (auditing on and off): scenario 4's settings with its own, smaller sizes, since it
+ * starts six servers (BENCH_AUDIT_AGENTS, default 2000; BENCH_AUDIT_CHECKIN_SECONDS, default 20).
+ */
+export function auditBenchConfig(): ServerBenchConfig {
+  return { ...serverBenchConfig(), agents: envInt('BENCH_AUDIT_AGENTS', 2000, 1), checkinSeconds: envInt('BENCH_AUDIT_CHECKIN_SECONDS', 20, 1) };
+}

@@ -2,8 +2,8 @@
  * Child process, scenario 4: the server under test, alone in its process so that its RSS and CPU
  * time are its own. argv: "patchhive" <json: { dataDir, database?, catalogFile, maxUses }> or
  * "fastify" (the peer: one bare route). Sends "ready" with its URL; answers "idle" (waits for the
- * assessment queue), "sync" and "full" (scenario 5, see bench/reassess.ts) and "stop" (closes,
- * reports its rusage, exits).
+ * assessment queue), "sync" and "full" (scenario 5, see bench/reassess.ts), "audited" (entries in
+ * the audit trail, section 8) and "stop" (closes, reports its rusage, exits).
  */
 import Fastify from 'fastify';
 import { pino } from 'pino';
@@ -19,6 +19,8 @@ export interface PatchhiveServerArgs {
   catalogFile: string;
   /** Uses of the enrollment token created for the agents. */
   maxUses: number;
+  /** The server's audit settings (default: the server's defaults, auditing on). */
+  audit?: { enabled: boolean; hashOnlyCheckins: boolean };
 }
 
 /** The source name the benchmark's catalog is configured under. */
@@ -50,6 +52,7 @@ async function startPatchhive(args: PatchhiveServerArgs): Promise<void> {
     port: 0,
     logLevel: 'silent',
     sources: [{ name: BENCH_SOURCE, url: args.catalogFile, format: 'oval' }],
+    ...(args.audit ? { audit: args.audit } : {}),
   });
   const t0 = performance.now();
   const server: RunningServer = await startServer(cfg, { logger: pino({ level: 'silent' }) });
@@ -65,6 +68,7 @@ async function startPatchhive(args: PatchhiveServerArgs): Promise<void> {
       const open = await server.store.findings.list({ statuses: ['missing', 'affected'], limit: 1 });
       return { ms, pending: pending.length, openFindings: open.total };
     }
+    if (m.kind === 'audited') return { entries: (await server.store.audit.list({ limit: 1 }))[0]?.seq ?? 0 };
     if (m.kind === 'sync') return { ...(await syncAndTime(server, BENCH_SOURCE, m.bulletinIds as string[])) };
     if (m.kind === 'full') return { ...(await reassessAll(server)) };
     if (m.kind === 'stop') {
