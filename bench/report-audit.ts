@@ -28,6 +28,13 @@ export function auditSection(r: AuditBenchResults): string {
       failures(run),
     ];
   });
+  const witness = r.runs
+    .filter((run) => run.mode === 'on')
+    .map((run) => {
+      const off = r.runs.find((x) => x.database === run.database && x.mode === 'off');
+      return off ? `${times(run.steady.load.perSecond / Math.max(1e-9, off.steady.load.perSecond))} on ${run.database}` : undefined;
+    })
+    .filter(Boolean);
   return `${AUDIT_SECTION_HEADING}
 
 Measured on ${r.date} (${sec(r.totalMs)} for this section${r.skipped.length ? `; skipped: ${r.skipped.join('; ')}` : ''}). Load average (1/5/15 min) ${loadText(r.loadAverage)}: above the core count, other processes competed for the CPU. Run alone with \`BENCH_ONLY=audit\` (after \`tsc -p tsconfig.bench.json\`: \`BENCH_ONLY=audit node --expose-gc dist-bench/bench/run.js\`), which rewrites only this section of docs/BENCHMARKS.md; sizes from BENCH_AUDIT_AGENTS (default 2000), BENCH_CONCURRENCY (128), BENCH_AUDIT_CHECKIN_SECONDS (20), BENCH_WARMUP_SECONDS (5), BENCH_POSTGRES.
@@ -43,6 +50,7 @@ ${table(
 )}
 
 - Each audited request adds one write transaction: on SQLite an fsync (synchronous = FULL) under the one writer, on PostgreSQL a commit (synchronous_commit on) under a transaction-scoped advisory lock that serialises appends. Under the default, a hash-only check-in writes nothing to the trail (only the hook's decision runs), so in that column the difference between **on** and **off** is this machine's run-to-run variation at its load, not auditing; enrollments and first check-ins pay the append, and under **every check-in** so do the hash-only ones.
+- How far two runs differ on this machine at this load, with no difference in the work done: the hash-only column of **on** against **off** (${witness.join(', ') || 'n/a'}), where auditing writes nothing. Read every other ratio of the table against that spread; ratios inside it say nothing about auditing.
 - Entries at the end: under **on**, one per enrollment and one per first check-in (2 × agents); under **every check-in**, also one per hash-only check-in of the steady phase, warm-up included.`;
 }
 
