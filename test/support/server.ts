@@ -45,7 +45,9 @@ export async function startTestServer(
   const quiet = { triageSweepSchedule: '', notify: { dueSoonSchedule: '', digestSchedule: '' }, rollout: { tickSeconds: 0 } };
   const cfg = serverConfigSchema.parse({ dataDir, port: 0, logLevel: 'silent', ...quiet, ...(database ? { database } : {}), ...opts.config });
   const server = await startServer(cfg, { listen: opts.listen ?? false, logger: opts.logger ?? pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}) });
-  const adminToken = server.bootstrapToken!;
+  // The initial token expires (initialAdminTokenHours) and tests move their clocks by months: they
+  // use an admin token of the same user that does not expire.
+  const adminToken = (await server.services.tokens.createApiToken({ name: 'test-admin', user: 'admin', role: 'admin' }, 'test')).secret;
   let n = 0;
   return Object.assign(server, {
     dataDir,
