@@ -6,8 +6,9 @@
  * Why not the plugin's route hook: it counts every request before the handler runs, so an attack
  * from an address would also lock out a valid token presented from it. Only *failures* count
  * here: the plugin's programmatic limiters (`createRateLimit`) keep the counters and windows, and
- * they are incremented after authentication failed. A valid credential is therefore never
- * refused, whatever the counters say. The counters live in this process (one server node).
+ * the app's error handler increments them when a 401 is on its way out. A valid credential is
+ * therefore never refused, whatever the counters say. The counters live in this process (one
+ * server node). Enrollment attempts are counted before the handler, successful or not.
  */
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
