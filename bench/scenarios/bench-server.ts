@@ -53,6 +53,8 @@ async function startPatchhive(args: PatchhiveServerArgs): Promise<void> {
     logLevel: 'silent',
     sources: [{ name: BENCH_SOURCE, url: args.catalogFile, format: 'oval' }],
     ...(args.audit ? { audit: args.audit } : {}),
+    // The simulated fleet enrolls at once, from one address, with one token: measured, not limited.
+    rateLimit: { enrollmentsPerToken: 1_000_000, enrollmentsPerAddress: 1_000_000 },
   });
   const t0 = performance.now();
   const server: RunningServer = await startServer(cfg, { logger: pino({ level: 'silent' }) });

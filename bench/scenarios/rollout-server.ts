@@ -30,6 +30,8 @@ async function start(args: RolloutServerArgs): Promise<void> {
     port: 0,
     logLevel: 'silent',
     sources: [{ name: ROLLOUT_SOURCE, url: args.catalogFile, format: 'native' }],
+    // The simulated fleet enrolls at once, from one address, with one token: measured, not limited.
+    rateLimit: { enrollmentsPerToken: 1_000_000, enrollmentsPerAddress: 1_000_000 },
     // No cron job may fire during the measured phase.
     triageSweepSchedule: '',
     notify: { dueSoonSchedule: '', digestSchedule: '' },

@@ -1,8 +1,8 @@
-/** Where a command's report goes: stdout, or a file written atomically. */
-import { writeFileAtomic } from '../common/atomic-write.js';
+/** Where a command's report goes: stdout, or a file (a regular one written atomically). */
+import { writeOutputFile } from '../common/atomic-write.js';
 
-/** Writes the report to `file` (atomically) or to stdout. */
+/** Writes the report to `file` (see writeOutputFile: atomic for a regular file) or to stdout. */
 export async function writeOutput(file: string | undefined, text: string): Promise<void> {
-  if (file) await writeFileAtomic(file, text);
+  if (file) await writeOutputFile(file, text);
   else process.stdout.write(text);
 }

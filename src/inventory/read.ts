@@ -1,5 +1,5 @@
 /** Reading and writing inventory files (JSON, schema patchhive.inventory/1). */
-import { writeFileAtomic } from '../common/atomic-write.js';
+import { writeOutputFile } from '../common/atomic-write.js';
 import { PatchhiveError } from '../errors.js';
 import { checkInventorySchemaId, validateInventory } from './input.js';
 import { parseJsonLocated, readInputText } from '../common/json-input.js';
@@ -29,14 +29,14 @@ export function formatInventory(inv: Inventory): string {
 }
 
 /**
- * Writes an inventory atomically: validated first, then a temporary file in the same directory,
- * fsync, rename over the target, fsync of the directory. A crash leaves the old file or the new
- * one, never half of either.
+ * Writes an inventory, validated first. A regular file is replaced atomically (a temporary file in
+ * the same directory, fsync, rename, fsync of the directory: a crash leaves the old file or the new
+ * one, never half of either); a FIFO or a device is written into and never replaced.
  */
 export async function writeInventoryFile(file: string, inv: Inventory): Promise<void> {
   const checked = inventorySchema.safeParse(inv);
   if (!checked.success) {
     throw new PatchhiveError('E_INTERNAL', `refusing to write an invalid inventory: ${checked.error.issues[0]?.message}`, { file });
   }
-  await writeFileAtomic(file, formatInventory(checked.data));
+  await writeOutputFile(file, formatInventory(checked.data));
 }

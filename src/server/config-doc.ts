@@ -11,16 +11,30 @@ const ENV: Record<string, string> = {
   proxy: 'PATCHHIVE_PROXY',
 };
 
-/** The Markdown reference of every server setting. */
-export function configReference(): string {
-  const js = z.toJSONSchema(serverConfigSchema, { io: 'input', unrepresentable: 'any' }) as {
-    properties: Record<string, { description?: string; default?: unknown; type?: string; enum?: string[] }>;
-  };
-  const rows = Object.entries(js.properties).map(([key, p]) => {
+interface JsonProperty {
+  description?: string;
+  default?: unknown;
+  type?: string;
+  enum?: string[];
+  properties?: Record<string, JsonProperty>;
+}
+
+// A section (an object of settings) gets its own row, then one row per setting as `section.key`.
+function propertyRows(properties: Record<string, JsonProperty>, prefix: string): string[] {
+  return Object.entries(properties).flatMap(([name, p]) => {
+    const key = prefix + name;
+    if (prefix && !p.description) return []; // inner shapes (e.g. a duration object) are described by their section
     const type = p.enum ? p.enum.join(' \\| ') : (p.type ?? 'object');
     const def = p.default === undefined ? '' : `\`${JSON.stringify(p.default)}\``;
-    return `| \`${key}\` | ${ENV[key] ? `\`${ENV[key]}\`` : ''} | ${type} | ${def} | ${(p.description ?? '').replace(/\|/g, '\\|')} |`;
+    const row = `| \`${key}\` | ${ENV[key] ? `\`${ENV[key]}\`` : ''} | ${type} | ${def} | ${(p.description ?? '').replace(/\|/g, '\\|')} |`;
+    return [row, ...(p.properties && p.type === 'object' ? propertyRows(p.properties, `${key}.`) : [])];
   });
+}
+
+/** The Markdown reference of every server setting. */
+export function configReference(): string {
+  const js = z.toJSONSchema(serverConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonProperty;
+  const rows = propertyRows(js.properties ?? {}, '');
   return [
     '# Server configuration',
     '',

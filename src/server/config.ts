@@ -43,6 +43,34 @@ export const serverConfigSchema = z
       .string()
       .optional()
       .describe('Where the first start writes the initial admin API token (mode 0600); default <dataDir>/initial-admin-token.'),
+    initialAdminTokenHours: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(720)
+      .default(24)
+      .describe('Lifetime of the initial admin API token (first start, or `patchhive serve --reset-admin-token`): create named tokens with it, then let it expire or revoke it.'),
+    rateLimit: z
+      .object({
+        windowSeconds: z.coerce.number().int().min(1).max(86_400).default(60).describe('Length of the window every budget below is counted over.'),
+        authFailuresPerAddress: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(20)
+          .describe('Failed authentications (401) one source address may make per window; further failures get 429 with Retry-After. A valid credential is never refused for it.'),
+        authFailuresPerToken: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(10)
+          .describe('Failed authentications per token id (the `<kind>_<id>` part of a bearer secret), from any address, per window.'),
+        enrollmentsPerToken: z.coerce.number().int().min(1).default(30).describe('Enrollment attempts (successful or not) per enrollment token per window.'),
+        enrollmentsPerAddress: z.coerce.number().int().min(1).default(60).describe('Enrollment attempts (successful or not) per source address per window.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Abuse limits. Counted in memory on each server node (not shared between nodes); the source address is the TCP peer.'),
     metricsPublic: z.boolean().default(true).describe('Serve /metrics without a token (it holds counts only, no names).'),
     deadlines: deadlinePolicySchema
       .prefault({})

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { writeFileAtomic } from '../common/atomic-write.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/ports.js';
 import { databaseUrl, type ServerConfig } from './config.js';
+import { writeInitialAdminToken } from './admin-token.js';
 import { loadOrCreateJobSigningKey } from './keys.js';
 import { Metrics } from './metrics.js';
 import { Scheduler } from './scheduler.js';
@@ -156,11 +156,13 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
 
   await sources.ensureConfigured(cfg.sources);
   await sources.loadAll((msg) => logger.warn(msg));
-  const bootstrapToken = await tokens.bootstrapAdmin();
+  const bootstrapToken = await tokens.bootstrapAdmin(cfg.initialAdminTokenHours);
   if (bootstrapToken) {
-    const file = cfg.bootstrapTokenFile ?? path.join(cfg.dataDir, 'initial-admin-token');
-    await writeFileAtomic(file, bootstrapToken + '\n', 0o600);
-    logger.warn({ file }, 'first start: the initial admin API token was written to this file (mode 0600); move it somewhere safe');
+    const file = await writeInitialAdminToken(cfg, bootstrapToken);
+    logger.warn(
+      { file, expiresInHours: cfg.initialAdminTokenHours },
+      'first start: the initial admin API token was written to this file (mode 0600); it expires: create named admin tokens with it',
+    );
   }
   const resumed = await assessment.resumePending();
   if (resumed > 0) logger.info({ machines: resumed }, 'resuming assessments left unfinished');
@@ -192,6 +194,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     logger,
     bodyLimitBytes: cfg.bodyLimitBytes,
     metricsPublic: cfg.metricsPublic,
+    rateLimit: cfg.rateLimit,
     version: opts.version ?? '0',
     ...(cfg.audit.enabled ? { audit: { recorder: audit, hashOnlyCheckins: cfg.audit.hashOnlyCheckins } } : {}),
     health: async () => ({ database: await store.ping().then(() => true, () => false) }),

@@ -16,7 +16,9 @@ let tokens: { viewer: string; operator: string; admin: string; revoked: string; 
 let routes: RouteDef[];
 
 beforeAll(async () => {
-  server = (await startTestServer({ now: () => clock, config: { bodyLimitBytes: 64 * 1024 } }))!;
+  // This walk measures the answers to bad credentials, not the limits on them: budgets it cannot reach.
+  const unreachable = { authFailuresPerAddress: 10_000_000, authFailuresPerToken: 10_000_000, enrollmentsPerToken: 10_000_000, enrollmentsPerAddress: 10_000_000 };
+  server = (await startTestServer({ now: () => clock, config: { bodyLimitBytes: 64 * 1024, rateLimit: unreachable } }))!;
   const revoked = await server.services.tokens.createApiToken({ name: 'r', user: 'rev', role: 'admin' }, 'test');
   await server.services.tokens.revokeApiToken(revoked.id);
   const expired = await server.services.tokens.createApiToken({ name: 'e', user: 'exp', role: 'admin', expiresInDays: 1 }, 'test');

@@ -14,7 +14,8 @@
  *
  * Windows: the collector's output for an unpatched XP SP2 against the CIS OVAL sample (MS08-067).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -288,6 +289,47 @@ describe.concurrent('scan of a Windows collector inventory against the CIS OVAL 
     expect(def.code, describeRun(def)).toBe(0);
     expect(findingsOf(def)).toEqual([]);
     expect(findingsOf(all).find((f) => f.bulletin === MS08_067.definition)?.status).toBe('installed');
+  });
+});
+
+// Our own nodes in a temporary directory (a FIFO; a character device with the null device's
+// numbers, as root), never a real device under /dev. The small Windows scan keeps them quick.
+describe.concurrent('scan -o onto a FIFO or a device writes into it and never replaces it', () => {
+  const scanXp = (args: string[]) => runCli(['scan', '--inventory', XP_UNPATCHED, '--catalog', CIS_OVAL, '--format', 'json', '-q', ...args]);
+
+  it('-o onto a FIFO: the reader gets the report, and it stays a FIFO', async ({ expect }) => {
+    const dir = path.join(tmp, 'out-fifo');
+    mkdirSync(dir);
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const chunks: Buffer[] = [];
+    const received = new Promise<Buffer>((resolve, reject) => {
+      createReadStream(fifo).on('data', (c) => chunks.push(c as Buffer)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+    });
+    const [toStdout, toFifo] = await Promise.all([scanXp([]), scanXp(['-o', fifo])]);
+    expect(toFifo.code, describeRun(toFifo)).toBe(1);
+    expect(toFifo.stdout).toBe('');
+    expect((await received).equals(toStdout.stdoutBytes)).toBe(true);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(listDir(dir)).toEqual(['pipe']);
+  });
+
+  it.runIf(process.getuid?.() === 0)('-o onto a character device leaves it a device', async ({ expect }) => {
+    const dir = path.join(tmp, 'out-device');
+    mkdirSync(dir);
+    const node = path.join(dir, 'null');
+    execFileSync('mknod', [node, 'c', '1', '3']);
+    try {
+      const before = statSync(node);
+      const r = await scanXp(['-o', node]);
+      expect(r.code, describeRun(r)).toBe(1);
+      const after = statSync(node);
+      expect(after.isCharacterDevice()).toBe(true);
+      expect([after.ino, after.rdev]).toEqual([before.ino, before.rdev]);
+      expect(listDir(dir)).toEqual(['null']);
+    } finally {
+      rmSync(node, { force: true });
+    }
   });
 });
 

@@ -5,7 +5,7 @@
  * whole, unfinished assessments must resume, and the bootstrap token must survive untouched.
  * Run on SQLite and, when the local cluster is usable, on PostgreSQL.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -94,7 +94,10 @@ for (const database of ['sqlite', 'postgres'] as const) {
         }
       }
       dataDir = await mkdtemp(path.join(tmpdir(), `patchhive-sigkill-${database}-`));
-      const serveArgs = ['--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...(pg ? ['--database', pg.url] : [])];
+      // The fleet enrolls at once with one token from one address: this test is about crashes, not enrollment limits.
+      const configFile = path.join(dataDir, 'config.json');
+      writeFileSync(configFile, JSON.stringify({ rateLimit: { enrollmentsPerToken: 1000, enrollmentsPerAddress: 1000 } }));
+      const serveArgs = ['--config', configFile, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...(pg ? ['--database', pg.url] : [])];
       let server = await startServe(serveArgs);
       runs.push(server);
       const tokenFile = path.join(dataDir, 'initial-admin-token');

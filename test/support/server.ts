@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
 import { serverConfigSchema } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
@@ -22,7 +22,14 @@ export interface TestServer extends RunningServer {
 
 /** Starts a server; `undefined` when PostgreSQL was asked for and is not available outside CI. */
 export async function startTestServer(
-  opts: { database?: TestDatabase; listen?: boolean; config?: Partial<z.input<typeof serverConfigSchema>>; now?: () => Date; dataDir?: string } = {},
+  opts: {
+    database?: TestDatabase;
+    listen?: boolean;
+    config?: Partial<z.input<typeof serverConfigSchema>>;
+    now?: () => Date;
+    dataDir?: string;
+    logger?: Logger;
+  } = {},
 ): Promise<TestServer | undefined> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'patchhive-server-')));
   let dropDb: (() => Promise<void>) | undefined;
@@ -37,8 +44,10 @@ export async function startTestServer(
   // The rollout tick too: tests call `services.rollout.tick()`, or pass `config: { rollout: { tickSeconds: 1 } }`.
   const quiet = { triageSweepSchedule: '', notify: { dueSoonSchedule: '', digestSchedule: '' }, rollout: { tickSeconds: 0 } };
   const cfg = serverConfigSchema.parse({ dataDir, port: 0, logLevel: 'silent', ...quiet, ...(database ? { database } : {}), ...opts.config });
-  const server = await startServer(cfg, { listen: opts.listen ?? false, logger: pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}) });
-  const adminToken = server.bootstrapToken!;
+  const server = await startServer(cfg, { listen: opts.listen ?? false, logger: opts.logger ?? pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}) });
+  // The initial token expires (initialAdminTokenHours) and tests move their clocks by months: they
+  // use an admin token of the same user that does not expire.
+  const adminToken = (await server.services.tokens.createApiToken({ name: 'test-admin', user: 'admin', role: 'admin' }, 'test')).secret;
   let n = 0;
   return Object.assign(server, {
     dataDir,

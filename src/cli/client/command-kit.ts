@@ -7,7 +7,7 @@ import { Help, InvalidArgumentError, Option, type Command } from 'commander';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { listOf } from '../../protocol/api.js';
-import { writeFileAtomic } from '../../common/atomic-write.js';
+import { writeOutputFile } from '../../common/atomic-write.js';
 import { jsonPath } from '../../common/json-input.js';
 import { ApiClient, oneLineText, type QueryParams } from './api-client.js';
 import { CLIENT_FORMATS, resolveClientConfig, type ClientFlags, type ClientFormat } from './config.js';
@@ -58,7 +58,7 @@ export function addApiOptions(cmd: Command): Command {
   });
   return cmd
     .addOption(common('--format <format>', 'output format (default: "format" in the config file, else table)').choices([...CLIENT_FORMATS]))
-    .addOption(common('-o, --output <file>', 'write the output to FILE (atomically) instead of stdout'))
+    .addOption(common('-o, --output <file>', 'write the output to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)'))
     .addOption(common('--server <url>', 'Patchhive server URL (default: $PATCHHIVE_SERVER, then the config file)'))
     .addOption(common('--token-file <file>', 'read the API token from FILE (default: $PATCHHIVE_TOKEN, then the config file)'))
     .addOption(common('--token <token>', 'the API token itself (other local users can see it in the process list: prefer --token-file)'))
@@ -115,7 +115,7 @@ export async function withApi(opts: ApiOptions, run: (ctx: ApiContext) => Promis
   for (const w of warnings) process.stderr.write(`patchhive: warning: ${w}\n`);
   const client = new ApiClient(config);
   const emit = async (text: string, o?: { secret?: boolean }): Promise<void> => {
-    if (opts.output) await writeFileAtomic(opts.output, text, o?.secret ? 0o600 : 0o644);
+    if (opts.output) await writeOutputFile(opts.output, text, o?.secret ? 0o600 : 0o644);
     else process.stdout.write(text);
   };
   try {

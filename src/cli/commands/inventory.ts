@@ -7,7 +7,7 @@ import { collectDpkgInventory, type OsOverrides } from '../../inventory/collect-
 import { inventoryJsonSchemaText } from '../../inventory/json-schema.js';
 import type { Inventory } from '../../inventory/model.js';
 import { formatInventory, readInventoryFile, writeInventoryFile } from '../../inventory/read.js';
-import { writeFileAtomic } from '../../common/atomic-write.js';
+import { writeOutputFile } from '../../common/atomic-write.js';
 import { collectRpmInventory } from '../../inventory/rpm.js';
 import { releaseOverrides } from '../release.js';
 
@@ -83,7 +83,7 @@ export function registerInventoryCommand(program: Command): void {
     .option('--name <name>', 'machine name (default: host name; for --root the root\'s etc/hostname or directory name; for a saved file its name)')
     .option('--release <release>', 'OS release, codename or number (bookworm, 12), instead of the collected one')
     .option('--arch <arch>', 'architecture (amd64, x86_64, ...) instead of the collected one')
-    .option('-o, --output <file>', 'write the inventory to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the inventory to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)')
     .action(async (opts: InventoryCollectOptions) => {
       const inv = await collectForCli(opts, new Date());
       if (opts.output) await writeInventoryFile(opts.output, inv);
@@ -93,9 +93,9 @@ export function registerInventoryCommand(program: Command): void {
   inventory
     .command('schema')
     .description('Print the JSON Schema of inventory files (the contract collectors on other machines write to).')
-    .option('-o, --output <file>', 'write the schema to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the schema to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)')
     .action(async (opts: { output?: string }) => {
-      if (opts.output) await writeFileAtomic(opts.output, inventoryJsonSchemaText());
+      if (opts.output) await writeOutputFile(opts.output, inventoryJsonSchemaText());
       else process.stdout.write(inventoryJsonSchemaText());
     });
 }

@@ -3,7 +3,7 @@
  * and bulletin; overdue findings; trends) as JSON, one CSV section, printable HTML or PDF.
  */
 import { Option, type Command } from 'commander';
-import { writeFileAtomic } from '../../common/atomic-write.js';
+import { writeOutputFile } from '../../common/atomic-write.js';
 import { PatchhiveError } from '../../errors.js';
 import { REPORT_FORMATS, REPORT_SECTIONS, type ReportQuery } from '../../protocol/policy-api.js';
 import { oneLineText } from '../client/api-client.js';
@@ -73,7 +73,7 @@ export function registerReportCommand(program: Command): void {
           process.stdout.write(body);
           return;
         }
-        await writeFileAtomic(dest.file, body, 0o644);
+        await writeOutputFile(dest.file, body, 0o644);
         note(`wrote the ${format} compliance report to ${dest.file} (${Buffer.byteLength(body)} bytes)`);
       });
     });

@@ -62,7 +62,7 @@ export function registerScanCommand(program: Command): void {
     .option('-v, --verbose', 'table format: show every piece of evidence and warning')
     .option('--trusted-key <file>', 'public key (PEM) trusted to sign native catalogs; repeatable', collect)
     .option('--allow-unsigned', 'accept native catalogs without a valid signature (not recommended)')
-    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the report to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)')
     .option('-q, --quiet', 'no progress or summary on stderr')
     .action(async (opts: ScanOptions) => {
       process.exitCode = await runScan(opts);

@@ -1,6 +1,7 @@
 /** `patchhive serve`: the central server (SQLite in the data directory unless --database). */
 import { Command, Option } from 'commander';
 import { loadServerConfig } from '../../server/config.js';
+import { resetAdminToken } from '../../server/admin-token.js';
 import { startServer } from '../../server/server.js';
 
 interface ServeOptions {
@@ -10,6 +11,7 @@ interface ServeOptions {
   host?: string;
   port?: string;
   logLevel?: string;
+  resetAdminToken?: boolean;
 }
 
 /** Adds `patchhive serve` to the program. */
@@ -19,7 +21,9 @@ export function registerServeCommand(program: Command, version: string): void {
     .description(
       'Run the Patchhive server: REST API under /api/v1, agent check-ins, catalog sync, scheduling.\n' +
         'Storage: SQLite in the data directory by default; --database postgres://... for PostgreSQL.\n' +
-        'First start writes an admin API token to <data-dir>/initial-admin-token (mode 0600).\n' +
+        'First start writes an admin API token to <data-dir>/initial-admin-token (mode 0600); it expires\n' +
+        '(initialAdminTokenHours, default 24): create named admin tokens with it (patchhive tokens create).\n' +
+        'Lost every admin token? Run --reset-admin-token on the server host: it writes a new one to that file.\n' +
         'Settings: --config FILE (JSON, see docs/CONFIG.md), then PATCHHIVE_* environment variables, then flags.',
     )
     .option('--config <file>', 'JSON config file')
@@ -27,6 +31,7 @@ export function registerServeCommand(program: Command, version: string): void {
     .option('--database <url>', 'database URL (postgres://...); default SQLite in the data directory')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'TCP port (default 8060; 0 = any free port)')
+    .option('--reset-admin-token', 'write a new admin API token to the initial token file, then exit (needs the data directory and database)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (o: ServeOptions) => {
       const cfg = loadServerConfig({
@@ -34,6 +39,11 @@ export function registerServeCommand(program: Command, version: string): void {
         env: process.env,
         flags: { dataDir: o.dataDir, database: o.database, host: o.host, port: o.port, logLevel: o.logLevel },
       });
+      if (o.resetAdminToken) {
+        const issued = await resetAdminToken(cfg);
+        process.stderr.write(`patchhive: wrote a new admin API token (id ${issued.id}, expires ${issued.expiresAt}) to ${issued.file} (mode 0600)\n`);
+        return;
+      }
       const server = await startServer(cfg, { version });
       process.stderr.write(`patchhive: serving on ${server.url} (${server.store.kind}, data in ${cfg.dataDir})\n`);
       await new Promise<void>((resolve) => {

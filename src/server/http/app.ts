@@ -11,8 +11,10 @@ import { bearerOf } from '../auth/secrets.js';
 import { roleAllows } from '../auth/roles.js';
 import type { TokenService } from '../services/tokens.js';
 import type { Metrics } from '../metrics.js';
+import { AbuseLimits, type AbuseLimitSettings } from './abuse-limits.js';
 import { registerAuditHook, rememberCaller, type AuditRecorder } from './audit-hook.js';
-import { handleError } from './errors.js';
+import { handleError, refusalCodeOf } from './errors.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { openApiDocument } from './openapi.js';
 import { RawReply, type Caller, type RouteDef } from './route.js';
 
@@ -23,6 +25,7 @@ export interface AppDeps {
   logger: Logger;
   bodyLimitBytes: number;
   metricsPublic: boolean;
+  rateLimit: AbuseLimitSettings;
   version: string;
   /** The audit trail's recorder (absent: auditing off). */
   audit?: { recorder: AuditRecorder; hashOnlyCheckins: boolean };
@@ -42,17 +45,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Unique across restarts and nodes: the audit trail and the logs name requests by it.
     genReqId: () => randomUUID(),
   });
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: { code: 'E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  registerSecurityHeaders(app);
+  const limits = new AbuseLimits(app, deps.rateLimit);
+  app.setErrorHandler(limits.screening(handleError));
+  app.setNotFoundHandler(async (req) => {
+    throw new PatchhiveError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
   });
   app.addHook('onResponse', async (req, reply) => {
     deps.metrics.httpRequest(req.routeOptions.url ?? 'unknown', req.method, reply.statusCode, reply.elapsedTime / 1000);
-    if (reply.statusCode >= 400) req.log.info({ method: req.method, route: req.routeOptions.url, status: reply.statusCode }, 'request');
+    // The one log line of a refused request (server faults are logged by the error handler, with the error).
+    if (reply.statusCode >= 400 && reply.statusCode < 500) {
+      req.log.info({ method: req.method, route: req.routeOptions.url, status: reply.statusCode, code: refusalCodeOf(req) }, 'request refused');
+    }
   });
   if (deps.audit) registerAuditHook(app, { ...deps.audit, logger: deps.logger });
 
-  for (const r of deps.routes) registerRoute(app, r, deps);
+  for (const r of deps.routes) registerRoute(app, r, deps, limits);
 
   const doc = openApiDocument(deps.routes, deps.version);
   app.get(`${API_PREFIX}/openapi.json`, async () => doc);
@@ -68,11 +76,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   return app;
 }
 
-function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps): void {
+function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps, limits: AbuseLimits): void {
   app.route({
     method: r.method,
     url: API_PREFIX + r.url,
+    ...(r.attempts ? { preHandler: limits.attemptHook(r.attempts) } : {}),
     handler: async (request, reply) => {
+      if (r.secret) void reply.header('cache-control', 'no-store');
       const caller = await authenticate(request, r.access, deps.tokens);
       const params = r.params ? r.params.parse(request.params) : undefined;
       const query = r.query ? r.query.parse(request.query ?? {}) : undefined;

@@ -40,10 +40,20 @@ function oneLine(msg: string | undefined): string {
   return (msg ?? 'bad request').split('\n')[0]!.slice(0, 300);
 }
 
-/** Fastify error handler: logs server faults (never request bodies or headers) and answers. */
+const refusalCodes = new WeakMap<FastifyRequest, string>();
+
+/** The error code a refused request was answered with (for its one log line), if any. */
+export function refusalCodeOf(request: FastifyRequest): string | undefined {
+  return refusalCodes.get(request);
+}
+
+/**
+ * Fastify error handler: logs server faults (never request bodies or headers) and answers. A
+ * refusal (4xx) is not logged here: the app's response hook writes its one line, with this code.
+ */
 export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = errorResponse(err);
   if (status >= 500) request.log.error({ err }, 'request failed');
-  else request.log.info({ code: body.error.code, status }, 'request refused');
+  else refusalCodes.set(request, body.error.code);
   void reply.code(status).send(body);
 }

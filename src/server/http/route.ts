@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Role } from '../../protocol/api.js';
+import type { AttemptBudget } from './abuse-limits.js';
 
 /** Who is calling: an administrator's API token, an enrolled agent, or nobody yet. */
 export type Caller =
@@ -38,6 +39,10 @@ export interface RouteDef<P = any, Q = any, B = any> {
   status?: number;
   /** Other media types the handler may answer with (as a RawReply), for the OpenAPI document. */
   produces?: string[];
+  /** The answer carries a secret shown once: it is sent with `Cache-Control: no-store`. */
+  secret?: boolean;
+  /** An extra budget every attempt on this route counts against (see abuse-limits.ts). */
+  attempts?: AttemptBudget;
   handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
 }
 

@@ -114,13 +114,13 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
   const tokenRoutes = [
     route({ method: 'GET', url: '/enrollment-tokens', access: 'admin', tag: 'tokens', summary: 'Enrollment tokens (secrets are never shown again)', response: z.object({ items: z.array(enrollmentTokenSchema) }),
       handler: async () => ({ items: await s.tokens.listEnrollmentTokens() }) }),
-    route({ method: 'POST', url: '/enrollment-tokens', access: 'admin', tag: 'tokens', summary: 'Create an enrollment token; the secret is in this answer only', body: enrollmentTokenCreateSchema, response: createdToken(enrollmentTokenSchema), status: 201,
+    route({ method: 'POST', url: '/enrollment-tokens', access: 'admin', tag: 'tokens', summary: 'Create an enrollment token; the secret is in this answer only', body: enrollmentTokenCreateSchema, response: createdToken(enrollmentTokenSchema), status: 201, secret: true,
       handler: async ({ body, caller }) => s.tokens.createEnrollmentToken(body, userOf(caller)) }),
     route({ method: 'DELETE', url: '/enrollment-tokens/:id', access: 'admin', tag: 'tokens', summary: 'Revoke an enrollment token', params: ref, response: ok,
       handler: async ({ params }) => (await s.tokens.revokeEnrollmentToken(params.id), { ok: true as const }) }),
     route({ method: 'GET', url: '/tokens', access: 'admin', tag: 'tokens', summary: 'API tokens', response: z.object({ items: z.array(apiTokenSchema) }),
       handler: async () => ({ items: await s.tokens.listApiTokens() }) }),
-    route({ method: 'POST', url: '/tokens', access: 'admin', tag: 'tokens', summary: 'Create an API token (and its user when new); the secret is in this answer only', body: apiTokenCreateSchema, response: createdToken(apiTokenSchema), status: 201,
+    route({ method: 'POST', url: '/tokens', access: 'admin', tag: 'tokens', summary: 'Create an API token (and its user when new); the secret is in this answer only', body: apiTokenCreateSchema, response: createdToken(apiTokenSchema), status: 201, secret: true,
       handler: async ({ body, caller }) => s.tokens.createApiToken(body, userOf(caller)) }),
     route({ method: 'DELETE', url: '/tokens/:id', access: 'admin', tag: 'tokens', summary: 'Revoke an API token', params: ref, response: ok,
       handler: async ({ params }) => (await s.tokens.revokeApiToken(params.id), { ok: true as const }) }),
@@ -128,7 +128,7 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
       handler: async ({ caller }) => (caller.kind === 'user' ? { user: caller.userName, role: caller.role } : { user: '?', role: 'viewer' as const }) }),
   ];
   const agentRoutes = [
-    route({ method: 'POST', url: '/agent/enroll', access: 'public', tag: 'agent', summary: 'Enroll an agent with an enrollment token (in the body)', body: enrollRequestSchema, response: enrollResponseSchema, status: 201,
+    route({ method: 'POST', url: '/agent/enroll', access: 'public', tag: 'agent', summary: 'Enroll an agent with an enrollment token (in the body)', body: enrollRequestSchema, response: enrollResponseSchema, status: 201, secret: true, attempts: 'enrollment',
       handler: async ({ body }) => s.agents.enroll(body) }),
     route({ method: 'POST', url: '/agent/checkin', access: 'agent', tag: 'agent', summary: 'Check in; the inventory only when it changed', body: checkinRequestSchema, response: checkinResponseSchema,
       handler: async ({ body, caller }) => {

@@ -45,8 +45,9 @@ export class TokenService {
   }
 
   /** Creates a user (when new) and an API token for it; the secret is returned once. */
-  async createApiToken(req: ApiTokenCreate, createdBy: string): Promise<{ id: string; secret: string; token: ApiTokenWire }> {
+  async createApiToken(req: ApiTokenCreate, createdBy: string, expiresInHours?: number): Promise<{ id: string; secret: string; token: ApiTokenWire }> {
     const now = this.now();
+    const lifetimeMs = expiresInHours !== undefined ? expiresInHours * 3_600_000 : req.expiresInDays ? req.expiresInDays * 86_400_000 : undefined;
     const user = await this.ensureUser(req.user, req.role, now);
     const issued = issueSecret('phk');
     const rec: ApiTokenRecord = {
@@ -55,7 +56,7 @@ export class TokenService {
       name: req.name,
       secretHash: issued.secretHash,
       role: req.role,
-      expiresAt: req.expiresInDays ? new Date(now.getTime() + req.expiresInDays * 86_400_000).toISOString() : null,
+      expiresAt: lifetimeMs !== undefined ? new Date(now.getTime() + lifetimeMs).toISOString() : null,
       revokedAt: null,
       lastUsedAt: null,
       createdAt: now.toISOString(),
@@ -120,11 +121,21 @@ export class TokenService {
     throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown enrollment token');
   }
 
-  /** First start: when there are no users, an admin and its token (returned once). */
-  async bootstrapAdmin(): Promise<string | undefined> {
+  /** First start: when there are no users, an admin and its token valid for `hours` (returned once). */
+  async bootstrapAdmin(hours: number): Promise<string | undefined> {
     if ((await this.store.users.listUsers()).length > 0) return undefined;
-    const created = await this.createApiToken({ name: 'initial', user: 'admin', role: 'admin' }, 'bootstrap');
+    const created = await this.createApiToken({ name: 'initial', user: 'admin', role: 'admin' }, 'bootstrap', hours);
     return created.secret;
+  }
+
+  /**
+   * Recovery when every admin token is lost or expired: a new admin token of the user "admin"
+   * (created when missing), valid for `hours`. Only the server's owner can call it (it needs the
+   * database); the secret is returned once.
+   */
+  async issueRecoveryAdminToken(hours: number): Promise<{ id: string; secret: string }> {
+    const created = await this.createApiToken({ name: 'recovery', user: 'admin', role: 'admin' }, 'recovery', hours);
+    return { id: created.id, secret: created.secret };
   }
 
   private async ensureUser(name: string, role: Role, now: Date): Promise<UserRecord> {
