@@ -6,7 +6,8 @@
 import { constants } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { serverDispatcher } from '../../common/http-dispatcher.js';
 import type { Artifact, JobBody } from '../../protocol/jobs.js';
 import type { ProxySettings } from '../client.js';
 import { verifyArtifact } from '../job-verify.js';
@@ -61,18 +62,14 @@ export interface FetcherOptions {
   timeoutMs?: number;
   /** Sent as a bearer token only to this origin (artifacts served by the Patchhive server itself). */
   serverAuth?: { origin: string; credential: string };
+  /** PEM CA bundle for https downloads (--ca-file); default: the built-in roots. */
+  ca?: string;
 }
 
 /** An HTTP(S) fetcher through the configured proxy; follows no redirects. */
 export function createArtifactFetcher(opts: FetcherOptions): { fetch: ArtifactFetcher; close(): Promise<void> } {
   const timeout = opts.timeoutMs ?? 120_000;
-  const dispatcher: Dispatcher = new EnvHttpProxyAgent({
-    httpProxy: opts.proxy?.httpProxy ?? '',
-    httpsProxy: opts.proxy?.httpsProxy ?? '',
-    noProxy: opts.proxy?.noProxy ?? '',
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
-  });
+  const dispatcher: Dispatcher = serverDispatcher({ proxy: opts.proxy, ca: opts.ca, responseTimeoutMs: timeout });
   const fetchOne: ArtifactFetcher = async (artifact, file, maxBytes) => {
     const headers: Record<string, string> = { 'user-agent': opts.userAgent };
     if (opts.serverAuth && new URL(artifact.url).origin === opts.serverAuth.origin) headers.authorization = `Bearer ${opts.serverAuth.credential}`;
