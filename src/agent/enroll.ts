@@ -96,8 +96,9 @@ export async function enrollAgent(client: AgentClient, opts: EnrollOptions): Pro
     const field = String(req.error.issues[0]?.path[0] ?? 'request');
     throw new PatchhiveError('E_USAGE', field === 'token' ? 'the enrollment token must be 16 to 256 characters' : `invalid ${field} for enrollment`);
   }
-  // A wrong server is refused before a token is spent on it; the enrollment answer is checked again below.
-  if (opts.expectedFingerprint !== undefined) await precheckServerKey(client, opts.expectedFingerprint);
+  // A wrong key, an unverifiable certificate or an unreachable server is found before a token is
+  // spent or a directory made; the enrollment answer's key is checked again below.
+  await precheckServerKey(client, opts.expectedFingerprint);
   // A token has few uses: make sure the state can be written before spending one.
   await prepareStateDir(opts.stateDir);
   const answer = await client.enroll(req.data);
@@ -111,8 +112,8 @@ export async function enrollAgent(client: AgentClient, opts: EnrollOptions): Pro
   return state;
 }
 
-/** Compares the key GET /server-key serves with the expected fingerprint (a server without that route is left to the decisive check). */
-async function precheckServerKey(client: AgentClient, expected: string): Promise<void> {
+/** Asks GET /server-key and compares its key with the expected fingerprint (a server without that route is left to the decisive check). */
+async function precheckServerKey(client: AgentClient, expected: string | undefined): Promise<void> {
   const answer = await client.serverKey();
   if (!answer.ok) {
     if (answer.failure.status === 404) return;
