@@ -17,9 +17,14 @@ export interface TestCa {
 export interface TestServerCert {
   certFile: string;
   keyFile: string;
-  /** The serial number as OpenSSL prints it (upper-case hex). */
+  /** The serial number as Node prints it (upper-case hex, whole bytes). */
   serial: string;
 }
+
+const hexBytes = (n: number): string => {
+  const hex = n.toString(16).toUpperCase();
+  return hex.length % 2 === 0 ? hex : `0${hex}`;
+};
 
 const openssl = (args: string[], cwd: string): void => {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -43,5 +48,5 @@ export function makeServerCert(ca: TestCa, name: string, serial: number): TestSe
   writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
   openssl(['req', ...newKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=127.0.0.1'], ca.dir);
   openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', ca.caFile, '-CAkey', ca.caKeyFile, '-set_serial', String(serial), '-days', '2', '-out', `${name}.pem`, '-extfile', ext], ca.dir);
-  return { certFile: path.join(ca.dir, `${name}.pem`), keyFile: path.join(ca.dir, `${name}.key`), serial: serial.toString(16).toUpperCase().padStart(2, '0') };
+  return { certFile: path.join(ca.dir, `${name}.pem`), keyFile: path.join(ca.dir, `${name}.key`), serial: hexBytes(serial) };
 }
