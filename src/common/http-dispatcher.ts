@@ -5,7 +5,8 @@
  *
  * TLS: the certificate is always verified. Without `ca`, Node's built-in root CAs decide; with
  * `ca` (the --ca-file bundle), ONLY those certificates are trusted, as curl's --cacert does: a
- * private CA then cannot be side-stepped by any public one.
+ * private CA then cannot be side-stepped by any public one. (A caller that wants both passes
+ * `[...tls.rootCertificates, bundle]`.)
  */
 import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { readFileSync } from 'node:fs';
@@ -20,8 +21,8 @@ export interface ProxySettings {
 
 export interface ServerDispatcherOptions {
   proxy?: ProxySettings | undefined;
-  /** PEM bundle of the CAs that may issue the server's certificate (instead of the built-in roots). */
-  ca?: string | undefined;
+  /** PEM bundle(s) of the CAs that may issue the server's certificate (instead of the built-in roots). */
+  ca?: string | string[] | undefined;
   connectTimeoutMs?: number;
   /** Time to wait for the response headers, and between body chunks. */
   responseTimeoutMs?: number;
