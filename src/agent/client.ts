@@ -4,7 +4,7 @@
  * loop can tell a revoked credential from a server that is merely down. Secrets never appear in
  * a message: the credential travels only in the Authorization header, and the URL holds none.
  */
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import {
@@ -18,13 +18,10 @@ import {
 } from '../protocol/agent.js';
 import { errorBodySchema } from '../protocol/errors.js';
 import { jsonPath } from '../common/json-input.js';
+import { isCertificateError, serverDispatcher, type ProxySettings } from '../common/http-dispatcher.js';
+import { SERVER_KEY_PATH, serverKeyResponseSchema, type ServerKeyResponse } from '../protocol/server-key.js';
 
-/** Proxy settings, read from the environment at the CLI edge and passed down (never read here). */
-export interface ProxySettings {
-  httpProxy?: string;
-  httpsProxy?: string;
-  noProxy?: string;
-}
+export type { ProxySettings };
 
 export interface HttpOptions {
   proxy?: ProxySettings;
@@ -34,6 +31,8 @@ export interface HttpOptions {
   /** Largest response body accepted. */
   maxResponseBytes?: number;
   userAgent: string;
+  /** PEM bundle of the CAs that may issue the server's certificate (--ca-file); default: the built-in roots. */
+  ca?: string;
 }
 
 /** Why a request did not give a valid answer. `status` is absent when no HTTP answer came. */
@@ -103,6 +102,8 @@ function networkCode(err: unknown): string {
 }
 
 export interface AgentClient {
+  /** GET /api/v1/server-key (public): the job-signing key and its fingerprint, to compare before spending a token. */
+  serverKey(): Promise<ServerResult<ServerKeyResponse>>;
   /** POST /enroll with the token; the token is sent once and never logged. */
   enroll(req: EnrollRequest): Promise<ServerResult<EnrollResponse>>;
   /** POST /checkin with the agent credential as a bearer token. */
@@ -114,24 +115,22 @@ export interface AgentClient {
 export function createAgentClient(base: string, opts: HttpOptions): AgentClient {
   const timeout = opts.responseTimeoutMs ?? 60_000;
   const maxBytes = opts.maxResponseBytes ?? 64 * 1024 * 1024;
-  const dispatcher: Dispatcher = new EnvHttpProxyAgent({
-    // Explicit values ('' = none) so undici never falls back to reading the environment itself.
-    httpProxy: opts.proxy?.httpProxy ?? '',
-    httpsProxy: opts.proxy?.httpsProxy ?? '',
-    noProxy: opts.proxy?.noProxy ?? '',
-    connect: { timeout: opts.connectTimeoutMs ?? 15_000 },
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
-    maxResponseSize: maxBytes,
+  const dispatcher: Dispatcher = serverDispatcher({
+    proxy: opts.proxy,
+    ca: opts.ca,
+    connectTimeoutMs: opts.connectTimeoutMs ?? 15_000,
+    responseTimeoutMs: timeout,
+    maxResponseBytes: maxBytes,
   });
   const origin = new URL(base).origin;
 
-  async function post<T>(route: string, payload: unknown, schema: z.ZodType<T>, what: string, credential?: string): Promise<ServerResult<T>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': opts.userAgent };
+  async function send<T>(url: string, payload: unknown, schema: z.ZodType<T>, what: string, credential?: string): Promise<ServerResult<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': opts.userAgent };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
     if (credential !== undefined) headers.authorization = `Bearer ${credential}`;
     try {
       // undici's request follows no redirects: a credential is never replayed to another host.
-      const res = await request(`${base}${AGENT_API_PREFIX}${route}`, { method: 'POST', dispatcher, headers, body: JSON.stringify(payload) });
+      const res = await request(url, payload === undefined ? { method: 'GET', dispatcher, headers } : { method: 'POST', dispatcher, headers, body: JSON.stringify(payload) });
       const text = await res.body.text();
       return interpretResponse(res.statusCode, text, schema, what);
     } catch (err) {
@@ -139,11 +138,18 @@ export function createAgentClient(base: string, opts: HttpOptions): AgentClient 
       if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
         return { ok: false, failure: { code: 'E_SERVER_ERROR', message: `the ${what} answer is larger than ${maxBytes} bytes` } };
       }
+      if (isCertificateError(code)) {
+        const hint = opts.ca === undefined ? 'give --ca-file with the CA that issued it' : 'the --ca-file bundle does not hold the CA that issued it';
+        return { ok: false, failure: { code: 'E_SERVER_UNREACHABLE', message: `the server's TLS certificate at ${origin} did not verify (${code}): ${hint}` } };
+      }
       return { ok: false, failure: { code: 'E_SERVER_UNREACHABLE', message: `cannot reach the server at ${origin} for the ${what} (${code})` } };
     }
   }
+  const post = <T>(route: string, payload: unknown, schema: z.ZodType<T>, what: string, credential?: string) =>
+    send(`${base}${AGENT_API_PREFIX}${route}`, payload, schema, what, credential);
 
   return {
+    serverKey: () => send(`${base}${SERVER_KEY_PATH}`, undefined, serverKeyResponseSchema, 'server key request'),
     enroll: (req) => post('/enroll', req, enrollResponseSchema, 'enrollment'),
     checkin: (credential, req) => post('/checkin', req, checkinResponseSchema, 'check-in', credential),
     close: () => dispatcher.close(),

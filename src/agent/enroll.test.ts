@@ -1,11 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRoot, removeRoots } from '../inventory/test-support.js';
 import { createAgentClient, type AgentClient } from './client.js';
 import { checkJobSigningKey, enrollAgent, type EnrollOptions } from './enroll.js';
 import { loadState, stateFilePath } from './state.js';
+import { keyFingerprint } from '../protocol/server-key.js';
 import { startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from './test-server.js';
 
 const pem = (type: 'ed25519' | 'rsa' | 'ec') => {
@@ -93,5 +95,45 @@ describe('enrollAgent', () => {
     const count = server.enrollments.length;
     await expect(enrollAgent(client, await opts({ stateDir: dir }))).rejects.toMatchObject({ code: 'E_CONFIG_INVALID' });
     expect(server.enrollments.length).toBe(count);
+  });
+
+  it('the right fingerprint pins the key and keeps the fingerprint, how it was vouched for and the CA file', async () => {
+    const o = await opts({ expectedFingerprint: server.fingerprint, keyTrust: 'fingerprint', caFile: '/etc/patchhive/ca.pem' });
+    const state = await enrollAgent(client, o);
+    expect(state).toMatchObject({ jobSigningPublicKey: server.publicKeyPem, jobSigningKeyFingerprint: server.fingerprint, keyTrust: 'fingerprint', caFile: '/etc/patchhive/ca.pem' });
+    expect(await loadState(o.stateDir)).toEqual(state);
+  });
+
+  it('a wrong fingerprint is refused before the token is spent, and nothing is written', async () => {
+    const other = keyFingerprint(pem('ed25519'));
+    const o = await opts({ expectedFingerprint: other, keyTrust: 'fingerprint' });
+    const count = server.enrollments.length;
+    const err = await enrollAgent(client, o).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'E_KEY_INVALID', message: expect.stringContaining(`is ${server.fingerprint}, not the expected ${other}`) });
+    expect(server.enrollments.length).toBe(count); // refused on GET /server-key: the token is still unused
+    expect(existsSync(o.stateDir)).toBe(false);
+  });
+
+  it('a server whose enrollment answer carries another key than /server-key served is refused: nothing is written', async () => {
+    const swapped = pem('ed25519');
+    server.enrollAnswer = (good) => ({ ...good, jobSigningPublicKey: swapped });
+    try {
+      const o = await opts({ expectedFingerprint: server.fingerprint, keyTrust: 'fingerprint' });
+      await expect(enrollAgent(client, o)).rejects.toMatchObject({ code: 'E_KEY_INVALID', message: expect.stringContaining(`is ${keyFingerprint(swapped)}, not the expected`) });
+      expect(await readdir(o.stateDir)).toEqual([]);
+    } finally {
+      delete server.enrollAnswer;
+    }
+  });
+
+  it('a /server-key answer with another key stops the enrollment even when the enrollment answer would match', async () => {
+    server.serverKeyPem = pem('ed25519');
+    try {
+      const o = await opts({ expectedFingerprint: server.fingerprint, keyTrust: 'fingerprint' });
+      await expect(enrollAgent(client, o)).rejects.toMatchObject({ code: 'E_KEY_INVALID' });
+      expect(existsSync(o.stateDir)).toBe(false);
+    } finally {
+      delete server.serverKeyPem;
+    }
   });
 });

@@ -22,6 +22,12 @@ export const agentStateSchema = z.object({
   machineId: z.string().min(1),
   credential: z.string().min(1).describe('The agent secret (bearer credential).'),
   jobSigningPublicKey: z.string().describe('The pinned PEM (SPKI) Ed25519 key that will verify jobs.'),
+  jobSigningKeyFingerprint: z.string().optional().describe('The pinned key\'s fingerprint (SHA256:...), as printed at enrollment.'),
+  keyTrust: z
+    .enum(['fingerprint', 'tls', 'trust-on-first-use'])
+    .optional()
+    .describe('What vouched for the key at enrollment: the fingerprint given, a verified TLS certificate, or nothing (trust on first use).'),
+  caFile: z.string().optional().describe('The --ca-file given at enrollment (absolute path): the CA bundle that verifies the server\'s certificate.'),
   checkinIntervalSeconds: z.number().int().positive(),
   name: z.string().min(1).optional().describe('The machine name given at enrollment with --name.'),
   enrolledAt: z.string(),

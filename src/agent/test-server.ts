@@ -18,6 +18,7 @@ import {
 } from '../protocol/agent.js';
 import { jobSigningBytes, type JobBody, type JobEnvelope } from '../protocol/jobs.js';
 import { inventoryHash } from '../protocol/inventory-hash.js';
+import { keyFingerprint, SERVER_KEY_PATH, serverKeyAnswer } from '../protocol/server-key.js';
 import { AGENT_STATE_SCHEMA, NO_PROBES, type AgentState } from './state.js';
 
 export const TEST_ENROLL_TOKEN = 'enroll-token-0123456789abcdef';
@@ -44,6 +45,10 @@ export interface FakeServer {
   enrollAnswer?: (good: EnrollResponse) => unknown;
   credential: string;
   publicKeyPem: string;
+  /** publicKeyPem's fingerprint ("SHA256:..."), as GET /server-key answers it. */
+  fingerprint: string;
+  /** Replaces the key GET /server-key serves (to test the check before the token is spent). */
+  serverKeyPem?: string;
   /** The private half of publicKeyPem: the job-signing key (tests sign jobs with signTestJob). */
   privateKeyPem: string;
   /** Envelopes handed out with every answer until a report for their job id arrives (as a real server would). */
@@ -82,12 +87,15 @@ export async function startFakeServer(): Promise<FakeServer> {
     revoked: false,
     credential: randomBytes(32).toString('hex'),
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    fingerprint: keyFingerprint(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     jobs: [],
     jobReports: [],
     acknowledgeReports: true,
   };
   let lastHash: string | null = null;
+
+  app.get(SERVER_KEY_PATH, async () => serverKeyAnswer(state.serverKeyPem ?? state.publicKeyPem));
 
   app.post(`${AGENT_API_PREFIX}/enroll`, async (req, reply) => {
     const parsed = enrollRequestSchema.safeParse(req.body);

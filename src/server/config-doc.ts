@@ -41,7 +41,7 @@ export function configReference(): string {
     '<!-- Generated from src/server/config.ts by `npm run docs`; a test fails when this file is stale. -->',
     '',
     '`patchhive serve` reads, in order (later wins): a JSON file given with `--config FILE`, the',
-    'environment variables below, and its flags (`--data-dir`, `--database`, `--host`, `--port`, `--log-level`).',
+    'environment variables below, and its flags (`--data-dir`, `--database`, `--host`, `--port`, `--tls-cert`, `--tls-key`, `--log-level`).',
     'Unknown keys in the file are refused.',
     '',
     '| key | environment | type | default | meaning |',

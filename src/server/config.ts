@@ -19,6 +19,16 @@ export const serverConfigSchema = z
       .describe('Database URL: postgres://user@host/db for PostgreSQL; default: SQLite file <dataDir>/patchhive.db.'),
     host: z.string().default('127.0.0.1').describe('Address to listen on.'),
     port: z.coerce.number().int().min(0).max(65535).default(8060).describe('TCP port to listen on (0: any free port).'),
+    tls: z
+      .object({
+        certFile: z.string().min(1).describe('PEM certificate chain (the server certificate first).'),
+        keyFile: z.string().min(1).describe('PEM private key of that certificate (keep it mode 0600).'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'Serve HTTPS: {"certFile": ..., "keyFile": ...} (flags --tls-cert, --tls-key). Both files are read again on SIGHUP; a reload that fails is logged and the old certificate stays. Absent: plain HTTP (put a TLS-terminating reverse proxy in front, docs/AGENT.md).',
+      ),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(32 * 1024 * 1024).describe('Largest accepted request body (inventories can be large).'),
     checkinIntervalSeconds: z.coerce.number().int().min(5).max(86_400).default(900).describe('How often agents check in.'),
@@ -168,7 +178,7 @@ export function loadServerConfig(input: {
   const fromEnv: Record<string, unknown> = {};
   for (const [k, key] of Object.entries(ENV_KEYS)) if (input.env[k] !== undefined && input.env[k] !== '') fromEnv[key] = input.env[k];
   const flags = Object.fromEntries(Object.entries(input.flags).filter(([, v]) => v !== undefined));
-  const parsed = serverConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...flags });
+  const parsed = serverConfigSchema.safeParse(mergeOneLevel(mergeOneLevel(fromFile, fromEnv), flags));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new PatchhiveError('E_CONFIG_INVALID', `${jsonPath(issue.path)}: ${issue.message}`, input.file ? { file: input.file } : undefined);
@@ -176,6 +186,15 @@ export function loadServerConfig(input: {
   const cfg = parsed.data;
   cfg.dataDir = path.resolve(cfg.dataDir);
   return cfg;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `over` on top of `base`; an object given in both (e.g. `tls` from the file and one flag) is merged key by key. */
+function mergeOneLevel(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? { ...out[k], ...v } : v;
+  return out;
 }
 
 /** The database URL the config selects (SQLite in the data directory by default). */

@@ -13,6 +13,9 @@ import type { Store } from '../store/ports.js';
 import { databaseUrl, type ServerConfig } from './config.js';
 import { writeInitialAdminToken } from './admin-token.js';
 import { loadOrCreateJobSigningKey } from './keys.js';
+import { applyTlsMaterial, readTlsMaterial, type TlsMaterial } from './tls.js';
+import type { Server as TlsServer } from 'node:tls';
+import { keyFingerprint } from '../protocol/server-key.js';
 import { Metrics } from './metrics.js';
 import { Scheduler } from './scheduler.js';
 import { AssessmentService } from './assessment/assessment-service.js';
@@ -52,8 +55,12 @@ export interface RunningServer {
   alerts: AlertService;
   catalogs: CatalogState;
   scheduler: Scheduler;
-  /** http://host:port once listening. */
+  /** http://host:port (https:// with TLS) once listening. */
   url: string;
+  /** The job-signing key's fingerprint ("SHA256:..."), the one agents pin at enrollment. */
+  keyFingerprint: string;
+  /** Re-reads the TLS certificate and key (SIGHUP); false when TLS is off or the new files are refused (the old ones stay). */
+  reloadTls(): Promise<boolean>;
   /** The initial admin token when this start created it (first start only). */
   bootstrapToken: string | undefined;
   close(): Promise<void>;
@@ -75,6 +82,9 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
   const store = await openStore(databaseUrl(cfg));
   await store.migrate();
   const key = await loadOrCreateJobSigningKey(cfg.dataDir);
+  const fingerprint = keyFingerprint(key.publicKeyPem);
+  logger.info({ fingerprint }, `job-signing key fingerprint: ${fingerprint}`);
+  const tls = cfg.tls ? await loadTls(cfg.tls, logger) : undefined;
   const metrics = new Metrics();
   const touches = new TouchBuffer(store);
   const catalogs = new CatalogState();
@@ -197,6 +207,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     rateLimit: cfg.rateLimit,
     version: opts.version ?? '0',
     ...(cfg.audit.enabled ? { audit: { recorder: audit, hashOnlyCheckins: cfg.audit.hashOnlyCheckins } } : {}),
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     health: async () => ({ database: await store.ping().then(() => true, () => false) }),
   });
   let url = '';
@@ -218,6 +229,17 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     scheduler,
     url,
     bootstrapToken,
+    keyFingerprint: fingerprint,
+    async reloadTls() {
+      if (!cfg.tls || opts.listen === false) return false;
+      try {
+        applyTlsMaterial(app.server as unknown as TlsServer, await loadTls(cfg.tls, logger));
+        return true;
+      } catch (err) {
+        logger.error({ err }, 'TLS reload failed; the certificate in use stays');
+        return false;
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -231,6 +253,14 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       await store.close();
     },
   };
+}
+
+/** The TLS certificate and key from their files (logged; warned about when the key is readable by others). */
+async function loadTls(files: { certFile: string; keyFile: string }, logger: Logger): Promise<TlsMaterial> {
+  const material = await readTlsMaterial(files);
+  if (material.keyPermissive) logger.warn({ file: files.keyFile }, 'the TLS key file is readable by group or others; make it mode 0600');
+  logger.info({ certFile: files.certFile, ...material.leaf }, 'TLS certificate loaded');
+  return material;
 }
 
 /** The SMTP password from its file (warned about when the file is readable by others). */

@@ -246,7 +246,7 @@ describe.skipIf(skipReason !== undefined)('the agent process killed during an ap
 
   it('neither installs twice nor loses the result; the server gets the true state', async () => {
     const root = machine.root;
-    const enroll = await runCli(['agent', 'enroll', '--server', fake.url, '--root', root, '--token', TEST_ENROLL_TOKEN]);
+    const enroll = await runCli(['agent', 'enroll', '--server', fake.url, '--root', root, '--token', TEST_ENROLL_TOKEN, '--server-key-fingerprint', fake.fingerprint]);
     expect(enroll.code, enroll.stderr).toBe(0);
     const [target] = parseUpgradable((await runCommand('chroot', [root, 'apt', 'list', '--upgradable'])).stdout);
     expect(target).toBeDefined();

@@ -84,8 +84,10 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       const enrollment = await api<{ secret: string }>('POST', '/enrollment-tokens', { maxUses: 3, expiresInHours: 1 });
       const tokenFile = path.join(work, 'enroll-token');
       await writeFile(tokenFile, enrollment.secret, { mode: 0o600 });
+      // The fingerprint an administrator would read from `patchhive serve` or GET /server-key.
+      const { fingerprint } = await api<{ fingerprint: string }>('GET', '/server-key');
       for (const m of machines) {
-        const r = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--root', m.root]);
+        const r = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--root', m.root, '--server-key-fingerprint', fingerprint]);
         expect(r.code, r.stderr).toBe(0);
         const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'agent', 'run', '--root', m.root], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
         child.stdout!.on('data', (d: Buffer) => agentLogs.push(`${m.name}: ${d.toString()}`));

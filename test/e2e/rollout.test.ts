@@ -96,7 +96,8 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
   };
 
   const enroll = async (name: string): Promise<void> => {
-    const r = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--root', m(name).root]);
+    const { fingerprint } = await api<{ fingerprint: string }>('GET', '/server-key');
+    const r = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--root', m(name).root, '--server-key-fingerprint', fingerprint]);
     expect(r.code, r.stderr).toBe(0);
   };
 

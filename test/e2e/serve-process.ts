@@ -8,8 +8,10 @@ import { CLI_MAIN, ROOT } from '../support/cli.js';
 
 /** One run of `patchhive serve`. */
 export interface ServeProcess {
-  /** http://127.0.0.1:PORT from the "patchhive: serving on" line. */
+  /** http(s)://127.0.0.1:PORT from the "patchhive: serving on" line. */
   url: string;
+  /** The job-signing key fingerprint from the line `patchhive serve` prints before it. */
+  keyFingerprint: string;
   child: ChildProcess;
   /** stdout so far (pino JSON lines). */
   stdout(): string;
@@ -21,7 +23,8 @@ export interface ServeProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-const SERVING = /^patchhive: serving on (http:\/\/\S+) /m;
+const SERVING = /^patchhive: serving on (https?:\/\/\S+) /m;
+const FINGERPRINT = /^patchhive: job-signing key fingerprint: (SHA256:\S+)$/m;
 
 /** Starts `patchhive serve ...args` and resolves once it is listening; rejects with its output if it exits or stalls first. */
 export function startServe(args: string[], timeoutMs = 120_000): Promise<ServeProcess> {
@@ -37,6 +40,7 @@ export function startServe(args: string[], timeoutMs = 120_000): Promise<ServePr
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const proc = (url: string): ServeProcess => ({
     url,
+    keyFingerprint: FINGERPRINT.exec(err)?.[1] ?? '',
     child,
     stdout: () => out,
     stderr: () => err,

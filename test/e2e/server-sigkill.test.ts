@@ -222,7 +222,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
         const restartLog = logLines(server.stdout());
         expect(restartLog.filter((l) => l.level >= 50)).toEqual([]);
         expect(restartLog.filter((l) => /first start/.test(l.msg ?? ''))).toEqual([]);
-        expect(server.stderr().split('\n').filter((l) => l !== '' && !l.startsWith('patchhive: serving on '))).toEqual([]);
+        expect(server.stderr().split('\n').filter((l) => l !== '' && !l.startsWith('patchhive: serving on ') && !l.startsWith('patchhive: job-signing key fingerprint: '))).toEqual([]);
 
         console.log(
           `server-sigkill ${database} cycle ${cycle}: ${s.acked} uploads acknowledged, ${inFlightAtKill} in flight at the kill, ` +

@@ -6,7 +6,9 @@
 import { constants } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { rootCertificates } from 'node:tls';
+import { request, type Dispatcher } from 'undici';
+import { serverDispatcher } from '../../common/http-dispatcher.js';
 import type { Artifact, JobBody } from '../../protocol/jobs.js';
 import type { ProxySettings } from '../client.js';
 import { verifyArtifact } from '../job-verify.js';
@@ -61,21 +63,24 @@ export interface FetcherOptions {
   timeoutMs?: number;
   /** Sent as a bearer token only to this origin (artifacts served by the Patchhive server itself). */
   serverAuth?: { origin: string; credential: string };
+  /** PEM CA bundle (--ca-file): the only CAs for the server's origin, trusted besides the built-in roots elsewhere. */
+  ca?: string;
 }
 
 /** An HTTP(S) fetcher through the configured proxy; follows no redirects. */
 export function createArtifactFetcher(opts: FetcherOptions): { fetch: ArtifactFetcher; close(): Promise<void> } {
   const timeout = opts.timeoutMs ?? 120_000;
-  const dispatcher: Dispatcher = new EnvHttpProxyAgent({
-    httpProxy: opts.proxy?.httpProxy ?? '',
-    httpsProxy: opts.proxy?.httpsProxy ?? '',
-    noProxy: opts.proxy?.noProxy ?? '',
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
-  });
+  // The server's own origin (which gets the credential) is verified as strictly as check-ins are;
+  // other hosts (a vendor's mirror) against the built-in roots plus the --ca-file bundle: what they
+  // serve is checked against the signed SHA-256 anyway.
+  const toServer: Dispatcher = serverDispatcher({ proxy: opts.proxy, ca: opts.ca, responseTimeoutMs: timeout });
+  const elsewhere: Dispatcher =
+    opts.ca === undefined ? toServer : serverDispatcher({ proxy: opts.proxy, ca: [...rootCertificates, opts.ca], responseTimeoutMs: timeout });
   const fetchOne: ArtifactFetcher = async (artifact, file, maxBytes) => {
     const headers: Record<string, string> = { 'user-agent': opts.userAgent };
-    if (opts.serverAuth && new URL(artifact.url).origin === opts.serverAuth.origin) headers.authorization = `Bearer ${opts.serverAuth.credential}`;
+    const own = opts.serverAuth !== undefined && new URL(artifact.url).origin === opts.serverAuth.origin;
+    if (own) headers.authorization = `Bearer ${opts.serverAuth!.credential}`;
+    const dispatcher = own ? toServer : elsewhere;
     const res = await request(artifact.url, { method: 'GET', dispatcher, headers }).catch((err: NodeJS.ErrnoException) => {
       throw new Error(`cannot download from ${new URL(artifact.url).origin} (${err.code ?? err.name})`);
     });
@@ -99,5 +104,5 @@ export function createArtifactFetcher(opts: FetcherOptions): { fetch: ArtifactFe
       if (total >= maxBytes) res.body.destroy();
     }
   };
-  return { fetch: fetchOne, close: () => dispatcher.close() };
+  return { fetch: fetchOne, close: async () => void (await Promise.all(toServer === elsewhere ? [toServer.close()] : [toServer.close(), elsewhere.close()])) };
 }

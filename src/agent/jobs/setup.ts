@@ -22,6 +22,8 @@ export interface AgentJobsOptions {
   serverAuth: { origin: string; credential: string };
   proxy: ProxySettings;
   userAgent: string;
+  /** PEM CA bundle for https artifact downloads (--ca-file); default: the built-in roots. */
+  ca?: string;
   /** `--reboot-command` argv; absent: `shutdown -r +N` when the root is "/", else none. */
   rebootCommand?: readonly string[];
   /** Windows system root (e.g. C:\Windows), from the edge. */
@@ -51,7 +53,7 @@ export async function openAgentJobs(opts: AgentJobsOptions): Promise<{ jobs: Age
     return { jobs: disabledJobHandling(reason, reports, opts.warn), close: async () => undefined };
   }
   const runner = createCommandRunner(opts.root, commandEnvironment(opts.proxy), path.join(opts.stateDir, 'command-output'));
-  const fetcher = createArtifactFetcher({ proxy: opts.proxy, userAgent: opts.userAgent, serverAuth: opts.serverAuth });
+  const fetcher = createArtifactFetcher({ proxy: opts.proxy, userAgent: opts.userAgent, serverAuth: opts.serverAuth, ...(opts.ca !== undefined ? { ca: opts.ca } : {}) });
   const fixed = opts.rebootCommand;
   const executor = createJobExecutor({
     agentId: opts.agentId,

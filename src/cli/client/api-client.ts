@@ -3,13 +3,14 @@
  * timeouts, responses parsed with the wire schemas, and failures turned into PatchhiveErrors
  * (the server's own code when it is one we know). The token goes into one header and nowhere else.
  */
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ERROR_CODES, PatchhiveError, type ErrorCode } from '../../errors.js';
 import { API_PREFIX } from '../../protocol/api.js';
 import { errorBodySchema } from '../../protocol/errors.js';
 import { jsonPath } from '../../common/json-input.js';
 import type { ClientConfig } from './config.js';
+import { isCertificateError, serverDispatcher } from '../../common/http-dispatcher.js';
 
 /** Answers larger than this are refused rather than held in memory. */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -45,19 +46,11 @@ export class ApiClient {
   readonly #timeoutMs: number;
   readonly #dispatcher: Dispatcher;
 
-  constructor(config: Pick<ClientConfig, 'server' | 'token' | 'timeout' | 'proxy'>) {
+  constructor(config: Pick<ClientConfig, 'server' | 'token' | 'timeout' | 'proxy'> & { ca?: string | undefined }) {
     this.#base = config.server + API_PREFIX;
     this.#token = config.token;
     this.#timeoutMs = config.timeout * 1000;
-    this.#dispatcher = new EnvHttpProxyAgent({
-      // explicit values ("" = none) so that undici does not read process.env itself
-      httpProxy: config.proxy.httpProxy,
-      httpsProxy: config.proxy.httpsProxy,
-      noProxy: config.proxy.noProxy,
-      connect: { timeout: this.#timeoutMs },
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
-    });
+    this.#dispatcher = serverDispatcher({ proxy: config.proxy, ca: config.ca, connectTimeoutMs: this.#timeoutMs, responseTimeoutMs: this.#timeoutMs });
   }
 
   /** GET a path and parse the answer with `schema`. */
@@ -219,5 +212,9 @@ function unreachable(url: URL, err: unknown, timeoutMs: number): PatchhiveError 
   const timedOut = e.name === 'TimeoutError' || /TIMEOUT/.test(e.code ?? '');
   const code = CAUSE_CODES.has(e.cause?.code ?? '') ? e.cause!.code : (e.code ?? e.name ?? 'error');
   const why = timedOut ? `no answer within ${timeoutMs / 1000} s` : oneLineText(String(code), 60);
+  if (isCertificateError(String(code))) {
+    const msg = `the TLS certificate of the Patchhive server at ${url.origin} did not verify (${why}); give --ca-file (or PATCHHIVE_CA_FILE, "caFile") with the CA that issued it`;
+    return new PatchhiveError('E_SERVER_UNREACHABLE', msg, undefined, { cause: err });
+  }
   return new PatchhiveError('E_SERVER_UNREACHABLE', `cannot reach the Patchhive server at ${url.origin} (${why})`, undefined, { cause: err });
 }

@@ -40,7 +40,7 @@ const MAX_PAGES = 10_000;
 
 const COMMON_GROUP = 'Output and connection:';
 
-/** Adds --format, -o and the connection options (--server, --token-file, --token, --config, --timeout). */
+/** Adds --format, -o and the connection options (--server, --token-file, --token, --config, --timeout, --ca-file). */
 export function addApiOptions(cmd: Command): Command {
   const common = (flags: string, description: string) => new Option(flags, description).helpGroup(COMMON_GROUP);
   // help lists the command's own options first, these after them
@@ -63,7 +63,8 @@ export function addApiOptions(cmd: Command): Command {
     .addOption(common('--token-file <file>', 'read the API token from FILE (default: $PATCHHIVE_TOKEN, then the config file)'))
     .addOption(common('--token <token>', 'the API token itself (other local users can see it in the process list: prefer --token-file)'))
     .addOption(common('--config <file>', 'config file (default: $XDG_CONFIG_HOME/patchhive/config.json, else ~/.config/patchhive/config.json)'))
-    .addOption(common('--timeout <seconds>', 'seconds to wait for the server (default: 30)'));
+    .addOption(common('--timeout <seconds>', 'seconds to wait for the server (default: 30)'))
+    .addOption(common('--ca-file <file>', 'PEM CA bundle that verifies the server\'s https certificate, instead of the built-in CAs (default: $PATCHHIVE_CA_FILE, then "caFile" in the config file)'));
 }
 
 /** Adds --limit, --offset and --all to a list command. */

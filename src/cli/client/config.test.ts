@@ -168,3 +168,31 @@ describe('server URL', () => {
     expect(resolve({ server: 'http://[::1]:8060', token: 't' }).warnings).toEqual([]);
   });
 });
+
+describe('caFile: the CA bundle that verifies the server', () => {
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const base = { server: 'https://ph.example', token: 'tok' };
+
+  it('none by default: the built-in CAs', () => {
+    expect(resolve(base).config.ca).toBeUndefined();
+  });
+
+  it('--ca-file > PATCHHIVE_CA_FILE > "caFile" (relative to the config file)', () => {
+    const pem = (name: string) => writeConfig(path.join(dir, 'certs', name), PEM.replace('MIIB', name), 0o644);
+    pem('flag.pem');
+    pem('env.pem');
+    writeConfig(path.join(dir, 'cfg', 'ca.pem'), PEM.replace('MIIB', 'file.pem'), 0o644);
+    // the config file's caFile resolves against the config file's directory (~/.config/patchhive/)
+    writeConfig(homeConfig(), { ...base, caFile: path.relative(path.dirname(homeConfig()), path.join(dir, 'cfg', 'ca.pem')) });
+    expect(resolve({}).config.ca).toContain('file.pem');
+    expect(resolve({}, { PATCHHIVE_CA_FILE: path.join(dir, 'certs', 'env.pem') }).config.ca).toContain('env.pem');
+    expect(resolve({ caFile: path.join(dir, 'certs', 'flag.pem') }, { PATCHHIVE_CA_FILE: path.join(dir, 'certs', 'env.pem') }).config.ca).toContain('flag.pem');
+  });
+
+  it.each([
+    ['a missing file', (): string => path.join(dir, 'nope.pem'), /cannot read the CA file \(ENOENT\)/],
+    ['a file without a certificate', (): string => writeConfig(path.join(dir, 'x.pem'), 'hello'), /holds no PEM certificate/],
+  ])('refuses %s', (_what, file, message) => {
+    expect(thrownError(() => resolve({ ...base, caFile: file() }))).toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(message) });
+  });
+});

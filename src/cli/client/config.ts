@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { jsonPath, parseJsonLocated } from '../../common/json-input.js';
+import { readCaFile } from '../../common/http-dispatcher.js';
 
 /** Output formats of the API commands. */
 export const CLIENT_FORMATS = ['table', 'json', 'csv'] as const;
@@ -22,15 +23,19 @@ export const clientConfigSchema = z.object({
   proxy: z
     .object({ httpProxy: z.string(), httpsProxy: z.string(), noProxy: z.string() })
     .describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY from the environment ("" when unset).'),
+  ca: z.string().optional().describe('PEM bundle of the CAs that may issue the server\'s certificate, instead of the built-in ones (read from caFile).'),
 });
 
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 
-/** The config file: the same keys, all optional, plus `tokenFile` (relative to the config file). */
+/** The config file: the same keys, all optional, plus `tokenFile` and `caFile` (relative to the config file). */
 export const clientConfigFileSchema = clientConfigSchema
   .pick({ server: true, token: true, format: true, timeout: true })
   .partial()
-  .extend({ tokenFile: z.string().min(1).max(4096).optional().describe('File holding the API token (mode 0600).') })
+  .extend({
+    tokenFile: z.string().min(1).max(4096).optional().describe('File holding the API token (mode 0600).'),
+    caFile: z.string().min(1).max(4096).optional().describe('PEM CA bundle that verifies the server\'s certificate (instead of the built-in CAs).'),
+  })
   .strict();
 
 /** The connection flags, as commander hands them over. */
@@ -41,6 +46,7 @@ export interface ClientFlags {
   config?: string;
   format?: string;
   timeout?: string;
+  caFile?: string;
 }
 
 /** What the config is resolved from: flags, an environment and a home directory, all injected. */
@@ -97,7 +103,9 @@ export function resolveClientConfig(src: ClientConfigSources): ResolvedClientCon
     httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? '',
     noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
   };
-  const parsed = clientConfigSchema.safeParse({ server: normaliseServerUrl(server), token: checkToken(token), format, timeout, proxy });
+  const caFile = nonEmpty(flags.caFile) ?? nonEmpty(env.PATCHHIVE_CA_FILE) ?? file.caFile;
+  const ca = caFile !== undefined ? readCaFile(caFile) : undefined;
+  const parsed = clientConfigSchema.safeParse({ server: normaliseServerUrl(server), token: checkToken(token), format, timeout, proxy, ...(ca !== undefined ? { ca } : {}) });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     // never echo values: the token may be among them
@@ -143,6 +151,7 @@ function readConfigFile(explicit: string | undefined, fallback: string, src: Cli
     cfg.token = readTokenFile(path.resolve(path.dirname(file), cfg.tokenFile), src, warnings);
     delete cfg.tokenFile;
   }
+  if (cfg.caFile !== undefined) cfg.caFile = path.resolve(path.dirname(file), cfg.caFile);
   return cfg;
 }
 

@@ -79,18 +79,23 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
   afterAll(async () => server.close());
 
   it('enroll: the token from the environment, a 0600 state in a 0700 directory under --root', async () => {
-    const r = await agent(['enroll', '--server', server.url, '--root', root], { env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN } });
+    const r = await agent(['enroll', '--server', server.url, '--root', root, '--server-key-fingerprint', server.fingerprint], {
+      env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN },
+    });
     expect(r.code).toBe(0);
-    expect(r.stdout).toEqual([`patchhive agent: enrolled as agent agent-1 (machine machine-1); state in ${stateFile()}`]);
+    expect(r.stdout).toEqual([
+      `patchhive agent: enrolled as agent agent-1 (machine machine-1); state in ${stateFile()}`,
+      `patchhive agent: pinned job-signing key ${server.fingerprint} (matches --server-key-fingerprint)`,
+    ]);
     expect((await stat(stateFile())).mode & 0o777).toBe(0o600);
     expect((await stat(path.dirname(stateFile()))).mode & 0o777).toBe(0o700);
-    expect(await state()).toEqual({ ...enrolledState(server), enrolledAt: expect.any(String) });
+    expect(await state()).toEqual({ ...enrolledState(server), jobSigningKeyFingerprint: server.fingerprint, keyTrust: 'fingerprint', enrolledAt: expect.any(String) });
     expect(server.enrollments.at(-1)).toMatchObject({ token: TEST_ENROLL_TOKEN });
     expect([...r.stdout, ...r.stderr].join('\n')).not.toContain(server.credential);
   });
 
   it('enroll again: refused without --force; --token-file and --force re-enroll', async () => {
-    const args = ['enroll', '--server', server.url, '--root', root];
+    const args = ['enroll', '--server', server.url, '--root', root, '--trust-on-first-use'];
     await expect(agent([...args, '--token', TEST_ENROLL_TOKEN])).rejects.toMatchObject({ code: 'E_CONFLICT' });
     const tokenFile = path.join(root, 'token');
     await writeFile(tokenFile, `${TEST_ENROLL_TOKEN}\n`);
@@ -102,6 +107,28 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     const err = await agent(['enroll', '--server', 'https://u:hunter2@ph.example', '--token', TEST_ENROLL_TOKEN]).catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'E_USAGE' });
     expect((err as Error).message).not.toContain('hunter2');
+  });
+
+  it('enroll: a wrong fingerprint is refused, no token spent and no state written; loopback http without one needs --trust-on-first-use', async () => {
+    const fresh = await makeRoot({ 'etc/hostname': 'web02\n' });
+    const dir = path.join(fresh, 'state');
+    const count = server.enrollments.length;
+    const wrong = `SHA256:${Buffer.alloc(32, 7).toString('base64')}`;
+    const args = ['enroll', '--server', server.url, '--root', fresh, '--state-dir', dir, '--token', TEST_ENROLL_TOKEN];
+    await expect(agent([...args, '--server-key-fingerprint', wrong])).rejects.toMatchObject({ code: 'E_KEY_INVALID', message: expect.stringMatching(/refusing to pin it/) });
+    await expect(agent(args)).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/--trust-on-first-use/) });
+    expect(server.enrollments.length).toBe(count);
+    await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+    const tofu = await agent([...args, '--trust-on-first-use']);
+    expect(tofu.stdout.at(-1)).toBe(`patchhive agent: pinned job-signing key ${server.fingerprint} (trusted on first use)`);
+    expect(tofu.stderr).toEqual([expect.stringMatching(/trusted on first use: compare the fingerprint/)]);
+  });
+
+  it('enroll: plain http to another host is refused before anything is sent', async () => {
+    await expect(agent(['enroll', '--server', 'http://192.0.2.10:8060', '--token', TEST_ENROLL_TOKEN, '--trust-on-first-use'])).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/refusing plain http:\/\/ to 192\.0\.2\.10:8060.*--insecure-http/),
+    });
   });
 
   it('run --once: the first check-in sends the inventory; the accepted hash is kept', async () => {
@@ -173,7 +200,7 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     await down.close();
     const downRoot = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'var/lib/dpkg/status': STATUS });
     const dir = path.join(downRoot, 'state');
-    await agent(['enroll', '--server', server.url, '--state-dir', dir, '--token', TEST_ENROLL_TOKEN]);
+    await agent(['enroll', '--server', server.url, '--state-dir', dir, '--token', TEST_ENROLL_TOKEN, '--server-key-fingerprint', server.fingerprint]);
     const file = path.join(dir, 'agent.json');
     await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), server: down.url }));
 
@@ -258,7 +285,9 @@ describe.runIf(MAIN_HAS_AGENT)('patchhive agent as a real process', () => {
   afterAll(async () => server.close());
 
   it('enroll, run --once, revoked → 3', async () => {
-    const e = await runCli(['agent', 'enroll', '--server', server.url, '--root', root], { env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN } });
+    const e = await runCli(['agent', 'enroll', '--server', server.url, '--root', root, '--server-key-fingerprint', server.fingerprint], {
+      env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN },
+    });
     expect(e.code, e.stderr).toBe(0);
     const r = await runCli(['agent', 'run', '--root', root, '--once']);
     expect(r.code, r.stderr).toBe(0);
@@ -268,7 +297,7 @@ describe.runIf(MAIN_HAS_AGENT)('patchhive agent as a real process', () => {
     server.revoked = false;
     expect(revoked.code).toBe(3);
     expect(revoked.stderr).toMatch(/E_TOKEN_REVOKED/);
-    const bad = await runCli(['agent', 'enroll', '--server', server.url, '--root', root, '--token', TEST_ENROLL_TOKEN]);
+    const bad = await runCli(['agent', 'enroll', '--server', server.url, '--root', root, '--token', TEST_ENROLL_TOKEN, '--trust-on-first-use']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/already enrolled.*\[E_CONFLICT\]/);
   });

@@ -14,7 +14,8 @@ import { collectAgentInventory } from '../../agent/collect.js';
 import { enrollAgent } from '../../agent/enroll.js';
 import { openAgentJobs } from '../../agent/jobs/setup.js';
 import { AGENT_EXIT, runAgentLoop, sleepUnlessAborted, type AgentExitCode } from '../../agent/run.js';
-import { checkServerUrl } from '../../agent/server-url.js';
+import { checkEnrollTrust, checkServerUrl, type KeyTrust } from '../../agent/server-url.js';
+import { readCaFile } from '../../common/http-dispatcher.js';
 import { loadState, resolveStateDir, saveState, stateFilePath } from '../../agent/state.js';
 
 /** What the agent command takes from the process; tests substitute parts of it. */
@@ -59,6 +60,10 @@ interface EnrollCliOptions {
   stateDir?: string;
   name?: string;
   force?: boolean;
+  serverKeyFingerprint?: string;
+  caFile?: string;
+  trustOnFirstUse?: boolean;
+  insecureHttp?: boolean;
 }
 
 interface RunCliOptions {
@@ -68,6 +73,7 @@ interface RunCliOptions {
   backoffBase: string;
   backoffCap: string;
   rebootCommand?: string;
+  caFile?: string;
 }
 
 function agentVersion(): string {
@@ -84,8 +90,8 @@ export function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings {
   };
 }
 
-function httpOptions(io: AgentIo): HttpOptions {
-  return { proxy: proxyFromEnv(io.env), userAgent: `patchhive-agent/${agentVersion()}` };
+function httpOptions(io: AgentIo, ca: string | undefined): HttpOptions {
+  return { proxy: proxyFromEnv(io.env), userAgent: `patchhive-agent/${agentVersion()}`, ...(ca !== undefined ? { ca } : {}) };
 }
 
 /** The token from --token, --token-file or PATCHHIVE_ENROLL_TOKEN (exactly one source). */
@@ -109,13 +115,27 @@ async function machineHostname(root: string | undefined): Promise<string> {
   return text.split('\n')[0]!.trim() || path.basename(path.resolve(root));
 }
 
+const TRUST_TEXT: Record<KeyTrust, string> = {
+  fingerprint: 'matches --server-key-fingerprint',
+  tls: 'received over verified TLS',
+  'trust-on-first-use': 'trusted on first use',
+};
+
 /** `patchhive agent enroll`: returns the exit code. */
 export async function enrollForCli(opts: EnrollCliOptions, io: AgentIo): Promise<AgentExitCode> {
-  const server = checkServerUrl(opts.server);
+  const server = checkEnrollTrust({
+    server: opts.server,
+    fingerprint: opts.serverKeyFingerprint,
+    caFile: opts.caFile !== undefined,
+    trustOnFirstUse: opts.trustOnFirstUse ?? false,
+    insecureHttp: opts.insecureHttp ?? false,
+  });
   if (server.warning) io.stderr(`patchhive agent: warning: ${server.warning}`);
+  const caFile = opts.caFile !== undefined ? path.resolve(opts.caFile) : undefined;
+  const ca = caFile !== undefined ? readCaFile(caFile) : undefined;
   const token = await readEnrollToken(opts, io.env);
   const stateDir = resolveStateDir(opts);
-  const client = createAgentClient(server.base, httpOptions(io));
+  const client = createAgentClient(server.base, httpOptions(io, ca));
   try {
     const state = await enrollAgent(client, {
       server: server.base,
@@ -125,8 +145,15 @@ export async function enrollForCli(opts: EnrollCliOptions, io: AgentIo): Promise
       stateDir,
       force: opts.force ?? false,
       now: io.now(),
+      keyTrust: server.trust,
+      ...(server.fingerprint !== undefined ? { expectedFingerprint: server.fingerprint } : {}),
+      ...(caFile !== undefined ? { caFile } : {}),
     });
     io.stdout(`patchhive agent: enrolled as agent ${state.agentId} (machine ${state.machineId}); state in ${stateFilePath(stateDir)}`);
+    io.stdout(`patchhive agent: pinned job-signing key ${state.jobSigningKeyFingerprint ?? '?'} (${TRUST_TEXT[server.trust]})`);
+    if (server.trust === 'trust-on-first-use') {
+      io.stderr('patchhive agent: warning: the key was trusted on first use: compare the fingerprint above with the one `patchhive serve` printed');
+    }
   } finally {
     await client.close();
   }
@@ -157,9 +184,12 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
   const root = path.resolve(opts.root ?? '/');
   const stateDir = resolveStateDir(opts);
   const state = await loadState(stateDir);
-  const server = checkServerUrl(state.server);
+  // Plain http to another host was accepted (with --insecure-http) at enrollment: warn, do not refuse.
+  const server = checkServerUrl(state.server, { allowInsecureHttp: true });
   if (server.warning) io.stderr(`patchhive agent: warning: ${server.warning}`);
-  const client = createAgentClient(server.base, httpOptions(io));
+  const caFile = opts.caFile ?? state.caFile;
+  const ca = caFile !== undefined ? readCaFile(caFile) : undefined;
+  const client = createAgentClient(server.base, httpOptions(io, ca));
   const info = (line: string) => io.stdout(`patchhive agent: ${line}`);
   const jobs = await openAgentJobs({
     stateDir,
@@ -168,7 +198,8 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
     pinnedPublicKeyPem: state.jobSigningPublicKey,
     serverAuth: { origin: new URL(server.base).origin, credential: state.credential },
     proxy: proxyFromEnv(io.env),
-    userAgent: httpOptions(io).userAgent,
+    userAgent: httpOptions(io, ca).userAgent,
+    ...(ca !== undefined ? { ca } : {}),
     ...(rebootCommand ? { rebootCommand } : {}),
     systemRoot: io.env.SystemRoot ?? 'C:\\Windows',
     platform: 'linux',
@@ -211,9 +242,16 @@ export function registerAgentCommand(program: Command, ioOverrides: Partial<Agen
     .command('enroll')
     .description(
       'Enroll once with a server using an enrollment token, and keep the credential and the pinned job-signing key.\n' +
-        'The token comes from --token-file, PATCHHIVE_ENROLL_TOKEN or --token (visible in ps: avoid on shared machines).',
+        'The token comes from --token-file, PATCHHIVE_ENROLL_TOKEN or --token (visible in ps: avoid on shared machines).\n' +
+        'The key is pinned only when something vouches for it: --server-key-fingerprint (refused, nothing written, when it differs),\n' +
+        'else an https:// URL whose certificate verifies (built-in CAs, or --ca-file), else --trust-on-first-use.\n' +
+        'Plain http:// is refused to any host but this one unless --insecure-http.',
     )
     .requiredOption('--server <url>', 'the server base URL (https://...)')
+    .option('--server-key-fingerprint <SHA256:...>', 'the job-signing key fingerprint `patchhive serve` printed (also GET /api/v1/server-key); another key is refused')
+    .option('--ca-file <file>', 'PEM bundle of the CA(s) that issued the server\'s certificate, used instead of the built-in ones; kept for `agent run`')
+    .option('--trust-on-first-use', 'pin whatever key the server gives when neither a fingerprint nor verified https vouches for it')
+    .option('--insecure-http', 'allow plain http:// to a host other than this one (the token, credential and jobs travel unencrypted)')
     .option('--token <token>', 'the enrollment token')
     .option('--token-file <file>', 'read the enrollment token from FILE')
     .addOption(rootOption())
@@ -233,6 +271,7 @@ export function registerAgentCommand(program: Command, ioOverrides: Partial<Agen
     )
     .addOption(rootOption())
     .addOption(stateDirOption())
+    .option('--ca-file <file>', 'PEM CA bundle that verifies the server\'s certificate (default: the one given at enrollment, else the built-in CAs)')
     .option('--once', 'check in once (plus immediate follow-ups when the server asks, or after running its jobs) and exit')
     .option(
       '--reboot-command <command>',

@@ -29,6 +29,8 @@ export interface AppDeps {
   version: string;
   /** The audit trail's recorder (absent: auditing off). */
   audit?: { recorder: AuditRecorder; hashOnlyCheckins: boolean };
+  /** Serve HTTPS with this certificate chain and key (PEM); plain HTTP when absent. */
+  https?: { cert: Buffer; key: Buffer };
   /** Liveness of the parts /healthz reports on. */
   health(): Promise<{ database: boolean }>;
 }
@@ -36,6 +38,8 @@ export interface AppDeps {
 /** Builds the Fastify app (not listening yet; tests use `inject`). */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
+    // The https server is still an http.Server to the routes; the type parameter only matters to listen().
+    ...(deps.https ? { https: { cert: deps.https.cert, key: deps.https.key, minVersion: 'TLSv1.2' as const } } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
     // Request logs carry method, route and status only: no headers (tokens), no bodies (inventories).

@@ -25,6 +25,7 @@ import {
   syncRecordSchema,
 } from '../../protocol/api.js';
 import { checkinRequestSchema, checkinResponseSchema, enrollRequestSchema, enrollResponseSchema } from '../../protocol/agent.js';
+import { serverKeyResponseSchema } from '../../protocol/server-key.js';
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { auditRoutes } from './audit-routes.js';
@@ -128,6 +129,8 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
       handler: async ({ caller }) => (caller.kind === 'user' ? { user: caller.userName, role: caller.role } : { user: '?', role: 'viewer' as const }) }),
   ];
   const agentRoutes = [
+    route({ method: 'GET', url: '/server-key', access: 'public', tag: 'agent', summary: 'The job-signing public key and its fingerprint, for agents to pin at enrollment', response: serverKeyResponseSchema,
+      handler: async () => s.agents.serverKey() }),
     route({ method: 'POST', url: '/agent/enroll', access: 'public', tag: 'agent', summary: 'Enroll an agent with an enrollment token (in the body)', body: enrollRequestSchema, response: enrollResponseSchema, status: 201, secret: true, attempts: 'enrollment',
       handler: async ({ body }) => s.agents.enroll(body) }),
     route({ method: 'POST', url: '/agent/checkin', access: 'agent', tag: 'agent', summary: 'Check in; the inventory only when it changed', body: checkinRequestSchema, response: checkinResponseSchema,

@@ -7,6 +7,7 @@
 import { PatchhiveError } from '../../errors.js';
 import { probesNeeded } from '../../detect/probes.js';
 import { inventoryHash } from '../../protocol/inventory-hash.js';
+import { serverKeyAnswer, type ServerKeyResponse } from '../../protocol/server-key.js';
 import type { CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, JobReport, ProbeRequestWire } from '../../protocol/agent.js';
 import type { Inventory } from '../../inventory/model.js';
 import { inventorySchema } from '../../inventory/model.js';
@@ -44,6 +45,11 @@ export class AgentService {
     private readonly now: () => Date,
     private readonly opts: AgentServiceOptions,
   ) {}
+
+  /** The job-signing public key and its fingerprint (GET /server-key, public). */
+  serverKey(): ServerKeyResponse {
+    return serverKeyAnswer(this.opts.jobSigningPublicKeyPem);
+  }
 
   /** Uses one enrollment token and creates the agent and its machine. */
   async enroll(req: EnrollRequest): Promise<EnrollResponse> {
