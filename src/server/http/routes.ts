@@ -28,6 +28,7 @@ import { checkinRequestSchema, checkinResponseSchema, enrollRequestSchema, enrol
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { deployRoutes } from './deploy-routes.js';
+import { keyRoutes } from './key-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { route, type RouteDef } from './route.js';
 
@@ -135,5 +136,5 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
         return s.agents.checkin(caller.agentId, caller.machineId, body);
       } }),
   ];
-  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes, ...policyRoutes(s), ...deployRoutes(s)] as RouteDef[];
+  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes, ...policyRoutes(s), ...deployRoutes(s), ...keyRoutes(s)] as RouteDef[];
 }
