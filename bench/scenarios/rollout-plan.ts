@@ -138,7 +138,7 @@ async function seed(a: PlanArgs): Promise<PlanSeedResult> {
     const id = randomUUID();
     const agentId = randomUUID();
     machines.push({ id, name: inv.machine.name, os_json: os, role: null, criticality: 'medium', owner: null, location: null, tags_json: '[]', internet_facing: 0, source: 'agent', agent_id: agentId, created_at: at, last_seen_at: at, inventory_hash: hash, inventory_at: at, assessed_hash: hash, assessed_at: at });
-    agents.push({ id: agentId, machine_id: id, credential_hash: hashSecret(randomBytes(32).toString('base64url')), created_at: at, revoked_at: null, last_checkin_at: at, job_sequence: 0 });
+    agents.push({ id: agentId, machine_id: id, credential_hash: hashSecret(randomBytes(32).toString('base64url')), created_at: at, revoked_at: null, last_checkin_at: at, job_sequence: 0, pinned_key: null, stale_since: null, stale_reason: null });
     inventories.push({ machine_id: id, hash, inventory_json: JSON.stringify(inv), at });
   }
   const db = benchKysely(a);

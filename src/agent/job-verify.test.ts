@@ -32,6 +32,16 @@ const ctx: JobVerifyContext = {
 };
 
 describe('verifyJob', () => {
+  it('during a rotation accepts the previous key too; a retired key is named, an unknown one is a bad signature', () => {
+    const fresh = keyPair();
+    const rotated = { ...ctx, pinnedPublicKeyPem: fresh.publicKeyPem, previousPublicKeyPem: server.publicKeyPem };
+    expect(verifyJob(envelope(job()), rotated)).toMatchObject({ ok: true });
+    expect(verifyJob(envelope(job(), fresh.privateKey), rotated)).toMatchObject({ ok: true });
+    const retired = { ...ctx, pinnedPublicKeyPem: fresh.publicKeyPem, retiredPublicKeyPems: [server.publicKeyPem] };
+    expect(verifyJob(envelope(job()), retired)).toMatchObject({ ok: false, reason: 'retired-key' });
+    expect(verifyJob(envelope(job(), attacker.privateKey), retired)).toMatchObject({ ok: false, reason: 'bad-signature' });
+  });
+
   it('accepts a correctly signed job for this agent, also after a trip through JSON', () => {
     const env = envelope(job());
     expect(verifyJob(env, ctx)).toEqual({ ok: true, job: job() });

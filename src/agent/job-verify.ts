@@ -1,7 +1,8 @@
 /**
  * The agent's gate in front of every job: nothing runs as root unless the envelope is well formed,
  * signed by the key pinned at enrollment, addressed to this agent, newer than every job already
- * accepted, and within its validity window; and no artifact is used unless its size and SHA-256
+ * accepted, and within its validity window (during a rotation the previous key is still good until
+ * the server retires it; a retired key is named as such); and no artifact is used unless its size and SHA-256
  * match what the signed job says. Pure apart from the crypto and the artifact file read.
  */
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
@@ -13,13 +14,17 @@ import { jobEnvelopeSchema, jobSigningBytes, MAX_JOB_BYTES, type Artifact, type 
 /** How far in the future `issuedAt` may be: clocks drift, but not by hours. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-export type JobRefusal = 'malformed' | 'bad-signature' | 'wrong-agent' | 'replayed' | 'expired' | 'not-yet-valid';
+export type JobRefusal = 'malformed' | 'bad-signature' | 'retired-key' | 'wrong-agent' | 'replayed' | 'expired' | 'not-yet-valid';
 export type JobVerdict = { ok: true; job: JobBody } | { ok: false; reason: JobRefusal; message: string };
 
 export interface JobVerifyContext {
   agentId: string;
-  /** The PEM (SPKI) Ed25519 key pinned at enrollment; the only key a job is checked against. */
+  /** The PEM (SPKI) Ed25519 key pinned at enrollment or by the last announced rotation. */
   pinnedPublicKeyPem: string;
+  /** The key pinned before the last rotation: still good until the server retires it. */
+  previousPublicKeyPem?: string;
+  /** Keys the server retired: a job they sign is refused as `retired-key` (never run). */
+  retiredPublicKeyPems?: readonly string[];
   /** The highest sequence this agent has accepted (0: none), from the job ledger. */
   lastSequence: number;
   /** The current time, ISO 8601. */
@@ -44,7 +49,12 @@ export function verifyJob(envelope: unknown, ctx: JobVerifyContext): JobVerdict 
   const { job, signature } = parsed.data;
   const bytes = jobSigningBytes(job);
   if (bytes.length > MAX_JOB_BYTES) return refuse('malformed', `the job is ${bytes.length} bytes (limit ${MAX_JOB_BYTES})`);
-  if (!verify(null, bytes, key, Buffer.from(signature, 'base64'))) {
+  const sig = Buffer.from(signature, 'base64');
+  const signedBy = (pem: string) => verify(null, bytes, pinnedKey(pem), sig);
+  if (!verify(null, bytes, key, sig) && !(ctx.previousPublicKeyPem !== undefined && signedBy(ctx.previousPublicKeyPem))) {
+    if ((ctx.retiredPublicKeyPems ?? []).some(signedBy)) {
+      return refuse('retired-key', `job ${job.jobId} is signed by a job-signing key the server has retired (stolen or replaced); not trusted`);
+    }
     return refuse('bad-signature', `job ${job.jobId}: the signature does not match the pinned job-signing key (forged, or changed after signing)`);
   }
   if (job.agentId !== ctx.agentId) return refuse('wrong-agent', `job ${job.jobId} is addressed to another agent`);

@@ -196,7 +196,7 @@ describe('runAgentLoop with jobs (real executor and journal, simulated installer
     const info: string[] = [];
     const executor = createJobExecutor({
       agentId: 'agent-1',
-      pinnedPublicKeyPem: server.publicKeyPem,
+      keys: () => ({ pinned: server.publicKeyPem, retired: [] }),
       ledger,
       reports,
       stateDir: dir,

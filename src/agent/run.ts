@@ -12,6 +12,8 @@ import { backoffDelayMs, checkinDelayMs, type BackoffOptions, type Random } from
 import { applyCheckinResponse, needsFollowUp, shouldSendInventory } from './checkin-plan.js';
 import { isRevoked, type AgentClient, type ServerFailure, type ServerResult } from './client.js';
 import type { AgentState } from './state.js';
+import { randomBytes } from 'node:crypto';
+import { applyTrustAnswer, fingerprintOrNull, staleReport } from './key-trust.js';
 
 /** Exit codes of `patchhive agent run`: 0 stopped or done, 2 error, 3 credential revoked. */
 export const AGENT_EXIT = { ok: 0, error: 2, revoked: 3 } as const;
@@ -36,7 +38,18 @@ export interface AgentRunDeps {
   agentVersion: string;
   /** Takes the jobs of check-in answers and reports them; absent: jobs are ignored. */
   jobs?: AgentJobHandling;
+  /** Freeze detection: the clock, how long without a fresh signed server time is stale, the nonce source. */
+  trust?: AgentTrustDeps;
 }
+
+export interface AgentTrustDeps {
+  now(): Date;
+  staleAfterMs: number;
+  nonce(): string;
+}
+
+/** Without trust deps (tests of other parts): nonces and re-pinning still work; no stale reports. */
+const defaultTrust: AgentTrustDeps = { now: () => new Date(), staleAfterMs: Number.POSITIVE_INFINITY, nonce: () => randomBytes(18).toString('base64url') };
 
 /** Check-ins at most per cycle: the first, one follow-up for probes/inventory, and a few after jobs. */
 export const MAX_CHECKINS_PER_CYCLE = 4;
@@ -55,9 +68,19 @@ function asFailure(err: unknown): ServerFailure {
   return { code: 'E_INTERNAL' satisfies ErrorCode, message: msg.split('\n')[0] ?? 'error' };
 }
 
-async function checkinWith(state: AgentState, inv: Inventory, inventoryWanted: boolean, deps: AgentRunDeps): Promise<ServerResult<CheckinResponse>> {
+/** One check-in; returns the answer and the nonce it was sent with. */
+async function checkinWith(state: AgentState, inv: Inventory, inventoryWanted: boolean, deps: AgentRunDeps): Promise<{ res: ServerResult<CheckinResponse>; nonce: string }> {
   const hash = inventoryHash(inv);
-  const req: CheckinRequest = { inventoryHash: hash, agentVersion: deps.agentVersion };
+  const trust = deps.trust ?? defaultTrust;
+  const nonce = trust.nonce();
+  const req: CheckinRequest = { inventoryHash: hash, agentVersion: deps.agentVersion, nonce };
+  const pinned = fingerprintOrNull(state.jobSigningPublicKey);
+  if (pinned) req.pinnedKey = pinned;
+  const stale = staleReport(state, trust.now(), trust.staleAfterMs);
+  if (stale) {
+    req.stale = stale;
+    deps.warn(`patchhive agent: stale: ${stale.reason} (last fresh ${stale.since}); the server or the way to it may be frozen or replaying answers`);
+  }
   if (shouldSendInventory(hash, state.lastAcceptedHash, inventoryWanted)) {
     req.inventory = inv;
     deps.info(`sending the inventory (${inv.packages?.items.length ?? 0} packages, hash ${hash.slice(0, 12)})`);
@@ -67,7 +90,7 @@ async function checkinWith(state: AgentState, inv: Inventory, inventoryWanted: b
     req.jobReports = reports;
     deps.info(`sending ${reports.length} job report${reports.length === 1 ? '' : 's'} (${reports.map((r) => `${r.jobId} ${r.state}`).join(', ')})`);
   }
-  return deps.client.checkin(state.credential, req);
+  return { res: await deps.client.checkin(state.credential, req), nonce };
 }
 
 /**
@@ -79,10 +102,13 @@ export async function runCheckinCycle(initial: AgentState, inventoryWanted: bool
   let state = initial;
   try {
     let inv = await deps.collect(state.probes);
-    let res = await checkinWith(state, inv, inventoryWanted, deps);
+    let { res, nonce } = await checkinWith(state, inv, inventoryWanted, deps);
     for (let n = 1; ; n++) {
       if (!res.ok) return { ok: false, state, failure: res.failure };
-      const outcome = applyCheckinResponse(state, res.value);
+      const trust = applyTrustAnswer(state, res.value, nonce, (deps.trust ?? defaultTrust).now());
+      for (const note of trust.notes) deps.info(note);
+      const outcome = applyCheckinResponse(trust.state, res.value);
+      if (trust.changed && !outcome.changed) await deps.save(outcome.state);
       if (outcome.changed) await deps.save(outcome.state);
       state = outcome.state;
       const reported = deps.jobs ? await handleAnswerJobs(deps.jobs, res.value) : 0;
@@ -92,7 +118,7 @@ export async function runCheckinCycle(initial: AgentState, inventoryWanted: bool
         return { ok: true, state, nextCheckinSeconds: res.value.nextCheckinSeconds, inventoryWanted: outcome.inventoryWanted };
       }
       if (reported > 0 || outcome.probesChanged) inv = await deps.collect(state.probes);
-      res = await checkinWith(state, inv, outcome.inventoryWanted, deps);
+      ({ res, nonce } = await checkinWith(state, inv, outcome.inventoryWanted, deps));
     }
   } catch (err) {
     return { ok: false, state, failure: asFailure(err) };

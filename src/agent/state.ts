@@ -33,6 +33,13 @@ export const agentStateSchema = z.object({
   enrolledAt: z.string(),
   lastAcceptedHash: z.string().nullable().describe('The inventory hash the server last said it stored.'),
   probes: probeRequestSchema.describe('The probes the server last asked for.'),
+  previousJobSigningPublicKey: z
+    .string()
+    .optional()
+    .describe('The key pinned before the last announced rotation: still trusted for jobs until the server says it is retired.'),
+  retiredJobSigningKeys: z.array(z.string()).max(5).optional().describe('Keys the server retired: a job signed by one is refused as retired-key.'),
+  lastServerTime: z.string().optional().describe('The last fresh signed server time seen (it may never go backwards).'),
+  freshSeenAt: z.string().optional().describe('This machine\'s clock when it last saw a fresh signed server time.'),
 });
 
 export type AgentState = z.infer<typeof agentStateSchema>;

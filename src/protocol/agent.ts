@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { inventorySchema, probeRequestSchema } from '../inventory/model.js';
+import { fingerprintSchema, keyAnnouncementSchema, serverTimeSchema, staleReportSchema } from './key-trust.js';
 
 export const AGENT_API_PREFIX = '/api/v1/agent';
 
@@ -63,7 +64,7 @@ export const jobReportSchema = z
     sequence: z.number().int().min(1).nullable(),
     state: z.enum(['refused', 'running', 'succeeded', 'failed', 'interrupted']),
     /** Why the agent refused the job (state "refused"): verifyJob's reason, or an artifact check. */
-    refusal: z.enum(['malformed', 'bad-signature', 'wrong-agent', 'replayed', 'expired', 'not-yet-valid', 'size-mismatch', 'hash-mismatch', 'download-failed']).nullable(),
+    refusal: z.enum(['malformed', 'bad-signature', 'retired-key', 'wrong-agent', 'replayed', 'expired', 'not-yet-valid', 'size-mismatch', 'hash-mismatch', 'download-failed']).nullable(),
     message: z.string().max(2000),
     steps: z.array(stepReportSchema).max(100),
     /** The machine still needs a reboot (deferred, not allowed, or policy never). */
@@ -85,6 +86,13 @@ export const checkinRequestSchema = z
     inventory: inventorySchema.optional().describe('Sent only when the hash differs from the last one the server accepted.'),
     agentVersion: z.string().max(64).optional(),
     jobReports: z.array(jobReportSchema).max(MAX_JOB_REPORTS).optional().describe('Job results not yet acknowledged by the server.'),
+    pinnedKey: fingerprintSchema.optional().describe('Fingerprint of the job-signing key this agent has pinned (key rotation).'),
+    nonce: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,64}$/)
+      .optional()
+      .describe('A fresh random value the server signs back with its time, so an old answer cannot pass for a new one.'),
+    stale: staleReportSchema.optional().describe('Present when the agent has seen no fresh signed server time for too long.'),
   })
   .strict()
   .describe('A periodic check-in.');
@@ -105,6 +113,8 @@ export const checkinResponseSchema = z
     acknowledgedJobReports: z
       .array(z.object({ jobId: z.string(), state: z.string() }).strict())
       .describe('Reports the server has stored (job id and the state it stored); the agent stops resending those.'),
+    serverTime: serverTimeSchema.optional(),
+    keyAnnouncement: keyAnnouncementSchema.optional(),
   })
   .describe('The server\'s answer to a check-in.');
 

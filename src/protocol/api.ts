@@ -59,6 +59,10 @@ export const machineSchema = z.object({
   inventoryAt: iso.nullable(),
   assessedAt: iso.nullable(),
   assessmentPending: z.boolean(),
+  agentStale: z
+    .object({ since: iso, reason: z.string() })
+    .nullable()
+    .describe('Set while the machine\'s agent reports it has seen no fresh signed server time since `since` (frozen or replayed answers; docs/KEYS.md).'),
   openFindings: z.number().int().describe('Findings missing or affected.'),
 });
 

@@ -146,6 +146,19 @@ export const serverConfigSchema = z
       .strict()
       .prefault({})
       .describe('The audit trail: append-only and hash-chained, in the database.'),
+    keys: z
+      .object({
+        retireAfterHours: z.coerce
+          .number()
+          .min(0.001)
+          .max(24 * 365)
+          .default(24 * 14)
+          .describe('After a rotation, retire the old job-signing key this long after it stopped being active even if some agents have not re-pinned (they must re-enroll); it is retired sooner once every agent has moved.'),
+        checkSeconds: z.coerce.number().int().min(0).max(3600).default(60).describe('How often the server checks whether the retiring job-signing key can be retired (0: never by itself).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Job-signing key rotation (docs/KEYS.md).'),
   })
   .strict();
 

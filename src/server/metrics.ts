@@ -1,5 +1,11 @@
-/** Prometheus metrics: check-ins, assessment durations, sync results, HTTP requests. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+/** Prometheus metrics: check-ins, stale agents, assessment durations, sync results, HTTP requests. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Values read from the store when /metrics is scraped. */
+export interface MetricSources {
+  /** Agents (not revoked) that report they have seen no fresh signed server time for too long. */
+  staleAgents(): Promise<number>;
+}
 
 export class Metrics {
   private readonly registry = new Registry();
@@ -19,8 +25,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(sources?: MetricSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'patchhive_' });
+    if (sources) {
+      new Gauge({
+        name: 'patchhive_agents_stale',
+        help: 'Agents that report no fresh signed server time for longer than their --stale-after (frozen or replayed answers).',
+        registers: [this.registry],
+        async collect() {
+          this.set(await sources.staleAgents());
+        },
+      });
+    }
   }
 
   get contentType(): string {

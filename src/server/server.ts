@@ -12,10 +12,11 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/ports.js';
 import { databaseUrl, type ServerConfig } from './config.js';
 import { writeInitialAdminToken } from './admin-token.js';
-import { loadOrCreateJobSigningKey } from './keys.js';
 import { applyTlsMaterial, readTlsMaterial, type TlsMaterial } from './tls.js';
 import type { Server as TlsServer } from 'node:tls';
 import { keyFingerprint } from '../protocol/server-key.js';
+import { loadKeySet } from './key-set-file.js';
+import { KeyService } from './services/keys.js';
 import { Metrics } from './metrics.js';
 import { Scheduler } from './scheduler.js';
 import { AssessmentService } from './assessment/assessment-service.js';
@@ -81,11 +82,11 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
   await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore(databaseUrl(cfg));
   await store.migrate();
-  const key = await loadOrCreateJobSigningKey(cfg.dataDir);
-  const fingerprint = keyFingerprint(key.publicKeyPem);
+  const keys = new KeyService(await loadKeySet(cfg.dataDir, now().toISOString()), cfg.dataDir, store, now, logger, { retireAfterHours: cfg.keys.retireAfterHours });
+  const fingerprint = keyFingerprint(keys.activePublicKeyPem());
   logger.info({ fingerprint }, `job-signing key fingerprint: ${fingerprint}`);
   const tls = cfg.tls ? await loadTls(cfg.tls, logger) : undefined;
-  const metrics = new Metrics();
+  const metrics = new Metrics({ staleAgents: async () => (await store.agents.listStale()).length });
   const touches = new TouchBuffer(store);
   const catalogs = new CatalogState();
   let triage: TriageService | undefined;
@@ -136,13 +137,13 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     catalogs,
     now,
     log: logger,
-    jobSigningPrivateKeyPem: key.privateKeyPem,
+    jobSigner: keys,
     settings: { jobLifetimeHours: cfg.rollout.jobLifetimeHours, defaultRebootPolicy: cfg.rollout.defaultRebootPolicy },
   });
   rollout = rolloutService;
   const agents = new AgentService(store, tokens, machines, assessment, catalogs, touches, now, {
     checkinIntervalSeconds: cfg.checkinIntervalSeconds,
-    jobSigningPublicKeyPem: key.publicKeyPem,
+    keys,
     onCheckin: (kind) => metrics.checkin(kind),
     rollout: rolloutService,
   });
@@ -162,6 +163,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     reports: new ReportService(store, groups, verdicts, now, cfg.chromiumPath),
     rollout: rolloutService,
     audit,
+    keys,
   };
 
   await sources.ensureConfigured(cfg.sources);
@@ -188,7 +190,10 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
         { name: 'due-soon and overdue reminders', schedule: cfg.notify.dueSoonSchedule, run: () => alerts.remindDue() },
         { name: 'owner digests', schedule: cfg.notify.digestSchedule, run: () => alerts.digests() },
       ],
-      every: [{ name: 'rollout tick', seconds: cfg.rollout.tickSeconds, run: () => rolloutService.tick() }],
+      every: [
+        { name: 'rollout tick', seconds: cfg.rollout.tickSeconds, run: () => rolloutService.tick() },
+        { name: 'job-signing key retirement', seconds: cfg.keys.checkSeconds, run: () => keys.retireIfDone() },
+      ],
     },
     logger,
   );

@@ -2,7 +2,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { PatchhiveError } from '../errors.js';
-import type { AgentRecord, AgentStore, ConsumeResult, EnrollmentTokenRecord } from './ports.js';
+import type { AgentRecord, AgentStore, AgentTrust, ConsumeResult, EnrollmentTokenRecord } from './ports.js';
 import { requireTouched, updateById } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
@@ -29,6 +29,9 @@ export interface AgentRow {
   last_checkin_at: string | null;
   /** The last job sequence number taken (0: none yet). */
   job_sequence: number;
+  pinned_key: string | null;
+  stale_since: string | null;
+  stale_reason: string | null;
 }
 
 /** The tables the agents area owns. */
@@ -149,6 +152,9 @@ export function createAgentStore(db: Kysely<AgentTables>): AgentStore {
           revoked_at: a.revokedAt,
           last_checkin_at: a.lastCheckinAt,
           job_sequence: 0,
+          pinned_key: null,
+          stale_since: null,
+          stale_reason: null,
         })
         .execute();
     },
@@ -178,6 +184,33 @@ export function createAgentStore(db: Kysely<AgentTables>): AgentStore {
         .executeTakeFirst();
       if (!row) throw new PatchhiveError('E_NOT_FOUND', `no agent with id ${id}`);
       return Number(row.job_sequence);
+    },
+    async getTrust(id): Promise<AgentTrust | undefined> {
+      const r = await db.selectFrom('agents').select(['pinned_key', 'stale_since', 'stale_reason']).where('id', '=', id).executeTakeFirst();
+      return r && { pinnedKey: r.pinned_key, staleSince: r.stale_since, staleReason: r.stale_reason };
+    },
+    async setTrust(id, t) {
+      await updateById(db, 'agents', id, { pinned_key: t.pinnedKey, stale_since: t.staleSince, stale_reason: t.staleReason }, 'E_NOT_FOUND', `no agent with id ${id}`);
+    },
+    async countByPinnedKey() {
+      const rows = await db
+        .selectFrom('agents')
+        .select((eb) => ['pinned_key', eb.fn.countAll<string | number>().as('n')])
+        .where('revoked_at', 'is', null)
+        .groupBy('pinned_key')
+        .execute();
+      return rows.map((r) => ({ pinnedKey: r.pinned_key, agents: Number(r.n) })).sort((a, b) => (a.pinnedKey ?? '').localeCompare(b.pinnedKey ?? ''));
+    },
+    async listStale() {
+      const rows = await db
+        .selectFrom('agents')
+        .select(['id', 'machine_id', 'stale_since', 'stale_reason'])
+        .where('revoked_at', 'is', null)
+        .where('stale_since', 'is not', null)
+        .orderBy('stale_since')
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({ agentId: r.id, machineId: r.machine_id, since: r.stale_since!, reason: r.stale_reason ?? '' }));
     },
   };
   return guardArea(store, {

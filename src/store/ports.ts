@@ -123,6 +123,23 @@ export interface AgentRecord {
   lastCheckinAt: string | null;
 }
 
+/** What an agent last said about its trust in the server: the key it pins, and whether it is stale. */
+export interface AgentTrust {
+  /** Fingerprint of the job-signing key the agent pins (null: it never said). */
+  pinnedKey: string | null;
+  /** Set while the agent reports it has seen no fresh signed server time since then. */
+  staleSince: string | null;
+  staleReason: string | null;
+}
+
+/** A stale agent (see AgentTrust). */
+export interface StaleAgent {
+  agentId: string;
+  machineId: string;
+  since: string;
+  reason: string;
+}
+
 export interface AgentStore {
   createEnrollmentToken(t: EnrollmentTokenRecord): Promise<void>;
   getEnrollmentToken(id: string): Promise<EnrollmentTokenRecord | undefined>;
@@ -139,6 +156,12 @@ export interface AgentStore {
   touchAgent(id: string, at: string): Promise<void>;
   /** Atomically takes the agent's next job sequence number (1, 2, …); never the same twice. */
   nextJobSequence(agentId: string): Promise<number>;
+  getTrust(agentId: string): Promise<AgentTrust | undefined>;
+  setTrust(agentId: string, trust: AgentTrust): Promise<void>;
+  /** How many agents (not revoked) pin each key; null: agents that never said. */
+  countByPinnedKey(): Promise<{ pinnedKey: string | null; agents: number }[]>;
+  /** Agents (not revoked) that report themselves stale, oldest first. */
+  listStale(): Promise<StaleAgent[]>;
 }
 
 /** What the assessment hands the store for one (machine, bulletin). */

@@ -92,7 +92,7 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
     const runner = createCommandRunner(root, commandEnvironment(proxy), path.join(stateDir, 'command-output'));
     executor = createJobExecutor({
       agentId: 'agent-e2e',
-      pinnedPublicKeyPem: server.pub,
+      keys: () => ({ pinned: server.pub, retired: [] }),
       ledger,
       reports: createJobReportStore(stateDir, (l) => log.push(l)),
       stateDir,

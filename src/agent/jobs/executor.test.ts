@@ -69,7 +69,7 @@ async function world(opts: { artifacts?: Record<string, Buffer>; root?: string; 
   };
   w.deps = {
     agentId: 'agent-1',
-    pinnedPublicKeyPem: SERVER.pub,
+    keys: () => ({ pinned: SERVER.pub, retired: [] }),
     ledger,
     reports: createJobReportStore(stateDir, (l) => w.warn.push(l)),
     stateDir,

@@ -19,8 +19,8 @@ import { rebootRequiredFlag, resumeInterruptedStep, runStep } from './steps.js';
 
 export interface JobExecutorDeps {
   agentId: string;
-  /** The job-signing key pinned at enrollment (PEM). */
-  pinnedPublicKeyPem: string;
+  /** The job-signing keys the agent trusts now (they change when a rotation is announced). */
+  keys(): PinnedKeys;
   ledger: JobLedger;
   reports: JobReportStore;
   stateDir: string;
@@ -34,6 +34,18 @@ export interface JobExecutorDeps {
   now(): Date;
   info(line: string): void;
   warn(line: string): void;
+}
+
+/** The agent's job-signing keys (PEM): pinned, the previous one during a rotation, and retired ones. */
+export interface PinnedKeys {
+  pinned: string;
+  previous?: string;
+  retired: readonly string[];
+}
+
+/** verifyJob's key fields for these keys. */
+function keyContext(k: PinnedKeys) {
+  return { pinnedPublicKeyPem: k.pinned, ...(k.previous !== undefined ? { previousPublicKeyPem: k.previous } : {}), retiredPublicKeyPems: k.retired };
 }
 
 /** What became of one envelope: refused or run (a report was queued), known (its report re-queued), or ignored. */
@@ -114,7 +126,7 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
       deps.info(`job ${ids.jobId}: already handled (${stored?.state ?? 'no report'}); not run again`);
       return { kind: 'known', report: stored };
     }
-    const verdict = verifyJob(envelope, { agentId: deps.agentId, pinnedPublicKeyPem: deps.pinnedPublicKeyPem, lastSequence: deps.ledger.lastSequence(), now: stamp() });
+    const verdict = verifyJob(envelope, { agentId: deps.agentId, ...keyContext(deps.keys()), lastSequence: deps.ledger.lastSequence(), now: stamp() });
     if (!verdict.ok) return refuse(ids.jobId, ids.sequence, verdict.reason, verdict.message);
     const job = verdict.job;
     const artifacts = await fetchJobArtifacts(job, deps.stateDir, deps.fetchArtifact);
@@ -133,7 +145,7 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
     const parsed = jobEnvelopeSchema.safeParse(raw);
     if (!parsed.success || parsed.data.job.jobId !== jobId || parsed.data.job.sequence !== sequence) return null;
     // validity and sequence held when it was accepted; only the signature and addressee are re-checked
-    const v = verifyJob(raw, { agentId: deps.agentId, pinnedPublicKeyPem: deps.pinnedPublicKeyPem, lastSequence: sequence - 1, now: parsed.data.job.issuedAt });
+    const v = verifyJob(raw, { agentId: deps.agentId, ...keyContext(deps.keys()), lastSequence: sequence - 1, now: parsed.data.job.issuedAt });
     return v.ok ? v.job : null;
   }
 

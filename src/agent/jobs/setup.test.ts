@@ -14,7 +14,7 @@ async function options(stateDir: string, warnings: string[]): Promise<AgentJobsO
     stateDir,
     root: await makeRoot({}),
     agentId: 'agent-1',
-    pinnedPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    keys: () => ({ pinned: publicKey.export({ type: 'spki', format: 'pem' }).toString(), retired: [] }),
     serverAuth: { origin: 'http://127.0.0.1:1', credential: 'c'.repeat(32) },
     proxy: {},
     userAgent: 'patchhive-agent/test',

@@ -8,7 +8,7 @@ import type { ProxySettings } from '../client.js';
 import { openJobLedger } from '../job-ledger.js';
 import { createArtifactFetcher } from './artifacts.js';
 import { createJobHandling, disabledJobHandling, type AgentJobHandling } from './checkin-jobs.js';
-import { createJobExecutor } from './executor.js';
+import { createJobExecutor, type PinnedKeys } from './executor.js';
 import { createJobReportStore } from './reports.js';
 import { createCommandRunner, FIXED_PATH } from './runner.js';
 import { defaultRebootCommand, whoSessionProbe } from './steps.js';
@@ -17,7 +17,8 @@ export interface AgentJobsOptions {
   stateDir: string;
   root: string;
   agentId: string;
-  pinnedPublicKeyPem: string;
+  /** The job-signing keys the agent trusts now (read for every job: a rotation changes them). */
+  keys(): PinnedKeys;
   /** The server's origin and the agent credential: sent only to that origin when an artifact lives there. */
   serverAuth: { origin: string; credential: string };
   proxy: ProxySettings;
@@ -57,7 +58,7 @@ export async function openAgentJobs(opts: AgentJobsOptions): Promise<{ jobs: Age
   const fixed = opts.rebootCommand;
   const executor = createJobExecutor({
     agentId: opts.agentId,
-    pinnedPublicKeyPem: opts.pinnedPublicKeyPem,
+    keys: opts.keys,
     ledger,
     reports,
     stateDir: opts.stateDir,

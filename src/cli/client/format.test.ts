@@ -95,6 +95,7 @@ const machine = (over: Partial<MachineWire> = {}): MachineWire => ({
   inventoryAt: null,
   assessedAt: null,
   assessmentPending: false,
+  agentStale: null,
   openFindings: 4,
   ...over,
 });

@@ -2,6 +2,7 @@
  * `patchhive agent enroll|run`: the agent's command line. This is the edge: it reads the
  * environment (enrollment token, proxy), the clock and signals, and hands typed values down.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { DEFAULT_BACKOFF, type Random } from '../../agent/backoff.js';
 import { createAgentClient, type HttpOptions, type ProxySettings } from '../../agent/client.js';
 import { collectAgentInventory } from '../../agent/collect.js';
 import { enrollAgent } from '../../agent/enroll.js';
+import { DEFAULT_STALE_AFTER_MS } from '../../agent/key-trust.js';
 import { openAgentJobs } from '../../agent/jobs/setup.js';
 import { AGENT_EXIT, runAgentLoop, sleepUnlessAborted, type AgentExitCode } from '../../agent/run.js';
 import { checkEnrollTrust, checkServerUrl, type KeyTrust } from '../../agent/server-url.js';
@@ -74,6 +76,7 @@ interface RunCliOptions {
   backoffCap: string;
   rebootCommand?: string;
   caFile?: string;
+  staleAfter: string;
 }
 
 function agentVersion(): string {
@@ -183,9 +186,12 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
   const rebootCommand = checkRebootCommand(opts.rebootCommand);
   const root = path.resolve(opts.root ?? '/');
   const stateDir = resolveStateDir(opts);
+  const staleAfterMs = seconds('--stale-after', opts.staleAfter);
   const state = await loadState(stateDir);
   // Plain http to another host was accepted (with --insecure-http) at enrollment: warn, do not refuse.
   const server = checkServerUrl(state.server, { allowInsecureHttp: true });
+  // The loop re-pins keys when a rotation is announced; the jobs read the keys of the latest state.
+  let current = state;
   if (server.warning) io.stderr(`patchhive agent: warning: ${server.warning}`);
   const caFile = opts.caFile ?? state.caFile;
   const ca = caFile !== undefined ? readCaFile(caFile) : undefined;
@@ -195,7 +201,11 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
     stateDir,
     root,
     agentId: state.agentId,
-    pinnedPublicKeyPem: state.jobSigningPublicKey,
+    keys: () => ({
+      pinned: current.jobSigningPublicKey,
+      ...(current.previousJobSigningPublicKey ? { previous: current.previousJobSigningPublicKey } : {}),
+      retired: current.retiredJobSigningKeys ?? [],
+    }),
     serverAuth: { origin: new URL(server.base).origin, credential: state.credential },
     proxy: proxyFromEnv(io.env),
     userAgent: httpOptions(io, ca).userAgent,
@@ -213,7 +223,10 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
     return await runAgentLoop(state, { once: opts.once ?? false }, {
       client,
       collect: (probes) => collectAgentInventory({ root, now: io.now(), probes, machineId: state.machineId, ...(state.name ? { name: state.name } : {}) }),
-      save: (s) => saveState(stateDir, s),
+      save: async (s) => {
+        await saveState(stateDir, s);
+        current = s;
+      },
       random: io.random,
       sleep: io.sleep,
       warn: io.stderr,
@@ -222,6 +235,7 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
       backoff,
       agentVersion: agentVersion(),
       jobs: jobs.jobs,
+      trust: { now: io.now, staleAfterMs, nonce: () => randomBytes(18).toString('base64url') },
     });
   } finally {
     removeHandlers();
@@ -279,6 +293,11 @@ export function registerAgentCommand(program: Command, ioOverrides: Partial<Agen
     )
     .option('--backoff-base <seconds>', 'first retry window after a failure', String(DEFAULT_BACKOFF.baseMs / 1_000))
     .option('--backoff-cap <seconds>', 'longest retry window', String(DEFAULT_BACKOFF.capMs / 1_000))
+    .option(
+      '--stale-after <seconds>',
+      'report this agent stale (to the server, and in its log) when no check-in answer has carried a fresh signed server time for this long',
+      String(DEFAULT_STALE_AFTER_MS / 1_000),
+    )
     .action(async (opts: RunCliOptions) => {
       io.setExitCode(await runForCli(opts, io));
     });

@@ -45,6 +45,7 @@ const machine = (id: string, name: string, over: Partial<MachineWire> = {}): Mac
     inventoryAt: null,
     assessedAt: null,
     assessmentPending: false,
+    agentStale: null,
     openFindings: 2,
     ...over,
   });

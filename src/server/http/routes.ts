@@ -30,6 +30,7 @@ import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { auditRoutes } from './audit-routes.js';
 import { deployRoutes } from './deploy-routes.js';
+import { keyRoutes } from './key-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { route, type RouteDef } from './route.js';
 
@@ -139,5 +140,5 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
         return s.agents.checkin(caller.agentId, caller.machineId, body);
       } }),
   ];
-  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes, ...policyRoutes(s), ...deployRoutes(s), ...auditRoutes(s)] as RouteDef[];
+  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes, ...policyRoutes(s), ...deployRoutes(s), ...auditRoutes(s), ...keyRoutes(s)] as RouteDef[];
 }

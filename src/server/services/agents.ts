@@ -26,9 +26,17 @@ export interface RolloutCheckin {
   validateMachine(machineId: string): Promise<void>;
 }
 
+/** What enrollment and check-ins need of the job-signing keys (src/server/services/keys.ts). */
+export interface AgentKeyTrust {
+  /** The key new agents pin (PEM). */
+  activePublicKeyPem(): string;
+  enrolled(agentId: string): Promise<void>;
+  checkinTrust(agentId: string, req: CheckinRequest): Promise<Pick<CheckinResponse, 'serverTime' | 'keyAnnouncement'>>;
+}
+
 export interface AgentServiceOptions {
   checkinIntervalSeconds: number;
-  jobSigningPublicKeyPem: string;
+  keys: AgentKeyTrust;
   onCheckin?(result: 'inventory' | 'hash-only'): void;
   /** Deployments: job reports in, jobs out (none when absent). */
   rollout?: RolloutCheckin;
@@ -48,7 +56,7 @@ export class AgentService {
 
   /** The job-signing public key and its fingerprint (GET /server-key, public). */
   serverKey(): ServerKeyResponse {
-    return serverKeyAnswer(this.opts.jobSigningPublicKeyPem);
+    return serverKeyAnswer(this.opts.keys.activePublicKeyPem());
   }
 
   /** Uses one enrollment token and creates the agent and its machine. */
@@ -65,11 +73,12 @@ export class AgentService {
       revokedAt: null,
       lastCheckinAt: null,
     });
+    await this.opts.keys.enrolled(issued.id);
     return {
       agentId: issued.id,
       machineId: machine.id,
       credential: issued.secret,
-      jobSigningPublicKey: this.opts.jobSigningPublicKeyPem,
+      jobSigningPublicKey: this.opts.keys.activePublicKeyPem(),
       checkinIntervalSeconds: this.opts.checkinIntervalSeconds,
     };
   }
@@ -82,6 +91,8 @@ export class AgentService {
     if (req.inventory && inventoryHash(req.inventory) !== req.inventoryHash) {
       throw new PatchhiveError('E_BAD_REQUEST', 'inventoryHash does not match the inventory sent', { path: '$.inventoryHash' });
     }
+    // The key the agent pins is recorded before any job is signed for it.
+    const trust = await this.opts.keys.checkinTrust(agentId, req);
     const rollout = this.opts.rollout;
     // Reports first: an install marked validating here is then validated by this check-in's rescan.
     const reports = req.jobReports ?? [];
@@ -114,6 +125,7 @@ export class AgentService {
       nextCheckinSeconds: this.opts.checkinIntervalSeconds,
       jobs: rollout ? await rollout.jobsFor(agentId, machine.id) : [],
       acknowledgedJobReports: outcome.acknowledged,
+      ...trust,
     };
   }
 

@@ -5,6 +5,7 @@ import type { ApprovalRuleService } from './approval-rules.js';
 import type { ChannelService } from './channels.js';
 import type { ExceptionService } from './exceptions.js';
 import type { GroupService } from './groups.js';
+import type { KeyService } from './keys.js';
 import type { MachineService } from './machines.js';
 import type { QueryService } from './queries.js';
 import type { ReportService } from './reports.js';
@@ -29,4 +30,5 @@ export interface Services {
   reports: ReportService;
   rollout: RolloutService;
   audit: AuditService;
+  keys: KeyService;
 }

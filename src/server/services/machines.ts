@@ -113,6 +113,7 @@ export class MachineService {
 
   private async toWire(machines: MachineRecord[]): Promise<MachineWire[]> {
     const open = await this.store.findings.countOpenByMachine(machines.map((m) => m.id));
+    const stale = new Map((await this.store.agents.listStale()).map((a) => [a.machineId, { since: a.since, reason: a.reason }]));
     return machines.map((m) => ({
       id: m.id,
       name: m.name,
@@ -130,6 +131,7 @@ export class MachineService {
       inventoryAt: m.inventoryAt,
       assessedAt: m.assessedAt,
       assessmentPending: m.inventoryHash !== null && m.inventoryHash !== m.assessedHash,
+      agentStale: stale.get(m.id) ?? null,
       openFindings: open.get(m.id) ?? 0,
     }));
   }

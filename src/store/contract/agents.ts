@@ -87,6 +87,37 @@ export function agentContract(ctx: ContractContext): void {
       await expectStoreError(s.agents.createAgent({ ...a }), 'E_CONFLICT');
     });
 
+    it('records what each agent pins and whether it is stale; counts and lists agents not revoked', async () => {
+      const s = ctx.store();
+      const tag = uid('k');
+      const made: AgentRecord[] = [];
+      for (let i = 0; i < 3; i++) {
+        const m = machine();
+        await s.machines.create(m);
+        const a: AgentRecord = { id: uid('agent'), machineId: m.id, credentialHash: hashSecret('c'), createdAt: at(1), revokedAt: null, lastCheckinAt: null };
+        await s.agents.createAgent(a);
+        made.push(a);
+      }
+      const [a1, a2, a3] = made as [AgentRecord, AgentRecord, AgentRecord];
+      expect(await s.agents.getTrust(a1.id)).toEqual({ pinnedKey: null, staleSince: null, staleReason: null });
+      await s.agents.setTrust(a1.id, { pinnedKey: `${tag}-new`, staleSince: null, staleReason: null });
+      await s.agents.setTrust(a2.id, { pinnedKey: `${tag}-old`, staleSince: at(5), staleReason: 'no fresh time' });
+      await s.agents.setTrust(a3.id, { pinnedKey: `${tag}-old`, staleSince: at(4), staleReason: 'frozen' });
+      expect(await s.agents.getTrust(a2.id)).toEqual({ pinnedKey: `${tag}-old`, staleSince: at(5), staleReason: 'no fresh time' });
+      const mine = async () => (await s.agents.countByPinnedKey()).filter((c) => c.pinnedKey?.startsWith(tag));
+      expect(await mine()).toEqual([{ pinnedKey: `${tag}-new`, agents: 1 }, { pinnedKey: `${tag}-old`, agents: 2 }]);
+      const stale = async () => (await s.agents.listStale()).filter((x) => made.some((a) => a.id === x.agentId));
+      expect(await stale()).toEqual([
+        { agentId: a3.id, machineId: a3.machineId, since: at(4), reason: 'frozen' },
+        { agentId: a2.id, machineId: a2.machineId, since: at(5), reason: 'no fresh time' },
+      ]);
+      await s.agents.revokeAgent(a3.id, at(6));
+      expect(await mine()).toEqual([{ pinnedKey: `${tag}-new`, agents: 1 }, { pinnedKey: `${tag}-old`, agents: 1 }]);
+      expect((await stale()).map((x) => x.agentId)).toEqual([a2.id]);
+      expect(await s.agents.getTrust(uid('missing'))).toBeUndefined();
+      await expectStoreError(s.agents.setTrust(uid('missing'), { pinnedKey: null, staleSince: null, staleReason: null }), 'E_NOT_FOUND');
+    });
+
     it('refuses an agent of an unknown machine and updates of an unknown agent', async () => {
       const s = ctx.store();
       const a: AgentRecord = { id: uid('agent'), machineId: uid('missing'), credentialHash: 'x', createdAt: at(1), revokedAt: null, lastCheckinAt: null };

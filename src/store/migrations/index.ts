@@ -13,6 +13,7 @@ import { policyMigration } from './0008-policy.js';
 import { notificationsMigration } from './0009-notifications.js';
 import { rolloutMigration } from './0010-rollout.js';
 import { auditMigration } from './0011-audit.js';
+import { keysMigration } from './0014-keys.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -28,6 +29,7 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0009-notifications': notificationsMigration(kind),
     '0010-rollout': rolloutMigration(kind),
     '0011-audit': auditMigration(kind),
+    '0014-keys': keysMigration(kind),
   };
 }
 

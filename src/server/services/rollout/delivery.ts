@@ -7,6 +7,8 @@
  * maintenance windows is open (or it has none); otherwise it waits for the window.
  */
 import type { DeploymentMachineRecord, DeploymentRecord, JobRecord, MachineRecord } from '../../../store/ports.js';
+import type { JobEnvelope } from '../../../protocol/jobs.js';
+import { signJob } from '../../../rollout/job-envelope.js';
 import type { RolloutDeps } from './deps.js';
 import { issueJob } from './issue.js';
 import { buildInstallJobBody, effectiveRebootPolicy, jobExpiry, windowGate } from './job-build.js';
@@ -49,13 +51,25 @@ export class JobDelivery {
         installOpen = true;
       }
       if (j.state === 'issued') await this.markDelivered(j, now.toISOString());
-      out.push(JSON.parse(j.envelope));
+      out.push(await this.storedEnvelope(j, agentId));
     }
     if (!installOpen && out.length < MAX_JOBS_PER_ANSWER) {
       const job = await this.nextInstallJob(agentId, machineId, now, deployment);
       if (job) out.push(job);
     }
     return out.slice(0, MAX_JOBS_PER_ANSWER);
+  }
+
+  /**
+   * A stored envelope as handed out again. Issued before the job-signing keys last changed, it is
+   * signed again with the key this agent may use now (the same body; Ed25519 signatures are
+   * deterministic, so an unchanged key gives the same envelope): a job never reaches an agent
+   * signed by a key retired since it was issued.
+   */
+  private async storedEnvelope(j: JobRecord, agentId: string): Promise<unknown> {
+    const envelope = JSON.parse(j.envelope) as JobEnvelope;
+    if (j.issuedAt >= this.deps.jobSigner.changedAt()) return envelope;
+    return signJob(envelope.job, await this.deps.jobSigner.privateKeyFor(agentId));
   }
 
   private async markDelivered(j: JobRecord, at: string): Promise<void> {

@@ -15,6 +15,14 @@ export interface RolloutSettings {
   defaultRebootPolicy: RebootPolicy;
 }
 
+/** Which job-signing key signs for an agent (src/server/services/keys.ts). */
+export interface JobSigner {
+  /** The private key (PEM) for this agent: the key it pins while that key may still sign. */
+  privateKeyFor(agentId: string): Promise<string>;
+  /** When the key set last changed: a stored envelope issued before then is signed again when handed out. */
+  changedAt(): string;
+}
+
 export interface RolloutDeps {
   store: Store;
   groups: GroupService;
@@ -23,7 +31,7 @@ export interface RolloutDeps {
   catalogs: CatalogState;
   now: () => Date;
   log: Logger;
-  /** The server's Ed25519 job-signing key (PEM); never logged. */
-  jobSigningPrivateKeyPem: string;
+  /** The server's Ed25519 job-signing keys; never logged. */
+  jobSigner: JobSigner;
   settings: RolloutSettings;
 }

@@ -17,7 +17,7 @@ export async function issueJob(
   const issuedAt = deps.now().toISOString();
   const sequence = await deps.store.agents.nextJobSequence(args.agentId);
   const header: JobHeader = { agentId: args.agentId, jobId: randomUUID(), sequence, deploymentId: args.deploymentId, issuedAt, expiresAt: args.expiresAt };
-  const envelope = signJob(args.body(header), deps.jobSigningPrivateKeyPem);
+  const envelope = signJob(args.body(header), await deps.jobSigner.privateKeyFor(args.agentId));
   const record: JobRecord = {
     id: header.jobId,
     agentId: args.agentId,
