@@ -65,6 +65,10 @@ const invalid: [string, Mutation, (string | number)[]][] = [
   ['65 argv items', (j) => (step(j, 0).command = ['/bin/true', ...Array(64).fill('x')]), ['steps', 0, 'command']],
   ['a 4097-character argument', (j) => (step(j, 0).command = ['/bin/echo', 'x'.repeat(4097)]), ['steps', 0, 'command', 1]],
   ['a zero timeout', (j) => (step(j, 0).timeoutSeconds = 0), ['steps', 0, 'timeoutSeconds']],
+  ['a hook without an action name', (j) => delete step(j, 0).action, ['steps', 0, 'action']],
+  ['an action name that is an option', (j) => (step(j, 0).action = '-rf'), ['steps', 0, 'action']],
+  ['an upper-case action name', (j) => (step(j, 0).action = 'Drain'), ['steps', 0, 'action']],
+  ['a 65-character action name', (j) => (step(j, 0).action = 'a'.repeat(65)), ['steps', 0, 'action']],
   ['an unknown manager', (j) => (step(j, 1).manager = 'snap'), ['steps', 1, 'manager']],
   ['a package name that is an option', (j) => (step(j, 1).packages[0].name = '--reinstall'), ['steps', 1, 'packages', 0, 'name']],
   ['a package version that is an option', (j) => (step(j, 1).packages[0].version = '-1'), ['steps', 1, 'packages', 0, 'version']],
@@ -106,7 +110,7 @@ describe('jobBodySchema', () => {
   it('accepts the example job and every step kind', () => {
     const job: any = exampleJobBody();
     job.steps.push(
-      { kind: 'post-hook', command: ['C:\\Tools\\check.exe', '/all'], timeoutSeconds: 60 },
+      { kind: 'post-hook', action: 'check', command: ['C:\\Tools\\check.exe', '/all'], timeoutSeconds: 60 },
       fileEdit('/etc/apt/apt.conf.d/50patchhive'),
       registry('REG_QWORD', '18446744073709551615'),
       { kind: 'install', manager: 'dnf', packages: [{ name: 'kernel-core', version: '1:5.14.0-427.13.1.el9_4' }], timeoutSeconds: 60 },

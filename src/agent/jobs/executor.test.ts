@@ -10,7 +10,7 @@ import { signTestJob } from '../test-server.js';
 import type { ArtifactFetcher } from './artifacts.js';
 import { createJobExecutor, type JobExecutorDeps } from './executor.js';
 import { createJobReportStore } from './reports.js';
-import { fakeDpkg, fakeRunner, type FakeDpkg, type FakeRunner } from './test-support.js';
+import { fakeDpkg, fakeRunner, policyAllowing, type FakeDpkg, type FakeRunner } from './test-support.js';
 
 afterAll(removeRoots);
 
@@ -35,7 +35,7 @@ function body(over: Partial<JobBody> = {}): JobBody {
     issuedAt: '2026-05-01T09:59:00Z',
     expiresAt: '2026-05-02T09:59:00Z',
     deploymentId: 'dep-1',
-    steps: [{ kind: 'pre-hook', command: ['/usr/local/bin/hook', 'pre'], timeoutSeconds: 30 }, APT, VERIFY],
+    steps: [{ kind: 'pre-hook', action: 'hook', command: ['/usr/local/bin/hook', 'pre'], timeoutSeconds: 30 }, APT, VERIFY],
     artifacts: [],
     reboot: 'if-required',
     ...over,
@@ -54,7 +54,7 @@ interface World {
   fetched: string[];
 }
 
-async function world(opts: { artifacts?: Record<string, Buffer>; root?: string; stateDir?: string; dpkg?: FakeDpkg } = {}): Promise<World> {
+async function world(opts: { artifacts?: Record<string, Buffer>; root?: string; stateDir?: string; dpkg?: FakeDpkg; policy?: JobExecutorDeps['localPolicy'] } = {}): Promise<World> {
   const root = opts.root ?? (await makeRoot({}));
   const stateDir = opts.stateDir ?? path.join(await makeRoot({}), 'state');
   const dpkg = opts.dpkg ?? fakeDpkg(root, { openssl: OLD }, { openssl: [OLD, NEW] });
@@ -79,6 +79,7 @@ async function world(opts: { artifacts?: Record<string, Buffer>; root?: string; 
     windows: { systemRoot: 'C:\\Windows' },
     reboot: { commandFor: () => null, userSessionPresent: async () => false },
     fetchArtifact,
+    localPolicy: opts.policy ?? policyAllowing({ name: 'hook' }, { name: 'vendor-fix' }),
     now: () => NOW,
     info: (l) => w.info.push(l),
     warn: (l) => w.warn.push(l),
@@ -109,7 +110,7 @@ describe('a job that verifies', () => {
 
   it('a failing step ends the job: later steps are not run, the report names it', async () => {
     const w = await world();
-    const job = body({ steps: [{ kind: 'pre-hook', command: ['/usr/local/bin/hook', 'fail'], timeoutSeconds: 30 }, APT, VERIFY] });
+    const job = body({ steps: [{ kind: 'pre-hook', action: 'hook', command: ['/usr/local/bin/hook', 'fail'], timeoutSeconds: 30 }, APT, VERIFY] });
     const r = await createJobExecutor(w.deps).handleEnvelope(signTestJob(job, SERVER.priv));
     expect(r.report).toMatchObject({ state: 'failed', message: 'step 0 (pre-hook) failed: pre-hook /usr/local/bin/hook exited 1' });
     expect(r.report!.steps).toHaveLength(1);
@@ -168,7 +169,7 @@ describe('artifacts are checked before anything is accepted', () => {
   const good = Buffer.from('the fix');
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const withArtifact = (size: number, hash: string) =>
-    body({ steps: [{ kind: 'install', manager: 'script', command: ['/usr/local/bin/hook', 'install'], timeoutSeconds: 5 }], artifacts: [{ id: 'fix', url: 'http://127.0.0.1:9/fix', size, sha256: hash }] });
+    body({ steps: [{ kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/usr/local/bin/hook', 'install'], timeoutSeconds: 5 }], artifacts: [{ id: 'fix', url: 'http://127.0.0.1:9/fix', size, sha256: hash }] });
 
   it.each([
     ['hash-mismatch', Buffer.from('the fiX')],
@@ -253,7 +254,7 @@ describe('resume after a restart', () => {
   });
 
   it('a hook cut short fails the job; a lost envelope reports the job interrupted', async () => {
-    const hookJob = body({ steps: [{ kind: 'post-hook', command: ['/usr/local/bin/hook', 'x'], timeoutSeconds: 5 }, VERIFY] });
+    const hookJob = body({ steps: [{ kind: 'post-hook', action: 'hook', command: ['/usr/local/bin/hook', 'x'], timeoutSeconds: 5 }, VERIFY] });
     const w = await crashed(hookJob, 1, 0);
     const [r] = await createJobExecutor(w.deps).resumeUnfinished();
     expect(r).toMatchObject({ state: 'failed' });

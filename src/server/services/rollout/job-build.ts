@@ -62,9 +62,9 @@ export function buildInstallJobBody(
 ): JobBody {
   if (plan.manager !== 'apt' && plan.manager !== 'dnf') throw new Error(`no install job for manager ${plan.manager}`);
   const steps: JobStep[] = [];
-  if (opts.preHook) steps.push({ kind: 'pre-hook', command: opts.preHook, timeoutSeconds: HOOK_TIMEOUT_SECONDS });
+  if (opts.preHook) steps.push({ kind: 'pre-hook', action: 'deployment-pre-hook', command: opts.preHook, timeoutSeconds: HOOK_TIMEOUT_SECONDS });
   steps.push({ kind: 'install', manager: plan.manager, packages: plan.packages.map((p) => ({ name: p.name, version: p.version })), timeoutSeconds: INSTALL_TIMEOUT_SECONDS });
-  if (opts.postHook) steps.push({ kind: 'post-hook', command: opts.postHook, timeoutSeconds: HOOK_TIMEOUT_SECONDS });
+  if (opts.postHook) steps.push({ kind: 'post-hook', action: 'deployment-post-hook', command: opts.postHook, timeoutSeconds: HOOK_TIMEOUT_SECONDS });
   if (opts.policy.mode !== 'never') {
     steps.push({
       kind: 'reboot',
