@@ -135,7 +135,7 @@ export async function loadLocalPolicy(file: string, trust: PolicyFileTrust = {})
     const st = await fh.stat();
     if (!st.isFile()) return fallback(`${file} is not a regular file`);
     if (st.uid !== owner) return fallback(`${file} is owned by uid ${st.uid}, not ${owner === 0 ? 'root' : `uid ${owner}`}`);
-    if ((st.mode & 0o022) !== 0) return fallback(`${file} is writable by ${st.mode & 0o020 ? 'its group' : 'others'} (mode ${(st.mode & 0o7777).toString(8)})`);
+    if ((st.mode & 0o022) !== 0) return fallback(`${file} is writable by ${writers(st.mode)} (mode ${(st.mode & 0o7777).toString(8)})`);
     if (dirProblem) return fallback(dirProblem);
     if (st.size > MAX_POLICY_BYTES) return fallback(`${file} is ${st.size} bytes (limit ${MAX_POLICY_BYTES})`);
     const text = await fh.readFile('utf8');
@@ -161,6 +161,8 @@ export function parsePolicyText(text: string, file: string): LoadedPolicy {
   return { policy: parsed.data, source: 'file', file, problem: null };
 }
 
+const writers = (mode: number) => ['', 'others', 'its group', 'its group and others'][((mode & 0o020) >> 3) | ((mode & 0o002) >> 1)]!;
+
 /** Why a directory on the way to the file lets someone other than `owner` replace it, or null. */
 async function unsafeDirectory(dir: string, owner: number): Promise<string | null> {
   for (let d = dir; ; d = path.dirname(d)) {
@@ -168,7 +170,7 @@ async function unsafeDirectory(dir: string, owner: number): Promise<string | nul
     if (st) {
       if (!st.isDirectory()) return `${d} is not a directory`;
       if (st.uid !== owner && st.uid !== 0) return `the directory ${d} is owned by uid ${st.uid}, not root`;
-      if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `the directory ${d} is writable by ${st.mode & 0o020 ? 'its group' : 'others'} (mode ${(st.mode & 0o7777).toString(8)})`;
+      if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `the directory ${d} is writable by ${writers(st.mode)} (mode ${(st.mode & 0o7777).toString(8)})`;
     }
     if (d === path.dirname(d)) return null;
   }

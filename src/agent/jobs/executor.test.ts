@@ -9,6 +9,7 @@ import { openJobLedger, type JobLedger } from '../job-ledger.js';
 import { signTestJob } from '../test-server.js';
 import type { ArtifactFetcher } from './artifacts.js';
 import { createJobExecutor, type JobExecutorDeps } from './executor.js';
+import { DEFAULT_LOCAL_POLICY } from '../local-policy.js';
 import { createJobReportStore } from './reports.js';
 import { fakeDpkg, fakeRunner, policyAllowing, type FakeDpkg, type FakeRunner } from './test-support.js';
 
@@ -158,6 +159,48 @@ describe('refusals run nothing', () => {
     expect((await w.deps.reports.pending())[0]?.refusal).toBe(reason);
   });
 
+  it('a validly signed job with a hook the local policy does not allow is refused whole: no step runs, nothing is fetched', async () => {
+    const w = await world({ policy: policyAllowing({ name: 'snapshot' }), artifacts: { fix: Buffer.from('x') } });
+    const job = body({
+      steps: [APT, { kind: 'post-hook', action: 'touch-marker', command: ['/usr/bin/touch', '/root/marker'], timeoutSeconds: 30 }, VERIFY],
+      artifacts: [{ id: 'fix', url: 'http://127.0.0.1:9/fix', size: 1, sha256: createHash('sha256').update('x').digest('hex') }],
+    });
+    const r = await createJobExecutor(w.deps).handleEnvelope(signTestJob(job, SERVER.priv));
+    expect(r.kind).toBe('refused');
+    expect(r.report).toMatchObject({ state: 'refused', refusal: 'not-allowed-by-local-policy', steps: [] });
+    expect(r.report!.message).toBe(
+      'job job-1: step 1: post-hook action "touch-marker" (/usr/bin/touch) is not in the local policy\'s actions; refused by the local policy /etc/patchhive/agent-policy.json',
+    );
+    expect(w.runner.calls).toEqual([]); // not even the allowed apt install
+    expect(w.fetched).toEqual([]);
+    expect(w.dpkg.snapshot()).toEqual([`openssl ${OLD}`]);
+    expect(w.ledger.lastSequence()).toBe(0);
+    expect(w.ledger.resumePoint('job-1')).toBeNull();
+    expect(w.warn).toEqual([expect.stringMatching(/^patchhive agent: refused job job-1: not-allowed-by-local-policy: .*; nothing run$/)]);
+    expect((await w.deps.reports.pending()).map((p) => [p.jobId, p.refusal])).toEqual([['job-1', 'not-allowed-by-local-policy']]);
+  });
+
+  it('the default policy refuses hooks, scripts and config edits; a bad signature is refused as such first', async () => {
+    const w = await world({ policy: async () => ({ policy: DEFAULT_LOCAL_POLICY, source: 'default', file: '/etc/patchhive/agent-policy.json', problem: null }) });
+    const ex = createJobExecutor(w.deps);
+    const steps: JobStep[][] = [
+      [{ kind: 'pre-hook', action: 'hook', command: ['/usr/local/bin/hook', 'pre'], timeoutSeconds: 30 }, APT],
+      [{ kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/opt/fix.sh'], timeoutSeconds: 30 }],
+      [APT, { kind: 'config', change: { type: 'file-edit', path: '/etc/motd', content: 'x', expectedSha256: null } }],
+    ];
+    for (const [i, s] of steps.entries()) {
+      const r = await ex.handleEnvelope(signTestJob(body({ jobId: `job-d${i}`, sequence: i + 1, steps: s }), SERVER.priv));
+      expect(r.report, `job-d${i}`).toMatchObject({ refusal: 'not-allowed-by-local-policy' });
+      expect(r.report!.message).toMatch(/refused by the default local policy \(no \/etc\/patchhive\/agent-policy\.json\)$/);
+    }
+    const forged = await ex.handleEnvelope(signTestJob(body({ jobId: 'job-f' }), OTHER.priv));
+    expect(forged.report).toMatchObject({ refusal: 'bad-signature' });
+    expect(w.runner.calls).toEqual([]);
+    // an apt-only job still runs under the default
+    const apt = await ex.handleEnvelope(signTestJob(body({ jobId: 'job-apt', steps: [APT, VERIFY] }), SERVER.priv));
+    expect(apt.report?.state).toBe('succeeded');
+  });
+
   it('an envelope without a readable job id is only logged', async () => {
     const w = await world();
     expect(await createJobExecutor(w.deps).handleEnvelope({ job: { jobId: '-x' } })).toEqual({ kind: 'ignored', report: null });
@@ -196,7 +239,7 @@ describe('artifacts are checked before anything is accepted', () => {
 
 describe('resume after a restart', () => {
   /** A job accepted and journaled up to a crash: `started` steps started, the first `finished` of them finished. */
-  async function crashed(job: JobBody, started: number, finished: number, setup?: (w: World) => Promise<void>): Promise<World> {
+  async function crashed(job: JobBody, started: number, finished: number, setup?: (w: World) => Promise<void>, policy?: JobExecutorDeps['localPolicy']): Promise<World> {
     const w = await world();
     await w.deps.reports.saveEnvelope(job.jobId, signTestJob(job, SERVER.priv));
     await w.ledger.accepted(job.jobId, job.sequence);
@@ -206,7 +249,7 @@ describe('resume after a restart', () => {
     }
     await setup?.(w);
     await w.ledger.close();
-    return world({ root: w.root, stateDir: w.stateDir, dpkg: w.dpkg }); // the restarted agent
+    return world({ root: w.root, stateDir: w.stateDir, dpkg: w.dpkg, ...(policy ? { policy } : {}) }); // the restarted agent
   }
   const JOB = body({ steps: [APT, { kind: 'reboot', graceSeconds: 0, when: 'always', maxDeferrals: 0, deferralsUsed: 0 }, VERIFY] });
 
@@ -265,6 +308,18 @@ describe('resume after a restart', () => {
     const [l] = await createJobExecutor(lost.deps).resumeUnfinished();
     expect(l).toMatchObject({ state: 'interrupted', jobId: 'job-1' });
     expect(lost.ledger.resumePoint('job-1')?.outcome).toBe('interrupted');
+  });
+
+  it('a policy narrowed during the restart: nothing more runs that it now refuses', async () => {
+    const job = body({ steps: [APT, { kind: 'post-hook', action: 'hook', command: ['/usr/local/bin/hook', 'post'], timeoutSeconds: 5 }, VERIFY] });
+    const w = await crashed(job, 1, 1, async (x) => {
+      x.dpkg.installed.set('openssl', { version: NEW, abbrev: 'ii ' });
+    }, policyAllowing());
+    const [r] = await createJobExecutor(w.deps).resumeUnfinished();
+    expect(r).toMatchObject({ state: 'failed' });
+    expect(r!.message).toMatch(/step 1: post-hook action "hook" .* is not in the local policy's actions; .*; nothing more run after the restart$/);
+    expect(w.runner.calls).toEqual([]);
+    expect(w.ledger.unfinishedJobs()).toEqual([]);
   });
 
   it('an envelope altered on disk is not trusted', async () => {
