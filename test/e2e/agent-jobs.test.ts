@@ -190,7 +190,7 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
     expect(await installedVersion(root, 'patchhive-broken')).toBeUndefined();
   });
 
-  it('refuses a forged signature, a replayed sequence, an expired job, another agent\'s job and a wrong artifact — installing nothing', async () => {
+  it('refuses a forged signature, a replayed sequence, an expired job, another agent\'s job, a hook its local policy does not allow and a wrong artifact — installing nothing', async () => {
     const accepted = job([{ kind: 'verify', bulletinIds: ['X'] }]);
     expect((await executor.handleEnvelope(signJob(accepted, server.priv))).report?.state).toBe('succeeded');
     const statusBefore = await dpkgStatus(root);
@@ -205,6 +205,9 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
       ['replayed', () => signJob({ ...job(steps()), sequence: accepted.sequence }, server.priv)],
       ['expired', () => signJob(job(steps(), { issuedAt: iso(Date.now() - 7_200_000), expiresAt: iso(Date.now() - 3_600_000) }), server.priv)],
       ['wrong-agent', () => signJob(job(steps(), { agentId: 'agent-other' }), server.priv)],
+      // validly signed, but the local policy allows touch-marker only as /usr/bin/touch …
+      ['not-allowed-by-local-policy', () => signJob(job([{ ...steps()[0]!, action: 'drain-node' } as JobStep, ...steps().slice(1)]), server.priv)],
+      ['not-allowed-by-local-policy', () => signJob(job([...steps().slice(1), { kind: 'post-hook', action: 'touch-marker', command: ['/bin/sh', '-c', `touch ${marker}`], timeoutSeconds: 60 }]), server.priv)],
       [
         'hash-mismatch',
         () =>
