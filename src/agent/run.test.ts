@@ -177,7 +177,7 @@ describe('runAgentLoop with jobs (real executor and journal, simulated installer
     expiresAt: '2026-05-02T09:00:00Z',
     deploymentId: 'dep-1',
     steps: [
-      { kind: 'install', manager: 'script', command: ['/opt/vendor/install-hello'], timeoutSeconds: 60 },
+      { kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/opt/vendor/install-hello'], timeoutSeconds: 60 },
       { kind: 'verify', bulletinIds: ['DSA-0000-1'] },
     ],
     artifacts: [],

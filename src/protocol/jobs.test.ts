@@ -106,7 +106,7 @@ describe('jobBodySchema', () => {
   it('accepts the example job and every step kind', () => {
     const job: any = exampleJobBody();
     job.steps.push(
-      { kind: 'post-hook', command: ['C:\\Tools\\check.exe', '/all'], timeoutSeconds: 60 },
+      { kind: 'post-hook', action: 'test-hook', command: ['C:\\Tools\\check.exe', '/all'], timeoutSeconds: 60 },
       fileEdit('/etc/apt/apt.conf.d/50patchhive'),
       registry('REG_QWORD', '18446744073709551615'),
       { kind: 'install', manager: 'dnf', packages: [{ name: 'kernel-core', version: '1:5.14.0-427.13.1.el9_4' }], timeoutSeconds: 60 },

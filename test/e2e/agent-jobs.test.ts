@@ -127,9 +127,9 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
   it('installs the exact security versions with apt, keeps the replaced .debs, then rolls back to them', async () => {
     const before = new Map(targets.map((t) => [t.name, t.from]));
     const install = job([
-      { kind: 'pre-hook', command: ['/usr/bin/touch', '/root/pre-hook-ran'], timeoutSeconds: 60 },
+      { kind: 'pre-hook', action: 'test-hook', command: ['/usr/bin/touch', '/root/pre-hook-ran'], timeoutSeconds: 60 },
       { kind: 'install', manager: 'apt', packages: targets.map((t) => ({ name: t.name, version: t.to })), timeoutSeconds: 1800 },
-      { kind: 'post-hook', command: ['/usr/bin/touch', '/root/post-hook-ran'], timeoutSeconds: 60 },
+      { kind: 'post-hook', action: 'test-hook', command: ['/usr/bin/touch', '/root/post-hook-ran'], timeoutSeconds: 60 },
       { kind: 'reboot', graceSeconds: 0, when: 'if-required', maxDeferrals: 0, deferralsUsed: 0 },
       { kind: 'verify', bulletinIds: ['DSA-E2E-1'] },
     ]);
@@ -189,7 +189,7 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
     const statusBefore = await dpkgStatus(root);
     const marker = '/root/refused-job-ran';
     const steps = (): JobStep[] => [
-      { kind: 'pre-hook', command: ['/usr/bin/touch', marker], timeoutSeconds: 60 },
+      { kind: 'pre-hook', action: 'test-hook', command: ['/usr/bin/touch', marker], timeoutSeconds: 60 },
       { kind: 'install', manager: 'apt', packages: targets.map((t) => ({ name: t.name, version: t.to })), timeoutSeconds: 600 },
     ];
     const good = Buffer.from('the signed artifact\n');

@@ -35,7 +35,7 @@ function body(over: Partial<JobBody> = {}): JobBody {
     issuedAt: '2026-05-01T09:59:00Z',
     expiresAt: '2026-05-02T09:59:00Z',
     deploymentId: 'dep-1',
-    steps: [{ kind: 'pre-hook', command: ['/usr/local/bin/hook', 'pre'], timeoutSeconds: 30 }, APT, VERIFY],
+    steps: [{ kind: 'pre-hook', action: 'test-hook', command: ['/usr/local/bin/hook', 'pre'], timeoutSeconds: 30 }, APT, VERIFY],
     artifacts: [],
     reboot: 'if-required',
     ...over,
@@ -109,7 +109,7 @@ describe('a job that verifies', () => {
 
   it('a failing step ends the job: later steps are not run, the report names it', async () => {
     const w = await world();
-    const job = body({ steps: [{ kind: 'pre-hook', command: ['/usr/local/bin/hook', 'fail'], timeoutSeconds: 30 }, APT, VERIFY] });
+    const job = body({ steps: [{ kind: 'pre-hook', action: 'test-hook', command: ['/usr/local/bin/hook', 'fail'], timeoutSeconds: 30 }, APT, VERIFY] });
     const r = await createJobExecutor(w.deps).handleEnvelope(signTestJob(job, SERVER.priv));
     expect(r.report).toMatchObject({ state: 'failed', message: 'step 0 (pre-hook) failed: pre-hook /usr/local/bin/hook exited 1' });
     expect(r.report!.steps).toHaveLength(1);
@@ -168,7 +168,7 @@ describe('artifacts are checked before anything is accepted', () => {
   const good = Buffer.from('the fix');
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const withArtifact = (size: number, hash: string) =>
-    body({ steps: [{ kind: 'install', manager: 'script', command: ['/usr/local/bin/hook', 'install'], timeoutSeconds: 5 }], artifacts: [{ id: 'fix', url: 'http://127.0.0.1:9/fix', size, sha256: hash }] });
+    body({ steps: [{ kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/usr/local/bin/hook', 'install'], timeoutSeconds: 5 }], artifacts: [{ id: 'fix', url: 'http://127.0.0.1:9/fix', size, sha256: hash }] });
 
   it.each([
     ['hash-mismatch', Buffer.from('the fiX')],
@@ -253,7 +253,7 @@ describe('resume after a restart', () => {
   });
 
   it('a hook cut short fails the job; a lost envelope reports the job interrupted', async () => {
-    const hookJob = body({ steps: [{ kind: 'post-hook', command: ['/usr/local/bin/hook', 'x'], timeoutSeconds: 5 }, VERIFY] });
+    const hookJob = body({ steps: [{ kind: 'post-hook', action: 'test-hook', command: ['/usr/local/bin/hook', 'x'], timeoutSeconds: 5 }, VERIFY] });
     const w = await crashed(hookJob, 1, 0);
     const [r] = await createJobExecutor(w.deps).resumeUnfinished();
     expect(r).toMatchObject({ state: 'failed' });
