@@ -112,7 +112,8 @@ describe('actionNameArg', () => {
     usageError(() => actionNameArg('--pre-hook', '/usr/local/sbin/snap --quick'), /--pre-hook: expected an action name/);
     usageError(() => actionNameArg('--post-hook', 'Snapshot'), /--post-hook: expected an action name/);
     usageError(() => actionNameArg('--pre-hook', '-x'), /expected an action name/);
-    usageError(() => actionNameArg('--pre-hook', ''), /expected an action name|at least 1/);
+    usageError(() => actionNameArg('--pre-hook', ''), /expected an action name/);
+    usageError(() => actionNameArg('--pre-hook', 'a'.repeat(65)), /expected an action name/);
   });
 });
 
