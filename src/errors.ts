@@ -46,6 +46,10 @@ export const ERROR_CODES = {
   E_DEPLOYMENT_STATE: 'the action is not allowed in the deployment\'s current status',
   E_DELIVERY_FAILED: 'a notification could not be delivered',
   E_REPORT_FAILED: 'a report could not be rendered',
+  E_ACTION_NOT_FOUND: 'no such action in the action catalog (or it was removed)',
+  E_ACTION_NOT_APPROVED: 'the action waits for a second admin\'s approval',
+  E_CHANGE_NOT_FOUND: 'no such change request',
+  E_CHANGE_STATE: 'the change request is no longer pending (decided or expired)',
 } as const;
 
 /** HTTP status for each error code an HTTP edge can return; anything else is a 500. */
@@ -82,6 +86,10 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_PAYLOAD_TOO_LARGE: 413,
   E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_FEED_UNREACHABLE: 502,
+  E_ACTION_NOT_FOUND: 404,
+  E_ACTION_NOT_APPROVED: 409,
+  E_CHANGE_NOT_FOUND: 404,
+  E_CHANGE_STATE: 409,
 };
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -48,13 +48,12 @@ export const argvSchema = z
 
 const timeoutSeconds = z.number().int().min(1).max(86_400);
 
-/** The name of an action from the server's action catalog; a command step carries it beside its exact argv. */
+/** An action's name in the action catalog: what the agent's local policy file allows or refuses. */
 export const actionNameSchema = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'expected an action name: lower-case letters, digits, ".", "_", "-" (not first), at most 64' });
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { message: 'expected an action name: lowercase letters, digits, ".", "_", "-" (not first), at most 64' });
 
+// `action` names the catalog entry `command` came from; both are signed, and the agent checks both.
 const hookStep = <K extends 'pre-hook' | 'post-hook'>(kind: K) =>
   z.strictObject({ kind: z.literal(kind), action: actionNameSchema, command: argvSchema, timeoutSeconds });
 

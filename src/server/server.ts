@@ -36,6 +36,9 @@ import { TriageService } from './services/triage.js';
 import { VerdictService } from './services/verdicts.js';
 import { WorkService } from './services/work.js';
 import { RolloutService } from './services/rollout/service.js';
+import { ActionService } from './services/actions.js';
+import { ChangeRequests } from './services/changes.js';
+import { ControlService } from './services/controls.js';
 import { Notifier } from './notify/notifier.js';
 import { readSmtpPassword } from './notify/email-sender.js';
 import { DEFAULT_DEADLINE_POLICY, resolveDeadlinePolicy } from '../policy/deadlines.js';
@@ -117,7 +120,11 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     },
     onScheduleChange: reloadSchedules,
   });
+  const changes = new ChangeRequests(store, now);
+  const actions = new ActionService(store, changes, now);
+  const rules = new ApprovalRuleService(store, groups, now);
   const rolloutService = new RolloutService({
+    actions,
     store,
     groups,
     machines,
@@ -143,12 +150,14 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     tokens,
     agents,
     triage,
-    rules: new ApprovalRuleService(store, groups, now),
+    rules,
     exceptions: new ExceptionService(store, machines, groups, now),
     work: new WorkService(store, machines, verdicts),
     channels: new ChannelService(store, groups, notifier, now),
     reports: new ReportService(store, groups, verdicts, now, cfg.chromiumPath),
     rollout: rolloutService,
+    actions,
+    controls: new ControlService(changes, groups, rules, actions),
   };
 
   await sources.ensureConfigured(cfg.sources);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentContract } from './contract/agents.js';
 import type { ContractContext } from './contract/builders.js';
 import { bulletinContract } from './contract/bulletins.js';
+import { controlContract } from './contract/controls.js';
 import { findingAssessmentContract } from './contract/findings-assess.js';
 import { findingQueryContract } from './contract/findings-query.js';
 import { findingScanContract } from './contract/findings-scan.js';
@@ -84,5 +85,6 @@ for (const adapter of adapters) {
     triageContract(ctx);
     notificationContract(ctx);
     rolloutContract(ctx);
+    controlContract(ctx);
   });
 }

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { PatchhiveError } from '../errors.js';
 import { createAgentStore, type AgentTables } from './kysely-agents.js';
 import { createBulletinStore, type BulletinTables } from './kysely-bulletins.js';
+import { createActionStore, createChangeRequestStore, type ControlTables } from './kysely-controls.js';
 import { createFindingStore, type FindingTables } from './kysely-findings.js';
 import { createGroupStore, type GroupTables } from './kysely-groups.js';
 import { createMachineStore, type MachineTables } from './kysely-machines.js';
@@ -25,7 +26,8 @@ export type Database = MachineTables &
   UserTables &
   TriageTables &
   NotificationTables &
-  RolloutTables;
+  RolloutTables &
+  ControlTables;
 
 /** Narrows the database to the tables one area owns (Kysely's types are invariant, hence the cast). */
 function areaDb<T extends Partial<Record<keyof Database, unknown>>>(db: Kysely<Database>): Kysely<T> {
@@ -46,6 +48,8 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (
     triage: createTriageStore(areaDb<TriageTables>(db), kind),
     notifications: createNotificationStore(areaDb<NotificationTables>(db), kind),
     rollout: createRolloutStore(areaDb<RolloutTables>(db), kind),
+    actions: createActionStore(areaDb<ControlTables>(db)),
+    changes: createChangeRequestStore(areaDb<ControlTables>(db)),
     migrate: () => migrateToLatest(db, kind, log),
     async ping() {
       try {

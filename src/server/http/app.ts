@@ -12,7 +12,7 @@ import type { TokenService } from '../services/tokens.js';
 import type { Metrics } from '../metrics.js';
 import { handleError } from './errors.js';
 import { openApiDocument } from './openapi.js';
-import { RawReply, type Caller, type RouteDef } from './route.js';
+import { RawReply, StatusReply, type Caller, type RouteDef } from './route.js';
 
 export interface AppDeps {
   routes: RouteDef[];
@@ -79,6 +79,7 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps): void {
         if (result.filename) void reply.header('content-disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
         return reply.send(result.body);
       }
+      if (result instanceof StatusReply) return reply.code(result.status).send(result.body);
       return reply.code(r.status ?? 200).send(result);
     },
   });

@@ -1,7 +1,9 @@
 /** The services the HTTP layer calls. */
+import type { ActionService } from './actions.js';
 import type { AgentService } from './agents.js';
 import type { ApprovalRuleService } from './approval-rules.js';
 import type { ChannelService } from './channels.js';
+import type { ControlService } from './controls.js';
 import type { ExceptionService } from './exceptions.js';
 import type { GroupService } from './groups.js';
 import type { MachineService } from './machines.js';
@@ -27,4 +29,6 @@ export interface Services {
   channels: ChannelService;
   reports: ReportService;
   rollout: RolloutService;
+  actions: ActionService;
+  controls: ControlService;
 }
