@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeRoot, removeRoots } from '../inventory/test-support.js';
@@ -81,6 +81,15 @@ describe('parsePolicyText', () => {
   it('a minimal file is the default; omitted keys take the default', () => {
     expect(parsePolicyText(`{"schema":"${AGENT_POLICY_FORMAT}"}`, '/p.json')).toEqual({ policy: DEFAULT_LOCAL_POLICY, source: 'file', file: '/p.json', problem: null });
     expect(parsePolicyText(JSON.stringify({ schema: AGENT_POLICY_FORMAT, actions: [{ name: 'snapshot' }] }), '/p.json').policy).toMatchObject({ installs: ['apt', 'dnf', 'wusa', 'msiexec', 'exe'], config: false, actions: [{ name: 'snapshot' }] });
+  });
+
+  it('the packaged example is a valid policy that allows its two actions only with their programs', async () => {
+    const text = await readFile(new URL('../../packaging/agent-policy.example.json', import.meta.url), 'utf8');
+    const r = parsePolicyText(text, '/etc/patchhive/agent-policy.json');
+    expect(r).toMatchObject({ source: 'file', problem: null, policy: { installs: ['apt', 'dnf'], config: false } });
+    expect(allowed(r.policy, hook('snapshot', ['/usr/local/sbin/snapshot', '--all']))).toBe(true);
+    expect(allowed(r.policy, hook('snapshot', ['/bin/sh']))).toBe(false);
+    expect(allowed(r.policy, MSI)).toBe(false);
   });
 
   it.each([
