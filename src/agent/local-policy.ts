@@ -183,7 +183,10 @@ async function unsafeDirectory(dir: string, owner: number): Promise<string | nul
 export function createPolicySource(file: string, warn: (line: string) => void, trust: PolicyFileTrust = {}): () => Promise<LoadedPolicy> {
   let lastProblem: string | null = null;
   return async () => {
-    const loaded = await loadLocalPolicy(file, trust);
+    // an unexpected read error (EIO …) must not crash the agent, nor allow more than the default
+    const loaded = await loadLocalPolicy(file, trust).catch(
+      (err: unknown): LoadedPolicy => ({ policy: DEFAULT_LOCAL_POLICY, source: 'default', file, problem: `${file} cannot be read (${err instanceof Error ? err.message : String(err)})` }),
+    );
     if (loaded.problem !== null && loaded.problem !== lastProblem) {
       warn(`patchhive agent: the local policy file is not used: ${loaded.problem}; the default applies (package installs only, no hooks, scripts or config edits)`);
     }
