@@ -1,7 +1,7 @@
 /**
  * The administrator commands that talk to a Patchhive server's REST API: machines, findings,
  * bulletins, groups, sources, tokens, triage, approval rules, risk exceptions, notification
- * channels, the compliance report, deployments, whoami. Errors are thrown as PatchhiveError;
+ * channels, the compliance report, deployments, the action catalog, change requests, whoami. Errors are thrown as PatchhiveError;
  * main.ts prints them as one line and exits 2.
  */
 import type { Command } from 'commander';
@@ -21,6 +21,8 @@ import { registerExceptionsCommand } from './exceptions.js';
 import { registerChannelsCommand } from './notify.js';
 import { registerReportCommand } from './report.js';
 import { registerDeployCommand } from './deploy.js';
+import { registerActionsCommand } from './actions.js';
+import { registerChangesCommand } from './changes.js';
 
 /** GET /me: who the token belongs to. */
 const meSchema = z.object({ user: z.string(), role: z.enum(ROLES) });
@@ -46,6 +48,8 @@ export function registerApiCommands(program: Command): void {
   registerChannelsCommand(program);
   registerReportCommand(program);
   registerDeployCommand(program);
+  registerActionsCommand(program);
+  registerChangesCommand(program);
   addApiOptions(program.command('whoami'))
     .description('Show the user and role of the API token in use (checks the server URL and token).')
     .action((o: ApiOptions) =>
