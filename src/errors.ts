@@ -49,6 +49,10 @@ export const ERROR_CODES = {
   E_REPORT_FAILED: 'a report could not be rendered',
   E_AUDIT_FAILED: 'the request could not be recorded in the audit trail',
   E_AUDIT_CHAIN_BROKEN: 'the audit trail\'s hash chain does not verify',
+  E_ACTION_NOT_FOUND: 'no such action in the action catalog (or it was removed)',
+  E_ACTION_NOT_APPROVED: 'the action waits for a second admin\'s approval',
+  E_CHANGE_NOT_FOUND: 'no such change request',
+  E_CHANGE_STATE: 'the change request is no longer pending (decided or expired)',
 } as const;
 
 /** HTTP status for each error code an HTTP edge can return; anything else is a 500. */
@@ -87,6 +91,10 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_PAYLOAD_TOO_LARGE: 413,
   E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_FEED_UNREACHABLE: 502,
+  E_ACTION_NOT_FOUND: 404,
+  E_ACTION_NOT_APPROVED: 409,
+  E_CHANGE_NOT_FOUND: 404,
+  E_CHANGE_STATE: 409,
 };
 
 export type ErrorCode = keyof typeof ERROR_CODES;

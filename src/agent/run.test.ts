@@ -12,7 +12,7 @@ import { openJobLedger } from './job-ledger.js';
 import { createJobHandling } from './jobs/checkin-jobs.js';
 import { createJobExecutor } from './jobs/executor.js';
 import { createJobReportStore } from './jobs/reports.js';
-import { fakeRunner } from './jobs/test-support.js';
+import { fakeRunner, policyAllowing } from './jobs/test-support.js';
 
 afterAll(removeRoots);
 
@@ -177,7 +177,7 @@ describe('runAgentLoop with jobs (real executor and journal, simulated installer
     expiresAt: '2026-05-02T09:00:00Z',
     deploymentId: 'dep-1',
     steps: [
-      { kind: 'install', manager: 'script', command: ['/opt/vendor/install-hello'], timeoutSeconds: 60 },
+      { kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/opt/vendor/install-hello'], timeoutSeconds: 60 },
       { kind: 'verify', bulletinIds: ['DSA-0000-1'] },
     ],
     artifacts: [],
@@ -208,6 +208,7 @@ describe('runAgentLoop with jobs (real executor and journal, simulated installer
       fetchArtifact: async () => {
         throw new Error('no artifacts here');
       },
+      localPolicy: policyAllowing({ name: 'vendor-fix', argvPrefix: ['/opt/vendor/install-hello'] }),
       now: () => new Date('2026-05-01T10:00:00Z'),
       info: (l) => info.push(l),
       warn: (l) => info.push(l),

@@ -63,8 +63,10 @@ export const jobReportSchema = z
     /** Null when the envelope was too broken to read one. */
     sequence: z.number().int().min(1).nullable(),
     state: z.enum(['refused', 'running', 'succeeded', 'failed', 'interrupted']),
-    /** Why the agent refused the job (state "refused"): verifyJob's reason, or an artifact check. */
-    refusal: z.enum(['malformed', 'bad-signature', 'retired-key', 'wrong-agent', 'replayed', 'expired', 'not-yet-valid', 'size-mismatch', 'hash-mismatch', 'download-failed']).nullable(),
+    /** Why the agent refused the job (state "refused"): verifyJob's reason, its local policy, or an artifact check. */
+    refusal: z
+      .enum(['malformed', 'bad-signature', 'retired-key', 'wrong-agent', 'replayed', 'expired', 'not-yet-valid', 'size-mismatch', 'hash-mismatch', 'download-failed', 'not-allowed-by-local-policy'])
+      .nullable(),
     message: z.string().max(2000),
     steps: z.array(stepReportSchema).max(100),
     /** The machine still needs a reboot (deferred, not allowed, or policy never). */

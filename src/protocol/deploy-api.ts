@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { RING_STRATEGIES } from '../rollout/model.js';
 import { groupRebootPolicySchema } from './api.js';
-import { argvSchema } from './jobs.js';
+import { actionNameSchema } from './jobs.js';
 
 const iso = z.string().describe('ISO 8601 time (UTC).');
 const isoInput = z.iso.datetime({ offset: true }).describe('ISO 8601 time with a zone, e.g. "2026-12-31T00:00:00Z".');
@@ -51,8 +51,8 @@ export const deploymentCreateSchema = z
     deadline: isoInput.nullable().default(null).describe('Machines not done by then are reported missed.'),
     rebootPolicy: rebootPolicySchema.nullable().default(null).describe("Overrides the groups' reboot policies."),
     rollbackOnHalt: z.boolean().default(true).describe('Roll back the machines of a ring that halts.'),
-    preHook: argvSchema.nullable().default(null).describe('Command run before installing (e.g. a snapshot); absolute program path, no shell.'),
-    postHook: argvSchema.nullable().default(null),
+    preHook: actionNameSchema.nullable().default(null).describe('Name of an approved action of the action catalog run before installing (e.g. a snapshot); no commands here.'),
+    postHook: actionNameSchema.nullable().default(null).describe('Name of an approved action run after installing.'),
     seed: text(128).optional().describe('Seeds percentage rings (default: the deployment id).'),
   })
   .describe('A deployment: approved fixes to a target through rings.');

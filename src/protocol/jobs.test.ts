@@ -59,6 +59,10 @@ const invalid: [string, Mutation, (string | number)[]][] = [
   ['no steps', (j) => (j.steps = []), ['steps']],
   ['101 steps', (j) => (j.steps = Array.from({ length: 101 }, () => ({ kind: 'verify', bulletinIds: ['X'] }))), ['steps']],
   ['an unknown step kind', (j) => (j.steps[0] = { kind: 'shell', script: 'rm -rf /' }), ['steps', 0, 'kind']],
+  ['a hook without its action name', (j) => delete step(j, 0).action, ['steps', 0, 'action']],
+  ['an action name that is a path', (j) => (step(j, 0).action = '/usr/bin/id'), ['steps', 0, 'action']],
+  ['an action name over 64 characters', (j) => (step(j, 0).action = 'a'.repeat(65)), ['steps', 0, 'action']],
+  ['a script install without its action name', (j) => (j.steps[1] = { kind: 'install', manager: 'script', command: ['/opt/fix'], timeoutSeconds: 60 }), ['steps', 1, 'action']],
   ['a hook run through PATH', (j) => (step(j, 0).command = ['sh', '-c', 'id']), ['steps', 0, 'command', 0]],
   ['a NUL in an argument', (j) => (step(j, 0).command = ['/bin/echo', 'a\u0000b']), ['steps', 0, 'command', 1]],
   ['a newline in an argument', (j) => (step(j, 0).command = ['/bin/echo', 'a\nb']), ['steps', 0, 'command', 1]],
@@ -106,7 +110,7 @@ describe('jobBodySchema', () => {
   it('accepts the example job and every step kind', () => {
     const job: any = exampleJobBody();
     job.steps.push(
-      { kind: 'post-hook', command: ['C:\\Tools\\check.exe', '/all'], timeoutSeconds: 60 },
+      { kind: 'post-hook', action: 'test-hook', command: ['C:\\Tools\\check.exe', '/all'], timeoutSeconds: 60 },
       fileEdit('/etc/apt/apt.conf.d/50patchhive'),
       registry('REG_QWORD', '18446744073709551615'),
       { kind: 'install', manager: 'dnf', packages: [{ name: 'kernel-core', version: '1:5.14.0-427.13.1.el9_4' }], timeoutSeconds: 60 },

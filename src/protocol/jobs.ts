@@ -48,8 +48,14 @@ export const argvSchema = z
 
 const timeoutSeconds = z.number().int().min(1).max(86_400);
 
+/** An action's name in the action catalog: what the agent's local policy file allows or refuses. */
+export const actionNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { message: 'expected an action name: lowercase letters, digits, ".", "_", "-" (not first), at most 64' });
+
+// `action` names the catalog entry `command` came from; both are signed, and the agent checks both.
 const hookStep = <K extends 'pre-hook' | 'post-hook'>(kind: K) =>
-  z.strictObject({ kind: z.literal(kind), command: argvSchema, timeoutSeconds });
+  z.strictObject({ kind: z.literal(kind), action: actionNameSchema, command: argvSchema, timeoutSeconds });
 
 /** dpkg package names (Debian policy), optionally ":arch"; they start with a letter or digit. */
 const debName = /^[a-z0-9][a-z0-9+.-]{1,127}(:[a-z0-9][a-z0-9-]{0,31})?$/;
@@ -82,7 +88,7 @@ const installStep = z.discriminatedUnion('manager', [
   z.strictObject({ kind: z.literal('install'), manager: z.literal('apt'), packages: packageList(debName, debVersion, 'Debian'), timeoutSeconds }),
   z.strictObject({ kind: z.literal('install'), manager: z.literal('dnf'), packages: packageList(rpmName, rpmVersion, 'RPM'), timeoutSeconds }),
   /** A vendor script or tool run as an installer (argv, no shell), for fixes that are not packages. */
-  z.strictObject({ kind: z.literal('install'), manager: z.literal('script'), command: argvSchema, timeoutSeconds }),
+  z.strictObject({ kind: z.literal('install'), manager: z.literal('script'), action: actionNameSchema, command: argvSchema, timeoutSeconds }),
   ...(['wusa', 'msiexec', 'exe'] as const).map((manager) =>
     z.strictObject({
       kind: z.literal('install'),
@@ -266,7 +272,7 @@ export function exampleJobBody(): JobBody {
     expiresAt: '2025-06-02T10:00:00Z',
     deploymentId: 'dep-42',
     steps: [
-      { kind: 'pre-hook', command: ['/usr/local/sbin/drain-node', '--timeout', '300'], timeoutSeconds: 600 },
+      { kind: 'pre-hook', action: 'drain-node', command: ['/usr/local/sbin/drain-node', '--timeout', '300'], timeoutSeconds: 600 },
       { kind: 'install', manager: 'apt', packages: [{ name: 'openssl', version: '3.0.13-0ubuntu3.5' }], timeoutSeconds: 1800 },
       { kind: 'install', manager: 'msiexec', artifactId: 'agent-msi', args: ['/qn', '/norestart'], timeoutSeconds: 1800 },
       { kind: 'verify', bulletinIds: ['USN-7000-1'] },

@@ -41,6 +41,9 @@ import { TriageService } from './services/triage.js';
 import { VerdictService } from './services/verdicts.js';
 import { WorkService } from './services/work.js';
 import { RolloutService } from './services/rollout/service.js';
+import { ActionService } from './services/actions.js';
+import { ChangeRequests } from './services/changes.js';
+import { ControlService } from './services/controls.js';
 import { Notifier } from './notify/notifier.js';
 import { readSmtpPassword } from './notify/email-sender.js';
 import { DEFAULT_DEADLINE_POLICY, resolveDeadlinePolicy } from '../policy/deadlines.js';
@@ -129,7 +132,11 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     },
     onScheduleChange: reloadSchedules,
   });
+  const changes = new ChangeRequests(store, now);
+  const actions = new ActionService(store, changes, now);
+  const rules = new ApprovalRuleService(store, groups, now);
   const rolloutService = new RolloutService({
+    actions,
     store,
     groups,
     machines,
@@ -156,7 +163,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     tokens,
     agents,
     triage,
-    rules: new ApprovalRuleService(store, groups, now),
+    rules,
     exceptions: new ExceptionService(store, machines, groups, now),
     work: new WorkService(store, machines, verdicts),
     channels: new ChannelService(store, groups, notifier, now),
@@ -164,6 +171,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     rollout: rolloutService,
     audit,
     keys,
+    actions,
+    controls: new ControlService(changes, groups, rules, actions),
   };
 
   await sources.ensureConfigured(cfg.sources);

@@ -11,6 +11,7 @@ import { agentContract } from './contract/agents.js';
 import { auditContract } from './contract/audit.js';
 import type { ContractContext } from './contract/builders.js';
 import { bulletinContract } from './contract/bulletins.js';
+import { controlContract } from './contract/controls.js';
 import { findingAssessmentContract } from './contract/findings-assess.js';
 import { findingQueryContract } from './contract/findings-query.js';
 import { findingScanContract } from './contract/findings-scan.js';
@@ -86,5 +87,6 @@ for (const adapter of adapters) {
     notificationContract(ctx);
     rolloutContract(ctx);
     auditContract(ctx);
+    controlContract(ctx);
   });
 }

@@ -4,6 +4,7 @@ import { PatchhiveError } from '../errors.js';
 import { createAgentStore, type AgentTables } from './kysely-agents.js';
 import { createAuditStore, type AuditTables } from './kysely-audit.js';
 import { createBulletinStore, type BulletinTables } from './kysely-bulletins.js';
+import { createActionStore, createChangeRequestStore, type ControlTables } from './kysely-controls.js';
 import { createFindingStore, type FindingTables } from './kysely-findings.js';
 import { createGroupStore, type GroupTables } from './kysely-groups.js';
 import { createMachineStore, type MachineTables } from './kysely-machines.js';
@@ -28,6 +29,7 @@ export type Database = MachineTables &
   NotificationTables &
   RolloutTables &
   AuditTables;
+  ControlTables;
 
 /** Narrows the database to the tables one area owns (Kysely's types are invariant, hence the cast). */
 function areaDb<T extends Partial<Record<keyof Database, unknown>>>(db: Kysely<Database>): Kysely<T> {
@@ -49,6 +51,8 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (
     notifications: createNotificationStore(areaDb<NotificationTables>(db), kind),
     rollout: createRolloutStore(areaDb<RolloutTables>(db), kind),
     audit: createAuditStore(areaDb<AuditTables>(db), kind),
+    actions: createActionStore(areaDb<ControlTables>(db)),
+    changes: createChangeRequestStore(areaDb<ControlTables>(db)),
     migrate: () => migrateToLatest(db, kind, log),
     async ping() {
       try {

@@ -8,6 +8,7 @@ import type { Evidence, FindingStatus } from '../detect/model.js';
 import type { ApprovalRule, DeadlinePolicyOverride, RiskException, TriageDecision, TriageEvent, TriageState } from '../policy/model.js';
 import type { Role, SyncDiff } from '../protocol/api.js';
 import type { AuditDraft, AuditEntry } from '../protocol/audit.js';
+import type { ActionStatus, ChangeKind, ChangeStatus } from '../protocol/controls-api.js';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../protocol/policy-api.js';
 import type { MachineRunState, MaintenanceWindow, RebootPolicy, RingSpec } from '../rollout/model.js';
 
@@ -468,6 +469,14 @@ export interface NotificationStore {
 export const DEPLOYMENT_STATUSES = ['running', 'paused', 'halted', 'aborted', 'completed'] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
+/** An action version as a deployment uses it: its name, version and exact argv at creation. */
+export interface HookSpec {
+  action: string;
+  version: number;
+  command: string[];
+  timeoutSeconds: number;
+}
+
 /** What a deployment was created with (stored as JSON; ring members already resolved to machine ids). */
 export interface DeploymentPlanSpec {
   rings: RingSpec[];
@@ -480,8 +489,9 @@ export interface DeploymentPlanSpec {
   rollbackOnHalt: boolean;
   /** The target as given: group ids and machine ids. */
   target: { groupIds: string[]; machineIds: string[] };
-  preHook: string[] | null;
-  postHook: string[] | null;
+  /** The approved action run before installing, copied from the catalog when the deployment was created. */
+  preHook: HookSpec | null;
+  postHook: HookSpec | null;
   /** Seeds percentage rings so the same spec gives the same members. */
   seed: string;
 }
@@ -623,6 +633,65 @@ export interface AuditStore {
   list(filter: AuditFilter): Promise<AuditEntry[]>;
   /** Entries in chain order with a sequence number above `afterSeq` (and at or after `since`). */
   range(afterSeq: number, limit: number, since?: string): Promise<AuditEntry[]>;
+/** One version of an action of the action catalog (a named argv list hooks and script steps run). */
+export interface ActionRecord {
+  name: string;
+  version: number;
+  argv: string[];
+  description: string | null;
+  timeoutSeconds: number;
+  status: ActionStatus;
+  proposedBy: string;
+  proposedAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+}
+
+/** The action catalog: versions per name; at most one active version per name. */
+export interface ActionStore {
+  /** Adds a version; an existing (name, version) is E_CONFLICT. */
+  create(a: ActionRecord): Promise<void>;
+  get(name: string, version: number): Promise<ActionRecord | undefined>;
+  /** Every version of `name`, newest first. */
+  versions(name: string): Promise<ActionRecord[]>;
+  /** Versions whose status is one of `statuses` (default: all), by name then version. */
+  list(filter?: { statuses?: ActionStatus[] }): Promise<ActionRecord[]>;
+  /**
+   * Makes a pending version active and the version active before it superseded, in one
+   * transaction; a version that is not pending is E_CONFLICT and changes nothing.
+   */
+  activate(name: string, version: number, approvedBy: string, at: string): Promise<void>;
+  /** Moves versions of `name` whose status is in `from` to `to`; returns how many moved. */
+  setStatus(name: string, from: ActionStatus[], to: ActionStatus, version?: number): Promise<number>;
+}
+
+/** A change to a control proposed by one admin, waiting for a different admin (see services/changes.ts). */
+export interface ChangeRequestRecord {
+  id: string;
+  kind: ChangeKind;
+  /** The action name, group id or approval rule id it changes. */
+  target: string;
+  summary: string;
+  payload: unknown;
+  status: ChangeStatus;
+  proposedBy: string;
+  proposedAt: string;
+  expiresAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  message: string | null;
+}
+
+export interface ChangeRequestStore {
+  create(c: ChangeRequestRecord): Promise<void>;
+  get(id: string): Promise<ChangeRequestRecord | undefined>;
+  /** Newest first. */
+  list(filter: { statuses?: ChangeStatus[]; kind?: ChangeKind; target?: string; limit?: number }): Promise<ChangeRequestRecord[]>;
+  /**
+   * Moves the request from `from` to `to` with the decider, time and message, only if it is still
+   * in `from` (so two admins cannot both decide it); false when it was not.
+   */
+  transition(id: string, from: ChangeStatus, to: ChangeStatus, patch: { decidedBy?: string | null; decidedAt?: string | null; message?: string | null }): Promise<boolean>;
 }
 
 /** The whole store: the areas, plus lifecycle. */
@@ -639,6 +708,8 @@ export interface Store {
   notifications: NotificationStore;
   rollout: RolloutStore;
   audit: AuditStore;
+  actions: ActionStore;
+  changes: ChangeRequestStore;
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>;
   /** Cheap liveness query for /healthz. */

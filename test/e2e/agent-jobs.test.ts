@@ -19,6 +19,7 @@ import { openJobLedger, type JobLedger } from '../../src/agent/job-ledger.js';
 import { createArtifactFetcher } from '../../src/agent/jobs/artifacts.js';
 import { createJobExecutor, type JobExecutor } from '../../src/agent/jobs/executor.js';
 import { createJobReportStore } from '../../src/agent/jobs/reports.js';
+import { AGENT_POLICY_FORMAT, loadLocalPolicy } from '../../src/agent/local-policy.js';
 import { createCommandRunner } from '../../src/agent/jobs/runner.js';
 import { commandEnvironment } from '../../src/agent/jobs/setup.js';
 import { startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from '../../src/agent/test-server.js';
@@ -58,6 +59,7 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
   let artifactServer: Server;
   let artifactUrl: string;
   let targets: UpgradableLine[];
+  let policyFile: string;
   const server = keyPair();
   const log: string[] = [];
   let sequence = 0;
@@ -87,6 +89,10 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
     targets = [...new Map(targets.map((t) => [t.name, t])).values()];
     expect(targets.length, 'the point release should lag the security suite').toBeGreaterThan(0);
     stateDir = path.join(root, 'var/lib/patchhive-agent');
+    // the agent's policy lives outside the managed root; it allows the one action these jobs use
+    policyFile = path.join(work, 'policy', 'agent-policy.json');
+    await mkdir(path.dirname(policyFile), { mode: 0o755 });
+    await writeFile(policyFile, JSON.stringify({ schema: AGENT_POLICY_FORMAT, actions: [{ name: 'touch-marker', argvPrefix: ['/usr/bin/touch'] }] }), { mode: 0o644 });
     ledger = await openJobLedger(stateDir);
     const proxy = { httpProxy: process.env.http_proxy ?? '', httpsProxy: process.env.https_proxy ?? '', noProxy: process.env.no_proxy ?? '' };
     const runner = createCommandRunner(root, commandEnvironment(proxy), path.join(stateDir, 'command-output'));
@@ -102,6 +108,7 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
       windows: { systemRoot: 'C:\\Windows' },
       reboot: { commandFor: () => null, userSessionPresent: async () => false },
       fetchArtifact: fetcher.fetch,
+      localPolicy: () => loadLocalPolicy(policyFile),
       now: () => new Date(),
       info: (l) => log.push(l),
       warn: (l) => log.push(l),
@@ -127,9 +134,9 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
   it('installs the exact security versions with apt, keeps the replaced .debs, then rolls back to them', async () => {
     const before = new Map(targets.map((t) => [t.name, t.from]));
     const install = job([
-      { kind: 'pre-hook', command: ['/usr/bin/touch', '/root/pre-hook-ran'], timeoutSeconds: 60 },
+      { kind: 'pre-hook', action: 'touch-marker', command: ['/usr/bin/touch', '/root/pre-hook-ran'], timeoutSeconds: 60 },
       { kind: 'install', manager: 'apt', packages: targets.map((t) => ({ name: t.name, version: t.to })), timeoutSeconds: 1800 },
-      { kind: 'post-hook', command: ['/usr/bin/touch', '/root/post-hook-ran'], timeoutSeconds: 60 },
+      { kind: 'post-hook', action: 'touch-marker', command: ['/usr/bin/touch', '/root/post-hook-ran'], timeoutSeconds: 60 },
       { kind: 'reboot', graceSeconds: 0, when: 'if-required', maxDeferrals: 0, deferralsUsed: 0 },
       { kind: 'verify', bulletinIds: ['DSA-E2E-1'] },
     ]);
@@ -183,13 +190,13 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
     expect(await installedVersion(root, 'patchhive-broken')).toBeUndefined();
   });
 
-  it('refuses a forged signature, a replayed sequence, an expired job, another agent\'s job and a wrong artifact — installing nothing', async () => {
+  it('refuses a forged signature, a replayed sequence, an expired job, another agent\'s job, a hook its local policy does not allow and a wrong artifact — installing nothing', async () => {
     const accepted = job([{ kind: 'verify', bulletinIds: ['X'] }]);
     expect((await executor.handleEnvelope(signJob(accepted, server.priv))).report?.state).toBe('succeeded');
     const statusBefore = await dpkgStatus(root);
     const marker = '/root/refused-job-ran';
     const steps = (): JobStep[] => [
-      { kind: 'pre-hook', command: ['/usr/bin/touch', marker], timeoutSeconds: 60 },
+      { kind: 'pre-hook', action: 'touch-marker', command: ['/usr/bin/touch', marker], timeoutSeconds: 60 },
       { kind: 'install', manager: 'apt', packages: targets.map((t) => ({ name: t.name, version: t.to })), timeoutSeconds: 600 },
     ];
     const good = Buffer.from('the signed artifact\n');
@@ -198,6 +205,9 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
       ['replayed', () => signJob({ ...job(steps()), sequence: accepted.sequence }, server.priv)],
       ['expired', () => signJob(job(steps(), { issuedAt: iso(Date.now() - 7_200_000), expiresAt: iso(Date.now() - 3_600_000) }), server.priv)],
       ['wrong-agent', () => signJob(job(steps(), { agentId: 'agent-other' }), server.priv)],
+      // validly signed, but the local policy allows touch-marker only as /usr/bin/touch …
+      ['not-allowed-by-local-policy', () => signJob(job([{ ...steps()[0]!, action: 'drain-node' } as JobStep, ...steps().slice(1)]), server.priv)],
+      ['not-allowed-by-local-policy', () => signJob(job([...steps().slice(1), { kind: 'post-hook', action: 'touch-marker', command: ['/bin/sh', '-c', `touch ${marker}`], timeoutSeconds: 60 }]), server.priv)],
       [
         'hash-mismatch',
         () =>

@@ -9,8 +9,9 @@ import { openJobLedger, type JobLedger } from '../job-ledger.js';
 import { signTestJob } from '../test-server.js';
 import type { ArtifactFetcher } from './artifacts.js';
 import { createJobExecutor, type JobExecutorDeps } from './executor.js';
+import { DEFAULT_LOCAL_POLICY } from '../local-policy.js';
 import { createJobReportStore } from './reports.js';
-import { fakeDpkg, fakeRunner, type FakeDpkg, type FakeRunner } from './test-support.js';
+import { fakeDpkg, fakeRunner, policyAllowing, type FakeDpkg, type FakeRunner } from './test-support.js';
 
 afterAll(removeRoots);
 
@@ -35,7 +36,7 @@ function body(over: Partial<JobBody> = {}): JobBody {
     issuedAt: '2026-05-01T09:59:00Z',
     expiresAt: '2026-05-02T09:59:00Z',
     deploymentId: 'dep-1',
-    steps: [{ kind: 'pre-hook', command: ['/usr/local/bin/hook', 'pre'], timeoutSeconds: 30 }, APT, VERIFY],
+    steps: [{ kind: 'pre-hook', action: 'hook', command: ['/usr/local/bin/hook', 'pre'], timeoutSeconds: 30 }, APT, VERIFY],
     artifacts: [],
     reboot: 'if-required',
     ...over,
@@ -54,7 +55,7 @@ interface World {
   fetched: string[];
 }
 
-async function world(opts: { artifacts?: Record<string, Buffer>; root?: string; stateDir?: string; dpkg?: FakeDpkg } = {}): Promise<World> {
+async function world(opts: { artifacts?: Record<string, Buffer>; root?: string; stateDir?: string; dpkg?: FakeDpkg; policy?: JobExecutorDeps['localPolicy'] } = {}): Promise<World> {
   const root = opts.root ?? (await makeRoot({}));
   const stateDir = opts.stateDir ?? path.join(await makeRoot({}), 'state');
   const dpkg = opts.dpkg ?? fakeDpkg(root, { openssl: OLD }, { openssl: [OLD, NEW] });
@@ -79,6 +80,7 @@ async function world(opts: { artifacts?: Record<string, Buffer>; root?: string; 
     windows: { systemRoot: 'C:\\Windows' },
     reboot: { commandFor: () => null, userSessionPresent: async () => false },
     fetchArtifact,
+    localPolicy: opts.policy ?? policyAllowing({ name: 'hook' }, { name: 'vendor-fix' }),
     now: () => NOW,
     info: (l) => w.info.push(l),
     warn: (l) => w.warn.push(l),
@@ -109,7 +111,7 @@ describe('a job that verifies', () => {
 
   it('a failing step ends the job: later steps are not run, the report names it', async () => {
     const w = await world();
-    const job = body({ steps: [{ kind: 'pre-hook', command: ['/usr/local/bin/hook', 'fail'], timeoutSeconds: 30 }, APT, VERIFY] });
+    const job = body({ steps: [{ kind: 'pre-hook', action: 'hook', command: ['/usr/local/bin/hook', 'fail'], timeoutSeconds: 30 }, APT, VERIFY] });
     const r = await createJobExecutor(w.deps).handleEnvelope(signTestJob(job, SERVER.priv));
     expect(r.report).toMatchObject({ state: 'failed', message: 'step 0 (pre-hook) failed: pre-hook /usr/local/bin/hook exited 1' });
     expect(r.report!.steps).toHaveLength(1);
@@ -157,6 +159,48 @@ describe('refusals run nothing', () => {
     expect((await w.deps.reports.pending())[0]?.refusal).toBe(reason);
   });
 
+  it('a validly signed job with a hook the local policy does not allow is refused whole: no step runs, nothing is fetched', async () => {
+    const w = await world({ policy: policyAllowing({ name: 'snapshot' }), artifacts: { fix: Buffer.from('x') } });
+    const job = body({
+      steps: [APT, { kind: 'post-hook', action: 'touch-marker', command: ['/usr/bin/touch', '/root/marker'], timeoutSeconds: 30 }, VERIFY],
+      artifacts: [{ id: 'fix', url: 'http://127.0.0.1:9/fix', size: 1, sha256: createHash('sha256').update('x').digest('hex') }],
+    });
+    const r = await createJobExecutor(w.deps).handleEnvelope(signTestJob(job, SERVER.priv));
+    expect(r.kind).toBe('refused');
+    expect(r.report).toMatchObject({ state: 'refused', refusal: 'not-allowed-by-local-policy', steps: [] });
+    expect(r.report!.message).toBe(
+      'job job-1: step 1: post-hook action "touch-marker" (/usr/bin/touch) is not in the local policy\'s actions; refused by the local policy /etc/patchhive/agent-policy.json',
+    );
+    expect(w.runner.calls).toEqual([]); // not even the allowed apt install
+    expect(w.fetched).toEqual([]);
+    expect(w.dpkg.snapshot()).toEqual([`openssl ${OLD}`]);
+    expect(w.ledger.lastSequence()).toBe(0);
+    expect(w.ledger.resumePoint('job-1')).toBeNull();
+    expect(w.warn).toEqual([expect.stringMatching(/^patchhive agent: refused job job-1: not-allowed-by-local-policy: .*; nothing run$/)]);
+    expect((await w.deps.reports.pending()).map((p) => [p.jobId, p.refusal])).toEqual([['job-1', 'not-allowed-by-local-policy']]);
+  });
+
+  it('the default policy refuses hooks, scripts and config edits; a bad signature is refused as such first', async () => {
+    const w = await world({ policy: async () => ({ policy: DEFAULT_LOCAL_POLICY, source: 'default', file: '/etc/patchhive/agent-policy.json', problem: null }) });
+    const ex = createJobExecutor(w.deps);
+    const steps: JobStep[][] = [
+      [{ kind: 'pre-hook', action: 'hook', command: ['/usr/local/bin/hook', 'pre'], timeoutSeconds: 30 }, APT],
+      [{ kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/opt/fix.sh'], timeoutSeconds: 30 }],
+      [APT, { kind: 'config', change: { type: 'file-edit', path: '/etc/motd', content: 'x', expectedSha256: null } }],
+    ];
+    for (const [i, s] of steps.entries()) {
+      const r = await ex.handleEnvelope(signTestJob(body({ jobId: `job-d${i}`, sequence: i + 1, steps: s }), SERVER.priv));
+      expect(r.report, `job-d${i}`).toMatchObject({ refusal: 'not-allowed-by-local-policy' });
+      expect(r.report!.message).toMatch(/refused by the default local policy \(no \/etc\/patchhive\/agent-policy\.json\)$/);
+    }
+    const forged = await ex.handleEnvelope(signTestJob(body({ jobId: 'job-f' }), OTHER.priv));
+    expect(forged.report).toMatchObject({ refusal: 'bad-signature' });
+    expect(w.runner.calls).toEqual([]);
+    // an apt-only job still runs under the default
+    const apt = await ex.handleEnvelope(signTestJob(body({ jobId: 'job-apt', steps: [APT, VERIFY] }), SERVER.priv));
+    expect(apt.report?.state).toBe('succeeded');
+  });
+
   it('an envelope without a readable job id is only logged', async () => {
     const w = await world();
     expect(await createJobExecutor(w.deps).handleEnvelope({ job: { jobId: '-x' } })).toEqual({ kind: 'ignored', report: null });
@@ -168,7 +212,7 @@ describe('artifacts are checked before anything is accepted', () => {
   const good = Buffer.from('the fix');
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const withArtifact = (size: number, hash: string) =>
-    body({ steps: [{ kind: 'install', manager: 'script', command: ['/usr/local/bin/hook', 'install'], timeoutSeconds: 5 }], artifacts: [{ id: 'fix', url: 'http://127.0.0.1:9/fix', size, sha256: hash }] });
+    body({ steps: [{ kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/usr/local/bin/hook', 'install'], timeoutSeconds: 5 }], artifacts: [{ id: 'fix', url: 'http://127.0.0.1:9/fix', size, sha256: hash }] });
 
   it.each([
     ['hash-mismatch', Buffer.from('the fiX')],
@@ -195,7 +239,7 @@ describe('artifacts are checked before anything is accepted', () => {
 
 describe('resume after a restart', () => {
   /** A job accepted and journaled up to a crash: `started` steps started, the first `finished` of them finished. */
-  async function crashed(job: JobBody, started: number, finished: number, setup?: (w: World) => Promise<void>): Promise<World> {
+  async function crashed(job: JobBody, started: number, finished: number, setup?: (w: World) => Promise<void>, policy?: JobExecutorDeps['localPolicy']): Promise<World> {
     const w = await world();
     await w.deps.reports.saveEnvelope(job.jobId, signTestJob(job, SERVER.priv));
     await w.ledger.accepted(job.jobId, job.sequence);
@@ -205,7 +249,7 @@ describe('resume after a restart', () => {
     }
     await setup?.(w);
     await w.ledger.close();
-    return world({ root: w.root, stateDir: w.stateDir, dpkg: w.dpkg }); // the restarted agent
+    return world({ root: w.root, stateDir: w.stateDir, dpkg: w.dpkg, ...(policy ? { policy } : {}) }); // the restarted agent
   }
   const JOB = body({ steps: [APT, { kind: 'reboot', graceSeconds: 0, when: 'always', maxDeferrals: 0, deferralsUsed: 0 }, VERIFY] });
 
@@ -253,7 +297,7 @@ describe('resume after a restart', () => {
   });
 
   it('a hook cut short fails the job; a lost envelope reports the job interrupted', async () => {
-    const hookJob = body({ steps: [{ kind: 'post-hook', command: ['/usr/local/bin/hook', 'x'], timeoutSeconds: 5 }, VERIFY] });
+    const hookJob = body({ steps: [{ kind: 'post-hook', action: 'hook', command: ['/usr/local/bin/hook', 'x'], timeoutSeconds: 5 }, VERIFY] });
     const w = await crashed(hookJob, 1, 0);
     const [r] = await createJobExecutor(w.deps).resumeUnfinished();
     expect(r).toMatchObject({ state: 'failed' });
@@ -264,6 +308,18 @@ describe('resume after a restart', () => {
     const [l] = await createJobExecutor(lost.deps).resumeUnfinished();
     expect(l).toMatchObject({ state: 'interrupted', jobId: 'job-1' });
     expect(lost.ledger.resumePoint('job-1')?.outcome).toBe('interrupted');
+  });
+
+  it('a policy narrowed during the restart: nothing more runs that it now refuses', async () => {
+    const job = body({ steps: [APT, { kind: 'post-hook', action: 'hook', command: ['/usr/local/bin/hook', 'post'], timeoutSeconds: 5 }, VERIFY] });
+    const w = await crashed(job, 1, 1, async (x) => {
+      x.dpkg.installed.set('openssl', { version: NEW, abbrev: 'ii ' });
+    }, policyAllowing());
+    const [r] = await createJobExecutor(w.deps).resumeUnfinished();
+    expect(r).toMatchObject({ state: 'failed' });
+    expect(r!.message).toMatch(/step 1: post-hook action "hook" .* is not in the local policy's actions; .*; nothing more run after the restart$/);
+    expect(w.runner.calls).toEqual([]);
+    expect(w.ledger.unfinishedJobs()).toEqual([]);
   });
 
   it('an envelope altered on disk is not trusted', async () => {

@@ -1,5 +1,6 @@
 /**
  * One job from envelope to report: verify (pinned key, this agent, a new sequence, still valid),
+ * check every step against the machine's local policy (a valid signature is not permission),
  * download and check every artifact, and only then journal "accepted" and run the steps in order,
  * journaling each before and after. A refusal runs nothing and is reported. After a restart,
  * unfinished jobs are resumed from the journal — an interrupted step is reconciled, never re-run.
@@ -10,6 +11,7 @@ import type { JobReport, StepReport } from '../../protocol/agent.js';
 import { jobEnvelopeSchema, type JobBody } from '../../protocol/jobs.js';
 import type { JobLedger } from '../job-ledger.js';
 import { verifyArtifact, verifyJob } from '../job-verify.js';
+import { checkJobAgainstPolicy, type LoadedPolicy } from '../local-policy.js';
 import { artifactFileName, artifactsDir, fetchJobArtifacts, type ArtifactFetcher } from './artifacts.js';
 import { jobMessage, jobReport, peekJobIds, refusedReport, stepReport, totalsOf } from './job-report.js';
 import type { RebootDeps, StepContext, StepOutcome, WindowsPaths } from './outcome.js';
@@ -31,6 +33,8 @@ export interface JobExecutorDeps {
   windows: WindowsPaths;
   reboot: RebootDeps;
   fetchArtifact: ArtifactFetcher;
+  /** The local policy, read when a job arrives (src/agent/local-policy.ts). */
+  localPolicy(): Promise<LoadedPolicy>;
   now(): Date;
   info(line: string): void;
   warn(line: string): void;
@@ -129,6 +133,9 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
     const verdict = verifyJob(envelope, { agentId: deps.agentId, ...keyContext(deps.keys()), lastSequence: deps.ledger.lastSequence(), now: stamp() });
     if (!verdict.ok) return refuse(ids.jobId, ids.sequence, verdict.reason, verdict.message);
     const job = verdict.job;
+    // the whole job or nothing: one step the policy refuses refuses every step, before any download
+    const allowed = checkJobAgainstPolicy(job, await deps.localPolicy());
+    if (!allowed.ok) return refuse(job.jobId, job.sequence, 'not-allowed-by-local-policy', allowed.message);
     const artifacts = await fetchJobArtifacts(job, deps.stateDir, deps.fetchArtifact);
     if (!artifacts.ok) return refuse(job.jobId, job.sequence, artifacts.reason, artifacts.message);
 
@@ -179,6 +186,13 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
       return report;
     }
     deps.info(`job ${jobId}: resuming after a restart (${rp.finishedSteps.length} of ${job.steps.length} steps done${rp.interruptedStep !== null ? `, step ${rp.interruptedStep} interrupted` : ''})`);
+    // the policy may have been narrowed during the restart: nothing more runs that it now refuses
+    const allowed = checkJobAgainstPolicy(job, await deps.localPolicy());
+    if (!allowed.ok) {
+      steps.push({ index: rp.interruptedStep ?? rp.nextStep ?? 0, kind: 'local-policy', result: 'failed', exitCode: null, startedAt: stamp(), finishedAt: stamp(), log: '', message: `${allowed.message}; nothing more run after the restart` });
+      if (rp.interruptedStep !== null) await deps.ledger.stepFinished(jobId, rp.interruptedStep, 'failed');
+      return finish(job, steps, outcomes);
+    }
     if (!(await artifactsIntact(job))) {
       steps.push({ index: rp.interruptedStep ?? rp.nextStep ?? 0, kind: 'artifacts', result: 'failed', exitCode: null, startedAt: stamp(), finishedAt: stamp(), log: '', message: 'an artifact changed on disk during the restart; nothing more run' });
       if (rp.interruptedStep !== null) await deps.ledger.stepFinished(jobId, rp.interruptedStep, 'failed');

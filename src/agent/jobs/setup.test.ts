@@ -18,6 +18,7 @@ async function options(stateDir: string, warnings: string[]): Promise<AgentJobsO
     serverAuth: { origin: 'http://127.0.0.1:1', credential: 'c'.repeat(32) },
     proxy: {},
     userAgent: 'patchhive-agent/test',
+    policyFile: path.join(stateDir, 'no-such-policy.json'),
     systemRoot: 'C:\\Windows',
     platform: 'linux',
     now: () => new Date('2026-05-01T10:00:00Z'),

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { ProxySettings } from '../client.js';
 import { openJobLedger } from '../job-ledger.js';
+import { createPolicySource } from '../local-policy.js';
 import { createArtifactFetcher } from './artifacts.js';
 import { createJobHandling, disabledJobHandling, type AgentJobHandling } from './checkin-jobs.js';
 import { createJobExecutor, type PinnedKeys } from './executor.js';
@@ -27,6 +28,8 @@ export interface AgentJobsOptions {
   ca?: string;
   /** `--reboot-command` argv; absent: `shutdown -r +N` when the root is "/", else none. */
   rebootCommand?: readonly string[];
+  /** The local policy file (absolute; the agent's own, never read below the managed root). */
+  policyFile: string;
   /** Windows system root (e.g. C:\Windows), from the edge. */
   systemRoot: string;
   platform: 'linux' | 'win32';
@@ -68,6 +71,7 @@ export async function openAgentJobs(opts: AgentJobsOptions): Promise<{ jobs: Age
     windows: { systemRoot: opts.systemRoot },
     reboot: { commandFor: fixed ? () => fixed : defaultRebootCommand(opts.root), userSessionPresent: whoSessionProbe(runner) },
     fetchArtifact: fetcher.fetch,
+    localPolicy: createPolicySource(opts.policyFile, opts.warn),
     now: opts.now,
     info: opts.info,
     warn: opts.warn,

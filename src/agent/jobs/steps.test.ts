@@ -27,10 +27,10 @@ function ctx(root: string, runner: FakeRunner, opts: { session?: boolean; reboot
 describe('hooks and script installs', () => {
   it('run the argv in the root with the step timeout; non-zero fails', async () => {
     const runner = fakeRunner('/r', (argv) => ({ exitCode: argv[1] === 'ok' ? 0 : 4, log: 'hook output\n' }));
-    const ok = await runStep({ kind: 'pre-hook', command: ['/usr/local/sbin/drain', 'ok'], timeoutSeconds: 30 }, ctx('/r', runner));
+    const ok = await runStep({ kind: 'pre-hook', action: 'test-hook', command: ['/usr/local/sbin/drain', 'ok'], timeoutSeconds: 30 }, ctx('/r', runner));
     expect(ok).toMatchObject({ result: 'succeeded', exitCode: 0, log: 'hook output\n' });
     expect(runner.calls[0]!.opts).toMatchObject({ timeoutMs: 30_000 });
-    const bad = await runStep({ kind: 'install', manager: 'script', command: ['/opt/fix.sh', 'bad'], timeoutSeconds: 30 }, ctx('/r', runner));
+    const bad = await runStep({ kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/opt/fix.sh', 'bad'], timeoutSeconds: 30 }, ctx('/r', runner));
     expect(bad).toMatchObject({ result: 'failed', exitCode: 4, message: 'install script /opt/fix.sh exited 4' });
   });
 
@@ -122,9 +122,9 @@ describe('resumeInterruptedStep', () => {
     expect(runner.calls.map((c) => c.argv[0])).toEqual(['/usr/bin/dpkg-query']);
     expect(await resumeInterruptedStep({ kind: 'reboot', graceSeconds: 0, when: 'always', maxDeferrals: 0, deferralsUsed: 0 }, ctx(root, runner))).toMatchObject({ result: 'succeeded' });
     expect(await resumeInterruptedStep({ kind: 'verify', bulletinIds: ['X'] }, ctx(root, runner))).toMatchObject({ result: 'succeeded' });
-    const hook = await resumeInterruptedStep({ kind: 'pre-hook', command: ['/bin/true'], timeoutSeconds: 5 }, ctx(root, runner));
+    const hook = await resumeInterruptedStep({ kind: 'pre-hook', action: 'test-hook', command: ['/bin/true'], timeoutSeconds: 5 }, ctx(root, runner));
     expect(hook).toMatchObject({ result: 'failed', message: 'interrupted by an agent restart (pre-hook); not re-run' });
-    const script = await resumeInterruptedStep({ kind: 'install', manager: 'script', command: ['/opt/x'], timeoutSeconds: 5 }, ctx(root, runner));
+    const script = await resumeInterruptedStep({ kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/opt/x'], timeoutSeconds: 5 }, ctx(root, runner));
     expect(script.message).toBe('interrupted by an agent restart (install script); not re-run');
     expect(runner.calls).toHaveLength(1);
   });

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_LOCAL_POLICY, type ActionRule, type LoadedPolicy } from '../local-policy.js';
 import type { CommandResult, CommandRunner, RunOptions } from './runner.js';
 
 export interface FakeCall {
@@ -116,4 +117,10 @@ export function fakeDpkg(root: string, installed: Record<string, string>, archiv
     return undefined;
   };
   return m;
+}
+
+/** A local policy source (executor deps) with the default's kinds plus `rules` for actions, as if read from a file. */
+export function policyAllowing(...rules: ActionRule[]): () => Promise<LoadedPolicy> {
+  const loaded: LoadedPolicy = { policy: { ...DEFAULT_LOCAL_POLICY, actions: rules }, source: 'file', file: '/etc/patchhive/agent-policy.json', problem: null };
+  return async () => loaded;
 }

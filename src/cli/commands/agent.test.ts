@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolledState, signTestJob, startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from '../../agent/test-server.js';
 import { JOB_FORMAT, type JobBody } from '../../protocol/jobs.js';
 import { mergeProbes } from '../../agent/checkin-plan.js';
+import { AGENT_POLICY_FORMAT } from '../../agent/local-policy.js';
 import { NO_PROBES } from '../../agent/state.js';
 import { DEBIAN_12_OS_RELEASE, fixture, makeRoot, removeRoots } from '../../inventory/test-support.js';
 import { CLI_MAIN, ROOT as REPO, runCli } from '../../../test/support/cli.js';
@@ -225,7 +226,7 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     expect(r.stderr).toEqual([expect.stringMatching(/revoked this agent's credential \[E_TOKEN_REVOKED\].*patchhive agent enroll --force/)]);
   });
 
-  it('run --once takes a signed job (a config edit inside --root), journals it and reports it at once', async () => {
+  it('run --once takes a signed job (a config edit inside --root, allowed by --policy-file), journals it and reports it at once', async () => {
     const body: JobBody = {
       format: JOB_FORMAT,
       agentId: 'agent-1',
@@ -241,9 +242,22 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
       artifacts: [],
       reboot: 'never',
     };
+    server.jobs = [signTestJob({ ...body, jobId: 'job-cli-0' }, server.privateKeyPem)];
+    // a policy file inside the managed root is not the agent's: the default refuses config edits
+    await mkdir(path.join(root, 'etc/patchhive'), { recursive: true });
+    await writeFile(path.join(root, 'etc/patchhive/agent-policy.json'), JSON.stringify({ schema: AGENT_POLICY_FORMAT, config: true }), { mode: 0o644 });
+    const refused = await agent(['run', '--root', root, '--once']);
+    expect(refused.code, refused.stderr.join('\n')).toBe(0);
+    expect(server.jobReports.at(-1)).toMatchObject({ jobId: 'job-cli-0', state: 'refused', refusal: 'not-allowed-by-local-policy', steps: [] });
+    expect(server.jobReports.at(-1)!.message).toMatch(/step 0: config edits \(\/etc\/motd\) are not allowed by the local policy; refused by the default local policy/);
+    expect(await readFile(path.join(root, 'etc/motd'), 'utf8').catch(() => 'absent')).toBe('absent');
+
+    const policyDir = await makeRoot({});
+    const policyFile = path.join(policyDir, 'agent-policy.json');
+    await writeFile(policyFile, JSON.stringify({ schema: AGENT_POLICY_FORMAT, config: true }), { mode: 0o644 });
     server.jobs = [signTestJob(body, server.privateKeyPem)];
     const before = server.checkins.length;
-    const r = await agent(['run', '--root', root, '--once']);
+    const r = await agent(['run', '--root', root, '--once', '--policy-file', policyFile]);
     expect(r.code, r.stderr.join('\n')).toBe(0);
     expect(await readFile(path.join(root, 'etc/motd'), 'utf8')).toBe('patched by patchhive\n');
     expect(server.checkins).toHaveLength(before + 2); // the answer with the job, then the report at once
@@ -256,7 +270,7 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     // the same envelope again (a server that lost the report): not run again
     await writeFile(path.join(root, 'etc/motd'), 'changed since\n');
     server.jobReports.length = 0;
-    expect((await agent(['run', '--root', root, '--once'])).code).toBe(0);
+    expect((await agent(['run', '--root', root, '--once', '--policy-file', policyFile])).code).toBe(0);
     expect(await readFile(path.join(root, 'etc/motd'), 'utf8')).toBe('changed since\n');
   });
 

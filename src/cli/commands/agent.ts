@@ -14,6 +14,7 @@ import { createAgentClient, type HttpOptions, type ProxySettings } from '../../a
 import { collectAgentInventory } from '../../agent/collect.js';
 import { enrollAgent } from '../../agent/enroll.js';
 import { DEFAULT_STALE_AFTER_MS } from '../../agent/key-trust.js';
+import { DEFAULT_POLICY_FILE } from '../../agent/local-policy.js';
 import { openAgentJobs } from '../../agent/jobs/setup.js';
 import { AGENT_EXIT, runAgentLoop, sleepUnlessAborted, type AgentExitCode } from '../../agent/run.js';
 import { checkEnrollTrust, checkServerUrl, type KeyTrust } from '../../agent/server-url.js';
@@ -77,6 +78,7 @@ interface RunCliOptions {
   rebootCommand?: string;
   caFile?: string;
   staleAfter: string;
+  policyFile?: string;
 }
 
 function agentVersion(): string {
@@ -185,6 +187,8 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
   if (process.platform === 'win32') throw new PatchhiveError('E_USAGE', 'the agent does not run on Windows yet (docs/AGENT.md)');
   const rebootCommand = checkRebootCommand(opts.rebootCommand);
   const root = path.resolve(opts.root ?? '/');
+  // the agent's own policy, never one inside the managed root: that machine must not widen what its agent accepts
+  const policyFile = path.resolve(opts.policyFile ?? DEFAULT_POLICY_FILE);
   const stateDir = resolveStateDir(opts);
   const staleAfterMs = seconds('--stale-after', opts.staleAfter);
   const state = await loadState(stateDir);
@@ -211,6 +215,7 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
     userAgent: httpOptions(io, ca).userAgent,
     ...(ca !== undefined ? { ca } : {}),
     ...(rebootCommand ? { rebootCommand } : {}),
+    policyFile,
     systemRoot: io.env.SystemRoot ?? 'C:\\Windows',
     platform: 'linux',
     now: io.now,
@@ -290,6 +295,10 @@ export function registerAgentCommand(program: Command, ioOverrides: Partial<Agen
     .option(
       '--reboot-command <command>',
       'how a job\'s reboot step reboots the machine: a program by absolute path and its arguments, split on spaces (no shell), e.g. "/sbin/shutdown -r +1". Default: /sbin/shutdown -r +N (the step\'s grace, in minutes) when --root is /; none otherwise (the reboot is reported as pending)',
+    )
+    .option(
+      '--policy-file <file>',
+      `the local policy: which job steps and actions this machine accepts (root-owned, not writable by others). Default ${DEFAULT_POLICY_FILE}, on this host even with --root; absent or unusable: package installs only, no hooks, scripts or config edits`,
     )
     .option('--backoff-base <seconds>', 'first retry window after a failure', String(DEFAULT_BACKOFF.baseMs / 1_000))
     .option('--backoff-cap <seconds>', 'longest retry window', String(DEFAULT_BACKOFF.capMs / 1_000))

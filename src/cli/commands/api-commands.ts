@@ -1,8 +1,8 @@
 /**
  * The administrator commands that talk to a Patchhive server's REST API: machines, findings,
  * bulletins, groups, sources, tokens, triage, approval rules, risk exceptions, notification
- * channels, the compliance report, deployments, the audit trail, job-signing keys, whoami. Errors are thrown as
- * PatchhiveError;
+ * channels, the compliance report, deployments, the action catalog, change requests, the audit trail,
+ * job-signing keys, whoami. Errors are thrown as PatchhiveError;
  * main.ts prints them as one line and exits 2.
  */
 import type { Command } from 'commander';
@@ -24,6 +24,8 @@ import { registerReportCommand } from './report.js';
 import { registerDeployCommand } from './deploy.js';
 import { registerAuditCommand } from './audit.js';
 import { registerKeysCommand } from './keys.js';
+import { registerActionsCommand } from './actions.js';
+import { registerChangesCommand } from './changes.js';
 
 /** GET /me: who the token belongs to. */
 const meSchema = z.object({ user: z.string(), role: z.enum(ROLES) });
@@ -51,6 +53,8 @@ export function registerApiCommands(program: Command): void {
   registerDeployCommand(program);
   registerAuditCommand(program);
   registerKeysCommand(program);
+  registerActionsCommand(program);
+  registerChangesCommand(program);
   addApiOptions(program.command('whoami'))
     .description('Show the user and role of the API token in use (checks the server URL and token).')
     .action((o: ApiOptions) =>

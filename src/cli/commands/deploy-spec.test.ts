@@ -1,8 +1,8 @@
-/** The pure half of `deploy create`: ring SPECs, durations, hook command lines, the request body. */
+/** The pure half of `deploy create`: ring SPECs, durations, hook action names, the request body. */
 import { describe, expect, it } from 'vitest';
 import { PatchhiveError } from '../../errors.js';
 import { deploymentCreateSchema } from '../../protocol/deploy-api.js';
-import { buildCreateBody, parseDurationSeconds, parseRingSpec, splitCommandLine, type RingInput } from './deploy-spec.js';
+import { actionNameArg, buildCreateBody, parseDurationSeconds, parseRingSpec, type RingInput } from './deploy-spec.js';
 
 /** Expects an E_USAGE error whose message matches. */
 function usageError(run: () => unknown, message: RegExp): void {
@@ -105,19 +105,15 @@ describe('parseDurationSeconds', () => {
   it.each(['', '1', '1x', 'm', '1h1d', '1h1h', '-1h', '1.5h'])('refuses "%s"', (text) => expect(parseDurationSeconds(text)).toBeUndefined());
 });
 
-describe('splitCommandLine', () => {
-  it.each([
-    ['/usr/bin/snap', ['/usr/bin/snap']],
-    ['/usr/bin/snap --quick  now', ['/usr/bin/snap', '--quick', 'now']],
-    [`/bin/echo 'a b' "c \\"d\\"" e\\ f`, ['/bin/echo', 'a b', 'c "d"', 'e f']],
-    [`/bin/echo '' x`, ['/bin/echo', '', 'x']],
-    [`/bin/sh -c 'echo $HOME; ls'`, ['/bin/sh', '-c', 'echo $HOME; ls']],
-  ])('%s', (line, argv) => expect(splitCommandLine('--pre-hook', line)).toEqual(argv));
+describe('actionNameArg', () => {
+  it.each(['snapshot', 'lvm-snap.v2', '0day_fix'])('accepts %s', (name) => expect(actionNameArg('--pre-hook', name)).toBe(name));
 
-  it('refuses a relative program, an empty line and an open quote', () => {
-    usageError(() => splitCommandLine('--pre-hook', 'snapshot --quick'), /--pre-hook: the program must be an absolute path/);
-    usageError(() => splitCommandLine('--post-hook', '   '), /--post-hook: empty command/);
-    usageError(() => splitCommandLine('--pre-hook', `/bin/echo 'oops`), /unterminated ' quote/);
+  it('refuses a command line, a path, capitals and an empty name', () => {
+    usageError(() => actionNameArg('--pre-hook', '/usr/local/sbin/snap --quick'), /--pre-hook: expected an action name/);
+    usageError(() => actionNameArg('--post-hook', 'Snapshot'), /--post-hook: expected an action name/);
+    usageError(() => actionNameArg('--pre-hook', '-x'), /expected an action name/);
+    usageError(() => actionNameArg('--pre-hook', ''), /expected an action name/);
+    usageError(() => actionNameArg('--pre-hook', 'a'.repeat(65)), /expected an action name/);
   });
 });
 
@@ -137,7 +133,7 @@ describe('buildCreateBody', () => {
       rebootOnlyInWindow: true,
       maxDeferrals: 2,
       rollbackOnHalt: false,
-      preHook: '/usr/local/sbin/snap --quick',
+      preHook: 'snapshot',
       seed: 's1',
     });
     expect(body).toEqual({
@@ -148,7 +144,7 @@ describe('buildCreateBody', () => {
       deadline: '2030-01-01T00:00:00.000Z',
       rebootPolicy: { mode: 'if-required', onlyInWindow: true, maxDeferrals: 2 },
       rollbackOnHalt: false,
-      preHook: ['/usr/local/sbin/snap', '--quick'],
+      preHook: 'snapshot',
       seed: 's1',
     });
     expect(deploymentCreateSchema.safeParse(body).success).toBe(true);
@@ -165,7 +161,7 @@ describe('buildCreateBody', () => {
       target: { groups: ['web'], machines: ['x'] },
       rings: [lab],
       rebootPolicy: { mode: 'always' as const, onlyInWindow: true, maxDeferrals: 1 },
-      postHook: ['/bin/true'],
+      postHook: 'health-check',
     };
     const body = buildCreateBody(file, { machine: ['y'], ring: [broad], maxDeferrals: 3, rollbackOnHalt: true });
     expect(body).toEqual({
@@ -173,7 +169,7 @@ describe('buildCreateBody', () => {
       target: { groups: ['web'], machines: ['y'] },
       rings: [broad],
       rebootPolicy: { mode: 'always', onlyInWindow: true, maxDeferrals: 3 },
-      postHook: ['/bin/true'],
+      postHook: 'health-check',
     });
     expect(buildCreateBody(file, { name: 'flag-name' }).name).toBe('flag-name');
   });
@@ -183,6 +179,6 @@ describe('buildCreateBody', () => {
     usageError(() => buildCreateBody(undefined, { name: 'n', machine: ['m'] }), /needs at least one --ring/);
     usageError(() => buildCreateBody(undefined, { name: 'n', ring: [broad] }), /needs a target: --group G and\/or --machine M/);
     usageError(() => buildCreateBody(undefined, { name: 'n', machine: ['m'], ring: [broad], maxDeferrals: 2 }), /give --reboot never\|if-required\|always too/);
-    usageError(() => buildCreateBody(undefined, { name: 'n', machine: ['m'], ring: [broad], preHook: 'snap' }), /--pre-hook: the program must be an absolute path/);
+    usageError(() => buildCreateBody(undefined, { name: 'n', machine: ['m'], ring: [broad], preHook: '/bin/sh -c reboot' }), /--pre-hook: expected an action name/);
   });
 });

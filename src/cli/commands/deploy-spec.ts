@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { RING_STRATEGIES, type RingStrategy } from '../../rollout/model.js';
 import type { DeploymentCreate, ringInputSchema } from '../../protocol/deploy-api.js';
+import { actionNameSchema } from '../../protocol/jobs.js';
 import { oneLineText } from '../client/api-client.js';
 
 /** One ring of the create request, as the wire schema takes it. */
@@ -134,44 +135,11 @@ export function parseRingSpec(spec: string): RingInput {
   return ring;
 }
 
-/**
- * Splits a hook command line into argv without a shell: blanks separate words, '…' is literal,
- * "…" allows \" and \\, a backslash outside quotes escapes the next character.
- */
-export function splitCommandLine(option: string, line: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: "'" | '"' | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = null;
-      else word += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = null;
-      else if (c === '\\' && (line[i + 1] === '"' || line[i + 1] === '\\')) word += line[++i];
-      else word += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < line.length) {
-      word += line[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (quote !== null) throw usage(option, `unterminated ${quote} quote`);
-  if (inWord) words.push(word);
-  if (words.length === 0) throw usage(option, 'empty command');
-  if (!words[0]!.startsWith('/')) throw usage(option, `the program must be an absolute path (no PATH lookup): got ${quoted(words[0]!)}`);
-  return words;
+/** An action name given to --pre-hook/--post-hook (the action catalog holds the command). */
+export function actionNameArg(option: string, name: string): string {
+  const r = actionNameSchema.safeParse(name);
+  if (!r.success) throw usage(option, `${r.error.issues[0]!.message}; got ${quoted(name)} (hooks name actions of the catalog: patchhive actions list)`);
+  return name;
 }
 
 /** What `deploy create` was given on the command line (already parsed by commander). */
@@ -227,8 +195,8 @@ export function buildCreateBody(file: Partial<DeploymentCreate> | undefined, f: 
   set('deadline', f.deadline);
   set('rebootPolicy', rebootPolicyOf(base.rebootPolicy, f));
   set('rollbackOnHalt', f.rollbackOnHalt === false ? false : undefined);
-  set('preHook', f.preHook !== undefined ? splitCommandLine('--pre-hook', f.preHook) : undefined);
-  set('postHook', f.postHook !== undefined ? splitCommandLine('--post-hook', f.postHook) : undefined);
+  set('preHook', f.preHook !== undefined ? actionNameArg('--pre-hook', f.preHook) : undefined);
+  set('postHook', f.postHook !== undefined ? actionNameArg('--post-hook', f.postHook) : undefined);
   set('seed', f.seed);
   if (body.name === undefined) throw usage('deploy create', 'needs --name (or "name" in --spec-file)');
   if (!Array.isArray(body.rings) || body.rings.length === 0) throw usage('deploy create', `needs at least one --ring ${RING_SPEC_SYNTAX} (or "rings" in --spec-file)`);

@@ -155,7 +155,7 @@ describe('deploy create', () => {
       refused(['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'p=10%,soak=1y'], 'E_USAGE', /soak "1y"/),
       refused(['deploy', 'create', '--name', 'x', '--group', 'fleet'], 'E_USAGE', /needs at least one --ring/),
       refused(['deploy', 'create', '--name', 'x', '--ring', 'broad=rest'], 'E_USAGE', /needs a target/),
-      refused(['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'broad=rest', '--pre-hook', 'snap'], 'E_USAGE', /absolute path/),
+      refused(['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'broad=rest', '--pre-hook', '/usr/bin/snap'], 'E_USAGE', /expected an action name/),
       refused(['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'broad=rest', '--deadline', 'soon'], 'E_USAGE', /--deadline/),
     ]);
     expect((await okJson<{ items: unknown[] }>(['deploy', 'list'])).items).toEqual([]);

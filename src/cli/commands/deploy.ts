@@ -102,8 +102,8 @@ function registerCreate(deploy: Command): void {
     .option('--reboot-only-in-window', 'reboot only inside the maintenance window (with --reboot)')
     .option('--max-deferrals <n>', 'how often a logged-in user may postpone the reboot, 0..100 (with --reboot)', intArg(0, 100))
     .option('--no-rollback-on-halt', 'leave the machines of a halted ring as they are (default: roll them back)')
-    .option('--pre-hook <command>', 'run before installing, e.g. "/usr/local/sbin/snapshot --quick" (absolute path; no shell; quotes group words)')
-    .option('--post-hook <command>', 'run after installing (absolute path; no shell)')
+    .option('--pre-hook <action>', 'approved action of the action catalog to run before installing, e.g. snapshot (see: patchhive actions list)')
+    .option('--post-hook <action>', 'approved action to run after installing')
     .option('--seed <text>', 'seeds the choice of percentage rings (default: the deployment id)')
     .option('--spec-file <file>', 'a JSON file with the POST /deployments body; flags given override it')
     .addHelpText(

@@ -13,6 +13,7 @@ import { renderCsv, renderJson, renderList, renderOne, type ColumnSet } from '..
 import { windowProblems } from '../../rollout/windows.js';
 import type { MaintenanceWindow, RebootPolicy } from '../../rollout/model.js';
 import { rebootText } from './deploy-render.js';
+import { emitGuarded, guardedSchema } from './changes.js';
 
 /** A maintenance window on one line: "0 22 * * 0 for 360 min (Europe/Berlin)". */
 export function windowText(w: MaintenanceWindow | null): string | null {
@@ -200,7 +201,7 @@ export function registerGroupsCommand(program: Command): void {
           defined({ name: o.name, members: o.members, rule: o.rule, rescanSchedule: o.rescan, description: o.description, ...windowAndRebootOf(o, current) }),
         );
         requireSomething(body, '--name, --members, --rule, --rescan, --description, --window-*, --no-window, --reboot*, --default-reboot');
-        await emit(renderOne(format, GROUP_COLUMNS, await client.patch(apiPath('groups', ref), groupSchema, body)));
+        await emitGuarded({ client, format, emit }, GROUP_COLUMNS, await client.patch(apiPath('groups', ref), guardedSchema(groupSchema), body));
       }),
     );
 

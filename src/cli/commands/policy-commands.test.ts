@@ -1,5 +1,5 @@
 /**
- * The triage, rules, exceptions, channels and report commands end to end: the real `patchhive`
+ * The triage, rules, change requests, actions, exceptions, channels and report commands end to end: the real `patchhive`
  * process against a real server (SQLite, listening on loopback) seeded through its API with a
  * native catalog, one imported Debian machine and two groups (one requiring a second approver).
  */
@@ -16,7 +16,7 @@ import { reportDestination } from './report.js';
 
 let server: TestServer;
 let work: { dir: string; remove(): Promise<void> };
-const tokens: Record<'operator1' | 'operator2' | 'viewer', string> = { operator1: '', operator2: '', viewer: '' };
+const tokens: Record<'operator1' | 'operator2' | 'viewer' | 'admin2', string> = { operator1: '', operator2: '', viewer: '', admin2: '' };
 
 /** Runs the CLI with the server and a token from the environment (never on the command line). */
 function cli(args: string[], token = server.adminToken): Promise<ApiCliResult> {
@@ -59,6 +59,7 @@ beforeAll(async () => {
   tokens.operator1 = await server.tokenFor('operator');
   tokens.operator2 = await server.tokenFor('operator');
   tokens.viewer = await server.tokenFor('viewer');
+  tokens.admin2 = await server.tokenFor('admin');
 });
 
 afterAll(async () => {
@@ -163,9 +164,43 @@ describe('rules', () => {
     expect(changed.enabled).toBe(false);
     await refused(['rules', 'create', 'bad', '--decision', 'approve', '--severity', 'urgent'], 'E_USAGE');
     await refused(['rules', 'create', 'nope', '--decision', 'approve'], 'E_FORBIDDEN', tokens.operator1);
-    expect(await ok(['rules', 'delete', 'auto-low'])).toBe('Deleted approval rule auto-low.\n');
+    // Anything but disabling, and deleting, wait for a second admin.
+    const loosen = await cli(['rules', 'set', 'auto-low', '--enable', '--format', 'json']);
+    expect(loosen.code, loosen.stderr).toBe(0);
+    expect(JSON.parse(loosen.stdout)).toMatchObject({ kind: 'approval-rule.update', status: 'pending' });
+    expect(loosen.stderr).toMatch(/this waits for a second admin: patchhive changes approve \S+/);
+    await ok(['changes', 'reject', JSON.parse(loosen.stdout).id]);
+    const del = await cli(['rules', 'delete', 'auto-low']);
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.stdout).toMatch(/^summary:\s+delete approval rule auto-low$/m);
+    const id = /patchhive changes approve (\S+)/.exec(del.stderr)![1]!;
+    await refused(['changes', 'approve', id], 'E_SECOND_APPROVER');
+    expect(await ok(['changes', 'list'])).toMatch(new RegExp(`^${id}\\s+pending\\s+admin\\s+.*\\s+delete approval rule auto-low$`, 'm'));
+    expect(await ok(['changes', 'approve', id, '--format', 'json'], tokens.admin2)).toMatch(/"status": "approved"/);
     expect(await ok(['rules', 'list'])).toBe('No approval rules.\n');
-  });
+    expect(await ok(['changes', 'list'])).toBe('No change requests.\n');
+  }, 300_000);
+});
+
+describe('actions', () => {
+  it('add (waits for a second admin), list, approve, remove; operators may only list', async () => {
+    const added = await cli(['actions', 'add', 'snapshot', '--description', 'LVM snapshot', '--step-timeout', '900', '--', '/usr/local/sbin/snapshot', '--label', 'before patch']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/^summary:\s+add action snapshot: \/usr\/local\/sbin\/snapshot --label "before patch"$/m);
+    const id = /patchhive changes approve (\S+)/.exec(added.stderr)![1]!;
+    expect(await ok(['actions', 'list'], tokens.operator1)).toMatch(/^snapshot\s+1\s+pending\s+900s\s+\/usr\/local\/sbin\/snapshot --label "before patch"\s+-$/m);
+    await refused(['actions', 'add', 'x', '--', '/bin/true'], 'E_FORBIDDEN', tokens.operator1);
+    await refused(['actions', 'add', 'x', '--', 'true'], 'E_USAGE');
+    await refused(['changes', 'approve', id], 'E_SECOND_APPROVER');
+    await refused(['changes', 'approve', id], 'E_FORBIDDEN', tokens.operator1);
+    await ok(['changes', 'approve', id], tokens.admin2);
+    const listed = JSON.parse(await ok(['actions', 'list', '--format', 'json'])) as { items: { argv: string[]; status: string }[] };
+    expect(listed.items).toEqual([expect.objectContaining({ argv: ['/usr/local/sbin/snapshot', '--label', 'before patch'], status: 'active' })]);
+    await refused(['actions', 'remove', 'snapshot'], 'E_FORBIDDEN', tokens.operator1);
+    expect(await ok(['actions', 'remove', 'snapshot'])).toBe('Removed action snapshot.\n');
+    expect(await ok(['actions', 'list'])).toBe('No actions.\n');
+    await refused(['actions', 'remove', 'snapshot'], 'E_ACTION_NOT_FOUND');
+  }, 300_000);
 });
 
 describe('exceptions', () => {

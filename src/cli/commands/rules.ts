@@ -26,6 +26,8 @@ import {
 } from '../client/command-kit.js';
 import { renderOne, type ColumnSet } from '../client/format.js';
 import { renderUnpaged } from '../client/command-kit.js';
+import { changeRequestSchema } from '../../protocol/controls-api.js';
+import { emitGuarded, emitPending, guardedSchema } from './changes.js';
 
 type Match = ApprovalRuleWire['match'];
 
@@ -198,14 +200,14 @@ export function registerRulesCommand(program: Command): void {
           }),
         );
         requireSomething(body, '--priority, --enable, --disable, --reason, --[no-]emergency, a match option, --match-any');
-        await emit(renderOne(format, RULE_COLUMNS, await client.patch(apiPath('approval-rules', ref), approvalRuleSchema, body)));
+        await emitGuarded({ client, format, emit }, RULE_COLUMNS, await client.patch(apiPath('approval-rules', ref), guardedSchema(approvalRuleSchema), body));
       }),
     );
 
   addApiOptions(rules.command('delete'))
-    .description('Delete an approval rule (the decisions it made stay).')
+    .description('Delete an approval rule (the decisions it made stay) once a second admin approves.')
     .argument('<rule>', 'rule id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(apiPath('approval-rules', ref)), `Deleted approval rule ${ref}.`)),
+      withApi(o, async (ctx) => emitPending(ctx, changeRequestSchema.parse(await ctx.client.delete(apiPath('approval-rules', ref))))),
     );
 }

@@ -16,7 +16,7 @@ import { registerAuditHook, rememberCaller, type AuditRecorder } from './audit-h
 import { handleError, refusalCodeOf } from './errors.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { openApiDocument } from './openapi.js';
-import { RawReply, type Caller, type RouteDef } from './route.js';
+import { RawReply, StatusReply, type Caller, type RouteDef } from './route.js';
 
 export interface AppDeps {
   routes: RouteDef[];
@@ -100,6 +100,7 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps, limits:
         if (result.filename) void reply.header('content-disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
         return reply.send(result.body);
       }
+      if (result instanceof StatusReply) return reply.code(result.status).send(result.body);
       return reply.code(r.status ?? 200).send(result);
     },
   });

@@ -27,6 +27,7 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
             ...Object.fromEntries((r.produces ?? []).map((t) => [t, { schema: t === 'application/pdf' ? { type: 'string', format: 'binary' } : { type: 'string' } }])),
           },
         },
+        ...(r.accepted ? { '202': { description: 'Accepted: the change waits for a second admin.', content: { 'application/json': { schema: json(r.accepted, 'output') } } } } : {}),
         '4XX': { description: 'Refused; the code says why.', content: { 'application/json': { schema: errorRef } } },
       },
     };

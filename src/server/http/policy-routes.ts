@@ -5,7 +5,6 @@ import type { Actor } from '../../policy/model.js';
 import {
   approvalRuleCreateSchema,
   approvalRuleSchema,
-  approvalRuleUpdateSchema,
   channelCreateSchema,
   channelSchema,
   channelUpdateSchema,
@@ -24,6 +23,7 @@ import {
 } from '../../protocol/policy-api.js';
 import { listOf } from '../../protocol/api.js';
 import type { Services } from '../services/index.js';
+import { approvalRuleChangeRoutes } from './controls-routes.js';
 import { route, type Caller, type RouteDef } from './route.js';
 
 const ref = z.object({ id: z.string().min(1).max(300) });
@@ -53,10 +53,7 @@ export function policyRoutes(s: Services): RouteDef[] {
       handler: async () => ({ items: await s.rules.list() }) }),
     route({ method: 'POST', url: '/approval-rules', access: 'admin', tag: 'triage', summary: 'Add an approval rule', body: approvalRuleCreateSchema, response: approvalRuleSchema, status: 201,
       handler: async ({ body, caller }) => s.rules.create(body, userActor(caller).user) }),
-    route({ method: 'PATCH', url: '/approval-rules/:id', access: 'admin', tag: 'triage', summary: 'Change an approval rule', params: ref, body: approvalRuleUpdateSchema, response: approvalRuleSchema,
-      handler: async ({ params, body }) => s.rules.update(params.id, body) }),
-    route({ method: 'DELETE', url: '/approval-rules/:id', access: 'admin', tag: 'triage', summary: 'Delete an approval rule (its past decisions stay)', params: ref, response: ok,
-      handler: async ({ params }) => (await s.rules.delete(params.id), { ok: true as const }) }),
+    ...approvalRuleChangeRoutes(s),
   ];
   const exceptions = [
     route({ method: 'GET', url: '/exceptions', access: 'viewer', tag: 'triage', summary: 'Risk exceptions (default: active ones)', query: exceptionQuerySchema, response: items(exceptionSchema),

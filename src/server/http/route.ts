@@ -37,6 +37,8 @@ export interface RouteDef<P = any, Q = any, B = any> {
   response?: z.ZodType;
   /** Success status (default 200). */
   status?: number;
+  /** The 202 answer when the change waits for a second admin (the handler returns a StatusReply). */
+  accepted?: z.ZodType;
   /** Other media types the handler may answer with (as a RawReply), for the OpenAPI document. */
   produces?: string[];
   /** The answer carries a secret shown once: it is sent with `Cache-Control: no-store`. */
@@ -49,6 +51,14 @@ export interface RouteDef<P = any, Q = any, B = any> {
 /** Declares a route with its types inferred from its schemas. */
 export function route<P = undefined, Q = undefined, B = undefined>(def: RouteDef<P, Q, B>): RouteDef<P, Q, B> {
   return def;
+}
+
+/** A JSON answer with a status other than the route's own, e.g. 202 when a change waits for a second admin. */
+export class StatusReply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
 }
 
 /** A non-JSON answer (CSV, HTML, PDF): the handler returns one and the app sends it as is. */

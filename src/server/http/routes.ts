@@ -12,7 +12,6 @@ import {
   findingSchema,
   groupCreateSchema,
   groupSchema,
-  groupUpdateSchema,
   listOf,
   machineAttributesSchema,
   machineImportSchema,
@@ -29,6 +28,7 @@ import { serverKeyResponseSchema } from '../../protocol/server-key.js';
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { auditRoutes } from './audit-routes.js';
+import { controlsRoutes, groupUpdateRoute } from './controls-routes.js';
 import { deployRoutes } from './deploy-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { policyRoutes } from './policy-routes.js';
@@ -82,8 +82,7 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
       handler: async ({ body }) => s.groups.create(body) }),
     route({ method: 'GET', url: '/groups/:id', access: 'viewer', tag: 'groups', summary: 'One group', params: ref, response: groupSchema,
       handler: async ({ params }) => s.groups.get(params.id) }),
-    route({ method: 'PATCH', url: '/groups/:id', access: 'operator', tag: 'groups', summary: 'Change a group', params: ref, body: groupUpdateSchema, response: groupSchema,
-      handler: async ({ params, body }) => s.groups.update(params.id, body) }),
+    groupUpdateRoute(s),
     route({ method: 'DELETE', url: '/groups/:id', access: 'admin', tag: 'groups', summary: 'Delete a group', params: ref, response: ok,
       handler: async ({ params }) => (await s.groups.delete(params.id), { ok: true as const }) }),
     route({ method: 'POST', url: '/groups/:id/rescan', access: 'operator', tag: 'groups', summary: 'Re-assess every member', params: ref, response: queued,
@@ -140,5 +139,5 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
         return s.agents.checkin(caller.agentId, caller.machineId, body);
       } }),
   ];
-  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes, ...policyRoutes(s), ...deployRoutes(s), ...auditRoutes(s), ...keyRoutes(s)] as RouteDef[];
+  return [...machineRoutes, ...groupRoutes, ...readRoutes, ...sourceRoutes, ...tokenRoutes, ...agentRoutes, ...policyRoutes(s), ...deployRoutes(s), ...auditRoutes(s), ...keyRoutes(s), ...controlsRoutes(s)] as RouteDef[];
 }

@@ -50,9 +50,22 @@ export class ApprovalRuleService {
   }
 
   async update(idOrName: string, patch: ApprovalRuleUpdate): Promise<ApprovalRuleWire> {
+    const { rule, change } = await this.planUpdate(idOrName, patch);
+    return this.applyChange(rule.id, change);
+  }
+
+  /** The rule and the checked change a patch makes (source names resolved), without writing it. */
+  async planUpdate(idOrName: string, patch: ApprovalRuleUpdate): Promise<{ rule: ApprovalRule; change: Partial<ApprovalRule> }> {
     const rule = await this.resolve(idOrName);
     const change: Partial<ApprovalRule> = { ...patch };
     if (patch.match?.sources) change.match = { ...patch.match, sources: await this.sourceIds(patch.match.sources) };
+    check({ ...rule, ...change });
+    return { rule, change };
+  }
+
+  /** Writes a change planned by planUpdate (checked again: the rule may have changed meanwhile). */
+  async applyChange(id: string, change: Partial<ApprovalRule>): Promise<ApprovalRuleWire> {
+    const rule = await this.resolve(id);
     check({ ...rule, ...change });
     await this.store.triage.updateRule(rule.id, change);
     return this.resolve(rule.id);

@@ -1,8 +1,10 @@
 /** The services the HTTP layer calls. */
 import type { AuditService } from '../audit/audit-service.js';
+import type { ActionService } from './actions.js';
 import type { AgentService } from './agents.js';
 import type { ApprovalRuleService } from './approval-rules.js';
 import type { ChannelService } from './channels.js';
+import type { ControlService } from './controls.js';
 import type { ExceptionService } from './exceptions.js';
 import type { GroupService } from './groups.js';
 import type { KeyService } from './keys.js';
@@ -31,4 +33,6 @@ export interface Services {
   rollout: RolloutService;
   audit: AuditService;
   keys: KeyService;
+  actions: ActionService;
+  controls: ControlService;
 }

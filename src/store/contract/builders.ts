@@ -253,7 +253,7 @@ export function deployment(over: Partial<DeploymentRecord> = {}): DeploymentReco
       rebootPolicy: { mode: 'if-required', onlyInWindow: true, maxDeferrals: 2 },
       rollbackOnHalt: true,
       target: { groupIds: ['g-web'], machineIds: ['m-extra'] },
-      preHook: ['/usr/local/bin/drain', '--wait=30'],
+      preHook: { action: 'drain', version: 2, command: ['/usr/local/bin/drain', '--wait=30'], timeoutSeconds: 300 },
       postHook: null,
       seed: 'seed-ü-1',
     },

@@ -14,6 +14,7 @@ import { notificationsMigration } from './0009-notifications.js';
 import { rolloutMigration } from './0010-rollout.js';
 import { auditMigration } from './0011-audit.js';
 import { keysMigration } from './0014-keys.js';
+import { actionsMigration } from './0012-actions.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -30,6 +31,7 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0010-rollout': rolloutMigration(kind),
     '0011-audit': auditMigration(kind),
     '0014-keys': keysMigration(kind),
+    '0012-actions': actionsMigration(kind),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { RebootPolicy } from '../../../rollout/model.js';
 import type { Store } from '../../../store/ports.js';
 import type { CatalogState } from '../../assessment/catalog-state.js';
+import type { ActionService } from '../actions.js';
 import type { GroupService } from '../groups.js';
 import type { MachineService } from '../machines.js';
 import type { VerdictService } from '../verdicts.js';
@@ -29,6 +30,8 @@ export interface RolloutDeps {
   machines: MachineService;
   verdicts: VerdictService;
   catalogs: CatalogState;
+  /** Resolves hook action names to their approved argv. */
+  actions: ActionService;
   now: () => Date;
   log: Logger;
   /** The server's Ed25519 job-signing keys; never logged. */

@@ -56,8 +56,12 @@ describe('jobExpiry', () => {
 
 describe('buildInstallJobBody', () => {
   it('pre-hook → one install with every package in order → post-hook → reboot → verify, and it signs and verifies', () => {
-    const body = buildInstallJobBody(header, plan, { policy: DEFAULT, preHook: ['/usr/local/sbin/snapshot'], postHook: ['/usr/bin/true'], deferralsUsed: 1 });
+    const preHook = { action: 'snapshot', version: 3, command: ['/usr/local/sbin/snapshot', '--quick'], timeoutSeconds: 900 };
+    const postHook = { action: 'health-check', version: 1, command: ['/usr/bin/true'], timeoutSeconds: 60 };
+    const body = buildInstallJobBody(header, plan, { policy: DEFAULT, preHook, postHook, deferralsUsed: 1 });
     expect(body.steps.map((s) => s.kind)).toEqual(['pre-hook', 'install', 'post-hook', 'reboot', 'verify']);
+    expect(body.steps[0]).toEqual({ kind: 'pre-hook', action: 'snapshot', command: ['/usr/local/sbin/snapshot', '--quick'], timeoutSeconds: 900 });
+    expect(body.steps[2]).toEqual({ kind: 'post-hook', action: 'health-check', command: ['/usr/bin/true'], timeoutSeconds: 60 });
     expect(body.steps[1]).toMatchObject({ manager: 'apt', packages: plan.packages.map((p) => ({ name: p.name, version: p.version })) });
     expect(body.steps[3]).toMatchObject({ when: 'if-required', maxDeferrals: 2, deferralsUsed: 1 });
     expect(body.steps[4]).toEqual({ kind: 'verify', bulletinIds: ['DSA-1', 'DSA-2'] });

@@ -6,9 +6,8 @@
 import { JOB_FORMAT, type JobBody, type JobStep } from '../../../protocol/jobs.js';
 import type { MaintenanceWindow, RebootPolicy } from '../../../rollout/model.js';
 import { isWithinWindow, nextWindowStart } from '../../../rollout/windows.js';
-import type { MachinePlan } from '../../../store/ports.js';
+import type { HookSpec, MachinePlan } from '../../../store/ports.js';
 
-export const HOOK_TIMEOUT_SECONDS = 600;
 export const INSTALL_TIMEOUT_SECONDS = 3600;
 export const REBOOT_GRACE_SECONDS = 60;
 
@@ -54,17 +53,20 @@ export interface JobHeader {
   expiresAt: string;
 }
 
-/** An install job: [pre-hook] → one install step (all packages, in order) → [post-hook] → [reboot] → verify. */
+/**
+ * An install job: [pre-hook] → one install step (all packages, in order) → [post-hook] → [reboot] → verify.
+ * A hook step carries the action's name and its exact approved argv, so the signature covers both.
+ */
 export function buildInstallJobBody(
   h: JobHeader,
   plan: MachinePlan,
-  opts: { policy: RebootPolicy; preHook: string[] | null; postHook: string[] | null; deferralsUsed: number },
+  opts: { policy: RebootPolicy; preHook: HookSpec | null; postHook: HookSpec | null; deferralsUsed: number },
 ): JobBody {
   if (plan.manager !== 'apt' && plan.manager !== 'dnf') throw new Error(`no install job for manager ${plan.manager}`);
   const steps: JobStep[] = [];
-  if (opts.preHook) steps.push({ kind: 'pre-hook', command: opts.preHook, timeoutSeconds: HOOK_TIMEOUT_SECONDS });
+  if (opts.preHook) steps.push({ kind: 'pre-hook', ...hookFields(opts.preHook) });
   steps.push({ kind: 'install', manager: plan.manager, packages: plan.packages.map((p) => ({ name: p.name, version: p.version })), timeoutSeconds: INSTALL_TIMEOUT_SECONDS });
-  if (opts.postHook) steps.push({ kind: 'post-hook', command: opts.postHook, timeoutSeconds: HOOK_TIMEOUT_SECONDS });
+  if (opts.postHook) steps.push({ kind: 'post-hook', ...hookFields(opts.postHook) });
   if (opts.policy.mode !== 'never') {
     steps.push({
       kind: 'reboot',
@@ -76,6 +78,10 @@ export function buildInstallJobBody(
   }
   steps.push({ kind: 'verify', bulletinIds: plan.bulletinIds });
   return { format: JOB_FORMAT, ...h, steps, artifacts: [], reboot: opts.policy.mode };
+}
+
+function hookFields(h: HookSpec): { action: string; command: string[]; timeoutSeconds: number } {
+  return { action: h.action, command: [...h.command], timeoutSeconds: h.timeoutSeconds };
 }
 
 /** What a rollback restores: the versions the install job replaced, and the packages it added. */

@@ -32,6 +32,8 @@ export class DeploymentPlanner {
   async plan(req: DeploymentCreateParsed, createdBy: string): Promise<PlannedDeployment> {
     const id = randomUUID();
     const now = this.deps.now().toISOString();
+    const preHook = req.preHook === null ? null : await this.deps.actions.hookSpec(req.preHook, '$.preHook');
+    const postHook = req.postHook === null ? null : await this.deps.actions.hookSpec(req.postHook, '$.postHook');
     const target = await this.resolveTarget(req.target);
     if (target.machineIds.length === 0) throw new PatchhiveError('E_BAD_REQUEST', 'the target has no machines', { path: '$.target' });
     const rings = await this.resolveRings(req.rings, new Set(target.machineIds));
@@ -69,8 +71,8 @@ export class DeploymentPlanner {
         rebootPolicy: req.rebootPolicy,
         rollbackOnHalt: req.rollbackOnHalt,
         target: { groupIds: target.groupIds, machineIds: target.listedMachineIds },
-        preHook: req.preHook,
-        postHook: req.postHook,
+        preHook,
+        postHook,
         seed,
       },
       currentRing: -1,
