@@ -102,7 +102,7 @@ beforeAll(async () => {
   app.post('/api/v1/tokens', async (req, reply) => {
     const body = apiTokenCreateSchema.safeParse(req.body);
     if (!body.success) return fail(reply, 400, 'E_BAD_REQUEST', 'invalid token request');
-    const token: ApiTokenWire = { id: 't-9', name: body.data.name, user: body.data.user, role: body.data.role, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: '2024-05-03T00:00:00.000Z' };
+    const token: ApiTokenWire = { id: 't-9', name: body.data.name, user: body.data.user, role: body.data.role, groups: body.data.groups ?? null, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: '2024-05-03T00:00:00.000Z' };
     return reply.code(201).send({ id: 't-9', secret: NEW_SECRET, token });
   });
   app.post('/api/v1/groups', async (req, reply) => {
