@@ -233,7 +233,14 @@ describe.concurrent('through the CLI process', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^secret:\s+phk_new_secret_abcdefabcdef$/m);
     expect(r.stdout).toMatch(/^role:\s+operator$/m);
+    expect(r.stdout).toMatch(/^groups:\s+all$/m);
     expect(r.stderr).toBe('patchhive: note: this is the only time the secret is shown: it cannot be shown again. Store it now (e.g. in a file of mode 0600).\n');
+  });
+
+  it('tokens create --group (repeatable) scopes the token to those groups', async () => {
+    const r = await run(['tokens', 'create', '--name', 'ops', '--user', 'wendy', '--role', 'operator', '--group', 'web', '--group', 'db']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^groups:\s+web,db$/m);
   });
 
   it('tokens create --format json -o FILE: the API answer in a file of mode 0600', async () => {

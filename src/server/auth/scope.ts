@@ -1,6 +1,6 @@
 /**
  * Scopes: an API token limited to some groups sees and acts on those groups and their machines
- * only. The rules every route follows (docs/API.md, "Scopes"):
+ * only. The rules every route follows (docs/SCOPES.md):
  *
  * - a single object outside the scope reads as absent: the same 404 as an unknown id or name, so a
  *   scoped caller cannot learn whether it exists;
