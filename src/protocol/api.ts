@@ -281,6 +281,12 @@ export const apiTokenCreateSchema = z
     name: z.string().min(1).max(100),
     user: z.string().min(1).max(100).describe('User name; created with the role when new.'),
     role: z.enum(ROLES),
+    groups: z
+      .array(z.string().min(1).max(200))
+      .min(1)
+      .max(50)
+      .optional()
+      .describe('Scope: the token sees and acts on the machines of these groups (ids or names) only. Viewer and operator tokens only; without it, the whole fleet.'),
     expiresInDays: z.number().positive().max(3650).optional(),
   })
   .strict();
@@ -290,6 +296,7 @@ export const apiTokenSchema = z.object({
   name: z.string(),
   user: z.string(),
   role: z.enum(ROLES),
+  groups: z.array(z.string()).nullable().default(null).describe('The scope: names of the groups the token is limited to; null: the whole fleet.'),
   expiresAt: iso.nullable(),
   revokedAt: iso.nullable(),
   lastUsedAt: iso.nullable(),

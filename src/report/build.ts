@@ -21,6 +21,8 @@ export interface BuildReportOptions {
   groups: { record: GroupRecord; memberIds: string[] }[];
   /** Restricts the report to this group's members (default: every machine). */
   scopeGroupId?: string;
+  /** A caller's scope: only these machines, and rows of these groups only (default: no limit). */
+  visible?: { machineIds: readonly string[]; groupIds: readonly string[] };
   /** The period resolved findings and trends cover, ending now (default 30 days). */
   periodDays?: number;
   defaultPolicy: DeadlinePolicy;
@@ -131,18 +133,23 @@ export async function buildComplianceReport(store: Store, opts: BuildReportOptio
       else groupsOf.set(id, [g.record.id]);
     }
   }
-  const scopeIds = scopeGroup ? [...new Set(scopeGroup.memberIds)] : undefined;
+  let scopeIds = scopeGroup ? [...new Set(scopeGroup.memberIds)] : undefined;
+  if (opts.visible) {
+    const seen = new Set(opts.visible.machineIds);
+    scopeIds = scopeIds ? scopeIds.filter((id) => seen.has(id)) : [...seen];
+  }
   const records = await store.machines.list(scopeIds ? { ids: scopeIds } : undefined);
   const machines: MachineView[] = records.map((m) => ({ id: m.id, name: m.name, owner: m.owner, groupIds: groupsOf.get(m.id) ?? [] }));
   const inScope = new Set(machines.map((m) => m.id));
   // Unscoped: every group has a row; scoped: the groups that hold at least one of the scope's machines.
-  const reported = opts.groups.filter((g) => !scopeGroup || g.memberIds.some((id) => inScope.has(id)));
+  const visibleGroups = opts.visible ? new Set(opts.visible.groupIds) : undefined;
+  const reported = opts.groups.filter((g) => (!scopeGroup || g.memberIds.some((id) => inScope.has(id))) && (!visibleGroups || visibleGroups.has(g.record.id)));
   const groups: GroupView[] = reported.map((g) => ({ id: g.record.id, name: g.record.name, owner: g.record.owner }));
 
   const [bulletins, decisions, exceptions] = await Promise.all([loadBulletins(store), loadDecisions(store), loadExceptions(store, now)]);
   const acc = createComplianceAccumulator({
     now,
-    scope: scopeGroup?.record.name ?? 'all',
+    scope: scopeGroup?.record.name ?? (visibleGroups ? reported.map((g) => g.record.name).join(', ') : 'all'),
     period: { from, to: now },
     machines,
     groups,

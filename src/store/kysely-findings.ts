@@ -58,16 +58,16 @@ function filterConditions(kind: StoreKind, f: FindingFilter, eb: FindingsEb): Ex
 }
 
 /** Counts open findings grouped by `column` for the given ids; ids without any count 0. */
-async function countOpenBy(db: Kysely<FindingTables>, kind: StoreKind, column: 'machine_id' | 'bulletin_id', ids: string[]) {
+async function countOpenBy(db: Kysely<FindingTables>, kind: StoreKind, column: 'machine_id' | 'bulletin_id', ids: string[], machineIds?: string[]) {
   const counts = new Map<string, number>(ids.map((id) => [id, 0]));
-  if (ids.length === 0) return counts;
-  const rows = await db
+  if (ids.length === 0 || machineIds?.length === 0) return counts;
+  let q = db
     .selectFrom('findings')
     .select([column, (eb) => eb.fn.countAll().as('n')])
     .where(inList(kind, `findings.${column}`, ids))
-    .where(inList(kind, 'findings.status', OPEN_STATUSES))
-    .groupBy(column)
-    .execute();
+    .where(inList(kind, 'findings.status', OPEN_STATUSES));
+  if (machineIds) q = q.where(inList(kind, 'findings.machine_id', machineIds));
+  const rows = await q.groupBy(column).execute();
   for (const r of rows) counts.set(r[column], toCount(r.n));
   return counts;
 }
@@ -151,7 +151,7 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
       if (filter.offset) q = q.offset(filter.offset);
       return { items: (await q.execute()).map(fromRow), total: toCount(total.n) };
     },
-    countOpenByBulletin: (ids) => countOpenBy(db, kind, 'bulletin_id', ids),
+    countOpenByBulletin: (ids, machineIds) => countOpenBy(db, kind, 'bulletin_id', ids, machineIds),
     countOpenByMachine: (ids) => countOpenBy(db, kind, 'machine_id', ids),
     async putSnapshot(s) {
       await db

@@ -124,6 +124,12 @@ export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
       const rows = await db.selectFrom('group_members').select('machine_id').where('group_id', '=', id).orderBy('machine_id').execute();
       return rows.map((r) => r.machine_id);
     },
+    // A scope names a few groups: a plain IN list is enough.
+    async membersOfAny(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('group_members').select('machine_id').distinct().where('group_id', 'in', ids).orderBy('machine_id').execute();
+      return rows.map((r) => r.machine_id);
+    },
     async staticGroupIdsOf(machineId) {
       const rows = await db.selectFrom('group_members').select('group_id').where('machine_id', '=', machineId).orderBy('group_id').execute();
       return rows.map((r) => r.group_id);

@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Role } from '../protocol/api.js';
 import type { ApiTokenRecord, UserRecord, UserStore } from './ports.js';
-import { requireTouched, updateById } from './sql-util.js';
+import { fromJson, requireTouched, toJson, updateById } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `users`. */
@@ -20,6 +20,7 @@ export interface ApiTokenRow {
   name: string;
   secret_hash: string;
   role: string;
+  scope_group_ids_json: string | null;
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
@@ -43,6 +44,7 @@ function tokenFromRow(r: Selectable<ApiTokenRow>): ApiTokenRecord {
     name: r.name,
     secretHash: r.secret_hash,
     role: r.role as Role,
+    scopeGroupIds: fromJson<string[]>(r.scope_group_ids_json),
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
@@ -78,6 +80,7 @@ export function createUserStore(db: Kysely<UserTables>): UserStore {
           name: t.name,
           secret_hash: t.secretHash,
           role: t.role,
+          scope_group_ids_json: t.scopeGroupIds === null ? null : toJson(t.scopeGroupIds),
           expires_at: t.expiresAt,
           revoked_at: t.revokedAt,
           last_used_at: t.lastUsedAt,

@@ -94,6 +94,8 @@ export interface GroupStore {
   delete(id: string): Promise<void>;
   /** Static members (machine ids), ordered. */
   members(id: string): Promise<string[]>;
+  /** Static members of any of the groups (machine ids, each once, ordered), in one query. */
+  membersOfAny(ids: string[]): Promise<string[]>;
   setMembers(id: string, machineIds: string[]): Promise<void>;
   /** Ids of the static groups that list this machine (one indexed query). */
   staticGroupIdsOf(machineId: string): Promise<string[]>;
@@ -223,8 +225,8 @@ export interface FindingStore {
     scope?: { bulletinIds: string[] },
   ): Promise<{ opened: string[]; resolved: string[] }>;
   list(filter: FindingFilter): Promise<{ items: FindingRecord[]; total: number }>;
-  /** Open findings per bulletin id (machines affected), for the given bulletins. */
-  countOpenByBulletin(bulletinIds: string[]): Promise<Map<string, number>>;
+  /** Open findings per bulletin id (machines affected), for the given bulletins; only on `machineIds` when given. */
+  countOpenByBulletin(bulletinIds: string[], machineIds?: string[]): Promise<Map<string, number>>;
   /** Open findings per machine id. */
   countOpenByMachine(machineIds: string[]): Promise<Map<string, number>>;
   putSnapshot(s: DailySnapshot): Promise<void>;
@@ -341,6 +343,8 @@ export interface ApiTokenRecord {
   name: string;
   secretHash: string;
   role: Role;
+  /** The group ids the token is limited to (their machines); null: the whole fleet. */
+  scopeGroupIds: string[] | null;
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;

@@ -201,7 +201,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       const created = await expectApi(server, 'POST', '/tokens', 201, { body: { name: 'reader', user: 'rita', role: 'viewer' } });
       expect(created).toMatchObject({ id: expect.any(String), secret: expect.stringMatching(/^phk_/), token: { name: 'reader', user: 'rita', role: 'viewer', revokedAt: null } });
       const viewer = created.secret as string;
-      expect(await expectApi(server, 'GET', '/me', 200, { token: viewer })).toEqual({ user: 'rita', role: 'viewer' });
+      expect(await expectApi(server, 'GET', '/me', 200, { token: viewer })).toEqual({ user: 'rita', role: 'viewer', groups: null });
       await expectApi(server, 'GET', '/machines', 200, { token: viewer });
       await expectApi(server, 'GET', '/findings?machine=web1', 200, { token: viewer });
       await expectRefused(server, 'PATCH', '/machines/web1', 403, 'E_FORBIDDEN', { token: viewer, body: { owner: 'me' } });

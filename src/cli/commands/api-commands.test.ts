@@ -103,7 +103,7 @@ beforeAll(async () => {
   app.post('/api/v1/tokens', async (req, reply) => {
     const body = apiTokenCreateSchema.safeParse(req.body);
     if (!body.success) return fail(reply, 400, 'E_BAD_REQUEST', 'invalid token request');
-    const token: ApiTokenWire = { id: 't-9', name: body.data.name, user: body.data.user, role: body.data.role, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: '2024-05-03T00:00:00.000Z' };
+    const token: ApiTokenWire = { id: 't-9', name: body.data.name, user: body.data.user, role: body.data.role, groups: body.data.groups ?? null, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: '2024-05-03T00:00:00.000Z' };
     return reply.code(201).send({ id: 't-9', secret: NEW_SECRET, token });
   });
   app.post('/api/v1/groups', async (req, reply) => {
@@ -234,7 +234,14 @@ describe.concurrent('through the CLI process', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^secret:\s+phk_new_secret_abcdefabcdef$/m);
     expect(r.stdout).toMatch(/^role:\s+operator$/m);
+    expect(r.stdout).toMatch(/^groups:\s+all$/m);
     expect(r.stderr).toBe('patchhive: note: this is the only time the secret is shown: it cannot be shown again. Store it now (e.g. in a file of mode 0600).\n');
+  });
+
+  it('tokens create --group (repeatable) scopes the token to those groups', async () => {
+    const r = await run(['tokens', 'create', '--name', 'ops', '--user', 'wendy', '--role', 'operator', '--group', 'web', '--group', 'db']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^groups:\s+web,db$/m);
   });
 
   it('tokens create --format json -o FILE: the API answer in a file of mode 0600', async () => {

@@ -16,7 +16,7 @@ import {
   type Role,
 } from '../../protocol/api.js';
 import { apiPath } from '../client/api-client.js';
-import { addApiOptions, checkBody, defined, emitDone, intArg, note, positiveArg, withApi, type ApiContext, type ApiOptions } from '../client/command-kit.js';
+import { addApiOptions, checkBody, defined, emitDone, intArg, note, positiveArg, repeatable, withApi, type ApiContext, type ApiOptions } from '../client/command-kit.js';
 import { renderList, renderOne, type Column, type ColumnSet } from '../client/format.js';
 
 /** Columns of API tokens. */
@@ -26,6 +26,7 @@ export const API_TOKEN_COLUMNS: ColumnSet<ApiTokenWire> = {
     { header: 'NAME', value: (t) => t.name, max: 30 },
     { header: 'USER', value: (t) => t.user, max: 30 },
     { header: 'ROLE', value: (t) => t.role },
+    { header: 'GROUPS', value: (t) => (t.groups ? t.groups.join(',') : 'all'), max: 40 },
     { header: 'EXPIRES', value: (t) => t.expiresAt ?? 'never' },
     { header: 'LAST USED', value: (t) => t.lastUsedAt },
     { header: 'REVOKED', value: (t) => t.revokedAt },
@@ -35,6 +36,7 @@ export const API_TOKEN_COLUMNS: ColumnSet<ApiTokenWire> = {
     { header: 'name', value: (t) => t.name },
     { header: 'user', value: (t) => t.user },
     { header: 'role', value: (t) => t.role },
+    { header: 'groups', value: (t) => (t.groups ? t.groups.join(',') : 'all') },
     { header: 'expires_at', value: (t) => t.expiresAt },
     { header: 'last_used_at', value: (t) => t.lastUsedAt },
     { header: 'revoked_at', value: (t) => t.revokedAt },
@@ -99,10 +101,11 @@ export function registerTokensCommand(program: Command): void {
     .requiredOption('--name <name>', 'what the token is for, e.g. ci-reports (required)')
     .requiredOption('--user <user>', 'user name (required)')
     .addOption(new Option('--role <role>', 'the user\'s role (required)').choices([...ROLES]).makeOptionMandatory())
+    .option('--group <group>', 'scope: the token sees and acts on this group\'s machines only (repeatable; viewer and operator only; default: the whole fleet)', repeatable)
     .option('--expires-in-days <days>', 'expire after DAYS days (default: never)', positiveArg(3650))
-    .action((o: ApiOptions & { name: string; user: string; role: Role; expiresInDays?: number }) =>
+    .action((o: ApiOptions & { name: string; user: string; role: Role; group?: string[]; expiresInDays?: number }) =>
       withApi(o, async (ctx) => {
-        const body = checkBody(apiTokenCreateSchema, defined({ name: o.name, user: o.user, role: o.role, expiresInDays: o.expiresInDays }));
+        const body = checkBody(apiTokenCreateSchema, defined({ name: o.name, user: o.user, role: o.role, groups: o.group, expiresInDays: o.expiresInDays }));
         await emitCreated(ctx, API_TOKEN_COLUMNS, await ctx.client.post('/tokens', createdApiTokenSchema, body));
       }),
     );

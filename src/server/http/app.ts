@@ -9,6 +9,7 @@ import { PatchhiveError } from '../../errors.js';
 import { API_PREFIX } from '../../protocol/api.js';
 import { bearerOf } from '../auth/secrets.js';
 import { roleAllows } from '../auth/roles.js';
+import { scopeGroupIdsOf } from '../auth/scope.js';
 import type { TokenService } from '../services/tokens.js';
 import type { Metrics } from '../metrics.js';
 import { AbuseLimits, type AbuseLimitSettings } from './abuse-limits.js';
@@ -74,7 +75,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', ...h });
   });
   app.get('/metrics', async (req, reply) => {
-    if (!deps.metricsPublic) await authenticate(req, 'viewer', deps.tokens);
+    if (!deps.metricsPublic) {
+      const caller = await authenticate(req, 'viewer', deps.tokens);
+      // The metrics count the whole fleet.
+      if (scopeGroupIdsOf(caller) !== null) throw new PatchhiveError('E_FORBIDDEN', 'a token scoped to groups cannot read the fleet-wide metrics');
+    }
     return reply.type(deps.metrics.contentType).send(await deps.metrics.render());
   });
   return app;

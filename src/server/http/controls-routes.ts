@@ -14,6 +14,7 @@ import {
 import { approvalRuleSchema, approvalRuleUpdateSchema } from '../../protocol/policy-api.js';
 import type { Services } from '../services/index.js';
 import type { Guarded } from '../services/controls.js';
+import type { Scope } from '../auth/scope.js';
 import { route, StatusReply, type Caller, type RouteDef } from './route.js';
 
 const ref = z.object({ id: z.string().min(1).max(300) });
@@ -54,9 +55,9 @@ export function controlsRoutes(s: Services): RouteDef[] {
 }
 
 /** PATCH /groups/:id: turning the second approver off is admin-only and answers 202 with a change request. */
-export function groupUpdateRoute(s: Services): RouteDef {
+export function groupUpdateRoute(s: Services, scopeOf: (caller: Caller) => Promise<Scope>): RouteDef {
   return route({ method: 'PATCH', url: '/groups/:id', access: 'operator', tag: 'groups', summary: 'Change a group (turning its second approver off needs an admin and a second admin: 202)', params: ref, body: groupUpdateSchema, response: groupSchema, accepted: changeRequestSchema,
-    handler: async ({ params, body, caller }) => answer(await s.controls.updateGroup(params.id, body, userActor(caller))) });
+    handler: async ({ params, body, caller }) => answer(await s.controls.updateGroup(params.id, body, userActor(caller), await scopeOf(caller))) });
 }
 
 /** PATCH and DELETE /approval-rules/:id: only disabling is immediate; the rest answers 202 with a change request. */

@@ -25,6 +25,7 @@ import { listOf } from '../../protocol/api.js';
 import type { Services } from '../services/index.js';
 import { approvalRuleChangeRoutes } from './controls-routes.js';
 import { route, type Caller, type RouteDef } from './route.js';
+import { ScopeResolver } from '../auth/scope.js';
 
 const ref = z.object({ id: z.string().min(1).max(300) });
 const ok = z.object({ ok: z.literal(true) });
@@ -37,27 +38,28 @@ function userActor(caller: Caller): Actor & { kind: 'user' } {
 
 /** The policy routes, built over the services. */
 export function policyRoutes(s: Services): RouteDef[] {
+  const scopes = new ScopeResolver(s.groups);
   const triage = [
     route({ method: 'GET', url: '/triage', access: 'viewer', tag: 'triage', summary: 'Triage decisions per (bulletin, group); state=new is the triage queue', query: triageQuerySchema, response: listOf(triageDecisionSchema),
-      handler: async ({ query }) => s.triage.list(query) }),
+      handler: async ({ query, caller }) => s.triage.list(query, await scopes.of(caller)) }),
     route({ method: 'GET', url: '/bulletins/:id/triage', access: 'viewer', tag: 'triage', summary: 'A bulletin\'s decisions in every group and their full history', params: ref, query: z.object({ group: z.string().optional() }).strict(),
       response: z.object({ decisions: z.array(triageDecisionSchema), history: z.array(triageEventSchema) }),
-      handler: async ({ params, query }) => s.triage.ofBulletin(params.id, query.group) }),
+      handler: async ({ params, query, caller }) => s.triage.ofBulletin(params.id, query.group, await scopes.of(caller)) }),
     route({ method: 'POST', url: '/triage/actions', access: 'operator', tag: 'triage', summary: 'Approve, ignore, decline, reopen, assign or annotate many (bulletin, group) pairs; each succeeds or is refused on its own', body: triageBulkSchema, response: triageBulkResultSchema,
-      handler: async ({ body, caller }) => s.triage.act(body, userActor(caller)) }),
+      handler: async ({ body, caller }) => s.triage.act(body, userActor(caller), await scopes.of(caller)) }),
     route({ method: 'GET', url: '/machines/:id/work', access: 'viewer', tag: 'triage', summary: 'The approved fixes a machine is missing (what a deployment installs), most urgent first', params: ref, response: items(workItemSchema),
-      handler: async ({ params }) => ({ items: await s.work.forMachine(params.id) }) }),
+      handler: async ({ params, caller }) => ({ items: await s.work.forMachine(params.id, await scopes.of(caller)) }) }),
   ];
   const rules = [
     route({ method: 'GET', url: '/approval-rules', access: 'viewer', tag: 'triage', summary: 'Approval rules, in the order they are tried', response: items(approvalRuleSchema),
-      handler: async () => ({ items: await s.rules.list() }) }),
+      handler: async ({ caller }) => ({ items: await s.rules.list(await scopes.of(caller)) }) }),
     route({ method: 'POST', url: '/approval-rules', access: 'admin', tag: 'triage', summary: 'Add an approval rule', body: approvalRuleCreateSchema, response: approvalRuleSchema, status: 201,
       handler: async ({ body, caller }) => s.rules.create(body, userActor(caller).user) }),
     ...approvalRuleChangeRoutes(s),
   ];
   const exceptions = [
     route({ method: 'GET', url: '/exceptions', access: 'viewer', tag: 'triage', summary: 'Risk exceptions (default: active ones)', query: exceptionQuerySchema, response: items(exceptionSchema),
-      handler: async ({ query }) => ({ items: await s.exceptions.list(query) }) }),
+      handler: async ({ query, caller }) => ({ items: await s.exceptions.list(query, await scopes.of(caller)) }) }),
     route({ method: 'POST', url: '/exceptions', access: 'admin', tag: 'triage', summary: 'Accept a bulletin\'s risk on a machine or group until a date', body: exceptionCreateSchema, response: exceptionSchema, status: 201,
       handler: async ({ body, caller }) => s.exceptions.create(body, userActor(caller).user) }),
     route({ method: 'DELETE', url: '/exceptions/:id', access: 'admin', tag: 'triage', summary: 'Revoke a risk exception', params: ref, response: ok,
@@ -80,7 +82,7 @@ export function policyRoutes(s: Services): RouteDef[] {
   const reports = [
     route({ method: 'GET', url: '/reports/compliance', access: 'viewer', tag: 'reports', summary: 'Compliance by group, owner, severity and bulletin; overdue list; trends; time to remediate — as JSON, CSV (one section), HTML or PDF', query: reportQuerySchema,
       produces: ['text/csv', 'text/html', 'application/pdf'],
-      handler: async ({ query }) => s.reports.compliance(query) }),
+      handler: async ({ query, caller }) => s.reports.compliance(query, await scopes.of(caller)) }),
   ];
   return [...triage, ...rules, ...exceptions, ...notify, ...reports] as RouteDef[];
 }

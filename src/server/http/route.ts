@@ -9,7 +9,7 @@ import type { AttemptBudget } from './abuse-limits.js';
 
 /** Who is calling: an administrator's API token, an enrolled agent, or nobody yet. */
 export type Caller =
-  | { kind: 'user'; userId: string; userName: string; role: Role; tokenId: string }
+  | { kind: 'user'; userId: string; userName: string; role: Role; tokenId: string; scopeGroupIds: string[] | null }
   | { kind: 'agent'; agentId: string; machineId: string }
   | { kind: 'anonymous' };
 

@@ -10,6 +10,7 @@ import type { ApprovalRule } from '../../policy/model.js';
 import type { ApprovalRuleCreate, ApprovalRuleUpdate, ApprovalRuleWire } from '../../protocol/policy-api.js';
 import type { Store } from '../../store/ports.js';
 import type { GroupService } from './groups.js';
+import { seesGroup, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
 export class ApprovalRuleService {
   constructor(
@@ -18,8 +19,9 @@ export class ApprovalRuleService {
     private readonly now: () => Date,
   ) {}
 
-  async list(): Promise<ApprovalRuleWire[]> {
-    return this.store.triage.listRules();
+  /** The rules, in order; a scoped caller sees those of its groups and those of every group. */
+  async list(scope: Scope = WHOLE_FLEET): Promise<ApprovalRuleWire[]> {
+    return (await this.store.triage.listRules()).filter((r) => r.groupId === null || seesGroup(scope, r.groupId));
   }
 
   async get(idOrName: string): Promise<ApprovalRuleWire> {

@@ -16,6 +16,7 @@ import type { ActionService } from './actions.js';
 import type { ApprovalRuleService } from './approval-rules.js';
 import type { ChangeRequests } from './changes.js';
 import type { GroupService } from './groups.js';
+import { WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
 type UserActor = Extract<Actor, { kind: 'user' }>;
 
@@ -31,9 +32,9 @@ export class ControlService {
   ) {}
 
   /** Changes a group; turning its second approver off is admin-only and waits for a second admin (and must come alone). */
-  async updateGroup(idOrName: string, patch: GroupUpdate, actor: UserActor): Promise<Guarded<GroupWire>> {
-    const g = await this.groups.resolve(idOrName);
-    if (!turnsSecondApproverOff(g, patch)) return { applied: await this.groups.update(g.id, patch) };
+  async updateGroup(idOrName: string, patch: GroupUpdate, actor: UserActor, scope: Scope = WHOLE_FLEET): Promise<Guarded<GroupWire>> {
+    const g = await this.groups.resolve(idOrName, scope);
+    if (!turnsSecondApproverOff(g, patch)) return { applied: await this.groups.update(g.id, patch, scope) };
     requireAdmin(actor, `turning off the second approver of group ${g.name}`);
     const others = Object.keys(patch).filter((k) => k !== 'requiresSecondApprover' && patch[k as keyof GroupUpdate] !== undefined);
     if (others.length > 0) {

@@ -6,6 +6,7 @@ import type { ExceptionCreate, ExceptionQuery, ExceptionWire } from '../../proto
 import type { Store } from '../../store/ports.js';
 import type { GroupService } from './groups.js';
 import type { MachineService } from './machines.js';
+import { seesGroup, seesMachine, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
 export class ExceptionService {
   constructor(
@@ -15,15 +16,17 @@ export class ExceptionService {
     private readonly now: () => Date,
   ) {}
 
-  async list(q: ExceptionQuery): Promise<ExceptionWire[]> {
+  /** Risk exceptions on the scope's machines and groups. */
+  async list(q: ExceptionQuery, scope: Scope = WHOLE_FLEET): Promise<ExceptionWire[]> {
     const nowIso = this.now().toISOString();
     const items = await this.store.triage.listExceptions({
       ...(q.bulletin ? { bulletinIds: [q.bulletin] } : {}),
-      ...(q.machine ? { machineId: (await this.machines.resolve(q.machine)).id } : {}),
-      ...(q.group ? { groupId: (await this.groups.resolve(q.group)).id } : {}),
+      ...(q.machine ? { machineId: (await this.machines.resolve(q.machine, scope)).id } : {}),
+      ...(q.group ? { groupId: (await this.groups.resolve(q.group, scope)).id } : {}),
       ...(q.active === 'true' ? { activeAt: nowIso } : {}),
     });
-    return items.map((e) => toWire(e, nowIso));
+    const visible = items.filter((e) => (e.machineId !== null ? seesMachine(scope, e.machineId) : seesGroup(scope, e.groupId ?? '')));
+    return visible.map((e) => toWire(e, nowIso));
   }
 
   async create(req: ExceptionCreate, user: string): Promise<ExceptionWire> {

@@ -9,6 +9,7 @@ import type { DeadlinePolicyOverride } from '../../policy/model.js';
 import type { MaintenanceWindow } from '../../rollout/model.js';
 import { windowProblems } from '../../rollout/windows.js';
 import { matchesGroupRule, parseGroupRule } from '../groups/rule.js';
+import { requireWholeFleet, seesGroup, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
 import type { MachineService } from './machines.js';
 
@@ -22,10 +23,25 @@ export class GroupService {
     private readonly onScheduleChange: () => void = () => {},
   ) {}
 
-  async resolve(idOrName: string): Promise<GroupRecord> {
+  /** A group by id or name; one outside the scope is as unknown (E_GROUP_NOT_FOUND). */
+  async resolve(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<GroupRecord> {
     const g = (await this.store.groups.get(idOrName)) ?? (await this.store.groups.getByName(idOrName));
-    if (!g) throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group ${JSON.stringify(idOrName)}`);
+    if (!g || !seesGroup(scope, g.id)) throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group ${JSON.stringify(idOrName)}`);
     return g;
+  }
+
+  /**
+   * The groups of `ids` that exist, and the machines in any of them now: the static lists in one
+   * query, the rule groups against one read of the machines (only when there is a rule group).
+   */
+  async membersOfGroups(ids: readonly string[]): Promise<{ groupIds: string[]; machineIds: string[] }> {
+    const found = (await Promise.all(ids.map((id) => this.store.groups.get(id)))).filter((g): g is GroupRecord => g !== undefined);
+    const machineIds = new Set(await this.store.groups.membersOfAny(found.filter((g) => g.kind === 'static').map((g) => g.id)));
+    const rules = found.filter((g) => g.kind === 'rule').map((g) => parseGroupRule(g.rule ?? ''));
+    if (rules.length > 0) {
+      for (const m of await this.store.machines.list()) if (rules.some((r) => matchesGroupRule(r, m))) machineIds.add(m.id);
+    }
+    return { groupIds: found.map((g) => g.id), machineIds: [...machineIds] };
   }
 
   /** Machine ids in the group now: the static list, or the machines the rule matches. */
@@ -54,15 +70,18 @@ export class GroupService {
     return (await this.store.groups.list()).filter((g) => (g.kind === 'static' ? listed.has(g.id) : matchesGroupRule(parseGroupRule(g.rule ?? ''), machine)));
   }
 
-  async list(): Promise<GroupWire[]> {
-    return Promise.all((await this.store.groups.list()).map((g) => this.toWire(g)));
+  /** Every group the scope shows, with its members now. */
+  async list(scope: Scope = WHOLE_FLEET): Promise<GroupWire[]> {
+    return Promise.all((await this.store.groups.list()).filter((g) => seesGroup(scope, g.id)).map((g) => this.toWire(g)));
   }
 
-  async get(idOrName: string): Promise<GroupWire> {
-    return this.toWire(await this.resolve(idOrName));
+  async get(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<GroupWire> {
+    return this.toWire(await this.resolve(idOrName, scope));
   }
 
-  async create(req: GroupCreate): Promise<GroupWire> {
+  /** Creates a group; a scoped caller cannot (a new group is a new set of machines, outside its scope). */
+  async create(req: GroupCreate, scope: Scope = WHOLE_FLEET): Promise<GroupWire> {
+    requireWholeFleet(scope, 'create groups');
     checkShape(req.kind, req.rule, req.members);
     if (req.rescanSchedule) checkCron(req.rescanSchedule);
     if (await this.store.groups.getByName(req.name)) throw new PatchhiveError('E_CONFLICT', `a group named ${JSON.stringify(req.name)} exists`);
@@ -86,8 +105,10 @@ export class GroupService {
     return this.toWire(g);
   }
 
-  async update(idOrName: string, patch: GroupUpdate): Promise<GroupWire> {
-    const g = await this.resolve(idOrName);
+  /** Changes a group; a scoped caller may not change its members or rule (that would widen its scope). */
+  async update(idOrName: string, patch: GroupUpdate, scope: Scope = WHOLE_FLEET): Promise<GroupWire> {
+    const g = await this.resolve(idOrName, scope);
+    if (patch.rule !== undefined || patch.members !== undefined) requireWholeFleet(scope, 'change a group\'s members or rule');
     if (patch.rule !== undefined && g.kind !== 'rule') throw new PatchhiveError('E_BAD_REQUEST', 'a static group has no rule', { path: '$.rule' });
     if (patch.members !== undefined && g.kind !== 'static') throw new PatchhiveError('E_BAD_REQUEST', 'a rule group has no member list', { path: '$.members' });
     if (patch.rescanSchedule) checkCron(patch.rescanSchedule);
@@ -121,8 +142,8 @@ export class GroupService {
   }
 
   /** Re-assesses every member from its stored inventory; returns how many were queued. */
-  async rescan(idOrName: string): Promise<number> {
-    const ids = await this.memberIds(await this.resolve(idOrName));
+  async rescan(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<number> {
+    const ids = await this.memberIds(await this.resolve(idOrName, scope));
     for (const id of ids) this.assessment.enqueue(id);
     return ids.length;
   }

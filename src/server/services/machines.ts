@@ -7,6 +7,7 @@ import { inventoryHash } from '../../protocol/inventory-hash.js';
 import type { MachineAttributes, MachineWire } from '../../protocol/api.js';
 import type { DailySnapshot, MachineRecord, OsSummary, Store } from '../../store/ports.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
+import { machineFilter, seesMachine, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
 export class MachineService {
   constructor(
@@ -15,16 +16,17 @@ export class MachineService {
     private readonly now: () => Date,
   ) {}
 
-  /** A machine by id or by name; throws E_MACHINE_NOT_FOUND. */
-  async resolve(idOrName: string): Promise<MachineRecord> {
+  /** A machine by id or by name; throws E_MACHINE_NOT_FOUND, also for one outside the scope. */
+  async resolve(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<MachineRecord> {
     const m = (await this.store.machines.get(idOrName)) ?? (await this.store.machines.getByName(idOrName));
-    if (!m) throw new PatchhiveError('E_MACHINE_NOT_FOUND', `no machine ${JSON.stringify(idOrName)}`);
+    if (!m || !seesMachine(scope, m.id)) throw new PatchhiveError('E_MACHINE_NOT_FOUND', `no machine ${JSON.stringify(idOrName)}`);
     return m;
   }
 
   /** Machines with their open-finding counts, optionally restricted to ids and a name substring. */
-  async list(filter: { ids?: string[]; q?: string; limit: number; offset: number }): Promise<{ items: MachineWire[]; total: number }> {
-    let machines = await this.store.machines.list(filter.ids ? { ids: filter.ids } : undefined);
+  async list(filter: { ids?: string[]; q?: string; limit: number; offset: number }, scope: Scope = WHOLE_FLEET): Promise<{ items: MachineWire[]; total: number }> {
+    const ids = machineFilter(scope, filter.ids);
+    let machines = await this.store.machines.list(ids ? { ids } : undefined);
     if (filter.q) {
       const q = filter.q.toLowerCase();
       machines = machines.filter((m) => m.name.toLowerCase().includes(q));
@@ -33,8 +35,8 @@ export class MachineService {
     return { items: await this.toWire(page), total: machines.length };
   }
 
-  async get(idOrName: string): Promise<MachineWire> {
-    return (await this.toWire([await this.resolve(idOrName)]))[0]!;
+  async get(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<MachineWire> {
+    return (await this.toWire([await this.resolve(idOrName, scope)]))[0]!;
   }
 
   /** The machine record for a newly enrolled agent (a unique name derived from its host name). */
@@ -45,8 +47,12 @@ export class MachineService {
     return m;
   }
 
-  /** Creates or updates a machine from an inventory document and assesses it at once. */
-  async importInventory(raw: unknown, attributes: MachineAttributes | undefined): Promise<MachineWire> {
+  /**
+   * Creates or updates a machine from an inventory document and assesses it at once. A scoped
+   * caller updates machines it sees only: adding one, or naming one it does not see, is the same
+   * E_FORBIDDEN (so the answer does not tell whether the name exists).
+   */
+  async importInventory(raw: unknown, attributes: MachineAttributes | undefined, scope: Scope = WHOLE_FLEET): Promise<MachineWire> {
     const parsed = inventorySchema.safeParse(raw);
     if (!parsed.success) {
       const e = zodToPatchhiveError(parsed.error, undefined, 'inventory', ['inventory']);
@@ -55,6 +61,9 @@ export class MachineService {
     const inv = parsed.data;
     const at = this.now().toISOString();
     let m = await this.store.machines.getByName(inv.machine.name);
+    if (scope.kind !== 'fleet' && !(m && seesMachine(scope, m.id))) {
+      throw new PatchhiveError('E_FORBIDDEN', 'a token scoped to groups can import inventories only of machines it sees; it cannot add machines');
+    }
     if (m?.source === 'agent') {
       // An agent reports for its own machine; a file must not overwrite what the agent sees.
       throw new PatchhiveError('E_CONFLICT', `machine ${JSON.stringify(m.name)} is managed by its agent; import under another name`);
@@ -76,8 +85,8 @@ export class MachineService {
     await this.store.machines.setOs(machineId, osSummaryOf(inv));
   }
 
-  async update(idOrName: string, patch: MachineAttributes): Promise<MachineWire> {
-    const m = await this.resolve(idOrName);
+  async update(idOrName: string, patch: MachineAttributes, scope: Scope = WHOLE_FLEET): Promise<MachineWire> {
+    const m = await this.resolve(idOrName, scope);
     await this.store.machines.updateAttributes(m.id, patch);
     return this.get(m.id);
   }
@@ -91,15 +100,15 @@ export class MachineService {
   }
 
   /** Re-assesses now and returns the machine. */
-  async assessNow(idOrName: string): Promise<MachineWire> {
-    const m = await this.resolve(idOrName);
+  async assessNow(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<MachineWire> {
+    const m = await this.resolve(idOrName, scope);
     await this.assessment.whenIdle();
     await this.assessment.assessMachine(m.id);
     return this.get(m.id);
   }
 
-  async history(idOrName: string, from: string, to: string): Promise<DailySnapshot[]> {
-    const m = await this.resolve(idOrName);
+  async history(idOrName: string, from: string, to: string, scope: Scope = WHOLE_FLEET): Promise<DailySnapshot[]> {
+    const m = await this.resolve(idOrName, scope);
     return this.store.findings.listSnapshots(m.id, from, to);
   }
 

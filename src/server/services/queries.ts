@@ -7,6 +7,7 @@ import type { BulletinRecord, Store } from '../../store/ports.js';
 import type { GroupService } from './groups.js';
 import type { MachineService } from './machines.js';
 import type { VerdictService } from './verdicts.js';
+import { machineFilter, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
 const DEFAULT_STATUSES: FindingStatus[] = ['missing', 'affected', 'unknown'];
 
@@ -18,13 +19,15 @@ export class QueryService {
     private readonly verdicts: VerdictService,
   ) {}
 
-  async findings(q: FindingQuery): Promise<{ items: FindingWire[]; total: number }> {
+  /** Findings with evidence, of the scope's machines only. */
+  async findings(q: FindingQuery, scope: Scope = WHOLE_FLEET): Promise<{ items: FindingWire[]; total: number }> {
     let machineIds: string[] | undefined;
-    if (q.machine) machineIds = [(await this.machines.resolve(q.machine)).id];
+    if (q.machine) machineIds = [(await this.machines.resolve(q.machine, scope)).id];
     if (q.group) {
-      const members = await this.groups.memberIds(await this.groups.resolve(q.group));
+      const members = await this.groups.memberIds(await this.groups.resolve(q.group, scope));
       machineIds = machineIds ? machineIds.filter((id) => members.includes(id)) : members;
     }
+    machineIds = machineFilter(scope, machineIds);
     const res = await this.store.findings.list({
       ...(machineIds ? { machineIds } : {}),
       ...(q.bulletin ? { bulletinIds: [q.bulletin] } : {}),
@@ -59,7 +62,8 @@ export class QueryService {
     };
   }
 
-  async bulletins(q: BulletinQuery): Promise<{ items: BulletinWire[]; total: number }> {
+  /** Bulletins are catalog data, shown to every caller; their affected-machine counts cover the scope only. */
+  async bulletins(q: BulletinQuery, scope: Scope = WHOLE_FLEET): Promise<{ items: BulletinWire[]; total: number }> {
     const filter = {
       ...(q.severity ? { severities: atLeast(q.severity) } : {}),
       ...(q.source ? { sourceId: await this.sourceId(q.source) } : {}),
@@ -67,11 +71,11 @@ export class QueryService {
     };
     if (q.affecting === 'any') {
       const page = await this.store.bulletins.list({ ...filter, limit: q.limit, offset: q.offset });
-      return { items: await this.withCounts(page.items), total: page.total };
+      return { items: await this.withCounts(page.items, scope), total: page.total };
     }
     // Filtering on counts needs the counts of every match first.
     const all = await this.store.bulletins.list(filter);
-    const counts = await this.store.findings.countOpenByBulletin(all.items.map((b) => b.id));
+    const counts = await this.store.findings.countOpenByBulletin(all.items.map((b) => b.id), machineFilter(scope, undefined));
     const want = q.affecting === 'true';
     const kept = all.items.filter((b) => ((counts.get(b.id) ?? 0) > 0) === want);
     return {
@@ -80,14 +84,14 @@ export class QueryService {
     };
   }
 
-  async bulletin(id: string): Promise<BulletinWire> {
+  async bulletin(id: string, scope: Scope = WHOLE_FLEET): Promise<BulletinWire> {
     const b = await this.store.bulletins.get(id);
     if (!b) throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(id)}`);
-    return (await this.withCounts([b]))[0]!;
+    return (await this.withCounts([b], scope))[0]!;
   }
 
-  private async withCounts(items: BulletinRecord[]): Promise<BulletinWire[]> {
-    const counts = await this.store.findings.countOpenByBulletin(items.map((b) => b.id));
+  private async withCounts(items: BulletinRecord[], scope: Scope): Promise<BulletinWire[]> {
+    const counts = await this.store.findings.countOpenByBulletin(items.map((b) => b.id), machineFilter(scope, undefined));
     return items.map((b) => toBulletinWire(b, counts.get(b.id) ?? 0));
   }
 

@@ -9,6 +9,7 @@ import type { Store } from '../../store/ports.js';
 import { RawReply } from '../http/route.js';
 import type { GroupService } from './groups.js';
 import type { VerdictService } from './verdicts.js';
+import { WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
 export class ReportService {
   constructor(
@@ -19,21 +20,22 @@ export class ReportService {
     private readonly chromiumPath: string,
   ) {}
 
-  /** The compliance report of the fleet or one group. */
-  async build(q: { group?: string | undefined; periodDays: number }): Promise<ComplianceReport> {
-    const scopeGroupId = q.group ? (await this.groups.resolve(q.group)).id : undefined;
+  /** The compliance report of the fleet or one group, over the scope's machines and groups only. */
+  async build(q: { group?: string | undefined; periodDays: number }, scope: Scope = WHOLE_FLEET): Promise<ComplianceReport> {
+    const scopeGroupId = q.group ? (await this.groups.resolve(q.group, scope)).id : undefined;
     return buildComplianceReport(this.store, {
       now: this.now().toISOString(),
       groups: await this.groups.allWithMembers(),
       ...(scopeGroupId ? { scopeGroupId } : {}),
+      ...(scope.kind === 'groups' ? { visible: { machineIds: [...scope.machineIds], groupIds: [...scope.groupIds] } } : {}),
       periodDays: q.periodDays,
       defaultPolicy: this.verdicts.defaultPolicy,
     });
   }
 
   /** The report in the asked format (JSON as an object; the others as a RawReply). */
-  async compliance(q: ReportQuery): Promise<ComplianceReport | RawReply> {
-    const report = await this.build(q);
+  async compliance(q: ReportQuery, scope: Scope = WHOLE_FLEET): Promise<ComplianceReport | RawReply> {
+    const report = await this.build(q, scope);
     const base = `patchhive-compliance-${q.group ? q.group.replace(/[^\w.-]/g, '_') + '-' : ''}${report.generatedAt.slice(0, 10)}`;
     switch (q.format) {
       case 'json':

@@ -13,6 +13,7 @@ import type { AssessmentService } from '../assessment/assessment-service.js';
 import type { CatalogState } from '../assessment/catalog-state.js';
 import type { SourceSyncer } from '../sync/source-syncer.js';
 import { checkCron } from './groups.js';
+import { WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
 export interface SourceHooks {
   /** After every sync, with the record (diff included) as stored; awaited, and a failure is the hook's to log. */
@@ -51,12 +52,13 @@ export class SourceService {
     }
   }
 
-  async list(): Promise<SourceWire[]> {
-    return Promise.all((await this.store.sources.list()).map((s) => this.toWire(s)));
+  /** The sources; a scoped caller sees their syncs without diffs (they count machines of the whole fleet). */
+  async list(scope: Scope = WHOLE_FLEET): Promise<SourceWire[]> {
+    return Promise.all((await this.store.sources.list()).map((s) => this.toWire(s, scope)));
   }
 
-  async get(idOrName: string): Promise<SourceWire> {
-    return this.toWire(await this.resolve(idOrName));
+  async get(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<SourceWire> {
+    return this.toWire(await this.resolve(idOrName), scope);
   }
 
   async create(req: SourceCreate): Promise<SourceWire> {
@@ -75,7 +77,7 @@ export class SourceService {
     };
     await this.store.sources.create(s);
     if (s.schedule) this.hooks.onScheduleChange?.();
-    return this.toWire(s);
+    return this.toWire(s, WHOLE_FLEET);
   }
 
   /** Creates the sources named in the config file when missing (signing keys read from files). */
@@ -127,8 +129,8 @@ export class SourceService {
     this.hooks.onScheduleChange?.();
   }
 
-  async history(idOrName: string, limit: number): Promise<SyncRecordWire[]> {
-    return this.store.sources.listSyncs((await this.resolve(idOrName)).id, limit);
+  async history(idOrName: string, limit: number, scope: Scope = WHOLE_FLEET): Promise<SyncRecordWire[]> {
+    return (await this.store.sources.listSyncs((await this.resolve(idOrName)).id, limit)).map((r) => syncForScope(r, scope));
   }
 
   /** Syncs a source now (joining a sync already running for it) and returns the record. */
@@ -182,7 +184,7 @@ export class SourceService {
     await this.assessment.reassessForChange(ids.filter((id) => !remaining.has(id)));
   }
 
-  private async toWire(s: SourceRecord): Promise<SourceWire> {
+  private async toWire(s: SourceRecord, scope: Scope): Promise<SourceWire> {
     const [last] = await this.store.sources.listSyncs(s.id, 1);
     const state = await this.store.sources.getSyncState(s.id);
     const count = (await this.store.bulletins.list({ sourceId: s.id, limit: 1 })).total;
@@ -196,10 +198,15 @@ export class SourceService {
       signed: s.signingKey !== null,
       enabled: s.enabled,
       bulletins: count,
-      lastSync: last ?? null,
+      lastSync: last ? syncForScope(last, scope) : null,
       lastGoodAt: state?.goodAt ?? null,
     };
   }
+}
+
+/** A sync record as a caller sees it: a scoped caller without the diff, whose counts cover the whole fleet. */
+function syncForScope<T extends { diff: unknown }>(r: T, scope: Scope): T {
+  return scope.kind === 'fleet' ? r : { ...r, diff: null };
 }
 
 /** Checks the URL, schedule and key of a source before it is stored. */

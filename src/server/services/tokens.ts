@@ -30,7 +30,7 @@ export class TokenService {
     const user = await this.store.users.getUser(token.userId);
     if (!user) throw new PatchhiveError('E_UNAUTHENTICATED', 'the token\'s user no longer exists');
     this.touches.apiToken(token.id, now.toISOString());
-    return { kind: 'user', userId: user.id, userName: user.name, role: token.role, tokenId: token.id };
+    return { kind: 'user', userId: user.id, userName: user.name, role: token.role, tokenId: token.id, scopeGroupIds: token.scopeGroupIds };
   }
 
   /** The agent behind an agent credential. */
@@ -44,9 +44,13 @@ export class TokenService {
     return { kind: 'agent', agentId: agent.id, machineId: agent.machineId };
   }
 
-  /** Creates a user (when new) and an API token for it; the secret is returned once. */
+  /**
+   * Creates a user (when new) and an API token for it; the secret is returned once. A scope (groups)
+   * is for viewer and operator tokens only, and every group it names must exist (E_GROUP_NOT_FOUND).
+   */
   async createApiToken(req: ApiTokenCreate, createdBy: string, expiresInHours?: number): Promise<{ id: string; secret: string; token: ApiTokenWire }> {
     const now = this.now();
+    const scopeGroupIds = req.groups ? await this.scopeGroupIds(req.groups, req.role) : null;
     const lifetimeMs = expiresInHours !== undefined ? expiresInHours * 3_600_000 : req.expiresInDays ? req.expiresInDays * 86_400_000 : undefined;
     const user = await this.ensureUser(req.user, req.role, now);
     const issued = issueSecret('phk');
@@ -56,6 +60,7 @@ export class TokenService {
       name: req.name,
       secretHash: issued.secretHash,
       role: req.role,
+      scopeGroupIds,
       expiresAt: lifetimeMs !== undefined ? new Date(now.getTime() + lifetimeMs).toISOString() : null,
       revokedAt: null,
       lastUsedAt: null,
@@ -63,12 +68,36 @@ export class TokenService {
     };
     await this.store.users.createApiToken(rec);
     void createdBy;
-    return { id: rec.id, secret: issued.secret, token: toApiTokenWire(rec, user.name) };
+    return { id: rec.id, secret: issued.secret, token: toApiTokenWire(rec, user.name, await this.groupNames()) };
   }
 
   async listApiTokens(): Promise<ApiTokenWire[]> {
     const users = new Map((await this.store.users.listUsers()).map((u) => [u.id, u.name]));
-    return (await this.store.users.listApiTokens()).map((t) => toApiTokenWire(t, users.get(t.userId) ?? '?'));
+    const groups = await this.groupNames();
+    return (await this.store.users.listApiTokens()).map((t) => toApiTokenWire(t, users.get(t.userId) ?? '?', groups));
+  }
+
+  /** The names of a caller's scope groups (null: the whole fleet); a deleted group shows as its id. */
+  async scopeNames(scopeGroupIds: readonly string[] | null): Promise<string[] | null> {
+    if (scopeGroupIds === null) return null;
+    const names = await this.groupNames();
+    return scopeGroupIds.map((id) => names.get(id) ?? id);
+  }
+
+  private async scopeGroupIds(refs: string[], role: Role): Promise<string[]> {
+    // An admin changes controls, tokens and the catalog for everyone: a partial admin is no admin.
+    if (role === 'admin') throw new PatchhiveError('E_BAD_REQUEST', 'an admin token cannot be scoped to groups; scope a viewer or operator token', { path: '$.groups' });
+    const ids = new Set<string>();
+    for (const [i, ref] of refs.entries()) {
+      const g = (await this.store.groups.get(ref)) ?? (await this.store.groups.getByName(ref));
+      if (!g) throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group ${JSON.stringify(ref)}`, { path: `$.groups[${i}]` });
+      ids.add(g.id);
+    }
+    return [...ids];
+  }
+
+  private async groupNames(): Promise<Map<string, string>> {
+    return new Map((await this.store.groups.list()).map((g) => [g.id, g.name]));
   }
 
   async revokeApiToken(id: string): Promise<void> {
@@ -147,12 +176,13 @@ export class TokenService {
   }
 }
 
-function toApiTokenWire(t: ApiTokenRecord, user: string): ApiTokenWire {
+function toApiTokenWire(t: ApiTokenRecord, user: string, groupNames: ReadonlyMap<string, string>): ApiTokenWire {
   return {
     id: t.id,
     name: t.name,
     user,
     role: t.role,
+    groups: t.scopeGroupIds === null ? null : t.scopeGroupIds.map((id) => groupNames.get(id) ?? id),
     expiresAt: t.expiresAt,
     revokedAt: t.revokedAt,
     lastUsedAt: t.lastUsedAt,

@@ -14,6 +14,7 @@ import type { TriageBulk, TriageBulkResult, TriageDecisionWire, TriageEventWire,
 import { OPEN_STATUSES, type GroupRecord, type Store } from '../../store/ports.js';
 import type { CatalogState } from '../assessment/catalog-state.js';
 import type { GroupService } from './groups.js';
+import { seesGroup, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
 type Pair = { bulletinId: string; groupId: string };
 
@@ -29,8 +30,8 @@ export class TriageService {
   ) {}
 
   /** Decisions, filtered; `state=new` is the triage queue (an expired ignore counts as new). */
-  async list(q: TriageQuery): Promise<{ items: TriageDecisionWire[]; total: number }> {
-    const groupIds = q.group ? [(await this.groups.resolve(q.group)).id] : undefined;
+  async list(q: TriageQuery, scope: Scope = WHOLE_FLEET): Promise<{ items: TriageDecisionWire[]; total: number }> {
+    const groupIds = q.group ? [(await this.groups.resolve(q.group, scope)).id] : scope.kind === 'groups' ? [...scope.groupIds] : undefined;
     const states = q.state ? parseStates(q.state) : undefined;
     // Expired ignores are stored as 'ignored' until the sweep turns them back; ask for both so the
     // effective state can be filtered here.
@@ -52,25 +53,28 @@ export class TriageService {
   }
 
   /** One bulletin's decisions in every group (or one) and their history, oldest event first. */
-  async ofBulletin(bulletinId: string, group?: string): Promise<{ decisions: TriageDecisionWire[]; history: TriageEventWire[] }> {
+  async ofBulletin(bulletinId: string, group?: string, scope: Scope = WHOLE_FLEET): Promise<{ decisions: TriageDecisionWire[]; history: TriageEventWire[] }> {
     if (!(await this.store.bulletins.get(bulletinId))) throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(bulletinId)}`);
-    const groupId = group ? (await this.groups.resolve(group)).id : undefined;
+    const groupId = group ? (await this.groups.resolve(group, scope)).id : undefined;
     const res = await this.store.triage.list({ bulletinIds: [bulletinId], ...(groupId ? { groupIds: [groupId] } : {}) });
     return {
-      decisions: await this.toWire(this.effective(res.items)),
-      history: await this.store.triage.history(bulletinId, groupId),
+      decisions: await this.toWire(this.effective(res.items.filter((d) => seesGroup(scope, d.groupId)))),
+      history: (await this.store.triage.history(bulletinId, groupId)).filter((e) => seesGroup(scope, e.groupId)),
     };
   }
 
-  /** Applies one action to many (bulletin, group) pairs; each pair succeeds or is refused on its own. */
-  async act(req: TriageBulk, actor: Actor): Promise<TriageBulkResult> {
+  /**
+   * Applies one action to many (bulletin, group) pairs; each pair succeeds or is refused on its own
+   * (a group outside the scope as an unknown one: E_GROUP_NOT_FOUND).
+   */
+  async act(req: TriageBulk, actor: Actor, scope: Scope = WHOLE_FLEET): Promise<TriageBulkResult> {
     if (actor.kind === 'user' && actor.role === 'viewer') throw new PatchhiveError('E_FORBIDDEN', 'a viewer cannot triage');
     const results: TriageBulkResult['items'] = [];
     const groupCache = new Map<string, GroupRecord>();
     for (const item of req.items) {
       try {
         let g = groupCache.get(item.group);
-        if (!g) groupCache.set(item.group, (g = await this.groups.resolve(item.group)));
+        if (!g) groupCache.set(item.group, (g = await this.groups.resolve(item.group, scope)));
         if (!(await this.store.bulletins.get(item.bulletin))) throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(item.bulletin)}`);
         const decision = await this.apply({ bulletinId: item.bulletin, groupId: g.id }, g, req.action, actor, item.expectedVersion);
         results.push({ bulletin: item.bulletin, group: item.group, ok: true, decision: (await this.toWire([decision]))[0]! });

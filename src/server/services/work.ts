@@ -7,6 +7,7 @@ import { OPEN_STATUSES, type Store } from '../../store/ports.js';
 import type { WorkItemWire } from '../../protocol/policy-api.js';
 import type { MachineService } from './machines.js';
 import type { VerdictService } from './verdicts.js';
+import { WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
 export class WorkService {
   constructor(
@@ -16,8 +17,8 @@ export class WorkService {
   ) {}
 
   /** The approved fixes one machine is missing, most urgent first. */
-  async forMachine(idOrName: string): Promise<WorkItemWire[]> {
-    const m = await this.machines.resolve(idOrName);
+  async forMachine(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<WorkItemWire[]> {
+    const m = await this.machines.resolve(idOrName, scope);
     const open = (await this.store.findings.list({ machineIds: [m.id], statuses: [...OPEN_STATUSES], resolved: false })).items;
     const verdicts = await this.verdicts.verdicts(open);
     const items: WorkItemWire[] = [];

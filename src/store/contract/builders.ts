@@ -168,6 +168,7 @@ export function apiToken(userId: string, over: Partial<ApiTokenRecord> = {}): Ap
     name: 'ci',
     secretHash: hashSecret(uid('secret')),
     role: 'viewer',
+    scopeGroupIds: null,
     expiresAt: null,
     revokedAt: null,
     lastUsedAt: null,

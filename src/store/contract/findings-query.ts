@@ -69,6 +69,9 @@ export function findingQueryContract(ctx: ContractContext): void {
       const byBulletin = await s.findings.countOpenByBulletin([crit, imp, mod, low, uid('none')]);
       expect([crit, imp, mod, low].map((b) => byBulletin.get(b))).toEqual([2, 1, 0, 0]);
       expect(byBulletin.size).toBe(5);
+      const onM2 = await s.findings.countOpenByBulletin([crit, imp], [m2.id]);
+      expect([onM2.get(crit), onM2.get(imp)]).toEqual([1, 0]);
+      expect([...(await s.findings.countOpenByBulletin([crit], [])).values()]).toEqual([0]);
       const byMachine = await s.findings.countOpenByMachine([m1.id, m2.id]);
       expect([byMachine.get(m1.id), byMachine.get(m2.id)]).toEqual([2, 1]);
       expect((await s.findings.countOpenByMachine([])).size).toBe(0);

@@ -33,6 +33,17 @@ export function groupContract(ctx: ContractContext): void {
       expect(await s.groups.get(uid('missing'))).toBeUndefined();
     });
 
+    it('lists the static members of several groups at once, each machine once', async () => {
+      const s = ctx.store();
+      const [a, b, c, d] = await machines(s, 4);
+      const [g1, g2, g3] = [group(), group(), group()];
+      await s.groups.create(g1, [a!, b!]);
+      await s.groups.create(g2, [b!, c!]);
+      await s.groups.create(g3, [d!]);
+      expect(await s.groups.membersOfAny([g1.id, g2.id, uid('missing')])).toEqual([a, b, c].sort());
+      expect(await s.groups.membersOfAny([])).toEqual([]);
+    });
+
     it('refuses a duplicate name, also on rename (E_CONFLICT)', async () => {
       const s = ctx.store();
       const [g1, g2] = [group(), group()];

@@ -34,6 +34,12 @@ export function userContract(ctx: ContractContext): void {
       await s.users.revokeApiToken(t1.id, at(5));
       expect(await s.users.getApiToken(t1.id)).toEqual({ ...t1, lastUsedAt: at(3), revokedAt: at(4) });
       expect(await s.users.getApiToken(uid('missing'))).toBeUndefined();
+      const scoped = apiToken(u.id, { role: 'operator', scopeGroupIds: [uid('g'), uid('g')] });
+      await s.users.createApiToken(scoped);
+      expect(await s.users.getApiToken(scoped.id)).toEqual(scoped);
+      const empty = apiToken(u.id, { scopeGroupIds: [] });
+      await s.users.createApiToken(empty);
+      expect((await s.users.getApiToken(empty.id))?.scopeGroupIds).toEqual([]);
       await expectStoreError(s.users.createApiToken({ ...t2 }), 'E_CONFLICT');
     });
 

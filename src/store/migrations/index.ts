@@ -13,8 +13,9 @@ import { policyMigration } from './0008-policy.js';
 import { notificationsMigration } from './0009-notifications.js';
 import { rolloutMigration } from './0010-rollout.js';
 import { auditMigration } from './0011-audit.js';
-import { keysMigration } from './0014-keys.js';
 import { actionsMigration } from './0012-actions.js';
+import { scopesMigration } from './0013-scopes.js';
+import { keysMigration } from './0014-keys.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -30,8 +31,9 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0009-notifications': notificationsMigration(kind),
     '0010-rollout': rolloutMigration(kind),
     '0011-audit': auditMigration(kind),
-    '0014-keys': keysMigration(kind),
     '0012-actions': actionsMigration(kind),
+    '0013-scopes': scopesMigration(kind),
+    '0014-keys': keysMigration(kind),
   };
 }
 

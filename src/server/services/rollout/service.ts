@@ -14,6 +14,7 @@ import { DeploymentPlanner } from './planner.js';
 import { JobReports, type ReportsOutcome } from './reports.js';
 import { canRollBack, queueRollbacks } from './rollback.js';
 import { countsByRing, deploymentToWire, jobToWire, machineRunToWire } from './wire.js';
+import { seesTarget, WHOLE_FLEET, type Scope } from '../../auth/scope.js';
 
 export class RolloutService {
   readonly engine: RolloutEngine;
@@ -28,8 +29,12 @@ export class RolloutService {
     this.delivery = new JobDelivery(deps, (id) => void this.engine.advance(id).catch((err) => deps.log.error({ err, deploymentId: id }, 'advancing a deployment failed')));
   }
 
-  /** Plans and stores a deployment, and starts its first ring at once. */
-  async create(req: DeploymentCreateParsed, createdBy: string): Promise<DeploymentDetailWire> {
+  /**
+   * Plans and stores a deployment, and starts its first ring at once. A scoped caller's target and
+   * rings name only groups and machines it sees (others are as unknown: not found).
+   */
+  async create(req: DeploymentCreateParsed, createdBy: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+    if (scope.kind !== 'fleet') await this.checkNamesInScope(req, scope);
     const planned = await this.planner.plan(req, createdBy);
     await this.deps.store.rollout.createDeployment(planned.record, planned.rows);
     this.deps.log.info({ deploymentId: planned.record.id, status: 'running', machines: planned.rows.length, unplaced: planned.unplaced.length }, 'deployment created');
@@ -38,45 +43,51 @@ export class RolloutService {
   }
 
   /** Deployments, newest first; `status` is a comma-separated list. */
-  async list(q: { status?: string | undefined; limit: number }): Promise<{ items: DeploymentWire[] }> {
+  /** Deployments, newest first; `status` is a comma-separated list. A scoped caller sees those whose target is within its scope. */
+  async list(q: { status?: string | undefined; limit: number }, scope: Scope = WHOLE_FLEET): Promise<{ items: DeploymentWire[] }> {
     const statuses = q.status ? parseStatuses(q.status) : undefined;
     const items: DeploymentWire[] = [];
-    for (const d of await this.deps.store.rollout.listDeployments({ ...(statuses ? { statuses } : {}), limit: q.limit })) {
+    // Scoped: filter before the limit, so a page is not emptied by deployments the caller does not see.
+    const all = await this.deps.store.rollout.listDeployments({ ...(statuses ? { statuses } : {}), ...(scope.kind === 'fleet' ? { limit: q.limit } : {}) });
+    for (const d of all.filter((x) => seesTarget(scope, x.spec.target)).slice(0, q.limit)) {
       items.push((await this.summary(d)).wire);
     }
     return { items };
   }
 
   /** One deployment with its machines. */
-  async get(id: string): Promise<DeploymentDetailWire> {
-    return this.detail(await this.load(id));
+  async get(id: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+    return this.detail(await this.load(id, scope));
   }
 
   /** running → paused: nothing new is handed out; machines already installing go on and report. */
-  async pause(id: string, reason: string | undefined, by: string): Promise<DeploymentDetailWire> {
+  async pause(id: string, reason: string | undefined, by: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+    await this.load(id, scope);
     return this.transition(id, ['running'], 'paused', reason ?? `paused by ${by}`);
   }
 
   /** paused → running, and the engine looks at it at once. */
-  async resume(id: string, by: string): Promise<DeploymentDetailWire> {
+  async resume(id: string, by: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+    await this.load(id, scope);
     const out = await this.transition(id, ['paused'], 'running', null, by);
     await this.engine.advance(id);
     return this.get(out.id);
   }
 
   /** Stops a deployment for good: queued jobs are cancelled, machines stay as they are. */
-  async abort(id: string, reason: string | undefined, by: string): Promise<DeploymentDetailWire> {
+  async abort(id: string, reason: string | undefined, by: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+    await this.load(id, scope);
     const out = await this.transition(id, ['running', 'paused', 'halted'], 'aborted', reason ?? `aborted by ${by}`);
     await this.cancelQueuedJobs(out.id);
     return this.get(out.id);
   }
 
   /** Queues rollback jobs for the listed machines, or for every machine that ran an install job. */
-  async rollback(id: string, req: { machines?: string[] | undefined; reason?: string | undefined }, by: string): Promise<DeploymentDetailWire> {
-    const d = await this.load(id);
+  async rollback(id: string, req: { machines?: string[] | undefined; reason?: string | undefined }, by: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+    const d = await this.load(id, scope);
     await this.engine.locked(d.id, async () => {
       const rows = await this.deps.store.rollout.listDeploymentMachines(d.id);
-      const chosen = req.machines ? await this.chosenRows(rows, req.machines) : rows.filter(canRollBack);
+      const chosen = req.machines ? await this.chosenRows(rows, req.machines, scope) : rows.filter(canRollBack);
       const reason = req.reason ?? `requested by ${by}`;
       const { queued, skipped } = await queueRollbacks(this.deps, d, chosen, reason);
       this.deps.log.info({ deploymentId: d.id, queued: queued.length, skipped: skipped.length }, 'rollback requested');
@@ -85,18 +96,19 @@ export class RolloutService {
   }
 
   /** The deployment's jobs (of one machine, when given), with their reports and step logs. */
-  async jobs(id: string, machine: string | undefined): Promise<{ items: JobWire[] }> {
-    const d = await this.load(id);
-    const machineId = machine ? (await this.deps.machines.resolve(machine)).id : undefined;
+  async jobs(id: string, machine: string | undefined, scope: Scope = WHOLE_FLEET): Promise<{ items: JobWire[] }> {
+    const d = await this.load(id, scope);
+    const machineId = machine ? (await this.deps.machines.resolve(machine, scope)).id : undefined;
     const jobs = await this.deps.store.rollout.listJobs({ deploymentId: d.id, ...(machineId ? { machineId } : {}) });
     const names = await this.machineNames(jobs.map((j) => j.machineId));
     return { items: jobs.map((j) => jobToWire(j, names.get(j.machineId) ?? j.machineId)) };
   }
 
-  /** One job. */
-  async job(id: string): Promise<JobWire> {
+  /** One job; for a scoped caller, only a job of a deployment it sees. */
+  async job(id: string, scope: Scope = WHOLE_FLEET): Promise<JobWire> {
     const j = await this.deps.store.rollout.getJob(id);
-    if (!j) throw new PatchhiveError('E_JOB_NOT_FOUND', `no job ${JSON.stringify(id)}`);
+    const d = j?.deploymentId && scope.kind !== 'fleet' ? await this.deps.store.rollout.getDeployment(j.deploymentId) : undefined;
+    if (!j || (scope.kind !== 'fleet' && !(d && seesTarget(scope, d.spec.target)))) throw new PatchhiveError('E_JOB_NOT_FOUND', `no job ${JSON.stringify(id)}`);
     const names = await this.machineNames([j.machineId]);
     return jobToWire(j, names.get(j.machineId) ?? j.machineId);
   }
@@ -136,6 +148,15 @@ export class RolloutService {
     return this.get(d.id);
   }
 
+  /** Every group and machine the request names (target and explicit ring members) must be in the scope. */
+  private async checkNamesInScope(req: DeploymentCreateParsed, scope: Scope): Promise<void> {
+    for (const ref of req.target.groups) await this.deps.groups.resolve(ref, scope);
+    for (const ref of req.target.machines) await this.deps.machines.resolve(ref, scope);
+    for (const r of req.rings) {
+      if (r.members.kind === 'explicit') for (const ref of r.members.machines) await this.deps.machines.resolve(ref, scope);
+    }
+  }
+
   private async cancelQueuedJobs(id: string): Promise<void> {
     const { rollout } = this.deps.store;
     const now = this.deps.now().toISOString();
@@ -148,10 +169,10 @@ export class RolloutService {
     }
   }
 
-  private async chosenRows(rows: DeploymentMachineRecord[], refs: string[]): Promise<DeploymentMachineRecord[]> {
+  private async chosenRows(rows: DeploymentMachineRecord[], refs: string[], scope: Scope): Promise<DeploymentMachineRecord[]> {
     const out: DeploymentMachineRecord[] = [];
     for (const [i, ref] of refs.entries()) {
-      const m = await this.deps.machines.resolve(ref);
+      const m = await this.deps.machines.resolve(ref, scope);
       const row = rows.find((r) => r.machineId === m.id);
       if (!row) throw new PatchhiveError('E_BAD_REQUEST', `machine ${m.name} is not part of this deployment`, { path: `$.machines[${i}]` });
       if (!canRollBack(row)) {
@@ -162,9 +183,10 @@ export class RolloutService {
     return out;
   }
 
-  private async load(id: string): Promise<DeploymentRecord> {
+  /** A deployment; one whose target is outside the scope is as unknown. */
+  private async load(id: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentRecord> {
     const d = await this.deps.store.rollout.getDeployment(id);
-    if (!d) throw new PatchhiveError('E_DEPLOYMENT_NOT_FOUND', `no deployment ${JSON.stringify(id)}`);
+    if (!d || !seesTarget(scope, d.spec.target)) throw new PatchhiveError('E_DEPLOYMENT_NOT_FOUND', `no deployment ${JSON.stringify(id)}`);
     return d;
   }
 
