@@ -12,6 +12,7 @@ import { usersMigration } from './0007-users.js';
 import { policyMigration } from './0008-policy.js';
 import { notificationsMigration } from './0009-notifications.js';
 import { rolloutMigration } from './0010-rollout.js';
+import { sourceUnsignedMigration } from './0015-source-unsigned.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -26,6 +27,7 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0008-policy': policyMigration(kind),
     '0009-notifications': notificationsMigration(kind),
     '0010-rollout': rolloutMigration(kind),
+    '0015-source-unsigned': sourceUnsignedMigration(kind),
   };
 }
 
