@@ -21,8 +21,13 @@ import { startServe, type ServeProcess } from './serve-process.js';
 const DEFINITIONS = 3_000;
 const TEXT_KB = 9;
 const PROBE_EVERY_MS = 20;
-/** Generous for a loaded 2-core machine; a blocked event loop shows up as seconds. */
-const MAX_PROBE_MS = 1_000;
+/**
+ * Generous for a loaded 2-core machine: measured there (load average 25-30) max 0.8-0.95 s, p99
+ * 135-193 ms; converting this feed on the event loop instead blocks it for seconds. The slowest probe
+ * waits for the bulletins' write (one SQLite transaction), which grows with their number.
+ */
+const MAX_PROBE_MS = 2_000;
+const P99_PROBE_MS = 500;
 
 describe('patchhive serve syncing a large OVAL feed', () => {
   const http = new Agent({ headersTimeout: 300_000, bodyTimeout: 300_000 });
@@ -83,6 +88,7 @@ describe('patchhive serve syncing a large OVAL feed', () => {
     expect(record).toMatchObject({ result: 'updated', message: null });
     expect(failures).toEqual([]);
     expect(latencies.length).toBeGreaterThan(10);
+    expect(pct(99)).toBeLessThan(P99_PROBE_MS);
     expect(sorted.at(-1)!).toBeLessThan(MAX_PROBE_MS);
     const after = await api<{ bulletins: number }>('GET', `/sources/${source.id}`);
     expect(after.bulletins).toBe(DEFINITIONS);
