@@ -216,6 +216,10 @@ export const sourceCreateSchema = z
     release: z.string().max(40).optional().describe('Debian release codename for tracker feeds.'),
     schedule: z.string().max(200).optional().describe('Cron expression; default: no automatic sync.'),
     signingKey: z.string().max(10_000).optional().describe('PEM Ed25519 public key; a signed feed must verify with it.'),
+    allowUnsigned: z
+      .boolean()
+      .optional()
+      .describe('Load native catalogs that carry no signature (not recommended); default false: refused, as `patchhive scan` refuses them.'),
     enabled: z.boolean().default(true),
   })
   .strict();
@@ -251,6 +255,7 @@ export const sourceSchema = z.object({
   release: z.string().nullable(),
   schedule: z.string().nullable(),
   signed: z.boolean(),
+  allowUnsigned: z.boolean().describe('Unsigned native catalogs are loaded (otherwise refused).'),
   enabled: z.boolean(),
   bulletins: z.number().int(),
   lastSync: syncRecordSchema.nullable(),

@@ -45,6 +45,7 @@ export const serverConfigSchema = z
           release: z.string().optional(),
           schedule: z.string().optional(),
           signingKeyFile: z.string().optional(),
+          allowUnsigned: z.boolean().optional().describe('Load native catalogs without a signature (not recommended).'),
         }),
       )
       .default([])

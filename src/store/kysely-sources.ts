@@ -14,6 +14,7 @@ export interface SourceRow {
   release: string | null;
   schedule: string | null;
   signing_key: string | null;
+  allow_unsigned: number;
   enabled: number;
   created_at: string;
 }
@@ -56,6 +57,7 @@ function fromRow(r: Selectable<SourceRow>): SourceRecord {
     release: r.release,
     schedule: r.schedule,
     signingKey: r.signing_key,
+    allowUnsigned: fromFlag(r.allow_unsigned),
     enabled: fromFlag(r.enabled),
     createdAt: r.created_at,
   };
@@ -101,6 +103,7 @@ export function createSourceStore(db: Kysely<SourceTables>): SourceStore {
           release: s.release,
           schedule: s.schedule,
           signing_key: s.signingKey,
+          allow_unsigned: toFlag(s.allowUnsigned),
           enabled: toFlag(s.enabled),
           created_at: s.createdAt,
         })
@@ -124,6 +127,7 @@ export function createSourceStore(db: Kysely<SourceTables>): SourceStore {
         release: patch.release,
         schedule: patch.schedule,
         signing_key: patch.signingKey,
+        allow_unsigned: patch.allowUnsigned === undefined ? undefined : toFlag(patch.allowUnsigned),
         enabled: patch.enabled === undefined ? undefined : toFlag(patch.enabled),
       });
       await updateById(db, 'sources', id, set, 'E_SOURCE_NOT_FOUND', notFound(id));

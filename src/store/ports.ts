@@ -290,6 +290,8 @@ export interface SourceRecord {
   release: string | null;
   schedule: string | null;
   signingKey: string | null;
+  /** Load native catalogs that carry no signature (an admin's explicit choice; default false). */
+  allowUnsigned: boolean;
   enabled: boolean;
   createdAt: string;
 }

@@ -142,7 +142,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       viewer = await server.tokenFor('viewer');
       const catalogFile = path.join(work.dir, 'inhouse.json');
       await writeFile(catalogFile, nativeCatalog('inhouse', BULLETINS));
-      const source = await expectApi<{ id: string }>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native' } });
+      const source = await expectApi<{ id: string }>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true } });
       await expectApi(server, 'POST', `/sources/${source.id}/sync`, 200);
       const token = await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 100 }, 'test');
       for (const name of NAMES) {

@@ -78,7 +78,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         { id: 'PH-LZMA', pkg: 'liblzma5', fixed: '9999', severity: 'critical' },
         { id: 'PH-NONE', pkg: 'no-such-package', fixed: '1', severity: 'critical' },
       ]));
-      const source = await expectApi(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: file, format: 'native' } });
+      const source = await expectApi(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: file, format: 'native', allowUnsigned: true } });
       await expectApi(server, 'POST', `/sources/${source.id}/sync`, 200);
       await server.notifier.deliverDue();
       const got = hook.requests.filter((r) => r.headers['x-patchhive-event'] === 'bulletin.new');

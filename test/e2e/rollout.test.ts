@@ -150,7 +150,8 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
     const demoFile = path.join(work, 'demo-catalog.json');
     await writeFile(demoFile, nativeCatalog('patchhive-demo', [{ id: DEMO_BULLETIN, pkg: DEMO_PACKAGE, fixed: DEMO_NEW, severity: 'important' }]));
     for (const [name, url] of [['bookworm-security', ovalFile], ['demo', demoFile]]) {
-      const source = await api<{ id: string }>('POST', '/sources', { name, url });
+      // The demo catalog is an unsigned native catalog: the source must allow that explicitly.
+      const source = await api<{ id: string }>('POST', '/sources', { name, url, allowUnsigned: name === 'demo' });
       expect((await api<{ result: string }>('POST', `/sources/${source.id}/sync`)).result).toBe('updated');
     }
 

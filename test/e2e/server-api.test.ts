@@ -75,7 +75,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       ]));
       for (const body of [
         { name: 'tracker', url: TRACKER, format: 'debian-tracker', release: 'bookworm' },
-        { name: 'inhouse', url: nativeFile, format: 'native' },
+        { name: 'inhouse', url: nativeFile, format: 'native', allowUnsigned: true },
       ]) {
         const s = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body });
         expect(await expectApi<SyncRecordWire>(server, 'POST', `/sources/${s.id}/sync`, 200)).toMatchObject({ result: 'updated' });
@@ -292,7 +292,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
     it('the scheduler syncs a source with a schedule by itself', async () => {
       const file = path.join(work.dir, 'ticker.json');
       await writeFile(file, nativeCatalog('ticker', [{ id: 'PH-TICK', pkg: 'tar', fixed: '1.34+dfsg-1.2+deb12u2' }]));
-      const s = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'ticker', url: file, schedule: '* * * * * *' } });
+      const s = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'ticker', url: file, schedule: '* * * * * *', allowUnsigned: true } });
       await waitFor('the scheduler to sync the source', () => (server.scheduler.planned().some((j) => j.name === 'sync ticker') ? Promise.resolve(true) : Promise.resolve(undefined)), 10_000);
       const first = await waitFor('a scheduled sync', async () => {
         const h = await expectApi<{ items: SyncRecordWire[] }>(server, 'GET', `/sources/${s.id}/syncs`, 200);

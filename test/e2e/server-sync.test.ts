@@ -5,7 +5,7 @@
  * good copy stays in use) / refused (tampered signed catalog), and the diff of a revised catalog
  * with the affected-machine counts of imported machines, re-assessing only what changed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { generateKeyPair, signCatalog } from '../../src/catalog/native/signing.js';
 import { FeedServer, TestProxy } from '../../src/server/sync/sync-test-support.js';
 import type { FindingWire, SourceWire, SyncRecordWire } from '../../src/protocol/api.js';
@@ -93,10 +93,10 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
     it('syncs a new http source through the proxy: updated, with every bulletin added and its machines counted', async () => {
       feed.put('/catalog.json', nativeCatalog('inhouse', V1));
       const created = await expectApi<SourceWire>(server, 'POST', '/sources', 201, {
-        body: { name: 'inhouse', url: feed.url('/catalog.json'), format: 'native' },
+        body: { name: 'inhouse', url: feed.url('/catalog.json'), format: 'native', allowUnsigned: true },
       });
       sourceId = created.id;
-      expect(created).toMatchObject({ name: 'inhouse', signed: false, bulletins: 0, lastSync: null, lastGoodAt: null });
+      expect(created).toMatchObject({ name: 'inhouse', signed: false, allowUnsigned: true, bulletins: 0, lastSync: null, lastGoodAt: null });
 
       const seenBefore = proxy.seen;
       const record = await sync(sourceId);
@@ -262,6 +262,28 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       } finally {
         await signedFeed.close();
       }
+    });
+
+    it('an unsigned native catalog is refused as `patchhive scan` refuses it, until an admin allows unsigned catalogs', async () => {
+      const unsignedFeed = await new FeedServer().start(); // the first feed server is down since 'feed down'
+      onTestFinished(() => unsignedFeed.close());
+      unsignedFeed.put('/unsigned.json', nativeCatalog('unsigned', [{ id: 'PH-UNSIGNED', pkg: 'bash', fixed: '5.2.15-2+b14' }]));
+      const url = unsignedFeed.url('/unsigned.json');
+      const created = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'unsigned', url, format: 'native' } });
+      expect(created).toMatchObject({ signed: false, allowUnsigned: false });
+      clock.advance(60_000);
+      const refused = await sync(created.id);
+      expect(refused).toMatchObject({ result: 'refused', diff: null });
+      expect(refused.message).toBe(
+        `catalog ${url} is not signed (no catalog.sig beside it): sign it with "patchhive catalog sign --key KEY ${url}", or pass --allow-unsigned to load it unverified [E_SIGNATURE_MISSING]`,
+      );
+      expect((await expectApi(server, 'GET', '/bulletins?source=unsigned', 200)).total).toBe(0);
+
+      const operator = await server.tokenFor('operator');
+      await expectApi(server, 'PATCH', `/sources/${created.id}`, 403, { token: operator, body: { allowUnsigned: true } });
+      expect(await expectApi<SourceWire>(server, 'PATCH', `/sources/${created.id}`, 200, { body: { allowUnsigned: true } })).toMatchObject({ allowUnsigned: true });
+      clock.advance(60_000);
+      expect(await sync(created.id)).toMatchObject({ result: 'updated', diff: { added: [{ id: 'PH-UNSIGNED', affectedMachines: expect.any(Number) }] } });
     });
   });
 }

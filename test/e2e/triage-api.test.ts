@@ -57,7 +57,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       await expectApi<GroupWire>(server, 'POST', '/groups', 201, { body: { name: 'prod', kind: 'static', members: ['web2', 'db1'], requiresSecondApprover: true } });
       catalogFile = path.join(work.dir, 'inhouse.json');
       await writeFile(catalogFile, nativeCatalog('inhouse', BULLETINS));
-      source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native' } });
+      source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true } });
       await expectApi(server, 'POST', `/sources/${source.id}/sync`, 200);
       await server.assessment.whenIdle();
     });

@@ -5,6 +5,7 @@
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { PatchhiveError } from '../../errors.js';
 
 export const OVAL_DEF_NS = 'http://oval.mitre.org/XMLSchema/oval-definitions-5';
@@ -67,40 +68,39 @@ export async function readOvalStream(
   };
   const parser = new SaxesParser({ xmlns: true, position: true });
   const builder = new OvalBuilder(out, opts.file, parser);
-  let failure: PatchhiveError | undefined;
-  parser.on('error', (e) => {
-    failure ??= new PatchhiveError('E_INPUT_MALFORMED', `not well-formed XML: ${stripPosition(e.message)}`, {
+  const malformed = (message: string) =>
+    new PatchhiveError('E_INPUT_MALFORMED', `not well-formed XML: ${stripPosition(message)}`, {
       file: opts.file,
       line: parser.line,
       column: parser.column,
     });
+  // Every refusal (saxes' own or the builder's) throws out of write(): saxes then stops inside
+  // the chunk instead of finishing it, which matters because with xmlns on each element of a
+  // deep chain costs time linear in its depth.
+  parser.on('error', (e) => {
+    throw malformed(e.message);
   });
   parser.on('opentag', (t) => builder.open(t));
   parser.on('closetag', (t) => builder.close(t));
   parser.on('text', (t) => builder.text(t));
   parser.on('cdata', (t) => builder.text(t));
 
+  // A multi-byte character may straddle two chunks.
+  const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of input) {
-      const s = typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-      opts.onBytes?.(typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Buffer).length);
-      parser.write(s);
-      if (failure) break;
-      if (builder.failure) break;
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      opts.onBytes?.(bytes.length);
+      parser.write(decoder.write(bytes));
     }
-    if (!failure && !builder.failure) parser.close();
+    parser.write(decoder.end());
+    parser.close();
   } catch (e) {
     if (e instanceof PatchhiveError) throw e;
-    failure ??= new PatchhiveError('E_INPUT_MALFORMED', `not well-formed XML: ${stripPosition(String((e as Error).message ?? e))}`, {
-      file: opts.file,
-      line: parser.line,
-      column: parser.column,
-    });
+    throw malformed(String((e as Error).message ?? e));
   } finally {
     input.destroy();
   }
-  if (failure) throw failure;
-  if (builder.failure) throw builder.failure;
   if (!builder.sawRoot) {
     throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', 'not an OVAL definitions document (no <oval_definitions> root)', {
       file: opts.file,
@@ -114,9 +114,9 @@ function stripPosition(msg: string): string {
   return msg.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').split('\n')[0]!;
 }
 
+/** Builds the raw document from saxes events; every refusal throws, which stops the parse at once. */
 class OvalBuilder {
   sawRoot = false;
-  failure: PatchhiveError | undefined;
   private depth = 0;
   private section: Section = null;
   private sectionDepth = 0;
@@ -132,12 +132,8 @@ class OvalBuilder {
   ) {}
 
   open(tag: SaxesTagNS): void {
-    if (this.failure) return;
     this.depth++;
-    if (this.depth > MAX_DEPTH) {
-      this.fail('E_INPUT_MALFORMED', `elements nested deeper than ${MAX_DEPTH} levels`);
-      return;
-    }
+    if (this.depth > MAX_DEPTH) this.fail('E_INPUT_MALFORMED', `elements nested deeper than ${MAX_DEPTH} levels`);
     const name = tag.local;
     const attrs = plainAttrs(tag);
     const line = this.parser.line;
@@ -175,7 +171,6 @@ class OvalBuilder {
   }
 
   close(tag: SaxesTagNS): void {
-    if (this.failure) return;
     const name = tag.local;
     if (this.section === 'definitions') this.closeInDefinitions(name);
     else if (this.section !== null && this.stack.length > 0 && this.depth > (this.section === 'generator' ? 1 : this.sectionDepth)) {
@@ -215,28 +210,21 @@ class OvalBuilder {
       return;
     }
     const id = el.attrs.id;
-    if (!id) {
-      this.fail('E_INPUT_MALFORMED', `<${el.name}> in <${this.section}> has no id`, el.line);
-      return;
-    }
+    if (!id) this.fail('E_INPUT_MALFORMED', `<${el.name}> in <${this.section}> has no id`, el.line);
     const map = this.section === 'tests' ? this.out.tests : this.section === 'objects' ? this.out.objects
       : this.section === 'states' ? this.out.states : this.out.variables;
     map.set(id, el);
   }
 
   text(t: string): void {
-    if (this.failure) return;
     const top = this.stack[this.stack.length - 1];
     if (!top) return;
-    if (top.text.length + t.length > MAX_TEXT) {
-      this.fail('E_INPUT_MALFORMED', `text of <${top.name}> exceeds ${MAX_TEXT} bytes`, top.line);
-      return;
-    }
+    if (top.text.length + t.length > MAX_TEXT) this.fail('E_INPUT_MALFORMED', `text of <${top.name}> exceeds ${MAX_TEXT} bytes`, top.line);
     top.text += t;
   }
 
-  private fail(code: 'E_INPUT_MALFORMED' | 'E_INPUT_UNKNOWN_FORMAT', message: string, line?: number): void {
-    this.failure ??= new PatchhiveError(code, message, { file: this.file, line: line ?? this.parser.line });
+  private fail(code: 'E_INPUT_MALFORMED' | 'E_INPUT_UNKNOWN_FORMAT', message: string, line?: number): never {
+    throw new PatchhiveError(code, message, { file: this.file, line: line ?? this.parser.line });
   }
 }
 

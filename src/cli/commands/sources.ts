@@ -32,6 +32,7 @@ export const SOURCE_COLUMNS: ColumnSet<SourceWire> = {
     { header: 'release', value: (s) => s.release },
     { header: 'schedule', value: (s) => s.schedule },
     { header: 'signed', value: (s) => s.signed },
+    { header: 'allow_unsigned', value: (s) => s.allowUnsigned },
     { header: 'enabled', value: (s) => s.enabled },
     { header: 'bulletins', value: (s) => s.bulletins },
     { header: 'last_sync_at', value: (s) => s.lastSync?.finishedAt },
@@ -76,6 +77,8 @@ interface SourceFlags extends ApiOptions {
   release?: string;
   schedule?: string;
   signingKey?: string;
+  allowUnsigned?: boolean;
+  refuseUnsigned?: boolean;
   disable?: boolean;
   enable?: boolean;
 }
@@ -85,7 +88,8 @@ function addSourceOptions(cmd: Command): Command {
     .addOption(new Option('--feed-format <format>', 'feed format (default: recognised by content)').choices([...SOURCE_FORMATS]))
     .option('--release <codename>', 'Debian release codename, for Debian tracker feeds (e.g. bookworm)')
     .option('--schedule <cron>', 'cron expression for automatic syncs, e.g. "15 * * * *" (default: none)')
-    .option('--signing-key <file>', 'PEM Ed25519 public key file; a signed native catalog must verify with it');
+    .option('--signing-key <file>', 'PEM Ed25519 public key file; a signed native catalog must verify with it')
+    .option('--allow-unsigned', 'load native catalogs that carry no signature (not recommended; default: refused, as `patchhive scan` refuses them)');
 }
 
 async function readSigningKey(file: string | undefined): Promise<string | undefined> {
@@ -138,7 +142,7 @@ export function registerSourcesCommand(program: Command): void {
       withApi(o, async ({ client, format, emit }) => {
         const body = checkBody(
           sourceCreateSchema,
-          defined({ name, url, format: o.feedFormat, release: o.release, schedule: o.schedule, signingKey: await readSigningKey(o.signingKey), enabled: !o.disabled }),
+          defined({ name, url, format: o.feedFormat, release: o.release, schedule: o.schedule, signingKey: await readSigningKey(o.signingKey), allowUnsigned: o.allowUnsigned, enabled: !o.disabled }),
         );
         await emit(renderOne(format, SOURCE_COLUMNS, await client.post('/sources', sourceSchema, body)));
       }),
@@ -150,15 +154,18 @@ export function registerSourcesCommand(program: Command): void {
     .option('--url <url>', 'new feed URL')
     .option('--enable', 'enable automatic and manual syncs')
     .option('--disable', 'disable syncs; its bulletins stop applying until it is enabled and synced again')
+    .option('--refuse-unsigned', 'refuse native catalogs without a signature again (the default)')
     .action((ref: string, o: SourceFlags) =>
       withApi(o, async ({ client, format, emit }) => {
         if (o.enable && o.disable) throw new PatchhiveError('E_USAGE', 'give only one of --enable and --disable');
+        if (o.allowUnsigned && o.refuseUnsigned) throw new PatchhiveError('E_USAGE', 'give only one of --allow-unsigned and --refuse-unsigned');
         const enabled = o.enable ? true : o.disable ? false : undefined;
+        const allowUnsigned = o.allowUnsigned ? true : o.refuseUnsigned ? false : undefined;
         const body = checkBody(
           sourceUpdateSchema,
-          defined({ url: o.url, format: o.feedFormat, release: o.release, schedule: o.schedule, signingKey: await readSigningKey(o.signingKey), enabled }),
+          defined({ url: o.url, format: o.feedFormat, release: o.release, schedule: o.schedule, signingKey: await readSigningKey(o.signingKey), allowUnsigned, enabled }),
         );
-        requireSomething(body, '--url, --feed-format, --release, --schedule, --signing-key, --enable, --disable');
+        requireSomething(body, '--url, --feed-format, --release, --schedule, --signing-key, --allow-unsigned, --refuse-unsigned, --enable, --disable');
         // sourceUpdateSchema is a .partial() of a schema where enabled defaults to true, and zod 4
         // keeps that default: a PATCH without "enabled" would re-enable a disabled source. Send the
         // current value instead.

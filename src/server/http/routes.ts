@@ -32,8 +32,10 @@ import { controlsRoutes, groupUpdateRoute } from './controls-routes.js';
 import { deployRoutes } from './deploy-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { policyRoutes } from './policy-routes.js';
-import { route, type RouteDef } from './route.js';
+import { route, type Caller, type RouteDef } from './route.js';
 import { requireWholeFleet, ScopeResolver } from '../auth/scope.js';
+import { roleAllows } from '../auth/roles.js';
+import type { SourceView } from '../services/sources.js';
 
 const ref = z.object({ id: z.string().min(1).max(300) });
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -52,6 +54,11 @@ const meSchema = z.object({ user: z.string(), role: z.enum(ROLES), groups: z.arr
 function userOf(caller: { kind: string; userName?: string }): string {
   if (caller.kind !== 'user' || !caller.userName) throw new PatchhiveError('E_FORBIDDEN', 'an API token is required');
   return caller.userName;
+}
+
+/** Feed URLs can carry API keys: only admins see them whole. */
+function sourceViewOf(caller: Caller): SourceView {
+  return { fullUrls: caller.kind === 'user' && roleAllows(caller.role, 'admin') };
 }
 
 /** The routes, built over the services. */
@@ -103,11 +110,11 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
   ];
   const sourceRoutes = [
     route({ method: 'GET', url: '/sources', access: 'viewer', tag: 'sources', summary: 'Catalog sources and their last sync', response: z.object({ items: z.array(sourceSchema), total: z.number() }),
-      handler: async ({ caller }) => { const items = await s.sources.list(await scopes.of(caller)); return { items, total: items.length }; } }),
+      handler: async ({ caller }) => { const items = await s.sources.list({ ...sourceViewOf(caller), scope: await scopes.of(caller) }); return { items, total: items.length }; } }),
     route({ method: 'POST', url: '/sources', access: 'admin', tag: 'sources', summary: 'Add a catalog source', body: sourceCreateSchema, response: sourceSchema, status: 201,
       handler: async ({ body }) => s.sources.create(body) }),
     route({ method: 'GET', url: '/sources/:id', access: 'viewer', tag: 'sources', summary: 'One source', params: ref, response: sourceSchema,
-      handler: async ({ params, caller }) => s.sources.get(params.id, await scopes.of(caller)) }),
+      handler: async ({ params, caller }) => s.sources.get(params.id, { ...sourceViewOf(caller), scope: await scopes.of(caller) }) }),
     route({ method: 'PATCH', url: '/sources/:id', access: 'admin', tag: 'sources', summary: 'Change a source', params: ref, body: sourceUpdateSchema, response: sourceSchema,
       handler: async ({ params, body }) => s.sources.update(params.id, body) }),
     route({ method: 'DELETE', url: '/sources/:id', access: 'admin', tag: 'sources', summary: 'Delete a source; its bulletins stop applying', params: ref, response: ok,

@@ -12,6 +12,7 @@ import type { SourceRecord, Store, SyncRecord } from '../../store/ports.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
 import type { CatalogState } from '../assessment/catalog-state.js';
 import type { SourceSyncer } from '../sync/source-syncer.js';
+import { maskFeedUrl } from '../sync/feed-url.js';
 import { checkCron } from './groups.js';
 import { WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
@@ -20,6 +21,15 @@ export interface SourceHooks {
   onSync?(source: SourceRecord, record: SyncRecord): Promise<void> | void;
   onScheduleChange?(): void;
 }
+
+/** How much of a source the caller may see: feed URLs whole (admins) or masked; sync diffs only for the whole fleet. */
+export interface SourceView {
+  fullUrls: boolean;
+  scope?: Scope;
+}
+
+const ADMIN_VIEW: SourceView = { fullUrls: true };
+const MASKED_VIEW: SourceView = { fullUrls: false };
 
 export class SourceService {
   private readonly inFlight = new Map<string, Promise<SyncRecordWire>>();
@@ -52,13 +62,16 @@ export class SourceService {
     }
   }
 
-  /** The sources; a scoped caller sees their syncs without diffs (they count machines of the whole fleet). */
-  async list(scope: Scope = WHOLE_FLEET): Promise<SourceWire[]> {
-    return Promise.all((await this.store.sources.list()).map((s) => this.toWire(s, scope)));
+  /**
+   * Every source as the caller may see it: `fullUrls` false masks credentials and query values in
+   * the URLs (non-admins); a scoped caller sees syncs without diffs (they count the whole fleet).
+   */
+  async list(view: SourceView = MASKED_VIEW): Promise<SourceWire[]> {
+    return Promise.all((await this.store.sources.list()).map((s) => this.toWire(s, view)));
   }
 
-  async get(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<SourceWire> {
-    return this.toWire(await this.resolve(idOrName), scope);
+  async get(idOrName: string, view: SourceView = MASKED_VIEW): Promise<SourceWire> {
+    return this.toWire(await this.resolve(idOrName), view);
   }
 
   async create(req: SourceCreate): Promise<SourceWire> {
@@ -72,17 +85,18 @@ export class SourceService {
       release: req.release ?? null,
       schedule: req.schedule ?? null,
       signingKey: req.signingKey ?? null,
+      allowUnsigned: req.allowUnsigned ?? false,
       enabled: req.enabled,
       createdAt: this.now().toISOString(),
     };
     await this.store.sources.create(s);
     if (s.schedule) this.hooks.onScheduleChange?.();
-    return this.toWire(s, WHOLE_FLEET);
+    return this.toWire(s, ADMIN_VIEW);
   }
 
   /** Creates the sources named in the config file when missing (signing keys read from files). */
   async ensureConfigured(
-    sources: { name: string; url: string; format?: SourceCreate['format']; release?: string; schedule?: string; signingKeyFile?: string }[],
+    sources: { name: string; url: string; format?: SourceCreate['format']; release?: string; schedule?: string; signingKeyFile?: string; allowUnsigned?: boolean }[],
   ): Promise<void> {
     for (const c of sources) {
       if (await this.store.sources.getByName(c.name)) continue;
@@ -95,6 +109,7 @@ export class SourceService {
         ...(c.release ? { release: c.release } : {}),
         ...(c.schedule ? { schedule: c.schedule } : {}),
         ...(signingKey ? { signingKey } : {}),
+        ...(c.allowUnsigned ? { allowUnsigned: true } : {}),
       });
     }
   }
@@ -108,9 +123,10 @@ export class SourceService {
     if (patch.release !== undefined) change.release = patch.release;
     if (patch.schedule !== undefined) change.schedule = patch.schedule || null;
     if (patch.signingKey !== undefined) change.signingKey = patch.signingKey || null;
+    if (patch.allowUnsigned !== undefined) change.allowUnsigned = patch.allowUnsigned;
     if (patch.enabled !== undefined) change.enabled = patch.enabled;
     await this.store.sources.update(s.id, change);
-    if (['url', 'format', 'release', 'signingKey'].some((k) => k in change)) {
+    if (['url', 'format', 'release', 'signingKey', 'allowUnsigned'].some((k) => k in change)) {
       // A 304 would otherwise keep a copy that was checked under the old settings.
       const state = await this.store.sources.getSyncState(s.id);
       if (state) await this.store.sources.putSyncState({ ...state, etag: null, lastModified: null });
@@ -118,7 +134,7 @@ export class SourceService {
     if (patch.enabled === false && s.enabled) await this.dropCatalog(s.id);
     if (patch.enabled === true && !s.enabled) await this.restoreCatalog(s.id);
     if (patch.schedule !== undefined || patch.enabled !== undefined) this.hooks.onScheduleChange?.();
-    return this.get(s.id);
+    return this.get(s.id, ADMIN_VIEW);
   }
 
   async delete(idOrName: string): Promise<void> {
@@ -184,21 +200,22 @@ export class SourceService {
     await this.assessment.reassessForChange(ids.filter((id) => !remaining.has(id)));
   }
 
-  private async toWire(s: SourceRecord, scope: Scope): Promise<SourceWire> {
+  private async toWire(s: SourceRecord, view: SourceView): Promise<SourceWire> {
     const [last] = await this.store.sources.listSyncs(s.id, 1);
     const state = await this.store.sources.getSyncState(s.id);
     const count = (await this.store.bulletins.list({ sourceId: s.id, limit: 1 })).total;
     return {
       id: s.id,
       name: s.name,
-      url: s.url,
+      url: view.fullUrls ? s.url : maskFeedUrl(s.url),
       format: (s.format as SourceWire['format']) ?? null,
       release: s.release,
       schedule: s.schedule,
       signed: s.signingKey !== null,
+      allowUnsigned: s.allowUnsigned,
       enabled: s.enabled,
       bulletins: count,
-      lastSync: last ? syncForScope(last, scope) : null,
+      lastSync: last ? syncForScope(last, view.scope ?? WHOLE_FLEET) : null,
       lastGoodAt: state?.goodAt ?? null,
     };
   }

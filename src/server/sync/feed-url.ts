@@ -52,3 +52,30 @@ export function signatureUrlOf(url: string): string {
   u.pathname = `${u.pathname}.sig`;
   return u.href;
 }
+
+const MASK = '***';
+
+/**
+ * The URL as someone without the admin role may see it: user name, password and every query
+ * value replaced by "***" (parameter names kept, so the shape stays readable; a part without
+ * "=" masked whole), the fragment dropped.
+ * Paths and file URLs are returned unchanged; an unparsable URL is not shown at all.
+ */
+export function maskFeedUrl(url: string): string {
+  if (path.isAbsolute(url)) return url;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return '(unparsable URL)';
+  }
+  if (u.protocol === 'file:') return url;
+  if (u.username) u.username = MASK;
+  if (u.password) u.password = MASK;
+  u.hash = '';
+  if (!u.search) return u.href;
+  // A part without "=" may be the token itself: it is masked whole.
+  const parts = u.search.slice(1).split('&').map((p) => (p.includes('=') ? `${p.slice(0, p.indexOf('='))}=${MASK}` : MASK));
+  u.search = '';
+  return `${u.href}?${parts.join('&')}`;
+}

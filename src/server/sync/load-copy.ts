@@ -1,7 +1,10 @@
 /**
  * Loads a downloaded copy under its source's rules: the configured format must match what the
  * content is, and a source with a signing key accepts only a copy whose detached signature
- * verifies with exactly that key, whatever the format (no unsigned fallback).
+ * verifies with exactly that key, whatever the format (no unsigned fallback). A source without
+ * one refuses an unsigned native catalog exactly as `patchhive scan` does (same check, same
+ * message) unless an admin set `allowUnsigned` on it; OVAL, tracker and MSRC feeds carry no
+ * signature of their own and are not affected.
  */
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -24,7 +27,8 @@ export async function loadSourceCopy(catalogPath: string, source: SourceRecord, 
     const catalog = await loadCatalogFile(catalogPath, {
       release: source.release ?? '',
       trustedKeys: source.signingKey ? [source.signingKey] : [],
-      allowUnsigned: !source.signingKey,
+      // With a key the signature was checked above; without one only the source's own choice loads an unsigned catalog.
+      allowUnsigned: !source.signingKey && source.allowUnsigned,
     });
     return { ...catalog, name: source.name };
   } catch (err) {

@@ -62,7 +62,7 @@ function copies(sourceId: string): string[] {
 describe('SourceSyncer over HTTP', () => {
   it('imports a feed, then sends If-None-Match and gets 304 without a body', async () => {
     feed.put('/c.json', nativeCatalogBytes(V1));
-    const source = sourceRecord('s1', feed.url('/c.json'));
+    const source = sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true });
     const first = await syncer.sync(source);
     expect(first.record).toEqual({
       id: 'sync1',
@@ -99,7 +99,7 @@ describe('SourceSyncer over HTTP', () => {
   });
 
   it('gives added / revised / withdrawn, and a withdrawn bulletin that returns is added', async () => {
-    const source = sourceRecord('s1', feed.url('/c.json'));
+    const source = sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true });
     feed.put('/c.json', nativeCatalogBytes(V1));
     await syncer.sync(source);
     feed.put('/c.json', nativeCatalogBytes([{ id: 'PH-2', version: '2.0-2' }, { id: 'PH-3', version: '3.0-1' }, { id: 'PH-4', version: '4.0-1' }]));
@@ -118,7 +118,7 @@ describe('SourceSyncer over HTTP', () => {
   });
 
   it('keeps the last good copy when the feed is down, after retrying', async () => {
-    const source = sourceRecord('s1', feed.url('/c.json'));
+    const source = sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true });
     const none = await syncer.sync(source); // 404: nothing yet
     expect(none.record).toMatchObject({ result: 'failed', message: `feed unreachable (GET ${feed.url('/c.json')}: HTTP 404); no good copy yet` });
     expect(await syncer.loadLastGood(source)).toBeUndefined();
@@ -148,7 +148,7 @@ describe('SourceSyncer over HTTP', () => {
   });
 
   it('fails without swapping anything when the feed exceeds maxBytes', async () => {
-    const source = sourceRecord('s1', feed.url('/c.json'));
+    const source = sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true });
     feed.put('/c.json', nativeCatalogBytes(V1));
     syncer = newSyncer({ maxBytes: 4096 });
     await syncer.sync(source);
@@ -167,7 +167,7 @@ describe('SourceSyncer over HTTP', () => {
   });
 
   it('refuses a malformed feed and one of another format than configured, keeping the good copy', async () => {
-    const source = sourceRecord('s1', feed.url('/c.json'), { format: 'native' });
+    const source = sourceRecord('s1', feed.url('/c.json'), { format: 'native', allowUnsigned: true });
     feed.put('/c.json', nativeCatalogBytes(V1));
     await syncer.sync(source);
     const state = stores.syncStates.get('s1')!;
@@ -188,7 +188,7 @@ describe('SourceSyncer over HTTP', () => {
 
   it('reports the same bytes from a feed without validators as not-modified', async () => {
     feed.put('/c.json', nativeCatalogBytes(V1), { etag: null, lastModified: null });
-    const source = sourceRecord('s1', feed.url('/c.json'));
+    const source = sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true });
     await syncer.sync(source);
     const again = await syncer.sync(source);
     expect(again.record).toMatchObject({ result: 'not-modified', bytes: feed.files.get('/c.json')!.body.length });
@@ -198,7 +198,7 @@ describe('SourceSyncer over HTTP', () => {
 
   it('runs one sync of a source at a time', async () => {
     feed.put('/c.json', nativeCatalogBytes(V1));
-    const source = sourceRecord('s1', feed.url('/c.json'));
+    const source = sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true });
     const [a, b] = await Promise.all([syncer.sync(source), syncer.sync(source)]);
     expect([a.record.result, b.record.result]).toEqual(['updated', 'not-modified']);
   });
@@ -284,11 +284,35 @@ describe('SourceSyncer with a signing key', () => {
   });
 });
 
+describe('SourceSyncer and unsigned native catalogs', () => {
+  it('refuses an unsigned native catalog as `patchhive scan` does, unless the source allows unsigned ones', async () => {
+    feed.put('/c.json', nativeCatalogBytes(V1));
+    const strict = sourceRecord('s1', feed.url('/c.json'));
+    const refused = await syncer.sync(strict);
+    expect(refused.record.result).toBe('refused');
+    const url = feed.url('/c.json');
+    expect(refused.record.message).toBe(
+      `catalog ${url} is not signed (no catalog.sig beside it): sign it with "patchhive catalog sign --key KEY ${url}", or pass --allow-unsigned to load it unverified [E_SIGNATURE_MISSING]`,
+    );
+    expect(stores.syncStates.get('s1')).toBeUndefined();
+    expect(liveBulletins('s1')).toEqual([]);
+
+    const allowed = await syncer.sync({ ...strict, allowUnsigned: true });
+    expect(allowed.record.result).toBe('updated');
+    expect(liveBulletins('s1')).toEqual(['PH-1', 'PH-2', 'PH-3']);
+  });
+
+  it('leaves OVAL feeds alone: they carry no signature of their own', async () => {
+    feed.put('/oval.xml', readFileSync(OVAL_SAMPLE));
+    expect((await syncer.sync(sourceRecord('s1', feed.url('/oval.xml')))).record.result).toBe('updated');
+  });
+});
+
 describe('SourceSyncer with local files', () => {
   it('syncs a file:// source, and a re-sync of the unchanged file is not-modified', async () => {
     const file = join(dataDir, 'feed.json');
     writeFileSync(file, nativeCatalogBytes(V1));
-    const source = sourceRecord('f1', pathToFileURL(file).href);
+    const source = sourceRecord('f1', pathToFileURL(file).href, { allowUnsigned: true });
     const first = await syncer.sync(source);
     expect(first.record.result).toBe('updated');
     expect(first.changed!.added).toEqual(['PH-1', 'PH-2', 'PH-3']);
@@ -306,7 +330,7 @@ describe('SourceSyncer with local files', () => {
 
   it('fetches everything again when the good copy has vanished from disk', async () => {
     feed.put('/c.json', nativeCatalogBytes(V1));
-    const source = sourceRecord('s1', feed.url('/c.json'));
+    const source = sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true });
     await syncer.sync(source);
     const { goodPath } = stores.syncStates.get('s1')!;
     writeFileSync(join(dataDir, goodPath!), 'garbage');

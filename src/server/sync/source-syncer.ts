@@ -13,13 +13,13 @@ import { stat } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import type { Catalog } from '../../catalog/model.js';
 import { PatchhiveError } from '../../errors.js';
-import type { BulletinStore, SourceRecord, SourceStore, SourceSyncState, SyncRecord } from '../../store/ports.js';
-import { bulletinRecordsOf, diffBulletins, type BulletinChanges } from './catalog-diff.js';
+import type { BulletinRecord, BulletinStore, SourceRecord, SourceStore, SourceSyncState, SyncRecord } from '../../store/ports.js';
+import { diffBulletins, type BulletinChanges } from './catalog-diff.js';
 import { FeedUnreachableError } from './feed-errors.js';
 import { feedLabel, signatureUrlOf } from './feed-url.js';
 import { fetchFeed, type FetchFeedResult } from './fetch-feed.js';
 import { discardCopy, promoteCopy, pruneLeftovers, resolveGoodPath, retireCopies, stageCopy, type StagedCopy } from './good-copies.js';
-import { loadSourceCopy } from './load-copy.js';
+import { importCopyInWorker } from './import-in-worker.js';
 
 /** Limits of feed requests (from the server configuration); sleep/random are for tests. */
 export interface FeedFetchOptions {
@@ -92,7 +92,7 @@ export class SourceSyncer {
     if (state.goodSha256 && sha256 !== state.goodSha256) {
       throw new PatchhiveError('E_INPUT_MALFORMED', `the last good copy of source ${source.name} was altered on disk (SHA-256 differs)`, { file });
     }
-    return loadSourceCopy(file, source, file);
+    return (await importCopyInWorker(file, source, file, { withRecords: false })).catalog;
   }
 
   private async syncNow(source: SourceRecord): Promise<SyncOutcome> {
@@ -132,14 +132,16 @@ export class SourceSyncer {
         bytes += sig.bytes;
       }
 
-      let catalog: Catalog;
+      let imported: { catalog: Catalog; records: BulletinRecord[] };
       try {
-        catalog = await loadSourceCopy(staged.catalogPath, source, label);
+        // Parsing and converting a large feed takes seconds of CPU: a worker thread does it.
+        imported = await importCopyInWorker(staged.catalogPath, source, label, { withRecords: true });
       } catch (err) {
         if (!(err instanceof PatchhiveError)) throw err;
         return finish('refused', err.toOneLine(), bytes);
       }
-      const changed = await this.commit(source, staged, id, fetched, catalog, state);
+      const { catalog, records } = imported;
+      const changed = await this.commit(source, staged, id, fetched, records, state);
       return { ...finish('updated', null, bytes), catalog, changed };
     } finally {
       await discardCopy(staged).catch(() => undefined);
@@ -152,12 +154,11 @@ export class SourceSyncer {
     staged: StagedCopy,
     syncId: string,
     fetched: Extract<FetchFeedResult, { status: 'fetched' }>,
-    catalog: Catalog,
+    records: BulletinRecord[],
     prior: SourceSyncState | undefined,
   ): Promise<BulletinChanges> {
     const { dataDir, bulletins, sources } = this.deps;
     const goodPath = await promoteCopy(dataDir, source.id, staged, syncId);
-    const records = bulletinRecordsOf(catalog, source.id);
     const changed = diffBulletins(await bulletins.listForSource(source.id), records);
     const at = this.deps.now().toISOString();
     await bulletins.replaceForSource(source.id, records, at);

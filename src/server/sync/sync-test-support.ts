@@ -179,7 +179,7 @@ export function nativeCatalogBytes(bulletins: { id: string; title?: string; seve
 
 /** A source record with defaults. */
 export function sourceRecord(id: string, url: string, patch: Partial<SourceRecord> = {}): SourceRecord {
-  return { id, name: `source ${id}`, url, format: null, release: null, schedule: null, signingKey: null, enabled: true, createdAt: '2026-11-01T00:00:00.000Z', ...patch };
+  return { id, name: `source ${id}`, url, format: null, release: null, schedule: null, signingKey: null, allowUnsigned: false, enabled: true, createdAt: '2026-11-01T00:00:00.000Z', ...patch };
 }
 
 /** In-memory SourceStore + BulletinStore, just enough for the syncer (the real store has its own suite). */

@@ -148,6 +148,7 @@ export function source(over: Partial<SourceRecord> = {}): SourceRecord {
     release: 'bookworm',
     schedule: '0 * * * *',
     signingKey: null,
+    allowUnsigned: false,
     enabled: true,
     createdAt: at(0),
     ...over,

@@ -14,7 +14,7 @@ export function sourceContract(ctx: ContractContext): void {
       const s = ctx.store();
       const tag = uid('feeds');
       const a = source({ name: `${tag}-b`, enabled: false, format: null, release: null, schedule: null, signingKey: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----' });
-      const b = source({ name: `${tag}-a` });
+      const b = source({ name: `${tag}-a`, format: 'native', allowUnsigned: true });
       await s.sources.create(a);
       await s.sources.create(b);
       expect(await s.sources.get(a.id)).toEqual(a);
@@ -30,6 +30,10 @@ export function sourceContract(ctx: ContractContext): void {
       await s.sources.create(src);
       await s.sources.update(src.id, { enabled: false, schedule: null, url: 'file:///srv/feed.json' });
       expect(await s.sources.get(src.id)).toEqual({ ...src, enabled: false, schedule: null, url: 'file:///srv/feed.json' });
+      await s.sources.update(src.id, { allowUnsigned: true });
+      expect(await s.sources.get(src.id)).toEqual({ ...src, enabled: false, schedule: null, url: 'file:///srv/feed.json', allowUnsigned: true });
+      await s.sources.update(src.id, { allowUnsigned: false });
+      expect((await s.sources.get(src.id))?.allowUnsigned).toBe(false);
       await s.sources.update(src.id, {});
       const id = uid('missing');
       await expectStoreError(s.sources.update(id, { enabled: true }), 'E_SOURCE_NOT_FOUND');

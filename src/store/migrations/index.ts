@@ -16,6 +16,7 @@ import { auditMigration } from './0011-audit.js';
 import { actionsMigration } from './0012-actions.js';
 import { scopesMigration } from './0013-scopes.js';
 import { keysMigration } from './0014-keys.js';
+import { sourceUnsignedMigration } from './0015-source-unsigned.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -34,6 +35,7 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0012-actions': actionsMigration(kind),
     '0013-scopes': scopesMigration(kind),
     '0014-keys': keysMigration(kind),
+    '0015-source-unsigned': sourceUnsignedMigration(kind),
   };
 }
 
