@@ -28,7 +28,7 @@ export type Database = MachineTables &
   TriageTables &
   NotificationTables &
   RolloutTables &
-  AuditTables;
+  AuditTables &
   ControlTables;
 
 /** Narrows the database to the tables one area owns (Kysely's types are invariant, hence the cast). */

@@ -639,6 +639,8 @@ export interface AuditStore {
   list(filter: AuditFilter): Promise<AuditEntry[]>;
   /** Entries in chain order with a sequence number above `afterSeq` (and at or after `since`). */
   range(afterSeq: number, limit: number, since?: string): Promise<AuditEntry[]>;
+}
+
 /** One version of an action of the action catalog (a named argv list hooks and script steps run). */
 export interface ActionRecord {
   name: string;
