@@ -29,7 +29,7 @@ export interface PageOptions {
 export interface ApiContext {
   client: ApiClient;
   format: ClientFormat;
-  /** Writes the output to stdout or, with -o, atomically to the file (mode 0600 when it holds a secret). */
+  /** Writes the output to stdout or, with -o, to the file (writeOutputFile; mode 0600 when it holds a secret). */
   emit(text: string, opts?: { secret?: boolean }): Promise<void>;
 }
 

@@ -27,7 +27,7 @@ interface ReportFlags extends ApiOptions {
 }
 
 /**
- * Where a report goes: a file (atomically), or stdout. A PDF is binary and goes to stdout only with
+ * Where a report goes: a file (see writeOutputFile), or stdout. A PDF is binary and goes to stdout only with
  * `-o -` and only when stdout is not a terminal; without -o it is refused before anything is sent.
  */
 export function reportDestination(format: ReportFormat, output: string | undefined, stdoutIsTty: boolean): { file?: string } {
