@@ -79,6 +79,7 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     await asScoped(w, 'POST', '/machines/import', 201, { inventory: inventory('web3', w.now()) });
     await forbidden(w, 'POST', '/machines/import', { inventory: inventory('db1', w.now()) });
     await forbidden(w, 'POST', '/machines/import', { inventory: inventory('new1', w.now()) });
+    await forbidden(w, 'POST', '/machines/import', { inventory: inventory('web3', w.now()), attributes: { role: 'db' } });
     expect((await asAdmin<{ items: MachineWire[]; total: number }>(w, 'GET', '/machines?q=new1')).total).toBe(0);
   },
   'GET /machines/:id': async (w) => {
@@ -90,6 +91,9 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     expect((await asScoped<MachineWire>(w, 'PATCH', '/machines/web1', 200, { owner: 'web-team' })).owner).toBe('web-team');
     await hidden(w, 'PATCH', '/machines/db1', 'E_MACHINE_NOT_FOUND', { owner: 'web-team' });
     expect((await asAdmin<MachineWire>(w, 'GET', '/machines/db1')).owner).toBeNull();
+    // role = db would move web1 into the db rule group: into another group's scope.
+    await forbidden(w, 'PATCH', '/machines/web1', { role: 'db' });
+    expect((await asAdmin<MachineWire>(w, 'GET', '/machines/web1')).role).toBeNull();
   },
   'DELETE /machines/:id': BY_ACCESS,
   'POST /machines/:id/assess': async (w) => {

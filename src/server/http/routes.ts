@@ -71,11 +71,19 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
         return s.machines.list({ ...query, ...(query.group ? { ids: await s.groups.memberIds(await s.groups.resolve(query.group, scope)) } : {}) }, scope);
       } }),
     route({ method: 'POST', url: '/machines/import', access: 'operator', tag: 'machines', summary: 'Create or update a machine from an inventory document; assessed at once', body: machineImportSchema, response: machineSchema, status: 201,
-      handler: async ({ body, caller }) => s.machines.importInventory(body.inventory, body.attributes, await scopes.of(caller)) }),
+      handler: async ({ body, caller }) => {
+        const scope = await scopes.of(caller);
+        if (body.attributes) requireWholeFleet(scope, 'set attributes on import (PATCH the machine instead)');
+        return s.machines.importInventory(body.inventory, body.attributes, scope);
+      } }),
     route({ method: 'GET', url: '/machines/:id', access: 'viewer', tag: 'machines', summary: 'One machine (by id or name)', params: ref, response: machineSchema,
       handler: async ({ params, caller }) => s.machines.get(params.id, await scopes.of(caller)) }),
     route({ method: 'PATCH', url: '/machines/:id', access: 'operator', tag: 'machines', summary: 'Set attributes', params: ref, body: machineAttributesSchema, response: machineSchema,
-      handler: async ({ params, body, caller }) => s.machines.update(params.id, body, await scopes.of(caller)) }),
+      handler: async ({ params, body, caller }) => {
+        const scope = await scopes.of(caller);
+        await s.groups.refuseRegrouping(scope, await s.machines.resolve(params.id, scope), body);
+        return s.machines.update(params.id, body, scope);
+      } }),
     route({ method: 'DELETE', url: '/machines/:id', access: 'admin', tag: 'machines', summary: 'Delete a machine, its findings, and revoke its agent', params: ref, response: ok,
       handler: async ({ params }) => (await s.machines.delete(params.id), { ok: true as const }) }),
     route({ method: 'POST', url: '/machines/:id/assess', access: 'operator', tag: 'machines', summary: 'Re-assess now from the stored inventory', params: ref, response: machineSchema,

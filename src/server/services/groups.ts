@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import { PatchhiveError } from '../../errors.js';
-import type { GroupCreate, GroupUpdate, GroupWire } from '../../protocol/api.js';
+import type { GroupCreate, GroupUpdate, GroupWire, MachineAttributes } from '../../protocol/api.js';
 import type { GroupRecord, MachineRecord, Store } from '../../store/ports.js';
 import { deadlinePolicyProblems } from '../../policy/deadlines.js';
 import type { DeadlinePolicyOverride } from '../../policy/model.js';
@@ -68,6 +68,21 @@ export class GroupService {
   async groupsOf(machine: MachineRecord): Promise<GroupRecord[]> {
     const listed = new Set(await this.store.groups.staticGroupIdsOf(machine.id));
     return (await this.store.groups.list()).filter((g) => (g.kind === 'static' ? listed.has(g.id) : matchesGroupRule(parseGroupRule(g.rule ?? ''), machine)));
+  }
+
+  /**
+   * Refuses (E_FORBIDDEN) a scoped caller's attribute change that would move the machine into or
+   * out of a rule group: that would widen its scope, or hand its machine to another group's scope.
+   */
+  async refuseRegrouping(scope: Scope, machine: MachineRecord, patch: MachineAttributes): Promise<void> {
+    if (scope.kind === 'fleet') return;
+    const changed = definedEntries(patch);
+    const after: MachineRecord = { ...machine, ...changed };
+    for (const g of await this.store.groups.list()) {
+      if (g.kind !== 'rule') continue;
+      const rule = parseGroupRule(g.rule ?? '');
+      if (matchesGroupRule(rule, machine) !== matchesGroupRule(rule, after)) requireWholeFleet(scope, 'change attributes that move a machine into or out of a rule group');
+    }
   }
 
   /** Every group the scope shows, with its members now. */
@@ -185,6 +200,11 @@ function checkWindow(w: MaintenanceWindow): MaintenanceWindow {
     throw new PatchhiveError('E_BAD_REQUEST', `maintenance window: ${problems.join('; ')}`, { path: problems[0]!.split(':')[0]!.replace(/^\$/, '$.maintenanceWindow') });
   }
   return w;
+}
+
+/** The fields a patch sets (an absent field keeps its value; null clears it). */
+function definedEntries<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Refuses a cron expression croner cannot parse. */
