@@ -278,6 +278,24 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     await asScoped(w, 'GET', `/jobs/${w.webJob}`, 200);
     await hidden(w, 'GET', `/jobs/${w.dbJob}`, 'E_JOB_NOT_FOUND');
   },
+  // The job-signing key and the action catalog are the same for every group: a scope does not narrow them.
+  'GET /server-key': async (w) => {
+    await asScoped(w, 'GET', '/server-key', 200);
+  },
+  'GET /actions': async (w) => {
+    await asScoped(w, 'GET', '/actions', 200);
+  },
+  'POST /actions': BY_ACCESS,
+  'DELETE /actions/:name': BY_ACCESS,
+  'GET /changes': BY_ACCESS,
+  'GET /changes/:id': BY_ACCESS,
+  'POST /changes/:id/approve': BY_ACCESS,
+  'POST /changes/:id/reject': BY_ACCESS,
+  'GET /audit': BY_ACCESS,
+  'GET /audit/chain': BY_ACCESS,
+  'GET /keys': BY_ACCESS,
+  'POST /keys/rotate': BY_ACCESS,
+  'POST /keys/retire': BY_ACCESS,
 };
 
 for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
