@@ -93,7 +93,7 @@ describe.skipIf(skipReason !== undefined)('actions and the agent local policy on
 
     const catalog = path.join(work, 'demo-catalog.json');
     await writeFile(catalog, nativeCatalog('demo', [{ id: BULLETIN, pkg: DEMO_PACKAGE, fixed: DEMO_NEW, severity: 'important' }]));
-    const source = await api<{ id: string }>(server.adminToken, 'POST', '/sources', { name: 'demo', url: catalog });
+    const source = await api<{ id: string }>(server.adminToken, 'POST', '/sources', { name: 'demo', url: catalog, allowUnsigned: true });
     expect((await api<{ result: string }>(server.adminToken, 'POST', `/sources/${source.id}/sync`)).result).toBe('updated');
 
     // the agent's own policy, root-owned 0644 in a 0755 directory outside the managed root; it allows another action only
@@ -104,7 +104,7 @@ describe.skipIf(skipReason !== undefined)('actions and the agent local policy on
     const enrollment = await api<{ secret: string }>(server.adminToken, 'POST', '/enrollment-tokens', { maxUses: 1, expiresInHours: 1 });
     const tokenFile = path.join(work, 'enroll-token');
     await writeFile(tokenFile, enrollment.secret, { mode: 0o600 });
-    const enrolled = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--root', machine.root]);
+    const enrolled = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--root', machine.root, '--server-key-fingerprint', server.keyFingerprint]);
     expect(enrolled.code, enrolled.stderr).toBe(0);
     agent = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'agent', 'run', '--root', machine.root, '--policy-file', policyFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     agent.stdout!.on('data', (d: Buffer) => agentLog.push(d.toString()));

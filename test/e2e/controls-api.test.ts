@@ -46,7 +46,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       viewer = await server.tokenFor('viewer');
       const catalogFile = path.join(work.dir, 'inhouse.json');
       await writeFile(catalogFile, nativeCatalog('inhouse', [{ id: 'PH-SSL', pkg: 'openssl', fixed: '3.0.15-1~deb12u1', severity: 'important' }]));
-      const source = await expectApi<{ id: string }>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native' } });
+      const source = await expectApi<{ id: string }>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true } });
       await expectApi(server, 'POST', `/sources/${source.id}/sync`, 200);
       const token = await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 1 }, 'test');
       agent = await expectApi<EnrollResponse>(server, 'POST', '/agent/enroll', 201, { token: null, body: { token: token.secret, hostname: 'web1' } });

@@ -123,7 +123,7 @@ describe('job-signing key rotation with running agents', () => {
     for (let i = 0; i < 2; i++) {
       const root = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'var/lib/dpkg/status': STATUS, 'etc/hostname': `keys-${i}\n` });
       roots.push(root);
-      const enrolled = await agent(['enroll', '--server', server.url, '--root', root, '--token', secret]);
+      const enrolled = await agent(['enroll', '--server', server.url, '--root', root, '--token', secret, '--server-key-fingerprint', server.keyFingerprint]);
       expect(enrolled.code, enrolled.out.join('\n')).toBe(0);
       expect((await runOnce(root)).code).toBe(0);
     }

@@ -310,7 +310,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       const { server } = w;
       const catalogFile = path.join(work.dir, 'inhouse.json');
       await writeFile(catalogFile, nativeCatalog('inhouse', BULLETINS));
-      w.sourceId = (await expectApi<{ id: string }>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native' } })).id;
+      w.sourceId = (await expectApi<{ id: string }>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true } })).id;
       await expectApi(server, 'POST', `/sources/${w.sourceId}/sync`, 200);
       const enrollment = await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 10 }, 'test');
       const credentials = new Map<string, string>();

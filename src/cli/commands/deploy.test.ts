@@ -119,7 +119,7 @@ beforeAll(async () => {
       { id: 'PH-GZIP', pkg: 'gzip', fixed: '1.12-1.1', severity: 'low' },
     ]),
   );
-  const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native' } });
+  const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true } });
   expect(await expectApi<SyncRecordWire>(server, 'POST', `/sources/${source.id}/sync`, 200)).toMatchObject({ result: 'updated' });
   const now = new Date();
   lab = await SimAgent.enroll('lab1', await debianInventory('status-minbase-12-point-release.txt', 'lab1', now));

@@ -50,7 +50,7 @@ beforeAll(async () => {
       { id: 'PH-GZIP', pkg: 'gzip', fixed: '1.12-1.1', severity: 'low' },
     ]),
   );
-  const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native' } });
+  const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true } });
   expect(await expectApi<SyncRecordWire>(server, 'POST', `/sources/${source.id}/sync`, 200)).toMatchObject({ result: 'updated' });
   const inv = await debianInventory('status-minbase-12-point-release.txt', 'web1', new Date());
   await expectApi<MachineWire>(server, 'POST', '/machines/import', 201, { body: { inventory: inv, attributes: { role: 'web' } } });
