@@ -9,6 +9,11 @@ export function canonicalJson(value: unknown): string {
   return canonical(value, new Set());
 }
 
+/** The UTF-8 bytes of the canonical JSON: what every Patchhive signature covers. */
+export function canonicalBytes(value: unknown): Buffer {
+  return Buffer.from(canonicalJson(value), 'utf8');
+}
+
 function canonical(value: unknown, stack: Set<object>): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {

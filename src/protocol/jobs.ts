@@ -7,7 +7,7 @@
  * so a re-serialised envelope still verifies and a changed byte of meaning does not.
  */
 import { z } from 'zod';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalBytes, canonicalJson } from './canonical-json.js';
 
 export { canonicalJson };
 
@@ -258,7 +258,7 @@ export type JobEnvelope = z.infer<typeof jobEnvelopeSchema>;
 
 /** The exact bytes a job signature covers: UTF-8 of the canonical JSON of the (validated) body. */
 export function jobSigningBytes(job: JobBody): Buffer {
-  return Buffer.from(canonicalJson(job), 'utf8');
+  return canonicalBytes(job);
 }
 
 /** A small valid job (one apt install, one MSI with its artifact, a verify step), for docs and tests. */

@@ -5,7 +5,7 @@
  * another agent is no fresh sign of life. Both are signed over their canonical JSON.
  */
 import { z } from 'zod';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalBytes } from './canonical-json.js';
 
 export const KEY_ANNOUNCEMENT_PURPOSE = 'patchhive.key-announcement/1';
 export const SERVER_TIME_PURPOSE = 'patchhive.server-time/1';
@@ -61,10 +61,10 @@ export type StaleReport = z.infer<typeof staleReportSchema>;
 
 /** The bytes a key announcement's signature covers. */
 export function keyAnnouncementBytes(p: KeyAnnouncementPayload): Buffer {
-  return Buffer.from(canonicalJson(p), 'utf8');
+  return canonicalBytes(p);
 }
 
 /** The bytes a server time's signature covers. */
 export function serverTimeBytes(p: ServerTimePayload): Buffer {
-  return Buffer.from(canonicalJson(p), 'utf8');
+  return canonicalBytes(p);
 }
