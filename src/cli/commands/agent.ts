@@ -81,7 +81,12 @@ interface RunCliOptions {
   policyFile?: string;
 }
 
-function agentVersion(): string {
+/** Set by the packaged agent's bundler (scripts/package-agent.ts), where there is no package.json to read. */
+declare const __PATCHHIVE_VERSION__: string | undefined;
+
+/** The version the agent reports: the bundler's, else the project's package.json. */
+export function agentVersion(): string {
+  if (typeof __PATCHHIVE_VERSION__ === 'string') return __PATCHHIVE_VERSION__;
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
@@ -251,8 +256,12 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
 
 /** Adds `patchhive agent enroll` and `patchhive agent run` to the program. */
 export function registerAgentCommand(program: Command, ioOverrides: Partial<AgentIo> = {}): void {
+  addAgentSubcommands(program.command('agent').description('The Patchhive agent: enroll this machine with a server and report its inventory.'), ioOverrides);
+}
+
+/** Adds `enroll` and `run` to `agent`: `patchhive agent …`, or the packaged `patchhive-agent …` (src/cli/agent-main.ts). */
+export function addAgentSubcommands(agent: Command, ioOverrides: Partial<AgentIo> = {}): void {
   const io: AgentIo = { ...processIo, ...ioOverrides };
-  const agent = program.command('agent').description('The Patchhive agent: enroll this machine with a server and report its inventory.');
   const rootOption = () => new Option('--root <dir>', 'the system to inventory is rooted at DIR (a chroot or image); default /');
   const stateDirOption = () =>
     new Option('--state-dir <dir>', 'where the agent keeps its state (agent.json); default /var/lib/patchhive-agent, below --root when given');
