@@ -10,7 +10,10 @@ export DEBIAN_FRONTEND=noninteractive
 
 need=()
 command -v dpkg >/dev/null || need+=(dpkg)
-command -v rpm >/dev/null || need+=(rpm)
+command -v rpm >/dev/null && command -v rpmbuild >/dev/null || need+=(rpm)
+# the packaged agent: its unit is checked with systemd-analyze, and run under its capability set with capsh
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v capsh >/dev/null || need+=(libcap2-bin)
 command -v oscap >/dev/null || need+=(openscap-scanner)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v debootstrap >/dev/null || need+=(debootstrap)
