@@ -10,6 +10,8 @@
  *   enrolls against a real server, runs with the unit's ExecStart command line under the unit's
  *   sandbox as far as it applies without systemd (see `sandboxArgv`), completes a real apt install
  *   job of a deployment, and is removed with `dpkg -r` (state kept), then purged (state gone).
+ *   Then the .rpm goes into the same root with `rpm --root` (its scriptlets run by the machine's
+ *   shell) and `rpm -e` keeps the state.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -322,4 +324,21 @@ describe.skipIf(machineSkip !== undefined)('the packaged agent on a Debian 12 ma
     expect(existsSync(path.join(root, 'var/lib/patchhive-agent'))).toBe(false);
     expect(existsSync(path.join(root, 'etc/patchhive/agent-policy.json'))).toBe(false);
   }, 15 * MINUTE);
+
+  it('the .rpm installed into that root (rpm --root, its scriptlets run by the machine\'s /bin/sh) runs, and rpm -e keeps the state', async () => {
+    const { rpm, version } = await packages();
+    // the machine has no RPM database of its own packages: --nodeps
+    await runCommand('rpm', ['--root', root, '-i', '--nodeps', rpm]);
+    expect((await stat(path.join(root, 'var/lib/patchhive-agent'))).mode & 0o7777).toBe(0o700);
+    expect((await inRoot('/usr/bin/patchhive-agent', '--version')).stdout.trim()).toBe(version);
+    await writeFile(path.join(root, 'var/lib/patchhive-agent/agent.json'), '{}\n', { mode: 0o600 });
+    await writeFile(path.join(root, 'etc/sysconfig/patchhive-agent'), 'HTTPS_PROXY=http://proxy.example:3128\n');
+    await runCommand('rpm', ['--root', root, '-e', 'patchhive-agent']);
+    expect(existsSync(path.join(root, 'usr/bin/patchhive-agent'))).toBe(false);
+    expect(existsSync(path.join(root, 'usr/lib/systemd/system', UNIT))).toBe(false);
+    expect(existsSync(path.join(root, 'var/lib/patchhive-agent/agent.json'))).toBe(true);
+    // a changed configuration file is kept aside, an unchanged one goes
+    expect(existsSync(path.join(root, 'etc/sysconfig/patchhive-agent.rpmsave'))).toBe(true);
+    expect(existsSync(path.join(root, 'etc/patchhive/agent-policy.json'))).toBe(false);
+  });
 });
