@@ -233,6 +233,27 @@ async function buildRpm(work: string, binary: string, version: string): Promise<
   return rpm;
 }
 
+/** Builds kept besides the newest: each is ~170 MB (the executable and two packages holding it). */
+const KEEP_BUILDS = 3;
+/** A build younger than this is never removed: another test process may be reading it. */
+const PRUNE_AFTER_MS = 60 * 60_000;
+
+/** Removes old builds from the cache: all but the KEEP_BUILDS newest, and only those older than an hour. */
+async function pruneCache(cacheDir: string, current: string, log: (line: string) => void): Promise<void> {
+  const builds = [];
+  for (const name of await readdir(cacheDir)) {
+    if (!/^[0-9a-f]{24}$/.test(name) || path.join(cacheDir, name) === current) continue;
+    const st = await stat(path.join(cacheDir, name)).catch(() => undefined);
+    if (st?.isDirectory()) builds.push({ name, mtimeMs: st.mtimeMs });
+  }
+  builds.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const b of builds.slice(KEEP_BUILDS)) {
+    if (Date.now() - b.mtimeMs < PRUNE_AFTER_MS) continue;
+    log(`removing the old build ${b.name}`);
+    await rm(path.join(cacheDir, b.name), { recursive: true, force: true });
+  }
+}
+
 interface Done {
   format: number;
   version: string;
@@ -262,6 +283,8 @@ export async function packageAgent(opts: PackageOptions = {}): Promise<AgentPack
   const done = await readFile(path.join(dir, 'done.json'), 'utf8').then((t) => JSON.parse(t) as Done, () => undefined);
   if (done?.format === FORMAT) return result(done, true);
 
+  const missing = ['dpkg-deb', 'rpmbuild'].filter((t) => !(process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(path.join(d, t))));
+  if (missing.length > 0) throw new Error(`${missing.join(' and ')} not found: install the dpkg and rpm packages (Debian/Ubuntu: apt-get install dpkg rpm)`);
   await mkdir(cacheDir, { recursive: true });
   const work = path.join(cacheDir, `build-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(work);
@@ -285,6 +308,7 @@ export async function packageAgent(opts: PackageOptions = {}): Promise<AgentPack
       if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
     });
     log(`built ${record.deb} and ${record.rpm} in ${Math.round((Date.now() - started) / 1000)} s`);
+    await pruneCache(cacheDir, dir, log);
     return result(record, false);
   } finally {
     await rm(work, { recursive: true, force: true });
