@@ -92,6 +92,13 @@ describe('parsePolicyText', () => {
     expect(allowed(r.policy, MSI)).toBe(false);
   });
 
+  it('the policy the packages install is the Linux part of the default: apt and dnf, rollbacks, reboots, no actions, no config edits', async () => {
+    const text = await readFile(new URL('../../packaging/etc/agent-policy.json', import.meta.url), 'utf8');
+    const r = parsePolicyText(text, '/etc/patchhive/agent-policy.json');
+    expect(r).toMatchObject({ source: 'file', problem: null });
+    expect(r.policy).toEqual({ ...DEFAULT_LOCAL_POLICY, installs: ['apt', 'dnf'] });
+  });
+
   it.each([
     ['not JSON', '{schema:', /is not JSON/],
     ['another schema', '{"schema":"patchhive.agent-policy/2"}', /invalid at schema/],
