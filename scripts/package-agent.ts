@@ -3,7 +3,7 @@
  *
  * 1. Bundles the agent's entry point (src/cli/agent-main.ts: `patchhive-agent enroll|run`) with
  *    esbuild into one CommonJS file. The bundle must hold only the agent: no native addons, no
- *    server, store or browser code (checked below and in src/cli/agent-main.test.ts).
+ *    server, store or browser code (checked below and in test/agent-bundle.test.ts).
  * 2. Makes it a Node.js single executable application (SEA): `node --experimental-sea-config`
  *    writes the preparation blob, which postject injects into a copy of the Node.js binary that
  *    runs this script. The machine that installs the package needs no Node.js.

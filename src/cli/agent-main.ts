@@ -3,7 +3,7 @@
  * `patchhive-agent enroll|run`: the agent on its own, without the server or the admin commands.
  * It is the entry point of the packaged agent (`npm run package`: one bundle made into a Node
  * single executable application, docs/AGENT.md), so it must reach only what the agent needs: no
- * native addons, no server, store or browser code (checked by src/cli/agent-main.test.ts).
+ * native addons, no server, store or browser code (checked by test/agent-bundle.test.ts).
  * `patchhive agent enroll|run` is the same code with the same options.
  */
 import { Command } from 'commander';

@@ -4,7 +4,7 @@
  * machine without Node.js and without native addons could not run.
  */
 import { describe, expect, it } from 'vitest';
-import { ALLOWED_BUNDLE_PACKAGES, bundleAgent } from '../../scripts/package-agent.js';
+import { ALLOWED_BUNDLE_PACKAGES, bundleAgent } from '../scripts/package-agent.js';
 
 describe('the agent bundle', () => {
   it('reaches only the agent, the protocol, the inventory collectors and three pure-JavaScript libraries', async () => {
