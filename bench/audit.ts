@@ -10,12 +10,10 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { createBenchDatabase, type BenchDatabaseKind } from './bench-db.js';
 import { monitored, startServerChild, steadyPhase, type Phase } from './checkins.js';
-import type { LoadResult } from './http-load.js';
 import { ChildRpc, type Message } from './ipc.js';
 import type { PatchhiveServerArgs } from './scenarios/bench-server.js';
 import type { ServerBenchConfig } from './server-config.js';
 
-type Timed = LoadResult & { cpuSeconds: number };
 type Say = (s: string) => void;
 
 export const AUDIT_MODES = ['off', 'on', 'every check-in'] as const;

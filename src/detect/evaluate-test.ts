@@ -2,7 +2,7 @@
  * One OVAL test on one machine: collect items, check existence, check states, and say in a
  * sentence what was found ("apt 2.6.1 is earlier than the fixed 2.6.2").
  */
-import type { Check, Entity, Operator, StateSpec, Test } from '../catalog/model.js';
+import type { Check, Entity, StateSpec, Test } from '../catalog/model.js';
 import type { Evidence } from './model.js';
 import { compareValue } from './compare.js';
 import { collectItems, entityValues, type CollectContext } from './collect-items.js';
@@ -103,7 +103,7 @@ function stateResultForItem(item: Item, test: Test, ctx: CollectContext): ItemOu
 function stateResult(item: Item, state: StateSpec, test: Test, ctx: CollectContext): ItemOutcome {
   const fields = Object.entries(state.fields);
   const outs = fields.map(([field, e]) => fieldResult(item, field, e, test, ctx));
-  const result = combine((state.operator ?? 'AND') as Operator, outs.map((o) => o.result));
+  const result = combine((state.operator ?? 'AND'), outs.map((o) => o.result));
   return {
     result,
     text: outs.map((o) => o.text).join(', '),
@@ -123,9 +123,9 @@ function fieldResult(item: Item, field: string, e: Entity, test: Test, ctx: Coll
   }
   const perValue = vals.values.map((v) => {
     const rs = actuals.map((a) => compareValue(a, v, e.operation, e.datatype) as Result | 'error');
-    return checkResult((e.entityCheck ?? 'all') as Check, rs.map((r) => (r === 'error' ? 'unknown' : r)));
+    return checkResult((e.entityCheck ?? 'all'), rs.map((r) => (r === 'error' ? 'unknown' : r)));
   });
-  const result = checkResult((e.varCheck ?? 'all') as Check, perValue);
+  const result = checkResult((e.varCheck ?? 'all'), perValue);
   const text = describeComparison(test.object, item, field, e, actuals, expectedText, result);
   return { result, text, expected: `${field} ${e.operation} ${expectedText}`, actual: actuals.join(',') };
 }

@@ -3,7 +3,7 @@ import type { Bulletin, Catalog, Criterion, Fix } from '../catalog/model.js';
 import { emptyCatalog } from '../catalog/model.js';
 import { constNode, entity, kbTest, state, test, testNode } from '../catalog/import/criteria-builders.js';
 import type { Inventory } from '../inventory/model.js';
-import { evaluate, prepareCatalog } from './evaluate.js';
+import { evaluate } from './evaluate.js';
 import { checkResult } from './evaluate-test.js';
 import { combine, type Result } from './tri.js';
 

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PatchhiveError } from '../errors.js';
 import { MAX_STATUS_LINE, parseDpkgStatus } from './dpkg-status.js';
 import { fixture } from './test-support.js';
 import { thrownError } from '../../test/support/errors.js';

@@ -25,7 +25,7 @@ export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = Object.freeze({
   tested: Object.freeze({ critical: 'P14D', important: 'P60D', moderate: 'P180D', low: null, unknown: null }),
   emergency: Object.freeze({ critical: 'PT24H', important: 'P30D', moderate: 'P120D', low: null, unknown: null }),
   dueSoon: 'P7D',
-}) as DeadlinePolicy;
+});
 
 /** Base policy with a group's override applied (fields absent fall back). */
 export function resolveDeadlinePolicy(
@@ -102,7 +102,7 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
 
 function memoOf<V>(memos: WeakMap<DeadlinePolicy, Map<string, V>>, policy: DeadlinePolicy): Map<string, V> {
   let m = memos.get(policy);
-  if (!m) memos.set(policy, (m = new Map()));
+  if (!m) memos.set(policy, (m = new Map<string, V>()));
   return m;
 }
 

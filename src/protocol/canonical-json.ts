@@ -27,7 +27,7 @@ function canonical(value: unknown, stack: Set<object>): string {
     if (Array.isArray(value)) {
       return `[${value.map((v) => (v === undefined ? fail('undefined in an array') : canonical(v, stack))).join(',')}]`;
     }
-    const proto = Object.getPrototypeOf(value);
+    const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) throw new TypeError('canonical JSON: not a plain object');
     const keys = Object.keys(value)
       .filter((k) => (value as Record<string, unknown>)[k] !== undefined)

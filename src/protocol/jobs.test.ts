@@ -42,7 +42,7 @@ describe('canonicalJson', () => {
   });
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- mutations deliberately break the types
+ 
 type Mutation = (job: any) => void;
 const step = (job: any, i: number) => job.steps[i];
 

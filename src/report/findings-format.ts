@@ -1,6 +1,7 @@
 /** Renders findings as a readable table, TSV (like the classic checker), JSON or CSV. */
 import { SEVERITIES, severityRank, type Severity } from '../catalog/model.js';
 import type { Finding } from '../detect/model.js';
+import { toCsv } from '../common/csv.js';
 
 export const OUTPUT_FORMATS = ['table', 'tsv', 'json', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -35,10 +36,6 @@ function oneLine(s: string): string {
   return s.replace(/[\t\r\n]+/g, ' ');
 }
 
-function csvCell(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 function table(findings: Finding[], verbose: boolean): string {
   if (findings.length === 0) return 'No findings.\n';
   const lines: string[] = [];
@@ -70,12 +67,11 @@ export function formatFindings(findings: Finding[], format: OutputFormat, opts: 
       return JSON.stringify({ findings: findings.map(jsonFinding) }, null, 2) + '\n';
     case 'tsv':
       return findings.map((f) => [f.machine, f.bulletin, f.status, oneLine(findingReason(f))].join('\t')).map((l) => l + '\n').join('');
-    case 'csv': {
-      const head = 'machine,bulletin,package,status,severity,title,cves,kbs,reason\n';
-      return head + findings
-        .map((f) => [f.machine, f.bulletin, f.package ?? '', f.status, f.severity, f.title, f.cves.join(' '), f.kbs.join(' '), oneLine(findingReason(f))].map(csvCell).join(',') + '\n')
-        .join('');
-    }
+    case 'csv':
+      return toCsv(
+        ['machine', 'bulletin', 'package', 'status', 'severity', 'title', 'cves', 'kbs', 'reason'],
+        findings.map((f) => [f.machine, f.bulletin, f.package ?? '', f.status, f.severity, f.title, f.cves.join(' '), f.kbs.join(' '), oneLine(findingReason(f))]),
+      );
     case 'table':
       return table(findings, opts.verbose);
   }

@@ -68,11 +68,11 @@ describe('orderInstalls', () => {
     expect((caught as PatchhiveError).message).toBe(message);
   });
 
-  it.each([
+  it.each<{ name: string; items: InstallItem[]; code: string }>([
     { name: 'bad dpkg version', items: [item('A:x=1:')], code: 'E_VERSION_INVALID' },
     { name: 'unknown manager', items: [{ bulletinId: 'A', package: { manager: 'msi', name: 'x', version: '1' } } as unknown as InstallItem], code: 'E_BAD_REQUEST' },
-    { name: 'empty name', items: [{ bulletinId: 'A', package: { manager: 'dpkg', name: '', version: '1' } } as InstallItem], code: 'E_BAD_REQUEST' },
-    { name: 'empty bulletin', items: [{ bulletinId: '', package: { manager: 'dpkg', name: 'x', version: '1' } } as InstallItem], code: 'E_BAD_REQUEST' },
+    { name: 'empty name', items: [{ bulletinId: 'A', package: { manager: 'dpkg', name: '', version: '1' } }], code: 'E_BAD_REQUEST' },
+    { name: 'empty bulletin', items: [{ bulletinId: '', package: { manager: 'dpkg', name: 'x', version: '1' } }], code: 'E_BAD_REQUEST' },
     { name: 'dependsOn not a list', items: [{ bulletinId: 'A', package: { manager: 'rpm', name: 'x', version: '1' }, dependsOn: 'y' } as unknown as InstallItem], code: 'E_BAD_REQUEST' },
   ])('rejects $name with $code', ({ items, code }) => {
     expect(() => orderInstalls(items)).toThrow(expect.objectContaining({ code }));

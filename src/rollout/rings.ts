@@ -55,7 +55,8 @@ const CRITICALITY_RANK: Record<Criticality, number> = { low: 0, medium: 1, high:
 /** Problems with a ring list, each with a JSON path ("$[1].members.percent: …"); empty when valid. */
 export function ringSpecProblems(rings: readonly RingSpec[]): string[] {
   const problems: string[] = [];
-  if (!Array.isArray(rings) || rings.length === 0) return ['$: a deployment needs at least one ring'];
+  const input: unknown = rings; // from a request body: not proven an array yet
+  if (!Array.isArray(input) || rings.length === 0) return ['$: a deployment needs at least one ring'];
   const names = new Set<string>();
   rings.forEach((ring, i) => {
     const at = `$[${i}]`;

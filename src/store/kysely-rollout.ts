@@ -14,7 +14,7 @@ import type {
   RolloutStore,
   RollbackState,
 } from './ports.js';
-import { chunk, definedOnly, fromJson, inList, ROWS_PER_INSERT, requireTouched, toCount, toJson, updateById, type StoreKind } from './sql-util.js';
+import { chunk, definedOnly, inList, ROWS_PER_INSERT, requireTouched, toCount, toJson, updateById, type StoreKind } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `deployments`. */

@@ -44,7 +44,7 @@ export function localPostgresUrl(database: string): string {
  * `drop`. When the cluster is not reachable: throws on CI (CI=true must run the PostgreSQL tests),
  * else returns undefined so the caller can skip visibly.
  */
-export async function createTestPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+export async function createTestPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
   const name = `patchhive_test_${process.pid}_${randomBytes(6).toString('hex')}`;
   try {
     await withAdminClient((c) => c.query(`CREATE DATABASE "${name}"`));
@@ -65,7 +65,7 @@ export async function createTestPostgresDatabase(): Promise<{ url: string; drop(
 }
 
 /** A migrated SQLite store on a file in a fresh temp directory; `cleanup` closes it and removes the directory. */
-export async function createTestSqliteStore(): Promise<{ store: Store; url: string; dir: string; cleanup(): Promise<void> }> {
+export async function createTestSqliteStore(): Promise<{ store: Store; url: string; dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'patchhive-store-'));
   const url = `sqlite:${path.join(dir, 'patchhive.db')}`;
   const store = await openStore(url);

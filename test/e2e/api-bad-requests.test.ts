@@ -47,7 +47,7 @@ async function call(r: RouteDef, opts: { token?: string; body?: string; contentT
 
 function expectRefused(res: LightMyRequestResponse, status: number | number[], code?: string | RegExp): void {
   const statuses = Array.isArray(status) ? status : [status];
-  const body = res.json() as { error?: { code?: string; message?: string } };
+  const body = res.json<{ error?: { code?: string; message?: string } }>();
   expect(statuses, `${res.statusCode} ${res.body}`).toContain(res.statusCode);
   expect(body.error?.code).toMatch(/^E_[A-Z_]+$/);
   expect(body.error?.message).toBeTruthy();
@@ -140,7 +140,7 @@ describe('the agent routes', () => {
     const ok = await call(enroll, { body: JSON.stringify({ token: created.secret, hostname: 'walk-1' }) });
     expect(ok.statusCode).toBe(201);
     expectRefused(await call(enroll, { body: JSON.stringify({ token: created.secret, hostname: 'walk-2' }) }), 401, 'E_ENROLLMENT_EXHAUSTED');
-    const credential = (ok.json() as { credential: string }).credential;
+    const credential = ok.json<{ credential: string }>().credential;
     const imported = routes.find((r) => r.url === '/machines/import')!;
     const inventory = { schema: 'patchhive.inventory/1', machine: { name: 'walk-1' }, collectedAt: '2026-11-21T00:00:00Z', os: { family: 'unix', platform: 'debian' } };
     expectRefused(await call(imported, { token: tokens.admin, body: JSON.stringify({ inventory }) }), 409, 'E_CONFLICT');

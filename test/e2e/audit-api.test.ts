@@ -59,7 +59,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
         expect(added, where).toHaveLength(1);
         const e = added[0]!;
         expect(e, where).toMatchObject({ method: r.method, route: '/api/v1' + r.url, status: res.statusCode, sourceIp: '127.0.0.1' });
-        expect(e.errorCode, where).toBe(res.statusCode >= 400 ? (res.json() as { error: { code: string } }).error.code : null);
+        expect(e.errorCode, where).toBe(res.statusCode >= 400 ? res.json<{ error: { code: string } }>().error.code : null);
         if (r.url.includes(':id')) expect(e.objectIds, where).toContain(OBJECT);
         if (r.access === 'agent') expect(e, where).toMatchObject({ actorKind: 'agent', agentId });
         else if (r.access === 'public') expect(e, where).toMatchObject({ actorKind: 'anonymous', userName: null });
@@ -96,20 +96,20 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const before = await head();
       const created = await call('POST', '/api/v1/tokens', tokens.admin, { name: 'ci', user: 'robot', role: 'viewer' });
       expect(created.statusCode).toBe(201);
-      const { id, secret } = created.json() as { id: string; secret: string };
+      const { id, secret } = created.json<{ id: string; secret: string }>();
       const enrollment = await call('POST', '/api/v1/enrollment-tokens', tokens.admin, { maxUses: 1, note: 'rack 4' });
-      const enrollSecret = (enrollment.json() as { secret: string }).secret;
+      const enrollSecret = enrollment.json<{ secret: string }>().secret;
       const enrolled = await call('POST', '/api/v1/agent/enroll', undefined, { token: enrollSecret, hostname: 'new-host' });
       expect(enrolled.statusCode).toBe(201);
       const source = await call('POST', '/api/v1/sources', tokens.admin, { name: 'private', url: 'https://user:pw@feeds.example.org/oval.xml?key=abc#x', format: 'oval' });
       const added = await since(before);
       expect(added.map((e) => e.status)).toEqual([201, 201, 201, source.statusCode]);
       expect(added[0]).toMatchObject({ objectIds: [id], summary: { name: 'ci', user: 'robot', role: 'viewer' } });
-      expect(added[2]).toMatchObject({ actorKind: 'anonymous', tokenId: (enrollment.json() as { id: string }).id, summary: { token: '[redacted]', hostname: 'new-host' } });
-      expect(added[2]!.objectIds).toContain((enrolled.json() as { agentId: string }).agentId);
+      expect(added[2]).toMatchObject({ actorKind: 'anonymous', tokenId: enrollment.json<{ id: string }>().id, summary: { token: '[redacted]', hostname: 'new-host' } });
+      expect(added[2]!.objectIds).toContain(enrolled.json<{ agentId: string }>().agentId);
       expect(added[3]!.summary.url).toBe('https://feeds.example.org/oval.xml');
       const text = JSON.stringify(added);
-      for (const leaked of [secret, enrollSecret, (enrolled.json() as { credential: string }).credential, 'pw@', 'key=abc']) expect(text).not.toContain(leaked);
+      for (const leaked of [secret, enrollSecret, enrolled.json<{ credential: string }>().credential, 'pw@', 'key=abc']) expect(text).not.toContain(leaked);
     });
 
     it('serves the trail to admins only, filtered and page by page, and its chain verifies', async (t) => {

@@ -90,15 +90,15 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         const r = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--root', m.root, '--server-key-fingerprint', fingerprint]);
         expect(r.code, r.stderr).toBe(0);
         const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'agent', 'run', '--root', m.root], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-        child.stdout!.on('data', (d: Buffer) => agentLogs.push(`${m.name}: ${d.toString()}`));
-        child.stderr!.on('data', (d: Buffer) => agentLogs.push(`${m.name}: ${d.toString()}`));
+        child.stdout.on('data', (d: Buffer) => agentLogs.push(`${m.name}: ${d.toString()}`));
+        child.stderr.on('data', (d: Buffer) => agentLogs.push(`${m.name}: ${d.toString()}`));
         agents.push(child);
       }
     }, 600_000);
 
     afterAll(async () => {
       for (const a of agents) a.kill('SIGTERM');
-      await Promise.all(agents.map((a) => (a.exitCode !== null ? undefined : new Promise((r) => a.once('exit', r)))));
+      await Promise.all(agents.map((a) => (a.exitCode !== null ? Promise.resolve() : new Promise((r) => a.once('exit', r)))));
       await server?.destroy();
       for (const m of machines) await m.destroy();
       if (work) {

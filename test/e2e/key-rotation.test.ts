@@ -81,7 +81,7 @@ describe('job-signing key rotation with running agents', () => {
       kind: 'rollback',
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
       delivered: false,
-      body: (h) => ({ format: JOB_FORMAT, ...h, steps: [{ kind: 'verify', bulletinIds: ['DSA-KEYS-1'] }], artifacts: [], reboot: 'never' }) as JobBody,
+      body: (h) => ({ format: JOB_FORMAT, ...h, steps: [{ kind: 'verify', bulletinIds: ['DSA-KEYS-1'] }], artifacts: [], reboot: 'never' }),
     });
 
   beforeAll(async () => {

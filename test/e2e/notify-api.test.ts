@@ -42,7 +42,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         config: {
           triageSweepSchedule: '0 7 1 1 *',
           notify: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'patchhive@example.org' }, retry: { maxAttempts: 5, baseSeconds: 30, maxSeconds: 3600 }, dueSoonSchedule: '0 7 1 1 *', digestSchedule: '0 7 1 1 *' },
-        } as never,
+        },
       }))!;
       for (const [name, status] of [['web1', 'status-host-node-image.txt'], ['web2', 'status-minbase-12-point-release.txt']] as const) {
         await expectApi(server, 'POST', '/machines/import', 201, { body: { inventory: await debianInventory(status, name, clock.now()) } });
@@ -85,7 +85,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       expect(got.map((r) => JSON.parse(r.body).data.bulletinId).sort()).toEqual(['PH-APT', 'PH-LZMA']);
       for (const r of got) {
         // The receiver verified it; check again here from the raw body and the timestamp header.
-        const want = 'sha256=' + createHmac('sha256', SECRET).update(`${r.headers['x-patchhive-timestamp']}.${r.body}`).digest('hex');
+        const want = 'sha256=' + createHmac('sha256', SECRET).update(`${String(r.headers['x-patchhive-timestamp'])}.${r.body}`).digest('hex');
         expect(r.headers['x-patchhive-signature']).toBe(want);
         expect(r.verified).toBe(true);
         expect(JSON.parse(r.body)).toMatchObject({ event: 'bulletin.new', data: { machines: 2 } });

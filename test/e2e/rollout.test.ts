@@ -89,8 +89,8 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.on('data', (d: Buffer) => agentLogs.push(`${name}: ${d.toString()}`));
-    child.stderr!.on('data', (d: Buffer) => agentLogs.push(`${name}: ${d.toString()}`));
+    child.stdout.on('data', (d: Buffer) => agentLogs.push(`${name}: ${d.toString()}`));
+    child.stderr.on('data', (d: Buffer) => agentLogs.push(`${name}: ${d.toString()}`));
     agents.set(name, child);
     return child;
   };
@@ -180,12 +180,12 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
   }, 15 * MINUTE);
 
   afterAll(async () => {
-    for (const [name, a] of agents) {
+    for (const a of agents.values()) {
       if (a.exitCode === null && a.signalCode === null) {
         a.kill('SIGTERM');
       }
     }
-    await Promise.all([...agents.values()].map((a) => (a.exitCode !== null || a.signalCode !== null ? undefined : new Promise((r) => a.once('exit', r)))));
+    await Promise.all([...agents.values()].map((a) => (a.exitCode !== null || a.signalCode !== null ? Promise.resolve() : new Promise((r) => a.once('exit', r)))));
     await server?.destroy();
     for (const u of unmounts) await u();
     for (const machine of machines.values()) await machine.destroy();

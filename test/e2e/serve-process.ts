@@ -35,8 +35,8 @@ export function startServe(args: string[], timeoutMs = 120_000): Promise<ServePr
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'serve', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const proc = (url: string): ServeProcess => ({
     url,
@@ -60,10 +60,10 @@ export function startServe(args: string[], timeoutMs = 120_000): Promise<ServePr
       const m = SERVING.exec(err);
       if (!m) return;
       clearTimeout(timer);
-      child.stderr!.off('data', onData);
+      child.stderr.off('data', onData);
       resolve(proc(m[1]!));
     };
-    child.stderr!.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('error', (e) => {
       clearTimeout(timer);
       reject(e);

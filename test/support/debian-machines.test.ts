@@ -74,7 +74,7 @@ describe('withFileLock', () => {
 
   it("takes over the lock of a process that died, and waits for a live one's", async () => {
     const lock = path.join(dir, 'b.lock');
-    const dead = spawnSync('true').pid!;
+    const dead = spawnSync('true').pid;
     writeFileSync(lock, `${dead}\n${hostname()}\n2026-01-01T00:00:00Z\n`);
     await expect(withFileLock(lock, async () => 'ran')).resolves.toBe('ran');
     writeFileSync(lock, `${process.pid}\n${hostname()}\n2026-01-01T00:00:00Z\n`);

@@ -115,7 +115,7 @@ export async function installPackages(backend: PackageBackend, packages: readonl
   const before = await query(s, packages.map((p) => p.name));
   if (!before.installed) return outcome(s, 'failed', `cannot read the package database: ${before.error}`, null);
   const toKeep = packages.flatMap((p) => {
-    const got = before.installed!.get(p.name);
+    const got = before.installed.get(p.name);
     return got && !backend.sameVersion(got.version, p.version) ? [{ name: p.name, version: got.version }] : [];
   });
   const dir = keptDirInRoot(ctx.jobId);
@@ -132,7 +132,7 @@ export async function installPackages(backend: PackageBackend, packages: readonl
     jobId: ctx.jobId,
     manager: backend.manager,
     kept: kept.filter((f) => toKeep.some((k) => k.name === f.name && backend.sameVersion(k.version, f.version))),
-    new: packages.filter((p) => !before.installed!.has(p.name)).map((p) => p.name),
+    new: packages.filter((p) => !before.installed.has(p.name)).map((p) => p.name),
   };
   await writeFileAtomic(path.join(hostDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   const keptPackages = manifest.kept.map(({ name, version }) => ({ name, version }));
@@ -198,13 +198,13 @@ export async function rollbackPackages(backend: PackageBackend, req: RollbackReq
   if (!now.installed) return outcome(s, 'failed', `cannot read the package database: ${now.error}`, null);
   let exitCode: number | null = 0;
   if (files.length > 0) {
-    for (const argv of backend.rollbackArgvs(files.map((f) => ({ file: f.file, installedNow: now.installed!.has(f.name) })))) {
+    for (const argv of backend.rollbackArgvs(files.map((f) => ({ file: f.file, installedNow: now.installed.has(f.name) })))) {
       const r = await run(s, argv);
       exitCode = r.exitCode;
       if (r.exitCode !== 0) return outcome(s, 'failed', backend.describeInstallFailure(r.log) ?? describeFailure(argv[0]!, r), r.exitCode);
     }
   }
-  const toRemove = req.remove.filter((n) => now.installed!.has(n));
+  const toRemove = req.remove.filter((n) => now.installed.has(n));
   if (toRemove.length > 0) {
     const r = await run(s, backend.removeArgv(toRemove));
     exitCode = r.exitCode;
@@ -219,7 +219,7 @@ export async function rollbackPackages(backend: PackageBackend, req: RollbackReq
 async function checkRolledBack(s: Session, req: RollbackRequest): Promise<string> {
   const after = await query(s, [...req.packages.map((p) => p.name), ...req.remove]);
   if (!after.installed) return `cannot read the package database: ${after.error}`;
-  const still = req.remove.filter((n) => after.installed!.has(n)).map((n) => `${n} still installed`);
+  const still = req.remove.filter((n) => after.installed.has(n)).map((n) => `${n} still installed`);
   return [versionMismatches(s.backend, req.packages, after.installed), ...still].filter((x) => x !== '').join(', ');
 }
 
@@ -240,7 +240,7 @@ export async function reconcilePackages(
   const remove = req.remove ?? [];
   const after = await query(s, [...req.packages.map((p) => p.name), ...remove]);
   if (!after.installed) return outcome(s, 'failed', `interrupted by a restart, and the package database cannot be read: ${after.error}; not re-run`, null);
-  const wrong = [versionMismatches(backend, req.packages, after.installed), ...remove.filter((n) => after.installed!.has(n)).map((n) => `${n} still installed`)]
+  const wrong = [versionMismatches(backend, req.packages, after.installed), ...remove.filter((n) => after.installed.has(n)).map((n) => `${n} still installed`)]
     .filter((x) => x !== '')
     .join(', ');
   if (wrong === '') return outcome(s, 'succeeded', 'reconciled after restart, not re-run: every package is at its version', null);

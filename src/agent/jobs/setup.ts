@@ -19,7 +19,7 @@ export interface AgentJobsOptions {
   root: string;
   agentId: string;
   /** The job-signing keys the agent trusts now (read for every job: a rotation changes them). */
-  keys(): PinnedKeys;
+  keys: () => PinnedKeys;
   /** The server's origin and the agent credential: sent only to that origin when an artifact lives there. */
   serverAuth: { origin: string; credential: string };
   proxy: ProxySettings;
@@ -33,9 +33,9 @@ export interface AgentJobsOptions {
   /** Windows system root (e.g. C:\Windows), from the edge. */
   systemRoot: string;
   platform: 'linux' | 'win32';
-  now(): Date;
-  info(line: string): void;
-  warn(line: string): void;
+  now: () => Date;
+  info: (line: string) => void;
+  warn: (line: string) => void;
 }
 
 /** The commands' environment: fixed PATH and locale, and the proxy so apt/dnf inside the root can fetch. */
@@ -48,7 +48,7 @@ export function commandEnvironment(proxy: ProxySettings): Record<string, string>
 }
 
 /** Opens the journal and builds the job handling; an unusable journal disables jobs (with the reason) but not check-ins. */
-export async function openAgentJobs(opts: AgentJobsOptions): Promise<{ jobs: AgentJobHandling; close(): Promise<void> }> {
+export async function openAgentJobs(opts: AgentJobsOptions): Promise<{ jobs: AgentJobHandling; close: () => Promise<void> }> {
   const reports = createJobReportStore(opts.stateDir, opts.warn);
   const ledger = await openJobLedger(opts.stateDir, { now: opts.now }).catch((err: Error) => err);
   if (ledger instanceof Error) {

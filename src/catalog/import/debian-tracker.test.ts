@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PatchhiveError } from '../../errors.js';
 import type { Bulletin, Catalog, Criterion, Fix, Test } from '../model.js';
 import { debianUrgencySeverity, importDebianTracker, looksLikeDebianTracker } from './debian-tracker.js';
 import { thrownError } from '../../../test/support/errors.js';

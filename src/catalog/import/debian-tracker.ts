@@ -88,7 +88,7 @@ export function importDebianTracker(text: string, opts: { file: string; release:
 
   const byId = new Map<string, SourceEntry[]>();
   for (const [source, cves] of Object.entries(root)) {
-    for (const [id, raw] of Object.entries(cves as Record<string, unknown>)) {
+    for (const [id, raw] of Object.entries(cves)) {
       const parsed = entrySchema.safeParse(raw);
       if (!parsed.success) throw zodToPatchhiveError(parsed.error, file, WHAT, [source, id]);
       const relRaw = parsed.data.releases[release];

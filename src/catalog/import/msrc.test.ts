@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { PatchhiveError } from '../../errors.js';
 import type { Catalog, Criterion, Entity, Fix, Test } from '../model.js';
 import { importMsrcCsv, importMsrcJson, looksLikeMsrcCsv, looksLikeMsrcJson } from './msrc.js';
 import { thrownError } from '../../../test/support/errors.js';
@@ -31,7 +30,7 @@ function stateFields(t: Test): Record<string, Entity> {
 }
 
 describe('importMsrcCsv on kb_cve_data.csv', () => {
-  const rows = parse(csvText, { columns: true, bom: true }) as Record<string, string>[];
+  const rows = parse<Record<string, string>>(csvText, { columns: true, bom: true });
 
   it('has one bulletin per CVE and one fix per (CVE, product, KB) row', () => {
     expect(rows).toHaveLength(3683);

@@ -25,7 +25,7 @@ function normaliseKb(raw: string): string | undefined {
 /** Reads the CSV header row with the CSV parser; undefined when the text does not parse as CSV. */
 function csvHeader(text: string): string[] | undefined {
   try {
-    const rows = parse(text, { bom: true, to_line: 1, relax_quotes: true, relax_column_count: true }) as string[][];
+    const rows = parse(text, { bom: true, to_line: 1, relax_quotes: true, relax_column_count: true });
     return rows[0]?.map((c) => c.trim());
   } catch {
     return undefined;

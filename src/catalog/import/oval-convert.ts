@@ -139,11 +139,11 @@ export class OvalConverter {
     if (raw.kind === 'extend_definition') {
       const ref = raw.attrs.definition_ref;
       if (!ref) this.fail('<extend_definition> without definition_ref', raw.line, defId);
-      return { kind: 'extend', ...common, definition: ref! };
+      return { kind: 'extend', ...common, definition: ref };
     }
     const ref = raw.attrs.test_ref;
     if (!ref) this.fail('<criterion> without test_ref', raw.line, defId);
-    return { kind: 'test', ...common, test: this.test(ref!, raw.line, defId) };
+    return { kind: 'test', ...common, test: this.test(ref, raw.line, defId) };
   }
 
   private test(id: string, line: number, defId: string): Test {
@@ -152,17 +152,17 @@ export class OvalConverter {
     const el = this.raw.tests.get(id);
     if (!el) this.fail(`definition refers to test ${id}, which the document does not contain`, line, defId);
     const objectRef = child(el, 'object')?.attrs.object_ref;
-    if (!objectRef) this.fail(`test ${id} has no <object object_ref>`, el!.line);
+    if (!objectRef) this.fail(`test ${id} has no <object object_ref>`, el.line);
     const test: Test = {
       id,
-      ...(el!.attrs.comment ? { comment: el!.attrs.comment } : {}),
-      check: (el!.attrs.check ?? 'all') as Check,
-      checkExistence: (el!.attrs.check_existence ?? 'at_least_one_exists') as CheckExistence,
-      stateOperator: (el!.attrs.state_operator ?? 'AND') as Operator,
-      object: this.object(objectRef!, el!.line),
+      ...(el.attrs.comment ? { comment: el.attrs.comment } : {}),
+      check: (el.attrs.check ?? 'all') as Check,
+      checkExistence: (el.attrs.check_existence ?? 'at_least_one_exists') as CheckExistence,
+      stateOperator: (el.attrs.state_operator ?? 'AND') as Operator,
+      object: this.object(objectRef, el.line),
       states: childrenNamed(el, 'state').map((s) => this.state(s.attrs.state_ref ?? '', s.line)),
     };
-    const testType = ovalTypeName(el!, '_test');
+    const testType = ovalTypeName(el, '_test');
     if (testType !== test.object.type && !test.object.unsupported) {
       test.object = { ...test.object, unsupported: `test type ${testType} does not match object type ${test.object.type}` };
     }
@@ -176,8 +176,8 @@ export class OvalConverter {
     if (cached) return cached;
     const el = this.raw.objects.get(id);
     if (!el) this.fail(`reference to object ${id}, which the document does not contain`, line);
-    const spec: ObjectSpec = { id, type: ovalTypeName(el!, '_object'), fields: {} };
-    for (const c of el!.children) {
+    const spec: ObjectSpec = { id, type: ovalTypeName(el, '_object'), fields: {} };
+    for (const c of el.children) {
       if (c.name === 'behaviors') {
         spec.behaviors = { ...c.attrs };
         continue;
@@ -197,9 +197,9 @@ export class OvalConverter {
     if (cached) return cached;
     const el = this.raw.states.get(id);
     if (!el) this.fail(`reference to state ${id}, which the document does not contain`, line);
-    const spec: StateSpec = { id, type: ovalTypeName(el!, '_state'), fields: {} };
-    if (el!.attrs.operator) spec.operator = el!.attrs.operator as Operator;
-    for (const c of el!.children) {
+    const spec: StateSpec = { id, type: ovalTypeName(el, '_state'), fields: {} };
+    if (el.attrs.operator) spec.operator = el.attrs.operator as Operator;
+    for (const c of el.children) {
       if (c.children.length > 0 && c.name !== 'value') {
         spec.unsupported = `state ${id} has a structured entity <${c.name}>`;
         continue;
@@ -237,7 +237,7 @@ export class OvalConverter {
     if (el.name === 'local_variable') {
       const first = el.children[0];
       if (!first) this.fail(`local_variable ${id} has no component`, el.line);
-      return { kind: 'local', id, datatype, component: this.component(first!) };
+      return { kind: 'local', id, datatype, component: this.component(first) };
     }
     return { kind: 'external', id, datatype };
   }

@@ -13,7 +13,7 @@ function compileInstalled(installed: unknown): Criterion {
         id: 'B-1',
         title: 't',
         severity: 'low',
-        fixes: [{ id: 'f', applicability: { always: true }, installed: installed as never }],
+        fixes: [{ id: 'f', applicability: { always: true }, installed: installed }],
       },
     ],
   };

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PatchhiveError } from '../../errors.js';
 import { importNativeCatalog, loadNativeCatalogFile, looksLikeNativeCatalog, signaturePathFor } from './import.js';
 import { generateKeyPair, keyIdOf, signCatalog } from './signing.js';
 import { thrownError } from '../../../test/support/errors.js';

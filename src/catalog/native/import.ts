@@ -99,7 +99,7 @@ function decodeUtf8(bytes: Buffer, file: string): string {
 /** The first schema issue, with its JSON path; the count of the others. */
 function zodError(error: z.ZodError, file: string): PatchhiveError {
   const [first, ...rest] = error.issues;
-  const path = formatJsonPath((first?.path ?? []) as (string | number)[]);
+  const path = formatJsonPath((first?.path ?? []));
   const more = rest.length ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
   return new PatchhiveError('E_INPUT_MALFORMED', `${first?.message ?? 'invalid catalog'}${more}`, { file, path });
 }

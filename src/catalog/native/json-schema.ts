@@ -8,7 +8,7 @@ export const CATALOG_SCHEMA_PATH = 'schemas/catalog.schema.json';
 /** The JSON Schema (draft 2020-12) of the catalog as written: defaulted fields are optional. */
 export function catalogJsonSchema(): Record<string, unknown> {
   // io 'input': the schema describes files people write, where defaults may be left out.
-  return z.toJSONSchema(nativeCatalogSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return z.toJSONSchema(nativeCatalogSchema, { io: 'input', target: 'draft-2020-12' });
 }
 
 /** The schema file's exact text (2-space indent, trailing newline), as committed and printed. */

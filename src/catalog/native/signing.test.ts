@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PatchhiveError } from '../../errors.js';
 import { writeKeyPair } from './key-files.js';
 import { generateKeyPair, parseSignatureFile, signCatalog, verifyCatalog } from './signing.js';
 import { thrownError } from '../../../test/support/errors.js';

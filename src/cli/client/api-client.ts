@@ -34,7 +34,7 @@ export function apiPath(...segments: (string | number)[]): string {
 
 /** Strips control characters and clips, so server-supplied text cannot break a line or a terminal. */
 export function oneLineText(s: string, max = 500): string {
-  // eslint-disable-next-line no-control-regex
+   
   const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

@@ -30,7 +30,7 @@ export interface ApiContext {
   client: ApiClient;
   format: ClientFormat;
   /** Writes the output to stdout or, with -o, to the file (writeOutputFile; mode 0600 when it holds a secret). */
-  emit(text: string, opts?: { secret?: boolean }): Promise<void>;
+  emit: (text: string, opts?: { secret?: boolean }) => Promise<void>;
 }
 
 /** Largest page the API serves. */

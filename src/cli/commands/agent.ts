@@ -24,14 +24,14 @@ import { loadState, resolveStateDir, saveState, stateFilePath } from '../../agen
 /** What the agent command takes from the process; tests substitute parts of it. */
 export interface AgentIo {
   env: NodeJS.ProcessEnv;
-  stdout(line: string): void;
-  stderr(line: string): void;
-  setExitCode(code: number): void;
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  setExitCode: (code: number) => void;
   random: Random;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-  now(): Date;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  now: () => Date;
   /** Called with a stop function; returns a function that removes the signal handlers. */
-  onStopSignal(stop: () => void): () => void;
+  onStopSignal: (stop: () => void) => () => void;
 }
 
 const processIo: AgentIo = {

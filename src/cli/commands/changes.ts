@@ -53,7 +53,7 @@ export async function emitPending(ctx: ApiContext, change: ChangeRequestWire): P
 /** Prints the changed object, or the change request when the change waits for a second admin. */
 export async function emitGuarded<T>(ctx: ApiContext, columns: ColumnSet<T>, answer: T | ChangeRequestWire): Promise<void> {
   if (isChangeRequest(answer)) await emitPending(ctx, answer);
-  else await ctx.emit(renderOne(ctx.format, columns, answer as T));
+  else await ctx.emit(renderOne(ctx.format, columns, answer));
 }
 
 /** Registers `patchhive changes list|show|approve|reject`. */

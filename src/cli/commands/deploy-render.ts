@@ -192,7 +192,7 @@ export function renderStatus(format: ClientFormat, d: DeploymentDetailWire, with
 
 /** Keeps line breaks and tabs, turns every other control character into a space (no terminal escapes). */
 function safeLog(log: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return log.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
 }
 

@@ -72,7 +72,7 @@ async function readSpecFile(file: string): Promise<Partial<DeploymentCreate>> {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new PatchhiveError('E_INPUT_MALFORMED', 'expected a JSON object (the body of POST /api/v1/deployments)', { file });
   }
-  return json as Partial<DeploymentCreate>;
+  return json;
 }
 
 /** Commander's collector for --ring: parses each SPEC as it comes, so a bad one stops at once. */

@@ -18,7 +18,6 @@ import {
   checkBody,
   commaList,
   defined,
-  emitDone,
   intArg,
   requireSomething,
   withApi,

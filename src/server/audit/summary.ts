@@ -64,7 +64,7 @@ export function stripUrl(s: string): string {
 
 /** Text both databases store and hash identically: well-formed Unicode, no control characters. */
 export function cleanText(s: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return s.replace(LONE_SURROGATE, '\ufffd').replace(/[\u0000-\u001f\u007f]/g, '');
 }
 

@@ -41,6 +41,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     // The https server is still an http.Server to the routes; the type parameter only matters to listen().
     ...(deps.https ? { https: { cert: deps.https.cert, key: deps.https.key, minVersion: 'TLSv1.2' as const } } : {}),
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast picks Fastify's logger type parameter; without it the instance's type is pino's
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
     // Request logs carry method, route and status only: no headers (tokens), no bodies (inventories).

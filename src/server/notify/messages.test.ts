@@ -63,7 +63,7 @@ describe('bulletinMessages', () => {
   });
 
   it('skips added bulletins that affect no machine and keeps the diff order', () => {
-    expect(msgs.map((m) => `${m.event} ${m.data.bulletinId}`)).toEqual([
+    expect(msgs.map((m) => `${m.event} ${String(m.data.bulletinId)}`)).toEqual([
       'bulletin.new DSA-1',
       'bulletin.new DSA-2',
       'bulletin.new DSA-X',

@@ -29,6 +29,6 @@ export async function sendNotification(channel: ChannelRecord, message: Notifica
       if (!deps.mailer) throw new PatchhiveError('E_DELIVERY_FAILED', 'no SMTP transport is configured');
       return sendEmail(channel, message, deps.mailer);
     default:
-      throw new PatchhiveError('E_DELIVERY_FAILED', `unknown channel kind ${JSON.stringify(channel.kind as string)}`);
+      throw new PatchhiveError('E_DELIVERY_FAILED', `unknown channel kind ${JSON.stringify(channel.kind)}`);
   }
 }

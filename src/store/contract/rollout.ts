@@ -125,7 +125,7 @@ export function rolloutContract(ctx: ContractContext): void {
       const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => s.updateDeployment(d.id, { statusReason: `writer ${i}` }, 1)));
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
-      expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'E_CONFLICT')).toBe(true);
+      expect(results.filter((r) => r.status === 'rejected').every((r) => (r).reason.code === 'E_CONFLICT')).toBe(true);
       const stored = await s.getDeployment(d.id);
       expect(stored?.version).toBe(2);
       expect(stored).toEqual((won[0] as PromiseFulfilledResult<DeploymentRecord>).value);

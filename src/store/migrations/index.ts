@@ -1,4 +1,5 @@
 /** The store's migrations, defined in code, applied in name order by Kysely's Migrator. */
+import { inspect } from 'node:util';
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { PatchhiveError } from '../../errors.js';
 import type { StoreKind } from '../sql-util.js';
@@ -49,7 +50,7 @@ export async function migrateToLatest(db: Kysely<any>, kind: StoreKind, log?: (m
   }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = error instanceof Error ? error.message : inspect(error);
     throw new PatchhiveError('E_STORE_FAILED', `migration ${failed ?? '(setup)'} failed: ${detail}`, undefined, { cause: error });
   }
 }

@@ -100,7 +100,7 @@ export class JobDelivery {
     machineId: string,
     now: Date,
     deployment: (id: string) => Promise<DeploymentRecord | undefined>,
-  ): Promise<unknown | undefined> {
+  ): Promise<unknown> {
     const { store } = this.deps;
     const runs = await store.rollout.runsForMachine(machineId, ['running']);
     let machine: MachineRecord | undefined;

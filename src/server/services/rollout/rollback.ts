@@ -85,7 +85,7 @@ function keptPackagesOf(report: string | null): { name: string; version: string 
   try {
     const kept = (JSON.parse(report) as { keptPackages?: unknown }).keptPackages;
     if (!Array.isArray(kept)) return null;
-    return kept.filter((k): k is { name: string; version: string } => typeof k?.name === 'string' && typeof k?.version === 'string');
+    return (kept as ({ name?: unknown; version?: unknown } | null)[]).filter((k): k is { name: string; version: string } => typeof k?.name === 'string' && typeof k?.version === 'string');
   } catch {
     return null;
   }
