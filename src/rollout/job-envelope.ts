@@ -5,7 +5,7 @@
  */
 import { sign, type KeyObject } from 'node:crypto';
 import { loadPrivateKey } from '../catalog/native/signing.js';
-import { zodToPatchhiveError } from '../common/json-input.js';
+import { zodToPatchhiveError } from '../common/json-path.js';
 import { PatchhiveError } from '../errors.js';
 import { jobBodySchema, jobSigningBytes, MAX_JOB_BYTES, type JobBody, type JobEnvelope } from '../protocol/jobs.js';
 

@@ -7,7 +7,7 @@ import { emptyTriageDecision } from '../policy/triage.js';
 import type { TriageFilter, TriageStore } from './ports.js';
 import { chunk, fromFlag, inList, pageLimit, ROWS_PER_INSERT, toCount, toFlag, toJson, type StoreKind } from './sql-util.js';
 import { guardArea } from './store-errors.js';
-import { createRuleAndExceptionMethods, type ApprovalRuleRow, type RiskExceptionRow } from './kysely-triage-rules.js';
+import { createRuleAndExceptionMethods, type RuleTables } from './kysely-triage-rules.js';
 
 /** A row of `triage_decisions`. */
 export interface TriageDecisionRow {
@@ -41,11 +41,9 @@ export interface TriageEventRow {
 }
 
 /** The tables the triage area owns. */
-export interface TriageTables {
+export interface TriageTables extends RuleTables {
   triage_decisions: TriageDecisionRow;
   triage_events: TriageEventRow;
-  approval_rules: ApprovalRuleRow;
-  risk_exceptions: RiskExceptionRow;
 }
 
 type Pair = { bulletinId: string; groupId: string };
@@ -253,7 +251,7 @@ export function createTriageStore(db: Kysely<TriageTables>, kind: StoreKind): Tr
         await trx.deleteFrom('triage_decisions').where('group_id', '=', groupId).execute();
       });
     },
-    ...createRuleAndExceptionMethods(db, kind),
+    ...createRuleAndExceptionMethods(db as unknown as Kysely<RuleTables>, kind),
   };
   return guardArea(store, {
     noun: 'triage decision, approval rule or risk exception',

@@ -7,7 +7,7 @@ import { PatchhiveError } from '../../errors.js';
 import type { ApiTokenCreate, ApiTokenWire, EnrollmentTokenWire, Role } from '../../protocol/api.js';
 import type { ApiTokenRecord, EnrollmentTokenRecord, Store, UserRecord } from '../../store/ports.js';
 import { issueSecret, parseSecret, secretMatches } from '../auth/secrets.js';
-import type { Caller } from '../http/route.js';
+import type { Caller } from '../auth/caller.js';
 import type { TouchBuffer } from './touch-buffer.js';
 
 export class TokenService {
