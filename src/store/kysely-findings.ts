@@ -6,7 +6,7 @@ import { PatchhiveError } from '../errors.js';
 import { planAssessment, type FindingRow } from './findings-plan.js';
 import { guardStream, scanFacts, scanSnapshots, type FindingTables } from './kysely-findings-scan.js';
 import { OPEN_STATUSES, type DailySnapshot, type FindingFilter, type FindingRecord, type FindingStore } from './ports.js';
-import { chunk, inList, pageLimit, ROWS_PER_INSERT, toCount, toJson, type StoreKind } from './sql-util.js';
+import { chunk, inList, inTransaction, pageLimit, ROWS_PER_INSERT, toCount, toJson, type StoreKind } from './sql-util.js';
 import { guardArea, type AreaErrors } from './store-errors.js';
 
 export type { FindingTables };
@@ -68,7 +68,7 @@ const findingErrors: AreaErrors = {
 export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): FindingStore {
   const store: Omit<FindingStore, 'scanFacts' | 'scanSnapshots'> = {
     async applyAssessment(machineId, findings, at, scope) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         // Lock the machine row on PostgreSQL so that two assessments of one machine run one after
         // the other (SQLite has one writer anyway); its absence is an error, not an empty result.
         let lock = trx.selectFrom('machines').select('id').where('id', '=', machineId);
@@ -171,7 +171,7 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
       );
     },
     async deleteForMachine(machineId) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx.deleteFrom('findings').where('machine_id', '=', machineId).execute();
         await trx.deleteFrom('finding_snapshots').where('machine_id', '=', machineId).execute();
       });

@@ -687,6 +687,9 @@ export interface ChangeRequestStore {
 }
 
 /** The whole store: the areas, plus lifecycle. */
+/** Every store area: what a transaction sees (store.transaction). */
+export type StoreAreas = Omit<Store, 'migrate' | 'ping' | 'close' | 'transaction'>;
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   machines: MachineStore;
@@ -702,6 +705,13 @@ export interface Store {
   audit: AuditStore;
   actions: ActionStore;
   changes: ChangeRequestStore;
+  /**
+   * Runs `fn` in one database transaction spanning every area: its writes commit together when it
+   * resolves and are all rolled back when it throws (the error is passed on). Inside, use only the
+   * `tx` areas given — the outer store waits for the transaction (SQLite has one connection) — and
+   * let a store error end `fn` (after one, PostgreSQL takes no more statements in the transaction).
+   */
+  transaction<T>(fn: (tx: StoreAreas) => Promise<T>): Promise<T>;
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>;
   /** Cheap liveness query for /healthz. */

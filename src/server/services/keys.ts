@@ -17,7 +17,7 @@ import {
   type ServerTime,
 } from '../../protocol/key-trust.js';
 import type { KeyList } from '../../protocol/keys-api.js';
-import type { AgentTrust, Store } from '../../store/ports.js';
+import type { AgentStore, AgentTrust, Store } from '../../store/ports.js';
 import { newSigningKey, saveKeySet } from '../key-set-file.js';
 import {
   activeKey,
@@ -167,18 +167,18 @@ export class KeyService {
   }
 
   /** An agent's pinned key at enrollment: the active one. */
-  async enrolled(agentId: string): Promise<void> {
-    await this.recordTrust(agentId, { pinnedKey: this.activeFingerprint(), staleSince: null, staleReason: null });
+  async enrolled(agentId: string, agents: AgentStore = this.store.agents): Promise<void> {
+    await this.recordTrust(agentId, { pinnedKey: this.activeFingerprint(), staleSince: null, staleReason: null }, agents);
   }
 
-  private async recordTrust(agentId: string, trust: AgentTrust): Promise<void> {
+  private async recordTrust(agentId: string, trust: AgentTrust, agents: AgentStore = this.store.agents): Promise<void> {
     // An older agent says nothing about its key: keep what is known rather than forget it.
-    const known = trust.pinnedKey === null ? (await this.store.agents.getTrust(agentId))?.pinnedKey ?? null : trust.pinnedKey;
+    const known = trust.pinnedKey === null ? (await agents.getTrust(agentId))?.pinnedKey ?? null : trust.pinnedKey;
     const value = JSON.stringify([known, trust.staleSince, trust.staleReason]);
     const now = this.now().getTime();
     const last = this.written.get(agentId);
     if (last && last.value === value && now - last.at < TRUST_REWRITE_MS) return;
-    await this.store.agents.setTrust(agentId, { ...trust, pinnedKey: known });
+    await agents.setTrust(agentId, { ...trust, pinnedKey: known });
     this.written.set(agentId, { value, at: now });
   }
 
