@@ -4,9 +4,9 @@
  * new key to an agent that still pins the old one). The rules live in ../key-set.ts; this class
  * holds the set, persists it and signs.
  */
-import { sign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
-import { loadPrivateKey } from '../../catalog/native/signing.js';
+import { loadPrivateKey, signBytes } from '../../protocol/ed25519.js';
 import type { CheckinRequest } from '../../protocol/agent.js';
 import {
   KEY_ANNOUNCEMENT_PURPOSE,
@@ -188,7 +188,7 @@ export class KeyService {
       key = loadPrivateKey(k.privateKeyPem, 'the job-signing key');
       this.parsed.set(k.fingerprint, key);
     }
-    return sign(null, bytes, key).toString('base64');
+    return signBytes(bytes, key);
   }
 
   private async replace(next: KeySet): Promise<void> {
