@@ -9,7 +9,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { SEVERITIES, severityRank, type Severity } from '../../src/catalog/model.js';
 import { DEFAULT_DEADLINE_POLICY } from '../../src/policy/deadlines.js';
-import { buildComplianceReport } from '../../src/report/build.js';
+import { buildComplianceReport } from '../../src/server/services/report-build.js';
 import { reportHtml } from '../../src/report/html.js';
 import type { ComplianceReport } from '../../src/report/model.js';
 import { openStore } from '../../src/store/open.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, backoffWindowMs, checkinDelayMs, DEFAULT_BACKOFF, MAX_CHECKIN_INTERVAL_MS } from './backoff.js';
+import { checkinDelayMs, DEFAULT_BACKOFF, failureDelayMs, MAX_CHECKIN_INTERVAL_MS } from './backoff.js';
 
 const fixed = (x: number) => () => x;
 
@@ -27,25 +27,15 @@ describe('checkinDelayMs: the server interval ±10 %', () => {
   });
 });
 
-describe('backoff with full jitter', () => {
-  it('the window doubles from the base up to the cap', () => {
-    const windows = [1, 2, 3, 4, 8, 9, 10, 11, 12, 100].map((n) => backoffWindowMs(n));
-    expect(windows).toEqual([5_000, 10_000, 20_000, 40_000, 640_000, 900_000, 900_000, 900_000, 900_000, 900_000]);
+describe('failureDelayMs: full jitter over the default window', () => {
+  it('is uniform in [0, window): random 0 → 0, random → 1 → just below the window', () => {
+    expect(failureDelayMs(3, fixed(0))).toBe(0);
+    expect(failureDelayMs(3, fixed(0.5))).toBe(10_000);
+    expect(failureDelayMs(3, fixed(0.9999999))).toBe(19_999);
   });
 
-  it('huge failure counts do not overflow past the cap', () => {
-    expect(backoffWindowMs(Number.MAX_SAFE_INTEGER)).toBe(DEFAULT_BACKOFF.capMs);
-  });
-
-  it('the delay is uniform in [0, window): random 0 → 0, random → 1 → just below the window', () => {
-    expect(backoffDelayMs(3, fixed(0))).toBe(0);
-    expect(backoffDelayMs(3, fixed(0.5))).toBe(10_000);
-    expect(backoffDelayMs(3, fixed(0.9999999))).toBe(19_999);
-  });
-
-  it('options change base and cap', () => {
-    const opts = { baseMs: 100, capMs: 1_000 };
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffWindowMs(n, opts))).toEqual([100, 200, 400, 800, 1_000, 1_000]);
-    expect(backoffDelayMs(6, fixed(0.25), opts)).toBe(250);
+  it('caps at 15 minutes by default, and takes other options', () => {
+    expect(failureDelayMs(100, fixed(0.5))).toBe(DEFAULT_BACKOFF.capMs / 2);
+    expect(failureDelayMs(6, fixed(0.25), { baseMs: 100, capMs: 1_000 })).toBe(250);
   });
 });

@@ -5,10 +5,11 @@
  * the server retires it; a retired key is named as such); and no artifact is used unless its size and SHA-256
  * match what the signed job says. Pure apart from the crypto and the artifact file read.
  */
-import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { PatchhiveError } from '../errors.js';
+import { verifyBytes } from '../protocol/ed25519.js';
 import { jobEnvelopeSchema, jobSigningBytes, MAX_JOB_BYTES, type Artifact, type JobBody } from '../protocol/jobs.js';
 
 /** How far in the future `issuedAt` may be: clocks drift, but not by hours. */
@@ -49,9 +50,8 @@ export function verifyJob(envelope: unknown, ctx: JobVerifyContext): JobVerdict 
   const { job, signature } = parsed.data;
   const bytes = jobSigningBytes(job);
   if (bytes.length > MAX_JOB_BYTES) return refuse('malformed', `the job is ${bytes.length} bytes (limit ${MAX_JOB_BYTES})`);
-  const sig = Buffer.from(signature, 'base64');
-  const signedBy = (pem: string) => verify(null, bytes, pinnedKey(pem), sig);
-  if (!verify(null, bytes, key, sig) && !(ctx.previousPublicKeyPem !== undefined && signedBy(ctx.previousPublicKeyPem))) {
+  const signedBy = (pem: string) => verifyBytes(bytes, signature, pinnedKey(pem));
+  if (!verifyBytes(bytes, signature, key) && !(ctx.previousPublicKeyPem !== undefined && signedBy(ctx.previousPublicKeyPem))) {
     if ((ctx.retiredPublicKeyPems ?? []).some(signedBy)) {
       return refuse('retired-key', `job ${job.jobId} is signed by a job-signing key the server has retired (stolen or replaced); not trusted`);
     }

@@ -4,8 +4,8 @@
  * than the last one), re-pin the key an announcement signed by the pinned key names, drop a
  * previous key the server says it retired, and decide whether the agent is stale.
  */
-import { createPublicKey, verify } from 'node:crypto';
 import type { CheckinResponse } from '../protocol/agent.js';
+import { verifyBytes } from '../protocol/ed25519.js';
 import { keyFingerprint } from '../protocol/server-key.js';
 import { keyAnnouncementBytes, keyAnnouncementSchema, serverTimeBytes, serverTimeSchema, type StaleReport } from '../protocol/key-trust.js';
 import type { AgentState } from './state.js';
@@ -15,11 +15,7 @@ export const DEFAULT_STALE_AFTER_MS = 24 * 3_600_000;
 
 /** True when `signature` (base64) over `bytes` verifies with the PEM key; a broken key or signature is false. */
 export function verifiesWith(publicKeyPem: string, bytes: Buffer, signature: string): boolean {
-  try {
-    return verify(null, bytes, createPublicKey({ key: publicKeyPem, format: 'pem' }), Buffer.from(signature, 'base64'));
-  } catch {
-    return false;
-  }
+  return verifyBytes(bytes, signature, publicKeyPem);
 }
 
 /** The fingerprint of a PEM key, or null when it is not an Ed25519 public key. */

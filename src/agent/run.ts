@@ -8,7 +8,8 @@ import type { Inventory } from '../inventory/model.js';
 import type { CheckinRequest, CheckinResponse, ProbeRequestWire } from '../protocol/agent.js';
 import type { AgentJobHandling } from './jobs/checkin-jobs.js';
 import { inventoryHash } from '../protocol/inventory-hash.js';
-import { backoffDelayMs, checkinDelayMs, type BackoffOptions, type Random } from './backoff.js';
+import type { BackoffOptions, Random } from '../common/backoff.js';
+import { checkinDelayMs, failureDelayMs } from './backoff.js';
 import { applyCheckinResponse, needsFollowUp, shouldSendInventory } from './checkin-plan.js';
 import { isRevoked, type AgentClient, type ServerFailure, type ServerResult } from './client.js';
 import type { AgentState } from './state.js';
@@ -177,7 +178,7 @@ export async function runAgentLoop(initial: AgentState, opts: { once: boolean },
         deps.warn(`patchhive agent: check-in failed: ${r.failure.message} [${r.failure.code}]`);
         return AGENT_EXIT.error;
       }
-      delay = backoffDelayMs(failures, deps.random, deps.backoff);
+      delay = failureDelayMs(failures, deps.random, deps.backoff);
       deps.warn(`patchhive agent: check-in failed (${failures} in a row): ${r.failure.message} [${r.failure.code}]; retrying in ${formatDelay(delay)}`);
     }
     await deps.sleep(delay, deps.signal);

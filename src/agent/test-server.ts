@@ -3,7 +3,7 @@
  * src/protocol/agent.ts, recording everything it receives. Not the real server (the agent may not
  * import it): just enough protocol to test the agent against real HTTP.
  */
-import { generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { Inventory } from '../inventory/model.js';
 import {
@@ -16,6 +16,7 @@ import {
   type JobReport,
   type ProbeRequestWire,
 } from '../protocol/agent.js';
+import { signBytes } from '../protocol/ed25519.js';
 import { jobSigningBytes, type JobBody, type JobEnvelope } from '../protocol/jobs.js';
 import { inventoryHash } from '../protocol/inventory-hash.js';
 import { keyFingerprint, SERVER_KEY_PATH, serverKeyAnswer } from '../protocol/server-key.js';
@@ -62,7 +63,7 @@ export interface FakeServer {
 
 /** Signs `body` as the server would (Ed25519 over its canonical JSON); the agent may not import src/rollout. */
 export function signTestJob(body: JobBody, privateKeyPem: string): JobEnvelope {
-  return { job: body, signature: sign(null, jobSigningBytes(body), privateKeyPem).toString('base64') };
+  return { job: body, signature: signBytes(jobSigningBytes(body), createPrivateKey(privateKeyPem)) };
 }
 
 const sameSecret = (a: string, b: string): boolean => {

@@ -4,6 +4,9 @@ import type { Severity } from '../catalog/model.js';
 export const FINDING_STATUSES = ['missing', 'affected', 'unknown', 'superseded', 'installed', 'not-applicable'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
+/** Statuses that mean "work to do"; moving out of them resolves a finding. */
+export const OPEN_STATUSES: readonly FindingStatus[] = ['missing', 'affected'];
+
 /** One test (or referenced definition) that contributed to a verdict. */
 export interface Evidence {
   /** Test or definition id. */

@@ -4,7 +4,10 @@
  * passed in). Times are ISO 8601 UTC strings; durations are ISO 8601 durations ("P14D", "PT24H").
  */
 import type { Severity } from '../catalog/model.js';
-import type { Role } from '../protocol/api.js';
+
+/** Who may do what, in increasing order: a viewer reads, an operator triages and deploys, an admin controls. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 /**
  * Triage states. `new` is "to be engineered" (the triage queue); `awaiting-second-approval` is an

@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../catalog/model.js';
 import { FINDING_STATUSES } from '../detect/model.js';
-import { SLA_STATUSES, TRIAGE_STATES } from '../policy/model.js';
+import { ROLES, SLA_STATUSES, TRIAGE_STATES, type Role } from '../policy/model.js';
 
 export const API_PREFIX = '/api/v1';
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 export const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Criticality = (typeof CRITICALITIES)[number];
 export const SOURCE_FORMATS = ['oval', 'debian-tracker', 'msrc-csv', 'msrc-json', 'native'] as const;
 
 const iso = z.string().describe('ISO 8601 time (UTC).');

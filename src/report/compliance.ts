@@ -8,8 +8,8 @@
  */
 import { SEVERITIES, type Severity } from '../catalog/model.js';
 import type { FindingVerdict } from '../policy/verdict.js';
-import { OPEN_STATUSES, type DailySnapshot, type FindingFact } from '../store/ports.js';
-import { NO_OWNER, type BulletinRow, type ComplianceReport, type MachineSetFigures, type OverdueRow, type TrendPoint } from './model.js';
+import { OPEN_STATUSES } from '../detect/model.js';
+import { NO_OWNER, type BulletinRow, type DailySnapshot, type FindingFact, type ComplianceReport, type MachineSetFigures, type OverdueRow, type TrendPoint } from './model.js';
 import { daysBetween, meanDays, mttrOf, newTally, percent, tallyBySeverity, tallyFor, zeroBySeverity, type MachineCount, type Tally } from './tally.js';
 
 /** A machine as the report sees it; `groupIds` are all the groups it belongs to. */

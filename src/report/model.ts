@@ -1,5 +1,5 @@
 /**
- * The compliance report: plain JSON-serialisable data, built by src/report/build.ts and rendered
+ * The compliance report: plain JSON-serialisable data, built by src/server/services/report-build.ts and rendered
  * as JSON, CSV (src/report/csv.ts), HTML (src/report/html.ts) and PDF (src/report/pdf.ts).
  *
  * Definitions (also in docs/REPORTS.md):
@@ -18,6 +18,27 @@
  * - Percentages are rounded to one decimal; a scope without machines is 100 % compliant.
  */
 import type { Severity } from '../catalog/model.js';
+import type { FindingStatus } from '../detect/model.js';
+
+/** The light row of a finding that reports aggregate. */
+export interface FindingFact {
+  machineId: string;
+  bulletinId: string;
+  status: FindingStatus;
+  severity: Severity;
+  firstSeenAt: string;
+  resolvedAt: string | null;
+}
+
+/** One machine's finding counts on one day (the store keeps one per machine and day). */
+export interface DailySnapshot {
+  machineId: string;
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  /** Count per status, and open (missing+affected) findings per severity. */
+  counts: Partial<Record<FindingStatus, number>>;
+  openBySeverity: Partial<Record<Severity, number>>;
+}
 
 /** Mean time to remediate over some resolved findings. */
 export interface MttrFigure {

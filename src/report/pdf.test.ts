@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEVERITIES, type Severity } from '../catalog/model.js';
 import { DEFAULT_DEADLINE_POLICY } from '../policy/deadlines.js';
 import { createTestSqliteStore } from '../store/test-support.js';
-import { buildComplianceReport } from './build.js';
+import { buildComplianceReport } from '../server/services/report-build.js';
 import { reportHtml } from './html.js';
 import type { ComplianceReport } from './model.js';
 import { renderPdf } from './pdf.js';

@@ -3,10 +3,10 @@
  * job-signing key (src/server/keys.ts). Agents verify with the public half they pinned at
  * enrollment (src/agent/job-verify.ts).
  */
-import { sign, type KeyObject } from 'node:crypto';
-import { loadPrivateKey } from '../catalog/native/signing.js';
-import { zodToPatchhiveError } from '../common/json-input.js';
+import type { KeyObject } from 'node:crypto';
+import { zodToPatchhiveError } from '../common/json-path.js';
 import { PatchhiveError } from '../errors.js';
+import { loadPrivateKey, signBytes } from '../protocol/ed25519.js';
 import { jobBodySchema, jobSigningBytes, MAX_JOB_BYTES, type JobBody, type JobEnvelope } from '../protocol/jobs.js';
 
 /**
@@ -20,7 +20,7 @@ export function signJob(body: JobBody, privateKeyPem: string): JobEnvelope {
   if (bytes.length > MAX_JOB_BYTES) {
     throw new PatchhiveError('E_INPUT_MALFORMED', `the job is ${bytes.length} bytes once encoded (limit ${MAX_JOB_BYTES}); split it`);
   }
-  return { job: parsed.data, signature: sign(null, bytes, signingKey(privateKeyPem)).toString('base64') };
+  return { job: parsed.data, signature: signBytes(bytes, signingKey(privateKeyPem)) };
 }
 
 /** The server signs thousands of jobs with one key: its PEM is parsed once, not per job. */

@@ -3,7 +3,7 @@
  * and reboot policy. Plain data; the functions over them (rings.ts, gates.ts, windows.ts,
  * install-order.ts) are pure and take the clock as an argument. Times are ISO 8601 UTC strings.
  */
-import type { MachineRecord } from '../store/ports.js';
+import type { Criticality } from '../protocol/api.js';
 
 /** Built-in ways to pick a ring's members from the machines not yet placed. */
 export const RING_STRATEGIES = ['least-critical-first', 'one-per-role', 'volunteers'] as const;
@@ -84,4 +84,10 @@ export interface RebootPolicy {
 }
 
 /** The facts about a machine that ring selection reads. */
-export type RingCandidate = Pick<MachineRecord, 'id' | 'name' | 'role' | 'criticality' | 'tags'>;
+export interface RingCandidate {
+  id: string;
+  name: string;
+  role: string | null;
+  criticality: Criticality;
+  tags: string[];
+}

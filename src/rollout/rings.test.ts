@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PatchhiveError } from '../errors.js';
-import type { Criticality } from '../store/ports.js';
+import type { Criticality } from '../protocol/api.js';
 import type { RingCandidate, RingMembers, RingSpec } from './model.js';
 import { isCatchAllRing, ringSpecProblems, selectRingMembers } from './rings.js';
 

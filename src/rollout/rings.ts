@@ -29,7 +29,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PatchhiveError } from '../errors.js';
-import type { Criticality } from '../store/ports.js';
+import type { Criticality } from '../protocol/api.js';
 import { RING_STRATEGIES, type RingCandidate, type RingSpec } from './model.js';
 
 /** The tag that makes a machine a volunteer for the `volunteers` strategy. */

@@ -20,6 +20,7 @@ import { machineContract } from './contract/machines.js';
 import { notificationContract } from './contract/notifications.js';
 import { rolloutContract } from './contract/rollout.js';
 import { sourceContract } from './contract/sources.js';
+import { transactionContract } from './contract/transaction.js';
 import { triageContract } from './contract/triage.js';
 import { userContract } from './contract/users.js';
 import { openStore } from './open.js';
@@ -88,5 +89,6 @@ for (const adapter of adapters) {
     rolloutContract(ctx);
     auditContract(ctx);
     controlContract(ctx);
+    transactionContract(ctx);
   });
 }

@@ -8,7 +8,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { chainAuditEntry, type AuditDraft, type AuditEntry } from '../protocol/audit.js';
 import type { Role } from '../protocol/api.js';
 import type { AuditFilter, AuditStore } from './ports.js';
-import { fromJson, toCount, toJson, type StoreKind } from './sql-util.js';
+import { fromJson, inTransaction, toCount, toJson, type StoreKind } from './sql-util.js';
 import { guardArea, isUniqueViolation } from './store-errors.js';
 
 /** A row of `audit_log`. */
@@ -92,7 +92,7 @@ function entryToRow(e: AuditEntry): AuditRow {
 /** Creates the AuditStore over the audit table. */
 export function createAuditStore(db: Kysely<AuditTables>, kind: StoreKind): AuditStore {
   const appendOnce = (draft: AuditDraft) =>
-    db.transaction().execute(async (trx) => {
+    inTransaction(db, async (trx) => {
       if (kind === 'postgres') await sql`select pg_advisory_xact_lock(${APPEND_LOCK_KEY})`.execute(trx);
       const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
       const entry = chainAuditEntry(draft, head ? { seq: toCount(head.seq), hash: head.hash } : undefined);

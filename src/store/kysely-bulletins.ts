@@ -2,7 +2,7 @@
 import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Severity } from '../catalog/model.js';
 import type { BulletinRecord, BulletinStore } from './ports.js';
-import { chunk, inList, likePattern, pageLimit, ROWS_PER_INSERT, toCount, toJson, type StoreKind } from './sql-util.js';
+import { chunk, inList, inTransaction, likePattern, pageLimit, ROWS_PER_INSERT, toCount, toJson, type StoreKind } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `bulletins`. */
@@ -74,7 +74,7 @@ function filterConditions(kind: StoreKind, f: BulletinFilter): Expression<SqlBoo
 export function createBulletinStore(db: Kysely<BulletinTables>, kind: StoreKind): BulletinStore {
   const store: BulletinStore = {
     async replaceForSource(sourceId, bulletins, at) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const rows = [...new Map(bulletins.map((b) => [b.id, toRow({ ...b, sourceId, withdrawnAt: null })])).values()];
         for (const part of chunk(rows, ROWS_PER_INSERT)) {
           await trx

@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { PatchhiveError } from '../errors.js';
 import type { ActionStatus, ChangeKind, ChangeStatus } from '../protocol/controls-api.js';
 import type { ActionRecord, ActionStore, ChangeRequestRecord, ChangeRequestStore } from './ports.js';
-import { definedOnly, toJson } from './sql-util.js';
+import { definedOnly, inTransaction, toJson } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `actions`: one version of one action. */
@@ -110,7 +110,7 @@ export function createActionStore(db: Kysely<ControlTables>): ActionStore {
       return (await q.orderBy('name').orderBy('version').execute()).map(actionFromRow);
     },
     async activate(name, version, approvedBy, at) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const res = await trx
           .updateTable('actions')
           .set({ status: 'active', approved_by: approvedBy, approved_at: at })

@@ -6,10 +6,25 @@ import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Severity } from '../catalog/model.js';
 import type { FindingStatus } from '../detect/model.js';
 import { PatchhiveError } from '../errors.js';
-import type { FindingTables } from './kysely-findings.js';
+import type { FindingRow } from './findings-plan.js';
 import { OPEN_STATUSES, type DailySnapshot, type FindingFact } from './ports.js';
 import { inList, type StoreKind } from './sql-util.js';
 import { translateStoreError, type AreaErrors } from './store-errors.js';
+
+/** A row of `finding_snapshots`: one machine's counts on one UTC day. */
+export interface SnapshotRow {
+  machine_id: string;
+  day: string;
+  counts_json: string;
+  open_by_severity_json: string;
+}
+
+/** The tables the findings area owns, plus the machine ids it locks and checks. */
+export interface FindingTables {
+  findings: FindingRow;
+  finding_snapshots: SnapshotRow;
+  machines: { id: string };
+}
 
 /** Rows per batch when the caller does not say. */
 export const DEFAULT_SCAN_BATCH = 5000;

@@ -4,25 +4,12 @@ import { severityRank, type Severity } from '../catalog/model.js';
 import type { Evidence, FindingStatus } from '../detect/model.js';
 import { PatchhiveError } from '../errors.js';
 import { planAssessment, type FindingRow } from './findings-plan.js';
-import { guardStream, scanFacts, scanSnapshots } from './kysely-findings-scan.js';
+import { guardStream, scanFacts, scanSnapshots, type FindingTables } from './kysely-findings-scan.js';
 import { OPEN_STATUSES, type DailySnapshot, type FindingFilter, type FindingRecord, type FindingStore } from './ports.js';
-import { chunk, inList, pageLimit, ROWS_PER_INSERT, toCount, toJson, type StoreKind } from './sql-util.js';
+import { chunk, inList, inTransaction, pageLimit, ROWS_PER_INSERT, toCount, toJson, type StoreKind } from './sql-util.js';
 import { guardArea, type AreaErrors } from './store-errors.js';
 
-/** A row of `finding_snapshots`: one machine's counts on one UTC day. */
-export interface SnapshotRow {
-  machine_id: string;
-  day: string;
-  counts_json: string;
-  open_by_severity_json: string;
-}
-
-/** The tables the findings area owns, plus the machine ids it locks and checks. */
-export interface FindingTables {
-  findings: FindingRow;
-  finding_snapshots: SnapshotRow;
-  machines: { id: string };
-}
+export type { FindingTables };
 
 type FindingsEb = ExpressionBuilder<FindingTables, 'findings'>;
 
@@ -81,7 +68,7 @@ const findingErrors: AreaErrors = {
 export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): FindingStore {
   const store: Omit<FindingStore, 'scanFacts' | 'scanSnapshots'> = {
     async applyAssessment(machineId, findings, at, scope) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         // Lock the machine row on PostgreSQL so that two assessments of one machine run one after
         // the other (SQLite has one writer anyway); its absence is an error, not an empty result.
         let lock = trx.selectFrom('machines').select('id').where('id', '=', machineId);
@@ -184,7 +171,7 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
       );
     },
     async deleteForMachine(machineId) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx.deleteFrom('findings').where('machine_id', '=', machineId).execute();
         await trx.deleteFrom('finding_snapshots').where('machine_id', '=', machineId).execute();
       });

@@ -4,7 +4,7 @@ import { PatchhiveError } from '../errors.js';
 import type { DeadlinePolicyOverride } from '../policy/model.js';
 import type { MaintenanceWindow, RebootPolicy } from '../rollout/model.js';
 import type { GroupRecord, GroupStore } from './ports.js';
-import { chunk, definedOnly, fromFlag, fromJson, requireTouched, ROWS_PER_INSERT, toFlag, toJson, updateById } from './sql-util.js';
+import { chunk, definedOnly, fromFlag, fromJson, inTransaction, requireTouched, ROWS_PER_INSERT, toFlag, toJson, updateById } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `machine_groups`. */
@@ -70,7 +70,7 @@ async function insertMembers(trx: Transaction<GroupTables>, groupId: string, mac
 export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
   const store: GroupStore = {
     async create(g, members) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx
           .insertInto('machine_groups')
           .values({
@@ -135,7 +135,7 @@ export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
       return rows.map((r) => r.group_id);
     },
     async setMembers(id, machineIds) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const exists = await trx.selectFrom('machine_groups').select('id').where('id', '=', id).executeTakeFirst();
         if (!exists) throw new PatchhiveError('E_GROUP_NOT_FOUND', notFound(id));
         await trx.deleteFrom('group_members').where('group_id', '=', id).execute();

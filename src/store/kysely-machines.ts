@@ -1,7 +1,7 @@
 /** MachineStore on Kysely: the machines table and each machine's stored inventory. */
 import type { Kysely, Selectable } from 'kysely';
 import type { Criticality, MachineAttributesPatch, MachineRecord, MachineStore, OsSummary } from './ports.js';
-import { definedOnly, fromFlag, fromJson, inList, requireTouched, toFlag, toJson, updateById, type StoreKind } from './sql-util.js';
+import { definedOnly, fromFlag, fromJson, inList, inTransaction, requireTouched, toFlag, toJson, updateById, type StoreKind } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `machines`. */
@@ -130,7 +130,7 @@ export function createMachineStore(db: Kysely<MachineTables>, kind: StoreKind): 
       requireTouched(res, 'E_MACHINE_NOT_FOUND', notFound(id));
     },
     async putInventory(id, hash, inventoryJson, at) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const res = await trx.updateTable('machines').set({ inventory_hash: hash, inventory_at: at }).where('id', '=', id).executeTakeFirst();
         requireTouched(res, 'E_MACHINE_NOT_FOUND', notFound(id));
         await trx

@@ -14,7 +14,7 @@ import type {
   RolloutStore,
   RollbackState,
 } from './ports.js';
-import { chunk, definedOnly, inList, ROWS_PER_INSERT, requireTouched, toCount, toJson, updateById, type StoreKind } from './sql-util.js';
+import { chunk, definedOnly, inList, inTransaction, ROWS_PER_INSERT, requireTouched, toCount, toJson, updateById, type StoreKind } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `deployments`. */
@@ -193,7 +193,7 @@ export function createRolloutStore(db: Kysely<RolloutTables>, kind: StoreKind): 
     async createDeployment(d, machines) {
       const stray = machines.find((m) => m.deploymentId !== d.id);
       if (stray) throw new PatchhiveError('E_INTERNAL', `createDeployment: machine ${stray.machineId} belongs to deployment ${stray.deploymentId}, not ${d.id}`);
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx
           .insertInto('deployments')
           .values({
@@ -270,7 +270,7 @@ export function createRolloutStore(db: Kysely<RolloutTables>, kind: StoreKind): 
     },
     async updateDeploymentMachines(deploymentId, machineIds, patch) {
       const set = machineSet(patch);
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await requireDeployment(trx, deploymentId);
         if (Object.keys(set).length === 0) return;
         // Ids that are not part of the deployment match no row and are left out.

@@ -14,7 +14,7 @@ import { createSourceStore, type SourceTables } from './kysely-sources.js';
 import { createTriageStore, type TriageTables } from './kysely-triage.js';
 import { createUserStore, type UserTables } from './kysely-users.js';
 import { migrateToLatest } from './migrations/index.js';
-import type { Store } from './ports.js';
+import type { Store, StoreAreas } from './ports.js';
 import type { StoreKind } from './sql-util.js';
 
 /** Every table of the store. */
@@ -36,8 +36,8 @@ function areaDb<T extends Partial<Record<keyof Database, unknown>>>(db: Kysely<D
   return db as unknown as Kysely<T>;
 }
 
-/** Builds the Store over an open Kysely instance; `close` destroys it. */
-export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (msg: string) => void): Store {
+/** The areas over `db`: the whole database, or one transaction of it. */
+function createAreas(db: Kysely<Database>, kind: StoreKind): StoreAreas {
   return {
     kind,
     machines: createMachineStore(areaDb<MachineTables>(db), kind),
@@ -53,6 +53,15 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (
     audit: createAuditStore(areaDb<AuditTables>(db), kind),
     actions: createActionStore(areaDb<ControlTables>(db)),
     changes: createChangeRequestStore(areaDb<ControlTables>(db)),
+  };
+}
+
+/** Builds the Store over an open Kysely instance; `close` destroys it. */
+export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (msg: string) => void): Store {
+  return {
+    ...createAreas(db, kind),
+    // The areas' own multi-statement writes join this transaction (sql-util inTransaction).
+    transaction: (fn) => db.transaction().execute((trx) => fn(createAreas(trx, kind))),
     migrate: () => migrateToLatest(db, kind, log),
     async ping() {
       try {

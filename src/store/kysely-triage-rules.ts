@@ -2,7 +2,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { PatchhiveError } from '../errors.js';
 import type { ApprovalRule, ApprovalRuleMatch, RiskException } from '../policy/model.js';
-import type { TriageTables } from './kysely-triage.js';
 import type { TriageStore } from './ports.js';
 import { definedOnly, fromFlag, fromJson, inList, requireTouched, toFlag, toJson, updateById, type StoreKind } from './sql-util.js';
 import { isForeignKeyViolation } from './store-errors.js';
@@ -35,6 +34,12 @@ export interface RiskExceptionRow {
   created_at: string;
   created_by: string;
   revoked_at: string | null;
+}
+
+/** The tables this half owns (the triage area's other half is in kysely-triage.ts). */
+export interface RuleTables {
+  approval_rules: ApprovalRuleRow;
+  risk_exceptions: RiskExceptionRow;
 }
 
 type RuleMethods = Pick<TriageStore, 'createRule' | 'getRule' | 'listRules' | 'updateRule' | 'deleteRule'>;
@@ -75,7 +80,7 @@ function exceptionFromRow(r: Selectable<RiskExceptionRow>): RiskException {
 const ruleNotFound = (id: string) => `no approval rule with id ${id}`;
 const exceptionNotFound = (id: string) => `no risk exception with id ${id}`;
 
-function ruleMethods(db: Kysely<TriageTables>): RuleMethods {
+function ruleMethods(db: Kysely<RuleTables>): RuleMethods {
   return {
     async createRule(r) {
       await db
@@ -125,7 +130,7 @@ function ruleMethods(db: Kysely<TriageTables>): RuleMethods {
   };
 }
 
-function exceptionMethods(db: Kysely<TriageTables>, kind: StoreKind): ExceptionMethods {
+function exceptionMethods(db: Kysely<RuleTables>, kind: StoreKind): ExceptionMethods {
   return {
     async createException(e) {
       if ((e.machineId === null) === (e.groupId === null)) {
@@ -179,6 +184,6 @@ function exceptionMethods(db: Kysely<TriageTables>, kind: StoreKind): ExceptionM
 }
 
 /** The approval-rule and risk-exception methods of TriageStore (unguarded: the caller guards them). */
-export function createRuleAndExceptionMethods(db: Kysely<TriageTables>, kind: StoreKind): RuleMethods & ExceptionMethods {
+export function createRuleAndExceptionMethods(db: Kysely<RuleTables>, kind: StoreKind): RuleMethods & ExceptionMethods {
   return { ...ruleMethods(db), ...exceptionMethods(db, kind) };
 }

@@ -5,9 +5,9 @@ import { PatchhiveError } from '../errors.js';
 import type { TriageActionKind, TriageDecision, TriageEvent, TriageState } from '../policy/model.js';
 import { emptyTriageDecision } from '../policy/triage.js';
 import type { TriageFilter, TriageStore } from './ports.js';
-import { chunk, fromFlag, inList, pageLimit, ROWS_PER_INSERT, toCount, toFlag, toJson, type StoreKind } from './sql-util.js';
+import { chunk, fromFlag, inList, inTransaction, pageLimit, ROWS_PER_INSERT, toCount, toFlag, toJson, type StoreKind } from './sql-util.js';
 import { guardArea } from './store-errors.js';
-import { createRuleAndExceptionMethods, type ApprovalRuleRow, type RiskExceptionRow } from './kysely-triage-rules.js';
+import { createRuleAndExceptionMethods, type RuleTables } from './kysely-triage-rules.js';
 
 /** A row of `triage_decisions`. */
 export interface TriageDecisionRow {
@@ -41,11 +41,9 @@ export interface TriageEventRow {
 }
 
 /** The tables the triage area owns. */
-export interface TriageTables {
+export interface TriageTables extends RuleTables {
   triage_decisions: TriageDecisionRow;
   triage_events: TriageEventRow;
-  approval_rules: ApprovalRuleRow;
-  risk_exceptions: RiskExceptionRow;
 }
 
 type Pair = { bulletinId: string; groupId: string };
@@ -193,7 +191,7 @@ export function createTriageStore(db: Kysely<TriageTables>, kind: StoreKind): Tr
       const row = decisionToRow(decision);
       const conflict = () =>
         new PatchhiveError('E_CONFLICT', `the triage decision for ${decision.bulletinId} in group ${decision.groupId} changed since version ${expectedVersion}`);
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         // The version check and the write are one statement, so two savers of the same version
         // cannot both succeed: the loser inserts nothing (ON CONFLICT) or matches no row.
         if (expectedVersion === 0) {
@@ -228,7 +226,7 @@ export function createTriageStore(db: Kysely<TriageTables>, kind: StoreKind): Tr
     async enqueueNew(pairs, at) {
       const todo = sortedPairs(pairs);
       if (todo.length === 0) return [];
-      const created = await db.transaction().execute(async (trx) => {
+      const created = await inTransaction(db, async (trx) => {
         const out: Pair[] = [];
         for (const part of chunk(todo, ROWS_PER_INSERT)) out.push(...(await enqueueSlice(trx, part, at)));
         return out;
@@ -248,12 +246,12 @@ export function createTriageStore(db: Kysely<TriageTables>, kind: StoreKind): Tr
       return rows.map(decisionFromRow);
     },
     async deleteForGroup(groupId) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx.deleteFrom('triage_events').where('group_id', '=', groupId).execute();
         await trx.deleteFrom('triage_decisions').where('group_id', '=', groupId).execute();
       });
     },
-    ...createRuleAndExceptionMethods(db, kind),
+    ...createRuleAndExceptionMethods(db as unknown as Kysely<RuleTables>, kind),
   };
   return guardArea(store, {
     noun: 'triage decision, approval rule or risk exception',

@@ -4,15 +4,16 @@
  * Times are ISO 8601 UTC strings; callers pass `at`/`now` (no clock inside the store).
  */
 import type { Severity } from '../catalog/model.js';
-import type { Evidence, FindingStatus } from '../detect/model.js';
+import { OPEN_STATUSES, type Evidence, type FindingStatus } from '../detect/model.js';
 import type { ApprovalRule, DeadlinePolicyOverride, RiskException, TriageDecision, TriageEvent, TriageState } from '../policy/model.js';
-import type { Role, SyncDiff } from '../protocol/api.js';
+import type { Criticality, Role, SyncDiff } from '../protocol/api.js';
 import type { AuditDraft, AuditEntry } from '../protocol/audit.js';
 import type { ActionStatus, ChangeKind, ChangeStatus } from '../protocol/controls-api.js';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../protocol/policy-api.js';
+import type { DailySnapshot, FindingFact } from '../report/model.js';
 import type { MachineRunState, MaintenanceWindow, RebootPolicy, RingSpec } from '../rollout/model.js';
 
-export type Criticality = 'low' | 'medium' | 'high' | 'critical';
+export type { Criticality };
 
 export interface OsSummary {
   family: string;
@@ -186,8 +187,7 @@ export interface FindingRecord extends FindingInput {
   resolvedAt: string | null;
 }
 
-/** Statuses that mean "work to do"; moving out of them resolves a finding. */
-export const OPEN_STATUSES: readonly FindingStatus[] = ['missing', 'affected'];
+export { OPEN_STATUSES };
 
 export interface FindingFilter {
   machineIds?: string[];
@@ -200,14 +200,7 @@ export interface FindingFilter {
   offset?: number;
 }
 
-export interface DailySnapshot {
-  machineId: string;
-  /** YYYY-MM-DD (UTC). */
-  day: string;
-  /** Count per status, and open (missing+affected) findings per severity. */
-  counts: Partial<Record<FindingStatus, number>>;
-  openBySeverity: Partial<Record<Severity, number>>;
-}
+export type { DailySnapshot, FindingFact };
 
 export interface FindingStore {
   /**
@@ -242,15 +235,6 @@ export interface FindingStore {
   scanSnapshots(fromDay: string, toDay: string, batchSize?: number): AsyncIterable<DailySnapshot[]>;
 }
 
-/** The light row of a finding that reports aggregate. */
-export interface FindingFact {
-  machineId: string;
-  bulletinId: string;
-  status: FindingStatus;
-  severity: Severity;
-  firstSeenAt: string;
-  resolvedAt: string | null;
-}
 
 export interface BulletinRecord {
   id: string;
@@ -703,6 +687,9 @@ export interface ChangeRequestStore {
 }
 
 /** The whole store: the areas, plus lifecycle. */
+/** Every store area: what a transaction sees (store.transaction). */
+export type StoreAreas = Omit<Store, 'migrate' | 'ping' | 'close' | 'transaction'>;
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   machines: MachineStore;
@@ -718,6 +705,13 @@ export interface Store {
   audit: AuditStore;
   actions: ActionStore;
   changes: ChangeRequestStore;
+  /**
+   * Runs `fn` in one database transaction spanning every area: its writes commit together when it
+   * resolves and are all rolled back when it throws (the error is passed on). Inside, use only the
+   * `tx` areas given — the outer store waits for the transaction (SQLite has one connection) — and
+   * let a store error end `fn` (after one, PostgreSQL takes no more statements in the transaction).
+   */
+  transaction<T>(fn: (tx: StoreAreas) => Promise<T>): Promise<T>;
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>;
   /** Cheap liveness query for /healthz. */

@@ -1,9 +1,17 @@
 /** Small SQL helpers shared by the store areas: id lists, JSON columns, paging, row counts. */
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import { PatchhiveError, type ErrorCode } from '../errors.js';
 
 /** Which database an area runs on; a few statements differ between them. */
 export type StoreKind = 'sqlite' | 'postgres';
+
+/**
+ * Runs `fn` in a transaction: a new one, or the one `db` already is (inside store.transaction), so
+ * an area's multi-statement write joins the caller's transaction instead of committing on its own.
+ */
+export function inTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db as Transaction<DB>) : db.transaction().execute(fn);
+}
 
 /** Rows per multi-row INSERT: well below both databases' bound-parameter limits. */
 export const ROWS_PER_INSERT = 400;

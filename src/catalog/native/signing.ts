@@ -1,5 +1,6 @@
 /**
- * Ed25519 detached signatures for native catalogs, using Node's own crypto (no hand-rolled maths).
+ * Ed25519 detached signatures for native catalogs (the keys and the signing itself are the
+ * protocol's, src/protocol/ed25519.ts).
  *
  * The signature covers the EXACT bytes of the catalog file: no canonicalisation, so what was
  * reviewed and signed is byte for byte what is loaded. A signature file is a small JSON document:
@@ -9,15 +10,12 @@
  *
  * Messages never contain key material.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
+import { keyIdOf, loadPrivateKey, loadPublicKey, signBytes, verifyBytes } from '../../protocol/ed25519.js';
 
-export interface KeyPair {
-  publicKeyPem: string;
-  privateKeyPem: string;
-  keyId: string;
-}
+export { generateKeyPair, keyIdOf, loadPrivateKey, loadPublicKey, type KeyPair } from '../../protocol/ed25519.js';
 
 export const SIGNATURE_ALG = 'ed25519';
 
@@ -28,67 +26,13 @@ const signatureFileSchema = z.strictObject({
 });
 export type SignatureFile = z.infer<typeof signatureFileSchema>;
 
-/** Generates a new Ed25519 key pair as PEM (SPKI public, PKCS#8 private) with its key id. */
-export function generateKeyPair(): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  return {
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    keyId: keyIdOf(publicKey),
-  };
-}
-
-/** The key id: first 16 hex digits of SHA-256 over the SPKI DER of the public key. */
-export function keyIdOf(publicKey: KeyObject): string {
-  const der = publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(der).digest('hex').slice(0, 16);
-}
-
-/** Reads a PEM Ed25519 private key; anything else is E_KEY_INVALID (`what` names it in messages). */
-export function loadPrivateKey(pem: string, what = 'private key'): KeyObject {
-  if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(pem)) {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} is not a PEM private key (a .pub file is the public half)`);
-  }
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: pem, format: 'pem' });
-  } catch (err) {
-    // Node's message says why (e.g. encrypted, bad base64) without echoing the key.
-    throw new PatchhiveError('E_KEY_INVALID', `${what} cannot be read: ${firstLine(err)}`, undefined, { cause: err });
-  }
-  if (key.asymmetricKeyType !== 'ed25519') {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, expected Ed25519`);
-  }
-  return key;
-}
-
-/** Reads a PEM Ed25519 public key. A private key is refused so that it is never shipped as "trusted". */
-export function loadPublicKey(pem: string, what = 'public key'): KeyObject {
-  if (/PRIVATE KEY-----/.test(pem)) {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} is a private key; trust the public key (.pub) instead`);
-  }
-  if (!/-----BEGIN PUBLIC KEY-----/.test(pem)) {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} is not a PEM public key ("-----BEGIN PUBLIC KEY-----")`);
-  }
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: pem, format: 'pem' });
-  } catch (err) {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} cannot be read: ${firstLine(err)}`, undefined, { cause: err });
-  }
-  if (key.asymmetricKeyType !== 'ed25519') {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, expected Ed25519`);
-  }
-  return key;
-}
-
 /** Signs the exact catalog bytes; returns the text of the detached signature file. */
 export function signCatalog(bytes: Buffer, privateKeyPem: string): string {
   const key = loadPrivateKey(privateKeyPem);
   const file: SignatureFile = {
     alg: SIGNATURE_ALG,
     keyId: keyIdOf(createPublicKey(key)),
-    signature: sign(null, bytes, key).toString('base64'),
+    signature: signBytes(bytes, key),
   };
   return JSON.stringify(file, null, 2) + '\n';
 }
@@ -131,12 +75,8 @@ export function verifyCatalog(
     const known = trusted.length ? `trusted: ${trusted.map((t) => t.keyId).join(', ')}` : 'no trusted keys were given';
     throw new PatchhiveError('E_SIGNATURE_INVALID', `catalog ${name}: signed by key ${sig.keyId}, which is not trusted (${known})`);
   }
-  if (!verify(null, bytes, match.key, Buffer.from(sig.signature, 'base64'))) {
+  if (!verifyBytes(bytes, sig.signature, match.key)) {
     throw new PatchhiveError('E_SIGNATURE_INVALID', `catalog ${name}: signature does not match (tampered, or signed by another key)`);
   }
   return { keyId: match.keyId };
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Caller } from '../http/route.js';
+import type { Caller } from './caller.js';
 import type { GroupService } from '../services/groups.js';
 import { machineFilter, requireWholeFleet, ScopeResolver, seesGroup, seesMachine, seesTarget, WHOLE_FLEET, type Scope } from './scope.js';
 

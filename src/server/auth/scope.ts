@@ -15,8 +15,7 @@
  * through the GroupService) and passed down to the services explicitly.
  */
 import { PatchhiveError } from '../../errors.js';
-import type { Caller } from '../http/route.js';
-import type { GroupService } from '../services/groups.js';
+import type { Caller } from './caller.js';
 
 /** What a caller may see: the whole fleet, or the given groups and the machines in them now. */
 export type Scope =
@@ -60,6 +59,11 @@ export function scopeGroupIdsOf(caller: Caller): readonly string[] | null {
   return caller.kind === 'user' ? (caller.scopeGroupIds ?? null) : null;
 }
 
+/** What a scope needs of the groups (the GroupService): the groups that still exist and their machines now. */
+export interface GroupMembership {
+  membersOfGroups(ids: readonly string[]): Promise<{ groupIds: string[]; machineIds: string[] }>;
+}
+
 /**
  * Works out callers' scopes. The answer is kept per caller object, and a caller object lives for
  * one request: a scope is computed at most once per request and never outlives it.
@@ -67,7 +71,7 @@ export function scopeGroupIdsOf(caller: Caller): readonly string[] | null {
 export class ScopeResolver {
   private readonly perRequest = new WeakMap<Caller, Promise<Scope>>();
 
-  constructor(private readonly groups: GroupService) {}
+  constructor(private readonly groups: GroupMembership) {}
 
   /** The caller's scope; the whole fleet for unscoped tokens, agents and anonymous callers. */
   of(caller: Caller): Promise<Scope> {

@@ -5,13 +5,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Role } from '../../protocol/api.js';
+import type { Caller } from '../auth/caller.js';
+import { RawReply } from '../services/raw-reply.js';
 import type { AttemptBudget } from './abuse-limits.js';
 
-/** Who is calling: an administrator's API token, an enrolled agent, or nobody yet. */
-export type Caller =
-  | { kind: 'user'; userId: string; userName: string; role: Role; tokenId: string; scopeGroupIds: string[] | null }
-  | { kind: 'agent'; agentId: string; machineId: string }
-  | { kind: 'anonymous' };
+export { RawReply, type Caller };
+
 
 /** public: no credential; agent: an agent credential; a role: an API token with at least that role. */
 export type Access = 'public' | 'agent' | Role;
@@ -61,12 +60,3 @@ export class StatusReply {
   ) {}
 }
 
-/** A non-JSON answer (CSV, HTML, PDF): the handler returns one and the app sends it as is. */
-export class RawReply {
-  constructor(
-    readonly contentType: string,
-    readonly body: string | Buffer,
-    /** Suggested file name (Content-Disposition: attachment). */
-    readonly filename?: string,
-  ) {}
-}

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { Random } from '../../agent/backoff.js';
+import type { Random } from '../../common/backoff.js';
 import type { ChannelRecord, DeliveryRecord, NotificationStore } from '../../store/ports.js';
 import type { ServerConfig } from '../config.js';
 import { createMailer, type Mailer } from './email-sender.js';

@@ -1,5 +1,5 @@
 /** When a failed delivery is tried again. Pure; the random source is passed in. */
-import { backoffWindowMs, type Random } from '../../agent/backoff.js';
+import { backoffWindowMs, spreadMs, type Random } from '../../common/backoff.js';
 import type { ServerConfig } from '../config.js';
 
 /** The `notify.retry` settings. */
@@ -11,8 +11,7 @@ export const RETRY_JITTER = 0.2;
 /** Seconds to wait after failed attempt number `attempt` (≥ 1): base · 2^(attempt−1), capped at max, ±20 %. */
 export function retryDelaySeconds(attempt: number, retry: RetryConfig, random: Random): number {
   const windowMs = backoffWindowMs(attempt, { baseMs: retry.baseSeconds * 1000, capMs: retry.maxSeconds * 1000 });
-  const factor = 1 + (random() * 2 - 1) * RETRY_JITTER;
-  return Math.min(retry.maxSeconds, Math.max(1, Math.round((windowMs / 1000) * factor)));
+  return Math.min(retry.maxSeconds, Math.max(1, Math.round(spreadMs(windowMs, RETRY_JITTER, random) / 1000)));
 }
 
 /** The next attempt's time after failed attempt `attempt`, or null when the attempts are used up. */

@@ -11,7 +11,7 @@ import { serverKeyAnswer, type ServerKeyResponse } from '../../protocol/server-k
 import type { CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, JobReport, ProbeRequestWire } from '../../protocol/agent.js';
 import type { Inventory } from '../../inventory/model.js';
 import { inventorySchema } from '../../inventory/model.js';
-import type { Store } from '../../store/ports.js';
+import type { AgentStore, Store } from '../../store/ports.js';
 import { issueSecret } from '../auth/secrets.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
 import type { CatalogState } from '../assessment/catalog-state.js';
@@ -30,7 +30,8 @@ export interface RolloutCheckin {
 export interface AgentKeyTrust {
   /** The key new agents pin (PEM). */
   activePublicKeyPem(): string;
-  enrolled(agentId: string): Promise<void>;
+  /** Records the key a new agent pins; `agents` is the enrollment's transaction. */
+  enrolled(agentId: string, agents: AgentStore): Promise<void>;
   checkinTrust(agentId: string, req: CheckinRequest): Promise<Pick<CheckinResponse, 'serverTime' | 'keyAnnouncement'>>;
 }
 
@@ -59,21 +60,27 @@ export class AgentService {
     return serverKeyAnswer(this.opts.keys.activePublicKeyPem());
   }
 
-  /** Uses one enrollment token and creates the agent and its machine. */
+  /**
+   * Uses one enrollment token and creates the agent, its machine and the key it pins, in one
+   * transaction: a failure anywhere leaves the token's use and everything else as it was.
+   */
   async enroll(req: EnrollRequest): Promise<EnrollResponse> {
-    await this.tokens.consumeEnrollmentToken(req.token);
     const at = this.now().toISOString();
     const issued = issueSecret('pha');
-    const machine = await this.machines.createForAgent(req.hostname, issued.id, at);
-    await this.store.agents.createAgent({
-      id: issued.id,
-      machineId: machine.id,
-      credentialHash: issued.secretHash,
-      createdAt: at,
-      revokedAt: null,
-      lastCheckinAt: null,
+    const machine = await this.store.transaction(async (tx) => {
+      await this.tokens.consumeEnrollmentToken(req.token, tx);
+      const created = await this.machines.createForAgent(req.hostname, issued.id, at, tx);
+      await tx.agents.createAgent({
+        id: issued.id,
+        machineId: created.id,
+        credentialHash: issued.secretHash,
+        createdAt: at,
+        revokedAt: null,
+        lastCheckinAt: null,
+      });
+      await this.opts.keys.enrolled(issued.id, tx.agents);
+      return created;
     });
-    await this.opts.keys.enrolled(issued.id);
     return {
       agentId: issued.id,
       machineId: machine.id,

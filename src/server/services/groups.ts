@@ -140,8 +140,12 @@ export class GroupService {
     if (patch.deadlinePolicy !== undefined) change.deadlinePolicy = patch.deadlinePolicy ? checkDeadlinePolicy(patch.deadlinePolicy) : null;
     if (patch.maintenanceWindow !== undefined) change.maintenanceWindow = patch.maintenanceWindow ? checkWindow(patch.maintenanceWindow) : null;
     if (patch.rebootPolicy !== undefined) change.rebootPolicy = patch.rebootPolicy;
-    if (Object.keys(change).length > 0) await this.store.groups.update(g.id, change);
-    if (patch.members !== undefined) await this.store.groups.setMembers(g.id, await this.resolveMembers(patch.members));
+    const members = patch.members !== undefined ? await this.resolveMembers(patch.members) : undefined;
+    // The attributes and the member list change together or not at all.
+    await this.store.transaction(async (tx) => {
+      if (Object.keys(change).length > 0) await tx.groups.update(g.id, change);
+      if (members !== undefined) await tx.groups.setMembers(g.id, members);
+    });
     if (patch.rescanSchedule !== undefined) this.onScheduleChange();
     return this.get(g.id);
   }

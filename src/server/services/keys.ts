@@ -4,9 +4,9 @@
  * new key to an agent that still pins the old one). The rules live in ../key-set.ts; this class
  * holds the set, persists it and signs.
  */
-import { sign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
-import { loadPrivateKey } from '../../catalog/native/signing.js';
+import { loadPrivateKey, signBytes } from '../../protocol/ed25519.js';
 import type { CheckinRequest } from '../../protocol/agent.js';
 import {
   KEY_ANNOUNCEMENT_PURPOSE,
@@ -17,7 +17,7 @@ import {
   type ServerTime,
 } from '../../protocol/key-trust.js';
 import type { KeyList } from '../../protocol/keys-api.js';
-import type { AgentTrust, Store } from '../../store/ports.js';
+import type { AgentStore, AgentTrust, Store } from '../../store/ports.js';
 import { newSigningKey, saveKeySet } from '../key-set-file.js';
 import {
   activeKey,
@@ -167,18 +167,18 @@ export class KeyService {
   }
 
   /** An agent's pinned key at enrollment: the active one. */
-  async enrolled(agentId: string): Promise<void> {
-    await this.recordTrust(agentId, { pinnedKey: this.activeFingerprint(), staleSince: null, staleReason: null });
+  async enrolled(agentId: string, agents: AgentStore = this.store.agents): Promise<void> {
+    await this.recordTrust(agentId, { pinnedKey: this.activeFingerprint(), staleSince: null, staleReason: null }, agents);
   }
 
-  private async recordTrust(agentId: string, trust: AgentTrust): Promise<void> {
+  private async recordTrust(agentId: string, trust: AgentTrust, agents: AgentStore = this.store.agents): Promise<void> {
     // An older agent says nothing about its key: keep what is known rather than forget it.
-    const known = trust.pinnedKey === null ? (await this.store.agents.getTrust(agentId))?.pinnedKey ?? null : trust.pinnedKey;
+    const known = trust.pinnedKey === null ? (await agents.getTrust(agentId))?.pinnedKey ?? null : trust.pinnedKey;
     const value = JSON.stringify([known, trust.staleSince, trust.staleReason]);
     const now = this.now().getTime();
     const last = this.written.get(agentId);
     if (last && last.value === value && now - last.at < TRUST_REWRITE_MS) return;
-    await this.store.agents.setTrust(agentId, { ...trust, pinnedKey: known });
+    await agents.setTrust(agentId, { ...trust, pinnedKey: known });
     this.written.set(agentId, { value, at: now });
   }
 
@@ -188,7 +188,7 @@ export class KeyService {
       key = loadPrivateKey(k.privateKeyPem, 'the job-signing key');
       this.parsed.set(k.fingerprint, key);
     }
-    return sign(null, bytes, key).toString('base64');
+    return signBytes(bytes, key);
   }
 
   private async replace(next: KeySet): Promise<void> {

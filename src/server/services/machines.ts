@@ -5,7 +5,7 @@ import { zodToPatchhiveError } from '../../common/json-input.js';
 import { inventorySchema, type Inventory } from '../../inventory/model.js';
 import { inventoryHash } from '../../protocol/inventory-hash.js';
 import type { MachineAttributes, MachineWire } from '../../protocol/api.js';
-import type { DailySnapshot, MachineRecord, OsSummary, Store } from '../../store/ports.js';
+import type { DailySnapshot, MachineRecord, OsSummary, Store, StoreAreas } from '../../store/ports.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
 import { machineFilter, seesMachine, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
@@ -40,10 +40,10 @@ export class MachineService {
   }
 
   /** The machine record for a newly enrolled agent (a unique name derived from its host name). */
-  async createForAgent(hostname: string, agentId: string, at: string): Promise<MachineRecord> {
-    const m = newMachine(await this.uniqueName(hostname), 'agent', at);
+  async createForAgent(hostname: string, agentId: string, at: string, store: StoreAreas = this.store): Promise<MachineRecord> {
+    const m = newMachine(await this.uniqueName(hostname, store), 'agent', at);
     m.agentId = agentId;
-    await this.store.machines.create(m);
+    await store.machines.create(m);
     return m;
   }
 
@@ -93,9 +93,12 @@ export class MachineService {
 
   async delete(idOrName: string): Promise<void> {
     const m = await this.resolve(idOrName);
-    if (m.agentId) await this.store.agents.revokeAgent(m.agentId, this.now().toISOString());
-    await this.store.findings.deleteForMachine(m.id);
-    await this.store.machines.delete(m.id);
+    // The agent is revoked and the findings go with the machine, or nothing changes.
+    await this.store.transaction(async (tx) => {
+      if (m.agentId) await tx.agents.revokeAgent(m.agentId, this.now().toISOString());
+      await tx.findings.deleteForMachine(m.id);
+      await tx.machines.delete(m.id);
+    });
     this.assessment.forget(m.id);
   }
 
@@ -112,11 +115,11 @@ export class MachineService {
     return this.store.findings.listSnapshots(m.id, from, to);
   }
 
-  private async uniqueName(base: string): Promise<string> {
-    if (!(await this.store.machines.getByName(base))) return base;
+  private async uniqueName(base: string, store: StoreAreas): Promise<string> {
+    if (!(await store.machines.getByName(base))) return base;
     for (let i = 2; ; i++) {
       const candidate = `${base}-${i}`;
-      if (!(await this.store.machines.getByName(candidate))) return candidate;
+      if (!(await store.machines.getByName(candidate))) return candidate;
     }
   }
 

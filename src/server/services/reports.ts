@@ -1,12 +1,12 @@
 /** Reports over the API: the compliance report as JSON, one CSV section, printable HTML, or PDF. */
-import { buildComplianceReport } from '../../report/build.js';
+import { buildComplianceReport } from './report-build.js';
 import { reportCsv } from '../../report/csv.js';
 import { reportHtml } from '../../report/html.js';
 import type { ComplianceReport } from '../../report/model.js';
 import { renderPdf } from '../../report/pdf.js';
 import type { ReportQuery } from '../../protocol/policy-api.js';
 import type { Store } from '../../store/ports.js';
-import { RawReply } from '../http/route.js';
+import { RawReply } from './raw-reply.js';
 import type { GroupService } from './groups.js';
 import type { VerdictService } from './verdicts.js';
 import { WHOLE_FLEET, type Scope } from '../auth/scope.js';

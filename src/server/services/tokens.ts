@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { PatchhiveError } from '../../errors.js';
 import type { ApiTokenCreate, ApiTokenWire, EnrollmentTokenWire, Role } from '../../protocol/api.js';
-import type { ApiTokenRecord, EnrollmentTokenRecord, Store, UserRecord } from '../../store/ports.js';
+import type { ApiTokenRecord, EnrollmentTokenRecord, Store, StoreAreas, UserRecord } from '../../store/ports.js';
 import { issueSecret, parseSecret, secretMatches } from '../auth/secrets.js';
-import type { Caller } from '../http/route.js';
+import type { Caller } from '../auth/caller.js';
 import type { TouchBuffer } from './touch-buffer.js';
 
 export class TokenService {
@@ -52,11 +52,9 @@ export class TokenService {
     const now = this.now();
     const scopeGroupIds = req.groups ? await this.scopeGroupIds(req.groups, req.role) : null;
     const lifetimeMs = expiresInHours !== undefined ? expiresInHours * 3_600_000 : req.expiresInDays ? req.expiresInDays * 86_400_000 : undefined;
-    const user = await this.ensureUser(req.user, req.role, now);
     const issued = issueSecret('phk');
-    const rec: ApiTokenRecord = {
+    const rec: Omit<ApiTokenRecord, 'userId'> = {
       id: issued.id,
-      userId: user.id,
       name: req.name,
       secretHash: issued.secretHash,
       role: req.role,
@@ -66,9 +64,15 @@ export class TokenService {
       lastUsedAt: null,
       createdAt: now.toISOString(),
     };
-    await this.store.users.createApiToken(rec);
+    // A new user and its first token are one change: neither is left without the other.
+    const { user, token } = await this.store.transaction(async (tx) => {
+      const owner = await this.ensureUser(req.user, req.role, now, tx);
+      const withUser: ApiTokenRecord = { ...rec, userId: owner.id };
+      await tx.users.createApiToken(withUser);
+      return { user: owner, token: withUser };
+    });
     void createdBy;
-    return { id: rec.id, secret: issued.secret, token: toApiTokenWire(rec, user.name, await this.groupNames()) };
+    return { id: token.id, secret: issued.secret, token: toApiTokenWire(token, user.name, await this.groupNames()) };
   }
 
   async listApiTokens(): Promise<ApiTokenWire[]> {
@@ -137,12 +141,12 @@ export class TokenService {
   }
 
   /** Takes one use of an enrollment token or throws why not. */
-  async consumeEnrollmentToken(bearer: string): Promise<void> {
+  async consumeEnrollmentToken(bearer: string, store: StoreAreas = this.store): Promise<void> {
     const parsed = parseSecret('phe', bearer);
     if (!parsed) throw new PatchhiveError('E_UNAUTHENTICATED', 'not a Patchhive enrollment token');
-    const token = await this.store.agents.getEnrollmentToken(parsed.id);
+    const token = await store.agents.getEnrollmentToken(parsed.id);
     if (!token || !secretMatches(parsed.part, token.secretHash)) throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown enrollment token');
-    const res = await this.store.agents.consumeEnrollmentToken(parsed.id, token.secretHash, this.now().toISOString());
+    const res = await store.agents.consumeEnrollmentToken(parsed.id, token.secretHash, this.now().toISOString());
     if (res.ok) return;
     if (res.reason === 'expired') throw new PatchhiveError('E_TOKEN_EXPIRED', 'this enrollment token has expired');
     if (res.reason === 'revoked') throw new PatchhiveError('E_TOKEN_REVOKED', 'this enrollment token has been revoked');
@@ -167,11 +171,11 @@ export class TokenService {
     return { id: created.id, secret: created.secret };
   }
 
-  private async ensureUser(name: string, role: Role, now: Date): Promise<UserRecord> {
-    const existing = await this.store.users.getUserByName(name);
+  private async ensureUser(name: string, role: Role, now: Date, store: StoreAreas): Promise<UserRecord> {
+    const existing = await store.users.getUserByName(name);
     if (existing) return existing;
     const user: UserRecord = { id: randomUUID(), name, role, createdAt: now.toISOString() };
-    await this.store.users.createUser(user);
+    await store.users.createUser(user);
     return user;
   }
 }

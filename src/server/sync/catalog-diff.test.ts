@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogFile } from '../../catalog/load.js';
 import { emptyCatalog, type Bulletin, type Catalog } from '../../catalog/model.js';
 import type { BulletinRecord } from '../../store/ports.js';
-import { bulletinRecordsOf, canonicalJson, diffBulletins } from './catalog-diff.js';
+import { bulletinRecordsOf, diffBulletins } from './catalog-diff.js';
 import { nativeCatalogBytes } from './sync-test-support.js';
 
 const CATALOGS = join(import.meta.dirname, '../../../catalogs');
@@ -18,14 +18,6 @@ function record(id: string, contentHash: string, withdrawnAt: string | null = nu
 async function load(file: string): Promise<Catalog> {
   return loadCatalogFile(file, { release: 'bookworm', trustedKeys: [SAMPLE_KEY], allowUnsigned: false });
 }
-
-describe('canonicalJson', () => {
-  it('sorts keys, drops undefined members and is independent of insertion order', () => {
-    expect(canonicalJson({ b: 1, a: [1, { d: undefined, c: 'x' }] })).toBe('{"a":[1,{"c":"x"}],"b":1}');
-    expect(canonicalJson({ x: 1, y: 2 })).toBe(canonicalJson({ y: 2, x: 1 }));
-    expect(canonicalJson(new Map([['b', 2], ['a', 1]]))).toBe('[["a",1],["b",2]]');
-  });
-});
 
 describe('bulletinRecordsOf', () => {
   it.each(['debian-oval-bookworm-sample.xml', 'debian-tracker-bookworm-sample.json', 'msrc-2026-aug.csv', 'inhouse-sample.json'])(

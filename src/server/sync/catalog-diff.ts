@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bulletin, Catalog } from '../../catalog/model.js';
+import { canonicalJson } from '../../protocol/canonical-json.js';
 import type { BulletinRecord } from '../../store/ports.js';
 
 /** Bulletin ids a sync added, revised (content changed) and withdrawn, each sorted. */
@@ -57,35 +58,11 @@ export function diffBulletins(previous: BulletinRecord[], next: BulletinRecord[]
   return { added: sorted(added), revised: sorted(revised), withdrawn: sorted(withdrawn) };
 }
 
-/** SHA-256 (hex) of the canonical JSON of a bulletin and everything it refers to. */
+/** SHA-256 (hex) of the canonical JSON (the one signatures use) of a bulletin and everything it refers to. */
 export function bulletinContentHash(bulletin: Bulletin, catalog: Catalog): string {
   const refs = collectReferences(bulletin, catalog);
   const content = { bulletin, definitions: refs.definitions, variables: refs.variables };
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
-}
-
-/**
- * JSON with object keys sorted and undefined members dropped; Maps become sorted [key, value]
- * lists. Two structurally equal values always give the same text.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (value instanceof Map) {
-    const entries = [...value.entries()].sort(([a], [b]) => compareText(String(a), String(b)));
-    return canonicalJson(entries);
-  }
-  if (typeof value === 'object') {
-    const keys = Object.keys(value).sort(compareText);
-    const parts: string[] = [];
-    for (const k of keys) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(v)}`);
-    }
-    return `{${parts.join(',')}}`;
-  }
-  throw new TypeError(`cannot hash a ${typeof value} in a bulletin`);
 }
 
 /** Definitions (extend) and variables (varRef) reachable from the bulletin, by id, sorted. */

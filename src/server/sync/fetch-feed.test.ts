@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PatchhiveError } from '../../errors.js';
 import { FeedUnreachableError } from './feed-errors.js';
 import { feedLabel, signatureUrlOf } from './feed-url.js';
-import { backoffDelay, fetchFeed, type FetchFeedRequest } from './fetch-feed.js';
+import { backoffDelayMs } from '../../common/backoff.js';
+import { FEED_BACKOFF, fetchFeed, type FetchFeedRequest } from './fetch-feed.js';
 import { FeedServer } from './sync-test-support.js';
 
 const BODY = Buffer.from('{"format": "patchhive.catalog/1", "name": "x", "bulletins": []}\n');
@@ -80,7 +81,9 @@ describe('fetchFeed over HTTP', () => {
     const r = await fetchFeed(req());
     expect(r.status).toBe('fetched');
     expect(feed.requests.map((x) => x.status)).toEqual([503, 429, 200]);
-    expect(sleeps).toEqual([backoffDelay(1, () => 0.5), backoffDelay(2, () => 0.5)]);
+    const equal = { kind: 'equal' } as const;
+    expect(sleeps).toEqual([backoffDelayMs(1, () => 0.5, FEED_BACKOFF, equal), backoffDelayMs(2, () => 0.5, FEED_BACKOFF, equal)]);
+    expect(sleeps).toEqual([375, 750]);
     expect(sleeps[1]!).toBeGreaterThan(sleeps[0]!);
   });
 

@@ -4,10 +4,13 @@
  * (file:// or an absolute path) are copied with the same contract.
  */
 import { interceptors, request, type Dispatcher } from 'undici';
+import { backoffDelayMs, type BackoffOptions } from '../../common/backoff.js';
 import { BodyTooLargeError, writeBodyToFile } from './body-sink.js';
 import { describeNetworkError, FeedUnreachableError, proxyRefusal } from './feed-errors.js';
 import { feedLabel, parseFeedLocation } from './feed-url.js';
-import { copyLocalFeed } from './fetch-file.js';
+import { copyLocalFeed, type FetchFeedResult } from './fetch-file.js';
+
+export type { FetchFeedResult };
 
 /** One conditional download: where from, where to, and its limits. */
 export interface FetchFeedRequest {
@@ -29,13 +32,9 @@ export interface FetchFeedRequest {
   random?: () => number;
 }
 
-/** Unchanged since the validators, or fetched into destPath. */
-export type FetchFeedResult =
-  | { status: 'not-modified' }
-  | { status: 'fetched'; bytes: number; sha256: string; etag: string | null; lastModified: string | null };
 
-const BASE_DELAY_MS = 500;
-const MAX_DELAY_MS = 30_000;
+/** Waits between attempts: from half a second, doubling, up to 30 s ("equal jitter": never retried at once). */
+export const FEED_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 30_000 };
 const MAX_REDIRECTIONS = 5;
 
 /** One attempt's failure: whether trying again may help. */
@@ -73,15 +72,9 @@ export async function fetchFeed(req: FetchFeedRequest): Promise<FetchFeedResult>
         const tries = attempt > 1 ? ` (${attempt} attempts)` : '';
         throw new FeedUnreachableError(`GET ${label}: ${failure.reason}${tries}`, failure.httpStatus, attempt, { cause: failure.cause });
       }
-      await sleep(backoffDelay(attempt, random));
+      await sleep(backoffDelayMs(attempt, random, FEED_BACKOFF, { kind: 'equal' }));
     }
   }
-}
-
-/** Exponential backoff with "equal jitter": between half and all of base·2^(n-1), capped. */
-export function backoffDelay(attempt: number, random: () => number): number {
-  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 async function attemptOnce(req: FetchFeedRequest, url: URL, dispatcher: Dispatcher): Promise<FetchFeedResult> {

@@ -6,7 +6,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { BodyTooLargeError, writeBodyToFile } from './body-sink.js';
 import { FeedUnreachableError } from './feed-errors.js';
-import type { FetchFeedResult } from './fetch-feed.js';
+
+/** Unchanged since the validators, or fetched into destPath. */
+export type FetchFeedResult =
+  | { status: 'not-modified' }
+  | { status: 'fetched'; bytes: number; sha256: string; etag: string | null; lastModified: string | null };
 
 /** Copies a local feed file into `destPath`, or reports it unchanged since the given validators. */
 export async function copyLocalFeed(req: {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PatchhiveError } from '../errors.js';
-import { DEFAULT_DEADLINE_POLICY } from '../policy/deadlines.js';
-import type { GroupRecord, Store } from '../store/ports.js';
-import { createTestPostgresStore, createTestSqliteStore } from '../store/test-support.js';
-import { buildComplianceReport } from './build.js';
-import { seedFleet, type FleetSpec } from './test-fleet.js';
+import { PatchhiveError } from '../../errors.js';
+import { DEFAULT_DEADLINE_POLICY } from '../../policy/deadlines.js';
+import type { GroupRecord, Store } from '../../store/ports.js';
+import { createTestPostgresStore, createTestSqliteStore } from '../../store/test-support.js';
+import { buildComplianceReport } from './report-build.js';
+import { seedFleet, type FleetSpec } from '../../report/test-fleet.js';
 
 const NOW = '2024-06-30T12:00:00.000Z';
 const T = (day: string) => `2024-${day}T12:00:00.000Z`;

@@ -4,13 +4,13 @@
  * period through the pure aggregator (src/report/compliance.ts), so memory stays bounded by the
  * fleet's size and the batch size, not by the number of findings.
  */
-import { PatchhiveError } from '../errors.js';
-import { instantMillis, resolveDeadlinePolicy } from '../policy/deadlines.js';
-import type { DeadlinePolicy, RiskException, TriageDecision } from '../policy/model.js';
-import { findingVerdict, type FindingVerdict } from '../policy/verdict.js';
-import type { GroupRecord, Store } from '../store/ports.js';
-import { createComplianceAccumulator, type BulletinView, type GroupView, type MachineView, type VerdictFn } from './compliance.js';
-import type { ComplianceReport } from './model.js';
+import { PatchhiveError } from '../../errors.js';
+import { instantMillis, resolveDeadlinePolicy } from '../../policy/deadlines.js';
+import type { DeadlinePolicy, RiskException, TriageDecision } from '../../policy/model.js';
+import { findingVerdict, type FindingVerdict } from '../../policy/verdict.js';
+import type { GroupRecord, Store } from '../../store/ports.js';
+import { createComplianceAccumulator, type BulletinView, type GroupView, type MachineView, type VerdictFn } from '../../report/compliance.js';
+import type { ComplianceReport } from '../../report/model.js';
 
 const DAY_MS = 86_400_000;
 
