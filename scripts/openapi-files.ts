@@ -24,6 +24,7 @@ export function openApiJsonText(): string {
 
 /** The client types of a document, as the file's text. */
 export async function openApiTypesText(documentText: string): Promise<string> {
-  const ast = await openapiTS(documentText, { alphabetize: false, immutable: false });
+  // A field with a default may be left out of a request: it stays optional in the types.
+  const ast = await openapiTS(documentText, { alphabetize: false, immutable: false, defaultNonNullable: false });
   return HEADER + astToString(ast);
 }

@@ -55,21 +55,21 @@ export interface paths {
          * One machine (by id or name)
          * @description Role: viewer or higher.
          */
-        get: operations["getMachines/Id"];
+        get: operations["getMachinesId"];
         put?: never;
         post?: never;
         /**
          * Delete a machine, its findings, and revoke its agent
          * @description Role: admin or higher.
          */
-        delete: operations["deleteMachines/Id"];
+        delete: operations["deleteMachinesId"];
         options?: never;
         head?: never;
         /**
          * Set attributes
          * @description Role: operator or higher.
          */
-        patch: operations["patchMachines/Id"];
+        patch: operations["patchMachinesId"];
         trace?: never;
     };
     "/api/v1/machines/{id}/assess": {
@@ -85,7 +85,7 @@ export interface paths {
          * Re-assess now from the stored inventory
          * @description Role: operator or higher.
          */
-        post: operations["postMachines/IdAssess"];
+        post: operations["postMachinesIdAssess"];
         delete?: never;
         options?: never;
         head?: never;
@@ -103,7 +103,7 @@ export interface paths {
          * Daily snapshots (default: the last 30 days)
          * @description Role: viewer or higher.
          */
-        get: operations["getMachines/IdHistory"];
+        get: operations["getMachinesIdHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -147,21 +147,21 @@ export interface paths {
          * One group
          * @description Role: viewer or higher.
          */
-        get: operations["getGroups/Id"];
+        get: operations["getGroupsId"];
         put?: never;
         post?: never;
         /**
          * Delete a group
          * @description Role: admin or higher.
          */
-        delete: operations["deleteGroups/Id"];
+        delete: operations["deleteGroupsId"];
         options?: never;
         head?: never;
         /**
          * Change a group (turning its second approver off needs an admin and a second admin: 202)
          * @description Role: operator or higher.
          */
-        patch: operations["patchGroups/Id"];
+        patch: operations["patchGroupsId"];
         trace?: never;
     };
     "/api/v1/groups/{id}/rescan": {
@@ -177,7 +177,7 @@ export interface paths {
          * Re-assess every member
          * @description Role: operator or higher.
          */
-        post: operations["postGroups/IdRescan"];
+        post: operations["postGroupsIdRescan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -235,7 +235,7 @@ export interface paths {
          * One bulletin
          * @description Role: viewer or higher.
          */
-        get: operations["getBulletins/Id"];
+        get: operations["getBulletinsId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -279,21 +279,21 @@ export interface paths {
          * One source
          * @description Role: viewer or higher.
          */
-        get: operations["getSources/Id"];
+        get: operations["getSourcesId"];
         put?: never;
         post?: never;
         /**
          * Delete a source; its bulletins stop applying
          * @description Role: admin or higher.
          */
-        delete: operations["deleteSources/Id"];
+        delete: operations["deleteSourcesId"];
         options?: never;
         head?: never;
         /**
          * Change a source
          * @description Role: admin or higher.
          */
-        patch: operations["patchSources/Id"];
+        patch: operations["patchSourcesId"];
         trace?: never;
     };
     "/api/v1/sources/{id}/sync": {
@@ -309,7 +309,7 @@ export interface paths {
          * Sync now; returns the sync record with its diff
          * @description Role: operator or higher.
          */
-        post: operations["postSources/IdSync"];
+        post: operations["postSourcesIdSync"];
         delete?: never;
         options?: never;
         head?: never;
@@ -327,7 +327,7 @@ export interface paths {
          * Sync history, newest first
          * @description Role: viewer or higher.
          */
-        get: operations["getSources/IdSyncs"];
+        get: operations["getSourcesIdSyncs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -374,7 +374,7 @@ export interface paths {
          * Revoke an enrollment token
          * @description Role: admin or higher.
          */
-        delete: operations["deleteEnrollmentTokens/Id"];
+        delete: operations["deleteEnrollmentTokensId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -418,7 +418,7 @@ export interface paths {
          * Revoke an API token
          * @description Role: admin or higher.
          */
-        delete: operations["deleteTokens/Id"];
+        delete: operations["deleteTokensId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -535,7 +535,7 @@ export interface paths {
          * A bulletin's decisions in every group and their full history
          * @description Role: viewer or higher.
          */
-        get: operations["getBulletins/IdTriage"];
+        get: operations["getBulletinsIdTriage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -575,7 +575,7 @@ export interface paths {
          * The approved fixes a machine is missing (what a deployment installs), most urgent first
          * @description Role: viewer or higher.
          */
-        get: operations["getMachines/IdWork"];
+        get: operations["getMachinesIdWork"];
         put?: never;
         post?: never;
         delete?: never;
@@ -622,14 +622,14 @@ export interface paths {
          * Delete an approval rule (its past decisions stay) once a second admin approves
          * @description Role: admin or higher.
          */
-        delete: operations["deleteApprovalRules/Id"];
+        delete: operations["deleteApprovalRulesId"];
         options?: never;
         head?: never;
         /**
          * Change an approval rule: disabling is immediate; any other change waits for a second admin (202)
          * @description Role: admin or higher.
          */
-        patch: operations["patchApprovalRules/Id"];
+        patch: operations["patchApprovalRulesId"];
         trace?: never;
     };
     "/api/v1/exceptions": {
@@ -670,7 +670,7 @@ export interface paths {
          * Revoke a risk exception
          * @description Role: admin or higher.
          */
-        delete: operations["deleteExceptions/Id"];
+        delete: operations["deleteExceptionsId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -714,14 +714,14 @@ export interface paths {
          * Delete a channel and its delivery log
          * @description Role: admin or higher.
          */
-        delete: operations["deleteNotificationChannels/Id"];
+        delete: operations["deleteNotificationChannelsId"];
         options?: never;
         head?: never;
         /**
          * Change a channel
          * @description Role: admin or higher.
          */
-        patch: operations["patchNotificationChannels/Id"];
+        patch: operations["patchNotificationChannelsId"];
         trace?: never;
     };
     "/api/v1/notification-channels/{id}/test": {
@@ -737,7 +737,7 @@ export interface paths {
          * Queue a test message to the channel
          * @description Role: admin or higher.
          */
-        post: operations["postNotificationChannels/IdTest"];
+        post: operations["postNotificationChannelsIdTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -819,7 +819,7 @@ export interface paths {
          * One deployment, ring by ring and machine by machine
          * @description Role: viewer or higher.
          */
-        get: operations["getDeployments/Id"];
+        get: operations["getDeploymentsId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -841,7 +841,7 @@ export interface paths {
          * Pause: no new jobs; machines already installing finish and report
          * @description Role: operator or higher.
          */
-        post: operations["postDeployments/IdPause"];
+        post: operations["postDeploymentsIdPause"];
         delete?: never;
         options?: never;
         head?: never;
@@ -861,7 +861,7 @@ export interface paths {
          * Resume a paused deployment
          * @description Role: operator or higher.
          */
-        post: operations["postDeployments/IdResume"];
+        post: operations["postDeploymentsIdResume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -881,7 +881,7 @@ export interface paths {
          * Abort: queued jobs are cancelled, machines stay as they are
          * @description Role: operator or higher.
          */
-        post: operations["postDeployments/IdAbort"];
+        post: operations["postDeploymentsIdAbort"];
         delete?: never;
         options?: never;
         head?: never;
@@ -901,7 +901,7 @@ export interface paths {
          * Queue rollback jobs: the listed machines, or every machine that ran an install job
          * @description Role: operator or higher.
          */
-        post: operations["postDeployments/IdRollback"];
+        post: operations["postDeploymentsIdRollback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -919,7 +919,7 @@ export interface paths {
          * The deployment's jobs with the agents' reports and step logs
          * @description Role: viewer or higher.
          */
-        get: operations["getDeployments/IdJobs"];
+        get: operations["getDeploymentsIdJobs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -939,7 +939,7 @@ export interface paths {
          * One job with its report
          * @description Role: viewer or higher.
          */
-        get: operations["getJobs/Id"];
+        get: operations["getJobsId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1086,7 +1086,7 @@ export interface paths {
          * Remove an action at once (new deployments can no longer use it)
          * @description Role: admin or higher.
          */
-        delete: operations["deleteActions/Name"];
+        delete: operations["deleteActionsName"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1123,7 +1123,7 @@ export interface paths {
          * One change request
          * @description Role: admin or higher.
          */
-        get: operations["getChanges/Id"];
+        get: operations["getChangesId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1145,7 +1145,7 @@ export interface paths {
          * Approve another admin's change request; the change is applied now
          * @description Role: admin or higher.
          */
-        post: operations["postChanges/IdApprove"];
+        post: operations["postChangesIdApprove"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1165,7 +1165,7 @@ export interface paths {
          * Reject a change request (or withdraw one's own)
          * @description Role: admin or higher.
          */
-        post: operations["postChanges/IdReject"];
+        post: operations["postChangesIdReject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1196,9 +1196,9 @@ export interface components {
             /** @description The program (absolute path) and its arguments, run without a shell, exactly as given. */
             argv: string[];
             /** @default null */
-            description: string | null;
+            description?: string | null;
             /** @default 600 */
-            timeoutSeconds: number;
+            timeoutSeconds?: number;
         };
         ApiToken: {
             id: string;
@@ -1255,13 +1255,13 @@ export interface components {
         ApprovalRuleCreate: {
             name: string;
             /** @default 100 */
-            priority: number;
+            priority?: number;
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
             /** @description Group id or name; absent or null: every group. */
             group?: string | null;
             /** @default {} */
-            match: {
+            match?: {
                 severities?: ("critical" | "important" | "moderate" | "low" | "unknown")[];
                 /** @description Catalog source names or ids. */
                 sources?: string[];
@@ -1272,7 +1272,7 @@ export interface components {
             decision: "approve" | "ignore" | "decline";
             reason?: string;
             /** @default false */
-            emergency: boolean;
+            emergency?: boolean;
             /** @description Test-then-approve: decide only this many days after the fix succeeded in that group. */
             after?: {
                 group: string;
@@ -1394,14 +1394,14 @@ export interface components {
             secret?: string;
             events: ("bulletin.new" | "bulletin.revised" | "bulletin.withdrawn" | "findings.due-soon" | "findings.overdue" | "deployment.halted" | "deployment.failed" | "digest")[];
             /** @default 1 */
-            minMachines: number;
+            minMachines?: number;
             /**
              * @description Group ids or names; empty: every group.
              * @default []
              */
-            groups: string[];
+            groups?: string[];
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
         };
         ChannelUpdate: {
             target?: string;
@@ -1819,9 +1819,9 @@ export interface components {
             name: string;
             target: {
                 /** @default [] */
-                groups: string[];
+                groups?: string[];
                 /** @default [] */
-                machines: string[];
+                machines?: string[];
             };
             /** @description Approved bulletins to install (default: every approved fix the target misses). */
             bulletins?: string[];
@@ -1830,27 +1830,27 @@ export interface components {
              * @description Machines not done by then are reported missed.
              * @default null
              */
-            deadline: string | null;
+            deadline?: string | null;
             /**
              * @description Overrides the groups' reboot policies.
              * @default null
              */
-            rebootPolicy: components["schemas"]["RebootPolicy"] | null;
+            rebootPolicy?: components["schemas"]["RebootPolicy"] | null;
             /**
              * @description Roll back the machines of a ring that halts.
              * @default true
              */
-            rollbackOnHalt: boolean;
+            rollbackOnHalt?: boolean;
             /**
              * @description Name of an approved action of the action catalog run before installing (e.g. a snapshot); no commands here.
              * @default null
              */
-            preHook: string | null;
+            preHook?: string | null;
             /**
              * @description Name of an approved action run after installing.
              * @default null
              */
-            postHook: string | null;
+            postHook?: string | null;
             /** @description Seeds percentage rings (default: the deployment id). */
             seed?: string;
         };
@@ -1926,9 +1926,9 @@ export interface components {
         };
         EnrollmentTokenCreate: {
             /** @default 24 */
-            expiresInHours: number;
+            expiresInHours?: number;
             /** @default 1 */
-            maxUses: number;
+            maxUses?: number;
             note?: string;
         };
         /** @description First contact of a new agent. */
@@ -2224,14 +2224,14 @@ export interface components {
              * @description How long the ring must stay healthy before the next starts.
              * @default 0
              */
-            soakSeconds: number;
+            soakSeconds?: number;
             /**
              * @default {
              *       "minSuccessRatio": 1,
              *       "maxFailures": 0
              *     }
              */
-            gate: {
+            gate?: {
                 /** @description Succeeded / members, once all finished. */
                 minSuccessRatio: number;
                 /** @description More failures (or rollbacks) than this halt the ring at once. */
@@ -2322,7 +2322,7 @@ export interface components {
             /** @description Load native catalogs that carry no signature (not recommended); default false: refused, as `patchhive scan` refuses them. */
             allowUnsigned?: boolean;
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
         };
         SourceUpdate: {
             /** @description http(s):// URL or file:// URL / absolute path. */
@@ -2582,7 +2582,7 @@ export interface operations {
             };
         };
     };
-    "getMachines/Id": {
+    getMachinesId: {
         parameters: {
             query?: never;
             header?: never;
@@ -2622,7 +2622,7 @@ export interface operations {
             };
         };
     };
-    "deleteMachines/Id": {
+    deleteMachinesId: {
         parameters: {
             query?: never;
             header?: never;
@@ -2665,7 +2665,7 @@ export interface operations {
             };
         };
     };
-    "patchMachines/Id": {
+    patchMachinesId: {
         parameters: {
             query?: never;
             header?: never;
@@ -2709,7 +2709,7 @@ export interface operations {
             };
         };
     };
-    "postMachines/IdAssess": {
+    postMachinesIdAssess: {
         parameters: {
             query?: never;
             header?: never;
@@ -2749,7 +2749,7 @@ export interface operations {
             };
         };
     };
-    "getMachines/IdHistory": {
+    getMachinesIdHistory: {
         parameters: {
             query?: {
                 from?: string;
@@ -2886,7 +2886,7 @@ export interface operations {
             };
         };
     };
-    "getGroups/Id": {
+    getGroupsId: {
         parameters: {
             query?: never;
             header?: never;
@@ -2926,7 +2926,7 @@ export interface operations {
             };
         };
     };
-    "deleteGroups/Id": {
+    deleteGroupsId: {
         parameters: {
             query?: never;
             header?: never;
@@ -2969,7 +2969,7 @@ export interface operations {
             };
         };
     };
-    "patchGroups/Id": {
+    patchGroupsId: {
         parameters: {
             query?: never;
             header?: never;
@@ -3022,7 +3022,7 @@ export interface operations {
             };
         };
     };
-    "postGroups/IdRescan": {
+    postGroupsIdRescan: {
         parameters: {
             query?: never;
             header?: never;
@@ -3167,7 +3167,7 @@ export interface operations {
             };
         };
     };
-    "getBulletins/Id": {
+    getBulletinsId: {
         parameters: {
             query?: never;
             header?: never;
@@ -3290,7 +3290,7 @@ export interface operations {
             };
         };
     };
-    "getSources/Id": {
+    getSourcesId: {
         parameters: {
             query?: never;
             header?: never;
@@ -3330,7 +3330,7 @@ export interface operations {
             };
         };
     };
-    "deleteSources/Id": {
+    deleteSourcesId: {
         parameters: {
             query?: never;
             header?: never;
@@ -3373,7 +3373,7 @@ export interface operations {
             };
         };
     };
-    "patchSources/Id": {
+    patchSourcesId: {
         parameters: {
             query?: never;
             header?: never;
@@ -3417,7 +3417,7 @@ export interface operations {
             };
         };
     };
-    "postSources/IdSync": {
+    postSourcesIdSync: {
         parameters: {
             query?: never;
             header?: never;
@@ -3457,7 +3457,7 @@ export interface operations {
             };
         };
     };
-    "getSources/IdSyncs": {
+    getSourcesIdSyncs: {
         parameters: {
             query?: {
                 limit?: number;
@@ -3587,7 +3587,7 @@ export interface operations {
             };
         };
     };
-    "deleteEnrollmentTokens/Id": {
+    deleteEnrollmentTokensId: {
         parameters: {
             query?: never;
             header?: never;
@@ -3716,7 +3716,7 @@ export interface operations {
             };
         };
     };
-    "deleteTokens/Id": {
+    deleteTokensId: {
         parameters: {
             query?: never;
             header?: never;
@@ -3974,7 +3974,7 @@ export interface operations {
             };
         };
     };
-    "getBulletins/IdTriage": {
+    getBulletinsIdTriage: {
         parameters: {
             query?: {
                 group?: string;
@@ -4061,7 +4061,7 @@ export interface operations {
             };
         };
     };
-    "getMachines/IdWork": {
+    getMachinesIdWork: {
         parameters: {
             query?: never;
             header?: never;
@@ -4185,7 +4185,7 @@ export interface operations {
             };
         };
     };
-    "deleteApprovalRules/Id": {
+    deleteApprovalRulesId: {
         parameters: {
             query?: never;
             header?: never;
@@ -4225,7 +4225,7 @@ export interface operations {
             };
         };
     };
-    "patchApprovalRules/Id": {
+    patchApprovalRulesId: {
         parameters: {
             query?: never;
             header?: never;
@@ -4365,7 +4365,7 @@ export interface operations {
             };
         };
     };
-    "deleteExceptions/Id": {
+    deleteExceptionsId: {
         parameters: {
             query?: never;
             header?: never;
@@ -4490,7 +4490,7 @@ export interface operations {
             };
         };
     };
-    "deleteNotificationChannels/Id": {
+    deleteNotificationChannelsId: {
         parameters: {
             query?: never;
             header?: never;
@@ -4533,7 +4533,7 @@ export interface operations {
             };
         };
     };
-    "patchNotificationChannels/Id": {
+    patchNotificationChannelsId: {
         parameters: {
             query?: never;
             header?: never;
@@ -4577,7 +4577,7 @@ export interface operations {
             };
         };
     };
-    "postNotificationChannels/IdTest": {
+    postNotificationChannelsIdTest: {
         parameters: {
             query?: never;
             header?: never;
@@ -4798,7 +4798,7 @@ export interface operations {
             };
         };
     };
-    "getDeployments/Id": {
+    getDeploymentsId: {
         parameters: {
             query?: never;
             header?: never;
@@ -4838,7 +4838,7 @@ export interface operations {
             };
         };
     };
-    "postDeployments/IdPause": {
+    postDeploymentsIdPause: {
         parameters: {
             query?: never;
             header?: never;
@@ -4882,7 +4882,7 @@ export interface operations {
             };
         };
     };
-    "postDeployments/IdResume": {
+    postDeploymentsIdResume: {
         parameters: {
             query?: never;
             header?: never;
@@ -4926,7 +4926,7 @@ export interface operations {
             };
         };
     };
-    "postDeployments/IdAbort": {
+    postDeploymentsIdAbort: {
         parameters: {
             query?: never;
             header?: never;
@@ -4970,7 +4970,7 @@ export interface operations {
             };
         };
     };
-    "postDeployments/IdRollback": {
+    postDeploymentsIdRollback: {
         parameters: {
             query?: never;
             header?: never;
@@ -5014,7 +5014,7 @@ export interface operations {
             };
         };
     };
-    "getDeployments/IdJobs": {
+    getDeploymentsIdJobs: {
         parameters: {
             query?: {
                 /** @description Only this machine (id or name). */
@@ -5059,7 +5059,7 @@ export interface operations {
             };
         };
     };
-    "getJobs/Id": {
+    getJobsId: {
         parameters: {
             query?: never;
             header?: never;
@@ -5394,7 +5394,7 @@ export interface operations {
             };
         };
     };
-    "deleteActions/Name": {
+    deleteActionsName: {
         parameters: {
             query?: never;
             header?: never;
@@ -5480,7 +5480,7 @@ export interface operations {
             };
         };
     };
-    "getChanges/Id": {
+    getChangesId: {
         parameters: {
             query?: never;
             header?: never;
@@ -5520,7 +5520,7 @@ export interface operations {
             };
         };
     };
-    "postChanges/IdApprove": {
+    postChangesIdApprove: {
         parameters: {
             query?: never;
             header?: never;
@@ -5560,7 +5560,7 @@ export interface operations {
             };
         };
     };
-    "postChanges/IdReject": {
+    postChangesIdReject: {
         parameters: {
             query?: never;
             header?: never;

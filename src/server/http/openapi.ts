@@ -86,7 +86,7 @@ class ComponentCollector {
 
 /** The operation id: method and path in camel case, e.g. getMachinesId. */
 export function operationIdOf(r: Pick<RouteDef, 'method' | 'url'>): string {
-  return `${r.method.toLowerCase()}${r.url.replace(/[/:-](\w)/g, (_, c: string) => c.toUpperCase())}`;
+  return `${r.method.toLowerCase()}${r.url.replace(/[/:-]+(\w)/g, (_, c: string) => c.toUpperCase())}`;
 }
 
 /** Builds the document once at start-up (and for the committed copy in docs/). */
