@@ -1,10 +1,17 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Checks the answers the other tests recorded, so it runs after them (see test/support/answer-log.ts). */
+const ANSWERS_TEST = 'test/contract/answers.test.ts';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    globalSetup: ['test/support/answer-log-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'tests', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...configDefaults.exclude, ANSWERS_TEST], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'answers', include: [ANSWERS_TEST], sequence: { groupOrder: 1 } } },
+    ],
   },
 });

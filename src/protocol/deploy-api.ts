@@ -57,6 +57,9 @@ export const deploymentCreateSchema = z
   })
   .describe('A deployment: approved fixes to a target through rings.');
 
+/** Machines per state: every state is a key (an object rather than a record, so the document lists them). */
+const stateCountsSchema = z.object(Object.fromEntries(MACHINE_DEPLOY_STATES.map((s) => [s, z.number().int()])) as Record<(typeof MACHINE_DEPLOY_STATES)[number], z.ZodNumber>);
+
 export const ringStatusSchema = z.object({
   index: z.number().int(),
   name: z.string(),
@@ -65,7 +68,7 @@ export const ringStatusSchema = z.object({
   soakSeconds: z.number().int(),
   gate: ringGateSchema,
   members: z.number().int(),
-  counts: z.record(z.enum(MACHINE_DEPLOY_STATES), z.number().int()),
+  counts: stateCountsSchema,
   successRatio: z.number(),
 });
 
@@ -104,7 +107,7 @@ export const deploymentSchema = z.object({
   rollbackOnHalt: z.boolean(),
   currentRing: z.string().nullable().describe('The ring that runs or soaks now.'),
   rings: z.array(ringStatusSchema),
-  counts: z.record(z.enum(MACHINE_DEPLOY_STATES), z.number().int()),
+  counts: stateCountsSchema,
   /** Machines of the target that no ring took. */
   unplaced: z.array(z.string()),
 });

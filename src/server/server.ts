@@ -76,6 +76,8 @@ export interface StartOptions {
   version?: string;
   /** Build everything but do not listen (in-process tests with app.inject). */
   listen?: boolean;
+  /** Called with the app before it is ready, e.g. for a test's hooks. */
+  configureApp?: (app: FastifyInstance) => void;
 }
 
 /** Starts a server from a loaded config. */
@@ -224,6 +226,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     health: async () => ({ database: await store.ping().then(() => true, () => false) }),
   });
+  opts.configureApp?.(app);
   let url = '';
   if (opts.listen !== false) {
     url = await app.listen({ host: cfg.host, port: cfg.port });

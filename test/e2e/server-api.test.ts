@@ -305,5 +305,17 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       await waitFor('the schedule to be dropped', async () => (server.scheduler.planned().some((j) => j.name === 'sync ticker') ? undefined : true), 10_000);
       await server.services.sources.sync(s.id); // joins a sync still running, if any
     });
+
+    it('DELETE answers { ok: true } for a machine, a group, a source and an enrollment token', async () => {
+      const inventory = await debianInventory('status-minbase-12-point-release.txt', 'doomed', clock.now());
+      const m = await expectApi<MachineWire>(server, 'POST', '/machines/import', 201, { body: { inventory } });
+      const g = await expectApi<GroupWire>(server, 'POST', '/groups', 201, { body: { name: 'doomed', kind: 'static', members: [m.id] } });
+      const src = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'doomed', url: path.join(work.dir, 'inhouse.json'), format: 'native', allowUnsigned: true } });
+      const t = await expectApi(server, 'POST', '/enrollment-tokens', 201, { body: {} });
+      for (const path of [`/machines/${m.id}`, `/groups/${g.id}`, `/sources/${src.id}`, `/enrollment-tokens/${t.id}`]) {
+        expect(await expectApi(server, 'DELETE', path, 200), path).toEqual({ ok: true });
+      }
+      await expectRefused(server, 'GET', `/machines/${m.id}`, 404, 'E_MACHINE_NOT_FOUND');
+    });
   });
 }

@@ -8,6 +8,7 @@ import { serverConfigSchema } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { createTestPostgresDatabase } from '../../src/store/test-support.js';
 import type { Role } from '../../src/protocol/api.js';
+import { recordAnswers } from './answer-log.js';
 
 export type TestDatabase = 'sqlite' | 'postgres';
 
@@ -44,7 +45,7 @@ export async function startTestServer(
   // The rollout tick too: tests call `services.rollout.tick()`, or pass `config: { rollout: { tickSeconds: 1 } }`.
   const quiet = { triageSweepSchedule: '', notify: { dueSoonSchedule: '', digestSchedule: '' }, rollout: { tickSeconds: 0 } };
   const cfg = serverConfigSchema.parse({ dataDir, port: 0, logLevel: 'silent', ...quiet, ...(database ? { database } : {}), ...opts.config });
-  const server = await startServer(cfg, { listen: opts.listen ?? false, logger: opts.logger ?? pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}) });
+  const server = await startServer(cfg, { listen: opts.listen ?? false, logger: opts.logger ?? pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}), configureApp: recordAnswers });
   // The initial token expires (initialAdminTokenHours) and tests move their clocks by months: they
   // use an admin token of the same user that does not expire.
   const adminToken = (await server.services.tokens.createApiToken({ name: 'test-admin', user: 'admin', role: 'admin' }, 'test')).secret;

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { listOf } from '../../protocol/api.js';
-import { ApiClient, apiPath } from './api-client.js';
+import { ApiClient } from './api-client.js';
+import { api } from './api-routes.js';
 import { freePort } from './test-support.js';
 import type { ClientConfig } from './config.js';
 
@@ -49,7 +50,15 @@ afterAll(async () => {
   await app.close();
 });
 
-const client = (over: Partial<ClientConfig> = {}) => new ApiClient({ server, token: TOKEN, timeout: 10, proxy: NO_PROXY, ...over });
+/** The fake server's paths are not routes of the API, so these tests use the client without its route types. */
+interface UntypedClient {
+  get<S extends z.ZodType>(path: string, schema: S, query?: Record<string, string | number | boolean | undefined>): Promise<z.infer<S>>;
+  post<S extends z.ZodType>(path: string, schema: S, body?: unknown): Promise<z.infer<S>>;
+  delete(path: string): Promise<unknown>;
+  getRaw(path: string): Promise<{ contentType: string; body: Buffer }>;
+  close(): Promise<void>;
+}
+const client = (over: Partial<ClientConfig> = {}) => new ApiClient({ server, token: TOKEN, timeout: 10, proxy: NO_PROXY, ...over }) as unknown as UntypedClient;
 
 async function rejection(p: Promise<unknown>): Promise<PatchhiveError> {
   try {
@@ -178,11 +187,12 @@ describe('proxies', () => {
   });
 });
 
-describe('apiPath', () => {
-  it('encodes each segment so a name cannot change the route', () => {
-    expect(apiPath('machines', 'a/b?c#d', 'history')).toBe('/machines/a%2Fb%3Fc%23d/history');
+describe('api (a route with its parameters filled in)', () => {
+  it('encodes each parameter so a name cannot change the route', () => {
+    expect(api('/machines/{id}/history', 'a/b?c#d')).toBe('/machines/a%2Fb%3Fc%23d/history');
+    expect(api('/groups')).toBe('/groups');
   });
   it.each(['', '.', '..'])('refuses %j as a name', (name) => {
-    expect(() => apiPath('machines', name)).toThrow(/not a valid name or id/);
+    expect(() => api('/machines/{id}', name)).toThrow(/not a valid name or id/);
   });
 });

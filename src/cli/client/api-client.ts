@@ -2,6 +2,8 @@
  * A small typed client of the Patchhive REST API (/api/v1) over undici: proxy-aware, with
  * timeouts, responses parsed with the wire schemas, and failures turned into PatchhiveErrors
  * (the server's own code when it is one we know). The token goes into one header and nowhere else.
+ * Each call names its route (`api('/groups/{id}', ref)`): the query, the body and the answer
+ * schema are checked at compile time against the types generated from the OpenAPI document.
  */
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
@@ -10,6 +12,7 @@ import { API_PREFIX } from '../../protocol/api.js';
 import { errorBodySchema } from '../../protocol/errors.js';
 import { jsonPath } from '../../common/json-input.js';
 import type { ClientConfig } from './config.js';
+import type { AnswerOf, ApiPath, BodyOf, QueryOf, RouteOf } from './api-routes.js';
 import { isCertificateError, serverDispatcher } from '../../common/http-dispatcher.js';
 
 /** Answers larger than this are refused rather than held in memory. */
@@ -20,17 +23,8 @@ export type QueryParams = Record<string, string | number | boolean | undefined>;
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-/** The path of an API object: segments are URL-encoded, so a name cannot escape its place. */
-export function apiPath(...segments: (string | number)[]): string {
-  return segments
-    .map((raw) => {
-      const s = String(raw);
-      // URL parsers resolve "." and ".." (even percent-encoded) as dot-segments
-      if (s === '' || s === '.' || s === '..') throw new PatchhiveError('E_USAGE', `"${s}" is not a valid name or id`);
-      return '/' + encodeURIComponent(s);
-    })
-    .join('');
-}
+/** A schema that accepts every answer the document promises for the route (else a compile error naming the answer). */
+export type Accepting<S extends z.ZodType, A> = [A] extends [z.input<S>] ? unknown : { 'the schema does not accept the answer the OpenAPI document promises': A };
 
 /** Strips control characters and clips, so server-supplied text cannot break a line or a terminal. */
 export function oneLineText(s: string, max = 500): string {
@@ -54,22 +48,22 @@ export class ApiClient {
   }
 
   /** GET a path and parse the answer with `schema`. */
-  async get<S extends z.ZodType>(path: string, schema: S, query?: QueryParams): Promise<z.infer<S>> {
-    return this.#parse('GET', path, schema, await this.#send('GET', path, query, undefined));
+  async get<R extends RouteOf<'get'>, S extends z.ZodType>(path: ApiPath<R>, schema: S & Accepting<S, AnswerOf<R, 'get'>>, query?: QueryOf<R, 'get'>): Promise<z.infer<S>> {
+    return this.#parse('GET', path, schema, await this.#send('GET', path, query as QueryParams | undefined, undefined));
   }
 
   /** POST a JSON body (or none) and parse the answer with `schema`. */
-  async post<S extends z.ZodType>(path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+  async post<R extends RouteOf<'post'>, S extends z.ZodType>(path: ApiPath<R>, schema: S & Accepting<S, AnswerOf<R, 'post'>>, body?: BodyOf<R, 'post'>): Promise<z.infer<S>> {
     return this.#parse('POST', path, schema, await this.#send('POST', path, undefined, body));
   }
 
   /** PATCH with a JSON body and parse the answer with `schema`. */
-  async patch<S extends z.ZodType>(path: string, schema: S, body: unknown): Promise<z.infer<S>> {
+  async patch<R extends RouteOf<'patch'>, S extends z.ZodType>(path: ApiPath<R>, schema: S & Accepting<S, AnswerOf<R, 'patch'>>, body: BodyOf<R, 'patch'>): Promise<z.infer<S>> {
     return this.#parse('PATCH', path, schema, await this.#send('PATCH', path, undefined, body));
   }
 
   /** DELETE; returns the JSON answer if there is one (undefined for 204). */
-  async delete(path: string): Promise<unknown> {
+  async delete<R extends RouteOf<'delete'>>(path: ApiPath<R>): Promise<unknown> {
     return this.#send('DELETE', path, undefined, undefined);
   }
 
@@ -77,8 +71,8 @@ export class ApiClient {
    * GET an answer that is not JSON (a CSV, HTML or PDF report): its content type and bytes. Auth,
    * timeouts, the size limit and error translation are those of the JSON calls.
    */
-  async getRaw(path: string, query?: QueryParams): Promise<{ contentType: string; body: Buffer }> {
-    const { res, url, where } = await this.#request('GET', path, query, undefined, '*/*');
+  async getRaw<R extends RouteOf<'get'>>(path: ApiPath<R>, query?: QueryOf<R, 'get'>): Promise<{ contentType: string; body: Buffer }> {
+    const { res, url, where } = await this.#request('GET', path, query as QueryParams | undefined, undefined, '*/*');
     const bytes = await readBodyBytes(res, url, this.#timeoutMs);
     if (res.statusCode >= 300) throwIfNotOk(res, parseJsonBody(bytes.toString('utf8'), res, where), where);
     return { contentType: String(res.headers['content-type'] ?? ''), body: bytes };

@@ -9,7 +9,12 @@ import { PatchhiveError } from '../../errors.js';
 import { listOf } from '../../protocol/api.js';
 import { writeOutputFile } from '../../common/atomic-write.js';
 import { jsonPath } from '../../common/json-input.js';
-import { ApiClient, oneLineText, type QueryParams } from './api-client.js';
+import { ApiClient, oneLineText, type Accepting } from './api-client.js';
+import type { AnswerOf, ApiPath, QueryOf, RouteOf } from './api-routes.js';
+
+/** The GET routes that answer a page of a list ({items, total}), and the type of their items. */
+type ListRoute = { [R in RouteOf<'get'>]: AnswerOf<R, 'get'> extends { items: unknown[]; total: number } ? R : never }[RouteOf<'get'>];
+type ListItemOf<R extends ListRoute> = AnswerOf<R, 'get'> extends { items: (infer I)[] } ? I : never;
 import { CLIENT_FORMATS, resolveClientConfig, type ClientFlags, type ClientFormat } from './config.js';
 import { renderJson, renderList, type ColumnSet, type ListPage } from './format.js';
 
@@ -127,28 +132,33 @@ export async function withApi(opts: ApiOptions, run: (ctx: ApiContext) => Promis
 }
 
 /** Fetches one page of a list, or every page with --all; returns the items, the total and the first offset. */
-export async function fetchList<S extends z.ZodType>(
+export async function fetchList<R extends ListRoute, S extends z.ZodType>(
   client: ApiClient,
-  path: string,
-  item: S,
-  query: QueryParams,
+  path: ApiPath<R>,
+  item: S & Accepting<S, ListItemOf<R>>,
+  query: Omit<NonNullable<QueryOf<R, 'get'>>, 'limit' | 'offset'>,
   page: PageOptions,
 ): Promise<ListPage<z.infer<S>> & { offset: number }> {
-  const schema = listOf(item);
+  const schema = listOf(item) as z.ZodType<{ items: z.infer<S>[]; total: number }>;
   const offset = page.offset ?? 0;
   if (!page.all) {
-    const r = await client.get(path, schema, { ...query, limit: page.limit ?? 100, offset });
+    const r = await getPage(client, path, schema, { ...query, limit: page.limit ?? 100, offset });
     return { items: r.items, total: r.total, offset };
   }
   const items: z.infer<S>[] = [];
   let total = 0;
   for (let i = 0; i < MAX_PAGES; i++) {
-    const r = await client.get(path, schema, { ...query, limit: MAX_PAGE, offset: offset + items.length });
+    const r = await getPage(client, path, schema, { ...query, limit: MAX_PAGE, offset: offset + items.length });
     items.push(...r.items);
     total = r.total;
     if (r.items.length === 0 || offset + items.length >= total) break;
   }
   return { items, total, offset };
+}
+
+/** One page; the route's types were checked by fetchList's signature (TypeScript cannot follow them through its generics). */
+async function getPage<R extends ListRoute, T>(client: ApiClient, path: ApiPath<R>, schema: z.ZodType<{ items: T[]; total: number }>, query: object): Promise<{ items: T[]; total: number }> {
+  return (await client.get(path as ApiPath<ListRoute>, schema as never, query as never)) as { items: T[]; total: number };
 }
 
 /**

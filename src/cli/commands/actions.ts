@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { actionPutSchema, actionSchema, changeRequestSchema, type ActionWire } from '../../protocol/controls-api.js';
-import { apiPath } from '../client/api-client.js';
+import { api } from '../client/api-routes.js';
 import { addApiOptions, checkBody, defined, emitDone, intArg, renderUnpaged, withApi, type ApiOptions } from '../client/command-kit.js';
 import type { ColumnSet } from '../client/format.js';
 import { emitPending } from './changes.js';
@@ -49,7 +49,7 @@ export function registerActionsCommand(program: Command): void {
     .option('--history', 'also superseded, rejected and removed versions')
     .action((o: ApiOptions & { history?: boolean }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get('/actions', z.object({ items: z.array(actionSchema) }), { history: o.history ? 'true' : undefined });
+        const { items } = await client.get(api('/actions'), z.object({ items: z.array(actionSchema) }), { history: o.history ? 'true' : undefined });
         await emit(renderUnpaged(format, ACTION_COLUMNS, items, 'actions'));
       }),
     );
@@ -64,7 +64,7 @@ export function registerActionsCommand(program: Command): void {
     .action((name: string, argv: string[], o: ApiOptions & { description?: string; stepTimeout?: number }) =>
       withApi(o, async (ctx) => {
         const body = checkBody(actionPutSchema, defined({ name, argv, description: o.description, timeoutSeconds: o.stepTimeout }));
-        await emitPending(ctx, await ctx.client.post('/actions', changeRequestSchema, body));
+        await emitPending(ctx, await ctx.client.post(api('/actions'), changeRequestSchema, body));
       }),
     );
 
@@ -72,6 +72,6 @@ export function registerActionsCommand(program: Command): void {
     .description('Remove an action at once (and withdraw its pending versions); new deployments can no longer use it.')
     .argument('<name>', 'action name')
     .action((name: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(apiPath('actions', name)), `Removed action ${name}.`)),
+      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/actions/{name}', name)), `Removed action ${name}.`)),
     );
 }

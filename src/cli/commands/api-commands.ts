@@ -5,6 +5,7 @@
  * job-signing keys, whoami. Errors are thrown as PatchhiveError;
  * main.ts prints them as one line and exits 2.
  */
+import { api } from '../client/api-routes.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ROLES } from '../../protocol/api.js';
@@ -59,7 +60,7 @@ export function registerApiCommands(program: Command): void {
     .description('Show the user and role of the API token in use (checks the server URL and token).')
     .action((o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        await emit(renderOne(format, ME_COLUMNS, await client.get('/me', meSchema)));
+        await emit(renderOne(format, ME_COLUMNS, await client.get(api('/me'), meSchema)));
       }),
     );
 }

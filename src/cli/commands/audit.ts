@@ -3,6 +3,7 @@
  * (for a SIEM), and verify its hash chain, from the server or offline from an export. `verify`
  * exits 0 on an intact chain and 1, with one line naming the first bad entry, on a broken one.
  */
+import { api } from '../client/api-routes.js';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
@@ -66,7 +67,7 @@ const sinceArg = (v: string) => parseTimeArg('--since', v, new Date(), 'ago');
 async function* serverChain(client: ApiClient, since?: string): AsyncGenerator<AuditEntry> {
   let after = 0;
   for (;;) {
-    const page = await client.get('/audit/chain', auditChainPageSchema, defined({ after, limit: CHAIN_PAGE, since }));
+    const page = await client.get(api('/audit/chain'), auditChainPageSchema, defined({ after, limit: CHAIN_PAGE, since }));
     yield* page.items;
     if (page.nextAfter === null || page.items.length === 0) return;
     after = page.nextAfter;
@@ -125,7 +126,7 @@ export function registerAuditCommand(program: Command): void {
     .action((o: ApiOptions & { limit?: number; before?: number; since?: string; actor?: string; object?: string }) =>
       withApi(o, async ({ client, format, emit }) => {
         const since = o.since !== undefined ? sinceArg(o.since) : undefined;
-        const page = await client.get('/audit', auditPageSchema, defined({ limit: o.limit ?? 100, before: o.before, since, actor: o.actor, object: o.object }));
+        const page = await client.get(api('/audit'), auditPageSchema, defined({ limit: o.limit ?? 100, before: o.before, since, actor: o.actor, object: o.object }));
         if (format === 'json') return emit(renderJson(page));
         if (format === 'csv') return emit(renderCsv(AUDIT_COLUMNS.full, page.items));
         if (page.items.length === 0) return emit('No audit entries.\n');

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { SEVERITIES, type Severity } from '../../catalog/model.js';
 import { bulletinSchema, type BulletinWire } from '../../protocol/api.js';
-import { apiPath } from '../client/api-client.js';
+import { api } from '../client/api-routes.js';
 import { addApiOptions, addPageOptions, fetchList, withApi, type ApiOptions, type PageOptions } from '../client/command-kit.js';
 import { renderList, renderOne, type ColumnSet } from '../client/format.js';
 
@@ -54,7 +54,7 @@ export function registerBulletinsCommand(program: Command): void {
     .action((o: BulletinFlags) =>
       withApi(o, async ({ client, format, emit }) => {
         const query = { severity: o.severity, source: o.source, q: o.search, affecting: o.affecting };
-        const page = await fetchList(client, '/bulletins', bulletinSchema, query, o);
+        const page = await fetchList(client, api('/bulletins'), bulletinSchema, query, o);
         await emit(renderList(format, BULLETIN_COLUMNS, page, { noun: 'bulletins', offset: page.offset }));
       }),
     );
@@ -64,7 +64,7 @@ export function registerBulletinsCommand(program: Command): void {
     .argument('<id>', 'bulletin id, e.g. DSA-5678-1')
     .action((id: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        await emit(renderOne(format, BULLETIN_COLUMNS, await client.get(apiPath('bulletins', id), bulletinSchema)));
+        await emit(renderOne(format, BULLETIN_COLUMNS, await client.get(api('/bulletins/{id}', id), bulletinSchema)));
       }),
     );
 }

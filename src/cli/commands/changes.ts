@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { CHANGE_STATUSES, changeRequestSchema, type ChangeRequestWire } from '../../protocol/controls-api.js';
-import { apiPath } from '../client/api-client.js';
+import { api } from '../client/api-routes.js';
 import { addApiOptions, intArg, note, renderUnpaged, withApi, type ApiContext, type ApiOptions } from '../client/command-kit.js';
 import { renderOne, type ColumnSet } from '../client/format.js';
 
@@ -64,9 +64,9 @@ export function registerChangesCommand(program: Command): void {
     .description('List change requests, newest first (default: pending ones).')
     .addOption(new Option('--status <status>', 'only these (default: pending)').choices([...CHANGE_STATUSES]))
     .option('--limit <n>', 'how many, 1..1000 (default: 100)', intArg(1, 1000))
-    .action((o: ApiOptions & { status?: string; limit?: number }) =>
+    .action((o: ApiOptions & { status?: (typeof CHANGE_STATUSES)[number]; limit?: number }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get('/changes', z.object({ items: z.array(changeRequestSchema) }), { status: o.status, limit: o.limit });
+        const { items } = await client.get(api('/changes'), z.object({ items: z.array(changeRequestSchema) }), { status: o.status, limit: o.limit });
         await emit(renderUnpaged(format, CHANGE_COLUMNS, items, 'change requests'));
       }),
     );
@@ -75,7 +75,7 @@ export function registerChangesCommand(program: Command): void {
     .description('Show one change request.')
     .argument('<id>', 'change request id')
     .action((id: string, o: ApiOptions) =>
-      withApi(o, async ({ client, format, emit }) => emit(renderOne(format, CHANGE_COLUMNS, await client.get(apiPath('changes', id), changeRequestSchema)))),
+      withApi(o, async ({ client, format, emit }) => emit(renderOne(format, CHANGE_COLUMNS, await client.get(api('/changes/{id}', id), changeRequestSchema)))),
     );
 
   for (const [verb, text] of [
@@ -87,7 +87,7 @@ export function registerChangesCommand(program: Command): void {
       .argument('<id>', 'change request id')
       .action((id: string, o: ApiOptions) =>
         withApi(o, async ({ client, format, emit }) => {
-          const decided = await client.post(`${apiPath('changes', id)}/${verb}`, changeRequestSchema);
+          const decided = await client.post(api(`/changes/{id}/${verb}`, id), changeRequestSchema);
           await emit(renderOne(format, CHANGE_COLUMNS, decided));
           if (decided.status === 'failed') note(`approved, but the change could not be applied: ${decided.message ?? 'unknown reason'}`);
         }),

@@ -3,6 +3,7 @@
  * follow one ring by ring and machine by machine, pause, resume, abort, roll back, and read the
  * jobs the server signed with their step logs. A deployment is named by id or by name.
  */
+import { api } from '../client/api-routes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
 import { PatchhiveError } from '../../errors.js';
@@ -19,7 +20,7 @@ import {
   type DeploymentDetailWire,
 } from '../../protocol/deploy-api.js';
 import { parseJsonLocated, readInputText } from '../../common/json-input.js';
-import { apiPath, oneLineText, type ApiClient } from '../client/api-client.js';
+import { oneLineText, type ApiClient } from '../client/api-client.js';
 import {
   addApiOptions,
   checkBody,
@@ -47,7 +48,7 @@ const NAME_LOOKUP_LIMIT = 1000;
  * server answers E_DEPLOYMENT_NOT_FOUND.
  */
 export async function resolveDeploymentId(client: ApiClient, ref: string): Promise<string> {
-  const { items } = await client.get('/deployments', deploymentListSchema, { limit: NAME_LOOKUP_LIMIT });
+  const { items } = await client.get(api('/deployments'), deploymentListSchema, { limit: NAME_LOOKUP_LIMIT });
   if (items.some((d) => d.id === ref)) return ref;
   const named = items.filter((d) => d.name === ref);
   if (named.length > 1) {
@@ -120,7 +121,7 @@ Examples:
         const file = o.specFile !== undefined ? await readSpecFile(o.specFile) : undefined;
         const deadline = o.deadline !== undefined ? parseTimeArg('--deadline', o.deadline, new Date()) : undefined;
         const body = checkBody(deploymentCreateSchema, buildCreateBody(file, { ...o, deadline }));
-        const created = await client.post('/deployments', deploymentDetailSchema, body);
+        const created = await client.post(api('/deployments'), deploymentDetailSchema, body);
         await emit(renderStatus(format, created, true));
       }),
     );
@@ -141,7 +142,7 @@ function registerStatus(deploy: Command): void {
       withApi(o, async ({ client, format, emit }) => {
         const id = await resolveDeploymentId(client, ref);
         for (;;) {
-          const d: DeploymentDetailWire = await client.get(apiPath('deployments', id), deploymentDetailSchema);
+          const d: DeploymentDetailWire = await client.get(api('/deployments/{id}', id), deploymentDetailSchema);
           const stamp = o.watch !== undefined && format === 'table' ? `--- ${new Date().toISOString()} ---\n` : '';
           await emit(stamp + renderStatus(format, d, o.machines === true));
           if (o.watch === undefined || SETTLED.has(d.status)) return;
@@ -166,7 +167,7 @@ function registerActions(deploy: Command): void {
         withApi(o, async ({ client, format, emit }) => {
           const id = await resolveDeploymentId(client, ref);
           const body = checkBody(deploymentActionSchema, defined({ reason: o.reason }));
-          await emit(renderOne(format, DEPLOYMENT_COLUMNS, await client.post(apiPath('deployments', id, verb), deploymentSchema, body)));
+          await emit(renderOne(format, DEPLOYMENT_COLUMNS, await client.post(api(`/deployments/{id}/${verb}`, id), deploymentSchema, body)));
         }),
       );
   }
@@ -180,7 +181,7 @@ function registerActions(deploy: Command): void {
       withApi(o, async ({ client, format, emit }) => {
         const id = await resolveDeploymentId(client, ref);
         const body = checkBody(rollbackRequestSchema, defined({ machines: o.machine, reason: o.reason }));
-        const d = await client.post(apiPath('deployments', id, 'rollback'), deploymentDetailSchema, body);
+        const d = await client.post(api('/deployments/{id}/rollback', id), deploymentDetailSchema, body);
         // the table and CSV show the machines being rolled back; JSON is the whole answer
         await emit(renderStatus(format, format === 'json' ? d : { ...d, machines: d.machines.filter((m) => m.rollback !== null) }, true));
       }),
@@ -194,7 +195,7 @@ function registerList(deploy: Command): void {
     .option('--limit <n>', 'how many, 1..1000 (default: 100)', intArg(1, 1000))
     .action((o: ApiOptions & { status?: string; limit?: number }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get('/deployments', deploymentListSchema, { status: checkStatuses(o.status), limit: o.limit });
+        const { items } = await client.get(api('/deployments'), deploymentListSchema, { status: checkStatuses(o.status), limit: o.limit });
         await emit(renderUnpaged(format, DEPLOYMENT_COLUMNS, items, 'deployments'));
       }),
     );
@@ -209,7 +210,7 @@ function registerJobs(deploy: Command): void {
     .action((ref: string, o: ApiOptions & { machine?: string; logs?: boolean }) =>
       withApi(o, async ({ client, format, emit }) => {
         const id = await resolveDeploymentId(client, ref);
-        const { items } = await client.get(apiPath('deployments', id, 'jobs'), jobListSchema, { machine: o.machine });
+        const { items } = await client.get(api('/deployments/{id}/jobs', id), jobListSchema, { machine: o.machine });
         const logs = o.logs && format === 'table' && items.length > 0 ? renderJobLogs(items) : '';
         await emit(renderUnpaged(format, JOB_COLUMNS, items, 'jobs') + logs);
       }),

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { exceptionCreateSchema, exceptionSchema, type ExceptionWire } from '../../protocol/policy-api.js';
-import { apiPath } from '../client/api-client.js';
+import { api } from '../client/api-routes.js';
 import { addApiOptions, checkBody, defined, emitDone, withApi, type ApiOptions } from '../client/command-kit.js';
 import { renderOne, type ColumnSet } from '../client/format.js';
 import { parseTimeArg, renderUnpaged } from '../client/command-kit.js';
@@ -61,8 +61,8 @@ export function registerExceptionsCommand(program: Command): void {
     .option('--group <group>', 'only this group (id or name)')
     .action((o: ExceptionFlags) =>
       withApi(o, async ({ client, format, emit }) => {
-        const query = { bulletin: o.bulletin, machine: o.machine, group: o.group, active: o.all ? 'any' : 'true' };
-        const { items } = await client.get('/exceptions', exceptionsSchema, query);
+        const query = { bulletin: o.bulletin, machine: o.machine, group: o.group, active: o.all ? ('any' as const) : ('true' as const) };
+        const { items } = await client.get(api('/exceptions'), exceptionsSchema, query);
         await emit(renderUnpaged(format, EXCEPTION_COLUMNS, items, 'exceptions'));
       }),
     );
@@ -85,7 +85,7 @@ export function registerExceptionsCommand(program: Command): void {
           exceptionCreateSchema,
           defined({ bulletin, machine: o.machine, group: o.group, owner: o.owner!, reason: o.reason!, until: parseTimeArg('--until', o.until!, new Date()) }),
         );
-        await emit(renderOne(format, EXCEPTION_COLUMNS, await client.post('/exceptions', exceptionSchema, body)));
+        await emit(renderOne(format, EXCEPTION_COLUMNS, await client.post(api('/exceptions'), exceptionSchema, body)));
       }),
     );
 
@@ -93,6 +93,6 @@ export function registerExceptionsCommand(program: Command): void {
     .description('Revoke a risk exception: its findings count again at once.')
     .argument('<id>', 'exception id')
     .action((id: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(apiPath('exceptions', id)), `Revoked exception ${id}.`)),
+      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/exceptions/{id}', id)), `Revoked exception ${id}.`)),
     );
 }

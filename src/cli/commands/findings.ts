@@ -2,6 +2,7 @@
  * `patchhive findings`: the server's findings across the fleet, filtered by machine, bulletin,
  * group, status, minimum severity and whether they are resolved.
  */
+import { api } from '../client/api-routes.js';
 import { Option, type Command } from 'commander';
 import { PatchhiveError } from '../../errors.js';
 import { SEVERITIES, type Severity } from '../../catalog/model.js';
@@ -82,7 +83,7 @@ export function registerFindingsCommand(program: Command): void {
     .action((o: FindingFlags) =>
       withApi(o, async ({ client, format, emit }) => {
         const query = { machine: o.machine, bulletin: o.bulletin, group: o.group, status: checkStatuses(o.status), severity: o.severity, resolved: o.resolved };
-        const page = await fetchList(client, '/findings', findingSchema, query, o);
+        const page = await fetchList(client, api('/findings'), findingSchema, query, o);
         await emit(renderList(format, FINDING_COLUMNS, page, { noun: 'findings', offset: page.offset }));
       }),
     );

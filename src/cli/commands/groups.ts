@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { groupCreateSchema, groupSchema, groupUpdateSchema, listOf, type GroupWire } from '../../protocol/api.js';
-import { apiPath } from '../client/api-client.js';
+import { api } from '../client/api-routes.js';
 import { addApiOptions, emitDone, checkBody, commaList, defined, intArg, requireSomething, withApi, type ApiOptions } from '../client/command-kit.js';
 import { renderCsv, renderJson, renderList, renderOne, type ColumnSet } from '../client/format.js';
 import { windowProblems } from '../../rollout/windows.js';
@@ -141,7 +141,7 @@ export function registerGroupsCommand(program: Command): void {
     .description('List groups (name, kind, member count, rule, rescan schedule).')
     .action((o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        const page = await client.get('/groups', listOf(groupSchema));
+        const page = await client.get(api('/groups'), listOf(groupSchema));
         await emit(renderList(format, GROUP_COLUMNS, page, { noun: 'groups', offset: 0 }));
       }),
     );
@@ -151,7 +151,7 @@ export function registerGroupsCommand(program: Command): void {
     .argument('<group>', 'group id or name')
     .action((ref: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        await emit(renderOne(format, GROUP_COLUMNS, await client.get(apiPath('groups', ref), groupSchema)));
+        await emit(renderOne(format, GROUP_COLUMNS, await client.get(api('/groups/{id}', ref), groupSchema)));
       }),
     );
 
@@ -181,7 +181,7 @@ export function registerGroupsCommand(program: Command): void {
             rebootPolicy: windowAndRebootOf(o).rebootPolicy ?? undefined,
           }),
         );
-        await emit(renderOne(format, GROUP_COLUMNS, await client.post('/groups', groupSchema, body)));
+        await emit(renderOne(format, GROUP_COLUMNS, await client.post(api('/groups'), groupSchema, body)));
       }),
     );
 
@@ -195,13 +195,13 @@ export function registerGroupsCommand(program: Command): void {
     .option('--description <text>', 'new description');
   addWindowOptions(set, true).action((ref: string, o: GroupFlags) =>
       withApi(o, async ({ client, format, emit }) => {
-        const current = needsCurrent(o) ? await client.get(apiPath('groups', ref), groupSchema) : undefined;
+        const current = needsCurrent(o) ? await client.get(api('/groups/{id}', ref), groupSchema) : undefined;
         const body = checkBody(
           groupUpdateSchema,
           defined({ name: o.name, members: o.members, rule: o.rule, rescanSchedule: o.rescan, description: o.description, ...windowAndRebootOf(o, current) }),
         );
         requireSomething(body, '--name, --members, --rule, --rescan, --description, --window-*, --no-window, --reboot*, --default-reboot');
-        await emitGuarded({ client, format, emit }, GROUP_COLUMNS, await client.patch(apiPath('groups', ref), guardedSchema(groupSchema), body));
+        await emitGuarded({ client, format, emit }, GROUP_COLUMNS, await client.patch(api('/groups/{id}', ref), guardedSchema(groupSchema), body));
       }),
     );
 
@@ -209,7 +209,7 @@ export function registerGroupsCommand(program: Command): void {
     .description('Delete a group (its machines stay).')
     .argument('<group>', 'group id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(apiPath('groups', ref)), `Deleted group ${ref}.`)),
+      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/groups/{id}', ref)), `Deleted group ${ref}.`)),
     );
 
   addApiOptions(groups.command('rescan'))
@@ -217,7 +217,7 @@ export function registerGroupsCommand(program: Command): void {
     .argument('<group>', 'group id or name')
     .action((ref: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        const body = await client.post(apiPath('groups', ref, 'rescan'), rescanSchema);
+        const body = await client.post(api('/groups/{id}/rescan', ref), rescanSchema);
         if (format === 'json') await emit(renderJson(body));
         else if (format === 'csv') await emit(renderCsv([{ header: 'queued', value: (b: typeof body) => b.queued }], [body]));
         else await emit(`Rescan of group ${ref}: ${body.queued} machine${body.queued === 1 ? '' : 's'} queued for assessment.\n`);

@@ -3,6 +3,7 @@
  * rotate (agents re-pin the new key at their next check-in, announced by the old one), and retire
  * the old key at once (a stolen key: docs/KEYS.md).
  */
+import { api } from '../client/api-routes.js';
 import type { Command } from 'commander';
 import { keyListSchema, keyRotateSchema, type KeyList, type SigningKeyWire } from '../../protocol/keys-api.js';
 import { addApiOptions, checkBody, note, withApi, type ApiContext, type ApiOptions } from '../client/command-kit.js';
@@ -40,7 +41,7 @@ export function registerKeysCommand(program: Command): void {
 
   addApiOptions(keys.command('list'))
     .description('List the job-signing keys (active, retiring, retired) and how many agents pin each.')
-    .action((o: ApiOptions) => withApi(o, async (ctx) => emitKeys(ctx, await ctx.client.get('/keys', keyListSchema))));
+    .action((o: ApiOptions) => withApi(o, async (ctx) => emitKeys(ctx, await ctx.client.get(api('/keys'), keyListSchema))));
 
   addApiOptions(keys.command('rotate'))
     .description(
@@ -52,7 +53,7 @@ export function registerKeysCommand(program: Command): void {
     .action((o: ApiOptions & { retireOldNow?: boolean }) =>
       withApi(o, async (ctx) => {
         const body = checkBody(keyRotateSchema, o.retireOldNow ? { retireOldNow: true } : {});
-        const list = await ctx.client.post('/keys/rotate', keyListSchema, body);
+        const list = await ctx.client.post(api('/keys/rotate'), keyListSchema, body);
         await emitKeys(ctx, list);
         note(`new active key ${list.items.find((k) => k.state === 'active')?.fingerprint ?? '?'}; give this fingerprint to whoever enrolls agents`);
       }),
@@ -60,5 +61,5 @@ export function registerKeysCommand(program: Command): void {
 
   addApiOptions(keys.command('retire'))
     .description('Retire the retiring job-signing key now: it never signs again, and agents that still pin it must be enrolled again.')
-    .action((o: ApiOptions) => withApi(o, async (ctx) => emitKeys(ctx, await ctx.client.post('/keys/retire', keyListSchema, {}))));
+    .action((o: ApiOptions) => withApi(o, async (ctx) => emitKeys(ctx, await ctx.client.post(api('/keys/retire'), keyListSchema))));
 }

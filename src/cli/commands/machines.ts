@@ -9,7 +9,7 @@ import { SEVERITIES } from '../../catalog/model.js';
 import { FINDING_STATUSES } from '../../detect/model.js';
 import { CRITICALITIES, machineAttributesSchema, machineImportSchema, machineSchema, type MachineAttributes, type MachineWire } from '../../protocol/api.js';
 import { parseJsonLocated, readInputText } from '../../common/json-input.js';
-import { apiPath } from '../client/api-client.js';
+import { api } from '../client/api-routes.js';
 import { addApiOptions, emitDone, addPageOptions, checkBody, defined, fetchList, requireSomething, repeatable, withApi, type ApiOptions, type PageOptions } from '../client/command-kit.js';
 import { renderCsv, renderJson, renderList, renderOne, renderTable, type Column, type ColumnSet } from '../client/format.js';
 
@@ -126,7 +126,7 @@ export function registerMachinesCommand(program: Command): void {
     .option('--search <text>', 'only machines whose name contains TEXT')
     .action((o: ApiOptions & PageOptions & { group?: string; search?: string }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const page = await fetchList(client, '/machines', machineSchema, { group: o.group, q: o.search }, o);
+        const page = await fetchList(client, api('/machines'), machineSchema, { group: o.group, q: o.search }, o);
         await emit(renderList(format, MACHINE_COLUMNS, page, { noun: 'machines', offset: page.offset }));
       }),
     );
@@ -136,7 +136,7 @@ export function registerMachinesCommand(program: Command): void {
     .argument('<machine>', 'machine id or name')
     .action((ref: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        await emit(renderOne(format, MACHINE_COLUMNS, await client.get(apiPath('machines', ref), machineSchema)));
+        await emit(renderOne(format, MACHINE_COLUMNS, await client.get(api('/machines/{id}', ref), machineSchema)));
       }),
     );
 
@@ -148,7 +148,7 @@ export function registerMachinesCommand(program: Command): void {
         const inventory = parseJsonLocated(await readInputText(file), file);
         const attributes = attributesFrom(o);
         const body = checkBody(machineImportSchema, { inventory, ...(Object.keys(attributes).length ? { attributes } : {}) });
-        await emit(renderOne(format, MACHINE_COLUMNS, await client.post('/machines/import', machineSchema, body)));
+        await emit(renderOne(format, MACHINE_COLUMNS, await client.post(api('/machines/import'), machineSchema, body)));
       }),
     );
 
@@ -159,7 +159,7 @@ export function registerMachinesCommand(program: Command): void {
       withApi(o, async ({ client, format, emit }) => {
         const attributes = attributesFrom(o);
         requireSomething(attributes, '--role, --criticality, --owner, --location, --tag, --no-tag, --[no-]internet-facing');
-        await emit(renderOne(format, MACHINE_COLUMNS, await client.patch(apiPath('machines', ref), machineSchema, attributes)));
+        await emit(renderOne(format, MACHINE_COLUMNS, await client.patch(api('/machines/{id}', ref), machineSchema, attributes)));
       }),
     );
 
@@ -167,7 +167,7 @@ export function registerMachinesCommand(program: Command): void {
     .description('Delete a machine and its findings; its agent, if it has one, is revoked.')
     .argument('<machine>', 'machine id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(apiPath('machines', ref)), `Deleted machine ${ref}.`)),
+      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/machines/{id}', ref)), `Deleted machine ${ref}.`)),
     );
 
   addApiOptions(machines.command('assess'))
@@ -175,7 +175,7 @@ export function registerMachinesCommand(program: Command): void {
     .argument('<machine>', 'machine id or name')
     .action((ref: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        await emit(renderOne(format, MACHINE_COLUMNS, await client.post(apiPath('machines', ref, 'assess'), machineSchema)));
+        await emit(renderOne(format, MACHINE_COLUMNS, await client.post(api('/machines/{id}/assess', ref), machineSchema)));
       }),
     );
 
@@ -190,7 +190,7 @@ export function registerMachinesCommand(program: Command): void {
         const from = dayArg('--from', o.from) ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
         if (from > to) throw new PatchhiveError('E_USAGE', `--from ${from} is after --to ${to}`);
         const query = { from, to };
-        const history = await client.get(apiPath('machines', ref, 'history'), historySchema, query);
+        const history = await client.get(api('/machines/{id}/history', ref), historySchema, query);
         if (format === 'json') await emit(renderJson(history));
         else if (format === 'csv') await emit(renderCsv(HISTORY_CSV, history.items));
         else await emit(history.items.length ? renderTable(HISTORY_COLUMNS, history.items) + '(OPEN and severities: open findings; *: findings with that status)\n' : `No history from ${from} to ${to}.\n`);

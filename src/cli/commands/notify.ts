@@ -16,7 +16,7 @@ import {
   type ChannelWire,
   type DeliveryWire,
 } from '../../protocol/policy-api.js';
-import { apiPath } from '../client/api-client.js';
+import { api } from '../client/api-routes.js';
 import {
   addApiOptions,
   checkBody,
@@ -157,7 +157,7 @@ export function registerChannelsCommand(program: Command): void {
     .description('List notification channels (their secrets are never shown).')
     .action((o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get('/notification-channels', channelsSchema);
+        const { items } = await client.get(api('/notification-channels'), channelsSchema);
         await emit(renderUnpaged(format, CHANNEL_COLUMNS, items, 'channels'));
       }),
     );
@@ -178,7 +178,7 @@ export function registerChannelsCommand(program: Command): void {
           channelCreateSchema,
           defined({ name, kind: o.kind, target, secret, events: o.events as Events, minMachines: o.minMachines, groups: o.groups, enabled: o.disabled ? false : undefined }),
         );
-        await emit(renderOne(format, CHANNEL_COLUMNS, await client.post('/notification-channels', channelSchema, body)));
+        await emit(renderOne(format, CHANNEL_COLUMNS, await client.post(api('/notification-channels'), channelSchema, body)));
       }),
     );
 
@@ -206,7 +206,7 @@ export function registerChannelsCommand(program: Command): void {
           }),
         );
         requireSomething(body, '--target, --target-file, --secret-file, --events, --min-machines, --groups, --all-groups, --enable, --disable');
-        await emit(renderOne(format, CHANNEL_COLUMNS, await client.patch(apiPath('notification-channels', ref), channelSchema, body)));
+        await emit(renderOne(format, CHANNEL_COLUMNS, await client.patch(api('/notification-channels/{id}', ref), channelSchema, body)));
       }),
     );
 
@@ -214,7 +214,7 @@ export function registerChannelsCommand(program: Command): void {
     .description('Delete a channel and its delivery log.')
     .argument('<channel>', 'channel id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(apiPath('notification-channels', ref)), `Deleted channel ${ref}.`)),
+      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/notification-channels/{id}', ref)), `Deleted channel ${ref}.`)),
     );
 
   addApiOptions(channels.command('test'))
@@ -222,7 +222,7 @@ export function registerChannelsCommand(program: Command): void {
     .argument('<channel>', 'channel id or name')
     .action((ref: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        const r = await client.post(apiPath('notification-channels', ref, 'test'), testSchema);
+        const r = await client.post(api('/notification-channels/{id}/test', ref), testSchema);
         if (format === 'json') await emit(renderJson(r));
         else if (format === 'csv') await emit(renderCsv([{ header: 'queued', value: (b: typeof r) => b.queued }], [r]));
         else await emit(`Test message to channel ${ref}: ${r.queued} queued (see patchhive channels deliveries --channel ${ref}).\n`);
@@ -234,9 +234,9 @@ export function registerChannelsCommand(program: Command): void {
     .option('--channel <channel>', 'only this channel (id or name)')
     .addOption(new Option('--status <status>', 'only this status').choices(['pending', 'delivered', 'failed']))
     .option('--limit <n>', 'how many, 1..1000 (default: 100)', intArg(1, 1000))
-    .action((o: ApiOptions & { channel?: string; status?: string; limit?: number }) =>
+    .action((o: ApiOptions & { channel?: string; status?: 'pending' | 'delivered' | 'failed'; limit?: number }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get('/notification-deliveries', deliveriesSchema, { channel: o.channel, status: o.status, limit: o.limit });
+        const { items } = await client.get(api('/notification-deliveries'), deliveriesSchema, { channel: o.channel, status: o.status, limit: o.limit });
         await emit(renderUnpaged(format, DELIVERY_COLUMNS, items, 'deliveries'));
       }),
     );

@@ -2,6 +2,7 @@
  * `patchhive report`: the compliance report of the fleet or one group (by group, owner, severity
  * and bulletin; overdue findings; trends) as JSON, one CSV section, printable HTML or PDF.
  */
+import { api } from '../client/api-routes.js';
 import { Option, type Command } from 'commander';
 import { writeOutputFile } from '../../common/atomic-write.js';
 import { PatchhiveError } from '../../errors.js';
@@ -61,7 +62,7 @@ export function registerReportCommand(program: Command): void {
       // the config file's default format (table/json/csv) is for lists, not for reports
       return withApi({ ...o, format: undefined, output: undefined }, async ({ client }) => {
         const query = { group: o.group, format, section: o.section, periodDays: o.periodDays };
-        const answer = await client.getRaw('/reports/compliance', query);
+        const answer = await client.getRaw(api('/reports/compliance'), query);
         if (!CONTENT_TYPES[format].test(answer.contentType)) {
           throw new PatchhiveError(
             'E_SERVER_ERROR',

@@ -12,7 +12,7 @@ import {
   approvalRuleUpdateSchema,
   type ApprovalRuleWire,
 } from '../../protocol/policy-api.js';
-import { apiPath } from '../client/api-client.js';
+import { api } from '../client/api-routes.js';
 import {
   addApiOptions,
   checkBody,
@@ -137,7 +137,7 @@ export function registerRulesCommand(program: Command): void {
     .description('List approval rules in the order they are tried (lowest priority number first).')
     .action((o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get('/approval-rules', rulesSchema);
+        const { items } = await client.get(api('/approval-rules'), rulesSchema);
         await emit(renderUnpaged(format, RULE_COLUMNS, items, 'approval rules'));
       }),
     );
@@ -169,7 +169,7 @@ export function registerRulesCommand(program: Command): void {
             enabled: o.disabled ? false : undefined,
           }),
         );
-        await emit(renderOne(format, RULE_COLUMNS, await client.post('/approval-rules', approvalRuleSchema, body)));
+        await emit(renderOne(format, RULE_COLUMNS, await client.post(api('/approval-rules'), approvalRuleSchema, body)));
       }),
     );
 
@@ -199,7 +199,7 @@ export function registerRulesCommand(program: Command): void {
           }),
         );
         requireSomething(body, '--priority, --enable, --disable, --reason, --[no-]emergency, a match option, --match-any');
-        await emitGuarded({ client, format, emit }, RULE_COLUMNS, await client.patch(apiPath('approval-rules', ref), guardedSchema(approvalRuleSchema), body));
+        await emitGuarded({ client, format, emit }, RULE_COLUMNS, await client.patch(api('/approval-rules/{id}', ref), guardedSchema(approvalRuleSchema), body));
       }),
     );
 
@@ -207,6 +207,6 @@ export function registerRulesCommand(program: Command): void {
     .description('Delete an approval rule (the decisions it made stay) once a second admin approves.')
     .argument('<rule>', 'rule id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitPending(ctx, changeRequestSchema.parse(await ctx.client.delete(apiPath('approval-rules', ref))))),
+      withApi(o, async (ctx) => emitPending(ctx, changeRequestSchema.parse(await ctx.client.delete(api('/approval-rules/{id}', ref))))),
     );
 }

@@ -2,12 +2,13 @@
  * `patchhive sources ...`: the catalog feeds the server syncs (Debian tracker, OVAL, MSRC, signed
  * native catalogs): list, add, change, delete, sync now, and the sync history.
  */
+import { api } from '../client/api-routes.js';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { listOf, SOURCE_FORMATS, sourceCreateSchema, sourceSchema, sourceUpdateSchema, syncRecordSchema, type SourceWire, type SyncRecordWire } from '../../protocol/api.js';
 import { readInputText } from '../../common/json-input.js';
-import { apiPath, oneLineText } from '../client/api-client.js';
+import { oneLineText } from '../client/api-client.js';
 import { addApiOptions, emitDone, checkBody, defined, intArg, requireSomething, withApi, type ApiOptions } from '../client/command-kit.js';
 import { renderJson, renderList, renderOne, renderRecord, type ColumnSet } from '../client/format.js';
 
@@ -119,7 +120,7 @@ export function registerSourcesCommand(program: Command): void {
     .description('List catalog sources (name, format, schedule, bulletins, last sync).')
     .action((o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        const page = await client.get('/sources', listOf(sourceSchema));
+        const page = await client.get(api('/sources'), listOf(sourceSchema));
         await emit(renderList(format, SOURCE_COLUMNS, page, { noun: 'sources', offset: 0 }));
       }),
     );
@@ -129,7 +130,7 @@ export function registerSourcesCommand(program: Command): void {
     .argument('<source>', 'source id or name')
     .action((ref: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        await emit(renderOne(format, SOURCE_COLUMNS, await client.get(apiPath('sources', ref), sourceSchema)));
+        await emit(renderOne(format, SOURCE_COLUMNS, await client.get(api('/sources/{id}', ref), sourceSchema)));
       }),
     );
 
@@ -144,7 +145,7 @@ export function registerSourcesCommand(program: Command): void {
           sourceCreateSchema,
           defined({ name, url, format: o.feedFormat, release: o.release, schedule: o.schedule, signingKey: await readSigningKey(o.signingKey), allowUnsigned: o.allowUnsigned, enabled: !o.disabled }),
         );
-        await emit(renderOne(format, SOURCE_COLUMNS, await client.post('/sources', sourceSchema, body)));
+        await emit(renderOne(format, SOURCE_COLUMNS, await client.post(api('/sources'), sourceSchema, body)));
       }),
     );
 
@@ -169,8 +170,8 @@ export function registerSourcesCommand(program: Command): void {
         // sourceUpdateSchema is a .partial() of a schema where enabled defaults to true, and zod 4
         // keeps that default: a PATCH without "enabled" would re-enable a disabled source. Send the
         // current value instead.
-        if (enabled === undefined) body.enabled = (await client.get(apiPath('sources', ref), sourceSchema)).enabled;
-        await emit(renderOne(format, SOURCE_COLUMNS, await client.patch(apiPath('sources', ref), sourceSchema, body)));
+        if (enabled === undefined) body.enabled = (await client.get(api('/sources/{id}', ref), sourceSchema)).enabled;
+        await emit(renderOne(format, SOURCE_COLUMNS, await client.patch(api('/sources/{id}', ref), sourceSchema, body)));
       }),
     );
 
@@ -178,7 +179,7 @@ export function registerSourcesCommand(program: Command): void {
     .description('Delete a catalog source; its bulletins stop applying.')
     .argument('<source>', 'source id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(apiPath('sources', ref)), `Deleted source ${ref}.`)),
+      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/sources/{id}', ref)), `Deleted source ${ref}.`)),
     );
 
   addApiOptions(sources.command('sync'))
@@ -186,7 +187,7 @@ export function registerSourcesCommand(program: Command): void {
     .argument('<source>', 'source id or name')
     .action((ref: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        const record = await client.post(apiPath('sources', ref, 'sync'), syncRecordSchema);
+        const record = await client.post(api('/sources/{id}/sync', ref), syncRecordSchema);
         await emit(format === 'table' ? renderSync(record) : renderOne(format, SYNC_COLUMNS, record));
         if (record.result === 'failed' || record.result === 'refused') {
           const why = record.message ? `: ${oneLineText(record.message)}` : '';
@@ -201,7 +202,7 @@ export function registerSourcesCommand(program: Command): void {
     .option('--limit <n>', 'how many syncs, 1..1000 (default: 50)', intArg(1, 1000))
     .action((ref: string, o: ApiOptions & { limit?: number }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get(apiPath('sources', ref, 'syncs'), syncListSchema, { limit: o.limit });
+        const { items } = await client.get(api('/sources/{id}/syncs', ref), syncListSchema, { limit: o.limit });
         if (format === 'json') await emit(renderJson({ items }));
         else await emit(renderList(format, SYNC_COLUMNS, { items, total: items.length }, { noun: 'syncs', offset: 0 }));
       }),

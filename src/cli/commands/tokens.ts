@@ -15,7 +15,7 @@ import {
   type EnrollmentTokenWire,
   type Role,
 } from '../../protocol/api.js';
-import { apiPath } from '../client/api-client.js';
+import { api } from '../client/api-routes.js';
 import { addApiOptions, checkBody, defined, emitDone, intArg, note, positiveArg, repeatable, withApi, type ApiContext, type ApiOptions } from '../client/command-kit.js';
 import { renderList, renderOne, type Column, type ColumnSet } from '../client/format.js';
 
@@ -91,7 +91,7 @@ export function registerTokensCommand(program: Command): void {
     .description('List API tokens (never their secrets).')
     .action((o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get('/tokens', apiTokenListSchema);
+        const { items } = await client.get(api('/tokens'), apiTokenListSchema);
         await emit(renderList(format, API_TOKEN_COLUMNS, { items, total: items.length }, { noun: 'API tokens', offset: 0 }));
       }),
     );
@@ -106,7 +106,7 @@ export function registerTokensCommand(program: Command): void {
     .action((o: ApiOptions & { name: string; user: string; role: Role; group?: string[]; expiresInDays?: number }) =>
       withApi(o, async (ctx) => {
         const body = checkBody(apiTokenCreateSchema, defined({ name: o.name, user: o.user, role: o.role, groups: o.group, expiresInDays: o.expiresInDays }));
-        await emitCreated(ctx, API_TOKEN_COLUMNS, await ctx.client.post('/tokens', createdApiTokenSchema, body));
+        await emitCreated(ctx, API_TOKEN_COLUMNS, await ctx.client.post(api('/tokens'), createdApiTokenSchema, body));
       }),
     );
 
@@ -114,7 +114,7 @@ export function registerTokensCommand(program: Command): void {
     .description('Revoke an API token; requests with it fail from now on.')
     .argument('<id>', 'token id (from `patchhive tokens list`)')
     .action((id: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(apiPath('tokens', id)), `Revoked API token ${id}.`)),
+      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/tokens/{id}', id)), `Revoked API token ${id}.`)),
     );
 
   const enrollment = tokens.command('enrollment').description('Enrollment tokens, which agents present once to enroll: list, create, revoke.');
@@ -123,7 +123,7 @@ export function registerTokensCommand(program: Command): void {
     .description('List enrollment tokens (never their secrets).')
     .action((o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get('/enrollment-tokens', enrollmentTokenListSchema);
+        const { items } = await client.get(api('/enrollment-tokens'), enrollmentTokenListSchema);
         await emit(renderList(format, ENROLLMENT_TOKEN_COLUMNS, { items, total: items.length }, { noun: 'enrollment tokens', offset: 0 }));
       }),
     );
@@ -136,7 +136,7 @@ export function registerTokensCommand(program: Command): void {
     .action((o: ApiOptions & { uses?: number; expiresInHours?: number; note?: string }) =>
       withApi(o, async (ctx) => {
         const body = checkBody(enrollmentTokenCreateSchema, defined({ maxUses: o.uses, expiresInHours: o.expiresInHours, note: o.note }));
-        await emitCreated(ctx, ENROLLMENT_TOKEN_COLUMNS, await ctx.client.post('/enrollment-tokens', createdEnrollmentTokenSchema, body));
+        await emitCreated(ctx, ENROLLMENT_TOKEN_COLUMNS, await ctx.client.post(api('/enrollment-tokens'), createdEnrollmentTokenSchema, body));
       }),
     );
 
@@ -144,6 +144,6 @@ export function registerTokensCommand(program: Command): void {
     .description('Revoke an enrollment token; agents can no longer enroll with it (enrolled agents stay).')
     .argument('<id>', 'enrollment token id (from `patchhive tokens enrollment list`)')
     .action((id: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(apiPath('enrollment-tokens', id)), `Revoked enrollment token ${id}.`)),
+      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/enrollment-tokens/{id}', id)), `Revoked enrollment token ${id}.`)),
     );
 }

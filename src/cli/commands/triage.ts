@@ -3,6 +3,7 @@
  * bulletin's decisions and history, and approve/ignore/decline/reopen/assign/note on many pairs at
  * once (each pair applied or refused on its own).
  */
+import { api } from '../client/api-routes.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ERROR_CODES, PatchhiveError, type ErrorCode } from '../../errors.js';
@@ -17,7 +18,7 @@ import {
   type TriageDecisionWire,
   type TriageEventWire,
 } from '../../protocol/policy-api.js';
-import { apiPath, oneLineText } from '../client/api-client.js';
+import { oneLineText } from '../client/api-client.js';
 import {
   addApiOptions,
   addPageOptions,
@@ -220,7 +221,7 @@ export function registerTriageCommand(program: Command): void {
     .action((o: ApiOptions & PageOptions & { group?: string; state?: string; bulletin?: string }) =>
       withApi(o, async ({ client, format, emit }) => {
         const query = { group: o.group, state: checkStates(o.state), bulletin: o.bulletin };
-        const page = await fetchList(client, '/triage', triageDecisionSchema, query, o);
+        const page = await fetchList(client, api('/triage'), triageDecisionSchema, query, o);
         await emit(renderList(format, DECISION_COLUMNS, page, { noun: 'decisions', offset: page.offset }));
       }),
     );
@@ -231,7 +232,7 @@ export function registerTriageCommand(program: Command): void {
     .option('--group <group>', 'only this group (id or name)')
     .action((bulletin: string, o: ApiOptions & { group?: string }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const shown = await client.get(apiPath('bulletins', bulletin, 'triage'), showSchema, { group: o.group });
+        const shown = await client.get(api('/bulletins/{id}/triage', bulletin), showSchema, { group: o.group });
         if (format === 'json') return emit(renderJson(shown));
         if (format === 'csv') return emit(renderCsv(EVENT_COLUMNS, shown.history));
         const names = new Map(shown.decisions.map((d) => [d.groupId, d.group]));
@@ -257,7 +258,7 @@ export function registerTriageCommand(program: Command): void {
             groups.map((group) => ({ bulletin, group, ...(o.expectVersion !== undefined ? { expectedVersion: o.expectVersion } : {}) })),
           );
           const body = checkBody(triageBulkSchema, { items, action: actionOf(a.kind, o, new Date()) });
-          const result = await client.post('/triage/actions', triageBulkResultSchema, body);
+          const result = await client.post(api('/triage/actions'), triageBulkResultSchema, body);
           if (format === 'json') await emit(renderJson(result));
           else if (format === 'csv') await emit(renderCsv(BULK_CSV, result.items));
           else await emit(renderBulkLines(result));

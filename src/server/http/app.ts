@@ -4,9 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { PatchhiveError } from '../../errors.js';
 import { API_PREFIX } from '../../protocol/api.js';
+import { errorBodySchema } from '../../protocol/errors.js';
 import { bearerOf } from '../auth/secrets.js';
 import { roleAllows } from '../auth/roles.js';
 import { scopeGroupIdsOf } from '../auth/scope.js';
@@ -51,6 +53,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Unique across restarts and nodes: the audit trail and the logs name requests by it.
     genReqId: () => randomUUID(),
   });
+  // Inputs are parsed, and answers serialised, through the route table's zod schemas.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   registerSecurityHeaders(app);
   const limits = new AbuseLimits(app, deps.rateLimit);
   app.setErrorHandler(limits.screening(handleError));
@@ -90,17 +95,31 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps, limits:
   app.route({
     method: r.method,
     url: API_PREFIX + r.url,
-    ...(r.attempts ? { preHandler: limits.attemptHook(r.attempts) } : {}),
+    schema: {
+      ...(r.params ? { params: r.params } : {}),
+      ...(r.query ? { querystring: r.query } : {}),
+      ...(r.body ? { body: r.body } : {}),
+      response: {
+        [r.status ?? 200]: r.response,
+        ...(r.accepted ? { 202: r.accepted } : {}),
+        '4xx': errorBodySchema,
+        '5xx': errorBodySchema,
+      },
+    },
+    // The credential is checked before the input, so a stranger learns nothing from validation errors.
+    preValidation: [
+      ...(r.attempts ? [limits.attemptHook(r.attempts)] : []),
+      async (request, reply) => {
+        if (r.secret) void reply.header('cache-control', 'no-store');
+        callers.set(request, await authenticate(request, r.access, deps.tokens));
+        if (r.body && (request.body === undefined || request.body === null)) {
+          throw new PatchhiveError('E_BAD_REQUEST', 'a JSON body is required');
+        }
+      },
+    ],
     handler: async (request, reply) => {
-      if (r.secret) void reply.header('cache-control', 'no-store');
-      const caller = await authenticate(request, r.access, deps.tokens);
-      const params = r.params ? r.params.parse(request.params) : undefined;
-      const query = r.query ? r.query.parse(request.query ?? {}) : undefined;
-      if (r.body && (request.body === undefined || request.body === null)) {
-        throw new PatchhiveError('E_BAD_REQUEST', 'a JSON body is required');
-      }
-      const body = r.body ? r.body.parse(request.body) : undefined;
-      const result = await r.handler({ params, query, body, caller, request });
+      const caller = callers.get(request)!;
+      const result = await r.handler({ params: request.params, query: request.query, body: request.body, caller, request });
       if (result instanceof RawReply) {
         void reply.code(r.status ?? 200).type(result.contentType).header('x-content-type-options', 'nosniff');
         if (result.filename) void reply.header('content-disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
@@ -111,6 +130,8 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps, limits:
     },
   });
 }
+
+const callers = new WeakMap<FastifyRequest, Caller>();
 
 /** Checks the credential a route needs; throws 401/403 PatchhiveErrors. */
 async function authenticate(request: FastifyRequest, access: RouteDef['access'], tokens: TokenService): Promise<Caller> {

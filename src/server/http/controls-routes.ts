@@ -27,7 +27,7 @@ function userActor(caller: Caller): Extract<Actor, { kind: 'user' }> {
 }
 
 /** 200 with the object when the change was made, 202 with the change request when it waits. */
-function answer<T>(g: Guarded<T>): T | StatusReply {
+function answer<T>(g: Guarded<T>): T | StatusReply<Extract<Guarded<T>, { pending: unknown }>['pending']> {
   return 'applied' in g ? g.applied : new StatusReply(202, g.pending);
 }
 

@@ -1,6 +1,7 @@
 /** The HTTP edge's one translation of errors into status codes and `{error:{code,message}}` bodies. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { HTTP_STATUS, PatchhiveError, type ErrorCode } from '../../errors.js';
 import { jsonPath } from '../../common/json-input.js';
 import type { ErrorBody } from '../../protocol/errors.js';
@@ -25,6 +26,12 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
     const issue = err.issues[0];
     const path = issue ? jsonPath(issue.path) : '$';
     return { status: 400, body: { error: { code: 'E_BAD_REQUEST', message: `${path}: ${issue?.message ?? 'invalid'}`, path } } };
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    // The route's input schema refused the request (see the app's validator compiler).
+    const issue = err.validation[0]!;
+    const path = jsonPath(issue.instancePath.split('/').slice(1).filter((k) => k !== '').map((k) => (/^\d+$/.test(k) ? Number(k) : k)));
+    return { status: 400, body: { error: { code: 'E_BAD_REQUEST', message: `${path}: ${issue.message}`, path } } };
   }
   const fe = err as Partial<FastifyError>;
   const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;

@@ -22,6 +22,7 @@ import {
   workItemSchema,
 } from '../../protocol/policy-api.js';
 import { listOf } from '../../protocol/api.js';
+import { complianceReportSchema } from '../../protocol/report-api.js';
 import type { Services } from '../services/index.js';
 import { approvalRuleChangeRoutes } from './controls-routes.js';
 import { route, type Caller, type RouteDef } from './route.js';
@@ -80,7 +81,7 @@ export function policyRoutes(s: Services): RouteDef[] {
       handler: async ({ query }) => ({ items: await s.channels.deliveries(query) }) }),
   ];
   const reports = [
-    route({ method: 'GET', url: '/reports/compliance', access: 'viewer', tag: 'reports', summary: 'Compliance by group, owner, severity and bulletin; overdue list; trends; time to remediate — as JSON, CSV (one section), HTML or PDF', query: reportQuerySchema,
+    route({ method: 'GET', url: '/reports/compliance', access: 'viewer', tag: 'reports', summary: 'Compliance by group, owner, severity and bulletin; overdue list; trends; time to remediate — as JSON, CSV (one section), HTML or PDF', query: reportQuerySchema, response: complianceReportSchema,
       produces: ['text/csv', 'text/html', 'application/pdf'],
       handler: async ({ query, caller }) => s.reports.compliance(query, await scopes.of(caller)) }),
   ];

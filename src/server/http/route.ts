@@ -1,6 +1,7 @@
 /**
  * A route is data: method, path, who may call it, the zod schemas of its input and output, and a
- * handler that calls a service. The app registers them; the OpenAPI document is generated from them.
+ * handler that calls a service. The app registers them (Fastify validates the input and serialises
+ * the answer through the schemas); the OpenAPI document is generated from them.
  */
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -23,7 +24,10 @@ export interface RouteContext<P, Q, B> {
   request: FastifyRequest;
 }
 
-export interface RouteDef<P = any, Q = any, B = any> {
+/** What a handler may answer: its response schema's type, the 202 body (when the route has one), or a raw non-JSON reply. */
+export type Answer<R, A> = R | StatusReply<A> | RawReply;
+
+export interface RouteDef<P = any, Q = any, B = any, R = any, A = any> {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Fastify path below /api/v1 (or absolute when it starts with //). */
   url: string;
@@ -33,30 +37,31 @@ export interface RouteDef<P = any, Q = any, B = any> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  response?: z.ZodType;
+  /** The success answer: the handler's result is serialised through it, and a mismatch is a 500. */
+  response: z.ZodType<R>;
   /** Success status (default 200). */
   status?: number;
   /** The 202 answer when the change waits for a second admin (the handler returns a StatusReply). */
-  accepted?: z.ZodType;
+  accepted?: z.ZodType<A>;
   /** Other media types the handler may answer with (as a RawReply), for the OpenAPI document. */
   produces?: string[];
   /** The answer carries a secret shown once: it is sent with `Cache-Control: no-store`. */
   secret?: boolean;
   /** An extra budget every attempt on this route counts against (see abuse-limits.ts). */
   attempts?: AttemptBudget;
-  handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
+  handler(ctx: RouteContext<P, Q, B>): Promise<Answer<R, A>>;
 }
 
 /** Declares a route with its types inferred from its schemas. */
-export function route<P = undefined, Q = undefined, B = undefined>(def: RouteDef<P, Q, B>): RouteDef<P, Q, B> {
+export function route<P = undefined, Q = undefined, B = undefined, R = unknown, A = never>(def: RouteDef<P, Q, B, R, A>): RouteDef<P, Q, B, R, A> {
   return def;
 }
 
-/** A JSON answer with a status other than the route's own, e.g. 202 when a change waits for a second admin. */
-export class StatusReply {
+/** A JSON answer with a status other than the route's own: 202 with the `accepted` schema's body when a change waits for a second admin. */
+export class StatusReply<T = unknown> {
   constructor(
-    readonly status: number,
-    readonly body: unknown,
+    readonly status: 202,
+    readonly body: T,
   ) {}
 }
 
