@@ -21,7 +21,7 @@ import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRY = path.join(ROOT, 'src/cli/agent-main.ts');
@@ -108,7 +108,7 @@ export async function bundleAgent(version: string): Promise<{ code: string; pack
     logLevel: 'error',
     absWorkingDir: ROOT,
   });
-  const inputs = Object.keys((result.metafile as Metafile).inputs);
+  const inputs = Object.keys(result.metafile.inputs);
   const packages = [...new Set(inputs.filter((i) => i.startsWith('node_modules/')).map((i) => {
     const parts = i.split('/');
     return parts[1]!.startsWith('@') ? `${parts[1]}/${parts[2]}` : parts[1]!;

@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { inspect, promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,7 +33,7 @@ async function cruise(root: string): Promise<CruiseSummary> {
   // Violations give exit status > 0: the JSON on stdout is the answer either way.
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 64 * 1024 * 1024 }).catch(
     (err: { stdout?: string; stderr?: string }) => {
-      if (!err.stdout) throw new Error(`dependency-cruiser failed: ${err.stderr ?? String(err)}`);
+      if (!err.stdout) throw new Error(`dependency-cruiser failed: ${err.stderr ?? inspect(err)}`);
       return { stdout: err.stdout };
     },
   );

@@ -63,7 +63,7 @@ class ComponentCollector {
   }
 
   /** The components, and a function that gives a document part its final refs. */
-  finish(): { components: Record<string, Json>; resolve<T>(part: T): T } {
+  finish(): { components: Record<string, Json>; resolve: <T>(part: T) => T } {
     const { input, output } = this.#found;
     const plain = (js: Json) => JSON.stringify(js).replace(/"#\/components\/schemas\/(?:input|output):/g, '"#/components/schemas/');
     // A name needs two components when its two forms differ, or its input form refers to one that does.
@@ -72,7 +72,10 @@ class ComponentCollector {
       grew = false;
       for (const [n, js] of input) {
         if (split.has(n) || !output.has(n)) continue;
-        if ([...split].some((s) => JSON.stringify(js).includes(`"${pendingRef('input', s)}"`))) split.add(n), (grew = true);
+        if ([...split].some((s) => JSON.stringify(js).includes(`"${pendingRef('input', s)}"`))) {
+          split.add(n);
+          grew = true;
+        }
       }
     }
     const finalName = (io: Io, n: string) => (io === 'input' && split.has(n) ? `${n}Input` : n);
