@@ -121,6 +121,11 @@ Examples:
         const deadline = o.deadline !== undefined ? parseTimeArg('--deadline', o.deadline, new Date()) : undefined;
         const body = checkBody(deploymentCreateSchema, buildCreateBody(file, { ...o, deadline }));
         const created = await client.post('/deployments', deploymentDetailSchema, body);
+        const skipped = created.skippedBulletins ?? [];
+        if (skipped.length > 0) {
+          const list = skipped.map((s) => `${s.bulletinId} (${oneLineText(s.reason, 300)})`).join('; ');
+          process.stderr.write(`patchhive: warning: ${skipped.length} approved bulletin${skipped.length === 1 ? ' has' : 's have'} no installable fix on the target machines and ${skipped.length === 1 ? 'was' : 'were'} left out: ${list}\n`);
+        }
         await emit(renderStatus(format, created, true));
       }),
     );
