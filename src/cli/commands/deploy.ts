@@ -110,7 +110,7 @@ function registerCreate(deploy: Command): void {
       'after',
       `
 Examples:
-  patchhive deploy create --name openssl-may --group web --bulletin DSA-5678-1 \\
+  patchhive deploy create --name glibc-2024-2961 --group web --bulletin CVE-2024-2961 \\
     --ring lab=machines:lab-1 --ring pilot=10%,soak=1d --ring broad=rest,max-failures=5
   patchhive deploy create --name q2 --group all --ring canary=one-per-role:3,soak=4h,min-success=90% \\
     --ring broad=rest --deadline 14d --reboot if-required --reboot-only-in-window --max-deferrals 2`,
