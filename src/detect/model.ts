@@ -38,4 +38,6 @@ export interface Finding {
   supersededBy?: string;
   evidence: Evidence[];
   warnings: string[];
+  /** The catalog the bulletin came from (a file name in `patchhive scan`); set by the caller, not the engine. */
+  catalog?: string;
 }

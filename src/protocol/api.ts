@@ -183,7 +183,7 @@ export const findingQuerySchema = pageQuerySchema.extend({
   machine: z.string().optional().describe('Machine id or name.'),
   bulletin: z.string().optional(),
   group: z.string().optional().describe('Group id or name.'),
-  status: z.string().optional().describe('Comma-separated statuses; default missing,affected,unknown.'),
+  status: z.string().optional().describe('Comma-separated statuses; default: missing,affected (the open findings a machine counts; unknown ones on request).'),
   severity: z.enum(SEVERITIES).optional().describe('Minimum severity.'),
   resolved: z.enum(['true', 'false', 'any']).default('false'),
 });
@@ -213,7 +213,11 @@ export const sourceCreateSchema = z
     name: z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9_.-]*$/),
     url: z.string().max(2000).describe('http(s):// URL or file:// URL / absolute path.'),
     format: z.enum(SOURCE_FORMATS).optional().describe('Default: recognised by content.'),
-    release: z.string().max(40).optional().describe('Debian release codename for tracker feeds.'),
+    release: z
+      .string()
+      .max(40)
+      .optional()
+      .describe("Debian release codename for tracker feeds; default: the server host's own Debian release (said in the answer's notes)."),
     schedule: z.string().max(200).optional().describe('Cron expression; default: no automatic sync.'),
     signingKey: z.string().max(10_000).optional().describe('PEM Ed25519 public key; a signed feed must verify with it.'),
     allowUnsigned: z
@@ -260,6 +264,7 @@ export const sourceSchema = z.object({
   bulletins: z.number().int(),
   lastSync: syncRecordSchema.nullable(),
   lastGoodAt: iso.nullable(),
+  notes: z.array(z.string()).optional().describe('What the server chose for the caller (e.g. the default release of a tracker source); only in the answer that made the choice.'),
 });
 
 export const enrollmentTokenCreateSchema = z

@@ -112,7 +112,13 @@ export const deploymentSchema = z.object({
   unplaced: z.array(z.string()),
 });
 
-export const deploymentDetailSchema = deploymentSchema.extend({ machines: z.array(deploymentMachineSchema) });
+export const deploymentDetailSchema = deploymentSchema.extend({
+  machines: z.array(deploymentMachineSchema),
+  skippedBulletins: z
+    .array(z.object({ bulletinId: z.string(), reason: z.string() }))
+    .optional()
+    .describe('In the answer that created the deployment: approved bulletins that no target machine can install, left out of it (named bulletins are refused instead).'),
+});
 export const deploymentListSchema = z.object({ items: z.array(deploymentSchema) });
 export const deploymentListQuerySchema = z.strictObject({
   status: z.string().optional().describe('Comma-separated statuses.'),

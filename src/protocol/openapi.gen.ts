@@ -1633,7 +1633,8 @@ export interface components {
             summary: {
                 machines: number;
                 compliantMachines: number;
-                compliancePercent: number;
+                /** @description Null when there are no machines ("no machines"), never 100 % of nothing. */
+                compliancePercent: number | null;
                 fullyPatchedMachines: number;
                 openFindings: number;
                 overdue: number;
@@ -1650,7 +1651,8 @@ export interface components {
                 owner: string | null;
                 machines: number;
                 compliant: number;
-                compliancePercent: number;
+                /** @description Null when there are no machines ("no machines"), never 100 % of nothing. */
+                compliancePercent: number | null;
                 open: number;
                 overdue: number;
                 dueSoon: number;
@@ -1661,7 +1663,8 @@ export interface components {
                 owner: string;
                 machines: number;
                 compliant: number;
-                compliancePercent: number;
+                /** @description Null when there are no machines ("no machines"), never 100 % of nothing. */
+                compliancePercent: number | null;
                 open: number;
                 overdue: number;
                 dueSoon: number;
@@ -1885,6 +1888,11 @@ export interface components {
             };
             unplaced: string[];
             machines: components["schemas"]["DeploymentMachine"][];
+            /** @description In the answer that created the deployment: approved bulletins that no target machine can install, left out of it (named bulletins are refused instead). */
+            skippedBulletins?: {
+                bulletinId: string;
+                reason: string;
+            }[];
         };
         DeploymentMachine: {
             machineId: string;
@@ -2303,6 +2311,8 @@ export interface components {
             bulletins: number;
             lastSync: components["schemas"]["SyncRecord"] | null;
             lastGoodAt: string | null;
+            /** @description What the server chose for the caller (e.g. the default release of a tracker source); only in the answer that made the choice. */
+            notes?: string[];
         };
         SourceCreate: {
             name: string;
@@ -2313,7 +2323,7 @@ export interface components {
              * @enum {string}
              */
             format?: "oval" | "debian-tracker" | "msrc-csv" | "msrc-json" | "native";
-            /** @description Debian release codename for tracker feeds. */
+            /** @description Debian release codename for tracker feeds; default: the server host's own Debian release (said in the answer's notes). */
             release?: string;
             /** @description Cron expression; default: no automatic sync. */
             schedule?: string;
@@ -2332,7 +2342,7 @@ export interface components {
              * @enum {string}
              */
             format?: "oval" | "debian-tracker" | "msrc-csv" | "msrc-json" | "native";
-            /** @description Debian release codename for tracker feeds. */
+            /** @description Debian release codename for tracker feeds; default: the server host's own Debian release (said in the answer's notes). */
             release?: string;
             /** @description Cron expression; default: no automatic sync. */
             schedule?: string;
@@ -3074,7 +3084,7 @@ export interface operations {
                 bulletin?: string;
                 /** @description Group id or name. */
                 group?: string;
-                /** @description Comma-separated statuses; default missing,affected,unknown. */
+                /** @description Comma-separated statuses; default: missing,affected (the open findings a machine counts; unknown ones on request). */
                 status?: string;
                 /** @description Minimum severity. */
                 severity?: "critical" | "important" | "moderate" | "low" | "unknown";

@@ -5,7 +5,7 @@ import type { ComplianceReport } from '../report/model.js';
 
 const severity = z.enum(SEVERITIES);
 const count = z.number().int().min(0);
-const percent = z.number().min(0).max(100);
+const percent = z.number().min(0).max(100).nullable().describe('Null when there are no machines ("no machines"), never 100 % of nothing.');
 const days = z.number().nullable().describe('Mean days from first seen to resolved; null when nothing was resolved.');
 const perSeverity = <T extends z.ZodType>(t: T) => z.object(Object.fromEntries(SEVERITIES.map((s) => [s, t])) as Record<(typeof SEVERITIES)[number], T>);
 

@@ -126,7 +126,7 @@ describe('compliance aggregator over a hand-built fleet', () => {
   it('per group, a machine in two groups counting in both', () => {
     expect(report.byGroup).toEqual([
       { group: 'db', owner: 'bob@example.org', machines: 2, compliant: 1, compliancePercent: 50, open: 4, overdue: 1, dueSoon: 0, mttrDays: 5 },
-      { group: 'empty', owner: null, machines: 0, compliant: 0, compliancePercent: 100, open: 0, overdue: 0, dueSoon: 0, mttrDays: null },
+      { group: 'empty', owner: null, machines: 0, compliant: 0, compliancePercent: null, open: 0, overdue: 0, dueSoon: 0, mttrDays: null },
       { group: 'web', owner: 'alice@example.org', machines: 3, compliant: 1, compliancePercent: 33.3, open: 4, overdue: 2, dueSoon: 1, mttrDays: 7 },
     ]);
   });
@@ -193,9 +193,9 @@ describe('compliance aggregator over a hand-built fleet', () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 
-  it('an empty scope is 100 % compliant with null MTTR', () => {
+  it('an empty scope has no compliance percentage (null, not 100 %) and null MTTR', () => {
     const empty = createComplianceAccumulator(context({ machines: [], groups: [] })).finish();
-    expect(empty.summary).toMatchObject({ machines: 0, compliancePercent: 100, openFindings: 0, mttrDays: null });
+    expect(empty.summary).toMatchObject({ machines: 0, compliancePercent: null, openFindings: 0, mttrDays: null });
     expect(empty.bySeverity).toHaveLength(5);
     expect(empty.trends).toEqual([]);
   });

@@ -7,12 +7,31 @@ export const OUTPUT_FORMATS = ['table', 'tsv', 'json', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /**
- * The one-line reason of a finding: the last comparison that decided it (criteria name the
- * platform first and the package or file last), else the last evidence, else the first warning.
+ * The one-line reason of a finding. An `unknown` finding names the fact that was missing ("not
+ * collected: file /etc/lsb-release ..."): the comparisons that did run may read like "not
+ * affected" and are not why it is unknown. Otherwise: the last comparison that decided it
+ * (criteria name the platform first and the package or file last), else the last evidence, else
+ * the first warning.
  */
 export function findingReason(f: Finding): string {
+  if (f.status === 'unknown') {
+    const missing = unknownReason(f);
+    if (missing) return missing;
+  }
   const comparisons = f.evidence.filter((e) => e.expected !== undefined);
   return (comparisons.at(-1) ?? f.evidence.at(-1))?.message ?? f.warnings[0] ?? '';
+}
+
+/** Why a finding is unknown: the first evidence that could not be decided, prefixed by what kind of gap it is. */
+function unknownReason(f: Finding): string | undefined {
+  const undecided = f.evidence.filter((e) => e.result === 'unknown' || e.result === 'error');
+  const gap = undecided.find((e) => e.actual === 'not collected' || e.actual === 'not supported') ?? undecided[0];
+  if (gap) {
+    const kind = gap.actual === 'not collected' ? 'not collected' : gap.actual === 'not supported' ? 'not supported' : 'undecided';
+    return `${kind}: ${gap.message}`;
+  }
+  // Applicable, but the catalog has no fix yet: say so rather than quote a comparison.
+  return f.evidence.find((e) => e.message.startsWith('no fix is available'))?.message;
 }
 
 function jsonFinding(f: Finding) {
@@ -29,6 +48,7 @@ function jsonFinding(f: Finding) {
     ...(f.supersededBy !== undefined ? { supersededBy: f.supersededBy } : {}),
     evidence: f.evidence,
     warnings: f.warnings,
+    ...(f.catalog !== undefined ? { catalog: f.catalog } : {}),
   };
 }
 
@@ -47,7 +67,8 @@ function table(findings: Finding[], verbose: boolean): string {
     for (const f of group) {
       const who = machines.size > 1 ? `${f.machine}  ` : '';
       const pkg = f.package ? `  ${f.package}` : '';
-      lines.push(`  ${who}${f.status.padEnd(14)} ${f.bulletin}${pkg}  ${oneLine(f.title).slice(0, 100)}`);
+      const from = f.catalog ? `  [${oneLine(f.catalog)}]` : '';
+      lines.push(`  ${who}${f.status.padEnd(14)} ${f.bulletin}${pkg}  ${oneLine(f.title).slice(0, 100)}${from}`);
       if (verbose) {
         for (const e of f.evidence) lines.push(`      - ${oneLine(e.message)}`);
         for (const w of f.warnings) lines.push(`      ! ${oneLine(w)}`);

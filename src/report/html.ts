@@ -24,7 +24,7 @@ type Cell = string | number | null;
 /** How every figure is printed: integers with thousands separators, one decimal for days and percentages. */
 const fmt = {
   int: (x: number): string => x.toLocaleString('en-US'),
-  percent: (x: number): string => `${x.toFixed(1)} %`,
+  percent: (x: number | null): string => (x === null ? 'no machines' : `${x.toFixed(1)} %`),
   days: (x: number | null): string => (x === null ? '–' : x.toFixed(1)),
   time: (iso: string | null): string => (iso === null ? '–' : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`),
 };

@@ -15,7 +15,8 @@
  * - *MTTR* (mean time to remediate) is the mean of (resolvedAt − firstSeenAt), in days, over the
  *   findings resolved within the period [from, to]; null when none was.
  * - A finding on a machine in two groups counts once in the summary and once in each group's row.
- * - Percentages are rounded to one decimal; a scope without machines is 100 % compliant.
+ * - Percentages are rounded to one decimal; a scope without machines has no compliance percentage
+ *   (null, shown as "no machines"), not 100 %.
  */
 import type { Severity } from '../catalog/model.js';
 import type { FindingStatus } from '../detect/model.js';
@@ -51,7 +52,8 @@ export interface MttrFigure {
 export interface ReportSummary {
   machines: number;
   compliantMachines: number;
-  compliancePercent: number;
+  /** Null when there are no machines. */
+  compliancePercent: number | null;
   fullyPatchedMachines: number;
   openFindings: number;
   overdue: number;
@@ -69,7 +71,8 @@ export interface ReportSummary {
 export interface MachineSetFigures {
   machines: number;
   compliant: number;
-  compliancePercent: number;
+  /** Null when there are no machines. */
+  compliancePercent: number | null;
   open: number;
   overdue: number;
   dueSoon: number;

@@ -109,7 +109,7 @@ describe.skipIf(!available)('compliance report as PDF (real Chromium, pdftotext)
 
   it('shows the summary figures', () => {
     const s = report.summary;
-    expect(text).toContain(`${s.compliancePercent.toFixed(1)} %`);
+    expect(text).toContain(`${s.compliancePercent!.toFixed(1)} %`);
     expect(text).toContain(`${s.compliantMachines} of ${s.machines}`);
     for (const [label, value] of [
       ['Open findings', s.openFindings],
@@ -130,7 +130,7 @@ describe.skipIf(!available)('compliance report as PDF (real Chromium, pdftotext)
 
   it('shows compliance, open, overdue and due-soon counts and MTTR per group', () => {
     expect(report.byGroup.map((g) => g.group)).toEqual(['db', 'edge', 'web']);
-    for (const g of report.byGroup) expectRow([g.group, g.owner ?? '–', g.machines, g.compliant, `${g.compliancePercent.toFixed(1)} %`, g.open, g.overdue, g.dueSoon, days(g.mttrDays)]);
+    for (const g of report.byGroup) expectRow([g.group, g.owner ?? '–', g.machines, g.compliant, `${g.compliancePercent!.toFixed(1)} %`, g.open, g.overdue, g.dueSoon, days(g.mttrDays)]);
   });
 
   it('shows the per-severity rows and MTTR', () => {

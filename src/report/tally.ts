@@ -29,9 +29,9 @@ export function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
-/** Compliant share in percent, one decimal; a row without machines is 100 % compliant. */
-export function percent(part: number, whole: number): number {
-  return whole === 0 ? 100 : round1((100 * part) / whole);
+/** Compliant share in percent, one decimal; null for a row without machines (nothing to be compliant: "no machines"). */
+export function percent(part: number, whole: number): number | null {
+  return whole === 0 ? null : round1((100 * part) / whole);
 }
 
 /** Mean days to remediate of a tally, one decimal (null when nothing was resolved). */

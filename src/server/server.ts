@@ -12,6 +12,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/ports.js';
 import { databaseUrl, type ServerConfig } from './config.js';
 import { writeInitialAdminToken } from './admin-token.js';
+import { hostDebianRelease } from './host-release.js';
 import { applyTlsMaterial, readTlsMaterial, type TlsMaterial } from './tls.js';
 import type { Server as TlsServer } from 'node:tls';
 import { keyFingerprint } from '../protocol/server-key.js';
@@ -78,6 +79,8 @@ export interface StartOptions {
   listen?: boolean;
   /** Called with the app before it is ready, e.g. for a test's hooks. */
   configureApp?: (app: FastifyInstance) => void;
+  /** The host's Debian release (default: read from /etc/os-release; null: not Debian). */
+  serverRelease?: string | null;
 }
 
 /** Starts a server from a loaded config. */
@@ -102,10 +105,10 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     onMachineAssessed: async (machineId) => void (await rollout?.validateMachine(machineId)),
   });
   const tokens = new TokenService(store, now, touches);
-  const machines = new MachineService(store, assessment, now);
+  const machines = new MachineService(store, assessment, now, async (id) => triage?.enqueueOpenOf([id]));
   let scheduler: Scheduler | undefined;
   const reloadSchedules = () => void scheduler?.reload().catch((err) => logger.error({ err }, 'schedule reload failed'));
-  const groups = new GroupService(store, machines, assessment, now, reloadSchedules);
+  const groups = new GroupService(store, machines, assessment, now, reloadSchedules, async (ids) => triage?.enqueueOpenOf(ids));
   const syncer = new SourceSyncer({
     sources: store.sources,
     bulletins: store.bulletins,
@@ -133,7 +136,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       await alerts.catalogChanged(source, record).catch((err) => logger.error({ err }, 'queueing catalog notifications failed'));
     },
     onScheduleChange: reloadSchedules,
-  });
+  }, opts.serverRelease === undefined ? await hostDebianRelease() : (opts.serverRelease ?? undefined));
   const changes = new ChangeRequests(store, now);
   const actions = new ActionService(store, changes, now);
   const rules = new ApprovalRuleService(store, groups, now);

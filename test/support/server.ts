@@ -28,6 +28,8 @@ export async function startTestServer(
     listen?: boolean;
     config?: Partial<z.input<typeof serverConfigSchema>>;
     now?: () => Date;
+    /** The host's Debian release the server assumes (default: this host's; null: not Debian). */
+    serverRelease?: string | null;
     dataDir?: string;
     logger?: Logger;
   } = {},
@@ -45,7 +47,7 @@ export async function startTestServer(
   // The rollout tick too: tests call `services.rollout.tick()`, or pass `config: { rollout: { tickSeconds: 1 } }`.
   const quiet = { triageSweepSchedule: '', notify: { dueSoonSchedule: '', digestSchedule: '' }, rollout: { tickSeconds: 0 } };
   const cfg = serverConfigSchema.parse({ dataDir, port: 0, logLevel: 'silent', ...quiet, ...(database ? { database } : {}), ...opts.config });
-  const server = await startServer(cfg, { listen: opts.listen ?? false, logger: opts.logger ?? pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}), configureApp: recordAnswers });
+  const server = await startServer(cfg, { listen: opts.listen ?? false, logger: opts.logger ?? pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}), ...(opts.serverRelease !== undefined ? { serverRelease: opts.serverRelease } : {}), configureApp: recordAnswers });
   // The initial token expires (initialAdminTokenHours) and tests move their clocks by months: they
   // use an admin token of the same user that does not expire.
   const adminToken = (await server.services.tokens.createApiToken({ name: 'test-admin', user: 'admin', role: 'admin' }, 'test')).secret;

@@ -61,7 +61,7 @@ export function registerBulletinsCommand(program: Command): void {
 
   addApiOptions(bulletins.command('show'))
     .description('Show one bulletin.')
-    .argument('<id>', 'bulletin id, e.g. DSA-5678-1')
+    .argument('<id>', 'bulletin id, e.g. CVE-2024-2961')
     .action((id: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
         await emit(renderOne(format, BULLETIN_COLUMNS, await client.get(api('/bulletins/{id}', id), bulletinSchema)));

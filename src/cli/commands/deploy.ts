@@ -111,7 +111,7 @@ function registerCreate(deploy: Command): void {
       'after',
       `
 Examples:
-  patchhive deploy create --name openssl-may --group web --bulletin DSA-5678-1 \\
+  patchhive deploy create --name glibc-2024-2961 --group web --bulletin CVE-2024-2961 \\
     --ring lab=machines:lab-1 --ring pilot=10%,soak=1d --ring broad=rest,max-failures=5
   patchhive deploy create --name q2 --group all --ring canary=one-per-role:3,soak=4h,min-success=90% \\
     --ring broad=rest --deadline 14d --reboot if-required --reboot-only-in-window --max-deferrals 2`,
@@ -122,6 +122,11 @@ Examples:
         const deadline = o.deadline !== undefined ? parseTimeArg('--deadline', o.deadline, new Date()) : undefined;
         const body = checkBody(deploymentCreateSchema, buildCreateBody(file, { ...o, deadline }));
         const created = await client.post(api('/deployments'), deploymentDetailSchema, body);
+        const skipped = created.skippedBulletins ?? [];
+        if (skipped.length > 0) {
+          const list = skipped.map((s) => `${s.bulletinId} (${oneLineText(s.reason, 300)})`).join('; ');
+          process.stderr.write(`patchhive: warning: ${skipped.length} approved bulletin${skipped.length === 1 ? ' has' : 's have'} no installable fix on the target machines and ${skipped.length === 1 ? 'was' : 'were'} left out: ${list}\n`);
+        }
         await emit(renderStatus(format, created, true));
       }),
     );

@@ -4,6 +4,7 @@
  */
 import { api } from '../client/api-routes.js';
 import { Option, type Command } from 'commander';
+import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { SEVERITIES, type Severity } from '../../catalog/model.js';
 import { FINDING_STATUSES } from '../../detect/model.js';
@@ -44,6 +45,14 @@ export const FINDING_COLUMNS: ColumnSet<FindingWire> = {
   ],
 };
 
+const findingCountSchema = z.object({ total: z.number() });
+
+/** The count line under the default listing: the same open count as `machines list`, and the unknown ones left out. */
+export function openCountLine(open: number, unknown: number): string {
+  const unknownPart = unknown > 0 ? `; ${unknown} unknown (a fact was not collected) not listed: --status unknown` : '';
+  return `${open} open finding${open === 1 ? '' : 's'} (missing or affected, as OPEN in \`machines list\`)${unknownPart}\n`;
+}
+
 interface FindingFlags extends ApiOptions, PageOptions {
   machine?: string;
   bulletin?: string;
@@ -73,7 +82,7 @@ export function registerFindingsCommand(program: Command): void {
     .option('--machine <machine>', 'only this machine (id or name)')
     .option('--bulletin <id>', 'only this bulletin')
     .option('--group <group>', 'only machines of this group (id or name)')
-    .option('--status <list>', `statuses, comma-separated (${FINDING_STATUSES.join(', ')}) or "all"; default: missing,affected,unknown`)
+    .option('--status <list>', `statuses, comma-separated (${FINDING_STATUSES.join(', ')}) or "all"; default: missing,affected (the open findings, as counted by \`machines list\`)`)
     .addOption(new Option('--severity <severity>', 'this severity and above').choices([...SEVERITIES]))
     .addOption(
       new Option('--resolved [which]', 'resolved findings instead of open ones; "any" for both (default: open only)')
@@ -85,6 +94,10 @@ export function registerFindingsCommand(program: Command): void {
         const query = { machine: o.machine, bulletin: o.bulletin, group: o.group, status: checkStatuses(o.status), severity: o.severity, resolved: o.resolved };
         const page = await fetchList(client, api('/findings'), findingSchema, query, o);
         await emit(renderList(format, FINDING_COLUMNS, page, { noun: 'findings', offset: page.offset }));
+        if (format === 'table' && query.status === undefined && query.resolved === undefined) {
+          const unknown = await client.get(api('/findings'), findingCountSchema, { ...query, status: 'unknown', limit: 1 });
+          await emit(openCountLine(page.total, unknown.total));
+        }
       }),
     );
 }

@@ -69,7 +69,9 @@ export function registerReportCommand(program: Command): void {
             `the server answered ${oneLineText(answer.contentType, 80) || 'without a content type'} for a ${format} report (is the server the same version as this CLI?)`,
           );
         }
-        const body = format === 'json' ? renderJson(parseJson(answer.body)) : answer.body;
+        const parsed = format === 'json' ? parseJson(answer.body) : undefined;
+        const body = format === 'json' ? renderJson(parsed) : answer.body;
+        if (noMachines(parsed)) note(`no machines${o.group ? ` in group ${o.group}` : ''}: there is nothing to be compliant (compliancePercent is null, not 100 %)`);
         if (dest.file === undefined) {
           process.stdout.write(body);
           return;
@@ -78,6 +80,12 @@ export function registerReportCommand(program: Command): void {
         note(`wrote the ${format} compliance report to ${dest.file} (${Buffer.byteLength(body)} bytes)`);
       });
     });
+}
+
+/** A JSON report whose scope has no machines. */
+function noMachines(report: unknown): boolean {
+  const summary = (report as { summary?: { machines?: unknown } } | undefined)?.summary;
+  return summary?.machines === 0;
 }
 
 function parseJson(bytes: Buffer): unknown {

@@ -3,6 +3,7 @@
  * against catalogs, offline, like the classic hotfix checkers.
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { PatchhiveError } from '../../errors.js';
 import { SEVERITIES, mergeCatalogs, type Catalog, type Severity } from '../../catalog/model.js';
@@ -96,8 +97,11 @@ async function collectInventories(opts: ScanOptions): Promise<Inventory[]> {
   throw new PatchhiveError('E_USAGE', 'cannot tell how to inventory this machine: give --inventory, --dpkg-status, --rpm-qa or --root');
 }
 
-async function loadCatalogs(opts: ScanOptions, release: string, progress: Progress): Promise<Catalog> {
-  const files = opts.catalog?.length ? opts.catalog : bundledCatalogs();
+/** The merged catalog, and which catalog file each bulletin came from (for the findings' `catalog`). */
+async function loadCatalogs(opts: ScanOptions, release: string, progress: Progress): Promise<{ catalog: Catalog; catalogOf: Map<string, string> }> {
+  const bundled = !opts.catalog?.length;
+  const files = bundled ? bundledCatalogs() : opts.catalog!;
+  const catalogOf = new Map<string, string>();
   const trustedKeys = [...(await readTrustedKeys(opts.trustedKey ?? [])), ...(opts.catalog?.length ? [] : await bundledTrustedKeys())];
   const catalogs: Catalog[] = [];
   for (const file of files) {
@@ -109,8 +113,11 @@ async function loadCatalogs(opts: ScanOptions, release: string, progress: Progre
     });
     progress.done(`catalog ${file}`, `${c.format}, ${c.bulletins.length} bulletins`);
     catalogs.push(c);
+    // Bundled catalogs by file name (their folder is an installation detail); given ones as given.
+    const label = bundled ? path.basename(file) : file;
+    for (const b of c.bulletins) catalogOf.set(b.id, catalogOf.has(b.id) ? `${catalogOf.get(b.id)}, ${label}` : label);
   }
-  return mergeCatalogs(catalogs);
+  return { catalog: mergeCatalogs(catalogs), catalogOf };
 }
 
 /** Runs a scan and returns the exit code (0 nothing missing, 1 something missing). */
@@ -119,11 +126,22 @@ export async function runScan(opts: ScanOptions): Promise<number> {
   const progress = createProgress(process.stderr, opts.quiet ?? false);
   const inventories = await collectInventories(opts);
   const release = inventories[0]?.os.codename ?? inventories[0]?.os.release ?? '';
-  const prepared = prepareCatalog(await loadCatalogs(opts, release, progress));
-  const all: Finding[] = inventories.flatMap((inv) => evaluate(prepared, inv));
+  const { catalog, catalogOf } = await loadCatalogs(opts, release, progress);
+  const prepared = prepareCatalog(catalog);
+  const all: Finding[] = inventories.flatMap((inv) => evaluate(prepared, inv)).map((f) => ({ ...f, catalog: catalogOf.get(f.bulletin) ?? '' }));
   const shown = all.filter((f) => statuses.has(f.status) && (!opts.minSeverity || atLeast(f.severity, opts.minSeverity)));
   await writeOutput(opts.output, formatFindings(shown, opts.format, { verbose: opts.verbose ?? false }));
   const machines = inventories.map((i) => i.machine.name).join(', ');
   progress.done(`scan of ${machines}`, `${summarise(all)} (${prepared.catalog.bulletins.length} bulletins, ${all.length} applicable)`);
-  return shown.some((f) => f.status === 'missing') ? 1 : 0;
+  const missing = shown.filter((f) => f.status === 'missing');
+  if (missing.length > 0) progress.done('exit code 1', `missing ${missingByCatalog(missing)}`);
+  return missing.length > 0 ? 1 : 0;
+}
+
+/** "PH-2026-004 (catalog inhouse-sample.json); …": what made the exit code 1, and from which catalog. */
+function missingByCatalog(missing: Finding[]): string {
+  const ids = new Map<string, string>();
+  for (const f of missing) ids.set(f.bulletin, f.catalog ?? '');
+  const list = [...ids].slice(0, 10).map(([id, from]) => (from ? `${id} (catalog ${from})` : id));
+  return list.join('; ') + (ids.size > 10 ? `; and ${ids.size - 10} more` : '');
 }

@@ -9,7 +9,7 @@ import { PatchhiveError } from '../../errors.js';
 import { listOf, SOURCE_FORMATS, sourceCreateSchema, sourceSchema, sourceUpdateSchema, syncRecordSchema, type SourceWire, type SyncRecordWire } from '../../protocol/api.js';
 import { readInputText } from '../../common/json-input.js';
 import { oneLineText } from '../client/api-client.js';
-import { addApiOptions, emitDone, checkBody, defined, intArg, requireSomething, withApi, type ApiOptions } from '../client/command-kit.js';
+import { addApiOptions, emitDone, checkBody, defined, intArg, note, requireSomething, withApi, type ApiOptions } from '../client/command-kit.js';
 import { renderJson, renderList, renderOne, renderRecord, type ColumnSet } from '../client/format.js';
 
 /** Columns of catalog sources. */
@@ -87,7 +87,7 @@ interface SourceFlags extends ApiOptions {
 function addSourceOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--feed-format <format>', 'feed format (default: recognised by content)').choices([...SOURCE_FORMATS]))
-    .option('--release <codename>', 'Debian release codename, for Debian tracker feeds (e.g. bookworm)')
+    .option('--release <codename>', "Debian release codename, for Debian tracker feeds (e.g. bookworm); `add` defaults to the server host's own")
     .option('--schedule <cron>', 'cron expression for automatic syncs, e.g. "15 * * * *" (default: none)')
     .option('--signing-key <file>', 'PEM Ed25519 public key file; a signed native catalog must verify with it')
     .option('--allow-unsigned', 'load native catalogs that carry no signature (not recommended; default: refused, as `patchhive scan` refuses them)');
@@ -145,7 +145,9 @@ export function registerSourcesCommand(program: Command): void {
           sourceCreateSchema,
           defined({ name, url, format: o.feedFormat, release: o.release, schedule: o.schedule, signingKey: await readSigningKey(o.signingKey), allowUnsigned: o.allowUnsigned, enabled: !o.disabled }),
         );
-        await emit(renderOne(format, SOURCE_COLUMNS, await client.post(api('/sources'), sourceSchema, body)));
+        const created = await client.post(api('/sources'), sourceSchema, body);
+        await emit(renderOne(format, SOURCE_COLUMNS, created));
+        for (const n of created.notes ?? []) note(n);
       }),
     );
 
@@ -171,7 +173,9 @@ export function registerSourcesCommand(program: Command): void {
         // keeps that default: a PATCH without "enabled" would re-enable a disabled source. Send the
         // current value instead.
         if (enabled === undefined) body.enabled = (await client.get(api('/sources/{id}', ref), sourceSchema)).enabled;
-        await emit(renderOne(format, SOURCE_COLUMNS, await client.patch(api('/sources/{id}', ref), sourceSchema, body)));
+        const changed = await client.patch(api('/sources/{id}', ref), sourceSchema, body);
+        await emit(renderOne(format, SOURCE_COLUMNS, changed));
+        for (const n of changed.notes ?? []) note(n);
       }),
     );
 

@@ -133,10 +133,14 @@ export function registerTokensCommand(program: Command): void {
     .option('--uses <n>', 'how many agents may enroll with it (default: 1)', intArg(1, 1_000_000))
     .option('--expires-in-hours <hours>', 'expire after HOURS hours (default: 24)', positiveArg(24 * 365))
     .option('--note <text>', 'what it is for, e.g. "web servers, rack 4"')
-    .action((o: ApiOptions & { uses?: number; expiresInHours?: number; note?: string }) =>
+    .option('--secret-only', 'print only the secret and a newline, for `agent enroll --token-file` (with -o FILE: mode 0600)')
+    .action((o: ApiOptions & { uses?: number; expiresInHours?: number; note?: string; secretOnly?: boolean }) =>
       withApi(o, async (ctx) => {
         const body = checkBody(enrollmentTokenCreateSchema, defined({ maxUses: o.uses, expiresInHours: o.expiresInHours, note: o.note }));
-        await emitCreated(ctx, ENROLLMENT_TOKEN_COLUMNS, await ctx.client.post(api('/enrollment-tokens'), createdEnrollmentTokenSchema, body));
+        const created = await ctx.client.post(api('/enrollment-tokens'), createdEnrollmentTokenSchema, body);
+        if (!o.secretOnly) return emitCreated(ctx, ENROLLMENT_TOKEN_COLUMNS, created);
+        await ctx.emit(`${created.secret}\n`, { secret: true });
+        note(`enrollment token ${created.id}: this is the only time its secret is shown.`);
       }),
     );
 

@@ -21,6 +21,8 @@ export class GroupService {
     private readonly now: () => Date,
     /** Told when a group's rescan schedule changes, so the scheduler can follow. */
     private readonly onScheduleChange: () => void = () => {},
+    /** Told the members of a group that was created or whose rule or members changed (triage queues their open findings). */
+    private readonly onMembersChanged: (machineIds: string[]) => Promise<unknown> = async () => undefined,
   ) {}
 
   /** A group by id or name; one outside the scope is as unknown (E_GROUP_NOT_FOUND). */
@@ -117,6 +119,7 @@ export class GroupService {
     const members = req.kind === 'static' ? await this.resolveMembers(req.members ?? []) : [];
     await this.store.groups.create(g, members);
     if (g.rescanSchedule) this.onScheduleChange();
+    await this.onMembersChanged(await this.memberIds(g));
     return this.toWire(g);
   }
 
@@ -147,6 +150,7 @@ export class GroupService {
       if (members !== undefined) await tx.groups.setMembers(g.id, members);
     });
     if (patch.rescanSchedule !== undefined) this.onScheduleChange();
+    if (patch.rule !== undefined || patch.members !== undefined) await this.onMembersChanged(await this.memberIds((await this.store.groups.get(g.id))!));
     return this.get(g.id);
   }
 

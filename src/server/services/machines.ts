@@ -14,6 +14,8 @@ export class MachineService {
     private readonly store: Store,
     private readonly assessment: AssessmentService,
     private readonly now: () => Date,
+    /** Told a machine whose attributes changed (it may have joined rule groups: triage queues its open findings there). */
+    private readonly onAttributesChanged: (machineId: string) => Promise<unknown> = async () => undefined,
   ) {}
 
   /** A machine by id or by name; throws E_MACHINE_NOT_FOUND, also for one outside the scope. */
@@ -88,6 +90,7 @@ export class MachineService {
   async update(idOrName: string, patch: MachineAttributes, scope: Scope = WHOLE_FLEET): Promise<MachineWire> {
     const m = await this.resolve(idOrName, scope);
     await this.store.machines.updateAttributes(m.id, patch);
+    await this.onAttributesChanged(m.id);
     return this.get(m.id);
   }
 

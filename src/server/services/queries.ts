@@ -3,13 +3,17 @@ import { PatchhiveError } from '../../errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../../catalog/model.js';
 import { FINDING_STATUSES, type FindingStatus } from '../../detect/model.js';
 import type { BulletinQuery, BulletinWire, FindingQuery, FindingWire } from '../../protocol/api.js';
-import type { BulletinRecord, Store } from '../../store/ports.js';
+import { OPEN_STATUSES, type BulletinRecord, type Store } from '../../store/ports.js';
 import type { GroupService } from './groups.js';
 import type { MachineService } from './machines.js';
 import type { VerdictService } from './verdicts.js';
 import { machineFilter, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
-const DEFAULT_STATUSES: FindingStatus[] = ['missing', 'affected', 'unknown'];
+/**
+ * Without a status filter: the open findings (missing or affected, not resolved), the same
+ * definition as the OPEN count of a machine, the compliance report and triage (docs/GLOSSARY.md).
+ */
+const DEFAULT_STATUSES: FindingStatus[] = [...OPEN_STATUSES];
 
 export class QueryService {
   constructor(

@@ -41,6 +41,8 @@ export class SourceService {
     private readonly assessment: AssessmentService,
     private readonly now: () => Date,
     private readonly hooks: SourceHooks = {},
+    /** The server host's Debian release (hostDebianRelease): the default release of tracker sources. */
+    private readonly serverRelease?: string,
   ) {}
 
   async resolve(idOrName: string): Promise<SourceRecord> {
@@ -74,15 +76,21 @@ export class SourceService {
     return this.toWire(await this.resolve(idOrName), view);
   }
 
+  /**
+   * Adds a source. A source that may be a Debian Security Tracker feed (format debian-tracker or
+   * not given) and names no release gets the server host's own Debian release, and the answer's
+   * notes say so: the tracker feed lists every release, and a source reads one.
+   */
   async create(req: SourceCreate): Promise<SourceWire> {
     validateSource(req);
     if (await this.store.sources.getByName(req.name)) throw new PatchhiveError('E_CONFLICT', `a source named ${JSON.stringify(req.name)} exists`);
+    const { release, notes } = this.defaultRelease(req);
     const s: SourceRecord = {
       id: randomUUID(),
       name: req.name,
       url: req.url,
       format: req.format ?? null,
-      release: req.release ?? null,
+      release,
       schedule: req.schedule ?? null,
       signingKey: req.signingKey ?? null,
       allowUnsigned: req.allowUnsigned ?? false,
@@ -91,7 +99,22 @@ export class SourceService {
     };
     await this.store.sources.create(s);
     if (s.schedule) this.hooks.onScheduleChange?.();
-    return this.toWire(s, ADMIN_VIEW);
+    const wire = await this.toWire(s, ADMIN_VIEW);
+    return notes.length > 0 ? { ...wire, notes } : wire;
+  }
+
+  private defaultRelease(req: SourceCreate): { release: string | null; notes: string[] } {
+    if (req.release) return { release: req.release, notes: [] };
+    if (req.format !== undefined && req.format !== 'debian-tracker') return { release: null, notes: [] };
+    const set = `patchhive sources set ${req.name} --release CODENAME`;
+    const ifTracker = req.format === 'debian-tracker' ? '' : ' if the feed is Debian Security Tracker JSON';
+    if (!this.serverRelease) {
+      return { release: null, notes: [`no release given and the server host is not Debian: a tracker feed is refused until one is set (${set})${ifTracker}`] };
+    }
+    return {
+      release: this.serverRelease,
+      notes: [`release ${this.serverRelease}: the server host's own Debian release, read${ifTracker}; machines on another release need a source of their own (${set})`],
+    };
   }
 
   /** Creates the sources named in the config file when missing (signing keys read from files). */
@@ -126,15 +149,18 @@ export class SourceService {
     if (patch.allowUnsigned !== undefined) change.allowUnsigned = patch.allowUnsigned;
     if (patch.enabled !== undefined) change.enabled = patch.enabled;
     await this.store.sources.update(s.id, change);
-    if (['url', 'format', 'release', 'signingKey', 'allowUnsigned'].some((k) => k in change)) {
-      // A 304 would otherwise keep a copy that was checked under the old settings.
+    const reimport = ['url', 'format', 'release', 'signingKey', 'allowUnsigned'].some((k) => k in change && change[k as keyof SourceRecord] !== s[k as keyof SourceRecord]);
+    if (reimport) {
+      // A 304, or the same bytes again (SHA-256 unchanged), would otherwise keep the catalog that
+      // was imported under the old settings: the next sync imports the feed whole.
       const state = await this.store.sources.getSyncState(s.id);
-      if (state) await this.store.sources.putSyncState({ ...state, etag: null, lastModified: null });
+      if (state) await this.store.sources.putSyncState({ ...state, etag: null, lastModified: null, goodSha256: null });
     }
     if (patch.enabled === false && s.enabled) await this.dropCatalog(s.id);
     if (patch.enabled === true && !s.enabled) await this.restoreCatalog(s.id);
     if (patch.schedule !== undefined || patch.enabled !== undefined) this.hooks.onScheduleChange?.();
-    return this.get(s.id, ADMIN_VIEW);
+    const wire = await this.get(s.id, ADMIN_VIEW);
+    return reimport ? { ...wire, notes: ['the settings that decide the import changed: the next sync imports the feed again, even if its content is unchanged'] } : wire;
   }
 
   async delete(idOrName: string): Promise<void> {

@@ -97,6 +97,26 @@ export class TriageService {
   }
 
   /**
+   * Queues every open finding of these machines in each of their groups now (a group was created
+   * or its members changed, a machine's attributes changed): the queue does not wait for the sweep.
+   */
+  async enqueueOpenOf(machineIds: readonly string[]): Promise<number> {
+    const pairs = new Map<string, Pair>();
+    for (let i = 0; i < machineIds.length; i += 500) {
+      const chunk = machineIds.slice(i, i + 500);
+      const open = (await this.store.findings.list({ machineIds: chunk, statuses: [...OPEN_STATUSES], resolved: false })).items;
+      const bulletinsOf = new Map<string, Set<string>>();
+      for (const f of open) (bulletinsOf.get(f.machineId) ?? bulletinsOf.set(f.machineId, new Set()).get(f.machineId)!).add(f.bulletinId);
+      for (const [machineId, bulletins] of bulletinsOf) {
+        const machine = await this.store.machines.get(machineId);
+        if (!machine) continue;
+        for (const g of await this.groups.groupsOf(machine)) for (const b of bulletins) pairs.set(`${b}\u0000${g.id}`, { bulletinId: b, groupId: g.id });
+      }
+    }
+    return this.enqueue([...pairs.values()]);
+  }
+
+  /**
    * The periodic sweep: expired ignores return to the queue; every (bulletin, group) with an open
    * finding on a member gets a decision (a machine may have joined a group); approval rules run
    * over the queue (test-then-approve rules become due with time).

@@ -37,9 +37,12 @@ export async function loadSourceCopy(catalogPath: string, source: SourceRecord, 
 }
 
 async function checkFormat(catalogPath: string, source: SourceRecord): Promise<void> {
-  if (!source.format) return;
   const detected = detectCatalogFormat(await readHead(catalogPath));
-  if (detected && detected !== source.format) {
+  if ((source.format ?? detected) === 'debian-tracker' && !source.release) {
+    // The feed lists every Debian release; without one nothing would be imported, silently.
+    throw new PatchhiveError('E_BAD_REQUEST', `the feed is Debian Security Tracker JSON, which needs a release: patchhive sources set ${source.name} --release CODENAME (e.g. bookworm)`);
+  }
+  if (source.format && detected && detected !== source.format) {
     throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `the feed is ${detected}, but the source is configured as ${source.format}`);
   }
 }

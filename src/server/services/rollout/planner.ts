@@ -10,17 +10,25 @@ import type { Inventory } from '../../../inventory/model.js';
 import type { DeploymentCreateParsed } from '../../../protocol/deploy-api.js';
 import type { RingSpec } from '../../../rollout/model.js';
 import { ringSpecProblems, selectRingMembers } from '../../../rollout/rings.js';
-import { OPEN_STATUSES, type DeploymentMachineRecord, type DeploymentRecord, type FindingRecord } from '../../../store/ports.js';
+import { OPEN_STATUSES, type DeploymentMachineRecord, type DeploymentRecord, type FindingRecord, type MachinePlan } from '../../../store/ports.js';
 import type { RolloutDeps } from './deps.js';
 import { initialRunState, planMachine, type PlanFinding } from './plan.js';
 
 const CHUNK = 500;
 
-/** A new deployment, its machines' rows, and the target machines no ring took. */
+/** A new deployment, its machines' rows, the target machines no ring took, and the approved bulletins left out. */
 export interface PlannedDeployment {
   record: DeploymentRecord;
   rows: DeploymentMachineRecord[];
   unplaced: string[];
+  /** Approved bulletins no target machine can install (only when the bulletins were not named): left out, and said. */
+  skipped: NotInstallable[];
+}
+
+/** An approved bulletin that no target machine can install, and why (the reasons of up to three machines). */
+export interface NotInstallable {
+  bulletinId: string;
+  reason: string;
 }
 
 export class DeploymentPlanner {
@@ -47,15 +55,32 @@ export class DeploymentPlanner {
     const candidates = await this.deps.store.machines.list({ ids: target.machineIds });
     const placement = selectRingMembers(rings, candidates, { seed, volunteers: new Set() });
     const placed = placement.rings.flatMap((r, ringIndex) => r.machineIds.map((machineId) => ({ machineId, ringIndex })));
-    const findings = await this.planFindings(placed.map((p) => p.machineId), req.bulletins);
-    const bulletinIds = req.bulletins ? [...new Set(req.bulletins)] : [...new Set([...findings.values()].flat().map((f) => f.bulletinId))].sort();
+    let findings = await this.planFindings(placed.map((p) => p.machineId), req.bulletins);
+    let bulletinIds = req.bulletins ? [...new Set(req.bulletins)] : [...new Set([...findings.values()].flat().map((f) => f.bulletinId))].sort();
     if (bulletinIds.length === 0) {
       throw new PatchhiveError('E_BAD_REQUEST', 'no approved fix is missing on the target machines: approve bulletins first, or name them', { path: '$.bulletins' });
+    }
+    const inventories = new Map<string, Awaited<ReturnType<DeploymentPlanner['inventoryOf']>>>();
+    for (const { machineId } of placed) inventories.set(machineId, await this.inventoryOf(machineId));
+    const planAll = () => new Map(placed.map(({ machineId }) => [machineId, planMachine({ inventory: inventories.get(machineId), findings: findings.get(machineId) ?? [], bulletins })]));
+    let plans = planAll();
+    // Said up front, not found out by a ring that fails at once: an approved bulletin no machine can install.
+    const skipped = notInstallableAnywhere(findings, plans);
+    if (skipped.length > 0) {
+      const list = skipped.map((s) => `${s.bulletinId} (${s.reason})`).join('; ');
+      if (req.bulletins) {
+        throw new PatchhiveError('E_BAD_REQUEST', `no target machine can install ${list}: leave ${skipped.length === 1 ? 'it' : 'them'} out of the bulletins, or decline ${skipped.length === 1 ? 'it' : 'them'} in triage`, { path: '$.bulletins' });
+      }
+      const left = new Set(skipped.map((s) => s.bulletinId));
+      findings = new Map([...findings].map(([m, fs]) => [m, fs.filter((f) => !left.has(f.bulletinId))]));
+      bulletinIds = bulletinIds.filter((b) => !left.has(b));
+      if (bulletinIds.length === 0) throw new PatchhiveError('E_BAD_REQUEST', `no approved fix can be installed on the target machines: ${list}`, { path: '$.bulletins' });
+      plans = planAll();
     }
     const rows: DeploymentMachineRecord[] = [];
     for (const { machineId, ringIndex } of placed) {
       const mine = findings.get(machineId) ?? [];
-      const plan = planMachine({ inventory: await this.inventoryOf(machineId), findings: mine, bulletins });
+      const plan = plans.get(machineId)!;
       const start = initialRunState(plan, mine);
       const finished = start.state !== 'pending';
       rows.push({ deploymentId: id, machineId, ringIndex, state: start.state, plan, jobId: null, rebootDeferrals: 0, rollbackState: null, rollbackJobId: null, message: start.message, updatedAt: now, finishedAt: finished ? now : null });
@@ -84,7 +109,7 @@ export class DeploymentPlanner {
       finishedAt: null,
       version: 1,
     };
-    return { record, rows, unplaced: placement.unplaced };
+    return { record, rows, unplaced: placement.unplaced, skipped };
   }
 
   /** The target's machines now: members of its groups, then the listed machines, each once. */
@@ -162,4 +187,23 @@ export class DeploymentPlanner {
     }
     return this.bulletinIndex.byId;
   }
+}
+
+/**
+ * The approved bulletins that some target machine needs and no target machine can install (no
+ * package fixes it, the package is not installed where it is missing, ...), with the reasons.
+ */
+export function notInstallableAnywhere(findings: ReadonlyMap<string, readonly PlanFinding[]>, plans: ReadonlyMap<string, MachinePlan>): NotInstallable[] {
+  const installable = new Set([...plans.values()].flatMap((p) => p.bulletinIds));
+  const reasons = new Map<string, Set<string>>();
+  for (const [machineId, fs] of findings) {
+    const plan = plans.get(machineId);
+    if (!plan) continue;
+    for (const f of fs) {
+      if (!f.approved || installable.has(f.bulletinId)) continue;
+      const why = plan.notInstallable.find((n) => n.bulletinId === f.bulletinId)?.reason ?? 'nothing to install';
+      (reasons.get(f.bulletinId) ?? reasons.set(f.bulletinId, new Set()).get(f.bulletinId)!).add(why);
+    }
+  }
+  return [...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([bulletinId, why]) => ({ bulletinId, reason: [...why].slice(0, 3).join('; ') }));
 }

@@ -39,7 +39,8 @@ export class RolloutService {
     await this.deps.store.rollout.createDeployment(planned.record, planned.rows);
     this.deps.log.info({ deploymentId: planned.record.id, status: 'running', machines: planned.rows.length, unplaced: planned.unplaced.length }, 'deployment created');
     await this.engine.advance(planned.record.id);
-    return this.detail(await this.load(planned.record.id), planned.unplaced);
+    const detail = await this.detail(await this.load(planned.record.id), planned.unplaced);
+    return planned.skipped.length > 0 ? { ...detail, skippedBulletins: planned.skipped } : detail;
   }
 
   /** Deployments, newest first; `status` is a comma-separated list. */
