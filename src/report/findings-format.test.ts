@@ -20,11 +20,11 @@ const finding = (over: Partial<Finding> = {}): Finding => ({
 describe('formatFindings csv', () => {
   it('one record per finding under the header, CRLF record ends', () => {
     const out = formatFindings([finding(), finding({ machine: 'db, "main"' })], 'csv', { verbose: false });
-    expect(out.startsWith('machine,bulletin,package,status,severity,title,cves,kbs,reason\r\n')).toBe(true);
+    expect(out.startsWith('machine,bulletin,package,status,severity,title,cves,kbs,reason,catalog\r\n')).toBe(true);
     expect(parse(out)).toEqual([
-      ['machine', 'bulletin', 'package', 'status', 'severity', 'title', 'cves', 'kbs', 'reason'],
-      ['web-01', 'DSA-1', 'apt', 'missing', 'critical', 'apt security update', 'CVE-2024-1 CVE-2024-2', '', 'apt 2.6.0 is earlier than 2.6.1'],
-      ['db, "main"', 'DSA-1', 'apt', 'missing', 'critical', 'apt security update', 'CVE-2024-1 CVE-2024-2', '', 'apt 2.6.0 is earlier than 2.6.1'],
+      ['machine', 'bulletin', 'package', 'status', 'severity', 'title', 'cves', 'kbs', 'reason', 'catalog'],
+      ['web-01', 'DSA-1', 'apt', 'missing', 'critical', 'apt security update', 'CVE-2024-1 CVE-2024-2', '', 'apt 2.6.0 is earlier than 2.6.1', ''],
+      ['db, "main"', 'DSA-1', 'apt', 'missing', 'critical', 'apt security update', 'CVE-2024-1 CVE-2024-2', '', 'apt 2.6.0 is earlier than 2.6.1', ''],
     ]);
   });
 

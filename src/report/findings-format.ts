@@ -90,8 +90,8 @@ export function formatFindings(findings: Finding[], format: OutputFormat, opts: 
       return findings.map((f) => [f.machine, f.bulletin, f.status, oneLine(findingReason(f))].join('\t')).map((l) => l + '\n').join('');
     case 'csv':
       return toCsv(
-        ['machine', 'bulletin', 'package', 'status', 'severity', 'title', 'cves', 'kbs', 'reason'],
-        findings.map((f) => [f.machine, f.bulletin, f.package ?? '', f.status, f.severity, f.title, f.cves.join(' '), f.kbs.join(' '), oneLine(findingReason(f))]),
+        ['machine', 'bulletin', 'package', 'status', 'severity', 'title', 'cves', 'kbs', 'reason', 'catalog'],
+        findings.map((f) => [f.machine, f.bulletin, f.package ?? '', f.status, f.severity, f.title, f.cves.join(' '), f.kbs.join(' '), oneLine(findingReason(f)), f.catalog ?? '']),
       );
     case 'table':
       return table(findings, opts.verbose);

@@ -161,11 +161,11 @@ describe.concurrent('scan of the Debian 12 minbase chroot against the bookworm-s
   it('--format csv: a header, and it parses back to the same findings as --format json', async ({ expect }) => {
     const [csv, json] = await Promise.all([scanMinbase(['--format', 'csv', '-q']), scanMinbase(['--format', 'json', '-q'])]);
     expect(csv.code, describeRun(csv)).toBe(1);
-    expect(csv.stdout.split('\r\n')[0]).toBe('machine,bulletin,package,status,severity,title,cves,kbs,reason'); // RFC 4180 record ends
+    expect(csv.stdout.split('\r\n')[0]).toBe('machine,bulletin,package,status,severity,title,cves,kbs,reason,catalog'); // RFC 4180 record ends
     const records = parseCsv<Record<string, string>>(csv.stdout, { columns: true, skip_empty_lines: true });
     const findings = findingsOf(json);
-    expect(records.map((r) => [r.machine, r.bulletin, r.package, r.status, r.severity, r.title, r.cves, r.kbs])).toEqual(
-      findings.map((f) => [f.machine, f.bulletin, f.package ?? '', f.status, f.severity, f.title, f.cves.join(' '), f.kbs.join(' ')]),
+    expect(records.map((r) => [r.machine, r.bulletin, r.package, r.status, r.severity, r.title, r.cves, r.kbs, r.catalog])).toEqual(
+      findings.map((f) => [f.machine, f.bulletin, f.package ?? '', f.status, f.severity, f.title, f.cves.join(' '), f.kbs.join(' '), f.catalog ?? '']),
     );
     // the reason holds quotes and backslashes ("/etc/debian_version matching (\d+)\.\d ... "12""): they survive the round trip
     for (const [i, r] of records.entries()) expect(findings[i]!.evidence.map((e) => e.message)).toContain(r.reason);
