@@ -10,7 +10,15 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['test/support/answer-log-setup.ts'],
     projects: [
-      { extends: true, test: { name: 'tests', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...configDefaults.exclude, ANSWERS_TEST], sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: 'tests',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ANSWERS_TEST],
+          sequence: { groupOrder: 0 },
+        },
+      },
       { extends: true, test: { name: 'answers', include: [ANSWERS_TEST], sequence: { groupOrder: 1 } } },
     ],
   },

@@ -47,7 +47,13 @@ export interface AuditBenchResults {
   loadAverage: { start: number[]; end: number[] };
 }
 
-async function runMode(kind: BenchDatabaseKind, mode: AuditMode, load: ChildRpc, cfg: ServerBenchConfig, catalog: string): Promise<(AuditModeRun & { bulletins: number }) | undefined> {
+async function runMode(
+  kind: BenchDatabaseKind,
+  mode: AuditMode,
+  load: ChildRpc,
+  cfg: ServerBenchConfig,
+  catalog: string,
+): Promise<(AuditModeRun & { bulletins: number }) | undefined> {
   const db = await createBenchDatabase(kind);
   if (!db) return undefined;
   let server: ChildRpc | undefined;
@@ -55,18 +61,37 @@ async function runMode(kind: BenchDatabaseKind, mode: AuditMode, load: ChildRpc,
     const catalogFile = path.join(db.dataDir, 'feed', path.basename(catalog));
     await mkdir(path.dirname(catalogFile), { recursive: true });
     await copyFile(catalog, catalogFile);
-    const args: PatchhiveServerArgs = { dataDir: db.dataDir, catalogFile, maxUses: cfg.agents, audit: SETTINGS[mode], ...(db.url ? { database: db.url } : {}) };
+    const args: PatchhiveServerArgs = {
+      dataDir: db.dataDir,
+      catalogFile,
+      maxUses: cfg.agents,
+      audit: SETTINGS[mode],
+      ...(db.url ? { database: db.url } : {}),
+    };
     const started = await startServerChild(['patchhive', JSON.stringify(args)]);
     server = started.rpc;
     const url = String(started.ready.url);
-    const enroll = await monitored(load, server.pid, { kind: 'enroll', url, token: started.ready.enrollmentToken, agents: cfg.agents, concurrency: cfg.concurrency }, false);
+    const enroll = await monitored(
+      load,
+      server.pid,
+      { kind: 'enroll', url, token: started.ready.enrollmentToken, agents: cfg.agents, concurrency: cfg.concurrency },
+      false,
+    );
     const upload = await monitored(load, server.pid, { kind: 'upload', url, concurrency: cfg.concurrency }, false);
     await server.call({ kind: 'idle' });
     const steady = await steadyPhase(load, server.pid, url, cfg);
     const audited = await server.call<Message & { entries: number }>({ kind: 'audited' });
     await server.call({ kind: 'stop' });
     await server.whenExited();
-    return { database: kind, mode, enroll, upload, steady, entries: audited.entries, bulletins: Number(started.ready.bulletins) };
+    return {
+      database: kind,
+      mode,
+      enroll,
+      upload,
+      steady,
+      entries: audited.entries,
+      bulletins: Number(started.ready.bulletins),
+    };
   } finally {
     server?.kill();
     await server?.whenExited();
@@ -75,7 +100,12 @@ async function runMode(kind: BenchDatabaseKind, mode: AuditMode, load: ChildRpc,
 }
 
 /** Runs the three modes on each database, with one load generator. */
-export async function runAuditBench(cfg: ServerBenchConfig, catalog: string, catalogLabel: string, say: Say): Promise<AuditBenchResults> {
+export async function runAuditBench(
+  cfg: ServerBenchConfig,
+  catalog: string,
+  catalogLabel: string,
+  say: Say,
+): Promise<AuditBenchResults> {
   const t0 = performance.now();
   const loadStart = loadavg();
   const load = new ChildRpc('load-gen', [String(cfg.seed)]);
@@ -94,7 +124,9 @@ export async function runAuditBench(cfg: ServerBenchConfig, catalog: string, cat
         bulletins = run.bulletins;
         const { bulletins: _b, ...rest } = run;
         runs.push(rest);
-        say(`section 8 (${kind}, auditing ${mode}): enroll ${run.enroll.load.perSecond.toFixed(0)}/s, first check-ins ${run.upload.load.perSecond.toFixed(0)}/s, hash-only ${run.steady.load.perSecond.toFixed(0)}/s; ${run.entries} audit entries`);
+        say(
+          `section 8 (${kind}, auditing ${mode}): enroll ${run.enroll.load.perSecond.toFixed(0)}/s, first check-ins ${run.upload.load.perSecond.toFixed(0)}/s, hash-only ${run.steady.load.perSecond.toFixed(0)}/s; ${run.entries} audit entries`,
+        );
       }
     }
     if (!cfg.postgres) skipped.push('postgres: BENCH_POSTGRES=0');

@@ -53,7 +53,11 @@ export async function databaseVersions(): Promise<{ sqlite: string; postgres: st
     const client = new pg.Client({ connectionString: db.url });
     try {
       await client.connect();
-      const row = (await client.query<{ v: string; sc: string }>("select current_setting('server_version') as v, current_setting('synchronous_commit') as sc")).rows[0]!;
+      const row = (
+        await client.query<{ v: string; sc: string }>(
+          "select current_setting('server_version') as v, current_setting('synchronous_commit') as sc",
+        )
+      ).rows[0]!;
       postgres = `${row.v} (synchronous_commit ${row.sc})`;
     } finally {
       await client.end().catch(() => undefined);

@@ -3,7 +3,14 @@
  * (as when bookworm-security publishes new updates of those packages). A bumped definition about a
  * package the machines have becomes "missing" on every machine that has it.
  */
-import { parsePackagesIndex, readXz, toDebianEvr, xmlEscape, indexDefinitionId, type IndexPackage } from '../test/support/index-oval.js';
+import {
+  parsePackagesIndex,
+  readXz,
+  toDebianEvr,
+  xmlEscape,
+  indexDefinitionId,
+  type IndexPackage,
+} from '../test/support/index-oval.js';
 import { PACKAGES_XZ } from './fixtures.js';
 import { createRng, shuffled } from './prng.js';
 
@@ -38,12 +45,24 @@ function bumpState(xml: string, n: number, p: IndexPackage): string {
  * Bumps `count` definitions: `installed` of them (at most as many as exist) about packages in
  * `installedNames`, the rest about other packages, both drawn with a seeded PRNG.
  */
-export function changeIndexOval(xml: string, installedNames: Set<string>, count: number, installed: number, seed: number): CatalogChange {
+export function changeIndexOval(
+  xml: string,
+  installedNames: Set<string>,
+  count: number,
+  installed: number,
+  seed: number,
+): CatalogChange {
   const { packages } = parsePackagesIndex(readXz(PACKAGES_XZ));
   const numbered = packages.map((p, i) => ({ p, n: i + 1 }));
   const rng = createRng(seed);
-  const mine = shuffled(numbered.filter((x) => installedNames.has(x.p.name)), rng).slice(0, Math.min(installed, count));
-  const others = shuffled(numbered.filter((x) => !installedNames.has(x.p.name)), rng).slice(0, count - mine.length);
+  const mine = shuffled(
+    numbered.filter((x) => installedNames.has(x.p.name)),
+    rng,
+  ).slice(0, Math.min(installed, count));
+  const others = shuffled(
+    numbered.filter((x) => !installedNames.has(x.p.name)),
+    rng,
+  ).slice(0, count - mine.length);
   let out = xml;
   for (const { p, n } of [...mine, ...others]) out = bumpState(out, n, p);
   return {

@@ -65,7 +65,12 @@ export async function startServerChild(args: string[]): Promise<{ rpc: ChildRpc;
 }
 
 /** Runs a load-generator call while monitoring the server process; the monitor starts when `measuring` is noticed (or at once). */
-export async function monitored<T extends Timed>(load: ChildRpc, serverPid: number, msg: Message, waitForWindow: boolean): Promise<Phase<T>> {
+export async function monitored<T extends Timed>(
+  load: ChildRpc,
+  serverPid: number,
+  msg: Message,
+  waitForWindow: boolean,
+): Promise<Phase<T>> {
   let monitor = waitForWindow ? undefined : new PhaseMonitor(serverPid);
   load.onNotice = (m) => {
     if (m.kind === 'measuring' && !monitor) monitor = new PhaseMonitor(serverPid);
@@ -81,12 +86,25 @@ export async function steadyPhase(load: ChildRpc, serverPid: number, url: string
   return monitored<Timed & { bodyBytes: number; answerBytes: number }>(
     load,
     serverPid,
-    { kind: 'steady', url, concurrency: cfg.concurrency, seconds: cfg.checkinSeconds, warmupSeconds: cfg.warmupSeconds },
+    {
+      kind: 'steady',
+      url,
+      concurrency: cfg.concurrency,
+      seconds: cfg.checkinSeconds,
+      warmupSeconds: cfg.warmupSeconds,
+    },
     true,
   );
 }
 
-async function runOne(kind: BenchDatabaseKind, load: ChildRpc, cfg: ServerBenchConfig, indexFile: string, change: CatalogChange, say: Say): Promise<CheckinRun | undefined> {
+async function runOne(
+  kind: BenchDatabaseKind,
+  load: ChildRpc,
+  cfg: ServerBenchConfig,
+  indexFile: string,
+  change: CatalogChange,
+  say: Say,
+): Promise<CheckinRun | undefined> {
   const db = await createBenchDatabase(kind);
   if (!db) return undefined;
   let server: ChildRpc | undefined;
@@ -95,25 +113,48 @@ async function runOne(kind: BenchDatabaseKind, load: ChildRpc, cfg: ServerBenchC
     const catalogFile = path.join(db.dataDir, 'feed', 'index.xml');
     await mkdir(path.dirname(catalogFile), { recursive: true });
     await copyFile(indexFile, catalogFile);
-    const args: PatchhiveServerArgs = { dataDir: db.dataDir, catalogFile, maxUses: cfg.agents, ...(db.url ? { database: db.url } : {}) };
+    const args: PatchhiveServerArgs = {
+      dataDir: db.dataDir,
+      catalogFile,
+      maxUses: cfg.agents,
+      ...(db.url ? { database: db.url } : {}),
+    };
     const started = await startServerChild(['patchhive', JSON.stringify(args)]);
     server = started.rpc;
     const ready = started.ready;
     const url = String(ready.url);
     const startRssKb = memoryOf(server.pid).rssKb;
     say(`scenario 4 (${kind}): server up with ${Number(ready.bulletins)} bulletins; enrolling ${cfg.agents} agents`);
-    const enroll = await monitored(load, server.pid, { kind: 'enroll', url, token: ready.enrollmentToken, agents: cfg.agents, concurrency: cfg.concurrency }, false);
+    const enroll = await monitored(
+      load,
+      server.pid,
+      { kind: 'enroll', url, token: ready.enrollmentToken, agents: cfg.agents, concurrency: cfg.concurrency },
+      false,
+    );
     say(`scenario 4 (${kind}): ${enroll.load.perSecond.toFixed(0)} enrollments/s; first check-ins with inventory`);
-    const upload = await monitored<Timed & { generateMs: number; avgBodyBytes: number; avgPackages: number }>(load, server.pid, { kind: 'upload', url, concurrency: cfg.concurrency }, false);
+    const upload = await monitored<Timed & { generateMs: number; avgBodyBytes: number; avgPackages: number }>(
+      load,
+      server.pid,
+      { kind: 'upload', url, concurrency: cfg.concurrency },
+      false,
+    );
     const drainMonitor = new PhaseMonitor(server.pid);
     const idle = await server.call<Message & { ms: number; pending: number; openFindings: number }>({ kind: 'idle' });
     const drain = { ms: idle.ms, pending: idle.pending, openFindings: idle.openFindings, server: drainMonitor.stop() };
-    say(`scenario 4 (${kind}): ${upload.load.perSecond.toFixed(0)} uploads/s, assessment queue drained ${(drain.ms / 1000).toFixed(1)} s later; steady hash-only check-ins`);
+    say(
+      `scenario 4 (${kind}): ${upload.load.perSecond.toFixed(0)} uploads/s, assessment queue drained ${(drain.ms / 1000).toFixed(1)} s later; steady hash-only check-ins`,
+    );
     const steady = await steadyPhase(load, server.pid, url, cfg);
-    say(`scenario 4 (${kind}): ${steady.load.perSecond.toFixed(0)} check-ins/s, p50 ${steady.load.latency.p50.toFixed(1)} ms, p99 ${steady.load.latency.p99.toFixed(1)} ms`);
-    say(`scenario 5 (${kind}): catalog change of ${change.bulletinIds.length} bulletins, sync + restricted re-assessment, then a full one`);
+    say(
+      `scenario 4 (${kind}): ${steady.load.perSecond.toFixed(0)} check-ins/s, p50 ${steady.load.latency.p50.toFixed(1)} ms, p99 ${steady.load.latency.p99.toFixed(1)} ms`,
+    );
+    say(
+      `scenario 5 (${kind}): catalog change of ${change.bulletinIds.length} bulletins, sync + restricted re-assessment, then a full one`,
+    );
     const reassess = await runReassess(server, catalogFile, change, cfg.agents);
-    say(`scenario 5 (${kind}): restricted ${(reassess.restricted.reassessMs / 1000).toFixed(1)} s for ${reassess.restricted.machinesReevaluated} machines; full ${(reassess.full.ms / 1000).toFixed(1)} s`);
+    say(
+      `scenario 5 (${kind}): restricted ${(reassess.restricted.reassessMs / 1000).toFixed(1)} s for ${reassess.restricted.machinesReevaluated} machines; full ${(reassess.full.ms / 1000).toFixed(1)} s`,
+    );
     const life = await server.call<Message & ServerLife>({ kind: 'stop' });
     await server.whenExited();
     return {
@@ -150,7 +191,13 @@ async function runPeer(load: ChildRpc, cfg: ServerBenchConfig): Promise<CheckinR
 /** Runs scenarios 4 and 5 on each database, and the bare-Fastify peer with the same load generator. */
 export async function runServerBench(cfg: ServerBenchConfig, indexFile: string, say: Say): Promise<CheckinResults> {
   const installed = new Set(((await agentBaseInventory()).packages?.items ?? []).map((p) => p.name));
-  const change = changeIndexOval(await readFile(indexFile, 'utf8'), installed, cfg.changedBulletins, cfg.changedInstalled, cfg.seed + 5);
+  const change = changeIndexOval(
+    await readFile(indexFile, 'utf8'),
+    installed,
+    cfg.changedBulletins,
+    cfg.changedInstalled,
+    cfg.seed + 5,
+  );
   const load = new ChildRpc('load-gen', [String(cfg.seed)]);
   await load.next('ready');
   const runs: CheckinRun[] = [];
@@ -166,7 +213,9 @@ export async function runServerBench(cfg: ServerBenchConfig, indexFile: string, 
         // The peer runs after SQLite's enrollment so the generator sends the same headers and bodies.
         say('scenario 4 (peer): bare Fastify route, same load');
         peer = await runPeer(load, cfg);
-        say(`scenario 4 (peer): ${peer.steady.load.perSecond.toFixed(0)} requests/s, p50 ${peer.steady.load.latency.p50.toFixed(1)} ms`);
+        say(
+          `scenario 4 (peer): ${peer.steady.load.perSecond.toFixed(0)} requests/s, p50 ${peer.steady.load.latency.p50.toFixed(1)} ms`,
+        );
       }
     }
     if (!cfg.postgres) skipped.push('postgres: BENCH_POSTGRES=0');

@@ -126,17 +126,28 @@ export async function runReportBench(cfg: ReportBenchConfig, say: (s: string) =>
     try {
       const url = db.url ?? `sqlite:${db.dataDir}/patchhive.db`;
       const args = [JSON.stringify({ url, kind, cfg })];
-      say(`scenario 6 (${kind}): seeding ${cfg.machines.toLocaleString('en-US')} machines × ${cfg.findingsPerMachine} findings`);
+      say(
+        `scenario 6 (${kind}): seeding ${cfg.machines.toLocaleString('en-US')} machines × ${cfg.findingsPerMachine} findings`,
+      );
       const seed = await runScenario<SeedResult>('compliance-report', ['seed', ...args]);
       say(`scenario 6 (${kind}): seeded in ${(seed.result.ms / 1000).toFixed(1)} s; building the report ${cfg.runs}×`);
       const measure = await runScenario<MeasureResult>('compliance-report', ['measure', ...args]);
       const best = Math.min(...measure.result.reportMs);
-      say(`scenario 6 (${kind}): report ${(best / 1000).toFixed(2)} s (best), peer ${Math.min(...measure.result.peerMs).toFixed(0)} ms, peak RSS ${(measure.maxRssKb / 1024).toFixed(0)} MiB`);
+      say(
+        `scenario 6 (${kind}): report ${(best / 1000).toFixed(2)} s (best), peer ${Math.min(...measure.result.peerMs).toFixed(0)} ms, peak RSS ${(measure.maxRssKb / 1024).toFixed(0)} MiB`,
+      );
       runs.push({ database: kind, seed, measure });
     } finally {
       await db.cleanup();
     }
   }
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  return { config: cfg, date, runs, skipped, totalMs: performance.now() - t0, loadAverage: { start: loadStart, end: loadavg() } };
+  return {
+    config: cfg,
+    date,
+    runs,
+    skipped,
+    totalMs: performance.now() - t0,
+    loadAverage: { start: loadStart, end: loadavg() },
+  };
 }

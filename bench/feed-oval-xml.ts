@@ -6,9 +6,21 @@ import { esc } from './xml-writer.js';
 /** single: one dpkginfo test; multi: an OR of binaries; arch: plus an amd64-only section. */
 export type Shape = 'single' | 'multi' | 'arch';
 /** One dpkginfo test: its number (test and state id), the package and the fixed evr. */
-export interface PkgTest { num: number; name: string; evr: string; arch: boolean }
+export interface PkgTest {
+  num: number;
+  name: string;
+  evr: string;
+  arch: boolean;
+}
 /** One definition before it is written. */
-export interface DefSpec { id: string; cve: string; product: string; shape: Shape; tests: PkgTest[]; dsa?: number }
+export interface DefSpec {
+  id: string;
+  cve: string;
+  product: string;
+  shape: Shape;
+  tests: PkgTest[];
+  dsa?: number;
+}
 
 export const NS = 'oval:org.debian.oval';
 
@@ -18,7 +30,10 @@ function testRef(t: PkgTest): string {
 
 function criteriaXml(d: DefSpec): string {
   const pkgTests = d.tests.filter((t) => !t.arch);
-  const inner = pkgTests.length === 1 ? testRef(pkgTests[0]!) : `<criteria comment="Binary packages" operator="OR">${pkgTests.map(testRef).join('')}</criteria>`;
+  const inner =
+    pkgTests.length === 1
+      ? testRef(pkgTests[0]!)
+      : `<criteria comment="Binary packages" operator="OR">${pkgTests.map(testRef).join('')}</criteria>`;
   const indep = `<criteria comment="Architecture independent section" operator="AND"><criterion test_ref="${NS}:tst:2" comment="all architecture"/>${inner}</criteria>`;
   const archTest = d.tests.find((t) => t.arch);
   const dep = archTest
@@ -34,7 +49,8 @@ function criteriaXml(d: DefSpec): string {
 /** One <definition> with Debian's metadata and criteria layout. */
 export function definitionXml(d: DefSpec, rng: Rng): string {
   const p = esc(d.product);
-  const debian = d.dsa !== undefined ? `\n        <debian><dsa>DSA-${d.dsa}-1</dsa><moreinfo>no info</moreinfo></debian>` : '';
+  const debian =
+    d.dsa !== undefined ? `\n        <debian><dsa>DSA-${d.dsa}-1</dsa><moreinfo>no info</moreinfo></debian>` : '';
   return `    <definition id="${d.id}" version="1" class="vulnerability">
       <metadata>
         <title>${d.cve} ${p}</title>

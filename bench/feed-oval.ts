@@ -8,7 +8,17 @@ import type { Universe } from './universe.js';
 import { drawFixKind, evr, fixedFor, randomVersion } from './versions.js';
 import { FileWriter } from './xml-writer.js';
 import {
-  definitionXml, FIXED_OBJECTS, FIXED_STATES, FIXED_TESTS, HEADER, objectXml, stateXml, testXml, type DefSpec, type PkgTest, type Shape,
+  definitionXml,
+  FIXED_OBJECTS,
+  FIXED_STATES,
+  FIXED_TESTS,
+  HEADER,
+  objectXml,
+  stateXml,
+  testXml,
+  type DefSpec,
+  type PkgTest,
+  type Shape,
 } from './feed-oval-xml.js';
 
 export interface OvalFeedOptions {
@@ -66,7 +76,10 @@ function planDefinitions(u: Universe, o: OvalFeedOptions, stats: OvalFeedStats):
     if (shape === 'multi') {
       for (let k = 1 + rng.int(3); k > 0; k--) {
         const sibling = `${first.name}-${rng.pick(['dev', 'common', 'data', 'utils'])}`;
-        const p = first.installed !== undefined && rng.chance(0.7) ? pick() : { name: sibling, installed: u.installed.get(sibling) };
+        const p =
+          first.installed !== undefined && rng.chance(0.7)
+            ? pick()
+            : { name: sibling, installed: u.installed.get(sibling) };
         tests.push({ num: testNum++, name: p.name, evr: versionOf(p), arch: false });
       }
     }
@@ -74,14 +87,30 @@ function planDefinitions(u: Universe, o: OvalFeedOptions, stats: OvalFeedStats):
     stats.shapes[shape]++;
     const year = 2005 + rng.int(21);
     const digits = String(1e9 + rng.int(9e9)) + String(1e9 + rng.int(9e9));
-    defs.push({ id: `oval:org.debian:def:${i + 1}${digits}`, cve: `CVE-${year}-${10000 + i}`, product: first.name, shape, tests, ...(rng.chance(0.1) ? { dsa: 5000 + rng.int(900) } : {}) });
+    defs.push({
+      id: `oval:org.debian:def:${i + 1}${digits}`,
+      cve: `CVE-${year}-${10000 + i}`,
+      product: first.name,
+      shape,
+      tests,
+      ...(rng.chance(0.1) ? { dsa: 5000 + rng.int(900) } : {}),
+    });
   }
   return defs;
 }
 
 /** Writes the feed to `path` and returns what it contains. */
 export function writeOvalFeed(path: string, u: Universe, o: OvalFeedOptions): OvalFeedStats {
-  const stats: OvalFeedStats = { definitions: 0, tests: 3, objects: 2, states: 2, bytes: 0, packageNames: 0, shapes: { single: 0, multi: 0, arch: 0 }, fixKinds: {} };
+  const stats: OvalFeedStats = {
+    definitions: 0,
+    tests: 3,
+    objects: 2,
+    states: 2,
+    bytes: 0,
+    packageNames: 0,
+    shapes: { single: 0, multi: 0, arch: 0 },
+    fixKinds: {},
+  };
   const defs = planDefinitions(u, o, stats);
   const objOf = new Map<string, number>();
   for (const d of defs) for (const t of d.tests) if (!objOf.has(t.name)) objOf.set(t.name, objOf.size + 3);

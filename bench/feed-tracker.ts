@@ -50,10 +50,15 @@ export function trackerFeedJson(u: Universe, o: TrackerFeedOptions): { text: str
         repositories: { bookworm: base },
         urgency: rng.pick(URGENCIES),
       };
-      if (status === 'resolved') release.fixed_version = installed ? fixedFor(base, drawFixKind(rng), rng) : randomVersion(rng);
+      if (status === 'resolved')
+        release.fixed_version = installed ? fixedFor(base, drawFixKind(rng), rng) : randomVersion(rng);
       if (status === 'not-affected') release.fixed_version = '0';
       if (rng.chance(0.2)) release.nodsa = 'Minor issue';
-      const entry = { ...(description ? { description } : {}), scope: rng.chance(0.5) ? 'local' : 'remote', releases: { bookworm: release } };
+      const entry = {
+        ...(description ? { description } : {}),
+        scope: rng.chance(0.5) ? 'local' : 'remote',
+        releases: { bookworm: release },
+      };
       (root[source] ??= {})[cve] = entry;
       stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
     }

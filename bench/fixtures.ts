@@ -5,7 +5,9 @@ import type { Inventory } from '../src/inventory/model.js';
 import { collectDpkgInventory } from '../src/inventory/collect-dpkg.js';
 
 /** The repository root (bench/ compiles to dist-bench/bench/, so walk up until package.json's level). */
-export const REPO = fileURLToPath(new URL(import.meta.url.includes('/dist-bench/') ? '../../' : '../', import.meta.url));
+export const REPO = fileURLToPath(
+  new URL(import.meta.url.includes('/dist-bench/') ? '../../' : '../', import.meta.url),
+);
 
 export const DEBIAN_FIXTURES = join(REPO, 'test/fixtures/debian');
 export const SAMPLE_OVAL = join(DEBIAN_FIXTURES, 'oval-bookworm-sample.xml');
@@ -23,5 +25,7 @@ export const BENCH_NOW = new Date('2026-11-21T00:00:00Z');
 
 /** Parses the three status files with the real dpkg collector (OS facts come from this machine). */
 export async function baseInventories(): Promise<Inventory[]> {
-  return Promise.all(STATUS_FILES.map((s) => collectDpkgInventory({ statusFile: s.file, now: BENCH_NOW, machineName: s.label })));
+  return Promise.all(
+    STATUS_FILES.map((s) => collectDpkgInventory({ statusFile: s.file, now: BENCH_NOW, machineName: s.label })),
+  );
 }

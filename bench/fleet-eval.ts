@@ -33,7 +33,13 @@ export interface BypassRun {
 }
 
 /** Evaluates machines 0..n-1 one after the other; logs progress every 200 machines. */
-export function evaluateFleet(p: PreparedCatalog, bases: Inventory[], o: FleetOptions, n: number, log: (s: string) => void): FleetRun {
+export function evaluateFleet(
+  p: PreparedCatalog,
+  bases: Inventory[],
+  o: FleetOptions,
+  n: number,
+  log: (s: string) => void,
+): FleetRun {
   const times: number[] = [];
   const byStatus: Record<string, number> = {};
   const perBase = bases.map(() => 0);
@@ -50,7 +56,8 @@ export function evaluateFleet(p: PreparedCatalog, bases: Inventory[], o: FleetOp
     perBase[baseOf(i, o)]!++;
     packages += inv.packages?.items.length ?? 0;
     cands.push(candidateBulletins(p.index, buildInventoryView(inv).keys).length);
-    if ((i + 1) % 200 === 0) log(`evaluated ${i + 1}/${n} machines (${((i + 1) / (sum(times) / 1000)).toFixed(1)} machines/s)`);
+    if ((i + 1) % 200 === 0)
+      log(`evaluated ${i + 1}/${n} machines (${((i + 1) / (sum(times) / 1000)).toFixed(1)} machines/s)`);
   }
   const evaluateMs = sum(times);
   return {
@@ -67,7 +74,14 @@ export function evaluateFleet(p: PreparedCatalog, bases: Inventory[], o: FleetOp
 }
 
 /** Same machines (every `every`-th) with the index and with it bypassed: every bulletin is evaluated. */
-export function compareWithoutIndex(p: PreparedCatalog, bases: Inventory[], o: FleetOptions, n: number, every: number, log: (s: string) => void): BypassRun {
+export function compareWithoutIndex(
+  p: PreparedCatalog,
+  bases: Inventory[],
+  o: FleetOptions,
+  n: number,
+  every: number,
+  log: (s: string) => void,
+): BypassRun {
   // PreparedCatalog is a plain structure: an index whose "always" list holds every bulletin is the bypass
   const all = p.catalog.bulletins.map((_, i) => i);
   const bypassed: PreparedCatalog = { ...p, index: { byKey: new Map(), always: all } };
@@ -91,12 +105,22 @@ export function compareWithoutIndex(p: PreparedCatalog, bases: Inventory[], o: F
     machines++;
   }
   log(`index bypass on ${machines} machines: ${(withoutMs / withMs).toFixed(1)}× slower without the index`);
-  return { machines, withIndexMs: withMs, withoutIndexMs: withoutMs, sameVerdicts: same, notApplicableWith: naWith, notApplicableWithout: naWithout };
+  return {
+    machines,
+    withIndexMs: withMs,
+    withoutIndexMs: withoutMs,
+    sameVerdicts: same,
+    notApplicableWith: naWith,
+    notApplicableWithout: naWithout,
+  };
 }
 
 function verdicts(fs: Finding[]): string {
   const applicable = fs.filter((f) => f.status !== ('not-applicable' satisfies FindingStatus));
-  return applicable.map((f) => `${f.bulletin}=${f.status}`).sort().join('\n');
+  return applicable
+    .map((f) => `${f.bulletin}=${f.status}`)
+    .sort()
+    .join('\n');
 }
 
 function sum(xs: number[]): number {

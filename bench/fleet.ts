@@ -16,7 +16,12 @@ export interface FleetOptions {
   weights: number[];
 }
 
-export const DEFAULT_FLEET: Omit<FleetOptions, 'seed'> = { removed: 0.03, older: 0.05, newer: 0.05, weights: [2, 1, 1] };
+export const DEFAULT_FLEET: Omit<FleetOptions, 'seed'> = {
+  removed: 0.03,
+  older: 0.05,
+  newer: 0.05,
+  weights: [2, 1, 1],
+};
 
 /** The base index machine `i` derives from, by weight. */
 export function baseOf(i: number, o: FleetOptions): number {
@@ -40,10 +45,18 @@ export function fleetMachine(bases: Inventory[], i: number, o: FleetOptions): In
     if (x < o.removed) continue;
     if (x < o.removed + o.older) {
       const v = olderThan(p.version, rng);
-      items.push({ ...p, version: v, ...(p.sourceVersion !== undefined ? { sourceVersion: olderThan(p.sourceVersion, rng) } : {}) });
+      items.push({
+        ...p,
+        version: v,
+        ...(p.sourceVersion !== undefined ? { sourceVersion: olderThan(p.sourceVersion, rng) } : {}),
+      });
     } else if (x < o.removed + o.older + o.newer) {
       const v = newerThan(p.version, rng);
-      items.push({ ...p, version: v, ...(p.sourceVersion !== undefined ? { sourceVersion: newerThan(p.sourceVersion, rng) } : {}) });
+      items.push({
+        ...p,
+        version: v,
+        ...(p.sourceVersion !== undefined ? { sourceVersion: newerThan(p.sourceVersion, rng) } : {}),
+      });
     } else {
       items.push(p);
     }

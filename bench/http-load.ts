@@ -52,16 +52,30 @@ export interface LoadOptions {
 
 /** A keep-alive pool with one connection per concurrent request. */
 export function loadPool(url: string, concurrency: number): Pool {
-  return new Pool(url, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  return new Pool(url, {
+    connections: concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    headersTimeout: 120_000,
+    bodyTimeout: 120_000,
+  });
 }
 
 /** Percentiles (nearest rank) of a list of latencies; sorts it in place. */
 export function latencyStats(xs: Float64Array): LatencyStats {
   xs.sort();
-  const at = (p: number): number => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]!);
+  const at = (p: number): number =>
+    xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]!;
   let sum = 0;
   for (const x of xs) sum += x;
-  return { count: xs.length, p50: at(50), p90: at(90), p99: at(99), max: xs.length ? xs[xs.length - 1]! : NaN, mean: xs.length ? sum / xs.length : NaN };
+  return {
+    count: xs.length,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: xs.length ? xs[xs.length - 1]! : NaN,
+    mean: xs.length ? sum / xs.length : NaN,
+  };
 }
 
 /** Runs the load until `count` requests are done or the measured window has passed. */

@@ -54,7 +54,9 @@ export class ChildRpc {
   /** Waits for the next message of this kind without sending anything (e.g. "ready"). */
   next<T extends Message>(kind: string): Promise<T> {
     if (this.exited) return Promise.reject(this.exited);
-    return new Promise((resolve, reject) => (this.waiting = { kind, resolve: resolve as (m: Message) => void, reject }));
+    return new Promise(
+      (resolve, reject) => (this.waiting = { kind, resolve: resolve as (m: Message) => void, reject }),
+    );
   }
 
   /** Sends a message and waits for the reply of the same kind. */

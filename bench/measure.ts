@@ -41,7 +41,11 @@ export function reportToParent<T>(result: T): void {
 }
 
 /** Runs a command to completion with stdout discarded (/dev/null); returns wall milliseconds and exit code. */
-export function timeCommand(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ms: number; code: number }> {
+export function timeCommand(
+  cmd: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ ms: number; code: number }> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -70,7 +74,11 @@ export function captureCommand(cmd: string, args: string[], env?: NodeJS.Process
 export const GNU_TIME = '/usr/bin/time';
 
 /** Peak RSS (KiB) of a whole command via GNU time's %M (getrusage of the child); undefined without GNU time. */
-export async function commandPeakRssKb(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<number | undefined> {
+export async function commandPeakRssKb(
+  cmd: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<number | undefined> {
   if (!existsSync(GNU_TIME)) return undefined;
   const out = join(tmpdir(), `patchhive-bench-rss-${process.pid}.txt`);
   try {
@@ -83,7 +91,11 @@ export async function commandPeakRssKb(cmd: string, args: string[], env?: NodeJS
 }
 
 /** One run of a command with stdout captured: wall ms, stdout, and peak RSS (KiB) via GNU time when installed. */
-export async function runOnceMeasured(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string; peakRssKb: number | undefined }> {
+export async function runOnceMeasured(
+  cmd: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ ms: number; stdout: string; peakRssKb: number | undefined }> {
   const rssFile = join(tmpdir(), `patchhive-bench-rss1-${process.pid}.txt`);
   const gnu = existsSync(GNU_TIME);
   const [c, a] = gnu ? [GNU_TIME, ['-o', rssFile, '-f', '%M', cmd, ...args]] : [cmd, args];

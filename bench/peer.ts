@@ -32,7 +32,11 @@ function patchhiveArgs(catalog: string, status: string): string[] {
 }
 
 /** Times both tools on one (catalog, status file) pair: one warm-up each, then `runs` interleaved runs. */
-export async function comparePair(catalog: { label: string; file: string }, status: { label: string; file: string }, runs: number): Promise<PeerRow> {
+export async function comparePair(
+  catalog: { label: string; file: string },
+  status: { label: string; file: string },
+  runs: number,
+): Promise<PeerRow> {
   const dir = mkdtempSync(join(tmpdir(), 'patchhive-bench-oscap-'));
   try {
     const aptConf = join(dir, 'apt.conf');
@@ -89,13 +93,19 @@ export interface OnceRow {
 }
 
 /** One run of each tool (no warm-up; stdout captured to compare results): for inputs too slow to repeat. */
-export async function comparePairOnce(catalog: { label: string; file: string }, status: { label: string; file: string }): Promise<OnceRow> {
+export async function comparePairOnce(
+  catalog: { label: string; file: string },
+  status: { label: string; file: string },
+): Promise<OnceRow> {
   const dir = mkdtempSync(join(tmpdir(), 'patchhive-bench-oscap-'));
   try {
     const aptConf = join(dir, 'apt.conf');
     writeFileSync(aptConf, `Dir::State::status "${status.file}";\n`);
     const ph = await runOnceMeasured(process.execPath, patchhiveArgs(catalog.file, status.file));
-    const os = await runOnceMeasured('oscap', ['oval', 'eval', '--results', join(dir, 'res.xml'), catalog.file], { ...process.env, APT_CONFIG: aptConf });
+    const os = await runOnceMeasured('oscap', ['oval', 'eval', '--results', join(dir, 'res.xml'), catalog.file], {
+      ...process.env,
+      APT_CONFIG: aptConf,
+    });
     const json = JSON.parse(ph.stdout) as { findings: { status: string }[] };
     return {
       catalog: catalog.label,

@@ -76,7 +76,12 @@ export class PhaseMonitor {
     const mem = memoryOf(this.pid);
     const cpuSeconds = cpuSecondsOf(this.pid) - this.cpu0;
     const wallSeconds = (performance.now() - this.t0) / 1000;
-    return { cpuSeconds, wallSeconds, peakRssKb: this.hwmReset ? Math.max(mem.hwmKb, this.maxRssKb) : this.maxRssKb, endRssKb: mem.rssKb };
+    return {
+      cpuSeconds,
+      wallSeconds,
+      peakRssKb: this.hwmReset ? Math.max(mem.hwmKb, this.maxRssKb) : this.maxRssKb,
+      endRssKb: mem.rssKb,
+    };
   }
 }
 

@@ -45,7 +45,11 @@ export interface ReassessRun {
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 /** Server side of "sync": syncs `source` and times reassessForChange inside it. */
-export async function syncAndTime(server: RunningServer, source: string, changedIds: string[]): Promise<RestrictedReassess> {
+export async function syncAndTime(
+  server: RunningServer,
+  source: string,
+  changedIds: string[],
+): Promise<RestrictedReassess> {
   const a = server.assessment;
   const original = a.reassessForChange.bind(a);
   let inner: { ms: number; machines: number } | undefined;
@@ -85,11 +89,20 @@ export async function reassessAll(server: RunningServer): Promise<FullReassess> 
   const machines = (await server.store.machines.list()).filter((m) => m.inventoryHash !== null);
   for (const m of machines) server.assessment.enqueue(m.id);
   await server.assessment.whenIdle();
-  return { ms: performance.now() - t0, machines: machines.length, bulletins: server.catalogs.prepared.catalog.bulletins.length };
+  return {
+    ms: performance.now() - t0,
+    machines: machines.length,
+    bulletins: server.catalogs.prepared.catalog.bulletins.length,
+  };
 }
 
 /** Orchestrator side: writes the changed catalog over the source's file, then times both re-assessments in the server child. */
-export async function runReassess(server: ChildRpc, catalogFile: string, change: CatalogChange, machines: number): Promise<ReassessRun> {
+export async function runReassess(
+  server: ChildRpc,
+  catalogFile: string,
+  change: CatalogChange,
+  machines: number,
+): Promise<ReassessRun> {
   await writeFile(catalogFile, change.xml);
   let monitor = new PhaseMonitor(server.pid);
   const restricted = await server.call<Message & RestrictedReassess>({ kind: 'sync', bulletinIds: change.bulletinIds });
@@ -100,7 +113,11 @@ export async function runReassess(server: ChildRpc, catalogFile: string, change:
   const { kind: _k1, ...r } = restricted;
   const { kind: _k2, ...f } = full;
   return {
-    changed: { bulletins: change.bulletinIds.length, aboutInstalled: change.aboutInstalled, aboutOthers: change.aboutOthers },
+    changed: {
+      bulletins: change.bulletinIds.length,
+      aboutInstalled: change.aboutInstalled,
+      aboutOthers: change.aboutOthers,
+    },
     machines,
     restricted: { ...(r as RestrictedReassess), server: restrictedUsage },
     full: { ...(f as FullReassess), server: fullUsage },

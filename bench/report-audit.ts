@@ -5,7 +5,8 @@ import { int, ms, sec, table, times } from './report-format.js';
 
 export const AUDIT_SECTION_HEADING = '## 8. Auditing: check-ins with the audit trail on and off';
 
-const loadText = (l: { start: number[]; end: number[] }) => `${l.start.map((x) => x.toFixed(2)).join(' / ')} → ${l.end.map((x) => x.toFixed(2)).join(' / ')}`;
+const loadText = (l: { start: number[]; end: number[] }) =>
+  `${l.start.map((x) => x.toFixed(2)).join(' / ')} → ${l.end.map((x) => x.toFixed(2)).join(' / ')}`;
 const rate = (p: Phase) => `${int(p.load.perSecond)}/s`;
 const usPerRequest = (p: Phase) => `${int((p.server.cpuSeconds * 1e6) / Math.max(1, p.load.requests))} µs`;
 const failures = (r: AuditModeRun) => r.enroll.load.failures + r.upload.load.failures + r.steady.load.failures;
@@ -15,7 +16,8 @@ export function auditSection(r: AuditBenchResults): string {
   const c = r.config;
   const rows = r.runs.map((run) => {
     const off = r.runs.find((x) => x.database === run.database && x.mode === 'off');
-    const vs = (pick: (x: AuditModeRun) => Phase) => (off && run !== off ? times(pick(run).load.perSecond / Math.max(1e-9, pick(off).load.perSecond)) : '—');
+    const vs = (pick: (x: AuditModeRun) => Phase) =>
+      off && run !== off ? times(pick(run).load.perSecond / Math.max(1e-9, pick(off).load.perSecond)) : '—';
     return [
       run.database,
       run.mode === 'off' ? 'off' : `**${run.mode}**`,
@@ -32,7 +34,9 @@ export function auditSection(r: AuditBenchResults): string {
     .filter((run) => run.mode === 'on')
     .map((run) => {
       const off = r.runs.find((x) => x.database === run.database && x.mode === 'off');
-      return off ? `${times(run.steady.load.perSecond / Math.max(1e-9, off.steady.load.perSecond))} on ${run.database}` : undefined;
+      return off
+        ? `${times(run.steady.load.perSecond / Math.max(1e-9, off.steady.load.perSecond))} on ${run.database}`
+        : undefined;
     })
     .filter(Boolean);
   return `${AUDIT_SECTION_HEADING}
@@ -45,7 +49,17 @@ Measured on ${r.date} (${sec(r.totalMs)} for this section${r.skipped.length ? `;
 - **every check-in**: \`audit.hashOnlyCheckins: true\`; the hash-only check-ins are recorded too — what auditing every agent request would cost.
 
 ${table(
-  ['database', 'auditing', 'enrollments (vs off)', 'first check-ins with inventory (vs off)', 'hash-only check-ins (vs off)', 'hash-only p50 / p99', 'server CPU per hash-only check-in', 'audit entries at the end', 'failed answers'],
+  [
+    'database',
+    'auditing',
+    'enrollments (vs off)',
+    'first check-ins with inventory (vs off)',
+    'hash-only check-ins (vs off)',
+    'hash-only p50 / p99',
+    'server CPU per hash-only check-in',
+    'audit entries at the end',
+    'failed answers',
+  ],
   rows,
 )}
 

@@ -2,7 +2,8 @@
 
 /** A Markdown table from a header row and body rows. */
 export function table(header: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]): string => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+  const line = (cells: (string | number)[]): string =>
+    `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
@@ -40,6 +41,11 @@ export function times(x: number): string {
 
 /** "a: 1, b: 2" from a record, in the given key order first. */
 export function counts(rec: Record<string, number>, order: readonly string[] = []): string {
-  const keys = [...order.filter((k) => k in rec), ...Object.keys(rec).filter((k) => !order.includes(k)).sort()];
+  const keys = [
+    ...order.filter((k) => k in rec),
+    ...Object.keys(rec)
+      .filter((k) => !order.includes(k))
+      .sort(),
+  ];
   return keys.map((k) => `${k}: ${int(rec[k]!)}`).join(', ') || 'none';
 }

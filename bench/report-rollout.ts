@@ -3,7 +3,8 @@ import { median } from './measure.js';
 import { int, kib, ms, sec, table, times } from './report-format.js';
 import type { RolloutBenchResults, RolloutFleetRun, RolloutPlanRun } from './rollout.js';
 
-const loadText = (l: { start: number[]; end: number[] }) => `${l.start.map((x) => x.toFixed(2)).join(' / ')} → ${l.end.map((x) => x.toFixed(2)).join(' / ')}`;
+const loadText = (l: { start: number[]; end: number[] }) =>
+  `${l.start.map((x) => x.toFixed(2)).join(' / ')} → ${l.end.map((x) => x.toFixed(2)).join(' / ')}`;
 const us = (msValue: number, n: number) => `${((msValue * 1000) / Math.max(1, n)).toFixed(0)} µs`;
 
 /** The whole section. */
@@ -57,16 +58,29 @@ ${table(['database', 'seed', 'POST /deployments', 'jobs built + signed', 'per jo
 
 /** "x ms per machine on sqlite, y ms on postgres" for one part of the breakdown. */
 function parts(runs: RolloutPlanRun[], key: 'groupsOfMs' | 'nextJobSequenceMs'): string {
-  return runs.map((run, i) => `${ms(run.measure.result.parts[key])}${i === 0 ? ' per machine' : ''} on ${run.database}`).join(', ');
+  return runs
+    .map((run, i) => `${ms(run.measure.result.parts[key])}${i === 0 ? ' per machine' : ''} on ${run.database}`)
+    .join(', ');
 }
 
 function fleetPart(f: RolloutFleetRun, c: RolloutBenchResults['config']): string {
   const { checkinSeconds, tickSeconds } = c;
   const ro = f.rollout;
   const pe = f.peer;
-  const rings = f.rings.map((r) => `${r.name} (${int(r.members)} machine${r.members === 1 ? '' : 's'}) started ${r.startedAfterSeconds === null ? 'never' : `at +${r.startedAfterSeconds.toFixed(1)} s`}, ${r.status}`).join('; ');
-  const counts = Object.entries(f.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${int(n)}`).join(', ');
-  const refusals = Object.entries(ro.agents.refusals).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const rings = f.rings
+    .map(
+      (r) =>
+        `${r.name} (${int(r.members)} machine${r.members === 1 ? '' : 's'}) started ${r.startedAfterSeconds === null ? 'never' : `at +${r.startedAfterSeconds.toFixed(1)} s`}, ${r.status}`,
+    )
+    .join('; ');
+  const counts = Object.entries(f.counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${int(n)}`)
+    .join(', ');
+  const refusals =
+    Object.entries(ro.agents.refusals)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none';
   const cpuRatio = pe.server.cpuSeconds > 0 ? times(ro.server.cpuSeconds / pe.server.cpuSeconds) : 'n/a';
   const perCheckin = (p: typeof ro) => (p.agents.checkins > 0 ? (1000 * p.server.cpuSeconds) / p.agents.checkins : NaN);
   const perRatio = perCheckin(pe) > 0 ? times(perCheckin(ro) / perCheckin(pe)) : 'n/a';
@@ -78,23 +92,46 @@ function fleetPart(f: RolloutFleetRun, c: RolloutBenchResults['config']): string
 
 **Measured**: from the first approval request — a static group of every machine (POST /groups) and the 8 bulletins approved for it (POST /triage/actions) — through POST /deployments (rings lab 1 %, pilot 10 %, broad the rest; soak 0; gate: success ratio 1, at most 0 failures) until \`GET /deployments\` (polled every 250 ms) shows the deployment completed. The server's CPU (user + system, /proc/<pid>/stat) and peak RSS (VmHWM reset at the start, plus VmRSS sampled every 200 ms) cover that whole phase. **Peer**: right after (once the check-ins held up during the rollout were answered: ${sec(f.settleMs)}), the same agents go on with plain hash-only check-ins (nothing left to deploy, the poller still running) for the same wall time; the ratio is the server's CPU during the rollout over its CPU during the peer.
 
-${table(['figure', 'rollout', 'peer (hash-only check-ins)'], [
-  ['approval (group + triage, REST)', ms(f.approvalMs), '—'],
-  [`POST /deployments (${int(f.agents)} machines planned)`, ms(f.createMs), '—'],
-  ['**creation → completed**', `**${sec(f.createToCompletedMs)}**`, '—'],
-  ['approval → completed (wall time of the phase)', sec(f.approvalToCompletedMs), sec(pe.server.wallSeconds * 1000)],
-  ['check-ins answered (with an inventory)', `${int(ro.agents.checkins)} (${int(ro.agents.inventories)})`, `${int(pe.agents.checkins)} (${int(pe.agents.inventories)})`],
-  ['envelopes received / verified / refused / re-delivered', `${int(ro.agents.envelopes)} / ${int(ro.agents.verified)} / ${int(ro.agents.refused)} / ${int(ro.agents.redelivered)}`, `${int(pe.agents.envelopes)} / ${int(pe.agents.verified)} / ${int(pe.agents.refused)} / ${int(pe.agents.redelivered)}`],
-  ['job reports sent / acknowledged', `${int(ro.agents.reportsSent)} / ${int(ro.agents.acknowledged)}`, `${int(pe.agents.reportsSent)} / ${int(pe.agents.acknowledged)}`],
-  ['check-in latency p50 / p99 / max', lat(ro), lat(pe)],
-  ['check-in errors', `${ro.agents.errors}${ro.agents.firstError ? ` (first: ${ro.agents.firstError.slice(0, 120)})` : ''}`, String(pe.agents.errors)],
-  ['**server CPU (user + system)**', `**${ro.server.cpuSeconds.toFixed(2)} s** (${((100 * ro.server.cpuSeconds) / ro.server.wallSeconds).toFixed(0)} % of one core)`, `${pe.server.cpuSeconds.toFixed(2)} s (${((100 * pe.server.cpuSeconds) / pe.server.wallSeconds).toFixed(0)} % of one core)`],
-  ['**server CPU, rollout / peer**', `**${cpuRatio}**`, '1'],
-  ['server CPU per check-in answered', ms(perCheckin(ro)), ms(perCheckin(pe))],
-  ['**server CPU per check-in, rollout / peer**', `**${perRatio}**`, '1'],
-  ['server peak RSS', kib(ro.server.peakRssKb), kib(pe.server.peakRssKb)],
-  ['agents: verifyJob time (all envelopes)', ms(ro.agents.verifyMicros / 1000), '—'],
-])}
+${table(
+  ['figure', 'rollout', 'peer (hash-only check-ins)'],
+  [
+    ['approval (group + triage, REST)', ms(f.approvalMs), '—'],
+    [`POST /deployments (${int(f.agents)} machines planned)`, ms(f.createMs), '—'],
+    ['**creation → completed**', `**${sec(f.createToCompletedMs)}**`, '—'],
+    ['approval → completed (wall time of the phase)', sec(f.approvalToCompletedMs), sec(pe.server.wallSeconds * 1000)],
+    [
+      'check-ins answered (with an inventory)',
+      `${int(ro.agents.checkins)} (${int(ro.agents.inventories)})`,
+      `${int(pe.agents.checkins)} (${int(pe.agents.inventories)})`,
+    ],
+    [
+      'envelopes received / verified / refused / re-delivered',
+      `${int(ro.agents.envelopes)} / ${int(ro.agents.verified)} / ${int(ro.agents.refused)} / ${int(ro.agents.redelivered)}`,
+      `${int(pe.agents.envelopes)} / ${int(pe.agents.verified)} / ${int(pe.agents.refused)} / ${int(pe.agents.redelivered)}`,
+    ],
+    [
+      'job reports sent / acknowledged',
+      `${int(ro.agents.reportsSent)} / ${int(ro.agents.acknowledged)}`,
+      `${int(pe.agents.reportsSent)} / ${int(pe.agents.acknowledged)}`,
+    ],
+    ['check-in latency p50 / p99 / max', lat(ro), lat(pe)],
+    [
+      'check-in errors',
+      `${ro.agents.errors}${ro.agents.firstError ? ` (first: ${ro.agents.firstError.slice(0, 120)})` : ''}`,
+      String(pe.agents.errors),
+    ],
+    [
+      '**server CPU (user + system)**',
+      `**${ro.server.cpuSeconds.toFixed(2)} s** (${((100 * ro.server.cpuSeconds) / ro.server.wallSeconds).toFixed(0)} % of one core)`,
+      `${pe.server.cpuSeconds.toFixed(2)} s (${((100 * pe.server.cpuSeconds) / pe.server.wallSeconds).toFixed(0)} % of one core)`,
+    ],
+    ['**server CPU, rollout / peer**', `**${cpuRatio}**`, '1'],
+    ['server CPU per check-in answered', ms(perCheckin(ro)), ms(perCheckin(pe))],
+    ['**server CPU per check-in, rollout / peer**', `**${perRatio}**`, '1'],
+    ['server peak RSS', kib(ro.server.peakRssKb), kib(pe.server.peakRssKb)],
+    ['agents: verifyJob time (all envelopes)', ms(ro.agents.verifyMicros / 1000), '—'],
+  ],
+)}
 
 **Rings** (times after the deployment's creation, from the server's \`startedAt\`): ${rings}. **End state**: ${f.status}; machines: ${counts}. Refusals by reason: ${refusals} (a refusal would mean the server signed a job the agent cannot trust). The server process used ${f.life.cpuSeconds.toFixed(1)} s of CPU and peaked at ${kib(f.life.maxRssKb)} over its whole life (enrollment and uploads included).
 

@@ -13,9 +13,11 @@ export interface ServerBenchResults extends CheckinResults {
 
 const rate = (x: number): string => (x >= 100 ? int(x) : x.toFixed(1));
 const cores = (cpuSeconds: number, wallSeconds: number): string => `${(cpuSeconds / wallSeconds).toFixed(2)} cores`;
-const latencies = (p: Phase): string => `${ms(p.load.latency.p50)} / ${ms(p.load.latency.p90)} / ${ms(p.load.latency.p99)} / ${ms(p.load.latency.max)}`;
+const latencies = (p: Phase): string =>
+  `${ms(p.load.latency.p50)} / ${ms(p.load.latency.p90)} / ${ms(p.load.latency.p99)} / ${ms(p.load.latency.max)}`;
 const usPerRequest = (p: Phase): string => `${int((p.server.cpuSeconds * 1e6) / Math.max(1, p.load.requests))} µs`;
-const failures = (p: Phase): string => (p.load.failures === 0 ? '0' : `**${int(p.load.failures)}** (first: ${p.load.firstFailure ?? '?'})`);
+const failures = (p: Phase): string =>
+  p.load.failures === 0 ? '0' : `**${int(p.load.failures)}** (first: ${p.load.firstFailure ?? '?'})`;
 
 /** Both sections; `machineCores` is the core count of the machine section. */
 export function serverSections(s: ServerBenchResults, machineCores: number): string {
@@ -25,7 +27,9 @@ export function serverSections(s: ServerBenchResults, machineCores: number): str
 function inputs(s: ServerBenchResults): string {
   const c = s.config;
   const first = s.runs[0];
-  const perAgent = first ? `${first.upload.load.avgPackages.toFixed(1)} packages and ${(first.upload.load.avgBodyBytes / 1024).toFixed(1)} KiB of check-in body per machine on average` : '';
+  const perAgent = first
+    ? `${first.upload.load.avgPackages.toFixed(1)} packages and ${(first.upload.load.avgBodyBytes / 1024).toFixed(1)} KiB of check-in body per machine on average`
+    : '';
   return `**Inputs** (bench/checkins.ts, bench/agent-fleet.ts, bench/scenarios/bench-server.ts, bench/scenarios/load-gen.ts):
 - **${int(c.agents)} simulated agents.** Each machine is the real minbase-12-point-release status file (test/fixtures/debian/status-minbase-12-point-release.txt, a Debian 12 point release whose packages lag the security suite) parsed by \`collectDpkgInventory\`, with a seeded per-machine variation (each package removed with p = 0.03, older with p = 0.05, newer with p = 0.05, as in scenario 1): ${perAgent}.
 - **Catalog in the server:** the index OVAL of scenario 2 (${int(s.catalogBulletins)} definitions from the real bookworm-security Packages index), configured as a file source and synced at start-up, so each check-in's answer carries the probes computed for that machine (\`probesNeeded\`, cached per inventory hash and catalog generation).
@@ -52,10 +56,34 @@ function steadyRow(label: string, p: Phase, peerRate: number | undefined): strin
 function setupRows(r: CheckinRun): string[][] {
   return [
     [r.database, 'start-up', `${sec(r.startMs)}`, '—', `RSS ${kib(r.startRssKb)} with the catalog loaded`],
-    [r.database, 'enrollment', `**${rate(r.enroll.load.perSecond)}/s** (${sec(r.enroll.load.seconds * 1000)})`, latencies(r.enroll), `server CPU ${r.enroll.server.cpuSeconds.toFixed(1)} s (${cores(r.enroll.server.cpuSeconds, r.enroll.server.wallSeconds)}), peak RSS ${kib(r.enroll.server.peakRssKb)}; failures ${failures(r.enroll)}`],
-    [r.database, 'first check-in with inventory', `**${rate(r.upload.load.perSecond)}/s** (${sec(r.upload.load.seconds * 1000)})`, latencies(r.upload), `server CPU ${r.upload.server.cpuSeconds.toFixed(1)} s (${cores(r.upload.server.cpuSeconds, r.upload.server.wallSeconds)}), peak RSS ${kib(r.upload.server.peakRssKb)}; failures ${failures(r.upload)}`],
-    [r.database, 'assessment queue drained', `${sec(r.drain.ms)} after the last upload`, '—', `${r.drain.pending} machines left unassessed; ${int(r.drain.openFindings)} open findings over ${int(r.enroll.load.requests)} machines; server CPU ${r.drain.server.cpuSeconds.toFixed(1)} s, peak RSS ${kib(r.drain.server.peakRssKb)}`],
-    [r.database, 'whole server process', '—', '—', `peak RSS ${kib(r.life.maxRssKb)} (ru_maxrss), CPU ${r.life.cpuSeconds.toFixed(1)} s over its life`],
+    [
+      r.database,
+      'enrollment',
+      `**${rate(r.enroll.load.perSecond)}/s** (${sec(r.enroll.load.seconds * 1000)})`,
+      latencies(r.enroll),
+      `server CPU ${r.enroll.server.cpuSeconds.toFixed(1)} s (${cores(r.enroll.server.cpuSeconds, r.enroll.server.wallSeconds)}), peak RSS ${kib(r.enroll.server.peakRssKb)}; failures ${failures(r.enroll)}`,
+    ],
+    [
+      r.database,
+      'first check-in with inventory',
+      `**${rate(r.upload.load.perSecond)}/s** (${sec(r.upload.load.seconds * 1000)})`,
+      latencies(r.upload),
+      `server CPU ${r.upload.server.cpuSeconds.toFixed(1)} s (${cores(r.upload.server.cpuSeconds, r.upload.server.wallSeconds)}), peak RSS ${kib(r.upload.server.peakRssKb)}; failures ${failures(r.upload)}`,
+    ],
+    [
+      r.database,
+      'assessment queue drained',
+      `${sec(r.drain.ms)} after the last upload`,
+      '—',
+      `${r.drain.pending} machines left unassessed; ${int(r.drain.openFindings)} open findings over ${int(r.enroll.load.requests)} machines; server CPU ${r.drain.server.cpuSeconds.toFixed(1)} s, peak RSS ${kib(r.drain.server.peakRssKb)}`,
+    ],
+    [
+      r.database,
+      'whole server process',
+      '—',
+      '—',
+      `peak RSS ${kib(r.life.maxRssKb)} (ru_maxrss), CPU ${r.life.cpuSeconds.toFixed(1)} s over its life`,
+    ],
   ];
 }
 
@@ -68,7 +96,10 @@ function generatorBound(p: Phase): string {
 
 function checkinSection(s: ServerBenchResults, machineCores: number): string {
   const peer = s.peer.steady;
-  const rows = [...s.runs.map((r) => steadyRow(`Patchhive, ${r.database}`, r.steady, peer.load.perSecond)), steadyRow('bare Fastify route (peer)', peer, undefined)];
+  const rows = [
+    ...s.runs.map((r) => steadyRow(`Patchhive, ${r.database}`, r.steady, peer.load.perSecond)),
+    steadyRow('bare Fastify route (peer)', peer, undefined),
+  ];
   const skipped = s.skipped.length ? `\n\nNot run: ${s.skipped.join('; ')}.` : '';
   return `## 4. Sustained check-ins from ${int(s.config.agents)} agents
 
@@ -92,13 +123,34 @@ function reassessSection(s: ServerBenchResults): string {
     const restrictedRate = x.restricted.machinesReevaluated / (x.restricted.reassessMs / 1000);
     const fullRate = x.full.machines / (x.full.ms / 1000);
     return [
-      [r.database, `restricted: sync of the changed source`, `**${sec(x.restricted.reassessMs)}** (whole sync ${sec(x.restricted.syncMs)})`, `${int(x.restricted.machinesReevaluated)} × ${int(x.changed.bulletins)}`, rate(restrictedRate), `${x.restricted.server.cpuSeconds.toFixed(1)} s`, kib(x.restricted.server.peakRssKb), `**${times(x.full.ms / x.restricted.reassessMs)}**`],
-      [r.database, 'peer: full re-assessment', sec(x.full.ms), `${int(x.full.machines)} × ${int(x.full.bulletins)}`, rate(fullRate), `${x.full.server.cpuSeconds.toFixed(1)} s`, kib(x.full.server.peakRssKb), '1×'],
+      [
+        r.database,
+        `restricted: sync of the changed source`,
+        `**${sec(x.restricted.reassessMs)}** (whole sync ${sec(x.restricted.syncMs)})`,
+        `${int(x.restricted.machinesReevaluated)} × ${int(x.changed.bulletins)}`,
+        rate(restrictedRate),
+        `${x.restricted.server.cpuSeconds.toFixed(1)} s`,
+        kib(x.restricted.server.peakRssKb),
+        `**${times(x.full.ms / x.restricted.reassessMs)}**`,
+      ],
+      [
+        r.database,
+        'peer: full re-assessment',
+        sec(x.full.ms),
+        `${int(x.full.machines)} × ${int(x.full.bulletins)}`,
+        rate(fullRate),
+        `${x.full.server.cpuSeconds.toFixed(1)} s`,
+        kib(x.full.server.peakRssKb),
+        '1×',
+      ],
     ];
   });
   const first = s.runs[0]?.reassess;
   const checks = s.runs
-    .map((r) => `${r.database}: the sync reported ${r.reassess.restricted.revised} revised bulletins (${r.reassess.restricted.revisedAreTheChanged ? 'exactly the changed ones' : '**not exactly the changed ones**'}), open findings of the changed bulletins ${int(r.reassess.restricted.openBefore)} → ${int(r.reassess.restricted.openAfter)}`)
+    .map(
+      (r) =>
+        `${r.database}: the sync reported ${r.reassess.restricted.revised} revised bulletins (${r.reassess.restricted.revisedAreTheChanged ? 'exactly the changed ones' : '**not exactly the changed ones**'}), open findings of the changed bulletins ${int(r.reassess.restricted.openBefore)} → ${int(r.reassess.restricted.openAfter)}`,
+    )
     .join('; ');
   return `## 5. Re-assessment of ${int(s.config.agents)} machines after a catalog change
 

@@ -12,7 +12,20 @@ const STATUS_ORDER = ['missing', 'affected', 'unknown', 'superseded', 'installed
 
 /** The whole Markdown document. */
 export function writeReport(r: BenchResults): string {
-  return [header(r), machine(r), method(r), feedScale(r), samples(r), bigImport(r), serverSections(r.server, r.machine.cores), ...(r.report ? [complianceReport(r.report)] : []), ...(r.rollout ? [rolloutSection(r.rollout)] : []), ...(r.audit ? [auditSection(r.audit)] : [])].join('\n\n') + '\n';
+  return (
+    [
+      header(r),
+      machine(r),
+      method(r),
+      feedScale(r),
+      samples(r),
+      bigImport(r),
+      serverSections(r.server, r.machine.cores),
+      ...(r.report ? [complianceReport(r.report)] : []),
+      ...(r.rollout ? [rolloutSection(r.rollout)] : []),
+      ...(r.audit ? [auditSection(r.audit)] : []),
+    ].join('\n\n') + '\n'
+  );
 }
 
 function header(r: BenchResults): string {
@@ -27,18 +40,24 @@ function machine(r: BenchResults): string {
   const m = r.machine;
   return `## Machine
 
-${table(['what', 'value'], [
-  ['CPU (/proc/cpuinfo)', m.cpu],
-  ['cores available', m.cores],
-  ['RAM', `${m.ramGiB.toFixed(1)} GiB`],
-  ['OS (/etc/os-release)', `${m.os} (/etc/debian_version ${m.debianVersion})`],
-  ['kernel', m.kernel],
-  ['Node', m.node],
-  ['OpenSCAP (peer)', `oscap ${m.oscap}`],
-  ['Patchhive', `git ${m.git}`],
-  ['date', m.date],
-  ['load average (1/5/15 min) at start → end', `${r.loadAverage.start.map((x) => x.toFixed(2)).join(' / ')} → ${r.loadAverage.end.map((x) => x.toFixed(2)).join(' / ')}`],
-])}
+${table(
+  ['what', 'value'],
+  [
+    ['CPU (/proc/cpuinfo)', m.cpu],
+    ['cores available', m.cores],
+    ['RAM', `${m.ramGiB.toFixed(1)} GiB`],
+    ['OS (/etc/os-release)', `${m.os} (/etc/debian_version ${m.debianVersion})`],
+    ['kernel', m.kernel],
+    ['Node', m.node],
+    ['OpenSCAP (peer)', `oscap ${m.oscap}`],
+    ['Patchhive', `git ${m.git}`],
+    ['date', m.date],
+    [
+      'load average (1/5/15 min) at start → end',
+      `${r.loadAverage.start.map((x) => x.toFixed(2)).join(' / ')} → ${r.loadAverage.end.map((x) => x.toFixed(2)).join(' / ')}`,
+    ],
+  ],
+)}
 
 The load average is given because the machine may be shared: on ${m.cores} cores, a load above ${m.cores} means other processes competed for the CPU during the run, which inflates wall times (of both tools in scenario 2) and widens their spread.`;
 }
@@ -72,18 +91,53 @@ function feedScale(r: BenchResults): string {
 
 **Figures:**
 
-${table(['figure', 'value', 'meaning'], [
-  ['import feed.xml', `${sec(f.importOvalMs)} (${(f.ovalBytes / 2 ** 20 / (f.importOvalMs / 1000)).toFixed(1)} MiB/s)`, 'importOval: stream → XML events → raw document → catalog'],
-  ['import tracker.json', ms(f.importTrackerMs), 'JSON.parse + zod validation + bulletins'],
-  ['prepare', ms(f.prepareMs), `prepareCatalog: catalog index (${int(f.index.keys)} keys; ${int(f.index.always)} bulletins evaluated on every machine) and supersedence map`],
-  ['retained heap after prepare', `${f.heapAfterPrepareMb.toFixed(0)} MiB`, 'the prepared 30k-bulletin catalog in memory'],
-  ['**machines per second**', `**${fl.machinesPerSecond.toFixed(1)}**`, `${int(fl.machines)} machines / sum of their evaluate() calls (${sec(fl.evaluateMs)}), one thread, after ${FEED.warmupMachines} warm-up machines`],
-  ['evaluate() per machine', `p50 ${ms(fl.perMachineMs.p50)}, p95 ${ms(fl.perMachineMs.p95)}, max ${ms(fl.perMachineMs.max)}`, 'the larger (host-derived) machines make the upper half'],
-  ['candidate bulletins per machine', `${int(fl.candidates.avg)} (${int(fl.candidates.min)}–${int(fl.candidates.max)})`, 'bulletins the index hands to the engine; the rest are skipped unevaluated'],
-  ['time per candidate bulletin', `${usPerCandidate.toFixed(1)} µs`, 'evaluate time / candidate bulletins'],
-  ['findings', `${int(fl.findingsTotal)} (${counts(fl.findingsByStatus, STATUS_ORDER)})`, 'one per (machine, candidate bulletin whose package is present): missing = older than the fix, affected = no fix exists yet (tracker open/undetermined), installed = fixed version or later present; the CLI shows only missing/affected/unknown by default, the engine returns all'],
-  ['peak RSS', kib(r.feed.maxRssKb), `the whole scenario process (import, prepare, fleet, bypass comparison); the peak so far was ${kib(f.maxRssAfterImportKb)} after the two imports, ${kib(f.maxRssAfterPrepareKb)} after prepare and ${kib(f.maxRssAfterFleetKb)} after the 1,000 machines (before the bypass comparison)`],
-])}
+${table(
+  ['figure', 'value', 'meaning'],
+  [
+    [
+      'import feed.xml',
+      `${sec(f.importOvalMs)} (${(f.ovalBytes / 2 ** 20 / (f.importOvalMs / 1000)).toFixed(1)} MiB/s)`,
+      'importOval: stream → XML events → raw document → catalog',
+    ],
+    ['import tracker.json', ms(f.importTrackerMs), 'JSON.parse + zod validation + bulletins'],
+    [
+      'prepare',
+      ms(f.prepareMs),
+      `prepareCatalog: catalog index (${int(f.index.keys)} keys; ${int(f.index.always)} bulletins evaluated on every machine) and supersedence map`,
+    ],
+    [
+      'retained heap after prepare',
+      `${f.heapAfterPrepareMb.toFixed(0)} MiB`,
+      'the prepared 30k-bulletin catalog in memory',
+    ],
+    [
+      '**machines per second**',
+      `**${fl.machinesPerSecond.toFixed(1)}**`,
+      `${int(fl.machines)} machines / sum of their evaluate() calls (${sec(fl.evaluateMs)}), one thread, after ${FEED.warmupMachines} warm-up machines`,
+    ],
+    [
+      'evaluate() per machine',
+      `p50 ${ms(fl.perMachineMs.p50)}, p95 ${ms(fl.perMachineMs.p95)}, max ${ms(fl.perMachineMs.max)}`,
+      'the larger (host-derived) machines make the upper half',
+    ],
+    [
+      'candidate bulletins per machine',
+      `${int(fl.candidates.avg)} (${int(fl.candidates.min)}–${int(fl.candidates.max)})`,
+      'bulletins the index hands to the engine; the rest are skipped unevaluated',
+    ],
+    ['time per candidate bulletin', `${usPerCandidate.toFixed(1)} µs`, 'evaluate time / candidate bulletins'],
+    [
+      'findings',
+      `${int(fl.findingsTotal)} (${counts(fl.findingsByStatus, STATUS_ORDER)})`,
+      'one per (machine, candidate bulletin whose package is present): missing = older than the fix, affected = no fix exists yet (tracker open/undetermined), installed = fixed version or later present; the CLI shows only missing/affected/unknown by default, the engine returns all',
+    ],
+    [
+      'peak RSS',
+      kib(r.feed.maxRssKb),
+      `the whole scenario process (import, prepare, fleet, bypass comparison); the peak so far was ${kib(f.maxRssAfterImportKb)} after the two imports, ${kib(f.maxRssAfterPrepareKb)} after prepare and ${kib(f.maxRssAfterFleetKb)} after the 1,000 machines (before the bypass comparison)`,
+    ],
+  ],
+)}
 
 **The catalog index's effect.** The same ${by.machines} machines (every ${FEED.bypassEvery}th) were evaluated with the prepared index and with an index that lists every bulletin as "always evaluate" — a \`PreparedCatalog\` whose \`index\` is \`{ byKey: new Map(), always: [all positions] }\`, no change to src/. With the index: ${sec(by.withIndexMs)} (${(by.machines / (by.withIndexMs / 1000)).toFixed(1)} machines/s); without: ${sec(by.withoutIndexMs)} (${(by.machines / (by.withoutIndexMs / 1000)).toFixed(1)} machines/s) — **${times(by.withoutIndexMs / by.withIndexMs)} slower without it**. Findings other than not-applicable were ${by.sameVerdicts ? 'identical' : '**not identical**'} both ways; without the index the engine also returns ${int(by.notApplicableWithout)} not-applicable findings (${int(by.notApplicableWith)} with it) for bulletins about packages the machines do not have.`;
 }
@@ -145,7 +199,8 @@ function cliBreakdown(r: BenchResults): string {
   if (!e || !p || !row) return '';
   const parts = r.cliStartupMs + e.report.result.importMs + row.collectMs + row.evaluateFirstMs;
   const rest = p.patchhiveMedianMs - parts;
-  const tail = rest > 0 ? `, leaving ${ms(rest)} for the rest (prepare, formatting and writing the JSON, process exit)` : '';
+  const tail =
+    rest > 0 ? `, leaving ${ms(rest)} for the rest (prepare, formatting and writing the JSON, process exit)` : '';
   return ` For the index OVAL on ${row.status}, the CLI's ${ms(p.patchhiveMedianMs)} compare with start-up ${ms(r.cliStartupMs)} + import ${ms(e.report.result.importMs)} + inventory ${ms(row.collectMs)} + first evaluate ${ms(row.evaluateFirstMs)} measured in-process (table below)${tail}.`;
 }
 
@@ -158,13 +213,20 @@ function bigImport(r: BenchResults): string {
 
 **Figures** (bench/scenarios/big-import.ts, its own process): \`importOval(createReadStream(file, { highWaterMark: 1 MiB }))\` until the catalog is returned.
 
-${table(['figure', 'value', 'meaning'], [
-  ['import time', sec(b.ms), 'stream → XML events → raw document → catalog'],
-  ['**throughput**', `**${b.mbPerSecond.toFixed(1)} MiB/s**`, 'file size / import time'],
-  ['bulletins', int(b.bulletins), 'one per vulnerability definition'],
-  ['peak RSS', kib(r.big.maxRssKb), 'of the import process, Node baseline included'],
-  ['retained heap with the catalog', `${b.heapWithCatalogMb.toFixed(0)} MiB`, 'heapUsed after a full GC, catalog still referenced'],
-])}`;
+${table(
+  ['figure', 'value', 'meaning'],
+  [
+    ['import time', sec(b.ms), 'stream → XML events → raw document → catalog'],
+    ['**throughput**', `**${b.mbPerSecond.toFixed(1)} MiB/s**`, 'file size / import time'],
+    ['bulletins', int(b.bulletins), 'one per vulnerability definition'],
+    ['peak RSS', kib(r.big.maxRssKb), 'of the import process, Node baseline included'],
+    [
+      'retained heap with the catalog',
+      `${b.heapWithCatalogMb.toFixed(0)} MiB`,
+      'heapUsed after a full GC, catalog still referenced',
+    ],
+  ],
+)}`;
 }
 
 function complianceReport(b: ReportBenchResults): string {
@@ -193,7 +255,8 @@ function complianceReport(b: ReportBenchResults): string {
   });
   const sum = first.measure.result.summary;
   const rowsOf = first.measure.result.rows;
-  const figures = (run: (typeof b.runs)[number]) => JSON.stringify([run.measure.result.summary, run.measure.result.rows]);
+  const figures = (run: (typeof b.runs)[number]) =>
+    JSON.stringify([run.measure.result.summary, run.measure.result.rows]);
   const same = b.runs.every((run) => figures(run) === figures(first));
   const load = b.loadAverage
     ? ` Load average (1/5/15 min) ${b.loadAverage.start.map((x) => x.toFixed(2)).join(' / ')} → ${b.loadAverage.end.map((x) => x.toFixed(2)).join(' / ')}: above the core count, other processes competed for the CPU and the times are inflated.`
@@ -204,7 +267,7 @@ Measured on ${b.date} (${sec(b.totalMs)} for this scenario${b.skipped.length ? `
 
 **Inputs** (bench/scenarios/compliance-report.ts, seeded with PRNG seed ${c.seed}): a fresh migrated store per database, filled by multi-row bulk inserts over the scenario's own connection (better-sqlite3 prepared statements in one transaction per ${int(10_000)} rows; PostgreSQL \`INSERT … SELECT FROM unnest(arrays)\`, then \`ANALYZE\` as autovacuum would; SQLite gets no ANALYZE, as a real SQLite store has none): ${int(s.machines)} machines (10 % without owner, 50 owners), ${int(s.groups)} static groups (${int(s.memberships)} memberships: every tenth machine is in two groups; a quarter of the groups shorten the critical deadline to 7 days), ${int(s.bulletins)} bulletins (critical 10 %, important 30 %, moderate 30 %, low 20 %, unknown 10 %; published up to a year before the report's fixed "now" ${c.now}, 5 % without a date), **${int(s.findings)} findings** (${c.findingsPerMachine} distinct bulletins per machine: ${int(s.openFindings)} open, ${int(s.resolvedFindings)} resolved within the ${c.periodDays}-day period; each row with a one-test evidence JSON), ${int(s.decisions)} triage decisions (half of the (group, bulletin) pairs: 85 % approved, 7 % ignored, 5 % declined, 3 % new), ${int(s.exceptions)} risk exceptions and ${int(s.snapshots)} daily snapshots (${c.periodDays} days × machines).
 
-**Measured** in a fresh process per database that opens the store as the server does, reads the groups with their members (${ms(first.measure.result.groupsMs)}), then calls \`buildComplianceReport\` (all machines, default deadline policy, ${c.periodDays}-day period) ${c.runs} times, then renders the last report as JSON (\`JSON.stringify\`) and HTML (\`reportHtml\`). The report streams the findings in batches of 5,000 (\`scanFacts\`) and the period's snapshots (\`scanSnapshots\`) through the pure aggregator, computing each open finding's SLA verdict (src/policy/verdict.ts) with a cache. *Peak RSS* is the measuring process's \`maxRSS\` (Node baseline and the opened store included; *RSS before* is after opening the store); *peak heap* is the highest \`heapUsed\` sampled after each streamed batch (garbage not yet collected included). **Peer** in the same process, on its own connection to the same database: \`${'select severity, count(*) from findings where status in (\'missing\', \'affected\') group by severity'}\` — what a hand-written count of open findings per severity costs; the ratio is the report's best time over the peer's best, and *counts agree* checks the report's open findings per severity against the peer's.
+**Measured** in a fresh process per database that opens the store as the server does, reads the groups with their members (${ms(first.measure.result.groupsMs)}), then calls \`buildComplianceReport\` (all machines, default deadline policy, ${c.periodDays}-day period) ${c.runs} times, then renders the last report as JSON (\`JSON.stringify\`) and HTML (\`reportHtml\`). The report streams the findings in batches of 5,000 (\`scanFacts\`) and the period's snapshots (\`scanSnapshots\`) through the pure aggregator, computing each open finding's SLA verdict (src/policy/verdict.ts) with a cache. *Peak RSS* is the measuring process's \`maxRSS\` (Node baseline and the opened store included; *RSS before* is after opening the store); *peak heap* is the highest \`heapUsed\` sampled after each streamed batch (garbage not yet collected included). **Peer** in the same process, on its own connection to the same database: \`${"select severity, count(*) from findings where status in ('missing', 'affected') group by severity"}\` — what a hand-written count of open findings per severity costs; the ratio is the report's best time over the peer's best, and *counts agree* checks the report's open findings per severity against the peer's.
 
 ${table(['database', 'seed', 'report runs', 'report (best)', 'findings/s', 'peak RSS', 'RSS before', 'peak heap', 'JSON', 'HTML', 'peer GROUP BY (best)', 'report / peer', 'counts agree'], rows)}
 

@@ -96,11 +96,15 @@ async function runPlanBench(cfg: RolloutBenchConfig, say: Say, skipped: string[]
     }
     try {
       const args: PlanArgs = { kind, dataDir: db.dataDir, database: db.url, cfg };
-      say(`section 7 A (${kind}): seeding ${cfg.machines.toLocaleString('en-US')} machines with agents, inventories and findings`);
+      say(
+        `section 7 A (${kind}): seeding ${cfg.machines.toLocaleString('en-US')} machines with agents, inventories and findings`,
+      );
       const seed = await runScenario<PlanSeedResult>('rollout-plan', ['seed', JSON.stringify(args)]);
       const measure = await runScenario<PlanMeasureResult>('rollout-plan', ['measure', JSON.stringify(args)]);
       const m = measure.result;
-      say(`section 7 A (${kind}): POST /deployments ${(m.createMs / 1000).toFixed(2)} s, ${m.jobs} jobs built and signed in ${(m.jobsMs / 1000).toFixed(2)} s, bare signing ${Math.min(...m.bareSignMs).toFixed(0)} ms`);
+      say(
+        `section 7 A (${kind}): POST /deployments ${(m.createMs / 1000).toFixed(2)} s, ${m.jobs} jobs built and signed in ${(m.jobsMs / 1000).toFixed(2)} s, bare signing ${Math.min(...m.bareSignMs).toFixed(0)} ms`,
+      );
       runs.push({ database: kind, seed, measure });
     } finally {
       await db.cleanup();
@@ -114,7 +118,10 @@ function apiClient(url: string, token: string) {
   return async <T>(method: string, p: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${url}/api/v1${p}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -137,9 +144,16 @@ function ask<T>(agents: ChildRpc, msg: Message): Promise<T> {
 }
 
 /** The agents' counters of one phase and the latencies of its check-ins. */
-async function phaseCounters(agents: ChildRpc, before: AgentCounters): Promise<{ agents: AgentCounters; latency: LatencyStats }> {
+async function phaseCounters(
+  agents: ChildRpc,
+  before: AgentCounters,
+): Promise<{ agents: AgentCounters; latency: LatencyStats }> {
   const after = await ask<AgentCounters>(agents, { kind: 'counters' });
-  const latency = await ask<LatencyStats>(agents, { kind: 'latency', from: before.latencyCount, to: after.latencyCount });
+  const latency = await ask<LatencyStats>(agents, {
+    kind: 'latency',
+    from: before.latencyCount,
+    to: after.latencyCount,
+  });
   return { agents: diff(after, before), latency };
 }
 
@@ -155,7 +169,12 @@ async function runFleetBench(cfg: RolloutBenchConfig, say: Say): Promise<Rollout
     const catalogFile = path.join(db.dataDir, 'feed', 'rollout-catalog.json');
     await mkdir(path.dirname(catalogFile), { recursive: true });
     await writeFile(catalogFile, rolloutCatalogJson(bulletins));
-    const args: RolloutServerArgs = { dataDir: db.dataDir, catalogFile, maxUses: cfg.agents, tickSeconds: cfg.tickSeconds };
+    const args: RolloutServerArgs = {
+      dataDir: db.dataDir,
+      catalogFile,
+      maxUses: cfg.agents,
+      tickSeconds: cfg.tickSeconds,
+    };
     server = new ChildRpc('rollout-server', [JSON.stringify(args)]);
     const ready = await server.next('ready');
     const url = String(ready.url);
@@ -163,19 +182,39 @@ async function runFleetBench(cfg: RolloutBenchConfig, say: Say): Promise<Rollout
     agents = new ChildRpc('rollout-agents', [String(cfg.seed)]);
     await agents.next('ready');
     say(`section 7 B: enrolling ${cfg.agents} agents and uploading their inventories`);
-    const enroll = await agents.call<Message & { result: LoadResult & { machineIds: string[] } }>({ kind: 'enroll', url, token: ready.enrollmentToken, agents: cfg.agents, concurrency: cfg.connections });
-    const upload = await agents.call<Message & { result: LoadResult }>({ kind: 'upload', url, concurrency: cfg.connections });
+    const enroll = await agents.call<Message & { result: LoadResult & { machineIds: string[] } }>({
+      kind: 'enroll',
+      url,
+      token: ready.enrollmentToken,
+      agents: cfg.agents,
+      concurrency: cfg.connections,
+    });
+    const upload = await agents.call<Message & { result: LoadResult }>({
+      kind: 'upload',
+      url,
+      concurrency: cfg.connections,
+    });
     const drain = await server.call<Message & { ms: number }>({ kind: 'idle' });
 
-    const running = agents.call<Message & { result: AgentCounters }>({ kind: 'run', url, periodSeconds: cfg.checkinSeconds, connections: cfg.connections });
+    const running = agents.call<Message & { result: AgentCounters }>({
+      kind: 'run',
+      url,
+      periodSeconds: cfg.checkinSeconds,
+      connections: cfg.connections,
+    });
     await sleep(cfg.checkinSeconds * 1000 + 500);
-    say(`section 7 B: agents checking in every ${cfg.checkinSeconds} s; approving and deploying through lab (1 %), pilot (10 %), broad`);
+    say(
+      `section 7 B: agents checking in every ${cfg.checkinSeconds} s; approving and deploying through lab (1 %), pilot (10 %), broad`,
+    );
 
     const monitor = new PhaseMonitor(server.pid);
     const c0 = await ask<AgentCounters>(agents, { kind: 'counters' });
     const t0 = performance.now();
     await api('POST', '/groups', { name: 'bench-fleet', kind: 'static', members: enroll.result.machineIds });
-    await api('POST', '/triage/actions', { items: bulletins.map((b) => ({ bulletin: b.id, group: 'bench-fleet' })), action: { kind: 'approve' } });
+    await api('POST', '/triage/actions', {
+      items: bulletins.map((b) => ({ bulletin: b.id, group: 'bench-fleet' })),
+      action: { kind: 'approve' },
+    });
     const t1 = performance.now();
     const gate = { minSuccessRatio: 1, maxFailures: 0 };
     const created = await api<DeploymentWire>('POST', '/deployments', {
@@ -189,17 +228,25 @@ async function runFleetBench(cfg: RolloutBenchConfig, say: Say): Promise<Rollout
     });
     const t2 = performance.now();
     let last = created;
-    const poll = () => api<{ items: DeploymentWire[] }>('GET', '/deployments?limit=1').then((r) => r.items.find((d) => d.id === created.id)!);
+    const poll = () =>
+      api<{ items: DeploymentWire[] }>('GET', '/deployments?limit=1').then((r) =>
+        r.items.find((d) => d.id === created.id)!,
+      );
     // Generous: three rings need about 3 × (check-in period + tick) when nothing is wrong.
     const giveUp = performance.now() + Math.max(300, 30 * (cfg.checkinSeconds + cfg.tickSeconds)) * 1000;
     while (last.status === 'running') {
-      if (performance.now() > giveUp) throw new Error(`the deployment did not finish: ${JSON.stringify(last.counts)}, rings ${JSON.stringify(last.rings.map((r) => [r.name, r.status]))}`);
+      if (performance.now() > giveUp)
+        throw new Error(
+          `the deployment did not finish: ${JSON.stringify(last.counts)}, rings ${JSON.stringify(last.rings.map((r) => [r.name, r.status]))}`,
+        );
       await sleep(250);
       last = await poll();
     }
     const t3 = performance.now();
     const rollout = { server: monitor.stop(), ...(await phaseCounters(agents, c0)) };
-    say(`section 7 B: deployment ${last.status} ${((t3 - t2) / 1000).toFixed(1)} s after its creation; the same agents idle for as long (peer)`);
+    say(
+      `section 7 B: deployment ${last.status} ${((t3 - t2) / 1000).toFixed(1)} s after its creation; the same agents idle for as long (peer)`,
+    );
 
     // Check-ins held up during the rollout finish first, so the peer starts from a steady fleet.
     const settled = await settle(agents, cfg);
@@ -231,7 +278,12 @@ async function runFleetBench(cfg: RolloutBenchConfig, say: Say): Promise<Rollout
       settleMs: settled,
       status: last.status,
       counts: last.counts,
-      rings: last.rings.map((r) => ({ name: r.name, members: r.members, status: r.status, startedAfterSeconds: r.startedAt ? (Date.parse(r.startedAt) - createdMs) / 1000 : null })),
+      rings: last.rings.map((r) => ({
+        name: r.name,
+        members: r.members,
+        status: r.status,
+        startedAfterSeconds: r.startedAt ? (Date.parse(r.startedAt) - createdMs) / 1000 : null,
+      })),
       rollout,
       peer,
       life: { maxRssKb: life.maxRssKb, cpuSeconds: life.cpuSeconds },
@@ -248,14 +300,19 @@ async function runFleetBench(cfg: RolloutBenchConfig, say: Say): Promise<Rollout
 async function settle(agents: ChildRpc, cfg: RolloutBenchConfig): Promise<number> {
   const t0 = performance.now();
   await sleep(cfg.checkinSeconds * 1000);
-  while (performance.now() - t0 < 60_000 && (await ask<AgentCounters>(agents, { kind: 'counters' })).inflight >= cfg.connections) await sleep(100);
+  while (
+    performance.now() - t0 < 60_000 &&
+    (await ask<AgentCounters>(agents, { kind: 'counters' })).inflight >= cfg.connections
+  )
+    await sleep(100);
   return performance.now() - t0;
 }
 
 /** The counters of one phase: the later snapshot minus the earlier. */
 function diff(after: AgentCounters, before: AgentCounters): AgentCounters {
   const refusals: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after.refusals)) if (v - (before.refusals[k] ?? 0) > 0) refusals[k] = v - (before.refusals[k] ?? 0);
+  for (const [k, v] of Object.entries(after.refusals))
+    if (v - (before.refusals[k] ?? 0) > 0) refusals[k] = v - (before.refusals[k] ?? 0);
   return {
     checkins: after.checkins - before.checkins,
     latencyCount: after.latencyCount - before.latencyCount,
@@ -282,5 +339,13 @@ export async function runRolloutBench(cfg: RolloutBenchConfig, say: Say): Promis
   const plan = await runPlanBench(cfg, say, skipped);
   const fleet = await runFleetBench(cfg, say);
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  return { config: cfg, date, plan, fleet, skipped, totalMs: performance.now() - t0, loadAverage: { start: loadStart, end: loadavg() } };
+  return {
+    config: cfg,
+    date,
+    plan,
+    fleet,
+    skipped,
+    totalMs: performance.now() - t0,
+    loadAverage: { start: loadStart, end: loadavg() },
+  };
 }

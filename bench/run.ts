@@ -30,18 +30,25 @@ import type { EngineSamplesResult } from './scenarios/engine-samples.js';
 import type { BigImportResult } from './scenarios/big-import.js';
 
 const t0 = performance.now();
-const say = (s: string): void => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${s}`);
+const say = (s: string): void =>
+  console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${s}`);
 const cache = join(REPO, '.cache/bench');
 mkdirSync(cache, { recursive: true });
 const machine = machineInfo(GNU_TIME);
 const loadStart = loadavg();
-say(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, oscap ${machine.oscap}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
+say(
+  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, oscap ${machine.oscap}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`,
+);
 
 const doc = join(REPO, 'docs/BENCHMARKS.md');
 const resultsFile = join(cache, 'results.json');
 
 /** Runs one section alone and merges it into the previous full run's results (the others keep their figures). */
-async function runOnly<K extends 'report' | 'rollout'>(key: K, label: string, run: () => Promise<NonNullable<BenchResults[K]>>): Promise<never> {
+async function runOnly<K extends 'report' | 'rollout'>(
+  key: K,
+  label: string,
+  run: () => Promise<NonNullable<BenchResults[K]>>,
+): Promise<never> {
   say(`BENCH_ONLY=${key}: ${label} alone`);
   const value = await run();
   writeFileSync(join(cache, `${key}-results.json`), JSON.stringify(value, null, 2));
@@ -52,16 +59,21 @@ async function runOnly<K extends 'report' | 'rollout'>(key: K, label: string, ru
     writeFileSync(doc, writeReport(merged));
     say(`wrote ${relative(REPO, doc)} with the new ${label}`);
   } else {
-    say(`no previous full run in ${relative(REPO, resultsFile)}: figures only in ${relative(REPO, join(cache, `${key}-results.json`))}`);
+    say(
+      `no previous full run in ${relative(REPO, resultsFile)}: figures only in ${relative(REPO, join(cache, `${key}-results.json`))}`,
+    );
   }
   process.exit(0);
 }
 
 /** Section 8 on the small sample catalog: the comparison is between servers, not catalogs. */
-const auditRun = () => runAuditBench(auditBenchConfig(), SAMPLE_OVAL, `the OVAL sample of scenario 2 (${relative(REPO, SAMPLE_OVAL)})`, say);
+const auditRun = () =>
+  runAuditBench(auditBenchConfig(), SAMPLE_OVAL, `the OVAL sample of scenario 2 (${relative(REPO, SAMPLE_OVAL)})`, say);
 
 if (process.env.BENCH_ONLY === 'audit') {
-  say('BENCH_ONLY=audit: section 8 alone (sizes: BENCH_AUDIT_AGENTS, BENCH_AUDIT_CHECKIN_SECONDS, BENCH_CONCURRENCY, BENCH_POSTGRES)');
+  say(
+    'BENCH_ONLY=audit: section 8 alone (sizes: BENCH_AUDIT_AGENTS, BENCH_AUDIT_CHECKIN_SECONDS, BENCH_CONCURRENCY, BENCH_POSTGRES)',
+  );
   const audit = await auditRun();
   writeFileSync(join(cache, 'audit-results.json'), JSON.stringify(audit, null, 2));
   if (existsSync(resultsFile)) {
@@ -73,15 +85,19 @@ if (process.env.BENCH_ONLY === 'audit') {
   say(`wrote section 8 of ${relative(REPO, doc)}`);
   process.exit(0);
 }
-if (process.env.BENCH_ONLY === 'report') await runOnly('report', 'section 6', () => runReportBench(reportBenchConfig(), say));
-if (process.env.BENCH_ONLY === 'rollout') await runOnly('rollout', 'section 7', () => runRolloutBench(rolloutBenchConfig(), say));
+if (process.env.BENCH_ONLY === 'report')
+  await runOnly('report', 'section 6', () => runReportBench(reportBenchConfig(), say));
+if (process.env.BENCH_ONLY === 'rollout')
+  await runOnly('rollout', 'section 7', () => runRolloutBench(rolloutBenchConfig(), say));
 
 say('generating inputs into .cache/bench');
 const generate = await runScenario<GenerateResult>('generate', [cache]);
 
 say('scenario 1: feed-scale import + 1,000 machines (one process)');
 const feed = await runScenario<FeedScaleResult>('feed-scale', [cache]);
-say(`scenario 1: ${feed.result.fleet.machinesPerSecond.toFixed(1)} machines/s, peak RSS ${(feed.maxRssKb / 1024).toFixed(0)} MiB`);
+say(
+  `scenario 1: ${feed.result.fleet.machinesPerSecond.toFixed(1)} machines/s, peak RSS ${(feed.maxRssKb / 1024).toFixed(0)} MiB`,
+);
 
 const catalogs = [
   { label: 'oval-bookworm-sample.xml', file: SAMPLE_OVAL },
@@ -96,20 +112,27 @@ const peer: PeerRow[] = [];
 for (const c of catalogs) {
   for (const s of STATUS_FILES) {
     const row = await comparePair(c, s, RUNS);
-    say(`scenario 2: ${c.label} × ${s.label}: patchhive ${row.patchhiveMedianMs.toFixed(0)} ms, oscap ${row.oscapMedianMs.toFixed(0)} ms`);
+    say(
+      `scenario 2: ${c.label} × ${s.label}: patchhive ${row.patchhiveMedianMs.toFixed(0)} ms, oscap ${row.oscapMedianMs.toFixed(0)} ms`,
+    );
     peer.push(row);
   }
 }
 const startup = await cliStartupMs(RUNS);
 say('scenario 2: feed.xml (27,000 definitions) × host-node-image, one run of each tool');
-const peerFeed = await comparePairOnce({ label: 'feed.xml (scenario 1, OVAL part)', file: join(cache, 'feed.xml') }, STATUS_FILES[0]);
+const peerFeed = await comparePairOnce(
+  { label: 'feed.xml (scenario 1, OVAL part)', file: join(cache, 'feed.xml') },
+  STATUS_FILES[0],
+);
 say(`scenario 2: feed.xml: patchhive ${peerFeed.patchhiveMs.toFixed(0)} ms, oscap ${peerFeed.oscapMs.toFixed(0)} ms`);
 
 say('scenario 3: import of the large OVAL document');
 const big = await runScenario<BigImportResult>('big-import', [join(cache, 'big.xml')]);
 
 const serverCfg = serverBenchConfig();
-say(`scenarios 4 and 5: server with ${serverCfg.agents} agents, ${serverCfg.concurrency} in flight, ${serverCfg.checkinSeconds} s steady phase (sizes: BENCH_AGENTS, BENCH_CONCURRENCY, BENCH_CHECKIN_SECONDS)`);
+say(
+  `scenarios 4 and 5: server with ${serverCfg.agents} agents, ${serverCfg.concurrency} in flight, ${serverCfg.checkinSeconds} s steady phase (sizes: BENCH_AGENTS, BENCH_CONCURRENCY, BENCH_CHECKIN_SECONDS)`,
+);
 const serverT0 = performance.now();
 const versions = await databaseVersions();
 const serverRuns = await runServerBench(serverCfg, join(cache, 'index.xml'), say);
@@ -121,10 +144,14 @@ const server = {
   totalMs: performance.now() - serverT0,
 };
 
-say('scenario 6: compliance report over a large fleet (sizes: BENCH_REPORT_MACHINES, BENCH_REPORT_FINDINGS, BENCH_REPORT_RUNS)');
+say(
+  'scenario 6: compliance report over a large fleet (sizes: BENCH_REPORT_MACHINES, BENCH_REPORT_FINDINGS, BENCH_REPORT_RUNS)',
+);
 const report = await runReportBench(reportBenchConfig(), say);
 
-say('section 7: rollout — plan and sign jobs for a large fleet, simulated agents through three rings (sizes: BENCH_ROLLOUT_MACHINES, BENCH_ROLLOUT_AGENTS, BENCH_ROLLOUT_CHECKIN_SECONDS)');
+say(
+  'section 7: rollout — plan and sign jobs for a large fleet, simulated agents through three rings (sizes: BENCH_ROLLOUT_MACHINES, BENCH_ROLLOUT_AGENTS, BENCH_ROLLOUT_CHECKIN_SECONDS)',
+);
 const rollout = await runRolloutBench(rolloutBenchConfig(), say);
 
 say('section 8: check-ins with the audit trail off, on, and on for every check-in');

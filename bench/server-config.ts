@@ -8,7 +8,8 @@ function envInt(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -48,5 +49,9 @@ export function serverBenchConfig(): ServerBenchConfig {
  * starts six servers (BENCH_AUDIT_AGENTS, default 2000; BENCH_AUDIT_CHECKIN_SECONDS, default 20).
  */
 export function auditBenchConfig(): ServerBenchConfig {
-  return { ...serverBenchConfig(), agents: envInt('BENCH_AUDIT_AGENTS', 2000, 1), checkinSeconds: envInt('BENCH_AUDIT_CHECKIN_SECONDS', 20, 1) };
+  return {
+    ...serverBenchConfig(),
+    agents: envInt('BENCH_AUDIT_AGENTS', 2000, 1),
+    checkinSeconds: envInt('BENCH_AUDIT_CHECKIN_SECONDS', 20, 1),
+  };
 }

@@ -2,13 +2,26 @@
 import type { Rng } from './prng.js';
 
 const OPENERS = [
-  'A flaw was found in', 'An issue was discovered in', 'A heap-based buffer overflow exists in',
-  'A use-after-free vulnerability was found in', 'An integer overflow in', 'A NULL pointer dereference in',
-  'Improper input validation in', 'A race condition was found in', 'An out-of-bounds read in',
+  'A flaw was found in',
+  'An issue was discovered in',
+  'A heap-based buffer overflow exists in',
+  'A use-after-free vulnerability was found in',
+  'An integer overflow in',
+  'A NULL pointer dereference in',
+  'Improper input validation in',
+  'A race condition was found in',
+  'An out-of-bounds read in',
 ];
 const WHERE = [
-  'the parser', 'the command-line tool', 'the network code', 'the archive extraction routine', 'the TLS handshake',
-  'the configuration loader', 'the regular expression engine', 'the image decoder', 'the authentication module',
+  'the parser',
+  'the command-line tool',
+  'the network code',
+  'the archive extraction routine',
+  'the TLS handshake',
+  'the configuration loader',
+  'the regular expression engine',
+  'the image decoder',
+  'the authentication module',
 ];
 const IMPACT = [
   'allows a remote attacker to cause a denial of service via a crafted file',
@@ -19,9 +32,12 @@ const IMPACT = [
   'may crash the application when handling a malformed request',
 ];
 const TAILS = [
-  'This issue affects versions before the fixed release.', 'Users are recommended to upgrade.',
-  'The vulnerability was reported through the project bug tracker.', 'Upstream has released a patch.',
-  'Exploitation requires user interaction.', 'NOTE: some third parties dispute the severity of this issue.',
+  'This issue affects versions before the fixed release.',
+  'Users are recommended to upgrade.',
+  'The vulnerability was reported through the project bug tracker.',
+  'Upstream has released a patch.',
+  'Exploitation requires user interaction.',
+  'NOTE: some third parties dispute the severity of this issue.',
 ];
 
 /** One to three sentences about `name`, roughly 120–450 characters. */

@@ -43,11 +43,15 @@ export function buildUniverse(bases: Inventory[], absentTarget: number, rng: Rng
     }
   };
   for (const n of indexNames) add(n);
-  const stems = [...indexNames, ...installed.keys()].map((n) => n.replace(/^(lib|python3-|node-)/, '').replace(/[0-9.-]+$/, ''));
+  const stems = [...indexNames, ...installed.keys()].map((n) =>
+    n.replace(/^(lib|python3-|node-)/, '').replace(/[0-9.-]+$/, ''),
+  );
   for (let i = 0; absent.length < absentTarget && i < absentTarget * 20; i++) {
     add(`${rng.pick(PREFIXES)}${rng.pick(stems)}${rng.pick(SUFFIXES)}${rng.chance(0.3) ? rng.int(40) : ''}`);
   }
-  const absentSources = shuffled(absent, rng).slice(0, Math.ceil(absentTarget / 2)).map((n) => n.replace(/-(dev|utils|common|tools|data|doc|bin)$/, ''));
+  const absentSources = shuffled(absent, rng)
+    .slice(0, Math.ceil(absentTarget / 2))
+    .map((n) => n.replace(/-(dev|utils|common|tools|data|doc|bin)$/, ''));
   const freeSources = [...new Set(absentSources)].filter((n) => !installedSources.has(n) && !installed.has(n));
   return { installed, installedSources, absent: shuffled(absent, rng), absentSources: freeSources };
 }

@@ -39,5 +39,7 @@ export class FileWriter {
 
 /** Escapes text for XML element content and attribute values. */
 export function esc(s: string): string {
-  return /[&<>"']/.test(s) ? s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!) : s;
+  return /[&<>"']/.test(s)
+    ? s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+    : s;
 }

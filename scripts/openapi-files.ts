@@ -18,7 +18,8 @@ const HEADER = `/**
 
 /** The document, as the file's text. */
 export function openApiJsonText(): string {
-  const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
   return JSON.stringify(publishedOpenApiDocument(version), null, 2) + '\n';
 }
 

@@ -75,10 +75,22 @@ export interface PackageOptions {
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${String(stderr || err.message).trim().slice(-2000)}`));
-      else resolve(stdout);
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            new Error(
+              `${cmd} ${args.join(' ')} failed: ${String(stderr || err.message)
+                .trim()
+                .slice(-2000)}`,
+            ),
+          );
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -109,10 +121,16 @@ export async function bundleAgent(version: string): Promise<{ code: string; pack
     absWorkingDir: ROOT,
   });
   const inputs = Object.keys(result.metafile.inputs);
-  const packages = [...new Set(inputs.filter((i) => i.startsWith('node_modules/')).map((i) => {
-    const parts = i.split('/');
-    return parts[1]!.startsWith('@') ? `${parts[1]}/${parts[2]}` : parts[1]!;
-  }))].sort();
+  const packages = [
+    ...new Set(
+      inputs
+        .filter((i) => i.startsWith('node_modules/'))
+        .map((i) => {
+          const parts = i.split('/');
+          return parts[1]!.startsWith('@') ? `${parts[1]}/${parts[2]}` : parts[1]!;
+        }),
+    ),
+  ].sort();
   const sources = inputs.filter((i) => i.startsWith('src/')).sort();
   const extra = packages.filter((p) => !ALLOWED_BUNDLE_PACKAGES.includes(p));
   const forbidden = sources.filter((s) => FORBIDDEN_SOURCE.test(s));
@@ -127,20 +145,37 @@ async function inputHash(version: string, bundle: string): Promise<string> {
   hash.update(`format ${FORMAT}\nversion ${version}\nnode ${process.version} ${process.platform} ${process.arch}\n`);
   hash.update(`node binary ${await sha256File(process.execPath)}\n`);
   hash.update(`bundle ${createHash('sha256').update(bundle).digest('hex')}\n`);
-  for (const f of PACKAGING_FILES) hash.update(`${f} ${createHash('sha256').update(await readFile(path.join(ROOT, f))).digest('hex')}\n`);
+  for (const f of PACKAGING_FILES)
+    hash.update(
+      `${f} ${createHash('sha256')
+        .update(await readFile(path.join(ROOT, f)))
+        .digest('hex')}\n`,
+    );
   return hash.digest('hex');
 }
 
 /** Makes the SEA executable `out` from the bundle in `work`. */
 async function makeExecutable(work: string, bundle: string, out: string): Promise<void> {
   await writeFile(path.join(work, 'agent.cjs'), bundle);
-  const config = { main: path.join(work, 'agent.cjs'), output: path.join(work, 'agent.blob'), disableExperimentalSEAWarning: true, useCodeCache: true };
+  const config = {
+    main: path.join(work, 'agent.cjs'),
+    output: path.join(work, 'agent.blob'),
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+  };
   await writeFile(path.join(work, 'sea-config.json'), JSON.stringify(config));
   await run(process.execPath, ['--experimental-sea-config', path.join(work, 'sea-config.json')], { cwd: work });
   await copyFile(process.execPath, out);
   await chmod(out, 0o755);
   const postject = createRequire(path.join(ROOT, 'package.json')).resolve('postject/dist/cli.js');
-  await run(process.execPath, [postject, out, 'NODE_SEA_BLOB', path.join(work, 'agent.blob'), '--sentinel-fuse', SEA_FUSE]);
+  await run(process.execPath, [
+    postject,
+    out,
+    'NODE_SEA_BLOB',
+    path.join(work, 'agent.blob'),
+    '--sentinel-fuse',
+    SEA_FUSE,
+  ]);
 }
 
 /** Lays out the files both packages install, under `tree` (the environment file's place differs). */
@@ -156,11 +191,17 @@ async function stageTree(tree: string, binary: string, unitDir: string, envFile:
   await put(path.join(ROOT, 'packaging/etc/agent-policy.json'), 'etc/patchhive/agent-policy.json', 0o644);
   await put(path.join(ROOT, 'packaging/etc/patchhive-agent.env'), envFile, 0o644);
   await put(path.join(ROOT, 'docs/AGENT.md'), 'usr/share/doc/patchhive-agent/AGENT.md', 0o644);
-  await put(path.join(ROOT, 'packaging/agent-policy.example.json'), 'usr/share/doc/patchhive-agent/agent-policy.example.json', 0o644);
+  await put(
+    path.join(ROOT, 'packaging/agent-policy.example.json'),
+    'usr/share/doc/patchhive-agent/agent-policy.example.json',
+    0o644,
+  );
 }
 
 async function listFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name));
 }
 
 async function buildDeb(work: string, binary: string, version: string, nodeVersion: string): Promise<string> {
@@ -199,7 +240,10 @@ async function buildDeb(work: string, binary: string, version: string, nodeVersi
     ' the machine needs no Node.js.',
   ];
   await writeFile(path.join(tree, 'DEBIAN/control'), `${control.join('\n')}\n`);
-  await writeFile(path.join(tree, 'DEBIAN/conffiles'), '/etc/default/patchhive-agent\n/etc/patchhive/agent-policy.json\n');
+  await writeFile(
+    path.join(tree, 'DEBIAN/conffiles'),
+    '/etc/default/patchhive-agent\n/etc/patchhive/agent-policy.json\n',
+  );
   await writeFile(path.join(tree, 'DEBIAN/md5sums'), `${sums.sort().join('\n')}\n`);
   for (const s of ['postinst', 'prerm', 'postrm']) {
     await copyFile(path.join(ROOT, 'packaging/deb', s), path.join(tree, 'DEBIAN', s));
@@ -208,7 +252,9 @@ async function buildDeb(work: string, binary: string, version: string, nodeVersi
   for (const f of ['control', 'conffiles', 'md5sums']) await chmod(path.join(tree, 'DEBIAN', f), 0o644);
   const deb = path.join(work, `${PACKAGE_NAME}_${version}-${RELEASE}_${arch}.deb`);
   // gzip: quick to build, and every dpkg reads it
-  await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', tree, deb], { env: { ...process.env, SOURCE_DATE_EPOCH: '0' } });
+  await run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', tree, deb], {
+    env: { ...process.env, SOURCE_DATE_EPOCH: '0' },
+  });
   return deb;
 }
 
@@ -219,15 +265,24 @@ async function buildRpm(work: string, binary: string, version: string): Promise<
   await stageTree(tree, binary, 'usr/lib/systemd/system', 'etc/sysconfig/patchhive-agent');
   await mkdir(path.join(tree, 'var/lib/patchhive-agent'), { recursive: true, mode: 0o700 });
   const top = path.join(work, 'rpmbuild');
-  await run('rpmbuild', [
-    '-bb',
-    '--target', arch,
-    '--define', `_topdir ${top}`,
-    '--define', `ph_version ${version}`,
-    '--define', `ph_release ${RELEASE}`,
-    '--define', `ph_staging ${tree}`,
-    path.join(ROOT, 'packaging/rpm/patchhive-agent.spec'),
-  ], { env: { ...process.env, SOURCE_DATE_EPOCH: '0', HOME: work } });
+  await run(
+    'rpmbuild',
+    [
+      '-bb',
+      '--target',
+      arch,
+      '--define',
+      `_topdir ${top}`,
+      '--define',
+      `ph_version ${version}`,
+      '--define',
+      `ph_release ${RELEASE}`,
+      '--define',
+      `ph_staging ${tree}`,
+      path.join(ROOT, 'packaging/rpm/patchhive-agent.spec'),
+    ],
+    { env: { ...process.env, SOURCE_DATE_EPOCH: '0', HOME: work } },
+  );
   const rpm = path.join(top, 'RPMS', arch, `${PACKAGE_NAME}-${version}-${RELEASE}.${arch}.rpm`);
   if (!existsSync(rpm)) throw new Error(`rpmbuild did not write ${rpm}`);
   return rpm;
@@ -280,11 +335,19 @@ export async function packageAgent(opts: PackageOptions = {}): Promise<AgentPack
     hash,
     reused,
   });
-  const done = await readFile(path.join(dir, 'done.json'), 'utf8').then((t) => JSON.parse(t) as Done, () => undefined);
+  const done = await readFile(path.join(dir, 'done.json'), 'utf8').then(
+    (t) => JSON.parse(t) as Done,
+    () => undefined,
+  );
   if (done?.format === FORMAT) return result(done, true);
 
-  const missing = ['dpkg-deb', 'rpmbuild'].filter((t) => !(process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(path.join(d, t))));
-  if (missing.length > 0) throw new Error(`${missing.join(' and ')} not found: install the dpkg and rpm packages (Debian/Ubuntu: apt-get install dpkg rpm)`);
+  const missing = ['dpkg-deb', 'rpmbuild'].filter(
+    (t) => !(process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(path.join(d, t))),
+  );
+  if (missing.length > 0)
+    throw new Error(
+      `${missing.join(' and ')} not found: install the dpkg and rpm packages (Debian/Ubuntu: apt-get install dpkg rpm)`,
+    );
   await mkdir(cacheDir, { recursive: true });
   const work = path.join(cacheDir, `build-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(work);
@@ -294,14 +357,22 @@ export async function packageAgent(opts: PackageOptions = {}): Promise<AgentPack
     const binary = path.join(work, PACKAGE_NAME);
     await makeExecutable(work, code, binary);
     const said = (await run(binary, ['--version'])).trim();
-    if (said !== version) throw new Error(`the built executable says its version is ${JSON.stringify(said)}, not ${version}`);
+    if (said !== version)
+      throw new Error(`the built executable says its version is ${JSON.stringify(said)}, not ${version}`);
     const deb = await buildDeb(work, binary, version, process.version);
     const rpm = await buildRpm(work, binary, version);
     // only what is kept: the executable and the two packages
     const final = path.join(work, 'out');
     await mkdir(final);
     for (const f of [binary, deb, rpm]) await rename(f, path.join(final, path.basename(f)));
-    const record: Done = { format: FORMAT, version, nodeVersion: process.version, binary: PACKAGE_NAME, deb: path.basename(deb), rpm: path.basename(rpm) };
+    const record: Done = {
+      format: FORMAT,
+      version,
+      nodeVersion: process.version,
+      binary: PACKAGE_NAME,
+      deb: path.basename(deb),
+      rpm: path.basename(rpm),
+    };
     await writeFile(path.join(final, 'done.json'), `${JSON.stringify(record, null, 2)}\n`);
     await rename(final, dir).catch(async (err: NodeJS.ErrnoException) => {
       // another process finished the same build first: keep its copy
@@ -321,8 +392,11 @@ async function main(argv: string[]): Promise<void> {
   const built = await packageAgent();
   await mkdir(out, { recursive: true });
   for (const f of [built.binary, built.deb, built.rpm]) await copyFile(f, path.join(out, path.basename(f)));
-  process.stdout.write(`${[built.deb, built.rpm, built.binary].map((f) => path.join(out, path.basename(f))).join('\n')}\n`);
-  if (built.reused) process.stderr.write(`package-agent: unchanged inputs: reused .cache/agent-package/${built.hash.slice(0, 24)}\n`);
+  process.stdout.write(
+    `${[built.deb, built.rpm, built.binary].map((f) => path.join(out, path.basename(f))).join('\n')}\n`,
+  );
+  if (built.reused)
+    process.stderr.write(`package-agent: unchanged inputs: reused .cache/agent-package/${built.hash.slice(0, 24)}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

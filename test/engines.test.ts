@@ -10,7 +10,10 @@ import { describe, expect, it } from 'vitest';
 const root = new URL('..', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { engines: { node: string } };
 const lock = JSON.parse(readFileSync(new URL('package-lock.json', root), 'utf8')) as {
-  packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; engines?: { node?: string } | string[] }>;
+  packages: Record<
+    string,
+    { version?: string; dev?: boolean; optional?: boolean; engines?: { node?: string } | string[] }
+  >;
 };
 
 /**
@@ -36,7 +39,8 @@ describe('engines.node', () => {
       if (!range) continue;
       const name = where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length);
       if (EXCEPTIONS[name] === range) continue;
-      if (!semver.subset(ours, range, { includePrerelease: false })) narrower.push(`${name}@${entry.version}: ${range}`);
+      if (!semver.subset(ours, range, { includePrerelease: false }))
+        narrower.push(`${name}@${entry.version}: ${range}`);
     }
     expect(narrower).toEqual([]);
   });

@@ -38,7 +38,13 @@ describe('the npm package', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'patchhive-pack-'));
     const pkg = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as { files: string[] };
-    await run(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(dir, 'dist')]);
+    await run(process.execPath, [
+      path.join(repo, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      path.join(repo, 'tsconfig.build.json'),
+      '--outDir',
+      path.join(dir, 'dist'),
+    ]);
     for (const entry of pkg.files) {
       if (entry.startsWith('!') || entry === 'dist') continue;
       await cp(path.join(repo, entry), path.join(dir, entry), { recursive: true });
@@ -48,7 +54,10 @@ describe('the npm package', () => {
     await mkdir(path.join(dir, 'dist/store/contract'), { recursive: true });
     await writeFile(path.join(dir, 'dist/store/contract/stale.js'), "import { it } from 'vitest';\n");
     await writeFile(path.join(dir, 'dist/report/stale.test.js'), "import { it } from 'vitest';\n");
-    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, maxBuffer: 64 << 20 });
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: dir,
+      maxBuffer: 64 << 20,
+    });
     const [result] = JSON.parse(stdout) as { files: { path: string }[] }[];
     listed = result!.files.map((f) => f.path);
   }, 600_000);
@@ -65,7 +74,10 @@ describe('the npm package', () => {
 
   it('lists no test code: no test file, test helper, contract suite or file importing vitest', async () => {
     const files = await Promise.all(
-      listed.map(async (p) => ({ path: p, ...(/\.(js|mjs|cjs)$/.test(p) ? { text: await readFile(path.join(dir, p), 'utf8') } : {}) })),
+      listed.map(async (p) => ({
+        path: p,
+        ...(/\.(js|mjs|cjs)$/.test(p) ? { text: await readFile(path.join(dir, p), 'utf8') } : {}),
+      })),
     );
     expect(testCodeIn(files)).toEqual([]);
   });

@@ -28,7 +28,10 @@ function withFileVersion(inv: Inventory, fileName: string, version: string): Inv
 
 /** A copy without Internet Explorer 11 (svcVersion absent). */
 function withoutIe11(inv: Inventory): Inventory {
-  return { ...inv, registry: inv.registry!.map((r) => (r.name === 'svcVersion' ? { ...r, exists: false, value: undefined } : r)) };
+  return {
+    ...inv,
+    registry: inv.registry!.map((r) => (r.name === 'svcVersion' ? { ...r, exists: false, value: undefined } : r)),
+  };
 }
 
 let catalog: PreparedCatalog;
@@ -49,12 +52,47 @@ describe('CIS Windows OVAL sample', () => {
   });
 
   const cases: { name: string; inv: () => Inventory; bulletin: string; status: string; evidence?: RegExp }[] = [
-    { name: 'XP SP2, unpatched netapi32.dll', inv: () => machine('xp-sp2-x86-netapi32-unpatched'), bulletin: MS08_067, status: 'missing', evidence: /netapi32\.dll version 5\.1\.2600\.2180 is less than 5\.1\.2600\.3462/ },
-    { name: 'XP SP2, patched netapi32.dll', inv: () => machine('xp-sp2-x86-netapi32-patched'), bulletin: MS08_067, status: 'installed', evidence: /netapi32\.dll version 5\.1\.2600\.3462 is not less than 5\.1\.2600\.3462/ },
-    { name: 'XP SP2, netapi32.dll not probed', inv: () => machine('xp-sp2-x86-no-file-probe'), bulletin: MS08_067, status: 'unknown', evidence: /netapi32\.dll was not probed/ },
-    { name: 'XP SP2 is not a KB4015549 machine', inv: () => machine('xp-sp2-x86-netapi32-unpatched'), bulletin: KB4015549, status: 'not-applicable' },
-    { name: 'Windows 7 SP1 x64, old files', inv: () => machine('win7-sp1-x64-ie11-kb4015549-missing'), bulletin: KB4015549, status: 'missing', evidence: /Quartz\.dll version 6\.6\.7601\.23644 is less than 6\.6\.7601\.23709/ },
-    { name: 'Windows 7 SP1 x64, patched', inv: () => machine('win7-sp1-x64-ie11-kb4015549-installed'), bulletin: KB4015549, status: 'installed', evidence: /Quartz\.dll version 6\.6\.7601\.23709 is not less than/ },
+    {
+      name: 'XP SP2, unpatched netapi32.dll',
+      inv: () => machine('xp-sp2-x86-netapi32-unpatched'),
+      bulletin: MS08_067,
+      status: 'missing',
+      evidence: /netapi32\.dll version 5\.1\.2600\.2180 is less than 5\.1\.2600\.3462/,
+    },
+    {
+      name: 'XP SP2, patched netapi32.dll',
+      inv: () => machine('xp-sp2-x86-netapi32-patched'),
+      bulletin: MS08_067,
+      status: 'installed',
+      evidence: /netapi32\.dll version 5\.1\.2600\.3462 is not less than 5\.1\.2600\.3462/,
+    },
+    {
+      name: 'XP SP2, netapi32.dll not probed',
+      inv: () => machine('xp-sp2-x86-no-file-probe'),
+      bulletin: MS08_067,
+      status: 'unknown',
+      evidence: /netapi32\.dll was not probed/,
+    },
+    {
+      name: 'XP SP2 is not a KB4015549 machine',
+      inv: () => machine('xp-sp2-x86-netapi32-unpatched'),
+      bulletin: KB4015549,
+      status: 'not-applicable',
+    },
+    {
+      name: 'Windows 7 SP1 x64, old files',
+      inv: () => machine('win7-sp1-x64-ie11-kb4015549-missing'),
+      bulletin: KB4015549,
+      status: 'missing',
+      evidence: /Quartz\.dll version 6\.6\.7601\.23644 is less than 6\.6\.7601\.23709/,
+    },
+    {
+      name: 'Windows 7 SP1 x64, patched',
+      inv: () => machine('win7-sp1-x64-ie11-kb4015549-installed'),
+      bulletin: KB4015549,
+      status: 'installed',
+      evidence: /Quartz\.dll version 6\.6\.7601\.23709 is not less than/,
+    },
     {
       name: 'Windows 7 SP1 x64, patched but for an old mshtml.dll with IE11: the nested IE11 branch',
       inv: () => withFileVersion(machine('win7-sp1-x64-ie11-kb4015549-installed'), 'mshtml.dll', '11.0.9600.18500'),
@@ -64,7 +102,8 @@ describe('CIS Windows OVAL sample', () => {
     },
     {
       name: 'the same old mshtml.dll without IE11 installed does not count',
-      inv: () => withoutIe11(withFileVersion(machine('win7-sp1-x64-ie11-kb4015549-installed'), 'mshtml.dll', '11.0.9600.18500')),
+      inv: () =>
+        withoutIe11(withFileVersion(machine('win7-sp1-x64-ie11-kb4015549-installed'), 'mshtml.dll', '11.0.9600.18500')),
       bulletin: KB4015549,
       status: 'installed',
     },
@@ -96,7 +135,13 @@ describe('CIS Windows OVAL sample', () => {
   });
 
   it('a Debian machine gets no Windows findings at all', () => {
-    const inv: Inventory = { schema: 'patchhive.inventory/1', machine: { name: 'deb' }, collectedAt: '2026-11-21T00:00:00Z', os: { family: 'unix', platform: 'debian' }, packages: { manager: 'dpkg', items: [] } };
+    const inv: Inventory = {
+      schema: 'patchhive.inventory/1',
+      machine: { name: 'deb' },
+      collectedAt: '2026-11-21T00:00:00Z',
+      os: { family: 'unix', platform: 'debian' },
+      packages: { manager: 'dpkg', items: [] },
+    };
     expect(evaluate(catalog, inv)).toEqual([]);
   });
 });

@@ -60,7 +60,10 @@ async function startPatchhive(args: PatchhiveServerArgs): Promise<void> {
   const server: RunningServer = await startServer(cfg, { logger: pino({ level: 'silent' }) });
   const sync = await server.services.sources.sync(BENCH_SOURCE);
   if (sync.result !== 'updated') throw new Error(`catalog sync: ${sync.result} ${sync.message ?? ''}`);
-  const token = await server.services.tokens.createEnrollmentToken({ expiresInHours: 24, maxUses: args.maxUses, note: 'bench' }, 'bench');
+  const token = await server.services.tokens.createEnrollmentToken(
+    { expiresInHours: 24, maxUses: args.maxUses, note: 'bench' },
+    'bench',
+  );
   serveParent(async (m) => {
     if (m.kind === 'idle') {
       const t = performance.now();

@@ -26,7 +26,9 @@ const t = await timed(() =>
     onBytes: (n) => {
       read += n;
       if (read >= nextLog) {
-        process.stderr.write(`  [big-import] read ${(read / 2 ** 20).toFixed(0)} / ${(bytes / 2 ** 20).toFixed(0)} MiB\n`);
+        process.stderr.write(
+          `  [big-import] read ${(read / 2 ** 20).toFixed(0)} / ${(bytes / 2 ** 20).toFixed(0)} MiB\n`,
+        );
         nextLog += 25 * 2 ** 20;
       }
     },
@@ -41,5 +43,7 @@ const result: BigImportResult = {
   definitions: catalog.definitions.size,
   heapWithCatalogMb: retainedHeapMb(),
 };
-process.stderr.write(`  [big-import] ${result.bulletins} bulletins in ${(t.ms / 1000).toFixed(1)} s (${result.mbPerSecond.toFixed(1)} MiB/s)\n`);
+process.stderr.write(
+  `  [big-import] ${result.bulletins} bulletins in ${(t.ms / 1000).toFixed(1)} s (${result.mbPerSecond.toFixed(1)} MiB/s)\n`,
+);
 reportToParent(result);

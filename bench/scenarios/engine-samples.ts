@@ -39,6 +39,17 @@ for (const s of STATUS_FILES) {
   for (let i = 0; i < ENGINE_REPEATS; i++) times.push((await timed(() => evaluate(prepared.value, inv.value))).ms);
   const findings: Record<string, number> = {};
   for (const f of first.value) findings[f.status] = (findings[f.status] ?? 0) + 1;
-  rows.push({ status: s.label, collectMs: inv.ms, evaluateMedianMs: median(times), evaluateFirstMs: first.ms, findings });
+  rows.push({
+    status: s.label,
+    collectMs: inv.ms,
+    evaluateMedianMs: median(times),
+    evaluateFirstMs: first.ms,
+    findings,
+  });
 }
-reportToParent<EngineSamplesResult>({ bulletins: imported.value.bulletins.length, importMs: imported.ms, prepareMs: prepared.ms, rows });
+reportToParent<EngineSamplesResult>({
+  bulletins: imported.value.bulletins.length,
+  importMs: imported.ms,
+  prepareMs: prepared.ms,
+  rows,
+});

@@ -37,7 +37,12 @@ const log = (s: string): void => void process.stderr.write(`  [feed-scale] ${s}\
 
 const ovalFile = join(dir, 'feed.xml');
 let ovalBytes = 0;
-const oval = await timed(() => importOval(createReadStream(ovalFile, { highWaterMark: 1 << 20 }), { file: ovalFile, onBytes: (n) => (ovalBytes += n) }));
+const oval = await timed(() =>
+  importOval(createReadStream(ovalFile, { highWaterMark: 1 << 20 }), {
+    file: ovalFile,
+    onBytes: (n) => (ovalBytes += n),
+  }),
+);
 log(`imported feed.xml: ${oval.value.bulletins.length} bulletins in ${(oval.ms / 1000).toFixed(2)} s`);
 const trackerText = readFileSync(join(dir, 'tracker.json'), 'utf8');
 const tracker = await timed(() => importDebianTracker(trackerText, { file: 'tracker.json', release: 'bookworm' }));
@@ -48,19 +53,26 @@ collectGarbage();
 const prepared = await timed(() => prepareCatalog(catalog));
 const maxRssAfterPrepareKb = process.resourceUsage().maxRSS;
 const heapAfterPrepareMb = retainedHeapMb();
-log(`prepared ${catalog.bulletins.length} bulletins in ${prepared.ms.toFixed(0)} ms; heap ${heapAfterPrepareMb.toFixed(0)} MiB`);
+log(
+  `prepared ${catalog.bulletins.length} bulletins in ${prepared.ms.toFixed(0)} ms; heap ${heapAfterPrepareMb.toFixed(0)} MiB`,
+);
 
 const bases = await baseInventories();
 const fleetOptions: FleetOptions = { ...DEFAULT_FLEET, seed: SEED + 10 };
 // warm-up on machines outside the measured range, so the JIT has seen the engine's code
-for (let i = 0; i < FEED.warmupMachines; i++) evaluate(prepared.value, fleetMachine(bases, FEED.machines + i, fleetOptions));
+for (let i = 0; i < FEED.warmupMachines; i++)
+  evaluate(prepared.value, fleetMachine(bases, FEED.machines + i, fleetOptions));
 collectGarbage();
 const fleet = evaluateFleet(prepared.value, bases, fleetOptions, FEED.machines, log);
 const maxRssAfterFleetKb = process.resourceUsage().maxRSS;
 const bypass = compareWithoutIndex(prepared.value, bases, fleetOptions, FEED.machines, FEED.bypassEvery, log);
 
 const result: FeedScaleResult = {
-  bulletins: { oval: oval.value.bulletins.length, tracker: tracker.value.bulletins.length, total: catalog.bulletins.length },
+  bulletins: {
+    oval: oval.value.bulletins.length,
+    tracker: tracker.value.bulletins.length,
+    total: catalog.bulletins.length,
+  },
   importOvalMs: oval.ms,
   ovalBytes,
   importTrackerMs: tracker.ms,

@@ -28,10 +28,22 @@ const bases = await baseInventories();
 const universe = buildUniverse(bases, FEED.absentNames, createRng(SEED));
 log(`universe: ${universe.installed.size} installed names, ${universe.absent.length} absent names`);
 
-const feed = await timed(() => writeOvalFeed(join(dir, 'feed.xml'), universe, { definitions: FEED.ovalDefinitions, seed: SEED + 1, installedShare: FEED.installedShare }));
-log(`feed.xml: ${feed.value.definitions} definitions, ${(feed.value.bytes / 2 ** 20).toFixed(1)} MiB in ${(feed.ms / 1000).toFixed(1)} s`);
+const feed = await timed(() =>
+  writeOvalFeed(join(dir, 'feed.xml'), universe, {
+    definitions: FEED.ovalDefinitions,
+    seed: SEED + 1,
+    installedShare: FEED.installedShare,
+  }),
+);
+log(
+  `feed.xml: ${feed.value.definitions} definitions, ${(feed.value.bytes / 2 ** 20).toFixed(1)} MiB in ${(feed.ms / 1000).toFixed(1)} s`,
+);
 
-const tracker = trackerFeedJson(universe, { cves: FEED.trackerCves, seed: SEED + 2, installedShare: FEED.installedShare });
+const tracker = trackerFeedJson(universe, {
+  cves: FEED.trackerCves,
+  seed: SEED + 2,
+  installedShare: FEED.installedShare,
+});
 writeFileSync(join(dir, 'tracker.json'), tracker.text);
 log(`tracker.json: ${tracker.stats.cves} CVEs, ${tracker.stats.pairs} (source, CVE) pairs`);
 
@@ -41,9 +53,17 @@ writeFileSync(join(dir, 'index.xml'), index);
 // scale the feed generator so the big document clears the size floor with a 5% margin
 const perDefinition = feed.value.bytes / feed.value.definitions;
 const bigDefinitions = Math.ceil((BIG_OVAL_MIN_BYTES * 1.05) / perDefinition);
-const big = await timed(() => writeOvalFeed(join(dir, 'big.xml'), universe, { definitions: bigDefinitions, seed: SEED + 3, installedShare: FEED.installedShare }));
+const big = await timed(() =>
+  writeOvalFeed(join(dir, 'big.xml'), universe, {
+    definitions: bigDefinitions,
+    seed: SEED + 3,
+    installedShare: FEED.installedShare,
+  }),
+);
 if (big.value.bytes < BIG_OVAL_MIN_BYTES) throw new Error(`big.xml is only ${big.value.bytes} bytes`);
-log(`big.xml: ${big.value.definitions} definitions, ${(big.value.bytes / 2 ** 20).toFixed(1)} MiB in ${(big.ms / 1000).toFixed(1)} s`);
+log(
+  `big.xml: ${big.value.definitions} definitions, ${(big.value.bytes / 2 ** 20).toFixed(1)} MiB in ${(big.ms / 1000).toFixed(1)} s`,
+);
 
 const result: GenerateResult = {
   universe: {

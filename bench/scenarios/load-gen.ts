@@ -25,7 +25,10 @@ function cpuSince(start: NodeJS.CpuUsage): number {
 }
 
 /** One load against m.url with m.concurrency in flight; cpuSeconds counts from the measured window's start. */
-async function measuredLoad(m: Message, o: Omit<LoadOptions, 'concurrency' | 'onMeasuring'>): Promise<LoadResult & { cpuSeconds: number }> {
+async function measuredLoad(
+  m: Message,
+  o: Omit<LoadOptions, 'concurrency' | 'onMeasuring'>,
+): Promise<LoadResult & { cpuSeconds: number }> {
   const pool = loadPool(String(m.url), Number(m.concurrency));
   let cpu = process.cpuUsage();
   const onMeasuring = (): void => {
@@ -46,7 +49,11 @@ function enroll(m: Message): Promise<LoadResult & { cpuSeconds: number }> {
   hashes = new Array<string>(n);
   return measuredLoad(m, {
     count: n,
-    request: (i) => ({ path: `${AGENT_API_PREFIX}/enroll`, headers: json, body: JSON.stringify({ token: String(m.token), hostname: agentName(i) }) }),
+    request: (i) => ({
+      path: `${AGENT_API_PREFIX}/enroll`,
+      headers: json,
+      body: JSON.stringify({ token: String(m.token), hostname: agentName(i) }),
+    }),
     check: (i, status, body) => {
       if (status !== 201) return false;
       credentials[i] = (JSON.parse(body) as EnrollResponse).credential;
@@ -55,7 +62,9 @@ function enroll(m: Message): Promise<LoadResult & { cpuSeconds: number }> {
   });
 }
 
-async function upload(m: Message): Promise<LoadResult & { cpuSeconds: number; generateMs: number; avgBodyBytes: number; avgPackages: number }> {
+async function upload(
+  m: Message,
+): Promise<LoadResult & { cpuSeconds: number; generateMs: number; avgBodyBytes: number; avgPackages: number }> {
   const n = credentials.length;
   // Bodies are built before the clock starts, so the figure is the server's, not the generator's.
   const t0 = performance.now();
@@ -73,12 +82,15 @@ async function upload(m: Message): Promise<LoadResult & { cpuSeconds: number; ge
   const r = await measuredLoad(m, {
     count: n,
     request: (i) => ({ path: `${AGENT_API_PREFIX}/checkin`, headers: agentHeaders(i), body: bodies[i]! }),
-    check: (i, status, body) => status === 200 && (JSON.parse(body) as CheckinResponse).acceptedInventoryHash === hashes[i],
+    check: (i, status, body) =>
+      status === 200 && (JSON.parse(body) as CheckinResponse).acceptedInventoryHash === hashes[i],
   });
   return { ...r, generateMs, avgBodyBytes: bytes / n, avgPackages: packages / n };
 }
 
-async function steady(m: Message): Promise<LoadResult & { cpuSeconds: number; bodyBytes: number; answerBytes: number }> {
+async function steady(
+  m: Message,
+): Promise<LoadResult & { cpuSeconds: number; bodyBytes: number; answerBytes: number }> {
   const n = credentials.length;
   const bodies = hashes.map((h) => JSON.stringify({ inventoryHash: h, agentVersion: 'bench' }));
   let answerBytes = 0;

@@ -12,7 +12,13 @@
 import { Pool } from 'undici';
 import { verifyJob } from '../../src/agent/job-verify.js';
 import type { Inventory } from '../../src/inventory/model.js';
-import { AGENT_API_PREFIX, MAX_JOB_REPORTS, type CheckinResponse, type EnrollResponse, type JobReport } from '../../src/protocol/agent.js';
+import {
+  AGENT_API_PREFIX,
+  MAX_JOB_REPORTS,
+  type CheckinResponse,
+  type EnrollResponse,
+  type JobReport,
+} from '../../src/protocol/agent.js';
 import { inventoryHash } from '../../src/protocol/inventory-hash.js';
 import { agentBaseInventory, agentInventory, agentName } from '../agent-fleet.js';
 import { latencyStats, loadPool, runLoad, type LoadResult } from '../http-load.js';
@@ -61,7 +67,22 @@ let agents: Agent[] = [];
 const json = { 'content-type': 'application/json' };
 const headersOf = (a: Agent) => ({ ...json, authorization: `Bearer ${a.credential}` });
 
-const zeroCounters = (): AgentCounters => ({ checkins: 0, inflight: 0, latencyCount: 0, inventories: 0, envelopes: 0, redelivered: 0, verified: 0, refused: 0, refusals: {}, reportsSent: 0, acknowledged: 0, verifyMicros: 0, errors: 0, firstError: null });
+const zeroCounters = (): AgentCounters => ({
+  checkins: 0,
+  inflight: 0,
+  latencyCount: 0,
+  inventories: 0,
+  envelopes: 0,
+  redelivered: 0,
+  verified: 0,
+  refused: 0,
+  refusals: {},
+  reportsSent: 0,
+  acknowledged: 0,
+  verifyMicros: 0,
+  errors: 0,
+  firstError: null,
+});
 let counters = zeroCounters();
 let halt: (() => void) | undefined;
 /** Every check-in's latency (ms) since "run" started, in completion order. */
@@ -84,13 +105,28 @@ async function enroll(m: Message): Promise<LoadResult & { machineIds: string[] }
     const r = await runLoad(pool, {
       concurrency: Number(m.concurrency),
       count: n,
-      request: (i) => ({ path: `${AGENT_API_PREFIX}/enroll`, headers: json, body: JSON.stringify({ token: String(m.token), hostname: agentName(i) }) }),
+      request: (i) => ({
+        path: `${AGENT_API_PREFIX}/enroll`,
+        headers: json,
+        body: JSON.stringify({ token: String(m.token), hostname: agentName(i) }),
+      }),
       check: (i, status, body) => status === 201 && Boolean((got[i] = JSON.parse(body) as EnrollResponse)),
     });
     if (r.failures > 0) throw new Error(`enrollment: ${r.failures} failed, first: ${r.firstFailure}`);
     agents = got.map((e, i) => {
       const inventory = agentInventory(base, i, seed);
-      return { agentId: e.agentId, machineId: e.machineId, credential: e.credential, pinnedKey: e.jobSigningPublicKey, inventory, hash: inventoryHash(inventory), sendInventory: true, lastSequence: 0, known: new Set(), pending: new Map() };
+      return {
+        agentId: e.agentId,
+        machineId: e.machineId,
+        credential: e.credential,
+        pinnedKey: e.jobSigningPublicKey,
+        inventory,
+        hash: inventoryHash(inventory),
+        sendInventory: true,
+        lastSequence: 0,
+        known: new Set(),
+        pending: new Map(),
+      };
     });
     return { ...r, machineIds: agents.map((a) => a.machineId) };
   } finally {
@@ -104,7 +140,15 @@ async function upload(m: Message): Promise<LoadResult> {
     const r = await runLoad(pool, {
       concurrency: Number(m.concurrency),
       count: agents.length,
-      request: (i) => ({ path: `${AGENT_API_PREFIX}/checkin`, headers: headersOf(agents[i]!), body: JSON.stringify({ inventoryHash: agents[i]!.hash, inventory: agents[i]!.inventory, agentVersion: 'bench' }) }),
+      request: (i) => ({
+        path: `${AGENT_API_PREFIX}/checkin`,
+        headers: headersOf(agents[i]!),
+        body: JSON.stringify({
+          inventoryHash: agents[i]!.hash,
+          inventory: agents[i]!.inventory,
+          agentVersion: 'bench',
+        }),
+      }),
       check: (i, status, body) => {
         const ok = status === 200 && (JSON.parse(body) as CheckinResponse).acceptedInventoryHash === agents[i]!.hash;
         if (ok) agents[i]!.sendInventory = false;
@@ -130,7 +174,12 @@ function handleJobs(a: Agent, jobs: unknown[]): boolean {
     }
     const now = new Date().toISOString();
     const t = performance.now();
-    const verdict = verifyJob(envelope, { agentId: a.agentId, pinnedPublicKeyPem: a.pinnedKey, lastSequence: a.lastSequence, now });
+    const verdict = verifyJob(envelope, {
+      agentId: a.agentId,
+      pinnedPublicKeyPem: a.pinnedKey,
+      lastSequence: a.lastSequence,
+      now,
+    });
     counters.verifyMicros += (performance.now() - t) * 1000;
     if (!verdict.ok) {
       counters.refused++;
@@ -157,13 +206,23 @@ function handleJobs(a: Agent, jobs: unknown[]): boolean {
 
 async function checkin(pool: Pool, a: Agent): Promise<boolean> {
   const reports = [...a.pending.values()].slice(0, MAX_JOB_REPORTS);
-  const body = { inventoryHash: a.hash, agentVersion: 'bench', ...(a.sendInventory ? { inventory: a.inventory } : {}), ...(reports.length > 0 ? { jobReports: reports } : {}) };
+  const body = {
+    inventoryHash: a.hash,
+    agentVersion: 'bench',
+    ...(a.sendInventory ? { inventory: a.inventory } : {}),
+    ...(reports.length > 0 ? { jobReports: reports } : {}),
+  };
   const t = performance.now();
   counters.inflight++;
   let text: string;
   let status: number;
   try {
-    const res = await pool.request({ method: 'POST', path: `${AGENT_API_PREFIX}/checkin`, headers: headersOf(a), body: JSON.stringify(body) });
+    const res = await pool.request({
+      method: 'POST',
+      path: `${AGENT_API_PREFIX}/checkin`,
+      headers: headersOf(a),
+      body: JSON.stringify(body),
+    });
     status = res.statusCode;
     text = await res.body.text();
   } finally {

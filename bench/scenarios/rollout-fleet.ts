@@ -76,9 +76,14 @@ export function smallInventory(base: Inventory, name: string): Inventory {
 }
 
 /** The inventory after the job's install steps: each named package at its target version. */
-export function inventoryAfter(inv: Inventory, job: JobBody): { inventory: Inventory; kept: { name: string; version: string }[] } {
+export function inventoryAfter(
+  inv: Inventory,
+  job: JobBody,
+): { inventory: Inventory; kept: { name: string; version: string }[] } {
   const targets = new Map<string, string>();
-  for (const s of job.steps) if (s.kind === 'install' && (s.manager === 'apt' || s.manager === 'dnf')) for (const p of s.packages) targets.set(p.name, p.version);
+  for (const s of job.steps)
+    if (s.kind === 'install' && (s.manager === 'apt' || s.manager === 'dnf'))
+      for (const p of s.packages) targets.set(p.name, p.version);
   const kept: { name: string; version: string }[] = [];
   const items = (inv.packages?.items ?? []).map((p) => {
     const to = targets.get(p.name);
@@ -115,6 +120,23 @@ export function succeededReport(job: JobBody, kept: JobReport['keptPackages'], a
 }
 
 /** What an agent reports for an envelope it refused (nothing ran). */
-export function refusedReport(jobId: string, sequence: number | null, refusal: NonNullable<JobReport['refusal']>, message: string, at: string): JobReport {
-  return { jobId, sequence, state: 'refused', refusal, message: message.slice(0, 2000), steps: [], rebootPending: false, rebootDeferrals: 0, keptPackages: [], finishedAt: at };
+export function refusedReport(
+  jobId: string,
+  sequence: number | null,
+  refusal: NonNullable<JobReport['refusal']>,
+  message: string,
+  at: string,
+): JobReport {
+  return {
+    jobId,
+    sequence,
+    state: 'refused',
+    refusal,
+    message: message.slice(0, 2000),
+    steps: [],
+    rebootPending: false,
+    rebootDeferrals: 0,
+    keptPackages: [],
+    finishedAt: at,
+  };
 }

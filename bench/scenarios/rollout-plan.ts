@@ -110,8 +110,13 @@ const catalogFile = (a: PlanArgs) => path.join(a.dataDir, 'feed', 'rollout-catal
 const start = (a: PlanArgs) => startServer(serverConfig(a), { listen: false, logger: pino({ level: 'silent' }) });
 
 function benchKysely(a: PlanArgs): Kysely<Database> {
-  if (a.kind === 'postgres') return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: a.database!, max: 2 }) }) });
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(path.join(a.dataDir, 'patchhive.db')) }) });
+  if (a.kind === 'postgres')
+    return new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: a.database!, max: 2 }) }),
+    });
+  return new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new SqliteDatabase(path.join(a.dataDir, 'patchhive.db')) }),
+  });
 }
 
 async function seed(a: PlanArgs): Promise<PlanSeedResult> {
@@ -127,7 +132,8 @@ async function seed(a: PlanArgs): Promise<PlanSeedResult> {
   const template = smallInventory(base, 'template');
   const findings = toFindingInputs(evaluate(server.catalogs.prepared, template));
   const open = findings.filter((f) => f.status === 'missing' || f.status === 'affected').length;
-  if (open !== bulletins.length) throw new Error(`the template machine has ${open} open findings, expected ${bulletins.length}`);
+  if (open !== bulletins.length)
+    throw new Error(`the template machine has ${open} open findings, expected ${bulletins.length}`);
   const os = toJson(osSummaryOf(template));
   const machines: Database['machines'][] = [];
   const agents: Database['agents'][] = [];
@@ -137,8 +143,37 @@ async function seed(a: PlanArgs): Promise<PlanSeedResult> {
     const hash = inventoryHash(inv);
     const id = randomUUID();
     const agentId = randomUUID();
-    machines.push({ id, name: inv.machine.name, os_json: os, role: null, criticality: 'medium', owner: null, location: null, tags_json: '[]', internet_facing: 0, source: 'agent', agent_id: agentId, created_at: at, last_seen_at: at, inventory_hash: hash, inventory_at: at, assessed_hash: hash, assessed_at: at });
-    agents.push({ id: agentId, machine_id: id, credential_hash: hashSecret(randomBytes(32).toString('base64url')), created_at: at, revoked_at: null, last_checkin_at: at, job_sequence: 0, pinned_key: null, stale_since: null, stale_reason: null });
+    machines.push({
+      id,
+      name: inv.machine.name,
+      os_json: os,
+      role: null,
+      criticality: 'medium',
+      owner: null,
+      location: null,
+      tags_json: '[]',
+      internet_facing: 0,
+      source: 'agent',
+      agent_id: agentId,
+      created_at: at,
+      last_seen_at: at,
+      inventory_hash: hash,
+      inventory_at: at,
+      assessed_hash: hash,
+      assessed_at: at,
+    });
+    agents.push({
+      id: agentId,
+      machine_id: id,
+      credential_hash: hashSecret(randomBytes(32).toString('base64url')),
+      created_at: at,
+      revoked_at: null,
+      last_checkin_at: at,
+      job_sequence: 0,
+      pinned_key: null,
+      stale_since: null,
+      stale_reason: null,
+    });
     inventories.push({ machine_id: id, hash, inventory_json: JSON.stringify(inv), at });
   }
   const db = benchKysely(a);
@@ -154,11 +189,20 @@ async function seed(a: PlanArgs): Promise<PlanSeedResult> {
     await db.destroy();
   }
   await server.services.groups.create({ name: GROUP, kind: 'static', members: machines.map((m) => m.id) });
-  const approved = await server.services.triage.act({ items: bulletins.map((b) => ({ bulletin: b.id, group: GROUP })), action: { kind: 'approve' } }, ADMIN);
+  const approved = await server.services.triage.act(
+    { items: bulletins.map((b) => ({ bulletin: b.id, group: GROUP })), action: { kind: 'approve' } },
+    ADMIN,
+  );
   if (approved.refused > 0) throw new Error(`approval refused: ${JSON.stringify(approved.items.find((i) => !i.ok))}`);
   const ms = performance.now() - t0;
   await server.close();
-  return { ms, machines: machines.length, bulletins: bulletins.length, openFindings: open * machines.length, packagesPerMachine: template.packages?.items.length ?? 0 };
+  return {
+    ms,
+    machines: machines.length,
+    bulletins: bulletins.length,
+    openFindings: open * machines.length,
+    packagesPerMachine: template.packages?.items.length ?? 0,
+  };
 }
 
 /** Milliseconds of each of `runs` calls of `f`. */
@@ -175,10 +219,24 @@ async function measure(a: PlanArgs): Promise<PlanMeasureResult> {
   const server: RunningServer = started.value;
   (globalThis as { gc?: () => void }).gc?.();
   const baselineRssKb = process.memoryUsage().rss / 1024;
-  const token = (await server.services.tokens.createApiToken({ name: 'bench', user: 'bench', role: 'operator' }, 'bench')).secret;
-  const body = { name: 'bench rollout', target: { groups: [GROUP] }, rings: [{ name: 'fleet', members: { kind: 'percent', percent: 100 }, soakSeconds: 0 }] };
-  const created = await timed(() => server.app.inject({ method: 'POST', url: '/api/v1/deployments', headers: { authorization: `Bearer ${token}` }, payload: body }));
-  if (created.value.statusCode !== 201) throw new Error(`POST /deployments: ${created.value.statusCode} ${created.value.body.slice(0, 500)}`);
+  const token = (
+    await server.services.tokens.createApiToken({ name: 'bench', user: 'bench', role: 'operator' }, 'bench')
+  ).secret;
+  const body = {
+    name: 'bench rollout',
+    target: { groups: [GROUP] },
+    rings: [{ name: 'fleet', members: { kind: 'percent', percent: 100 }, soakSeconds: 0 }],
+  };
+  const created = await timed(() =>
+    server.app.inject({
+      method: 'POST',
+      url: '/api/v1/deployments',
+      headers: { authorization: `Bearer ${token}` },
+      payload: body,
+    }),
+  );
+  if (created.value.statusCode !== 201)
+    throw new Error(`POST /deployments: ${created.value.statusCode} ${created.value.body.slice(0, 500)}`);
   const afterCreateMaxRssKb = process.resourceUsage().maxRSS;
   const detail = JSON.parse(created.value.body) as DeploymentDetailWire;
   const first = detail.machines[0]!;
@@ -214,13 +272,23 @@ async function measure(a: PlanArgs): Promise<PlanMeasureResult> {
   const { publicKeyPem, privateKeyPem } = await loadOrCreateJobSigningKey(a.dataDir);
   const agentOf = new Map(targets.map((m) => [m.agentId!, m]));
   const now = new Date().toISOString();
-  const verify = await timed(() => envelopes.filter((e) => verifyJob(e, { agentId: e.job.agentId, pinnedPublicKeyPem: publicKeyPem, lastSequence: 0, now }).ok && agentOf.has(e.job.agentId)).length);
+  const verify = await timed(
+    () =>
+      envelopes.filter(
+        (e) =>
+          verifyJob(e, { agentId: e.job.agentId, pinnedPublicKeyPem: publicKeyPem, lastSequence: 0, now }).ok &&
+          agentOf.has(e.job.agentId),
+      ).length,
+  );
   await server.close();
 
   const bodies: JobBody[] = envelopes.map((e) => e.job);
   const key = createPrivateKey(privateKeyPem);
   let bytes: Buffer[] = [];
-  const canonicalMs = repeat(a.cfg.peerRuns, () => void (bytes = bodies.map((b) => Buffer.from(canonicalJson(b), 'utf8'))));
+  const canonicalMs = repeat(
+    a.cfg.peerRuns,
+    () => void (bytes = bodies.map((b) => Buffer.from(canonicalJson(b), 'utf8'))),
+  );
   const bareSignMs = repeat(a.cfg.peerRuns, () => bytes.forEach((b) => sign(null, b, key)));
   const signJobMs = repeat(a.cfg.peerRuns, () => bodies.forEach((b) => signJob(b, privateKeyPem)));
   const install = first.packages.length;

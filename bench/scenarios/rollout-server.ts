@@ -41,7 +41,10 @@ async function start(args: RolloutServerArgs): Promise<void> {
   const server = await startServer(cfg, { logger: pino({ level: 'silent' }) });
   const sync = await server.services.sources.sync(ROLLOUT_SOURCE);
   if (sync.result !== 'updated') throw new Error(`catalog sync: ${sync.result} ${sync.message ?? ''}`);
-  const token = await server.services.tokens.createEnrollmentToken({ expiresInHours: 24, maxUses: args.maxUses, note: 'bench' }, 'bench');
+  const token = await server.services.tokens.createEnrollmentToken(
+    { expiresInHours: 24, maxUses: args.maxUses, note: 'bench' },
+    'bench',
+  );
   serveParent(async (m) => {
     if (m.kind === 'idle') {
       const t = performance.now();

@@ -16,7 +16,10 @@ export const MAX_CHECKIN_INTERVAL_MS = 24 * 3_600_000;
 
 /** The regular delay: `seconds` ±10 %, in milliseconds, between one second and a day. */
 export function checkinDelayMs(seconds: number, random: Random): number {
-  return Math.min(MAX_CHECKIN_INTERVAL_MS, Math.max(1_000, Math.round(spreadMs(seconds * 1_000, CHECKIN_JITTER, random))));
+  return Math.min(
+    MAX_CHECKIN_INTERVAL_MS,
+    Math.max(1_000, Math.round(spreadMs(seconds * 1_000, CHECKIN_JITTER, random))),
+  );
 }
 
 /** The delay after `failures` (≥ 1) failed check-ins: uniform in [0, min(cap, base · 2^(failures−1))). */

@@ -20,7 +20,12 @@ describe('shouldSendInventory', () => {
 describe('sameProbes', () => {
   const reg = { hive: 'HKEY_LOCAL_MACHINE', key: 'SOFTWARE\\X', name: 'V' };
   it('ignores order and duplicates', () => {
-    expect(sameProbes({ files: ['/b', '/a'], textFiles: ['/t'], registry: [reg] }, { files: ['/a', '/b', '/a'], textFiles: ['/t'], registry: [reg] })).toBe(true);
+    expect(
+      sameProbes(
+        { files: ['/b', '/a'], textFiles: ['/t'], registry: [reg] },
+        { files: ['/a', '/b', '/a'], textFiles: ['/t'], registry: [reg] },
+      ),
+    ).toBe(true);
   });
   it.each([
     [{ ...NO_PROBES, files: ['/a'] }],
@@ -87,13 +92,19 @@ describe('applyCheckinResponse', () => {
 
 describe('probes accumulate across answers', () => {
   it('keeps the probes already answered when the server names only new ones, and asks again only for new ones', () => {
-    const first = applyCheckinResponse(state, answer({ probes: { files: [], registry: [], textFiles: ['/etc/debian_version'] } }));
+    const first = applyCheckinResponse(
+      state,
+      answer({ probes: { files: [], registry: [], textFiles: ['/etc/debian_version'] } }),
+    );
     expect(first.probesChanged).toBe(true);
     // the next inventory answers it, so the server names nothing more
     const second = applyCheckinResponse(first.state, answer({ probes: NO_PROBES }));
     expect(second.probesChanged).toBe(false);
     expect(second.state.probes.textFiles).toEqual(['/etc/debian_version']);
-    const third = applyCheckinResponse(second.state, answer({ probes: { files: ['/usr/bin/x'], registry: [], textFiles: [] } }));
+    const third = applyCheckinResponse(
+      second.state,
+      answer({ probes: { files: ['/usr/bin/x'], registry: [], textFiles: [] } }),
+    );
     expect(third.probesChanged).toBe(true);
     expect(third.state.probes).toEqual({ files: ['/usr/bin/x'], registry: [], textFiles: ['/etc/debian_version'] });
   });

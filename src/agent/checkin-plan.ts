@@ -35,7 +35,9 @@ export interface CheckinOutcome {
 
 /** Every probe of either request, once. */
 export function mergeProbes(a: ProbeRequestWire, b: ProbeRequestWire): ProbeRequestWire {
-  const registry = new Map([...a.registry, ...b.registry].map((r) => [JSON.stringify([r.hive, r.key, r.name, r.view ?? null]), r] as const));
+  const registry = new Map(
+    [...a.registry, ...b.registry].map((r) => [JSON.stringify([r.hive, r.key, r.name, r.view ?? null]), r] as const),
+  );
   return {
     files: [...new Set([...a.files, ...b.files])].sort(),
     registry: [...registry.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, r]) => r),
@@ -54,7 +56,9 @@ export function applyCheckinResponse(state: AgentState, res: CheckinResponse): C
   const probesChanged = !sameProbes(state.probes, merged);
   const hashChanged = state.lastAcceptedHash !== res.acceptedInventoryHash;
   const changed = probesChanged || hashChanged;
-  const next: AgentState = changed ? { ...state, lastAcceptedHash: res.acceptedInventoryHash, probes: probesChanged ? merged : state.probes } : state;
+  const next: AgentState = changed
+    ? { ...state, lastAcceptedHash: res.acceptedInventoryHash, probes: probesChanged ? merged : state.probes }
+    : state;
   return { state: next, changed, probesChanged, inventoryWanted: res.inventoryWanted };
 }
 

@@ -6,20 +6,60 @@ import { checkinResponseSchema, enrollResponseSchema } from '../protocol/agent.j
 import { createAgentClient, interpretResponse, isRevoked, oneLine } from './client.js';
 import { startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from './test-server.js';
 
-const goodCheckin = { acceptedInventoryHash: null, inventoryWanted: true, probes: { files: [], registry: [], textFiles: [] }, nextCheckinSeconds: 60, jobs: [], acknowledgedJobReports: [] };
+const goodCheckin = {
+  acceptedInventoryHash: null,
+  inventoryWanted: true,
+  probes: { files: [], registry: [], textFiles: [] },
+  nextCheckinSeconds: 60,
+  jobs: [],
+  acknowledgedJobReports: [],
+};
 
 describe('interpretResponse', () => {
   it('a valid 2xx answer is returned parsed', () => {
-    expect(interpretResponse(200, JSON.stringify(goodCheckin), checkinResponseSchema, 'check-in')).toEqual({ ok: true, value: goodCheckin });
+    expect(interpretResponse(200, JSON.stringify(goodCheckin), checkinResponseSchema, 'check-in')).toEqual({
+      ok: true,
+      value: goodCheckin,
+    });
   });
 
   it.each([
     ['not JSON', 200, '<html>proxy login</html>', 'E_SERVER_ERROR', /check-in answer is not JSON/],
-    ['a missing field', 200, JSON.stringify({ ...goodCheckin, nextCheckinSeconds: undefined }), 'E_SERVER_ERROR', /does not match the protocol at \$\.nextCheckinSeconds/],
-    ['a wrong type deep inside', 200, JSON.stringify({ ...goodCheckin, probes: { ...goodCheckin.probes, files: [7] } }), 'E_SERVER_ERROR', /at \$\.probes\.files\[0\]/],
-    ['a zero interval', 200, JSON.stringify({ ...goodCheckin, nextCheckinSeconds: 0 }), 'E_SERVER_ERROR', /\$\.nextCheckinSeconds/],
-    ['revoked', 401, JSON.stringify({ error: { code: 'E_TOKEN_REVOKED', message: 'revoked' } }), 'E_TOKEN_REVOKED', /HTTP 401, E_TOKEN_REVOKED\): revoked/],
-    ['an unknown server code', 500, JSON.stringify({ error: { code: 'E_SOMETHING_NEW', message: 'x' } }), 'E_SERVER_ERROR', /E_SOMETHING_NEW/],
+    [
+      'a missing field',
+      200,
+      JSON.stringify({ ...goodCheckin, nextCheckinSeconds: undefined }),
+      'E_SERVER_ERROR',
+      /does not match the protocol at \$\.nextCheckinSeconds/,
+    ],
+    [
+      'a wrong type deep inside',
+      200,
+      JSON.stringify({ ...goodCheckin, probes: { ...goodCheckin.probes, files: [7] } }),
+      'E_SERVER_ERROR',
+      /at \$\.probes\.files\[0\]/,
+    ],
+    [
+      'a zero interval',
+      200,
+      JSON.stringify({ ...goodCheckin, nextCheckinSeconds: 0 }),
+      'E_SERVER_ERROR',
+      /\$\.nextCheckinSeconds/,
+    ],
+    [
+      'revoked',
+      401,
+      JSON.stringify({ error: { code: 'E_TOKEN_REVOKED', message: 'revoked' } }),
+      'E_TOKEN_REVOKED',
+      /HTTP 401, E_TOKEN_REVOKED\): revoked/,
+    ],
+    [
+      'an unknown server code',
+      500,
+      JSON.stringify({ error: { code: 'E_SOMETHING_NEW', message: 'x' } }),
+      'E_SERVER_ERROR',
+      /E_SOMETHING_NEW/,
+    ],
     ['an error without the error body', 502, 'Bad Gateway', 'E_SERVER_ERROR', /answered the check-in with HTTP 502$/],
   ])('%s → %s', (_what, status, body, code, message) => {
     const r = interpretResponse(status, body, checkinResponseSchema, 'check-in');
@@ -60,7 +100,7 @@ describe('createAgentClient against a server on loopback', () => {
     }
   });
 
-  it('a refused token is a failure with the server\'s code, not an exception', async () => {
+  it("a refused token is a failure with the server's code, not an exception", async () => {
     const client = createAgentClient(server.url, { userAgent: 't' });
     const r = await client.enroll({ token: 'wrong-token-0123456789', hostname: 'web01' });
     await client.close();
@@ -74,7 +114,10 @@ describe('createAgentClient against a server on loopback', () => {
     const r = await client.enroll({ token: TEST_ENROLL_TOKEN, hostname: 'web01' });
     await client.close();
     delete server.enrollAnswer;
-    expect(r).toMatchObject({ ok: false, failure: { code: 'E_SERVER_ERROR', message: expect.stringMatching(/\$\.checkinIntervalSeconds/) } });
+    expect(r).toMatchObject({
+      ok: false,
+      failure: { code: 'E_SERVER_ERROR', message: expect.stringMatching(/\$\.checkinIntervalSeconds/) },
+    });
     expect(enrollResponseSchema.safeParse({}).success).toBe(false);
   });
 });
@@ -101,7 +144,13 @@ describe('network failures and limits', () => {
     const client = createAgentClient(closed.url, { userAgent: 't' });
     const r = await client.checkin('c'.repeat(32), { inventoryHash: '0'.repeat(64) });
     await client.close();
-    expect(r).toMatchObject({ ok: false, failure: { code: 'E_SERVER_UNREACHABLE', message: expect.stringMatching(/cannot reach the server at http:\/\/127\.0\.0\.1:\d+ .*ECONNREFUSED/) } });
+    expect(r).toMatchObject({
+      ok: false,
+      failure: {
+        code: 'E_SERVER_UNREACHABLE',
+        message: expect.stringMatching(/cannot reach the server at http:\/\/127\.0\.0\.1:\d+ .*ECONNREFUSED/),
+      },
+    });
     expect(JSON.stringify(r)).not.toContain('c'.repeat(32));
   });
 
@@ -109,14 +158,20 @@ describe('network failures and limits', () => {
     const client = createAgentClient(url, { userAgent: 't', maxResponseBytes: 1_000 });
     const r = await client.enroll({ token: TEST_ENROLL_TOKEN, hostname: 'h' });
     await client.close();
-    expect(r).toMatchObject({ ok: false, failure: { code: 'E_SERVER_ERROR', message: expect.stringMatching(/larger than 1000 bytes/) } });
+    expect(r).toMatchObject({
+      ok: false,
+      failure: { code: 'E_SERVER_ERROR', message: expect.stringMatching(/larger than 1000 bytes/) },
+    });
   });
 
   it('a server that never answers times out', async () => {
     const client = createAgentClient(url, { userAgent: 't', responseTimeoutMs: 200 });
     const r = await client.checkin('c'.repeat(32), { inventoryHash: '0'.repeat(64) });
     await client.close();
-    expect(r).toMatchObject({ ok: false, failure: { code: 'E_SERVER_UNREACHABLE', message: expect.stringMatching(/HEADERS_TIMEOUT/) } });
+    expect(r).toMatchObject({
+      ok: false,
+      failure: { code: 'E_SERVER_UNREACHABLE', message: expect.stringMatching(/HEADERS_TIMEOUT/) },
+    });
   });
 });
 
@@ -145,7 +200,10 @@ describe('through an HTTP proxy (settings passed down, never read from the envir
     await via.close();
     expect(proxied).toBeGreaterThan(0);
     const before = proxied;
-    const direct = createAgentClient(server.url, { userAgent: 't', proxy: { httpProxy: proxyUrl, noProxy: '127.0.0.1' } });
+    const direct = createAgentClient(server.url, {
+      userAgent: 't',
+      proxy: { httpProxy: proxyUrl, noProxy: '127.0.0.1' },
+    });
     expect(await direct.enroll({ token: TEST_ENROLL_TOKEN, hostname: 'h' })).toMatchObject({ ok: true });
     await direct.close();
     expect(proxied).toBe(before);

@@ -63,7 +63,12 @@ function firstIssue(error: z.ZodError): string {
  * Interprets one HTTP answer (pure): a 2xx body must match `schema`; any other status should carry
  * the protocol's error body, whose code is kept when Patchhive knows it.
  */
-export function interpretResponse<T>(status: number, bodyText: string, schema: z.ZodType<T>, what: string): ServerResult<T> {
+export function interpretResponse<T>(
+  status: number,
+  bodyText: string,
+  schema: z.ZodType<T>,
+  what: string,
+): ServerResult<T> {
   let body: unknown;
   let json = true;
   try {
@@ -72,10 +77,18 @@ export function interpretResponse<T>(status: number, bodyText: string, schema: z
     json = false;
   }
   if (status >= 200 && status < 300) {
-    if (!json) return { ok: false, failure: { status, code: 'E_SERVER_ERROR', message: `the ${what} answer is not JSON` } };
+    if (!json)
+      return { ok: false, failure: { status, code: 'E_SERVER_ERROR', message: `the ${what} answer is not JSON` } };
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      return { ok: false, failure: { status, code: 'E_SERVER_ERROR', message: `the ${what} answer does not match the protocol at ${firstIssue(parsed.error)}` } };
+      return {
+        ok: false,
+        failure: {
+          status,
+          code: 'E_SERVER_ERROR',
+          message: `the ${what} answer does not match the protocol at ${firstIssue(parsed.error)}`,
+        },
+      };
     }
     return { ok: true, value: parsed.data };
   }
@@ -86,7 +99,10 @@ export function interpretResponse<T>(status: number, bodyText: string, schema: z
     const message = `the server refused the ${what} (HTTP ${status}, ${serverCode}): ${oneLine(err.data.error.message)}`;
     return { ok: false, failure: { status, code, message } };
   }
-  return { ok: false, failure: { status, code: 'E_SERVER_ERROR', message: `the server answered the ${what} with HTTP ${status}` } };
+  return {
+    ok: false,
+    failure: { status, code: 'E_SERVER_ERROR', message: `the server answered the ${what} with HTTP ${status}` },
+  };
 }
 
 /** True when the server says this agent's credential is revoked: the agent must stop, not retry. */
@@ -124,25 +140,54 @@ export function createAgentClient(base: string, opts: HttpOptions): AgentClient 
   });
   const origin = new URL(base).origin;
 
-  async function send<T>(url: string, payload: unknown, schema: z.ZodType<T>, what: string, credential?: string): Promise<ServerResult<T>> {
+  async function send<T>(
+    url: string,
+    payload: unknown,
+    schema: z.ZodType<T>,
+    what: string,
+    credential?: string,
+  ): Promise<ServerResult<T>> {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': opts.userAgent };
     if (payload !== undefined) headers['content-type'] = 'application/json';
     if (credential !== undefined) headers.authorization = `Bearer ${credential}`;
     try {
       // undici's request follows no redirects: a credential is never replayed to another host.
-      const res = await request(url, payload === undefined ? { method: 'GET', dispatcher, headers } : { method: 'POST', dispatcher, headers, body: JSON.stringify(payload) });
+      const res = await request(
+        url,
+        payload === undefined
+          ? { method: 'GET', dispatcher, headers }
+          : { method: 'POST', dispatcher, headers, body: JSON.stringify(payload) },
+      );
       const text = await res.body.text();
       return interpretResponse(res.statusCode, text, schema, what);
     } catch (err) {
       const code = networkCode(err);
       if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
-        return { ok: false, failure: { code: 'E_SERVER_ERROR', message: `the ${what} answer is larger than ${maxBytes} bytes` } };
+        return {
+          ok: false,
+          failure: { code: 'E_SERVER_ERROR', message: `the ${what} answer is larger than ${maxBytes} bytes` },
+        };
       }
       if (isCertificateError(code)) {
-        const hint = opts.ca === undefined ? 'give --ca-file with the CA that issued it' : 'the --ca-file bundle does not hold the CA that issued it';
-        return { ok: false, failure: { code: 'E_SERVER_UNREACHABLE', message: `the server's TLS certificate at ${origin} did not verify (${code}): ${hint}` } };
+        const hint =
+          opts.ca === undefined
+            ? 'give --ca-file with the CA that issued it'
+            : 'the --ca-file bundle does not hold the CA that issued it';
+        return {
+          ok: false,
+          failure: {
+            code: 'E_SERVER_UNREACHABLE',
+            message: `the server's TLS certificate at ${origin} did not verify (${code}): ${hint}`,
+          },
+        };
       }
-      return { ok: false, failure: { code: 'E_SERVER_UNREACHABLE', message: `cannot reach the server at ${origin} for the ${what} (${code})` } };
+      return {
+        ok: false,
+        failure: {
+          code: 'E_SERVER_UNREACHABLE',
+          message: `cannot reach the server at ${origin} for the ${what} (${code})`,
+        },
+      };
     }
   }
   const post = <T>(route: string, payload: unknown, schema: z.ZodType<T>, what: string, credential?: string) =>

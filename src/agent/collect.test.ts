@@ -23,7 +23,7 @@ describe('mergeProbeResults', () => {
     textFiles: [{ path: '/etc/os-release', exists: true, content: 'ID=debian\n' }],
   };
 
-  it('adds probed files and text files; the collector\'s own text file wins over a probe of it', () => {
+  it("adds probed files and text files; the collector's own text file wins over a probe of it", () => {
     const merged = mergeProbeResults(inv, {
       files: [{ path: '/usr/bin/x', exists: false }],
       textFiles: [

@@ -29,7 +29,10 @@ export interface AgentCollectOptions {
 }
 
 /** Which package manager a root uses: dpkg first (Debian's rpm package may leave an empty rpm db). */
-export function detectPackageManager(root: string, exists: (p: string) => boolean = existsSync): 'dpkg' | 'rpm' | undefined {
+export function detectPackageManager(
+  root: string,
+  exists: (p: string) => boolean = existsSync,
+): 'dpkg' | 'rpm' | undefined {
   if (exists(path.join(root, 'var/lib/dpkg/status'))) return 'dpkg';
   if (RPM_DBS.some((db) => exists(path.join(root, db)))) return 'rpm';
   return undefined;
@@ -55,7 +58,10 @@ export async function collectAgentInventory(opts: AgentCollectOptions): Promise<
   if (manager === 'dpkg') inv = await collectDpkgInventory(base);
   else if (manager === 'rpm') inv = await collectRpmInventory(base);
   else {
-    throw new PatchhiveError('E_COLLECT_FAILED', `no dpkg status (var/lib/dpkg/status) or rpm database (${RPM_DBS.join(', ')}) under ${root}`);
+    throw new PatchhiveError(
+      'E_COLLECT_FAILED',
+      `no dpkg status (var/lib/dpkg/status) or rpm database (${RPM_DBS.join(', ')}) under ${root}`,
+    );
   }
   const probes = await collectProbes(opts.probes, { root, ...(opts.textAllow ? { textAllow: opts.textAllow } : {}) });
   const merged = mergeProbeResults({ ...inv, machine: { ...inv.machine, id: opts.machineId } }, probes);

@@ -28,10 +28,16 @@ describe('checkJobSigningKey', () => {
     ['an RSA key', pem('rsa'), /is rsa, not Ed25519/],
     ['an EC key', pem('ec'), /is ec, not Ed25519/],
     ['garbage', 'not a key', /not a PEM public key/],
-    ['a private key', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), /not a PEM public key/],
+    [
+      'a private key',
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      /not a PEM public key/,
+    ],
     ['a broken public key', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n', /not a PEM public key/],
   ])('refuses %s', (_what, key, message) => {
-    expect(() => checkJobSigningKey(key)).toThrow(expect.objectContaining({ code: 'E_KEY_INVALID', message: expect.stringMatching(message) }));
+    expect(() => checkJobSigningKey(key)).toThrow(
+      expect.objectContaining({ code: 'E_KEY_INVALID', message: expect.stringMatching(message) }),
+    );
   });
 });
 
@@ -60,7 +66,14 @@ describe('enrollAgent', () => {
   it('writes the state (0600) with the pinned key and no inventory hash yet', async () => {
     const o = await opts({ name: 'web01' });
     const state = await enrollAgent(client, o);
-    expect(state).toMatchObject({ agentId: 'agent-1', machineId: 'machine-1', credential: server.credential, jobSigningPublicKey: server.publicKeyPem, name: 'web01', lastAcceptedHash: null });
+    expect(state).toMatchObject({
+      agentId: 'agent-1',
+      machineId: 'machine-1',
+      credential: server.credential,
+      jobSigningPublicKey: server.publicKeyPem,
+      name: 'web01',
+      lastAcceptedHash: null,
+    });
     expect((await stat(stateFilePath(o.stateDir))).mode & 0o777).toBe(0o600);
     expect(await loadState(o.stateDir)).toEqual(state);
   });
@@ -69,7 +82,10 @@ describe('enrollAgent', () => {
     const o = await opts();
     await enrollAgent(client, o);
     const count = server.enrollments.length;
-    await expect(enrollAgent(client, o)).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringMatching(/--force/) });
+    await expect(enrollAgent(client, o)).rejects.toMatchObject({
+      code: 'E_CONFLICT',
+      message: expect.stringMatching(/--force/),
+    });
     expect(server.enrollments.length).toBe(count); // the token was not spent
     await expect(enrollAgent(client, { ...o, force: true })).resolves.toMatchObject({ agentId: 'agent-1' });
   });
@@ -87,20 +103,33 @@ describe('enrollAgent', () => {
     expect(await readdir(o.stateDir)).toEqual([]);
   });
 
-  it('a refused token → the server\'s code; an unusable state dir fails before the token is spent', async () => {
-    await expect(enrollAgent(client, await opts({ token: 'wrong-token-0123456789' }))).rejects.toMatchObject({ code: 'E_UNAUTHENTICATED' });
+  it("a refused token → the server's code; an unusable state dir fails before the token is spent", async () => {
+    await expect(enrollAgent(client, await opts({ token: 'wrong-token-0123456789' }))).rejects.toMatchObject({
+      code: 'E_UNAUTHENTICATED',
+    });
     const dir = path.join(await makeRoot({}), 'open');
     await mkdir(dir);
     await chmod(dir, 0o777);
     const count = server.enrollments.length;
-    await expect(enrollAgent(client, await opts({ stateDir: dir }))).rejects.toMatchObject({ code: 'E_CONFIG_INVALID' });
+    await expect(enrollAgent(client, await opts({ stateDir: dir }))).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+    });
     expect(server.enrollments.length).toBe(count);
   });
 
   it('the right fingerprint pins the key and keeps the fingerprint, how it was vouched for and the CA file', async () => {
-    const o = await opts({ expectedFingerprint: server.fingerprint, keyTrust: 'fingerprint', caFile: '/etc/patchhive/ca.pem' });
+    const o = await opts({
+      expectedFingerprint: server.fingerprint,
+      keyTrust: 'fingerprint',
+      caFile: '/etc/patchhive/ca.pem',
+    });
     const state = await enrollAgent(client, o);
-    expect(state).toMatchObject({ jobSigningPublicKey: server.publicKeyPem, jobSigningKeyFingerprint: server.fingerprint, keyTrust: 'fingerprint', caFile: '/etc/patchhive/ca.pem' });
+    expect(state).toMatchObject({
+      jobSigningPublicKey: server.publicKeyPem,
+      jobSigningKeyFingerprint: server.fingerprint,
+      keyTrust: 'fingerprint',
+      caFile: '/etc/patchhive/ca.pem',
+    });
     expect(await loadState(o.stateDir)).toEqual(state);
   });
 
@@ -109,7 +138,10 @@ describe('enrollAgent', () => {
     const o = await opts({ expectedFingerprint: other, keyTrust: 'fingerprint' });
     const count = server.enrollments.length;
     const err = await enrollAgent(client, o).catch((e: Error) => e);
-    expect(err).toMatchObject({ code: 'E_KEY_INVALID', message: expect.stringContaining(`is ${server.fingerprint}, not the expected ${other}`) });
+    expect(err).toMatchObject({
+      code: 'E_KEY_INVALID',
+      message: expect.stringContaining(`is ${server.fingerprint}, not the expected ${other}`),
+    });
     expect(server.enrollments.length).toBe(count); // refused on GET /server-key: the token is still unused
     expect(existsSync(o.stateDir)).toBe(false);
   });
@@ -119,7 +151,10 @@ describe('enrollAgent', () => {
     server.enrollAnswer = (good) => ({ ...good, jobSigningPublicKey: swapped });
     try {
       const o = await opts({ expectedFingerprint: server.fingerprint, keyTrust: 'fingerprint' });
-      await expect(enrollAgent(client, o)).rejects.toMatchObject({ code: 'E_KEY_INVALID', message: expect.stringContaining(`is ${keyFingerprint(swapped)}, not the expected`) });
+      await expect(enrollAgent(client, o)).rejects.toMatchObject({
+        code: 'E_KEY_INVALID',
+        message: expect.stringContaining(`is ${keyFingerprint(swapped)}, not the expected`),
+      });
       expect(await readdir(o.stateDir)).toEqual([]);
     } finally {
       delete server.enrollAnswer;

@@ -8,21 +8,38 @@ import { enrollRequestSchema, type EnrollResponse } from '../protocol/agent.js';
 import { keyFingerprint } from '../protocol/server-key.js';
 import type { AgentClient } from './client.js';
 import type { KeyTrust } from './server-url.js';
-import { NO_PROBES, AGENT_STATE_SCHEMA, prepareStateDir, saveState, stateExists, stateFilePath, type AgentState } from './state.js';
+import {
+  NO_PROBES,
+  AGENT_STATE_SCHEMA,
+  prepareStateDir,
+  saveState,
+  stateExists,
+  stateFilePath,
+  type AgentState,
+} from './state.js';
 
 /** Throws E_KEY_INVALID unless `pem` is an Ed25519 public key (PEM, SPKI): the key jobs will be verified with. */
 export function checkJobSigningKey(pem: string): void {
   // createPublicKey would also derive a public key from a private one: insist on what the protocol promises.
   if (!pem.trimStart().startsWith('-----BEGIN PUBLIC KEY-----')) {
-    throw new PatchhiveError('E_KEY_INVALID', 'the server\'s job-signing public key is not a PEM public key (SPKI)');
+    throw new PatchhiveError('E_KEY_INVALID', "the server's job-signing public key is not a PEM public key (SPKI)");
   }
   let type: string | undefined;
   try {
     type = createPublicKey({ key: pem, format: 'pem' }).asymmetricKeyType;
   } catch (err) {
-    throw new PatchhiveError('E_KEY_INVALID', 'the server\'s job-signing public key is not a PEM public key', undefined, { cause: err });
+    throw new PatchhiveError(
+      'E_KEY_INVALID',
+      "the server's job-signing public key is not a PEM public key",
+      undefined,
+      { cause: err },
+    );
   }
-  if (type !== 'ed25519') throw new PatchhiveError('E_KEY_INVALID', `the server's job-signing public key is ${type ?? 'of an unknown type'}, not Ed25519`);
+  if (type !== 'ed25519')
+    throw new PatchhiveError(
+      'E_KEY_INVALID',
+      `the server's job-signing public key is ${type ?? 'of an unknown type'}, not Ed25519`,
+    );
 }
 
 /** Throws E_KEY_INVALID unless the key (PEM, checked Ed25519) has the expected fingerprint; nothing is pinned then. */
@@ -46,7 +63,13 @@ export interface PinContext {
 }
 
 /** The state an enrollment answer gives (pure). */
-export function stateFromEnrollment(res: EnrollResponse, server: string, now: Date, name?: string, pin?: PinContext): AgentState {
+export function stateFromEnrollment(
+  res: EnrollResponse,
+  server: string,
+  now: Date,
+  name?: string,
+  pin?: PinContext,
+): AgentState {
   const state: AgentState = {
     schema: AGENT_STATE_SCHEMA,
     server,
@@ -86,15 +109,22 @@ export interface EnrollOptions {
 /** Enrolls this agent and writes its state; refuses to replace an existing state without `force`. */
 export async function enrollAgent(client: AgentClient, opts: EnrollOptions): Promise<AgentState> {
   if (!opts.force && (await stateExists(opts.stateDir))) {
-    throw new PatchhiveError('E_CONFLICT', 'this agent is already enrolled; use --force to enroll again (the old credential is dropped)', {
-      file: stateFilePath(opts.stateDir),
-    });
+    throw new PatchhiveError(
+      'E_CONFLICT',
+      'this agent is already enrolled; use --force to enroll again (the old credential is dropped)',
+      {
+        file: stateFilePath(opts.stateDir),
+      },
+    );
   }
   const req = enrollRequestSchema.safeParse({ token: opts.token, hostname: opts.hostname });
   if (!req.success) {
     // The token's value is never echoed, only which field is wrong.
     const field = String(req.error.issues[0]?.path[0] ?? 'request');
-    throw new PatchhiveError('E_USAGE', field === 'token' ? 'the enrollment token must be 16 to 256 characters' : `invalid ${field} for enrollment`);
+    throw new PatchhiveError(
+      'E_USAGE',
+      field === 'token' ? 'the enrollment token must be 16 to 256 characters' : `invalid ${field} for enrollment`,
+    );
   }
   // A wrong key, an unverifiable certificate or an unreachable server is found before a token is
   // spent or a directory made; the enrollment answer's key is checked again below.
@@ -106,7 +136,10 @@ export async function enrollAgent(client: AgentClient, opts: EnrollOptions): Pro
   checkJobSigningKey(answer.value.jobSigningPublicKey);
   // The decisive check: the key this answer gives is the one pinned.
   checkKeyFingerprint(answer.value.jobSigningPublicKey, opts.expectedFingerprint);
-  const pin: PinContext = { keyTrust: opts.keyTrust ?? 'trust-on-first-use', ...(opts.caFile !== undefined ? { caFile: opts.caFile } : {}) };
+  const pin: PinContext = {
+    keyTrust: opts.keyTrust ?? 'trust-on-first-use',
+    ...(opts.caFile !== undefined ? { caFile: opts.caFile } : {}),
+  };
   const state = stateFromEnrollment(answer.value, opts.server, opts.now, opts.name, pin);
   await saveState(opts.stateDir, state);
   return state;

@@ -1,4 +1,13 @@
-import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,7 +57,9 @@ describe('the job ledger', () => {
   it('writes one JSON record per line with the injected clock', async () => {
     const l = await reopen();
     await l.accepted('job-a', 3);
-    expect(lines().map((s) => JSON.parse(s))).toEqual([{ type: 'accepted', jobId: 'job-a', sequence: 3, at: '2025-06-01T10:00:00.000Z' }]);
+    expect(lines().map((s) => JSON.parse(s))).toEqual([
+      { type: 'accepted', jobId: 'job-a', sequence: 3, at: '2025-06-01T10:00:00.000Z' },
+    ]);
   });
 
   it('after a restart, knows the last sequence and reports the step cut short instead of re-running it', async () => {
@@ -113,18 +124,34 @@ describe('the job ledger', () => {
 
   it('keeps records in call order when appends are not awaited one by one', async () => {
     const l = await reopen();
-    await Promise.all([l.accepted('job-a', 1), l.stepStarted('job-a', 0), l.stepFinished('job-a', 0, 'failed'), l.jobFinished('job-a', 'failed')]);
-    expect(lines().map((s) => JSON.parse(s).type)).toEqual(['accepted', 'step-started', 'step-finished', 'job-finished']);
+    await Promise.all([
+      l.accepted('job-a', 1),
+      l.stepStarted('job-a', 0),
+      l.stepFinished('job-a', 0, 'failed'),
+      l.jobFinished('job-a', 'failed'),
+    ]);
+    expect(lines().map((s) => JSON.parse(s).type)).toEqual([
+      'accepted',
+      'step-started',
+      'step-finished',
+      'job-finished',
+    ]);
   });
 
   it.each([
     ['half a record', '{"type":"step-finished","jobId":"job-a","ind'],
-    ['a whole record without its newline', '{"type":"step-finished","jobId":"job-a","index":1,"result":"succeeded","at":"x"}'],
+    [
+      'a whole record without its newline',
+      '{"type":"step-finished","jobId":"job-a","index":1,"result":"succeeded","at":"x"}',
+    ],
   ])('ignores a torn last line (%s) and drops it before appending', async (_name, torn) => {
     await crashDuringStep1();
     appendFileSync(ledgerFile(), torn);
     const l = await reopen();
-    expect(l.resumePoint('job-a')).toMatchObject({ interruptedStep: 1, finishedSteps: [{ index: 0, result: 'succeeded' }] });
+    expect(l.resumePoint('job-a')).toMatchObject({
+      interruptedStep: 1,
+      finishedSteps: [{ index: 0, result: 'succeeded' }],
+    });
     await l.jobFinished('job-a', 'interrupted');
     await l.close();
     expect(lines()).toHaveLength(5);
@@ -138,7 +165,11 @@ describe('the job ledger', () => {
   ])('refuses a journal with %s in a complete line, naming the line', async (_name, bad, why) => {
     await crashDuringStep1();
     appendFileSync(ledgerFile(), bad);
-    await expect(reopen()).rejects.toMatchObject({ code: 'E_INPUT_MALFORMED', location: { line: 5 }, message: expect.stringContaining(why) });
+    await expect(reopen()).rejects.toMatchObject({
+      code: 'E_INPUT_MALFORMED',
+      location: { line: 5 },
+      message: expect.stringContaining(why),
+    });
   });
 
   it('refuses a journal others may write (they could lower the sequence) or a symlink', async () => {

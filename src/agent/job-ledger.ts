@@ -27,9 +27,20 @@ export type StepResult = z.infer<typeof stepResultSchema>;
 export type JobOutcome = z.infer<typeof jobOutcomeSchema>;
 
 export const ledgerRecordSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('accepted'), jobId: jobIdentifier, sequence: z.number().int().min(1), at: z.string() }),
+  z.strictObject({
+    type: z.literal('accepted'),
+    jobId: jobIdentifier,
+    sequence: z.number().int().min(1),
+    at: z.string(),
+  }),
   z.strictObject({ type: z.literal('step-started'), jobId: jobIdentifier, index: stepIndex, at: z.string() }),
-  z.strictObject({ type: z.literal('step-finished'), jobId: jobIdentifier, index: stepIndex, result: stepResultSchema, at: z.string() }),
+  z.strictObject({
+    type: z.literal('step-finished'),
+    jobId: jobIdentifier,
+    index: stepIndex,
+    result: stepResultSchema,
+    at: z.string(),
+  }),
   z.strictObject({ type: z.literal('job-finished'), jobId: jobIdentifier, outcome: jobOutcomeSchema, at: z.string() }),
 ]);
 export type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
@@ -77,9 +88,11 @@ export function checkRecord(state: LedgerState, record: LedgerRecord): string | 
   const inFlight = job.started > job.finished.size;
   if (record.type === 'step-started') {
     if (inFlight) return `job ${record.jobId}: step ${job.started - 1} has not finished`;
-    if (record.index !== job.started) return `job ${record.jobId}: step ${record.index} is out of order (next is ${job.started})`;
+    if (record.index !== job.started)
+      return `job ${record.jobId}: step ${record.index} is out of order (next is ${job.started})`;
   } else if (record.type === 'step-finished') {
-    if (!inFlight || record.index !== job.started - 1) return `job ${record.jobId}: step ${record.index} is not the one running`;
+    if (!inFlight || record.index !== job.started - 1)
+      return `job ${record.jobId}: step ${record.index} is not the one running`;
   }
   return null;
 }
@@ -106,7 +119,8 @@ export function parseLedger(bytes: Buffer, file?: string): { state: LedgerState;
   const state = emptyLedgerState();
   const lines = bytes.subarray(0, completeBytes).toString('utf8').split('\n').slice(0, -1);
   lines.forEach((line, i) => {
-    const bad = (why: string) => new PatchhiveError('E_INPUT_MALFORMED', `the job ledger is corrupt: ${why}`, { file, line: i + 1 });
+    const bad = (why: string) =>
+      new PatchhiveError('E_INPUT_MALFORMED', `the job ledger is corrupt: ${why}`, { file, line: i + 1 });
     let raw: unknown;
     try {
       raw = JSON.parse(line);
@@ -174,7 +188,13 @@ export async function openJobLedger(stateDir: string, opts: { now?: () => Date }
   let broken: unknown = null;
   const append = (record: LedgerRecord): Promise<void> => {
     const run = async () => {
-      if (broken) throw new PatchhiveError('E_OUTPUT_FAILED', 'the job ledger failed a write earlier; reopen it', { file }, { cause: broken });
+      if (broken)
+        throw new PatchhiveError(
+          'E_OUTPUT_FAILED',
+          'the job ledger failed a write earlier; reopen it',
+          { file },
+          { cause: broken },
+        );
       const problem = checkRecord(state, record);
       if (problem) throw new PatchhiveError('E_CONFLICT', `job ledger: ${problem}`, { file });
       try {
@@ -182,7 +202,12 @@ export async function openJobLedger(stateDir: string, opts: { now?: () => Date }
         await fh.sync();
       } catch (err) {
         broken = err;
-        throw new PatchhiveError('E_OUTPUT_FAILED', `cannot write the job ledger (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file }, { cause: err });
+        throw new PatchhiveError(
+          'E_OUTPUT_FAILED',
+          `cannot write the job ledger (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+          { file },
+          { cause: err },
+        );
       }
       applyRecord(state, record);
     };
@@ -211,7 +236,12 @@ export async function openJobLedger(stateDir: string, opts: { now?: () => Date }
 async function openLedgerFile(file: string): Promise<FileHandle> {
   const flags = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0);
   const fh = await open(file, flags, 0o600).catch((err: NodeJS.ErrnoException) => {
-    throw new PatchhiveError('E_OUTPUT_FAILED', `cannot open the job ledger (${err.code ?? 'error'})`, { file }, { cause: err });
+    throw new PatchhiveError(
+      'E_OUTPUT_FAILED',
+      `cannot open the job ledger (${err.code ?? 'error'})`,
+      { file },
+      { cause: err },
+    );
   });
   const st = await fh.stat();
   const problem = !st.isFile()

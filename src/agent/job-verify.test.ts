@@ -39,7 +39,10 @@ describe('verifyJob', () => {
     expect(verifyJob(envelope(job(), fresh.privateKey), rotated)).toMatchObject({ ok: true });
     const retired = { ...ctx, pinnedPublicKeyPem: fresh.publicKeyPem, retiredPublicKeyPems: [server.publicKeyPem] };
     expect(verifyJob(envelope(job()), retired)).toMatchObject({ ok: false, reason: 'retired-key' });
-    expect(verifyJob(envelope(job(), attacker.privateKey), retired)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(verifyJob(envelope(job(), attacker.privateKey), retired)).toMatchObject({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('accepts a correctly signed job for this agent, also after a trip through JSON', () => {
@@ -65,7 +68,12 @@ describe('verifyJob', () => {
     ['a job signed with another key', () => envelope(job(), attacker.privateKey), {}, 'bad-signature'],
     ['a body changed after signing (one byte of a version)', tampered, {}, 'bad-signature'],
     ['a signature with one bit flipped', flippedSignature, {}, 'bad-signature'],
-    ['a job re-addressed after signing', () => ({ ...envelope(job()), job: job({ agentId: 'another-agent' }) }), {}, 'bad-signature'],
+    [
+      'a job re-addressed after signing',
+      () => ({ ...envelope(job()), job: job({ agentId: 'another-agent' }) }),
+      {},
+      'bad-signature',
+    ],
     ["another agent's job", () => envelope(job({ agentId: 'another-agent' })), {}, 'wrong-agent'],
     ['a replayed sequence (equal)', () => envelope(job()), { lastSequence: 7 }, 'replayed'],
     ['a replayed sequence (lower)', () => envelope(job()), { lastSequence: 100 }, 'replayed'],
@@ -74,8 +82,18 @@ describe('verifyJob', () => {
     ['a job issued 6 minutes in the future', () => envelope(job()), { now: '2025-06-01T09:54:00Z' }, 'not-yet-valid'],
     ['a string', () => 'job', {}, 'malformed'],
     ['an envelope without a signature', () => ({ job: job() }), {}, 'malformed'],
-    ['an envelope that brings its own key', () => ({ ...envelope(job(), attacker.privateKey), publicKey: attacker.publicKeyPem }), {}, 'malformed'],
-    ['a signed job that breaks the schema', () => envelope({ ...job(), reboot: 'sometimes' } as unknown as JobBody), {}, 'malformed'],
+    [
+      'an envelope that brings its own key',
+      () => ({ ...envelope(job(), attacker.privateKey), publicKey: attacker.publicKeyPem }),
+      {},
+      'malformed',
+    ],
+    [
+      'a signed job that breaks the schema',
+      () => envelope({ ...job(), reboot: 'sometimes' } as unknown as JobBody),
+      {},
+      'malformed',
+    ],
   ])('refuses %s', (_name, make, over, reason) => {
     const verdict = verifyJob(make(), { ...ctx, ...over });
     expect(verdict).toMatchObject({ ok: false, reason });
@@ -89,16 +107,22 @@ describe('verifyJob', () => {
 
   it('checks in order: signature before agent, agent before sequence, sequence before expiry', () => {
     const late = { ...ctx, lastSequence: 100, now: '2026-01-01T00:00:00Z' };
-    expect(verifyJob(envelope(job({ agentId: 'x' }), attacker.privateKey), late)).toMatchObject({ reason: 'bad-signature' });
+    expect(verifyJob(envelope(job({ agentId: 'x' }), attacker.privateKey), late)).toMatchObject({
+      reason: 'bad-signature',
+    });
     expect(verifyJob(envelope(job({ agentId: 'x' })), late)).toMatchObject({ reason: 'wrong-agent' });
     expect(verifyJob(envelope(job()), late)).toMatchObject({ reason: 'replayed' });
     expect(verifyJob(envelope(job()), { ...late, lastSequence: 0 })).toMatchObject({ reason: 'expired' });
   });
 
   it('throws (the agent is broken, not the job) on an unusable pinned key or clock', () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
     for (const pinnedPublicKeyPem of ['', 'not a key', rsa]) {
-      expect(() => verifyJob(envelope(job()), { ...ctx, pinnedPublicKeyPem })).toThrow(expect.objectContaining({ code: 'E_KEY_INVALID' }));
+      expect(() => verifyJob(envelope(job()), { ...ctx, pinnedPublicKeyPem })).toThrow(
+        expect.objectContaining({ code: 'E_KEY_INVALID' }),
+      );
     }
     expect(() => verifyJob(envelope(job()), { ...ctx, now: 'yesterday' })).toThrow(PatchhiveError);
   });
@@ -141,14 +165,20 @@ describe('verifyArtifact', () => {
     const huge = path.join(dir, 'huge');
     writeFileSync(huge, 'abc');
     truncateSync(huge, 1024 ** 4);
-    expect(await verifyArtifact(artifact, { file: huge })).toMatchObject({ ok: false, reason: 'size-mismatch', message: expect.stringMatching(/more than 3 bytes/) });
+    expect(await verifyArtifact(artifact, { file: huge })).toMatchObject({
+      ok: false,
+      reason: 'size-mismatch',
+      message: expect.stringMatching(/more than 3 bytes/),
+    });
   });
 
   it('refuses to follow a symlink or read a missing file', async () => {
     const link = path.join(dir, 'link');
     symlinkSync(file('target', 'abc').file, link);
     await expect(verifyArtifact(artifact, { file: link })).rejects.toMatchObject({ code: 'E_INPUT_NOT_FOUND' });
-    await expect(verifyArtifact(artifact, { file: path.join(dir, 'missing') })).rejects.toMatchObject({ code: 'E_INPUT_NOT_FOUND' });
+    await expect(verifyArtifact(artifact, { file: path.join(dir, 'missing') })).rejects.toMatchObject({
+      code: 'E_INPUT_NOT_FOUND',
+    });
     await expect(verifyArtifact(artifact, { file: dir })).rejects.toMatchObject({ code: 'E_INPUT_NOT_FOUND' });
   });
 });

@@ -15,7 +15,8 @@ import { jobEnvelopeSchema, jobSigningBytes, MAX_JOB_BYTES, type Artifact, type 
 /** How far in the future `issuedAt` may be: clocks drift, but not by hours. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-export type JobRefusal = 'malformed' | 'bad-signature' | 'retired-key' | 'wrong-agent' | 'replayed' | 'expired' | 'not-yet-valid';
+export type JobRefusal =
+  'malformed' | 'bad-signature' | 'retired-key' | 'wrong-agent' | 'replayed' | 'expired' | 'not-yet-valid';
 export type JobVerdict = { ok: true; job: JobBody } | { ok: false; reason: JobRefusal; message: string };
 
 export interface JobVerifyContext {
@@ -45,25 +46,44 @@ export function verifyJob(envelope: unknown, ctx: JobVerifyContext): JobVerdict 
   const parsed = jobEnvelopeSchema.safeParse(envelope);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return refuse('malformed', `the job envelope is malformed at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    return refuse(
+      'malformed',
+      `the job envelope is malformed at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   const { job, signature } = parsed.data;
   const bytes = jobSigningBytes(job);
-  if (bytes.length > MAX_JOB_BYTES) return refuse('malformed', `the job is ${bytes.length} bytes (limit ${MAX_JOB_BYTES})`);
+  if (bytes.length > MAX_JOB_BYTES)
+    return refuse('malformed', `the job is ${bytes.length} bytes (limit ${MAX_JOB_BYTES})`);
   const signedBy = (pem: string) => verifyBytes(bytes, signature, pinnedKey(pem));
-  if (!verifyBytes(bytes, signature, key) && !(ctx.previousPublicKeyPem !== undefined && signedBy(ctx.previousPublicKeyPem))) {
+  if (
+    !verifyBytes(bytes, signature, key) &&
+    !(ctx.previousPublicKeyPem !== undefined && signedBy(ctx.previousPublicKeyPem))
+  ) {
     if ((ctx.retiredPublicKeyPems ?? []).some(signedBy)) {
-      return refuse('retired-key', `job ${job.jobId} is signed by a job-signing key the server has retired (stolen or replaced); not trusted`);
+      return refuse(
+        'retired-key',
+        `job ${job.jobId} is signed by a job-signing key the server has retired (stolen or replaced); not trusted`,
+      );
     }
-    return refuse('bad-signature', `job ${job.jobId}: the signature does not match the pinned job-signing key (forged, or changed after signing)`);
+    return refuse(
+      'bad-signature',
+      `job ${job.jobId}: the signature does not match the pinned job-signing key (forged, or changed after signing)`,
+    );
   }
   if (job.agentId !== ctx.agentId) return refuse('wrong-agent', `job ${job.jobId} is addressed to another agent`);
   if (job.sequence <= ctx.lastSequence) {
-    return refuse('replayed', `job ${job.jobId} has sequence ${job.sequence}, not above the last accepted ${ctx.lastSequence}`);
+    return refuse(
+      'replayed',
+      `job ${job.jobId} has sequence ${job.sequence}, not above the last accepted ${ctx.lastSequence}`,
+    );
   }
   if (Date.parse(job.expiresAt) <= now) return refuse('expired', `job ${job.jobId} expired at ${job.expiresAt}`);
   if (Date.parse(job.issuedAt) > now + MAX_CLOCK_SKEW_MS) {
-    return refuse('not-yet-valid', `job ${job.jobId} is issued at ${job.issuedAt}, more than 5 minutes ahead of this machine's clock`);
+    return refuse(
+      'not-yet-valid',
+      `job ${job.jobId} is issued at ${job.issuedAt}, more than 5 minutes ahead of this machine's clock`,
+    );
   }
   return { ok: true, job };
 }
@@ -77,10 +97,18 @@ function pinnedKey(pem: string): KeyObject {
   try {
     key = createPublicKey({ key: pem, format: 'pem' });
   } catch (err) {
-    throw new PatchhiveError('E_KEY_INVALID', 'the pinned job-signing key cannot be read; re-enroll the agent', undefined, { cause: err });
+    throw new PatchhiveError(
+      'E_KEY_INVALID',
+      'the pinned job-signing key cannot be read; re-enroll the agent',
+      undefined,
+      { cause: err },
+    );
   }
   if (key.type !== 'public' || key.asymmetricKeyType !== 'ed25519') {
-    throw new PatchhiveError('E_KEY_INVALID', 'the pinned job-signing key is not an Ed25519 public key; re-enroll the agent');
+    throw new PatchhiveError(
+      'E_KEY_INVALID',
+      'the pinned job-signing key is not an Ed25519 public key; re-enroll the agent',
+    );
   }
   return key;
 }
@@ -94,7 +122,10 @@ const CHUNK_BYTES = 64 * 1024;
  * A file is read at most one byte past the expected size, so a huge or endless file costs no more
  * than the artifact should. The file is opened without following a symlink.
  */
-export async function verifyArtifact(artifact: Artifact, bytesOrFile: Uint8Array | { file: string }): Promise<ArtifactVerdict> {
+export async function verifyArtifact(
+  artifact: Artifact,
+  bytesOrFile: Uint8Array | { file: string },
+): Promise<ArtifactVerdict> {
   const hash = createHash('sha256');
   let size: number;
   if (bytesOrFile instanceof Uint8Array) {
@@ -105,11 +136,19 @@ export async function verifyArtifact(artifact: Artifact, bytesOrFile: Uint8Array
   }
   if (size !== artifact.size) {
     const actual = size > artifact.size ? `more than ${artifact.size}` : String(size);
-    return { ok: false, reason: 'size-mismatch', message: `artifact ${artifact.id}: ${actual} bytes, expected ${artifact.size}` };
+    return {
+      ok: false,
+      reason: 'size-mismatch',
+      message: `artifact ${artifact.id}: ${actual} bytes, expected ${artifact.size}`,
+    };
   }
   const digest = hash.digest();
   if (!timingSafeEqual(digest, Buffer.from(artifact.sha256, 'hex'))) {
-    return { ok: false, reason: 'hash-mismatch', message: `artifact ${artifact.id}: SHA-256 differs from the signed job` };
+    return {
+      ok: false,
+      reason: 'hash-mismatch',
+      message: `artifact ${artifact.id}: SHA-256 differs from the signed job`,
+    };
   }
   return { ok: true };
 }
@@ -118,10 +157,16 @@ export async function verifyArtifact(artifact: Artifact, bytesOrFile: Uint8Array
 async function hashFilePrefix(file: string, limit: number, hash: ReturnType<typeof createHash>): Promise<number> {
   const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
   const fh = await open(file, flags).catch((err: NodeJS.ErrnoException) => {
-    throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot open the artifact (${err.code ?? 'error'})`, { file }, { cause: err });
+    throw new PatchhiveError(
+      'E_INPUT_NOT_FOUND',
+      `cannot open the artifact (${err.code ?? 'error'})`,
+      { file },
+      { cause: err },
+    );
   });
   try {
-    if (!(await fh.stat()).isFile()) throw new PatchhiveError('E_INPUT_NOT_FOUND', 'the artifact is not a regular file', { file });
+    if (!(await fh.stat()).isFile())
+      throw new PatchhiveError('E_INPUT_NOT_FOUND', 'the artifact is not a regular file', { file });
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let total = 0;
     while (total < limit) {

@@ -7,7 +7,13 @@
 import type { CheckinResponse } from '../protocol/agent.js';
 import { verifyBytes } from '../protocol/ed25519.js';
 import { keyFingerprint } from '../protocol/server-key.js';
-import { keyAnnouncementBytes, keyAnnouncementSchema, serverTimeBytes, serverTimeSchema, type StaleReport } from '../protocol/key-trust.js';
+import {
+  keyAnnouncementBytes,
+  keyAnnouncementSchema,
+  serverTimeBytes,
+  serverTimeSchema,
+  type StaleReport,
+} from '../protocol/key-trust.js';
 import type { AgentState } from './state.js';
 
 /** How long without a fresh signed server time before an agent calls itself stale, by default. */
@@ -35,19 +41,28 @@ export function checkServerTime(serverTime: unknown, state: AgentState, nonce: s
   const parsed = serverTimeSchema.safeParse(serverTime);
   if (!parsed.success) return { fresh: false, message: 'the signed server time is malformed' };
   const { payload, signature } = parsed.data;
-  const keys = [state.jobSigningPublicKey, ...(state.previousJobSigningPublicKey ? [state.previousJobSigningPublicKey] : [])];
+  const keys = [
+    state.jobSigningPublicKey,
+    ...(state.previousJobSigningPublicKey ? [state.previousJobSigningPublicKey] : []),
+  ];
   if (!keys.some((k) => verifiesWith(k, serverTimeBytes(payload), signature))) {
     return { fresh: false, message: 'the server time is not signed by the pinned job-signing key' };
   }
-  if (payload.agentId !== state.agentId) return { fresh: false, message: 'the signed server time is for another agent' };
-  if (payload.nonce !== nonce) return { fresh: false, message: 'the signed server time answers another check-in (replayed)' };
+  if (payload.agentId !== state.agentId)
+    return { fresh: false, message: 'the signed server time is for another agent' };
+  if (payload.nonce !== nonce)
+    return { fresh: false, message: 'the signed server time answers another check-in (replayed)' };
   if (state.lastServerTime && Date.parse(payload.time) < Date.parse(state.lastServerTime)) {
-    return { fresh: false, message: `the signed server time ${payload.time} is before the last one seen (${state.lastServerTime})` };
+    return {
+      fresh: false,
+      message: `the signed server time ${payload.time} is before the last one seen (${state.lastServerTime})`,
+    };
   }
   return { fresh: true, time: payload.time };
 }
 
-export type AnnouncementVerdict = { ok: true; publicKeyPem: string; fingerprint: string } | { ok: false; message: string };
+export type AnnouncementVerdict =
+  { ok: true; publicKeyPem: string; fingerprint: string } | { ok: false; message: string };
 
 /** Checks a key announcement: signed by the pinned key, naming it as the previous key, for a real Ed25519 key. */
 export function checkKeyAnnouncement(announcement: unknown, pinnedPem: string): AnnouncementVerdict {
@@ -57,8 +72,10 @@ export function checkKeyAnnouncement(announcement: unknown, pinnedPem: string): 
   if (!verifiesWith(pinnedPem, keyAnnouncementBytes(payload), signature)) {
     return { ok: false, message: 'the key announcement is not signed by the pinned job-signing key' };
   }
-  if (payload.previousFingerprint !== fingerprintOrNull(pinnedPem)) return { ok: false, message: 'the key announcement replaces another key than the pinned one' };
-  if (fingerprintOrNull(payload.publicKey) !== payload.fingerprint) return { ok: false, message: 'the announced key does not match its fingerprint' };
+  if (payload.previousFingerprint !== fingerprintOrNull(pinnedPem))
+    return { ok: false, message: 'the key announcement replaces another key than the pinned one' };
+  if (fingerprintOrNull(payload.publicKey) !== payload.fingerprint)
+    return { ok: false, message: 'the announced key does not match its fingerprint' };
   return { ok: true, publicKeyPem: payload.publicKey, fingerprint: payload.fingerprint };
 }
 
@@ -74,7 +91,12 @@ export interface TrustOutcome {
  * lists), then follow a valid announcement. The time is checked against the keys pinned when the
  * check-in was sent, before the announcement changes them.
  */
-export function applyTrustAnswer(state: AgentState, res: Pick<CheckinResponse, 'serverTime' | 'keyAnnouncement'>, nonce: string, now: Date): TrustOutcome {
+export function applyTrustAnswer(
+  state: AgentState,
+  res: Pick<CheckinResponse, 'serverTime' | 'keyAnnouncement'>,
+  nonce: string,
+  now: Date,
+): TrustOutcome {
   let next = state;
   const notes: string[] = [];
   const time = checkServerTime(res.serverTime, state, nonce);
@@ -83,8 +105,14 @@ export function applyTrustAnswer(state: AgentState, res: Pick<CheckinResponse, '
     const retired = serverTimeSchema.parse(res.serverTime).payload.retiredKeys;
     const previous = next.previousJobSigningPublicKey;
     if (previous && retired.includes(fingerprintOrNull(previous) ?? '')) {
-      next = { ...next, previousJobSigningPublicKey: undefined, retiredJobSigningKeys: [previous, ...(next.retiredJobSigningKeys ?? [])].slice(0, 5) };
-      notes.push(`the server retired job-signing key ${fingerprintOrNull(previous)}; jobs signed by it are refused from now on`);
+      next = {
+        ...next,
+        previousJobSigningPublicKey: undefined,
+        retiredJobSigningKeys: [previous, ...(next.retiredJobSigningKeys ?? [])].slice(0, 5),
+      };
+      notes.push(
+        `the server retired job-signing key ${fingerprintOrNull(previous)}; jobs signed by it are refused from now on`,
+      );
     }
   } else {
     notes.push(`no fresh server time in this answer: ${time.message}`);
@@ -92,7 +120,9 @@ export function applyTrustAnswer(state: AgentState, res: Pick<CheckinResponse, '
   if (res.keyAnnouncement !== undefined) {
     const ann = checkKeyAnnouncement(res.keyAnnouncement, next.jobSigningPublicKey);
     if (ann.ok) {
-      notes.push(`re-pinned the job-signing key ${ann.fingerprint} (announced by ${fingerprintOrNull(next.jobSigningPublicKey)})`);
+      notes.push(
+        `re-pinned the job-signing key ${ann.fingerprint} (announced by ${fingerprintOrNull(next.jobSigningPublicKey)})`,
+      );
       next = { ...next, previousJobSigningPublicKey: next.jobSigningPublicKey, jobSigningPublicKey: ann.publicKeyPem };
     } else {
       notes.push(`ignored a key announcement: ${ann.message}`);
@@ -106,5 +136,8 @@ export function staleReport(state: AgentState, now: Date, staleAfterMs: number):
   const since = state.freshSeenAt ?? state.enrolledAt;
   const age = now.getTime() - Date.parse(since);
   if (!(age > staleAfterMs)) return undefined;
-  return { since, reason: `no fresh signed server time for ${Math.round(age / 60_000)} minutes (limit ${Math.round(staleAfterMs / 60_000)})` };
+  return {
+    since,
+    reason: `no fresh signed server time for ${Math.round(age / 60_000)} minutes (limit ${Math.round(staleAfterMs / 60_000)})`,
+  };
 }

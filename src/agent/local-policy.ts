@@ -34,12 +34,17 @@ export const INSTALL_MANAGERS = ['apt', 'dnf', 'wusa', 'msiexec', 'exe'] as cons
 
 const actionRuleSchema = z
   .strictObject({ name: actionNameSchema.optional(), argvPrefix: argvSchema.optional() })
-  .refine((r) => r.name !== undefined || r.argvPrefix !== undefined, { message: 'an action rule needs "name", "argvPrefix" or both' });
+  .refine((r) => r.name !== undefined || r.argvPrefix !== undefined, {
+    message: 'an action rule needs "name", "argvPrefix" or both',
+  });
 
 /** The policy file's JSON; omitted keys take the default's value. */
 export const localPolicySchema = z.strictObject({
   schema: z.literal(AGENT_POLICY_FORMAT),
-  installs: z.array(z.enum(INSTALL_MANAGERS)).max(INSTALL_MANAGERS.length).default([...INSTALL_MANAGERS]),
+  installs: z
+    .array(z.enum(INSTALL_MANAGERS))
+    .max(INSTALL_MANAGERS.length)
+    .default([...INSTALL_MANAGERS]),
   rollback: z.boolean().default(true),
   reboot: z.boolean().default(true),
   config: z.boolean().default(false),
@@ -69,11 +74,14 @@ export interface LoadedPolicy {
 
 export type PolicyVerdict = { ok: true } | { ok: false; stepIndex: number; message: string };
 
-const startsWith = (argv: readonly string[], prefix: readonly string[]) => prefix.length <= argv.length && prefix.every((item, i) => argv[i] === item);
+const startsWith = (argv: readonly string[], prefix: readonly string[]) =>
+  prefix.length <= argv.length && prefix.every((item, i) => argv[i] === item);
 
 /** True when some rule of `rules` matches the action `name` run as `argv`. */
 export function actionAllowed(rules: readonly ActionRule[], name: string, argv: readonly string[]): boolean {
-  return rules.some((r) => (r.name === undefined || r.name === name) && (r.argvPrefix === undefined || startsWith(argv, r.argvPrefix)));
+  return rules.some(
+    (r) => (r.name === undefined || r.name === name) && (r.argvPrefix === undefined || startsWith(argv, r.argvPrefix)),
+  );
 }
 
 /** Why `step` is not allowed by `policy`, or null when it is. */
@@ -82,17 +90,25 @@ export function stepRefusal(step: JobStep, policy: LocalPolicy): string | null {
   switch (step.kind) {
     case 'pre-hook':
     case 'post-hook':
-      return actionAllowed(policy.actions, step.action, step.command) ? null : `${step.kind} action "${step.action}" (${step.command[0]}) is not in the local policy's actions`;
+      return actionAllowed(policy.actions, step.action, step.command)
+        ? null
+        : `${step.kind} action "${step.action}" (${step.command[0]}) is not in the local policy's actions`;
     case 'install':
       if (step.manager === 'script') {
-        return actionAllowed(policy.actions, step.action, step.command) ? null : `install script action "${step.action}" (${step.command[0]}) is not in the local policy's actions`;
+        return actionAllowed(policy.actions, step.action, step.command)
+          ? null
+          : `install script action "${step.action}" (${step.command[0]}) is not in the local policy's actions`;
       }
       return installs.includes(step.manager) ? null : `${step.manager} installs are not in the local policy's installs`;
     case 'rollback':
       if (!policy.rollback) return 'rollbacks are not allowed by the local policy';
-      return installs.includes(step.manager) ? null : `${step.manager} rollbacks are not allowed (${step.manager} is not in the local policy's installs)`;
+      return installs.includes(step.manager)
+        ? null
+        : `${step.manager} rollbacks are not allowed (${step.manager} is not in the local policy's installs)`;
     case 'config':
-      return policy.config ? null : `config edits (${step.change.type === 'file-edit' ? step.change.path : `${step.change.hive}\\${step.change.key}`}) are not allowed by the local policy`;
+      return policy.config
+        ? null
+        : `config edits (${step.change.type === 'file-edit' ? step.change.path : `${step.change.hive}\\${step.change.key}`}) are not allowed by the local policy`;
     case 'reboot':
       return policy.reboot ? null : 'reboots are not allowed by the local policy';
     case 'verify':
@@ -101,11 +117,19 @@ export function stepRefusal(step: JobStep, policy: LocalPolicy): string | null {
 }
 
 /** Checks every step of `job` (pure): the first step the policy does not allow refuses the whole job. */
-export function checkJobAgainstPolicy(job: Pick<JobBody, 'jobId' | 'steps'>, loaded: Pick<LoadedPolicy, 'policy' | 'source' | 'file' | 'problem'>): PolicyVerdict {
+export function checkJobAgainstPolicy(
+  job: Pick<JobBody, 'jobId' | 'steps'>,
+  loaded: Pick<LoadedPolicy, 'policy' | 'source' | 'file' | 'problem'>,
+): PolicyVerdict {
   for (const [i, step] of job.steps.entries()) {
     const why = stepRefusal(step, loaded.policy);
     if (why === null) continue;
-    const source = loaded.source === 'file' ? `the local policy ${loaded.file}` : loaded.problem ? `the default local policy (${loaded.problem})` : `the default local policy (no ${loaded.file})`;
+    const source =
+      loaded.source === 'file'
+        ? `the local policy ${loaded.file}`
+        : loaded.problem
+          ? `the default local policy (${loaded.problem})`
+          : `the default local policy (no ${loaded.file})`;
     return { ok: false, stepIndex: i, message: `job ${job.jobId}: step ${i}: ${why}; refused by ${source}` };
   }
   return { ok: true };
@@ -123,19 +147,30 @@ export interface PolicyFileTrust {
  */
 export async function loadLocalPolicy(file: string, trust: PolicyFileTrust = {}): Promise<LoadedPolicy> {
   const owner = trust.ownerUid ?? 0;
-  const fallback = (problem: string | null): LoadedPolicy => ({ policy: DEFAULT_LOCAL_POLICY, source: 'default', file, problem });
+  const fallback = (problem: string | null): LoadedPolicy => ({
+    policy: DEFAULT_LOCAL_POLICY,
+    source: 'default',
+    file,
+    problem,
+  });
   if (!path.isAbsolute(file)) return fallback(`the policy file path ${file} is not absolute`);
   const dirProblem = await unsafeDirectory(path.dirname(file), owner);
-  const fh = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)).catch((err: NodeJS.ErrnoException) => err);
+  const fh = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)).catch(
+    (err: NodeJS.ErrnoException) => err,
+  );
   if (fh instanceof Error) {
     if (fh.code === 'ENOENT') return fallback(dirProblem);
-    return fallback(fh.code === 'ELOOP' ? `${file} is a symbolic link` : `${file} cannot be opened (${fh.code ?? fh.message})`);
+    return fallback(
+      fh.code === 'ELOOP' ? `${file} is a symbolic link` : `${file} cannot be opened (${fh.code ?? fh.message})`,
+    );
   }
   try {
     const st = await fh.stat();
     if (!st.isFile()) return fallback(`${file} is not a regular file`);
-    if (st.uid !== owner) return fallback(`${file} is owned by uid ${st.uid}, not ${owner === 0 ? 'root' : `uid ${owner}`}`);
-    if ((st.mode & 0o022) !== 0) return fallback(`${file} is writable by ${writers(st.mode)} (mode ${(st.mode & 0o7777).toString(8)})`);
+    if (st.uid !== owner)
+      return fallback(`${file} is owned by uid ${st.uid}, not ${owner === 0 ? 'root' : `uid ${owner}`}`);
+    if ((st.mode & 0o022) !== 0)
+      return fallback(`${file} is writable by ${writers(st.mode)} (mode ${(st.mode & 0o7777).toString(8)})`);
     if (dirProblem) return fallback(dirProblem);
     if (st.size > MAX_POLICY_BYTES) return fallback(`${file} is ${st.size} bytes (limit ${MAX_POLICY_BYTES})`);
     const text = await fh.readFile('utf8');
@@ -151,17 +186,28 @@ export function parsePolicyText(text: string, file: string): LoadedPolicy {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { policy: DEFAULT_LOCAL_POLICY, source: 'default', file, problem: `${file} is not JSON (${err instanceof Error ? err.message : String(err)})` };
+    return {
+      policy: DEFAULT_LOCAL_POLICY,
+      source: 'default',
+      file,
+      problem: `${file} is not JSON (${err instanceof Error ? err.message : String(err)})`,
+    };
   }
   const parsed = localPolicySchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { policy: DEFAULT_LOCAL_POLICY, source: 'default', file, problem: `${file} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+    return {
+      policy: DEFAULT_LOCAL_POLICY,
+      source: 'default',
+      file,
+      problem: `${file} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    };
   }
   return { policy: parsed.data, source: 'file', file, problem: null };
 }
 
-const writers = (mode: number) => ['', 'others', 'its group', 'its group and others'][((mode & 0o020) >> 3) | ((mode & 0o002) >> 1)]!;
+const writers = (mode: number) =>
+  ['', 'others', 'its group', 'its group and others'][((mode & 0o020) >> 3) | ((mode & 0o002) >> 1)]!;
 
 /** Why a directory on the way to the file lets someone other than `owner` replace it, or null. */
 async function unsafeDirectory(dir: string, owner: number): Promise<string | null> {
@@ -170,7 +216,8 @@ async function unsafeDirectory(dir: string, owner: number): Promise<string | nul
     if (st) {
       if (!st.isDirectory()) return `${d} is not a directory`;
       if (st.uid !== owner && st.uid !== 0) return `the directory ${d} is owned by uid ${st.uid}, not root`;
-      if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `the directory ${d} is writable by ${writers(st.mode)} (mode ${(st.mode & 0o7777).toString(8)})`;
+      if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)
+        return `the directory ${d} is writable by ${writers(st.mode)} (mode ${(st.mode & 0o7777).toString(8)})`;
     }
     if (d === path.dirname(d)) return null;
   }
@@ -180,15 +227,24 @@ async function unsafeDirectory(dir: string, owner: number): Promise<string | nul
  * The policy as the executor sees it: re-read for every job (an edit takes effect at the next job,
  * no restart), a problem logged once each time it changes.
  */
-export function createPolicySource(file: string, warn: (line: string) => void, trust: PolicyFileTrust = {}): () => Promise<LoadedPolicy> {
+export function createPolicySource(
+  file: string,
+  warn: (line: string) => void,
+  trust: PolicyFileTrust = {},
+): () => Promise<LoadedPolicy> {
   let lastProblem: string | null = null;
   return async () => {
     // an unexpected read error (EIO …) must not crash the agent, nor allow more than the default
-    const loaded = await loadLocalPolicy(file, trust).catch(
-      (err: unknown): LoadedPolicy => ({ policy: DEFAULT_LOCAL_POLICY, source: 'default', file, problem: `${file} cannot be read (${err instanceof Error ? err.message : String(err)})` }),
-    );
+    const loaded = await loadLocalPolicy(file, trust).catch((err: unknown): LoadedPolicy => ({
+      policy: DEFAULT_LOCAL_POLICY,
+      source: 'default',
+      file,
+      problem: `${file} cannot be read (${err instanceof Error ? err.message : String(err)})`,
+    }));
     if (loaded.problem !== null && loaded.problem !== lastProblem) {
-      warn(`patchhive agent: the local policy file is not used: ${loaded.problem}; the default applies (package installs only, no hooks, scripts or config edits)`);
+      warn(
+        `patchhive agent: the local policy file is not used: ${loaded.problem}; the default applies (package installs only, no hooks, scripts or config edits)`,
+      );
     }
     lastProblem = loaded.problem;
     return loaded;

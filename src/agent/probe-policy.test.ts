@@ -107,7 +107,7 @@ describe('isInsideRoot / pathInRoot', () => {
     expect(isInsideRoot(root, real)).toBe(inside);
   });
 
-  it('maps a host path below the root to the machine\'s view', () => {
+  it("maps a host path below the root to the machine's view", () => {
     expect(pathInRoot('/srv/img', '/srv/img/etc/shadow')).toBe('/etc/shadow');
     expect(pathInRoot('/srv/img', '/srv/img')).toBe('/');
     expect(pathInRoot('/', '/etc/hostname')).toBe('/etc/hostname');

@@ -6,7 +6,14 @@
 import path from 'node:path';
 
 /** Where text-file probes may read (a prefix ending in "/" is a folder; otherwise the exact file). */
-export const DEFAULT_TEXT_PROBE_ALLOW: readonly string[] = ['/etc/', '/usr/', '/opt/', '/var/lib/dpkg/', '/proc/version', '/boot/'];
+export const DEFAULT_TEXT_PROBE_ALLOW: readonly string[] = [
+  '/etc/',
+  '/usr/',
+  '/opt/',
+  '/var/lib/dpkg/',
+  '/proc/version',
+  '/boot/',
+];
 
 /** Pseudo file systems a file probe (exists/size/sha256) must not touch: /proc/kcore alone is all of memory. */
 const FILE_PROBE_DENY_PREFIXES: readonly string[] = ['/proc/', '/sys/', '/dev/', '/run/'];
@@ -68,7 +75,11 @@ export function isAllowedBy(p: string, allow: readonly string[]): boolean {
  * Judges one probe path (already resolved or as requested; the agent asks for both): text
  * probes need the allowlist, file probes avoid pseudo file systems; both refuse secrets.
  */
-export function judgeProbePath(requested: string, kind: ProbeKind, textAllow: readonly string[] = DEFAULT_TEXT_PROBE_ALLOW): PathVerdict {
+export function judgeProbePath(
+  requested: string,
+  kind: ProbeKind,
+  textAllow: readonly string[] = DEFAULT_TEXT_PROBE_ALLOW,
+): PathVerdict {
   const p = normaliseProbePath(requested);
   if (p === undefined) return { ok: false, reason: 'not an absolute POSIX path' };
   if (isSecretPath(p)) return { ok: false, reason: 'a secret file' };

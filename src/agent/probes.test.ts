@@ -110,7 +110,10 @@ describe('file probes', () => {
 
   it('secrets, pseudo file systems and non-POSIX paths are refused (omitted)', async () => {
     const root = await makeRoot({ 'etc/shadow': 'x', 'proc/kcore': 'x', 'etc/ssh/ssh_host_rsa_key': 'x' });
-    const r = await collectProbes(files(['/etc/shadow', '/proc/kcore', '/etc/ssh/ssh_host_rsa_key', 'C:\\Windows\\x.dll']), { root });
+    const r = await collectProbes(
+      files(['/etc/shadow', '/proc/kcore', '/etc/ssh/ssh_host_rsa_key', 'C:\\Windows\\x.dll']),
+      { root },
+    );
     expect(r.files).toEqual([]);
   });
 
@@ -123,13 +126,20 @@ describe('file probes', () => {
 
   it('registry probes are ignored on Linux', async () => {
     const root = await makeRoot({});
-    const r = await collectProbes({ files: [], textFiles: [], registry: [{ hive: 'HKEY_LOCAL_MACHINE', key: 'SOFTWARE\\X', name: 'V' }] }, { root });
+    const r = await collectProbes(
+      { files: [], textFiles: [], registry: [{ hive: 'HKEY_LOCAL_MACHINE', key: 'SOFTWARE\\X', name: 'V' }] },
+      { root },
+    );
     expect(r).toEqual({ files: [], textFiles: [] });
   });
 
   it('the real machine root works too (read-only, allowed paths)', async () => {
     const r = await collectProbes(text(['/etc/passwd', '/etc/shadow']), { root: '/' });
     expect(r.textFiles).toHaveLength(1);
-    expect(r.textFiles[0]).toMatchObject({ path: '/etc/passwd', exists: true, content: await readFile('/etc/passwd', 'utf8') });
+    expect(r.textFiles[0]).toMatchObject({
+      path: '/etc/passwd',
+      exists: true,
+      content: await readFile('/etc/passwd', 'utf8'),
+    });
   });
 });

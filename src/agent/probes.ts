@@ -10,7 +10,14 @@ import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { FileProbe, TextFileProbe } from '../inventory/model.js';
 import { resolveInRoot } from '../inventory/os-facts.js';
 import type { ProbeRequestWire } from '../protocol/agent.js';
-import { DEFAULT_TEXT_PROBE_ALLOW, isInsideRoot, judgeProbePath, normaliseProbePath, pathInRoot, type ProbeKind } from './probe-policy.js';
+import {
+  DEFAULT_TEXT_PROBE_ALLOW,
+  isInsideRoot,
+  judgeProbePath,
+  normaliseProbePath,
+  pathInRoot,
+  type ProbeKind,
+} from './probe-policy.js';
 
 /** The schema promises text-probe content of at most 64 KiB. */
 export const MAX_TEXT_PROBE_BYTES = 64 * 1024;
@@ -55,7 +62,9 @@ async function locate(rootReal: string, abs: string, kind: ProbeKind, allow: rea
 /** Opens the located file only if it is still the same regular file (nothing swapped in since); else undefined. */
 async function openSame(found: { real: string; st: Stats }): Promise<FileHandle | undefined> {
   // O_NOFOLLOW: no symlink planted since; O_NONBLOCK: a FIFO planted since must not hang the agent.
-  const fh = await open(found.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+  const fh = await open(found.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    () => undefined,
+  );
   if (!fh) return undefined;
   const now = await fh.stat().catch(() => undefined);
   if (now?.isFile() && now.ino === found.st.ino && now.dev === found.st.dev) return fh;
@@ -65,10 +74,17 @@ async function openSame(found: { real: string; st: Stats }): Promise<FileHandle 
 
 const worldReadable = (st: Stats): boolean => (st.mode & 0o004) !== 0;
 
-const baseProbe = (normal: string, requested: string) => ({ path: normal, ...(normal !== requested ? { requested } : {}) });
+const baseProbe = (normal: string, requested: string) => ({
+  path: normal,
+  ...(normal !== requested ? { requested } : {}),
+});
 
 /** One text probe; undefined when refused. Only world-readable files are read: what any user may see. */
-export async function readTextFileProbe(rootReal: string, requested: string, allow: readonly string[]): Promise<TextFileProbe | undefined> {
+export async function readTextFileProbe(
+  rootReal: string,
+  requested: string,
+  allow: readonly string[],
+): Promise<TextFileProbe | undefined> {
   const verdict = judgeProbePath(requested, 'text', allow);
   if (!verdict.ok) return undefined;
   const where = await locate(rootReal, verdict.path, 'text', allow);
@@ -80,7 +96,11 @@ export async function readTextFileProbe(rootReal: string, requested: string, all
   try {
     const buf = Buffer.alloc(MAX_TEXT_PROBE_BYTES);
     const { bytesRead } = await fh.read(buf, 0, MAX_TEXT_PROBE_BYTES, 0);
-    return { ...baseProbe(verdict.path, requested), exists: true, content: new TextDecoder('utf-8').decode(buf.subarray(0, bytesRead)) };
+    return {
+      ...baseProbe(verdict.path, requested),
+      exists: true,
+      content: new TextDecoder('utf-8').decode(buf.subarray(0, bytesRead)),
+    };
   } finally {
     await fh.close();
   }

@@ -28,10 +28,17 @@ interface Harness {
 
 /** Deps around a real client and a real collector on a temp root; sleeping only records the delay. */
 function harness(serverUrl: string, root: string, opts: { stopAfterSleeps?: number; random?: number } = {}): Harness {
-  const h: Harness = { saved: [], warnings: [], sleeps: [], controller: new AbortController(), deps: undefined as unknown as AgentRunDeps };
+  const h: Harness = {
+    saved: [],
+    warnings: [],
+    sleeps: [],
+    controller: new AbortController(),
+    deps: undefined as unknown as AgentRunDeps,
+  };
   h.deps = {
     client: createAgentClient(serverUrl, { userAgent: 'patchhive-agent/test' }),
-    collect: (probes) => collectAgentInventory({ root, now: new Date('2026-05-01T10:00:00Z'), probes, machineId: 'machine-1' }),
+    collect: (probes) =>
+      collectAgentInventory({ root, now: new Date('2026-05-01T10:00:00Z'), probes, machineId: 'machine-1' }),
     save: async (s) => {
       h.saved.push(s);
     },
@@ -49,7 +56,8 @@ function harness(serverUrl: string, root: string, opts: { stopAfterSleeps?: numb
   return h;
 }
 
-const debianRoot = () => makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'etc/debian_version': '12.15\n', 'var/lib/dpkg/status': STATUS });
+const debianRoot = () =>
+  makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'etc/debian_version': '12.15\n', 'var/lib/dpkg/status': STATUS });
 
 describe('runAgentLoop against a server on loopback', () => {
   let server: FakeServer;
@@ -97,7 +105,9 @@ describe('runAgentLoop against a server on loopback', () => {
     expect(await runAgentLoop(enrolledState(down), { once: false }, h.deps)).toBe(AGENT_EXIT.ok);
     expect(h.sleeps).toEqual([4_950, 9_900, 19_800, 39_600]);
     expect(h.warnings).toHaveLength(4);
-    expect(h.warnings[0]).toMatch(/^patchhive agent: check-in failed \(1 in a row\): cannot reach the server at http:\/\/127\.0\.0\.1:\d+ for the check-in \(ECONNREFUSED\) \[E_SERVER_UNREACHABLE\]; retrying in 5s$/);
+    expect(h.warnings[0]).toMatch(
+      /^patchhive agent: check-in failed \(1 in a row\): cannot reach the server at http:\/\/127\.0\.0\.1:\d+ for the check-in \(ECONNREFUSED\) \[E_SERVER_UNREACHABLE\]; retrying in 5s$/,
+    );
     expect(h.warnings[3]).toMatch(/\(4 in a row\).*retrying in 40s$/);
     for (const w of h.warnings) expect(w).not.toContain(down.credential);
   });
@@ -177,7 +187,13 @@ describe('runAgentLoop with jobs (real executor and journal, simulated installer
     expiresAt: '2026-05-02T09:00:00Z',
     deploymentId: 'dep-1',
     steps: [
-      { kind: 'install', manager: 'script', action: 'vendor-fix', command: ['/opt/vendor/install-hello'], timeoutSeconds: 60 },
+      {
+        kind: 'install',
+        manager: 'script',
+        action: 'vendor-fix',
+        command: ['/opt/vendor/install-hello'],
+        timeoutSeconds: 60,
+      },
       { kind: 'verify', bulletinIds: ['DSA-0000-1'] },
     ],
     artifacts: [],
@@ -188,7 +204,10 @@ describe('runAgentLoop with jobs (real executor and journal, simulated installer
     const dir = stateDir ?? path.join(await makeRoot({}), 'state');
     const runner = fakeRunner(root, (argv) => {
       if (argv[0] !== '/opt/vendor/install-hello') return undefined;
-      appendFileSync(path.join(root, 'var/lib/dpkg/status'), '\nPackage: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.10-3\n');
+      appendFileSync(
+        path.join(root, 'var/lib/dpkg/status'),
+        '\nPackage: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.10-3\n',
+      );
       return { exitCode: 0 };
     });
     const ledger = await openJobLedger(dir);
@@ -267,7 +286,11 @@ describe('runAgentLoop with jobs (real executor and journal, simulated installer
     h.deps.jobs = j.jobs;
     await runAgentLoop(enrolledState(server), { once: true }, h.deps);
     expect(server.checkins[0]!.body.jobReports).toEqual([
-      expect.objectContaining({ jobId: 'job-7', state: 'failed', steps: [expect.objectContaining({ index: 0, result: 'interrupted' })] }),
+      expect.objectContaining({
+        jobId: 'job-7',
+        state: 'failed',
+        steps: [expect.objectContaining({ index: 0, result: 'interrupted' })],
+      }),
     ]);
     expect(j.runner.calls).toEqual([]); // never re-run
     expect(j.ledger.unfinishedJobs()).toEqual([]);

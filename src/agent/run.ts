@@ -50,7 +50,11 @@ export interface AgentTrustDeps {
 }
 
 /** Without trust deps (tests of other parts): nonces and re-pinning still work; no stale reports. */
-const defaultTrust: AgentTrustDeps = { now: () => new Date(), staleAfterMs: Number.POSITIVE_INFINITY, nonce: () => randomBytes(18).toString('base64url') };
+const defaultTrust: AgentTrustDeps = {
+  now: () => new Date(),
+  staleAfterMs: Number.POSITIVE_INFINITY,
+  nonce: () => randomBytes(18).toString('base64url'),
+};
 
 /** Check-ins at most per cycle: the first, one follow-up for probes/inventory, and a few after jobs. */
 export const MAX_CHECKINS_PER_CYCLE = 4;
@@ -70,7 +74,12 @@ function asFailure(err: unknown): ServerFailure {
 }
 
 /** One check-in; returns the answer and the nonce it was sent with. */
-async function checkinWith(state: AgentState, inv: Inventory, inventoryWanted: boolean, deps: AgentRunDeps): Promise<{ res: ServerResult<CheckinResponse>; nonce: string }> {
+async function checkinWith(
+  state: AgentState,
+  inv: Inventory,
+  inventoryWanted: boolean,
+  deps: AgentRunDeps,
+): Promise<{ res: ServerResult<CheckinResponse>; nonce: string }> {
   const hash = inventoryHash(inv);
   const trust = deps.trust ?? defaultTrust;
   const nonce = trust.nonce();
@@ -80,7 +89,9 @@ async function checkinWith(state: AgentState, inv: Inventory, inventoryWanted: b
   const stale = staleReport(state, trust.now(), trust.staleAfterMs);
   if (stale) {
     req.stale = stale;
-    deps.warn(`patchhive agent: stale: ${stale.reason} (last fresh ${stale.since}); the server or the way to it may be frozen or replaying answers`);
+    deps.warn(
+      `patchhive agent: stale: ${stale.reason} (last fresh ${stale.since}); the server or the way to it may be frozen or replaying answers`,
+    );
   }
   if (shouldSendInventory(hash, state.lastAcceptedHash, inventoryWanted)) {
     req.inventory = inv;
@@ -89,7 +100,9 @@ async function checkinWith(state: AgentState, inv: Inventory, inventoryWanted: b
   const reports = deps.jobs ? await deps.jobs.pendingReports() : [];
   if (reports.length > 0) {
     req.jobReports = reports;
-    deps.info(`sending ${reports.length} job report${reports.length === 1 ? '' : 's'} (${reports.map((r) => `${r.jobId} ${r.state}`).join(', ')})`);
+    deps.info(
+      `sending ${reports.length} job report${reports.length === 1 ? '' : 's'} (${reports.map((r) => `${r.jobId} ${r.state}`).join(', ')})`,
+    );
   }
   return { res: await deps.client.checkin(state.credential, req), nonce };
 }
@@ -99,7 +112,11 @@ async function checkinWith(state: AgentState, inv: Inventory, inventoryWanted: b
  * jobs, and check in again at once — with the reports and a fresh inventory after jobs, with the
  * probes or inventory the server asked for otherwise (that follow-up only once per cycle).
  */
-export async function runCheckinCycle(initial: AgentState, inventoryWanted: boolean, deps: AgentRunDeps): Promise<CycleResult> {
+export async function runCheckinCycle(
+  initial: AgentState,
+  inventoryWanted: boolean,
+  deps: AgentRunDeps,
+): Promise<CycleResult> {
   let state = initial;
   try {
     let inv = await deps.collect(state.probes);
@@ -116,7 +133,12 @@ export async function runCheckinCycle(initial: AgentState, inventoryWanted: bool
       // Probes that changed again are collected next cycle (they are in the state now): one such follow-up only.
       const followUp = reported > 0 || (n === 1 && needsFollowUp(outcome));
       if (!followUp || n >= MAX_CHECKINS_PER_CYCLE) {
-        return { ok: true, state, nextCheckinSeconds: res.value.nextCheckinSeconds, inventoryWanted: outcome.inventoryWanted };
+        return {
+          ok: true,
+          state,
+          nextCheckinSeconds: res.value.nextCheckinSeconds,
+          inventoryWanted: outcome.inventoryWanted,
+        };
       }
       if (reported > 0 || outcome.probesChanged) inv = await deps.collect(state.probes);
       ({ res, nonce } = await checkinWith(state, inv, outcome.inventoryWanted, deps));
@@ -139,7 +161,7 @@ export function formatDelay(ms: number): string {
 }
 
 export const REVOKED_MESSAGE =
-  'the server revoked this agent\'s credential [E_TOKEN_REVOKED]; stopping. Enroll again with a new token: patchhive agent enroll --force ...';
+  "the server revoked this agent's credential [E_TOKEN_REVOKED]; stopping. Enroll again with a new token: patchhive agent enroll --force ...";
 
 /** Resumes the jobs a crash or reboot cut short; a failure here is reported, and the loop still runs. */
 async function resumeJobs(deps: AgentRunDeps): Promise<void> {
@@ -154,7 +176,11 @@ async function resumeJobs(deps: AgentRunDeps): Promise<void> {
 }
 
 /** Runs check-ins until stopped (or once), resuming interrupted jobs first; returns the exit code. */
-export async function runAgentLoop(initial: AgentState, opts: { once: boolean }, deps: AgentRunDeps): Promise<AgentExitCode> {
+export async function runAgentLoop(
+  initial: AgentState,
+  opts: { once: boolean },
+  deps: AgentRunDeps,
+): Promise<AgentExitCode> {
   await resumeJobs(deps);
   let state = initial;
   let failures = 0;
@@ -179,7 +205,9 @@ export async function runAgentLoop(initial: AgentState, opts: { once: boolean },
         return AGENT_EXIT.error;
       }
       delay = failureDelayMs(failures, deps.random, deps.backoff);
-      deps.warn(`patchhive agent: check-in failed (${failures} in a row): ${r.failure.message} [${r.failure.code}]; retrying in ${formatDelay(delay)}`);
+      deps.warn(
+        `patchhive agent: check-in failed (${failures} in a row): ${r.failure.message} [${r.failure.code}]; retrying in ${formatDelay(delay)}`,
+      );
     }
     await deps.sleep(delay, deps.signal);
   }

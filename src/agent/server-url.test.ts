@@ -61,19 +61,46 @@ describe('isLoopbackHost', () => {
 });
 
 describe('checkEnrollTrust (the enrollment URL policy; no traffic)', () => {
-  const fp = keyFingerprint(generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  const base: EnrollTrustInput = { server: 'https://patch.example.org', caFile: false, trustOnFirstUse: false, insecureHttp: false };
+  const fp = keyFingerprint(
+    generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  );
+  const base: EnrollTrustInput = {
+    server: 'https://patch.example.org',
+    caFile: false,
+    trustOnFirstUse: false,
+    insecureHttp: false,
+  };
 
   it.each<[string, Partial<EnrollTrustInput>, string, boolean]>([
     ['https, nothing else: the verified certificate vouches', {}, 'tls', false],
     ['https with --ca-file', { caFile: true }, 'tls', false],
     ['https with a fingerprint', { fingerprint: fp }, 'fingerprint', false],
-    ['https with a padded, lower-case-prefixed fingerprint', { fingerprint: `sha256:${fp.slice(7)}=` }, 'fingerprint', false],
+    [
+      'https with a padded, lower-case-prefixed fingerprint',
+      { fingerprint: `sha256:${fp.slice(7)}=` },
+      'fingerprint',
+      false,
+    ],
     ['https with --trust-on-first-use: TLS still vouches', { trustOnFirstUse: true }, 'tls', false],
     ['loopback http with a fingerprint', { server: 'http://127.0.0.1:8060', fingerprint: fp }, 'fingerprint', false],
-    ['loopback http with --trust-on-first-use', { server: 'http://localhost:8060', trustOnFirstUse: true }, 'trust-on-first-use', false],
-    ['remote http with --insecure-http and a fingerprint', { server: 'http://10.0.0.5', insecureHttp: true, fingerprint: fp }, 'fingerprint', true],
-    ['remote http with --insecure-http and --trust-on-first-use', { server: 'http://10.0.0.5', insecureHttp: true, trustOnFirstUse: true }, 'trust-on-first-use', true],
+    [
+      'loopback http with --trust-on-first-use',
+      { server: 'http://localhost:8060', trustOnFirstUse: true },
+      'trust-on-first-use',
+      false,
+    ],
+    [
+      'remote http with --insecure-http and a fingerprint',
+      { server: 'http://10.0.0.5', insecureHttp: true, fingerprint: fp },
+      'fingerprint',
+      true,
+    ],
+    [
+      'remote http with --insecure-http and --trust-on-first-use',
+      { server: 'http://10.0.0.5', insecureHttp: true, trustOnFirstUse: true },
+      'trust-on-first-use',
+      true,
+    ],
   ])('%s → %s', (_what, over, trust, warns) => {
     const r = checkEnrollTrust({ ...base, ...over });
     expect(r.trust).toBe(trust);
@@ -82,15 +109,33 @@ describe('checkEnrollTrust (the enrollment URL policy; no traffic)', () => {
   });
 
   it.each<[string, Partial<EnrollTrustInput>, RegExp]>([
-    ['remote http, even with a fingerprint', { server: 'http://patch.example.org', fingerprint: fp }, /refusing plain http.*--insecure-http/],
-    ['remote http with --trust-on-first-use', { server: 'http://192.168.1.10:8060', trustOnFirstUse: true }, /refusing plain http/],
-    ['loopback http without fingerprint or flag', { server: 'http://127.0.0.1:8060' }, /--server-key-fingerprint SHA256:.*https:\/\/.*--trust-on-first-use/],
+    [
+      'remote http, even with a fingerprint',
+      { server: 'http://patch.example.org', fingerprint: fp },
+      /refusing plain http.*--insecure-http/,
+    ],
+    [
+      'remote http with --trust-on-first-use',
+      { server: 'http://192.168.1.10:8060', trustOnFirstUse: true },
+      /refusing plain http/,
+    ],
+    [
+      'loopback http without fingerprint or flag',
+      { server: 'http://127.0.0.1:8060' },
+      /--server-key-fingerprint SHA256:.*https:\/\/.*--trust-on-first-use/,
+    ],
     ['remote http with --insecure-http alone', { server: 'http://10.0.0.5', insecureHttp: true }, /nothing vouches/],
     ['a malformed fingerprint', { fingerprint: 'SHA256:abc' }, /must look like SHA256:/],
     ['an MD5-style fingerprint', { fingerprint: 'ab:cd:ef' }, /must look like SHA256:/],
     ['a fingerprint and --trust-on-first-use', { fingerprint: fp, trustOnFirstUse: true }, /not both/],
-    ['--ca-file with http', { server: 'http://127.0.0.1:8060', caFile: true, trustOnFirstUse: true }, /--ca-file verifies an https/],
+    [
+      '--ca-file with http',
+      { server: 'http://127.0.0.1:8060', caFile: true, trustOnFirstUse: true },
+      /--ca-file verifies an https/,
+    ],
   ])('refused: %s', (_what, over, message) => {
-    expect(() => checkEnrollTrust({ ...base, ...over })).toThrow(expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(message) }));
+    expect(() => checkEnrollTrust({ ...base, ...over })).toThrow(
+      expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(message) }),
+    );
   });
 });

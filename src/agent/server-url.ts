@@ -42,7 +42,8 @@ export function checkServerUrl(raw: string, opts: { allowInsecureHttp?: boolean 
     throw new PatchhiveError('E_USAGE', `--server must use http or https, not ${url.protocol.replace(':', '')}`);
   }
   // Never echo the URL here: it may be exactly the credential we refuse.
-  if (url.username || url.password) throw new PatchhiveError('E_USAGE', '--server must not contain a user name or password');
+  if (url.username || url.password)
+    throw new PatchhiveError('E_USAGE', '--server must not contain a user name or password');
   if (url.search || url.hash) throw new PatchhiveError('E_USAGE', '--server must not contain a query or fragment');
   const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   const out: CheckedServerUrl = { base };
@@ -82,13 +83,18 @@ export interface EnrollTrust extends CheckedServerUrl {
 export function checkEnrollTrust(input: EnrollTrustInput): EnrollTrust {
   const url = checkServerUrl(input.server, { allowInsecureHttp: input.insecureHttp });
   const https = url.base.startsWith('https:');
-  if (input.caFile && !https) throw new PatchhiveError('E_USAGE', '--ca-file verifies an https:// server; this --server URL is plain http://');
+  if (input.caFile && !https)
+    throw new PatchhiveError('E_USAGE', '--ca-file verifies an https:// server; this --server URL is plain http://');
   if (input.fingerprint !== undefined) {
     const fingerprint = parseFingerprint(input.fingerprint);
     if (!fingerprint) {
-      throw new PatchhiveError('E_USAGE', '--server-key-fingerprint must look like SHA256:<43 base64 characters>, as `patchhive serve` prints it and GET /api/v1/server-key answers');
+      throw new PatchhiveError(
+        'E_USAGE',
+        '--server-key-fingerprint must look like SHA256:<43 base64 characters>, as `patchhive serve` prints it and GET /api/v1/server-key answers',
+      );
     }
-    if (input.trustOnFirstUse) throw new PatchhiveError('E_USAGE', 'give --server-key-fingerprint or --trust-on-first-use, not both');
+    if (input.trustOnFirstUse)
+      throw new PatchhiveError('E_USAGE', 'give --server-key-fingerprint or --trust-on-first-use, not both');
     return { ...url, trust: 'fingerprint', fingerprint };
   }
   // A verified certificate vouches for the key; --trust-on-first-use adds nothing to it.
@@ -96,6 +102,6 @@ export function checkEnrollTrust(input: EnrollTrustInput): EnrollTrust {
   if (input.trustOnFirstUse) return { ...url, trust: 'trust-on-first-use' };
   throw new PatchhiveError(
     'E_USAGE',
-    'nothing vouches for the server\'s job-signing key over plain http://: give --server-key-fingerprint SHA256:... (printed by `patchhive serve` at start, also at GET /api/v1/server-key), use an https:// URL whose certificate verifies (--ca-file for a private CA), or pass --trust-on-first-use',
+    "nothing vouches for the server's job-signing key over plain http://: give --server-key-fingerprint SHA256:... (printed by `patchhive serve` at start, also at GET /api/v1/server-key), use an https:// URL whose certificate verifies (--ca-file for a private CA), or pass --trust-on-first-use",
   );
 }

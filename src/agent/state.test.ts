@@ -2,7 +2,16 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promis
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeRoot, removeRoots } from '../inventory/test-support.js';
-import { AGENT_STATE_SCHEMA, loadState, NO_PROBES, prepareStateDir, resolveStateDir, saveState, stateFilePath, type AgentState } from './state.js';
+import {
+  AGENT_STATE_SCHEMA,
+  loadState,
+  NO_PROBES,
+  prepareStateDir,
+  resolveStateDir,
+  saveState,
+  stateFilePath,
+  type AgentState,
+} from './state.js';
 
 afterAll(removeRoots);
 
@@ -70,7 +79,10 @@ describe('saveState / loadState', () => {
     const open = path.join(base, 'open');
     await mkdir(open);
     await chmod(open, 0o777);
-    await expect(prepareStateDir(open)).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(/writable by other users \(mode 0777\)/) });
+    await expect(prepareStateDir(open)).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringMatching(/writable by other users \(mode 0777\)/),
+    });
     const shared = path.join(base, 'shared');
     await mkdir(shared);
     await chmod(shared, 0o755);
@@ -81,17 +93,25 @@ describe('saveState / loadState', () => {
 
   it('not enrolled, readable by others, or malformed → a clear error without the secret', async () => {
     const dir = path.join(await makeRoot({}), 'state');
-    await expect(loadState(dir)).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(/not enrolled/) });
+    await expect(loadState(dir)).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringMatching(/not enrolled/),
+    });
     await saveState(dir, state);
     await chmod(stateFilePath(dir), 0o644);
-    await expect(loadState(dir)).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(/mode 0644.*chmod 600/) });
+    await expect(loadState(dir)).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringMatching(/mode 0644.*chmod 600/),
+    });
     await writeFile(stateFilePath(dir), JSON.stringify({ ...state, credential: 42 }), { mode: 0o600 });
     await chmod(stateFilePath(dir), 0o600);
     const err = await loadState(dir).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_INPUT_MALFORMED', location: { path: '$.credential' } });
     await writeFile(stateFilePath(dir), '{"schema": ', { mode: 0o600 });
     await expect(loadState(dir)).rejects.toMatchObject({ code: 'E_INPUT_MALFORMED' });
-    await writeFile(stateFilePath(dir), JSON.stringify({ ...state, schema: 'patchhive.agent-state/9' }), { mode: 0o600 });
+    await writeFile(stateFilePath(dir), JSON.stringify({ ...state, schema: 'patchhive.agent-state/9' }), {
+      mode: 0o600,
+    });
     const bad = await loadState(dir).catch((e: Error) => e.message);
     expect(bad).toMatch(/state file is invalid/);
     expect(bad).not.toContain(state.credential);

@@ -22,12 +22,22 @@ export const agentStateSchema = z.object({
   machineId: z.string().min(1),
   credential: z.string().min(1).describe('The agent secret (bearer credential).'),
   jobSigningPublicKey: z.string().describe('The pinned PEM (SPKI) Ed25519 key that will verify jobs.'),
-  jobSigningKeyFingerprint: z.string().optional().describe('The pinned key\'s fingerprint (SHA256:...), as printed at enrollment.'),
+  jobSigningKeyFingerprint: z
+    .string()
+    .optional()
+    .describe("The pinned key's fingerprint (SHA256:...), as printed at enrollment."),
   keyTrust: z
     .enum(['fingerprint', 'tls', 'trust-on-first-use'])
     .optional()
-    .describe('What vouched for the key at enrollment: the fingerprint given, a verified TLS certificate, or nothing (trust on first use).'),
-  caFile: z.string().optional().describe('The --ca-file given at enrollment (absolute path): the CA bundle that verifies the server\'s certificate.'),
+    .describe(
+      'What vouched for the key at enrollment: the fingerprint given, a verified TLS certificate, or nothing (trust on first use).',
+    ),
+  caFile: z
+    .string()
+    .optional()
+    .describe(
+      "The --ca-file given at enrollment (absolute path): the CA bundle that verifies the server's certificate.",
+    ),
   checkinIntervalSeconds: z.number().int().positive(),
   name: z.string().min(1).optional().describe('The machine name given at enrollment with --name.'),
   enrolledAt: z.string(),
@@ -36,10 +46,16 @@ export const agentStateSchema = z.object({
   previousJobSigningPublicKey: z
     .string()
     .optional()
-    .describe('The key pinned before the last announced rotation: still trusted for jobs until the server says it is retired.'),
-  retiredJobSigningKeys: z.array(z.string()).max(5).optional().describe('Keys the server retired: a job signed by one is refused as retired-key.'),
+    .describe(
+      'The key pinned before the last announced rotation: still trusted for jobs until the server says it is retired.',
+    ),
+  retiredJobSigningKeys: z
+    .array(z.string())
+    .max(5)
+    .optional()
+    .describe('Keys the server retired: a job signed by one is refused as retired-key.'),
   lastServerTime: z.string().optional().describe('The last fresh signed server time seen (it may never go backwards).'),
-  freshSeenAt: z.string().optional().describe('This machine\'s clock when it last saw a fresh signed server time.'),
+  freshSeenAt: z.string().optional().describe("This machine's clock when it last saw a fresh signed server time."),
 });
 
 export type AgentState = z.infer<typeof agentStateSchema>;
@@ -71,14 +87,24 @@ const octal = (mode: number): string => (mode & 0o777).toString(8).padStart(4, '
  */
 export async function prepareStateDir(stateDir: string): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-    throw new PatchhiveError('E_OUTPUT_FAILED', `cannot create the state directory (${err.code ?? 'error'})`, { file: stateDir }, { cause: err });
+    throw new PatchhiveError(
+      'E_OUTPUT_FAILED',
+      `cannot create the state directory (${err.code ?? 'error'})`,
+      { file: stateDir },
+      { cause: err },
+    );
   });
   const st = await lstat(stateDir);
-  if (!st.isDirectory()) throw new PatchhiveError('E_CONFIG_INVALID', 'the state directory is not a directory', { file: stateDir });
+  if (!st.isDirectory())
+    throw new PatchhiveError('E_CONFIG_INVALID', 'the state directory is not a directory', { file: stateDir });
   if ((st.mode & 0o022) !== 0) {
-    throw new PatchhiveError('E_CONFIG_INVALID', `the state directory is writable by other users (mode ${octal(st.mode)}); use a private directory (chmod 700)`, {
-      file: stateDir,
-    });
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      `the state directory is writable by other users (mode ${octal(st.mode)}); use a private directory (chmod 700)`,
+      {
+        file: stateDir,
+      },
+    );
   }
 }
 
@@ -92,13 +118,27 @@ export async function saveState(stateDir: string, state: AgentState): Promise<vo
 export async function loadState(stateDir: string): Promise<AgentState> {
   const file = stateFilePath(stateDir);
   const st = await lstat(file).catch(() => undefined);
-  if (!st) throw new PatchhiveError('E_CONFIG_INVALID', 'this agent is not enrolled (no state file); run `patchhive agent enroll` first', { file });
+  if (!st)
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      'this agent is not enrolled (no state file); run `patchhive agent enroll` first',
+      { file },
+    );
   if (!st.isFile()) throw new PatchhiveError('E_CONFIG_INVALID', 'the state file is not a regular file', { file });
   if ((st.mode & 0o077) !== 0) {
-    throw new PatchhiveError('E_CONFIG_INVALID', `the state file holds a secret but other users may access it (mode ${octal(st.mode)}); chmod 600 it`, { file });
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      `the state file holds a secret but other users may access it (mode ${octal(st.mode)}); chmod 600 it`,
+      { file },
+    );
   }
   const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read the state file (${err.code ?? 'error'})`, { file }, { cause: err });
+    throw new PatchhiveError(
+      'E_INPUT_NOT_FOUND',
+      `cannot read the state file (${err.code ?? 'error'})`,
+      { file },
+      { cause: err },
+    );
   });
   const parsed = agentStateSchema.safeParse(parseJsonLocated(text, file));
   if (!parsed.success) throw zodToPatchhiveError(parsed.error, file, 'the agent state file is invalid');

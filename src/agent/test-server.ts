@@ -102,7 +102,8 @@ export async function startFakeServer(): Promise<FakeServer> {
     const parsed = enrollRequestSchema.safeParse(req.body);
     if (!parsed.success) return fail(reply, 400, 'E_BAD_REQUEST', 'bad enrollment request');
     state.enrollments.push(parsed.data);
-    if (!sameSecret(parsed.data.token, TEST_ENROLL_TOKEN)) return fail(reply, 401, 'E_UNAUTHENTICATED', 'unknown enrollment token');
+    if (!sameSecret(parsed.data.token, TEST_ENROLL_TOKEN))
+      return fail(reply, 401, 'E_UNAUTHENTICATED', 'unknown enrollment token');
     const good: EnrollResponse = {
       agentId: 'agent-1',
       machineId: 'machine-1',
@@ -117,13 +118,15 @@ export async function startFakeServer(): Promise<FakeServer> {
     const auth = req.headers.authorization;
     const parsed = checkinRequestSchema.safeParse(req.body);
     if (parsed.success) state.checkins.push({ authorization: auth, body: parsed.data });
-    if (!auth?.startsWith('Bearer ') || !sameSecret(auth.slice(7), state.credential)) return fail(reply, 401, 'E_UNAUTHENTICATED', 'no valid credential');
+    if (!auth?.startsWith('Bearer ') || !sameSecret(auth.slice(7), state.credential))
+      return fail(reply, 401, 'E_UNAUTHENTICATED', 'no valid credential');
     if (state.revoked) return fail(reply, 401, 'E_TOKEN_REVOKED', 'this agent has been revoked');
     if (!parsed.success) return fail(reply, 400, 'E_BAD_REQUEST', 'bad check-in');
     const body = parsed.data;
     state.onCheckin?.(body);
     if (body.inventory) {
-      if (inventoryHash(body.inventory) !== body.inventoryHash) return fail(reply, 400, 'E_BAD_REQUEST', 'inventory hash mismatch');
+      if (inventoryHash(body.inventory) !== body.inventoryHash)
+        return fail(reply, 400, 'E_BAD_REQUEST', 'inventory hash mismatch');
       state.inventories.set(body.inventoryHash, body.inventory);
       lastHash = body.inventoryHash;
     }

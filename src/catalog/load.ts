@@ -32,7 +32,10 @@ async function readHead(path: string): Promise<string> {
   try {
     const buf = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
-    return buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    return buf
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   } finally {
     await fh.close();
   }
@@ -58,7 +61,11 @@ export async function loadCatalogFile(path: string, opts: LoadCatalogOptions): P
     size = st.size;
   } catch (err) {
     if (err instanceof PatchhiveError) throw err;
-    throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read catalog: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file: path });
+    throw new PatchhiveError(
+      'E_INPUT_NOT_FOUND',
+      `cannot read catalog: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      { file: path },
+    );
   }
   const head = await readHead(path);
   const format = detectCatalogFormat(head);
@@ -81,7 +88,8 @@ export async function loadCatalogFile(path: string, opts: LoadCatalogOptions): P
         },
       });
     }
-    if (size > MAX_WHOLE_FILE) throw new PatchhiveError('E_INPUT_MALFORMED', `file is larger than ${MAX_WHOLE_FILE} bytes`, { file: path });
+    if (size > MAX_WHOLE_FILE)
+      throw new PatchhiveError('E_INPUT_MALFORMED', `file is larger than ${MAX_WHOLE_FILE} bytes`, { file: path });
     const bytes = await readFile(path);
     opts.onProgress?.(size, size);
     return importWhole(format, bytes, path, opts);
@@ -90,7 +98,12 @@ export async function loadCatalogFile(path: string, opts: LoadCatalogOptions): P
   }
 }
 
-async function importWhole(format: Exclude<CatalogFormat, 'oval'>, bytes: Buffer, file: string, opts: LoadCatalogOptions): Promise<Catalog> {
+async function importWhole(
+  format: Exclude<CatalogFormat, 'oval'>,
+  bytes: Buffer,
+  file: string,
+  opts: LoadCatalogOptions,
+): Promise<Catalog> {
   switch (format) {
     case 'native': {
       const signature = await readFile(`${file}.sig`, 'utf8').catch(() => undefined);

@@ -152,16 +152,7 @@ export interface Test {
  * - product: name (Patchhive: installed products)
  */
 export type ObjectType =
-  | 'dpkginfo'
-  | 'rpminfo'
-  | 'file'
-  | 'registry'
-  | 'family'
-  | 'textfilecontent54'
-  | 'uname'
-  | 'os'
-  | 'kb'
-  | 'product';
+  'dpkginfo' | 'rpminfo' | 'file' | 'registry' | 'family' | 'textfilecontent54' | 'uname' | 'os' | 'kb' | 'product';
 
 export interface ObjectSpec {
   id: string;

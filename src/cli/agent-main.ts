@@ -15,12 +15,15 @@ const NAME = 'patchhive-agent';
 /** The `patchhive-agent` program. */
 export function buildAgentProgram(): Command {
   const program = new Command(NAME)
-    .description('The Patchhive agent: enroll this machine with a Patchhive server, then check in and run its signed jobs.')
+    .description(
+      'The Patchhive agent: enroll this machine with a Patchhive server, then check in and run its signed jobs.',
+    )
     .version(agentVersion())
     .option('--debug', 'print stack traces for unexpected errors')
     .exitOverride()
     .configureOutput({
-      outputError: (msg, write) => write(`${NAME}: error: ${msg.replace(/^error: /, '').trim()} (see --help) [E_USAGE]\n`),
+      outputError: (msg, write) =>
+        write(`${NAME}: error: ${msg.replace(/^error: /, '').trim()} (see --help) [E_USAGE]\n`),
     });
   addAgentSubcommands(program);
   return program;

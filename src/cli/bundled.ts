@@ -27,7 +27,9 @@ export async function readTrustedKeys(files: string[]): Promise<string[]> {
   return Promise.all(
     files.map((f) =>
       readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read trusted key: ${err.code ?? String(err)}`, { file: f });
+        throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read trusted key: ${err.code ?? String(err)}`, {
+          file: f,
+        });
       }),
     ),
   );

@@ -25,7 +25,8 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({
       // usage errors are one line like every other error; --help shows the rest
-      outputError: (msg, write) => write(`patchhive: error: ${msg.replace(/^error: /, '').trim()} (see --help) [E_USAGE]\n`),
+      outputError: (msg, write) =>
+        write(`patchhive: error: ${msg.replace(/^error: /, '').trim()} (see --help) [E_USAGE]\n`),
     });
   registerScanCommand(program);
   registerInventoryCommand(program);

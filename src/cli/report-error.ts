@@ -20,4 +20,3 @@ export function reportError(err: unknown, debug: boolean, prefix = 'patchhive'):
   if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   return EXIT_ERROR;
 }
-

@@ -48,20 +48,23 @@ describe('writeOutputFile', () => {
     expect(readdirSync(dir)).toEqual(['pipe']);
   });
 
-  it.runIf(isRoot)('writes into a character device, which stays a device (our own node with the null device numbers)', async () => {
-    const node = path.join(dir, 'null');
-    execFileSync('mknod', [node, 'c', '1', '3']);
-    try {
-      const before = statSync(node);
-      await writeOutputFile(node, 'discarded\n');
-      const after = statSync(node);
-      expect(after.isCharacterDevice()).toBe(true);
-      expect([after.rdev, after.ino]).toEqual([before.rdev, before.ino]);
-      expect(readdirSync(dir)).toEqual(['null']);
-    } finally {
-      rmSync(node, { force: true });
-    }
-  });
+  it.runIf(isRoot)(
+    'writes into a character device, which stays a device (our own node with the null device numbers)',
+    async () => {
+      const node = path.join(dir, 'null');
+      execFileSync('mknod', [node, 'c', '1', '3']);
+      try {
+        const before = statSync(node);
+        await writeOutputFile(node, 'discarded\n');
+        const after = statSync(node);
+        expect(after.isCharacterDevice()).toBe(true);
+        expect([after.rdev, after.ino]).toEqual([before.rdev, before.ino]);
+        expect(readdirSync(dir)).toEqual(['null']);
+      } finally {
+        rmSync(node, { force: true });
+      }
+    },
+  );
 
   it('refuses a directory with E_OUTPUT_FAILED naming it', async () => {
     await expect(writeOutputFile(dir, 'x')).rejects.toMatchObject({ code: 'E_OUTPUT_FAILED', location: { file: dir } });

@@ -17,7 +17,11 @@ export interface AtomicWriteOptions {
  * the target, fsync of the directory. Failure is an E_OUTPUT_FAILED naming the file. A number is
  * the mode.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, modeOrOptions: number | AtomicWriteOptions = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  modeOrOptions: number | AtomicWriteOptions = 0o644,
+): Promise<void> {
   const opts = typeof modeOrOptions === 'number' ? { mode: modeOrOptions } : modeOrOptions;
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -39,7 +43,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   }
   // make the rename itself durable; some file systems refuse fsync on a directory
   const dh = await open(dir, 'r').catch(() => undefined);
-  if (dh) await dh.sync().catch(() => undefined).finally(() => dh.close());
+  if (dh)
+    await dh
+      .sync()
+      .catch(() => undefined)
+      .finally(() => dh.close());
 }
 
 /**
@@ -50,7 +58,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
 export async function writeOutputFile(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
-    throw new PatchhiveError('E_OUTPUT_FAILED', `cannot write output (${err.code ?? 'error'})`, { file }, { cause: err });
+    throw new PatchhiveError(
+      'E_OUTPUT_FAILED',
+      `cannot write output (${err.code ?? 'error'})`,
+      { file },
+      { cause: err },
+    );
   });
   if (!st || st.isFile()) return writeFileAtomic(file, data, mode);
   if (st.isDirectory()) throw new PatchhiveError('E_OUTPUT_FAILED', 'cannot write output: it is a directory', { file });

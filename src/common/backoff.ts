@@ -29,7 +29,12 @@ export function backoffWindowMs(failures: number, opts: BackoffOptions): number 
 }
 
 /** The delay after `failures` consecutive failures: the window, jittered (whole milliseconds). */
-export function backoffDelayMs(failures: number, random: Random, opts: BackoffOptions, jitter: Jitter = FULL_JITTER): number {
+export function backoffDelayMs(
+  failures: number,
+  random: Random,
+  opts: BackoffOptions,
+  jitter: Jitter = FULL_JITTER,
+): number {
   const windowMs = backoffWindowMs(failures, opts);
   switch (jitter.kind) {
     case 'full':

@@ -40,7 +40,9 @@ export function serverDispatcher(opts: ServerDispatcherOptions): Dispatcher {
     // connect: direct connections; requestTls: the TLS inside a proxy's CONNECT tunnel.
     connect: { timeout: opts.connectTimeoutMs ?? 15_000, ...tls },
     requestTls: tls,
-    ...(opts.responseTimeoutMs !== undefined ? { headersTimeout: opts.responseTimeoutMs, bodyTimeout: opts.responseTimeoutMs } : {}),
+    ...(opts.responseTimeoutMs !== undefined
+      ? { headersTimeout: opts.responseTimeoutMs, bodyTimeout: opts.responseTimeoutMs }
+      : {}),
     ...(opts.maxResponseBytes !== undefined ? { maxResponseSize: opts.maxResponseBytes } : {}),
   });
 }
@@ -51,14 +53,21 @@ export function readCaFile(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new PatchhiveError('E_CONFIG_INVALID', `cannot read the CA file (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file }, { cause: err });
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      `cannot read the CA file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { file },
+      { cause: err },
+    );
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new PatchhiveError('E_CONFIG_INVALID', 'the CA file holds no PEM certificate', { file });
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new PatchhiveError('E_CONFIG_INVALID', 'the CA file holds no PEM certificate', { file });
   return text;
 }
 
 /** OpenSSL's codes for a server certificate that did not verify (as undici passes them up). */
-const CERT_ERRORS = /^(UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
+const CERT_ERRORS =
+  /^(UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
 
 /** True when a connection error code says the server's certificate was not trusted. */
 export function isCertificateError(code: string): boolean {

@@ -17,9 +17,12 @@ export async function readInputText(path: string): Promise<string> {
   let buf: Buffer;
   try {
     const st = await stat(path);
-    if (st.isDirectory()) throw new PatchhiveError('E_INPUT_NOT_FOUND', 'is a directory, expected a file', { file: path });
+    if (st.isDirectory())
+      throw new PatchhiveError('E_INPUT_NOT_FOUND', 'is a directory, expected a file', { file: path });
     if (st.size > MAX_INPUT_BYTES) {
-      throw new PatchhiveError('E_INPUT_MALFORMED', `file is ${st.size} bytes (limit ${MAX_INPUT_BYTES})`, { file: path });
+      throw new PatchhiveError('E_INPUT_MALFORMED', `file is ${st.size} bytes (limit ${MAX_INPUT_BYTES})`, {
+        file: path,
+      });
     }
     buf = await readFile(path);
   } catch (err) {
@@ -67,10 +70,14 @@ export function checkJsonDepth(value: unknown, max: number, file?: string): void
     const { v, depth, path } = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
     if (depth > max) {
-      throw new PatchhiveError('E_INPUT_MALFORMED', `nested deeper than ${max} levels`, { file, path: jsonPath(path.slice(0, 8)) + '...' });
+      throw new PatchhiveError('E_INPUT_MALFORMED', `nested deeper than ${max} levels`, {
+        file,
+        path: jsonPath(path.slice(0, 8)) + '...',
+      });
     }
     for (const [k, child] of Object.entries(v)) {
-      if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: depth + 1, path: [...path, Array.isArray(v) ? Number(k) : k] });
+      if (typeof child === 'object' && child !== null)
+        stack.push({ v: child, depth: depth + 1, path: [...path, Array.isArray(v) ? Number(k) : k] });
     }
   }
 }

@@ -26,7 +26,12 @@ function pinnedStateValue(t: Test, field: string): string | undefined {
   for (const s of t.states) {
     if ((s.operator ?? 'AND') !== 'AND') continue;
     const e = s.fields[field];
-    if (e && e.varRef === undefined && e.value !== undefined && (e.operation === 'equals' || e.operation === 'case insensitive equals')) {
+    if (
+      e &&
+      e.varRef === undefined &&
+      e.value !== undefined &&
+      (e.operation === 'equals' || e.operation === 'case insensitive equals')
+    ) {
       return e.value.trim();
     }
   }
@@ -35,7 +40,12 @@ function pinnedStateValue(t: Test, field: string): string | undefined {
 
 /** Keys one of which a machine must have for the test to be true; null when no such set exists. */
 function testKeys(t: Test): Keys {
-  if (t.checkExistence !== 'at_least_one_exists' && t.checkExistence !== 'all_exist' && t.checkExistence !== 'only_one_exists') return null;
+  if (
+    t.checkExistence !== 'at_least_one_exists' &&
+    t.checkExistence !== 'all_exist' &&
+    t.checkExistence !== 'only_one_exists'
+  )
+    return null;
   const o = t.object;
   switch (o.type) {
     case 'dpkginfo': {

@@ -81,7 +81,16 @@ function collectFresh(obj: ObjectSpec, ctx: CollectContext): Collected {
       if (!k) return { status: 'not-collected', reason: 'kernel (uname) facts were not collected' };
       return {
         status: 'collected',
-        items: [{ os_name: k.name, node_name: inv.machine.name, os_release: k.release, os_version: k.version, machine_class: k.machine, processor_type: k.machine }],
+        items: [
+          {
+            os_name: k.name,
+            node_name: inv.machine.name,
+            os_release: k.release,
+            os_version: k.version,
+            machine_class: k.machine,
+            processor_type: k.machine,
+          },
+        ],
       };
     }
     case 'file':
@@ -111,7 +120,9 @@ function selectItems(items: Item[], obj: ObjectSpec, ctx: CollectContext, skip: 
       const actual = it[field];
       if (actual === undefined) return false;
       const actuals = Array.isArray(actual) ? actual : [actual];
-      return vals.values.some((v) => actuals.some((a) => compareValue(a, v, entity.operation, entity.datatype) === 'true'));
+      return vals.values.some((v) =>
+        actuals.some((a) => compareValue(a, v, entity.operation, entity.datatype) === 'true'),
+      );
     });
   }
   return { status: 'collected', items: out };
@@ -169,7 +180,13 @@ function collectFiles(obj: ObjectSpec, ctx: CollectContext): Collected {
     if (!probe) return { status: 'not-collected', reason: `file ${path} was not probed` };
     if (!probe.exists) continue;
     const cut = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
-    const item: Item = { filepath: path, path: path.slice(0, cut), filename: path.slice(cut + 1), version: probe.version, sha256: probe.sha256 };
+    const item: Item = {
+      filepath: path,
+      path: path.slice(0, cut),
+      filename: path.slice(cut + 1),
+      version: probe.version,
+      sha256: probe.sha256,
+    };
     // filehash58 items carry the hash the object asks for; collectors record SHA-256 only
     if (obj.type === 'filehash58') Object.assign(item, { hash_type: 'SHA-256', hash: probe.sha256 });
     items.push(item);
@@ -204,12 +221,14 @@ function collectRegistry(obj: ObjectSpec, ctx: CollectContext): Collected {
   // a 32-bit OS has only one view, which the collector reports as the native one
   const view = obj.behaviors?.windows_view === '32_bit' && ctx.view.inventory.os.arch !== 'x86' ? '32_bit' : undefined;
   const items: Item[] = [];
-  for (const hive of hives as string[]) for (const key of keys as string[]) for (const name of names as (string | null)[]) {
-    const probe = ctx.view.registry.get(registryKey(hive, key, name, view));
-    const label = `${hive}\\${key}${name === null ? '' : '\\' + name}`;
-    if (!probe) return { status: 'not-collected', reason: `registry value ${label} was not probed` };
-    if (probe.exists) items.push({ hive, key, name: name ?? undefined, value: probe.value, type: probe.type });
-  }
+  for (const hive of hives as string[])
+    for (const key of keys as string[])
+      for (const name of names as (string | null)[]) {
+        const probe = ctx.view.registry.get(registryKey(hive, key, name, view));
+        const label = `${hive}\\${key}${name === null ? '' : '\\' + name}`;
+        if (!probe) return { status: 'not-collected', reason: `registry value ${label} was not probed` };
+        if (probe.exists) items.push({ hive, key, name: name ?? undefined, value: probe.value, type: probe.type });
+      }
   return { status: 'collected', items };
 }
 
@@ -234,7 +253,13 @@ function collectTextFile(obj: ObjectSpec, ctx: CollectContext): Collected {
     let instance = 0;
     for (const m of probe.content.matchAll(re)) {
       instance++;
-      items.push({ filepath: path, pattern: pattern.value, instance: String(instance), text: m[0], subexpression: m.slice(1).map((g) => g ?? '') });
+      items.push({
+        filepath: path,
+        pattern: pattern.value,
+        instance: String(instance),
+        text: m[0],
+        subexpression: m.slice(1).map((g) => g ?? ''),
+      });
       if (m[0] === '') re.lastIndex++;
     }
   }
@@ -248,8 +273,14 @@ function collectKbs(obj: ObjectSpec, ctx: CollectContext): Collected {
     return { status: 'not-collected', reason: 'installed updates were not collected' };
   }
   const kb = literalEquals(obj.fields.kb);
-  if (kb !== undefined) return { status: 'collected', items: kbs.has(kb.toUpperCase()) ? [{ kb: kb.toUpperCase() }] : [] };
-  return selectItems([...kbs].map((k) => ({ kb: k })), obj, ctx, new Set());
+  if (kb !== undefined)
+    return { status: 'collected', items: kbs.has(kb.toUpperCase()) ? [{ kb: kb.toUpperCase() }] : [] };
+  return selectItems(
+    [...kbs].map((k) => ({ kb: k })),
+    obj,
+    ctx,
+    new Set(),
+  );
 }
 
 function collectProducts(obj: ObjectSpec, ctx: CollectContext): Collected {
@@ -258,5 +289,10 @@ function collectProducts(obj: ObjectSpec, ctx: CollectContext): Collected {
     if (ctx.view.inventory.os.family !== 'windows') return { status: 'collected', items: [] };
     return { status: 'not-collected', reason: 'installed products were not collected' };
   }
-  return selectItems(products.map((p) => ({ name: p.name, version: p.version })), obj, ctx, new Set());
+  return selectItems(
+    products.map((p) => ({ name: p.name, version: p.version })),
+    obj,
+    ctx,
+    new Set(),
+  );
 }

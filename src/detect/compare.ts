@@ -4,7 +4,13 @@
  * `unknown` instead of silently false.
  */
 import type { Datatype, Operation } from '../catalog/model.js';
-import { compareEvr, compareParsedDpkgVersions, compareWindowsVersions, parseDpkgVersion, type DpkgVersion } from '../versions/index.js';
+import {
+  compareEvr,
+  compareParsedDpkgVersions,
+  compareWindowsVersions,
+  parseDpkgVersion,
+  type DpkgVersion,
+} from '../versions/index.js';
 
 export type Tri = 'true' | 'false' | 'error';
 
@@ -116,7 +122,8 @@ export function compareValue(actual: string, expected: string, op: Operation, da
     if (a === undefined || b === undefined) return 'error';
     return byOrder(a === b ? 0 : 1, op === 'equals' || op === 'not equal' ? op : 'equals');
   }
-  if (datatype === 'string' && (op === 'equals' || op === 'not equal')) return tri((actual === expected) === (op === 'equals'));
+  if (datatype === 'string' && (op === 'equals' || op === 'not equal'))
+    return tri((actual === expected) === (op === 'equals'));
   try {
     return byOrder(orderOf(datatype, actual, expected), op);
   } catch {

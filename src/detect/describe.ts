@@ -42,7 +42,9 @@ export function describeObject(o: ObjectSpec): string {
 export function describeAbsence(o: ObjectSpec, subject: string): string {
   switch (o.type) {
     case 'dpkginfo':
-      return o.fields.source ? `no package built from source ${lit(o.fields.source)} is installed` : `${lit(o.fields.name)} is not installed`;
+      return o.fields.source
+        ? `no package built from source ${lit(o.fields.source)} is installed`
+        : `${lit(o.fields.name)} is not installed`;
     case 'rpminfo':
     case 'product':
       return `${lit(o.fields.name)} is not installed`;
@@ -74,7 +76,9 @@ const VERSION_TYPES = new Set(['debian_evr_string', 'evr_string']);
 function phrase(op: Entity['operation'], datatype: Entity['datatype'], holds: boolean): string {
   const evr = VERSION_TYPES.has(datatype);
   const table: Partial<Record<Entity['operation'], [string, string]>> = {
-    'less than': evr ? ['is earlier than the fixed', 'is not earlier than the fixed'] : ['is less than', 'is not less than'],
+    'less than': evr
+      ? ['is earlier than the fixed', 'is not earlier than the fixed']
+      : ['is less than', 'is not less than'],
     'less than or equal': evr ? ['is not later than', 'is later than'] : ['is at most', 'is greater than'],
     'greater than': evr ? ['is later than', 'is not later than'] : ['is greater than', 'is not greater than'],
     'greater than or equal': ['is at least', 'is less than'],
@@ -102,11 +106,16 @@ export function describeComparison(
   expected: string,
   result: Result,
 ): string {
-  const verb = result === 'unknown' ? `cannot be compared (${e.operation})` : phrase(e.operation, e.datatype, result === 'true');
+  const verb =
+    result === 'unknown' ? `cannot be compared (${e.operation})` : phrase(e.operation, e.datatype, result === 'true');
   const exp = VERSION_TYPES.has(e.datatype) ? expected.split(' | ').map(shortEvr).join(' | ') : expected;
   if (o.type === 'dpkginfo' || o.type === 'rpminfo') {
     const isSource = field === 'source_evr';
-    const shown = isSource ? String(item.display_source_version ?? shortEvr(actuals[0] ?? '')) : field === 'evr' ? String(item.display_version ?? shortEvr(actuals[0] ?? '')) : actuals.join(',');
+    const shown = isSource
+      ? String(item.display_source_version ?? shortEvr(actuals[0] ?? ''))
+      : field === 'evr'
+        ? String(item.display_version ?? shortEvr(actuals[0] ?? ''))
+        : actuals.join(',');
     const src = isSource && item.source !== item.name ? ` (source ${String(item.source)})` : '';
     const what = field === 'evr' || isSource ? '' : ` ${field}`;
     return `${String(item.name)}${what} ${shown}${src} ${verb} ${exp}`;

@@ -48,7 +48,10 @@ export function evaluateCriterion(c: Criterion, ctx: MachineContext): Outcome {
     }
     case 'criteria': {
       const outs = c.children.map((ch) => evaluateCriterion(ch, ctx));
-      const result = combine(c.operator, outs.map((o) => o.result));
+      const result = combine(
+        c.operator,
+        outs.map((o) => o.result),
+      );
       return applyNegate(decide(c.operator, result, outs), c.negate);
     }
   }
@@ -87,7 +90,9 @@ function decide(op: string, result: Result, outs: Outcome[]): Outcome {
   if (op === 'OR' && result === 'true') return { result, evidence: pick(outs, (o) => o.result === 'true') };
   if (op === 'OR' && result === 'false') {
     const real = outs.some((o) => !o.platformOnly);
-    return real ? { result, evidence: pick(outs, (o) => !o.platformOnly) } : { result, evidence: pick(outs, () => true), platformOnly: true };
+    return real
+      ? { result, evidence: pick(outs, (o) => !o.platformOnly) }
+      : { result, evidence: pick(outs, () => true), platformOnly: true };
   }
   return { result, evidence: pick(outs, () => true) };
 }

@@ -22,7 +22,13 @@ export function evaluateTest(test: Test, ctx: CollectContext): TestOutcome {
   if (got.status !== 'collected') {
     return {
       result: 'unknown',
-      evidence: { ref: test.id, subject, actual: got.status === 'unsupported' ? 'not supported' : 'not collected', result: 'unknown', message: `${subject}: ${got.reason}` },
+      evidence: {
+        ref: test.id,
+        subject,
+        actual: got.status === 'unsupported' ? 'not supported' : 'not collected',
+        result: 'unknown',
+        message: `${subject}: ${got.reason}`,
+      },
     };
   }
   const items = got.items;
@@ -30,16 +36,33 @@ export function evaluateTest(test: Test, ctx: CollectContext): TestOutcome {
   if (existence === 'false' || test.states.length === 0 || items.length === 0) {
     const result = existence;
     const message = items.length === 0 ? describeAbsence(test.object, subject) : describePresence(subject, items);
-    return { result, evidence: { ref: test.id, subject, actual: items.length === 0 ? 'absent' : `${items.length} found`, result, message } };
+    return {
+      result,
+      evidence: {
+        ref: test.id,
+        subject,
+        actual: items.length === 0 ? 'absent' : `${items.length} found`,
+        result,
+        message,
+      },
+    };
   }
   const unsupported = test.states.find((s) => s.unsupported);
   if (unsupported) {
-    return { result: 'unknown', evidence: { ref: test.id, subject, result: 'unknown', message: `${subject}: ${unsupported.unsupported}` } };
+    return {
+      result: 'unknown',
+      evidence: { ref: test.id, subject, result: 'unknown', message: `${subject}: ${unsupported.unsupported}` },
+    };
   }
   const perItem = items.map((item) => stateResultForItem(item, test, ctx));
-  const result = checkResult(test.check, perItem.map((p) => p.result));
+  const result = checkResult(
+    test.check,
+    perItem.map((p) => p.result),
+  );
   const shown = pickShown(perItem, result, test.check);
-  const message = shown.map((p) => p.text).join('; ') + (perItem.length > shown.length ? `; and ${perItem.length - shown.length} more` : '');
+  const message =
+    shown.map((p) => p.text).join('; ') +
+    (perItem.length > shown.length ? `; and ${perItem.length - shown.length} more` : '');
   return {
     result,
     evidence: {
@@ -91,7 +114,10 @@ interface ItemOutcome {
 
 function stateResultForItem(item: Item, test: Test, ctx: CollectContext): ItemOutcome {
   const parts = test.states.map((s) => stateResult(item, s, test, ctx));
-  const result = combine(test.stateOperator, parts.map((p) => p.result));
+  const result = combine(
+    test.stateOperator,
+    parts.map((p) => p.result),
+  );
   return {
     result,
     text: parts.map((p) => p.text).join(' and '),
@@ -103,7 +129,10 @@ function stateResultForItem(item: Item, test: Test, ctx: CollectContext): ItemOu
 function stateResult(item: Item, state: StateSpec, test: Test, ctx: CollectContext): ItemOutcome {
   const fields = Object.entries(state.fields);
   const outs = fields.map(([field, e]) => fieldResult(item, field, e, test, ctx));
-  const result = combine((state.operator ?? 'AND'), outs.map((o) => o.result));
+  const result = combine(
+    state.operator ?? 'AND',
+    outs.map((o) => o.result),
+  );
   return {
     result,
     text: outs.map((o) => o.text).join(', '),
@@ -119,13 +148,21 @@ function fieldResult(item: Item, field: string, e: Entity, test: Test, ctx: Coll
   const expectedText = 'unknown' in vals ? '(unknown)' : vals.values.join(' | ');
   if ('unknown' in vals || actuals.length === 0) {
     const why = 'unknown' in vals ? vals.unknown : `${field} not reported`;
-    return { result: 'unknown', text: `${field}: ${why}`, expected: `${field} ${e.operation} ${expectedText}`, actual: '?' };
+    return {
+      result: 'unknown',
+      text: `${field}: ${why}`,
+      expected: `${field} ${e.operation} ${expectedText}`,
+      actual: '?',
+    };
   }
   const perValue = vals.values.map((v) => {
     const rs = actuals.map((a) => compareValue(a, v, e.operation, e.datatype) as Result | 'error');
-    return checkResult((e.entityCheck ?? 'all'), rs.map((r) => (r === 'error' ? 'unknown' : r)));
+    return checkResult(
+      e.entityCheck ?? 'all',
+      rs.map((r) => (r === 'error' ? 'unknown' : r)),
+    );
   });
-  const result = checkResult((e.varCheck ?? 'all'), perValue);
+  const result = checkResult(e.varCheck ?? 'all', perValue);
   const text = describeComparison(test.object, item, field, e, actuals, expectedText, result);
   return { result, text, expected: `${field} ${e.operation} ${expectedText}`, actual: actuals.join(',') };
 }

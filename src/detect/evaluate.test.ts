@@ -13,19 +13,38 @@ const U: Result = 'unknown';
 
 describe('three-valued operators', () => {
   it.each([
-    ['AND', [T, T], T], ['AND', [T, F], F], ['AND', [T, U], U], ['AND', [F, U], F],
-    ['OR', [F, F], F], ['OR', [F, T], T], ['OR', [F, U], U], ['OR', [T, U], T],
-    ['ONE', [T, F], T], ['ONE', [T, T], F], ['ONE', [T, U], U], ['ONE', [F, F], F],
-    ['XOR', [T, T], F], ['XOR', [T, F], T], ['XOR', [T, U], U],
+    ['AND', [T, T], T],
+    ['AND', [T, F], F],
+    ['AND', [T, U], U],
+    ['AND', [F, U], F],
+    ['OR', [F, F], F],
+    ['OR', [F, T], T],
+    ['OR', [F, U], U],
+    ['OR', [T, U], T],
+    ['ONE', [T, F], T],
+    ['ONE', [T, T], F],
+    ['ONE', [T, U], U],
+    ['ONE', [F, F], F],
+    ['XOR', [T, T], F],
+    ['XOR', [T, F], T],
+    ['XOR', [T, U], U],
   ] as const)('%s %j = %s', (op, rs, want) => {
     expect(combine(op, [...rs])).toBe(want);
   });
 
   it.each([
-    ['all', [T, T], T], ['all', [T, F], F], ['all', [T, U], U],
-    ['at least one', [F, T], T], ['at least one', [F, U], U], ['at least one', [F, F], F],
-    ['none satisfy', [F, F], T], ['none satisfy', [T, F], F], ['none satisfy', [F, U], U],
-    ['only one', [T, F], T], ['only one', [T, T], F], ['only one', [F, F], F],
+    ['all', [T, T], T],
+    ['all', [T, F], F],
+    ['all', [T, U], U],
+    ['at least one', [F, T], T],
+    ['at least one', [F, U], U],
+    ['at least one', [F, F], F],
+    ['none satisfy', [F, F], T],
+    ['none satisfy', [T, F], F],
+    ['none satisfy', [F, U], U],
+    ['only one', [T, F], T],
+    ['only one', [T, T], F],
+    ['only one', [F, F], F],
   ] as const)('check %s over %j = %s', (check, rs, want) => {
     expect(checkResult(check, [...rs])).toBe(want);
   });
@@ -53,10 +72,16 @@ function dpkgBelow(id: string, name: string, fixed: string): Criterion {
 }
 
 function present(name: string): Criterion {
-  return testNode(test({ id: `tst:has:${name}`, object: { id: `obj:${name}`, type: 'dpkginfo', fields: { name: entity(name) } } }));
+  return testNode(
+    test({ id: `tst:has:${name}`, object: { id: `obj:${name}`, type: 'dpkginfo', fields: { name: entity(name) } } }),
+  );
 }
 
-function bulletin(id: string, fix: Partial<Fix> & Pick<Fix, 'applicability' | 'installed'>, extra: Partial<Bulletin> = {}): Bulletin {
+function bulletin(
+  id: string,
+  fix: Partial<Fix> & Pick<Fix, 'applicability' | 'installed'>,
+  extra: Partial<Bulletin> = {},
+): Bulletin {
   return {
     id,
     source: 'test',
@@ -81,10 +106,19 @@ function catalogOf(bulletins: Bulletin[]): Catalog {
 /** A bulletin fixed in `fixed` of package `name`: applicable when installed, installed when not older. */
 function pkgBulletin(id: string, name: string, fixed: string, extra: Partial<Bulletin> = {}): Bulletin {
   const below = dpkgBelow(id, name, fixed);
-  return bulletin(id, { applicability: present(name), installed: { ...below, negate: true } as Criterion, package: { manager: 'dpkg', name, version: fixed } }, extra);
+  return bulletin(
+    id,
+    {
+      applicability: present(name),
+      installed: { ...below, negate: true } as Criterion,
+      package: { manager: 'dpkg', name, version: fixed },
+    },
+    extra,
+  );
 }
 
-const statusOf = (cat: Catalog, inv: Inventory) => Object.fromEntries(evaluate(cat, inv).map((f) => [f.bulletin, f.status]));
+const statusOf = (cat: Catalog, inv: Inventory) =>
+  Object.fromEntries(evaluate(cat, inv).map((f) => [f.bulletin, f.status]));
 
 describe('fix verdicts', () => {
   const cat = catalogOf([pkgBulletin('B1', 'libssl3', '3.0.22-1~deb12u2')]);
@@ -103,11 +137,15 @@ describe('fix verdicts', () => {
 
   it('says why, in a sentence', () => {
     const [f] = evaluate(cat, debian([['libssl3', '3.0.20-1~deb12u2']]));
-    expect(f!.evidence.map((e) => e.message)).toEqual(['libssl3 3.0.20-1~deb12u2 is earlier than the fixed 3.0.22-1~deb12u2']);
+    expect(f!.evidence.map((e) => e.message)).toEqual([
+      'libssl3 3.0.20-1~deb12u2 is earlier than the fixed 3.0.22-1~deb12u2',
+    ]);
   });
 
   it('a fix not available yet makes an installed product affected', () => {
-    const c = catalogOf([bulletin('B2', { applicability: present('tar'), installed: constNode(false), available: false })]);
+    const c = catalogOf([
+      bulletin('B2', { applicability: present('tar'), installed: constNode(false), available: false }),
+    ]);
     expect(statusOf(c, debian([['tar', '1.34']]))).toEqual({ B2: 'affected' });
   });
 
@@ -135,8 +173,19 @@ describe('supersedence', () => {
     });
   });
   it('an installed newer bulletin does not hide an older missing one', () => {
-    const c = catalogOf([pkgBulletin('A', 'zlib1g', '1.3'), pkgBulletin('B', 'libz-other', '1.0', { supersedes: ['A'] })]);
-    expect(statusOf(c, debian([['zlib1g', '1.2'], ['libz-other', '1.0']]))).toEqual({ A: 'missing', B: 'installed' });
+    const c = catalogOf([
+      pkgBulletin('A', 'zlib1g', '1.3'),
+      pkgBulletin('B', 'libz-other', '1.0', { supersedes: ['A'] }),
+    ]);
+    expect(
+      statusOf(
+        c,
+        debian([
+          ['zlib1g', '1.2'],
+          ['libz-other', '1.0'],
+        ]),
+      ),
+    ).toEqual({ A: 'missing', B: 'installed' });
   });
 });
 
@@ -156,7 +205,10 @@ describe('classic checker warnings', () => {
     object: { id: 'obj:netapi', type: 'file', fields: { filepath: entity(path) } },
     states: [state('ste:netapi', 'file', { version: entity('5.1.2600.3462', 'less than', 'version') })],
   });
-  const fileExists = test({ id: 'tst:netapi-exists', object: { id: 'obj:netapi', type: 'file', fields: { filepath: entity(path) } } });
+  const fileExists = test({
+    id: 'tst:netapi-exists',
+    object: { id: 'obj:netapi', type: 'file', fields: { filepath: entity(path) } },
+  });
   const cat = catalogOf([
     bulletin('MS08-067', {
       applicability: testNode(fileExists),
@@ -166,7 +218,10 @@ describe('classic checker warnings', () => {
     }),
   ]);
   it('registered as installed but the file is older: reinstall needed', () => {
-    const [f] = evaluate(cat, win([{ path, exists: true, version: '5.1.2600.2180', sha256: 'b'.repeat(64) }], ['KB958644']));
+    const [f] = evaluate(
+      cat,
+      win([{ path, exists: true, version: '5.1.2600.2180', sha256: 'b'.repeat(64) }], ['KB958644']),
+    );
     expect(f!.status).toBe('missing');
     expect(f!.evidence[0]!.message).toBe('netapi32.dll version 5.1.2600.2180 is less than 5.1.2600.3462');
     expect(f!.warnings.join('\n')).toMatch(/reinstall needed/);

@@ -19,7 +19,9 @@ export interface PreparedCatalog {
 
 /** Indexes a catalog once so that many machines can be evaluated against it. */
 export function prepareCatalog(catalog: Catalog): PreparedCatalog {
-  const supersedes = new Map(catalog.bulletins.filter((b) => b.supersedes.length > 0).map((b) => [b.id, b.supersedes] as const));
+  const supersedes = new Map(
+    catalog.bulletins.filter((b) => b.supersedes.length > 0).map((b) => [b.id, b.supersedes] as const),
+  );
   return { catalog, index: buildCatalogIndex(catalog), supersedes };
 }
 
@@ -48,7 +50,11 @@ interface FixVerdict {
  * One finding per bulletin that could apply to the machine (its product is present, or facts
  * are missing to tell). Bulletins whose product is absent are not listed.
  */
-export function evaluate(prepared: PreparedCatalog | Catalog, inventory: Inventory, opts: EvaluateOptions = {}): Finding[] {
+export function evaluate(
+  prepared: PreparedCatalog | Catalog,
+  inventory: Inventory,
+  opts: EvaluateOptions = {},
+): Finding[] {
   const p = 'index' in prepared ? prepared : prepareCatalog(prepared);
   const view = buildInventoryView(inventory);
   const ctx: MachineContext = {
@@ -84,7 +90,12 @@ function decideFix(fix: Fix, ctx: MachineContext): FixVerdict {
   if (!fix.available) {
     const status = a.result === 'true' ? 'affected' : 'unknown';
     const what = fix.package?.name ?? fix.product ?? fix.id;
-    const noFix: Evidence = { ref: fix.id, subject: what, result: 'true', message: `no fix is available yet for ${what}` };
+    const noFix: Evidence = {
+      ref: fix.id,
+      subject: what,
+      result: 'true',
+      message: `no fix is available yet for ${what}`,
+    };
     return { fix, status, evidence: [...a.evidence, noFix], warnings: [] };
   }
   const i = evaluateCriterion(fix.installed, ctx);

@@ -23,7 +23,11 @@ export interface InventoryView {
 
 /** Normalises a Windows or Unix path for lookups (case and separators for Windows). */
 export function normalisePath(p: string): string {
-  if (/^[A-Za-z]:[\\/]|^\\\\/.test(p)) return p.replace(/\//g, '\\').replace(/\\{2,}/g, '\\').toLowerCase();
+  if (/^[A-Za-z]:[\\/]|^\\\\/.test(p))
+    return p
+      .replace(/\//g, '\\')
+      .replace(/\\{2,}/g, '\\')
+      .toLowerCase();
   return p.replace(/\/{2,}/g, '/');
 }
 
@@ -55,7 +59,9 @@ function splitDpkg(v: string): { epoch: string; upstream: string; revision: stri
   const epoch = colon > 0 ? v.slice(0, colon) : '0';
   const rest = colon > 0 ? v.slice(colon + 1) : v;
   const dash = rest.lastIndexOf('-');
-  return dash > 0 ? { epoch, upstream: rest.slice(0, dash), revision: rest.slice(dash + 1) } : { epoch, upstream: rest, revision: '' };
+  return dash > 0
+    ? { epoch, upstream: rest.slice(0, dash), revision: rest.slice(dash + 1) }
+    : { epoch, upstream: rest, revision: '' };
 }
 
 function rpmItem(p: InstalledPackage): Item {

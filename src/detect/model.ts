@@ -1,7 +1,14 @@
 /** Findings: the verdict for one (machine, bulletin), with the evidence that decided it. */
 import type { Severity } from '../catalog/model.js';
 
-export const FINDING_STATUSES = ['missing', 'affected', 'unknown', 'superseded', 'installed', 'not-applicable'] as const;
+export const FINDING_STATUSES = [
+  'missing',
+  'affected',
+  'unknown',
+  'superseded',
+  'installed',
+  'not-applicable',
+] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
 /** Statuses that mean "work to do"; moving out of them resolves a finding. */

@@ -122,11 +122,13 @@ class ProbeCollector {
     const names: (string | null)[] = nilName ? [null] : this.values(nameEntity);
     // the same view rule as collectRegistry: a 32-bit OS has only its native view
     const view = o.behaviors?.windows_view === '32_bit' && this.view.inventory.os.arch !== 'x86' ? '32_bit' : undefined;
-    for (const hive of this.values(o.fields.hive)) for (const key of this.values(o.fields.key)) for (const name of names) {
-      const id = registryKey(hive, key, name, view);
-      if (this.view.registry.has(id) || this.registry.has(id)) continue;
-      this.registry.set(id, view ? { hive, key, name, view } : { hive, key, name });
-    }
+    for (const hive of this.values(o.fields.hive))
+      for (const key of this.values(o.fields.key))
+        for (const name of names) {
+          const id = registryKey(hive, key, name, view);
+          if (this.view.registry.has(id) || this.registry.has(id)) continue;
+          this.registry.set(id, view ? { hive, key, name, view } : { hive, key, name });
+        }
   }
 }
 
@@ -150,7 +152,12 @@ function sortedByKey(m: Map<string, string>): string[] {
 }
 
 function registryOrder(a: RegistryRequest, b: RegistryRequest): number {
-  return byText(a.hive, b.hive) || byText(a.key, b.key) || byText(a.name ?? '', b.name ?? '') || byText(a.view ?? '', b.view ?? '');
+  return (
+    byText(a.hive, b.hive) ||
+    byText(a.key, b.key) ||
+    byText(a.name ?? '', b.name ?? '') ||
+    byText(a.view ?? '', b.view ?? '')
+  );
 }
 
 /**
@@ -161,7 +168,14 @@ function registryOrder(a: RegistryRequest, b: RegistryRequest): number {
  */
 export function probesNeeded(prepared: PreparedCatalog, inventory: Inventory): ProbeRequest {
   const view = buildInventoryView(inventory);
-  const ctx: MachineContext = { view, catalog: prepared.catalog, objectMemo: new Map(), testMemo: new Map(), definitionMemo: new Map(), inProgress: new Set() };
+  const ctx: MachineContext = {
+    view,
+    catalog: prepared.catalog,
+    objectMemo: new Map(),
+    testMemo: new Map(),
+    definitionMemo: new Map(),
+    inProgress: new Set(),
+  };
   const collector = new ProbeCollector(ctx, view);
   for (const i of candidateBulletins(prepared.index, view.keys)) {
     for (const fix of prepared.catalog.bulletins[i]!.fixes) {

@@ -31,6 +31,11 @@ export function applySupersedence(findings: Finding[], supersedes: ReadonlyMap<s
   return findings.map((f) => {
     if (!replacedBy.has(f.bulletin)) return f;
     const by = newest(f.bulletin);
-    return { ...f, status: 'superseded', supersededBy: by, warnings: [...f.warnings, `superseded by ${by}, which is missing: install that instead`] };
+    return {
+      ...f,
+      status: 'superseded',
+      supersededBy: by,
+      warnings: [...f.warnings, `superseded by ${by}, which is missing: install that instead`],
+    };
   });
 }

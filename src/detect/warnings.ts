@@ -23,7 +23,9 @@ export function fixWarnings(fix: Fix, status: FindingStatus, ctx: MachineContext
       if (!probe?.exists) continue;
       if (!probe.sha256) out.push(`${known.path}: file version is fine but its checksum was not collected`);
       else if (!known.sha256.includes(probe.sha256)) {
-        out.push(`${known.path}: file version is fine but checksum ${probe.sha256.slice(0, 16)}… is unknown for this fix`);
+        out.push(
+          `${known.path}: file version is fine but checksum ${probe.sha256.slice(0, 16)}… is unknown for this fix`,
+        );
       }
     }
   }

@@ -23,8 +23,10 @@ export function checkCollected(inv: Inventory): Inventory {
   const result = inventorySchema.safeParse(inv);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new PatchhiveError('E_COLLECT_FAILED', `collected inventory is invalid: ${issue?.path.join('.')}: ${issue?.message}`);
+    throw new PatchhiveError(
+      'E_COLLECT_FAILED',
+      `collected inventory is invalid: ${issue?.path.join('.')}: ${issue?.message}`,
+    );
   }
   return result.data;
 }
-

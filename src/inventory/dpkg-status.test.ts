@@ -6,7 +6,6 @@ import { thrownError } from '../../test/support/errors.js';
 
 const read = (name: string): string => readFileSync(fixture('debian', name), 'utf8');
 
-
 describe('parseDpkgStatus on the recorded status files', () => {
   // Counts checked independently: grep -c '^Package:' and the Source-or-Package rule (test/fixtures/README.md).
   it.each([
@@ -38,10 +37,17 @@ describe('parseDpkgStatus on the recorded status files', () => {
   });
 
   it('the security-upgraded status differs exactly in the six upgraded packages', () => {
-    const changed = upgraded.filter((p) => find(point, p.name)?.version !== p.version).map((p) => `${p.name} ${p.version}`);
-    expect(changed.sort()).toEqual(
-      ['apt 2.6.2', 'libapt-pkg6.0 2.6.2', 'liblzma5 5.4.1-1+deb12u2', 'libpcre2-8-0 10.42-1+deb12u2', 'perl-base 5.36.0-7+deb12u4', 'tzdata 2026f-0+deb12u1'],
-    );
+    const changed = upgraded
+      .filter((p) => find(point, p.name)?.version !== p.version)
+      .map((p) => `${p.name} ${p.version}`);
+    expect(changed.sort()).toEqual([
+      'apt 2.6.2',
+      'libapt-pkg6.0 2.6.2',
+      'liblzma5 5.4.1-1+deb12u2',
+      'libpcre2-8-0 10.42-1+deb12u2',
+      'perl-base 5.36.0-7+deb12u4',
+      'tzdata 2026f-0+deb12u1',
+    ]);
   });
 });
 
@@ -65,7 +71,8 @@ describe('parseDpkgStatus: what counts as installed', () => {
   });
 
   it('handles continuation lines, CRLF, case-insensitive field names and whitespace-only separators', () => {
-    const text = 'package: a\r\nSTATUS: install ok installed\r\nDescription: x\r\n more\r\n .\r\nVersion: 1:2.0-1\r\n \t\r\nPackage: b\nStatus: install ok installed\nVersion: 3\nArchitecture: arm64\nSource: bsrc\n';
+    const text =
+      'package: a\r\nSTATUS: install ok installed\r\nDescription: x\r\n more\r\n .\r\nVersion: 1:2.0-1\r\n \t\r\nPackage: b\nStatus: install ok installed\nVersion: 3\nArchitecture: arm64\nSource: bsrc\n';
     expect(parseDpkgStatus(text)).toEqual([
       { name: 'a', version: '1:2.0-1', source: 'a', sourceVersion: '1:2.0-1' },
       { name: 'b', version: '3', arch: 'arm64', source: 'bsrc', sourceVersion: '3' },
@@ -74,7 +81,9 @@ describe('parseDpkgStatus: what counts as installed', () => {
 
   it('refuses an empty file: a real system always lists dpkg itself', () => {
     for (const text of ['', '\n\n']) {
-      expect(() => parseDpkgStatus(text, 'status')).toThrow(expect.objectContaining({ code: 'E_INPUT_MALFORMED', location: { file: 'status', line: 1 } }));
+      expect(() => parseDpkgStatus(text, 'status')).toThrow(
+        expect.objectContaining({ code: 'E_INPUT_MALFORMED', location: { file: 'status', line: 1 } }),
+      );
     }
   });
 
@@ -92,7 +101,12 @@ describe('parseDpkgStatus: broken input gives a located E_INPUT_MALFORMED', () =
     ['paragraph without Status', ok + 'Package: b\nVersion: 2\n', 5, /no Status field/],
     ['Status with two words', ok + 'Package: b\nStatus: install ok\nVersion: 2\n', 5, /want flag status/],
     ['continuation first', ' orphan\n', 1, /continuation line outside/],
-    ['duplicate Version', 'Package: a\nStatus: install ok installed\nVersion: 1\nVersion: 2\n', 4, /duplicate field Version/],
+    [
+      'duplicate Version',
+      'Package: a\nStatus: install ok installed\nVersion: 1\nVersion: 2\n',
+      4,
+      /duplicate field Version/,
+    ],
     ['bad Source', 'Package: a\nStatus: install ok installed\nVersion: 1\nSource: x (1\n', 1, /Source/],
     ['binary garbage', ok + 'Package: b\u0000\u0001\u0002', 5, /binary data/],
   ])('%s', (_what, text, line, message) => {

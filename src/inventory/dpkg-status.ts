@@ -43,7 +43,11 @@ export function parseDpkgStatus(text: string, file?: string): InstalledPackage[]
   const binary = BINARY_CHAR.exec(text);
   if (binary) {
     const code = text.charCodeAt(binary.index).toString(16).padStart(2, '0');
-    throw malformed(`binary data (control character 0x${code}); not a dpkg status file`, file, lineOf(text, binary.index));
+    throw malformed(
+      `binary data (control character 0x${code}); not a dpkg status file`,
+      file,
+      lineOf(text, binary.index),
+    );
   }
   const out: InstalledPackage[] = [];
   let para: Paragraph | undefined;
@@ -56,7 +60,11 @@ export function parseDpkgStatus(text: string, file?: string): InstalledPackage[]
     if (end === -1) end = length;
     lineNo++;
     if (end - start > MAX_STATUS_LINE) {
-      throw malformed(`line is ${end - start} characters long (limit ${MAX_STATUS_LINE}); not a dpkg status file`, file, lineNo);
+      throw malformed(
+        `line is ${end - start} characters long (limit ${MAX_STATUS_LINE}); not a dpkg status file`,
+        file,
+        lineNo,
+      );
     }
     let lineEnd = end;
     if (lineEnd > start && text.charCodeAt(lineEnd - 1) === 13) lineEnd--; // tolerate CRLF copies
@@ -71,12 +79,17 @@ export function parseDpkgStatus(text: string, file?: string): InstalledPackage[]
     } else {
       const colon = text.indexOf(':', start);
       if (colon === -1 || colon >= lineEnd || colon === start) {
-        throw malformed(`expected "Field: value", got ${JSON.stringify(clip(text.slice(start, lineEnd)))}`, file, lineNo);
+        throw malformed(
+          `expected "Field: value", got ${JSON.stringify(clip(text.slice(start, lineEnd)))}`,
+          file,
+          lineNo,
+        );
       }
       if (!para) paragraphs++;
       para ??= { line: lineNo, fields: {}, last: undefined };
       const key = wantedField(text, start, colon);
-      if (key && para.fields[key] !== undefined) throw malformed(`duplicate field ${text.slice(start, colon)}`, file, lineNo);
+      if (key && para.fields[key] !== undefined)
+        throw malformed(`duplicate field ${text.slice(start, colon)}`, file, lineNo);
       if (key) para.fields[key] = text.slice(colon + 1, lineEnd).trim();
       para.last = key;
     }
@@ -112,16 +125,25 @@ function clip(s: string): string {
 function finish(para: Paragraph, out: InstalledPackage[], file: string | undefined): void {
   const { package: name, status, version, source, architecture } = para.fields;
   if (!name) throw malformed('paragraph has no Package field', file, para.line);
-  if (status === undefined) throw malformed(`package ${name}: no Status field (is this a status file?)`, file, para.line);
+  if (status === undefined)
+    throw malformed(`package ${name}: no Status field (is this a status file?)`, file, para.line);
   const words = status.split(/\s+/);
-  if (words.length !== 3) throw malformed(`package ${name}: Status "${clip(status)}" is not "want flag status"`, file, para.line);
+  if (words.length !== 3)
+    throw malformed(`package ${name}: Status "${clip(status)}" is not "want flag status"`, file, para.line);
   if (NOT_INSTALLED.has(words[2]!)) return;
-  if (!version) throw malformed(`package ${name} is installed (Status ${words[2]}) but has no Version`, file, para.line);
-  if (/\s/.test(version)) throw malformed(`package ${name}: Version "${clip(version)}" contains spaces`, file, para.line);
+  if (!version)
+    throw malformed(`package ${name} is installed (Status ${words[2]}) but has no Version`, file, para.line);
+  if (/\s/.test(version))
+    throw malformed(`package ${name}: Version "${clip(version)}" contains spaces`, file, para.line);
   const pkg: InstalledPackage = { name, version };
   if (architecture) pkg.arch = architecture;
   const src = parseSourceField(source, name, version);
-  if (!src) throw malformed(`package ${name}: Source "${clip(source ?? '')}" is not "name" or "name (version)"`, file, para.line);
+  if (!src)
+    throw malformed(
+      `package ${name}: Source "${clip(source ?? '')}" is not "name" or "name (version)"`,
+      file,
+      para.line,
+    );
   pkg.source = src.name;
   pkg.sourceVersion = src.version;
   out.push(pkg);

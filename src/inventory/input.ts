@@ -7,15 +7,23 @@ import { parseDpkgVersion, parseEvr } from '../versions/index.js';
 /** Checks the `schema` marker: anything but patchhive.inventory/1 → E_INPUT_UNKNOWN_FORMAT. */
 export function checkInventorySchemaId(raw: unknown, file?: string): void {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', 'not a Patchhive inventory (top level is not an object)', { file, path: '$' });
+    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', 'not a Patchhive inventory (top level is not an object)', {
+      file,
+      path: '$',
+    });
   }
   const id = (raw as Record<string, unknown>).schema;
   if (id === INVENTORY_SCHEMA_ID) return;
   const loc = { file, path: '$.schema' };
-  if (id === undefined) throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', 'not a Patchhive inventory (no "schema" field)', loc);
+  if (id === undefined)
+    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', 'not a Patchhive inventory (no "schema" field)', loc);
   const shown = JSON.stringify(id)?.slice(0, 80);
   if (typeof id === 'string' && id.startsWith('patchhive.inventory/')) {
-    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `inventory schema ${shown} is not supported (this version reads ${INVENTORY_SCHEMA_ID})`, loc);
+    throw new PatchhiveError(
+      'E_INPUT_UNKNOWN_FORMAT',
+      `inventory schema ${shown} is not supported (this version reads ${INVENTORY_SCHEMA_ID})`,
+      loc,
+    );
   }
   throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `unknown schema ${shown}; expected "${INVENTORY_SCHEMA_ID}"`, loc);
 }
@@ -35,7 +43,15 @@ function checkPackageVersions(inv: Inventory, file?: string): void {
   if (!pkgs) return;
   pkgs.items.forEach((p, i) => {
     const fields: [string, string | undefined][] =
-      pkgs.manager === 'dpkg' ? [['version', p.version], ['sourceVersion', p.sourceVersion]] : [['version', p.version], ['release', p.release]];
+      pkgs.manager === 'dpkg'
+        ? [
+            ['version', p.version],
+            ['sourceVersion', p.sourceVersion],
+          ]
+        : [
+            ['version', p.version],
+            ['release', p.release],
+          ];
     for (const [field, value] of fields) {
       if (value === undefined) continue;
       try {
@@ -44,10 +60,14 @@ function checkPackageVersions(inv: Inventory, file?: string): void {
         if (pkgs.manager === 'rpm' && /\s/.test(value)) throw new Error('contains white space');
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
-        throw new PatchhiveError('E_VERSION_INVALID', `invalid inventory: ${pkgs.manager} version ${JSON.stringify(value)}: ${why}`, {
-          file,
-          path: `$.packages.items[${i}].${field}`,
-        });
+        throw new PatchhiveError(
+          'E_VERSION_INVALID',
+          `invalid inventory: ${pkgs.manager} version ${JSON.stringify(value)}: ${why}`,
+          {
+            file,
+            path: `$.packages.items[${i}].${field}`,
+          },
+        );
       }
     }
   });

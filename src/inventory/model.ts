@@ -9,10 +9,7 @@ export const INVENTORY_SCHEMA_ID = 'patchhive.inventory/1';
 const packageSchema = z
   .object({
     name: z.string().min(1).describe('Binary package name (dpkg Package / rpm NAME).'),
-    version: z
-      .string()
-      .min(1)
-      .describe('dpkg: the full version "[epoch:]upstream[-revision]". rpm: VERSION only.'),
+    version: z.string().min(1).describe('dpkg: the full version "[epoch:]upstream[-revision]". rpm: VERSION only.'),
     release: z.string().optional().describe('rpm RELEASE.'),
     epoch: z.string().optional().describe('rpm EPOCH when set (dpkg keeps the epoch inside version).'),
     arch: z.string().optional().describe('dpkg Architecture / rpm ARCH.'),
@@ -22,7 +19,7 @@ const packageSchema = z
       .optional()
       .describe(
         'Source version when it differs from the binary version (binNMU); else the same. ' +
-          'rpm: the source rpm\'s VERSION-RELEASE.',
+          "rpm: the source rpm's VERSION-RELEASE.",
       ),
   })
   .describe('One installed package.');
@@ -36,7 +33,10 @@ const fileProbeSchema = z
       .describe('The path as the probe request wrote it, when it differs (e.g. before %SystemRoot% was expanded).'),
     exists: z.boolean(),
     version: z.string().optional().describe('PE file version (FileVersionRaw, dotted quad).'),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     size: z.number().int().nonnegative().optional(),
   })
   .describe('A file the catalog asked about.');
@@ -105,7 +105,10 @@ export const inventorySchema = z
       .object({ manager: z.enum(['dpkg', 'rpm']), items: z.array(packageSchema) })
       .optional()
       .describe('Installed packages; the list is complete (absence means not installed).'),
-    kbs: z.array(z.string().regex(/^KB\d+$/)).optional().describe('Installed Windows updates.'),
+    kbs: z
+      .array(z.string().regex(/^KB\d+$/))
+      .optional()
+      .describe('Installed Windows updates.'),
     products: z
       .array(z.object({ name: z.string(), version: z.string().optional(), publisher: z.string().optional() }))
       .optional(),

@@ -70,8 +70,15 @@ describe('reading inside a root', () => {
 
 describe('readOsFacts', () => {
   it('Debian 12 image: release facts, text probes, arch from the dpkg package, no kernel', async () => {
-    const root = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'etc/debian_version': '12.15\n', 'etc/hostname': 'img01\n' });
-    const facts = await readOsFacts(root, { packages: [{ name: 'dpkg', version: '1.21.22', arch: 'arm64' }], local: fakeMachine('/nonexistent') });
+    const root = await makeRoot({
+      'etc/os-release': DEBIAN_12_OS_RELEASE,
+      'etc/debian_version': '12.15\n',
+      'etc/hostname': 'img01\n',
+    });
+    const facts = await readOsFacts(root, {
+      packages: [{ name: 'dpkg', version: '1.21.22', arch: 'arm64' }],
+      local: fakeMachine('/nonexistent'),
+    });
     expect(facts).toEqual({
       platform: 'debian',
       name: 'Debian GNU/Linux 12 (bookworm)',
@@ -105,10 +112,20 @@ describe('readOsFacts', () => {
   });
 
   it.each([
-    ['arch-native wins over everything', { 'var/lib/dpkg/arch-native': 'riscv64\n', 'var/lib/dpkg/arch': 'arm64\n' }, 'armhf', 'riscv64'],
+    [
+      'arch-native wins over everything',
+      { 'var/lib/dpkg/arch-native': 'riscv64\n', 'var/lib/dpkg/arch': 'arm64\n' },
+      'armhf',
+      'riscv64',
+    ],
     ['the dpkg package wins over the arch list', { 'var/lib/dpkg/arch': 'i386\namd64\n' }, 'armhf', 'armhf'],
     ['a single-entry arch list is trusted', { 'var/lib/dpkg/arch': 'arm64\n' }, undefined, 'arm64'],
-    ['a multi-entry arch list is not (foreign archs, no promised order)', { 'var/lib/dpkg/arch': 'i386\namd64\n' }, undefined, undefined],
+    [
+      'a multi-entry arch list is not (foreign archs, no promised order)',
+      { 'var/lib/dpkg/arch': 'i386\namd64\n' },
+      undefined,
+      undefined,
+    ],
   ])('dpkg arch: %s', async (_what, files, dpkgArch, expected) => {
     const root = await makeRoot(files);
     const packages = dpkgArch ? [{ name: 'dpkg', version: '1', arch: dpkgArch }] : [];
@@ -119,6 +136,11 @@ describe('readOsFacts', () => {
     const root = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE });
     const facts = await readOsFacts(root, { local: fakeMachine(root, 'ppc64el') });
     expect(facts.arch).toBe('ppc64el');
-    expect(facts.kernel).toEqual({ name: 'Linux', release: '6.1.0-28-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1', machine: 'x86_64' });
+    expect(facts.kernel).toEqual({
+      name: 'Linux',
+      release: '6.1.0-28-amd64',
+      version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1',
+      machine: 'x86_64',
+    });
   });
 });

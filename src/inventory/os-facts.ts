@@ -114,7 +114,7 @@ export async function resolveInRoot(root: string, abs: string): Promise<string> 
   if (root === '/') return abs;
   const pending = abs.split('/').filter(Boolean);
   let done: string[] = [];
-  for (let hops = 0; pending.length > 0; ) {
+  for (let hops = 0; pending.length > 0;) {
     const part = pending.shift()!;
     if (part === '.') continue;
     if (part === '..') {
@@ -166,12 +166,19 @@ function firstLine(content: string | undefined): string | undefined {
  * dpkg's native architecture. `arch-native` (dpkg >= 1.22) is exact; `arch` lists foreign
  * architectures too, in no promised order, so it is trusted only when it names a single one.
  */
-async function dpkgArch(root: string, packages: readonly InstalledPackage[] | undefined, local: LocalMachine): Promise<string | undefined> {
+async function dpkgArch(
+  root: string,
+  packages: readonly InstalledPackage[] | undefined,
+  local: LocalMachine,
+): Promise<string | undefined> {
   const native = firstLine((await readTextProbe(root, '/var/lib/dpkg/arch-native')).content);
   if (native) return native;
   const fromStatus = archFromPackages(packages);
   if (fromStatus) return fromStatus;
-  const listed = ((await readTextProbe(root, '/var/lib/dpkg/arch')).content ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const listed = ((await readTextProbe(root, '/var/lib/dpkg/arch')).content ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (listed.length === 1) return listed[0];
   return isLocal(root, local) ? local.dpkgArchitecture() : undefined;
 }

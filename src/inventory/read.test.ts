@@ -11,7 +11,11 @@ afterAll(removeRoots);
 
 const now = new Date('2026-11-21T12:00:00Z');
 const minbase = async (): Promise<Inventory> =>
-  collectDpkgInventory({ statusFile: fixture('debian', 'status-minbase-12-point-release.txt'), now, local: fakeMachine(await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE })) });
+  collectDpkgInventory({
+    statusFile: fixture('debian', 'status-minbase-12-point-release.txt'),
+    now,
+    local: fakeMachine(await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE })),
+  });
 
 describe('read/write round trip', () => {
   it('a dpkg inventory written and read back is identical', async () => {
@@ -31,7 +35,10 @@ describe('read/write round trip', () => {
 
   it.each([
     ['UTF-8 with BOM', (s: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(s)])],
-    ['UTF-16LE with BOM (PowerShell 5.1 ">")', (s: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(s, 'utf16le')])],
+    [
+      'UTF-16LE with BOM (PowerShell 5.1 ">")',
+      (s: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(s, 'utf16le')]),
+    ],
   ])('reads %s', async (_what, encode) => {
     const text = await readFile(fixture('windows', 'collector-output-xp-sp2-x86-netapi32-patched.json'), 'utf8');
     const dir = await makeRoot({ 'inv.json': encode(text) });
@@ -39,7 +46,10 @@ describe('read/write round trip', () => {
   });
 
   it('a missing file is E_INPUT_NOT_FOUND', async () => {
-    await expect(readInventoryFile('/nonexistent/inv.json')).rejects.toMatchObject({ code: 'E_INPUT_NOT_FOUND', location: { file: '/nonexistent/inv.json' } });
+    await expect(readInventoryFile('/nonexistent/inv.json')).rejects.toMatchObject({
+      code: 'E_INPUT_NOT_FOUND',
+      location: { file: '/nonexistent/inv.json' },
+    });
   });
 });
 
@@ -53,7 +63,9 @@ describe('atomic write', () => {
 
   it('a failed rename leaves the target untouched and no temporary file', async () => {
     const dir = await makeRoot({ 'target/keep.txt': 'keep' });
-    await expect(writeInventoryFile(path.join(dir, 'target'), await minbase())).rejects.toMatchObject({ code: 'E_OUTPUT_FAILED' });
+    await expect(writeInventoryFile(path.join(dir, 'target'), await minbase())).rejects.toMatchObject({
+      code: 'E_OUTPUT_FAILED',
+    });
     expect(await readdir(dir)).toEqual(['target']);
     expect(await readFile(path.join(dir, 'target/keep.txt'), 'utf8')).toBe('keep');
   });
@@ -68,12 +80,20 @@ describe('atomic write', () => {
   it('a missing directory is an error, not a half-written file', async () => {
     const dir = await makeRoot({});
     await mkdir(path.join(dir, 'sub'));
-    await expect(writeInventoryFile(path.join(dir, 'nope', 'inv.json'), await minbase())).rejects.toMatchObject({ code: 'E_OUTPUT_FAILED' });
+    await expect(writeInventoryFile(path.join(dir, 'nope', 'inv.json'), await minbase())).rejects.toMatchObject({
+      code: 'E_OUTPUT_FAILED',
+    });
   });
 });
 
 describe('parseInventory errors', () => {
-  const valid = (): Record<string, any> => ({ schema: 'patchhive.inventory/1', machine: { name: 'm' }, collectedAt: 'x', os: { family: 'unix', platform: 'debian' }, packages: { manager: 'dpkg', items: [0, 1, 2, 3].map((i) => ({ name: `p${i}`, version: '1' })) } });
+  const valid = (): Record<string, any> => ({
+    schema: 'patchhive.inventory/1',
+    machine: { name: 'm' },
+    collectedAt: 'x',
+    os: { family: 'unix', platform: 'debian' },
+    packages: { manager: 'dpkg', items: [0, 1, 2, 3].map((i) => ({ name: `p${i}`, version: '1' })) },
+  });
 
   it.each([
     ['trailing comma', '{\n  "a": 1,\n}', 3, 1],
@@ -84,7 +104,9 @@ describe('parseInventory errors', () => {
     ['control character in string', '{"a": "x\u0001"}', 1, 9],
     ['garbage after the document', '{} x', 1, 4],
   ])('JSON %s → E_INPUT_MALFORMED at line:column', (_what, text, line, column) => {
-    expect(() => parseInventory(text, 'inv.json')).toThrow(expect.objectContaining({ code: 'E_INPUT_MALFORMED', location: { file: 'inv.json', line, column } }));
+    expect(() => parseInventory(text, 'inv.json')).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_MALFORMED', location: { file: 'inv.json', line, column } }),
+    );
   });
 
   it('names the JSON path and what was expected', () => {
@@ -112,7 +134,9 @@ describe('parseInventory errors', () => {
     ['no schema', { machine: {} }, /no "schema" field/],
     ['an array', [1], /not an object/],
   ])('%s → E_INPUT_UNKNOWN_FORMAT', (_what, doc, message) => {
-    expect(() => parseInventory(JSON.stringify(doc), 'f.json')).toThrow(expect.objectContaining({ code: 'E_INPUT_UNKNOWN_FORMAT', message: expect.stringMatching(message) }));
+    expect(() => parseInventory(JSON.stringify(doc), 'f.json')).toThrow(
+      expect.objectContaining({ code: 'E_INPUT_UNKNOWN_FORMAT', message: expect.stringMatching(message) }),
+    );
   });
 
   it('ignores unknown fields (additive changes keep /1)', () => {

@@ -36,7 +36,11 @@ export function formatInventory(inv: Inventory): string {
 export async function writeInventoryFile(file: string, inv: Inventory): Promise<void> {
   const checked = inventorySchema.safeParse(inv);
   if (!checked.success) {
-    throw new PatchhiveError('E_INTERNAL', `refusing to write an invalid inventory: ${checked.error.issues[0]?.message}`, { file });
+    throw new PatchhiveError(
+      'E_INTERNAL',
+      `refusing to write an invalid inventory: ${checked.error.issues[0]?.message}`,
+      { file },
+    );
   }
   await writeOutputFile(file, formatInventory(checked.data));
 }

@@ -14,7 +14,9 @@ const rhel9 = parseRpmQa(readFileSync(RHEL9, 'utf8'), RHEL9);
 describe('RPM_QUERY_FORMAT', () => {
   it('is the documented six tab-separated fields, with rpm-side escapes', () => {
     expect(RPM_QUERY_FORMAT).toBe('%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n');
-    expect(readFileSync(fixture('..', '..', 'docs', 'INVENTORY.md'), 'utf8')).toContain(`rpm -qa --qf '${RPM_QUERY_FORMAT}'`);
+    expect(readFileSync(fixture('..', '..', 'docs', 'INVENTORY.md'), 'utf8')).toContain(
+      `rpm -qa --qf '${RPM_QUERY_FORMAT}'`,
+    );
   });
 });
 
@@ -24,12 +26,34 @@ describe('parseRpmQa', () => {
   });
 
   it.each([
-    ['openssl-libs', { version: '3.0.7', release: '27.el9', epoch: '1', arch: 'x86_64', source: 'openssl', sourceVersion: '3.0.7-27.el9' }],
-    ['kernel', { version: '5.14.0', release: '427.13.1.el9_4', arch: 'x86_64', source: 'kernel', sourceVersion: '5.14.0-427.13.1.el9_4' }],
+    [
+      'openssl-libs',
+      {
+        version: '3.0.7',
+        release: '27.el9',
+        epoch: '1',
+        arch: 'x86_64',
+        source: 'openssl',
+        sourceVersion: '3.0.7-27.el9',
+      },
+    ],
+    [
+      'kernel',
+      {
+        version: '5.14.0',
+        release: '427.13.1.el9_4',
+        arch: 'x86_64',
+        source: 'kernel',
+        sourceVersion: '5.14.0-427.13.1.el9_4',
+      },
+    ],
     ['libgcc', { version: '11.4.1', source: 'gcc', sourceVersion: '11.4.1-3.el9' }],
     ['shadow-utils', { epoch: '2', version: '4.9' }],
     ['tzdata', { arch: 'noarch', version: '2024a' }],
-    ['gpg-pubkey', { version: 'fd431d51', release: '4ae0493b', source: 'gpg-pubkey', sourceVersion: 'fd431d51-4ae0493b' }],
+    [
+      'gpg-pubkey',
+      { version: 'fd431d51', release: '4ae0493b', source: 'gpg-pubkey', sourceVersion: 'fd431d51-4ae0493b' },
+    ],
   ])('%s', (name, expected) => {
     expect(rhel9.find((p) => p.name === name)).toMatchObject(expected);
   });
@@ -46,8 +70,23 @@ describe('parseRpmQa', () => {
 
   it('reads the output recorded from real rpm 4.18', () => {
     expect(parseRpmQa(readFileSync(fixture('rpm', 'rpm-qa-recorded-tiny.txt'), 'utf8'))).toEqual([
-      { name: 'demo-libs', version: '3.0.7', release: '27.el9', epoch: '1', arch: 'x86_64', source: 'demo-libs', sourceVersion: '3.0.7-27.el9' },
-      { name: 'demo-tool', version: '5.14.0', release: '427.13.1.el9_4', arch: 'noarch', source: 'demo-tool', sourceVersion: '5.14.0-427.13.1.el9_4' },
+      {
+        name: 'demo-libs',
+        version: '3.0.7',
+        release: '27.el9',
+        epoch: '1',
+        arch: 'x86_64',
+        source: 'demo-libs',
+        sourceVersion: '3.0.7-27.el9',
+      },
+      {
+        name: 'demo-tool',
+        version: '5.14.0',
+        release: '427.13.1.el9_4',
+        arch: 'noarch',
+        source: 'demo-tool',
+        sourceVersion: '5.14.0-427.13.1.el9_4',
+      },
     ]);
   });
 
@@ -94,14 +133,31 @@ describe('collectRpmInventory', () => {
   });
 
   it('a saved file with an os-release root and overrides', async () => {
-    const root = await makeRoot({ 'etc/os-release': 'ID="rhel"\nVERSION_ID="9.4"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n' });
-    const inv = await collectRpmInventory({ qaFile: RHEL9, osReleaseRoot: root, machineName: 'db01', overrides: { arch: 'aarch64' }, now, local: fakeMachine('/x') });
+    const root = await makeRoot({
+      'etc/os-release': 'ID="rhel"\nVERSION_ID="9.4"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n',
+    });
+    const inv = await collectRpmInventory({
+      qaFile: RHEL9,
+      osReleaseRoot: root,
+      machineName: 'db01',
+      overrides: { arch: 'aarch64' },
+      now,
+      local: fakeMachine('/x'),
+    });
     expect(inv.machine.name).toBe('db01');
-    expect(inv.os).toMatchObject({ platform: 'rhel', name: 'Red Hat Enterprise Linux 9.4 (Plow)', release: '9.4', version: '9.4', arch: 'aarch64' });
+    expect(inv.os).toMatchObject({
+      platform: 'rhel',
+      name: 'Red Hat Enterprise Linux 9.4 (Plow)',
+      release: '9.4',
+      version: '9.4',
+      arch: 'aarch64',
+    });
   });
 
   it('a missing file is E_INPUT_NOT_FOUND', async () => {
-    await expect(collectRpmInventory({ qaFile: fixture('rpm', 'nope.txt'), now })).rejects.toMatchObject({ code: 'E_INPUT_NOT_FOUND' });
+    await expect(collectRpmInventory({ qaFile: fixture('rpm', 'nope.txt'), now })).rejects.toMatchObject({
+      code: 'E_INPUT_NOT_FOUND',
+    });
   });
 
   const hasRpm = (() => {
@@ -116,15 +172,23 @@ describe('collectRpmInventory', () => {
   it.skipIf(!hasRpm)('runs the real rpm on a root whose database holds the two recorded packages', async () => {
     const root = await makeRoot({ 'etc/os-release': 'ID=fedora\nVERSION_ID=40\n' });
     const dir = fixture('rpm', 'packages');
-    const rpms = readdirSync(dir).filter((f) => f.endsWith('.rpm')).map((f) => `${dir}/${f}`);
+    const rpms = readdirSync(dir)
+      .filter((f) => f.endsWith('.rpm'))
+      .map((f) => `${dir}/${f}`);
     execFileSync('rpm', ['--root', root, '--initdb']);
-    execFileSync('rpm', ['--root', root, '-i', '--justdb', '--nodeps', '--ignorearch', '--ignoreos', ...rpms], { stdio: 'ignore' });
+    execFileSync('rpm', ['--root', root, '-i', '--justdb', '--nodeps', '--ignorearch', '--ignoreos', ...rpms], {
+      stdio: 'ignore',
+    });
     const inv = await collectRpmInventory({ now, local: fakeMachine(root) });
     expect(inv.machine.name).toBe('testhost');
-    expect(inv.os).toMatchObject({ platform: 'fedora', release: '40', arch: 'x86_64', kernel: fakeMachine('/').uname() });
-    expect(inv.packages?.items.map((p) => `${p.name} ${p.epoch ?? '-'} ${p.version}-${p.release} ${p.arch}`).sort()).toEqual([
-      'demo-libs 1 3.0.7-27.el9 x86_64',
-      'demo-tool - 5.14.0-427.13.1.el9_4 noarch',
-    ]);
+    expect(inv.os).toMatchObject({
+      platform: 'fedora',
+      release: '40',
+      arch: 'x86_64',
+      kernel: fakeMachine('/').uname(),
+    });
+    expect(
+      inv.packages?.items.map((p) => `${p.name} ${p.epoch ?? '-'} ${p.version}-${p.release} ${p.arch}`).sort(),
+    ).toEqual(['demo-libs 1 3.0.7-27.el9 x86_64', 'demo-tool - 5.14.0-427.13.1.el9_4 noarch']);
   });
 });

@@ -35,7 +35,7 @@ function parseSourceRpm(srpm: string): { name: string; version: string } | undef
 export function parseRpmQa(text: string, file?: string): InstalledPackage[] {
   const out: InstalledPackage[] = [];
   let lineNo = 0;
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     lineNo++;
@@ -46,10 +46,12 @@ export function parseRpmQa(text: string, file?: string): InstalledPackage[] {
     if (line.trim() === '') continue;
     if (BINARY_CHAR.test(line)) throw fail('binary data; not rpm -qa output');
     const f = line.split('\t');
-    if (f.length !== 6) throw fail(`expected 6 tab-separated fields (NAME EPOCH VERSION RELEASE ARCH SOURCERPM), got ${f.length}`);
+    if (f.length !== 6)
+      throw fail(`expected 6 tab-separated fields (NAME EPOCH VERSION RELEASE ARCH SOURCERPM), got ${f.length}`);
     const [name, epoch, version, release, arch, srpm] = f as [string, string, string, string, string, string];
     if (!name || !version || !release) throw fail('NAME, VERSION and RELEASE must not be empty');
-    if (epoch !== NONE && !/^\d+$/.test(epoch)) throw fail(`EPOCH "${epoch.slice(0, 40)}" is neither a number nor (none)`);
+    if (epoch !== NONE && !/^\d+$/.test(epoch))
+      throw fail(`EPOCH "${epoch.slice(0, 40)}" is neither a number nor (none)`);
     const pkg: InstalledPackage = { name, version, release };
     if (epoch !== NONE) pkg.epoch = epoch;
     if (arch && arch !== NONE) pkg.arch = arch;
@@ -77,7 +79,12 @@ const RELEASE_PACKAGES: Record<string, string> = {
 };
 
 /** Infers platform/release/arch from the package list: what a saved `rpm -qa` file can tell alone. */
-export function inferRpmPlatform(pkgs: readonly InstalledPackage[]): { platform?: string; release?: string; version?: string; arch?: string } {
+export function inferRpmPlatform(pkgs: readonly InstalledPackage[]): {
+  platform?: string;
+  release?: string;
+  version?: string;
+  arch?: string;
+} {
   const out: { platform?: string; release?: string; version?: string; arch?: string } = {};
   const rel = pkgs.find((p) => RELEASE_PACKAGES[p.name]);
   if (rel) {
@@ -97,11 +104,19 @@ export function inferRpmPlatform(pkgs: readonly InstalledPackage[]): { platform?
 function runRpmQuery(root: string | undefined): Promise<string> {
   const args = [...(root && root !== '/' ? ['--root', root] : []), '-qa', '--qf', RPM_QUERY_FORMAT];
   return new Promise((resolve, reject) => {
-    execFile('rpm', args, { maxBuffer: 256 * 1024 * 1024, timeout: 300_000, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'rpm is not installed' : String(stderr).trim().split('\n')[0] || err.message;
-      reject(new PatchhiveError('E_COLLECT_FAILED', `rpm -qa failed: ${why}`, undefined, { cause: err }));
-    });
+    execFile(
+      'rpm',
+      args,
+      { maxBuffer: 256 * 1024 * 1024, timeout: 300_000, env: { ...process.env, LC_ALL: 'C' } },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const why =
+          (err as NodeJS.ErrnoException).code === 'ENOENT'
+            ? 'rpm is not installed'
+            : String(stderr).trim().split('\n')[0] || err.message;
+        reject(new PatchhiveError('E_COLLECT_FAILED', `rpm -qa failed: ${why}`, undefined, { cause: err }));
+      },
+    );
   });
 }
 
@@ -132,7 +147,10 @@ export async function collectRpmInventory(opts: RpmCollectOptions): Promise<Inve
 
   // os-release, when read, is the better witness; the package list fills in for a saved file alone.
   const known = facts.platform !== undefined;
-  const os: Inventory['os'] = { family: 'unix', platform: o.platform ?? facts.platform ?? inferred.platform ?? 'unknown' };
+  const os: Inventory['os'] = {
+    family: 'unix',
+    platform: o.platform ?? facts.platform ?? inferred.platform ?? 'unknown',
+  };
   if (facts.name) os.name = facts.name;
   const release = o.release ?? (known ? facts.release : inferred.release);
   if (release) os.release = release;
@@ -146,7 +164,8 @@ export async function collectRpmInventory(opts: RpmCollectOptions): Promise<Inve
   if (facts.kernel) os.kernel = facts.kernel;
 
   const machineName =
-    opts.machineName ?? (opts.qaFile ? nameFromFile(opts.qaFile) : isLocal(root, local) ? local.hostname() : path.basename(root));
+    opts.machineName ??
+    (opts.qaFile ? nameFromFile(opts.qaFile) : isLocal(root, local) ? local.hostname() : path.basename(root));
   return checkCollected({
     schema: INVENTORY_SCHEMA_ID,
     machine: { name: machineName },

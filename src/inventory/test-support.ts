@@ -17,7 +17,12 @@ export function fixture(...parts: string[]): string {
 export function fakeMachine(root: string, arch: string | undefined = 'amd64'): LocalMachine {
   return {
     root,
-    uname: () => ({ name: 'Linux', release: '6.1.0-28-amd64', version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1', machine: 'x86_64' }),
+    uname: () => ({
+      name: 'Linux',
+      release: '6.1.0-28-amd64',
+      version: '#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1',
+      machine: 'x86_64',
+    }),
     hostname: () => 'testhost',
     dpkgArchitecture: async () => arch,
   };

@@ -9,7 +9,8 @@ const load = (name: string): Inventory => {
   return parseWindowsCollectorOutput(readFileSync(file, 'utf8'), file);
 };
 const raw = (name: string): Record<string, any> => JSON.parse(readFileSync(fixture('windows', name), 'utf8'));
-const fileVersion = (inv: Inventory, name: string) => inv.files?.find((f) => f.path.toLowerCase().endsWith('\\' + name.toLowerCase()));
+const fileVersion = (inv: Inventory, name: string) =>
+  inv.files?.find((f) => f.path.toLowerCase().endsWith('\\' + name.toLowerCase()));
 
 const XP_UNPATCHED = 'collector-output-xp-sp2-x86-netapi32-unpatched.json';
 const XP_PATCHED = 'collector-output-xp-sp2-x86-netapi32-patched.json';
@@ -36,7 +37,11 @@ describe('parseWindowsCollectorOutput on the collector-output fixtures', () => {
   });
 
   it('MS08-067 machine: netapi32.dll unpatched, patched, not collected', () => {
-    expect(fileVersion(load(XP_UNPATCHED), 'netapi32.dll')).toMatchObject({ exists: true, version: '5.1.2600.2180', requested: '%SystemRoot%\\System32\\netapi32.dll' });
+    expect(fileVersion(load(XP_UNPATCHED), 'netapi32.dll')).toMatchObject({
+      exists: true,
+      version: '5.1.2600.2180',
+      requested: '%SystemRoot%\\System32\\netapi32.dll',
+    });
     expect(fileVersion(load(XP_PATCHED), 'netapi32.dll')?.version).toBe('5.1.2600.3462');
     expect(load(XP_PATCHED).kbs).toContain('KB958644');
     expect(load(XP_UNPATCHED).kbs).not.toContain('KB958644');
@@ -55,12 +60,20 @@ describe('parseWindowsCollectorOutput on the collector-output fixtures', () => {
   });
 
   it('KB4015549 machine: server-only files are recorded as absent, not left out', () => {
-    for (const name of ['Storvsp.sys', 'ntdsai.dll']) expect(fileVersion(load(W7_MISSING), name)).toMatchObject({ exists: false });
+    for (const name of ['Storvsp.sys', 'ntdsai.dll'])
+      expect(fileVersion(load(W7_MISSING), name)).toMatchObject({ exists: false });
   });
 
   it('Windows 10 22H2: raw facts kept, version from CurrentMajorVersionNumber, not the frozen 6.3', () => {
     const inv = load(W10);
-    expect(inv.os.windows).toMatchObject({ currentVersion: '6.3', majorVersion: 10, minorVersion: 0, build: 19045, ubr: 6216, displayVersion: '22H2' });
+    expect(inv.os.windows).toMatchObject({
+      currentVersion: '6.3',
+      majorVersion: 10,
+      minorVersion: 0,
+      build: 19045,
+      ubr: 6216,
+      displayVersion: '22H2',
+    });
     expect(inv.kbs).toEqual(['KB5011048', 'KB5015684', 'KB5063709']);
   });
 });
@@ -68,8 +81,16 @@ describe('parseWindowsCollectorOutput on the collector-output fixtures', () => {
 /** The OVAL objects of the CIS sample, so the fixtures are checked against what the catalog really asks. */
 describe('the fixtures answer every object of oval-cis-sample.xml', () => {
   const xml = readFileSync(fixture('windows', 'oval-cis-sample.xml'), 'utf8');
-  const fileObjects = [...xml.matchAll(/<file_object [^>]*id="([^"]+)"[^>]*>\s*<path var_check="all" var_ref="([^"]+)" \/>\s*<filename>([^<]+)<\/filename>/g)].map((m) => ({ id: m[1]!, varRef: m[2]!, filename: m[3]! }));
-  const registryObjects = [...xml.matchAll(/<registry_object [^>]*id="([^"]+)"[^>]*>\s*(<behaviors windows_view="(\w+)" \/>)?\s*<hive>([^<]+)<\/hive>\s*<key>([^<]+)<\/key>\s*<name>([^<]+)<\/name>/g)].map((m) => ({ id: m[1]!, view: m[3], hive: m[4]!, key: m[5]!, name: m[6]! }));
+  const fileObjects = [
+    ...xml.matchAll(
+      /<file_object [^>]*id="([^"]+)"[^>]*>\s*<path var_check="all" var_ref="([^"]+)" \/>\s*<filename>([^<]+)<\/filename>/g,
+    ),
+  ].map((m) => ({ id: m[1]!, varRef: m[2]!, filename: m[3]! }));
+  const registryObjects = [
+    ...xml.matchAll(
+      /<registry_object [^>]*id="([^"]+)"[^>]*>\s*(<behaviors windows_view="(\w+)" \/>)?\s*<hive>([^<]+)<\/hive>\s*<key>([^<]+)<\/key>\s*<name>([^<]+)<\/name>/g,
+    ),
+  ].map((m) => ({ id: m[1]!, view: m[3], hive: m[4]!, key: m[5]!, name: m[6]! }));
 
   it('finds the 9 file and 7 registry objects', () => {
     expect(fileObjects).toHaveLength(9);
@@ -90,20 +111,31 @@ describe('the fixtures answer every object of oval-cis-sample.xml', () => {
   it.each([W7_MISSING, W7_INSTALLED])('%s: every file and registry object of KB4015549 is probed', (name) => {
     const inv = load(name);
     const paths = new Set(inv.files?.map((f) => f.path.toLowerCase()));
-    for (const o of fileObjects.filter((f) => f.filename !== 'netapi32.dll')) expect(paths, o.id).toContain(ovalPath(inv, o.varRef, o.filename));
+    for (const o of fileObjects.filter((f) => f.filename !== 'netapi32.dll'))
+      expect(paths, o.id).toContain(ovalPath(inv, o.varRef, o.filename));
     for (const o of registryObjects) {
-      expect(inv.registry?.find((r) => r.hive === o.hive && r.key === o.key && r.name === o.name && r.view === o.view && r.exists), o.id).toBeDefined();
+      expect(
+        inv.registry?.find(
+          (r) => r.hive === o.hive && r.key === o.key && r.name === o.name && r.view === o.view && r.exists,
+        ),
+        o.id,
+      ).toBeDefined();
     }
   });
 
-  it.each([XP_UNPATCHED, XP_PATCHED])('%s: netapi32.dll (obj:160) and the MS08-067 registry objects are probed', (name) => {
-    const inv = load(name);
-    expect(inv.files?.map((f) => f.path.toLowerCase())).toContain(ovalPath(inv, 'oval:org.mitre.oval:var:200', 'netapi32.dll'));
-    for (const id of ['obj:219', 'obj:419', 'obj:717', 'obj:1576', 'obj:5590']) {
-      const o = registryObjects.find((r) => r.id.endsWith(id))!;
-      expect(inv.registry?.find((r) => r.key === o.key && r.name === o.name)?.exists, id).toBe(true);
-    }
-  });
+  it.each([XP_UNPATCHED, XP_PATCHED])(
+    '%s: netapi32.dll (obj:160) and the MS08-067 registry objects are probed',
+    (name) => {
+      const inv = load(name);
+      expect(inv.files?.map((f) => f.path.toLowerCase())).toContain(
+        ovalPath(inv, 'oval:org.mitre.oval:var:200', 'netapi32.dll'),
+      );
+      for (const id of ['obj:219', 'obj:419', 'obj:717', 'obj:1576', 'obj:5590']) {
+        const o = registryObjects.find((r) => r.id.endsWith(id))!;
+        expect(inv.registry?.find((r) => r.key === o.key && r.name === o.name)?.exists, id).toBe(true);
+      }
+    },
+  );
 });
 
 describe('normalisation', () => {
@@ -123,9 +155,18 @@ describe('normalisation', () => {
   });
 
   it.each([
-    [{ currentVersion: '5.1', build: 2600 }, { release: '5.1', version: '5.1.2600' }],
-    [{ currentVersion: '6.3', majorVersion: 10, minorVersion: 0, build: 22631, ubr: 4169 }, { release: '10.0', version: '10.0.22631.4169' }],
-    [{ majorVersion: 10, build: 20348 }, { release: '10.0', version: '10.0.20348' }],
+    [
+      { currentVersion: '5.1', build: 2600 },
+      { release: '5.1', version: '5.1.2600' },
+    ],
+    [
+      { currentVersion: '6.3', majorVersion: 10, minorVersion: 0, build: 22631, ubr: 4169 },
+      { release: '10.0', version: '10.0.22631.4169' },
+    ],
+    [
+      { majorVersion: 10, build: 20348 },
+      { release: '10.0', version: '10.0.20348' },
+    ],
     [{ build: 1 }, {}],
   ])('windowsVersion(%j) = %j', (w, expected) => {
     expect(windowsVersion(w)).toEqual(expected);
@@ -137,7 +178,9 @@ describe('errors are located', () => {
     ['bad JSON', '{\n  "schema": "patchhive.inventory/1",\n  "os": {,\n', 'E_INPUT_MALFORMED', { line: 3, column: 10 }],
     ['not an inventory', '{"files": []}', 'E_INPUT_UNKNOWN_FORMAT', { path: '$.schema' }],
   ])('%s', (_what, text, code, location) => {
-    expect(() => parseWindowsCollectorOutput(text, 'w.json')).toThrow(expect.objectContaining({ code, location: { file: 'w.json', ...location } }));
+    expect(() => parseWindowsCollectorOutput(text, 'w.json')).toThrow(
+      expect.objectContaining({ code, location: { file: 'w.json', ...location } }),
+    );
   });
 
   it.each([
@@ -149,6 +192,12 @@ describe('errors are located', () => {
   ])('%s', (_what, mutate, path, message) => {
     const r = raw(W10);
     mutate(r);
-    expect(() => normaliseWindowsInventory(r, 'w.json')).toThrow(expect.objectContaining({ code: 'E_INPUT_MALFORMED', location: { file: 'w.json', path }, message: expect.stringMatching(message) }));
+    expect(() => normaliseWindowsInventory(r, 'w.json')).toThrow(
+      expect.objectContaining({
+        code: 'E_INPUT_MALFORMED',
+        location: { file: 'w.json', path },
+        message: expect.stringMatching(message),
+      }),
+    );
   });
 });

@@ -30,7 +30,8 @@ function toInt(v: unknown): unknown {
 function preNormalise(raw: Json): void {
   if (Array.isArray(raw.kbs)) raw.kbs = [...new Set(raw.kbs.map(normaliseKb))];
   if (Array.isArray(raw.files)) {
-    for (const f of raw.files) if (isObject(f) && typeof f.sha256 === 'string') f.sha256 = f.sha256.trim().toLowerCase();
+    for (const f of raw.files)
+      if (isObject(f) && typeof f.sha256 === 'string') f.sha256 = f.sha256.trim().toLowerCase();
   }
   const os = raw.os;
   if (isObject(os) && isObject(os.windows)) {
@@ -64,7 +65,10 @@ export function normaliseWindowsInventory(raw: unknown, file?: string): Inventor
   if (isObject(copy)) preNormalise(copy);
   const inv = validateInventory(copy, file);
   if (inv.os.family !== 'windows') {
-    throw new PatchhiveError('E_INPUT_MALFORMED', `expected os.family "windows", got "${inv.os.family}"`, { file, path: '$.os.family' });
+    throw new PatchhiveError('E_INPUT_MALFORMED', `expected os.family "windows", got "${inv.os.family}"`, {
+      file,
+      path: '$.os.family',
+    });
   }
   if (inv.os.arch) inv.os.arch = normaliseArch(inv.os.arch);
   if (inv.os.windows) {

@@ -124,10 +124,11 @@ export function approvalRuleProblems(rule: Omit<ApprovalRule, 'id' | 'createdAt'
       problems.push(`$.after.days: must be a whole number from 0 to ${MAX_AFTER_DAYS}`);
     }
     if (typeof groupId !== 'string' || groupId === '') problems.push('$.after.groupId: must not be empty');
-    else if (groupId === rule.groupId) problems.push('$.after.groupId: must differ from the rule\'s group');
+    else if (groupId === rule.groupId) problems.push("$.after.groupId: must differ from the rule's group");
   }
   (rule.match?.severities ?? []).forEach((s, i) => {
-    if (!(SEVERITIES as readonly string[]).includes(s)) problems.push(`$.match.severities[${i}]: unknown severity "${s}"`);
+    if (!(SEVERITIES as readonly string[]).includes(s))
+      problems.push(`$.match.severities[${i}]: unknown severity "${s}"`);
   });
   return problems;
 }

@@ -9,7 +9,9 @@ describe('turnsSecondApproverOff', () => {
     [true, {}, false],
     [false, { requiresSecondApprover: false }, false],
     [false, { requiresSecondApprover: true }, false],
-  ])('on=%s, patch %j → %s', (on, patch, weakens) => expect(turnsSecondApproverOff({ requiresSecondApprover: on }, patch)).toBe(weakens));
+  ])('on=%s, patch %j → %s', (on, patch, weakens) =>
+    expect(turnsSecondApproverOff({ requiresSecondApprover: on }, patch)).toBe(weakens),
+  );
 });
 
 describe('loosensApprovalRule', () => {
@@ -33,8 +35,16 @@ describe('checkDecision', () => {
     ['bob approves', pending, 'bob', 'approve', { ok: true }],
     ['alice approves her own', pending, 'alice', 'approve', { ok: false, reason: 'own-change' }],
     ['alice withdraws her own', pending, 'alice', 'reject', { ok: true }],
-    ['already approved', { ...pending, status: 'approved' as const }, 'bob', 'approve', { ok: false, reason: 'not-pending' }],
+    [
+      'already approved',
+      { ...pending, status: 'approved' as const },
+      'bob',
+      'approve',
+      { ok: false, reason: 'not-pending' },
+    ],
     ['rejected', { ...pending, status: 'rejected' as const }, 'bob', 'reject', { ok: false, reason: 'not-pending' }],
     ['expired exactly now', { ...pending, expiresAt: now }, 'bob', 'approve', { ok: false, reason: 'expired' }],
-  ] as const)('%s', (_, change, user, decision, result) => expect(checkDecision(change, user, decision, now)).toEqual(result));
+  ] as const)('%s', (_, change, user, decision, result) =>
+    expect(checkDecision(change, user, decision, now)).toEqual(result),
+  );
 });

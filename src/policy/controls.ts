@@ -14,7 +14,10 @@
 import type { ChangeStatus } from '../protocol/controls-api.js';
 
 /** True when the patch turns a group's second approver off. */
-export function turnsSecondApproverOff(current: { requiresSecondApprover: boolean }, patch: { requiresSecondApprover?: boolean }): boolean {
+export function turnsSecondApproverOff(
+  current: { requiresSecondApprover: boolean },
+  patch: { requiresSecondApprover?: boolean },
+): boolean {
   return current.requiresSecondApprover && patch.requiresSecondApprover === false;
 }
 

@@ -123,7 +123,10 @@ function durationProblem(value: unknown): string | null {
 }
 
 /** The instant a deadline runs from: publication, else first sighting (see the header for date-only values). */
-export function deadlineStart(input: { published: string | null; firstSeenAt: string }, policy: DeadlinePolicy): string {
+export function deadlineStart(
+  input: { published: string | null; firstSeenAt: string },
+  policy: DeadlinePolicy,
+): string {
   const memo = memoOf(startMemo, policy);
   const key = input.published ?? `\u0000${input.firstSeenAt}`;
   const known = memo.get(key);
@@ -131,7 +134,10 @@ export function deadlineStart(input: { published: string | null; firstSeenAt: st
   return remember(memo, key, computeDeadlineStart(input, policy));
 }
 
-function computeDeadlineStart(input: { published: string | null; firstSeenAt: string }, policy: DeadlinePolicy): string {
+function computeDeadlineStart(
+  input: { published: string | null; firstSeenAt: string },
+  policy: DeadlinePolicy,
+): string {
   const zone = checkedZone(policy);
   const published = input.published ? DateTime.fromISO(input.published, { zone }) : null;
   const start = published?.isValid ? published : parseInZone(input.firstSeenAt, zone, 'firstSeenAt');
@@ -187,14 +193,17 @@ export function instantMillis(iso: string): number | null {
 
 function checkedZone(policy: DeadlinePolicy): string {
   if (!isValidTimeZone(policy.timeZone)) {
-    throw new PatchhiveError('E_CONFIG_INVALID', `deadline policy: unknown time zone "${policy.timeZone}"`, { path: '$.timeZone' });
+    throw new PatchhiveError('E_CONFIG_INVALID', `deadline policy: unknown time zone "${policy.timeZone}"`, {
+      path: '$.timeZone',
+    });
   }
   return policy.timeZone;
 }
 
 function checkedDuration(iso: string, path: string): Duration {
   const problem = durationProblem(iso);
-  if (problem) throw new PatchhiveError('E_CONFIG_INVALID', `deadline policy: ${problem}: "${iso}"`, { path: `$.${path}` });
+  if (problem)
+    throw new PatchhiveError('E_CONFIG_INVALID', `deadline policy: ${problem}: "${iso}"`, { path: `$.${path}` });
   return Duration.fromISO(iso);
 }
 

@@ -54,9 +54,7 @@ export type TriageActionKind = TriageAction['kind'] | 'enqueue';
 
 /** Who acts: a user with a role, an approval rule, or the server itself. */
 export type Actor =
-  | { kind: 'user'; user: string; role: Role }
-  | { kind: 'rule'; ruleId: string; ruleName: string }
-  | { kind: 'system' };
+  { kind: 'user'; user: string; role: Role } | { kind: 'rule'; ruleId: string; ruleName: string } | { kind: 'system' };
 
 /** One entry of a decision's history: who changed what and when. Append-only. */
 export interface TriageEvent {
@@ -151,5 +149,14 @@ export interface RiskException {
 }
 
 /** Where a finding stands against its deadline, after triage and exceptions. */
-export const SLA_STATUSES = ['resolved', 'declined', 'ignored', 'excepted', 'no-deadline', 'on-track', 'due-soon', 'overdue'] as const;
+export const SLA_STATUSES = [
+  'resolved',
+  'declined',
+  'ignored',
+  'excepted',
+  'no-deadline',
+  'on-track',
+  'due-soon',
+  'overdue',
+] as const;
 export type SlaStatus = (typeof SLA_STATUSES)[number];

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PatchhiveError, type ErrorCode } from '../errors.js';
 import type { Actor, TriageAction, TriageDecision, TriageState } from './model.js';
-import { actorName, applyTriageAction, effectiveTriageState, emptyTriageDecision, type TriageContext } from './triage.js';
+import {
+  actorName,
+  applyTriageAction,
+  effectiveTriageState,
+  emptyTriageDecision,
+  type TriageContext,
+} from './triage.js';
 
 const KEY = { bulletinId: 'DSA-5678-1', groupId: 'web' };
 const NOW = '2026-04-01T12:00:00.000Z';
@@ -57,13 +63,61 @@ type Outcome = TriageState | ErrorCode;
 const T: ErrorCode = 'E_TRIAGE_TRANSITION';
 /** Every (start × action) pair; `same` rows keep the start's state. */
 const EXPECTED: Record<string, Record<TriageAction['kind'], Outcome | 'same'>> = {
-  none: { approve: 'approved', ignore: 'ignored', decline: 'declined', reopen: T, assign: 'new', note: 'new', expire: T },
-  new: { approve: 'approved', ignore: 'ignored', decline: 'declined', reopen: T, assign: 'same', note: 'same', expire: T },
-  awaiting: { approve: 'approved', ignore: 'ignored', decline: 'declined', reopen: 'new', assign: 'same', note: 'same', expire: T },
-  approved: { approve: T, ignore: 'ignored', decline: 'declined', reopen: 'new', assign: 'same', note: 'same', expire: T },
+  none: {
+    approve: 'approved',
+    ignore: 'ignored',
+    decline: 'declined',
+    reopen: T,
+    assign: 'new',
+    note: 'new',
+    expire: T,
+  },
+  new: {
+    approve: 'approved',
+    ignore: 'ignored',
+    decline: 'declined',
+    reopen: T,
+    assign: 'same',
+    note: 'same',
+    expire: T,
+  },
+  awaiting: {
+    approve: 'approved',
+    ignore: 'ignored',
+    decline: 'declined',
+    reopen: 'new',
+    assign: 'same',
+    note: 'same',
+    expire: T,
+  },
+  approved: {
+    approve: T,
+    ignore: 'ignored',
+    decline: 'declined',
+    reopen: 'new',
+    assign: 'same',
+    note: 'same',
+    expire: T,
+  },
   ignored: { approve: T, ignore: T, decline: 'declined', reopen: 'new', assign: 'same', note: 'same', expire: T },
-  'ignored-until-later': { approve: T, ignore: T, decline: 'declined', reopen: 'new', assign: 'same', note: 'same', expire: T },
-  'ignored-expired': { approve: T, ignore: T, decline: 'declined', reopen: 'new', assign: 'same', note: 'same', expire: 'new' },
+  'ignored-until-later': {
+    approve: T,
+    ignore: T,
+    decline: 'declined',
+    reopen: 'new',
+    assign: 'same',
+    note: 'same',
+    expire: T,
+  },
+  'ignored-expired': {
+    approve: T,
+    ignore: T,
+    decline: 'declined',
+    reopen: 'new',
+    assign: 'same',
+    note: 'same',
+    expire: 'new',
+  },
   declined: { approve: T, ignore: T, decline: T, reopen: 'new', assign: 'same', note: 'same', expire: T },
 };
 
@@ -95,17 +149,32 @@ describe('applyTriageAction: every (state × action)', () => {
     expect(d.updatedAt).toBe(NOW);
     expect(d.updatedBy).toBe(actorName(actor));
     expect(d.createdAt).toBe(current?.createdAt ?? NOW);
-    expect(event).toMatchObject({ id: 'ev-1', ...KEY, at: NOW, action: kind, fromState: current?.state ?? null, toState: d.state });
+    expect(event).toMatchObject({
+      id: 'ev-1',
+      ...KEY,
+      at: NOW,
+      action: kind,
+      fromState: current?.state ?? null,
+      toState: d.state,
+    });
   });
 
   it('names the way out in refusals', () => {
-    expect(() => applyTriageAction(STARTS.ignored, KEY, ACTIONS.approve.action, alice, ctx())).toThrow(/reopen it first/);
-    expect(() => applyTriageAction(STARTS.declined, KEY, ACTIONS.approve.action, alice, ctx())).toThrow(/reopen it first/);
-    expect(() => applyTriageAction(STARTS.approved, KEY, ACTIONS.approve.action, alice, ctx())).toThrow(/already approved/);
+    expect(() => applyTriageAction(STARTS.ignored, KEY, ACTIONS.approve.action, alice, ctx())).toThrow(
+      /reopen it first/,
+    );
+    expect(() => applyTriageAction(STARTS.declined, KEY, ACTIONS.approve.action, alice, ctx())).toThrow(
+      /reopen it first/,
+    );
+    expect(() => applyTriageAction(STARTS.approved, KEY, ACTIONS.approve.action, alice, ctx())).toThrow(
+      /already approved/,
+    );
   });
 
   it('refuses a decision of another pair', () => {
-    expect(codeOf(() => applyTriageAction(STARTS.new, { ...KEY, groupId: 'db' }, ACTIONS.note.action, alice, ctx()))).toBe('E_INTERNAL');
+    expect(
+      codeOf(() => applyTriageAction(STARTS.new, { ...KEY, groupId: 'db' }, ACTIONS.note.action, alice, ctx())),
+    ).toBe('E_INTERNAL');
   });
 });
 
@@ -118,19 +187,27 @@ describe('applyTriageAction: roles', () => {
   });
 
   it.each(['assign', 'note', 'reopen', 'expire'] as const)('a rule may not %s', (kind) => {
-    expect(codeOf(() => applyTriageAction(STARTS['ignored-expired'], KEY, ACTIONS[kind].action, rule, ctx()))).toBe('E_FORBIDDEN');
+    expect(codeOf(() => applyTriageAction(STARTS['ignored-expired'], KEY, ACTIONS[kind].action, rule, ctx()))).toBe(
+      'E_FORBIDDEN',
+    );
   });
 
   it.each(['approve', 'ignore', 'decline'] as const)('a rule may %s', (kind) => {
-    expect(applyTriageAction(STARTS.new, KEY, ACTIONS[kind].action, rule, ctx()).decision.updatedBy).toBe('rule:auto-lab');
+    expect(applyTriageAction(STARTS.new, KEY, ACTIONS[kind].action, rule, ctx()).decision.updatedBy).toBe(
+      'rule:auto-lab',
+    );
   });
 
   it.each([alice, bob])('user $user may not expire, even an expired ignore', (user) => {
-    expect(codeOf(() => applyTriageAction(STARTS['ignored-expired'], KEY, ACTIONS.expire.action, user, ctx()))).toBe('E_FORBIDDEN');
+    expect(codeOf(() => applyTriageAction(STARTS['ignored-expired'], KEY, ACTIONS.expire.action, user, ctx()))).toBe(
+      'E_FORBIDDEN',
+    );
   });
 
   it.each(['approve', 'ignore', 'decline', 'reopen', 'assign', 'note'] as const)('the system may not %s', (kind) => {
-    expect(codeOf(() => applyTriageAction(STARTS.approved, KEY, ACTIONS[kind].action, system, ctx()))).toBe('E_FORBIDDEN');
+    expect(codeOf(() => applyTriageAction(STARTS.approved, KEY, ACTIONS[kind].action, system, ctx()))).toBe(
+      'E_FORBIDDEN',
+    );
   });
 
   it('an admin may do what an operator may', () => {
@@ -169,7 +246,7 @@ describe('applyTriageAction: second approver', () => {
     expect(approveBy(approveBy(undefined, alice), otherRule).state).toBe('approved');
   });
 
-  it('two different rules cannot complete it: one of the two approvals must be a person\'s', () => {
+  it("two different rules cannot complete it: one of the two approvals must be a person's", () => {
     expect(codeOf(() => approveBy(approveBy(undefined, rule), otherRule))).toBe('E_SECOND_APPROVER');
   });
 
@@ -183,7 +260,9 @@ describe('applyTriageAction: second approver', () => {
     const first = applyTriageAction(undefined, KEY, { kind: 'approve', emergency: true }, alice, two).decision;
     expect(first.emergency).toBe(true);
     expect(approveBy(first, bob).emergency).toBe(true);
-    expect(applyTriageAction(first, KEY, { kind: 'approve', emergency: false }, bob, two).decision.emergency).toBe(false);
+    expect(applyTriageAction(first, KEY, { kind: 'approve', emergency: false }, bob, two).decision.emergency).toBe(
+      false,
+    );
   });
 });
 
@@ -198,16 +277,33 @@ describe('expired ignores', () => {
   });
 
   it('expire returns it to the queue and clears the ignore', () => {
-    const { decision: d, event } = applyTriageAction(STARTS['ignored-until-later'], KEY, { kind: 'expire' }, system, ctx({ now: '2026-05-01T00:00:00.000Z' }));
+    const { decision: d, event } = applyTriageAction(
+      STARTS['ignored-until-later'],
+      KEY,
+      { kind: 'expire' },
+      system,
+      ctx({ now: '2026-05-01T00:00:00.000Z' }),
+    );
     expect(d).toMatchObject({ state: 'new', reason: null, ignoreUntil: null, updatedBy: 'system', version: 4 });
-    expect(event).toMatchObject({ actor: 'system', action: 'expire', fromState: 'ignored', toState: 'new', detail: {} });
+    expect(event).toMatchObject({
+      actor: 'system',
+      action: 'expire',
+      fromState: 'ignored',
+      toState: 'new',
+      detail: {},
+    });
   });
 });
 
 describe('decision contents and history', () => {
   it('records an ignore with normalised until, appended note and the event detail', () => {
     const current = decision('approved', { notes: 'first note', emergency: true, owner: 'team-web' });
-    const action: TriageAction = { kind: 'ignore', reason: '  mitigated by WAF ', until: '2026-06-01T02:00:00+02:00', note: 'see ticket 42' };
+    const action: TriageAction = {
+      kind: 'ignore',
+      reason: '  mitigated by WAF ',
+      until: '2026-06-01T02:00:00+02:00',
+      note: 'see ticket 42',
+    };
     const { decision: d, event } = applyTriageAction(current, KEY, action, alice, ctx({ eventId: 'ev-9' }));
     expect(d).toEqual({
       ...current,
@@ -235,22 +331,45 @@ describe('decision contents and history', () => {
 
   it('starts a new decision at version 1 with fromState null', () => {
     const { decision: d, event } = applyTriageAction(undefined, KEY, { kind: 'approve', emergency: true }, rule, ctx());
-    expect(d).toMatchObject({ state: 'approved', emergency: true, version: 1, createdAt: NOW, approvals: ['rule:auto-lab'] });
-    expect(event).toMatchObject({ actor: 'rule:auto-lab', fromState: null, toState: 'approved', detail: { emergency: true } });
+    expect(d).toMatchObject({
+      state: 'approved',
+      emergency: true,
+      version: 1,
+      createdAt: NOW,
+      approvals: ['rule:auto-lab'],
+    });
+    expect(event).toMatchObject({
+      actor: 'rule:auto-lab',
+      fromState: null,
+      toState: 'approved',
+      detail: { emergency: true },
+    });
   });
 
   it('reopen clears approvals, reason, expiry and emergency but keeps owner and notes', () => {
     const current = decision('approved', { emergency: true, owner: 'ops', notes: 'n' });
     const d = applyTriageAction(current, KEY, { kind: 'reopen', note: 'regression' }, bob, ctx()).decision;
-    expect(d).toMatchObject({ state: 'new', approvals: [], reason: null, ignoreUntil: null, emergency: false, owner: 'ops', notes: 'n\nregression' });
+    expect(d).toMatchObject({
+      state: 'new',
+      approvals: [],
+      reason: null,
+      ignoreUntil: null,
+      emergency: false,
+      owner: 'ops',
+      notes: 'n\nregression',
+    });
   });
 
   it('assign sets and clears the owner; note appends', () => {
     const assigned = applyTriageAction(STARTS.declined, KEY, { kind: 'assign', owner: ' team-db ' }, alice, ctx());
     expect(assigned.decision).toMatchObject({ state: 'declined', owner: 'team-db', reason: 'not exposed' });
     expect(assigned.event.detail).toEqual({ owner: 'team-db' });
-    expect(applyTriageAction(assigned.decision, KEY, { kind: 'assign', owner: '' }, alice, ctx()).decision.owner).toBeNull();
-    expect(applyTriageAction(assigned.decision, KEY, { kind: 'assign', owner: null }, alice, ctx()).decision.owner).toBeNull();
+    expect(
+      applyTriageAction(assigned.decision, KEY, { kind: 'assign', owner: '' }, alice, ctx()).decision.owner,
+    ).toBeNull();
+    expect(
+      applyTriageAction(assigned.decision, KEY, { kind: 'assign', owner: null }, alice, ctx()).decision.owner,
+    ).toBeNull();
     const noted = applyTriageAction(undefined, KEY, { kind: 'note', text: 'a' }, alice, ctx()).decision;
     expect(applyTriageAction(noted, KEY, { kind: 'note', text: 'b' }, alice, ctx()).decision.notes).toBe('a\nb');
   });
@@ -276,8 +395,12 @@ describe('input validation', () => {
 
   it('accepts the limits', () => {
     const max = 'x'.repeat(2000);
-    expect(applyTriageAction(STARTS.new, KEY, { kind: 'decline', reason: max }, alice, ctx()).decision.reason).toBe(max);
-    expect(applyTriageAction(STARTS.new, KEY, { kind: 'assign', owner: 'o'.repeat(200) }, alice, ctx()).decision.owner).toHaveLength(200);
+    expect(applyTriageAction(STARTS.new, KEY, { kind: 'decline', reason: max }, alice, ctx()).decision.reason).toBe(
+      max,
+    );
+    expect(
+      applyTriageAction(STARTS.new, KEY, { kind: 'assign', owner: 'o'.repeat(200) }, alice, ctx()).decision.owner,
+    ).toHaveLength(200);
   });
 });
 

@@ -144,7 +144,11 @@ export function applyTriageAction(
       next = cleared(from, 'new');
       break;
     case 'ignored':
-      next = { ...cleared(from, 'ignored'), reason: String(detail.reason), ignoreUntil: (detail.until as string | null | undefined) ?? null };
+      next = {
+        ...cleared(from, 'ignored'),
+        reason: String(detail.reason),
+        ignoreUntil: (detail.until as string | null | undefined) ?? null,
+      };
       break;
     case 'declined':
       next = { ...cleared(from, 'declined'), reason: String(detail.reason) };
@@ -190,11 +194,22 @@ function approve(
 ): TriageDecision {
   const pending = from.state === 'awaiting-second-approval' ? from.approvals : [];
   if (pending.includes(name) && requiresSecondApprover) {
-    throw new PatchhiveError('E_SECOND_APPROVER', `${name} has already approved; a different approver must give the second approval`);
+    throw new PatchhiveError(
+      'E_SECOND_APPROVER',
+      `${name} has already approved; a different approver must give the second approval`,
+    );
   }
   // Two-person rule: at least one of the two approvals must be a person's, so rules alone never complete it.
-  if (requiresSecondApprover && pending.length > 0 && name.startsWith('rule:') && pending.every((p) => p.startsWith('rule:'))) {
-    throw new PatchhiveError('E_SECOND_APPROVER', 'an approval rule has already approved; the second approval must come from a user');
+  if (
+    requiresSecondApprover &&
+    pending.length > 0 &&
+    name.startsWith('rule:') &&
+    pending.every((p) => p.startsWith('rule:'))
+  ) {
+    throw new PatchhiveError(
+      'E_SECOND_APPROVER',
+      'an approval rule has already approved; the second approval must come from a user',
+    );
   }
   const approvals = pending.includes(name) ? pending : [...pending, name];
   const state: TriageState = requiresSecondApprover && approvals.length < 2 ? 'awaiting-second-approval' : 'approved';

@@ -22,7 +22,9 @@ export const enrollResponseSchema = z
   .object({
     agentId: z.string(),
     machineId: z.string(),
-    credential: z.string().describe('The agent\'s own secret; sent as "Authorization: Bearer <credential>". Shown once.'),
+    credential: z
+      .string()
+      .describe('The agent\'s own secret; sent as "Authorization: Bearer <credential>". Shown once.'),
     jobSigningPublicKey: z.string().describe('PEM (SPKI) Ed25519 key the agent pins to verify jobs.'),
     checkinIntervalSeconds: z.number().int().positive(),
   })
@@ -65,7 +67,19 @@ export const jobReportSchema = z
     state: z.enum(['refused', 'running', 'succeeded', 'failed', 'interrupted']),
     /** Why the agent refused the job (state "refused"): verifyJob's reason, its local policy, or an artifact check. */
     refusal: z
-      .enum(['malformed', 'bad-signature', 'retired-key', 'wrong-agent', 'replayed', 'expired', 'not-yet-valid', 'size-mismatch', 'hash-mismatch', 'download-failed', 'not-allowed-by-local-policy'])
+      .enum([
+        'malformed',
+        'bad-signature',
+        'retired-key',
+        'wrong-agent',
+        'replayed',
+        'expired',
+        'not-yet-valid',
+        'size-mismatch',
+        'hash-mismatch',
+        'download-failed',
+        'not-allowed-by-local-policy',
+      ])
       .nullable(),
     message: z.string().max(2000),
     steps: z.array(stepReportSchema).max(100),
@@ -85,16 +99,28 @@ export const checkinRequestSchema = z
       .string()
       .regex(/^[0-9a-f]{64}$/)
       .describe('SHA-256 of the canonical inventory (src/protocol/inventory-hash.ts).'),
-    inventory: inventorySchema.optional().describe('Sent only when the hash differs from the last one the server accepted.'),
+    inventory: inventorySchema
+      .optional()
+      .describe('Sent only when the hash differs from the last one the server accepted.'),
     agentVersion: z.string().max(64).optional(),
-    jobReports: z.array(jobReportSchema).max(MAX_JOB_REPORTS).optional().describe('Job results not yet acknowledged by the server.'),
-    pinnedKey: fingerprintSchema.optional().describe('Fingerprint of the job-signing key this agent has pinned (key rotation).'),
+    jobReports: z
+      .array(jobReportSchema)
+      .max(MAX_JOB_REPORTS)
+      .optional()
+      .describe('Job results not yet acknowledged by the server.'),
+    pinnedKey: fingerprintSchema
+      .optional()
+      .describe('Fingerprint of the job-signing key this agent has pinned (key rotation).'),
     nonce: z
       .string()
       .regex(/^[A-Za-z0-9_-]{16,64}$/)
       .optional()
-      .describe('A fresh random value the server signs back with its time, so an old answer cannot pass for a new one.'),
-    stale: staleReportSchema.optional().describe('Present when the agent has seen no fresh signed server time for too long.'),
+      .describe(
+        'A fresh random value the server signs back with its time, so an old answer cannot pass for a new one.',
+      ),
+    stale: staleReportSchema
+      .optional()
+      .describe('Present when the agent has seen no fresh signed server time for too long.'),
   })
   .strict()
   .describe('A periodic check-in.');
@@ -105,20 +131,24 @@ export const checkinResponseSchema = z
       .string()
       .nullable()
       .describe('The inventory hash the server has durably stored for this machine (null: none yet).'),
-    inventoryWanted: z.boolean().describe('True when the server has no inventory with this hash: send it on the next check-in.'),
+    inventoryWanted: z
+      .boolean()
+      .describe('True when the server has no inventory with this hash: send it on the next check-in.'),
     probes: probeRequestSchema,
     nextCheckinSeconds: z.number().int().positive(),
     jobs: z
       .array(z.unknown())
       .max(10)
-      .describe('Signed job envelopes (src/protocol/jobs.ts); each is verified by the agent on its own, so one bad envelope is refused alone.'),
+      .describe(
+        'Signed job envelopes (src/protocol/jobs.ts); each is verified by the agent on its own, so one bad envelope is refused alone.',
+      ),
     acknowledgedJobReports: z
       .array(z.object({ jobId: z.string(), state: z.string() }).strict())
       .describe('Reports the server has stored (job id and the state it stored); the agent stops resending those.'),
     serverTime: serverTimeSchema.optional(),
     keyAnnouncement: keyAnnouncementSchema.optional(),
   })
-  .describe('The server\'s answer to a check-in.');
+  .describe("The server's answer to a check-in.");
 
 export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
 export type EnrollResponse = z.infer<typeof enrollResponseSchema>;

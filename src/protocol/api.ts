@@ -15,7 +15,11 @@ export const SOURCE_FORMATS = ['oval', 'debian-tracker', 'msrc-csv', 'msrc-json'
 
 const iso = z.string().describe('ISO 8601 time (UTC).');
 const name = z.string().min(1).max(200);
-const tag = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/);
+const tag = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/);
 
 export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -62,7 +66,9 @@ export const machineSchema = z.object({
   agentStale: z
     .object({ since: iso, reason: z.string() })
     .nullable()
-    .describe('Set while the machine\'s agent reports it has seen no fresh signed server time since `since` (frozen or replayed answers; docs/KEYS.md).'),
+    .describe(
+      "Set while the machine's agent reports it has seen no fresh signed server time since `since` (frozen or replayed answers; docs/KEYS.md).",
+    ),
   openFindings: z.number().int().describe('Findings missing or affected.'),
 });
 
@@ -75,14 +81,24 @@ export const machineImportSchema = z
 
 const durationText = z.string().min(2).max(40).describe('ISO 8601 duration, e.g. "P14D" or "PT24H".');
 const severityDurations = z
-  .object(Object.fromEntries(SEVERITIES.map((sev) => [sev, durationText.nullable().optional()])) as Record<(typeof SEVERITIES)[number], z.ZodOptional<z.ZodNullable<typeof durationText>>>)
+  .object(
+    Object.fromEntries(SEVERITIES.map((sev) => [sev, durationText.nullable().optional()])) as Record<
+      (typeof SEVERITIES)[number],
+      z.ZodOptional<z.ZodNullable<typeof durationText>>
+    >,
+  )
   .strict()
   .describe('Per severity: a duration, or null for no deadline.');
 
 /** A group's deadline settings; fields absent fall back to the server default. */
 export const deadlinePolicySchema = z
   .object({
-    timeZone: z.string().min(1).max(64).optional().describe('IANA time zone the calendar arithmetic uses, e.g. "Europe/Berlin".'),
+    timeZone: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('IANA time zone the calendar arithmetic uses, e.g. "Europe/Berlin".'),
     tested: severityDurations.optional().describe('Deadlines after testing (the normal track).'),
     emergency: severityDurations.optional().describe('Deadlines of an emergency (untested) approval.'),
     dueSoon: durationText.optional().describe('How far ahead a deadline counts as due soon.'),
@@ -93,7 +109,11 @@ export const deadlinePolicySchema = z
 export const maintenanceWindowSchema = z
   .object({
     cron: z.string().min(1).max(200).describe('Start of each window, e.g. "0 22 * * 0" (Sundays 22:00).'),
-    durationMinutes: z.number().int().min(1).max(7 * 24 * 60),
+    durationMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60),
     timeZone: z.string().min(1).max(64).describe('IANA time zone, e.g. "Europe/Berlin".'),
   })
   .strict();
@@ -117,8 +137,12 @@ export const groupSchema = z.object({
   owner: z.string().nullable().describe('Who answers for the group; an e-mail address receives its digest.'),
   requiresSecondApprover: z.boolean().describe('Approvals need two different approvers.'),
   deadlinePolicy: deadlinePolicySchema.nullable().describe('Deadline settings that differ from the server default.'),
-  maintenanceWindow: maintenanceWindowSchema.nullable().describe('When deployments may install on the members (null: any time).'),
-  rebootPolicy: groupRebootPolicySchema.nullable().describe('How members reboot after installing (null: the server default).'),
+  maintenanceWindow: maintenanceWindowSchema
+    .nullable()
+    .describe('When deployments may install on the members (null: any time).'),
+  rebootPolicy: groupRebootPolicySchema
+    .nullable()
+    .describe('How members reboot after installing (null: the server default).'),
   createdAt: iso,
 });
 
@@ -174,16 +198,25 @@ export const findingSchema = z.object({
   firstSeenAt: iso,
   lastSeenAt: iso,
   resolvedAt: iso.nullable(),
-  dueAt: iso.nullable().describe('Deadline: publication + the severity\'s duration under the group policies (the earliest); null: none.'),
-  sla: z.enum(SLA_STATUSES).describe('Where the finding stands against its deadline, after triage and risk exceptions.'),
-  triage: z.enum(TRIAGE_STATES).describe('The most restrictive triage state over the machine\'s groups.'),
+  dueAt: iso
+    .nullable()
+    .describe("Deadline: publication + the severity's duration under the group policies (the earliest); null: none."),
+  sla: z
+    .enum(SLA_STATUSES)
+    .describe('Where the finding stands against its deadline, after triage and risk exceptions.'),
+  triage: z.enum(TRIAGE_STATES).describe("The most restrictive triage state over the machine's groups."),
 });
 
 export const findingQuerySchema = pageQuerySchema.extend({
   machine: z.string().optional().describe('Machine id or name.'),
   bulletin: z.string().optional(),
   group: z.string().optional().describe('Group id or name.'),
-  status: z.string().optional().describe('Comma-separated statuses; default: missing,affected (the open findings a machine counts; unknown ones on request).'),
+  status: z
+    .string()
+    .optional()
+    .describe(
+      'Comma-separated statuses; default: missing,affected (the open findings a machine counts; unknown ones on request).',
+    ),
   severity: z.enum(SEVERITIES).optional().describe('Minimum severity.'),
   resolved: z.enum(['true', 'false', 'any']).default('false'),
 });
@@ -210,20 +243,32 @@ export const bulletinQuerySchema = pageQuerySchema.extend({
 
 export const sourceCreateSchema = z
   .object({
-    name: z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9_.-]*$/),
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/),
     url: z.string().max(2000).describe('http(s):// URL or file:// URL / absolute path.'),
     format: z.enum(SOURCE_FORMATS).optional().describe('Default: recognised by content.'),
     release: z
       .string()
       .max(40)
       .optional()
-      .describe("Debian release codename for tracker feeds; default: the server host's own Debian release (said in the answer's notes)."),
+      .describe(
+        "Debian release codename for tracker feeds; default: the server host's own Debian release (said in the answer's notes).",
+      ),
     schedule: z.string().max(200).optional().describe('Cron expression; default: no automatic sync.'),
-    signingKey: z.string().max(10_000).optional().describe('PEM Ed25519 public key; a signed feed must verify with it.'),
+    signingKey: z
+      .string()
+      .max(10_000)
+      .optional()
+      .describe('PEM Ed25519 public key; a signed feed must verify with it.'),
     allowUnsigned: z
       .boolean()
       .optional()
-      .describe('Load native catalogs that carry no signature (not recommended); default false: refused, as `patchhive scan` refuses them.'),
+      .describe(
+        'Load native catalogs that carry no signature (not recommended); default false: refused, as `patchhive scan` refuses them.',
+      ),
     enabled: z.boolean().default(true),
   })
   .strict();
@@ -264,12 +309,21 @@ export const sourceSchema = z.object({
   bulletins: z.number().int(),
   lastSync: syncRecordSchema.nullable(),
   lastGoodAt: iso.nullable(),
-  notes: z.array(z.string()).optional().describe('What the server chose for the caller (e.g. the default release of a tracker source); only in the answer that made the choice.'),
+  notes: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'What the server chose for the caller (e.g. the default release of a tracker source); only in the answer that made the choice.',
+    ),
 });
 
 export const enrollmentTokenCreateSchema = z
   .object({
-    expiresInHours: z.number().positive().max(24 * 365).default(24),
+    expiresInHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(24),
     maxUses: z.number().int().min(1).max(1_000_000).default(1),
     note: z.string().max(200).optional(),
   })
@@ -296,7 +350,9 @@ export const apiTokenCreateSchema = z
       .min(1)
       .max(50)
       .optional()
-      .describe('Scope: the token sees and acts on the machines of these groups (ids or names) only. Viewer and operator tokens only; without it, the whole fleet.'),
+      .describe(
+        'Scope: the token sees and acts on the machines of these groups (ids or names) only. Viewer and operator tokens only; without it, the whole fleet.',
+      ),
     expiresInDays: z.number().positive().max(3650).optional(),
   })
   .strict();
@@ -306,7 +362,11 @@ export const apiTokenSchema = z.object({
   name: z.string(),
   user: z.string(),
   role: z.enum(ROLES),
-  groups: z.array(z.string()).nullable().default(null).describe('The scope: names of the groups the token is limited to; null: the whole fleet.'),
+  groups: z
+    .array(z.string())
+    .nullable()
+    .default(null)
+    .describe('The scope: names of the groups the token is limited to; null: the whole fleet.'),
   expiresAt: iso.nullable(),
   revokedAt: iso.nullable(),
   lastUsedAt: iso.nullable(),

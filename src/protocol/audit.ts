@@ -29,9 +29,15 @@ export const auditDraftSchema = z.object({
   agentId: z.string().nullable(),
   role: z.enum(ROLES).nullable(),
   method: z.string(),
-  route: z.string().describe('The route pattern, e.g. /api/v1/groups/:id (the path without its query for an unknown route).'),
+  route: z
+    .string()
+    .describe('The route pattern, e.g. /api/v1/groups/:id (the path without its query for an unknown route).'),
   objectIds: z.array(z.string()).describe('Route parameters, and the id of an object a 201 answer created.'),
-  summary: z.record(z.string(), summaryValue).describe('Top-level fields of the request body: small scalars as sent, anything secret-like or large replaced by a placeholder.'),
+  summary: z
+    .record(z.string(), summaryValue)
+    .describe(
+      'Top-level fields of the request body: small scalars as sent, anything secret-like or large replaced by a placeholder.',
+    ),
   sourceIp: z.string(),
   status: z.number().int(),
   errorCode: z.string().nullable(),
@@ -42,7 +48,7 @@ export type AuditDraft = z.infer<typeof auditDraftSchema>;
 export const auditEntrySchema = auditDraftSchema
   .extend({
     seq: z.number().int().positive().describe('Position in the chain: 1, 2, 3, ... with no gaps.'),
-    prevHash: hash.describe('The previous entry\'s hash (64 zeros for the first entry).'),
+    prevHash: hash.describe("The previous entry's hash (64 zeros for the first entry)."),
     hash: hash.describe('SHA-256 of the canonical JSON of every other field, prevHash included.'),
   })
   .strict();
@@ -99,17 +105,26 @@ export class AuditChainVerifier {
   /** The outcome over every entry pushed so far. */
   result(): AuditChainResult {
     if (this.broken) return { ok: false, count: this.count, ...this.broken };
-    return { ok: true, count: this.count, firstSeq: this.first, lastSeq: this.last?.seq ?? null, headHash: this.last?.hash ?? null };
+    return {
+      ok: true,
+      count: this.count,
+      firstSeq: this.first,
+      lastSeq: this.last?.seq ?? null,
+      headHash: this.last?.hash ?? null,
+    };
   }
 
   private check(e: AuditEntry): string | undefined {
     const prev = this.last;
     if (!prev) {
-      if (this.fromStart && e.seq !== 1) return `the chain starts at entry ${e.seq}, not 1: the entries before it were deleted`;
-      if (this.fromStart && e.prevHash !== AUDIT_GENESIS_HASH) return 'the first entry does not start the chain (its previous hash is not the genesis hash)';
+      if (this.fromStart && e.seq !== 1)
+        return `the chain starts at entry ${e.seq}, not 1: the entries before it were deleted`;
+      if (this.fromStart && e.prevHash !== AUDIT_GENESIS_HASH)
+        return 'the first entry does not start the chain (its previous hash is not the genesis hash)';
     } else {
       if (e.seq <= prev.seq) return `sequence ${e.seq} does not follow ${prev.seq}: entries out of order or repeated`;
-      if (e.seq !== prev.seq + 1) return `sequence gap after entry ${prev.seq}: ${e.seq - prev.seq - 1} entr${e.seq - prev.seq - 1 === 1 ? 'y' : 'ies'} deleted`;
+      if (e.seq !== prev.seq + 1)
+        return `sequence gap after entry ${prev.seq}: ${e.seq - prev.seq - 1} entr${e.seq - prev.seq - 1 === 1 ? 'y' : 'ies'} deleted`;
     }
     if (auditEntryHash(e) !== e.hash) return 'hash mismatch: the entry was changed after it was written';
     if (prev && e.prevHash !== prev.hash) return `previous-hash mismatch: entry ${prev.seq} was changed or replaced`;
@@ -128,10 +143,15 @@ export function verifyAuditChain(entries: Iterable<AuditEntry>, fromStart: boole
 export const auditQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    before: z.coerce.number().int().positive().optional().describe('Only entries with a smaller sequence number (the previous page\'s nextBefore).'),
+    before: z.coerce
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Only entries with a smaller sequence number (the previous page's nextBefore)."),
     since: z.iso.datetime({ offset: true }).optional().describe('Only entries at or after this time.'),
     actor: z.string().min(1).max(300).optional().describe('A user name or id, a token id or an agent id.'),
-    object: z.string().min(1).max(300).optional().describe('An object id among the entry\'s object ids.'),
+    object: z.string().min(1).max(300).optional().describe("An object id among the entry's object ids."),
   })
   .strict();
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
@@ -139,7 +159,12 @@ export type AuditQuery = z.infer<typeof auditQuerySchema>;
 /** GET /api/v1/audit/chain: the chain in order, for export and verification. */
 export const auditChainQuerySchema = z
   .object({
-    after: z.coerce.number().int().min(0).default(0).describe('Only entries with a larger sequence number (the previous page\'s nextAfter).'),
+    after: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe("Only entries with a larger sequence number (the previous page's nextAfter)."),
     since: z.iso.datetime({ offset: true }).optional().describe('Start at the first entry at or after this time.'),
     limit: z.coerce.number().int().min(1).max(1000).default(1000),
   })

@@ -20,7 +20,13 @@ export const actionPutSchema = z
   .strictObject({
     name: actionNameSchema,
     argv: argvSchema.describe('The program (absolute path) and its arguments, run without a shell, exactly as given.'),
-    description: z.string().trim().max(1000).regex(/^[^\x00-\x1f\x7f]*$/, { message: 'control characters are not allowed' }).nullable().default(null),
+    description: z
+      .string()
+      .trim()
+      .max(1000)
+      .regex(/^[^\x00-\x1f\x7f]*$/, { message: 'control characters are not allowed' })
+      .nullable()
+      .default(null),
     timeoutSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_ACTION_TIMEOUT_SECONDS),
   })
   .describe('Proposes a new action, or a new version of one; a second admin must approve it.');
@@ -42,7 +48,12 @@ export const actionListQuerySchema = z.strictObject({
   history: z.enum(['true', 'false']).default('false').describe('Also superseded, rejected and removed versions.'),
 });
 
-export const CHANGE_KINDS = ['action.put', 'group.second-approver-off', 'approval-rule.update', 'approval-rule.delete'] as const;
+export const CHANGE_KINDS = [
+  'action.put',
+  'group.second-approver-off',
+  'approval-rule.update',
+  'approval-rule.delete',
+] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 export const CHANGE_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'failed'] as const;
 export type ChangeStatus = (typeof CHANGE_STATUSES)[number];

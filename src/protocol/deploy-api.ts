@@ -14,13 +14,32 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 const ref = text(200).describe('Id or name.');
 
 export const DEPLOYMENT_STATUS_VALUES = ['running', 'paused', 'halted', 'aborted', 'completed'] as const;
-export const MACHINE_DEPLOY_STATES = ['pending', 'waiting-window', 'running', 'validating', 'succeeded', 'failed', 'missed', 'rolled-back'] as const;
+export const MACHINE_DEPLOY_STATES = [
+  'pending',
+  'waiting-window',
+  'running',
+  'validating',
+  'succeeded',
+  'failed',
+  'missed',
+  'rolled-back',
+] as const;
 export const RING_STATUS_VALUES = ['waiting', 'running', 'soaking', 'passed', 'halted'] as const;
 
 export const ringMembersInputSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('explicit'), machines: z.array(ref).min(1).max(100_000).describe('Machine ids or names.') }),
-  z.strictObject({ kind: z.literal('percent'), percent: z.number().min(0).max(100).describe('Share of the whole target, rounded up.') }),
-  z.strictObject({ kind: z.literal('strategy'), strategy: z.enum(RING_STRATEGIES), count: z.number().int().min(1).max(100_000).optional() }),
+  z.strictObject({
+    kind: z.literal('explicit'),
+    machines: z.array(ref).min(1).max(100_000).describe('Machine ids or names.'),
+  }),
+  z.strictObject({
+    kind: z.literal('percent'),
+    percent: z.number().min(0).max(100).describe('Share of the whole target, rounded up.'),
+  }),
+  z.strictObject({
+    kind: z.literal('strategy'),
+    strategy: z.enum(RING_STRATEGIES),
+    count: z.number().int().min(1).max(100_000).optional(),
+  }),
 ]);
 
 export const ringGateSchema = z.strictObject({
@@ -31,7 +50,13 @@ export const ringGateSchema = z.strictObject({
 export const ringInputSchema = z.strictObject({
   name: text(64),
   members: ringMembersInputSchema,
-  soakSeconds: z.number().int().min(0).max(90 * 86_400).default(0).describe('How long the ring must stay healthy before the next starts.'),
+  soakSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(90 * 86_400)
+    .default(0)
+    .describe('How long the ring must stay healthy before the next starts.'),
   gate: ringGateSchema.default({ minSuccessRatio: 1, maxFailures: 0 }),
 });
 
@@ -46,19 +71,33 @@ export const deploymentCreateSchema = z
         machines: z.array(ref).max(100_000).default([]),
       })
       .refine((t) => t.groups.length + t.machines.length > 0, { message: 'name at least one group or machine' }),
-    bulletins: z.array(text(256)).max(10_000).optional().describe('Approved bulletins to install (default: every approved fix the target misses).'),
+    bulletins: z
+      .array(text(256))
+      .max(10_000)
+      .optional()
+      .describe('Approved bulletins to install (default: every approved fix the target misses).'),
     rings: z.array(ringInputSchema).min(1).max(20),
     deadline: isoInput.nullable().default(null).describe('Machines not done by then are reported missed.'),
     rebootPolicy: rebootPolicySchema.nullable().default(null).describe("Overrides the groups' reboot policies."),
     rollbackOnHalt: z.boolean().default(true).describe('Roll back the machines of a ring that halts.'),
-    preHook: actionNameSchema.nullable().default(null).describe('Name of an approved action of the action catalog run before installing (e.g. a snapshot); no commands here.'),
+    preHook: actionNameSchema
+      .nullable()
+      .default(null)
+      .describe(
+        'Name of an approved action of the action catalog run before installing (e.g. a snapshot); no commands here.',
+      ),
     postHook: actionNameSchema.nullable().default(null).describe('Name of an approved action run after installing.'),
     seed: text(128).optional().describe('Seeds percentage rings (default: the deployment id).'),
   })
   .describe('A deployment: approved fixes to a target through rings.');
 
 /** Machines per state: every state is a key (an object rather than a record, so the document lists them). */
-const stateCountsSchema = z.object(Object.fromEntries(MACHINE_DEPLOY_STATES.map((s) => [s, z.number().int()])) as Record<(typeof MACHINE_DEPLOY_STATES)[number], z.ZodNumber>);
+const stateCountsSchema = z.object(
+  Object.fromEntries(MACHINE_DEPLOY_STATES.map((s) => [s, z.number().int()])) as Record<
+    (typeof MACHINE_DEPLOY_STATES)[number],
+    z.ZodNumber
+  >,
+);
 
 export const ringStatusSchema = z.object({
   index: z.number().int(),
@@ -72,7 +111,11 @@ export const ringStatusSchema = z.object({
   successRatio: z.number(),
 });
 
-export const plannedPackageSchema = z.object({ name: z.string(), version: z.string(), previousVersion: z.string().nullable() });
+export const plannedPackageSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  previousVersion: z.string().nullable(),
+});
 
 export const deploymentMachineSchema = z.object({
   machineId: z.string(),
@@ -117,7 +160,9 @@ export const deploymentDetailSchema = deploymentSchema.extend({
   skippedBulletins: z
     .array(z.object({ bulletinId: z.string(), reason: z.string() }))
     .optional()
-    .describe('In the answer that created the deployment: approved bulletins that no target machine can install, left out of it (named bulletins are refused instead).'),
+    .describe(
+      'In the answer that created the deployment: approved bulletins that no target machine can install, left out of it (named bulletins are refused instead).',
+    ),
 });
 export const deploymentListSchema = z.object({ items: z.array(deploymentSchema) });
 export const deploymentListQuerySchema = z.strictObject({
@@ -127,7 +172,11 @@ export const deploymentListQuerySchema = z.strictObject({
 
 export const deploymentActionSchema = z.strictObject({ reason: text(1000).optional() });
 export const rollbackRequestSchema = z.strictObject({
-  machines: z.array(ref).max(100_000).optional().describe('Only these machines (default: every machine the deployment changed).'),
+  machines: z
+    .array(ref)
+    .max(100_000)
+    .optional()
+    .describe('Only these machines (default: every machine the deployment changed).'),
   reason: text(1000).optional(),
 });
 
@@ -138,7 +187,17 @@ export const jobSchema = z.object({
   machineName: z.string(),
   deploymentId: z.string().nullable(),
   sequence: z.number().int(),
-  state: z.enum(['issued', 'delivered', 'running', 'succeeded', 'failed', 'refused', 'interrupted', 'expired', 'cancelled']),
+  state: z.enum([
+    'issued',
+    'delivered',
+    'running',
+    'succeeded',
+    'failed',
+    'refused',
+    'interrupted',
+    'expired',
+    'cancelled',
+  ]),
   issuedAt: iso,
   expiresAt: iso,
   deliveredAt: iso.nullable(),

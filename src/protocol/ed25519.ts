@@ -4,7 +4,15 @@
  * and native catalogs (over their exact bytes). Node's own crypto; no hand-rolled maths. Messages
  * never contain key material.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { PatchhiveError } from '../errors.js';
 
 export interface KeyPair {
@@ -42,7 +50,10 @@ export function loadPrivateKey(pem: string, what = 'private key'): KeyObject {
     throw new PatchhiveError('E_KEY_INVALID', `${what} cannot be read: ${firstLine(err)}`, undefined, { cause: err });
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, expected Ed25519`);
+    throw new PatchhiveError(
+      'E_KEY_INVALID',
+      `${what} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, expected Ed25519`,
+    );
   }
   return key;
 }
@@ -62,7 +73,10 @@ export function loadPublicKey(pem: string, what = 'public key'): KeyObject {
     throw new PatchhiveError('E_KEY_INVALID', `${what} cannot be read: ${firstLine(err)}`, undefined, { cause: err });
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, expected Ed25519`);
+    throw new PatchhiveError(
+      'E_KEY_INVALID',
+      `${what} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, expected Ed25519`,
+    );
   }
   return key;
 }

@@ -3,7 +3,9 @@ import { canonicalJson, exampleJobBody, jobBodySchema, jobEnvelopeSchema, jobSig
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and writes no whitespace', () => {
-    expect(canonicalJson({ b: 1, a: [{ d: 'x', c: null }, true], é: 'e', Z: 0 })).toBe('{"Z":0,"a":[{"c":null,"d":"x"},true],"b":1,"é":"e"}');
+    expect(canonicalJson({ b: 1, a: [{ d: 'x', c: null }, true], é: 'e', Z: 0 })).toBe(
+      '{"Z":0,"a":[{"c":null,"d":"x"},true],"b":1,"é":"e"}',
+    );
   });
 
   it('is the same whatever the key order, and leaves undefined members out', () => {
@@ -42,7 +44,6 @@ describe('canonicalJson', () => {
   });
 });
 
- 
 type Mutation = (job: any) => void;
 const step = (job: any, i: number) => job.steps[i];
 
@@ -57,44 +58,109 @@ const invalid: [string, Mutation, (string | number)[]][] = [
   ['expiry before issue', (j) => (j.expiresAt = '2025-06-01T09:00:00Z'), ['expiresAt']],
   ['a lifetime over 30 days', (j) => (j.expiresAt = '2025-07-02T10:00:00Z'), ['expiresAt']],
   ['no steps', (j) => (j.steps = []), ['steps']],
-  ['101 steps', (j) => (j.steps = Array.from({ length: 101 }, () => ({ kind: 'verify', bulletinIds: ['X'] }))), ['steps']],
+  [
+    '101 steps',
+    (j) => (j.steps = Array.from({ length: 101 }, () => ({ kind: 'verify', bulletinIds: ['X'] }))),
+    ['steps'],
+  ],
   ['an unknown step kind', (j) => (j.steps[0] = { kind: 'shell', script: 'rm -rf /' }), ['steps', 0, 'kind']],
   ['a hook without its action name', (j) => delete step(j, 0).action, ['steps', 0, 'action']],
   ['an action name that is a path', (j) => (step(j, 0).action = '/usr/bin/id'), ['steps', 0, 'action']],
   ['an action name over 64 characters', (j) => (step(j, 0).action = 'a'.repeat(65)), ['steps', 0, 'action']],
-  ['a script install without its action name', (j) => (j.steps[1] = { kind: 'install', manager: 'script', command: ['/opt/fix'], timeoutSeconds: 60 }), ['steps', 1, 'action']],
+  [
+    'a script install without its action name',
+    (j) => (j.steps[1] = { kind: 'install', manager: 'script', command: ['/opt/fix'], timeoutSeconds: 60 }),
+    ['steps', 1, 'action'],
+  ],
   ['a hook run through PATH', (j) => (step(j, 0).command = ['sh', '-c', 'id']), ['steps', 0, 'command', 0]],
   ['a NUL in an argument', (j) => (step(j, 0).command = ['/bin/echo', 'a\u0000b']), ['steps', 0, 'command', 1]],
   ['a newline in an argument', (j) => (step(j, 0).command = ['/bin/echo', 'a\nb']), ['steps', 0, 'command', 1]],
   ['65 argv items', (j) => (step(j, 0).command = ['/bin/true', ...Array(64).fill('x')]), ['steps', 0, 'command']],
-  ['a 4097-character argument', (j) => (step(j, 0).command = ['/bin/echo', 'x'.repeat(4097)]), ['steps', 0, 'command', 1]],
+  [
+    'a 4097-character argument',
+    (j) => (step(j, 0).command = ['/bin/echo', 'x'.repeat(4097)]),
+    ['steps', 0, 'command', 1],
+  ],
   ['a zero timeout', (j) => (step(j, 0).timeoutSeconds = 0), ['steps', 0, 'timeoutSeconds']],
   ['an unknown manager', (j) => (step(j, 1).manager = 'snap'), ['steps', 1, 'manager']],
-  ['a package name that is an option', (j) => (step(j, 1).packages[0].name = '--reinstall'), ['steps', 1, 'packages', 0, 'name']],
-  ['a package version that is an option', (j) => (step(j, 1).packages[0].version = '-1'), ['steps', 1, 'packages', 0, 'version']],
-  ['an upper-case Debian package name', (j) => (step(j, 1).packages[0].name = 'OpenSSL'), ['steps', 1, 'packages', 0, 'name']],
-  ['a space in a version', (j) => (step(j, 1).packages[0].version = '1.0 evil'), ['steps', 1, 'packages', 0, 'version']],
-  ['an apt pin in a version', (j) => (step(j, 1).packages[0].version = '1.0/unstable'), ['steps', 1, 'packages', 0, 'version']],
-  ['a package listed twice', (j) => step(j, 1).packages.push({ ...step(j, 1).packages[0] }), ['steps', 1, 'packages', 1, 'name']],
+  [
+    'a package name that is an option',
+    (j) => (step(j, 1).packages[0].name = '--reinstall'),
+    ['steps', 1, 'packages', 0, 'name'],
+  ],
+  [
+    'a package version that is an option',
+    (j) => (step(j, 1).packages[0].version = '-1'),
+    ['steps', 1, 'packages', 0, 'version'],
+  ],
+  [
+    'an upper-case Debian package name',
+    (j) => (step(j, 1).packages[0].name = 'OpenSSL'),
+    ['steps', 1, 'packages', 0, 'name'],
+  ],
+  [
+    'a space in a version',
+    (j) => (step(j, 1).packages[0].version = '1.0 evil'),
+    ['steps', 1, 'packages', 0, 'version'],
+  ],
+  [
+    'an apt pin in a version',
+    (j) => (step(j, 1).packages[0].version = '1.0/unstable'),
+    ['steps', 1, 'packages', 0, 'version'],
+  ],
+  [
+    'a package listed twice',
+    (j) => step(j, 1).packages.push({ ...step(j, 1).packages[0] }),
+    ['steps', 1, 'packages', 1, 'name'],
+  ],
   [
     'a glob in an RPM name',
-    (j) => (j.steps[1] = { kind: 'install', manager: 'dnf', packages: [{ name: 'kernel*', version: '5.14.0-427.el9' }], timeoutSeconds: 60 }),
+    (j) =>
+      (j.steps[1] = {
+        kind: 'install',
+        manager: 'dnf',
+        packages: [{ name: 'kernel*', version: '5.14.0-427.el9' }],
+        timeoutSeconds: 60,
+      }),
     ['steps', 1, 'packages', 0, 'name'],
   ],
   ['packages on an MSI install', (j) => (step(j, 2).packages = []), ['steps', 2]],
   ['an install of a missing artifact', (j) => (step(j, 2).artifactId = 'nope'), ['steps', 2, 'artifactId']],
   ['an artifact listed twice', (j) => j.artifacts.push({ ...j.artifacts[0] }), ['artifacts', 1, 'id']],
   ['an ftp artifact', (j) => (j.artifacts[0].url = 'ftp://example.com/x.msi'), ['artifacts', 0, 'url']],
-  ['credentials in an artifact URL', (j) => (j.artifacts[0].url = 'https://u:p@example.com/x.msi'), ['artifacts', 0, 'url']],
-  ['an upper-case hash', (j) => (j.artifacts[0].sha256 = j.artifacts[0].sha256.toUpperCase()), ['artifacts', 0, 'sha256']],
+  [
+    'credentials in an artifact URL',
+    (j) => (j.artifacts[0].url = 'https://u:p@example.com/x.msi'),
+    ['artifacts', 0, 'url'],
+  ],
+  [
+    'an upper-case hash',
+    (j) => (j.artifacts[0].sha256 = j.artifacts[0].sha256.toUpperCase()),
+    ['artifacts', 0, 'sha256'],
+  ],
   ['a short hash', (j) => (j.artifacts[0].sha256 = 'abcd'), ['artifacts', 0, 'sha256']],
   ['an empty artifact', (j) => (j.artifacts[0].size = 0), ['artifacts', 0, 'size']],
   ['no verify bulletins', (j) => (step(j, 3).bulletinIds = []), ['steps', 3, 'bulletinIds']],
-  ['a reboot step in a never-reboot job', (j) => ((j.reboot = 'never'), j.steps.push({ kind: 'reboot', graceSeconds: 0, when: 'always', maxDeferrals: 0, deferralsUsed: 0 })), ['steps', 4]],
+  [
+    'a reboot step in a never-reboot job',
+    (j) => (
+      (j.reboot = 'never'),
+      j.steps.push({ kind: 'reboot', graceSeconds: 0, when: 'always', maxDeferrals: 0, deferralsUsed: 0 })
+    ),
+    ['steps', 4],
+  ],
   ['an unknown reboot policy', (j) => (j.reboot = 'maybe'), ['reboot']],
-  ['a file edit through ".."', (j) => j.steps.push(fileEdit('/etc/../root/.ssh/authorized_keys')), ['steps', 4, 'change', 'path']],
+  [
+    'a file edit through ".."',
+    (j) => j.steps.push(fileEdit('/etc/../root/.ssh/authorized_keys')),
+    ['steps', 4, 'change', 'path'],
+  ],
   ['a relative file edit', (j) => j.steps.push(fileEdit('etc/motd')), ['steps', 4, 'change', 'path']],
-  ['a DWORD that does not fit', (j) => j.steps.push(registry('REG_DWORD', '4294967296')), ['steps', 4, 'change', 'data']],
+  [
+    'a DWORD that does not fit',
+    (j) => j.steps.push(registry('REG_DWORD', '4294967296')),
+    ['steps', 4, 'change', 'data'],
+  ],
   ['a negative QWORD', (j) => j.steps.push(registry('REG_QWORD', '-1')), ['steps', 4, 'change', 'data']],
 ];
 
@@ -103,7 +169,10 @@ function fileEdit(path: string) {
 }
 
 function registry(valueType: string, data: string) {
-  return { kind: 'config', change: { type: 'registry', hive: 'HKLM', key: 'SOFTWARE\\Vendor', valueName: 'Level', valueType, data } };
+  return {
+    kind: 'config',
+    change: { type: 'registry', hive: 'HKLM', key: 'SOFTWARE\\Vendor', valueName: 'Level', valueType, data },
+  };
 }
 
 describe('jobBodySchema', () => {
@@ -113,7 +182,12 @@ describe('jobBodySchema', () => {
       { kind: 'post-hook', action: 'test-hook', command: ['C:\\Tools\\check.exe', '/all'], timeoutSeconds: 60 },
       fileEdit('/etc/apt/apt.conf.d/50patchhive'),
       registry('REG_QWORD', '18446744073709551615'),
-      { kind: 'install', manager: 'dnf', packages: [{ name: 'kernel-core', version: '1:5.14.0-427.13.1.el9_4' }], timeoutSeconds: 60 },
+      {
+        kind: 'install',
+        manager: 'dnf',
+        packages: [{ name: 'kernel-core', version: '1:5.14.0-427.13.1.el9_4' }],
+        timeoutSeconds: 60,
+      },
       { kind: 'install', manager: 'wusa', artifactId: 'agent-msi', args: ['/quiet', '/norestart'], timeoutSeconds: 60 },
       { kind: 'reboot', graceSeconds: 300, when: 'if-required', maxDeferrals: 2, deferralsUsed: 0 },
     );

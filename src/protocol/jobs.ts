@@ -24,14 +24,20 @@ export const MAX_JOB_LIFETIME_MS = 30 * 24 * 3600 * 1000;
 export const MAX_ARTIFACT_BYTES = 16 * 1024 ** 3;
 
 /** An identifier: UUIDs and slugs, never an option (no leading '-'), never a path. */
-export const jobIdentifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: 'expected an identifier: letters, digits, ".", "_", ":", "-" (not first), at most 128' });
+export const jobIdentifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+  message: 'expected an identifier: letters, digits, ".", "_", ":", "-" (not first), at most 128',
+});
 
 /** An ISO 8601 UTC timestamp ("…Z"); offsets are refused so comparisons stay unambiguous. */
 const utcTimestamp = z.iso.datetime({ message: 'expected an ISO 8601 UTC timestamp ending in "Z"' });
 
 // No NUL (C strings end there) and no other control characters (argv shown in logs stays one line).
 const noControls = /^[^\x00-\x1f\x7f]*$/;
-const argItem = z.string().min(1).max(MAX_ARG_CHARS).regex(noControls, { message: 'control characters are not allowed' });
+const argItem = z
+  .string()
+  .min(1)
+  .max(MAX_ARG_CHARS)
+  .regex(noControls, { message: 'control characters are not allowed' });
 const absoluteProgram = z
   .string()
   .regex(/^(\/|[A-Za-z]:\\)/, { message: 'the program must be an absolute path (no PATH lookup)' });
@@ -49,9 +55,9 @@ export const argvSchema = z
 const timeoutSeconds = z.number().int().min(1).max(86_400);
 
 /** An action's name in the action catalog: what the agent's local policy file allows or refuses. */
-export const actionNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { message: 'expected an action name: lowercase letters, digits, ".", "_", "-" (not first), at most 64' });
+export const actionNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, {
+  message: 'expected an action name: lowercase letters, digits, ".", "_", "-" (not first), at most 64',
+});
 
 // `action` names the catalog entry `command` came from; both are signed, and the agent checks both.
 const hookStep = <K extends 'pre-hook' | 'post-hook'>(kind: K) =>
@@ -79,16 +85,33 @@ const packageList = (name: RegExp, version: RegExp, what: string, min = 1) =>
     .superRefine((pkgs, ctx) => {
       const seen = new Set<string>();
       pkgs.forEach((p, i) => {
-        if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `package ${p.name} is listed twice` });
+        if (seen.has(p.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `package ${p.name} is listed twice` });
         seen.add(p.name);
       });
     });
 
 const installStep = z.discriminatedUnion('manager', [
-  z.strictObject({ kind: z.literal('install'), manager: z.literal('apt'), packages: packageList(debName, debVersion, 'Debian'), timeoutSeconds }),
-  z.strictObject({ kind: z.literal('install'), manager: z.literal('dnf'), packages: packageList(rpmName, rpmVersion, 'RPM'), timeoutSeconds }),
+  z.strictObject({
+    kind: z.literal('install'),
+    manager: z.literal('apt'),
+    packages: packageList(debName, debVersion, 'Debian'),
+    timeoutSeconds,
+  }),
+  z.strictObject({
+    kind: z.literal('install'),
+    manager: z.literal('dnf'),
+    packages: packageList(rpmName, rpmVersion, 'RPM'),
+    timeoutSeconds,
+  }),
   /** A vendor script or tool run as an installer (argv, no shell), for fixes that are not packages. */
-  z.strictObject({ kind: z.literal('install'), manager: z.literal('script'), action: actionNameSchema, command: argvSchema, timeoutSeconds }),
+  z.strictObject({
+    kind: z.literal('install'),
+    manager: z.literal('script'),
+    action: actionNameSchema,
+    command: argvSchema,
+    timeoutSeconds,
+  }),
   ...(['wusa', 'msiexec', 'exe'] as const).map((manager) =>
     z.strictObject({
       kind: z.literal('install'),
@@ -107,7 +130,9 @@ const absolutePath = z
   .max(4096)
   .regex(noControls, { message: 'control characters are not allowed' })
   .regex(/^(\/|[A-Za-z]:\\)/, { message: 'expected an absolute path' })
-  .refine((p) => !p.split(/[\\/]/).some((seg) => seg === '.' || seg === '..'), { message: '"." and ".." segments are not allowed' });
+  .refine((p) => !p.split(/[\\/]/).some((seg) => seg === '.' || seg === '..'), {
+    message: '"." and ".." segments are not allowed',
+  });
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected 64 lowercase hex digits' });
 
@@ -124,7 +149,13 @@ const configChange = z.discriminatedUnion('type', [
     .strictObject({
       type: z.literal('registry'),
       hive: z.literal('HKLM'),
-      key: z.string().min(1).max(1024).regex(/^[^\\\x00-\x1f\x7f][^\x00-\x1f\x7f]*$/, { message: 'expected a key below the hive, without a leading "\\"' }),
+      key: z
+        .string()
+        .min(1)
+        .max(1024)
+        .regex(/^[^\\\x00-\x1f\x7f][^\x00-\x1f\x7f]*$/, {
+          message: 'expected a key below the hive, without a leading "\\"',
+        }),
       valueName: z.string().max(255).regex(noControls),
       valueType: z.enum(['REG_SZ', 'REG_EXPAND_SZ', 'REG_DWORD', 'REG_QWORD']),
       /** The data as text; DWORD/QWORD as unsigned decimal (a QWORD does not fit a JSON number). */
@@ -134,7 +165,11 @@ const configChange = z.discriminatedUnion('type', [
       if (v.valueType !== 'REG_DWORD' && v.valueType !== 'REG_QWORD') return;
       const max = v.valueType === 'REG_DWORD' ? 2n ** 32n - 1n : 2n ** 64n - 1n;
       if (!/^[0-9]{1,20}$/.test(v.data) || BigInt(v.data) > max) {
-        ctx.addIssue({ code: 'custom', path: ['data'], message: `expected an unsigned decimal that fits ${v.valueType}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['data'],
+          message: `expected an unsigned decimal that fits ${v.valueType}`,
+        });
       }
     }),
 ]);
@@ -150,7 +185,9 @@ const rollbackStep = z.discriminatedUnion('manager', [
     manager: z.literal('apt'),
     fromJobId: jobIdentifier,
     packages: packageList(debName, debVersion, 'Debian', 0),
-    remove: z.array(z.string().regex(debName, { message: 'not a valid Debian package name' })).max(MAX_PACKAGES_PER_STEP),
+    remove: z
+      .array(z.string().regex(debName, { message: 'not a valid Debian package name' }))
+      .max(MAX_PACKAGES_PER_STEP),
     timeoutSeconds,
   }),
   z.strictObject({
@@ -187,16 +224,16 @@ export const jobStepSchema = z.discriminatedUnion('kind', [
     deferralsUsed: z.number().int().min(0).max(100),
   }),
   rollbackStep,
-  z.strictObject({ kind: z.literal('verify'), bulletinIds: z.array(z.string().min(1).max(256).regex(noControls)).min(1).max(1000) }),
+  z.strictObject({
+    kind: z.literal('verify'),
+    bulletinIds: z.array(z.string().min(1).max(256).regex(noControls)).min(1).max(1000),
+  }),
 ]);
 
 /** A file the agent downloads; it is used only when its size and SHA-256 match. */
 export const artifactSchema = z.strictObject({
   id: jobIdentifier,
-  url: z
-    .string()
-    .max(2048)
-    .refine(isFetchableUrl, { message: 'expected an http(s) URL without credentials' }),
+  url: z.string().max(2048).refine(isFetchableUrl, { message: 'expected an http(s) URL without credentials' }),
   size: z.number().int().min(1).max(MAX_ARTIFACT_BYTES),
   sha256: sha256Hex,
 });
@@ -205,14 +242,21 @@ function isFetchableUrl(text: string): boolean {
   if (!URL.canParse(text)) return false;
   const u = new URL(text);
   // credentials in a URL end up in logs and proxies; artifacts are public or fetched with the agent's own credential
-  return (u.protocol === 'https:' || u.protocol === 'http:') && u.username === '' && u.password === '' && u.hostname !== '';
+  return (
+    (u.protocol === 'https:' || u.protocol === 'http:') && u.username === '' && u.password === '' && u.hostname !== ''
+  );
 }
 
 const jobBodyShape = z.strictObject({
   format: z.literal(JOB_FORMAT),
   agentId: jobIdentifier,
   jobId: jobIdentifier,
-  sequence: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).describe('Strictly increasing per agent; the agent refuses one it has seen.'),
+  sequence: z
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .describe('Strictly increasing per agent; the agent refuses one it has seen.'),
   issuedAt: utcTimestamp,
   expiresAt: utcTimestamp,
   deploymentId: jobIdentifier.nullable(),
@@ -227,16 +271,23 @@ export const jobBodySchema = jobBodyShape.superRefine(checkJobConsistency);
 /** Rules across fields: a positive, bounded lifetime; artifact ids unique and referenced ones present. */
 function checkJobConsistency(job: z.infer<typeof jobBodyShape>, ctx: z.RefinementCtx): void {
   const lifetime = Date.parse(job.expiresAt) - Date.parse(job.issuedAt);
-  if (!(lifetime > 0)) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'expiresAt must be after issuedAt' });
-  if (lifetime > MAX_JOB_LIFETIME_MS) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'a job may be valid for at most 30 days' });
+  if (!(lifetime > 0))
+    ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'expiresAt must be after issuedAt' });
+  if (lifetime > MAX_JOB_LIFETIME_MS)
+    ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'a job may be valid for at most 30 days' });
   const ids = new Set<string>();
   job.artifacts.forEach((a, i) => {
-    if (ids.has(a.id)) ctx.addIssue({ code: 'custom', path: ['artifacts', i, 'id'], message: `artifact ${a.id} is listed twice` });
+    if (ids.has(a.id))
+      ctx.addIssue({ code: 'custom', path: ['artifacts', i, 'id'], message: `artifact ${a.id} is listed twice` });
     ids.add(a.id);
   });
   job.steps.forEach((s, i) => {
     if (s.kind === 'install' && 'artifactId' in s && !ids.has(s.artifactId)) {
-      ctx.addIssue({ code: 'custom', path: ['steps', i, 'artifactId'], message: `no artifact ${s.artifactId} in this job` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', i, 'artifactId'],
+        message: `no artifact ${s.artifactId} in this job`,
+      });
     }
     if (s.kind === 'reboot' && job.reboot === 'never') {
       ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'a reboot step contradicts reboot: "never"' });
@@ -255,7 +306,6 @@ export type JobStep = z.infer<typeof jobStepSchema>;
 export type Artifact = z.infer<typeof artifactSchema>;
 export type JobEnvelope = z.infer<typeof jobEnvelopeSchema>;
 
-
 /** The exact bytes a job signature covers: UTF-8 of the canonical JSON of the (validated) body. */
 export function jobSigningBytes(job: JobBody): Buffer {
   return canonicalBytes(job);
@@ -272,12 +322,35 @@ export function exampleJobBody(): JobBody {
     expiresAt: '2025-06-02T10:00:00Z',
     deploymentId: 'dep-42',
     steps: [
-      { kind: 'pre-hook', action: 'drain-node', command: ['/usr/local/sbin/drain-node', '--timeout', '300'], timeoutSeconds: 600 },
-      { kind: 'install', manager: 'apt', packages: [{ name: 'openssl', version: '3.0.13-0ubuntu3.5' }], timeoutSeconds: 1800 },
-      { kind: 'install', manager: 'msiexec', artifactId: 'agent-msi', args: ['/qn', '/norestart'], timeoutSeconds: 1800 },
+      {
+        kind: 'pre-hook',
+        action: 'drain-node',
+        command: ['/usr/local/sbin/drain-node', '--timeout', '300'],
+        timeoutSeconds: 600,
+      },
+      {
+        kind: 'install',
+        manager: 'apt',
+        packages: [{ name: 'openssl', version: '3.0.13-0ubuntu3.5' }],
+        timeoutSeconds: 1800,
+      },
+      {
+        kind: 'install',
+        manager: 'msiexec',
+        artifactId: 'agent-msi',
+        args: ['/qn', '/norestart'],
+        timeoutSeconds: 1800,
+      },
       { kind: 'verify', bulletinIds: ['USN-7000-1'] },
     ],
-    artifacts: [{ id: 'agent-msi', url: 'https://downloads.example.com/x.msi', size: 3, sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' }],
+    artifacts: [
+      {
+        id: 'agent-msi',
+        url: 'https://downloads.example.com/x.msi',
+        size: 3,
+        sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+      },
+    ],
     reboot: 'if-required',
   };
 }

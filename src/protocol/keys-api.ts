@@ -13,12 +13,18 @@ export const signingKeyWireSchema = z.object({
 
 export const keyListSchema = z.object({
   items: z.array(signingKeyWireSchema),
-  agentsUnknown: z.number().int().describe('Agents that have not said which key they pin (not yet checked in with this version).'),
+  agentsUnknown: z
+    .number()
+    .int()
+    .describe('Agents that have not said which key they pin (not yet checked in with this version).'),
 });
 
 export const keyRotateSchema = z
   .object({
-    retireOldNow: z.boolean().optional().describe('Retire the old key at once (it was stolen): agents that have not moved must re-enroll.'),
+    retireOldNow: z
+      .boolean()
+      .optional()
+      .describe('Retire the old key at once (it was stolen): agents that have not moved must re-enroll.'),
   })
   .strict();
 

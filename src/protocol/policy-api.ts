@@ -52,17 +52,26 @@ export const triageEventSchema = z.object({
   detail: z.record(z.string(), z.union([z.string(), z.boolean(), z.null()])),
 });
 
-export const triageQuerySchema = z.object({
-  group: z.string().optional().describe('Group id or name.'),
-  bulletin: z.string().optional(),
-  state: z.string().optional().describe('Comma-separated states; "new" is the triage queue.'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-}).strict();
+export const triageQuerySchema = z
+  .object({
+    group: z.string().optional().describe('Group id or name.'),
+    bulletin: z.string().optional(),
+    state: z.string().optional().describe('Comma-separated states; "new" is the triage queue.'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
 
 export const triageActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('approve'), emergency: z.boolean().optional(), note: text(2000).optional() }).strict(),
-  z.object({ kind: z.literal('ignore'), reason: text(2000), until: isoInput.nullable().optional(), note: text(2000).optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('ignore'),
+      reason: text(2000),
+      until: isoInput.nullable().optional(),
+      note: text(2000).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('decline'), reason: text(2000), note: text(2000).optional() }).strict(),
   z.object({ kind: z.literal('reopen'), note: text(2000).optional() }).strict(),
   z.object({ kind: z.literal('assign'), owner: text(200).nullable() }).strict(),
@@ -77,7 +86,12 @@ export const triageBulkSchema = z
           .object({
             bulletin: z.string().min(1).max(200),
             group: z.string().min(1).max(200).describe('Group id or name.'),
-            expectedVersion: z.number().int().min(0).optional().describe('Refuse (E_CONFLICT) when the decision changed since.'),
+            expectedVersion: z
+              .number()
+              .int()
+              .min(0)
+              .optional()
+              .describe('Refuse (E_CONFLICT) when the decision changed since.'),
           })
           .strict(),
       )
@@ -179,12 +193,14 @@ export const exceptionSchema = z.object({
   active: z.boolean(),
 });
 
-export const exceptionQuerySchema = z.object({
-  bulletin: z.string().optional(),
-  machine: z.string().optional(),
-  group: z.string().optional(),
-  active: z.enum(['true', 'any']).default('true'),
-}).strict();
+export const exceptionQuerySchema = z
+  .object({
+    bulletin: z.string().optional(),
+    machine: z.string().optional(),
+    group: z.string().optional(),
+    active: z.enum(['true', 'any']).default('true'),
+  })
+  .strict();
 
 export const workItemSchema = z.object({
   machineId: z.string(),
@@ -200,7 +216,11 @@ export const workItemSchema = z.object({
 
 export const channelCreateSchema = z
   .object({
-    name: z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9_.-]*$/),
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/),
     kind: z.enum(['webhook', 'slack', 'email']),
     target: z.string().min(1).max(2000).describe('URL (webhook, slack) or comma-separated e-mail addresses.'),
     secret: z.string().min(16).max(500).optional().describe('HMAC-SHA256 key for webhooks; never shown again.'),
@@ -227,7 +247,9 @@ export const channelSchema = z.object({
   id: z.string(),
   name: z.string(),
   kind: z.enum(['webhook', 'slack', 'email']),
-  target: z.string().describe('E-mail addresses; for URLs only the origin (Slack-style URLs carry their key in the path).'),
+  target: z
+    .string()
+    .describe('E-mail addresses; for URLs only the origin (Slack-style URLs carry their key in the path).'),
   signed: z.boolean(),
   events: z.array(z.enum(NOTIFICATION_EVENTS)),
   minMachines: z.number().int(),
@@ -249,21 +271,31 @@ export const deliverySchema = z.object({
   deliveredAt: iso.nullable(),
 });
 
-export const deliveryQuerySchema = z.object({
-  channel: z.string().optional(),
-  status: z.enum(['pending', 'delivered', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-}).strict();
+export const deliveryQuerySchema = z
+  .object({
+    channel: z.string().optional(),
+    status: z.enum(['pending', 'delivered', 'failed']).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
 
 export const REPORT_FORMATS = ['json', 'csv', 'html', 'pdf'] as const;
 export const REPORT_SECTIONS = ['overdue', 'groups', 'owners', 'severities', 'bulletins', 'trends'] as const;
 
-export const reportQuerySchema = z.object({
-  group: z.string().optional().describe('Group id or name; absent: the whole fleet.'),
-  format: z.enum(REPORT_FORMATS).default('json'),
-  section: z.enum(REPORT_SECTIONS).default('overdue').describe('For CSV: which table.'),
-  periodDays: z.coerce.number().int().min(1).max(3650).default(30).describe('Trends and time to remediate over this many days.'),
-}).strict();
+export const reportQuerySchema = z
+  .object({
+    group: z.string().optional().describe('Group id or name; absent: the whole fleet.'),
+    format: z.enum(REPORT_FORMATS).default('json'),
+    section: z.enum(REPORT_SECTIONS).default('overdue').describe('For CSV: which table.'),
+    periodDays: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(30)
+      .describe('Trends and time to remediate over this many days.'),
+  })
+  .strict();
 
 export type TriageDecisionWire = z.infer<typeof triageDecisionSchema>;
 export type TriageEventWire = z.infer<typeof triageEventSchema>;

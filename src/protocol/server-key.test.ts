@@ -16,7 +16,9 @@ describe('keyFingerprint', () => {
         const key = pem();
         writeFileSync(path.join(dir, 'pub.pem'), key);
         const der = execFileSync('openssl', ['pkey', '-pubin', '-in', path.join(dir, 'pub.pem'), '-outform', 'DER']);
-        const digest = execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: der.subarray(der.length - 32) });
+        const digest = execFileSync('openssl', ['dgst', '-sha256', '-binary'], {
+          input: der.subarray(der.length - 32),
+        });
         expect(keyFingerprint(key)).toBe(`SHA256:${digest.toString('base64').replace(/=+$/, '')}`);
         expect(rawEd25519PublicKey(key)).toEqual(der.subarray(der.length - 32));
       }
@@ -26,7 +28,9 @@ describe('keyFingerprint', () => {
   });
 
   it('refuses keys that are not Ed25519', () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
     expect(() => keyFingerprint(rsa)).toThrow(/not an Ed25519 key/);
   });
 

@@ -17,7 +17,8 @@ export const SERVER_KEY_PATH = '/api/v1/server-key';
 /** The raw 32 bytes of an Ed25519 public key given as PEM (SPKI); throws for any other key. */
 export function rawEd25519PublicKey(publicKeyPem: string): Buffer {
   const key = createPublicKey({ key: publicKeyPem, format: 'pem' });
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`not an Ed25519 key (${key.asymmetricKeyType ?? 'unknown type'})`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`not an Ed25519 key (${key.asymmetricKeyType ?? 'unknown type'})`);
   const jwk = key.export({ format: 'jwk' });
   const raw = Buffer.from(jwk.x ?? '', 'base64url');
   if (raw.length !== 32) throw new Error('an Ed25519 public key has 32 bytes');
@@ -46,7 +47,9 @@ export function parseFingerprint(text: string): string | undefined {
 /** GET /api/v1/server-key: the job-signing public key and its fingerprint (public, no credential). */
 export const serverKeyResponseSchema = z
   .object({
-    fingerprint: z.string().describe('"SHA256:" + base64 (unpadded) of the SHA-256 of the raw 32-byte Ed25519 public key.'),
+    fingerprint: z
+      .string()
+      .describe('"SHA256:" + base64 (unpadded) of the SHA-256 of the raw 32-byte Ed25519 public key.'),
     publicKey: z.string().describe('The job-signing public key, PEM (SPKI) Ed25519.'),
   })
   .describe('The key agents pin at enrollment; compare the fingerprint with the one `patchhive serve` printed.');

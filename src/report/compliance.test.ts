@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Severity } from '../catalog/model.js';
 import type { FindingVerdict } from '../policy/verdict.js';
 import type { DailySnapshot, FindingFact } from '../store/ports.js';
-import { createComplianceAccumulator, type BulletinView, type ComplianceContext, type MachineView, type VerdictFn } from './compliance.js';
+import {
+  createComplianceAccumulator,
+  type BulletinView,
+  type ComplianceContext,
+  type MachineView,
+  type VerdictFn,
+} from './compliance.js';
 
 const NOW = '2024-06-30T00:00:00.000Z';
 const FROM = '2024-05-31T00:00:00.000Z';
@@ -21,12 +27,29 @@ const MACHINES: MachineView[] = [
   { id: 'm5', name: 'lone', owner: null, groupIds: [] },
 ];
 
-const bulletin = (id: string, severity: Severity, published: string | null = '2024-05-01T00:00:00Z'): BulletinView => ({ id, title: `Title of ${id}`, severity, published });
+const bulletin = (id: string, severity: Severity, published: string | null = '2024-05-01T00:00:00Z'): BulletinView => ({
+  id,
+  title: `Title of ${id}`,
+  severity,
+  published,
+});
 const BULLETINS = new Map(
-  [bulletin('B1', 'critical'), bulletin('B2', 'important'), bulletin('B3', 'moderate'), bulletin('B4', 'low'), bulletin('B5', 'unknown', null), bulletin('B6', 'low')].map((b) => [b.id, b]),
+  [
+    bulletin('B1', 'critical'),
+    bulletin('B2', 'important'),
+    bulletin('B3', 'moderate'),
+    bulletin('B4', 'low'),
+    bulletin('B5', 'unknown', null),
+    bulletin('B6', 'low'),
+  ].map((b) => [b.id, b]),
 );
 
-const v = (sla: FindingVerdict['sla'], dueAt: string | null, producesWork: boolean, triage: FindingVerdict['triage'] = 'approved'): FindingVerdict => ({ sla, dueAt, producesWork, triage });
+const v = (
+  sla: FindingVerdict['sla'],
+  dueAt: string | null,
+  producesWork: boolean,
+  triage: FindingVerdict['triage'] = 'approved',
+): FindingVerdict => ({ sla, dueAt, producesWork, triage });
 
 /** The verdicts of the open findings, by machine:bulletin (consistent per group set, as the real ones are). */
 const VERDICTS: Record<string, FindingVerdict> = {
@@ -53,7 +76,11 @@ const open = (machineId: string, bulletinId: string, firstSeenAt = '2024-06-01T0
   firstSeenAt,
   resolvedAt: null,
 });
-const resolved = (machineId: string, bulletinId: string, firstSeenAt: string, resolvedAt: string): FindingFact => ({ ...open(machineId, bulletinId, firstSeenAt), status: 'installed', resolvedAt });
+const resolved = (machineId: string, bulletinId: string, firstSeenAt: string, resolvedAt: string): FindingFact => ({
+  ...open(machineId, bulletinId, firstSeenAt),
+  status: 'installed',
+  resolvedAt,
+});
 
 const FACTS: FindingFact[] = [
   open('m1', 'B1'),
@@ -71,7 +98,12 @@ const FACTS: FindingFact[] = [
   open('m-other', 'B1'), // not in scope
 ];
 
-const snap = (machineId: string, day: string, counts: DailySnapshot['counts'], openBySeverity: DailySnapshot['openBySeverity']): DailySnapshot => ({ machineId, day, counts, openBySeverity });
+const snap = (
+  machineId: string,
+  day: string,
+  counts: DailySnapshot['counts'],
+  openBySeverity: DailySnapshot['openBySeverity'],
+): DailySnapshot => ({ machineId, day, counts, openBySeverity });
 const SNAPSHOTS: DailySnapshot[] = [
   snap('m1', '2024-06-28', { missing: 1 }, { critical: 1 }),
   snap('m3', '2024-06-28', { missing: 1, installed: 7 }, { moderate: 1 }),
@@ -125,15 +157,54 @@ describe('compliance aggregator over a hand-built fleet', () => {
 
   it('per group, a machine in two groups counting in both', () => {
     expect(report.byGroup).toEqual([
-      { group: 'db', owner: 'bob@example.org', machines: 2, compliant: 1, compliancePercent: 50, open: 4, overdue: 1, dueSoon: 0, mttrDays: 5 },
-      { group: 'empty', owner: null, machines: 0, compliant: 0, compliancePercent: null, open: 0, overdue: 0, dueSoon: 0, mttrDays: null },
-      { group: 'web', owner: 'alice@example.org', machines: 3, compliant: 1, compliancePercent: 33.3, open: 4, overdue: 2, dueSoon: 1, mttrDays: 7 },
+      {
+        group: 'db',
+        owner: 'bob@example.org',
+        machines: 2,
+        compliant: 1,
+        compliancePercent: 50,
+        open: 4,
+        overdue: 1,
+        dueSoon: 0,
+        mttrDays: 5,
+      },
+      {
+        group: 'empty',
+        owner: null,
+        machines: 0,
+        compliant: 0,
+        compliancePercent: null,
+        open: 0,
+        overdue: 0,
+        dueSoon: 0,
+        mttrDays: null,
+      },
+      {
+        group: 'web',
+        owner: 'alice@example.org',
+        machines: 3,
+        compliant: 1,
+        compliancePercent: 33.3,
+        open: 4,
+        overdue: 2,
+        dueSoon: 1,
+        mttrDays: 7,
+      },
     ]);
   });
 
   it('per owner', () => {
     expect(report.byOwner).toEqual([
-      { owner: '(no owner)', machines: 2, compliant: 2, compliancePercent: 100, open: 2, overdue: 0, dueSoon: 0, mttrDays: null },
+      {
+        owner: '(no owner)',
+        machines: 2,
+        compliant: 2,
+        compliancePercent: 100,
+        open: 2,
+        overdue: 0,
+        dueSoon: 0,
+        mttrDays: null,
+      },
       { owner: 'dba', machines: 1, compliant: 0, compliancePercent: 0, open: 1, overdue: 1, dueSoon: 0, mttrDays: 5 },
       { owner: 'ops', machines: 2, compliant: 1, compliancePercent: 50, open: 5, overdue: 1, dueSoon: 1, mttrDays: 9 },
     ]);
@@ -163,16 +234,42 @@ describe('compliance aggregator over a hand-built fleet', () => {
 
   it('overdue list by deadline', () => {
     expect(report.overdue).toEqual([
-      { machine: 'web-1', bulletinId: 'B1', title: 'Title of B1', severity: 'critical', dueAt: '2024-06-10T00:00:00.000Z', daysOverdue: 20, groups: ['web'] },
-      { machine: 'both-1', bulletinId: 'B1', title: 'Title of B1', severity: 'critical', dueAt: '2024-06-15T12:00:00.000Z', daysOverdue: 14, groups: ['db', 'web'] },
+      {
+        machine: 'web-1',
+        bulletinId: 'B1',
+        title: 'Title of B1',
+        severity: 'critical',
+        dueAt: '2024-06-10T00:00:00.000Z',
+        daysOverdue: 20,
+        groups: ['web'],
+      },
+      {
+        machine: 'both-1',
+        bulletinId: 'B1',
+        title: 'Title of B1',
+        severity: 'critical',
+        dueAt: '2024-06-15T12:00:00.000Z',
+        daysOverdue: 14,
+        groups: ['db', 'web'],
+      },
     ]);
     expect(report.overdueOmitted).toBe(0);
   });
 
   it('trends from the scope machines snapshots', () => {
     expect(report.trends).toEqual([
-      { day: '2024-06-28', openFindings: 2, machinesWithOpen: 2, openBySeverity: { critical: 1, important: 0, moderate: 1, low: 0, unknown: 0 } },
-      { day: '2024-06-29', openFindings: 3, machinesWithOpen: 1, openBySeverity: { critical: 2, important: 1, moderate: 0, low: 0, unknown: 0 } },
+      {
+        day: '2024-06-28',
+        openFindings: 2,
+        machinesWithOpen: 2,
+        openBySeverity: { critical: 1, important: 0, moderate: 1, low: 0, unknown: 0 },
+      },
+      {
+        day: '2024-06-29',
+        openFindings: 3,
+        machinesWithOpen: 1,
+        openBySeverity: { critical: 2, important: 1, moderate: 0, low: 0, unknown: 0 },
+      },
     ]);
   });
 
@@ -205,7 +302,12 @@ describe('overdue row limit', () => {
   const many = Array.from({ length: 9 }, (_, i) => ({ id: `x${i}`, name: `x-${i}`, owner: null, groupIds: [] }));
   const due = (i: number) => `2024-06-0${9 - i}T00:00:00.000Z`; // x8 has the earliest deadline
   const ctx = (maxOverdueRows: number): ComplianceContext =>
-    context({ machines: many, maxOverdueRows, exceptionBulletinIds: new Set(), verdict: (f) => v('overdue', due(Number(f.machineId.slice(1))), true) });
+    context({
+      machines: many,
+      maxOverdueRows,
+      exceptionBulletinIds: new Set(),
+      verdict: (f) => v('overdue', due(Number(f.machineId.slice(1))), true),
+    });
 
   it.each([1, 2, 4])('keeps the %i earliest and counts the rest as omitted', (limit) => {
     const acc = createComplianceAccumulator(ctx(limit));
@@ -227,7 +329,11 @@ describe('verdict memo', () => {
   function run(bulletinId: string, exceptions: string[], verdict: VerdictFn) {
     let calls = 0;
     const acc = createComplianceAccumulator(
-      context({ machines: fleet, exceptionBulletinIds: new Set(exceptions), verdict: (f, m, b) => (calls++, verdict(f, m, b)) }),
+      context({
+        machines: fleet,
+        exceptionBulletinIds: new Set(exceptions),
+        verdict: (f, m, b) => (calls++, verdict(f, m, b)),
+      }),
     );
     acc.add(fleet.map((m) => open(m.id, bulletinId)));
     return { calls, report: acc.finish(), stats: acc.stats() };
@@ -245,7 +351,9 @@ describe('verdict memo', () => {
   });
 
   it('computes per fact when an exception names the bulletin, so a machine exception stays per machine', () => {
-    const r = run('B2', ['B2'], (f) => (f.machineId === 'a' ? v('excepted', null, false) : v('overdue', '2024-06-01T00:00:00.000Z', true)));
+    const r = run('B2', ['B2'], (f) =>
+      f.machineId === 'a' ? v('excepted', null, false) : v('overdue', '2024-06-01T00:00:00.000Z', true),
+    );
     expect(r.calls).toBe(4);
     expect(r.report.summary).toMatchObject({ excepted: 1, overdue: 3, compliantMachines: 1 });
   });

@@ -9,8 +9,28 @@
 import { SEVERITIES, type Severity } from '../catalog/model.js';
 import type { FindingVerdict } from '../policy/verdict.js';
 import { OPEN_STATUSES } from '../detect/model.js';
-import { NO_OWNER, type BulletinRow, type DailySnapshot, type FindingFact, type ComplianceReport, type MachineSetFigures, type OverdueRow, type TrendPoint } from './model.js';
-import { daysBetween, meanDays, mttrOf, newTally, percent, tallyBySeverity, tallyFor, zeroBySeverity, type MachineCount, type Tally } from './tally.js';
+import {
+  NO_OWNER,
+  type BulletinRow,
+  type DailySnapshot,
+  type FindingFact,
+  type ComplianceReport,
+  type MachineSetFigures,
+  type OverdueRow,
+  type TrendPoint,
+} from './model.js';
+import {
+  daysBetween,
+  meanDays,
+  mttrOf,
+  newTally,
+  percent,
+  tallyBySeverity,
+  tallyFor,
+  zeroBySeverity,
+  type MachineCount,
+  type Tally,
+} from './tally.js';
 
 /** A machine as the report sees it; `groupIds` are all the groups it belongs to. */
 export interface MachineView {
@@ -82,7 +102,19 @@ const AWAITS_TRIAGE = new Set(['new', 'awaiting-second-approval']);
 const DEFAULT_MAX_OVERDUE_ROWS = 10_000;
 
 const compareOverdue = (a: OverdueRow, b: OverdueRow): number =>
-  a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.machine < b.machine ? -1 : a.machine > b.machine ? 1 : a.bulletinId < b.bulletinId ? -1 : a.bulletinId > b.bulletinId ? 1 : 0;
+  a.dueAt < b.dueAt
+    ? -1
+    : a.dueAt > b.dueAt
+      ? 1
+      : a.machine < b.machine
+        ? -1
+        : a.machine > b.machine
+          ? 1
+          : a.bulletinId < b.bulletinId
+            ? -1
+            : a.bulletinId > b.bulletinId
+              ? 1
+              : 0;
 
 /** Starts a report over `ctx`; add facts and snapshots in any batch sizes, then finish once. */
 export function createComplianceAccumulator(ctx: ComplianceContext): ComplianceAccumulator {
@@ -93,7 +125,14 @@ export function createComplianceAccumulator(ctx: ComplianceContext): ComplianceA
     const ids = [...new Set(m.groupIds)].sort();
     const reportedGroupIds = ids.filter((id) => groupById.has(id));
     const groupNames = reportedGroupIds.map((id) => groupById.get(id)!.name).sort();
-    machines.set(m.id, { view: m, groupKey: ids.join('\u0001'), reportedGroupIds, groupNames, hasOverdue: false, hasWork: false });
+    machines.set(m.id, {
+      view: m,
+      groupKey: ids.join('\u0001'),
+      reportedGroupIds,
+      groupNames,
+      hasOverdue: false,
+      hasWork: false,
+    });
   }
   const summary = newTally();
   const slaCounts = { excepted: 0, ignored: 0, declined: 0 };
@@ -116,7 +155,14 @@ export function createComplianceAccumulator(ctx: ComplianceContext): ComplianceA
   ];
 
   function bulletinOf(fact: FindingFact): BulletinView {
-    return ctx.bulletins.get(fact.bulletinId) ?? { id: fact.bulletinId, title: fact.bulletinId, severity: fact.severity, published: null };
+    return (
+      ctx.bulletins.get(fact.bulletinId) ?? {
+        id: fact.bulletinId,
+        title: fact.bulletinId,
+        severity: fact.severity,
+        published: null,
+      }
+    );
   }
 
   function verdictOf(fact: FindingFact, m: MachineState, b: BulletinView): FindingVerdict {
@@ -132,7 +178,8 @@ export function createComplianceAccumulator(ctx: ComplianceContext): ComplianceA
 
   function addResolved(fact: FindingFact, m: MachineState): void {
     const resolvedAt = fact.resolvedAt!;
-    if (Date.parse(resolvedAt) < Date.parse(ctx.period.from) || Date.parse(resolvedAt) > Date.parse(ctx.period.to)) return;
+    if (Date.parse(resolvedAt) < Date.parse(ctx.period.from) || Date.parse(resolvedAt) > Date.parse(ctx.period.to))
+      return;
     const days = Math.max(0, daysBetween(fact.firstSeenAt, resolvedAt));
     for (const t of tallies(m, fact.severity)) {
       t.resolved++;
@@ -156,7 +203,8 @@ export function createComplianceAccumulator(ctx: ComplianceContext): ComplianceA
     let bt = byBulletin.get(fact.bulletinId);
     if (!bt) byBulletin.set(fact.bulletinId, (bt = { view: b, machines: 0, overdue: 0, earliestDueAt: null }));
     bt.machines++;
-    if (v.dueAt !== null && (bt.earliestDueAt === null || Date.parse(v.dueAt) < Date.parse(bt.earliestDueAt))) bt.earliestDueAt = v.dueAt;
+    if (v.dueAt !== null && (bt.earliestDueAt === null || Date.parse(v.dueAt) < Date.parse(bt.earliestDueAt)))
+      bt.earliestDueAt = v.dueAt;
     if (!overdue) return;
     m.hasOverdue = true;
     bt.overdue++;
@@ -177,14 +225,20 @@ export function createComplianceAccumulator(ctx: ComplianceContext): ComplianceA
   function addSnapshot(s: DailySnapshot): void {
     if (!machines.has(s.machineId)) return;
     let p = trends.get(s.day);
-    if (!p) trends.set(s.day, (p = { day: s.day, openFindings: 0, openBySeverity: zeroBySeverity(), machinesWithOpen: 0 }));
+    if (!p)
+      trends.set(s.day, (p = { day: s.day, openFindings: 0, openBySeverity: zeroBySeverity(), machinesWithOpen: 0 }));
     const open = OPEN_STATUSES.reduce((n, st) => n + (s.counts[st] ?? 0), 0);
     p.openFindings += open;
     if (open > 0) p.machinesWithOpen++;
     for (const sev of SEVERITIES) p.openBySeverity[sev] += s.openBySeverity[sev] ?? 0;
   }
 
-  function machineCounts(): { all: MachineCount; fullyPatched: number; groups: Map<string, MachineCount>; owners: Map<string, MachineCount> } {
+  function machineCounts(): {
+    all: MachineCount;
+    fullyPatched: number;
+    groups: Map<string, MachineCount>;
+    owners: Map<string, MachineCount>;
+  } {
     const all = { machines: 0, compliant: 0 };
     const groups = new Map<string, MachineCount>(ctx.groups.map((g) => [g.id, { machines: 0, compliant: 0 }]));
     const owners = new Map<string, MachineCount>();
@@ -233,13 +287,24 @@ export function createComplianceAccumulator(ctx: ComplianceContext): ComplianceA
       },
       byGroup: [...ctx.groups]
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .map((g) => ({ group: g.name, owner: g.owner, ...row(counts.groups.get(g.id)!, byGroup.get(g.id) ?? newTally()) })),
+        .map((g) => ({
+          group: g.name,
+          owner: g.owner,
+          ...row(counts.groups.get(g.id)!, byGroup.get(g.id) ?? newTally()),
+        })),
       byOwner: [...counts.owners.entries()]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([owner, c]) => ({ owner, ...row(c, byOwner.get(owner) ?? newTally()) })),
       bySeverity: SEVERITIES.map((severity) => {
         const t = bySeverity[severity];
-        return { severity, open: t.open, overdue: t.overdue, dueSoon: t.dueSoon, resolvedInPeriod: t.resolved, mttrDays: meanDays(t) };
+        return {
+          severity,
+          open: t.open,
+          overdue: t.overdue,
+          dueSoon: t.dueSoon,
+          resolvedInPeriod: t.resolved,
+          mttrDays: meanDays(t),
+        };
       }),
       byBulletin: [...byBulletin.entries()]
         .map(([bulletinId, { view, ...t }]) => ({ bulletinId, title: view.title, severity: view.severity, ...t }))
@@ -250,7 +315,10 @@ export function createComplianceAccumulator(ctx: ComplianceContext): ComplianceA
       mttr: {
         resolved: summary.resolved,
         meanDays: meanDays(summary),
-        bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, mttrOf(bySeverity[s])])) as Record<Severity, ReturnType<typeof mttrOf>>,
+        bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, mttrOf(bySeverity[s])])) as Record<
+          Severity,
+          ReturnType<typeof mttrOf>
+        >,
       },
     };
   }

@@ -12,14 +12,29 @@ describe('reportCsv', () => {
     expect(text.endsWith('\r\n')).toBe(true);
     expect(text.replace(/\r\n/g, '')).not.toContain('\n'); // CRLF line ends only (no cell here holds a line break)
     const rows = parse(text, { relax_column_count: false });
-    const entries = { overdue: report.overdue, groups: report.byGroup, owners: report.byOwner, severities: report.bySeverity, bulletins: report.byBulletin, trends: report.trends }[section];
+    const entries = {
+      overdue: report.overdue,
+      groups: report.byGroup,
+      owners: report.byOwner,
+      severities: report.bySeverity,
+      bulletins: report.byBulletin,
+      trends: report.trends,
+    }[section];
     expect(rows).toHaveLength(entries.length + 1);
   });
 
   it('overdue: hostile names are neutralised and quoted, values kept', () => {
     const rows = parse(reportCsv(report, 'overdue'));
     expect(rows[0]).toEqual(['machine', 'bulletin', 'title', 'severity', 'due_at', 'days_overdue', 'groups']);
-    expect(rows[1]).toEqual(["'=cmd|' /C calc'!A0", 'DSA-1', 'Fix, "quoted" <b>', 'critical', '2024-06-10T00:00:00.000Z', '20', 'db; web']);
+    expect(rows[1]).toEqual([
+      "'=cmd|' /C calc'!A0",
+      'DSA-1',
+      'Fix, "quoted" <b>',
+      'critical',
+      '2024-06-10T00:00:00.000Z',
+      '20',
+      'db; web',
+    ]);
   });
 
   it('a hostile bulletin title from a feed reaches the bulletins and overdue sections as text, not a formula', () => {
@@ -44,7 +59,16 @@ describe('reportCsv', () => {
 
   it('trends: one column per severity', () => {
     const rows = parse(reportCsv(report, 'trends'));
-    expect(rows[0]).toEqual(['day', 'open_findings', 'critical', 'important', 'moderate', 'low', 'unknown', 'machines_with_open']);
+    expect(rows[0]).toEqual([
+      'day',
+      'open_findings',
+      'critical',
+      'important',
+      'moderate',
+      'low',
+      'unknown',
+      'machines_with_open',
+    ]);
     expect(rows[1]).toEqual(['2024-06-29', '3', '2', '1', '0', '0', '0', '1']);
   });
 });

@@ -15,17 +15,44 @@ export function reportCsv(report: ComplianceReport, section: CsvSection): string
     case 'overdue':
       return toCsv(
         ['machine', 'bulletin', 'title', 'severity', 'due_at', 'days_overdue', 'groups'],
-        report.overdue.map((o) => [o.machine, o.bulletinId, o.title, o.severity, o.dueAt, o.daysOverdue, o.groups.join('; ')]),
+        report.overdue.map((o) => [
+          o.machine,
+          o.bulletinId,
+          o.title,
+          o.severity,
+          o.dueAt,
+          o.daysOverdue,
+          o.groups.join('; '),
+        ]),
       );
     case 'groups':
       return toCsv(
         ['group', 'owner', 'machines', 'compliant', 'compliance_percent', 'open', 'overdue', 'due_soon', 'mttr_days'],
-        report.byGroup.map((g) => [g.group, g.owner, g.machines, g.compliant, g.compliancePercent, g.open, g.overdue, g.dueSoon, g.mttrDays]),
+        report.byGroup.map((g) => [
+          g.group,
+          g.owner,
+          g.machines,
+          g.compliant,
+          g.compliancePercent,
+          g.open,
+          g.overdue,
+          g.dueSoon,
+          g.mttrDays,
+        ]),
       );
     case 'owners':
       return toCsv(
         ['owner', 'machines', 'compliant', 'compliance_percent', 'open', 'overdue', 'due_soon', 'mttr_days'],
-        report.byOwner.map((o) => [o.owner, o.machines, o.compliant, o.compliancePercent, o.open, o.overdue, o.dueSoon, o.mttrDays]),
+        report.byOwner.map((o) => [
+          o.owner,
+          o.machines,
+          o.compliant,
+          o.compliancePercent,
+          o.open,
+          o.overdue,
+          o.dueSoon,
+          o.mttrDays,
+        ]),
       );
     case 'severities':
       return toCsv(
@@ -40,7 +67,12 @@ export function reportCsv(report: ComplianceReport, section: CsvSection): string
     case 'trends':
       return toCsv(
         ['day', 'open_findings', ...SEVERITIES, 'machines_with_open'],
-        report.trends.map((t) => [t.day, t.openFindings, ...SEVERITIES.map((s) => t.openBySeverity[s]), t.machinesWithOpen]),
+        report.trends.map((t) => [
+          t.day,
+          t.openFindings,
+          ...SEVERITIES.map((s) => t.openBySeverity[s]),
+          t.machinesWithOpen,
+        ]),
       );
   }
 }

@@ -27,7 +27,8 @@ function unknownReason(f: Finding): string | undefined {
   const undecided = f.evidence.filter((e) => e.result === 'unknown' || e.result === 'error');
   const gap = undecided.find((e) => e.actual === 'not collected' || e.actual === 'not supported') ?? undecided[0];
   if (gap) {
-    const kind = gap.actual === 'not collected' ? 'not collected' : gap.actual === 'not supported' ? 'not supported' : 'undecided';
+    const kind =
+      gap.actual === 'not collected' ? 'not collected' : gap.actual === 'not supported' ? 'not supported' : 'undecided';
     return `${kind}: ${gap.message}`;
   }
   // Applicable, but the catalog has no fix yet: say so rather than quote a comparison.
@@ -87,11 +88,25 @@ export function formatFindings(findings: Finding[], format: OutputFormat, opts: 
     case 'json':
       return JSON.stringify({ findings: findings.map(jsonFinding) }, null, 2) + '\n';
     case 'tsv':
-      return findings.map((f) => [f.machine, f.bulletin, f.status, oneLine(findingReason(f))].join('\t')).map((l) => l + '\n').join('');
+      return findings
+        .map((f) => [f.machine, f.bulletin, f.status, oneLine(findingReason(f))].join('\t'))
+        .map((l) => l + '\n')
+        .join('');
     case 'csv':
       return toCsv(
         ['machine', 'bulletin', 'package', 'status', 'severity', 'title', 'cves', 'kbs', 'reason', 'catalog'],
-        findings.map((f) => [f.machine, f.bulletin, f.package ?? '', f.status, f.severity, f.title, f.cves.join(' '), f.kbs.join(' '), oneLine(findingReason(f)), f.catalog ?? '']),
+        findings.map((f) => [
+          f.machine,
+          f.bulletin,
+          f.package ?? '',
+          f.status,
+          f.severity,
+          f.title,
+          f.cves.join(' '),
+          f.kbs.join(' '),
+          oneLine(findingReason(f)),
+          f.catalog ?? '',
+        ]),
       );
     case 'table':
       return table(findings, opts.verbose);

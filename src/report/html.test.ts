@@ -25,7 +25,9 @@ describe('reportHtml', () => {
   it('shows the summary figures, group rows, overdue rows and MTTR', () => {
     expect(html).toContain('60.0 %');
     expect(html).toContain('3 of 5');
-    expect(html).toContain('<td>db</td><td>dba@example.org</td><td class="num">2</td><td class="num">1</td><td class="num">50.0 %</td><td class="num">4</td><td class="num">1</td><td class="num">0</td><td class="num">5.0</td>');
+    expect(html).toContain(
+      '<td>db</td><td>dba@example.org</td><td class="num">2</td><td class="num">1</td><td class="num">50.0 %</td><td class="num">4</td><td class="num">1</td><td class="num">0</td><td class="num">5.0</td>',
+    );
     expect(html).toContain('<td>web</td><td class="num">–</td>');
     expect(html).toContain('2024-06-10 00:00');
     expect(html).toContain('7.5');
@@ -33,7 +35,10 @@ describe('reportHtml', () => {
   });
 
   it('lists at most bulletinRows bulletins and says how many more there are', () => {
-    const many = { ...report, byBulletin: Array.from({ length: 5 }, (_, i) => ({ ...report.byBulletin[0]!, bulletinId: `B-${i}` })) };
+    const many = {
+      ...report,
+      byBulletin: Array.from({ length: 5 }, (_, i) => ({ ...report.byBulletin[0]!, bulletinId: `B-${i}` })),
+    };
     const out = reportHtml(many, { bulletinRows: 2 });
     expect(out).toContain('B-1');
     expect(out).not.toContain('B-2');

@@ -33,7 +33,12 @@ const fmt = {
 function cell(c: Cell, tag = 'td', wrap = false): string {
   const text = c === null ? '–' : typeof c === 'number' ? fmt.int(c) : c;
   // Counts, percentages and day figures are right-aligned.
-  const cls = typeof c === 'number' || (tag === 'td' && /^(\d[\d,.]*( %)?|–)$/.test(text)) ? ' class="num"' : wrap ? ' class="wrap"' : '';
+  const cls =
+    typeof c === 'number' || (tag === 'td' && /^(\d[\d,.]*( %)?|–)$/.test(text))
+      ? ' class="num"'
+      : wrap
+        ? ' class="wrap"'
+        : '';
   return `<${tag}${cls}>${escapeHtml(text)}</${tag}>`;
 }
 
@@ -64,36 +69,113 @@ function summary(r: ComplianceReport): string {
     ['Resolved in period', fmt.int(s.resolvedInPeriod)],
     ['MTTR (days)', fmt.days(s.mttrDays)],
   ];
-  const items = figures.map(([k, v]) => `<div class="figure"><div class="label">${escapeHtml(k)}</div><div class="value">${escapeHtml(v)}</div></div>`);
+  const items = figures.map(
+    ([k, v]) =>
+      `<div class="figure"><div class="label">${escapeHtml(k)}</div><div class="value">${escapeHtml(v)}</div></div>`,
+  );
   return section('Summary', `<div class="figures">${items.join('\n')}</div>`);
 }
 
 function groups(r: ComplianceReport): string {
-  const rows = r.byGroup.map((g): Cell[] => [g.group, g.owner, g.machines, g.compliant, fmt.percent(g.compliancePercent), g.open, g.overdue, g.dueSoon, fmt.days(g.mttrDays)]);
-  return section('By group', table(['Group', 'Owner', 'Machines', 'Compliant', 'Compliance', 'Open', 'Overdue', 'Due soon', 'MTTR (days)'], rows, 'No groups.'));
+  const rows = r.byGroup.map((g): Cell[] => [
+    g.group,
+    g.owner,
+    g.machines,
+    g.compliant,
+    fmt.percent(g.compliancePercent),
+    g.open,
+    g.overdue,
+    g.dueSoon,
+    fmt.days(g.mttrDays),
+  ]);
+  return section(
+    'By group',
+    table(
+      ['Group', 'Owner', 'Machines', 'Compliant', 'Compliance', 'Open', 'Overdue', 'Due soon', 'MTTR (days)'],
+      rows,
+      'No groups.',
+    ),
+  );
 }
 
 function owners(r: ComplianceReport): string {
-  const rows = r.byOwner.map((o): Cell[] => [o.owner, o.machines, o.compliant, fmt.percent(o.compliancePercent), o.open, o.overdue, o.dueSoon, fmt.days(o.mttrDays)]);
-  return section('By machine owner', table(['Owner', 'Machines', 'Compliant', 'Compliance', 'Open', 'Overdue', 'Due soon', 'MTTR (days)'], rows, 'No machines.'));
+  const rows = r.byOwner.map((o): Cell[] => [
+    o.owner,
+    o.machines,
+    o.compliant,
+    fmt.percent(o.compliancePercent),
+    o.open,
+    o.overdue,
+    o.dueSoon,
+    fmt.days(o.mttrDays),
+  ]);
+  return section(
+    'By machine owner',
+    table(
+      ['Owner', 'Machines', 'Compliant', 'Compliance', 'Open', 'Overdue', 'Due soon', 'MTTR (days)'],
+      rows,
+      'No machines.',
+    ),
+  );
 }
 
 function severities(r: ComplianceReport): string {
-  const rows = r.bySeverity.map((s): Cell[] => [s.severity, s.open, s.overdue, s.dueSoon, s.resolvedInPeriod, fmt.days(s.mttrDays)]);
-  return section('By severity', table(['Severity', 'Open', 'Overdue', 'Due soon', 'Resolved in period', 'MTTR (days)'], rows));
+  const rows = r.bySeverity.map((s): Cell[] => [
+    s.severity,
+    s.open,
+    s.overdue,
+    s.dueSoon,
+    s.resolvedInPeriod,
+    fmt.days(s.mttrDays),
+  ]);
+  return section(
+    'By severity',
+    table(['Severity', 'Open', 'Overdue', 'Due soon', 'Resolved in period', 'MTTR (days)'], rows),
+  );
 }
 
 function bulletins(r: ComplianceReport, limit: number): string {
   const shown = r.byBulletin.slice(0, limit);
-  const rows = shown.map((b): Cell[] => [b.bulletinId, b.title, b.severity, b.machines, b.overdue, fmt.time(b.earliestDueAt)]);
-  const more = r.byBulletin.length > shown.length ? `<p class="note">${fmt.int(r.byBulletin.length - shown.length)} more bulletins with open findings are in the JSON and CSV reports.</p>` : '';
-  return section('Bulletins with open findings', table(['Bulletin', 'Title', 'Severity', 'Machines', 'Overdue', 'Earliest deadline'], rows, 'No open findings.', 1) + more);
+  const rows = shown.map((b): Cell[] => [
+    b.bulletinId,
+    b.title,
+    b.severity,
+    b.machines,
+    b.overdue,
+    fmt.time(b.earliestDueAt),
+  ]);
+  const more =
+    r.byBulletin.length > shown.length
+      ? `<p class="note">${fmt.int(r.byBulletin.length - shown.length)} more bulletins with open findings are in the JSON and CSV reports.</p>`
+      : '';
+  return section(
+    'Bulletins with open findings',
+    table(['Bulletin', 'Title', 'Severity', 'Machines', 'Overdue', 'Earliest deadline'], rows, 'No open findings.', 1) +
+      more,
+  );
 }
 
 function overdue(r: ComplianceReport): string {
-  const rows = r.overdue.map((o): Cell[] => [o.machine, o.bulletinId, o.title, o.severity, fmt.time(o.dueAt), o.daysOverdue, o.groups.join(', ')]);
-  const more = r.overdueOmitted > 0 ? `<p class="note">${fmt.int(r.overdueOmitted)} later overdue findings are left out.</p>` : '';
-  return section('Overdue findings', table(['Machine', 'Bulletin', 'Title', 'Severity', 'Deadline (UTC)', 'Days overdue', 'Groups'], rows, 'Nothing is overdue.', 2) + more);
+  const rows = r.overdue.map((o): Cell[] => [
+    o.machine,
+    o.bulletinId,
+    o.title,
+    o.severity,
+    fmt.time(o.dueAt),
+    o.daysOverdue,
+    o.groups.join(', '),
+  ]);
+  const more =
+    r.overdueOmitted > 0 ? `<p class="note">${fmt.int(r.overdueOmitted)} later overdue findings are left out.</p>` : '';
+  return section(
+    'Overdue findings',
+    table(
+      ['Machine', 'Bulletin', 'Title', 'Severity', 'Deadline (UTC)', 'Days overdue', 'Groups'],
+      rows,
+      'Nothing is overdue.',
+      2,
+    ) + more,
+  );
 }
 
 function trends(r: ComplianceReport): string {
@@ -103,13 +185,21 @@ function trends(r: ComplianceReport): string {
     const cells: Cell[] = [t.day, t.openFindings, ...SEVERITIES.map((s) => t.openBySeverity[s]), t.machinesWithOpen];
     return `<tr>${cells.map((c) => cell(c)).join('')}${bar}</tr>`;
   });
-  if (rows.length === 0) return section('Trend of open findings', '<p class="empty">No daily snapshots in the period.</p>');
+  if (rows.length === 0)
+    return section('Trend of open findings', '<p class="empty">No daily snapshots in the period.</p>');
   const head = ['Day', 'Open', ...SEVERITIES, 'Machines with open', ''].map((h) => cell(h, 'th')).join('');
-  return section('Trend of open findings', `<table><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`);
+  return section(
+    'Trend of open findings',
+    `<table><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+  );
 }
 
 function mttr(r: ComplianceReport): string {
-  const rows = SEVERITIES.map((s): Cell[] => [s, r.mttr.bySeverity[s].resolved, fmt.days(r.mttr.bySeverity[s].meanDays)]);
+  const rows = SEVERITIES.map((s): Cell[] => [
+    s,
+    r.mttr.bySeverity[s].resolved,
+    fmt.days(r.mttr.bySeverity[s].meanDays),
+  ]);
   rows.push(['all', r.mttr.resolved, fmt.days(r.mttr.meanDays)]);
   return section('Mean time to remediate', table(['Severity', 'Resolved in period', 'Mean days'], rows));
 }

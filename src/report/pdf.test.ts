@@ -28,7 +28,11 @@ const PUBLISHED_DAYS_AGO = [40, 70, 200, 30, 10, 10, 55, 100, 50, null, 3, 20, 1
 
 /** 12 machines in 3 groups (one machine in two), 20 bulletins of every severity, findings open and resolved. */
 function fleet(): FleetSpec {
-  const machines = Array.from({ length: 12 }, (_, i) => ({ id: `m${i + 1}`, name: `host-${String(i + 1).padStart(2, '0')}`, owner: i % 3 === 0 ? null : i % 3 === 1 ? 'alice' : 'bob' }));
+  const machines = Array.from({ length: 12 }, (_, i) => ({
+    id: `m${i + 1}`,
+    name: `host-${String(i + 1).padStart(2, '0')}`,
+    owner: i % 3 === 0 ? null : i % 3 === 1 ? 'alice' : 'bob',
+  }));
   const bulletins = PUBLISHED_DAYS_AGO.map((ago, j) => ({
     id: `PH-2024-${String(j + 1).padStart(3, '0')}`,
     severity: SEVERITIES[j % 5] as Severity,
@@ -40,16 +44,30 @@ function fleet(): FleetSpec {
     bulletins.forEach((b, j) => {
       if ((i * 7 + j * 3) % 5 >= 2) return;
       const resolved = (i + j) % 4 === 0;
-      findings.push({ machine: m.id, bulletin: b.id, firstSeenAt: day(60 - j), ...(resolved ? { resolvedAt: day(20 - (j % 7)) } : {}) });
+      findings.push({
+        machine: m.id,
+        bulletin: b.id,
+        firstSeenAt: day(60 - j),
+        ...(resolved ? { resolvedAt: day(20 - (j % 7)) } : {}),
+      });
     }),
   );
   const groups: FleetSpec['groups'] = [
     { id: 'g1', name: 'web', owner: 'web-team@example.org', members: ['m1', 'm2', 'm3', 'm4', 'm5'] },
     { id: 'g2', name: 'db', owner: 'dba@example.org', members: ['m5', 'm6', 'm7', 'm8', 'm9'] },
-    { id: 'g3', name: 'edge', owner: null, members: ['m10', 'm11', 'm12'], deadlinePolicy: { tested: { important: 'P30D' } } },
+    {
+      id: 'g3',
+      name: 'edge',
+      owner: null,
+      members: ['m10', 'm11', 'm12'],
+      deadlinePolicy: { tested: { important: 'P30D' } },
+    },
   ];
-  const decisions: FleetSpec['decisions'] = groups.flatMap((g) => bulletins.map((b) => ({ bulletin: b.id, group: g.id, state: 'approved' as const })));
-  const set = (b: string, g: string, state: FleetSpec['decisions'][number]['state']) => (decisions.find((d) => d.bulletin === b && d.group === g)!.state = state);
+  const decisions: FleetSpec['decisions'] = groups.flatMap((g) =>
+    bulletins.map((b) => ({ bulletin: b.id, group: g.id, state: 'approved' as const })),
+  );
+  const set = (b: string, g: string, state: FleetSpec['decisions'][number]['state']) =>
+    (decisions.find((d) => d.bulletin === b && d.group === g)!.state = state);
   set('PH-2024-001', 'g2', 'ignored');
   set('PH-2024-006', 'g1', 'declined');
   set('PH-2024-012', 'g3', 'new');
@@ -63,7 +81,14 @@ function fleet(): FleetSpec {
     findings,
     decisions,
     exceptions: [{ bulletin: 'PH-2024-002', machine: 'm2', until: day(-90) }],
-    snapshots: machines.flatMap((m, i) => [1, 2, 3].map((d) => ({ machineId: m.id, day: day(d).slice(0, 10), counts: { missing: (i + d) % 4 }, openBySeverity: { critical: (i + d) % 4 } }))),
+    snapshots: machines.flatMap((m, i) =>
+      [1, 2, 3].map((d) => ({
+        machineId: m.id,
+        day: day(d).slice(0, 10),
+        counts: { missing: (i + d) % 4 },
+        openBySeverity: { critical: (i + d) % 4 },
+      })),
+    ),
   };
 }
 
@@ -82,10 +107,21 @@ describe.skipIf(!available)('compliance report as PDF (real Chromium, pdftotext)
     const groups = await seedFleet(env.store, fleet());
     report = await buildComplianceReport(env.store, { now: NOW, groups, defaultPolicy: DEFAULT_DEADLINE_POLICY });
     // The verdict cache is invisible in the result.
-    expect(await buildComplianceReport(env.store, { now: NOW, groups, defaultPolicy: DEFAULT_DEADLINE_POLICY, cacheVerdicts: false })).toEqual(report);
+    expect(
+      await buildComplianceReport(env.store, {
+        now: NOW,
+        groups,
+        defaultPolicy: DEFAULT_DEADLINE_POLICY,
+        cacheVerdicts: false,
+      }),
+    ).toEqual(report);
     const pdf = await renderPdf(reportHtml(report), { chromiumPath: CHROMIUM });
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    text = execFileSync(PDFTOTEXT, ['-layout', '-enc', 'UTF-8', '-', '-'], { input: pdf, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    text = execFileSync(PDFTOTEXT, ['-layout', '-enc', 'UTF-8', '-', '-'], {
+      input: pdf,
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    });
   });
   afterAll(async () => cleanup?.());
 
@@ -124,17 +160,35 @@ describe.skipIf(!available)('compliance report as PDF (real Chromium, pdftotext)
       expect(at, label).toBeGreaterThanOrEqual(0);
       const col = lines[at]!.search(new RegExp(`(?<=^|\\s)${label}`));
       const next = lines.slice(at + 1).find((l) => l.trim() !== '')!;
-      expect(next.slice(col).split(/\s{2,}/)[0]!.trim(), label).toBe(String(value));
+      expect(
+        next
+          .slice(col)
+          .split(/\s{2,}/)[0]!
+          .trim(),
+        label,
+      ).toBe(String(value));
     }
   });
 
   it('shows compliance, open, overdue and due-soon counts and MTTR per group', () => {
     expect(report.byGroup.map((g) => g.group)).toEqual(['db', 'edge', 'web']);
-    for (const g of report.byGroup) expectRow([g.group, g.owner ?? '–', g.machines, g.compliant, `${g.compliancePercent!.toFixed(1)} %`, g.open, g.overdue, g.dueSoon, days(g.mttrDays)]);
+    for (const g of report.byGroup)
+      expectRow([
+        g.group,
+        g.owner ?? '–',
+        g.machines,
+        g.compliant,
+        `${g.compliancePercent!.toFixed(1)} %`,
+        g.open,
+        g.overdue,
+        g.dueSoon,
+        days(g.mttrDays),
+      ]);
   });
 
   it('shows the per-severity rows and MTTR', () => {
-    for (const s of report.bySeverity) expectRow([s.severity, s.open, s.overdue, s.dueSoon, s.resolvedInPeriod, days(s.mttrDays)]);
+    for (const s of report.bySeverity)
+      expectRow([s.severity, s.open, s.overdue, s.dueSoon, s.resolvedInPeriod, days(s.mttrDays)]);
     expectRow(['all', report.mttr.resolved, days(report.mttr.meanDays)]);
     expect(report.mttr.meanDays).not.toBeNull();
   });
@@ -145,7 +199,8 @@ describe.skipIf(!available)('compliance report as PDF (real Chromium, pdftotext)
   });
 
   it('shows the trend per day', () => {
-    for (const t of report.trends) expectRow([t.day, t.openFindings, ...SEVERITIES.map((s) => t.openBySeverity[s]), t.machinesWithOpen]);
+    for (const t of report.trends)
+      expectRow([t.day, t.openFindings, ...SEVERITIES.map((s) => t.openBySeverity[s]), t.machinesWithOpen]);
   });
 });
 

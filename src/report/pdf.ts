@@ -35,7 +35,12 @@ export async function renderPdf(html: string, options: RenderPdfOptions): Promis
     return await page.pdf({ format: 'A4', printBackground: true });
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new PatchhiveError('E_REPORT_FAILED', `rendering the PDF with Chromium at ${options.chromiumPath} failed: ${why}`, undefined, { cause: err });
+    throw new PatchhiveError(
+      'E_REPORT_FAILED',
+      `rendering the PDF with Chromium at ${options.chromiumPath} failed: ${why}`,
+      undefined,
+      { cause: err },
+    );
   } finally {
     await browser?.close().catch(() => undefined);
   }

@@ -11,10 +11,22 @@ import type { DailySnapshot, FindingInput, GroupRecord, Store } from '../store/p
 /** A fleet to seed. Times are ISO strings; findings without resolvedAt stay open. */
 export interface FleetSpec {
   machines: { id: string; name: string; owner: string | null }[];
-  groups: { id: string; name: string; owner: string | null; members: string[]; deadlinePolicy?: DeadlinePolicyOverride }[];
+  groups: {
+    id: string;
+    name: string;
+    owner: string | null;
+    members: string[];
+    deadlinePolicy?: DeadlinePolicyOverride;
+  }[];
   bulletins: { id: string; severity: Severity; published: string | null; title?: string }[];
   findings: { machine: string; bulletin: string; firstSeenAt: string; resolvedAt?: string }[];
-  decisions: { bulletin: string; group: string; state: TriageState; emergency?: boolean; ignoreUntil?: string | null }[];
+  decisions: {
+    bulletin: string;
+    group: string;
+    state: TriageState;
+    emergency?: boolean;
+    ignoreUntil?: string | null;
+  }[];
   exceptions: { bulletin: string; machine?: string; group?: string; until: string }[];
   snapshots: DailySnapshot[];
 }
@@ -24,7 +36,16 @@ const CREATED = '2024-01-01T00:00:00.000Z';
 function findingInput(spec: FleetSpec, bulletinId: string, status: FindingInput['status']): FindingInput {
   const b = spec.bulletins.find((x) => x.id === bulletinId);
   if (!b) throw new Error(`test fleet: finding of unknown bulletin ${bulletinId}`);
-  return { bulletinId, status, severity: b.severity, title: b.title ?? `Title of ${b.id}`, package: null, fixedVersion: null, reason: null, evidence: [] };
+  return {
+    bulletinId,
+    status,
+    severity: b.severity,
+    title: b.title ?? `Title of ${b.id}`,
+    package: null,
+    fixedVersion: null,
+    reason: null,
+    evidence: [],
+  };
 }
 
 function decision(d: FleetSpec['decisions'][number]): TriageDecision {
@@ -46,7 +67,10 @@ function decision(d: FleetSpec['decisions'][number]): TriageDecision {
 }
 
 /** Seeds `spec` into `store`; returns the groups as buildComplianceReport takes them. */
-export async function seedFleet(store: Store, spec: FleetSpec): Promise<{ record: GroupRecord; memberIds: string[] }[]> {
+export async function seedFleet(
+  store: Store,
+  spec: FleetSpec,
+): Promise<{ record: GroupRecord; memberIds: string[] }[]> {
   for (const m of spec.machines) {
     await store.machines.create({
       id: m.id,
@@ -89,18 +113,48 @@ export async function seedFleet(store: Store, spec: FleetSpec): Promise<{ record
   }
   await store.bulletins.replaceForSource(
     'test-source',
-    spec.bulletins.map((b) => ({ id: b.id, sourceId: 'test-source', title: b.title ?? `Title of ${b.id}`, severity: b.severity, published: b.published, revised: null, cves: [], kbs: [], contentHash: b.id, withdrawnAt: null })),
+    spec.bulletins.map((b) => ({
+      id: b.id,
+      sourceId: 'test-source',
+      title: b.title ?? `Title of ${b.id}`,
+      severity: b.severity,
+      published: b.published,
+      revised: null,
+      cves: [],
+      kbs: [],
+      contentHash: b.id,
+      withdrawnAt: null,
+    })),
     CREATED,
   );
   for (const f of spec.findings) {
     const scope = { bulletinIds: [f.bulletin] };
     await store.findings.applyAssessment(f.machine, [findingInput(spec, f.bulletin, 'missing')], f.firstSeenAt, scope);
-    if (f.resolvedAt) await store.findings.applyAssessment(f.machine, [findingInput(spec, f.bulletin, 'installed')], f.resolvedAt, scope);
+    if (f.resolvedAt)
+      await store.findings.applyAssessment(
+        f.machine,
+        [findingInput(spec, f.bulletin, 'installed')],
+        f.resolvedAt,
+        scope,
+      );
   }
   const queued = spec.decisions.filter((d) => d.state === 'new');
-  await store.triage.enqueueNew(queued.map((d) => ({ bulletinId: d.bulletin, groupId: d.group })), CREATED);
+  await store.triage.enqueueNew(
+    queued.map((d) => ({ bulletinId: d.bulletin, groupId: d.group })),
+    CREATED,
+  );
   for (const d of spec.decisions.filter((x) => x.state !== 'new')) {
-    const event = { id: randomUUID(), bulletinId: d.bulletin, groupId: d.group, at: CREATED, actor: 'alice', action: 'approve' as const, fromState: null, toState: d.state, detail: {} };
+    const event = {
+      id: randomUUID(),
+      bulletinId: d.bulletin,
+      groupId: d.group,
+      at: CREATED,
+      actor: 'alice',
+      action: 'approve' as const,
+      fromState: null,
+      toState: d.state,
+      detail: {},
+    };
     await store.triage.save(decision(d), event, 0);
   }
   for (const e of spec.exceptions) {

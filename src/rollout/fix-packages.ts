@@ -30,7 +30,8 @@ function collect(c: Criterion, scheme: 'dpkg' | 'rpm', out: Map<string, string>)
   const { object, states } = c.test;
   if (object.type !== (scheme === 'dpkg' ? 'dpkginfo' : 'rpminfo') || object.unsupported) return;
   const name = object.fields.name;
-  if (!name?.value || name.varRef || (name.operation !== 'equals' && name.operation !== 'case insensitive equals')) return;
+  if (!name?.value || name.varRef || (name.operation !== 'equals' && name.operation !== 'case insensitive equals'))
+    return;
   for (const s of states) {
     const evr = s.fields.evr;
     if (!evr?.value || evr.varRef || evr.operation !== 'less than') continue;

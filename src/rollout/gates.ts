@@ -75,7 +75,12 @@ export function evaluateRing(
     else counts.failures++;
     if (r.finishedAt) lastFinished = Math.max(lastFinished, millis(r.finishedAt, 'finishedAt'));
   }
-  const out = (status: RingStatus, reason: string, soakEndsAt: string | null = null): RingEvaluation => ({ status, reason, counts, soakEndsAt });
+  const out = (status: RingStatus, reason: string, soakEndsAt: string | null = null): RingEvaluation => ({
+    status,
+    reason,
+    counts,
+    soakEndsAt,
+  });
 
   if (counts.failures > gate.maxFailures) {
     return out('halted', `${counts.failures} failure(s) exceed the ring's limit of ${gate.maxFailures}`);
@@ -87,7 +92,10 @@ export function evaluateRing(
   const ratio = counts.succeeded / counts.members;
   if (ratio < gate.minSuccessRatio) {
     const missed = counts.missed > 0 ? ` (${counts.missed} missed)` : '';
-    return out('halted', `success ratio ${formatRatio(ratio)} is below the required ${formatRatio(gate.minSuccessRatio)}${missed}`);
+    return out(
+      'halted',
+      `success ratio ${formatRatio(ratio)} is below the required ${formatRatio(gate.minSuccessRatio)}${missed}`,
+    );
   }
   const soakEnd = lastFinished + soakSeconds * 1000;
   const soakEndsAt = new Date(soakEnd).toISOString();
@@ -100,11 +108,21 @@ export function evaluateRing(
  * The next step for a deployment: rings run in order; the first ring not yet started is started
  * once every ring before it passed; a halted ring halts the deployment; all rings passed completes it.
  */
-export function nextAction(progress: { rings: readonly RingProgress[]; deadline: string | null }, now: string): NextAction {
+export function nextAction(
+  progress: { rings: readonly RingProgress[]; deadline: string | null },
+  now: string,
+): NextAction {
   for (const [i, ring] of progress.rings.entries()) {
     const name = ring.spec.name;
     if (ring.startedAt === null) return { kind: 'start-ring', ring: i, name };
-    const e = evaluateRing(resultsOf(ring), ring.spec.gate, ring.startedAt, ring.spec.soakSeconds, now, progress.deadline);
+    const e = evaluateRing(
+      resultsOf(ring),
+      ring.spec.gate,
+      ring.startedAt,
+      ring.spec.soakSeconds,
+      now,
+      progress.deadline,
+    );
     if (e.status === 'halted') return { kind: 'halt', ring: i, name, reason: e.reason };
     if (e.status !== 'passed') return { kind: 'wait', ring: i, name, status: e.status, reason: e.reason };
   }

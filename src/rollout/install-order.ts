@@ -92,12 +92,18 @@ function groupByPackage(items: readonly InstallItem[]): Map<string, { item: Inst
 function collapse(key: string, group: { item: InstallItem; index: number }[]): Node {
   const { manager, name } = group[0]!.item.package;
   const cmp = (a: string, b: string): number => compareVersions(manager, a, b);
-  const newest = group.reduce((best, g) => (cmp(g.item.package.version, best) > 0 ? g.item.package.version : best), group[0]!.item.package.version);
+  const newest = group.reduce(
+    (best, g) => (cmp(g.item.package.version, best) > 0 ? g.item.package.version : best),
+    group[0]!.item.package.version,
+  );
   const current = group.filter((g) => cmp(g.item.package.version, newest) === 0);
   const olderByVersion = new Map<string, string[]>();
   for (const { item } of group) {
     if (cmp(item.package.version, newest) === 0) continue;
-    olderByVersion.set(item.package.version, unique([...(olderByVersion.get(item.package.version) ?? []), item.bulletinId]));
+    olderByVersion.set(
+      item.package.version,
+      unique([...(olderByVersion.get(item.package.version) ?? []), item.bulletinId]),
+    );
   }
   return {
     key,
@@ -151,12 +157,16 @@ function validateItem(item: InstallItem, i: number): void {
   const bad = (path: string, what: string): never => {
     throw new PatchhiveError('E_BAD_REQUEST', `install item ${i}: ${what}`, { path: `$[${i}]${path}` });
   };
-  if (typeof item.bulletinId !== 'string' || item.bulletinId === '') bad('.bulletinId', 'bulletinId must be a non-empty string');
+  if (typeof item.bulletinId !== 'string' || item.bulletinId === '')
+    bad('.bulletinId', 'bulletinId must be a non-empty string');
   const p = item.package;
   if (p?.manager !== 'dpkg' && p?.manager !== 'rpm') bad('.package.manager', 'manager must be dpkg or rpm');
   if (typeof p.name !== 'string' || p.name === '') bad('.package.name', 'name must be a non-empty string');
   if (typeof p.version !== 'string') bad('.package.version', 'version must be a string');
-  if (item.dependsOn !== undefined && !(Array.isArray(item.dependsOn) && item.dependsOn.every((d) => typeof d === 'string'))) {
+  if (
+    item.dependsOn !== undefined &&
+    !(Array.isArray(item.dependsOn) && item.dependsOn.every((d) => typeof d === 'string'))
+  ) {
     bad('.dependsOn', 'dependsOn must be a list of package names');
   }
   compareVersions(p.manager, p.version, p.version); // throws E_VERSION_INVALID for a version the manager rejects

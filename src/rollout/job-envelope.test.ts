@@ -16,7 +16,12 @@ describe('signJob', () => {
   it('signs the canonical bytes of the body with Ed25519', () => {
     const env = signJob(exampleJobBody(), keys.privateKeyPem);
     expect(env.job).toEqual(exampleJobBody());
-    const ok = verify(null, jobSigningBytes(env.job), createPublicKey(keys.publicKeyPem), Buffer.from(env.signature, 'base64'));
+    const ok = verify(
+      null,
+      jobSigningBytes(env.job),
+      createPublicKey(keys.publicKeyPem),
+      Buffer.from(env.signature, 'base64'),
+    );
     expect(ok).toBe(true);
   });
 
@@ -36,7 +41,12 @@ describe('signJob', () => {
 
   it.each([
     ['a public key', keys.publicKeyPem],
-    ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()],
+    [
+      'an RSA key',
+      generateKeyPairSync('rsa', { modulusLength: 1024 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    ],
     ['garbage', 'not a key'],
   ])('refuses %s as the signing key', (_name, pem) => {
     expect(thrownError(() => signJob(exampleJobBody(), pem)).code).toBe('E_KEY_INVALID');
@@ -52,9 +62,17 @@ describe('server key → signJob → agent verifyJob', () => {
     const body = exampleJobBody();
     // through JSON, as it travels in a check-in response
     const wire: unknown = JSON.parse(JSON.stringify(signJob(body, serverKey.privateKeyPem)));
-    const ctx = { agentId: body.agentId, pinnedPublicKeyPem: serverKey.publicKeyPem, lastSequence: 6, now: '2025-06-01T10:01:00Z' };
+    const ctx = {
+      agentId: body.agentId,
+      pinnedPublicKeyPem: serverKey.publicKeyPem,
+      lastSequence: 6,
+      now: '2025-06-01T10:01:00Z',
+    };
     expect(verifyJob(wire, ctx)).toEqual({ ok: true, job: body });
     // and an agent that pinned another server's key refuses it
-    expect(verifyJob(wire, { ...ctx, pinnedPublicKeyPem: keys.publicKeyPem })).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(verifyJob(wire, { ...ctx, pinnedPublicKeyPem: keys.publicKeyPem })).toMatchObject({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 });

@@ -18,7 +18,10 @@ export function signJob(body: JobBody, privateKeyPem: string): JobEnvelope {
   if (!parsed.success) throw zodToPatchhiveError(parsed.error, undefined, 'the job is invalid', ['job']);
   const bytes = jobSigningBytes(parsed.data);
   if (bytes.length > MAX_JOB_BYTES) {
-    throw new PatchhiveError('E_INPUT_MALFORMED', `the job is ${bytes.length} bytes once encoded (limit ${MAX_JOB_BYTES}); split it`);
+    throw new PatchhiveError(
+      'E_INPUT_MALFORMED',
+      `the job is ${bytes.length} bytes once encoded (limit ${MAX_JOB_BYTES}); split it`,
+    );
   }
   return { job: parsed.data, signature: signBytes(bytes, signingKey(privateKeyPem)) };
 }

@@ -49,11 +49,24 @@ export interface DeploymentSpec {
 }
 
 /** Where one machine's job stands within a deployment. */
-export const MACHINE_RUN_STATES = ['pending', 'waiting-window', 'running', 'succeeded', 'failed', 'missed', 'rolled-back'] as const;
+export const MACHINE_RUN_STATES = [
+  'pending',
+  'waiting-window',
+  'running',
+  'succeeded',
+  'failed',
+  'missed',
+  'rolled-back',
+] as const;
 export type MachineRunState = (typeof MACHINE_RUN_STATES)[number];
 
 /** States after which a machine's job will not change by itself. */
-export const FINISHED_RUN_STATES: ReadonlySet<MachineRunState> = new Set(['succeeded', 'failed', 'missed', 'rolled-back']);
+export const FINISHED_RUN_STATES: ReadonlySet<MachineRunState> = new Set([
+  'succeeded',
+  'failed',
+  'missed',
+  'rolled-back',
+]);
 
 /** One machine's state in a ring, as the gate sees it. */
 export interface MachineResult {

@@ -67,7 +67,8 @@ export function ringSpecProblems(rings: readonly RingSpec[]): string[] {
     problems.push(...membersProblems(ring, at));
     if (!isNonNegativeInteger(ring.soakSeconds)) problems.push(`${at}.soakSeconds: must be an integer ≥ 0`);
     const ratio = ring.gate?.minSuccessRatio;
-    if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) problems.push(`${at}.gate.minSuccessRatio: must be between 0 and 1`);
+    if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1))
+      problems.push(`${at}.gate.minSuccessRatio: must be between 0 and 1`);
     if (!isNonNegativeInteger(ring.gate?.maxFailures)) problems.push(`${at}.gate.maxFailures: must be an integer ≥ 0`);
   });
   return problems;
@@ -81,11 +82,15 @@ function membersProblems(ring: RingSpec, at: string): string[] {
         ? []
         : [`${at}.members.machineIds: must be a list of machine ids`];
     case 'percent':
-      return typeof m.percent === 'number' && m.percent >= 0 && m.percent <= 100 ? [] : [`${at}.members.percent: must be between 0 and 100`];
+      return typeof m.percent === 'number' && m.percent >= 0 && m.percent <= 100
+        ? []
+        : [`${at}.members.percent: must be between 0 and 100`];
     case 'strategy': {
       const out: string[] = [];
-      if (!(RING_STRATEGIES as readonly string[]).includes(m.strategy)) out.push(`${at}.members.strategy: unknown strategy "${String(m.strategy)}"`);
-      if (m.count !== undefined && !(isNonNegativeInteger(m.count) && m.count > 0)) out.push(`${at}.members.count: must be an integer ≥ 1`);
+      if (!(RING_STRATEGIES as readonly string[]).includes(m.strategy))
+        out.push(`${at}.members.strategy: unknown strategy "${String(m.strategy)}"`);
+      if (m.count !== undefined && !(isNonNegativeInteger(m.count) && m.count > 0))
+        out.push(`${at}.members.count: must be an integer ≥ 1`);
       return out;
     }
     default:
@@ -99,7 +104,9 @@ function isNonNegativeInteger(n: unknown): n is number {
 
 /** True when this ring, as the last one, takes every machine left (percent 100 or named "broad"). */
 export function isCatchAllRing(ring: RingSpec): boolean {
-  return (ring.members.kind === 'percent' && ring.members.percent === 100) || ring.name.trim().toLowerCase() === 'broad';
+  return (
+    (ring.members.kind === 'percent' && ring.members.percent === 100) || ring.name.trim().toLowerCase() === 'broad'
+  );
 }
 
 /** Places each target machine in at most one ring (see the header for the exact rules); throws E_BAD_REQUEST for invalid rings. */
@@ -109,7 +116,8 @@ export function selectRingMembers(
   opts: { seed: string; volunteers: ReadonlySet<string> },
 ): RingPlan {
   const problems = ringSpecProblems(rings);
-  if (problems.length > 0) throw new PatchhiveError('E_BAD_REQUEST', `invalid rings: ${problems.join('; ')}`, { path: '$.rings' });
+  if (problems.length > 0)
+    throw new PatchhiveError('E_BAD_REQUEST', `invalid rings: ${problems.join('; ')}`, { path: '$.rings' });
 
   const byId = new Map<string, RingCandidate>();
   for (const m of machines) if (!byId.has(m.id)) byId.set(m.id, m);
@@ -127,7 +135,10 @@ export function selectRingMembers(
   rings.forEach((ring, i) => {
     if (ring.members.kind !== 'explicit') return;
     for (const id of ring.members.machineIds) if (!byId.has(id)) unknown.add(id);
-    take(i, ring.members.machineIds.filter((id) => byId.has(id)));
+    take(
+      i,
+      ring.members.machineIds.filter((id) => byId.has(id)),
+    );
   });
 
   const last = rings.length - 1;
@@ -187,7 +198,10 @@ function onePerRole(left: RingCandidate[]): string[] {
 
 /** Ids ranked by SHA-256(seed NUL id): stable per machine, independent of the others. */
 function seededOrder(left: RingCandidate[], seed: string): string[] {
-  const ranked = left.map((x) => ({ id: x.id, rank: createHash('sha256').update(`${seed}\u0000${x.id}`).digest('hex') }));
+  const ranked = left.map((x) => ({
+    id: x.id,
+    rank: createHash('sha256').update(`${seed}\u0000${x.id}`).digest('hex'),
+  }));
   ranked.sort((a, b) => compareText(a.rank, b.rank) || compareText(a.id, b.id));
   return ranked.map((x) => x.id);
 }

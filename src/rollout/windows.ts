@@ -27,7 +27,8 @@ export function windowProblems(w: MaintenanceWindow): string[] {
   const problems: string[] = [];
   const zoneOk = typeof w.timeZone === 'string' && IANAZone.isValidZone(w.timeZone);
   if (!zoneOk) problems.push('$.timeZone: not an IANA time zone');
-  if (!(Number.isInteger(w.durationMinutes) && w.durationMinutes > 0)) problems.push('$.durationMinutes: must be an integer ≥ 1');
+  if (!(Number.isInteger(w.durationMinutes) && w.durationMinutes > 0))
+    problems.push('$.durationMinutes: must be an integer ≥ 1');
   try {
     if (typeof w.cron !== 'string') throw new Error('must be a cron expression');
     new Cron(w.cron, { paused: true, ...(zoneOk ? { timezone: w.timeZone } : {}) });
@@ -79,26 +80,41 @@ export interface RebootContext {
  */
 export function rebootDecision(policy: RebootPolicy, ctx: RebootContext): { action: RebootAction; reason: string } {
   if (!(Number.isInteger(policy.maxDeferrals) && policy.maxDeferrals >= 0)) {
-    throw new PatchhiveError('E_BAD_REQUEST', 'reboot policy: maxDeferrals must be an integer ≥ 0', { path: '$.maxDeferrals' });
+    throw new PatchhiveError('E_BAD_REQUEST', 'reboot policy: maxDeferrals must be an integer ≥ 0', {
+      path: '$.maxDeferrals',
+    });
   }
   if (policy.mode === 'never') {
-    return { action: 'skip', reason: ctx.rebootRequired ? 'policy never reboots; a reboot is pending' : 'policy never reboots' };
+    return {
+      action: 'skip',
+      reason: ctx.rebootRequired ? 'policy never reboots; a reboot is pending' : 'policy never reboots',
+    };
   }
   if (policy.mode === 'if-required' && !ctx.rebootRequired) return { action: 'skip', reason: 'no reboot required' };
   const why = policy.mode === 'always' ? 'policy always reboots' : 'a reboot is required';
-  if (policy.onlyInWindow && !ctx.inWindow) return { action: 'wait-for-window', reason: `${why}; reboots only in the maintenance window` };
+  if (policy.onlyInWindow && !ctx.inWindow)
+    return { action: 'wait-for-window', reason: `${why}; reboots only in the maintenance window` };
   if (ctx.userSession) {
     if (ctx.deferralsSoFar < policy.maxDeferrals) {
-      return { action: 'defer', reason: `${why}; a user is logged in (deferral ${ctx.deferralsSoFar + 1} of ${policy.maxDeferrals})` };
+      return {
+        action: 'defer',
+        reason: `${why}; a user is logged in (deferral ${ctx.deferralsSoFar + 1} of ${policy.maxDeferrals})`,
+      };
     }
-    return { action: 'reboot-now', reason: `${why}; a user is logged in but ${policy.maxDeferrals} deferral(s) are used up` };
+    return {
+      action: 'reboot-now',
+      reason: `${why}; a user is logged in but ${policy.maxDeferrals} deferral(s) are used up`,
+    };
   }
   return { action: 'reboot-now', reason: why };
 }
 
 function cronOf(window: MaintenanceWindow): Cron {
   const problems = windowProblems(window);
-  if (problems.length > 0) throw new PatchhiveError('E_BAD_REQUEST', `invalid maintenance window: ${problems.join('; ')}`, { path: '$.window' });
+  if (problems.length > 0)
+    throw new PatchhiveError('E_BAD_REQUEST', `invalid maintenance window: ${problems.join('; ')}`, {
+      path: '$.window',
+    });
   return new Cron(window.cron, { timezone: window.timeZone, paused: true });
 }
 

@@ -21,7 +21,8 @@ afterEach(async () => {
   dataDir = undefined;
 });
 
-const me = (s: TestServer, token: string) => s.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+const me = (s: TestServer, token: string) =>
+  s.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
 
 describe('the initial admin token', () => {
   it('expires after initialAdminTokenHours; a reset writes a new admin token to the file, mode 0600', async () => {
@@ -54,9 +55,13 @@ describe('the initial admin token', () => {
 
   it('`patchhive serve --reset-admin-token` writes the token file and exits without serving', async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'patchhive-reset-'));
-    const r = await runCli(['serve', '--reset-admin-token', '--data-dir', dataDir, '--log-level', 'silent'], { timeoutMs: 120_000 });
+    const r = await runCli(['serve', '--reset-admin-token', '--data-dir', dataDir, '--log-level', 'silent'], {
+      timeoutMs: 120_000,
+    });
     expect(r.code, describeRun(r)).toBe(0);
-    expect(r.stderr).toMatch(/wrote a new admin API token \(id [0-9a-f-]{36}, expires \S+\) to .*initial-admin-token \(mode 0600\)/);
+    expect(r.stderr).toMatch(
+      /wrote a new admin API token \(id [0-9a-f-]{36}, expires \S+\) to .*initial-admin-token \(mode 0600\)/,
+    );
     const token = readFileSync(path.join(dataDir, 'initial-admin-token'), 'utf8').trim();
     expect(r.stderr).not.toContain(token);
     server = (await startTestServer({ dataDir }))!;

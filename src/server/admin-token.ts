@@ -25,7 +25,10 @@ export async function writeInitialAdminToken(cfg: ServerConfig, secret: string):
 }
 
 /** Issues a new admin token in the server's database and writes it to the token file. */
-export async function resetAdminToken(cfg: ServerConfig, now: () => Date = () => new Date()): Promise<{ file: string; id: string; expiresAt: string }> {
+export async function resetAdminToken(
+  cfg: ServerConfig,
+  now: () => Date = () => new Date(),
+): Promise<{ file: string; id: string; expiresAt: string }> {
   await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore(databaseUrl(cfg));
   try {
@@ -33,7 +36,11 @@ export async function resetAdminToken(cfg: ServerConfig, now: () => Date = () =>
     const tokens = new TokenService(store, now, new TouchBuffer(store));
     const issued = await tokens.issueRecoveryAdminToken(cfg.initialAdminTokenHours);
     const file = await writeInitialAdminToken(cfg, issued.secret);
-    return { file, id: issued.id, expiresAt: new Date(now().getTime() + cfg.initialAdminTokenHours * 3_600_000).toISOString() };
+    return {
+      file,
+      id: issued.id,
+      expiresAt: new Date(now().getTime() + cfg.initialAdminTokenHours * 3_600_000).toISOString(),
+    };
   } finally {
     await store.close();
   }

@@ -9,10 +9,15 @@ describe('configuration', () => {
   });
 
   it('merges file < environment < flags and refuses bad values with one line', () => {
-    const cfg = loadServerConfig({ env: { PATCHHIVE_PORT: '9000', PATCHHIVE_HOST: '0.0.0.0' }, flags: { port: '9100' } });
+    const cfg = loadServerConfig({
+      env: { PATCHHIVE_PORT: '9000', PATCHHIVE_HOST: '0.0.0.0' },
+      flags: { port: '9100' },
+    });
     expect(cfg.port).toBe(9100);
     expect(cfg.host).toBe('0.0.0.0');
     expect(() => loadServerConfig({ env: { PATCHHIVE_LOG_LEVEL: 'loud' }, flags: {} })).toThrow(/logLevel/);
-    expect(() => loadServerConfig({ env: {}, flags: {}, file: '/nonexistent/patchhive.json' })).toThrow(/cannot read config/);
+    expect(() => loadServerConfig({ env: {}, flags: {}, file: '/nonexistent/patchhive.json' })).toThrow(
+      /cannot read config/,
+    );
   });
 });

@@ -17,16 +17,24 @@ describe('loadServerConfig: tls', () => {
     expect(loadServerConfig({ env: {}, flags: {} }).tls).toBeUndefined();
   });
 
-  it('flags set both files; one flag overrides only its key of the file\'s tls object', () => {
-    expect(loadServerConfig({ env: {}, flags: { tls: { certFile: 'c.pem', keyFile: 'k.pem' } } }).tls).toEqual({ certFile: 'c.pem', keyFile: 'k.pem' });
+  it("flags set both files; one flag overrides only its key of the file's tls object", () => {
+    expect(loadServerConfig({ env: {}, flags: { tls: { certFile: 'c.pem', keyFile: 'k.pem' } } }).tls).toEqual({
+      certFile: 'c.pem',
+      keyFile: 'k.pem',
+    });
     const f = file({ tls: { certFile: 'file.pem', keyFile: 'file.key' } });
-    expect(loadServerConfig({ file: f, env: {}, flags: { tls: { certFile: 'flag.pem' } } }).tls).toEqual({ certFile: 'flag.pem', keyFile: 'file.key' });
+    expect(loadServerConfig({ file: f, env: {}, flags: { tls: { certFile: 'flag.pem' } } }).tls).toEqual({
+      certFile: 'flag.pem',
+      keyFile: 'file.key',
+    });
   });
 
   it.each([
     [{ tls: { certFile: 'c.pem' } }, /tls\.keyFile/],
     [{ tls: { certFile: 'c.pem', keyFile: 'k.pem', ca: 'x' } }, /tls/],
   ])('refuses %j', (json, message) => {
-    expect(() => loadServerConfig({ file: file(json), env: {}, flags: {} })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(message) }));
+    expect(() => loadServerConfig({ file: file(json), env: {}, flags: {} })).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(message) }),
+    );
   });
 });

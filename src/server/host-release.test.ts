@@ -16,7 +16,11 @@ afterAll(async () => {
 describe('hostDebianRelease', () => {
   it.each([
     ['Debian 12', DEBIAN_12_OS_RELEASE, 'bookworm'],
-    ['Ubuntu (its codenames are not Debian releases)', 'ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n', undefined],
+    [
+      'Ubuntu (its codenames are not Debian releases)',
+      'ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n',
+      undefined,
+    ],
     ['Debian without a codename (sid images)', 'ID=debian\n', undefined],
     ['a codename that is not a word', 'ID=debian\nVERSION_CODENAME="../x"\n', undefined],
   ])('%s', async (name, text, want) => {

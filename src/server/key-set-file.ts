@@ -44,7 +44,16 @@ export async function loadKeySet(dataDir: string, now: string): Promise<KeySet> 
     const legacy = await loadOrCreateJobSigningKey(dataDir);
     const set: KeySet = {
       changedAt: now,
-      keys: [{ ...legacy, fingerprint: keyFingerprint(legacy.publicKeyPem), state: 'active', createdAt: now, retiringSince: null, retiredAt: null }],
+      keys: [
+        {
+          ...legacy,
+          fingerprint: keyFingerprint(legacy.publicKeyPem),
+          state: 'active',
+          createdAt: now,
+          retiringSince: null,
+          retiredAt: null,
+        },
+      ],
     };
     await saveKeySet(dataDir, set);
     return set;
@@ -57,7 +66,11 @@ export async function loadKeySet(dataDir: string, now: string): Promise<KeySet> 
 
 /** Writes the set (mode 0600, atomically), then mirrors the active private key into `job-signing.key`. */
 export async function saveKeySet(dataDir: string, set: KeySet): Promise<void> {
-  await writeFileAtomic(path.join(dataDir, KEY_SET_FILE), `${JSON.stringify({ schema: SCHEMA, ...set }, null, 2)}\n`, 0o600);
+  await writeFileAtomic(
+    path.join(dataDir, KEY_SET_FILE),
+    `${JSON.stringify({ schema: SCHEMA, ...set }, null, 2)}\n`,
+    0o600,
+  );
   const active = set.keys.find((k) => k.state === 'active');
   if (active) await writeFileAtomic(path.join(dataDir, 'job-signing.key'), active.privateKeyPem, 0o600);
 }
@@ -65,5 +78,9 @@ export async function saveKeySet(dataDir: string, set: KeySet): Promise<void> {
 /** A new Ed25519 key pair with its fingerprint. */
 export function newSigningKey(): { publicKeyPem: string; privateKeyPem: string; fingerprint: string } {
   const pair = generateKeyPair();
-  return { publicKeyPem: pair.publicKeyPem, privateKeyPem: pair.privateKeyPem, fingerprint: keyFingerprint(pair.publicKeyPem) };
+  return {
+    publicKeyPem: pair.publicKeyPem,
+    privateKeyPem: pair.privateKeyPem,
+    fingerprint: keyFingerprint(pair.publicKeyPem),
+  };
 }

@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { activeKey, needsAnnouncement, retiredFingerprints, retireRetiring, retiringKey, rotateKeySet, shouldRetire, signingKeyFor, type KeySet } from './key-set.js';
+import {
+  activeKey,
+  needsAnnouncement,
+  retiredFingerprints,
+  retireRetiring,
+  retiringKey,
+  rotateKeySet,
+  shouldRetire,
+  signingKeyFor,
+  type KeySet,
+} from './key-set.js';
 
 const key = (n: string) => ({ fingerprint: `fp-${n}`, publicKeyPem: `pub-${n}`, privateKeyPem: `priv-${n}` });
 const T0 = '2026-12-01T00:00:00.000Z';
 const T1 = '2026-12-02T00:00:00.000Z';
-const initial: KeySet = { changedAt: T0, keys: [{ ...key('a'), state: 'active', createdAt: T0, retiringSince: null, retiredAt: null }] };
+const initial: KeySet = {
+  changedAt: T0,
+  keys: [{ ...key('a'), state: 'active', createdAt: T0, retiringSince: null, retiredAt: null }],
+};
 
 describe('job-signing key set', () => {
   it('rotates: the new key is active, the old one retiring; a second rotation waits', () => {
@@ -21,15 +34,21 @@ describe('job-signing key set', () => {
     { pinned: 'fp-b', signer: 'fp-b', announce: false },
     { pinned: null, signer: 'fp-a', announce: true },
     { pinned: 'fp-unknown', signer: 'fp-b', announce: false },
-  ])('during a rotation an agent pinning $pinned gets jobs signed by $signer (announcement: $announce)', ({ pinned, signer, announce }) => {
-    const set = rotateKeySet(initial, key('b'), T1);
-    expect(signingKeyFor(set, pinned).fingerprint).toBe(signer);
-    expect(needsAnnouncement(set, pinned)).toBe(announce);
-  });
+  ])(
+    'during a rotation an agent pinning $pinned gets jobs signed by $signer (announcement: $announce)',
+    ({ pinned, signer, announce }) => {
+      const set = rotateKeySet(initial, key('b'), T1);
+      expect(signingKeyFor(set, pinned).fingerprint).toBe(signer);
+      expect(needsAnnouncement(set, pinned)).toBe(announce);
+    },
+  );
 
   it('retired keys never sign; agents still on them get the active key (and must re-enroll)', () => {
     const set = retireRetiring(rotateKeySet(initial, key('b'), T1), '2026-12-03T00:00:00.000Z');
-    expect(set.keys.map((k) => [k.fingerprint, k.state])).toEqual([['fp-a', 'retired'], ['fp-b', 'active']]);
+    expect(set.keys.map((k) => [k.fingerprint, k.state])).toEqual([
+      ['fp-a', 'retired'],
+      ['fp-b', 'active'],
+    ]);
     expect(signingKeyFor(set, 'fp-a').fingerprint).toBe('fp-b');
     expect(signingKeyFor(set, null).fingerprint).toBe('fp-b');
     expect(needsAnnouncement(set, 'fp-a')).toBe(false);

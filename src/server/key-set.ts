@@ -29,7 +29,8 @@ export interface KeySet {
 /** The active key (a valid set has exactly one). */
 export function activeKey(set: KeySet): SigningKeyEntry {
   const active = set.keys.filter((k) => k.state === 'active');
-  if (active.length !== 1) throw new PatchhiveError('E_INTERNAL', `the job-signing key set has ${active.length} active keys`);
+  if (active.length !== 1)
+    throw new PatchhiveError('E_INTERNAL', `the job-signing key set has ${active.length} active keys`);
   return active[0]!;
 }
 
@@ -39,10 +40,17 @@ export function retiringKey(set: KeySet): SigningKeyEntry | undefined {
 }
 
 /** Makes `fresh` the active key; the active one becomes retiring. Refused while a rotation is under way. */
-export function rotateKeySet(set: KeySet, fresh: { publicKeyPem: string; privateKeyPem: string; fingerprint: string }, now: string): KeySet {
+export function rotateKeySet(
+  set: KeySet,
+  fresh: { publicKeyPem: string; privateKeyPem: string; fingerprint: string },
+  now: string,
+): KeySet {
   const pending = retiringKey(set);
   if (pending) {
-    throw new PatchhiveError('E_CONFLICT', `key ${pending.fingerprint} is still retiring; retire it first (patchhive keys retire) or wait until every agent has moved`);
+    throw new PatchhiveError(
+      'E_CONFLICT',
+      `key ${pending.fingerprint} is still retiring; retire it first (patchhive keys retire) or wait until every agent has moved`,
+    );
   }
   const old = activeKey(set);
   const keys = set.keys.map((k): SigningKeyEntry => (k === old ? { ...k, state: 'retiring', retiringSince: now } : k));
@@ -53,7 +61,10 @@ export function rotateKeySet(set: KeySet, fresh: { publicKeyPem: string; private
 /** Retires the retiring key (if any): it never signs again. */
 export function retireRetiring(set: KeySet, now: string): KeySet {
   if (!retiringKey(set)) return set;
-  return { keys: set.keys.map((k) => (k.state === 'retiring' ? { ...k, state: 'retired', retiredAt: now } : k)), changedAt: now };
+  return {
+    keys: set.keys.map((k) => (k.state === 'retiring' ? { ...k, state: 'retired', retiredAt: now } : k)),
+    changedAt: now,
+  };
 }
 
 /**

@@ -23,6 +23,8 @@ export async function loadOrCreateJobSigningKey(dataDir: string): Promise<JobSig
   }
   await chmod(file, 0o600);
   const privateKeyPem = await readFile(file, 'utf8');
-  const publicKeyPem = createPublicKey(loadPrivateKey(privateKeyPem, file)).export({ type: 'spki', format: 'pem' }).toString();
+  const publicKeyPem = createPublicKey(loadPrivateKey(privateKeyPem, file))
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
   return { privateKeyPem, publicKeyPem };
 }

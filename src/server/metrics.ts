@@ -9,14 +9,24 @@ export interface MetricSources {
 
 export class Metrics {
   private readonly registry = new Registry();
-  private readonly checkins = new Counter({ name: 'patchhive_checkins_total', help: 'Agent check-ins by kind (inventory or hash-only).', labelNames: ['kind'], registers: [this.registry] });
+  private readonly checkins = new Counter({
+    name: 'patchhive_checkins_total',
+    help: 'Agent check-ins by kind (inventory or hash-only).',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   private readonly assessments = new Histogram({
     name: 'patchhive_assessment_duration_seconds',
     help: 'Time to assess one machine against the whole catalog.',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  private readonly syncs = new Counter({ name: 'patchhive_catalog_syncs_total', help: 'Catalog syncs by source and result.', labelNames: ['source', 'result'], registers: [this.registry] });
+  private readonly syncs = new Counter({
+    name: 'patchhive_catalog_syncs_total',
+    help: 'Catalog syncs by source and result.',
+    labelNames: ['source', 'result'],
+    registers: [this.registry],
+  });
   private readonly requests = new Histogram({
     name: 'patchhive_http_request_duration_seconds',
     help: 'HTTP requests by route, method and status.',

@@ -56,10 +56,14 @@ export class Scheduler {
     try {
       // protect: a slow run is never started twice at once
       this.jobs.push(
-        new Cron(expr, { name, protect: true, catch: (err) => this.log.error({ err, job: name }, 'scheduled job failed') }, async () => {
-          this.log.info({ job: name }, 'scheduled job started');
-          await run();
-        }),
+        new Cron(
+          expr,
+          { name, protect: true, catch: (err) => this.log.error({ err, job: name }, 'scheduled job failed') },
+          async () => {
+            this.log.info({ job: name }, 'scheduled job started');
+            await run();
+          },
+        ),
       );
     } catch (err) {
       this.log.warn({ job: name, err: (err as Error).message }, 'schedule ignored: not a cron expression');

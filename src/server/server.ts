@@ -86,11 +86,15 @@ export interface StartOptions {
 /** Starts a server from a loaded config. */
 export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const now = opts.now ?? (() => new Date());
-  const logger = opts.logger ?? pino({ level: cfg.logLevel, redact: ['req.headers.authorization', '*.credential', '*.secret', '*.token'] });
+  const logger =
+    opts.logger ??
+    pino({ level: cfg.logLevel, redact: ['req.headers.authorization', '*.credential', '*.secret', '*.token'] });
   await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore(databaseUrl(cfg));
   await store.migrate();
-  const keys = new KeyService(await loadKeySet(cfg.dataDir, now().toISOString()), cfg.dataDir, store, now, logger, { retireAfterHours: cfg.keys.retireAfterHours });
+  const keys = new KeyService(await loadKeySet(cfg.dataDir, now().toISOString()), cfg.dataDir, store, now, logger, {
+    retireAfterHours: cfg.keys.retireAfterHours,
+  });
   const fingerprint = keyFingerprint(keys.activePublicKeyPem());
   logger.info({ fingerprint }, `job-signing key fingerprint: ${fingerprint}`);
   const tls = cfg.tls ? await loadTls(cfg.tls, logger) : undefined;
@@ -107,8 +111,11 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
   const tokens = new TokenService(store, now, touches);
   const machines = new MachineService(store, assessment, now, async (id) => triage?.enqueueOpenOf([id]));
   let scheduler: Scheduler | undefined;
-  const reloadSchedules = () => void scheduler?.reload().catch((err) => logger.error({ err }, 'schedule reload failed'));
-  const groups = new GroupService(store, machines, assessment, now, reloadSchedules, async (ids) => triage?.enqueueOpenOf(ids));
+  const reloadSchedules = () =>
+    void scheduler?.reload().catch((err) => logger.error({ err }, 'schedule reload failed'));
+  const groups = new GroupService(store, machines, assessment, now, reloadSchedules, async (ids) =>
+    triage?.enqueueOpenOf(ids),
+  );
   const syncer = new SourceSyncer({
     sources: store.sources,
     bulletins: store.bulletins,
@@ -130,13 +137,23 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     dispatcher: feedDispatcher(cfg.proxy ? { url: cfg.proxy } : {}),
   });
   const alerts = new AlertService(store, groups, verdicts, notifier, now, logger);
-  const sources = new SourceService(store, syncer, catalogs, assessment, now, {
-    onSync: async (source, record) => {
-      metrics.synced(source.name, record.result);
-      await alerts.catalogChanged(source, record).catch((err) => logger.error({ err }, 'queueing catalog notifications failed'));
+  const sources = new SourceService(
+    store,
+    syncer,
+    catalogs,
+    assessment,
+    now,
+    {
+      onSync: async (source, record) => {
+        metrics.synced(source.name, record.result);
+        await alerts
+          .catalogChanged(source, record)
+          .catch((err) => logger.error({ err }, 'queueing catalog notifications failed'));
+      },
+      onScheduleChange: reloadSchedules,
     },
-    onScheduleChange: reloadSchedules,
-  }, opts.serverRelease === undefined ? await hostDebianRelease() : (opts.serverRelease ?? undefined));
+    opts.serverRelease === undefined ? await hostDebianRelease() : (opts.serverRelease ?? undefined),
+  );
   const changes = new ChangeRequests(store, now);
   const actions = new ActionService(store, changes, now);
   const rules = new ApprovalRuleService(store, groups, now);
@@ -213,7 +230,10 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
   );
   await scheduler.reload();
   notifier.start();
-  const flushTimer = setInterval(() => void touches.flush().catch((err) => logger.error({ err }, 'last-seen flush failed')), 5000);
+  const flushTimer = setInterval(
+    () => void touches.flush().catch((err) => logger.error({ err }, 'last-seen flush failed')),
+    5000,
+  );
   flushTimer.unref();
 
   const app = buildApp({
@@ -227,7 +247,12 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     version: opts.version ?? '0',
     ...(cfg.audit.enabled ? { audit: { recorder: audit, hashOnlyCheckins: cfg.audit.hashOnlyCheckins } } : {}),
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
-    health: async () => ({ database: await store.ping().then(() => true, () => false) }),
+    health: async () => ({
+      database: await store.ping().then(
+        () => true,
+        () => false,
+      ),
+    }),
   });
   opts.configureApp?.(app);
   let url = '';
@@ -278,7 +303,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
 /** The TLS certificate and key from their files (logged; warned about when the key is readable by others). */
 async function loadTls(files: { certFile: string; keyFile: string }, logger: Logger): Promise<TlsMaterial> {
   const material = await readTlsMaterial(files);
-  if (material.keyPermissive) logger.warn({ file: files.keyFile }, 'the TLS key file is readable by group or others; make it mode 0600');
+  if (material.keyPermissive)
+    logger.warn({ file: files.keyFile }, 'the TLS key file is readable by group or others; make it mode 0600');
   logger.info({ certFile: files.certFile, ...material.leaf }, 'TLS certificate loaded');
   return material;
 }
@@ -287,6 +313,10 @@ async function loadTls(files: { certFile: string; keyFile: string }, logger: Log
 async function smtpPassword(cfg: ServerConfig, logger: Logger): Promise<string | undefined> {
   if (!cfg.notify.smtp.passwordFile) return undefined;
   const { password, permissive } = await readSmtpPassword(cfg.notify.smtp.passwordFile);
-  if (permissive) logger.warn({ file: cfg.notify.smtp.passwordFile }, 'the SMTP password file is readable by group or others; make it mode 0600');
+  if (permissive)
+    logger.warn(
+      { file: cfg.notify.smtp.passwordFile },
+      'the SMTP password file is readable by group or others; make it mode 0600',
+    );
   return password;
 }

@@ -30,10 +30,26 @@ describe('readTlsMaterial', () => {
   });
 
   it.each([
-    ['a key of another certificate', () => ({ certFile: a.certFile, keyFile: b.keyFile }), /does not fit the certificate/],
-    ['a missing certificate', () => ({ certFile: path.join(dir, 'none.pem'), keyFile: a.keyFile }), /cannot read the TLS certificate file \(ENOENT\)/],
-    ['a missing key', () => ({ certFile: a.certFile, keyFile: path.join(dir, 'none.key') }), /cannot read the TLS key file \(ENOENT\)/],
-    ['a certificate file without a certificate', () => ({ certFile: a.keyFile, keyFile: a.keyFile }), /holds no PEM certificate/],
+    [
+      'a key of another certificate',
+      () => ({ certFile: a.certFile, keyFile: b.keyFile }),
+      /does not fit the certificate/,
+    ],
+    [
+      'a missing certificate',
+      () => ({ certFile: path.join(dir, 'none.pem'), keyFile: a.keyFile }),
+      /cannot read the TLS certificate file \(ENOENT\)/,
+    ],
+    [
+      'a missing key',
+      () => ({ certFile: a.certFile, keyFile: path.join(dir, 'none.key') }),
+      /cannot read the TLS key file \(ENOENT\)/,
+    ],
+    [
+      'a certificate file without a certificate',
+      () => ({ certFile: a.keyFile, keyFile: a.keyFile }),
+      /holds no PEM certificate/,
+    ],
   ])('refuses %s (E_CONFIG_INVALID, no key text in the message)', async (_what, files, message) => {
     const err = await readTlsMaterial(files()).catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(message) });
@@ -43,6 +59,9 @@ describe('readTlsMaterial', () => {
   it('refuses a garbage key file', async () => {
     const bad = path.join(dir, 'garbage.key');
     await writeFile(bad, 'not a key\n');
-    await expect(readTlsMaterial({ certFile: a.certFile, keyFile: bad })).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(/does not fit the certificate or cannot be read/) });
+    await expect(readTlsMaterial({ certFile: a.certFile, keyFile: bad })).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringMatching(/does not fit the certificate or cannot be read/),
+    });
   });
 });

@@ -27,7 +27,12 @@ async function readPem(file: string, what: string): Promise<{ data: Buffer; mode
   try {
     return { data: await readFile(file), mode: (await stat(file)).mode };
   } catch (err) {
-    throw new PatchhiveError('E_CONFIG_INVALID', `cannot read the TLS ${what} file (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file }, { cause: err });
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      `cannot read the TLS ${what} file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { file },
+      { cause: err },
+    );
   }
 }
 
@@ -39,15 +44,26 @@ export async function readTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
   try {
     leaf = new X509Certificate(cert.data);
   } catch (err) {
-    throw new PatchhiveError('E_CONFIG_INVALID', 'the TLS certificate file holds no PEM certificate', { file: files.certFile }, { cause: err });
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      'the TLS certificate file holds no PEM certificate',
+      { file: files.certFile },
+      { cause: err },
+    );
   }
   try {
     // The same check the TLS server makes: the key parses and is the certificate's.
     createSecureContext({ cert: cert.data, key: key.data });
   } catch (err) {
     // Never quote the key file's text; OpenSSL's reason is enough ("key values mismatch").
-    const reason = (err as { reason?: string; code?: string }).reason ?? (err as { code?: string }).code ?? 'unreadable';
-    throw new PatchhiveError('E_CONFIG_INVALID', `the TLS key does not fit the certificate or cannot be read (${reason})`, { file: files.keyFile }, { cause: err });
+    const reason =
+      (err as { reason?: string; code?: string }).reason ?? (err as { code?: string }).code ?? 'unreadable';
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      `the TLS key does not fit the certificate or cannot be read (${reason})`,
+      { file: files.keyFile },
+      { cause: err },
+    );
   }
   return {
     cert: cert.data,

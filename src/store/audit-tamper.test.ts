@@ -63,7 +63,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         console.warn(`SKIPPED: audit tampering on ${kind}: no local PostgreSQL cluster`);
         return undefined;
       }
-      for (let i = 1; i <= 5; i++) await opened.store.audit.append(auditDraft({ requestId: `req-${i}`, summary: { name: `g${i}` } }));
+      for (let i = 1; i <= 5; i++)
+        await opened.store.audit.append(auditDraft({ requestId: `req-${i}`, summary: { name: `g${i}` } }));
       expect(verifyAuditChain(await chainOf(opened.store), true)).toMatchObject({ ok: true, count: 5, lastSeq: 5 });
       return opened;
     }
@@ -82,11 +83,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       if (!o) return;
       for (const s of LIFT_GUARD[kind]) await o.owner.exec(s);
       await o.owner.exec(`update audit_log set summary_json = '{"name":"harmless"}' where seq = 3`);
-      expect(verifyAuditChain(await chainOf(o.store), true)).toMatchObject({ ok: false, seq: 3, reason: expect.stringMatching(/hash mismatch/) });
+      expect(verifyAuditChain(await chainOf(o.store), true)).toMatchObject({
+        ok: false,
+        seq: 3,
+        reason: expect.stringMatching(/hash mismatch/),
+      });
       // A tamperer who also recomputes entry 3's own hash breaks entry 4's link instead.
       const edited = (await chainOf(o.store))[2]!;
       await o.owner.exec(`update audit_log set hash = '${auditEntryHash(edited)}' where seq = 3`);
-      expect(verifyAuditChain(await chainOf(o.store), true)).toMatchObject({ ok: false, seq: 4, reason: expect.stringMatching(/previous-hash mismatch: entry 3/) });
+      expect(verifyAuditChain(await chainOf(o.store), true)).toMatchObject({
+        ok: false,
+        seq: 4,
+        reason: expect.stringMatching(/previous-hash mismatch: entry 3/),
+      });
     });
 
     it('names the entry after a deleted one (sequence gap), and a deleted first entry', async () => {
@@ -94,9 +103,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       if (!o) return;
       for (const s of LIFT_GUARD[kind]) await o.owner.exec(s);
       await o.owner.exec('delete from audit_log where seq = 3');
-      expect(verifyAuditChain(await chainOf(o.store), true)).toMatchObject({ ok: false, seq: 4, reason: expect.stringMatching(/gap after entry 2/) });
+      expect(verifyAuditChain(await chainOf(o.store), true)).toMatchObject({
+        ok: false,
+        seq: 4,
+        reason: expect.stringMatching(/gap after entry 2/),
+      });
       await o.owner.exec('delete from audit_log where seq = 1');
-      expect(verifyAuditChain(await chainOf(o.store), true)).toMatchObject({ ok: false, seq: 2, reason: expect.stringMatching(/starts at entry 2/) });
+      expect(verifyAuditChain(await chainOf(o.store), true)).toMatchObject({
+        ok: false,
+        seq: 2,
+        reason: expect.stringMatching(/starts at entry 2/),
+      });
     });
 
     it('cannot see the newest entries cut off alone (an exported head hash can)', async () => {

@@ -42,7 +42,9 @@ async function sqliteDatabase(): Promise<{ url: string; drop(): Promise<void> }>
 const pg = await createTestPostgresDatabase();
 const adapters: Adapter[] = [
   { kind: 'sqlite', database: await sqliteDatabase() },
-  pg ? { kind: 'postgres', database: pg } : { kind: 'postgres', skipReason: 'no local PostgreSQL cluster (run scripts/setup-test-deps.sh)' },
+  pg
+    ? { kind: 'postgres', database: pg }
+    : { kind: 'postgres', skipReason: 'no local PostgreSQL cluster (run scripts/setup-test-deps.sh)' },
 ];
 
 for (const adapter of adapters) {

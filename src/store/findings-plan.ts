@@ -88,7 +88,13 @@ export function planAssessment(
   return plan;
 }
 
-function toFindingRow(machineId: string, f: FindingInput, firstSeen: string, lastSeen: string, resolvedAt: string | null): FindingRow {
+function toFindingRow(
+  machineId: string,
+  f: FindingInput,
+  firstSeen: string,
+  lastSeen: string,
+  resolvedAt: string | null,
+): FindingRow {
   return {
     machine_id: machineId,
     bulletin_id: f.bulletinId,

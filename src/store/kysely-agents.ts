@@ -186,11 +186,22 @@ export function createAgentStore(db: Kysely<AgentTables>): AgentStore {
       return Number(row.job_sequence);
     },
     async getTrust(id): Promise<AgentTrust | undefined> {
-      const r = await db.selectFrom('agents').select(['pinned_key', 'stale_since', 'stale_reason']).where('id', '=', id).executeTakeFirst();
+      const r = await db
+        .selectFrom('agents')
+        .select(['pinned_key', 'stale_since', 'stale_reason'])
+        .where('id', '=', id)
+        .executeTakeFirst();
       return r && { pinnedKey: r.pinned_key, staleSince: r.stale_since, staleReason: r.stale_reason };
     },
     async setTrust(id, t) {
-      await updateById(db, 'agents', id, { pinned_key: t.pinnedKey, stale_since: t.staleSince, stale_reason: t.staleReason }, 'E_NOT_FOUND', `no agent with id ${id}`);
+      await updateById(
+        db,
+        'agents',
+        id,
+        { pinned_key: t.pinnedKey, stale_since: t.staleSince, stale_reason: t.staleReason },
+        'E_NOT_FOUND',
+        `no agent with id ${id}`,
+      );
     },
     async countByPinnedKey() {
       const rows = await db
@@ -199,7 +210,9 @@ export function createAgentStore(db: Kysely<AgentTables>): AgentStore {
         .where('revoked_at', 'is', null)
         .groupBy('pinned_key')
         .execute();
-      return rows.map((r) => ({ pinnedKey: r.pinned_key, agents: Number(r.n) })).sort((a, b) => (a.pinnedKey ?? '').localeCompare(b.pinnedKey ?? ''));
+      return rows
+        .map((r) => ({ pinnedKey: r.pinned_key, agents: Number(r.n) }))
+        .sort((a, b) => (a.pinnedKey ?? '').localeCompare(b.pinnedKey ?? ''));
     },
     async listStale() {
       const rows = await db
@@ -210,11 +223,16 @@ export function createAgentStore(db: Kysely<AgentTables>): AgentStore {
         .orderBy('stale_since')
         .orderBy('id')
         .execute();
-      return rows.map((r) => ({ agentId: r.id, machineId: r.machine_id, since: r.stale_since!, reason: r.stale_reason ?? '' }));
+      return rows.map((r) => ({
+        agentId: r.id,
+        machineId: r.machine_id,
+        since: r.stale_since!,
+        reason: r.stale_reason ?? '',
+      }));
     },
   };
   return guardArea(store, {
     noun: 'agent or enrollment token',
-    missingReference: { code: 'E_MACHINE_NOT_FOUND', message: 'the agent\'s machine does not exist' },
+    missingReference: { code: 'E_MACHINE_NOT_FOUND', message: "the agent's machine does not exist" },
   });
 }

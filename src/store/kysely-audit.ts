@@ -94,7 +94,12 @@ export function createAuditStore(db: Kysely<AuditTables>, kind: StoreKind): Audi
   const appendOnce = (draft: AuditDraft) =>
     inTransaction(db, async (trx) => {
       if (kind === 'postgres') await sql`select pg_advisory_xact_lock(${APPEND_LOCK_KEY})`.execute(trx);
-      const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const head = await trx
+        .selectFrom('audit_log')
+        .select(['seq', 'hash'])
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       const entry = chainAuditEntry(draft, head ? { seq: toCount(head.seq), hash: head.hash } : undefined);
       await trx.insertInto('audit_log').values(entryToRow(entry)).execute();
       return entry;
@@ -116,7 +121,9 @@ export function createAuditStore(db: Kysely<AuditTables>, kind: StoreKind): Audi
       if (f.since !== undefined) q = q.where('at', '>=', f.since);
       if (f.actor !== undefined) {
         const a = f.actor;
-        q = q.where((eb) => eb.or([eb('user_name', '=', a), eb('user_id', '=', a), eb('token_id', '=', a), eb('agent_id', '=', a)]));
+        q = q.where((eb) =>
+          eb.or([eb('user_name', '=', a), eb('user_id', '=', a), eb('token_id', '=', a), eb('agent_id', '=', a)]),
+        );
       }
       // Object ids are stored as a JSON array of strings: look for the id as a whole JSON string.
       if (f.object !== undefined) q = q.where(containsText(kind, 'object_ids_json', JSON.stringify(f.object)));
@@ -135,7 +142,9 @@ export function createAuditStore(db: Kysely<AuditTables>, kind: StoreKind): Audi
 }
 
 function containsText(kind: StoreKind, column: 'object_ids_json', needle: string) {
-  return kind === 'postgres' ? sql<boolean>`strpos(${sql.ref(column)}, ${needle}) > 0` : sql<boolean>`instr(${sql.ref(column)}, ${needle}) > 0`;
+  return kind === 'postgres'
+    ? sql<boolean>`strpos(${sql.ref(column)}, ${needle}) > 0`
+    : sql<boolean>`instr(${sql.ref(column)}, ${needle}) > 0`;
 }
 
 /** SQLite's "database is locked" family: another process holds the write lock. */

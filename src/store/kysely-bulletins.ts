@@ -2,7 +2,17 @@
 import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Severity } from '../catalog/model.js';
 import type { BulletinRecord, BulletinStore } from './ports.js';
-import { chunk, inList, inTransaction, likePattern, pageLimit, ROWS_PER_INSERT, toCount, toJson, type StoreKind } from './sql-util.js';
+import {
+  chunk,
+  inList,
+  inTransaction,
+  likePattern,
+  pageLimit,
+  ROWS_PER_INSERT,
+  toCount,
+  toJson,
+  type StoreKind,
+} from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `bulletins`. */
@@ -65,7 +75,9 @@ function filterConditions(kind: StoreKind, f: BulletinFilter): Expression<SqlBoo
   if (!f.includeWithdrawn) conds.push(sql<SqlBool>`withdrawn_at is null`);
   if (f.q) {
     const p = likePattern(f.q);
-    conds.push(sql<SqlBool>`(lower(id) like ${p} escape '\\' or lower(title) like ${p} escape '\\' or lower(cves_json) like ${p} escape '\\')`);
+    conds.push(
+      sql<SqlBool>`(lower(id) like ${p} escape '\\' or lower(title) like ${p} escape '\\' or lower(cves_json) like ${p} escape '\\')`,
+    );
   }
   return conds;
 }
@@ -96,15 +108,29 @@ export function createBulletinStore(db: Kysely<BulletinTables>, kind: StoreKind)
             .execute();
         }
         const kept = new Set(rows.map((r) => r.id));
-        const current = await trx.selectFrom('bulletins').select('id').where('source_id', '=', sourceId).where('withdrawn_at', 'is', null).execute();
+        const current = await trx
+          .selectFrom('bulletins')
+          .select('id')
+          .where('source_id', '=', sourceId)
+          .where('withdrawn_at', 'is', null)
+          .execute();
         const gone = current.map((r) => r.id).filter((id) => !kept.has(id));
         if (gone.length > 0) {
-          await trx.updateTable('bulletins').set({ withdrawn_at: at }).where(inList(kind, 'bulletins.id', gone)).execute();
+          await trx
+            .updateTable('bulletins')
+            .set({ withdrawn_at: at })
+            .where(inList(kind, 'bulletins.id', gone))
+            .execute();
         }
       });
     },
     async listForSource(sourceId) {
-      const rows = await db.selectFrom('bulletins').selectAll().where('source_id', '=', sourceId).orderBy('id').execute();
+      const rows = await db
+        .selectFrom('bulletins')
+        .selectAll()
+        .where('source_id', '=', sourceId)
+        .orderBy('id')
+        .execute();
       return rows.map(fromRow);
     },
     async get(id) {

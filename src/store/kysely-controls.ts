@@ -95,11 +95,18 @@ export function createActionStore(db: Kysely<ControlTables>): ActionStore {
         .execute();
     },
     async get(name, version) {
-      const r = await db.selectFrom('actions').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
+      const r = await db
+        .selectFrom('actions')
+        .selectAll()
+        .where('name', '=', name)
+        .where('version', '=', version)
+        .executeTakeFirst();
       return r && actionFromRow(r);
     },
     async versions(name) {
-      return (await db.selectFrom('actions').selectAll().where('name', '=', name).orderBy('version', 'desc').execute()).map(actionFromRow);
+      return (
+        await db.selectFrom('actions').selectAll().where('name', '=', name).orderBy('version', 'desc').execute()
+      ).map(actionFromRow);
     },
     async list(filter = {}) {
       let q = db.selectFrom('actions').selectAll();
@@ -118,8 +125,15 @@ export function createActionStore(db: Kysely<ControlTables>): ActionStore {
           .where('version', '=', version)
           .where('status', '=', 'pending')
           .executeTakeFirst();
-        if (res.numUpdatedRows === 0n) throw new PatchhiveError('E_CONFLICT', `action ${name} version ${version} is not pending`);
-        await trx.updateTable('actions').set({ status: 'superseded' }).where('name', '=', name).where('status', '=', 'active').where('version', '<>', version).execute();
+        if (res.numUpdatedRows === 0n)
+          throw new PatchhiveError('E_CONFLICT', `action ${name} version ${version} is not pending`);
+        await trx
+          .updateTable('actions')
+          .set({ status: 'superseded' })
+          .where('name', '=', name)
+          .where('status', '=', 'active')
+          .where('version', '<>', version)
+          .execute();
       });
     },
     async setStatus(name, from, to, version) {
@@ -171,8 +185,18 @@ export function createChangeRequestStore(db: Kysely<ControlTables>): ChangeReque
       return (await q.execute()).map(changeFromRow);
     },
     async transition(id, from, to, patch) {
-      const set = definedOnly({ status: to, decided_by: patch.decidedBy, decided_at: patch.decidedAt, message: patch.message });
-      const res = await db.updateTable('change_requests').set(set).where('id', '=', id).where('status', '=', from).executeTakeFirst();
+      const set = definedOnly({
+        status: to,
+        decided_by: patch.decidedBy,
+        decided_at: patch.decidedAt,
+        message: patch.message,
+      });
+      const res = await db
+        .updateTable('change_requests')
+        .set(set)
+        .where('id', '=', id)
+        .where('status', '=', from)
+        .executeTakeFirst();
       return res.numUpdatedRows > 0n;
     },
   };

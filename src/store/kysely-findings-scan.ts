@@ -31,7 +31,8 @@ export const DEFAULT_SCAN_BATCH = 5000;
 
 function batchSizeOf(n: number | undefined): number {
   const size = n ?? DEFAULT_SCAN_BATCH;
-  if (!Number.isInteger(size) || size < 1) throw new PatchhiveError('E_INTERNAL', `scan batch size must be a positive integer, not ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new PatchhiveError('E_INTERNAL', `scan batch size must be a positive integer, not ${size}`);
   return size;
 }
 
@@ -39,7 +40,11 @@ function batchSizeOf(n: number | undefined): number {
  * Yields the non-empty pages of at most `size` rows: each page starts after the key of the previous
  * page's last row; a short page is the last one.
  */
-async function* keysetPages<R, K>(size: number, fetchPage: (after: K | undefined) => Promise<R[]>, keyOf: (row: R) => K): AsyncGenerator<R[]> {
+async function* keysetPages<R, K>(
+  size: number,
+  fetchPage: (after: K | undefined) => Promise<R[]>,
+  keyOf: (row: R) => K,
+): AsyncGenerator<R[]> {
   let after: K | undefined;
   for (;;) {
     const rows = await fetchPage(after);
@@ -82,7 +87,12 @@ export async function* scanFacts(
 }
 
 /** FindingStore.scanSnapshots: every machine's snapshots with fromDay ≤ day ≤ toDay. */
-export async function* scanSnapshots(db: Kysely<FindingTables>, fromDay: string, toDay: string, batchSize?: number): AsyncGenerator<DailySnapshot[]> {
+export async function* scanSnapshots(
+  db: Kysely<FindingTables>,
+  fromDay: string,
+  toDay: string,
+  batchSize?: number,
+): AsyncGenerator<DailySnapshot[]> {
   const size = batchSizeOf(batchSize);
   const fetchPage = (after: readonly [string, string] | undefined) => {
     let q = db.selectFrom('finding_snapshots').selectAll().where('day', '>=', fromDay).where('day', '<=', toDay);

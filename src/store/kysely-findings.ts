@@ -5,8 +5,23 @@ import type { Evidence, FindingStatus } from '../detect/model.js';
 import { PatchhiveError } from '../errors.js';
 import { planAssessment, type FindingRow } from './findings-plan.js';
 import { guardStream, scanFacts, scanSnapshots, type FindingTables } from './kysely-findings-scan.js';
-import { OPEN_STATUSES, type DailySnapshot, type FindingFilter, type FindingRecord, type FindingStore } from './ports.js';
-import { chunk, inList, inTransaction, pageLimit, ROWS_PER_INSERT, toCount, toJson, type StoreKind } from './sql-util.js';
+import {
+  OPEN_STATUSES,
+  type DailySnapshot,
+  type FindingFilter,
+  type FindingRecord,
+  type FindingStore,
+} from './ports.js';
+import {
+  chunk,
+  inList,
+  inTransaction,
+  pageLimit,
+  ROWS_PER_INSERT,
+  toCount,
+  toJson,
+  type StoreKind,
+} from './sql-util.js';
 import { guardArea, type AreaErrors } from './store-errors.js';
 
 export type { FindingTables };
@@ -45,7 +60,13 @@ function filterConditions(kind: StoreKind, f: FindingFilter, eb: FindingsEb): Ex
 }
 
 /** Counts open findings grouped by `column` for the given ids; ids without any count 0. */
-async function countOpenBy(db: Kysely<FindingTables>, kind: StoreKind, column: 'machine_id' | 'bulletin_id', ids: string[], machineIds?: string[]) {
+async function countOpenBy(
+  db: Kysely<FindingTables>,
+  kind: StoreKind,
+  column: 'machine_id' | 'bulletin_id',
+  ids: string[],
+  machineIds?: string[],
+) {
   const counts = new Map<string, number>(ids.map((id) => [id, 0]));
   if (ids.length === 0 || machineIds?.length === 0) return counts;
   let q = db
@@ -61,7 +82,7 @@ async function countOpenBy(db: Kysely<FindingTables>, kind: StoreKind, column: '
 
 const findingErrors: AreaErrors = {
   noun: 'finding',
-  missingReference: { code: 'E_MACHINE_NOT_FOUND', message: 'the finding\'s machine does not exist' },
+  missingReference: { code: 'E_MACHINE_NOT_FOUND', message: "the finding's machine does not exist" },
 };
 
 /** Creates the findings area over `db`. */
@@ -73,7 +94,8 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
         // the other (SQLite has one writer anyway); its absence is an error, not an empty result.
         let lock = trx.selectFrom('machines').select('id').where('id', '=', machineId);
         if (kind === 'postgres') lock = lock.forUpdate();
-        if (!(await lock.executeTakeFirst())) throw new PatchhiveError('E_MACHINE_NOT_FOUND', `no machine with id ${machineId}`);
+        if (!(await lock.executeTakeFirst()))
+          throw new PatchhiveError('E_MACHINE_NOT_FOUND', `no machine with id ${machineId}`);
 
         const stored = await trx
           .selectFrom('findings')
@@ -125,7 +147,11 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
     },
     async list(filter) {
       const where = (eb: FindingsEb) => eb.and(filterConditions(kind, filter, eb));
-      const total = await db.selectFrom('findings').select((eb) => eb.fn.countAll().as('n')).where(where).executeTakeFirstOrThrow();
+      const total = await db
+        .selectFrom('findings')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where(where)
+        .executeTakeFirstOrThrow();
       let q = db
         .selectFrom('findings')
         .selectAll()
@@ -143,7 +169,12 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
     async putSnapshot(s) {
       await db
         .insertInto('finding_snapshots')
-        .values({ machine_id: s.machineId, day: s.day, counts_json: toJson(s.counts), open_by_severity_json: toJson(s.openBySeverity) })
+        .values({
+          machine_id: s.machineId,
+          day: s.day,
+          counts_json: toJson(s.counts),
+          open_by_severity_json: toJson(s.openBySeverity),
+        })
         .onConflict((oc) =>
           oc.columns(['machine_id', 'day']).doUpdateSet((eb) => ({
             counts_json: eb.ref('excluded.counts_json'),
@@ -161,14 +192,12 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
         .where('day', '<=', toDay)
         .orderBy('day')
         .execute();
-      return rows.map(
-        (r): DailySnapshot => ({
-          machineId: r.machine_id,
-          day: r.day,
-          counts: JSON.parse(r.counts_json) as DailySnapshot['counts'],
-          openBySeverity: JSON.parse(r.open_by_severity_json) as DailySnapshot['openBySeverity'],
-        }),
-      );
+      return rows.map((r): DailySnapshot => ({
+        machineId: r.machine_id,
+        day: r.day,
+        counts: JSON.parse(r.counts_json) as DailySnapshot['counts'],
+        openBySeverity: JSON.parse(r.open_by_severity_json) as DailySnapshot['openBySeverity'],
+      }));
     },
     async deleteForMachine(machineId) {
       await inTransaction(db, async (trx) => {
@@ -180,6 +209,7 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
   return {
     ...guardArea(store, findingErrors),
     scanFacts: (opts) => guardStream(scanFacts(db, kind, opts), findingErrors),
-    scanSnapshots: (fromDay, toDay, batchSize) => guardStream(scanSnapshots(db, fromDay, toDay, batchSize), findingErrors),
+    scanSnapshots: (fromDay, toDay, batchSize) =>
+      guardStream(scanSnapshots(db, fromDay, toDay, batchSize), findingErrors),
   };
 }

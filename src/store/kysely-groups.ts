@@ -4,7 +4,18 @@ import { PatchhiveError } from '../errors.js';
 import type { DeadlinePolicyOverride } from '../policy/model.js';
 import type { MaintenanceWindow, RebootPolicy } from '../rollout/model.js';
 import type { GroupRecord, GroupStore } from './ports.js';
-import { chunk, definedOnly, fromFlag, fromJson, inTransaction, requireTouched, ROWS_PER_INSERT, toFlag, toJson, updateById } from './sql-util.js';
+import {
+  chunk,
+  definedOnly,
+  fromFlag,
+  fromJson,
+  inTransaction,
+  requireTouched,
+  ROWS_PER_INSERT,
+  toFlag,
+  toJson,
+  updateById,
+} from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `machine_groups`. */
@@ -62,7 +73,10 @@ const notFound = (id: string) => `no group with id ${id}`;
 async function insertMembers(trx: Transaction<GroupTables>, groupId: string, machineIds: string[]): Promise<void> {
   const unique = [...new Set(machineIds)];
   for (const part of chunk(unique, ROWS_PER_INSERT)) {
-    await trx.insertInto('group_members').values(part.map((machine_id) => ({ group_id: groupId, machine_id }))).execute();
+    await trx
+      .insertInto('group_members')
+      .values(part.map((machine_id) => ({ group_id: groupId, machine_id })))
+      .execute();
   }
 }
 
@@ -109,9 +123,11 @@ export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
         rule: patch.rule,
         rescan_schedule: patch.rescanSchedule,
         owner: patch.owner,
-        requires_second_approver: patch.requiresSecondApprover === undefined ? undefined : toFlag(patch.requiresSecondApprover),
+        requires_second_approver:
+          patch.requiresSecondApprover === undefined ? undefined : toFlag(patch.requiresSecondApprover),
         deadline_policy_json: patch.deadlinePolicy === undefined ? undefined : policyJson(patch.deadlinePolicy),
-        maintenance_window_json: patch.maintenanceWindow === undefined ? undefined : policyJson(patch.maintenanceWindow),
+        maintenance_window_json:
+          patch.maintenanceWindow === undefined ? undefined : policyJson(patch.maintenanceWindow),
         reboot_policy_json: patch.rebootPolicy === undefined ? undefined : policyJson(patch.rebootPolicy),
       });
       await updateById(db, 'machine_groups', id, set, 'E_GROUP_NOT_FOUND', notFound(id));
@@ -121,17 +137,33 @@ export function createGroupStore(db: Kysely<GroupTables>): GroupStore {
       requireTouched(res, 'E_GROUP_NOT_FOUND', notFound(id));
     },
     async members(id) {
-      const rows = await db.selectFrom('group_members').select('machine_id').where('group_id', '=', id).orderBy('machine_id').execute();
+      const rows = await db
+        .selectFrom('group_members')
+        .select('machine_id')
+        .where('group_id', '=', id)
+        .orderBy('machine_id')
+        .execute();
       return rows.map((r) => r.machine_id);
     },
     // A scope names a few groups: a plain IN list is enough.
     async membersOfAny(ids) {
       if (ids.length === 0) return [];
-      const rows = await db.selectFrom('group_members').select('machine_id').distinct().where('group_id', 'in', ids).orderBy('machine_id').execute();
+      const rows = await db
+        .selectFrom('group_members')
+        .select('machine_id')
+        .distinct()
+        .where('group_id', 'in', ids)
+        .orderBy('machine_id')
+        .execute();
       return rows.map((r) => r.machine_id);
     },
     async staticGroupIdsOf(machineId) {
-      const rows = await db.selectFrom('group_members').select('group_id').where('machine_id', '=', machineId).orderBy('group_id').execute();
+      const rows = await db
+        .selectFrom('group_members')
+        .select('group_id')
+        .where('machine_id', '=', machineId)
+        .orderBy('group_id')
+        .execute();
       return rows.map((r) => r.group_id);
     },
     async setMembers(id, machineIds) {

@@ -1,7 +1,18 @@
 /** MachineStore on Kysely: the machines table and each machine's stored inventory. */
 import type { Kysely, Selectable } from 'kysely';
 import type { Criticality, MachineAttributesPatch, MachineRecord, MachineStore, OsSummary } from './ports.js';
-import { definedOnly, fromFlag, fromJson, inList, inTransaction, requireTouched, toFlag, toJson, updateById, type StoreKind } from './sql-util.js';
+import {
+  definedOnly,
+  fromFlag,
+  fromJson,
+  inList,
+  inTransaction,
+  requireTouched,
+  toFlag,
+  toJson,
+  updateById,
+  type StoreKind,
+} from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `machines`. */
@@ -98,7 +109,8 @@ const notFound = (id: string) => `no machine with id ${id}`;
 
 /** Creates the machines area over `db`. */
 export function createMachineStore(db: Kysely<MachineTables>, kind: StoreKind): MachineStore {
-  const updateOne = (id: string, set: Partial<MachineRow>) => updateById(db, 'machines', id, set, 'E_MACHINE_NOT_FOUND', notFound(id));
+  const updateOne = (id: string, set: Partial<MachineRow>) =>
+    updateById(db, 'machines', id, set, 'E_MACHINE_NOT_FOUND', notFound(id));
   const store: MachineStore = {
     async create(m) {
       await db.insertInto('machines').values(toRow(m)).execute();
@@ -131,7 +143,11 @@ export function createMachineStore(db: Kysely<MachineTables>, kind: StoreKind): 
     },
     async putInventory(id, hash, inventoryJson, at) {
       await inTransaction(db, async (trx) => {
-        const res = await trx.updateTable('machines').set({ inventory_hash: hash, inventory_at: at }).where('id', '=', id).executeTakeFirst();
+        const res = await trx
+          .updateTable('machines')
+          .set({ inventory_hash: hash, inventory_at: at })
+          .where('id', '=', id)
+          .executeTakeFirst();
         requireTouched(res, 'E_MACHINE_NOT_FOUND', notFound(id));
         await trx
           .insertInto('machine_inventories')

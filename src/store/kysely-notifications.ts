@@ -1,7 +1,19 @@
 /** NotificationStore on Kysely: notification channels and the delivery log. */
 import type { Kysely, Selectable } from 'kysely';
 import type { ChannelKind, ChannelRecord, DeliveryRecord, NotificationEvent, NotificationStore } from './ports.js';
-import { chunk, definedOnly, fromFlag, fromJson, requireTouched, ROWS_PER_INSERT, toCount, toFlag, toJson, updateById, type StoreKind } from './sql-util.js';
+import {
+  chunk,
+  definedOnly,
+  fromFlag,
+  fromJson,
+  requireTouched,
+  ROWS_PER_INSERT,
+  toCount,
+  toFlag,
+  toJson,
+  updateById,
+  type StoreKind,
+} from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `notification_channels`. */
@@ -118,7 +130,9 @@ export function createNotificationStore(db: Kysely<NotificationTables>, _kind: S
       return r && channelFromRow(r);
     },
     async listChannels() {
-      return (await db.selectFrom('notification_channels').selectAll().orderBy('name').orderBy('id').execute()).map(channelFromRow);
+      return (await db.selectFrom('notification_channels').selectAll().orderBy('name').orderBy('id').execute()).map(
+        channelFromRow,
+      );
     },
     async updateChannel(id, patch) {
       const set = definedOnly({
@@ -169,7 +183,12 @@ export function createNotificationStore(db: Kysely<NotificationTables>, _kind: S
       await updateById(db, 'notification_deliveries', id, set, 'E_NOT_FOUND', deliveryNotFound(id));
     },
     async markAttemptFailed(id, error, attempts, nextAttemptAt) {
-      const set = { status: nextAttemptAt === null ? 'failed' : 'pending', last_error: error, attempts, next_attempt_at: nextAttemptAt };
+      const set = {
+        status: nextAttemptAt === null ? 'failed' : 'pending',
+        last_error: error,
+        attempts,
+        next_attempt_at: nextAttemptAt,
+      };
       await updateById(db, 'notification_deliveries', id, set, 'E_NOT_FOUND', deliveryNotFound(id));
     },
     async listDeliveries(filter) {
@@ -183,6 +202,6 @@ export function createNotificationStore(db: Kysely<NotificationTables>, _kind: S
   };
   return guardArea(store, {
     noun: 'notification channel or delivery',
-    missingReference: { code: 'E_CHANNEL_NOT_FOUND', message: 'the delivery\'s notification channel does not exist' },
+    missingReference: { code: 'E_CHANNEL_NOT_FOUND', message: "the delivery's notification channel does not exist" },
   });
 }

@@ -14,7 +14,18 @@ import type {
   RolloutStore,
   RollbackState,
 } from './ports.js';
-import { chunk, definedOnly, inList, inTransaction, ROWS_PER_INSERT, requireTouched, toCount, toJson, updateById, type StoreKind } from './sql-util.js';
+import {
+  chunk,
+  definedOnly,
+  inList,
+  inTransaction,
+  ROWS_PER_INSERT,
+  requireTouched,
+  toCount,
+  toJson,
+  updateById,
+  type StoreKind,
+} from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `deployments`. */
@@ -192,7 +203,11 @@ export function createRolloutStore(db: Kysely<RolloutTables>, kind: StoreKind): 
   const store: RolloutStore = {
     async createDeployment(d, machines) {
       const stray = machines.find((m) => m.deploymentId !== d.id);
-      if (stray) throw new PatchhiveError('E_INTERNAL', `createDeployment: machine ${stray.machineId} belongs to deployment ${stray.deploymentId}, not ${d.id}`);
+      if (stray)
+        throw new PatchhiveError(
+          'E_INTERNAL',
+          `createDeployment: machine ${stray.machineId} belongs to deployment ${stray.deploymentId}, not ${d.id}`,
+        );
       await inTransaction(db, async (trx) => {
         await trx
           .insertInto('deployments')
@@ -239,7 +254,10 @@ export function createRolloutStore(db: Kysely<RolloutTables>, kind: StoreKind): 
       if (row) return deploymentFromRow(row);
       const stored = await db.selectFrom('deployments').select('version').where('id', '=', id).executeTakeFirst();
       if (!stored) throw deploymentNotFound(id);
-      throw new PatchhiveError('E_CONFLICT', `deployment ${id} changed: version ${Number(stored.version)}, not ${expectedVersion}`);
+      throw new PatchhiveError(
+        'E_CONFLICT',
+        `deployment ${id} changed: version ${Number(stored.version)}, not ${expectedVersion}`,
+      );
     },
     async listDeploymentMachines(deploymentId, filter = {}) {
       let q = db.selectFrom('deployment_machines').selectAll().where('deployment_id', '=', deploymentId);
@@ -275,7 +293,12 @@ export function createRolloutStore(db: Kysely<RolloutTables>, kind: StoreKind): 
         if (Object.keys(set).length === 0) return;
         // Ids that are not part of the deployment match no row and are left out.
         for (const part of chunk([...new Set(machineIds)], IDS_PER_UPDATE)) {
-          await trx.updateTable('deployment_machines').set(set).where('deployment_id', '=', deploymentId).where(inList(kind, 'machine_id', part)).execute();
+          await trx
+            .updateTable('deployment_machines')
+            .set(set)
+            .where('deployment_id', '=', deploymentId)
+            .where(inList(kind, 'machine_id', part))
+            .execute();
         }
       });
     },
@@ -301,7 +324,11 @@ export function createRolloutStore(db: Kysely<RolloutTables>, kind: StoreKind): 
         .orderBy('ring_index')
         .orderBy('state')
         .execute();
-      return rows.map((r) => ({ ringIndex: Number(r.ring_index), state: r.state as DeploymentMachineState, count: toCount(r.n as number | string) }));
+      return rows.map((r) => ({
+        ringIndex: Number(r.ring_index),
+        state: r.state as DeploymentMachineState,
+        count: toCount(r.n as number | string),
+      }));
     },
 
     async createJob(j) {

@@ -137,7 +137,11 @@ export function createSourceStore(db: Kysely<SourceTables>): SourceStore {
       requireTouched(res, 'E_SOURCE_NOT_FOUND', notFound(id));
     },
     async getSyncState(sourceId) {
-      const r = await db.selectFrom('source_sync_states').selectAll().where('source_id', '=', sourceId).executeTakeFirst();
+      const r = await db
+        .selectFrom('source_sync_states')
+        .selectAll()
+        .where('source_id', '=', sourceId)
+        .executeTakeFirst();
       return r && stateFromRow(r);
     },
     async putSyncState(s) {

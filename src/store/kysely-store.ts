@@ -67,7 +67,9 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, log?: (
       try {
         await sql`select 1`.execute(db);
       } catch (err) {
-        throw new PatchhiveError('E_STORE_FAILED', `database ping failed: ${(err as Error).message}`, undefined, { cause: err });
+        throw new PatchhiveError('E_STORE_FAILED', `database ping failed: ${(err as Error).message}`, undefined, {
+          cause: err,
+        });
       }
     },
     close: () => db.destroy(),

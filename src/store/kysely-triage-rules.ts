@@ -3,7 +3,17 @@ import type { Kysely, Selectable } from 'kysely';
 import { PatchhiveError } from '../errors.js';
 import type { ApprovalRule, ApprovalRuleMatch, RiskException } from '../policy/model.js';
 import type { TriageStore } from './ports.js';
-import { definedOnly, fromFlag, fromJson, inList, requireTouched, toFlag, toJson, updateById, type StoreKind } from './sql-util.js';
+import {
+  definedOnly,
+  fromFlag,
+  fromJson,
+  inList,
+  requireTouched,
+  toFlag,
+  toJson,
+  updateById,
+  type StoreKind,
+} from './sql-util.js';
 import { isForeignKeyViolation } from './store-errors.js';
 
 /** A row of `approval_rules`. */
@@ -155,7 +165,10 @@ function exceptionMethods(db: Kysely<RuleTables>, kind: StoreKind): ExceptionMet
       } catch (err) {
         // Exactly one reference is set, so a dangling one is that one.
         if (!isForeignKeyViolation(err)) throw err;
-        if (e.machineId !== null) throw new PatchhiveError('E_MACHINE_NOT_FOUND', `no machine with id ${e.machineId}`, undefined, { cause: err });
+        if (e.machineId !== null)
+          throw new PatchhiveError('E_MACHINE_NOT_FOUND', `no machine with id ${e.machineId}`, undefined, {
+            cause: err,
+          });
         throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group with id ${e.groupId}`, undefined, { cause: err });
       }
     },

@@ -5,7 +5,18 @@ import { PatchhiveError } from '../errors.js';
 import type { TriageActionKind, TriageDecision, TriageEvent, TriageState } from '../policy/model.js';
 import { emptyTriageDecision } from '../policy/triage.js';
 import type { TriageFilter, TriageStore } from './ports.js';
-import { chunk, fromFlag, inList, inTransaction, pageLimit, ROWS_PER_INSERT, toCount, toFlag, toJson, type StoreKind } from './sql-util.js';
+import {
+  chunk,
+  fromFlag,
+  inList,
+  inTransaction,
+  pageLimit,
+  ROWS_PER_INSERT,
+  toCount,
+  toFlag,
+  toJson,
+  type StoreKind,
+} from './sql-util.js';
 import { guardArea } from './store-errors.js';
 import { createRuleAndExceptionMethods, type RuleTables } from './kysely-triage-rules.js';
 
@@ -120,17 +131,24 @@ function assertSavable(d: TriageDecision, e: TriageEvent, expectedVersion: numbe
     throw new PatchhiveError('E_INTERNAL', `triage save: expectedVersion ${expectedVersion} is not a version`);
   }
   if (d.version !== expectedVersion + 1) {
-    throw new PatchhiveError('E_INTERNAL', `triage save: the decision's version must be ${expectedVersion + 1}, not ${d.version}`);
+    throw new PatchhiveError(
+      'E_INTERNAL',
+      `triage save: the decision's version must be ${expectedVersion + 1}, not ${d.version}`,
+    );
   }
   if (e.bulletinId !== d.bulletinId || e.groupId !== d.groupId) {
-    throw new PatchhiveError('E_INTERNAL', 'triage save: the event is about another bulletin or group than the decision');
+    throw new PatchhiveError(
+      'E_INTERNAL',
+      'triage save: the event is about another bulletin or group than the decision',
+    );
   }
 }
 
 /** Distinct pairs in one fixed order, so concurrent enqueuers take row locks in the same order. */
 function sortedPairs(pairs: Pair[]): Pair[] {
   const byKey = new Map<string, Pair>();
-  for (const p of pairs) byKey.set(`${p.groupId}\u0000${p.bulletinId}`, { bulletinId: p.bulletinId, groupId: p.groupId });
+  for (const p of pairs)
+    byKey.set(`${p.groupId}\u0000${p.bulletinId}`, { bulletinId: p.bulletinId, groupId: p.groupId });
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
 }
 
@@ -140,7 +158,16 @@ function newDecisionRow(p: Pair, at: string): TriageDecisionRow {
 }
 
 function enqueueEventRow(p: Pair, at: string): TriageEventRow {
-  const event: TriageEvent = { id: randomUUID(), ...p, at, actor: 'system', action: 'enqueue', fromState: null, toState: 'new', detail: {} };
+  const event: TriageEvent = {
+    id: randomUUID(),
+    ...p,
+    at,
+    actor: 'system',
+    action: 'enqueue',
+    fromState: null,
+    toState: 'new',
+    detail: {},
+  };
   return eventToRow(event, 1);
 }
 
@@ -153,7 +180,11 @@ async function enqueueSlice(trx: Transaction<TriageTables>, part: Pair[], at: st
     .returning(['bulletin_id', 'group_id'])
     .execute();
   const created = inserted.map((r) => ({ bulletinId: r.bulletin_id, groupId: r.group_id }));
-  if (created.length > 0) await trx.insertInto('triage_events').values(created.map((p) => enqueueEventRow(p, at))).execute();
+  if (created.length > 0)
+    await trx
+      .insertInto('triage_events')
+      .values(created.map((p) => enqueueEventRow(p, at)))
+      .execute();
   return created;
 }
 
@@ -179,7 +210,11 @@ export function createTriageStore(db: Kysely<TriageTables>, kind: StoreKind): Tr
     },
     async list(filter) {
       const where = (eb: DecisionsEb) => eb.and(filterConditions(kind, filter, eb));
-      const total = await db.selectFrom('triage_decisions').select((eb) => eb.fn.countAll().as('n')).where(where).executeTakeFirstOrThrow();
+      const total = await db
+        .selectFrom('triage_decisions')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where(where)
+        .executeTakeFirstOrThrow();
       let q = db.selectFrom('triage_decisions').selectAll().where(where).orderBy('group_id').orderBy('bulletin_id');
       const limit = pageLimit(filter.limit, filter.offset);
       if (limit !== undefined) q = q.limit(limit);
@@ -190,7 +225,10 @@ export function createTriageStore(db: Kysely<TriageTables>, kind: StoreKind): Tr
       assertSavable(decision, event, expectedVersion);
       const row = decisionToRow(decision);
       const conflict = () =>
-        new PatchhiveError('E_CONFLICT', `the triage decision for ${decision.bulletinId} in group ${decision.groupId} changed since version ${expectedVersion}`);
+        new PatchhiveError(
+          'E_CONFLICT',
+          `the triage decision for ${decision.bulletinId} in group ${decision.groupId} changed since version ${expectedVersion}`,
+        );
       await inTransaction(db, async (trx) => {
         // The version check and the write are one statement, so two savers of the same version
         // cannot both succeed: the loser inserts nothing (ON CONFLICT) or matches no row.
@@ -255,6 +293,6 @@ export function createTriageStore(db: Kysely<TriageTables>, kind: StoreKind): Tr
   };
   return guardArea(store, {
     noun: 'triage decision, approval rule or risk exception',
-    missingReference: { code: 'E_GROUP_NOT_FOUND', message: 'the triage decision\'s group does not exist' },
+    missingReference: { code: 'E_GROUP_NOT_FOUND', message: "the triage decision's group does not exist" },
   });
 }

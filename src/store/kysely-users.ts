@@ -93,7 +93,9 @@ export function createUserStore(db: Kysely<UserTables>): UserStore {
       return r && tokenFromRow(r);
     },
     async listApiTokens() {
-      return (await db.selectFrom('api_tokens').selectAll().orderBy('created_at').orderBy('id').execute()).map(tokenFromRow);
+      return (await db.selectFrom('api_tokens').selectAll().orderBy('created_at').orderBy('id').execute()).map(
+        tokenFromRow,
+      );
     },
     async revokeApiToken(id, at) {
       const res = await db
@@ -109,6 +111,6 @@ export function createUserStore(db: Kysely<UserTables>): UserStore {
   };
   return guardArea(store, {
     noun: 'user or API token',
-    missingReference: { code: 'E_NOT_FOUND', message: 'the API token\'s user does not exist' },
+    missingReference: { code: 'E_NOT_FOUND', message: "the API token's user does not exist" },
   });
 }

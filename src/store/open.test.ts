@@ -22,7 +22,10 @@ afterEach(async () => {
 describe('parseStoreUrl', () => {
   it.each([
     ['postgres://u:p@db.example:5433/patchhive', { kind: 'postgres', url: 'postgres://u:p@db.example:5433/patchhive' }],
-    ['postgresql:///patchhive?host=/var/run/postgresql', { kind: 'postgres', url: 'postgresql:///patchhive?host=/var/run/postgresql' }],
+    [
+      'postgresql:///patchhive?host=/var/run/postgresql',
+      { kind: 'postgres', url: 'postgresql:///patchhive?host=/var/run/postgresql' },
+    ],
     ['sqlite:/var/lib/patchhive/db.sqlite', { kind: 'sqlite', path: '/var/lib/patchhive/db.sqlite' }],
     ['sqlite:///var/lib/patchhive/db.sqlite', { kind: 'sqlite', path: '/var/lib/patchhive/db.sqlite' }],
     ['sqlite:relative.db', { kind: 'sqlite', path: 'relative.db' }],
@@ -33,10 +36,13 @@ describe('parseStoreUrl', () => {
     expect(parseStoreUrl(url)).toEqual(expected);
   });
 
-  it.each(['', 'sqlite:', 'mysql://root:pw@localhost/db', 'http://example.org/db'])('refuses %j (E_STORE_FAILED)', async (url) => {
-    const err = await expectStoreError(openStore(url), 'E_STORE_FAILED');
-    expect(err.message).not.toContain('pw@');
-  });
+  it.each(['', 'sqlite:', 'mysql://root:pw@localhost/db', 'http://example.org/db'])(
+    'refuses %j (E_STORE_FAILED)',
+    async (url) => {
+      const err = await expectStoreError(openStore(url), 'E_STORE_FAILED');
+      expect(err.message).not.toContain('pw@');
+    },
+  );
 });
 
 describe('describePostgresTarget', () => {
@@ -99,9 +105,13 @@ describe('openStore', () => {
 
   it('keeps an acknowledged SQLite write when the writing process is killed with SIGKILL', async () => {
     const file = path.join(await tempDir(), 'store.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./testdata/write-then-hang.ts', import.meta.url)), file], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./testdata/write-then-hang.ts', import.meta.url)), file],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -115,7 +125,11 @@ describe('openStore', () => {
     await exited;
     const store = await openStore(file);
     try {
-      expect(await store.machines.getInventory('m-killed')).toEqual({ hash: 'h-acked', json: '{"packages":[]}', at: '2026-03-01T00:01:00.000Z' });
+      expect(await store.machines.getInventory('m-killed')).toEqual({
+        hash: 'h-acked',
+        json: '{"packages":[]}',
+        at: '2026-03-01T00:01:00.000Z',
+      });
       expect((await store.machines.get('m-killed'))?.inventoryHash).toBe('h-acked');
     } finally {
       await store.close();

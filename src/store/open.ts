@@ -44,7 +44,9 @@ export function parseStoreUrl(url: string): StoreTarget {
 function passwordsIn(url: string): string[] {
   try {
     const u = new URL(url);
-    return [decodeURIComponent(u.password), u.password, u.searchParams.get('password') ?? ''].filter((p) => p.length > 0);
+    return [decodeURIComponent(u.password), u.password, u.searchParams.get('password') ?? ''].filter(
+      (p) => p.length > 0,
+    );
   } catch {
     const m = /^[^:]+:\/\/[^:@/]*:([^@/]*)@/.exec(url);
     return m?.[1] ? [m[1]] : [];
@@ -70,7 +72,8 @@ export function describePostgresTarget(url: string): string {
 }
 
 async function openPostgres(url: string, log?: (msg: string) => void): Promise<Store> {
-  if (!URL.canParse(url)) throw fail('the PostgreSQL URL is malformed (expected postgres://user:password@host:port/database)');
+  if (!URL.canParse(url))
+    throw fail('the PostgreSQL URL is malformed (expected postgres://user:password@host:port/database)');
   const target = describePostgresTarget(url);
   let pool: pg.Pool;
   try {

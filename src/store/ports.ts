@@ -5,7 +5,14 @@
  */
 import type { Severity } from '../catalog/model.js';
 import { OPEN_STATUSES, type Evidence, type FindingStatus } from '../detect/model.js';
-import type { ApprovalRule, DeadlinePolicyOverride, RiskException, TriageDecision, TriageEvent, TriageState } from '../policy/model.js';
+import type {
+  ApprovalRule,
+  DeadlinePolicyOverride,
+  RiskException,
+  TriageDecision,
+  TriageEvent,
+  TriageState,
+} from '../policy/model.js';
 import type { Criticality, Role, SyncDiff } from '../protocol/api.js';
 import type { AuditDraft, AuditEntry } from '../protocol/audit.js';
 import type { ActionStatus, ChangeKind, ChangeStatus } from '../protocol/controls-api.js';
@@ -46,7 +53,9 @@ export interface MachineRecord {
   assessedAt: string | null;
 }
 
-export type MachineAttributesPatch = Partial<Pick<MachineRecord, 'role' | 'criticality' | 'owner' | 'location' | 'tags' | 'internetFacing'>>;
+export type MachineAttributesPatch = Partial<
+  Pick<MachineRecord, 'role' | 'criticality' | 'owner' | 'location' | 'tags' | 'internetFacing'>
+>;
 
 export interface MachineStore {
   create(m: MachineRecord): Promise<void>;
@@ -115,8 +124,7 @@ export interface EnrollmentTokenRecord {
 }
 
 export type ConsumeResult =
-  | { ok: true; token: EnrollmentTokenRecord }
-  | { ok: false; reason: 'not-found' | 'expired' | 'revoked' | 'exhausted' };
+  { ok: true; token: EnrollmentTokenRecord } | { ok: false; reason: 'not-found' | 'expired' | 'revoked' | 'exhausted' };
 
 export interface AgentRecord {
   id: string;
@@ -234,7 +242,6 @@ export interface FindingStore {
   /** Streams all machines' snapshots with fromDay ≤ day ≤ toDay, in batches ordered by (day, machineId). */
   scanSnapshots(fromDay: string, toDay: string, batchSize?: number): AsyncIterable<DailySnapshot[]>;
 }
-
 
 export interface BulletinRecord {
   id: string;
@@ -380,7 +387,10 @@ export interface TriageStore {
    * Creates a `new` decision (version 1, with an 'enqueue' event by "system") for each pair that has
    * no decision yet; existing pairs are left alone. Returns the pairs it created.
    */
-  enqueueNew(pairs: { bulletinId: string; groupId: string }[], at: string): Promise<{ bulletinId: string; groupId: string }[]>;
+  enqueueNew(
+    pairs: { bulletinId: string; groupId: string }[],
+    at: string,
+  ): Promise<{ bulletinId: string; groupId: string }[]>;
   /** Ignored decisions whose ignoreUntil ≤ now. */
   listExpiredIgnores(now: string): Promise<TriageDecision[]>;
   deleteForGroup(groupId: string): Promise<void>;
@@ -452,7 +462,11 @@ export interface NotificationStore {
   /** Records a failed attempt; nextAttemptAt null means no more retries (status 'failed'). */
   markAttemptFailed(id: string, error: string, attempts: number, nextAttemptAt: string | null): Promise<void>;
   /** Newest first. */
-  listDeliveries(filter: { channelId?: string; status?: DeliveryRecord['status']; limit?: number }): Promise<DeliveryRecord[]>;
+  listDeliveries(filter: {
+    channelId?: string;
+    status?: DeliveryRecord['status'];
+    limit?: number;
+  }): Promise<DeliveryRecord[]>;
 }
 
 /** Where a deployment as a whole stands. */
@@ -547,7 +561,17 @@ export interface DeploymentMachineRecord {
 export const JOB_KINDS = ['install', 'rollback'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 /** issued: signed, not yet fetched; delivered: handed out at a check-in; then as the agent reports. */
-export const JOB_STATES = ['issued', 'delivered', 'running', 'succeeded', 'failed', 'refused', 'interrupted', 'expired', 'cancelled'] as const;
+export const JOB_STATES = [
+  'issued',
+  'delivered',
+  'running',
+  'succeeded',
+  'failed',
+  'refused',
+  'interrupted',
+  'expired',
+  'cancelled',
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 export interface JobRecord {
@@ -579,23 +603,49 @@ export interface RolloutStore {
    * Applies `patch` and bumps the version. With `expectedVersion`, a different stored version is
    * E_CONFLICT and writes nothing. Returns the stored record after the update.
    */
-  updateDeployment(id: string, patch: Partial<Omit<DeploymentRecord, 'id' | 'createdAt' | 'createdBy' | 'version'>>, expectedVersion?: number): Promise<DeploymentRecord>;
+  updateDeployment(
+    id: string,
+    patch: Partial<Omit<DeploymentRecord, 'id' | 'createdAt' | 'createdBy' | 'version'>>,
+    expectedVersion?: number,
+  ): Promise<DeploymentRecord>;
   /** Ordered by (ringIndex, machineId). */
-  listDeploymentMachines(deploymentId: string, filter?: { ringIndex?: number; states?: DeploymentMachineState[]; machineIds?: string[] }): Promise<DeploymentMachineRecord[]>;
+  listDeploymentMachines(
+    deploymentId: string,
+    filter?: { ringIndex?: number; states?: DeploymentMachineState[]; machineIds?: string[] },
+  ): Promise<DeploymentMachineRecord[]>;
   getDeploymentMachine(deploymentId: string, machineId: string): Promise<DeploymentMachineRecord | undefined>;
-  updateDeploymentMachine(deploymentId: string, machineId: string, patch: Partial<Omit<DeploymentMachineRecord, 'deploymentId' | 'machineId'>>): Promise<void>;
+  updateDeploymentMachine(
+    deploymentId: string,
+    machineId: string,
+    patch: Partial<Omit<DeploymentMachineRecord, 'deploymentId' | 'machineId'>>,
+  ): Promise<void>;
   /** Applies the same patch to many machines of one deployment (one statement per chunk). */
-  updateDeploymentMachines(deploymentId: string, machineIds: string[], patch: Partial<Omit<DeploymentMachineRecord, 'deploymentId' | 'machineId'>>): Promise<void>;
+  updateDeploymentMachines(
+    deploymentId: string,
+    machineIds: string[],
+    patch: Partial<Omit<DeploymentMachineRecord, 'deploymentId' | 'machineId'>>,
+  ): Promise<void>;
   /** The machine's rows in deployments whose status is one of `statuses`, oldest deployment first. */
   runsForMachine(machineId: string, statuses: DeploymentStatus[]): Promise<DeploymentMachineRecord[]>;
   /** Per deployment: how many machines are in each state. */
-  countMachineStates(deploymentId: string): Promise<{ ringIndex: number; state: DeploymentMachineState; count: number }[]>;
+  countMachineStates(
+    deploymentId: string,
+  ): Promise<{ ringIndex: number; state: DeploymentMachineState; count: number }[]>;
 
   createJob(j: JobRecord): Promise<void>;
   getJob(id: string): Promise<JobRecord | undefined>;
-  updateJob(id: string, patch: Partial<Pick<JobRecord, 'state' | 'deliveredAt' | 'report' | 'reportedAt' | 'message'>>): Promise<void>;
+  updateJob(
+    id: string,
+    patch: Partial<Pick<JobRecord, 'state' | 'deliveredAt' | 'report' | 'reportedAt' | 'message'>>,
+  ): Promise<void>;
   /** Ordered by sequence. */
-  listJobs(filter: { machineId?: string; agentId?: string; deploymentId?: string; states?: JobState[]; limit?: number }): Promise<JobRecord[]>;
+  listJobs(filter: {
+    machineId?: string;
+    agentId?: string;
+    deploymentId?: string;
+    states?: JobState[];
+    limit?: number;
+  }): Promise<JobRecord[]>;
 }
 
 /** Filters of the audit trail, read newest first. */
@@ -678,12 +728,22 @@ export interface ChangeRequestStore {
   create(c: ChangeRequestRecord): Promise<void>;
   get(id: string): Promise<ChangeRequestRecord | undefined>;
   /** Newest first. */
-  list(filter: { statuses?: ChangeStatus[]; kind?: ChangeKind; target?: string; limit?: number }): Promise<ChangeRequestRecord[]>;
+  list(filter: {
+    statuses?: ChangeStatus[];
+    kind?: ChangeKind;
+    target?: string;
+    limit?: number;
+  }): Promise<ChangeRequestRecord[]>;
   /**
    * Moves the request from `from` to `to` with the decider, time and message, only if it is still
    * in `from` (so two admins cannot both decide it); false when it was not.
    */
-  transition(id: string, from: ChangeStatus, to: ChangeStatus, patch: { decidedBy?: string | null; decidedAt?: string | null; message?: string | null }): Promise<boolean>;
+  transition(
+    id: string,
+    from: ChangeStatus,
+    to: ChangeStatus,
+    patch: { decidedBy?: string | null; decidedAt?: string | null; message?: string | null },
+  ): Promise<boolean>;
 }
 
 /** The whole store: the areas, plus lifecycle. */

@@ -69,7 +69,11 @@ export function pageLimit(limit: number | undefined, offset: number | undefined)
 }
 
 /** Throws `code` unless an UPDATE/DELETE touched at least one row. */
-export function requireTouched(result: { numUpdatedRows?: bigint; numDeletedRows?: bigint }, code: ErrorCode, message: string): void {
+export function requireTouched(
+  result: { numUpdatedRows?: bigint; numDeletedRows?: bigint },
+  code: ErrorCode,
+  message: string,
+): void {
   const n = result.numUpdatedRows ?? result.numDeletedRows ?? 0n;
   if (n === 0n) throw new PatchhiveError(code, message);
 }

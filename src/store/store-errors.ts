@@ -30,7 +30,9 @@ export interface AreaErrors {
 export function translateStoreError(err: unknown, area: AreaErrors): PatchhiveError {
   if (err instanceof PatchhiveError) return err;
   if (isUniqueViolation(err)) {
-    return new PatchhiveError('E_CONFLICT', `a ${area.noun} with that id or name already exists`, undefined, { cause: err });
+    return new PatchhiveError('E_CONFLICT', `a ${area.noun} with that id or name already exists`, undefined, {
+      cause: err,
+    });
   }
   if (isForeignKeyViolation(err) && area.missingReference) {
     return new PatchhiveError(area.missingReference.code, area.missingReference.message, undefined, { cause: err });

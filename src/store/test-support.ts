@@ -50,7 +50,8 @@ export async function createTestPostgresDatabase(): Promise<{ url: string; drop:
     await withAdminClient((c) => c.query(`CREATE DATABASE "${name}"`));
   } catch (err) {
     const why = `PostgreSQL at ${SOCKET_DIR} is not usable: ${(err as Error).message}`;
-    if (process.env.CI === 'true') throw new Error(`${why} (CI must run the PostgreSQL tests; run scripts/setup-test-deps.sh)`, { cause: err });
+    if (process.env.CI === 'true')
+      throw new Error(`${why} (CI must run the PostgreSQL tests; run scripts/setup-test-deps.sh)`, { cause: err });
     return undefined;
   }
   let dropped = false;
@@ -65,7 +66,12 @@ export async function createTestPostgresDatabase(): Promise<{ url: string; drop:
 }
 
 /** A migrated SQLite store on a file in a fresh temp directory; `cleanup` closes it and removes the directory. */
-export async function createTestSqliteStore(): Promise<{ store: Store; url: string; dir: string; cleanup: () => Promise<void> }> {
+export async function createTestSqliteStore(): Promise<{
+  store: Store;
+  url: string;
+  dir: string;
+  cleanup: () => Promise<void>;
+}> {
   const dir = await mkdtemp(path.join(tmpdir(), 'patchhive-store-'));
   const url = `sqlite:${path.join(dir, 'patchhive.db')}`;
   const store = await openStore(url);
@@ -82,7 +88,9 @@ export async function createTestSqliteStore(): Promise<{ store: Store; url: stri
 }
 
 /** A migrated store on a fresh PostgreSQL database (undefined when skipped, see createTestPostgresDatabase). */
-export async function createTestPostgresStore(): Promise<{ store: Store; url: string; cleanup(): Promise<void> } | undefined> {
+export async function createTestPostgresStore(): Promise<
+  { store: Store; url: string; cleanup(): Promise<void> } | undefined
+> {
   const db = await createTestPostgresDatabase();
   if (!db) return undefined;
   let store: Store;

@@ -28,22 +28,38 @@ describe('compareWindowsVersions', () => {
     expect(compareWindowsVersions(b, a)).toBe(-want || 0);
   });
 
-  it.each(['', '   ', 'abc', 'v1.0', '1.2a', '1.x', '1..2', '1.2.', '.1', '-1.0', '+1', '1-2', '1_2', '1,2.3', '1.2,3'])(
-    'rejects %j with E_VERSION_INVALID',
-    (bad) => {
-      for (const [a, b] of [[bad, '1.0'], ['1.0', bad]] as const) {
-        let err: unknown;
-        try {
-          compareWindowsVersions(a, b);
-        } catch (e) {
-          err = e;
-        }
-        expect(err).toBeInstanceOf(PatchhiveError);
-        expect((err as PatchhiveError).code).toBe('E_VERSION_INVALID');
-        expect((err as PatchhiveError).message).toContain(JSON.stringify(bad));
+  it.each([
+    '',
+    '   ',
+    'abc',
+    'v1.0',
+    '1.2a',
+    '1.x',
+    '1..2',
+    '1.2.',
+    '.1',
+    '-1.0',
+    '+1',
+    '1-2',
+    '1_2',
+    '1,2.3',
+    '1.2,3',
+  ])('rejects %j with E_VERSION_INVALID', (bad) => {
+    for (const [a, b] of [
+      [bad, '1.0'],
+      ['1.0', bad],
+    ] as const) {
+      let err: unknown;
+      try {
+        compareWindowsVersions(a, b);
+      } catch (e) {
+        err = e;
       }
-    },
-  );
+      expect(err).toBeInstanceOf(PatchhiveError);
+      expect((err as PatchhiveError).code).toBe('E_VERSION_INVALID');
+      expect((err as PatchhiveError).message).toContain(JSON.stringify(bad));
+    }
+  });
 
   it('is reachable through compareVersions("windows", …)', () => {
     expect(compareVersions('windows', '10.0.19045.7663', '10.0.19045.10000')).toBe(-1);

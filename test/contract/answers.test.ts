@@ -30,7 +30,10 @@ describe('the answers of the e2e suites', () => {
 
   it('were recorded (the suite runs this test after the others)', () => {
     expect(dir, `${ANSWER_LOG_ENV} is not set: run through vitest.config.ts`).toBeTruthy();
-    expect(answers.length, 'no answers recorded: run the whole suite (npm test); the answers come from the e2e suites').toBeGreaterThan(0);
+    expect(
+      answers.length,
+      'no answers recorded: run the whole suite (npm test); the answers come from the e2e suites',
+    ).toBeGreaterThan(0);
   });
 
   it('each match the response schema of their route and status', () => {
@@ -44,7 +47,10 @@ describe('the answers of the e2e suites', () => {
         continue;
       }
       const parsed = schema.safeParse(JSON.parse(a.body));
-      if (!parsed.success) mismatches.push(`${a.method} ${a.route} ${a.status}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        mismatches.push(
+          `${a.method} ${a.route} ${a.status}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
     }
     expect(mismatches).toEqual([]);
   });

@@ -28,11 +28,17 @@ async function missingSet(catalog: Catalog, statusFile: string): Promise<Map<str
   return new Map(catalog.bulletins.map((b) => [b.id, missing.has(b.id)]));
 }
 
-async function expectSameAsOscap(ovalPath: string, catalog: Catalog, statusFile: string): Promise<Map<string, boolean>> {
+async function expectSameAsOscap(
+  ovalPath: string,
+  catalog: Catalog,
+  statusFile: string,
+): Promise<Map<string, boolean>> {
   const ours = await missingSet(catalog, statusFile);
   const theirs = await runOscapEval(ovalPath, { statusFile });
   expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
-  const differing = [...theirs].filter(([id, v]) => ours.get(id) !== v).map(([id, v]) => `${id}: oscap ${v}, patchhive ${ours.get(id)}`);
+  const differing = [...theirs]
+    .filter(([id, v]) => ours.get(id) !== v)
+    .map(([id, v]) => `${id}: oscap ${v}, patchhive ${ours.get(id)}`);
   expect(differing).toEqual([]);
   return ours;
 }
@@ -77,7 +83,10 @@ describe('OVAL built from the bookworm-security package index vs oscap', () => {
 
   it('point release: same as oscap, and missing = exactly the six upgradable packages', async () => {
     const ours = await expectSameAsOscap(ovalPath, catalog, path.join(FIX, STATUS_FILES[0]!));
-    const missing = [...ours].filter(([, v]) => v).map(([id]) => byDefinition.get(id)!).sort();
+    const missing = [...ours]
+      .filter(([, v]) => v)
+      .map(([id]) => byDefinition.get(id)!)
+      .sort();
     expect(missing).toEqual(upgradable);
   });
 

@@ -14,7 +14,10 @@ import { collectDpkgInventory } from '../../src/inventory/collect-dpkg.js';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures/debian');
 const trackerFile = path.join(FIX, 'tracker-bookworm.json');
-const tracker = JSON.parse(readFileSync(trackerFile, 'utf8')) as Record<string, Record<string, { releases: Record<string, { status: string; fixed_version?: string; urgency: string }> }>>;
+const tracker = JSON.parse(readFileSync(trackerFile, 'utf8')) as Record<
+  string,
+  Record<string, { releases: Record<string, { status: string; fixed_version?: string; urgency: string }> }>
+>;
 
 /** Installed binaries per source package, straight from the status file's paragraphs. */
 function sourcesOf(statusFile: string): Map<string, { name: string; sourceVersion: string }[]> {
@@ -64,7 +67,8 @@ function expectedVerdicts(statusFile: string): Map<string, { status: FindingStat
         status = 'affected';
       }
       const prev = out.get(cve);
-      if (!prev || rank[status]! > rank[prev.status]!) out.set(cve, { status, kinds: new Set([...(prev?.kinds ?? []), ...kinds]) });
+      if (!prev || rank[status]! > rank[prev.status]!)
+        out.set(cve, { status, kinds: new Set([...(prev?.kinds ?? []), ...kinds]) });
       else for (const k of kinds) prev.kinds.add(k);
     }
   }
@@ -94,7 +98,10 @@ describe.each([
     expect(wrong).toEqual([]);
     // the table covers every kind of entry the issue names
     expect([...kindsSeen].sort()).toEqual(['not-affected', 'open', 'resolved', 'unimportant']);
-    const counts = [...expected.values()].reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.status]: (acc[e.status] ?? 0) + 1 }), {});
+    const counts = [...expected.values()].reduce<Record<string, number>>(
+      (acc, e) => ({ ...acc, [e.status]: (acc[e.status] ?? 0) + 1 }),
+      {},
+    );
     console.log(`${statusName}: ${JSON.stringify(counts)}`);
   });
 });

@@ -66,7 +66,25 @@ class Gen {
     return String(1 + this.int(9)) + this.digits(20 + this.int(20));
   }
   letters(): string {
-    if (this.chance(0.5)) return this.pick(['rc', 'alpha', 'beta', 'dfsg', 'deb', 'u', 'ubuntu', 'git', 'el', 'fc', 'bpo', 'b', 'a', 'Z', 'A', 'pre']);
+    if (this.chance(0.5))
+      return this.pick([
+        'rc',
+        'alpha',
+        'beta',
+        'dfsg',
+        'deb',
+        'u',
+        'ubuntu',
+        'git',
+        'el',
+        'fc',
+        'bpo',
+        'b',
+        'a',
+        'Z',
+        'A',
+        'pre',
+      ]);
     let s = '';
     for (let k = 1 + this.int(3); k > 0; k--) s += this.pick([...'abcxyzABXZ']);
     return s;
@@ -86,26 +104,59 @@ type Pair = [string, string];
 
 /** Some pairs every comparison must get right; they also run through the real tools. */
 const CURATED: Pair[] = [
-  ['1.0~rc1', '1.0'], ['1:0.1', '2.0'], ['1.0-1', '1.0-1+b1'], ['2.6.1', '2.6.2'],
-  ['5.4.1-1+deb12u1', '5.4.1-1+deb12u2'], ['10.42-1', '10.42-1+deb12u2'], ['2026b-0+deb12u1', '2026f-0+deb12u1'],
-  ['1.0^', '1.0'], ['1.0~', '1.0'], ['1.0^git1', '1.0~rc1'], ['1.0', '1.0-0'], ['1.01', '1.1'], ['0:1.0', '1.0'],
-  ['1.0a', '1.0+'], ['1.0', '1.0.'], ['1.0~~', '1.0~'], ['1.0_1', '1.0.1'], ['a', '1'], ['1.0-', '1.0'],
-  ['12345678901234567890123', '12345678901234567890124'], ['0001', '1'], ['1.0-1~bpo11+1', '1.0-1'],
-  ['1:2:3', '1:2.3'], ['2147483647:1', '1'], ['2147483648:1', '1'], [':1', '0:1'], ['1 2', '1'],
-  [' 1.0', '1.0 '], ['1é', '1a'], ['1.0é', '1.0+'], ['-0:1', '0:1'], ['+1:1', '1:1'], ['1.0-a-b', '1.0-a.b'],
+  ['1.0~rc1', '1.0'],
+  ['1:0.1', '2.0'],
+  ['1.0-1', '1.0-1+b1'],
+  ['2.6.1', '2.6.2'],
+  ['5.4.1-1+deb12u1', '5.4.1-1+deb12u2'],
+  ['10.42-1', '10.42-1+deb12u2'],
+  ['2026b-0+deb12u1', '2026f-0+deb12u1'],
+  ['1.0^', '1.0'],
+  ['1.0~', '1.0'],
+  ['1.0^git1', '1.0~rc1'],
+  ['1.0', '1.0-0'],
+  ['1.01', '1.1'],
+  ['0:1.0', '1.0'],
+  ['1.0a', '1.0+'],
+  ['1.0', '1.0.'],
+  ['1.0~~', '1.0~'],
+  ['1.0_1', '1.0.1'],
+  ['a', '1'],
+  ['1.0-', '1.0'],
+  ['12345678901234567890123', '12345678901234567890124'],
+  ['0001', '1'],
+  ['1.0-1~bpo11+1', '1.0-1'],
+  ['1:2:3', '1:2.3'],
+  ['2147483647:1', '1'],
+  ['2147483648:1', '1'],
+  [':1', '0:1'],
+  ['1 2', '1'],
+  [' 1.0', '1.0 '],
+  ['1é', '1a'],
+  ['1.0é', '1.0+'],
+  ['-0:1', '0:1'],
+  ['+1:1', '1:1'],
+  ['1.0-a-b', '1.0-a.b'],
 ];
 
 /** Shared mutations producing near-misses, equal-after-normalisation and long-shared-prefix pairs. */
 function mutate(g: Gen, s: string, alphabet: readonly string[]): string {
   const at = g.int(s.length + 1);
   switch (g.int(7)) {
-    case 0: return s.slice(0, at) + g.pick(alphabet) + s.slice(at + 1);
-    case 1: return s.slice(0, at) + g.pick(alphabet) + s.slice(at);
-    case 2: return s.slice(0, at) + s.slice(at + 1);
-    case 3: return s.replace(/[0-9]+/g, (d) => (g.chance(0.4) ? '0'.repeat(1 + g.int(2)) + d : d));
-    case 4: return s.replace(/(^|[^0-9])0+(?=[0-9])/g, '$1');
-    case 5: return s + g.pick(['~rc1', '~', '^', '^1', '+b1', '.1', '.0', 'a', '0', '-1', '.', '+', '~~']);
-    default: return s.replace(/[0-9](?=[^0-9]*$)/, (d) => String((Number(d) + 1 + g.int(8)) % 10));
+    case 0:
+      return s.slice(0, at) + g.pick(alphabet) + s.slice(at + 1);
+    case 1:
+      return s.slice(0, at) + g.pick(alphabet) + s.slice(at);
+    case 2:
+      return s.slice(0, at) + s.slice(at + 1);
+    case 3:
+      return s.replace(/[0-9]+/g, (d) => (g.chance(0.4) ? '0'.repeat(1 + g.int(2)) + d : d));
+    case 4:
+      return s.replace(/(^|[^0-9])0+(?=[0-9])/g, '$1');
+    case 5:
+      return s + g.pick(['~rc1', '~', '^', '^1', '+b1', '.1', '.0', 'a', '0', '-1', '.', '+', '~~']);
+    default:
+      return s.replace(/[0-9](?=[^0-9]*$)/, (d) => String((Number(d) + 1 + g.int(8)) % 10));
   }
 }
 
@@ -134,7 +185,8 @@ function pairs(g: Gen, n: number, one: () => string, alphabet: readonly string[]
 function dpkgVersion(g: Gen): string {
   let s = '';
   if (g.chance(0.25)) s += g.pick(['0', '1', '2', '10', '00', '01', '3', '2147483647']) + ':';
-  else if (g.chance(0.02)) s += g.pick(['', 'a', '-1', '-0', '+1', '2147483648', '99999999999999999999', '1a', '\r1']) + ':';
+  else if (g.chance(0.02))
+    s += g.pick(['', 'a', '-1', '-0', '+1', '2147483648', '99999999999999999999', '1a', '\r1']) + ':';
   s += g.segments(['.', '.', '.', '+', '~', '~', '~~', '', '.', ...(s ? [':'] : [])], 5, 0.95);
   if (g.chance(0.6)) s += '-' + g.segments(['.', '+', '~', '+deb', 'ubuntu', '.', ''], 3);
   if (g.chance(0.03)) s = s.replace(/[.+~]/, g.pick(['_', '!', '%', '@', 'é', '^', ' ', '\r', '-']));
@@ -187,7 +239,8 @@ function run(cmd: string, args: string[]): Promise<string> {
 
 /** What dpkg prints for one version string (warning or error), and whether it refuses it. */
 function dpkgDiag(s: string): { line?: string; fatal: boolean } {
-  const reason = (e: unknown): string => (e instanceof Error ? e.message.slice(e.message.lastIndexOf(': ') + 2) : String(e));
+  const reason = (e: unknown): string =>
+    e instanceof Error ? e.message.slice(e.message.lastIndexOf(': ') + 2) : String(e);
   try {
     parseDpkgVersion(s);
   } catch (e) {
@@ -203,7 +256,9 @@ function dpkgDiag(s: string): { line?: string; fatal: boolean } {
 
 function report(tool: string, total: number, bad: string[]): void {
   if (bad.length > 0) {
-    throw new Error(`${bad.length} of ${total} pairs disagree with ${tool}; first ones:\n  ${bad.slice(0, 8).join('\n  ')}`);
+    throw new Error(
+      `${bad.length} of ${total} pairs disagree with ${tool}; first ones:\n  ${bad.slice(0, 8).join('\n  ')}`,
+    );
   }
 }
 
@@ -217,8 +272,9 @@ describe('versions vs real tools', () => {
     // A line holds "A<US>B" (US = \x1f, a non-blank IFS, so read keeps spaces and tabs). dpkg reads
     // "" and "<unknown>" as a "blank" version, a special case out of scope here.
     const blank = (s: string): boolean => s === '' || s === '<unknown>';
-    const all = [...CURATED, ...pairs(g, PAIRS, () => dpkgVersion(g), alphabet)]
-      .filter(([a, b]) => !blank(a) && !blank(b) && !/[\n\0\x1f]/.test(a + b));
+    const all = [...CURATED, ...pairs(g, PAIRS, () => dpkgVersion(g), alphabet)].filter(
+      ([a, b]) => !blank(a) && !blank(b) && !/[\n\0\x1f]/.test(a + b),
+    );
     expect(all.length).toBeGreaterThanOrEqual(PAIRS);
 
     const script = [
@@ -256,7 +312,9 @@ describe('versions vs real tools', () => {
       const ours = da.fatal || db.fatal ? 'E' : String(compareDpkgVersions(a, b));
       const ourDiags = [da.line, db.line].filter((x): x is string => x !== undefined);
       if (ours !== want || ourDiags.join('\n') !== diags.join('\n')) {
-        bad.push(`${show(a)} vs ${show(b)}: dpkg ${want} [${diags.join(' | ')}], ours ${ours} [${ourDiags.join(' | ')}]`);
+        bad.push(
+          `${show(a)} vs ${show(b)}: dpkg ${want} [${diags.join(' | ')}], ours ${ours} [${ourDiags.join(' | ')}]`,
+        );
       }
       diags = [];
     }
@@ -276,7 +334,10 @@ describe('versions vs real tools', () => {
     expect(evr.length).toBeGreaterThanOrEqual(PAIRS);
 
     const input = join(dir, 'rpm.txt');
-    writeFileSync(input, [...raw.map(([a, b]) => `R\t0:${a}-0\t0:${b}-0\n`), ...evr.map(([a, b]) => `V\t${a}\t${b}\n`)].join(''));
+    writeFileSync(
+      input,
+      [...raw.map(([a, b]) => `R\t0:${a}-0\t0:${b}-0\n`), ...evr.map(([a, b]) => `V\t${a}\t${b}\n`)].join(''),
+    );
     const lua = join(dir, 'rpm.lua');
     writeFileSync(
       lua,
@@ -308,7 +369,8 @@ io.stdout:flush()
       if (ours !== lines[k]) badRaw.push(`rpmvercmp(${show(a)}, ${show(b)}): rpm ${lines[k]}, ours ${ours}`);
     });
     const badEvr: string[] = [];
-    const fields = (e: Evr | 'E'): string[] => (e === 'E' ? ['E', 'E', 'E'] : [e.epoch ?? '\x01', e.version, e.release ?? '\x01']);
+    const fields = (e: Evr | 'E'): string[] =>
+      e === 'E' ? ['E', 'E', 'E'] : [e.epoch ?? '\x01', e.version, e.release ?? '\x01'];
     const tryParse = (s: string): Evr | 'E' => {
       try {
         return parseEvr(s);

@@ -26,21 +26,33 @@ import { startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from '../../src/a
 import { JOB_FORMAT, type JobBody, type JobStep } from '../../src/protocol/jobs.js';
 import { signJob } from '../../src/rollout/job-envelope.js';
 import { CLI_MAIN, ROOT, runCli } from '../support/cli.js';
-import { cleanupStaleMounts, createDebianMachine, parseUpgradable, runCommand, whyNoDebianMachines, type DebianMachine, type UpgradableLine } from '../support/debian-machines.js';
+import {
+  cleanupStaleMounts,
+  createDebianMachine,
+  parseUpgradable,
+  runCommand,
+  whyNoDebianMachines,
+  type DebianMachine,
+  type UpgradableLine,
+} from '../support/debian-machines.js';
 
 const skipReason = process.env.CI === 'true' ? undefined : await whyNoDebianMachines();
 if (skipReason) console.warn(`agent-jobs e2e skipped: ${skipReason}`);
 
 const keyPair = () => {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  return { pub: publicKey.export({ type: 'spki', format: 'pem' }).toString(), priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return {
+    pub: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 };
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** Packages whose security updates are small and self-contained; the first two apt offers are used. */
 const PREFERRED = ['liblzma5', 'libpcre2-8-0', 'tzdata', 'perl-base'];
 
 async function dpkgStatus(root: string): Promise<string> {
-  return (await runCommand('chroot', [root, 'dpkg-query', '-W', '-f=${Package} ${Version} ${db:Status-Abbrev}\n'])).stdout;
+  return (await runCommand('chroot', [root, 'dpkg-query', '-W', '-f=${Package} ${Version} ${db:Status-Abbrev}\n']))
+    .stdout;
 }
 
 async function installedVersion(root: string, name: string): Promise<string | undefined> {
@@ -92,9 +104,20 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
     // the agent's policy lives outside the managed root; it allows the one action these jobs use
     policyFile = path.join(work, 'policy', 'agent-policy.json');
     await mkdir(path.dirname(policyFile), { mode: 0o755 });
-    await writeFile(policyFile, JSON.stringify({ schema: AGENT_POLICY_FORMAT, actions: [{ name: 'touch-marker', argvPrefix: ['/usr/bin/touch'] }] }), { mode: 0o644 });
+    await writeFile(
+      policyFile,
+      JSON.stringify({
+        schema: AGENT_POLICY_FORMAT,
+        actions: [{ name: 'touch-marker', argvPrefix: ['/usr/bin/touch'] }],
+      }),
+      { mode: 0o644 },
+    );
     ledger = await openJobLedger(stateDir);
-    const proxy = { httpProxy: process.env.http_proxy ?? '', httpsProxy: process.env.https_proxy ?? '', noProxy: process.env.no_proxy ?? '' };
+    const proxy = {
+      httpProxy: process.env.http_proxy ?? '',
+      httpsProxy: process.env.https_proxy ?? '',
+      noProxy: process.env.no_proxy ?? '',
+    };
     const runner = createCommandRunner(root, commandEnvironment(proxy), path.join(stateDir, 'command-output'));
     executor = createJobExecutor({
       agentId: 'agent-e2e',
@@ -134,17 +157,36 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
   it('installs the exact security versions with apt, keeps the replaced .debs, then rolls back to them', async () => {
     const before = new Map(targets.map((t) => [t.name, t.from]));
     const install = job([
-      { kind: 'pre-hook', action: 'touch-marker', command: ['/usr/bin/touch', '/root/pre-hook-ran'], timeoutSeconds: 60 },
-      { kind: 'install', manager: 'apt', packages: targets.map((t) => ({ name: t.name, version: t.to })), timeoutSeconds: 1800 },
-      { kind: 'post-hook', action: 'touch-marker', command: ['/usr/bin/touch', '/root/post-hook-ran'], timeoutSeconds: 60 },
+      {
+        kind: 'pre-hook',
+        action: 'touch-marker',
+        command: ['/usr/bin/touch', '/root/pre-hook-ran'],
+        timeoutSeconds: 60,
+      },
+      {
+        kind: 'install',
+        manager: 'apt',
+        packages: targets.map((t) => ({ name: t.name, version: t.to })),
+        timeoutSeconds: 1800,
+      },
+      {
+        kind: 'post-hook',
+        action: 'touch-marker',
+        command: ['/usr/bin/touch', '/root/post-hook-ran'],
+        timeoutSeconds: 60,
+      },
       { kind: 'reboot', graceSeconds: 0, when: 'if-required', maxDeferrals: 0, deferralsUsed: 0 },
       { kind: 'verify', bulletinIds: ['DSA-E2E-1'] },
     ]);
     const r = await executor.handleEnvelope(signJob(install, server.priv));
     expect(r.report?.state, JSON.stringify(r.report, null, 2)).toBe('succeeded');
     for (const t of targets) expect(await installedVersion(root, t.name)).toBe(t.to);
-    expect(existsSync(path.join(root, 'root/pre-hook-ran')) && existsSync(path.join(root, 'root/post-hook-ran'))).toBe(true);
-    expect(r.report!.keptPackages).toEqual(targets.map((t) => ({ name: t.name, version: t.from })).sort((a, b) => a.name.localeCompare(b.name)));
+    expect(existsSync(path.join(root, 'root/pre-hook-ran')) && existsSync(path.join(root, 'root/post-hook-ran'))).toBe(
+      true,
+    );
+    expect(r.report!.keptPackages).toEqual(
+      targets.map((t) => ({ name: t.name, version: t.from })).sort((a, b) => a.name.localeCompare(b.name)),
+    );
     expect(r.report!.steps[1]!.log).toMatch(/Unpacking|Setting up/);
     // the old .debs are really there, and dpkg-deb says what they are
     const keptDir = path.join(root, 'var/lib/patchhive/kept', install.jobId);
@@ -156,7 +198,16 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
       expect(before.get(name!)).toBe(version);
     }
 
-    const rollback = job([{ kind: 'rollback', manager: 'apt', fromJobId: install.jobId, packages: r.report!.keptPackages, remove: [], timeoutSeconds: 1800 }]);
+    const rollback = job([
+      {
+        kind: 'rollback',
+        manager: 'apt',
+        fromJobId: install.jobId,
+        packages: r.report!.keptPackages,
+        remove: [],
+        timeoutSeconds: 1800,
+      },
+    ]);
     const rb = await executor.handleEnvelope(signJob(rollback, server.priv));
     expect(rb.report?.state, JSON.stringify(rb.report, null, 2)).toBe('succeeded');
     for (const t of targets) expect(await installedVersion(root, t.name)).toBe(t.from);
@@ -165,8 +216,15 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
   it('a local package whose postinst fails: the step fails naming it; a rollback removes it', async () => {
     const pkg = path.join(work, 'pkg');
     await mkdir(path.join(pkg, 'DEBIAN'), { recursive: true });
-    await writeFile(path.join(pkg, 'DEBIAN/control'), 'Package: patchhive-broken\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Patchhive tests <t@example.org>\nDescription: postinst fails\n');
-    await writeFile(path.join(pkg, 'DEBIAN/postinst'), '#!/bin/sh\necho "patchhive-broken: refusing to configure" >&2\nexit 1\n', { mode: 0o755 });
+    await writeFile(
+      path.join(pkg, 'DEBIAN/control'),
+      'Package: patchhive-broken\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Patchhive tests <t@example.org>\nDescription: postinst fails\n',
+    );
+    await writeFile(
+      path.join(pkg, 'DEBIAN/postinst'),
+      '#!/bin/sh\necho "patchhive-broken: refusing to configure" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
     const repo = path.join(root, 'opt/localrepo');
     await mkdir(repo, { recursive: true });
     const deb = path.join(repo, 'patchhive-broken_1.0-1_all.deb');
@@ -174,45 +232,117 @@ describe.skipIf(skipReason !== undefined)('agent jobs on a real Debian chroot', 
     const bytes = readFileSync(deb);
     const control = (await readFile(path.join(pkg, 'DEBIAN/control'), 'utf8')).trimEnd();
     const sha = createHash('sha256').update(bytes).digest('hex');
-    await writeFile(path.join(repo, 'Packages'), `${control}\nFilename: ./patchhive-broken_1.0-1_all.deb\nSize: ${bytes.length}\nSHA256: ${sha}\n\n`);
+    await writeFile(
+      path.join(repo, 'Packages'),
+      `${control}\nFilename: ./patchhive-broken_1.0-1_all.deb\nSize: ${bytes.length}\nSHA256: ${sha}\n\n`,
+    );
     await writeFile(path.join(root, 'etc/apt/sources.list.d/local.list'), 'deb [trusted=yes] file:/opt/localrepo ./\n');
-    await runCommand('chroot', [root, 'apt-get', 'update', '-o', 'Dir::Etc::sourcelist=sources.list.d/local.list', '-o', 'Dir::Etc::sourceparts=-', '-o', 'APT::Get::List-Cleanup=0']);
+    await runCommand('chroot', [
+      root,
+      'apt-get',
+      'update',
+      '-o',
+      'Dir::Etc::sourcelist=sources.list.d/local.list',
+      '-o',
+      'Dir::Etc::sourceparts=-',
+      '-o',
+      'APT::Get::List-Cleanup=0',
+    ]);
 
-    const broken = job([{ kind: 'install', manager: 'apt', packages: [{ name: 'patchhive-broken', version: '1.0-1' }], timeoutSeconds: 600 }, { kind: 'verify', bulletinIds: ['LOCAL-1'] }]);
+    const broken = job([
+      {
+        kind: 'install',
+        manager: 'apt',
+        packages: [{ name: 'patchhive-broken', version: '1.0-1' }],
+        timeoutSeconds: 600,
+      },
+      { kind: 'verify', bulletinIds: ['LOCAL-1'] },
+    ]);
     const r = await executor.handleEnvelope(signJob(broken, server.priv));
-    expect(r.report).toMatchObject({ state: 'failed', message: expect.stringContaining('the post-installation script of patchhive-broken exited 1') });
+    expect(r.report).toMatchObject({
+      state: 'failed',
+      message: expect.stringContaining('the post-installation script of patchhive-broken exited 1'),
+    });
     expect(r.report!.steps).toHaveLength(1); // verify did not run
     expect(await dpkgStatus(root)).toMatch(/^patchhive-broken 1\.0-1 iF *$/m);
 
-    const rollback = job([{ kind: 'rollback', manager: 'apt', fromJobId: broken.jobId, packages: [], remove: ['patchhive-broken'], timeoutSeconds: 600 }]);
+    const rollback = job([
+      {
+        kind: 'rollback',
+        manager: 'apt',
+        fromJobId: broken.jobId,
+        packages: [],
+        remove: ['patchhive-broken'],
+        timeoutSeconds: 600,
+      },
+    ]);
     const rb = await executor.handleEnvelope(signJob(rollback, server.priv));
     expect(rb.report?.state, JSON.stringify(rb.report, null, 2)).toBe('succeeded');
     expect(await installedVersion(root, 'patchhive-broken')).toBeUndefined();
   });
 
-  it('refuses a forged signature, a replayed sequence, an expired job, another agent\'s job, a hook its local policy does not allow and a wrong artifact — installing nothing', async () => {
+  it("refuses a forged signature, a replayed sequence, an expired job, another agent's job, a hook its local policy does not allow and a wrong artifact — installing nothing", async () => {
     const accepted = job([{ kind: 'verify', bulletinIds: ['X'] }]);
     expect((await executor.handleEnvelope(signJob(accepted, server.priv))).report?.state).toBe('succeeded');
     const statusBefore = await dpkgStatus(root);
     const marker = '/root/refused-job-ran';
     const steps = (): JobStep[] => [
       { kind: 'pre-hook', action: 'touch-marker', command: ['/usr/bin/touch', marker], timeoutSeconds: 60 },
-      { kind: 'install', manager: 'apt', packages: targets.map((t) => ({ name: t.name, version: t.to })), timeoutSeconds: 600 },
+      {
+        kind: 'install',
+        manager: 'apt',
+        packages: targets.map((t) => ({ name: t.name, version: t.to })),
+        timeoutSeconds: 600,
+      },
     ];
     const good = Buffer.from('the signed artifact\n');
     const cases: [string, () => unknown][] = [
       ['bad-signature', () => signJob(job(steps()), keyPair().priv)],
       ['replayed', () => signJob({ ...job(steps()), sequence: accepted.sequence }, server.priv)],
-      ['expired', () => signJob(job(steps(), { issuedAt: iso(Date.now() - 7_200_000), expiresAt: iso(Date.now() - 3_600_000) }), server.priv)],
+      [
+        'expired',
+        () =>
+          signJob(
+            job(steps(), { issuedAt: iso(Date.now() - 7_200_000), expiresAt: iso(Date.now() - 3_600_000) }),
+            server.priv,
+          ),
+      ],
       ['wrong-agent', () => signJob(job(steps(), { agentId: 'agent-other' }), server.priv)],
       // validly signed, but the local policy allows touch-marker only as /usr/bin/touch …
-      ['not-allowed-by-local-policy', () => signJob(job([{ ...steps()[0]!, action: 'drain-node' } as JobStep, ...steps().slice(1)]), server.priv)],
-      ['not-allowed-by-local-policy', () => signJob(job([...steps().slice(1), { kind: 'post-hook', action: 'touch-marker', command: ['/bin/sh', '-c', `touch ${marker}`], timeoutSeconds: 60 }]), server.priv)],
+      [
+        'not-allowed-by-local-policy',
+        () => signJob(job([{ ...steps()[0]!, action: 'drain-node' } as JobStep, ...steps().slice(1)]), server.priv),
+      ],
+      [
+        'not-allowed-by-local-policy',
+        () =>
+          signJob(
+            job([
+              ...steps().slice(1),
+              {
+                kind: 'post-hook',
+                action: 'touch-marker',
+                command: ['/bin/sh', '-c', `touch ${marker}`],
+                timeoutSeconds: 60,
+              },
+            ]),
+            server.priv,
+          ),
+      ],
       [
         'hash-mismatch',
         () =>
           signJob(
-            job(steps(), { artifacts: [{ id: 'fix', url: artifactUrl, size: 'these bytes are not the signed ones\n'.length, sha256: createHash('sha256').update(good).digest('hex') }] }),
+            job(steps(), {
+              artifacts: [
+                {
+                  id: 'fix',
+                  url: artifactUrl,
+                  size: 'these bytes are not the signed ones\n'.length,
+                  sha256: createHash('sha256').update(good).digest('hex'),
+                },
+              ],
+            }),
             server.priv,
           ),
       ],
@@ -240,7 +370,10 @@ describe.skipIf(skipReason !== undefined)('the agent process killed during an ap
     machine = await createDebianMachine('jobs-kill', work);
     await runCommand('mount', ['-t', 'proc', 'proc', path.join(machine.root, 'proc')]);
     // apt holds its lock and waits before dpkg runs, so the agent can be killed mid-install
-    await writeFile(path.join(machine.root, 'etc/apt/apt.conf.d/99patchhive-slow'), 'DPkg::Pre-Invoke { "sleep 8"; };\n');
+    await writeFile(
+      path.join(machine.root, 'etc/apt/apt.conf.d/99patchhive-slow'),
+      'DPkg::Pre-Invoke { "sleep 8"; };\n',
+    );
     fake = await startFakeServer();
   });
 
@@ -256,7 +389,18 @@ describe.skipIf(skipReason !== undefined)('the agent process killed during an ap
 
   it('neither installs twice nor loses the result; the server gets the true state', async () => {
     const root = machine.root;
-    const enroll = await runCli(['agent', 'enroll', '--server', fake.url, '--root', root, '--token', TEST_ENROLL_TOKEN, '--server-key-fingerprint', fake.fingerprint]);
+    const enroll = await runCli([
+      'agent',
+      'enroll',
+      '--server',
+      fake.url,
+      '--root',
+      root,
+      '--token',
+      TEST_ENROLL_TOKEN,
+      '--server-key-fingerprint',
+      fake.fingerprint,
+    ]);
     expect(enroll.code, enroll.stderr).toBe(0);
     const [target] = parseUpgradable((await runCommand('chroot', [root, 'apt', 'list', '--upgradable'])).stdout);
     expect(target).toBeDefined();
@@ -269,7 +413,12 @@ describe.skipIf(skipReason !== undefined)('the agent process killed during an ap
       expiresAt: iso(Date.now() + 3_600_000),
       deploymentId: 'dep-kill',
       steps: [
-        { kind: 'install', manager: 'apt', packages: [{ name: target!.name, version: target!.to }], timeoutSeconds: 900 },
+        {
+          kind: 'install',
+          manager: 'apt',
+          packages: [{ name: target!.name, version: target!.to }],
+          timeoutSeconds: 900,
+        },
         { kind: 'verify', bulletinIds: ['DSA-KILL-1'] },
       ],
       artifacts: [],
@@ -281,7 +430,11 @@ describe.skipIf(skipReason !== undefined)('the agent process killed during an ap
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
     const agentRun = (extra: string[]) => {
-      const child = spawn(process.execPath, ['--import', loader, CLI_MAIN, 'agent', 'run', '--root', root, ...extra], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', loader, CLI_MAIN, 'agent', 'run', '--root', root, ...extra], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       children.push(child);
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -313,12 +466,21 @@ describe.skipIf(skipReason !== undefined)('the agent process killed during an ap
     const second = agentRun(['--once']);
     expect(await second.exited, second.output()).toBe(0);
     const report = fake.jobReports.find((r) => r.jobId === 'job-kill-1');
-    expect(report, second.output()).toMatchObject({ state: 'succeeded', keptPackages: [{ name: target!.name, version: target!.from }] });
-    expect(report!.steps[0]).toMatchObject({ index: 0, result: 'succeeded', message: expect.stringContaining('reconciled after restart, not re-run') });
+    expect(report, second.output()).toMatchObject({
+      state: 'succeeded',
+      keptPackages: [{ name: target!.name, version: target!.from }],
+    });
+    expect(report!.steps[0]).toMatchObject({
+      index: 0,
+      result: 'succeeded',
+      message: expect.stringContaining('reconciled after restart, not re-run'),
+    });
     expect(await installedVersion(root, target!.name)).toBe(target!.to);
     // apt's own history: exactly one install of that exact version
     const history = await readFile(path.join(root, 'var/log/apt/history.log'), 'utf8');
-    expect(history.split('\n').filter((l) => l.startsWith('Commandline:') && l.includes(`${target!.name}=${target!.to}`))).toHaveLength(1);
+    expect(
+      history.split('\n').filter((l) => l.startsWith('Commandline:') && l.includes(`${target!.name}=${target!.to}`)),
+    ).toHaveLength(1);
     // the server shows the true state, and the agent will not run it again
     const third = agentRun(['--once']);
     expect(await third.exited).toBe(0);

@@ -17,11 +17,22 @@ let routes: RouteDef[];
 
 beforeAll(async () => {
   // This walk measures the answers to bad credentials, not the limits on them: budgets it cannot reach.
-  const unreachable = { authFailuresPerAddress: 10_000_000, authFailuresPerToken: 10_000_000, enrollmentsPerToken: 10_000_000, enrollmentsPerAddress: 10_000_000 };
-  server = (await startTestServer({ now: () => clock, config: { bodyLimitBytes: 64 * 1024, rateLimit: unreachable } }))!;
+  const unreachable = {
+    authFailuresPerAddress: 10_000_000,
+    authFailuresPerToken: 10_000_000,
+    enrollmentsPerToken: 10_000_000,
+    enrollmentsPerAddress: 10_000_000,
+  };
+  server = (await startTestServer({
+    now: () => clock,
+    config: { bodyLimitBytes: 64 * 1024, rateLimit: unreachable },
+  }))!;
   const revoked = await server.services.tokens.createApiToken({ name: 'r', user: 'rev', role: 'admin' }, 'test');
   await server.services.tokens.revokeApiToken(revoked.id);
-  const expired = await server.services.tokens.createApiToken({ name: 'e', user: 'exp', role: 'admin', expiresInDays: 1 }, 'test');
+  const expired = await server.services.tokens.createApiToken(
+    { name: 'e', user: 'exp', role: 'admin', expiresInDays: 1 },
+    'test',
+  );
   tokens = {
     viewer: await server.tokenFor('viewer'),
     operator: await server.tokenFor('operator'),
@@ -38,11 +49,19 @@ function urlOf(r: RouteDef): string {
   return '/api/v1' + r.url.replace(/:id/g, 'no-such-object');
 }
 
-async function call(r: RouteDef, opts: { token?: string; body?: string; contentType?: string; url?: string }): Promise<LightMyRequestResponse> {
+async function call(
+  r: RouteDef,
+  opts: { token?: string; body?: string; contentType?: string; url?: string },
+): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
-  return server.app.inject({ method: r.method, url: opts.url ?? urlOf(r), headers, ...(opts.body !== undefined ? { payload: opts.body } : {}) });
+  return server.app.inject({
+    method: r.method,
+    url: opts.url ?? urlOf(r),
+    headers,
+    ...(opts.body !== undefined ? { payload: opts.body } : {}),
+  });
 }
 
 function expectRefused(res: LightMyRequestResponse, status: number | number[], code?: string | RegExp): void {
@@ -70,7 +89,10 @@ describe('every route refuses bad requests with a 4xx and a stable code', () => 
   it('a malformed or unknown credential → 401', async () => {
     for (const r of protectedRoutes()) {
       expectRefused(await call(r, { token: 'not-a-token' }), 401, 'E_UNAUTHENTICATED');
-      const fake = r.access === 'agent' ? `pha_00000000-0000-4000-8000-000000000000_${'A'.repeat(43)}` : `phk_00000000-0000-4000-8000-000000000000_${'A'.repeat(43)}`;
+      const fake =
+        r.access === 'agent'
+          ? `pha_00000000-0000-4000-8000-000000000000_${'A'.repeat(43)}`
+          : `phk_00000000-0000-4000-8000-000000000000_${'A'.repeat(43)}`;
       expectRefused(await call(r, { token: fake }), 401, 'E_UNAUTHENTICATED');
     }
   });
@@ -106,13 +128,25 @@ describe('every route refuses bad requests with a 4xx and a stable code', () => 
       if (r.access === 'agent') continue; // needs an agent; covered below
       expectRefused(await call(r, { token, body: '{"truncated": ' }), 400, 'E_BAD_REQUEST');
       expectRefused(await call(r, { token, body: '[1,2,3]' }), 400, /E_BAD_REQUEST/);
-      expectRefused(await call(r, { token, body: '{"name": 42, "url": false, "token": 7, "inventory": "x", "kind": "nope"}' }), [400, 404], /E_BAD_REQUEST|_NOT_FOUND/);
-      expectRefused(await call(r, { token, body: 'name=x', contentType: 'application/x-www-form-urlencoded' }), 415, 'E_UNSUPPORTED_MEDIA_TYPE');
-      expectRefused(await call(r, { token, body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) }), 413, 'E_PAYLOAD_TOO_LARGE');
+      expectRefused(
+        await call(r, { token, body: '{"name": 42, "url": false, "token": 7, "inventory": "x", "kind": "nope"}' }),
+        [400, 404],
+        /E_BAD_REQUEST|_NOT_FOUND/,
+      );
+      expectRefused(
+        await call(r, { token, body: 'name=x', contentType: 'application/x-www-form-urlencoded' }),
+        415,
+        'E_UNSUPPORTED_MEDIA_TYPE',
+      );
+      expectRefused(
+        await call(r, { token, body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) }),
+        413,
+        'E_PAYLOAD_TOO_LARGE',
+      );
     }
   });
 
-  it('unknown objects → 404 with the object\'s code', async () => {
+  it("unknown objects → 404 with the object's code", async () => {
     for (const r of userRoutes().filter((x) => x.url.includes(':id'))) {
       const body = r.body ? (r.method === 'PATCH' ? '{}' : '{}') : undefined;
       expectRefused(await call(r, { token: tokens.admin, body }), 404, /_NOT_FOUND$/);
@@ -135,25 +169,57 @@ describe('every route refuses bad requests with a 4xx and a stable code', () => 
 describe('the agent routes', () => {
   it('refuse a bad enrollment token, and bad check-in bodies of an enrolled agent', async () => {
     const enroll = routes.find((r) => r.url === '/agent/enroll')!;
-    expectRefused(await call(enroll, { body: JSON.stringify({ token: 'phe_x_' + 'a'.repeat(20), hostname: 'h' }) }), 401, 'E_UNAUTHENTICATED');
+    expectRefused(
+      await call(enroll, { body: JSON.stringify({ token: 'phe_x_' + 'a'.repeat(20), hostname: 'h' }) }),
+      401,
+      'E_UNAUTHENTICATED',
+    );
     const created = await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 1 }, 'test');
     const ok = await call(enroll, { body: JSON.stringify({ token: created.secret, hostname: 'walk-1' }) });
     expect(ok.statusCode).toBe(201);
-    expectRefused(await call(enroll, { body: JSON.stringify({ token: created.secret, hostname: 'walk-2' }) }), 401, 'E_ENROLLMENT_EXHAUSTED');
+    expectRefused(
+      await call(enroll, { body: JSON.stringify({ token: created.secret, hostname: 'walk-2' }) }),
+      401,
+      'E_ENROLLMENT_EXHAUSTED',
+    );
     const credential = ok.json<{ credential: string }>().credential;
     const imported = routes.find((r) => r.url === '/machines/import')!;
-    const inventory = { schema: 'patchhive.inventory/1', machine: { name: 'walk-1' }, collectedAt: '2026-11-21T00:00:00Z', os: { family: 'unix', platform: 'debian' } };
-    expectRefused(await call(imported, { token: tokens.admin, body: JSON.stringify({ inventory }) }), 409, 'E_CONFLICT');
+    const inventory = {
+      schema: 'patchhive.inventory/1',
+      machine: { name: 'walk-1' },
+      collectedAt: '2026-11-21T00:00:00Z',
+      os: { family: 'unix', platform: 'debian' },
+    };
+    expectRefused(
+      await call(imported, { token: tokens.admin, body: JSON.stringify({ inventory }) }),
+      409,
+      'E_CONFLICT',
+    );
     const checkin = routes.find((r) => r.url === '/agent/checkin')!;
     expectRefused(await call(checkin, { token: credential, body: '{"inventoryHash": ' }), 400, 'E_BAD_REQUEST');
     expectRefused(await call(checkin, { token: credential, body: '{"inventoryHash": "zz"}' }), 400, 'E_BAD_REQUEST');
-    expectRefused(await call(checkin, { token: credential, body: JSON.stringify({ inventoryHash: 'a'.repeat(64), inventory: { schema: 'nope' } }) }), 400, 'E_BAD_REQUEST');
-    expectRefused(await call(checkin, { token: credential, body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) }), 413, 'E_PAYLOAD_TOO_LARGE');
+    expectRefused(
+      await call(checkin, {
+        token: credential,
+        body: JSON.stringify({ inventoryHash: 'a'.repeat(64), inventory: { schema: 'nope' } }),
+      }),
+      400,
+      'E_BAD_REQUEST',
+    );
+    expectRefused(
+      await call(checkin, { token: credential, body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) }),
+      413,
+      'E_PAYLOAD_TOO_LARGE',
+    );
     const good = await call(checkin, { token: credential, body: JSON.stringify({ inventoryHash: 'a'.repeat(64) }) });
     expect(good.statusCode).toBe(200);
     expect(good.json()).toMatchObject({ inventoryWanted: true, acceptedInventoryHash: null });
     const agentId = credential.split('_')[1]!;
     await server.services.agents.revoke(agentId);
-    expectRefused(await call(checkin, { token: credential, body: JSON.stringify({ inventoryHash: 'a'.repeat(64) }) }), 401, 'E_TOKEN_REVOKED');
+    expectRefused(
+      await call(checkin, { token: credential, body: JSON.stringify({ inventoryHash: 'a'.repeat(64) }) }),
+      401,
+      'E_TOKEN_REVOKED',
+    );
   });
 });

@@ -26,7 +26,12 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const enrollment = await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 5 }, 'test');
       const enrolled = await server.services.agents.enroll({ token: enrollment.secret, hostname: 'audited-host' });
       agentId = enrolled.agentId;
-      tokens = { viewer: await server.tokenFor('viewer'), operator: await server.tokenFor('operator'), admin: server.adminToken, agent: enrolled.credential };
+      tokens = {
+        viewer: await server.tokenFor('viewer'),
+        operator: await server.tokenFor('operator'),
+        admin: server.adminToken,
+        agent: enrolled.credential,
+      };
     });
     afterAll(async () => server?.destroy());
 
@@ -37,11 +42,19 @@ for (const database of ['sqlite', 'postgres'] as const) {
     async function since(seq: number): Promise<AuditEntry[]> {
       return s().store.audit.range(seq, 100);
     }
-    function call(method: string, url: string, token: string | undefined, body?: unknown): Promise<LightMyRequestResponse> {
+    function call(
+      method: string,
+      url: string,
+      token: string | undefined,
+      body?: unknown,
+    ): Promise<LightMyRequestResponse> {
       return s().app.inject({
         method: method as 'GET',
         url,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
       });
     }
@@ -58,12 +71,24 @@ for (const database of ['sqlite', 'postgres'] as const) {
         const where = `${r.method} ${r.url} → ${res.statusCode}`;
         expect(added, where).toHaveLength(1);
         const e = added[0]!;
-        expect(e, where).toMatchObject({ method: r.method, route: '/api/v1' + r.url, status: res.statusCode, sourceIp: '127.0.0.1' });
-        expect(e.errorCode, where).toBe(res.statusCode >= 400 ? res.json<{ error: { code: string } }>().error.code : null);
+        expect(e, where).toMatchObject({
+          method: r.method,
+          route: '/api/v1' + r.url,
+          status: res.statusCode,
+          sourceIp: '127.0.0.1',
+        });
+        expect(e.errorCode, where).toBe(
+          res.statusCode >= 400 ? res.json<{ error: { code: string } }>().error.code : null,
+        );
         if (r.url.includes(':id')) expect(e.objectIds, where).toContain(OBJECT);
         if (r.access === 'agent') expect(e, where).toMatchObject({ actorKind: 'agent', agentId });
         else if (r.access === 'public') expect(e, where).toMatchObject({ actorKind: 'anonymous', userName: null });
-        else expect(e, where).toMatchObject({ actorKind: 'user', userName: r.access === 'admin' ? 'admin' : expect.stringMatching(/^operator-user-/), role: r.access });
+        else
+          expect(e, where).toMatchObject({
+            actorKind: 'user',
+            userName: r.access === 'admin' ? 'admin' : expect.stringMatching(/^operator-user-/),
+            role: r.access,
+          });
       }
     });
 
@@ -84,10 +109,24 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const forged = `phk_${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}_${'x'.repeat(43)}`;
       expect((await call('GET', '/api/v1/machines', forged)).statusCode).toBe(401);
       expect((await call('GET', '/api/v1/tokens', tokens.viewer)).statusCode).toBe(403);
-      expect((await call('POST', '/api/v1/agent/checkin', 'pha_nonsense', { inventoryHash: 'a'.repeat(64) })).statusCode).toBe(401);
+      expect(
+        (await call('POST', '/api/v1/agent/checkin', 'pha_nonsense', { inventoryHash: 'a'.repeat(64) })).statusCode,
+      ).toBe(401);
       const [bad, low, agentRefused] = await since(before);
-      expect(bad).toMatchObject({ actorKind: 'anonymous', tokenId: forged.slice(4, 40), status: 401, errorCode: 'E_UNAUTHENTICATED', method: 'GET' });
-      expect(low).toMatchObject({ actorKind: 'user', role: 'viewer', status: 403, errorCode: 'E_FORBIDDEN', route: '/api/v1/tokens' });
+      expect(bad).toMatchObject({
+        actorKind: 'anonymous',
+        tokenId: forged.slice(4, 40),
+        status: 401,
+        errorCode: 'E_UNAUTHENTICATED',
+        method: 'GET',
+      });
+      expect(low).toMatchObject({
+        actorKind: 'user',
+        role: 'viewer',
+        status: 403,
+        errorCode: 'E_FORBIDDEN',
+        route: '/api/v1/tokens',
+      });
       expect(agentRefused).toMatchObject({ actorKind: 'anonymous', status: 401, route: '/api/v1/agent/checkin' });
     });
 
@@ -99,17 +138,29 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const { id, secret } = created.json<{ id: string; secret: string }>();
       const enrollment = await call('POST', '/api/v1/enrollment-tokens', tokens.admin, { maxUses: 1, note: 'rack 4' });
       const enrollSecret = enrollment.json<{ secret: string }>().secret;
-      const enrolled = await call('POST', '/api/v1/agent/enroll', undefined, { token: enrollSecret, hostname: 'new-host' });
+      const enrolled = await call('POST', '/api/v1/agent/enroll', undefined, {
+        token: enrollSecret,
+        hostname: 'new-host',
+      });
       expect(enrolled.statusCode).toBe(201);
-      const source = await call('POST', '/api/v1/sources', tokens.admin, { name: 'private', url: 'https://user:pw@feeds.example.org/oval.xml?key=abc#x', format: 'oval' });
+      const source = await call('POST', '/api/v1/sources', tokens.admin, {
+        name: 'private',
+        url: 'https://user:pw@feeds.example.org/oval.xml?key=abc#x',
+        format: 'oval',
+      });
       const added = await since(before);
       expect(added.map((e) => e.status)).toEqual([201, 201, 201, source.statusCode]);
       expect(added[0]).toMatchObject({ objectIds: [id], summary: { name: 'ci', user: 'robot', role: 'viewer' } });
-      expect(added[2]).toMatchObject({ actorKind: 'anonymous', tokenId: enrollment.json<{ id: string }>().id, summary: { token: '[redacted]', hostname: 'new-host' } });
+      expect(added[2]).toMatchObject({
+        actorKind: 'anonymous',
+        tokenId: enrollment.json<{ id: string }>().id,
+        summary: { token: '[redacted]', hostname: 'new-host' },
+      });
       expect(added[2]!.objectIds).toContain(enrolled.json<{ agentId: string }>().agentId);
       expect(added[3]!.summary.url).toBe('https://feeds.example.org/oval.xml');
       const text = JSON.stringify(added);
-      for (const leaked of [secret, enrollSecret, enrolled.json<{ credential: string }>().credential, 'pw@', 'key=abc']) expect(text).not.toContain(leaked);
+      for (const leaked of [secret, enrollSecret, enrolled.json<{ credential: string }>().credential, 'pw@', 'key=abc'])
+        expect(text).not.toContain(leaked);
     });
 
     it('serves the trail to admins only, filtered and page by page, and its chain verifies', async (t) => {
@@ -117,13 +168,21 @@ for (const database of ['sqlite', 'postgres'] as const) {
       expect((await call('GET', '/api/v1/audit', tokens.operator)).statusCode).toBe(403);
       expect((await call('GET', '/api/v1/audit?limit=0', tokens.admin)).statusCode).toBe(400);
       expect((await call('GET', '/api/v1/audit?color=red', tokens.admin)).statusCode).toBe(400);
-      const byObject = auditPageSchema.parse((await call('GET', `/api/v1/audit?object=${OBJECT}&limit=3`, tokens.admin)).json());
+      const byObject = auditPageSchema.parse(
+        (await call('GET', `/api/v1/audit?object=${OBJECT}&limit=3`, tokens.admin)).json(),
+      );
       expect(byObject.items).toHaveLength(3);
       expect(byObject.items.every((e) => e.objectIds.includes(OBJECT))).toBe(true);
       expect(byObject.items[0]!.seq).toBeGreaterThan(byObject.items[2]!.seq);
-      const older = auditPageSchema.parse((await call('GET', `/api/v1/audit?object=${OBJECT}&limit=3&before=${byObject.nextBefore}`, tokens.admin)).json());
+      const older = auditPageSchema.parse(
+        (
+          await call('GET', `/api/v1/audit?object=${OBJECT}&limit=3&before=${byObject.nextBefore}`, tokens.admin)
+        ).json(),
+      );
       expect(older.items[0]!.seq).toBeLessThan(byObject.items[2]!.seq);
-      const byActor = auditPageSchema.parse((await call('GET', '/api/v1/audit?actor=robot&limit=5', tokens.admin)).json());
+      const byActor = auditPageSchema.parse(
+        (await call('GET', '/api/v1/audit?actor=robot&limit=5', tokens.admin)).json(),
+      );
       expect(byActor.items).toEqual([]);
       const byAgent = auditPageSchema.parse((await call('GET', `/api/v1/audit?actor=${agentId}`, tokens.admin)).json());
       expect(byAgent.items.length).toBeGreaterThan(0);
@@ -131,7 +190,9 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const all: AuditEntry[] = [];
       let after = 0;
       for (;;) {
-        const page = auditChainPageSchema.parse((await call('GET', `/api/v1/audit/chain?after=${after}&limit=7`, tokens.admin)).json());
+        const page = auditChainPageSchema.parse(
+          (await call('GET', `/api/v1/audit/chain?after=${after}&limit=7`, tokens.admin)).json(),
+        );
         all.push(...page.items);
         if (page.nextAfter === null) break;
         after = page.nextAfter;
@@ -158,7 +219,12 @@ describe('audit trail switched off', () => {
   it('records nothing', async () => {
     const server = (await startTestServer({ config: { audit: { enabled: false } } }))!;
     try {
-      const res = await server.app.inject({ method: 'POST', url: '/api/v1/groups', headers: { authorization: `Bearer ${server.adminToken}` }, payload: { name: 'g', kind: 'static' } });
+      const res = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/groups',
+        headers: { authorization: `Bearer ${server.adminToken}` },
+        payload: { name: 'g', kind: 'static' },
+      });
       expect(res.statusCode).toBe(201);
       expect(await server.store.audit.list({ limit: 10 })).toEqual([]);
     } finally {

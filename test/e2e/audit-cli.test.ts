@@ -49,7 +49,12 @@ for (const database of ['sqlite', 'postgres'] as const) {
       server = await startTestServer({ listen: true, ...(pgDb ? { config: { database: pgDb.url } } : {}) });
       env = { PATCHHIVE_SERVER: server!.url, PATCHHIVE_TOKEN: server!.adminToken };
       for (const name of ['web', 'db', 'mail', 'dns']) {
-        const res = await server!.app.inject({ method: 'POST', url: '/api/v1/groups', headers: { authorization: `Bearer ${server!.adminToken}` }, payload: { name, kind: 'static' } });
+        const res = await server!.app.inject({
+          method: 'POST',
+          url: '/api/v1/groups',
+          headers: { authorization: `Bearer ${server!.adminToken}` },
+          payload: { name, kind: 'static' },
+        });
         expect(res.statusCode).toBe(201);
       }
     }, 60_000);
@@ -84,17 +89,28 @@ for (const database of ['sqlite', 'postgres'] as const) {
     it('names the first bad line of an edited or cut export, and refuses a partial one unless told', async (t) => {
       // Offline: the same on either database, so run once.
       if (!server || database === 'postgres') return t.skip();
-      const lines = readFileSync(path.join(tmp, `${database}.jsonl`), 'utf8').trim().split('\n');
+      const lines = readFileSync(path.join(tmp, `${database}.jsonl`), 'utf8')
+        .trim()
+        .split('\n');
       const edited = path.join(tmp, 'edited.jsonl');
-      writeFileSync(edited, [lines[0], lines[1]!.replace('"status":201', '"status":403'), lines[2], lines[3]].join('\n') + '\n');
+      writeFileSync(
+        edited,
+        [lines[0], lines[1]!.replace('"status":201', '"status":403'), lines[2], lines[3]].join('\n') + '\n',
+      );
       const e = await runCli(['audit', 'verify', '--file', edited]);
       expect(e.code, describeRun(e)).toBe(1);
-      expect(e.stdout).toBe(`audit trail BROKEN at entry 2: hash mismatch: the entry was changed after it was written (${edited})\n`);
+      expect(e.stdout).toBe(
+        `audit trail BROKEN at entry 2: hash mismatch: the entry was changed after it was written (${edited})\n`,
+      );
       const cut = path.join(tmp, 'cut.jsonl');
       writeFileSync(cut, [lines[0], lines[2], lines[3]].join('\n') + '\n');
       const c = await runCli(['audit', 'verify', '--file', cut, '--format', 'json']);
       expect(c.code, describeRun(c)).toBe(1);
-      expect(JSON.parse(c.stdout)).toMatchObject({ ok: false, seq: 3, reason: expect.stringMatching(/gap after entry 1/) });
+      expect(JSON.parse(c.stdout)).toMatchObject({
+        ok: false,
+        seq: 3,
+        reason: expect.stringMatching(/gap after entry 1/),
+      });
       const tail = path.join(tmp, 'tail.jsonl');
       writeFileSync(tail, lines.slice(2).join('\n') + '\n');
       expect((await runCli(['audit', 'verify', '--file', tail])).code).toBe(1);
@@ -108,7 +124,10 @@ for (const database of ['sqlite', 'postgres'] as const) {
 
     it('names the first bad entry after a row of the database was edited, then deleted', async (t) => {
       if (!server) return t.skip();
-      const lift = database === 'sqlite' ? ['drop trigger audit_log_no_update', 'drop trigger audit_log_no_delete'] : ['alter table audit_log disable trigger audit_log_append_only'];
+      const lift =
+        database === 'sqlite'
+          ? ['drop trigger audit_log_no_update', 'drop trigger audit_log_no_delete']
+          : ['alter table audit_log disable trigger audit_log_append_only'];
       await asOwner([...lift, `update audit_log set summary_json = '{"name":"innocent"}' where seq = 2`]);
       const edited = await runCli(['audit', 'verify'], { env });
       expect(edited.code, describeRun(edited)).toBe(1);

@@ -16,7 +16,15 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/errors.js';
-import { describeRun, listDir, makeTempDir, removeTempDir, runCli, stderrLines, type CliResult } from '../support/cli.js';
+import {
+  describeRun,
+  listDir,
+  makeTempDir,
+  removeTempDir,
+  runCli,
+  stderrLines,
+  type CliResult,
+} from '../support/cli.js';
 
 type Expect = typeof expect;
 
@@ -124,7 +132,10 @@ const CATALOG_CASES: ErrorCase[] = [
     name: 'OVAL: a criterion with a dangling test_ref',
     catalog: `${MAL}/oval-dangling-test-ref.xml`,
     place: atLine(`${MAL}/oval-dangling-test-ref.xml`, 17),
-    says: ['oval:org.debian.oval:tst:99', '<definition id="oval:org.debian:def:310081399224878774613123344565484275011">'],
+    says: [
+      'oval:org.debian.oval:tst:99',
+      '<definition id="oval:org.debian:def:310081399224878774613123344565484275011">',
+    ],
     codes: ['E_INPUT_MALFORMED'],
   }),
   catalogCase({
@@ -229,10 +240,24 @@ const CATALOG_CASES: ErrorCase[] = [
   catalogCase({ name: 'a PNG image', catalog: `${MAL}/png-1x1.png`, codes: ['E_INPUT_UNKNOWN_FORMAT'] }),
   catalogCase({ name: 'a copy of /etc/os-release', catalog: `${MAL}/os-release`, codes: ['E_INPUT_UNKNOWN_FORMAT'] }),
   catalogCase({ name: 'a gzip-compressed file', catalog: `${MAL}/dpkg-status.gz`, codes: ['E_INPUT_UNKNOWN_FORMAT'] }),
-  catalogCase({ name: 'an empty file', catalog: `${MAL}/empty`, codes: ['E_INPUT_UNKNOWN_FORMAT', 'E_INPUT_MALFORMED'] }),
-  catalogCase({ name: 'a missing file', catalog: `${MAL}/no-such-catalog.xml`, says: [/ENOENT|not found|no such file/i], codes: ['E_INPUT_NOT_FOUND'] }),
+  catalogCase({
+    name: 'an empty file',
+    catalog: `${MAL}/empty`,
+    codes: ['E_INPUT_UNKNOWN_FORMAT', 'E_INPUT_MALFORMED'],
+  }),
+  catalogCase({
+    name: 'a missing file',
+    catalog: `${MAL}/no-such-catalog.xml`,
+    says: [/ENOENT|not found|no such file/i],
+    codes: ['E_INPUT_NOT_FOUND'],
+  }),
   catalogCase({ name: 'a directory', catalog: MAL, codes: ['E_INPUT_NOT_FOUND'] }),
-  catalogCase({ name: '100 MB single line of base64', catalog: BIG_LINE, codes: ['E_INPUT_UNKNOWN_FORMAT', 'E_INPUT_MALFORMED'], ...BIG }),
+  catalogCase({
+    name: '100 MB single line of base64',
+    catalog: BIG_LINE,
+    codes: ['E_INPUT_UNKNOWN_FORMAT', 'E_INPUT_MALFORMED'],
+    ...BIG,
+  }),
   catalogCase({
     name: '100 MB single line that starts like OVAL (one unterminated <title>)',
     catalog: BIG_OVAL_LINE,
@@ -277,14 +302,56 @@ const INVENTORY_CASES: ErrorCase[] = [
     place: atLineColumn(`${MAL}/inventory-truncated.json`, () => 35),
     codes: ['E_INPUT_MALFORMED'],
   }),
-  inventoryCase({ name: 'inventory: a PNG image', inventory: `${MAL}/png-1x1.png`, place: atLineColumn(`${MAL}/png-1x1.png`, () => 1, () => 1), codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'] }),
-  inventoryCase({ name: 'inventory: a copy of /etc/os-release', inventory: `${MAL}/os-release`, place: atLineColumn(`${MAL}/os-release`, () => 1, () => 1), codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'] }),
-  inventoryCase({ name: 'inventory: a gzip-compressed file', inventory: `${MAL}/dpkg-status.gz`, place: atLineColumn(`${MAL}/dpkg-status.gz`, () => 1, () => 1), codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'] }),
-  inventoryCase({ name: 'inventory: an empty file', inventory: `${MAL}/empty`, codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'] }),
-  inventoryCase({ name: 'inventory: a missing file', inventory: `${MAL}/no-such-inventory.json`, says: [/ENOENT|not found|no such file/i], codes: ['E_INPUT_NOT_FOUND'] }),
+  inventoryCase({
+    name: 'inventory: a PNG image',
+    inventory: `${MAL}/png-1x1.png`,
+    place: atLineColumn(
+      `${MAL}/png-1x1.png`,
+      () => 1,
+      () => 1,
+    ),
+    codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'],
+  }),
+  inventoryCase({
+    name: 'inventory: a copy of /etc/os-release',
+    inventory: `${MAL}/os-release`,
+    place: atLineColumn(
+      `${MAL}/os-release`,
+      () => 1,
+      () => 1,
+    ),
+    codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'],
+  }),
+  inventoryCase({
+    name: 'inventory: a gzip-compressed file',
+    inventory: `${MAL}/dpkg-status.gz`,
+    place: atLineColumn(
+      `${MAL}/dpkg-status.gz`,
+      () => 1,
+      () => 1,
+    ),
+    codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'],
+  }),
+  inventoryCase({
+    name: 'inventory: an empty file',
+    inventory: `${MAL}/empty`,
+    codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'],
+  }),
+  inventoryCase({
+    name: 'inventory: a missing file',
+    inventory: `${MAL}/no-such-inventory.json`,
+    says: [/ENOENT|not found|no such file/i],
+    codes: ['E_INPUT_NOT_FOUND'],
+  }),
   inventoryCase({ name: 'inventory: a directory', inventory: MAL, codes: ['E_INPUT_NOT_FOUND'] }),
   // Random base64 may start with a digit (a JSON number, then the error is at column 2): any column.
-  inventoryCase({ name: 'inventory: 100 MB single line of base64', inventory: BIG_LINE, place: atLineColumn(BIG_LINE, () => 1), codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'], ...BIG }),
+  inventoryCase({
+    name: 'inventory: 100 MB single line of base64',
+    inventory: BIG_LINE,
+    place: atLineColumn(BIG_LINE, () => 1),
+    codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'],
+    ...BIG,
+  }),
 ];
 
 const DPKG_STATUS_CASES: ErrorCase[] = [
@@ -302,24 +369,79 @@ const DPKG_STATUS_CASES: ErrorCase[] = [
     says: ['2.6 beta 1'],
     codes: ['E_INPUT_MALFORMED', 'E_VERSION_INVALID'],
   }),
-  dpkgCase({ name: 'dpkg status: binary garbage (the file gzip-compressed)', status: `${MAL}/dpkg-status.gz`, place: atLine(`${MAL}/dpkg-status.gz`, 1), codes: ['E_INPUT_MALFORMED'] }),
-  dpkgCase({ name: 'dpkg status: a PNG image', status: `${MAL}/png-1x1.png`, place: atLine(`${MAL}/png-1x1.png`, 2), codes: ['E_INPUT_MALFORMED'] }),
-  dpkgCase({ name: 'dpkg status: a copy of /etc/os-release', status: `${MAL}/os-release`, place: atLine(`${MAL}/os-release`, 1), codes: ['E_INPUT_MALFORMED'] }),
+  dpkgCase({
+    name: 'dpkg status: binary garbage (the file gzip-compressed)',
+    status: `${MAL}/dpkg-status.gz`,
+    place: atLine(`${MAL}/dpkg-status.gz`, 1),
+    codes: ['E_INPUT_MALFORMED'],
+  }),
+  dpkgCase({
+    name: 'dpkg status: a PNG image',
+    status: `${MAL}/png-1x1.png`,
+    place: atLine(`${MAL}/png-1x1.png`, 2),
+    codes: ['E_INPUT_MALFORMED'],
+  }),
+  dpkgCase({
+    name: 'dpkg status: a copy of /etc/os-release',
+    status: `${MAL}/os-release`,
+    place: atLine(`${MAL}/os-release`, 1),
+    codes: ['E_INPUT_MALFORMED'],
+  }),
   // A real status file always lists at least dpkg itself: an empty one is not "nothing installed".
-  dpkgCase({ name: 'dpkg status: an empty file', status: `${MAL}/empty`, codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'] }),
-  dpkgCase({ name: 'dpkg status: a missing file', status: `${MAL}/no-such-status`, says: [/ENOENT|not found|no such file/i], codes: ['E_INPUT_NOT_FOUND'] }),
+  dpkgCase({
+    name: 'dpkg status: an empty file',
+    status: `${MAL}/empty`,
+    codes: ['E_INPUT_MALFORMED', 'E_INPUT_UNKNOWN_FORMAT'],
+  }),
+  dpkgCase({
+    name: 'dpkg status: a missing file',
+    status: `${MAL}/no-such-status`,
+    says: [/ENOENT|not found|no such file/i],
+    codes: ['E_INPUT_NOT_FOUND'],
+  }),
   dpkgCase({ name: 'dpkg status: a directory', status: MAL, codes: ['E_INPUT_NOT_FOUND'] }),
-  dpkgCase({ name: 'dpkg status: 100 MB single line of base64', status: BIG_LINE, place: atLine(BIG_LINE, 1), codes: ['E_INPUT_MALFORMED'], ...BIG }),
+  dpkgCase({
+    name: 'dpkg status: 100 MB single line of base64',
+    status: BIG_LINE,
+    place: atLine(BIG_LINE, 1),
+    codes: ['E_INPUT_MALFORMED'],
+    ...BIG,
+  }),
 ];
 
 const FLAG_CASES: ErrorCase[] = [
-  { name: 'flag: unknown --status value', args: [...GOOD_MACHINE, ...GOOD_CATALOG, '--status', 'missing,bogus'], says: ['--status', 'bogus'], codes: ['E_USAGE'] },
-  { name: 'flag: unknown --format', args: [...GOOD_MACHINE, ...GOOD_CATALOG, '--format', 'bogus'], says: ['--format', 'bogus'], codes: ['E_USAGE'] },
-  { name: 'flag: unknown --min-severity', args: [...GOOD_MACHINE, ...GOOD_CATALOG, '--min-severity', 'bogus'], says: ['--min-severity', 'bogus'], codes: ['E_USAGE'] },
-  { name: 'flag: an option scan does not have', args: [...GOOD_MACHINE, ...GOOD_CATALOG, '--bogus-flag'], says: ['--bogus-flag'], codes: ['E_USAGE'] },
+  {
+    name: 'flag: unknown --status value',
+    args: [...GOOD_MACHINE, ...GOOD_CATALOG, '--status', 'missing,bogus'],
+    says: ['--status', 'bogus'],
+    codes: ['E_USAGE'],
+  },
+  {
+    name: 'flag: unknown --format',
+    args: [...GOOD_MACHINE, ...GOOD_CATALOG, '--format', 'bogus'],
+    says: ['--format', 'bogus'],
+    codes: ['E_USAGE'],
+  },
+  {
+    name: 'flag: unknown --min-severity',
+    args: [...GOOD_MACHINE, ...GOOD_CATALOG, '--min-severity', 'bogus'],
+    says: ['--min-severity', 'bogus'],
+    codes: ['E_USAGE'],
+  },
+  {
+    name: 'flag: an option scan does not have',
+    args: [...GOOD_MACHINE, ...GOOD_CATALOG, '--bogus-flag'],
+    says: ['--bogus-flag'],
+    codes: ['E_USAGE'],
+  },
   {
     name: 'flag: two inventory sources at once (--inventory and --dpkg-status)',
-    args: [...GOOD_MACHINE, ...GOOD_CATALOG, '--inventory', 'test/fixtures/windows/collector-output-win10-22h2-x64.json'],
+    args: [
+      ...GOOD_MACHINE,
+      ...GOOD_CATALOG,
+      '--inventory',
+      'test/fixtures/windows/collector-output-win10-22h2-x64.json',
+    ],
     says: ['--inventory', '--dpkg-status'],
     codes: ['E_USAGE'],
   },
@@ -331,7 +453,7 @@ function writeSingleLine(file: string, prefix: string, bytes: number): void {
   const fd = openSync(file, 'w');
   try {
     writeSync(fd, prefix);
-    for (let n = 0; n < bytes; ) {
+    for (let n = 0; n < bytes;) {
       const part = chunk.slice(0, Math.min(chunk.length, bytes - n));
       writeSync(fd, part);
       n += part.length;
@@ -360,7 +482,10 @@ function generateInputs(): void {
   generated.truncatedTrackerLines = half.split('\n').length;
 
   // The real tracker feed with releases.bookworm.status = 42 in its last source package's last entry.
-  const tracker = JSON.parse(trackerText) as Record<string, Record<string, { releases: Record<string, { status: unknown }> }>>;
+  const tracker = JSON.parse(trackerText) as Record<
+    string,
+    Record<string, { releases: Record<string, { status: unknown }> }>
+  >;
   const source = Object.keys(tracker).at(-1)!;
   const cve = Object.keys(tracker[source]!).at(-1)!;
   tracker[source]![cve]!.releases.bookworm!.status = 42;
@@ -372,13 +497,18 @@ function generateInputs(): void {
     DEEP_OVAL,
     '<?xml version="1.0" encoding="UTF-8"?>\n<oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5"><definitions>\n' +
       '<definition id="oval:x:def:1" version="1" class="patch"><metadata><title>deep</title></metadata>' +
-      '<criteria>'.repeat(DEEP) + '<criterion test_ref="oval:x:tst:1"/>' + '</criteria>'.repeat(DEEP) +
+      '<criteria>'.repeat(DEEP) +
+      '<criterion test_ref="oval:x:tst:1"/>' +
+      '</criteria>'.repeat(DEEP) +
       '</definition>\n</definitions></oval_definitions>\n',
   );
   writeFileSync(
     DEEP_NATIVE,
     '{"format": "patchhive.catalog/1", "name": "deep", "bulletins": [{"id": "PH-DEEP-1", "title": "deep", "severity": "low",\n' +
-      ' "fixes": [{"id": "f", "applicability": ' + '{"not": '.repeat(DEEP) + '{"always": true}' + '}'.repeat(DEEP) +
+      ' "fixes": [{"id": "f", "applicability": ' +
+      '{"not": '.repeat(DEEP) +
+      '{"always": true}' +
+      '}'.repeat(DEEP) +
       ', "installed": {"kb": "KB1"}}]}]}\n',
   );
 

@@ -53,11 +53,15 @@ describe('a 100,000-deep OVAL document', () => {
       expect(r.stdout, describeRun(r)).toBe('');
       const lines = stderrLines(r);
       expect(lines, describeRun(r)).toHaveLength(1);
-      expect(lines[0]).toMatch(/^patchhive: error: .*deep\.xml:3: elements nested deeper than 256 levels \[E_INPUT_MALFORMED\]$/);
+      expect(lines[0]).toMatch(
+        /^patchhive: error: .*deep\.xml:3: elements nested deeper than 256 levels \[E_INPUT_MALFORMED\]$/,
+      );
     }
     const fastest = (runs: CliResult[]) => Math.min(...runs.map((r) => r.ms));
     const ratio = fastest(deepRuns) / fastest(sampleRuns);
-    console.log(`deep OVAL refused in ${fastest(deepRuns)} ms; sample scanned in ${fastest(sampleRuns)} ms (ratio ${ratio.toFixed(2)})`);
+    console.log(
+      `deep OVAL refused in ${fastest(deepRuns)} ms; sample scanned in ${fastest(sampleRuns)} ms (ratio ${ratio.toFixed(2)})`,
+    );
     expect(ratio).toBeLessThanOrEqual(3);
   }, 600_000);
 });

@@ -15,7 +15,16 @@
  * Windows: the collector's output for an unpatched XP SP2 against the CIS OVAL sample (MS08-067).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -42,6 +51,7 @@ const OS_RELEASE = DEBIAN_12_OS_RELEASE;
 const DEBIAN_VERSION = '12.15\n';
 
 interface JsonFinding {
+  catalog?: string;
   machine: string;
   bulletin: string;
   package?: string;
@@ -99,7 +109,10 @@ function findingsOf(r: CliResult): JsonFinding[] {
 beforeAll(() => {
   tmp = makeTempDir('scan');
   indexOval = path.join(tmp, 'bookworm-security-index.oval.xml');
-  writeFileSync(indexOval, buildIndexOval(readXz(`${DEB}/bookworm-security-main-amd64-Packages.xz`), { release: '12' }));
+  writeFileSync(
+    indexOval,
+    buildIndexOval(readXz(`${DEB}/bookworm-security-main-amd64-Packages.xz`), { release: '12' }),
+  );
   pointRoot = makeRoot('minbase-point-release', POINT_RELEASE);
   upgradedRoot = makeRoot('minbase-security-upgraded', UPGRADED);
 }, 120_000);
@@ -110,10 +123,19 @@ afterAll(() => {
 
 describe.concurrent('scan of the Debian 12 minbase chroot against the bookworm-security index OVAL', () => {
   it('the reference answer has six upgradable packages', () => {
-    expect(UPGRADABLE.map((u) => u.name)).toEqual(['apt', 'libapt-pkg6.0', 'liblzma5', 'libpcre2-8-0', 'perl-base', 'tzdata']);
+    expect(UPGRADABLE.map((u) => u.name)).toEqual([
+      'apt',
+      'libapt-pkg6.0',
+      'liblzma5',
+      'libpcre2-8-0',
+      'perl-base',
+      'tzdata',
+    ]);
   });
 
-  it('point release: exit 1, and --format json lists exactly the six upgradable packages as missing, with the versions', async ({ expect }) => {
+  it('point release: exit 1, and --format json lists exactly the six upgradable packages as missing, with the versions', async ({
+    expect,
+  }) => {
     const r = await scanMinbase(['--format', 'json', '-q']);
     expect(r.code, describeRun(r)).toBe(1);
     expect(r.stderr).toBe('');
@@ -143,11 +165,19 @@ describe.concurrent('scan of the Debian 12 minbase chroot against the bookworm-s
     expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(6);
   });
 
-  it('--format tsv: one line per finding, 4 tab-separated columns (machine, bulletin, status, reason)', async ({ expect }) => {
-    const [tsv, json] = await Promise.all([scanMinbase(['--format', 'tsv', '-q']), scanMinbase(['--format', 'json', '-q'])]);
+  it('--format tsv: one line per finding, 4 tab-separated columns (machine, bulletin, status, reason)', async ({
+    expect,
+  }) => {
+    const [tsv, json] = await Promise.all([
+      scanMinbase(['--format', 'tsv', '-q']),
+      scanMinbase(['--format', 'json', '-q']),
+    ]);
     expect(tsv.code, describeRun(tsv)).toBe(1);
     expect(tsv.stdout.endsWith('\n')).toBe(true);
-    const rows = tsv.stdout.slice(0, -1).split('\n').map((l) => l.split('\t'));
+    const rows = tsv.stdout
+      .slice(0, -1)
+      .split('\n')
+      .map((l) => l.split('\t'));
     const findings = findingsOf(json);
     expect(rows).toHaveLength(findings.length);
     rows.forEach((row, i) => {
@@ -159,13 +189,28 @@ describe.concurrent('scan of the Debian 12 minbase chroot against the bookworm-s
   });
 
   it('--format csv: a header, and it parses back to the same findings as --format json', async ({ expect }) => {
-    const [csv, json] = await Promise.all([scanMinbase(['--format', 'csv', '-q']), scanMinbase(['--format', 'json', '-q'])]);
+    const [csv, json] = await Promise.all([
+      scanMinbase(['--format', 'csv', '-q']),
+      scanMinbase(['--format', 'json', '-q']),
+    ]);
     expect(csv.code, describeRun(csv)).toBe(1);
     expect(csv.stdout.split('\r\n')[0]).toBe('machine,bulletin,package,status,severity,title,cves,kbs,reason,catalog'); // RFC 4180 record ends
     const records = parseCsv<Record<string, string>>(csv.stdout, { columns: true, skip_empty_lines: true });
     const findings = findingsOf(json);
-    expect(records.map((r) => [r.machine, r.bulletin, r.package, r.status, r.severity, r.title, r.cves, r.kbs, r.catalog])).toEqual(
-      findings.map((f) => [f.machine, f.bulletin, f.package ?? '', f.status, f.severity, f.title, f.cves.join(' '), f.kbs.join(' '), f.catalog ?? '']),
+    expect(
+      records.map((r) => [r.machine, r.bulletin, r.package, r.status, r.severity, r.title, r.cves, r.kbs, r.catalog]),
+    ).toEqual(
+      findings.map((f) => [
+        f.machine,
+        f.bulletin,
+        f.package ?? '',
+        f.status,
+        f.severity,
+        f.title,
+        f.cves.join(' '),
+        f.kbs.join(' '),
+        f.catalog ?? '',
+      ]),
     );
     // the reason holds quotes and backslashes ("/etc/debian_version matching (\d+)\.\d ... "12""): they survive the round trip
     for (const [i, r] of records.entries()) expect(findings[i]!.evidence.map((e) => e.message)).toContain(r.reason);
@@ -183,7 +228,9 @@ describe.concurrent('scan of the Debian 12 minbase chroot against the bookworm-s
     expect(byStatus.get('installed')).toContain('libsystemd0');
   });
 
-  it('exit code counts only what is reported: --status installed gives 0 although fixes are missing', async ({ expect }) => {
+  it('exit code counts only what is reported: --status installed gives 0 although fixes are missing', async ({
+    expect,
+  }) => {
     const r = await scanMinbase(['--format', 'json', '-q', '--status', 'installed']);
     expect(r.code, describeRun(r)).toBe(0);
     const findings = findingsOf(r);
@@ -213,44 +260,69 @@ describe.concurrent('scan of the Debian 12 minbase chroot against the bookworm-s
     expect(lowDefault.code, describeRun(lowDefault)).toBe(0);
     const shown = findingsOf(lowDefault);
     expect(shown.length).toBeGreaterThan(0);
-    expect(shown.every((f) => f.severity === 'low' && ['missing', 'affected', 'unknown'].includes(f.status))).toBe(true);
+    expect(shown.every((f) => f.severity === 'low' && ['missing', 'affected', 'unknown'].includes(f.status))).toBe(
+      true,
+    );
   });
 
-  it.for(['json', 'tsv', 'csv', 'table'])('-o FILE writes the same bytes as stdout (--format %s), atomically', async (format, { expect }) => {
-    const dir = path.join(tmp, `out-${format}`);
-    mkdirSync(dir);
-    const out = path.join(dir, `report.${format}`);
-    const [toStdout, toFile] = await Promise.all([
-      scanMinbase(['--format', format, '-q']),
-      scanMinbase(['--format', format, '-q', '-o', out]),
-    ]);
-    expect(toStdout.code, describeRun(toStdout)).toBe(1);
-    expect(toFile.code, describeRun(toFile)).toBe(1);
-    expect(toStdout.stdoutBytes.length).toBeGreaterThan(0);
-    expect(toFile.stdout).toBe('');
-    expect(readFileSync(out).equals(toStdout.stdoutBytes)).toBe(true);
-    expect(listDir(dir)).toEqual([`report.${format}`]);
-  });
+  it.for(['json', 'tsv', 'csv', 'table'])(
+    '-o FILE writes the same bytes as stdout (--format %s), atomically',
+    async (format, { expect }) => {
+      const dir = path.join(tmp, `out-${format}`);
+      mkdirSync(dir);
+      const out = path.join(dir, `report.${format}`);
+      const [toStdout, toFile] = await Promise.all([
+        scanMinbase(['--format', format, '-q']),
+        scanMinbase(['--format', format, '-q', '-o', out]),
+      ]);
+      expect(toStdout.code, describeRun(toStdout)).toBe(1);
+      expect(toFile.code, describeRun(toFile)).toBe(1);
+      expect(toStdout.stdoutBytes.length).toBeGreaterThan(0);
+      expect(toFile.stdout).toBe('');
+      expect(readFileSync(out).equals(toStdout.stdoutBytes)).toBe(true);
+      expect(listDir(dir)).toEqual([`report.${format}`]);
+    },
+  );
 
   const debian12Host = existsSync('/etc/debian_version') && /^12\./.test(readFileSync('/etc/debian_version', 'utf8'));
-  it.runIf(debian12Host)('on a Debian 12 host, --dpkg-status FILE gives the same report as that file in a --root', async ({ expect }) => {
-    const [viaStatus, viaRoot] = await Promise.all([
-      runCli(['scan', '--dpkg-status', POINT_RELEASE, '--name', 'minbase', '--catalog', indexOval, '--format', 'json', '-q']),
-      scanMinbase(['--format', 'json', '-q']),
-    ]);
-    expect(viaStatus.code, describeRun(viaStatus)).toBe(1);
-    // The release test's evidence quotes the host's debian_version; everything else is the same.
-    const comparable = (r: CliResult) =>
-      findingsOf(r).map((f) => ({ ...f, evidence: f.evidence.filter((e) => !e.subject.startsWith('/etc/debian_version')) }));
-    expect(comparable(viaStatus)).toEqual(comparable(viaRoot));
-  });
+  it.runIf(debian12Host)(
+    'on a Debian 12 host, --dpkg-status FILE gives the same report as that file in a --root',
+    async ({ expect }) => {
+      const [viaStatus, viaRoot] = await Promise.all([
+        runCli([
+          'scan',
+          '--dpkg-status',
+          POINT_RELEASE,
+          '--name',
+          'minbase',
+          '--catalog',
+          indexOval,
+          '--format',
+          'json',
+          '-q',
+        ]),
+        scanMinbase(['--format', 'json', '-q']),
+      ]);
+      expect(viaStatus.code, describeRun(viaStatus)).toBe(1);
+      // The release test's evidence quotes the host's debian_version; everything else is the same.
+      const comparable = (r: CliResult) =>
+        findingsOf(r).map((f) => ({
+          ...f,
+          evidence: f.evidence.filter((e) => !e.subject.startsWith('/etc/debian_version')),
+        }));
+      expect(comparable(viaStatus)).toEqual(comparable(viaRoot));
+    },
+  );
 });
 
 describe.concurrent('the tsv/csv reason is the evidence that decided the finding', () => {
   // The classic checkers' reason names the file or package version that is too old; a platform
   // check that every finding of the catalog shares ("Debian 12 is installed") says nothing.
   it('Debian: the reason of apt names its version and the fixed one', async ({ expect }) => {
-    const [tsv, json] = await Promise.all([scanMinbase(['--format', 'tsv', '-q']), scanMinbase(['--format', 'json', '-q'])]);
+    const [tsv, json] = await Promise.all([
+      scanMinbase(['--format', 'tsv', '-q']),
+      scanMinbase(['--format', 'json', '-q']),
+    ]);
     const bulletin = findingsOf(json).find((f) => f.package === 'apt')?.bulletin;
     const row = tsv.stdout.split('\n').find((l) => l.split('\t')[1] === bulletin);
     expect(row, tsv.stdout).toBeDefined();
@@ -266,7 +338,9 @@ describe.concurrent('the tsv/csv reason is the evidence that decided the finding
 });
 
 describe.concurrent('scan of a Windows collector inventory against the CIS OVAL sample', () => {
-  it('unpatched XP SP2: MS08-067 (CVE-2008-4250) is missing, exit 1, with the netapi32.dll evidence', async ({ expect }) => {
+  it('unpatched XP SP2: MS08-067 (CVE-2008-4250) is missing, exit 1, with the netapi32.dll evidence', async ({
+    expect,
+  }) => {
     const r = await runCli(['scan', '--inventory', XP_UNPATCHED, '--catalog', CIS_OVAL, '--format', 'json', '-q']);
     expect(r.code, describeRun(r)).toBe(1);
     const findings = findingsOf(r);
@@ -277,7 +351,10 @@ describe.concurrent('scan of a Windows collector inventory against the CIS OVAL 
     expect(ms08067!.cves).toContain(MS08_067.cve);
     expect(ms08067!.title).toBe('Server Service Vulnerability');
     expect(ms08067!.evidence).toContainEqual(
-      expect.objectContaining({ actual: '5.1.2600.2180', message: 'netapi32.dll version 5.1.2600.2180 is less than 5.1.2600.3462' }),
+      expect.objectContaining({
+        actual: '5.1.2600.2180',
+        message: 'netapi32.dll version 5.1.2600.2180 is less than 5.1.2600.3462',
+      }),
     );
   });
 
@@ -295,7 +372,8 @@ describe.concurrent('scan of a Windows collector inventory against the CIS OVAL 
 // Our own nodes in a temporary directory (a FIFO; a character device with the null device's
 // numbers, as root), never a real device under /dev. The small Windows scan keeps them quick.
 describe.concurrent('scan -o onto a FIFO or a device writes into it and never replaces it', () => {
-  const scanXp = (args: string[]) => runCli(['scan', '--inventory', XP_UNPATCHED, '--catalog', CIS_OVAL, '--format', 'json', '-q', ...args]);
+  const scanXp = (args: string[]) =>
+    runCli(['scan', '--inventory', XP_UNPATCHED, '--catalog', CIS_OVAL, '--format', 'json', '-q', ...args]);
 
   it('-o onto a FIFO: the reader gets the report, and it stays a FIFO', async ({ expect }) => {
     const dir = path.join(tmp, 'out-fifo');
@@ -304,7 +382,10 @@ describe.concurrent('scan -o onto a FIFO or a device writes into it and never re
     execFileSync('mkfifo', [fifo]);
     const chunks: Buffer[] = [];
     const received = new Promise<Buffer>((resolve, reject) => {
-      createReadStream(fifo).on('data', (c) => chunks.push(c as Buffer)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+      createReadStream(fifo)
+        .on('data', (c) => chunks.push(c as Buffer))
+        .on('end', () => resolve(Buffer.concat(chunks)))
+        .on('error', reject);
     });
     const [toStdout, toFifo] = await Promise.all([scanXp([]), scanXp(['-o', fifo])]);
     expect(toFifo.code, describeRun(toFifo)).toBe(1);
@@ -344,7 +425,8 @@ describe('patchhive scan --help', () => {
     const scan = program.commands.find((c) => c.name() === 'scan')!;
     const flags = scan.options.flatMap((o) => [o.long, o.short].filter((f): f is string => !!f));
     expect(flags.length).toBeGreaterThan(15);
-    for (const flag of [...flags, '--help', '-h']) expect(r.stdout).toMatch(new RegExp(`(^|[\\s,])${flag}([\\s,]|$)`, 'm'));
+    for (const flag of [...flags, '--help', '-h'])
+      expect(r.stdout).toMatch(new RegExp(`(^|[\\s,])${flag}([\\s,]|$)`, 'm'));
     expect(r.stdout).toContain('Exit code: 0 nothing missing, 1 something missing');
   });
 });

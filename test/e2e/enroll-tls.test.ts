@@ -35,7 +35,11 @@ afterAll(async () => {
 /** A machine root with just enough for an inventory. */
 async function machineRoot(name: string): Promise<string> {
   const root = path.join(work, name);
-  for (const [file, text] of Object.entries({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'etc/hostname': `${name}\n`, 'var/lib/dpkg/status': STATUS })) {
+  for (const [file, text] of Object.entries({
+    'etc/os-release': DEBIAN_12_OS_RELEASE,
+    'etc/hostname': `${name}\n`,
+    'var/lib/dpkg/status': STATUS,
+  })) {
     await mkdir(path.dirname(path.join(root, file)), { recursive: true });
     await writeFile(path.join(root, file), text);
   }
@@ -61,7 +65,10 @@ describe('enrollment over HTTPS with a test CA (a real server on loopback)', () 
 
   beforeAll(async () => {
     const cert = makeServerCert(ca, 'server', 0x1001);
-    server = (await startTestServer({ listen: true, config: { tls: { certFile: cert.certFile, keyFile: cert.keyFile } } }))!;
+    server = (await startTestServer({
+      listen: true,
+      config: { tls: { certFile: cert.certFile, keyFile: cert.keyFile } },
+    }))!;
     const enrollment = await server.services.tokens.createEnrollmentToken({ maxUses: 10, expiresInHours: 1 }, 'test');
     tokenFile = path.join(work, 'enroll-token');
     await writeFile(tokenFile, enrollment.secret, { mode: 0o600 });
@@ -87,9 +94,22 @@ describe('enrollment over HTTPS with a test CA (a real server on loopback)', () 
   it('agent enroll without --ca-file: a certificate error, no token spent, no state written', async () => {
     const dir = path.join(work, 'state-no-ca');
     const before = await uses();
-    const r = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--state-dir', dir, '--name', 'no-ca']);
+    const r = await runCli([
+      'agent',
+      'enroll',
+      '--server',
+      server.url,
+      '--token-file',
+      tokenFile,
+      '--state-dir',
+      dir,
+      '--name',
+      'no-ca',
+    ]);
     expect(r.code, describeRun(r)).toBe(2);
-    expect(r.stderr).toMatch(/TLS certificate at https:\/\/127\.0\.0\.1:\d+ did not verify \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)\): give --ca-file/);
+    expect(r.stderr).toMatch(
+      /TLS certificate at https:\/\/127\.0\.0\.1:\d+ did not verify \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)\): give --ca-file/,
+    );
     expect(existsSync(dir)).toBe(false);
     expect(await uses()).toBe(before);
   });
@@ -98,9 +118,24 @@ describe('enrollment over HTTPS with a test CA (a real server on loopback)', () 
     const dir = path.join(work, 'state-wrong');
     const wrong = `SHA256:${Buffer.alloc(32, 1).toString('base64')}`;
     const before = await uses();
-    const r = await runCli(['agent', 'enroll', '--server', server.url, '--ca-file', ca.caFile, '--token-file', tokenFile, '--state-dir', dir, '--server-key-fingerprint', wrong]);
+    const r = await runCli([
+      'agent',
+      'enroll',
+      '--server',
+      server.url,
+      '--ca-file',
+      ca.caFile,
+      '--token-file',
+      tokenFile,
+      '--state-dir',
+      dir,
+      '--server-key-fingerprint',
+      wrong,
+    ]);
     expect(r.code, describeRun(r)).toBe(2);
-    expect(r.stderr).toContain(`the server's job-signing key is ${server.keyFingerprint}, not the expected ${wrong.replace(/=$/, '')}: refusing to pin it`);
+    expect(r.stderr).toContain(
+      `the server's job-signing key is ${server.keyFingerprint}, not the expected ${wrong.replace(/=$/, '')}: refusing to pin it`,
+    );
     expect(existsSync(dir)).toBe(false);
     expect(await uses()).toBe(before);
   });
@@ -108,11 +143,29 @@ describe('enrollment over HTTPS with a test CA (a real server on loopback)', () 
   it('agent enroll with --ca-file pins the key (vouched for by TLS); agent run --once keeps using the CA from the state', async () => {
     const root = await machineRoot('tls-01');
     const dir = path.join(work, 'state-ca');
-    const r = await runCli(['agent', 'enroll', '--server', server.url, '--ca-file', ca.caFile, '--token-file', tokenFile, '--root', root, '--state-dir', dir]);
+    const r = await runCli([
+      'agent',
+      'enroll',
+      '--server',
+      server.url,
+      '--ca-file',
+      ca.caFile,
+      '--token-file',
+      tokenFile,
+      '--root',
+      root,
+      '--state-dir',
+      dir,
+    ]);
     expect(r.code, describeRun(r)).toBe(0);
     expect(r.stdout).toContain(`pinned job-signing key ${server.keyFingerprint} (received over verified TLS)`);
     const state = JSON.parse(await readFile(path.join(dir, 'agent.json'), 'utf8'));
-    expect(state).toMatchObject({ server: server.url, jobSigningKeyFingerprint: server.keyFingerprint, keyTrust: 'tls', caFile: ca.caFile });
+    expect(state).toMatchObject({
+      server: server.url,
+      jobSigningKeyFingerprint: server.keyFingerprint,
+      keyTrust: 'tls',
+      caFile: ca.caFile,
+    });
     const run = await runCli(['agent', 'run', '--root', root, '--state-dir', dir, '--once']);
     expect(run.code, describeRun(run)).toBe(0);
     expect((await server.services.machines.get('tls-01')).name).toBe('tls-01');
@@ -120,13 +173,35 @@ describe('enrollment over HTTPS with a test CA (a real server on loopback)', () 
 
   it('agent enroll with --ca-file and the right fingerprint pins it', async () => {
     const dir = path.join(work, 'state-fp');
-    const r = await runCli(['agent', 'enroll', '--server', server.url, '--ca-file', ca.caFile, '--token-file', tokenFile, '--state-dir', dir, '--name', 'tls-02', '--server-key-fingerprint', server.keyFingerprint]);
+    const r = await runCli([
+      'agent',
+      'enroll',
+      '--server',
+      server.url,
+      '--ca-file',
+      ca.caFile,
+      '--token-file',
+      tokenFile,
+      '--state-dir',
+      dir,
+      '--name',
+      'tls-02',
+      '--server-key-fingerprint',
+      server.keyFingerprint,
+    ]);
     expect(r.code, describeRun(r)).toBe(0);
-    expect(JSON.parse(await readFile(path.join(dir, 'agent.json'), 'utf8'))).toMatchObject({ jobSigningKeyFingerprint: server.keyFingerprint, keyTrust: 'fingerprint' });
+    expect(JSON.parse(await readFile(path.join(dir, 'agent.json'), 'utf8'))).toMatchObject({
+      jobSigningKeyFingerprint: server.keyFingerprint,
+      keyTrust: 'fingerprint',
+    });
   });
 
   it('the admin CLI: --ca-file or PATCHHIVE_CA_FILE verifies the server; without either, a certificate error naming the fix', async () => {
-    const env = { PATCHHIVE_SERVER: server.url, PATCHHIVE_TOKEN: server.adminToken, XDG_CONFIG_HOME: path.join(work, 'no-config') };
+    const env = {
+      PATCHHIVE_SERVER: server.url,
+      PATCHHIVE_TOKEN: server.adminToken,
+      XDG_CONFIG_HOME: path.join(work, 'no-config'),
+    };
     const [withFlag, withEnv, without] = await Promise.all([
       runCli(['machines', 'list', '--format', 'json', '--ca-file', ca.caFile], { env }),
       runCli(['machines', 'list', '--format', 'json'], { env: { ...env, PATCHHIVE_CA_FILE: ca.caFile } }),
@@ -136,7 +211,9 @@ describe('enrollment over HTTPS with a test CA (a real server on loopback)', () 
     expect(JSON.parse(withFlag.stdout)).toMatchObject({ total: expect.any(Number) });
     expect(withEnv.code, describeRun(withEnv)).toBe(0);
     expect(without.code).not.toBe(0);
-    expect(without.stderr).toMatch(/TLS certificate of the Patchhive server at https:\/\/127\.0\.0\.1:\d+ did not verify .*--ca-file/);
+    expect(without.stderr).toMatch(
+      /TLS certificate of the Patchhive server at https:\/\/127\.0\.0\.1:\d+ did not verify .*--ca-file/,
+    );
     expect(without.stderr).not.toContain(server.adminToken);
   });
 });
@@ -154,11 +231,24 @@ describe('patchhive serve --tls-cert --tls-key: SIGHUP reloads the certificate',
     const keyFile = path.join(work, 'live.key');
     await copyFile(first.certFile, certFile);
     await copyFile(first.keyFile, keyFile);
-    serve = await startServe(['--data-dir', path.join(work, 'serve-data'), '--port', '0', '--log-level', 'info', '--tls-cert', certFile, '--tls-key', keyFile]);
+    serve = await startServe([
+      '--data-dir',
+      path.join(work, 'serve-data'),
+      '--port',
+      '0',
+      '--log-level',
+      'info',
+      '--tls-cert',
+      certFile,
+      '--tls-key',
+      keyFile,
+    ]);
     expect(serve.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(serve.keyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     const port = Number(new URL(serve.url).port);
-    const keyAnswer = await request(`${serve.url}/api/v1/server-key`, { dispatcher: new Agent({ connect: { ca: readFileSync(ca.caFile) } }) });
+    const keyAnswer = await request(`${serve.url}/api/v1/server-key`, {
+      dispatcher: new Agent({ connect: { ca: readFileSync(ca.caFile) } }),
+    });
     expect(((await keyAnswer.body.json()) as { fingerprint: string }).fingerprint).toBe(serve.keyFingerprint);
     expect(await peerSerial(port)).toBe(first.serial);
 
@@ -175,7 +265,8 @@ describe('patchhive serve --tls-cert --tls-key: SIGHUP reloads the certificate',
     // A key that does not fit the certificate: logged, and the certificate in use stays.
     await copyFile(first.keyFile, keyFile);
     serve.child.kill('SIGHUP');
-    const failed = () => logLines(serve!.stdout()).some((l) => l.msg === 'TLS reload failed; the certificate in use stays');
+    const failed = () =>
+      logLines(serve!.stdout()).some((l) => l.msg === 'TLS reload failed; the certificate in use stays');
     for (let i = 0; i < 100 && !failed(); i++) await new Promise((r) => setTimeout(r, 100));
     expect(failed()).toBe(true);
     expect(await peerSerial(port)).toBe(second.serial);

@@ -10,7 +10,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDebianMachine, cleanupStaleMounts, whyNoDebianMachines, type DebianMachine } from '../support/debian-machines.js';
+import {
+  createDebianMachine,
+  cleanupStaleMounts,
+  whyNoDebianMachines,
+  type DebianMachine,
+} from '../support/debian-machines.js';
 import { buildIndexOval, readXz } from '../support/index-oval.js';
 import { CLI_MAIN, ROOT, runCli } from '../support/cli.js';
 import { startTestServer, type TestDatabase, type TestServer } from '../support/server.js';
@@ -46,7 +51,10 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
     const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
       const res = await fetch(server!.url + '/api/v1' + url, {
         method,
-        headers: { authorization: `Bearer ${server!.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${server!.adminToken}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
       const json = (await res.json()) as T;
@@ -64,7 +72,20 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
     };
 
     const scanVerdicts = async (m: DebianMachine): Promise<Verdict[]> => {
-      const r = await runCli(['scan', '--root', m.root, '--catalog', catalogFile, '--format', 'json', '--status', 'missing,affected,unknown,superseded,installed'], { timeoutMs: 120_000 });
+      const r = await runCli(
+        [
+          'scan',
+          '--root',
+          m.root,
+          '--catalog',
+          catalogFile,
+          '--format',
+          'json',
+          '--status',
+          'missing,affected,unknown,superseded,installed',
+        ],
+        { timeoutMs: 120_000 },
+      );
       expect([0, 1], r.stderr).toContain(r.code);
       const out = JSON.parse(r.stdout) as { findings: { bulletin: string; status: string }[] };
       return out.findings.map((f) => ({ bulletin: f.bulletin, status: f.status })).sort(byBulletin);
@@ -76,20 +97,39 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       if (!server) return;
       catalogFile = path.join(work, 'bookworm-security-index.oval.xml');
       await writeFile(catalogFile, buildIndexOval(readXz(PACKAGES), { release: '12' }));
-      const source = await api<{ id: string }>('POST', '/sources', { name: 'bookworm-security-index', url: catalogFile });
+      const source = await api<{ id: string }>('POST', '/sources', {
+        name: 'bookworm-security-index',
+        url: catalogFile,
+      });
       const sync = await api<{ result: string }>('POST', `/sources/${source.id}/sync`);
       expect(sync.result).toBe('updated');
 
-      machines = await Promise.all(['web-1', 'web-2', 'db-1'].map((n) => createDebianMachine(`${database.slice(0, 2)}-${n}`, work)));
+      machines = await Promise.all(
+        ['web-1', 'web-2', 'db-1'].map((n) => createDebianMachine(`${database.slice(0, 2)}-${n}`, work)),
+      );
       const enrollment = await api<{ secret: string }>('POST', '/enrollment-tokens', { maxUses: 3, expiresInHours: 1 });
       const tokenFile = path.join(work, 'enroll-token');
       await writeFile(tokenFile, enrollment.secret, { mode: 0o600 });
       // The fingerprint an administrator would read from `patchhive serve` or GET /server-key.
       const { fingerprint } = await api<{ fingerprint: string }>('GET', '/server-key');
       for (const m of machines) {
-        const r = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--root', m.root, '--server-key-fingerprint', fingerprint]);
+        const r = await runCli([
+          'agent',
+          'enroll',
+          '--server',
+          server.url,
+          '--token-file',
+          tokenFile,
+          '--root',
+          m.root,
+          '--server-key-fingerprint',
+          fingerprint,
+        ]);
         expect(r.code, r.stderr).toBe(0);
-        const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'agent', 'run', '--root', m.root], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'agent', 'run', '--root', m.root], {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         child.stdout.on('data', (d: Buffer) => agentLogs.push(`${m.name}: ${d.toString()}`));
         child.stderr.on('data', (d: Buffer) => agentLogs.push(`${m.name}: ${d.toString()}`));
         agents.push(child);
@@ -98,7 +138,9 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
 
     afterAll(async () => {
       for (const a of agents) a.kill('SIGTERM');
-      await Promise.all(agents.map((a) => (a.exitCode !== null ? Promise.resolve() : new Promise((r) => a.once('exit', r)))));
+      await Promise.all(
+        agents.map((a) => (a.exitCode !== null ? Promise.resolve() : new Promise((r) => a.once('exit', r)))),
+      );
       await server?.destroy();
       for (const m of machines) await m.destroy();
       if (work) {
@@ -110,7 +152,9 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
     it('enrolls every machine with one token and assesses each as it arrives', async () => {
       if (!server) return;
       const listed = await waitFor('three assessed machines', async () => {
-        const res = await api<{ items: { name: string; assessedAt: string | null; assessmentPending: boolean; source: string }[] }>('GET', '/machines');
+        const res = await api<{
+          items: { name: string; assessedAt: string | null; assessmentPending: boolean; source: string }[];
+        }>('GET', '/machines');
         const done = res.items.filter((m) => m.assessedAt && !m.assessmentPending);
         return done.length === 3 ? res.items : undefined;
       });

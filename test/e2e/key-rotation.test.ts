@@ -48,7 +48,10 @@ async function agent(args: string[], now: () => Date = () => new Date()): Promis
   return run;
 }
 
-type KeyList = { items: { fingerprint: string; state: string; agents: number; publicKey: string }[]; agentsUnknown: number };
+type KeyList = {
+  items: { fingerprint: string; state: string; agents: number; publicKey: string }[];
+  agentsUnknown: number;
+};
 
 describe('job-signing key rotation with running agents', () => {
   let server: TestServer;
@@ -61,17 +64,23 @@ describe('job-signing key rotation with running agents', () => {
   const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${server.url}/api/v1${url}`, {
       method,
-      headers: { authorization: `Bearer ${server.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${server.adminToken}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
     expect(res.status, text).toBeLessThan(300);
     return JSON.parse(text) as T;
   };
-  const stateOf = async (root: string) => JSON.parse(await readFile(path.join(root, 'var/lib/patchhive-agent/agent.json'), 'utf8'));
-  const runOnce = (root: string, extra: string[] = [], now?: () => Date) => agent(['run', '--once', '--root', root, ...extra], now);
+  const stateOf = async (root: string) =>
+    JSON.parse(await readFile(path.join(root, 'var/lib/patchhive-agent/agent.json'), 'utf8'));
+  const runOnce = (root: string, extra: string[] = [], now?: () => Date) =>
+    agent(['run', '--once', '--root', root, ...extra], now);
   const jobsOf = async (agentId: string) => server.store.rollout.listJobs({ agentId });
-  const rolloutDeps = (): RolloutDeps => ({ store: server.store, now: () => new Date(), jobSigner: server.services.keys } as unknown as RolloutDeps);
+  const rolloutDeps = (): RolloutDeps =>
+    ({ store: server.store, now: () => new Date(), jobSigner: server.services.keys }) as unknown as RolloutDeps;
   /** A verify-only job issued by the server's own issuing path (sequence, signature, record). */
   const issueVerifyJob = async (agentId: string, machineId: string) =>
     issueJob(rolloutDeps(), {
@@ -81,7 +90,13 @@ describe('job-signing key rotation with running agents', () => {
       kind: 'rollback',
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
       delivered: false,
-      body: (h) => ({ format: JOB_FORMAT, ...h, steps: [{ kind: 'verify', bulletinIds: ['DSA-KEYS-1'] }], artifacts: [], reboot: 'never' }),
+      body: (h) => ({
+        format: JOB_FORMAT,
+        ...h,
+        steps: [{ kind: 'verify', bulletinIds: ['DSA-KEYS-1'] }],
+        artifacts: [],
+        reboot: 'never',
+      }),
     });
 
   beforeAll(async () => {
@@ -96,15 +111,19 @@ describe('job-signing key rotation with running agents', () => {
           return;
         }
         const target = new URL(req.url!, server.url);
-        const fwd = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
-          const parts: Buffer[] = [];
-          up.on('data', (c: Buffer) => parts.push(c));
-          up.on('end', () => {
-            const body = Buffer.concat(parts).toString('utf8');
-            if (req.url!.endsWith('/checkin')) recorded = { status: up.statusCode!, body };
-            res.writeHead(up.statusCode!, { 'content-type': 'application/json' }).end(body);
-          });
-        });
+        const fwd = httpRequest(
+          target,
+          { method: req.method, headers: { ...req.headers, host: target.host } },
+          (up) => {
+            const parts: Buffer[] = [];
+            up.on('data', (c: Buffer) => parts.push(c));
+            up.on('end', () => {
+              const body = Buffer.concat(parts).toString('utf8');
+              if (req.url!.endsWith('/checkin')) recorded = { status: up.statusCode!, body };
+              res.writeHead(up.statusCode!, { 'content-type': 'application/json' }).end(body);
+            });
+          },
+        );
         fwd.end(Buffer.concat(chunks));
       });
     });
@@ -121,9 +140,23 @@ describe('job-signing key rotation with running agents', () => {
   it('rotates: agents re-pin, new jobs verify, the old key retires, a job signed by it is refused', async () => {
     const { secret } = await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 2 }, 'test');
     for (let i = 0; i < 2; i++) {
-      const root = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'var/lib/dpkg/status': STATUS, 'etc/hostname': `keys-${i}\n` });
+      const root = await makeRoot({
+        'etc/os-release': DEBIAN_12_OS_RELEASE,
+        'var/lib/dpkg/status': STATUS,
+        'etc/hostname': `keys-${i}\n`,
+      });
       roots.push(root);
-      const enrolled = await agent(['enroll', '--server', server.url, '--root', root, '--token', secret, '--server-key-fingerprint', server.keyFingerprint]);
+      const enrolled = await agent([
+        'enroll',
+        '--server',
+        server.url,
+        '--root',
+        root,
+        '--token',
+        secret,
+        '--server-key-fingerprint',
+        server.keyFingerprint,
+      ]);
       expect(enrolled.code, enrolled.out.join('\n')).toBe(0);
       expect((await runOnce(root)).code).toBe(0);
     }
@@ -135,7 +168,10 @@ describe('job-signing key rotation with running agents', () => {
 
     const rotated = await api<KeyList>('POST', '/keys/rotate', {});
     const newKey = rotated.items.find((k) => k.state === 'active')!;
-    expect(rotated.items.map((k) => [k.state, k.agents])).toEqual([['active', 0], ['retiring', 2]]);
+    expect(rotated.items.map((k) => [k.state, k.agents])).toEqual([
+      ['active', 0],
+      ['retiring', 2],
+    ]);
     expect(newKey.fingerprint).not.toBe(keyFingerprint(oldKey));
 
     // Issued before agent 1 moved: signed with the key it pins (the old one), delivered with the announcement.
@@ -155,7 +191,10 @@ describe('job-signing key rotation with running agents', () => {
     expect((await runOnce(r1)).code).toBe(0);
     expect((await jobsOf(a1.agentId)).find((j) => j.id === second.record.id)?.state).toBe('succeeded');
     const mid = await api<KeyList>('GET', '/keys');
-    expect(mid.items.map((k) => [k.state, k.agents])).toEqual([['active', 1], ['retiring', 1]]);
+    expect(mid.items.map((k) => [k.state, k.agents])).toEqual([
+      ['active', 1],
+      ['retiring', 1],
+    ]);
     expect(await server.services.keys.retireIfDone()).toBe(false);
 
     // Agent 2 moves too; then the old key retires by itself.
@@ -164,7 +203,10 @@ describe('job-signing key rotation with running agents', () => {
     expect((await stateOf(r2)).jobSigningPublicKey).toBe(newKey.publicKey);
     expect(await server.services.keys.retireIfDone()).toBe(true);
     const after = await api<KeyList>('GET', '/keys');
-    expect(after.items.map((k) => [k.state, k.agents])).toEqual([['active', 2], ['retired', 0]]);
+    expect(after.items.map((k) => [k.state, k.agents])).toEqual([
+      ['active', 2],
+      ['retired', 0],
+    ]);
 
     // The agent learns of the retirement from its next signed server time.
     const told = await runOnce(r1);
@@ -174,15 +216,40 @@ describe('job-signing key rotation with running agents', () => {
     expect(s1b.retiredJobSigningKeys).toEqual([oldKey]);
 
     // Someone holding the retired private key forges a job: refused as retired-key, nothing run, reported.
-    const keySet = JSON.parse(await readFile(path.join(server.dataDir, KEY_SET_FILE), 'utf8')) as { keys: { state: string; privateKeyPem: string }[] };
+    const keySet = JSON.parse(await readFile(path.join(server.dataDir, KEY_SET_FILE), 'utf8')) as {
+      keys: { state: string; privateKeyPem: string }[];
+    };
     const stolen = keySet.keys.find((k) => k.state === 'retired')!.privateKeyPem;
     const sequence = await server.store.agents.nextJobSequence(a1.agentId);
     const issuedAt = new Date().toISOString();
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-    const forged: JobBody = { format: JOB_FORMAT, agentId: a1.agentId, jobId: 'job-forged', sequence, deploymentId: null, issuedAt, expiresAt, steps: [{ kind: 'verify', bulletinIds: ['DSA-FORGED'] }], artifacts: [], reboot: 'never' };
+    const forged: JobBody = {
+      format: JOB_FORMAT,
+      agentId: a1.agentId,
+      jobId: 'job-forged',
+      sequence,
+      deploymentId: null,
+      issuedAt,
+      expiresAt,
+      steps: [{ kind: 'verify', bulletinIds: ['DSA-FORGED'] }],
+      artifacts: [],
+      reboot: 'never',
+    };
     await server.store.rollout.createJob({
-      id: 'job-forged', agentId: a1.agentId, machineId: a1.machineId, deploymentId: null, kind: 'rollback', sequence,
-      envelope: JSON.stringify(signJob(forged, stolen)), state: 'issued', issuedAt, expiresAt, deliveredAt: null, report: null, reportedAt: null, message: null,
+      id: 'job-forged',
+      agentId: a1.agentId,
+      machineId: a1.machineId,
+      deploymentId: null,
+      kind: 'rollback',
+      sequence,
+      envelope: JSON.stringify(signJob(forged, stolen)),
+      state: 'issued',
+      issuedAt,
+      expiresAt,
+      deliveredAt: null,
+      report: null,
+      reportedAt: null,
+      message: null,
     });
     const refused = await runOnce(r1);
     expect(refused.out.join('\n')).toMatch(/refused job job-forged: retired-key/);
@@ -194,7 +261,11 @@ describe('job-signing key rotation with running agents', () => {
   it('an agent whose answers are replayed sees no fresh signed time, reports itself stale, and the server shows it', async () => {
     const root = roots[0]!;
     const s = await stateOf(root);
-    await writeFile(path.join(root, 'var/lib/patchhive-agent/agent.json'), JSON.stringify({ ...s, server: proxyUrl }, null, 2), { mode: 0o600 });
+    await writeFile(
+      path.join(root, 'var/lib/patchhive-agent/agent.json'),
+      JSON.stringify({ ...s, server: proxyUrl }, null, 2),
+      { mode: 0o600 },
+    );
     proxyMode = 'forward';
     expect((await runOnce(root)).code).toBe(0);
     const fresh = (await stateOf(root)).freshSeenAt as string;
@@ -211,9 +282,17 @@ describe('job-signing key rotation with running agents', () => {
     // The path thaws: the first check-in that reaches the server carries the stale report.
     proxyMode = 'forward';
     expect((await runOnce(root, [], later)).code).toBe(0);
-    const machines = await api<{ items: { id: string; agentStale: { since: string; reason: string } | null }[] }>('GET', '/machines');
-    expect(machines.items.find((m) => m.id === s.machineId)?.agentStale).toEqual({ since: fresh, reason: expect.stringContaining('no fresh signed server time') });
-    const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.adminToken}` } })).text();
+    const machines = await api<{ items: { id: string; agentStale: { since: string; reason: string } | null }[] }>(
+      'GET',
+      '/machines',
+    );
+    expect(machines.items.find((m) => m.id === s.machineId)?.agentStale).toEqual({
+      since: fresh,
+      reason: expect.stringContaining('no fresh signed server time'),
+    });
+    const metrics = await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.adminToken}` } })
+    ).text();
     expect(metrics).toMatch(/^patchhive_agents_stale 1$/m);
 
     // That answer was fresh: the next check-in is no longer stale, and the server clears the flag.

@@ -21,7 +21,12 @@ import { describeRun, runCli, type CliResult } from '../support/cli.js';
 import { startServe, type ServeProcess } from './serve-process.js';
 import { debianInventory, nativeCatalog, removeInventoryRoots, REPO, tempDir, waitFor } from './server-test-helpers.js';
 
-const BUNDLED = ['debian-oval-bookworm-sample.xml', 'debian-tracker-bookworm-sample.json', 'inhouse-sample.json', 'msrc-2026-aug.csv'];
+const BUNDLED = [
+  'debian-oval-bookworm-sample.xml',
+  'debian-tracker-bookworm-sample.json',
+  'inhouse-sample.json',
+  'msrc-2026-aug.csv',
+];
 
 let work: { dir: string; remove(): Promise<void> };
 let feed: FeedServer;
@@ -42,13 +47,17 @@ const json = async <T>(args: string[]): Promise<T> => JSON.parse((await ok([...a
 
 /** Reads the API directly where the CLI is not the point (each CLI run starts a process). */
 async function api<T>(method: string, url: string): Promise<T> {
-  const res = await fetch(`${env.PATCHHIVE_SERVER}/api/v1${url}`, { method, headers: { authorization: `Bearer ${env.PATCHHIVE_TOKEN}` } });
+  const res = await fetch(`${env.PATCHHIVE_SERVER}/api/v1${url}`, {
+    method,
+    headers: { authorization: `Bearer ${env.PATCHHIVE_TOKEN}` },
+  });
   const text = await res.text();
   expect(res.ok, `${method} ${url}: ${text}`).toBe(true);
   return JSON.parse(text) as T;
 }
 
-const bulletinsOf = async (source: string): Promise<number> => (await api<SourceWire>('GET', `/sources/${source}`)).bulletins;
+const bulletinsOf = async (source: string): Promise<number> =>
+  (await api<SourceWire>('GET', `/sources/${source}`)).bulletins;
 
 beforeAll(async () => {
   work = await tempDir('patchhive-quickstart-');
@@ -72,7 +81,10 @@ describe('the README quick start', { timeout: 600_000 }, () => {
   it('scan: every finding names its catalog, and exit 1 says which bulletin of which catalog is missing', async () => {
     // `npx patchhive scan` on a machine whose libssl3 predates the invented in-house sample's fix.
     const status = fixture('debian', 'status-host-node-image.txt');
-    const [table, asJson] = await Promise.all([runCli(['scan', '--dpkg-status', status]), runCli(['scan', '--dpkg-status', status, '--format', 'json', '-q'])]);
+    const [table, asJson] = await Promise.all([
+      runCli(['scan', '--dpkg-status', status]),
+      runCli(['scan', '--dpkg-status', status, '--format', 'json', '-q']),
+    ]);
     expect(table.code, describeRun(table)).toBe(1);
     expect(table.stderr).toMatch(/^exit code 1: missing PH-2026-004 \(catalog inhouse-sample\.json\)$/m);
     const findingLines = table.stdout.split('\n').filter((l) => /^ {2}(missing|affected|unknown) /.test(l));
@@ -88,7 +100,11 @@ describe('the README quick start', { timeout: 600_000 }, () => {
     const dataDir = path.join(work.dir, 'data');
     serve = await startServe(['--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn']);
     expect(serve.keyFingerprint).toMatch(/^SHA256:/);
-    env = { PATCHHIVE_SERVER: serve.url, PATCHHIVE_TOKEN: readFileSync(path.join(dataDir, 'initial-admin-token'), 'utf8').trim(), XDG_CONFIG_HOME: path.join(work.dir, 'no-config') };
+    env = {
+      PATCHHIVE_SERVER: serve.url,
+      PATCHHIVE_TOKEN: readFileSync(path.join(dataDir, 'initial-admin-token'), 'utf8').trim(),
+      XDG_CONFIG_HOME: path.join(work.dir, 'no-config'),
+    };
   });
 
   it('tokens enrollment create --secret-only -o FILE writes only the secret (mode 0600); agent enroll --token-file takes it', async () => {
@@ -102,13 +118,30 @@ describe('the README quick start', { timeout: 600_000 }, () => {
     expect(toStdout.stdout).toMatch(/^\S+\n$/);
 
     const root = path.join(work.dir, 'web-01');
-    const files = { 'etc/os-release': DEBIAN_12_OS_RELEASE, 'etc/hostname': 'web-01\n', 'var/lib/dpkg/status': readFileSync(fixture('debian', 'status-minbase-12-point-release.txt')) };
+    const files = {
+      'etc/os-release': DEBIAN_12_OS_RELEASE,
+      'etc/hostname': 'web-01\n',
+      'var/lib/dpkg/status': readFileSync(fixture('debian', 'status-minbase-12-point-release.txt')),
+    };
     for (const [rel, text] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
       await writeFile(path.join(root, rel), text);
     }
     const stateDir = path.join(work.dir, 'agent-state');
-    await ok(['agent', 'enroll', '--server', serve!.url, '--token-file', tokenFile, '--root', root, '--state-dir', stateDir, '--server-key-fingerprint', serve!.keyFingerprint]);
+    await ok([
+      'agent',
+      'enroll',
+      '--server',
+      serve!.url,
+      '--token-file',
+      tokenFile,
+      '--root',
+      root,
+      '--state-dir',
+      stateDir,
+      '--server-key-fingerprint',
+      serve!.keyFingerprint,
+    ]);
     await ok(['agent', 'run', '--root', root, '--state-dir', stateDir, '--once']);
     expect((await json<MachineWire>(['machines', 'show', 'web-01'])).name).toBe('web-01');
   });
@@ -118,7 +151,7 @@ describe('the README quick start', { timeout: 600_000 }, () => {
     await ok(['groups', 'create', 'nobody', '--rule', 'role = "no-such-role"']);
   });
 
-  it('sources add without --release: a tracker source reads the server host\'s release and says so; sync imports it', async () => {
+  it("sources add without --release: a tracker source reads the server host's release and says so; sync imports it", async () => {
     const added = await cli(['sources', 'add', 'debian-tracker', feed.url('/tracker.json'), '--format', 'json']);
     expect(added.code, describeRun(added)).toBe(0);
     const source = JSON.parse(added.stdout) as SourceWire;
@@ -163,7 +196,8 @@ describe('the README quick start', { timeout: 600_000 }, () => {
   it('more catalogs and a saved inventory: OVAL and an in-house catalog, and a machine imported from a file', async () => {
     await ok(['sources', 'add', 'debian-oval', feed.url('/oval.xml')]);
     await ok(['sources', 'add', 'inhouse', feed.url('/inhouse.json'), '--allow-unsigned']);
-    for (const s of ['debian-oval', 'inhouse']) expect((await api<SyncRecordWire>('POST', `/sources/${s}/sync`)).result).toBe('updated');
+    for (const s of ['debian-oval', 'inhouse'])
+      expect((await api<SyncRecordWire>('POST', `/sources/${s}/sync`)).result).toBe('updated');
     const inventoryFile = path.join(work.dir, 'legacy-01.json');
     // Saved without text files (as an older collector wrote them): the OVAL release check cannot be decided.
     const inventory = await debianInventory('status-minbase-12-point-release.txt', 'legacy-01', new Date());
@@ -173,10 +207,14 @@ describe('the README quick start', { timeout: 600_000 }, () => {
   });
 
   it('an unknown finding names the fact that was not collected, not a comparison that reads "not affected"', async () => {
-    const unknown = await waitFor('unknown findings', async () => {
-      const r = await api<{ items: FindingWire[] }>('GET', '/findings?status=unknown&limit=1000');
-      return r.items.length > 0 ? r.items : undefined;
-    }, 120_000);
+    const unknown = await waitFor(
+      'unknown findings',
+      async () => {
+        const r = await api<{ items: FindingWire[] }>('GET', '/findings?status=unknown&limit=1000');
+        return r.items.length > 0 ? r.items : undefined;
+      },
+      120_000,
+    );
     for (const f of unknown) {
       expect(f.reason, JSON.stringify(f)).toMatch(/^(not collected|not supported|undecided): |^no fix is available/);
       expect(f.reason).not.toMatch(/is not earlier than/);
@@ -192,7 +230,9 @@ describe('the README quick start', { timeout: 600_000 }, () => {
     expect(findings.total).toBe(openInList);
     expect(findings.items.every((f) => f.status === 'missing' || f.status === 'affected')).toBe(true);
     for (const m of machines.items) {
-      expect((await api<{ total: number }>('GET', `/findings?machine=${m.id}&limit=1`)).total, m.name).toBe(m.openFindings);
+      expect((await api<{ total: number }>('GET', `/findings?machine=${m.id}&limit=1`)).total, m.name).toBe(
+        m.openFindings,
+      );
     }
     const table = await ok(['findings']);
     expect(table.stdout).toContain(`${openInList} open findings (missing or affected, as OPEN in \`machines list\`)`);
@@ -202,14 +242,40 @@ describe('the README quick start', { timeout: 600_000 }, () => {
   it('deploy create says up front which approved bulletins have no installable fix', async () => {
     await ok(['triage', 'approve', 'PH-APT', 'CVE-2011-3374', '--group', 'web']);
     // Named: refused, with the bulletin and why, and no deployment is created.
-    const named = await cli(['deploy', 'create', '--name', 'apt-named', '--group', 'web', '--bulletin', 'PH-APT', '--bulletin', 'CVE-2011-3374', '--ring', 'all=rest']);
+    const named = await cli([
+      'deploy',
+      'create',
+      '--name',
+      'apt-named',
+      '--group',
+      'web',
+      '--bulletin',
+      'PH-APT',
+      '--bulletin',
+      'CVE-2011-3374',
+      '--ring',
+      'all=rest',
+    ]);
     expect(named.code, describeRun(named)).toBe(2);
     expect(named.stderr).toMatch(/no target machine can install CVE-2011-3374 \(.+\)/);
     expect(named.stderr).not.toMatch(/PH-APT \(/);
     // The approved work: created with what can be installed, the rest left out with a warning.
-    const created = await cli(['deploy', 'create', '--name', 'apt', '--group', 'web', '--ring', 'all=rest', '--format', 'json']);
+    const created = await cli([
+      'deploy',
+      'create',
+      '--name',
+      'apt',
+      '--group',
+      'web',
+      '--ring',
+      'all=rest',
+      '--format',
+      'json',
+    ]);
     expect(created.code, describeRun(created)).toBe(0);
-    expect(created.stderr).toMatch(/^patchhive: warning: 1 approved bulletin has no installable fix on the target machines and was left out: CVE-2011-3374 \(/m);
+    expect(created.stderr).toMatch(
+      /^patchhive: warning: 1 approved bulletin has no installable fix on the target machines and was left out: CVE-2011-3374 \(/m,
+    );
     const deployment = JSON.parse(created.stdout) as DeploymentDetailWire;
     expect(deployment.bulletinIds).toEqual(['PH-APT']);
     expect(deployment.skippedBulletins?.map((s) => s.bulletinId)).toEqual(['CVE-2011-3374']);
@@ -224,7 +290,15 @@ describe('the README quick start', { timeout: 600_000 }, () => {
     const report = JSON.parse(r.stdout) as { summary: { machines: number; compliancePercent: number | null } };
     expect(report.summary).toMatchObject({ machines: 0, compliancePercent: null });
     expect(r.stderr).toMatch(/no machines in group nobody: there is nothing to be compliant/);
-    const html = await ok(['report', '--group', 'nobody', '--format', 'html', '-o', path.join(work.dir, 'nobody.html')]);
+    const html = await ok([
+      'report',
+      '--group',
+      'nobody',
+      '--format',
+      'html',
+      '-o',
+      path.join(work.dir, 'nobody.html'),
+    ]);
     expect(html.code).toBe(0);
     const page = readFileSync(path.join(work.dir, 'nobody.html'), 'utf8');
     expect(page).toContain('no machines');

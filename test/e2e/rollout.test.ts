@@ -23,15 +23,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentDetailWire, JobWire } from '../../src/protocol/deploy-api.js';
 import { buildIndexOval, parsePackagesIndex } from '../support/index-oval.js';
 import { CLI_MAIN, ROOT, runCli } from '../support/cli.js';
-import { cleanupStaleMounts, createDebianMachine, mountSystem, parseUpgradable, runCommand, whyNoDebianMachines, type DebianMachine, type UpgradableLine } from '../support/debian-machines.js';
-import { buildDemoDebs, DEMO_CONFIGURING, DEMO_NEW, DEMO_OLD, DEMO_PACKAGE, installDemoRepo, setDemoFailure, setDemoSlow } from '../support/demo-packages.js';
+import {
+  cleanupStaleMounts,
+  createDebianMachine,
+  mountSystem,
+  parseUpgradable,
+  runCommand,
+  whyNoDebianMachines,
+  type DebianMachine,
+  type UpgradableLine,
+} from '../support/debian-machines.js';
+import {
+  buildDemoDebs,
+  DEMO_CONFIGURING,
+  DEMO_NEW,
+  DEMO_OLD,
+  DEMO_PACKAGE,
+  installDemoRepo,
+  setDemoFailure,
+  setDemoSlow,
+} from '../support/demo-packages.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { nativeCatalog, waitFor } from './server-test-helpers.js';
 
 const skipReason = process.env.CI === 'true' ? undefined : await whyNoDebianMachines();
 if (skipReason) console.warn(`rollout e2e skipped: ${skipReason}`);
 
-const SECURITY_LIST = 'var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages';
+const SECURITY_LIST =
+  'var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages';
 const DEMO_BULLETIN = 'PHT-DEMO-2026-1';
 const MINUTE = 60_000;
 
@@ -45,7 +64,12 @@ type Dpkg = Map<string, string>;
 
 /** Every installed package of a chroot with its version and dpkg status letters. */
 async function dpkgStatus(m: DebianMachine): Promise<Dpkg> {
-  const { stdout } = await runCommand('chroot', [m.root, 'dpkg-query', '-W', '-f=${Package} ${db:Status-Abbrev} ${Version}\n']);
+  const { stdout } = await runCommand('chroot', [
+    m.root,
+    'dpkg-query',
+    '-W',
+    '-f=${Package} ${db:Status-Abbrev} ${Version}\n',
+  ]);
   const map: Dpkg = new Map();
   for (const line of stdout.trim().split('\n')) {
     // "${db:Status-Abbrev}" is three characters, the last often a blank: "apt ii  2.6.1"
@@ -72,7 +96,10 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
   const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
     const res = await fetch(server.url + '/api/v1' + url, {
       method,
-      headers: { authorization: `Bearer ${server.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${server.adminToken}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     const json = (await res.json()) as T;
@@ -81,7 +108,8 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
   };
   const deployment = (id: string) => api<DeploymentDetailWire>('GET', `/deployments/${id}`);
   const machineState = (d: DeploymentDetailWire, name: string) => d.machines.find((m) => m.machineName === name);
-  const jobsOf = async (id: string, machine: string) => (await api<{ items: JobWire[] }>('GET', `/deployments/${id}/jobs?machine=${machine}`)).items;
+  const jobsOf = async (id: string, machine: string) =>
+    (await api<{ items: JobWire[] }>('GET', `/deployments/${id}/jobs?machine=${machine}`)).items;
   const m = (name: string) => machines.get(name)!;
 
   const startAgent = (name: string): ChildProcess => {
@@ -97,7 +125,18 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
 
   const enroll = async (name: string): Promise<void> => {
     const { fingerprint } = await api<{ fingerprint: string }>('GET', '/server-key');
-    const r = await runCli(['agent', 'enroll', '--server', server.url, '--token-file', tokenFile, '--root', m(name).root, '--server-key-fingerprint', fingerprint]);
+    const r = await runCli([
+      'agent',
+      'enroll',
+      '--server',
+      server.url,
+      '--token-file',
+      tokenFile,
+      '--root',
+      m(name).root,
+      '--server-key-fingerprint',
+      fingerprint,
+    ]);
     expect(r.code, r.stderr).toBe(0);
   };
 
@@ -106,21 +145,34 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
     const res = await api<{ items: { bulletinId: string }[] }>('GET', '/findings?status=missing&limit=1000');
     const ids = [...new Set(res.items.map((f) => f.bulletinId))].filter((b) => !except.includes(b)).sort();
     for (const group of groups) {
-      const r = await api<{ applied: number; refused: number; items: { ok: boolean; error?: { code: string } }[] }>('POST', '/triage/actions', {
-        items: ids.map((bulletin) => ({ bulletin, group })),
-        action: { kind: 'approve' },
-      });
+      const r = await api<{ applied: number; refused: number; items: { ok: boolean; error?: { code: string } }[] }>(
+        'POST',
+        '/triage/actions',
+        {
+          items: ids.map((bulletin) => ({ bulletin, group })),
+          action: { kind: 'approve' },
+        },
+      );
       // an already approved pair is refused as a transition; everything else must apply
       for (const item of r.items) if (!item.ok) expect(item.error?.code).toBe('E_TRIAGE_TRANSITION');
     }
     return ids;
   };
 
-  const waitForDeployment = (id: string, what: string, ok: (d: DeploymentDetailWire) => boolean, timeoutMs = 8 * MINUTE) =>
-    waitFor(what, async () => {
-      const d = await deployment(id);
-      return ok(d) ? d : undefined;
-    }, timeoutMs).catch((err: Error) => {
+  const waitForDeployment = (
+    id: string,
+    what: string,
+    ok: (d: DeploymentDetailWire) => boolean,
+    timeoutMs = 8 * MINUTE,
+  ) =>
+    waitFor(
+      what,
+      async () => {
+        const d = await deployment(id);
+        return ok(d) ? d : undefined;
+      },
+      timeoutMs,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\nagent logs (tail):\n${agentLogs.slice(-40).join('')}`);
     });
 
@@ -128,7 +180,12 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
     work = await mkdtemp(path.join(tmpdir(), 'patchhive-rollout-'));
     // Start three hours "ago": broad-2's window (opened 30 minutes ago, two hours long) is closed then.
     clock.offsetMs = -3 * 60 * MINUTE;
-    server = (await startTestServer({ database: 'sqlite', listen: true, now: clock.now, config: { checkinIntervalSeconds: 5, rollout: { tickSeconds: 1 } } }))!;
+    server = (await startTestServer({
+      database: 'sqlite',
+      listen: true,
+      now: clock.now,
+      config: { checkinIntervalSeconds: 5, rollout: { tickSeconds: 1 } },
+    }))!;
     const debs = await buildDemoDebs(await mkdtemp(path.join(work, 'debs-')));
     for (const name of ['lab-1', 'pilot-1', 'broad-1', 'broad-2', 'kill-1']) {
       const machine = await createDebianMachine(name, work);
@@ -148,8 +205,16 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
     const ovalFile = path.join(work, 'bookworm-security.oval.xml');
     await writeFile(ovalFile, buildIndexOval(index, { release: '12' }));
     const demoFile = path.join(work, 'demo-catalog.json');
-    await writeFile(demoFile, nativeCatalog('patchhive-demo', [{ id: DEMO_BULLETIN, pkg: DEMO_PACKAGE, fixed: DEMO_NEW, severity: 'important' }]));
-    for (const [name, url] of [['bookworm-security', ovalFile], ['demo', demoFile]]) {
+    await writeFile(
+      demoFile,
+      nativeCatalog('patchhive-demo', [
+        { id: DEMO_BULLETIN, pkg: DEMO_PACKAGE, fixed: DEMO_NEW, severity: 'important' },
+      ]),
+    );
+    for (const [name, url] of [
+      ['bookworm-security', ovalFile],
+      ['demo', demoFile],
+    ]) {
       // The demo catalog is an unsigned native catalog: the source must allow that explicitly.
       const source = await api<{ id: string }>('POST', '/sources', { name, url, allowUnsigned: name === 'demo' });
       expect((await api<{ result: string }>('POST', `/sources/${source.id}/sync`)).result).toBe('updated');
@@ -162,19 +227,34 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
       await enroll(name);
       startAgent(name);
     }
-    await waitFor('five assessed machines', async () => {
-      const res = await api<{ items: { assessedAt: string | null; assessmentPending: boolean }[] }>('GET', '/machines');
-      return res.items.filter((x) => x.assessedAt && !x.assessmentPending).length === 5 ? true : undefined;
-    }, 3 * MINUTE);
+    await waitFor(
+      'five assessed machines',
+      async () => {
+        const res = await api<{ items: { assessedAt: string | null; assessmentPending: boolean }[] }>(
+          'GET',
+          '/machines',
+        );
+        return res.items.filter((x) => x.assessedAt && !x.assessmentPending).length === 5 ? true : undefined;
+      },
+      3 * MINUTE,
+    );
 
     // broad-2's group has a daily two-hour window that opened 30 minutes before the real now.
     const opened = new Date(Date.now() - 30 * MINUTE);
-    await api('POST', '/groups', { name: 'fleet', kind: 'static', members: ['lab-1', 'pilot-1', 'broad-1', 'broad-2'] });
+    await api('POST', '/groups', {
+      name: 'fleet',
+      kind: 'static',
+      members: ['lab-1', 'pilot-1', 'broad-1', 'broad-2'],
+    });
     await api('POST', '/groups', {
       name: 'night-shift',
       kind: 'static',
       members: ['broad-2'],
-      maintenanceWindow: { cron: `${opened.getUTCMinutes()} ${opened.getUTCHours()} * * *`, durationMinutes: 120, timeZone: 'UTC' },
+      maintenanceWindow: {
+        cron: `${opened.getUTCMinutes()} ${opened.getUTCHours()} * * *`,
+        durationMinutes: 120,
+        timeZone: 'UTC',
+      },
     });
     await api('POST', '/groups', { name: 'solo', kind: 'static', members: ['kill-1'] });
   }, 15 * MINUTE);
@@ -185,7 +265,11 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
         a.kill('SIGTERM');
       }
     }
-    await Promise.all([...agents.values()].map((a) => (a.exitCode !== null || a.signalCode !== null ? Promise.resolve() : new Promise((r) => a.once('exit', r)))));
+    await Promise.all(
+      [...agents.values()].map((a) =>
+        a.exitCode !== null || a.signalCode !== null ? Promise.resolve() : new Promise((r) => a.once('exit', r)),
+      ),
+    );
     await server?.destroy();
     for (const u of unmounts) await u();
     for (const machine of machines.values()) await machine.destroy();
@@ -195,137 +279,185 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
     }
   }, 5 * MINUTE);
 
-  it('a fix that breaks in the pilot ring halts the rollout before broad, and rollback restores the pilot', async () => {
-    await approveMissing(['fleet', 'night-shift']);
-    const before = new Map(await Promise.all([...machines.values()].map(async (x) => [x.name, await dpkgStatus(x)] as const)));
-    expect(versionOf(before.get('pilot-1')!, DEMO_PACKAGE)).toBe(DEMO_OLD);
+  it(
+    'a fix that breaks in the pilot ring halts the rollout before broad, and rollback restores the pilot',
+    async () => {
+      await approveMissing(['fleet', 'night-shift']);
+      const before = new Map(
+        await Promise.all([...machines.values()].map(async (x) => [x.name, await dpkgStatus(x)] as const)),
+      );
+      expect(versionOf(before.get('pilot-1')!, DEMO_PACKAGE)).toBe(DEMO_OLD);
 
-    const created = await api<DeploymentDetailWire>('POST', '/deployments', {
-      name: 'security fixes and the demo package',
-      target: { groups: ['fleet'] },
-      rings: [
-        { name: 'lab', members: { kind: 'explicit', machines: ['lab-1'] } },
-        { name: 'pilot', members: { kind: 'explicit', machines: ['pilot-1'] } },
-        { name: 'broad', members: { kind: 'percent', percent: 100 } },
-      ],
-      rebootPolicy: { mode: 'if-required', onlyInWindow: false, maxDeferrals: 0 },
-      rollbackOnHalt: true,
-    });
-    expect(created.rings.map((r) => r.members)).toEqual([1, 1, 2]);
-    const pilotPlan = machineState(created, 'pilot-1')!;
-    expect(pilotPlan.packages.map((p) => p.name)).toContain(DEMO_PACKAGE);
+      const created = await api<DeploymentDetailWire>('POST', '/deployments', {
+        name: 'security fixes and the demo package',
+        target: { groups: ['fleet'] },
+        rings: [
+          { name: 'lab', members: { kind: 'explicit', machines: ['lab-1'] } },
+          { name: 'pilot', members: { kind: 'explicit', machines: ['pilot-1'] } },
+          { name: 'broad', members: { kind: 'percent', percent: 100 } },
+        ],
+        rebootPolicy: { mode: 'if-required', onlyInWindow: false, maxDeferrals: 0 },
+        rollbackOnHalt: true,
+      });
+      expect(created.rings.map((r) => r.members)).toEqual([1, 1, 2]);
+      const pilotPlan = machineState(created, 'pilot-1')!;
+      expect(pilotPlan.packages.map((p) => p.name)).toContain(DEMO_PACKAGE);
 
-    const halted = await waitForDeployment(created.id, 'the deployment to halt and the pilot to be rolled back', (d) =>
-      d.status === 'halted' && machineState(d, 'pilot-1')?.rollback === 'succeeded');
-    expect(halted.rings.map((r) => r.status)).toEqual(['passed', 'halted', 'waiting']);
-    expect(machineState(halted, 'lab-1')!.state).toBe('succeeded');
-    expect(machineState(halted, 'pilot-1')!.state).toBe('rolled-back');
-    for (const b of ['broad-1', 'broad-2']) {
-      expect(machineState(halted, b)!.state).toBe('pending');
-      expect(await jobsOf(created.id, b)).toEqual([]);
-    }
-
-    // the failed install names the broken maintainer script in its log
-    const [install, rollback] = await jobsOf(created.id, 'pilot-1');
-    expect(install!.kind).toBe('install');
-    expect(install!.state).toBe('failed');
-    expect(JSON.stringify(install!.report)).toMatch(/patchhive-demo/);
-    expect(rollback!.kind).toBe('rollback');
-    expect(rollback!.state).toBe('succeeded');
-
-    console.log(`rollout e2e: pilot plan ${pilotPlan.packages.map((p) => `${p.name} ${p.previousVersion} → ${p.version}`).join(', ')}; install ${install!.state}, rollback ${rollback!.state}`);
-    // dpkg proves it: the pilot is back where it was, lab has the fixes, broad is untouched
-    const pilotAfter = await dpkgStatus(m('pilot-1'));
-    for (const p of pilotPlan.packages) expect(pilotAfter.get(p.name), p.name).toBe(before.get('pilot-1')!.get(p.name));
-    expect(versionOf(pilotAfter, DEMO_PACKAGE)).toBe(DEMO_OLD);
-    const labAfter = await dpkgStatus(m('lab-1'));
-    for (const p of machineState(halted, 'lab-1')!.packages) expect(versionOf(labAfter, p.name), p.name).toBe(p.version);
-    expect(versionOf(labAfter, DEMO_PACKAGE)).toBe(DEMO_NEW);
-    expect(await dpkgStatus(m('broad-1'))).toEqual(before.get('broad-1'));
-    expect(await dpkgStatus(m('broad-2'))).toEqual(before.get('broad-2'));
-  }, 12 * MINUTE);
-
-  it('the real security updates go through lab, pilot and broad; a machine outside its window waits for it', async () => {
-    await setDemoFailure(m('pilot-1').root, false);
-    const created = await api<DeploymentDetailWire>('POST', '/deployments', {
-      name: 'security fixes',
-      target: { groups: ['fleet'] },
-      rings: [
-        { name: 'lab', members: { kind: 'explicit', machines: ['lab-1'] } },
-        { name: 'pilot', members: { kind: 'explicit', machines: ['pilot-1'] }, soakSeconds: 1 },
-        { name: 'broad', members: { kind: 'percent', percent: 100 } },
-      ],
-      rebootPolicy: { mode: 'if-required', onlyInWindow: false, maxDeferrals: 0 },
-    });
-    const waiting = await waitForDeployment(created.id, 'broad-1 done while broad-2 waits for its window', (d) =>
-      machineState(d, 'broad-1')?.state === 'succeeded' && machineState(d, 'broad-2')?.state === 'waiting-window');
-    expect(waiting.status).toBe('running');
-    expect(await jobsOf(created.id, 'broad-2')).toEqual([]);
-    expect(machineState(waiting, 'broad-2')!.message ?? '').toMatch(/window/);
-
-    clock.offsetMs = 0; // the window is open now
-    const done = await waitForDeployment(created.id, 'the deployment to complete', (d) => d.status === 'completed');
-    expect(done.machines.map((x) => [x.machineName, x.state])).toEqual(
-      expect.arrayContaining([['lab-1', 'succeeded'], ['pilot-1', 'succeeded'], ['broad-1', 'succeeded'], ['broad-2', 'succeeded']]),
-    );
-    console.log(`rollout e2e: ${done.machines.map((x) => `${x.machineName} ${x.state} (${x.packages.length} packages)`).join(', ')}`);
-    // validation was by rescan: no approved finding is open on any fleet machine
-    for (const name of ['lab-1', 'pilot-1', 'broad-1', 'broad-2']) {
-      const open = await api<{ items: { bulletinId: string }[] }>('GET', `/findings?machine=${name}&status=missing&limit=1000`);
-      expect(open.items.map((f) => f.bulletinId), name).toEqual([]);
-      const dpkg = await dpkgStatus(m(name));
-      expect(versionOf(dpkg, DEMO_PACKAGE), name).toBe(DEMO_NEW);
-      // every update pending at the start is installed at exactly the security suite's version
-      const due = pendingAtStart.get(name)!.filter((u) => u.name !== DEMO_PACKAGE);
-      expect(due.length, name).toBeGreaterThan(0);
-      for (const u of due) {
-        expect(u.suite, u.name).toMatch(/-security$/);
-        expect(dpkg.get(u.name), `${name}: ${u.name}`).toBe(`${u.to} ii`);
-        expect(securityVersions.get(u.name)).toBe(u.to);
+      const halted = await waitForDeployment(
+        created.id,
+        'the deployment to halt and the pilot to be rolled back',
+        (d) => d.status === 'halted' && machineState(d, 'pilot-1')?.rollback === 'succeeded',
+      );
+      expect(halted.rings.map((r) => r.status)).toEqual(['passed', 'halted', 'waiting']);
+      expect(machineState(halted, 'lab-1')!.state).toBe('succeeded');
+      expect(machineState(halted, 'pilot-1')!.state).toBe('rolled-back');
+      for (const b of ['broad-1', 'broad-2']) {
+        expect(machineState(halted, b)!.state).toBe('pending');
+        expect(await jobsOf(created.id, b)).toEqual([]);
       }
-      expect(await m(name).upgradable(), name).toEqual([]);
-    }
-  }, 12 * MINUTE);
 
-  it('an agent killed during its install job neither installs twice nor loses the result', async () => {
-    await setDemoSlow(m('kill-1').root, true);
-    await approveMissing(['solo']);
-    const agent = agents.get('kill-1')!;
-    const ledger = path.join(m('kill-1').root, 'var/lib/patchhive-agent/job-ledger.jsonl');
-    const created = await api<DeploymentDetailWire>('POST', '/deployments', {
-      name: 'kill test',
-      target: { machines: ['kill-1'] },
-      rings: [{ name: 'only', members: { kind: 'explicit', machines: ['kill-1'] } }],
-      rebootPolicy: { mode: 'never', onlyInWindow: false, maxDeferrals: 0 },
-    });
-    const plan = machineState(created, 'kill-1')!;
-    expect(plan.packages.length).toBeGreaterThan(0);
-    // kill the agent while dpkg configures the (slow) demo package: the install step is under way
-    await waitFor('the demo package to be configuring', async () => (existsSync(path.join(m('kill-1').root, DEMO_CONFIGURING)) ? true : undefined), 5 * MINUTE);
-    const atKill = await readFile(ledger, 'utf8');
-    expect(atKill).toMatch(/"type":"step-started"/);
-    expect(atKill).not.toMatch(/"type":"job-finished"/);
-    agent.kill('SIGKILL');
-    await new Promise((r) => agent.once('exit', r));
-    startAgent('kill-1');
+      // the failed install names the broken maintainer script in its log
+      const [install, rollback] = await jobsOf(created.id, 'pilot-1');
+      expect(install!.kind).toBe('install');
+      expect(install!.state).toBe('failed');
+      expect(JSON.stringify(install!.report)).toMatch(/patchhive-demo/);
+      expect(rollback!.kind).toBe('rollback');
+      expect(rollback!.state).toBe('succeeded');
 
-    const final = await waitForDeployment(created.id, 'the killed machine to reach a final state', (d) =>
-      ['succeeded', 'failed'].includes(machineState(d, 'kill-1')!.state));
-    const records = (await readFile(ledger, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; jobId: string; index?: number });
-    const jobId = machineState(final, 'kill-1')!.jobId!;
-    const started = records.filter((r) => r.jobId === jobId && r.type === 'step-started').map((r) => r.index);
-    expect(started.length).toBeGreaterThan(0);
-    expect(new Set(started).size).toBe(started.length); // no step started twice: nothing re-run
-    const history = await readFile(path.join(m('kill-1').root, 'var/log/apt/history.log'), 'utf8').catch(() => '');
-    const installs = history.split('\n').filter((l) => l.startsWith('Commandline: ') && l.includes(`${DEMO_PACKAGE}=${DEMO_NEW}`));
-    expect(installs, history).toHaveLength(1); // the job's install ran once, never a second time
+      console.log(
+        `rollout e2e: pilot plan ${pilotPlan.packages.map((p) => `${p.name} ${p.previousVersion} → ${p.version}`).join(', ')}; install ${install!.state}, rollback ${rollback!.state}`,
+      );
+      // dpkg proves it: the pilot is back where it was, lab has the fixes, broad is untouched
+      const pilotAfter = await dpkgStatus(m('pilot-1'));
+      for (const p of pilotPlan.packages)
+        expect(pilotAfter.get(p.name), p.name).toBe(before.get('pilot-1')!.get(p.name));
+      expect(versionOf(pilotAfter, DEMO_PACKAGE)).toBe(DEMO_OLD);
+      const labAfter = await dpkgStatus(m('lab-1'));
+      for (const p of machineState(halted, 'lab-1')!.packages)
+        expect(versionOf(labAfter, p.name), p.name).toBe(p.version);
+      expect(versionOf(labAfter, DEMO_PACKAGE)).toBe(DEMO_NEW);
+      expect(await dpkgStatus(m('broad-1'))).toEqual(before.get('broad-1'));
+      expect(await dpkgStatus(m('broad-2'))).toEqual(before.get('broad-2'));
+    },
+    12 * MINUTE,
+  );
 
-    const dpkg = await dpkgStatus(m('kill-1'));
-    const allAtTarget = plan.packages.every((p) => dpkg.get(p.name) === `${p.version} ii`);
-    const jobs = await jobsOf(created.id, 'kill-1');
-    expect(jobs).toHaveLength(1);
-    expect(jobs[0]!.report).not.toBeNull(); // the result reached the server after the restart
-    // the server's verdict is the machine's truth
-    expect(machineState(final, 'kill-1')!.state).toBe(allAtTarget ? 'succeeded' : 'failed');
-  }, 12 * MINUTE);
+  it(
+    'the real security updates go through lab, pilot and broad; a machine outside its window waits for it',
+    async () => {
+      await setDemoFailure(m('pilot-1').root, false);
+      const created = await api<DeploymentDetailWire>('POST', '/deployments', {
+        name: 'security fixes',
+        target: { groups: ['fleet'] },
+        rings: [
+          { name: 'lab', members: { kind: 'explicit', machines: ['lab-1'] } },
+          { name: 'pilot', members: { kind: 'explicit', machines: ['pilot-1'] }, soakSeconds: 1 },
+          { name: 'broad', members: { kind: 'percent', percent: 100 } },
+        ],
+        rebootPolicy: { mode: 'if-required', onlyInWindow: false, maxDeferrals: 0 },
+      });
+      const waiting = await waitForDeployment(
+        created.id,
+        'broad-1 done while broad-2 waits for its window',
+        (d) =>
+          machineState(d, 'broad-1')?.state === 'succeeded' && machineState(d, 'broad-2')?.state === 'waiting-window',
+      );
+      expect(waiting.status).toBe('running');
+      expect(await jobsOf(created.id, 'broad-2')).toEqual([]);
+      expect(machineState(waiting, 'broad-2')!.message ?? '').toMatch(/window/);
+
+      clock.offsetMs = 0; // the window is open now
+      const done = await waitForDeployment(created.id, 'the deployment to complete', (d) => d.status === 'completed');
+      expect(done.machines.map((x) => [x.machineName, x.state])).toEqual(
+        expect.arrayContaining([
+          ['lab-1', 'succeeded'],
+          ['pilot-1', 'succeeded'],
+          ['broad-1', 'succeeded'],
+          ['broad-2', 'succeeded'],
+        ]),
+      );
+      console.log(
+        `rollout e2e: ${done.machines.map((x) => `${x.machineName} ${x.state} (${x.packages.length} packages)`).join(', ')}`,
+      );
+      // validation was by rescan: no approved finding is open on any fleet machine
+      for (const name of ['lab-1', 'pilot-1', 'broad-1', 'broad-2']) {
+        const open = await api<{ items: { bulletinId: string }[] }>(
+          'GET',
+          `/findings?machine=${name}&status=missing&limit=1000`,
+        );
+        expect(
+          open.items.map((f) => f.bulletinId),
+          name,
+        ).toEqual([]);
+        const dpkg = await dpkgStatus(m(name));
+        expect(versionOf(dpkg, DEMO_PACKAGE), name).toBe(DEMO_NEW);
+        // every update pending at the start is installed at exactly the security suite's version
+        const due = pendingAtStart.get(name)!.filter((u) => u.name !== DEMO_PACKAGE);
+        expect(due.length, name).toBeGreaterThan(0);
+        for (const u of due) {
+          expect(u.suite, u.name).toMatch(/-security$/);
+          expect(dpkg.get(u.name), `${name}: ${u.name}`).toBe(`${u.to} ii`);
+          expect(securityVersions.get(u.name)).toBe(u.to);
+        }
+        expect(await m(name).upgradable(), name).toEqual([]);
+      }
+    },
+    12 * MINUTE,
+  );
+
+  it(
+    'an agent killed during its install job neither installs twice nor loses the result',
+    async () => {
+      await setDemoSlow(m('kill-1').root, true);
+      await approveMissing(['solo']);
+      const agent = agents.get('kill-1')!;
+      const ledger = path.join(m('kill-1').root, 'var/lib/patchhive-agent/job-ledger.jsonl');
+      const created = await api<DeploymentDetailWire>('POST', '/deployments', {
+        name: 'kill test',
+        target: { machines: ['kill-1'] },
+        rings: [{ name: 'only', members: { kind: 'explicit', machines: ['kill-1'] } }],
+        rebootPolicy: { mode: 'never', onlyInWindow: false, maxDeferrals: 0 },
+      });
+      const plan = machineState(created, 'kill-1')!;
+      expect(plan.packages.length).toBeGreaterThan(0);
+      // kill the agent while dpkg configures the (slow) demo package: the install step is under way
+      await waitFor(
+        'the demo package to be configuring',
+        async () => (existsSync(path.join(m('kill-1').root, DEMO_CONFIGURING)) ? true : undefined),
+        5 * MINUTE,
+      );
+      const atKill = await readFile(ledger, 'utf8');
+      expect(atKill).toMatch(/"type":"step-started"/);
+      expect(atKill).not.toMatch(/"type":"job-finished"/);
+      agent.kill('SIGKILL');
+      await new Promise((r) => agent.once('exit', r));
+      startAgent('kill-1');
+
+      const final = await waitForDeployment(created.id, 'the killed machine to reach a final state', (d) =>
+        ['succeeded', 'failed'].includes(machineState(d, 'kill-1')!.state),
+      );
+      const records = (await readFile(ledger, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; jobId: string; index?: number });
+      const jobId = machineState(final, 'kill-1')!.jobId!;
+      const started = records.filter((r) => r.jobId === jobId && r.type === 'step-started').map((r) => r.index);
+      expect(started.length).toBeGreaterThan(0);
+      expect(new Set(started).size).toBe(started.length); // no step started twice: nothing re-run
+      const history = await readFile(path.join(m('kill-1').root, 'var/log/apt/history.log'), 'utf8').catch(() => '');
+      const installs = history
+        .split('\n')
+        .filter((l) => l.startsWith('Commandline: ') && l.includes(`${DEMO_PACKAGE}=${DEMO_NEW}`));
+      expect(installs, history).toHaveLength(1); // the job's install ran once, never a second time
+
+      const dpkg = await dpkgStatus(m('kill-1'));
+      const allAtTarget = plan.packages.every((p) => dpkg.get(p.name) === `${p.version} ii`);
+      const jobs = await jobsOf(created.id, 'kill-1');
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]!.report).not.toBeNull(); // the result reached the server after the restart
+      // the server's verdict is the machine's truth
+      expect(machineState(final, 'kill-1')!.state).toBe(allAtTarget ? 'succeeded' : 'failed');
+    },
+    12 * MINUTE,
+  );
 });

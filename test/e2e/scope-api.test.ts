@@ -10,14 +10,35 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/model.js';
 import type { EnrollResponse } from '../../src/protocol/agent.js';
-import type { BulletinWire, FindingWire, GroupWire, MachineWire, SourceWire, SyncRecordWire } from '../../src/protocol/api.js';
+import type {
+  BulletinWire,
+  FindingWire,
+  GroupWire,
+  MachineWire,
+  SourceWire,
+  SyncRecordWire,
+} from '../../src/protocol/api.js';
 import type { DeploymentDetailWire, DeploymentWire, JobWire } from '../../src/protocol/deploy-api.js';
 import { inventoryHash } from '../../src/protocol/inventory-hash.js';
-import type { ApprovalRuleWire, ExceptionWire, TriageBulkResult, TriageDecisionWire, TriageEventWire } from '../../src/protocol/policy-api.js';
+import type {
+  ApprovalRuleWire,
+  ExceptionWire,
+  TriageBulkResult,
+  TriageDecisionWire,
+  TriageEventWire,
+} from '../../src/protocol/policy-api.js';
 import type { ComplianceReport } from '../../src/report/model.js';
 import { apiRoutes } from '../../src/server/http/routes.js';
 import { startTestServer, type TestDatabase, type TestServer } from '../support/server.js';
-import { callApi, expectApi, expectRefused, nativeCatalog, tempDir, TestClock, whyNoPostgres } from './server-test-helpers.js';
+import {
+  callApi,
+  expectApi,
+  expectRefused,
+  nativeCatalog,
+  tempDir,
+  TestClock,
+  whyNoPostgres,
+} from './server-test-helpers.js';
 
 const noPostgres = await whyNoPostgres();
 if (noPostgres) console.warn(`scope e2e on PostgreSQL skipped: ${noPostgres}`);
@@ -38,7 +59,13 @@ function inventory(name: string, at: Date): Inventory {
     collectedAt: at.toISOString(),
     collector: 'dpkg',
     os: { family: 'unix', platform: 'debian', release: '12', codename: 'bookworm', arch: 'amd64' },
-    packages: { manager: 'dpkg', items: [{ name: 'curl', version: '7.88.1-10+deb12u5', arch: 'amd64' }, { name: 'openssl', version: '3.0.11-1~deb12u2', arch: 'amd64' }] },
+    packages: {
+      manager: 'dpkg',
+      items: [
+        { name: 'curl', version: '7.88.1-10+deb12u5', arch: 'amd64' },
+        { name: 'openssl', version: '3.0.11-1~deb12u2', arch: 'amd64' },
+      ],
+    },
   };
 }
 
@@ -59,14 +86,21 @@ interface World {
 type Check = (w: World) => Promise<void>;
 
 const names = (items: { name: string }[]) => items.map((i) => i.name).sort();
-const hidden = (w: World, method: string, url: string, code: string, body?: unknown) => expectRefused(w.server, method, url, 404, code, { token: w.scoped, ...(body !== undefined ? { body } : {}) });
-const forbidden = (w: World, method: string, url: string, body?: unknown) => expectRefused(w.server, method, url, 403, 'E_FORBIDDEN', { token: w.scoped, ...(body !== undefined ? { body } : {}) });
-const asScoped = <T = any>(w: World, method: string, url: string, status: number, body?: unknown) => expectApi<T>(w.server, method, url, status, { token: w.scoped, ...(body !== undefined ? { body } : {}) });
-const asAdmin = <T = any>(w: World, method: string, url: string, status = 200) => expectApi<T>(w.server, method, url, status);
+const hidden = (w: World, method: string, url: string, code: string, body?: unknown) =>
+  expectRefused(w.server, method, url, 404, code, { token: w.scoped, ...(body !== undefined ? { body } : {}) });
+const forbidden = (w: World, method: string, url: string, body?: unknown) =>
+  expectRefused(w.server, method, url, 403, 'E_FORBIDDEN', {
+    token: w.scoped,
+    ...(body !== undefined ? { body } : {}),
+  });
+const asScoped = <T = any>(w: World, method: string, url: string, status: number, body?: unknown) =>
+  expectApi<T>(w.server, method, url, status, { token: w.scoped, ...(body !== undefined ? { body } : {}) });
+const asAdmin = <T = any>(w: World, method: string, url: string, status = 200) =>
+  expectApi<T>(w.server, method, url, status);
 const rings = [{ name: 'all', members: { kind: 'percent', percent: 100 } }];
 
 /** Admin routes: a scoped operator is refused by its role before anything else. Agent and public routes take no API token. */
-const BY_ACCESS = 'decided by the route\'s access';
+const BY_ACCESS = "decided by the route's access";
 
 /** The scope decision of every route, by "METHOD url". */
 const WALK: Record<string, Check | typeof BY_ACCESS> = {
@@ -79,7 +113,10 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     await asScoped(w, 'POST', '/machines/import', 201, { inventory: inventory('web3', w.now()) });
     await forbidden(w, 'POST', '/machines/import', { inventory: inventory('db1', w.now()) });
     await forbidden(w, 'POST', '/machines/import', { inventory: inventory('new1', w.now()) });
-    await forbidden(w, 'POST', '/machines/import', { inventory: inventory('web3', w.now()), attributes: { role: 'db' } });
+    await forbidden(w, 'POST', '/machines/import', {
+      inventory: inventory('web3', w.now()),
+      attributes: { role: 'db' },
+    });
     expect((await asAdmin<{ items: MachineWire[]; total: number }>(w, 'GET', '/machines?q=new1')).total).toBe(0);
   },
   'GET /machines/:id': async (w) => {
@@ -88,7 +125,9 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     await hidden(w, 'GET', `/machines/${w.ids.db1}`, 'E_MACHINE_NOT_FOUND');
   },
   'PATCH /machines/:id': async (w) => {
-    expect((await asScoped<MachineWire>(w, 'PATCH', '/machines/web1', 200, { owner: 'web-team' })).owner).toBe('web-team');
+    expect((await asScoped<MachineWire>(w, 'PATCH', '/machines/web1', 200, { owner: 'web-team' })).owner).toBe(
+      'web-team',
+    );
     await hidden(w, 'PATCH', '/machines/db1', 'E_MACHINE_NOT_FOUND', { owner: 'web-team' });
     expect((await asAdmin<MachineWire>(w, 'GET', '/machines/db1')).owner).toBeNull();
     // role = db would move web1 into the db rule group: into another group's scope.
@@ -113,7 +152,9 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     expect(names((await asAdmin<{ items: GroupWire[] }>(w, 'GET', '/groups')).items)).toEqual(['db', 'web']);
   },
   'GET /groups/:id': async (w) => {
-    expect((await asScoped<GroupWire>(w, 'GET', '/groups/web', 200)).members.sort()).toEqual(WEB.map((n) => w.ids[n]).sort());
+    expect((await asScoped<GroupWire>(w, 'GET', '/groups/web', 200)).members.sort()).toEqual(
+      WEB.map((n) => w.ids[n]).sort(),
+    );
     await hidden(w, 'GET', '/groups/db', 'E_GROUP_NOT_FOUND');
     await hidden(w, 'GET', `/groups/${w.ids.db}`, 'E_GROUP_NOT_FOUND');
   },
@@ -139,11 +180,16 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
   'GET /bulletins': async (w) => {
     const list = (await asScoped<{ items: BulletinWire[] }>(w, 'GET', '/bulletins', 200)).items;
     expect(list.map((b) => [b.id, b.affectedMachines]).sort()).toEqual(BULLETINS.map((b) => [b.id, WEB.length]).sort());
-    expect((await asScoped<{ items: BulletinWire[] }>(w, 'GET', '/bulletins?affecting=true', 200)).items).toHaveLength(BULLETINS.length);
+    expect((await asScoped<{ items: BulletinWire[] }>(w, 'GET', '/bulletins?affecting=true', 200)).items).toHaveLength(
+      BULLETINS.length,
+    );
   },
   'GET /bulletins/:id': async (w) => {
     expect((await asScoped<BulletinWire>(w, 'GET', '/bulletins/PH-SSL', 200)).affectedMachines).toBe(WEB.length);
-    expect((await expectApi<BulletinWire>(w.server, 'GET', '/bulletins/PH-SSL', 200, { token: w.unscoped })).affectedMachines).toBe(ALL.length);
+    expect(
+      (await expectApi<BulletinWire>(w.server, 'GET', '/bulletins/PH-SSL', 200, { token: w.unscoped }))
+        .affectedMachines,
+    ).toBe(ALL.length);
   },
   'GET /sources': async (w) => {
     const [s] = (await asScoped<{ items: SourceWire[] }>(w, 'GET', '/sources', 200)).items;
@@ -172,7 +218,10 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
   'DELETE /tokens/:id': BY_ACCESS,
   'GET /me': async (w) => {
     expect(await asScoped(w, 'GET', '/me', 200)).toMatchObject({ role: 'operator', groups: ['web'] });
-    expect(await expectApi(w.server, 'GET', '/me', 200, { token: w.unscoped })).toMatchObject({ role: 'operator', groups: null });
+    expect(await expectApi(w.server, 'GET', '/me', 200, { token: w.unscoped })).toMatchObject({
+      role: 'operator',
+      groups: null,
+    });
   },
   'POST /agent/enroll': BY_ACCESS,
   'POST /agent/checkin': BY_ACCESS,
@@ -183,17 +232,33 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     await hidden(w, 'GET', '/triage?group=db', 'E_GROUP_NOT_FOUND');
   },
   'GET /bulletins/:id/triage': async (w) => {
-    const res = await asScoped<{ decisions: TriageDecisionWire[]; history: TriageEventWire[] }>(w, 'GET', '/bulletins/PH-SSL/triage', 200);
+    const res = await asScoped<{ decisions: TriageDecisionWire[]; history: TriageEventWire[] }>(
+      w,
+      'GET',
+      '/bulletins/PH-SSL/triage',
+      200,
+    );
     expect(res.decisions.map((d) => d.group)).toEqual(['web']);
     expect(res.history.length).toBeGreaterThan(0);
     expect(res.history.every((e) => e.groupId === w.ids.web)).toBe(true);
     await hidden(w, 'GET', '/bulletins/PH-SSL/triage?group=db', 'E_GROUP_NOT_FOUND');
   },
   'POST /triage/actions': async (w) => {
-    const before = (await asAdmin<{ decisions: TriageDecisionWire[] }>(w, 'GET', '/bulletins/PH-SSL/triage?group=db')).decisions[0]!;
-    const res = await asScoped<TriageBulkResult>(w, 'POST', '/triage/actions', 200, { items: [{ bulletin: 'PH-SSL', group: 'web' }, { bulletin: 'PH-SSL', group: 'db' }], action: { kind: 'note', text: 'seen' } });
-    expect(res.items.map((i) => [i.group, i.ok, i.error?.code])).toEqual([['web', true, undefined], ['db', false, 'E_GROUP_NOT_FOUND']]);
-    const after = (await asAdmin<{ decisions: TriageDecisionWire[] }>(w, 'GET', '/bulletins/PH-SSL/triage?group=db')).decisions[0]!;
+    const before = (await asAdmin<{ decisions: TriageDecisionWire[] }>(w, 'GET', '/bulletins/PH-SSL/triage?group=db'))
+      .decisions[0]!;
+    const res = await asScoped<TriageBulkResult>(w, 'POST', '/triage/actions', 200, {
+      items: [
+        { bulletin: 'PH-SSL', group: 'web' },
+        { bulletin: 'PH-SSL', group: 'db' },
+      ],
+      action: { kind: 'note', text: 'seen' },
+    });
+    expect(res.items.map((i) => [i.group, i.ok, i.error?.code])).toEqual([
+      ['web', true, undefined],
+      ['db', false, 'E_GROUP_NOT_FOUND'],
+    ]);
+    const after = (await asAdmin<{ decisions: TriageDecisionWire[] }>(w, 'GET', '/bulletins/PH-SSL/triage?group=db'))
+      .decisions[0]!;
     expect(after).toEqual(before);
   },
   'GET /machines/:id/work': async (w) => {
@@ -201,13 +266,17 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     await hidden(w, 'GET', '/machines/db1/work', 'E_MACHINE_NOT_FOUND');
   },
   'GET /approval-rules': async (w) => {
-    expect((await asScoped<{ items: ApprovalRuleWire[] }>(w, 'GET', '/approval-rules', 200)).items.map((r) => r.name)).toEqual(['web-rule']);
+    expect(
+      (await asScoped<{ items: ApprovalRuleWire[] }>(w, 'GET', '/approval-rules', 200)).items.map((r) => r.name),
+    ).toEqual(['web-rule']);
   },
   'POST /approval-rules': BY_ACCESS,
   'PATCH /approval-rules/:id': BY_ACCESS,
   'DELETE /approval-rules/:id': BY_ACCESS,
   'GET /exceptions': async (w) => {
-    expect((await asScoped<{ items: ExceptionWire[] }>(w, 'GET', '/exceptions', 200)).items.map((e) => e.owner)).toEqual(['web-owner']);
+    expect(
+      (await asScoped<{ items: ExceptionWire[] }>(w, 'GET', '/exceptions', 200)).items.map((e) => e.owner),
+    ).toEqual(['web-owner']);
     await hidden(w, 'GET', '/exceptions?machine=db1', 'E_MACHINE_NOT_FOUND');
     await hidden(w, 'GET', '/exceptions?group=db', 'E_GROUP_NOT_FOUND');
   },
@@ -225,17 +294,36 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     expect(r.summary.machines).toBe(WEB.length);
     expect(r.overdue.every((o) => WEB.includes(o.machine))).toBe(true);
     await hidden(w, 'GET', '/reports/compliance?group=db', 'E_GROUP_NOT_FOUND');
-    expect((await expectApi<ComplianceReport>(w.server, 'GET', '/reports/compliance', 200, { token: w.unscoped })).summary.machines).toBe(ALL.length);
+    expect(
+      (await expectApi<ComplianceReport>(w.server, 'GET', '/reports/compliance', 200, { token: w.unscoped })).summary
+        .machines,
+    ).toBe(ALL.length);
   },
   'POST /deployments': async (w) => {
     const count = async () => (await asAdmin<{ items: DeploymentWire[] }>(w, 'GET', '/deployments')).items.length;
     const before = await count();
     await hidden(w, 'POST', '/deployments', 'E_GROUP_NOT_FOUND', { name: 'x', target: { groups: ['db'] }, rings });
-    await hidden(w, 'POST', '/deployments', 'E_GROUP_NOT_FOUND', { name: 'x', target: { groups: ['web', 'db'] }, rings });
-    await hidden(w, 'POST', '/deployments', 'E_MACHINE_NOT_FOUND', { name: 'x', target: { groups: ['web'], machines: ['db1'] }, rings });
-    await hidden(w, 'POST', '/deployments', 'E_MACHINE_NOT_FOUND', { name: 'x', target: { groups: ['web'] }, rings: [{ name: 'lab', members: { kind: 'explicit', machines: ['db1'] } }] });
+    await hidden(w, 'POST', '/deployments', 'E_GROUP_NOT_FOUND', {
+      name: 'x',
+      target: { groups: ['web', 'db'] },
+      rings,
+    });
+    await hidden(w, 'POST', '/deployments', 'E_MACHINE_NOT_FOUND', {
+      name: 'x',
+      target: { groups: ['web'], machines: ['db1'] },
+      rings,
+    });
+    await hidden(w, 'POST', '/deployments', 'E_MACHINE_NOT_FOUND', {
+      name: 'x',
+      target: { groups: ['web'] },
+      rings: [{ name: 'lab', members: { kind: 'explicit', machines: ['db1'] } }],
+    });
     expect(await count()).toBe(before);
-    const d = await asScoped<DeploymentDetailWire>(w, 'POST', '/deployments', 201, { name: 'web-by-scoped', target: { groups: ['web'] }, rings });
+    const d = await asScoped<DeploymentDetailWire>(w, 'POST', '/deployments', 201, {
+      name: 'web-by-scoped',
+      target: { groups: ['web'] },
+      rings,
+    });
     expect(d.machines.every((m) => WEB.includes(m.machineName))).toBe(true);
     await asScoped(w, 'POST', `/deployments/${d.id}/abort`, 200, {});
   },
@@ -252,11 +340,15 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
   'POST /deployments/:id/pause': async (w) => {
     await hidden(w, 'POST', `/deployments/${w.dbDeployment}/pause`, 'E_DEPLOYMENT_NOT_FOUND', {});
     expect((await asAdmin<DeploymentDetailWire>(w, 'GET', `/deployments/${w.dbDeployment}`)).status).toBe('running');
-    expect((await asScoped<DeploymentDetailWire>(w, 'POST', `/deployments/${w.webDeployment}/pause`, 200, {})).status).toBe('paused');
+    expect(
+      (await asScoped<DeploymentDetailWire>(w, 'POST', `/deployments/${w.webDeployment}/pause`, 200, {})).status,
+    ).toBe('paused');
   },
   'POST /deployments/:id/resume': async (w) => {
     await hidden(w, 'POST', `/deployments/${w.dbDeployment}/resume`, 'E_DEPLOYMENT_NOT_FOUND', {});
-    expect((await asScoped<DeploymentDetailWire>(w, 'POST', `/deployments/${w.webDeployment}/resume`, 200, {})).status).toBe('running');
+    expect(
+      (await asScoped<DeploymentDetailWire>(w, 'POST', `/deployments/${w.webDeployment}/resume`, 200, {})).status,
+    ).toBe('running');
   },
   'POST /deployments/:id/abort': async (w) => {
     await hidden(w, 'POST', `/deployments/${w.dbDeployment}/abort`, 'E_DEPLOYMENT_NOT_FOUND', {});
@@ -310,42 +402,94 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       const { server } = w;
       const catalogFile = path.join(work.dir, 'inhouse.json');
       await writeFile(catalogFile, nativeCatalog('inhouse', BULLETINS));
-      w.sourceId = (await expectApi<{ id: string }>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true } })).id;
+      w.sourceId = (
+        await expectApi<{ id: string }>(server, 'POST', '/sources', 201, {
+          body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true },
+        })
+      ).id;
       await expectApi(server, 'POST', `/sources/${w.sourceId}/sync`, 200);
       const enrollment = await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 10 }, 'test');
       const credentials = new Map<string, string>();
       for (const name of AGENTS) {
-        const e = await expectApi<EnrollResponse>(server, 'POST', '/agent/enroll', 201, { token: null, body: { token: enrollment.secret, hostname: name } });
+        const e = await expectApi<EnrollResponse>(server, 'POST', '/agent/enroll', 201, {
+          token: null,
+          body: { token: enrollment.secret, hostname: name },
+        });
         credentials.set(name, e.credential);
         w.ids[name] = e.machineId;
       }
       const checkin = async (name: string) => {
         const inv = inventory(name, clock.now());
-        await expectApi(server, 'POST', '/agent/checkin', 200, { token: credentials.get(name)!, body: { inventoryHash: inventoryHash(inv), inventory: inv } });
+        await expectApi(server, 'POST', '/agent/checkin', 200, {
+          token: credentials.get(name)!,
+          body: { inventoryHash: inventoryHash(inv), inventory: inv },
+        });
         await server.assessment.whenIdle();
       };
       for (const name of AGENTS) await checkin(name);
-      w.ids.web3 = (await expectApi<MachineWire>(server, 'POST', '/machines/import', 201, { body: { inventory: inventory('web3', clock.now()) } })).id;
+      w.ids.web3 = (
+        await expectApi<MachineWire>(server, 'POST', '/machines/import', 201, {
+          body: { inventory: inventory('web3', clock.now()) },
+        })
+      ).id;
       for (const name of DB) await expectApi(server, 'PATCH', `/machines/${name}`, 200, { body: { role: 'db' } });
-      w.ids.web = (await expectApi<GroupWire>(server, 'POST', '/groups', 201, { body: { name: 'web', kind: 'static', members: WEB } })).id;
-      w.ids.db = (await expectApi<GroupWire>(server, 'POST', '/groups', 201, { body: { name: 'db', kind: 'rule', rule: 'role = db' } })).id;
+      w.ids.web = (
+        await expectApi<GroupWire>(server, 'POST', '/groups', 201, {
+          body: { name: 'web', kind: 'static', members: WEB },
+        })
+      ).id;
+      w.ids.db = (
+        await expectApi<GroupWire>(server, 'POST', '/groups', 201, {
+          body: { name: 'db', kind: 'rule', rule: 'role = db' },
+        })
+      ).id;
       await server.services.triage.sweep();
-      const items = BULLETINS.flatMap((b) => [{ bulletin: b.id, group: 'web' }, { bulletin: b.id, group: 'db' }]);
-      expect((await expectApi<{ applied: number }>(server, 'POST', '/triage/actions', 200, { body: { items, action: { kind: 'approve' } } })).applied).toBe(items.length);
+      const items = BULLETINS.flatMap((b) => [
+        { bulletin: b.id, group: 'web' },
+        { bulletin: b.id, group: 'db' },
+      ]);
+      expect(
+        (
+          await expectApi<{ applied: number }>(server, 'POST', '/triage/actions', 200, {
+            body: { items, action: { kind: 'approve' } },
+          })
+        ).applied,
+      ).toBe(items.length);
       for (const g of ['web', 'db']) {
-        await expectApi(server, 'POST', '/approval-rules', 201, { body: { name: `${g}-rule`, group: g, enabled: false, decision: 'decline', reason: 'test' } });
+        await expectApi(server, 'POST', '/approval-rules', 201, {
+          body: { name: `${g}-rule`, group: g, enabled: false, decision: 'decline', reason: 'test' },
+        });
       }
       const until = new Date(clock.now().getTime() + 30 * 86_400_000).toISOString();
-      await expectApi(server, 'POST', '/exceptions', 201, { body: { bulletin: 'PH-CURL', group: 'web', owner: 'web-owner', reason: 'test', until } });
-      await expectApi(server, 'POST', '/exceptions', 201, { body: { bulletin: 'PH-CURL', machine: 'db1', owner: 'db-owner', reason: 'test', until } });
-      w.webDeployment = (await expectApi<DeploymentDetailWire>(server, 'POST', '/deployments', 201, { body: { name: 'web', target: { groups: ['web'] }, rings } })).id;
-      w.dbDeployment = (await expectApi<DeploymentDetailWire>(server, 'POST', '/deployments', 201, { body: { name: 'db', target: { groups: ['db'] }, rings } })).id;
+      await expectApi(server, 'POST', '/exceptions', 201, {
+        body: { bulletin: 'PH-CURL', group: 'web', owner: 'web-owner', reason: 'test', until },
+      });
+      await expectApi(server, 'POST', '/exceptions', 201, {
+        body: { bulletin: 'PH-CURL', machine: 'db1', owner: 'db-owner', reason: 'test', until },
+      });
+      w.webDeployment = (
+        await expectApi<DeploymentDetailWire>(server, 'POST', '/deployments', 201, {
+          body: { name: 'web', target: { groups: ['web'] }, rings },
+        })
+      ).id;
+      w.dbDeployment = (
+        await expectApi<DeploymentDetailWire>(server, 'POST', '/deployments', 201, {
+          body: { name: 'db', target: { groups: ['db'] }, rings },
+        })
+      ).id;
       await checkin('web1');
       await checkin('db1');
-      const firstJob = async (d: string) => (await expectApi<{ items: JobWire[] }>(server, 'GET', `/deployments/${d}/jobs`, 200)).items[0]!.id;
+      const firstJob = async (d: string) =>
+        (await expectApi<{ items: JobWire[] }>(server, 'GET', `/deployments/${d}/jobs`, 200)).items[0]!.id;
       w.webJob = await firstJob(w.webDeployment);
       w.dbJob = await firstJob(w.dbDeployment);
-      const created = await expectApi<{ secret: string; token: { groups: string[] | null } }>(server, 'POST', '/tokens', 201, { body: { name: 'web-ops', user: 'wendy', role: 'operator', groups: ['web'] } });
+      const created = await expectApi<{ secret: string; token: { groups: string[] | null } }>(
+        server,
+        'POST',
+        '/tokens',
+        201,
+        { body: { name: 'web-ops', user: 'wendy', role: 'operator', groups: ['web'] } },
+      );
       expect(created.token.groups).toEqual(['web']);
       w.scoped = created.secret;
       w.unscoped = await server.tokenFor('operator');
@@ -357,15 +501,32 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
 
     it('every route of the table has a scope decision, and no decision names a route that is gone', () => {
       const table = apiRoutes(w.server.services, clock.now).map((r) => `${r.method} ${r.url}`);
-      expect(table.filter((k) => !(k in WALK)), 'routes without a scope decision').toEqual([]);
-      expect(Object.keys(WALK).filter((k) => !table.includes(k)), 'decisions of routes that are gone').toEqual([]);
+      expect(
+        table.filter((k) => !(k in WALK)),
+        'routes without a scope decision',
+      ).toEqual([]);
+      expect(
+        Object.keys(WALK).filter((k) => !table.includes(k)),
+        'decisions of routes that are gone',
+      ).toEqual([]);
     });
 
     it('a token scope must name existing groups, and only viewer and operator tokens take one', async () => {
-      await expectRefused(w.server, 'POST', '/tokens', 404, 'E_GROUP_NOT_FOUND', { body: { name: 'x', user: 'x', role: 'operator', groups: ['web', 'nope'] } });
-      await expectRefused(w.server, 'POST', '/tokens', 400, 'E_BAD_REQUEST', { body: { name: 'x', user: 'x', role: 'admin', groups: ['web'] } });
-      await expectRefused(w.server, 'POST', '/tokens', 400, 'E_BAD_REQUEST', { body: { name: 'x', user: 'x', role: 'viewer', groups: [] } });
-      const listed = await expectApi<{ items: { name: string; groups: string[] | null }[] }>(w.server, 'GET', '/tokens', 200);
+      await expectRefused(w.server, 'POST', '/tokens', 404, 'E_GROUP_NOT_FOUND', {
+        body: { name: 'x', user: 'x', role: 'operator', groups: ['web', 'nope'] },
+      });
+      await expectRefused(w.server, 'POST', '/tokens', 400, 'E_BAD_REQUEST', {
+        body: { name: 'x', user: 'x', role: 'admin', groups: ['web'] },
+      });
+      await expectRefused(w.server, 'POST', '/tokens', 400, 'E_BAD_REQUEST', {
+        body: { name: 'x', user: 'x', role: 'viewer', groups: [] },
+      });
+      const listed = await expectApi<{ items: { name: string; groups: string[] | null }[] }>(
+        w.server,
+        'GET',
+        '/tokens',
+        200,
+      );
       expect(listed.items.find((t) => t.name === 'web-ops')?.groups).toEqual(['web']);
       expect(listed.items.filter((t) => t.name === 'x')).toEqual([]);
     });
@@ -377,7 +538,10 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         if (check === undefined) continue; // the test above fails for it
         if (check === BY_ACCESS) {
           const url = r.url.replace(/:id/g, 'x');
-          const res = await callApi(w.server, r.method, url, { token: w.scoped, ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { body: {} }) });
+          const res = await callApi(w.server, r.method, url, {
+            token: w.scoped,
+            ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { body: {} }),
+          });
           const expected = r.access === 'admin' ? 403 : r.access === 'agent' ? 401 : 400;
           expect(res.status, `${key} (${r.access})`).toBe(expected);
           continue;
@@ -394,7 +558,9 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       const server = (await startTestServer({ database, now: clock.now, config: { metricsPublic: false } }))!;
       try {
         await expectApi(server, 'POST', '/groups', 201, { body: { name: 'web', kind: 'static' } });
-        const created = await expectApi<{ secret: string }>(server, 'POST', '/tokens', 201, { body: { name: 'v', user: 'v', role: 'viewer', groups: ['web'] } });
+        const created = await expectApi<{ secret: string }>(server, 'POST', '/tokens', 201, {
+          body: { name: 'v', user: 'v', role: 'viewer', groups: ['web'] },
+        });
         expect((await callApi(server, 'GET', '/metrics', { token: created.secret })).status).toBe(403);
         expect((await callApi(server, 'GET', '/metrics', { token: await server.tokenFor('viewer') })).status).toBe(200);
       } finally {
@@ -406,9 +572,15 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       const as = <T>(url: string) => expectApi<T>(w.server, 'GET', url, 200, { token: w.unscoped });
       expect(names((await as<{ items: MachineWire[] }>('/machines?limit=100')).items)).toEqual(ALL.sort());
       expect(names((await as<{ items: GroupWire[] }>('/groups')).items)).toEqual(['db', 'web']);
-      expect(new Set((await as<{ items: TriageDecisionWire[] }>('/triage?limit=1000')).items.map((d) => d.group))).toEqual(new Set(['web', 'db']));
-      expect((await as<{ items: DeploymentWire[] }>('/deployments')).items.map((d) => d.id)).toEqual(expect.arrayContaining([w.webDeployment, w.dbDeployment]));
-      expect(new Set((await as<{ items: FindingWire[] }>('/findings?limit=1000')).items.map((f) => f.machineName))).toEqual(new Set(ALL));
+      expect(
+        new Set((await as<{ items: TriageDecisionWire[] }>('/triage?limit=1000')).items.map((d) => d.group)),
+      ).toEqual(new Set(['web', 'db']));
+      expect((await as<{ items: DeploymentWire[] }>('/deployments')).items.map((d) => d.id)).toEqual(
+        expect.arrayContaining([w.webDeployment, w.dbDeployment]),
+      );
+      expect(
+        new Set((await as<{ items: FindingWire[] }>('/findings?limit=1000')).items.map((f) => f.machineName)),
+      ).toEqual(new Set(ALL));
       await as(`/jobs/${w.dbJob}`);
       expect((await as<{ items: ExceptionWire[] }>('/exceptions')).items).toHaveLength(2);
     });

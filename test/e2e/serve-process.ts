@@ -32,7 +32,11 @@ export function startServe(args: string[], timeoutMs = 120_000): Promise<ServePr
   // The runner's own options and any PATCHHIVE_* setting of the developer's shell must not reach the server.
   delete env.NODE_OPTIONS;
   for (const k of Object.keys(env)) if (k.startsWith('PATCHHIVE_')) delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'serve', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'serve', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -51,7 +55,8 @@ export function startServe(args: string[], timeoutMs = 120_000): Promise<ServePr
     },
   });
   return new Promise((resolve, reject) => {
-    const describe = (why: string) => new Error(`patchhive serve ${args.join(' ')}: ${why}\nstderr:\n${err}\nstdout:\n${out.slice(-4000)}`);
+    const describe = (why: string) =>
+      new Error(`patchhive serve ${args.join(' ')}: ${why}\nstderr:\n${err}\nstdout:\n${out.slice(-4000)}`);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(describe(`not serving after ${timeoutMs} ms`));

@@ -62,7 +62,9 @@ describe('patchhive serve syncing a large OVAL feed', () => {
 
     let syncing = true;
     const started = Date.now();
-    const sync = api<{ result: string; message: string | null }>('POST', `/sources/${source.id}/sync`).finally(() => (syncing = false));
+    const sync = api<{ result: string; message: string | null }>('POST', `/sources/${source.id}/sync`).finally(
+      () => (syncing = false),
+    );
     const latencies: number[] = [];
     const failures: string[] = [];
     while (syncing) {

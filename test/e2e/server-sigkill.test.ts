@@ -57,12 +57,31 @@ function inventoryOf(a: FleetAgent, seq: number): Inventory {
     machine: { name: a.hostname },
     collectedAt: new Date().toISOString(),
     collector: 'dpkg',
-    os: { family: 'unix', platform: 'debian', name: 'Debian GNU/Linux 12 (bookworm)', release: '12', codename: 'bookworm', version: '12.15', arch: 'amd64' },
-    packages: { manager: 'dpkg', items: [...a.base, { name: 'patchhive-sigkill-marker', version: `1.0-${seq}`, arch: 'all', source: 'patchhive-sigkill-marker' }] },
+    os: {
+      family: 'unix',
+      platform: 'debian',
+      name: 'Debian GNU/Linux 12 (bookworm)',
+      release: '12',
+      codename: 'bookworm',
+      version: '12.15',
+      arch: 'amd64',
+    },
+    packages: {
+      manager: 'dpkg',
+      items: [
+        ...a.base,
+        { name: 'patchhive-sigkill-marker', version: `1.0-${seq}`, arch: 'all', source: 'patchhive-sigkill-marker' },
+      ],
+    },
   };
 }
 
-async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 10): Promise<void> {
+async function waitUntil(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 10,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -88,7 +107,9 @@ for (const database of ['sqlite', 'postgres'] as const) {
       if (database === 'postgres') {
         pg = await createTestPostgresDatabase();
         if (!pg) {
-          console.warn('server-sigkill on postgres skipped: the local PostgreSQL cluster is not usable (CI=true makes this fail)');
+          console.warn(
+            'server-sigkill on postgres skipped: the local PostgreSQL cluster is not usable (CI=true makes this fail)',
+          );
           ctx.skip();
           return;
         }
@@ -96,19 +117,41 @@ for (const database of ['sqlite', 'postgres'] as const) {
       dataDir = await mkdtemp(path.join(tmpdir(), `patchhive-sigkill-${database}-`));
       // The fleet enrolls at once with one token from one address: this test is about crashes, not enrollment limits.
       const configFile = path.join(dataDir, 'config.json');
-      writeFileSync(configFile, JSON.stringify({ rateLimit: { enrollmentsPerToken: 1000, enrollmentsPerAddress: 1000 } }));
-      const serveArgs = ['--config', configFile, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...(pg ? ['--database', pg.url] : [])];
+      writeFileSync(
+        configFile,
+        JSON.stringify({ rateLimit: { enrollmentsPerToken: 1000, enrollmentsPerAddress: 1000 } }),
+      );
+      const serveArgs = [
+        '--config',
+        configFile,
+        '--data-dir',
+        dataDir,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--log-level',
+        'info',
+        ...(pg ? ['--database', pg.url] : []),
+      ];
       let server = await startServe(serveArgs);
       runs.push(server);
       const tokenFile = path.join(dataDir, 'initial-admin-token');
       const adminToken = readFileSync(tokenFile, 'utf8').trim();
       const tokenFileBefore = { content: readFileSync(tokenFile, 'utf8'), ...pick(statSync(tokenFile)) };
 
-      const call = async <T>(method: string, url: string, opts: { bearer?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> => {
+      const call = async <T>(
+        method: string,
+        url: string,
+        opts: { bearer?: string; body?: unknown } = {},
+      ): Promise<{ status: number; body: T }> => {
         const res = await fetch(server.url + url, {
           method,
           dispatcher: http,
-          headers: { ...(opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {}), ...(opts.body ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            ...(opts.bearer ? { authorization: `Bearer ${opts.bearer}` } : {}),
+            ...(opts.body ? { 'content-type': 'application/json' } : {}),
+          },
           ...(opts.body ? { body: JSON.stringify(opts.body) } : {}),
         });
         return { status: res.status, body: (await res.json()) as T };
@@ -120,21 +163,44 @@ for (const database of ['sqlite', 'postgres'] as const) {
       };
 
       // A real catalog, so that assessments have work to do and some are unfinished at the kill.
-      const source = await admin<{ id: string }>('POST', '/sources', { name: 'bookworm-tracker', url: path.join(DEB, 'tracker-bookworm.json'), format: 'debian-tracker', release: 'bookworm' });
+      const source = await admin<{ id: string }>('POST', '/sources', {
+        name: 'bookworm-tracker',
+        url: path.join(DEB, 'tracker-bookworm.json'),
+        format: 'debian-tracker',
+        release: 'bookworm',
+      });
       expect((await admin<{ result: string }>('POST', `/sources/${source.id}/sync`)).result).toBe('updated');
 
-      const enrollment = await admin<{ secret: string }>('POST', '/enrollment-tokens', { maxUses: 50, expiresInHours: 1 });
+      const enrollment = await admin<{ secret: string }>('POST', '/enrollment-tokens', {
+        maxUses: 50,
+        expiresInHours: 1,
+      });
       const fleet: FleetAgent[] = await Promise.all(
         Array.from({ length: AGENTS }, async (_, i) => {
           const hostname = `${database}-sigkill-${String(i).padStart(2, '0')}`;
-          const res = await call<{ agentId: string; machineId: string; credential: string }>('POST', '/api/v1/agent/enroll', { body: { token: enrollment.secret, hostname } });
+          const res = await call<{ agentId: string; machineId: string; credential: string }>(
+            'POST',
+            '/api/v1/agent/enroll',
+            { body: { token: enrollment.secret, hostname } },
+          );
           expect(res.status, JSON.stringify(res.body)).toBe(201);
-          return { hostname, machineId: res.body.machineId, credential: res.body.credential, base: BASES[i % BASES.length]!, seq: 0, confirmed: null, unconfirmed: [] };
+          return {
+            hostname,
+            machineId: res.body.machineId,
+            credential: res.body.credential,
+            base: BASES[i % BASES.length]!,
+            seq: 0,
+            confirmed: null,
+            unconfirmed: [],
+          };
         }),
       );
 
       const checkin = (a: FleetAgent, hash: string, inventory?: Inventory) =>
-        call<{ acceptedInventoryHash: string | null; inventoryWanted: boolean }>('POST', '/api/v1/agent/checkin', { bearer: a.credential, body: { inventoryHash: hash, ...(inventory ? { inventory } : {}) } });
+        call<{ acceptedInventoryHash: string | null; inventoryWanted: boolean }>('POST', '/api/v1/agent/checkin', {
+          bearer: a.credential,
+          body: { inventoryHash: hash, ...(inventory ? { inventory } : {}) },
+        });
 
       /** One agent uploading a new inventory after the other until told to stop. */
       const uploadLoop = async (a: FleetAgent, s: LoadState): Promise<void> => {
@@ -198,7 +264,9 @@ for (const database of ['sqlite', 'postgres'] as const) {
           if (accepted === a.confirmed) {
             expect(res.body.inventoryWanted, a.hostname).toBe(false);
           } else {
-            expect(a.unconfirmed, `${a.hostname}: stored ${accepted}, last acknowledged ${a.confirmed}`).toContain(accepted);
+            expect(a.unconfirmed, `${a.hostname}: stored ${accepted}, last acknowledged ${a.confirmed}`).toContain(
+              accepted,
+            );
             expect(res.body.inventoryWanted, a.hostname).toBe(true);
             committedUnacknowledged++;
           }
@@ -208,13 +276,23 @@ for (const database of ['sqlite', 'postgres'] as const) {
         await expectStoredInventoriesWhole(pg?.url ?? `sqlite:${path.join(dataDir, 'patchhive.db')}`, fleet);
 
         // (3) The assessments left unfinished by the kill are resumed.
-        const resumed = Number(logLines(server.stdout()).find((l) => l.msg === 'resuming assessments left unfinished')?.machines ?? 0);
-        type MachineList = { items: { id: string; assessmentPending: boolean; assessedAt: string | null }[]; total: number };
+        const resumed = Number(
+          logLines(server.stdout()).find((l) => l.msg === 'resuming assessments left unfinished')?.machines ?? 0,
+        );
+        type MachineList = {
+          items: { id: string; assessmentPending: boolean; assessedAt: string | null }[];
+          total: number;
+        };
         let machines: MachineList | undefined;
-        await waitUntil('every machine assessed', async () => {
-          machines = await admin<MachineList>('GET', '/machines?limit=1000');
-          return machines.items.every((m) => !m.assessmentPending);
-        }, 300_000, 250);
+        await waitUntil(
+          'every machine assessed',
+          async () => {
+            machines = await admin<MachineList>('GET', '/machines?limit=1000');
+            return machines.items.every((m) => !m.assessmentPending);
+          },
+          300_000,
+          250,
+        );
         expect(machines!.total).toBe(AGENTS);
         expect(machines!.items.filter((m) => m.assessedAt === null)).toEqual([]);
 
@@ -222,7 +300,17 @@ for (const database of ['sqlite', 'postgres'] as const) {
         const restartLog = logLines(server.stdout());
         expect(restartLog.filter((l) => l.level >= 50)).toEqual([]);
         expect(restartLog.filter((l) => /first start/.test(l.msg ?? ''))).toEqual([]);
-        expect(server.stderr().split('\n').filter((l) => l !== '' && !l.startsWith('patchhive: serving on ') && !l.startsWith('patchhive: job-signing key fingerprint: '))).toEqual([]);
+        expect(
+          server
+            .stderr()
+            .split('\n')
+            .filter(
+              (l) =>
+                l !== '' &&
+                !l.startsWith('patchhive: serving on ') &&
+                !l.startsWith('patchhive: job-signing key fingerprint: '),
+            ),
+        ).toEqual([]);
 
         console.log(
           `server-sigkill ${database} cycle ${cycle}: ${s.acked} uploads acknowledged, ${inFlightAtKill} in flight at the kill, ` +

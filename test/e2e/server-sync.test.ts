@@ -59,13 +59,26 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
     let sourceId: string;
 
     const allFindings = async (): Promise<Snapshot> => {
-      const res = await expectApi<{ items: FindingWire[]; total: number }>(server, 'GET', '/findings?status=all&resolved=any&limit=1000', 200);
+      const res = await expectApi<{ items: FindingWire[]; total: number }>(
+        server,
+        'GET',
+        '/findings?status=all&resolved=any&limit=1000',
+        200,
+      );
       expect(res.items.length).toBe(res.total);
       return new Map(res.items.map((f) => [`${f.machineName}|${f.bulletinId}`, f]));
     };
     const openBulletinsOf = async (machine: string): Promise<string[]> => {
-      const res = await expectApi<{ items: FindingWire[] }>(server, 'GET', `/findings?machine=${machine}&limit=1000`, 200);
-      return res.items.filter((f) => f.status === 'missing' || f.status === 'affected').map((f) => f.bulletinId).sort();
+      const res = await expectApi<{ items: FindingWire[] }>(
+        server,
+        'GET',
+        `/findings?machine=${machine}&limit=1000`,
+        200,
+      );
+      return res.items
+        .filter((f) => f.status === 'missing' || f.status === 'affected')
+        .map((f) => f.bulletinId)
+        .sort();
     };
     const sync = (id: string) => expectApi<SyncRecordWire>(server, 'POST', `/sources/${id}/sync`, 200);
 
@@ -80,7 +93,9 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       }))!;
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       for (const [name, status] of Object.entries(MACHINES)) {
-        await expectApi(server, 'POST', '/machines/import', 201, { body: { inventory: await debianInventory(status, name, clock.now()) } });
+        await expectApi(server, 'POST', '/machines/import', 201, {
+          body: { inventory: await debianInventory(status, name, clock.now()) },
+        });
       }
     });
     afterAll(async () => {
@@ -96,11 +111,23 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         body: { name: 'inhouse', url: feed.url('/catalog.json'), format: 'native', allowUnsigned: true },
       });
       sourceId = created.id;
-      expect(created).toMatchObject({ name: 'inhouse', signed: false, allowUnsigned: true, bulletins: 0, lastSync: null, lastGoodAt: null });
+      expect(created).toMatchObject({
+        name: 'inhouse',
+        signed: false,
+        allowUnsigned: true,
+        bulletins: 0,
+        lastSync: null,
+        lastGoodAt: null,
+      });
 
       const seenBefore = proxy.seen;
       const record = await sync(sourceId);
-      expect(record).toMatchObject({ sourceId, result: 'updated', message: null, bytes: feed.files.get('/catalog.json')!.body.length });
+      expect(record).toMatchObject({
+        sourceId,
+        result: 'updated',
+        message: null,
+        bytes: feed.files.get('/catalog.json')!.body.length,
+      });
       expect(record.diff).toEqual({
         added: [
           { id: 'PH-APT', affectedMachines: 2 },
@@ -112,21 +139,33 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         withdrawn: [],
       });
       expect(proxy.seen).toBeGreaterThan(seenBefore); // the feed request went through the proxy
-      expect(proxy.authorizations.at(-1)).toBe(`Basic ${Buffer.from(`${PROXY_LOGIN.user}:${PROXY_LOGIN.password}`).toString('base64')}`);
-      expect(feed.requestsFor('/catalog.json')).toEqual([expect.objectContaining({ status: 200, ifNoneMatch: undefined })]);
+      expect(proxy.authorizations.at(-1)).toBe(
+        `Basic ${Buffer.from(`${PROXY_LOGIN.user}:${PROXY_LOGIN.password}`).toString('base64')}`,
+      );
+      expect(feed.requestsFor('/catalog.json')).toEqual([
+        expect.objectContaining({ status: 200, ifNoneMatch: undefined }),
+      ]);
 
       expect(await openBulletinsOf('web-node')).toEqual(['PH-APT', 'PH-SSL', 'PH-TAR']);
       expect(await openBulletinsOf('mini-old')).toEqual(['PH-APT', 'PH-TAR']);
       expect(await openBulletinsOf('mini-new')).toEqual(['PH-TAR']);
       const bulletins = await expectApi(server, 'GET', '/bulletins?source=inhouse', 200);
-      expect(Object.fromEntries(bulletins.items.map((b: { id: string; affectedMachines: number }) => [b.id, b.affectedMachines]))).toEqual({
+      expect(
+        Object.fromEntries(
+          bulletins.items.map((b: { id: string; affectedMachines: number }) => [b.id, b.affectedMachines]),
+        ),
+      ).toEqual({
         'PH-APT': 2,
         'PH-SSL': 1,
         'PH-TAR': 3,
         'PH-ZLIB': 0,
       });
       const source = await expectApi<SourceWire>(server, 'GET', `/sources/${sourceId}`, 200);
-      expect(source).toMatchObject({ bulletins: 4, lastSync: { id: record.id, result: 'updated' }, lastGoodAt: expect.any(String) });
+      expect(source).toMatchObject({
+        bulletins: 4,
+        lastSync: { id: record.id, result: 'updated' },
+        lastGoodAt: expect.any(String),
+      });
     });
 
     it('a second sync is not-modified: a conditional request, no body sent, nothing changed', async () => {
@@ -161,19 +200,32 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       }
       // Revised and still missing: open since the first sync, seen again now, with the new fix.
       for (const m of ['web-node', 'mini-old']) {
-        expect(after.get(`${m}|PH-APT`)).toMatchObject({ status: 'missing', firstSeenAt: t1, lastSeenAt: t2, fixedVersion: '2.6.3', resolvedAt: null });
+        expect(after.get(`${m}|PH-APT`)).toMatchObject({
+          status: 'missing',
+          firstSeenAt: t1,
+          lastSeenAt: t2,
+          fixedVersion: '2.6.3',
+          resolvedAt: null,
+        });
       }
       // Revised and newly missing: the open period starts now.
       expect(before.get('mini-new|PH-APT')).toMatchObject({ status: 'installed' });
       expect(after.get('mini-new|PH-APT')).toMatchObject({ status: 'missing', firstSeenAt: t2, resolvedAt: null });
       // Added.
-      expect(after.get('web-node|PH-CURL')).toMatchObject({ status: 'missing', firstSeenAt: t2, fixedVersion: '7.88.1-10+deb12u15' });
+      expect(after.get('web-node|PH-CURL')).toMatchObject({
+        status: 'missing',
+        firstSeenAt: t2,
+        fixedVersion: '7.88.1-10+deb12u15',
+      });
       expect([...after.keys()].filter((k) => k.endsWith('|PH-CURL'))).toEqual(['web-node|PH-CURL']);
       // Withdrawn: resolved everywhere, first-seen kept.
       for (const m of Object.keys(MACHINES)) {
         expect(after.get(`${m}|PH-TAR`)).toMatchObject({ status: 'not-applicable', firstSeenAt: t1, resolvedAt: t2 });
       }
-      expect(await expectApi(server, 'GET', '/bulletins/PH-TAR', 200)).toMatchObject({ withdrawnAt: t2, affectedMachines: 0 });
+      expect(await expectApi(server, 'GET', '/bulletins/PH-TAR', 200)).toMatchObject({
+        withdrawnAt: t2,
+        affectedMachines: 0,
+      });
       const live = await expectApi(server, 'GET', '/bulletins?source=inhouse', 200);
       expect(live.items.map((b: { id: string }) => b.id).sort()).toEqual(['PH-APT', 'PH-CURL', 'PH-SSL', 'PH-ZLIB']);
       expect(await openBulletinsOf('web-node')).toEqual(['PH-APT', 'PH-CURL', 'PH-SSL']);
@@ -205,7 +257,9 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       expect(await allFindings()).toEqual(findings);
 
       // A machine that arrives now is assessed against the last good copy (V2).
-      await expectApi(server, 'POST', '/machines/import', 201, { body: { inventory: await debianInventory('status-host-node-image.txt', 'late-node', clock.now()) } });
+      await expectApi(server, 'POST', '/machines/import', 201, {
+        body: { inventory: await debianInventory('status-host-node-image.txt', 'late-node', clock.now()) },
+      });
       expect(await openBulletinsOf('late-node')).toEqual(['PH-APT', 'PH-CURL', 'PH-SSL']);
     });
 
@@ -220,7 +274,12 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         signedFeed.put('/signed.json', good);
         signedFeed.put('/signed.json.sig', signCatalog(good, keys.privateKeyPem));
         const created = await expectApi<SourceWire>(server, 'POST', '/sources', 201, {
-          body: { name: 'signed', url: signedFeed.url('/signed.json'), format: 'native', signingKey: keys.publicKeyPem },
+          body: {
+            name: 'signed',
+            url: signedFeed.url('/signed.json'),
+            format: 'native',
+            signingKey: keys.publicKeyPem,
+          },
         });
         expect(created.signed).toBe(true);
 
@@ -253,9 +312,17 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         expect(await expectApi(server, 'GET', '/bulletins?source=signed', 200)).toEqual(bulletins);
         expect(await allFindings()).toEqual(findings);
         expect(await openBulletinsOf('mini-new')).toEqual(['PH-APT', 'PH-SIG-BASH']);
-        const history = await expectApi<{ items: SyncRecordWire[] }>(server, 'GET', `/sources/${created.id}/syncs`, 200);
+        const history = await expectApi<{ items: SyncRecordWire[] }>(
+          server,
+          'GET',
+          `/sources/${created.id}/syncs`,
+          200,
+        );
         expect(history.items.map((r) => r.result)).toEqual(['refused', 'updated']);
-        expect(await expectApi<SourceWire>(server, 'GET', `/sources/${created.id}`, 200)).toMatchObject({ bulletins: 2, lastSync: { result: 'refused' } });
+        expect(await expectApi<SourceWire>(server, 'GET', `/sources/${created.id}`, 200)).toMatchObject({
+          bulletins: 2,
+          lastSync: { result: 'refused' },
+        });
         for (const url of ['/sources', `/sources/${sourceId}/syncs`, `/sources/${created.id}/syncs`]) {
           expect(JSON.stringify(await expectApi(server, 'GET', url, 200))).not.toContain(PROXY_LOGIN.password);
         }
@@ -267,9 +334,14 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
     it('an unsigned native catalog is refused as `patchhive scan` refuses it, until an admin allows unsigned catalogs', async () => {
       const unsignedFeed = await new FeedServer().start(); // the first feed server is down since 'feed down'
       onTestFinished(() => unsignedFeed.close());
-      unsignedFeed.put('/unsigned.json', nativeCatalog('unsigned', [{ id: 'PH-UNSIGNED', pkg: 'bash', fixed: '5.2.15-2+b14' }]));
+      unsignedFeed.put(
+        '/unsigned.json',
+        nativeCatalog('unsigned', [{ id: 'PH-UNSIGNED', pkg: 'bash', fixed: '5.2.15-2+b14' }]),
+      );
       const url = unsignedFeed.url('/unsigned.json');
-      const created = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'unsigned', url, format: 'native' } });
+      const created = await expectApi<SourceWire>(server, 'POST', '/sources', 201, {
+        body: { name: 'unsigned', url, format: 'native' },
+      });
       expect(created).toMatchObject({ signed: false, allowUnsigned: false });
       clock.advance(60_000);
       const refused = await sync(created.id);
@@ -280,10 +352,18 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       expect((await expectApi(server, 'GET', '/bulletins?source=unsigned', 200)).total).toBe(0);
 
       const operator = await server.tokenFor('operator');
-      await expectApi(server, 'PATCH', `/sources/${created.id}`, 403, { token: operator, body: { allowUnsigned: true } });
-      expect(await expectApi<SourceWire>(server, 'PATCH', `/sources/${created.id}`, 200, { body: { allowUnsigned: true } })).toMatchObject({ allowUnsigned: true });
+      await expectApi(server, 'PATCH', `/sources/${created.id}`, 403, {
+        token: operator,
+        body: { allowUnsigned: true },
+      });
+      expect(
+        await expectApi<SourceWire>(server, 'PATCH', `/sources/${created.id}`, 200, { body: { allowUnsigned: true } }),
+      ).toMatchObject({ allowUnsigned: true });
       clock.advance(60_000);
-      expect(await sync(created.id)).toMatchObject({ result: 'updated', diff: { added: [{ id: 'PH-UNSIGNED', affectedMachines: expect.any(Number) }] } });
+      expect(await sync(created.id)).toMatchObject({
+        result: 'updated',
+        diff: { added: [{ id: 'PH-UNSIGNED', affectedMachines: expect.any(Number) }] },
+      });
     });
   });
 }

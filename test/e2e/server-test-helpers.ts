@@ -34,15 +34,27 @@ export async function callApi<T = any>(
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const full = url.startsWith('/') && !url.startsWith('/api/') && !url.startsWith('/healthz') && !url.startsWith('/metrics') ? `/api/v1${url}` : url;
+  const full =
+    url.startsWith('/') && !url.startsWith('/api/') && !url.startsWith('/healthz') && !url.startsWith('/metrics')
+      ? `/api/v1${url}`
+      : url;
   let status: number;
   let text: string;
   if (server.url) {
-    const res = await fetch(server.url + full, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
+    const res = await fetch(server.url + full, {
+      method,
+      headers,
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+    });
     status = res.status;
     text = await res.text();
   } else {
-    const res = await server.app.inject({ method: method as 'GET', url: full, headers, ...(opts.body !== undefined ? { payload: JSON.stringify(opts.body) } : {}) });
+    const res = await server.app.inject({
+      method: method as 'GET',
+      url: full,
+      headers,
+      ...(opts.body !== undefined ? { payload: JSON.stringify(opts.body) } : {}),
+    });
     status = res.statusCode;
     text = res.body;
   }
@@ -89,7 +101,11 @@ let factsRoot: string | undefined;
  * with OS facts from a fixed Debian 12 root (not from the machine running the tests).
  */
 export async function debianInventory(statusFile: string, machineName: string, now: Date): Promise<Inventory> {
-  factsRoot ??= await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'etc/debian_version': '12.8\n', 'etc/hostname': 'unused\n' });
+  factsRoot ??= await makeRoot({
+    'etc/os-release': DEBIAN_12_OS_RELEASE,
+    'etc/debian_version': '12.8\n',
+    'etc/hostname': 'unused\n',
+  });
   return collectDpkgInventory({
     root: factsRoot,
     statusFile: path.join(DEBIAN_FIXTURES, statusFile),

@@ -47,7 +47,9 @@ describe('source URLs by role', () => {
   });
 
   it('a failed sync names the feed without the key, in the record and in the history', async () => {
-    const record = await expectApi<SyncRecordWire>(server, 'POST', `/sources/${id}/sync`, 200, { token: tokens.operator });
+    const record = await expectApi<SyncRecordWire>(server, 'POST', `/sources/${id}/sync`, 200, {
+      token: tokens.operator,
+    });
     expect(record.result).toBe('failed');
     expect(record.message).toContain(feed.url('/missing/oval.xml?…'));
     expect(record.message).not.toContain(KEY);

@@ -33,7 +33,8 @@ export function recordAnswers(app: FastifyInstance): void {
   const kept = new Map<string, number>();
   app.addHook('onSend', async (request, reply, payload) => {
     const route = request.routeOptions.url;
-    if (!route?.startsWith(API_PREFIX) || typeof payload !== 'string' || payload.length > MAX_BODY_BYTES) return payload;
+    if (!route?.startsWith(API_PREFIX) || typeof payload !== 'string' || payload.length > MAX_BODY_BYTES)
+      return payload;
     if (!/^application\/json\b/.test(String(reply.getHeader('content-type') ?? ''))) return payload;
     const key = `${request.method} ${route} ${reply.statusCode}`;
     const n = kept.get(key) ?? 0;
@@ -50,6 +51,10 @@ export function readAnswers(dir: string): RecordedAnswer[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))
-    .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n').filter((line) => line !== ''))
+    .flatMap((f) =>
+      readFileSync(path.join(dir, f), 'utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    )
     .map((line) => JSON.parse(line) as RecordedAnswer);
 }

@@ -78,7 +78,9 @@ describe('withFileLock', () => {
     writeFileSync(lock, `${dead}\n${hostname()}\n2026-01-01T00:00:00Z\n`);
     await expect(withFileLock(lock, async () => 'ran')).resolves.toBe('ran');
     writeFileSync(lock, `${process.pid}\n${hostname()}\n2026-01-01T00:00:00Z\n`);
-    await expect(withFileLock(lock, async () => 'ran', { waitMs: 1000 })).rejects.toThrow(/timed out waiting for the lock/);
+    await expect(withFileLock(lock, async () => 'ran', { waitMs: 1000 })).rejects.toThrow(
+      /timed out waiting for the lock/,
+    );
     expect(readFileSync(lock, 'utf8')).toMatch(new RegExp(`^${process.pid}\n`)); // the live holder's lock is left alone
   });
 });
@@ -98,9 +100,15 @@ describeMachines(title, () => {
   beforeAll(async () => {
     await ensureBaseImage();
     parent = mkdtempSync(path.join(tmpdir(), 'ph-debian-machines-'));
-    [m1, m2] = await Promise.all([createDebianMachine('machine-one', parent), createDebianMachine('machine-two', parent)]);
+    [m1, m2] = await Promise.all([
+      createDebianMachine('machine-one', parent),
+      createDebianMachine('machine-two', parent),
+    ]);
     indexOval = path.join(parent, 'bookworm-security-index.oval.xml');
-    writeFileSync(indexOval, buildIndexOval(readXz(`${DEB}/bookworm-security-main-amd64-Packages.xz`), { release: '12' }));
+    writeFileSync(
+      indexOval,
+      buildIndexOval(readXz(`${DEB}/bookworm-security-main-amd64-Packages.xz`), { release: '12' }),
+    );
   }, 15 * 60_000);
 
   afterAll(async () => {
@@ -138,7 +146,8 @@ describeMachines(title, () => {
     for (const u of RECORDED) {
       const installed = await m1.dpkgVersion(u.name);
       expect(installed, u.name).toBeDefined();
-      if (compareDpkgVersions(installed!, u.to) < 0) expect(before, `${u.name} ${installed} < ${u.to}`).toContain(u.name);
+      if (compareDpkgVersions(installed!, u.to) < 0)
+        expect(before, `${u.name} ${installed} < ${u.to}`).toContain(u.name);
     }
     expect(await m1.dpkgVersion('no-such-package')).toBeUndefined();
   });
@@ -180,7 +189,9 @@ describeMachines(title, () => {
     expect(upgraded.code).toBe(0);
     expect(upgraded.findings).toEqual([]);
     const other = await scan(m2);
-    expect(other.findings.map((f) => f.package).sort()).toEqual(RECORDED.map((u) => u.name).filter((n) => before.includes(n)));
+    expect(other.findings.map((f) => f.package).sort()).toEqual(
+      RECORDED.map((u) => u.name).filter((n) => before.includes(n)),
+    );
   });
 
   it('a failing apt-get names the command and its error, and leaves no mount', async () => {

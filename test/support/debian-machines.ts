@@ -84,9 +84,18 @@ function tail(text: string, lines = 15): string {
 }
 
 /** Runs `cmd args` (no shell); resolves with stdout, rejects with a MachineCommandError. */
-export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  opts: RunOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const options = { env: opts.env ?? commandEnv(), timeout: opts.timeoutMs ?? 10 * MINUTE, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' as const };
+    const options = {
+      env: opts.env ?? commandEnv(),
+      timeout: opts.timeoutMs ?? 10 * MINUTE,
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'utf8' as const,
+    };
     execFile(cmd, args, options, (err, stdout, stderr) => {
       if (err === null) return resolve({ stdout, stderr });
       const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
@@ -203,7 +212,11 @@ async function isStaleLock(lockPath: string): Promise<boolean> {
 }
 
 /** Runs `fn` holding an exclusive lock file (created with O_EXCL); waits for a live holder, takes over a dead one's. */
-export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, opts: { waitMs?: number; log?: (line: string) => void } = {}): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  fn: () => Promise<T>,
+  opts: { waitMs?: number; log?: (line: string) => void } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.waitMs ?? 15 * MINUTE);
   let told = false;
   for (;;) {
@@ -280,15 +293,24 @@ export async function ensureBaseImage(cacheDir = DEFAULT_CACHE_DIR, opts: BaseIm
   const tarball = path.join(cacheDir, TARBALL);
   const ready = await readImage(cacheDir, mirror, maxAgeMs, now());
   if (ready) return { tarball, builtAt: ready, reused: true };
-  return withFileLock(path.join(cacheDir, 'build.lock'), async () => {
-    const built = await readImage(cacheDir, mirror, maxAgeMs, now()); // another process may have built it meanwhile
-    if (built) return { tarball, builtAt: built, reused: true };
-    const builtAt = await buildBaseImage(cacheDir, mirror, now, log);
-    return { tarball, builtAt, reused: false };
-  }, { log });
+  return withFileLock(
+    path.join(cacheDir, 'build.lock'),
+    async () => {
+      const built = await readImage(cacheDir, mirror, maxAgeMs, now()); // another process may have built it meanwhile
+      if (built) return { tarball, builtAt: built, reused: true };
+      const builtAt = await buildBaseImage(cacheDir, mirror, now, log);
+      return { tarball, builtAt, reused: false };
+    },
+    { log },
+  );
 }
 
-async function buildBaseImage(cacheDir: string, mirror: string, now: () => Date, log: (line: string) => void): Promise<Date> {
+async function buildBaseImage(
+  cacheDir: string,
+  mirror: string,
+  now: () => Date,
+  log: (line: string) => void,
+): Promise<Date> {
   // We hold the lock: whatever a crashed build left here is garbage. The marker goes first, so a
   // half-replaced tarball is never taken for an image.
   await rm(path.join(cacheDir, MARKER), { force: true });
@@ -301,7 +323,9 @@ async function buildBaseImage(cacheDir: string, mirror: string, now: () => Date,
   const step = (what: string): void => log(`${what} (${Math.round((Date.now() - started) / 1000)} s)`);
   try {
     await mkdir(work);
-    step(`building the base image: debootstrap --variant=minbase ${SUITE} from ${mirror} (30–90 s, depending on the network)`);
+    step(
+      `building the base image: debootstrap --variant=minbase ${SUITE} from ${mirror} (30–90 s, depending on the network)`,
+    );
     await runCommand('debootstrap', ['--variant=minbase', SUITE, root, mirror], { timeoutMs: 15 * MINUTE });
     step('debootstrap done; configuring apt sources and running apt-get update');
     await rm(path.join(root, 'etc/apt/sources.list'), { force: true });
@@ -347,13 +371,19 @@ const HOSTNAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?::[a-z0-9-]+)?$/;
 
 /** Extracts the base image (built if needed, from `opts.cacheDir`) into `parentDir/name`, with `name` as its hostname. */
-export async function createDebianMachine(name: string, parentDir: string, opts: { cacheDir?: string } = {}): Promise<DebianMachine> {
+export async function createDebianMachine(
+  name: string,
+  parentDir: string,
+  opts: { cacheDir?: string } = {},
+): Promise<DebianMachine> {
   if (!HOSTNAME.test(name)) throw new Error(`machine name must be a host name (a-z, 0-9, -): ${JSON.stringify(name)}`);
   const { tarball } = await ensureBaseImage(opts.cacheDir ?? DEFAULT_CACHE_DIR);
   const root = path.join(await realpath(parentDir), name);
   await mkdir(root); // fails when it exists: never extract over another machine
   try {
-    await runCommand('tar', ['-C', root, '--numeric-owner', '--same-owner', '-xpf', tarball], { timeoutMs: 5 * MINUTE });
+    await runCommand('tar', ['-C', root, '--numeric-owner', '--same-owner', '-xpf', tarball], {
+      timeoutMs: 5 * MINUTE,
+    });
     await writeFile(path.join(root, 'etc/hostname'), `${name}\n`);
   } catch (err) {
     await removeTree(root);
@@ -375,7 +405,11 @@ function machineAt(root: string, name: string): DebianMachine {
     root,
     name,
     aptUpgrade: () =>
-      serial(async () => (await withMounts(root, () => chroot(['apt-get', '-y', '-o', 'Dpkg::Options::=--force-confold', 'upgrade']))).stdout),
+      serial(
+        async () =>
+          (await withMounts(root, () => chroot(['apt-get', '-y', '-o', 'Dpkg::Options::=--force-confold', 'upgrade'])))
+            .stdout,
+      ),
     upgradable: () =>
       serial(async () => {
         const { stdout } = await chroot(['apt', 'list', '--upgradable']);
@@ -384,10 +418,12 @@ function machineAt(root: string, name: string): DebianMachine {
     dpkgVersion: (pkg) =>
       serial(async () => {
         if (!PACKAGE.test(pkg)) throw new Error(`not a Debian package name: ${JSON.stringify(pkg)}`);
-        const { stdout } = await chroot(['dpkg-query', '-W', '-f=${db:Status-Status} ${Version}\n', pkg]).catch((err: unknown) => {
-          if (err instanceof MachineCommandError && /no packages found/i.test(err.stderrTail)) return { stdout: '' };
-          throw err;
-        });
+        const { stdout } = await chroot(['dpkg-query', '-W', '-f=${db:Status-Status} ${Version}\n', pkg]).catch(
+          (err: unknown) => {
+            if (err instanceof MachineCommandError && /no packages found/i.test(err.stderrTail)) return { stdout: '' };
+            throw err;
+          },
+        );
         const [status, version] = stdout.trim().split(' ');
         return status === 'installed' ? version : undefined;
       }),
@@ -416,9 +452,13 @@ export function parseUpgradable(text: string): UpgradableLine[] {
 /** Why debian machines cannot be made here (not root, no debootstrap, mirror unreachable), or undefined when they can. */
 export async function whyNoDebianMachines(mirror = DEBIAN_MIRROR): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'not running as root (debootstrap, chroot and mount need root)';
-  if (!['/usr/sbin/debootstrap', '/usr/bin/debootstrap'].some((p) => existsSync(p))) return 'debootstrap is not installed';
+  if (!['/usr/sbin/debootstrap', '/usr/bin/debootstrap'].some((p) => existsSync(p)))
+    return 'debootstrap is not installed';
   try {
-    const res = await fetch(`${mirror}/dists/${SUITE}/InRelease`, { method: 'HEAD', signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(`${mirror}/dists/${SUITE}/InRelease`, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(15_000),
+    });
     return res.ok ? undefined : `${mirror} answered HTTP ${res.status}`;
   } catch (err) {
     return `${mirror} is not reachable (${(err as Error).message})`;

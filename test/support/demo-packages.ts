@@ -87,10 +87,15 @@ export async function installDemoRepo(root: string, debs: { old: string; new: st
   await writeFile(path.join(repo, 'Packages'), stanzas.join('\n'));
   await writeFile(path.join(root, SOURCES_FILE), `deb [trusted=yes] file:/${REPO_IN_CHROOT} ./\n`);
   await runCommand('chroot', [
-    root, 'apt-get', 'update',
-    '-o', `Dir::Etc::sourcelist=${SOURCES_FILE.replace('etc/apt/', '')}`,
-    '-o', 'Dir::Etc::sourceparts=-',
-    '-o', 'APT::Get::List-Cleanup=0',
+    root,
+    'apt-get',
+    'update',
+    '-o',
+    `Dir::Etc::sourcelist=${SOURCES_FILE.replace('etc/apt/', '')}`,
+    '-o',
+    'Dir::Etc::sourceparts=-',
+    '-o',
+    'APT::Get::List-Cleanup=0',
   ]);
   await runCommand('chroot', [root, 'apt-get', 'install', '-y', `${DEMO_PACKAGE}=${DEMO_OLD}`]);
 }

@@ -15,7 +15,8 @@ const HEADER = `<?xml version="1.0" encoding="UTF-8"?>
     <oval:timestamp>2026-11-21T00:00:00</oval:timestamp>
   </generator>
 `;
-const SENTENCE = 'A flaw was found in the handling of crafted input that may lead to a denial of service or the execution of arbitrary code. ';
+const SENTENCE =
+  'A flaw was found in the handling of crafted input that may lead to a denial of service or the execution of arbitrary code. ';
 
 function definition(i: number, text: string): string {
   const cve = `CVE-2026-${String(10000 + i)}`;
@@ -31,13 +32,19 @@ function definition(i: number, text: string): string {
 `;
 }
 
-const test = (i: number) => `    <linux-def:dpkginfo_test id="${NS}:tst:${i}" version="1" check="all" check_existence="at_least_one_exists" comment="pkg${i}">
+const test = (
+  i: number,
+) => `    <linux-def:dpkginfo_test id="${NS}:tst:${i}" version="1" check="all" check_existence="at_least_one_exists" comment="pkg${i}">
       <linux-def:object object_ref="${NS}:obj:${i}"/><linux-def:state state_ref="${NS}:ste:${i}"/>
     </linux-def:dpkginfo_test>
 `;
-const object = (i: number) => `    <linux-def:dpkginfo_object id="${NS}:obj:${i}" version="1"><linux-def:name>pkg${i}</linux-def:name></linux-def:dpkginfo_object>
+const object = (
+  i: number,
+) => `    <linux-def:dpkginfo_object id="${NS}:obj:${i}" version="1"><linux-def:name>pkg${i}</linux-def:name></linux-def:dpkginfo_object>
 `;
-const state = (i: number) => `    <linux-def:dpkginfo_state id="${NS}:ste:${i}" version="1"><linux-def:evr datatype="debian_evr_string" operation="less than">0:1.0-${i}</linux-def:evr></linux-def:dpkginfo_state>
+const state = (
+  i: number,
+) => `    <linux-def:dpkginfo_state id="${NS}:ste:${i}" version="1"><linux-def:evr datatype="debian_evr_string" operation="less than">0:1.0-${i}</linux-def:evr></linux-def:dpkginfo_state>
 `;
 
 /** Writes the feed to `file` and resolves with its size in bytes. */

@@ -6,9 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildIndexOval, parsePackagesIndex, readXz, type ParsedIndex,
-} from './index-oval.js';
+import { buildIndexOval, parsePackagesIndex, readXz, type ParsedIndex } from './index-oval.js';
 import { oscapValidate, oscapVersion, parseOscapEvalOutput, runOscapEval } from './oscap.js';
 import { compareDpkgVersions } from '../../src/versions/index.js';
 
@@ -102,7 +100,11 @@ describe('OVAL built from bookworm-security Packages index', () => {
     const text = readXz(join(DEB, 'bookworm-security-main-amd64-Packages.xz'));
     for (const name of index.duplicateNames) {
       const chosen = index.packages.find((p) => p.name === name)!.version;
-      const all = [...text.matchAll(new RegExp(`^Package: ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n(?:.+\\n)*?Version: (.+)$`, 'gm'))].map((m) => m[1]!);
+      const all = [
+        ...text.matchAll(
+          new RegExp(`^Package: ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n(?:.+\\n)*?Version: (.+)$`, 'gm'),
+        ),
+      ].map((m) => m[1]!);
       expect(all.length).toBeGreaterThan(1);
       for (const v of all) {
         expect(() => execFileSync('dpkg', ['--compare-versions', chosen, 'ge', v])).not.toThrow();

@@ -17,7 +17,11 @@ function runOscap(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
     execFile('oscap', args, { env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code: unknown = err === null ? 0 : err.code;
       if (code === 'ENOENT') {
-        fail(new Error('oscap not found on PATH: install the Debian package openscap-scanner (scripts/setup-test-deps.sh)'));
+        fail(
+          new Error(
+            'oscap not found on PATH: install the Debian package openscap-scanner (scripts/setup-test-deps.sh)',
+          ),
+        );
       } else if (typeof code === 'number') {
         done({ stdout, stderr, code });
       } else {
@@ -31,7 +35,8 @@ function runOscap(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
 export async function oscapVersion(): Promise<string> {
   const { stdout, code } = await runOscap(['--version']);
   const m = /^OpenSCAP command line tool \(oscap\) (\S+)/m.exec(stdout);
-  if (code !== 0 || m?.[1] === undefined) throw new Error(`oscap --version: unexpected output: ${stdout.slice(0, 200)}`);
+  if (code !== 0 || m?.[1] === undefined)
+    throw new Error(`oscap --version: unexpected output: ${stdout.slice(0, 200)}`);
   return m[1];
 }
 

@@ -45,18 +45,40 @@ export async function startTestServer(
   }
   // The fixed cron jobs run only when a test calls them, so a quarter-hour boundary during a run cannot race the test.
   // The rollout tick too: tests call `services.rollout.tick()`, or pass `config: { rollout: { tickSeconds: 1 } }`.
-  const quiet = { triageSweepSchedule: '', notify: { dueSoonSchedule: '', digestSchedule: '' }, rollout: { tickSeconds: 0 } };
-  const cfg = serverConfigSchema.parse({ dataDir, port: 0, logLevel: 'silent', ...quiet, ...(database ? { database } : {}), ...opts.config });
-  const server = await startServer(cfg, { listen: opts.listen ?? false, logger: opts.logger ?? pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}), ...(opts.serverRelease !== undefined ? { serverRelease: opts.serverRelease } : {}), configureApp: recordAnswers });
+  const quiet = {
+    triageSweepSchedule: '',
+    notify: { dueSoonSchedule: '', digestSchedule: '' },
+    rollout: { tickSeconds: 0 },
+  };
+  const cfg = serverConfigSchema.parse({
+    dataDir,
+    port: 0,
+    logLevel: 'silent',
+    ...quiet,
+    ...(database ? { database } : {}),
+    ...opts.config,
+  });
+  const server = await startServer(cfg, {
+    listen: opts.listen ?? false,
+    logger: opts.logger ?? pino({ level: process.env.PATCHHIVE_TEST_LOG ?? 'silent' }),
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.serverRelease !== undefined ? { serverRelease: opts.serverRelease } : {}),
+    configureApp: recordAnswers,
+  });
   // The initial token expires (initialAdminTokenHours) and tests move their clocks by months: they
   // use an admin token of the same user that does not expire.
-  const adminToken = (await server.services.tokens.createApiToken({ name: 'test-admin', user: 'admin', role: 'admin' }, 'test')).secret;
+  const adminToken = (
+    await server.services.tokens.createApiToken({ name: 'test-admin', user: 'admin', role: 'admin' }, 'test')
+  ).secret;
   let n = 0;
   return Object.assign(server, {
     dataDir,
     adminToken,
     async tokenFor(role: Role) {
-      const created = await server.services.tokens.createApiToken({ name: `test-${role}-${++n}`, user: `${role}-user-${n}`, role }, 'test');
+      const created = await server.services.tokens.createApiToken(
+        { name: `test-${role}-${++n}`, user: `${role}-user-${n}`, role },
+        'test',
+      );
       return created.secret;
     },
     async destroy() {

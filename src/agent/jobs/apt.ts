@@ -23,7 +23,8 @@ export function parseDpkgQuery(stdout: string, names: readonly string[]): Map<st
   const out = new Map<string, InstalledPackage>();
   for (const line of stdout.split('\n')) {
     const [pkg, binary, abbrev, version] = line.split('\t');
-    if (pkg === undefined || binary === undefined || abbrev === undefined || version === undefined || version === '') continue;
+    if (pkg === undefined || binary === undefined || abbrev === undefined || version === undefined || version === '')
+      continue;
     // status is the abbreviation's 2nd letter: n not installed, c config-files only, i installed, others half-done
     const status = abbrev[1];
     if (status === 'n' || status === 'c' || status === undefined) continue;
@@ -35,7 +36,10 @@ export function parseDpkgQuery(stdout: string, names: readonly string[]): Map<st
 
 /** The package whose maintainer script failed, from apt/dpkg output ("the post-installation script of foo exited 1"). */
 export function describeAptFailure(log: string): string | null {
-  const script = /(?:installed|new|old) (\S+) package (pre|post)-(installation|removal) script subprocess returned error exit status (\d+)/.exec(log);
+  const script =
+    /(?:installed|new|old) (\S+) package (pre|post)-(installation|removal) script subprocess returned error exit status (\d+)/.exec(
+      log,
+    );
   if (script) return `the ${script[2]}-${script[3]} script of ${script[1]} exited ${script[4]}`;
   const err = log.split('\n').find((l) => l.startsWith('E: '));
   return err ? err.slice(3).trim().slice(0, 300) : null;
@@ -43,7 +47,13 @@ export function describeAptFailure(log: string): string | null {
 
 export const aptBackend: PackageBackend = {
   manager: 'apt',
-  queryArgv: (names) => [DPKG_QUERY, '-W', '-f=${Package}\t${binary:Package}\t${db:Status-Abbrev}\t${Version}\n', '--', ...names],
+  queryArgv: (names) => [
+    DPKG_QUERY,
+    '-W',
+    '-f=${Package}\t${binary:Package}\t${db:Status-Abbrev}\t${Version}\n',
+    '--',
+    ...names,
+  ],
   queryExitOk: (code) => code === 0 || code === 1,
   parseQuery: parseDpkgQuery,
   sameVersion: (a, b) => withoutZeroEpoch(a) === withoutZeroEpoch(b),
@@ -56,8 +66,27 @@ export const aptBackend: PackageBackend = {
     const version = /^Version: (\S+)$/m.exec(stdout)?.[1];
     return name && version ? { name, version } : null;
   },
-  installArgv: (pkgs) => [APT_GET, 'install', '-y', '--no-install-recommends', ...KEEP_CONFIG, ...LOCK_WAIT, ...pkgs.map((p) => `${p.name}=${p.version}`)],
-  rollbackArgvs: (files) => [[APT_GET, 'install', '-y', '--allow-downgrades', '--no-install-recommends', ...KEEP_CONFIG, ...LOCK_WAIT, ...files.map((f) => f.file)]],
+  installArgv: (pkgs) => [
+    APT_GET,
+    'install',
+    '-y',
+    '--no-install-recommends',
+    ...KEEP_CONFIG,
+    ...LOCK_WAIT,
+    ...pkgs.map((p) => `${p.name}=${p.version}`),
+  ],
+  rollbackArgvs: (files) => [
+    [
+      APT_GET,
+      'install',
+      '-y',
+      '--allow-downgrades',
+      '--no-install-recommends',
+      ...KEEP_CONFIG,
+      ...LOCK_WAIT,
+      ...files.map((f) => f.file),
+    ],
+  ],
   removeArgv: (names) => [APT_GET, 'remove', '-y', ...LOCK_WAIT, '--', ...names],
   env: { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C', PATH: FIXED_PATH, APT_LISTCHANGES_FRONTEND: 'none' },
   lockFiles: ['/var/lib/dpkg/lock-frontend', '/var/lib/dpkg/lock'],

@@ -49,7 +49,10 @@ const job = (url: string, size = GOOD.length): JobBody => ({
 });
 
 describe('fetchJobArtifacts over real HTTP', () => {
-  const fetcher = createArtifactFetcher({ userAgent: 'patchhive-agent/test', serverAuth: { origin: 'http://192.0.2.1:8443', credential: 's3cret-credential-value' } });
+  const fetcher = createArtifactFetcher({
+    userAgent: 'patchhive-agent/test',
+    serverAuth: { origin: 'http://192.0.2.1:8443', credential: 's3cret-credential-value' },
+  });
   afterAll(() => fetcher.close());
 
   it('stores a good artifact 0600 under its installer name; no credential to another origin', async () => {
@@ -75,7 +78,10 @@ describe('fetchJobArtifacts over real HTTP', () => {
   });
 
   it('the credential goes only to the server origin', async () => {
-    const own = createArtifactFetcher({ userAgent: 'patchhive-agent/test', serverAuth: { origin: base, credential: 's3cret-credential-value' } });
+    const own = createArtifactFetcher({
+      userAgent: 'patchhive-agent/test',
+      serverAuth: { origin: base, credential: 's3cret-credential-value' },
+    });
     const dir = await makeRoot({});
     expect((await fetchJobArtifacts(job(`${base}/good`), dir, own.fetch)).ok).toBe(true);
     expect(seen.at(-1)!.authorization).toBe('Bearer s3cret-credential-value');

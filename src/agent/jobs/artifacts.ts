@@ -28,12 +28,19 @@ export function artifactsDir(stateDir: string, jobId: string): string {
 /** The file name an artifact is stored under: Windows installers need their extension (wusa insists on .msu). */
 export function artifactFileName(job: JobBody, artifactId: string): string {
   const step = job.steps.find((s) => s.kind === 'install' && 'artifactId' in s && s.artifactId === artifactId);
-  const ext = step && 'manager' in step ? ({ wusa: '.msu', msiexec: '.msi', exe: '.exe' } as Record<string, string>)[step.manager] ?? '' : '';
+  const ext =
+    step && 'manager' in step
+      ? (({ wusa: '.msu', msiexec: '.msi', exe: '.exe' } as Record<string, string>)[step.manager] ?? '')
+      : '';
   return `${artifactId}${ext}`;
 }
 
 /** Downloads and verifies every artifact of `job`; on any failure deletes what it downloaded. */
-export async function fetchJobArtifacts(job: JobBody, stateDir: string, fetcher: ArtifactFetcher): Promise<ArtifactsVerdict> {
+export async function fetchJobArtifacts(
+  job: JobBody,
+  stateDir: string,
+  fetcher: ArtifactFetcher,
+): Promise<ArtifactsVerdict> {
   const files = new Map<string, string>();
   if (job.artifacts.length === 0) return { ok: true, files };
   const dir = artifactsDir(stateDir, job.jobId);
@@ -45,7 +52,11 @@ export async function fetchJobArtifacts(job: JobBody, stateDir: string, fetcher:
       await fetcher(artifact, file, artifact.size + 1);
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
-      return { ok: false, reason: 'download-failed', message: `artifact ${artifact.id}: ${err instanceof Error ? err.message : String(err)}` };
+      return {
+        ok: false,
+        reason: 'download-failed',
+        message: `artifact ${artifact.id}: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     const verdict = await verifyArtifact(artifact, { file });
     if (!verdict.ok) {
@@ -75,20 +86,28 @@ export function createArtifactFetcher(opts: FetcherOptions): { fetch: ArtifactFe
   // serve is checked against the signed SHA-256 anyway.
   const toServer: Dispatcher = serverDispatcher({ proxy: opts.proxy, ca: opts.ca, responseTimeoutMs: timeout });
   const elsewhere: Dispatcher =
-    opts.ca === undefined ? toServer : serverDispatcher({ proxy: opts.proxy, ca: [...rootCertificates, opts.ca], responseTimeoutMs: timeout });
+    opts.ca === undefined
+      ? toServer
+      : serverDispatcher({ proxy: opts.proxy, ca: [...rootCertificates, opts.ca], responseTimeoutMs: timeout });
   const fetchOne: ArtifactFetcher = async (artifact, file, maxBytes) => {
     const headers: Record<string, string> = { 'user-agent': opts.userAgent };
     const own = opts.serverAuth !== undefined && new URL(artifact.url).origin === opts.serverAuth.origin;
     if (own) headers.authorization = `Bearer ${opts.serverAuth!.credential}`;
     const dispatcher = own ? toServer : elsewhere;
-    const res = await request(artifact.url, { method: 'GET', dispatcher, headers }).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`cannot download from ${new URL(artifact.url).origin} (${err.code ?? err.name})`);
-    });
+    const res = await request(artifact.url, { method: 'GET', dispatcher, headers }).catch(
+      (err: NodeJS.ErrnoException) => {
+        throw new Error(`cannot download from ${new URL(artifact.url).origin} (${err.code ?? err.name})`);
+      },
+    );
     if (res.statusCode !== 200) {
       await res.body.dump().catch(() => undefined);
       throw new Error(`the download answered HTTP ${res.statusCode}`);
     }
-    const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    const fh = await open(
+      file,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+      0o600,
+    );
     let total = 0;
     try {
       for await (const chunk of res.body) {
@@ -104,5 +123,9 @@ export function createArtifactFetcher(opts: FetcherOptions): { fetch: ArtifactFe
       if (total >= maxBytes) res.body.destroy();
     }
   };
-  return { fetch: fetchOne, close: async () => void (await Promise.all(toServer === elsewhere ? [toServer.close()] : [toServer.close(), elsewhere.close()])) };
+  return {
+    fetch: fetchOne,
+    close: async () =>
+      void (await Promise.all(toServer === elsewhere ? [toServer.close()] : [toServer.close(), elsewhere.close()])),
+  };
 }

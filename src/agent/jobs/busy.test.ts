@@ -11,7 +11,9 @@ describe('waiting for a package manager that is still running', () => {
     const root = await makeRoot({ 'var/lib/dpkg/lock-frontend': '' });
     const lock = path.join(root, 'var/lib/dpkg/lock-frontend');
     // a shell that keeps the lock open on fd 9 for 30 s, as dpkg would
-    const holder = spawn('/bin/sh', ['-c', `exec 9<"${lock}"; echo ready; exec sleep 30`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const holder = spawn('/bin/sh', ['-c', `exec 9<"${lock}"; echo ready; exec sleep 30`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     try {
       expect(await processesHolding([lock])).toContain(holder.pid);

@@ -26,7 +26,12 @@ export async function processesHolding(hostFiles: readonly string[], proc = '/pr
 }
 
 /** Waits (polling) until no process holds the lock files (paths inside `root`) or `maxWaitMs` passes; true when free. */
-export async function waitUntilUnlocked(root: string, lockFiles: readonly string[], maxWaitMs: number, pollMs = 1_000): Promise<boolean> {
+export async function waitUntilUnlocked(
+  root: string,
+  lockFiles: readonly string[],
+  maxWaitMs: number,
+  pollMs = 1_000,
+): Promise<boolean> {
   if (lockFiles.length === 0) return true;
   const hostFiles = await Promise.all(lockFiles.map((f) => resolveInRoot(root, f)));
   for (let waited = 0; ; waited += pollMs) {

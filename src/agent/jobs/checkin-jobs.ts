@@ -40,7 +40,11 @@ export function createJobHandling(executor: JobExecutor, reports: JobReportStore
  * Job handling when the journal cannot be used (corrupt, wrong mode): reports already queued are
  * still sent, but no job is taken until someone repairs it — say so each time one arrives.
  */
-export function disabledJobHandling(reason: string, reports: JobReportStore | null, warn: (line: string) => void): AgentJobHandling {
+export function disabledJobHandling(
+  reason: string,
+  reports: JobReportStore | null,
+  warn: (line: string) => void,
+): AgentJobHandling {
   return {
     pendingReports: async () => (reports ? reports.pending() : []),
     acknowledge: async (acks) => {

@@ -21,7 +21,11 @@ const ctx = (root: string, runner: StepContext['runner'], jobId = 'job-1'): Step
 });
 
 /** rpm -q / rpm -qp / dnf download|install|downgrade|remove over an in-memory database. */
-function fakeRpm(root: string, installed: Record<string, string>, failScriptlet?: string): { db: Map<string, string>; handler: FakeHandler } {
+function fakeRpm(
+  root: string,
+  installed: Record<string, string>,
+  failScriptlet?: string,
+): { db: Map<string, string>; handler: FakeHandler } {
   const db = new Map(Object.entries(installed));
   const evr = (v: string) => (/^\d+:/.test(v) ? v : `0:${v}`);
   const handler: FakeHandler = (argv) => {
@@ -31,7 +35,8 @@ function fakeRpm(root: string, installed: Record<string, string>, failScriptlet?
       const out = names.map((n) => (db.has(n) ? `${n}\t${evr(db.get(n)!)}` : `package ${n} is not installed`));
       return { exitCode: names.filter((n) => !db.has(n)).length, stdout: `${out.join('\n')}\n` };
     }
-    if (prog === '/usr/bin/rpm' && args[0] === '-qp') return { stdout: readFileSync(path.join(root, args.at(-1)!), 'utf8') };
+    if (prog === '/usr/bin/rpm' && args[0] === '-qp')
+      return { stdout: readFileSync(path.join(root, args.at(-1)!), 'utf8') };
     if (prog !== '/usr/bin/dnf') return undefined;
     if (args[0] === 'download') {
       const dir = path.join(root, args[2]!);
@@ -45,8 +50,14 @@ function fakeRpm(root: string, installed: Record<string, string>, failScriptlet?
     if (args[1] === 'remove') specs.forEach((n) => db.delete(n));
     else {
       for (const s of specs) {
-        const [name, version] = s.endsWith('.rpm') ? readFileSync(path.join(root, s), 'utf8').trim().split('\t') : /^(.+)-((?:\d+:)?[^-]+-[^-]+)$/.exec(s)!.slice(1);
-        if (name === failScriptlet) return { exitCode: 1, log: `Error in POSTIN scriptlet in rpm package ${name}-${version}\nError: Transaction failed\n` };
+        const [name, version] = s.endsWith('.rpm')
+          ? readFileSync(path.join(root, s), 'utf8').trim().split('\t')
+          : /^(.+)-((?:\d+:)?[^-]+-[^-]+)$/.exec(s)!.slice(1);
+        if (name === failScriptlet)
+          return {
+            exitCode: 1,
+            log: `Error in POSTIN scriptlet in rpm package ${name}-${version}\nError: Transaction failed\n`,
+          };
         db.set(name!, version!);
       }
     }
@@ -64,7 +75,9 @@ describe('dnf (argv and interpretation; not run on this Debian host)', () => {
   });
 
   it('describes failures from dnf output', () => {
-    expect(describeDnfFailure('Error in POSTIN scriptlet in rpm package foo-1.0-1.x86_64\n')).toBe('the POSTIN scriptlet of foo-1.0-1.x86_64 failed');
+    expect(describeDnfFailure('Error in POSTIN scriptlet in rpm package foo-1.0-1.x86_64\n')).toBe(
+      'the POSTIN scriptlet of foo-1.0-1.x86_64 failed',
+    );
     expect(describeDnfFailure('Error: Unable to find a match: foo-9\n')).toBe('Unable to find a match: foo-9');
   });
 
@@ -72,36 +85,71 @@ describe('dnf (argv and interpretation; not run on this Debian host)', () => {
     const root = await makeRoot({});
     const rpm = fakeRpm(root, { openssl: '1:3.0.7-24.el9' });
     const runner = fakeRunner(root, rpm.handler);
-    const r = await installPackages(dnfBackend, [{ name: 'openssl', version: '1:3.0.7-27.el9' }, { name: 'zstd', version: '1.5.1-2.el9' }], 900, ctx(root, runner));
+    const r = await installPackages(
+      dnfBackend,
+      [
+        { name: 'openssl', version: '1:3.0.7-27.el9' },
+        { name: 'zstd', version: '1.5.1-2.el9' },
+      ],
+      900,
+      ctx(root, runner),
+    );
     expect(r).toMatchObject({ result: 'succeeded', keptPackages: [{ name: 'openssl', version: '1:3.0.7-24.el9' }] });
     expect(runner.calls.map((c) => c.argv.join(' '))).toEqual([
-      "/usr/bin/rpm -q --qf %{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n -- openssl zstd",
+      '/usr/bin/rpm -q --qf %{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n -- openssl zstd',
       '/usr/bin/dnf download --destdir /var/lib/patchhive/kept/job-1 openssl-1:3.0.7-24.el9',
-      "/usr/bin/rpm -qp --qf %{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n /var/lib/patchhive/kept/job-1/openssl-3.0.7-24.el9.x86_64.rpm",
+      '/usr/bin/rpm -qp --qf %{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n /var/lib/patchhive/kept/job-1/openssl-3.0.7-24.el9.x86_64.rpm',
       '/usr/bin/dnf -y install openssl-1:3.0.7-27.el9 zstd-1.5.1-2.el9',
-      "/usr/bin/rpm -q --qf %{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n -- openssl zstd",
+      '/usr/bin/rpm -q --qf %{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n -- openssl zstd',
     ]);
   });
 
   it('a failing scriptlet fails the step with its name', async () => {
     const root = await makeRoot({});
     const rpm = fakeRpm(root, { openssl: '1:3.0.7-24.el9' }, 'openssl');
-    const r = await installPackages(dnfBackend, [{ name: 'openssl', version: '1:3.0.7-27.el9' }], 900, ctx(root, fakeRunner(root, rpm.handler)));
+    const r = await installPackages(
+      dnfBackend,
+      [{ name: 'openssl', version: '1:3.0.7-27.el9' }],
+      900,
+      ctx(root, fakeRunner(root, rpm.handler)),
+    );
     expect(r.result).toBe('failed');
-    expect(r.message).toBe('the POSTIN scriptlet of openssl-1:3.0.7-27.el9 failed; openssl 1:3.0.7-24.el9 (wanted 1:3.0.7-27.el9)');
+    expect(r.message).toBe(
+      'the POSTIN scriptlet of openssl-1:3.0.7-27.el9 failed; openssl 1:3.0.7-24.el9 (wanted 1:3.0.7-27.el9)',
+    );
   });
 
   it('rollback: downgrade what is installed, install what was removed, remove what the job added', async () => {
     const root = await makeRoot({});
     const rpm = fakeRpm(root, { openssl: '1:3.0.7-24.el9', curl: '7.76.1-26.el9' });
-    await installPackages(dnfBackend, [{ name: 'openssl', version: '1:3.0.7-27.el9' }, { name: 'curl', version: '7.76.1-29.el9' }, { name: 'zstd', version: '1.5.1-2.el9' }], 900, ctx(root, fakeRunner(root, rpm.handler)));
+    await installPackages(
+      dnfBackend,
+      [
+        { name: 'openssl', version: '1:3.0.7-27.el9' },
+        { name: 'curl', version: '7.76.1-29.el9' },
+        { name: 'zstd', version: '1.5.1-2.el9' },
+      ],
+      900,
+      ctx(root, fakeRunner(root, rpm.handler)),
+    );
     rpm.db.delete('curl');
     const runner = fakeRunner(root, rpm.handler);
-    const req = { fromJobId: 'job-1', packages: [{ name: 'openssl', version: '1:3.0.7-24.el9' }, { name: 'curl', version: '7.76.1-26.el9' }], remove: ['zstd'], timeoutSeconds: 900 };
+    const req = {
+      fromJobId: 'job-1',
+      packages: [
+        { name: 'openssl', version: '1:3.0.7-24.el9' },
+        { name: 'curl', version: '7.76.1-26.el9' },
+      ],
+      remove: ['zstd'],
+      timeoutSeconds: 900,
+    };
     const r = await rollbackPackages(dnfBackend, req, ctx(root, runner, 'job-2'));
     expect(r.result).toBe('succeeded');
     const dnf = runner.calls.filter((c) => c.argv[0] === '/usr/bin/dnf').map((c) => c.argv.slice(1, 3).join(' '));
     expect(dnf).toEqual(['-y downgrade', '-y install', '-y remove']);
-    expect([...rpm.db].sort()).toEqual([['curl', '0:7.76.1-26.el9'], ['openssl', '1:3.0.7-24.el9']]);
+    expect([...rpm.db].sort()).toEqual([
+      ['curl', '0:7.76.1-26.el9'],
+      ['openssl', '1:3.0.7-24.el9'],
+    ]);
   });
 });

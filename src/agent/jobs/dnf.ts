@@ -59,7 +59,10 @@ export const dnfBackend: PackageBackend = {
   rollbackArgvs: (files) => {
     const downgrade = files.filter((f) => f.installedNow).map((f) => f.file);
     const install = files.filter((f) => !f.installedNow).map((f) => f.file);
-    return [...(downgrade.length ? [[DNF, '-y', 'downgrade', ...downgrade]] : []), ...(install.length ? [[DNF, '-y', 'install', ...install]] : [])];
+    return [
+      ...(downgrade.length ? [[DNF, '-y', 'downgrade', ...downgrade]] : []),
+      ...(install.length ? [[DNF, '-y', 'install', ...install]] : []),
+    ];
   },
   removeArgv: (names) => [DNF, '-y', 'remove', ...names],
   env: { LC_ALL: 'C', PATH: FIXED_PATH },

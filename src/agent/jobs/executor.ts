@@ -49,11 +49,16 @@ export interface PinnedKeys {
 
 /** verifyJob's key fields for these keys. */
 function keyContext(k: PinnedKeys) {
-  return { pinnedPublicKeyPem: k.pinned, ...(k.previous !== undefined ? { previousPublicKeyPem: k.previous } : {}), retiredPublicKeyPems: k.retired };
+  return {
+    pinnedPublicKeyPem: k.pinned,
+    ...(k.previous !== undefined ? { previousPublicKeyPem: k.previous } : {}),
+    retiredPublicKeyPems: k.retired,
+  };
 }
 
 /** What became of one envelope: refused or run (a report was queued), known (its report re-queued), or ignored. */
-export type EnvelopeOutcome = { kind: 'refused' | 'ran' | 'known'; report: JobReport | null } | { kind: 'ignored'; report: null };
+export type EnvelopeOutcome =
+  { kind: 'refused' | 'ran' | 'known'; report: JobReport | null } | { kind: 'ignored'; report: null };
 
 export interface JobExecutor {
   /** Handles one envelope of a check-in answer (see the module comment). */
@@ -80,7 +85,10 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
   /** Runs steps `from`… and finishes the job; `steps`/`outcomes` hold what earlier steps gave. */
   async function runFrom(job: JobBody, from: number, steps: StepReport[], outcomes: StepOutcome[]): Promise<JobReport> {
     const ctx = contextFor(job);
-    const progress = async () => deps.reports.saveProgress(jobReport(job, steps, totalsOf(outcomes, false), { state: 'running', message: 'running', finishedAt: null }));
+    const progress = async () =>
+      deps.reports.saveProgress(
+        jobReport(job, steps, totalsOf(outcomes, false), { state: 'running', message: 'running', finishedAt: null }),
+      );
     let failedStep = steps.some((s) => s.result === 'failed' || s.result === 'interrupted');
     for (let i = from; i < job.steps.length && !failedStep; i++) {
       const step = job.steps[i]!;
@@ -113,8 +121,15 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
     return report;
   }
 
-  async function refuse(jobId: string | null, sequence: number | null, reason: NonNullable<JobReport['refusal']>, message: string): Promise<EnvelopeOutcome> {
-    deps.warn(`patchhive agent: refused job ${jobId ?? '(unreadable id)'}: ${reason}: ${oneLine(message)}; nothing run`);
+  async function refuse(
+    jobId: string | null,
+    sequence: number | null,
+    reason: NonNullable<JobReport['refusal']>,
+    message: string,
+  ): Promise<EnvelopeOutcome> {
+    deps.warn(
+      `patchhive agent: refused job ${jobId ?? '(unreadable id)'}: ${reason}: ${oneLine(message)}; nothing run`,
+    );
     if (jobId === null) return { kind: 'ignored', report: null };
     const report = refusedReport(jobId, sequence, reason, message, deps.now());
     await deps.reports.submit(report);
@@ -130,7 +145,12 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
       deps.info(`job ${ids.jobId}: already handled (${stored?.state ?? 'no report'}); not run again`);
       return { kind: 'known', report: stored };
     }
-    const verdict = verifyJob(envelope, { agentId: deps.agentId, ...keyContext(deps.keys()), lastSequence: deps.ledger.lastSequence(), now: stamp() });
+    const verdict = verifyJob(envelope, {
+      agentId: deps.agentId,
+      ...keyContext(deps.keys()),
+      lastSequence: deps.ledger.lastSequence(),
+      now: stamp(),
+    });
     if (!verdict.ok) return refuse(ids.jobId, ids.sequence, verdict.reason, verdict.message);
     const job = verdict.job;
     // the whole job or nothing: one step the policy refuses refuses every step, before any download
@@ -141,7 +161,9 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
 
     await deps.reports.saveEnvelope(job.jobId, envelope);
     await deps.ledger.accepted(job.jobId, job.sequence);
-    deps.info(`job ${job.jobId} (deployment ${job.deploymentId ?? 'none'}): accepted, ${job.steps.length} step${job.steps.length === 1 ? '' : 's'}`);
+    deps.info(
+      `job ${job.jobId} (deployment ${job.deploymentId ?? 'none'}): accepted, ${job.steps.length} step${job.steps.length === 1 ? '' : 's'}`,
+    );
     const report = await runFrom(job, 0, [], []);
     return { kind: 'ran', report };
   }
@@ -152,7 +174,12 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
     const parsed = jobEnvelopeSchema.safeParse(raw);
     if (!parsed.success || parsed.data.job.jobId !== jobId || parsed.data.job.sequence !== sequence) return null;
     // validity and sequence held when it was accepted; only the signature and addressee are re-checked
-    const v = verifyJob(raw, { agentId: deps.agentId, ...keyContext(deps.keys()), lastSequence: sequence - 1, now: parsed.data.job.issuedAt });
+    const v = verifyJob(raw, {
+      agentId: deps.agentId,
+      ...keyContext(deps.keys()),
+      lastSequence: sequence - 1,
+      now: parsed.data.job.issuedAt,
+    });
     return v.ok ? v.job : null;
   }
 
@@ -173,28 +200,73 @@ export function createJobExecutor(deps: JobExecutorDeps): JobExecutor {
     const steps: StepReport[] = (prior?.steps ?? []).filter((s) => rp.finishedSteps.some((f) => f.index === s.index));
     for (const f of rp.finishedSteps) {
       if (!steps.some((s) => s.index === f.index)) {
-        steps.push({ index: f.index, kind: job?.steps[f.index]?.kind ?? 'unknown', result: f.result, exitCode: null, startedAt: stamp(), finishedAt: null, log: '', message: '(journaled; its log was lost in a restart)' });
+        steps.push({
+          index: f.index,
+          kind: job?.steps[f.index]?.kind ?? 'unknown',
+          result: f.result,
+          exitCode: null,
+          startedAt: stamp(),
+          finishedAt: null,
+          log: '',
+          message: '(journaled; its log was lost in a restart)',
+        });
       }
     }
-    const outcomes: StepOutcome[] = prior ? [{ result: 'succeeded', exitCode: null, log: '', message: '', keptPackages: prior.keptPackages, rebootDeferrals: prior.rebootDeferrals }] : [];
+    const outcomes: StepOutcome[] = prior
+      ? [
+          {
+            result: 'succeeded',
+            exitCode: null,
+            log: '',
+            message: '',
+            keptPackages: prior.keptPackages,
+            rebootDeferrals: prior.rebootDeferrals,
+          },
+        ]
+      : [];
     if (!job) {
-      const message = 'the agent restarted during this job and its saved envelope is missing or altered; nothing was re-run';
-      const report = jobReport({ jobId, sequence: rp.sequence }, steps, totalsOf(outcomes, false), { state: 'interrupted', message, finishedAt: stamp() });
+      const message =
+        'the agent restarted during this job and its saved envelope is missing or altered; nothing was re-run';
+      const report = jobReport({ jobId, sequence: rp.sequence }, steps, totalsOf(outcomes, false), {
+        state: 'interrupted',
+        message,
+        finishedAt: stamp(),
+      });
       await deps.reports.submit(report);
       await deps.ledger.jobFinished(jobId, 'interrupted');
       deps.warn(`patchhive agent: job ${jobId}: interrupted, cannot resume (saved envelope missing or altered)`);
       return report;
     }
-    deps.info(`job ${jobId}: resuming after a restart (${rp.finishedSteps.length} of ${job.steps.length} steps done${rp.interruptedStep !== null ? `, step ${rp.interruptedStep} interrupted` : ''})`);
+    deps.info(
+      `job ${jobId}: resuming after a restart (${rp.finishedSteps.length} of ${job.steps.length} steps done${rp.interruptedStep !== null ? `, step ${rp.interruptedStep} interrupted` : ''})`,
+    );
     // the policy may have been narrowed during the restart: nothing more runs that it now refuses
     const allowed = checkJobAgainstPolicy(job, await deps.localPolicy());
     if (!allowed.ok) {
-      steps.push({ index: rp.interruptedStep ?? rp.nextStep ?? 0, kind: 'local-policy', result: 'failed', exitCode: null, startedAt: stamp(), finishedAt: stamp(), log: '', message: `${allowed.message}; nothing more run after the restart` });
+      steps.push({
+        index: rp.interruptedStep ?? rp.nextStep ?? 0,
+        kind: 'local-policy',
+        result: 'failed',
+        exitCode: null,
+        startedAt: stamp(),
+        finishedAt: stamp(),
+        log: '',
+        message: `${allowed.message}; nothing more run after the restart`,
+      });
       if (rp.interruptedStep !== null) await deps.ledger.stepFinished(jobId, rp.interruptedStep, 'failed');
       return finish(job, steps, outcomes);
     }
     if (!(await artifactsIntact(job))) {
-      steps.push({ index: rp.interruptedStep ?? rp.nextStep ?? 0, kind: 'artifacts', result: 'failed', exitCode: null, startedAt: stamp(), finishedAt: stamp(), log: '', message: 'an artifact changed on disk during the restart; nothing more run' });
+      steps.push({
+        index: rp.interruptedStep ?? rp.nextStep ?? 0,
+        kind: 'artifacts',
+        result: 'failed',
+        exitCode: null,
+        startedAt: stamp(),
+        finishedAt: stamp(),
+        log: '',
+        message: 'an artifact changed on disk during the restart; nothing more run',
+      });
       if (rp.interruptedStep !== null) await deps.ledger.stepFinished(jobId, rp.interruptedStep, 'failed');
       return finish(job, steps, outcomes);
     }

@@ -12,14 +12,21 @@ export type Refusal = NonNullable<JobReport['refusal']>;
 /** The job id and sequence of an envelope, as far as they can be read (for a refusal report). */
 export function peekJobIds(envelope: unknown): { jobId: string | null; sequence: number | null } {
   const job = (envelope as { job?: { jobId?: unknown; sequence?: unknown } } | null)?.job;
-  const jobId = typeof job?.jobId === 'string' && /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(job.jobId) ? job.jobId : null;
+  const jobId =
+    typeof job?.jobId === 'string' && /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(job.jobId) ? job.jobId : null;
   const seq = job?.sequence;
   const sequence = typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1 ? seq : null;
   return { jobId, sequence };
 }
 
 /** A refused job: nothing ran. */
-export function refusedReport(jobId: string, sequence: number | null, refusal: Refusal, message: string, at: Date): JobReport {
+export function refusedReport(
+  jobId: string,
+  sequence: number | null,
+  refusal: Refusal,
+  message: string,
+  at: Date,
+): JobReport {
   return {
     jobId,
     sequence,
@@ -35,7 +42,14 @@ export function refusedReport(jobId: string, sequence: number | null, refusal: R
 }
 
 /** The report of one finished step; `interrupted` marks a step the agent died in. */
-export function stepReport(index: number, step: JobStep, outcome: StepOutcome, startedAt: string, finishedAt: string, interrupted = false): StepReport {
+export function stepReport(
+  index: number,
+  step: JobStep,
+  outcome: StepOutcome,
+  startedAt: string,
+  finishedAt: string,
+  interrupted = false,
+): StepReport {
   return {
     index,
     kind: step.kind,
@@ -62,7 +76,10 @@ export function totalsOf(outcomes: readonly StepOutcome[], flagSaysReboot: boole
   return {
     keptPackages: outcomes.flatMap((o) => o.keptPackages ?? []).slice(0, 500),
     rebootPending: !started && needed,
-    rebootDeferrals: Math.min(100, outcomes.reduce((n, o) => n + (o.rebootDeferrals ?? 0), 0)),
+    rebootDeferrals: Math.min(
+      100,
+      outcomes.reduce((n, o) => n + (o.rebootDeferrals ?? 0), 0),
+    ),
   };
 }
 
@@ -88,9 +105,15 @@ export function jobReport(
 }
 
 /** "3 steps: 2 succeeded, 1 skipped" or "step 1 (install) failed: …". */
-export function jobMessage(job: JobBody, steps: readonly StepReport[]): { state: 'succeeded' | 'failed'; message: string } {
+export function jobMessage(
+  job: JobBody,
+  steps: readonly StepReport[],
+): { state: 'succeeded' | 'failed'; message: string } {
   const bad = steps.find((s) => s.result === 'failed' || s.result === 'interrupted');
   if (bad) return { state: 'failed', message: `step ${bad.index} (${bad.kind}) ${bad.result}: ${bad.message}` };
   const skipped = steps.filter((s) => s.result === 'skipped').length;
-  return { state: 'succeeded', message: `${job.steps.length} step${job.steps.length === 1 ? '' : 's'} done${skipped ? ` (${skipped} skipped)` : ''}` };
+  return {
+    state: 'succeeded',
+    message: `${job.steps.length} step${job.steps.length === 1 ? '' : 's'} done${skipped ? ` (${skipped} skipped)` : ''}`,
+  };
 }

@@ -70,15 +70,26 @@ interface Session {
 }
 
 async function run(s: Session, argv: string[], cwd?: string, parseStdout = false) {
-  const r = await s.ctx.runner.run(argv, { timeoutMs: s.timeoutMs, env: s.backend.env, parseStdout, ...(cwd ? { cwd } : {}) });
+  const r = await s.ctx.runner.run(argv, {
+    timeoutMs: s.timeoutMs,
+    env: s.backend.env,
+    parseStdout,
+    ...(cwd ? { cwd } : {}),
+  });
   s.logs.push(r.log);
   return r;
 }
 
 /** The installed state of `names` (one query command). */
-export async function queryInstalled(runner: CommandRunner, backend: PackageBackend, names: readonly string[], timeoutMs = 120_000) {
+export async function queryInstalled(
+  runner: CommandRunner,
+  backend: PackageBackend,
+  names: readonly string[],
+  timeoutMs = 120_000,
+) {
   const r = await runner.run(backend.queryArgv(names), { timeoutMs, env: backend.env, parseStdout: true });
-  if (!backend.queryExitOk(r.exitCode)) return { installed: null, log: r.log, error: describeFailure(backend.queryArgv(names)[0]!, r) };
+  if (!backend.queryExitOk(r.exitCode))
+    return { installed: null, log: r.log, error: describeFailure(backend.queryArgv(names)[0]!, r) };
   return { installed: backend.parseQuery(r.stdout, names), log: r.log, error: null };
 }
 
@@ -89,7 +100,11 @@ async function query(s: Session, names: readonly string[]) {
 }
 
 /** "openssl 3.0.11-1 (wanted 3.0.13-1), libssl3 not installed": packages not at their target, or ''. */
-export function versionMismatches(backend: PackageBackend, targets: readonly PackageVersion[], installed: Map<string, InstalledPackage>): string {
+export function versionMismatches(
+  backend: PackageBackend,
+  targets: readonly PackageVersion[],
+  installed: Map<string, InstalledPackage>,
+): string {
   return targets
     .flatMap((t) => {
       const got = installed.get(t.name);
@@ -101,7 +116,13 @@ export function versionMismatches(backend: PackageBackend, targets: readonly Pac
     .join(', ');
 }
 
-const outcome = (s: Session, result: StepOutcome['result'], message: string, exitCode: number | null, extra: Partial<StepOutcome> = {}): StepOutcome => ({
+const outcome = (
+  s: Session,
+  result: StepOutcome['result'],
+  message: string,
+  exitCode: number | null,
+  extra: Partial<StepOutcome> = {},
+): StepOutcome => ({
   result,
   exitCode,
   log: joinLogs(s.logs),
@@ -110,9 +131,17 @@ const outcome = (s: Session, result: StepOutcome['result'], message: string, exi
 });
 
 /** Installs `packages` at exactly their versions, keeping the replaced versions first (see the module comment). */
-export async function installPackages(backend: PackageBackend, packages: readonly PackageVersion[], timeoutSeconds: number, ctx: StepContext): Promise<StepOutcome> {
+export async function installPackages(
+  backend: PackageBackend,
+  packages: readonly PackageVersion[],
+  timeoutSeconds: number,
+  ctx: StepContext,
+): Promise<StepOutcome> {
   const s: Session = { ctx, backend, timeoutMs: timeoutSeconds * 1000, logs: [] };
-  const before = await query(s, packages.map((p) => p.name));
+  const before = await query(
+    s,
+    packages.map((p) => p.name),
+  );
   if (!before.installed) return outcome(s, 'failed', `cannot read the package database: ${before.error}`, null);
   const toKeep = packages.flatMap((p) => {
     const got = before.installed.get(p.name);
@@ -123,11 +152,25 @@ export async function installPackages(backend: PackageBackend, packages: readonl
   await mkdir(hostDir, { recursive: true, mode: 0o700 });
   for (const old of toKeep) {
     const r = await run(s, backend.keepArgv(old, dir), dir);
-    if (r.exitCode !== 0) return outcome(s, 'failed', `cannot keep ${old.name} ${old.version} for rollback (${describeFailure('the download', r)}); nothing installed`, r.exitCode);
+    if (r.exitCode !== 0)
+      return outcome(
+        s,
+        'failed',
+        `cannot keep ${old.name} ${old.version} for rollback (${describeFailure('the download', r)}); nothing installed`,
+        r.exitCode,
+      );
   }
   const kept = await identifyKeptFiles(s, dir, hostDir);
-  const missing = toKeep.filter((k) => !kept.some((f) => f.name === k.name && backend.sameVersion(f.version, k.version)));
-  if (missing.length > 0) return outcome(s, 'failed', `cannot keep ${missing[0]!.name} ${missing[0]!.version} for rollback (no file downloaded); nothing installed`, null);
+  const missing = toKeep.filter(
+    (k) => !kept.some((f) => f.name === k.name && backend.sameVersion(f.version, k.version)),
+  );
+  if (missing.length > 0)
+    return outcome(
+      s,
+      'failed',
+      `cannot keep ${missing[0]!.name} ${missing[0]!.version} for rollback (no file downloaded); nothing installed`,
+      null,
+    );
   const manifest: KeptManifest = {
     jobId: ctx.jobId,
     manager: backend.manager,
@@ -138,19 +181,38 @@ export async function installPackages(backend: PackageBackend, packages: readonl
   const keptPackages = manifest.kept.map(({ name, version }) => ({ name, version }));
 
   const install = await run(s, backend.installArgv(packages));
-  const after = await query(s, packages.map((p) => p.name));
-  const wrong = after.installed ? versionMismatches(backend, packages, after.installed) : `cannot read the package database: ${after.error}`;
+  const after = await query(
+    s,
+    packages.map((p) => p.name),
+  );
+  const wrong = after.installed
+    ? versionMismatches(backend, packages, after.installed)
+    : `cannot read the package database: ${after.error}`;
   if (install.exitCode === 0 && wrong === '') {
     const fresh = manifest.new.length > 0 ? ` (${manifest.new.length} new)` : '';
-    return outcome(s, 'succeeded', `installed ${packages.length} package${packages.length === 1 ? '' : 's'}${fresh}; kept ${keptPackages.length} for rollback`, 0, { keptPackages });
+    return outcome(
+      s,
+      'succeeded',
+      `installed ${packages.length} package${packages.length === 1 ? '' : 's'}${fresh}; kept ${keptPackages.length} for rollback`,
+      0,
+      { keptPackages },
+    );
   }
-  const why = backend.describeInstallFailure(joinLogs([install.log])) ?? describeFailure(backend.installArgv(packages)[0]!, install);
+  const why =
+    backend.describeInstallFailure(joinLogs([install.log])) ??
+    describeFailure(backend.installArgv(packages)[0]!, install);
   return outcome(s, 'failed', wrong ? `${why}; ${wrong}` : why, install.exitCode, { keptPackages });
 }
 
 /** The kept files in a job's kept directory, each with the name and version its metadata says. */
-async function identifyKeptFiles(s: Session, dir: string, hostDir: string): Promise<(PackageVersion & { file: string })[]> {
-  const names = (await readdir(hostDir).catch(() => [] as string[])).filter((n) => n.endsWith(s.backend.keptSuffix)).sort();
+async function identifyKeptFiles(
+  s: Session,
+  dir: string,
+  hostDir: string,
+): Promise<(PackageVersion & { file: string })[]> {
+  const names = (await readdir(hostDir).catch(() => [] as string[]))
+    .filter((n) => n.endsWith(s.backend.keptSuffix))
+    .sort();
   const out: (PackageVersion & { file: string })[] = [];
   for (const name of names) {
     const file = `${dir}/${name}`;
@@ -184,24 +246,37 @@ export interface RollbackRequest {
 }
 
 /** Returns packages to the versions kept by job `fromJobId` and removes the ones it added. */
-export async function rollbackPackages(backend: PackageBackend, req: RollbackRequest, ctx: StepContext): Promise<StepOutcome> {
+export async function rollbackPackages(
+  backend: PackageBackend,
+  req: RollbackRequest,
+  ctx: StepContext,
+): Promise<StepOutcome> {
   const s: Session = { ctx, backend, timeoutMs: req.timeoutSeconds * 1000, logs: [] };
   const dir = keptDirInRoot(req.fromJobId);
   const kept = await identifyKeptFiles(s, dir, await resolveInRoot(ctx.root, dir));
   const files: { file: string; name: string }[] = [];
   for (const p of req.packages) {
     const f = kept.find((k) => k.name === p.name && backend.sameVersion(k.version, p.version));
-    if (!f) return outcome(s, 'failed', `no kept copy of ${p.name} ${p.version} from job ${req.fromJobId}; nothing changed`, null);
+    if (!f)
+      return outcome(
+        s,
+        'failed',
+        `no kept copy of ${p.name} ${p.version} from job ${req.fromJobId}; nothing changed`,
+        null,
+      );
     files.push({ file: f.file, name: p.name });
   }
   const now = await query(s, [...req.packages.map((p) => p.name), ...req.remove]);
   if (!now.installed) return outcome(s, 'failed', `cannot read the package database: ${now.error}`, null);
   let exitCode: number | null = 0;
   if (files.length > 0) {
-    for (const argv of backend.rollbackArgvs(files.map((f) => ({ file: f.file, installedNow: now.installed.has(f.name) })))) {
+    for (const argv of backend.rollbackArgvs(
+      files.map((f) => ({ file: f.file, installedNow: now.installed.has(f.name) })),
+    )) {
       const r = await run(s, argv);
       exitCode = r.exitCode;
-      if (r.exitCode !== 0) return outcome(s, 'failed', backend.describeInstallFailure(r.log) ?? describeFailure(argv[0]!, r), r.exitCode);
+      if (r.exitCode !== 0)
+        return outcome(s, 'failed', backend.describeInstallFailure(r.log) ?? describeFailure(argv[0]!, r), r.exitCode);
     }
   }
   const toRemove = req.remove.filter((n) => now.installed.has(n));
@@ -212,7 +287,12 @@ export async function rollbackPackages(backend: PackageBackend, req: RollbackReq
   }
   const check = await checkRolledBack(s, req);
   if (check !== '') return outcome(s, 'failed', `rollback incomplete: ${check}`, exitCode);
-  return outcome(s, 'succeeded', `rolled back ${req.packages.length} package${req.packages.length === 1 ? '' : 's'} to the versions kept by job ${req.fromJobId}${toRemove.length ? `, removed ${toRemove.length}` : ''}`, exitCode);
+  return outcome(
+    s,
+    'succeeded',
+    `rolled back ${req.packages.length} package${req.packages.length === 1 ? '' : 's'} to the versions kept by job ${req.fromJobId}${toRemove.length ? `, removed ${toRemove.length}` : ''}`,
+    exitCode,
+  );
 }
 
 /** '' when every package is at its rollback version and every removed one is gone; else what is not. */
@@ -235,14 +315,29 @@ export async function reconcilePackages(
   const s: Session = { ctx, backend, timeoutMs: 120_000, logs: [] };
   // the installer the dead agent started may still run (own process group): let it finish first
   if (!(await waitUntilUnlocked(ctx.root, backend.lockFiles, req.timeoutSeconds * 1000))) {
-    return outcome(s, 'failed', `interrupted by a restart, and the package manager is still busy after ${req.timeoutSeconds} s; not re-run`, null);
+    return outcome(
+      s,
+      'failed',
+      `interrupted by a restart, and the package manager is still busy after ${req.timeoutSeconds} s; not re-run`,
+      null,
+    );
   }
   const remove = req.remove ?? [];
   const after = await query(s, [...req.packages.map((p) => p.name), ...remove]);
-  if (!after.installed) return outcome(s, 'failed', `interrupted by a restart, and the package database cannot be read: ${after.error}; not re-run`, null);
-  const wrong = [versionMismatches(backend, req.packages, after.installed), ...remove.filter((n) => after.installed.has(n)).map((n) => `${n} still installed`)]
+  if (!after.installed)
+    return outcome(
+      s,
+      'failed',
+      `interrupted by a restart, and the package database cannot be read: ${after.error}; not re-run`,
+      null,
+    );
+  const wrong = [
+    versionMismatches(backend, req.packages, after.installed),
+    ...remove.filter((n) => after.installed.has(n)).map((n) => `${n} still installed`),
+  ]
     .filter((x) => x !== '')
     .join(', ');
-  if (wrong === '') return outcome(s, 'succeeded', 'reconciled after restart, not re-run: every package is at its version', null);
+  if (wrong === '')
+    return outcome(s, 'succeeded', 'reconciled after restart, not re-run: every package is at its version', null);
   return outcome(s, 'failed', `interrupted by a restart and not re-run: ${wrong}`, null);
 }

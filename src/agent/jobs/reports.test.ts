@@ -31,7 +31,12 @@ describe('the job report store', () => {
     expect((await stat(path.join(dir, 'job-reports/job-a.json'))).mode & 0o777).toBe(0o600);
     expect((await stat(path.join(dir, 'job-reports'))).mode & 0o777).toBe(0o700);
     // an acknowledgement of another state (an older report) keeps the newer one
-    expect(await store.acknowledge([{ jobId: 'job-b', state: 'running' }, { jobId: '../x', state: 'refused' }])).toBe(0);
+    expect(
+      await store.acknowledge([
+        { jobId: 'job-b', state: 'running' },
+        { jobId: '../x', state: 'refused' },
+      ]),
+    ).toBe(0);
     expect(await store.acknowledge([{ jobId: 'job-a', state: 'refused' }])).toBe(1);
     expect((await store.pending()).map((r) => r.jobId)).toEqual(['job-b']);
     expect((await store.load('job-a'))?.state).toBe('refused'); // the job's own record stays
@@ -41,7 +46,10 @@ describe('the job report store', () => {
   it('sends at most 20 at a time', async () => {
     const dir = await makeRoot({});
     const store = createJobReportStore(dir, () => undefined);
-    for (let i = 0; i < 25; i++) await store.submit(report(`job-${String(i).padStart(2, '0')}`, 'succeeded', `2026-05-01T10:00:${String(i).padStart(2, '0')}Z`));
+    for (let i = 0; i < 25; i++)
+      await store.submit(
+        report(`job-${String(i).padStart(2, '0')}`, 'succeeded', `2026-05-01T10:00:${String(i).padStart(2, '0')}Z`),
+      );
     const first = await store.pending();
     expect(first).toHaveLength(20);
     expect(first[0]!.jobId).toBe('job-00');

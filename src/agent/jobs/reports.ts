@@ -36,7 +36,9 @@ const safeId = (id: string): string => {
 };
 
 async function readJson(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) =>
+    err.code === 'ENOENT' ? null : Promise.reject(err),
+  );
   return text === null ? null : JSON.parse(text);
 }
 
@@ -48,7 +50,8 @@ export function createJobReportStore(stateDir: string, warn: (line: string) => v
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     await writeFileAtomic(file, `${JSON.stringify(value)}\n`, 0o600);
   };
-  const saveProgress = (report: JobReport) => write(path.join(jobDir(report.jobId), 'report.json'), jobReportSchema.parse(report));
+  const saveProgress = (report: JobReport) =>
+    write(path.join(jobDir(report.jobId), 'report.json'), jobReportSchema.parse(report));
 
   return {
     saveProgress,
@@ -74,7 +77,9 @@ export function createJobReportStore(stateDir: string, warn: (line: string) => v
         }
       }
       const at = (r: JobReport) => r.finishedAt ?? '';
-      return out.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : a.jobId < b.jobId ? -1 : 1)).slice(0, MAX_JOB_REPORTS);
+      return out
+        .sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : a.jobId < b.jobId ? -1 : 1))
+        .slice(0, MAX_JOB_REPORTS);
     },
     acknowledge: async (acks) => {
       let dropped = 0;

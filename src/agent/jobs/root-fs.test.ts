@@ -37,6 +37,8 @@ describe('writeFileAtomic with an exact mode', () => {
     expect(await readFile(file, 'utf8')).toBe('new');
     expect((await stat(file)).mode & 0o7777).toBe(0o666);
     await writeFile(path.join(root, 'other'), 'x');
-    await expect(writeFileAtomic(path.join(root, 'missing-dir/f'), 'x', { mode: 0o644 })).rejects.toMatchObject({ code: 'E_OUTPUT_FAILED' });
+    await expect(writeFileAtomic(path.join(root, 'missing-dir/f'), 'x', { mode: 0o644 })).rejects.toMatchObject({
+      code: 'E_OUTPUT_FAILED',
+    });
   });
 });

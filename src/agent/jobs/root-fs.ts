@@ -31,7 +31,8 @@ export async function resolveInRoot(root: string, absPath: string): Promise<stri
       done.push(part);
       continue;
     }
-    if (++links > MAX_SYMLINKS) throw new PatchhiveError('E_INPUT_MALFORMED', `too many symbolic links resolving ${absPath}`);
+    if (++links > MAX_SYMLINKS)
+      throw new PatchhiveError('E_INPUT_MALFORMED', `too many symbolic links resolving ${absPath}`);
     const target = await readlink(host);
     if (target.startsWith('/')) done.length = 0;
     pending = [...splitPath(target), ...pending];

@@ -56,7 +56,11 @@ const ENV_PROGRAM = '/usr/bin/env';
 export const FIXED_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The argv actually spawned, and the host cwd, for `argv` run in `root` (pure). */
-export function wrapForRoot(root: string, argv: readonly string[], opts: { cwd?: string; onHost?: boolean }): { argv: string[]; cwd: string } {
+export function wrapForRoot(
+  root: string,
+  argv: readonly string[],
+  opts: { cwd?: string; onHost?: boolean },
+): { argv: string[]; cwd: string } {
   if (opts.onHost || root === '/') return { argv: [...argv], cwd: opts.cwd ?? '/' };
   const inner = opts.cwd ? [ENV_PROGRAM, `--chdir=${opts.cwd}`, ...argv] : [...argv];
   return { argv: [CHROOT, root, ...inner], cwd: '/' };
@@ -85,7 +89,11 @@ export function joinLogs(parts: readonly string[]): string {
  * A runner that spawns real processes for `root`, with `baseEnv` (PATH, locale, proxies) as the
  * whole environment; output that is not parsed goes through files in `logDir` (mode 0600).
  */
-export function createCommandRunner(root: string, baseEnv: Record<string, string>, logDir: string = tmpdir()): CommandRunner {
+export function createCommandRunner(
+  root: string,
+  baseEnv: Record<string, string>,
+  logDir: string = tmpdir(),
+): CommandRunner {
   return {
     root,
     run: async (argv, opts) => {
@@ -94,7 +102,11 @@ export function createCommandRunner(root: string, baseEnv: Record<string, string
       if (opts.parseStdout) return spawnCommand(cmd, env, opts.timeoutMs, argv.join(' '), null);
       await mkdir(logDir, { recursive: true, mode: 0o700 });
       const file = path.join(logDir, `command-${process.pid}-${randomBytes(6).toString('hex')}.log`);
-      const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0), 0o600);
+      const fh = await open(
+        file,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0),
+        0o600,
+      );
       try {
         const r = await spawnCommand(cmd, env, opts.timeoutMs, argv.join(' '), fh.fd);
         return { ...r, log: joinLogs([r.log, await readTail(file)]).slice(-MAX_STEP_LOG_CHARS) };
@@ -119,7 +131,13 @@ async function readTail(file: string): Promise<string> {
   }
 }
 
-function spawnCommand(cmd: { argv: string[]; cwd: string }, env: Record<string, string>, timeoutMs: number, shown: string, outputFd: number | null): Promise<CommandResult> {
+function spawnCommand(
+  cmd: { argv: string[]; cwd: string },
+  env: Record<string, string>,
+  timeoutMs: number,
+  shown: string,
+  outputFd: number | null,
+): Promise<CommandResult> {
   return new Promise((resolve) => {
     const log = new TailBuffer(MAX_STEP_LOG_CHARS);
     let stdout = '';

@@ -46,7 +46,18 @@ describe('openAgentJobs', () => {
     const stateDir = path.join(await makeRoot({}), 'state');
     await mkdir(path.join(stateDir, 'job-reports'), { recursive: true, mode: 0o700 });
     await writeFile(path.join(stateDir, 'job-ledger.jsonl'), 'not json\n', { mode: 0o600 });
-    const queued = { jobId: 'job-0', sequence: 1, state: 'succeeded', refusal: null, message: '', steps: [], rebootPending: false, rebootDeferrals: 0, keptPackages: [], finishedAt: null };
+    const queued = {
+      jobId: 'job-0',
+      sequence: 1,
+      state: 'succeeded',
+      refusal: null,
+      message: '',
+      steps: [],
+      rebootPending: false,
+      rebootDeferrals: 0,
+      keptPackages: [],
+      finishedAt: null,
+    };
     await writeFile(path.join(stateDir, 'job-reports/job-0.json'), JSON.stringify(queued), { mode: 0o600 });
     const { jobs, close } = await openAgentJobs(await options(stateDir, warnings));
     expect(warnings[0]).toMatch(/the job journal cannot be used \(the job ledger is corrupt: not JSON\)/);
@@ -57,7 +68,14 @@ describe('openAgentJobs', () => {
   });
 
   it('commands get a fixed PATH and locale, and the proxy only when configured', () => {
-    expect(commandEnvironment({})).toEqual({ PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', HOME: '/root' });
-    expect(commandEnvironment({ httpProxy: 'http://proxy:3128', noProxy: 'localhost' })).toMatchObject({ http_proxy: 'http://proxy:3128', no_proxy: 'localhost' });
+    expect(commandEnvironment({})).toEqual({
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      LC_ALL: 'C',
+      HOME: '/root',
+    });
+    expect(commandEnvironment({ httpProxy: 'http://proxy:3128', noProxy: 'localhost' })).toMatchObject({
+      http_proxy: 'http://proxy:3128',
+      no_proxy: 'localhost',
+    });
   });
 });

@@ -48,7 +48,9 @@ export function commandEnvironment(proxy: ProxySettings): Record<string, string>
 }
 
 /** Opens the journal and builds the job handling; an unusable journal disables jobs (with the reason) but not check-ins. */
-export async function openAgentJobs(opts: AgentJobsOptions): Promise<{ jobs: AgentJobHandling; close: () => Promise<void> }> {
+export async function openAgentJobs(
+  opts: AgentJobsOptions,
+): Promise<{ jobs: AgentJobHandling; close: () => Promise<void> }> {
   const reports = createJobReportStore(opts.stateDir, opts.warn);
   const ledger = await openJobLedger(opts.stateDir, { now: opts.now }).catch((err: Error) => err);
   if (ledger instanceof Error) {
@@ -56,8 +58,17 @@ export async function openAgentJobs(opts: AgentJobsOptions): Promise<{ jobs: Age
     opts.warn(`patchhive agent: ${reason}`);
     return { jobs: disabledJobHandling(reason, reports, opts.warn), close: async () => undefined };
   }
-  const runner = createCommandRunner(opts.root, commandEnvironment(opts.proxy), path.join(opts.stateDir, 'command-output'));
-  const fetcher = createArtifactFetcher({ proxy: opts.proxy, userAgent: opts.userAgent, serverAuth: opts.serverAuth, ...(opts.ca !== undefined ? { ca: opts.ca } : {}) });
+  const runner = createCommandRunner(
+    opts.root,
+    commandEnvironment(opts.proxy),
+    path.join(opts.stateDir, 'command-output'),
+  );
+  const fetcher = createArtifactFetcher({
+    proxy: opts.proxy,
+    userAgent: opts.userAgent,
+    serverAuth: opts.serverAuth,
+    ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+  });
   const fixed = opts.rebootCommand;
   const executor = createJobExecutor({
     agentId: opts.agentId,
@@ -69,7 +80,10 @@ export async function openAgentJobs(opts: AgentJobsOptions): Promise<{ jobs: Age
     runner,
     platform: opts.platform,
     windows: { systemRoot: opts.systemRoot },
-    reboot: { commandFor: fixed ? () => fixed : defaultRebootCommand(opts.root), userSessionPresent: whoSessionProbe(runner) },
+    reboot: {
+      commandFor: fixed ? () => fixed : defaultRebootCommand(opts.root),
+      userSessionPresent: whoSessionProbe(runner),
+    },
     fetchArtifact: fetcher.fetch,
     localPolicy: createPolicySource(opts.policyFile, opts.warn),
     now: opts.now,

@@ -18,7 +18,12 @@ import { installWindows, setRegistryValue, uninstallKb } from './windows.js';
 const backends = { apt: aptBackend, dnf: dnfBackend } as const;
 
 /** Runs an argv inside the root; exit 0 → succeeded, anything else → failed. */
-async function runCommandStep(what: string, argv: readonly string[], timeoutSeconds: number, ctx: StepContext): Promise<StepOutcome> {
+async function runCommandStep(
+  what: string,
+  argv: readonly string[],
+  timeoutSeconds: number,
+  ctx: StepContext,
+): Promise<StepOutcome> {
   const r = await ctx.runner.run(argv, { timeoutMs: timeoutSeconds * 1000 });
   if (r.exitCode === 0) return { result: 'succeeded', exitCode: 0, log: r.log, message: `${what} ${argv[0]} exited 0` };
   return failed(describeFailure(`${what} ${argv[0]}`, r), r.log, r.exitCode);
@@ -42,15 +47,38 @@ export async function rebootStep(step: RebootStep, ctx: StepContext): Promise<St
   }
   if (step.deferralsUsed < step.maxDeferrals && (await ctx.reboot.userSessionPresent())) {
     const left = step.maxDeferrals - step.deferralsUsed - 1;
-    return { result: 'skipped', exitCode: null, log: '', message: `reboot deferred: a user is logged in (${left} deferral${left === 1 ? '' : 's'} left)`, rebootPending: true, rebootDeferrals: 1 };
+    return {
+      result: 'skipped',
+      exitCode: null,
+      log: '',
+      message: `reboot deferred: a user is logged in (${left} deferral${left === 1 ? '' : 's'} left)`,
+      rebootPending: true,
+      rebootDeferrals: 1,
+    };
   }
   const command = ctx.reboot.commandFor(step.graceSeconds);
   if (!command) {
-    return { result: 'skipped', exitCode: null, log: '', message: 'a reboot is needed, but this agent has no reboot command for its root (--reboot-command)', rebootPending: true };
+    return {
+      result: 'skipped',
+      exitCode: null,
+      log: '',
+      message: 'a reboot is needed, but this agent has no reboot command for its root (--reboot-command)',
+      rebootPending: true,
+    };
   }
   const r = await ctx.runner.run(command, { timeoutMs: 120_000, onHost: true });
-  if (r.exitCode !== 0) return { ...failed(describeFailure(`the reboot command ${command[0]}`, r), r.log, r.exitCode), rebootPending: true };
-  return { result: 'succeeded', exitCode: 0, log: r.log, message: `reboot started (${command.join(' ')})`, rebootStarted: true };
+  if (r.exitCode !== 0)
+    return {
+      ...failed(describeFailure(`the reboot command ${command[0]}`, r), r.log, r.exitCode),
+      rebootPending: true,
+    };
+  return {
+    result: 'succeeded',
+    exitCode: 0,
+    log: r.log,
+    message: `reboot started (${command.join(' ')})`,
+    rebootStarted: true,
+  };
 }
 
 /** Runs one step. Errors thrown by the machinery become a failed step, never a crashed agent. */
@@ -68,7 +96,8 @@ async function runStepUnguarded(step: JobStep, ctx: StepContext): Promise<StepOu
     case 'post-hook':
       return runCommandStep(step.kind, step.command, step.timeoutSeconds, ctx);
     case 'install':
-      if (step.manager === 'apt' || step.manager === 'dnf') return installPackages(backends[step.manager], step.packages, step.timeoutSeconds, ctx);
+      if (step.manager === 'apt' || step.manager === 'dnf')
+        return installPackages(backends[step.manager], step.packages, step.timeoutSeconds, ctx);
       if (step.manager === 'script') return runCommandStep('install script', step.command, step.timeoutSeconds, ctx);
       return installWindows(step, ctx);
     case 'config':
@@ -79,7 +108,12 @@ async function runStepUnguarded(step: JobStep, ctx: StepContext): Promise<StepOu
       if (step.manager === 'wusa') return uninstallKb(step.kb, step.timeoutSeconds, ctx);
       return rollbackPackages(backends[step.manager], step, ctx);
     case 'verify':
-      return { result: 'succeeded', exitCode: null, log: '', message: `the server re-assesses ${step.bulletinIds.length} bulletin${step.bulletinIds.length === 1 ? '' : 's'} from the fresh inventory` };
+      return {
+        result: 'succeeded',
+        exitCode: null,
+        log: '',
+        message: `the server re-assesses ${step.bulletinIds.length} bulletin${step.bulletinIds.length === 1 ? '' : 's'} from the fresh inventory`,
+      };
   }
 }
 
@@ -96,9 +130,17 @@ export async function resumeInterruptedStep(step: JobStep, ctx: StepContext): Pr
       const r = await reconcilePackages(backend, step, ctx);
       return { ...r, keptPackages: await readKeptManifest(ctx.root, ctx.jobId) };
     }
-    if (step.kind === 'reboot') return { result: 'succeeded', exitCode: null, log: '', message: 'the agent restarted during the reboot step: counted as done' };
+    if (step.kind === 'reboot')
+      return {
+        result: 'succeeded',
+        exitCode: null,
+        log: '',
+        message: 'the agent restarted during the reboot step: counted as done',
+      };
     if (step.kind === 'verify') return await runStep(step, ctx);
-    return failed(`interrupted by an agent restart (${step.kind}${'manager' in step ? ` ${step.manager}` : ''}); not re-run`);
+    return failed(
+      `interrupted by an agent restart (${step.kind}${'manager' in step ? ` ${step.manager}` : ''}); not re-run`,
+    );
   } catch (err) {
     return failed(`the agent failed reconciling the step: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -30,7 +30,14 @@ export function fakeRunner(root: string, ...handlers: FakeHandler[]): FakeRunner
         const r = h([...argv], opts);
         if (r) {
           const stdout = r.stdout ?? '';
-          return { exitCode: 0, stdout, log: r.log ?? `$ ${argv.join(' ')}\n${stdout}`, timedOut: false, spawnError: null, ...r };
+          return {
+            exitCode: 0,
+            stdout,
+            log: r.log ?? `$ ${argv.join(' ')}\n${stdout}`,
+            timedOut: false,
+            spawnError: null,
+            ...r,
+          };
         }
       }
       return { exitCode: null, stdout: '', log: '', timedOut: false, spawnError: 'ENOENT' };
@@ -56,7 +63,12 @@ export interface FakeDpkg {
 }
 
 /** The simulated machine at `root` (kept .debs are written under it as small text files). */
-export function fakeDpkg(root: string, installed: Record<string, string>, archive: Record<string, string[]>, failPostinst: string[] = []): FakeDpkg {
+export function fakeDpkg(
+  root: string,
+  installed: Record<string, string>,
+  archive: Record<string, string[]>,
+  failPostinst: string[] = [],
+): FakeDpkg {
   const m: FakeDpkg = {
     installed: new Map(Object.entries(installed).map(([n, v]) => [n, { version: v, abbrev: 'ii ' }])),
     archive: new Map(Object.entries(archive)),
@@ -77,7 +89,12 @@ export function fakeDpkg(root: string, installed: Record<string, string>, archiv
         log += `Setting up ${p.name} (${p.version}) ...\ndpkg: error processing package ${p.name} (--configure):\n installed ${p.name} package post-installation script subprocess returned error exit status 1\n`;
       }
     }
-    return log ? { exitCode: 100, log: `${log}Errors were encountered while processing:\n ${[...m.failPostinst].join('\n ')}\nE: Sub-process /usr/bin/dpkg returned an error code (1)\n` } : { exitCode: 0, log: 'ok\n' };
+    return log
+      ? {
+          exitCode: 100,
+          log: `${log}Errors were encountered while processing:\n ${[...m.failPostinst].join('\n ')}\nE: Sub-process /usr/bin/dpkg returned an error code (1)\n`,
+        }
+      : { exitCode: 0, log: 'ok\n' };
   };
   m.handler = (argv, opts) => {
     const [prog, ...args] = argv;
@@ -91,10 +108,14 @@ export function fakeDpkg(root: string, installed: Record<string, string>, archiv
     }
     if (prog === '/usr/bin/apt-get' && args.includes('download')) {
       const [name, version] = args.at(-1)!.split('=') as [string, string];
-      if (!has(name, version)) return { exitCode: 100, log: `E: Can't find a source to download version '${version}' of '${name}'\n` };
+      if (!has(name, version))
+        return { exitCode: 100, log: `E: Can't find a source to download version '${version}' of '${name}'\n` };
       const dir = inRoot(opts.cwd!);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, `${name}_${version.replace(':', '%3a')}_amd64.deb`), `Package: ${name}\nVersion: ${version}\n`);
+      writeFileSync(
+        path.join(dir, `${name}_${version.replace(':', '%3a')}_amd64.deb`),
+        `Package: ${name}\nVersion: ${version}\n`,
+      );
       return { exitCode: 0 };
     }
     if (prog === '/usr/bin/dpkg-deb') return { exitCode: 0, stdout: readFileSync(inRoot(args[1]!), 'utf8') };
@@ -121,6 +142,11 @@ export function fakeDpkg(root: string, installed: Record<string, string>, archiv
 
 /** A local policy source (executor deps) with the default's kinds plus `rules` for actions, as if read from a file. */
 export function policyAllowing(...rules: ActionRule[]): () => Promise<LoadedPolicy> {
-  const loaded: LoadedPolicy = { policy: { ...DEFAULT_LOCAL_POLICY, actions: rules }, source: 'file', file: '/etc/patchhive/agent-policy.json', problem: null };
+  const loaded: LoadedPolicy = {
+    policy: { ...DEFAULT_LOCAL_POLICY, actions: rules },
+    source: 'file',
+    file: '/etc/patchhive/agent-policy.json',
+    problem: null,
+  };
   return async () => loaded;
 }

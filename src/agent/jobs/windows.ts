@@ -47,17 +47,37 @@ export function interpretWindowsExit(code: number | null): WindowsExit {
     case 0:
       return { ok: true, rebootRequired: false, rebootStarted: false, meaning: 'installed' };
     case 3010:
-      return { ok: true, rebootRequired: true, rebootStarted: false, meaning: 'installed; a reboot is required (3010)' };
+      return {
+        ok: true,
+        rebootRequired: true,
+        rebootStarted: false,
+        meaning: 'installed; a reboot is required (3010)',
+      };
     case 1641:
-      return { ok: true, rebootRequired: true, rebootStarted: true, meaning: 'installed; the installer started a reboot (1641)' };
+      return {
+        ok: true,
+        rebootRequired: true,
+        rebootStarted: true,
+        meaning: 'installed; the installer started a reboot (1641)',
+      };
     case 2359302:
       return { ok: true, rebootRequired: false, rebootStarted: false, meaning: 'already installed (0x00240006)' };
     default:
-      return { ok: false, rebootRequired: false, rebootStarted: false, meaning: code === null ? 'did not finish' : `failed with exit code ${code}` };
+      return {
+        ok: false,
+        rebootRequired: false,
+        rebootStarted: false,
+        meaning: code === null ? 'did not finish' : `failed with exit code ${code}`,
+      };
   }
 }
 
-async function runWindows(argv: string[], timeoutSeconds: number, what: string, ctx: StepContext): Promise<StepOutcome> {
+async function runWindows(
+  argv: string[],
+  timeoutSeconds: number,
+  what: string,
+  ctx: StepContext,
+): Promise<StepOutcome> {
   if (ctx.platform !== 'win32') return failed(`${what} needs a Windows agent; this one runs on ${ctx.platform}`);
   const r = await ctx.runner.run(argv, { timeoutMs: timeoutSeconds * 1000 });
   if (r.spawnError || r.timedOut) return failed(describeFailure(what, r), r.log, r.exitCode);
@@ -74,7 +94,12 @@ async function runWindows(argv: string[], timeoutSeconds: number, what: string, 
 
 /** Runs a wusa/msiexec/exe install step with its verified artifact. */
 export function installWindows(step: WindowsInstall, ctx: StepContext): Promise<StepOutcome> {
-  return runWindows(windowsInstallArgv(step, ctx.artifactFile(step.artifactId), ctx.windows), step.timeoutSeconds, `${step.manager} ${step.artifactId}`, ctx);
+  return runWindows(
+    windowsInstallArgv(step, ctx.artifactFile(step.artifactId), ctx.windows),
+    step.timeoutSeconds,
+    `${step.manager} ${step.artifactId}`,
+    ctx,
+  );
 }
 
 /** Uninstalls a Windows update by KB (wusa rollback). */
@@ -84,8 +109,15 @@ export function uninstallKb(kb: string, timeoutSeconds: number, ctx: StepContext
 
 /** Sets a registry value; on Linux this fails with a clear message. */
 export async function setRegistryValue(change: RegistryChange, ctx: StepContext): Promise<StepOutcome> {
-  if (ctx.platform !== 'win32') return failed(`a registry change (HKLM\\${change.key}) needs a Windows agent; this one runs on ${ctx.platform}`);
+  if (ctx.platform !== 'win32')
+    return failed(`a registry change (HKLM\\${change.key}) needs a Windows agent; this one runs on ${ctx.platform}`);
   const r = await ctx.runner.run(registryArgv(change, ctx.windows), { timeoutMs: 60_000 });
-  if (r.exitCode === 0) return { result: 'succeeded', exitCode: 0, log: r.log, message: `set HKLM\\${change.key}\\${change.valueName || '(default)'}` };
+  if (r.exitCode === 0)
+    return {
+      result: 'succeeded',
+      exitCode: 0,
+      log: r.log,
+      message: `set HKLM\\${change.key}\\${change.valueName || '(default)'}`,
+    };
   return failed(describeFailure('reg.exe add', r), r.log, r.exitCode);
 }

@@ -33,7 +33,9 @@ describe('importDebianTracker on the bookworm sample', () => {
     // Counted independently from the raw JSON.
     const raw = JSON.parse(text) as Record<string, Record<string, { releases: Record<string, unknown> }>>;
     const pairs = Object.entries(raw).flatMap(([s, cves]) =>
-      Object.entries(cves).filter(([, e]) => e.releases['bookworm']).map(([c]) => `${s}/${c}`),
+      Object.entries(cves)
+        .filter(([, e]) => e.releases['bookworm'])
+        .map(([c]) => `${s}/${c}`),
     );
     expect(pairs).toHaveLength(137);
     expect(new Set(pairs.map((p) => p.split('/')[1])).size).toBe(104);
@@ -55,7 +57,10 @@ describe('importDebianTracker on the bookworm sample', () => {
     expect(f.package).toEqual({ manager: 'dpkg', name: 'apache2', version: '2.4.56-1' });
     const app = asTest(f.applicability);
     expect(app.negate).toBe(false);
-    expect(app.object).toMatchObject({ type: 'dpkginfo', fields: { source: { value: 'apache2', operation: 'equals' } } });
+    expect(app.object).toMatchObject({
+      type: 'dpkginfo',
+      fields: { source: { value: 'apache2', operation: 'equals' } },
+    });
     expect(app.states).toEqual([]);
     expect(app.checkExistence).toBe('at_least_one_exists');
     expect(app.check).toBe('all');
@@ -107,8 +112,16 @@ describe('importDebianTracker on the bookworm sample', () => {
 
   it('fills the bulletin fields', () => {
     const b = bulletin('CVE-2023-25690');
-    expect(b).toMatchObject({ source: 'debian-tracker', class: 'vulnerability', cves: ['CVE-2023-25690'], kbs: [], supersedes: [] });
-    expect(b.title).toMatch(/^apache2: Some mod_proxy configurations on Apache HTTP Server versions 2\.4\.0 through 2\.4\.55/);
+    expect(b).toMatchObject({
+      source: 'debian-tracker',
+      class: 'vulnerability',
+      cves: ['CVE-2023-25690'],
+      kbs: [],
+      supersedes: [],
+    });
+    expect(b.title).toMatch(
+      /^apache2: Some mod_proxy configurations on Apache HTTP Server versions 2\.4\.0 through 2\.4\.55/,
+    );
     expect(b.description).toMatch(/^Some mod_proxy configurations/);
     expect(b.severity).toBe('unknown');
   });
@@ -118,7 +131,11 @@ describe('importDebianTracker on the bookworm sample', () => {
     const visit = (c: Criterion) => {
       if (c.kind === 'criteria') c.children.forEach(visit);
       if (c.kind !== 'test') return;
-      const named: [string, unknown][] = [[c.test.id, c.test], [c.test.object.id, c.test.object], ...c.test.states.map((s): [string, unknown] => [s.id, s])];
+      const named: [string, unknown][] = [
+        [c.test.id, c.test],
+        [c.test.object.id, c.test.object],
+        ...c.test.states.map((s): [string, unknown] => [s.id, s]),
+      ];
       for (const [id, v] of named) {
         const s = JSON.stringify(v);
         expect(seen.get(id) ?? s, id).toBe(s);
@@ -163,7 +180,12 @@ describe('status and urgency mapping', () => {
       bar: { 'CVE-2024-0001': rel({ status: 'resolved', fixed_version: '0', urgency: 'high' }) },
       baz: { 'CVE-2024-0001': rel({ status: 'open', urgency: 'low' }) },
     });
-    expect(c.bulletins.map((b) => b.id)).toEqual(['CVE-2024-0001', 'CVE-2024-0002', 'CVE-2024-0003', 'TEMP-0000000-ABCDEF']);
+    expect(c.bulletins.map((b) => b.id)).toEqual([
+      'CVE-2024-0001',
+      'CVE-2024-0002',
+      'CVE-2024-0003',
+      'TEMP-0000000-ABCDEF',
+    ]);
     const b1 = bulletin('CVE-2024-0001', c);
     expect(b1.fixes.map((f) => [f.id, f.available])).toEqual([
       ['bar/CVE-2024-0001', true],
@@ -188,21 +210,28 @@ describe('malformed and foreign input', () => {
     raw.apache2['CVE-2023-25690'].releases.bookworm.status = 42;
     const e = thrownError(() => importDebianTracker(JSON.stringify(raw), { file: 'bad.json', release: 'bookworm' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
-    expect(e.location).toMatchObject({ file: 'bad.json', path: '$.apache2["CVE-2023-25690"].releases.bookworm.status' });
+    expect(e.location).toMatchObject({
+      file: 'bad.json',
+      path: '$.apache2["CVE-2023-25690"].releases.bookworm.status',
+    });
   });
 
   it.each([
     [{ debianbug: 'x' }, '$["python3.11"]["CVE-2024-1"].debianbug'],
     [{ releases: [] }, '$["python3.11"]["CVE-2024-1"].releases'],
   ])('reports %j at %s', (entry, path) => {
-    const bad = JSON.stringify({ 'python3.11': { 'CVE-2024-1': { ...rel({ status: 'open', urgency: 'low' }), ...entry } } });
+    const bad = JSON.stringify({
+      'python3.11': { 'CVE-2024-1': { ...rel({ status: 'open', urgency: 'low' }), ...entry } },
+    });
     const e = thrownError(() => importDebianTracker(bad, { file: 'x.json', release: 'bookworm' }));
     expect(e.code).toBe('E_INPUT_MALFORMED');
     expect(e.location?.path).toBe(path);
   });
 
   it('reports a fixed_version of the wrong type in the chosen release only', () => {
-    const bad = { foo: { 'CVE-2024-1': { releases: { bookworm: { status: 'resolved', repositories: {}, fixed_version: 1 } } } } };
+    const bad = {
+      foo: { 'CVE-2024-1': { releases: { bookworm: { status: 'resolved', repositories: {}, fixed_version: 1 } } } },
+    };
     expect(thrownError(() => mini(bad)).location?.path).toBe('$.foo["CVE-2024-1"].releases.bookworm.fixed_version');
     expect(mini(bad, 'trixie').bulletins).toEqual([]);
   });
@@ -213,7 +242,9 @@ describe('malformed and foreign input', () => {
     ['an object of objects without releases', '{"a": {"b": {"c": 1}}}'],
     ['a string', '"hello"'],
   ])('rejects %s as E_INPUT_UNKNOWN_FORMAT', (_what, input) => {
-    expect(thrownError(() => importDebianTracker(input, { file: 'f.json', release: 'bookworm' })).code).toBe('E_INPUT_UNKNOWN_FORMAT');
+    expect(thrownError(() => importDebianTracker(input, { file: 'f.json', release: 'bookworm' })).code).toBe(
+      'E_INPUT_UNKNOWN_FORMAT',
+    );
   });
 
   it('reports truncated JSON with line and column', () => {
@@ -227,7 +258,9 @@ describe('malformed and foreign input', () => {
   });
 
   it('reports a syntax error at its line and column', () => {
-    const e = thrownError(() => importDebianTracker('{\n  "a": {\n    "b": 1,\n  }\n}', { file: 's.json', release: 'bookworm' }));
+    const e = thrownError(() =>
+      importDebianTracker('{\n  "a": {\n    "b": 1,\n  }\n}', { file: 's.json', release: 'bookworm' }),
+    );
     expect(e.code).toBe('E_INPUT_MALFORMED');
     expect(e.location).toMatchObject({ file: 's.json', line: 4, column: 3 });
   });

@@ -8,7 +8,15 @@
  */
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
-import { emptyCatalog, severityRank, type Bulletin, type Catalog, type Fix, type Reference, type Severity } from '../model.js';
+import {
+  emptyCatalog,
+  severityRank,
+  type Bulletin,
+  type Catalog,
+  type Fix,
+  type Reference,
+  type Severity,
+} from '../model.js';
 import { constNode, dpkgSourceTest, entity, state, testNode } from './criteria-builders.js';
 import { parseDpkgVersion } from '../../versions/index.js';
 import { isPlainObject, parseJsonLocated, zodToPatchhiveError } from '../../common/json-input.js';
@@ -35,7 +43,11 @@ const releaseSchema = z.object({
     .string()
     .superRefine((v, ctx) => {
       const problem = dpkgVersionProblem(v);
-      if (problem) ctx.addIssue({ code: 'custom', message: `fixed_version ${JSON.stringify(v)} is not a valid Debian version: ${problem}` });
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          message: `fixed_version ${JSON.stringify(v)} is not a valid Debian version: ${problem}`,
+        });
     })
     .optional(),
   urgency: z.string().optional(),
@@ -137,13 +149,15 @@ function buildBulletin(id: string, entries: SourceEntry[], release: string): Bul
     if (severityRank(s) > severityRank(severity)) severity = s;
   }
   const sources = entries.map((e) => e.source);
-  const shown = sources.length > 3 ? `${sources.slice(0, 3).join(', ')} (+${sources.length - 3} more)` : sources.join(', ');
+  const shown =
+    sources.length > 3 ? `${sources.slice(0, 3).join(', ')} (+${sources.length - 3} more)` : sources.join(', ');
   const description = entries.find((e) => e.entry.description)?.entry.description;
   const references: Reference[] = [
     { source: 'debian-tracker', id, url: `https://security-tracker.debian.org/tracker/${encodeURIComponent(id)}` },
   ];
   const bugs = new Set(entries.flatMap((e) => (e.entry.debianbug !== undefined ? [e.entry.debianbug] : [])));
-  for (const bug of bugs) references.push({ source: 'debian-bug', id: String(bug), url: `https://bugs.debian.org/${bug}` });
+  for (const bug of bugs)
+    references.push({ source: 'debian-bug', id: String(bug), url: `https://bugs.debian.org/${bug}` });
   return {
     id,
     source: 'debian-tracker',
@@ -206,7 +220,8 @@ function buildFix(id: string, { source, rel }: SourceEntry, release: string, tag
     });
     return { ...fix, available: true, installed: testNode(fixed, { negate: true, comment: `${source} >= ${fv}` }) };
   }
-  if (rel.status === 'resolved') notes.push(`Debian: ${source} is marked resolved in ${release} without a fixed version`);
+  if (rel.status === 'resolved')
+    notes.push(`Debian: ${source} is marked resolved in ${release} without a fixed version`);
   if (rel.status === 'undetermined') notes.push(`Debian: status undetermined${tag}`);
   return fix;
 }

@@ -2,7 +2,15 @@
  * Builds catalog bulletins from MSRC (CVE, product, KB) rows, whichever file they came from.
  * See docs/IMPORTERS.md for the criteria each fix gets.
  */
-import { severityRank, type Bulletin, type Criterion, type Entity, type Fix, type Reference, type Severity } from '../model.js';
+import {
+  severityRank,
+  type Bulletin,
+  type Criterion,
+  type Entity,
+  type Fix,
+  type Reference,
+  type Severity,
+} from '../model.js';
 import { combine, entity, kbTest, osTest, productTest, testNode } from './criteria-builders.js';
 import {
   exploitNotes,
@@ -123,9 +131,13 @@ function buildFix(cve: string, r: MsrcRow, alternatives: string[], merged: boole
       if (sharesUbr(build.build, win.knownBuild)) {
         fixed = withBuild(build, win.knownBuild);
         osBuild = win.knownBuild;
-        notes.push(`${r.productName}: FixedBuild ${r.fixedBuild} names sibling build ${build.build}; used ${fixed.version}`);
+        notes.push(
+          `${r.productName}: FixedBuild ${r.fixedBuild} names sibling build ${build.build}; used ${fixed.version}`,
+        );
       } else {
-        notes.push(`${r.productName}: FixedBuild ${r.fixedBuild} does not match the product (build ${win.knownBuild}); used the FixedBuild`);
+        notes.push(
+          `${r.productName}: FixedBuild ${r.fixedBuild} does not match the product (build ${win.knownBuild}); used the FixedBuild`,
+        );
       }
     }
     if (!build) notes.push(`${r.productName}: FixedBuild "${r.fixedBuild}" is not an OS build; the KB alone decides`);
@@ -133,14 +145,21 @@ function buildFix(cve: string, r: MsrcRow, alternatives: string[], merged: boole
     if (fixed) installed.push(testNode(osVersionTest(fixed.version)));
     installed.push(...kbNodes);
     const applicability = testNode(windowsTest(osBuild, win));
-    return { ...base, applicability, installed: combine('OR', installed, installedComment(fixed?.version, r.kb, alternatives)) };
+    return {
+      ...base,
+      applicability,
+      installed: combine('OR', installed, installedComment(fixed?.version, r.kb, alternatives)),
+    };
   }
 
   const other = parseOtherProduct(r.productName, { merged });
   if (!isUsableVersion(r.fixedBuild)) {
     notes.push(`${other.base}: FixedBuild "${r.fixedBuild}" is not a single version; the KB alone decides`);
   }
-  if (other.unknownPlatform) notes.push(`${r.productName}: platform "${other.unknownPlatform}" not recognised; only the product name is checked`);
+  if (other.unknownPlatform)
+    notes.push(
+      `${r.productName}: platform "${other.unknownPlatform}" not recognised; only the product name is checked`,
+    );
   const product = testNode(
     productTest({
       id: `msrc:tst:product:${other.base}`,
@@ -168,13 +187,19 @@ function windowsTest(build: number, w: WindowsProduct) {
       : entity(w.installationType, 'case insensitive equals');
   const inst = w.installationType === 'Server*' ? 'server-any' : w.installationType.toLowerCase().replace(' ', '-');
   const id = `msrc:tst:os:${build}:${w.arch ?? 'any'}:${inst}`;
-  return osTest({ id, objectId: 'msrc:obj:os', fields, comment: `${w.base} (build ${build}, ${w.arch ?? 'any arch'}, ${w.installationType})` });
+  return osTest({
+    id,
+    objectId: 'msrc:obj:os',
+    fields,
+    comment: `${w.base} (build ${build}, ${w.arch ?? 'any arch'}, ${w.installationType})`,
+  });
 }
 
 /** Says what makes the fix count as installed; other KBs for the same product (e.g. hotpatch) count too. */
 function installedComment(version: string | undefined, kb: string | undefined, alternatives: string[]): string {
   const parts = [version ? `Windows ${version} or later` : '', kb ? `${kb} installed` : ''].filter(Boolean);
-  if (alternatives.length) parts.push(`an alternative update for the same product installed (${alternatives.join(', ')})`);
+  if (alternatives.length)
+    parts.push(`an alternative update for the same product installed (${alternatives.join(', ')})`);
   return parts.join(', or ');
 }
 

@@ -43,7 +43,13 @@ describe('importMsrcCsv on kb_cve_data.csv', () => {
 
   it('fills the bulletin fields', () => {
     const b = csv.bulletins.find((x) => x.id === 'CVE-2026-42976')!;
-    expect(b).toMatchObject({ source: 'msrc', class: 'vulnerability', cves: ['CVE-2026-42976'], supersedes: [], severity: 'important' });
+    expect(b).toMatchObject({
+      source: 'msrc',
+      class: 'vulnerability',
+      cves: ['CVE-2026-42976'],
+      supersedes: [],
+      severity: 'important',
+    });
     expect(b.published).toBe('2026-08-11T07:00:00');
     const want = [...new Set(rows.filter((r) => r['CVE'] === b.id).map((r) => `KB${r['KB']}`))].sort();
     expect(b.kbs).toEqual(want);
@@ -73,9 +79,17 @@ describe('importMsrcCsv on kb_cve_data.csv', () => {
     expect(a64!.id).not.toBe(a86!.id);
     expect(x64.installed).toMatchObject({ kind: 'criteria', operator: 'OR' });
     const [ver, kb] = tests(x64.installed);
-    expect(stateFields(ver!)['version']).toEqual({ value: '10.0.19045.7663', operation: 'greater than or equal', datatype: 'version' });
+    expect(stateFields(ver!)['version']).toEqual({
+      value: '10.0.19045.7663',
+      operation: 'greater than or equal',
+      datatype: 'version',
+    });
     expect(kb!.object).toMatchObject({ type: 'kb', fields: { kb: { value: 'KB5120249', operation: 'equals' } } });
-    expect(x64).toMatchObject({ kb: 'KB5120249', available: true, package: { manager: 'windows', name: 'KB5120249', version: '10.0.19045.7663' } });
+    expect(x64).toMatchObject({
+      kb: 'KB5120249',
+      available: true,
+      package: { manager: 'windows', name: 'KB5120249', version: '10.0.19045.7663' },
+    });
   });
 
   it('separates Server from Server Core and counts alternative KBs (hotpatch) as installed', () => {
@@ -107,7 +121,9 @@ describe('importMsrcCsv on kb_cve_data.csv', () => {
   });
 
   it('checks .NET products by name on their Windows platform, installed by KB only', () => {
-    const f = allFixes(csv).find((x) => x.product === 'Microsoft .NET Framework 3.5 on Windows Server 2012 R2 (Server Core installation)')!;
+    const f = allFixes(csv).find(
+      (x) => x.product === 'Microsoft .NET Framework 3.5 on Windows Server 2012 R2 (Server Core installation)',
+    )!;
     const [product, os] = tests(f.applicability);
     expect(f.applicability).toMatchObject({ kind: 'criteria', operator: 'AND' });
     expect(product!.object).toMatchObject({ type: 'product', fields: { name: { operation: 'pattern match' } } });
@@ -115,14 +131,20 @@ describe('importMsrcCsv on kb_cve_data.csv', () => {
     expect(stateFields(os!)).toMatchObject({ build: { value: '9600' }, installation_type: { value: 'Server Core' } });
     expect(tests(f.installed).map((t) => t.object.type)).toEqual(['kb']);
     const b = csv.bulletins.find((x) => x.fixes.includes(f))!;
-    expect(b.notes).toContain('Microsoft .NET Framework 3.5: FixedBuild "2.0.50727.8984 & 3.0.30729.8980" is not a single version; the KB alone decides');
+    expect(b.notes).toContain(
+      'Microsoft .NET Framework 3.5: FixedBuild "2.0.50727.8984 & 3.0.30729.8980" is not a single version; the KB alone decides',
+    );
   });
 
   it('gives the same id the same content', () => {
     const seen = new Map<string, string>();
     for (const f of allFixes(csv)) {
       for (const t of [...tests(f.applicability), ...tests(f.installed)]) {
-        const named: [string, unknown][] = [[t.id, t], [t.object.id, t.object], ...t.states.map((s): [string, unknown] => [s.id, s])];
+        const named: [string, unknown][] = [
+          [t.id, t],
+          [t.object.id, t.object],
+          ...t.states.map((s): [string, unknown] => [s.id, s]),
+        ];
         for (const [id, v] of named) {
           const s = JSON.stringify(v);
           expect(seen.get(id) ?? s, id).toBe(s);
@@ -162,7 +184,17 @@ describe('importMsrcJson', () => {
   });
 
   it('accepts a lone entry and a lone patch (PowerShell writes one-element lists that way)', () => {
-    const one = { cve: 'CVE-2026-0001', patches: { os: 'Windows Server 2019', version: '2019', kb: 'KB1234567', fixedBuild: '17763.1', severity: '9.8', exploitStatus: null } };
+    const one = {
+      cve: 'CVE-2026-0001',
+      patches: {
+        os: 'Windows Server 2019',
+        version: '2019',
+        kb: 'KB1234567',
+        fixedBuild: '17763.1',
+        severity: '9.8',
+        exploitStatus: null,
+      },
+    };
     const c = importMsrcJson(JSON.stringify(one), { file: 'one.json' });
     expect(c.bulletins.map((b) => [b.id, b.severity, b.fixes.length])).toEqual([['CVE-2026-0001', 'critical', 1]]);
   });
@@ -209,7 +241,10 @@ describe('CSV errors', () => {
   });
 
   it('records a row without a KB number by its build, and notes it', () => {
-    const c = importMsrcCsv(`${header}\n"CVE-2026-0001","Release Notes","1","Windows Server 2019","10.0.17763.100","7.8","x",""\n`, { file: 'r.csv' });
+    const c = importMsrcCsv(
+      `${header}\n"CVE-2026-0001","Release Notes","1","Windows Server 2019","10.0.17763.100","7.8","x",""\n`,
+      { file: 'r.csv' },
+    );
     const [b] = c.bulletins;
     expect(b!.kbs).toEqual([]);
     expect(b!.fixes).toHaveLength(1);
@@ -231,7 +266,12 @@ describe('sniffers', () => {
   });
 
   it('do not claim the other formats', () => {
-    for (const head of [jsonHead, trackerHead, '<?xml version="1.0"?><oval_definitions>', '{"schema":"patchhive.catalog/1"}']) {
+    for (const head of [
+      jsonHead,
+      trackerHead,
+      '<?xml version="1.0"?><oval_definitions>',
+      '{"schema":"patchhive.catalog/1"}',
+    ]) {
       expect(looksLikeMsrcCsv(head)).toBe(false);
     }
     for (const head of [csvHead, trackerHead, '[1, 2, 3]', '[{"name": "x"}]']) {

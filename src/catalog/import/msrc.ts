@@ -55,20 +55,29 @@ export function importMsrcCsv(text: string, opts: { file: string }): Catalog {
   } catch (err) {
     if (err instanceof CsvError) {
       const line = (err as CsvError & { lines?: number }).lines;
-      throw new PatchhiveError('E_INPUT_MALFORMED', `${CSV_WHAT} ${file}: ${err.message}`, {
-        file,
-        ...(line !== undefined ? { line } : {}),
-      }, { cause: err });
+      throw new PatchhiveError(
+        'E_INPUT_MALFORMED',
+        `${CSV_WHAT} ${file}: ${err.message}`,
+        {
+          file,
+          ...(line !== undefined ? { line } : {}),
+        },
+        { cause: err },
+      );
     }
     throw err;
   }
   const header = records[0]?.record.map((c) => c.trim());
   const missing = REQUIRED_COLUMNS.filter((c) => !header?.includes(c));
   if (!header || missing.length) {
-    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `${file} is not an MSRC CVE/KB CSV: missing column(s) ${missing.join(', ')}`, {
-      file,
-      line: 1,
-    });
+    throw new PatchhiveError(
+      'E_INPUT_UNKNOWN_FORMAT',
+      `${file} is not an MSRC CVE/KB CSV: missing column(s) ${missing.join(', ')}`,
+      {
+        file,
+        line: 1,
+      },
+    );
   }
   const col = (name: string) => header.indexOf(name);
   const rows: MsrcRow[] = [];
@@ -121,9 +130,13 @@ export function importMsrcJson(text: string, opts: { file: string }): Catalog {
   let root = parseJsonLocated(text, file);
   if (isPlainObject(root) && 'cve' in root) root = [root];
   if (!Array.isArray(root) || (root.length > 0 && !(isPlainObject(root[0]) && 'cve' in root[0]))) {
-    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `${file} is not an MSRC CVE/KB mapping: expected [{ cve, patches }]`, {
-      file,
-    });
+    throw new PatchhiveError(
+      'E_INPUT_UNKNOWN_FORMAT',
+      `${file} is not an MSRC CVE/KB mapping: expected [{ cve, patches }]`,
+      {
+        file,
+      },
+    );
   }
   const rows: MsrcRow[] = [];
   root.forEach((raw, i) => {

@@ -22,14 +22,26 @@ import {
   type Test,
   type Variable,
 } from '../model.js';
-import { child, childrenNamed, OVAL_DEF_NS, type RawCriteria, type RawDefinition, type RawElement, type RawOval } from './oval-sax.js';
+import {
+  child,
+  childrenNamed,
+  OVAL_DEF_NS,
+  type RawCriteria,
+  type RawDefinition,
+  type RawElement,
+  type RawOval,
+} from './oval-sax.js';
 import { deriveApplicability } from './oval-applicability.js';
 import { validateEntityVersion } from './validate-versions.js';
 
 const NS_TYPE: Record<string, Record<string, string>> = {
   [`${OVAL_DEF_NS}#linux`]: { dpkginfo: 'dpkginfo', rpminfo: 'rpminfo' },
   [`${OVAL_DEF_NS}#windows`]: { file: 'file', registry: 'registry' },
-  [`${OVAL_DEF_NS}#independent`]: { family: 'family', textfilecontent54: 'textfilecontent54', filehash58: 'filehash58' },
+  [`${OVAL_DEF_NS}#independent`]: {
+    family: 'family',
+    textfilecontent54: 'textfilecontent54',
+    filehash58: 'filehash58',
+  },
   [`${OVAL_DEF_NS}#unix`]: { uname: 'uname' },
 };
 
@@ -46,11 +58,31 @@ export function ovalTypeName(el: RawElement, suffix: '_test' | '_object' | '_sta
 }
 
 const OPERATIONS = new Set<string>([
-  'equals', 'not equal', 'case insensitive equals', 'case insensitive not equal', 'greater than', 'less than',
-  'greater than or equal', 'less than or equal', 'bitwise and', 'bitwise or', 'pattern match', 'subset of', 'superset of',
+  'equals',
+  'not equal',
+  'case insensitive equals',
+  'case insensitive not equal',
+  'greater than',
+  'less than',
+  'greater than or equal',
+  'less than or equal',
+  'bitwise and',
+  'bitwise or',
+  'pattern match',
+  'subset of',
+  'superset of',
 ]);
 const DATATYPES = new Set<string>([
-  'string', 'int', 'float', 'boolean', 'version', 'evr_string', 'debian_evr_string', 'binary', 'ios_version', 'fileset_revision',
+  'string',
+  'int',
+  'float',
+  'boolean',
+  'version',
+  'evr_string',
+  'debian_evr_string',
+  'binary',
+  'ios_version',
+  'fileset_revision',
 ]);
 
 export class OvalConverter {
@@ -91,7 +123,9 @@ export class OvalConverter {
     const cves = uniq(refs.filter((r) => /^CVE-\d+-\d+$/.test(r.id)).map((r) => r.id));
     const kbs = uniq(refs.filter((r) => /^KB\d+$/i.test(r.id)).map((r) => r.id.toUpperCase()));
     const advisory = child(meta, 'advisory');
-    const products = childrenNamed(child(meta, 'affected'), 'product').map((p) => p.text.trim()).filter(Boolean);
+    const products = childrenNamed(child(meta, 'affected'), 'product')
+      .map((p) => p.text.trim())
+      .filter(Boolean);
     const dates = child(child(meta, 'oval_repository'), 'dates');
     const published = child(advisory, 'issued')?.attrs.date ?? child(dates, 'submitted')?.attrs.date;
     const revised = child(advisory, 'updated')?.attrs.date ?? lastModified(dates);
@@ -131,9 +165,11 @@ export class OvalConverter {
     const comment = raw.attrs.comment;
     const common = { ...(negated ? { negate: true } : {}), ...(comment ? { comment } : {}) };
     if (raw.kind === 'criteria') {
-      if (raw.children.length === 0) this.fail('<criteria> has no criterion, criteria or extend_definition', raw.line, defId);
+      if (raw.children.length === 0)
+        this.fail('<criteria> has no criterion, criteria or extend_definition', raw.line, defId);
       const operator = (raw.attrs.operator ?? 'AND') as Operator;
-      if (!['AND', 'OR', 'ONE', 'XOR'].includes(operator)) this.fail(`unknown criteria operator "${operator}"`, raw.line, defId);
+      if (!['AND', 'OR', 'ONE', 'XOR'].includes(operator))
+        this.fail(`unknown criteria operator "${operator}"`, raw.line, defId);
       return { kind: 'criteria', operator, ...common, children: raw.children.map((c) => this.criterion(c, defId)) };
     }
     if (raw.kind === 'extend_definition') {
@@ -164,7 +200,10 @@ export class OvalConverter {
     };
     const testType = ovalTypeName(el, '_test');
     if (testType !== test.object.type && !test.object.unsupported) {
-      test.object = { ...test.object, unsupported: `test type ${testType} does not match object type ${test.object.type}` };
+      test.object = {
+        ...test.object,
+        unsupported: `test type ${testType} does not match object type ${test.object.type}`,
+      };
     }
     this.tests.set(id, test);
     return test;
@@ -247,7 +286,11 @@ export class OvalConverter {
       case 'literal_component':
         return { kind: 'literal', value: el.text };
       case 'object_component':
-        return { kind: 'object', object: this.object(el.attrs.object_ref ?? '', el.line), itemField: el.attrs.item_field ?? 'value' };
+        return {
+          kind: 'object',
+          object: this.object(el.attrs.object_ref ?? '', el.line),
+          itemField: el.attrs.item_field ?? 'value',
+        };
       case 'variable_component':
         return { kind: 'variable', varRef: el.attrs.var_ref ?? '' };
       case 'concat':
@@ -278,10 +321,14 @@ function checkExtends(catalog: Catalog, file: string): void {
   for (const [id, targets] of refs) {
     const missing = targets.find((t) => !refs.has(t));
     if (missing) {
-      throw new PatchhiveError('E_INPUT_MALFORMED', `extend_definition refers to ${missing}, which the document does not contain`, {
-        file,
-        path: `<definition id="${id}">`,
-      });
+      throw new PatchhiveError(
+        'E_INPUT_MALFORMED',
+        `extend_definition refers to ${missing}, which the document does not contain`,
+        {
+          file,
+          path: `<definition id="${id}">`,
+        },
+      );
     }
   }
   const done = new Set<string>();
@@ -301,10 +348,14 @@ function checkExtends(catalog: Catalog, file: string): void {
       }
       const t = targets[top.next++]!;
       if (onPath.has(t)) {
-        throw new PatchhiveError('E_INPUT_MALFORMED', `extend_definition cycle: ${top.id} extends ${t}, which leads back to it`, {
-          file,
-          path: `<definition id="${top.id}">`,
-        });
+        throw new PatchhiveError(
+          'E_INPUT_MALFORMED',
+          `extend_definition cycle: ${top.id} extends ${t}, which leads back to it`,
+          {
+            file,
+            path: `<definition id="${top.id}">`,
+          },
+        );
       }
       if (!done.has(t)) {
         onPath.add(t);
@@ -335,7 +386,9 @@ function packageManagerOf(c: Criterion): 'dpkg' | 'rpm' | undefined {
 }
 
 function lastModified(dates: RawElement | undefined): string | undefined {
-  const mods = childrenNamed(dates, 'modified').map((m) => m.attrs.date).filter((d): d is string => !!d);
+  const mods = childrenNamed(dates, 'modified')
+    .map((m) => m.attrs.date)
+    .filter((d): d is string => !!d);
   return mods.sort().at(-1);
 }
 

@@ -102,9 +102,13 @@ export async function readOvalStream(
     input.destroy();
   }
   if (!builder.sawRoot) {
-    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', 'not an OVAL definitions document (no <oval_definitions> root)', {
-      file: opts.file,
-    });
+    throw new PatchhiveError(
+      'E_INPUT_UNKNOWN_FORMAT',
+      'not an OVAL definitions document (no <oval_definitions> root)',
+      {
+        file: opts.file,
+      },
+    );
   }
   return out;
 }
@@ -173,7 +177,11 @@ class OvalBuilder {
   close(tag: SaxesTagNS): void {
     const name = tag.local;
     if (this.section === 'definitions') this.closeInDefinitions(name);
-    else if (this.section !== null && this.stack.length > 0 && this.depth > (this.section === 'generator' ? 1 : this.sectionDepth)) {
+    else if (
+      this.section !== null &&
+      this.stack.length > 0 &&
+      this.depth > (this.section === 'generator' ? 1 : this.sectionDepth)
+    ) {
       const el = this.stack.pop()!;
       if (this.stack.length > 0) this.stack[this.stack.length - 1]!.children.push(el);
       else this.storeTopLevel(el);
@@ -211,15 +219,22 @@ class OvalBuilder {
     }
     const id = el.attrs.id;
     if (!id) this.fail('E_INPUT_MALFORMED', `<${el.name}> in <${this.section}> has no id`, el.line);
-    const map = this.section === 'tests' ? this.out.tests : this.section === 'objects' ? this.out.objects
-      : this.section === 'states' ? this.out.states : this.out.variables;
+    const map =
+      this.section === 'tests'
+        ? this.out.tests
+        : this.section === 'objects'
+          ? this.out.objects
+          : this.section === 'states'
+            ? this.out.states
+            : this.out.variables;
     map.set(id, el);
   }
 
   text(t: string): void {
     const top = this.stack[this.stack.length - 1];
     if (!top) return;
-    if (top.text.length + t.length > MAX_TEXT) this.fail('E_INPUT_MALFORMED', `text of <${top.name}> exceeds ${MAX_TEXT} bytes`, top.line);
+    if (top.text.length + t.length > MAX_TEXT)
+      this.fail('E_INPUT_MALFORMED', `text of <${top.name}> exceeds ${MAX_TEXT} bytes`, top.line);
     top.text += t;
   }
 

@@ -26,8 +26,10 @@ export type { CriterionSite } from './compile-tests.js';
 /** Compiles one criterion (and its children) at `site`. */
 export function compileCriterion(doc: CriterionDoc, site: CriterionSite): Criterion {
   const below = (...seg: PathSegment[]): CriterionSite => ({ ...site, rel: [...site.rel, ...seg] });
-  if (doc.all) return { kind: 'criteria', operator: 'AND', children: doc.all.map((c, i) => compileCriterion(c, below('all', i))) };
-  if (doc.any) return { kind: 'criteria', operator: 'OR', children: doc.any.map((c, i) => compileCriterion(c, below('any', i))) };
+  if (doc.all)
+    return { kind: 'criteria', operator: 'AND', children: doc.all.map((c, i) => compileCriterion(c, below('all', i))) };
+  if (doc.any)
+    return { kind: 'criteria', operator: 'OR', children: doc.any.map((c, i) => compileCriterion(c, below('any', i))) };
   if (doc.not) return negate(compileCriterion(doc.not, below('not')));
   if (doc.always !== undefined) return { kind: 'const', value: doc.always, comment: doc.always ? 'always' : 'never' };
   if (doc.dpkg) return dpkgTest(doc.dpkg, site);

@@ -51,7 +51,12 @@ function ent(value: string, operation: Operation = 'equals', datatype: Datatype 
   return { value, operation, datatype };
 }
 
-function fail(site: CriterionSite, at: readonly PathSegment[], code: 'E_VERSION_INVALID' | 'E_INPUT_MALFORMED', message: string): never {
+function fail(
+  site: CriterionSite,
+  at: readonly PathSegment[],
+  code: 'E_VERSION_INVALID' | 'E_INPUT_MALFORMED',
+  message: string,
+): never {
   throw new PatchhiveError(code, message, { path: formatJsonPath([...site.fixPath, ...site.rel, ...at]) });
 }
 
@@ -141,7 +146,12 @@ function rpmNorm(site: CriterionSite) {
 function dottedNorm(site: CriterionSite) {
   return (v: string, _op: Op, where: PathSegment[]): string => {
     if (!/^\d+(\.\d+)*$/.test(v)) {
-      fail(site, where, 'E_VERSION_INVALID', `invalid version ${JSON.stringify(v)}: expected dotted numbers like "5.1.2600.3462"`);
+      fail(
+        site,
+        where,
+        'E_VERSION_INVALID',
+        `invalid version ${JSON.stringify(v)}: expected dotted numbers like "5.1.2600.3462"`,
+      );
     }
     return v;
   };
@@ -151,7 +161,12 @@ function regexCheck(site: CriterionSite, v: string, where: PathSegment[]): RegEx
   try {
     return new RegExp(v);
   } catch (err) {
-    return fail(site, where, 'E_INPUT_MALFORMED', `invalid regular expression ${JSON.stringify(v)}: ${(err as Error).message}`);
+    return fail(
+      site,
+      where,
+      'E_INPUT_MALFORMED',
+      `invalid regular expression ${JSON.stringify(v)}: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -181,7 +196,11 @@ export function rpmTest(r: RpmCriterion, site: CriterionSite): TestNode {
 export function fileTest(f: FileCriterion, site: CriterionSite): TestNode {
   const conds = conditions('version', f.version, ['file', 'version'], fixed('version'), dottedNorm(site));
   const absent = f.exists === false;
-  const comment = absent ? `file ${f.path} does not exist` : conds.length ? `file ${f.path} ${describeConds(conds)}` : `file ${f.path} exists`;
+  const comment = absent
+    ? `file ${f.path} does not exist`
+    : conds.length
+      ? `file ${f.path} ${describeConds(conds)}`
+      : `file ${f.path} exists`;
   return makeTest(site, 'file', { filepath: ent(f.path) }, conds, existence(absent), comment);
 }
 
@@ -189,24 +208,52 @@ export function fileTest(f: FileCriterion, site: CriterionSite): TestNode {
 export function registryTest(r: RegistryCriterion, site: CriterionSite): TestNode {
   const label = `registry ${r.hive}\\${r.key}${r.name !== undefined ? '\\' + r.name : ''}`;
   if (r.name === undefined && r.value) {
-    fail(site, ['registry', 'value'], 'E_INPUT_MALFORMED', 'registry: "value" needs a value "name" (a key has no value)');
+    fail(
+      site,
+      ['registry', 'value'],
+      'E_INPUT_MALFORMED',
+      'registry: "value" needs a value "name" (a key has no value)',
+    );
   }
   const textual = (op: Op) => op === 'eq' || op === 'ne' || op === 'match';
-  const conds = conditions('value', r.value, ['registry', 'value'], (op) => (textual(op) ? 'string' : 'int'), (v, op, where) => {
-    if (op === 'match') regexCheck(site, v, where);
-    else if (!textual(op) && !/^-?\d+$/.test(v)) {
-      fail(site, where, 'E_INPUT_MALFORMED', `registry: "${op}" compares whole numbers; ${JSON.stringify(v)} is not one`);
-    }
-    return v;
-  });
+  const conds = conditions(
+    'value',
+    r.value,
+    ['registry', 'value'],
+    (op) => (textual(op) ? 'string' : 'int'),
+    (v, op, where) => {
+      if (op === 'match') regexCheck(site, v, where);
+      else if (!textual(op) && !/^-?\d+$/.test(v)) {
+        fail(
+          site,
+          where,
+          'E_INPUT_MALFORMED',
+          `registry: "${op}" compares whole numbers; ${JSON.stringify(v)} is not one`,
+        );
+      }
+      return v;
+    },
+  );
   // No name means the key itself: OVAL's nil name entity (no value).
   const name: Entity = r.name !== undefined ? ent(r.name) : { operation: 'equals', datatype: 'string' };
   const absent = r.exists === false;
-  const comment = absent ? `${label} does not exist` : conds.length ? `${label} ${describeConds(conds)}` : `${label} exists`;
+  const comment = absent
+    ? `${label} does not exist`
+    : conds.length
+      ? `${label} ${describeConds(conds)}`
+      : `${label} exists`;
   return makeTest(site, 'registry', { hive: ent(r.hive), key: ent(r.key), name }, conds, existence(absent), comment);
 }
 
-const OS_TEXT_FIELDS = ['family', 'platform', 'release', 'codename', 'arch', 'display_version', 'installation_type'] as const;
+const OS_TEXT_FIELDS = [
+  'family',
+  'platform',
+  'release',
+  'codename',
+  'arch',
+  'display_version',
+  'installation_type',
+] as const;
 
 /** `os`: the inventory's OS facts; text facts must be equal, build/ubr/version compare. */
 export function osTest(o: OsCriterion, site: CriterionSite): TestNode {
@@ -239,7 +286,12 @@ export function textfileTest(t: TextfileCriterion, site: CriterionSite): TestNod
   // The engine compares every capture group; with exactly one, "value" means that group.
   const groups = new RegExp(`${re.source}|`).exec('')!.length - 1;
   if (t.value && groups !== 1) {
-    fail(site, ['textfile', 'pattern'], 'E_INPUT_MALFORMED', `textfile: with "value", the pattern needs exactly one capture group (it has ${groups})`);
+    fail(
+      site,
+      ['textfile', 'pattern'],
+      'E_INPUT_MALFORMED',
+      `textfile: with "value", the pattern needs exactly one capture group (it has ${groups})`,
+    );
   }
   const conds = conditions('subexpression', t.value, ['textfile', 'value'], fixed('string'), (v, op, where) => {
     if (op === 'match') regexCheck(site, v, where);
@@ -249,7 +301,8 @@ export function textfileTest(t: TextfileCriterion, site: CriterionSite): TestNod
     filepath: ent(t.path),
     pattern: ent(t.pattern, 'pattern match'),
     // OVAL idiom: instance >= 1 selects every match.
-    instance: t.instance !== undefined ? ent(String(t.instance), 'equals', 'int') : ent('1', 'greater than or equal', 'int'),
+    instance:
+      t.instance !== undefined ? ent(String(t.instance), 'equals', 'int') : ent('1', 'greater than or equal', 'int'),
   };
   const absent = t.exists === false;
   const what = `${t.path} lines matching /${t.pattern}/`;

@@ -45,7 +45,14 @@ describe('compile: criterion forms → model', () => {
       [state('evr', s('1:9.2p1-2+deb12u9', 'greater than or equal', 'debian_evr_string'))],
       'at_least_one_exists',
     ],
-    ['dpkg installed at all', { dpkg: { name: 'libssl3' } }, 'dpkginfo', { name: s('libssl3') }, [], 'at_least_one_exists'],
+    [
+      'dpkg installed at all',
+      { dpkg: { name: 'libssl3' } },
+      'dpkginfo',
+      { name: s('libssl3') },
+      [],
+      'at_least_one_exists',
+    ],
     [
       'rpm with evr',
       { rpm: { name: 'openssl', evr: { lt: '1:3.0.7-27.el9' } } },
@@ -70,7 +77,14 @@ describe('compile: criterion forms → model', () => {
       [state('version', s('5.1.2600.3462', 'greater than or equal', 'version'))],
       'at_least_one_exists',
     ],
-    ['file absent', { file: { path: '/etc/hosts.equiv', exists: false } }, 'file', { filepath: s('/etc/hosts.equiv') }, [], 'none_exist'],
+    [
+      'file absent',
+      { file: { path: '/etc/hosts.equiv', exists: false } },
+      'file',
+      { filepath: s('/etc/hosts.equiv') },
+      [],
+      'none_exist',
+    ],
     [
       'registry value as text',
       { registry: { hive: 'HKEY_LOCAL_MACHINE', key: 'SYSTEM\\X', name: 'SMB1', value: { eq: '0' } } },
@@ -114,7 +128,10 @@ describe('compile: criterion forms → model', () => {
       'product',
       { name: s('Contoso Agent') },
       // operators compile in a fixed order (lt, le, eq, ne, ge, gt, match), not as written
-      [state('version', s('4.2.1', 'less than', 'version')), state('version', s('4.0', 'greater than or equal', 'version'), 1)],
+      [
+        state('version', s('4.2.1', 'less than', 'version')),
+        state('version', s('4.0', 'greater than or equal', 'version'), 1),
+      ],
       'at_least_one_exists',
     ],
     [
@@ -163,14 +180,21 @@ describe('compile: criterion forms → model', () => {
         {
           kind: 'criteria',
           operator: 'OR',
-          children: [{ kind: 'test', test: { id: `${ID}.all[1].any[0]` } }, { kind: 'const', value: false }],
+          children: [
+            { kind: 'test', test: { id: `${ID}.all[1].any[0]` } },
+            { kind: 'const', value: false },
+          ],
         },
       ],
     });
   });
 
   it('not negates a test, double not cancels, not of a constant flips it', () => {
-    expect(compileInstalled({ not: { kb: 'KB1' } })).toMatchObject({ kind: 'test', negate: true, test: { id: `${ID}.not` } });
+    expect(compileInstalled({ not: { kb: 'KB1' } })).toMatchObject({
+      kind: 'test',
+      negate: true,
+      test: { id: `${ID}.not` },
+    });
     const twice = compileInstalled({ not: { not: { kb: 'KB1' } } });
     expect(twice.kind).toBe('test');
     expect((twice as TestNode).negate).toBeUndefined();
@@ -183,7 +207,9 @@ describe('compile: criterion forms → model', () => {
   });
 
   it('is deterministic', () => {
-    const c = { all: [{ dpkg: { source: 'openssl', version: { ge: '3.0.22-1~deb12u2' } } }, { os: { codename: 'bookworm' } }] };
+    const c = {
+      all: [{ dpkg: { source: 'openssl', version: { ge: '3.0.22-1~deb12u2' } } }, { os: { codename: 'bookworm' } }],
+    };
     expect(compileInstalled(c)).toEqual(compileInstalled(c));
   });
 
@@ -192,7 +218,12 @@ describe('compile: criterion forms → model', () => {
       format: 'patchhive.catalog/1',
       name: 'cat',
       bulletins: [
-        { id: 'A', title: 'a', severity: 'low', fixes: [{ id: 'f', applicability: { always: true }, installed: { always: true } }] },
+        {
+          id: 'A',
+          title: 'a',
+          severity: 'low',
+          fixes: [{ id: 'f', applicability: { always: true }, installed: { always: true } }],
+        },
         {
           id: 'B',
           title: 'b',

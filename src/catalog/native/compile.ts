@@ -35,7 +35,11 @@ function compileBulletin(catalogName: string, b: NativeBulletinDoc, path: PathSe
     ...(b.revised !== undefined ? { revised: b.revised } : {}),
     cves: unique(b.cves),
     kbs,
-    references: b.references.map((r) => ({ source: r.source, id: r.id, ...(r.url !== undefined ? { url: r.url } : {}) })),
+    references: b.references.map((r) => ({
+      source: r.source,
+      id: r.id,
+      ...(r.url !== undefined ? { url: r.url } : {}),
+    })),
     supersedes: unique(b.supersedes.map(supersededId)),
     class: b.class,
     fixes,
@@ -46,7 +50,8 @@ function compileBulletin(catalogName: string, b: NativeBulletinDoc, path: PathSe
 
 /** The fix keeps its id as written (unique within its bulletin; findings name the bulletin too). */
 function compileFix(f: NativeFixDoc, idPrefix: string, fixPath: PathSegment[]): Fix {
-  if (f.package?.version !== undefined) checkPackageVersion(f.package.manager, f.package.version, [...fixPath, 'package', 'version']);
+  if (f.package?.version !== undefined)
+    checkPackageVersion(f.package.manager, f.package.version, [...fixPath, 'package', 'version']);
   const site = (rel: string) => ({ idPrefix, fixPath, rel: [rel] });
   return {
     id: f.id,
@@ -56,9 +61,16 @@ function compileFix(f: NativeFixDoc, idPrefix: string, fixPath: PathSegment[]): 
     available: f.available,
     applicability: compileCriterion(f.applicability, site('applicability')),
     installed: compileCriterion(f.installed, site('installed')),
-    ...(f.installedMarker !== undefined ? { installedMarker: compileCriterion(f.installedMarker, site('installedMarker')) } : {}),
+    ...(f.installedMarker !== undefined
+      ? { installedMarker: compileCriterion(f.installedMarker, site('installedMarker')) }
+      : {}),
     ...(f.knownFileHashes !== undefined
-      ? { knownFileHashes: f.knownFileHashes.map((h) => ({ path: h.path, sha256: h.sha256.map((d) => d.toLowerCase()) })) }
+      ? {
+          knownFileHashes: f.knownFileHashes.map((h) => ({
+            path: h.path,
+            sha256: h.sha256.map((d) => d.toLowerCase()),
+          })),
+        }
       : {}),
   };
 }

@@ -173,7 +173,18 @@ export interface CriterionDoc {
 }
 
 export const CRITERION_KEYS = [
-  'all', 'any', 'not', 'dpkg', 'rpm', 'file', 'registry', 'os', 'kb', 'product', 'textfile', 'always',
+  'all',
+  'any',
+  'not',
+  'dpkg',
+  'rpm',
+  'file',
+  'registry',
+  'os',
+  'kb',
+  'product',
+  'textfile',
+  'always',
 ] as const;
 
 export const kbSchema = z.string().regex(/^KB\d+$/, { message: 'expected a KB number like "KB4015549"' });

@@ -17,33 +17,53 @@ const BYTES = Buffer.from(
     format: 'patchhive.catalog/1',
     name: 'small',
     bulletins: [
-      { id: 'A', title: 'a', severity: 'low', fixes: [{ id: 'f', applicability: { always: true }, installed: { kb: 'KB1' } }] },
+      {
+        id: 'A',
+        title: 'a',
+        severity: 'low',
+        fixes: [{ id: 'f', applicability: { always: true }, installed: { kb: 'KB1' } }],
+      },
     ],
   }),
 );
-
 
 describe('importNativeCatalog: signature first', () => {
   const pair = generateKeyPair();
   const signature = signCatalog(BYTES, pair.privateKeyPem);
 
   it('imports a catalog signed by a trusted key', () => {
-    const cat = importNativeCatalog(BYTES, { file: 'small.json', signature, trustedKeys: [pair.publicKeyPem], allowUnsigned: false });
+    const cat = importNativeCatalog(BYTES, {
+      file: 'small.json',
+      signature,
+      trustedKeys: [pair.publicKeyPem],
+      allowUnsigned: false,
+    });
     expect(cat.bulletins.map((b) => b.id)).toEqual(['A']);
   });
 
   it('refuses an unsigned catalog unless allowUnsigned, and says how to fix it', () => {
-    const err = thrownError(() => importNativeCatalog(BYTES, { file: 'small.json', trustedKeys: [pair.publicKeyPem], allowUnsigned: false }));
+    const err = thrownError(() =>
+      importNativeCatalog(BYTES, { file: 'small.json', trustedKeys: [pair.publicKeyPem], allowUnsigned: false }),
+    );
     expect(err.code).toBe('E_SIGNATURE_MISSING');
     expect(err.message).toMatch(/--allow-unsigned/);
     expect(err.message).toMatch(/patchhive catalog sign --key KEY small\.json/);
-    expect(importNativeCatalog(BYTES, { file: 'small.json', trustedKeys: [], allowUnsigned: true }).bulletins).toHaveLength(1);
+    expect(
+      importNativeCatalog(BYTES, { file: 'small.json', trustedKeys: [], allowUnsigned: true }).bulletins,
+    ).toHaveLength(1);
   });
 
   it('refuses tampered bytes, even with allowUnsigned', () => {
     const tampered = Buffer.from(BYTES.toString().replace('"low"', '"moderate"'));
     for (const allowUnsigned of [false, true]) {
-      const err = thrownError(() => importNativeCatalog(tampered, { file: 'small.json', signature, trustedKeys: [pair.publicKeyPem], allowUnsigned }));
+      const err = thrownError(() =>
+        importNativeCatalog(tampered, {
+          file: 'small.json',
+          signature,
+          trustedKeys: [pair.publicKeyPem],
+          allowUnsigned,
+        }),
+      );
       expect(err.code).toBe('E_SIGNATURE_INVALID');
       expect(err.message).toMatch(/^catalog small\.json: signature does not match/);
     }
@@ -51,14 +71,26 @@ describe('importNativeCatalog: signature first', () => {
 
   it('refuses a signature by an untrusted key', () => {
     const err = thrownError(() =>
-      importNativeCatalog(BYTES, { file: 'small.json', signature, trustedKeys: [generateKeyPair().publicKeyPem], allowUnsigned: false }),
+      importNativeCatalog(BYTES, {
+        file: 'small.json',
+        signature,
+        trustedKeys: [generateKeyPair().publicKeyPem],
+        allowUnsigned: false,
+      }),
     );
     expect(err.code).toBe('E_SIGNATURE_INVALID');
     expect(err.message).toContain(`signed by key ${pair.keyId}, which is not trusted`);
   });
 
   it('checks the signature before parsing: garbage with a bad signature is a signature error', () => {
-    const err = thrownError(() => importNativeCatalog(Buffer.from('{oops'), { file: 'x.json', signature, trustedKeys: [pair.publicKeyPem], allowUnsigned: false }));
+    const err = thrownError(() =>
+      importNativeCatalog(Buffer.from('{oops'), {
+        file: 'x.json',
+        signature,
+        trustedKeys: [pair.publicKeyPem],
+        allowUnsigned: false,
+      }),
+    );
     expect(err.code).toBe('E_SIGNATURE_INVALID');
   });
 
@@ -87,7 +119,13 @@ describe('the bundled sample catalog', () => {
   it('is signed by the committed public key and loads', () => {
     const cat = loadNativeCatalogFile(SAMPLE, { trustedKeys: [pub], allowUnsigned: false });
     expect(cat.name).toBe('inhouse-sample');
-    expect(cat.bulletins.map((b) => b.id)).toEqual(['PH-2026-001', 'PH-2026-004', 'PH-2026-002', 'PH-2026-003', 'MS08-067']);
+    expect(cat.bulletins.map((b) => b.id)).toEqual([
+      'PH-2026-001',
+      'PH-2026-004',
+      'PH-2026-002',
+      'PH-2026-003',
+      'MS08-067',
+    ]);
     expect(cat.bulletins.find((b) => b.id === 'PH-2026-004')?.supersedes).toEqual(['PH-2026-001']);
     const ms = cat.bulletins.find((b) => b.id === 'MS08-067')!.fixes[0]!;
     expect(ms.installedMarker).toMatchObject({ kind: 'test', test: { object: { type: 'kb' } } });
@@ -107,8 +145,8 @@ describe('the bundled sample catalog', () => {
     const bytes = readFileSync(SAMPLE);
     bytes[100] = bytes[100]! ^ 0x20;
     const signature = readFileSync(signaturePathFor(SAMPLE), 'utf8');
-    expect(() => importNativeCatalog(bytes, { file: SAMPLE, signature, trustedKeys: [pub], allowUnsigned: false })).toThrow(
-      /signature does not match/,
-    );
+    expect(() =>
+      importNativeCatalog(bytes, { file: SAMPLE, signature, trustedKeys: [pub], allowUnsigned: false }),
+    ).toThrow(/signature does not match/);
   });
 });

@@ -79,7 +79,9 @@ export function parseNativeCatalog(bytes: Buffer, file: string): NativeCatalogDo
   checkJsonDepth(raw, MAX_NESTING, file);
   const format = typeof raw === 'object' && raw !== null ? (raw as { format?: unknown }).format : undefined;
   if (typeof format !== 'string' || !format.startsWith('patchhive.catalog/')) {
-    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `not a native catalog: expected "format": "${NATIVE_FORMAT}"`, { file });
+    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `not a native catalog: expected "format": "${NATIVE_FORMAT}"`, {
+      file,
+    });
   }
   const r = nativeCatalogSchema.safeParse(raw);
   if (!r.success) throw zodError(r.error, file);
@@ -99,7 +101,7 @@ function decodeUtf8(bytes: Buffer, file: string): string {
 /** The first schema issue, with its JSON path; the count of the others. */
 function zodError(error: z.ZodError, file: string): PatchhiveError {
   const [first, ...rest] = error.issues;
-  const path = formatJsonPath((first?.path ?? []));
+  const path = formatJsonPath(first?.path ?? []);
   const more = rest.length ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
   return new PatchhiveError('E_INPUT_MALFORMED', `${first?.message ?? 'invalid catalog'}${more}`, { file, path });
 }

@@ -12,7 +12,9 @@ describe('schemas/catalog.schema.json', () => {
   });
 
   it('describes the file as written: defaulted fields are optional, criteria are exactly one key', () => {
-    const schema = catalogJsonSchema() as { $defs: Record<string, { required?: string[]; minProperties?: number; maxProperties?: number }> };
+    const schema = catalogJsonSchema() as {
+      $defs: Record<string, { required?: string[]; minProperties?: number; maxProperties?: number }>;
+    };
     expect(schema.$defs.Bulletin?.required).toEqual(['id', 'title', 'severity', 'fixes']);
     expect(schema.$defs.Fix?.required).toEqual(['id', 'applicability', 'installed']);
     expect(schema.$defs.Criterion).toMatchObject({ minProperties: 1, maxProperties: 1 });

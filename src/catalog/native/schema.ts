@@ -79,7 +79,9 @@ const bulletinSchema = z
     class: z.enum(BULLETIN_CLASSES).default('patch'),
     published: isoDate.optional(),
     revised: isoDate.optional(),
-    cves: z.array(z.string().regex(/^CVE-\d{4}-\d{4,}$/, { message: 'expected a CVE id like "CVE-2024-1234"' })).default([]),
+    cves: z
+      .array(z.string().regex(/^CVE-\d{4}-\d{4,}$/, { message: 'expected a CVE id like "CVE-2024-1234"' }))
+      .default([]),
     kbs: z.array(kbSchema).default([]),
     references: z.array(referenceSchema).default([]),
     supersedes: z.array(supersededSchema).default([]),

@@ -9,7 +9,6 @@ import { thrownError } from '../../../test/support/errors.js';
 
 const BYTES = Buffer.from('{"format": "patchhive.catalog/1", "name": "x", "bulletins": []}\n');
 
-
 describe('Ed25519 catalog signatures', () => {
   const pair = generateKeyPair();
 
@@ -25,7 +24,9 @@ describe('Ed25519 catalog signatures', () => {
     expect(parseSignatureFile(sig)).toEqual({ alg: 'ed25519', keyId: pair.keyId, signature: expect.any(String) });
     expect(verifyCatalog(BYTES, sig, [pair.publicKeyPem])).toEqual({ keyId: pair.keyId });
     // any one of several trusted keys will do
-    expect(verifyCatalog(BYTES, sig, [generateKeyPair().publicKeyPem, pair.publicKeyPem])).toEqual({ keyId: pair.keyId });
+    expect(verifyCatalog(BYTES, sig, [generateKeyPair().publicKeyPem, pair.publicKeyPem])).toEqual({
+      keyId: pair.keyId,
+    });
   });
 
   it('refuses bytes with one bit flipped', () => {
@@ -50,22 +51,41 @@ describe('Ed25519 catalog signatures', () => {
     const sig = signCatalog(BYTES, other.privateKeyPem);
     const err = thrownError(() => verifyCatalog(BYTES, sig, [pair.publicKeyPem], 'x.json'));
     expect(err.code).toBe('E_SIGNATURE_INVALID');
-    expect(err.message).toBe(`catalog x.json: signed by key ${other.keyId}, which is not trusted (trusted: ${pair.keyId})`);
+    expect(err.message).toBe(
+      `catalog x.json: signed by key ${other.keyId}, which is not trusted (trusted: ${pair.keyId})`,
+    );
     expect(thrownError(() => verifyCatalog(BYTES, sig, [])).message).toMatch(/no trusted keys were given/);
   });
 
   it('refuses a signature whose key id was swapped for a trusted one', () => {
     const other = generateKeyPair();
-    const forged = JSON.stringify({ ...parseSignatureFile(signCatalog(BYTES, other.privateKeyPem)), keyId: pair.keyId });
-    expect(thrownError(() => verifyCatalog(BYTES, forged, [pair.publicKeyPem])).message).toMatch(/signature does not match/);
+    const forged = JSON.stringify({
+      ...parseSignatureFile(signCatalog(BYTES, other.privateKeyPem)),
+      keyId: pair.keyId,
+    });
+    expect(thrownError(() => verifyCatalog(BYTES, forged, [pair.publicKeyPem])).message).toMatch(
+      /signature does not match/,
+    );
   });
 
   it.each([
     ['not JSON', 'ed25519:abc', /is not JSON/],
-    ['wrong algorithm', JSON.stringify({ alg: 'rsa', keyId: '0123456789abcdef', signature: 'A'.repeat(86) + '==' }), /"alg"/],
-    ['short signature', JSON.stringify({ alg: 'ed25519', keyId: '0123456789abcdef', signature: 'AAAA' }), /64 bytes of base64/],
+    [
+      'wrong algorithm',
+      JSON.stringify({ alg: 'rsa', keyId: '0123456789abcdef', signature: 'A'.repeat(86) + '==' }),
+      /"alg"/,
+    ],
+    [
+      'short signature',
+      JSON.stringify({ alg: 'ed25519', keyId: '0123456789abcdef', signature: 'AAAA' }),
+      /64 bytes of base64/,
+    ],
     ['bad key id', JSON.stringify({ alg: 'ed25519', keyId: 'xyz', signature: 'A'.repeat(86) + '==' }), /"keyId"/],
-    ['extra field', JSON.stringify({ alg: 'ed25519', keyId: '0123456789abcdef', signature: 'A'.repeat(86) + '==', x: 1 }), /Unrecognized key/],
+    [
+      'extra field',
+      JSON.stringify({ alg: 'ed25519', keyId: '0123456789abcdef', signature: 'A'.repeat(86) + '==', x: 1 }),
+      /Unrecognized key/,
+    ],
   ])('malformed signature file (%s) is E_KEY_INVALID', (_label, text, message) => {
     const err = thrownError(() => verifyCatalog(BYTES, text, [pair.publicKeyPem]));
     expect(err.code).toBe('E_KEY_INVALID');
@@ -76,7 +96,10 @@ describe('Ed25519 catalog signatures', () => {
     ['garbage', 'not a key at all'],
     ['truncated PEM', pair.publicKeyPem.slice(0, 60) + '\n-----END PUBLIC KEY-----\n'],
     ['a private key', pair.privateKeyPem],
-    ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString()],
+    [
+      'an RSA key',
+      generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    ],
   ])('malformed trusted key (%s) is E_KEY_INVALID', (_label, pem) => {
     const sig = signCatalog(BYTES, pair.privateKeyPem);
     const err = thrownError(() => verifyCatalog(BYTES, sig, [pem]));
@@ -88,7 +111,13 @@ describe('Ed25519 catalog signatures', () => {
   it.each([
     ['a public key', pair.publicKeyPem, /not a PEM private key/],
     ['garbage in a PEM frame', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', /cannot be read/],
-    ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), /rsa key, expected Ed25519/],
+    [
+      'an RSA key',
+      generateKeyPairSync('rsa', { modulusLength: 1024 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+      /rsa key, expected Ed25519/,
+    ],
   ])('malformed signing key (%s) is E_KEY_INVALID', (_label, pem, message) => {
     const err = thrownError(() => signCatalog(BYTES, pem));
     expect(err.code).toBe('E_KEY_INVALID');

@@ -43,7 +43,10 @@ export function parseSignatureFile(text: string, what = 'signature file'): Signa
   try {
     raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} is not JSON; expected { "alg": "ed25519", "keyId": ..., "signature": ... }`);
+    throw new PatchhiveError(
+      'E_KEY_INVALID',
+      `${what} is not JSON; expected { "alg": "ed25519", "keyId": ..., "signature": ... }`,
+    );
   }
   const r = signatureFileSchema.safeParse(raw);
   if (!r.success) {
@@ -73,10 +76,16 @@ export function verifyCatalog(
   const match = trusted.find((t) => t.keyId === sig.keyId);
   if (!match) {
     const known = trusted.length ? `trusted: ${trusted.map((t) => t.keyId).join(', ')}` : 'no trusted keys were given';
-    throw new PatchhiveError('E_SIGNATURE_INVALID', `catalog ${name}: signed by key ${sig.keyId}, which is not trusted (${known})`);
+    throw new PatchhiveError(
+      'E_SIGNATURE_INVALID',
+      `catalog ${name}: signed by key ${sig.keyId}, which is not trusted (${known})`,
+    );
   }
   if (!verifyBytes(bytes, sig.signature, match.key)) {
-    throw new PatchhiveError('E_SIGNATURE_INVALID', `catalog ${name}: signature does not match (tampered, or signed by another key)`);
+    throw new PatchhiveError(
+      'E_SIGNATURE_INVALID',
+      `catalog ${name}: signature does not match (tampered, or signed by another key)`,
+    );
   }
   return { keyId: match.keyId };
 }

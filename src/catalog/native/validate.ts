@@ -27,16 +27,24 @@ export function findProblems(doc: NativeCatalogDoc): Problem[] {
   doc.bulletins.forEach((b, i) => {
     const seen = firstIndex.get(b.id);
     if (seen === undefined) firstIndex.set(b.id, i);
-    else add(['bulletins', i, 'id'], `duplicate bulletin id "${b.id}" (also at ${formatJsonPath(['bulletins', seen])})`);
+    else
+      add(['bulletins', i, 'id'], `duplicate bulletin id "${b.id}" (also at ${formatJsonPath(['bulletins', seen])})`);
 
     if (b.fixes.length === 0 && b.manualRemediation === undefined) {
-      add(['bulletins', i, 'fixes'], 'a bulletin needs at least one fix, or "manualRemediation" describing the configuration change');
+      add(
+        ['bulletins', i, 'fixes'],
+        'a bulletin needs at least one fix, or "manualRemediation" describing the configuration change',
+      );
     }
     const fixIds = new Map<string, number>();
     b.fixes.forEach((f, j) => {
       const prev = fixIds.get(f.id);
       if (prev === undefined) fixIds.set(f.id, j);
-      else add(['bulletins', i, 'fixes', j, 'id'], `duplicate fix id "${f.id}" in bulletin ${b.id} (also at fixes[${prev}])`);
+      else
+        add(
+          ['bulletins', i, 'fixes', j, 'id'],
+          `duplicate fix id "${f.id}" in bulletin ${b.id} (also at fixes[${prev}])`,
+        );
     });
   });
 
@@ -46,13 +54,19 @@ export function findProblems(doc: NativeCatalogDoc): Problem[] {
       const id = supersededId(entry);
       if (id === b.id) add(at, `bulletin ${b.id} supersedes itself`);
       else if (typeof entry === 'string' && !firstIndex.has(id)) {
-        add(at, `supersedes "${id}", which is not in this catalog; if it is in another catalog, write { "id": "${id}", "external": true }`);
+        add(
+          at,
+          `supersedes "${id}", which is not in this catalog; if it is in another catalog, write { "id": "${id}", "external": true }`,
+        );
       }
     });
   });
 
   for (const cycle of supersedenceCycles(doc)) {
-    add(['bulletins', firstIndex.get(cycle[0]!)!, 'supersedes'], `supersedence cycle: ${[...cycle, cycle[0]].join(' -> ')}`);
+    add(
+      ['bulletins', firstIndex.get(cycle[0]!)!, 'supersedes'],
+      `supersedence cycle: ${[...cycle, cycle[0]].join(' -> ')}`,
+    );
   }
   return problems;
 }

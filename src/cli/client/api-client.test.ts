@@ -30,18 +30,28 @@ beforeAll(async () => {
   });
   app.get('/api/v1/things', async () => ({ items: [{ id: '1', name: 'one' }], total: 1 }));
   app.get('/api/v1/things/:id', async (req, reply) =>
-    reply.code(404).send({ error: { code: 'E_MACHINE_NOT_FOUND', message: `no machine "${(req.params as { id: string }).id}"` } }),
+    reply
+      .code(404)
+      .send({ error: { code: 'E_MACHINE_NOT_FOUND', message: `no machine "${(req.params as { id: string }).id}"` } }),
   );
-  app.get('/api/v1/forbidden', async (_req, reply) => reply.code(403).send({ error: { code: 'E_FORBIDDEN', message: 'role viewer may not do this' } }));
-  app.get('/api/v1/unknown-code', async (_req, reply) => reply.code(418).send({ error: { code: 'E_TEAPOT', message: 'short and stout' } }));
+  app.get('/api/v1/forbidden', async (_req, reply) =>
+    reply.code(403).send({ error: { code: 'E_FORBIDDEN', message: 'role viewer may not do this' } }),
+  );
+  app.get('/api/v1/unknown-code', async (_req, reply) =>
+    reply.code(418).send({ error: { code: 'E_TEAPOT', message: 'short and stout' } }),
+  );
   app.get('/api/v1/evil', async (_req, reply) =>
     reply.code(400).send({ error: { code: 'E_BAD_REQUEST', message: 'bad\n\u001b[2Jthing', path: '$.members[0]' } }),
   );
-  app.get('/api/v1/html-error', async (_req, reply) => reply.code(502).type('text/html').send('<html>Bad gateway</html>'));
+  app.get('/api/v1/html-error', async (_req, reply) =>
+    reply.code(502).type('text/html').send('<html>Bad gateway</html>'),
+  );
   app.get('/api/v1/html-ok', async (_req, reply) => reply.type('text/html').send('<html>login page</html>'));
   app.get('/api/v1/wrong-shape', async () => ({ items: [{ id: 1 }], total: 1 }));
   app.get('/api/v1/redirect', async (_req, reply) => reply.redirect('http://elsewhere.invalid/api/v1/things'));
-  app.get('/api/v1/unauthenticated', async (_req, reply) => reply.code(401).send({ error: { code: 'E_UNAUTHENTICATED', message: 'no valid token' } }));
+  app.get('/api/v1/unauthenticated', async (_req, reply) =>
+    reply.code(401).send({ error: { code: 'E_UNAUTHENTICATED', message: 'no valid token' } }),
+  );
   app.delete('/api/v1/things/:id', async () => ({ ok: true }));
   app.post('/api/v1/echo', async (req) => ({ id: 'x', name: JSON.stringify(req.body) }));
   server = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -52,13 +62,18 @@ afterAll(async () => {
 
 /** The fake server's paths are not routes of the API, so these tests use the client without its route types. */
 interface UntypedClient {
-  get<S extends z.ZodType>(path: string, schema: S, query?: Record<string, string | number | boolean | undefined>): Promise<z.infer<S>>;
+  get<S extends z.ZodType>(
+    path: string,
+    schema: S,
+    query?: Record<string, string | number | boolean | undefined>,
+  ): Promise<z.infer<S>>;
   post<S extends z.ZodType>(path: string, schema: S, body?: unknown): Promise<z.infer<S>>;
   delete(path: string): Promise<unknown>;
   getRaw(path: string): Promise<{ contentType: string; body: Buffer }>;
   close(): Promise<void>;
 }
-const client = (over: Partial<ClientConfig> = {}) => new ApiClient({ server, token: TOKEN, timeout: 10, proxy: NO_PROXY, ...over }) as unknown as UntypedClient;
+const client = (over: Partial<ClientConfig> = {}) =>
+  new ApiClient({ server, token: TOKEN, timeout: 10, proxy: NO_PROXY, ...over }) as unknown as UntypedClient;
 
 async function rejection(p: Promise<unknown>): Promise<PatchhiveError> {
   try {
@@ -105,7 +120,11 @@ describe('errors from the server', () => {
     { path: '/unknown-code', code: 'E_SERVER_ERROR', says: /HTTP 418 E_TEAPOT: short and stout/ },
     { path: '/html-error', code: 'E_SERVER_ERROR', says: /HTTP 502 without an error body/ },
     { path: '/html-ok', code: 'E_SERVER_ERROR', says: /answered text\/html.*not JSON/ },
-    { path: '/wrong-shape', code: 'E_SERVER_ERROR', says: /unexpected answer to GET \/api\/v1\/wrong-shape at \$\.items\[0\]\.id/ },
+    {
+      path: '/wrong-shape',
+      code: 'E_SERVER_ERROR',
+      says: /unexpected answer to GET \/api\/v1\/wrong-shape at \$\.items\[0\]\.id/,
+    },
     { path: '/redirect', code: 'E_SERVER_ERROR', says: /HTTP 302 \(redirects are not followed/ },
   ])('$path → $code', async ({ path, code, says }) => {
     const c = client();

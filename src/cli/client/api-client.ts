@@ -24,11 +24,12 @@ export type QueryParams = Record<string, string | number | boolean | undefined>;
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** A schema that accepts every answer the document promises for the route (else a compile error naming the answer). */
-export type Accepting<S extends z.ZodType, A> = [A] extends [z.input<S>] ? unknown : { 'the schema does not accept the answer the OpenAPI document promises': A };
+export type Accepting<S extends z.ZodType, A> = [A] extends [z.input<S>]
+  ? unknown
+  : { 'the schema does not accept the answer the OpenAPI document promises': A };
 
 /** Strips control characters and clips, so server-supplied text cannot break a line or a terminal. */
 export function oneLineText(s: string, max = 500): string {
-   
   const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
@@ -44,21 +45,38 @@ export class ApiClient {
     this.#base = config.server + API_PREFIX;
     this.#token = config.token;
     this.#timeoutMs = config.timeout * 1000;
-    this.#dispatcher = serverDispatcher({ proxy: config.proxy, ca: config.ca, connectTimeoutMs: this.#timeoutMs, responseTimeoutMs: this.#timeoutMs });
+    this.#dispatcher = serverDispatcher({
+      proxy: config.proxy,
+      ca: config.ca,
+      connectTimeoutMs: this.#timeoutMs,
+      responseTimeoutMs: this.#timeoutMs,
+    });
   }
 
   /** GET a path and parse the answer with `schema`. */
-  async get<R extends RouteOf<'get'>, S extends z.ZodType>(path: ApiPath<R>, schema: S & Accepting<S, AnswerOf<R, 'get'>>, query?: QueryOf<R, 'get'>): Promise<z.infer<S>> {
+  async get<R extends RouteOf<'get'>, S extends z.ZodType>(
+    path: ApiPath<R>,
+    schema: S & Accepting<S, AnswerOf<R, 'get'>>,
+    query?: QueryOf<R, 'get'>,
+  ): Promise<z.infer<S>> {
     return this.#parse('GET', path, schema, await this.#send('GET', path, query as QueryParams | undefined, undefined));
   }
 
   /** POST a JSON body (or none) and parse the answer with `schema`. */
-  async post<R extends RouteOf<'post'>, S extends z.ZodType>(path: ApiPath<R>, schema: S & Accepting<S, AnswerOf<R, 'post'>>, body?: BodyOf<R, 'post'>): Promise<z.infer<S>> {
+  async post<R extends RouteOf<'post'>, S extends z.ZodType>(
+    path: ApiPath<R>,
+    schema: S & Accepting<S, AnswerOf<R, 'post'>>,
+    body?: BodyOf<R, 'post'>,
+  ): Promise<z.infer<S>> {
     return this.#parse('POST', path, schema, await this.#send('POST', path, undefined, body));
   }
 
   /** PATCH with a JSON body and parse the answer with `schema`. */
-  async patch<R extends RouteOf<'patch'>, S extends z.ZodType>(path: ApiPath<R>, schema: S & Accepting<S, AnswerOf<R, 'patch'>>, body: BodyOf<R, 'patch'>): Promise<z.infer<S>> {
+  async patch<R extends RouteOf<'patch'>, S extends z.ZodType>(
+    path: ApiPath<R>,
+    schema: S & Accepting<S, AnswerOf<R, 'patch'>>,
+    body: BodyOf<R, 'patch'>,
+  ): Promise<z.infer<S>> {
     return this.#parse('PATCH', path, schema, await this.#send('PATCH', path, undefined, body));
   }
 
@@ -71,7 +89,10 @@ export class ApiClient {
    * GET an answer that is not JSON (a CSV, HTML or PDF report): its content type and bytes. Auth,
    * timeouts, the size limit and error translation are those of the JSON calls.
    */
-  async getRaw<R extends RouteOf<'get'>>(path: ApiPath<R>, query?: QueryOf<R, 'get'>): Promise<{ contentType: string; body: Buffer }> {
+  async getRaw<R extends RouteOf<'get'>>(
+    path: ApiPath<R>,
+    query?: QueryOf<R, 'get'>,
+  ): Promise<{ contentType: string; body: Buffer }> {
     const { res, url, where } = await this.#request('GET', path, query as QueryParams | undefined, undefined, '*/*');
     const bytes = await readBodyBytes(res, url, this.#timeoutMs);
     if (res.statusCode >= 300) throwIfNotOk(res, parseJsonBody(bytes.toString('utf8'), res, where), where);
@@ -143,7 +164,10 @@ async function readBodyBytes(res: Dispatcher.ResponseData, url: URL, timeoutMs: 
       size += (chunk as Buffer).length;
       if (size > MAX_RESPONSE_BYTES) {
         res.body.destroy();
-        throw new PatchhiveError('E_SERVER_ERROR', `the server's answer is larger than ${MAX_RESPONSE_BYTES} bytes; use --limit`);
+        throw new PatchhiveError(
+          'E_SERVER_ERROR',
+          `the server's answer is larger than ${MAX_RESPONSE_BYTES} bytes; use --limit`,
+        );
       }
       chunks.push(chunk as Buffer);
     }
@@ -158,7 +182,10 @@ async function readBodyBytes(res: Dispatcher.ResponseData, url: URL, timeoutMs: 
 function throwIfNotOk(res: Dispatcher.ResponseData, json: unknown, where: string): void {
   if (res.statusCode >= 400) throw serverError(res.statusCode, json, where);
   if (res.statusCode >= 300) {
-    throw new PatchhiveError('E_SERVER_ERROR', `${where}: the server answered HTTP ${res.statusCode} (redirects are not followed; check --server)`);
+    throw new PatchhiveError(
+      'E_SERVER_ERROR',
+      `${where}: the server answered HTTP ${res.statusCode} (redirects are not followed; check --server)`,
+    );
   }
 }
 
@@ -198,7 +225,16 @@ function serverError(status: number, json: unknown, where: string): PatchhiveErr
   return new PatchhiveError(code as ErrorCode, text + hint, location);
 }
 
-const CAUSE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE']);
+const CAUSE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
 
 /** A failure to talk to the server at all. Names the origin and an error code, never the token or a proxy URL. */
 function unreachable(url: URL, err: unknown, timeoutMs: number): PatchhiveError {
@@ -210,5 +246,10 @@ function unreachable(url: URL, err: unknown, timeoutMs: number): PatchhiveError 
     const msg = `the TLS certificate of the Patchhive server at ${url.origin} did not verify (${why}); give --ca-file (or PATCHHIVE_CA_FILE, "caFile") with the CA that issued it`;
     return new PatchhiveError('E_SERVER_UNREACHABLE', msg, undefined, { cause: err });
   }
-  return new PatchhiveError('E_SERVER_UNREACHABLE', `cannot reach the Patchhive server at ${url.origin} (${why})`, undefined, { cause: err });
+  return new PatchhiveError(
+    'E_SERVER_UNREACHABLE',
+    `cannot reach the Patchhive server at ${url.origin} (${why})`,
+    undefined,
+    { cause: err },
+  );
 }

@@ -11,20 +11,27 @@ type Prefixed<R extends string> = `/api/v1${R}`;
 type Strip<K> = K extends Prefixed<infer R> ? R : never;
 
 /** The routes below /api/v1 that have an operation for this method, e.g. '/groups/{id}'. */
-export type RouteOf<M extends Method> = { [K in keyof paths]: paths[K][M] extends { responses: unknown } ? Strip<K> : never }[keyof paths];
+export type RouteOf<M extends Method> = {
+  [K in keyof paths]: paths[K][M] extends { responses: unknown } ? Strip<K> : never;
+}[keyof paths];
 
-type Operation<R extends string, M extends Method> = Prefixed<R> extends keyof paths ? Exclude<paths[Prefixed<R>][M], undefined> : never;
+type Operation<R extends string, M extends Method> =
+  Prefixed<R> extends keyof paths ? Exclude<paths[Prefixed<R>][M], undefined> : never;
 type JsonContent<X> = X extends { content: { 'application/json': infer J } } ? J : never;
 
 /** The JSON answer of a route's success statuses (200, 201, 202). */
 export type AnswerOf<R extends string, M extends Method> =
-  Operation<R, M> extends { responses: infer Rs } ? { [S in keyof Rs]: S extends 200 | 201 | 202 ? JsonContent<Rs[S]> : never }[keyof Rs] : never;
+  Operation<R, M> extends { responses: infer Rs }
+    ? { [S in keyof Rs]: S extends 200 | 201 | 202 ? JsonContent<Rs[S]> : never }[keyof Rs]
+    : never;
 
 /** The query parameters a route takes (none: undefined). */
-export type QueryOf<R extends string, M extends Method> = Operation<R, M> extends { parameters: { query?: infer Q } } ? ([Q] extends [never] ? undefined : Q) : undefined;
+export type QueryOf<R extends string, M extends Method> =
+  Operation<R, M> extends { parameters: { query?: infer Q } } ? ([Q] extends [never] ? undefined : Q) : undefined;
 
 /** The JSON body a route takes (none: undefined). */
-export type BodyOf<R extends string, M extends Method> = Operation<R, M> extends { requestBody: { content: { 'application/json': infer B } } } ? B : undefined;
+export type BodyOf<R extends string, M extends Method> =
+  Operation<R, M> extends { requestBody: { content: { 'application/json': infer B } } } ? B : undefined;
 
 type ParamNames<R extends string> = R extends `${string}{${infer P}}${infer Rest}` ? [P, ...ParamNames<Rest>] : [];
 

@@ -13,7 +13,9 @@ import { ApiClient, oneLineText, type Accepting } from './api-client.js';
 import type { AnswerOf, ApiPath, QueryOf, RouteOf } from './api-routes.js';
 
 /** The GET routes that answer a page of a list ({items, total}), and the type of their items. */
-type ListRoute = { [R in RouteOf<'get'>]: AnswerOf<R, 'get'> extends { items: unknown[]; total: number } ? R : never }[RouteOf<'get'>];
+type ListRoute = {
+  [R in RouteOf<'get'>]: AnswerOf<R, 'get'> extends { items: unknown[]; total: number } ? R : never;
+}[RouteOf<'get'>];
 type ListItemOf<R extends ListRoute> = AnswerOf<R, 'get'> extends { items: (infer I)[] } ? I : never;
 import { CLIENT_FORMATS, resolveClientConfig, type ClientFlags, type ClientFormat } from './config.js';
 import { renderJson, renderList, type ColumnSet, type ListPage } from './format.js';
@@ -51,8 +53,18 @@ export function addApiOptions(cmd: Command): Command {
   // help lists the command's own options first, these after them
   cmd.configureHelp({
     ...cmd.configureHelp(),
-    groupItems<T extends Command | Option>(this: Help, unsorted: T[], visible: T[], getGroup: (item: T) => string): Map<string, T[]> {
-      const groups = Help.prototype.groupItems.call<Help, [T[], T[], (item: T) => string], Map<string, T[]>>(this, unsorted, visible, getGroup);
+    groupItems<T extends Command | Option>(
+      this: Help,
+      unsorted: T[],
+      visible: T[],
+      getGroup: (item: T) => string,
+    ): Map<string, T[]> {
+      const groups = Help.prototype.groupItems.call<Help, [T[], T[], (item: T) => string], Map<string, T[]>>(
+        this,
+        unsorted,
+        visible,
+        getGroup,
+      );
       const common = groups.get(COMMON_GROUP);
       if (common) {
         groups.delete(COMMON_GROUP);
@@ -62,14 +74,40 @@ export function addApiOptions(cmd: Command): Command {
     },
   });
   return cmd
-    .addOption(common('--format <format>', 'output format (default: "format" in the config file, else table)').choices([...CLIENT_FORMATS]))
-    .addOption(common('-o, --output <file>', 'write the output to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)'))
+    .addOption(
+      common('--format <format>', 'output format (default: "format" in the config file, else table)').choices([
+        ...CLIENT_FORMATS,
+      ]),
+    )
+    .addOption(
+      common(
+        '-o, --output <file>',
+        'write the output to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)',
+      ),
+    )
     .addOption(common('--server <url>', 'Patchhive server URL (default: $PATCHHIVE_SERVER, then the config file)'))
-    .addOption(common('--token-file <file>', 'read the API token from FILE (default: $PATCHHIVE_TOKEN, then the config file)'))
-    .addOption(common('--token <token>', 'the API token itself (other local users can see it in the process list: prefer --token-file)'))
-    .addOption(common('--config <file>', 'config file (default: $XDG_CONFIG_HOME/patchhive/config.json, else ~/.config/patchhive/config.json)'))
+    .addOption(
+      common('--token-file <file>', 'read the API token from FILE (default: $PATCHHIVE_TOKEN, then the config file)'),
+    )
+    .addOption(
+      common(
+        '--token <token>',
+        'the API token itself (other local users can see it in the process list: prefer --token-file)',
+      ),
+    )
+    .addOption(
+      common(
+        '--config <file>',
+        'config file (default: $XDG_CONFIG_HOME/patchhive/config.json, else ~/.config/patchhive/config.json)',
+      ),
+    )
     .addOption(common('--timeout <seconds>', 'seconds to wait for the server (default: 30)'))
-    .addOption(common('--ca-file <file>', 'PEM CA bundle that verifies the server\'s https certificate, instead of the built-in CAs (default: $PATCHHIVE_CA_FILE, then "caFile" in the config file)'));
+    .addOption(
+      common(
+        '--ca-file <file>',
+        'PEM CA bundle that verifies the server\'s https certificate, instead of the built-in CAs (default: $PATCHHIVE_CA_FILE, then "caFile" in the config file)',
+      ),
+    );
 }
 
 /** Adds --limit, --offset and --all to a list command. */
@@ -85,7 +123,11 @@ export function intArg(min: number, max: number): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
     if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `expected a whole number, ${min} or more` : `expected a whole number ${min}..${max}`);
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `expected a whole number, ${min} or more`
+          : `expected a whole number ${min}..${max}`,
+      );
     }
     return n;
   };
@@ -95,14 +137,21 @@ export function intArg(min: number, max: number): (v: string) => number {
 export function positiveArg(max: number): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a number above 0, at most ${max}`);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max)
+      throw new InvalidArgumentError(`expected a number above 0, at most ${max}`);
     return n;
   };
 }
 
 /** Collects a repeatable option, splitting comma-separated values. */
 export function commaList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 /** Collects a repeatable option as given. */
@@ -157,10 +206,18 @@ export async function fetchList<R extends ListRoute, S extends z.ZodType>(
 }
 
 /** One page; the route's types were checked by fetchList's signature (TypeScript cannot follow them through its generics). */
-async function getPage<R extends ListRoute, T>(client: ApiClient, path: ApiPath<R>, schema: z.ZodType<{ items: T[]; total: number }>, query: object): Promise<{ items: T[]; total: number }> {
+async function getPage<R extends ListRoute, T>(
+  client: ApiClient,
+  path: ApiPath<R>,
+  schema: z.ZodType<{ items: T[]; total: number }>,
+  query: object,
+): Promise<{ items: T[]; total: number }> {
   // tsc needs these casts (it cannot resolve QueryOf<R> for a generic R); typescript-eslint's checker resolves it and calls them unnecessary
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  return (await client.get(path as ApiPath<ListRoute>, schema as never, query as never)) as { items: T[]; total: number };
+  return (await client.get(path as ApiPath<ListRoute>, schema as never, query as never)) as {
+    items: T[];
+    total: number;
+  };
 }
 
 /**
@@ -177,7 +234,8 @@ export function checkBody<S extends z.ZodType>(schema: S, body: z.input<S>): z.i
 
 /** Refuses an update with nothing to change. */
 export function requireSomething(body: Record<string, unknown>, what: string): void {
-  if (Object.values(body).every((v) => v === undefined)) throw new PatchhiveError('E_USAGE', `nothing to change: give at least one of ${what}`);
+  if (Object.values(body).every((v) => v === undefined))
+    throw new PatchhiveError('E_USAGE', `nothing to change: give at least one of ${what}`);
 }
 
 /** Drops undefined values (the API's strict schemas reject none, but the JSON stays tidy). */
@@ -209,7 +267,10 @@ export function parseTimeArg(option: string, value: string, now: Date, direction
   const sign = direction === 'ago' ? -1 : 1;
   if (rel) return new Date(now.getTime() + sign * Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!).toISOString();
   if (z.iso.datetime({ offset: true }).safeParse(v).success) return new Date(v).toISOString();
-  throw new PatchhiveError('E_USAGE', `${option}: expected an ISO 8601 time with a zone (2026-12-31T00:00:00Z) or a span such as 30d, 12h, 2w; got "${oneLineText(v, 60)}"`);
+  throw new PatchhiveError(
+    'E_USAGE',
+    `${option}: expected an ISO 8601 time with a zone (2026-12-31T00:00:00Z) or a span such as 30d, 12h, 2w; got "${oneLineText(v, 60)}"`,
+  );
 }
 
 /**

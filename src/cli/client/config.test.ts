@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { thrownError } from '../../../test/support/errors.js';
-import { defaultConfigPath, normaliseServerUrl, resolveClientConfig, type ClientConfigSources, type ClientFlags } from './config.js';
+import {
+  defaultConfigPath,
+  normaliseServerUrl,
+  resolveClientConfig,
+  type ClientConfigSources,
+  type ClientFlags,
+} from './config.js';
 
 let dir: string;
 let home: string;
@@ -29,9 +35,36 @@ describe('precedence: flags > environment > config file > defaults', () => {
   const FILE = { server: 'https://from-file.example', token: 'file-token', format: 'csv', timeout: 7 };
   const ENV = { PATCHHIVE_SERVER: 'https://from-env.example', PATCHHIVE_TOKEN: 'env-token' };
 
-  it.each<{ name: string; flags: ClientFlags; env: Record<string, string>; file: boolean; server: string; token: string; format: string; timeout: number }>([
-    { name: 'file only', flags: {}, env: {}, file: true, server: 'https://from-file.example', token: 'file-token', format: 'csv', timeout: 7 },
-    { name: 'env over file', flags: {}, env: ENV, file: true, server: 'https://from-env.example', token: 'env-token', format: 'csv', timeout: 7 },
+  it.each<{
+    name: string;
+    flags: ClientFlags;
+    env: Record<string, string>;
+    file: boolean;
+    server: string;
+    token: string;
+    format: string;
+    timeout: number;
+  }>([
+    {
+      name: 'file only',
+      flags: {},
+      env: {},
+      file: true,
+      server: 'https://from-file.example',
+      token: 'file-token',
+      format: 'csv',
+      timeout: 7,
+    },
+    {
+      name: 'env over file',
+      flags: {},
+      env: ENV,
+      file: true,
+      server: 'https://from-env.example',
+      token: 'env-token',
+      format: 'csv',
+      timeout: 7,
+    },
     {
       name: 'flags over env and file',
       flags: { server: 'https://from-flag.example', token: 'flag-token', format: 'json', timeout: '9' },
@@ -42,8 +75,26 @@ describe('precedence: flags > environment > config file > defaults', () => {
       format: 'json',
       timeout: 9,
     },
-    { name: 'env alone, defaults', flags: {}, env: ENV, file: false, server: 'https://from-env.example', token: 'env-token', format: 'table', timeout: 30 },
-    { name: 'an empty env value does not count', flags: {}, env: { PATCHHIVE_SERVER: '', PATCHHIVE_TOKEN: '' }, file: true, server: 'https://from-file.example', token: 'file-token', format: 'csv', timeout: 7 },
+    {
+      name: 'env alone, defaults',
+      flags: {},
+      env: ENV,
+      file: false,
+      server: 'https://from-env.example',
+      token: 'env-token',
+      format: 'table',
+      timeout: 30,
+    },
+    {
+      name: 'an empty env value does not count',
+      flags: {},
+      env: { PATCHHIVE_SERVER: '', PATCHHIVE_TOKEN: '' },
+      file: true,
+      server: 'https://from-file.example',
+      token: 'file-token',
+      format: 'csv',
+      timeout: 7,
+    },
   ])('$name', ({ flags, env, file, server, token, format, timeout }) => {
     if (file) writeConfig(homeConfig(), FILE);
     const { config, warnings } = resolve(flags, env);
@@ -60,7 +111,10 @@ describe('precedence: flags > environment > config file > defaults', () => {
   });
 
   it('"tokenFile" in the config file is read relative to the config file', () => {
-    const cfg = writeConfig(path.join(dir, 'etc', 'ph.json'), { server: 'https://s.example', tokenFile: 'secret.token' });
+    const cfg = writeConfig(path.join(dir, 'etc', 'ph.json'), {
+      server: 'https://s.example',
+      tokenFile: 'secret.token',
+    });
     writeConfig(path.join(dir, 'etc', 'secret.token'), 'relative-token');
     expect(resolve({ config: cfg }).config.token).toBe('relative-token');
   });
@@ -72,16 +126,27 @@ describe('precedence: flags > environment > config file > defaults', () => {
   });
 
   it('proxy settings come from the injected environment, lower case first', () => {
-    const { config } = resolve({ server: 'https://s.example', token: 't' }, { HTTP_PROXY: 'http://upper:1', http_proxy: 'http://lower:1', NO_PROXY: 'corp' });
+    const { config } = resolve(
+      { server: 'https://s.example', token: 't' },
+      { HTTP_PROXY: 'http://upper:1', http_proxy: 'http://lower:1', NO_PROXY: 'corp' },
+    );
     expect(config.proxy).toEqual({ httpProxy: 'http://lower:1', httpsProxy: '', noProxy: 'corp' });
   });
 });
 
 describe('the default config file location', () => {
   it.each([
-    { name: 'XDG_CONFIG_HOME when absolute', env: { XDG_CONFIG_HOME: '/x/conf' }, expected: '/x/conf/patchhive/config.json' },
+    {
+      name: 'XDG_CONFIG_HOME when absolute',
+      env: { XDG_CONFIG_HOME: '/x/conf' },
+      expected: '/x/conf/patchhive/config.json',
+    },
     { name: '~/.config without XDG_CONFIG_HOME', env: {}, expected: '/home/ann/.config/patchhive/config.json' },
-    { name: '~/.config when XDG_CONFIG_HOME is relative (the spec says ignore it)', env: { XDG_CONFIG_HOME: 'conf' }, expected: '/home/ann/.config/patchhive/config.json' },
+    {
+      name: '~/.config when XDG_CONFIG_HOME is relative (the spec says ignore it)',
+      env: { XDG_CONFIG_HOME: 'conf' },
+      expected: '/home/ann/.config/patchhive/config.json',
+    },
   ])('$name', ({ env, expected }) => {
     expect(defaultConfigPath(env, '/home/ann')).toBe(expected);
   });
@@ -110,7 +175,9 @@ describe('permissions of files holding a token', () => {
 
   it('warns for a world-readable --token-file', () => {
     const tokenFile = writeConfig(path.join(dir, 'tok'), 'abc', 0o604);
-    expect(resolve({ server: 'https://s.example', tokenFile }).warnings[0]).toMatch(/token file .*readable by group or others \(mode 0604\)/);
+    expect(resolve({ server: 'https://s.example', tokenFile }).warnings[0]).toMatch(
+      /token file .*readable by group or others \(mode 0604\)/,
+    );
   });
 
   it('can skip the checks (Windows)', () => {
@@ -120,18 +187,80 @@ describe('permissions of files holding a token', () => {
 });
 
 describe('refusals', () => {
-  it.each<{ name: string; flags?: ClientFlags; env?: Record<string, string>; file?: unknown; code: string; says: RegExp }>([
-    { name: 'no server anywhere', env: { PATCHHIVE_TOKEN: 't' }, code: 'E_CONFIG_INVALID', says: /no server: give --server/ },
-    { name: 'no token anywhere', env: { PATCHHIVE_SERVER: 'https://s.example' }, code: 'E_CONFIG_INVALID', says: /no API token/ },
-    { name: '--token and --token-file', flags: { token: 'a', tokenFile: 'b' }, code: 'E_USAGE', says: /only one of --token and --token-file/ },
-    { name: 'an explicit --config that does not exist', flags: { config: '/nonexistent/ph.json' }, code: 'E_CONFIG_INVALID', says: /cannot read the config file \(ENOENT\)/ },
-    { name: 'an unknown key in the file', file: { server: 'https://s.example', token: 't', colour: 'red' }, code: 'E_CONFIG_INVALID', says: /colour/ },
-    { name: 'a wrong format in the file', file: { server: 'https://s.example', token: 't', format: 'xml' }, code: 'E_CONFIG_INVALID', says: /format|option/ },
-    { name: 'token and tokenFile in the file', file: { server: 'https://s.example', token: 't', tokenFile: 'f' }, code: 'E_CONFIG_INVALID', says: /only one of "token" and "tokenFile"/ },
-    { name: 'a server URL with a password', flags: { server: 'https://u:p@s.example', token: 't' }, code: 'E_CONFIG_INVALID', says: /must not contain a user name or password/ },
-    { name: 'a server URL that is not http(s)', flags: { server: 'ftp://s.example', token: 't' }, code: 'E_CONFIG_INVALID', says: /http:\/\/ or https:\/\// },
-    { name: 'a server that is not a URL', flags: { server: 's.example', token: 't' }, code: 'E_CONFIG_INVALID', says: /is not a URL/ },
-    { name: 'a bad --timeout', flags: { server: 'https://s.example', token: 't', timeout: '0' }, code: 'E_USAGE', says: /--timeout/ },
+  it.each<{
+    name: string;
+    flags?: ClientFlags;
+    env?: Record<string, string>;
+    file?: unknown;
+    code: string;
+    says: RegExp;
+  }>([
+    {
+      name: 'no server anywhere',
+      env: { PATCHHIVE_TOKEN: 't' },
+      code: 'E_CONFIG_INVALID',
+      says: /no server: give --server/,
+    },
+    {
+      name: 'no token anywhere',
+      env: { PATCHHIVE_SERVER: 'https://s.example' },
+      code: 'E_CONFIG_INVALID',
+      says: /no API token/,
+    },
+    {
+      name: '--token and --token-file',
+      flags: { token: 'a', tokenFile: 'b' },
+      code: 'E_USAGE',
+      says: /only one of --token and --token-file/,
+    },
+    {
+      name: 'an explicit --config that does not exist',
+      flags: { config: '/nonexistent/ph.json' },
+      code: 'E_CONFIG_INVALID',
+      says: /cannot read the config file \(ENOENT\)/,
+    },
+    {
+      name: 'an unknown key in the file',
+      file: { server: 'https://s.example', token: 't', colour: 'red' },
+      code: 'E_CONFIG_INVALID',
+      says: /colour/,
+    },
+    {
+      name: 'a wrong format in the file',
+      file: { server: 'https://s.example', token: 't', format: 'xml' },
+      code: 'E_CONFIG_INVALID',
+      says: /format|option/,
+    },
+    {
+      name: 'token and tokenFile in the file',
+      file: { server: 'https://s.example', token: 't', tokenFile: 'f' },
+      code: 'E_CONFIG_INVALID',
+      says: /only one of "token" and "tokenFile"/,
+    },
+    {
+      name: 'a server URL with a password',
+      flags: { server: 'https://u:p@s.example', token: 't' },
+      code: 'E_CONFIG_INVALID',
+      says: /must not contain a user name or password/,
+    },
+    {
+      name: 'a server URL that is not http(s)',
+      flags: { server: 'ftp://s.example', token: 't' },
+      code: 'E_CONFIG_INVALID',
+      says: /http:\/\/ or https:\/\//,
+    },
+    {
+      name: 'a server that is not a URL',
+      flags: { server: 's.example', token: 't' },
+      code: 'E_CONFIG_INVALID',
+      says: /is not a URL/,
+    },
+    {
+      name: 'a bad --timeout',
+      flags: { server: 'https://s.example', token: 't', timeout: '0' },
+      code: 'E_USAGE',
+      says: /--timeout/,
+    },
   ])('$name', ({ flags, env, file, code, says }) => {
     if (file !== undefined) writeConfig(homeConfig(), file);
     const err = thrownError(() => resolve(flags ?? {}, env ?? {}));
@@ -183,16 +312,31 @@ describe('caFile: the CA bundle that verifies the server', () => {
     pem('env.pem');
     writeConfig(path.join(dir, 'cfg', 'ca.pem'), PEM.replace('MIIB', 'file.pem'), 0o644);
     // the config file's caFile resolves against the config file's directory (~/.config/patchhive/)
-    writeConfig(homeConfig(), { ...base, caFile: path.relative(path.dirname(homeConfig()), path.join(dir, 'cfg', 'ca.pem')) });
+    writeConfig(homeConfig(), {
+      ...base,
+      caFile: path.relative(path.dirname(homeConfig()), path.join(dir, 'cfg', 'ca.pem')),
+    });
     expect(resolve({}).config.ca).toContain('file.pem');
     expect(resolve({}, { PATCHHIVE_CA_FILE: path.join(dir, 'certs', 'env.pem') }).config.ca).toContain('env.pem');
-    expect(resolve({ caFile: path.join(dir, 'certs', 'flag.pem') }, { PATCHHIVE_CA_FILE: path.join(dir, 'certs', 'env.pem') }).config.ca).toContain('flag.pem');
+    expect(
+      resolve(
+        { caFile: path.join(dir, 'certs', 'flag.pem') },
+        { PATCHHIVE_CA_FILE: path.join(dir, 'certs', 'env.pem') },
+      ).config.ca,
+    ).toContain('flag.pem');
   });
 
   it.each([
     ['a missing file', (): string => path.join(dir, 'nope.pem'), /cannot read the CA file \(ENOENT\)/],
-    ['a file without a certificate', (): string => writeConfig(path.join(dir, 'x.pem'), 'hello'), /holds no PEM certificate/],
+    [
+      'a file without a certificate',
+      (): string => writeConfig(path.join(dir, 'x.pem'), 'hello'),
+      /holds no PEM certificate/,
+    ],
   ])('refuses %s', (_what, file, message) => {
-    expect(thrownError(() => resolve({ ...base, caFile: file() }))).toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(message) });
+    expect(thrownError(() => resolve({ ...base, caFile: file() }))).toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringMatching(message),
+    });
   });
 });

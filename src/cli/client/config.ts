@@ -16,14 +16,23 @@ export type ClientFormat = (typeof CLIENT_FORMATS)[number];
 
 /** Everything the client needs; also the shape of the config file (less `proxy`, plus `tokenFile`). */
 export const clientConfigSchema = z.object({
-  server: z.string().min(1).max(2000).describe('Base URL of the Patchhive server, e.g. https://patchhive.example.org (the /api/v1 prefix is added).'),
+  server: z
+    .string()
+    .min(1)
+    .max(2000)
+    .describe('Base URL of the Patchhive server, e.g. https://patchhive.example.org (the /api/v1 prefix is added).'),
   token: z.string().min(1).max(4096).describe('API token, sent as "Authorization: Bearer <token>".'),
   format: z.enum(CLIENT_FORMATS).default('table').describe('Default output format of the API commands.'),
   timeout: z.number().int().min(1).max(3600).default(30).describe('Seconds to wait for the server before giving up.'),
   proxy: z
     .object({ httpProxy: z.string(), httpsProxy: z.string(), noProxy: z.string() })
     .describe('HTTP_PROXY / HTTPS_PROXY / NO_PROXY from the environment ("" when unset).'),
-  ca: z.string().optional().describe('PEM bundle of the CAs that may issue the server\'s certificate, instead of the built-in ones (read from caFile).'),
+  ca: z
+    .string()
+    .optional()
+    .describe(
+      "PEM bundle of the CAs that may issue the server's certificate, instead of the built-in ones (read from caFile).",
+    ),
 });
 
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
@@ -34,7 +43,12 @@ export const clientConfigFileSchema = clientConfigSchema
   .partial()
   .extend({
     tokenFile: z.string().min(1).max(4096).optional().describe('File holding the API token (mode 0600).'),
-    caFile: z.string().min(1).max(4096).optional().describe('PEM CA bundle that verifies the server\'s certificate (instead of the built-in CAs).'),
+    caFile: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe("PEM CA bundle that verifies the server's certificate (instead of the built-in CAs)."),
   })
   .strict();
 
@@ -84,12 +98,17 @@ export function resolveClientConfig(src: ClientConfigSources): ResolvedClientCon
 
   const server = nonEmpty(flags.server) ?? nonEmpty(env.PATCHHIVE_SERVER) ?? file.server;
   if (!server) {
-    throw new PatchhiveError('E_CONFIG_INVALID', 'no server: give --server URL, set PATCHHIVE_SERVER, or put "server" in the config file');
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      'no server: give --server URL, set PATCHHIVE_SERVER, or put "server" in the config file',
+    );
   }
   const token =
-    flags.token !== undefined ? flags.token
-    : flags.tokenFile !== undefined ? readTokenFile(flags.tokenFile, src, warnings)
-    : (nonEmpty(env.PATCHHIVE_TOKEN) ?? file.token);
+    flags.token !== undefined
+      ? flags.token
+      : flags.tokenFile !== undefined
+        ? readTokenFile(flags.tokenFile, src, warnings)
+        : (nonEmpty(env.PATCHHIVE_TOKEN) ?? file.token);
   if (token === undefined) {
     throw new PatchhiveError(
       'E_CONFIG_INVALID',
@@ -105,21 +124,38 @@ export function resolveClientConfig(src: ClientConfigSources): ResolvedClientCon
   };
   const caFile = nonEmpty(flags.caFile) ?? nonEmpty(env.PATCHHIVE_CA_FILE) ?? file.caFile;
   const ca = caFile !== undefined ? readCaFile(caFile) : undefined;
-  const parsed = clientConfigSchema.safeParse({ server: normaliseServerUrl(server), token: checkToken(token), format, timeout, proxy, ...(ca !== undefined ? { ca } : {}) });
+  const parsed = clientConfigSchema.safeParse({
+    server: normaliseServerUrl(server),
+    token: checkToken(token),
+    format,
+    timeout,
+    proxy,
+    ...(ca !== undefined ? { ca } : {}),
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     // never echo values: the token may be among them
-    throw new PatchhiveError('E_CONFIG_INVALID', `${jsonPath(issue.path)}: ${issue.message.replace(/received .*/, 'invalid value')}`);
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      `${jsonPath(issue.path)}: ${issue.message.replace(/received .*/, 'invalid value')}`,
+    );
   }
   if (isPlainHttpToRemote(parsed.data.server)) {
-    warnings.push(`the server URL is plain http:// to a host that is not this machine: the token travels unencrypted; use https://`);
+    warnings.push(
+      `the server URL is plain http:// to a host that is not this machine: the token travels unencrypted; use https://`,
+    );
   }
   return { config: parsed.data, warnings };
 }
 
 type ConfigFile = z.infer<typeof clientConfigFileSchema> & { token?: string };
 
-function readConfigFile(explicit: string | undefined, fallback: string, src: ClientConfigSources, warnings: string[]): ConfigFile {
+function readConfigFile(
+  explicit: string | undefined,
+  fallback: string,
+  src: ClientConfigSources,
+  warnings: string[],
+): ConfigFile {
   const file = explicit ?? fallback;
   let text: string;
   try {
@@ -182,14 +218,18 @@ function checkToken(token: string): string {
   const t = token.trim();
   if (t === '') throw new PatchhiveError('E_CONFIG_INVALID', 'the API token is empty');
   if (!/^[\x21-\x7e]+$/.test(t)) {
-    throw new PatchhiveError('E_CONFIG_INVALID', 'the API token has characters a token cannot have (spaces, control or non-ASCII characters)');
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      'the API token has characters a token cannot have (spaces, control or non-ASCII characters)',
+    );
   }
   return t;
 }
 
 function parseTimeout(s: string): number {
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 1 || n > 3600) throw new PatchhiveError('E_USAGE', `--timeout: expected whole seconds 1..3600, got "${s}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 3600)
+    throw new PatchhiveError('E_USAGE', `--timeout: expected whole seconds 1..3600, got "${s}"`);
   return n;
 }
 
@@ -199,15 +239,22 @@ export function normaliseServerUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new PatchhiveError('E_CONFIG_INVALID', `the server URL "${raw.slice(0, 200)}" is not a URL (expected e.g. https://patchhive.example.org)`);
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      `the server URL "${raw.slice(0, 200)}" is not a URL (expected e.g. https://patchhive.example.org)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new PatchhiveError('E_CONFIG_INVALID', `the server URL must be http:// or https://, not ${url.protocol}`);
   }
   if (url.username || url.password) {
-    throw new PatchhiveError('E_CONFIG_INVALID', 'the server URL must not contain a user name or password: give the API token instead');
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      'the server URL must not contain a user name or password: give the API token instead',
+    );
   }
-  if (url.search || url.hash) throw new PatchhiveError('E_CONFIG_INVALID', 'the server URL must not have a query or fragment');
+  if (url.search || url.hash)
+    throw new PatchhiveError('E_CONFIG_INVALID', 'the server URL must not have a query or fragment');
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 

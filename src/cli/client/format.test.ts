@@ -96,16 +96,25 @@ describe('renderList and renderOne with the machine columns', () => {
     const out = renderList('table', MACHINE_COLUMNS, { items: [machine()], total: 3 }, { noun: 'machines', offset: 0 });
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+OS\s+ROLE\s+CRITICALITY\s+OWNER\s+INTERNET\s+OPEN\s+LAST SEEN\s+TAGS$/);
-    expect(lines[1]).toMatch(/^web-01\s+debian 12\s+web\s+high\s+ops@example.org\s+yes\s+4\s+2024-05-02 08:30\s+dmz,eu$/);
+    expect(lines[1]).toMatch(
+      /^web-01\s+debian 12\s+web\s+high\s+ops@example.org\s+yes\s+4\s+2024-05-02 08:30\s+dmz,eu$/,
+    );
     expect(lines[2]).toBe('(machines 1–1 of 3; use --offset and --limit, or --all)');
   });
 
   it('table: an empty list says so', () => {
-    expect(renderList('table', MACHINE_COLUMNS, { items: [], total: 0 }, { noun: 'machines', offset: 0 })).toBe('No machines.\n');
+    expect(renderList('table', MACHINE_COLUMNS, { items: [], total: 0 }, { noun: 'machines', offset: 0 })).toBe(
+      'No machines.\n',
+    );
   });
 
   it('csv: every column, snake_case headers', () => {
-    const out = renderList('csv', MACHINE_COLUMNS, { items: [machine({ owner: 'Ops, "EU"' })], total: 1 }, { noun: 'machines', offset: 0 });
+    const out = renderList(
+      'csv',
+      MACHINE_COLUMNS,
+      { items: [machine({ owner: 'Ops, "EU"' })], total: 1 },
+      { noun: 'machines', offset: 0 },
+    );
     const [head, row] = out.split('\r\n');
     expect(head).toBe(MACHINE_COLUMNS.full.map((c) => c.header).join(','));
     expect(row).toContain(',"Ops, ""EU""",');

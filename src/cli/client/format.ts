@@ -54,7 +54,15 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   const cells = [columns.map((c) => c.header), ...rows.map((r) => columns.map((c) => tableCell(c.value(r), c.max)))];
   const widths = columns.map((_, i) => Math.max(...cells.map((row) => [...row[i]!].length)));
   const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - [...s].length));
-  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!))).join('  ').trimEnd() + '\n').join('');
+  return cells
+    .map(
+      (row) =>
+        row
+          .map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i]!)))
+          .join('  ')
+          .trimEnd() + '\n',
+    )
+    .join('');
 }
 
 /** CSV per RFC 4180: a header record, then one record per row, CRLF line breaks. */

@@ -7,7 +7,16 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { actionPutSchema, actionSchema, changeRequestSchema, type ActionWire } from '../../protocol/controls-api.js';
 import { api } from '../client/api-routes.js';
-import { addApiOptions, checkBody, defined, emitDone, intArg, renderUnpaged, withApi, type ApiOptions } from '../client/command-kit.js';
+import {
+  addApiOptions,
+  checkBody,
+  defined,
+  emitDone,
+  intArg,
+  renderUnpaged,
+  withApi,
+  type ApiOptions,
+} from '../client/command-kit.js';
 import type { ColumnSet } from '../client/format.js';
 import { emitPending } from './changes.js';
 
@@ -42,28 +51,43 @@ export const ACTION_COLUMNS: ColumnSet<ActionWire> = {
 
 /** Registers `patchhive actions list|add|remove`. */
 export function registerActionsCommand(program: Command): void {
-  const actions = program.command('actions').description('The action catalog: named commands that deployment hooks may run; admins add them, a second admin approves.');
+  const actions = program
+    .command('actions')
+    .description(
+      'The action catalog: named commands that deployment hooks may run; admins add them, a second admin approves.',
+    );
 
   addApiOptions(actions.command('list'))
     .description('List active and pending actions (with --history, every version).')
     .option('--history', 'also superseded, rejected and removed versions')
     .action((o: ApiOptions & { history?: boolean }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get(api('/actions'), z.object({ items: z.array(actionSchema) }), { history: o.history ? 'true' : undefined });
+        const { items } = await client.get(api('/actions'), z.object({ items: z.array(actionSchema) }), {
+          history: o.history ? 'true' : undefined,
+        });
         await emit(renderUnpaged(format, ACTION_COLUMNS, items, 'actions'));
       }),
     );
 
   addApiOptions(actions.command('add'))
-    .description('Propose an action, or a new version of one: NAME runs ARGV exactly (no shell). It takes effect when a second admin approves it.')
+    .description(
+      'Propose an action, or a new version of one: NAME runs ARGV exactly (no shell). It takes effect when a second admin approves it.',
+    )
     .usage('[options] <name> -- <program> [args...]')
     .argument('<name>', 'action name: lowercase letters, digits, ".", "_", "-"')
     .argument('<argv...>', 'after "--": the program (absolute path) and its arguments')
     .option('--description <text>', 'what the action does, for the people who pick it')
-    .option('--step-timeout <seconds>', 'how long a step running the action may take, 1..86400 (default: 600)', intArg(1, 86_400))
+    .option(
+      '--step-timeout <seconds>',
+      'how long a step running the action may take, 1..86400 (default: 600)',
+      intArg(1, 86_400),
+    )
     .action((name: string, argv: string[], o: ApiOptions & { description?: string; stepTimeout?: number }) =>
       withApi(o, async (ctx) => {
-        const body = checkBody(actionPutSchema, defined({ name, argv, description: o.description, timeoutSeconds: o.stepTimeout }));
+        const body = checkBody(
+          actionPutSchema,
+          defined({ name, argv, description: o.description, timeoutSeconds: o.stepTimeout }),
+        );
         await emitPending(ctx, await ctx.client.post(api('/actions'), changeRequestSchema, body));
       }),
     );
@@ -72,6 +96,8 @@ export function registerActionsCommand(program: Command): void {
     .description('Remove an action at once (and withdraw its pending versions); new deployments can no longer use it.')
     .argument('<name>', 'action name')
     .action((name: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/actions/{name}', name)), `Removed action ${name}.`)),
+      withApi(o, async (ctx) =>
+        emitDone(ctx, await ctx.client.delete(api('/actions/{name}', name)), `Removed action ${name}.`),
+      ),
     );
 }

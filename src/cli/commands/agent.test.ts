@@ -11,7 +11,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolledState, signTestJob, startFakeServer, TEST_ENROLL_TOKEN, type FakeServer } from '../../agent/test-server.js';
+import {
+  enrolledState,
+  signTestJob,
+  startFakeServer,
+  TEST_ENROLL_TOKEN,
+  type FakeServer,
+} from '../../agent/test-server.js';
 import { JOB_FORMAT, type JobBody } from '../../protocol/jobs.js';
 import { mergeProbes } from '../../agent/checkin-plan.js';
 import { AGENT_POLICY_FORMAT } from '../../agent/local-policy.js';
@@ -80,9 +86,12 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
   afterAll(async () => server.close());
 
   it('enroll: the token from the environment, a 0600 state in a 0700 directory under --root', async () => {
-    const r = await agent(['enroll', '--server', server.url, '--root', root, '--server-key-fingerprint', server.fingerprint], {
-      env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN },
-    });
+    const r = await agent(
+      ['enroll', '--server', server.url, '--root', root, '--server-key-fingerprint', server.fingerprint],
+      {
+        env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN },
+      },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toEqual([
       `patchhive agent: enrolled as agent agent-1 (machine machine-1); state in ${stateFile()}`,
@@ -90,7 +99,12 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     ]);
     expect((await stat(stateFile())).mode & 0o777).toBe(0o600);
     expect((await stat(path.dirname(stateFile()))).mode & 0o777).toBe(0o700);
-    expect(await state()).toEqual({ ...enrolledState(server), jobSigningKeyFingerprint: server.fingerprint, keyTrust: 'fingerprint', enrolledAt: expect.any(String) });
+    expect(await state()).toEqual({
+      ...enrolledState(server),
+      jobSigningKeyFingerprint: server.fingerprint,
+      keyTrust: 'fingerprint',
+      enrolledAt: expect.any(String),
+    });
     expect(server.enrollments.at(-1)).toMatchObject({ token: TEST_ENROLL_TOKEN });
     expect([...r.stdout, ...r.stderr].join('\n')).not.toContain(server.credential);
   });
@@ -101,11 +115,15 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     const tokenFile = path.join(root, 'token');
     await writeFile(tokenFile, `${TEST_ENROLL_TOKEN}\n`);
     expect((await agent([...args, '--token-file', tokenFile, '--force'])).code).toBe(0);
-    await expect(agent([...args, '--token', 'x', '--token-file', tokenFile, '--force'])).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(agent([...args, '--token', 'x', '--token-file', tokenFile, '--force'])).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
   });
 
   it('enroll: a server URL with credentials is refused without echoing them', async () => {
-    const err = await agent(['enroll', '--server', 'https://u:hunter2@ph.example', '--token', TEST_ENROLL_TOKEN]).catch((e: Error) => e);
+    const err = await agent(['enroll', '--server', 'https://u:hunter2@ph.example', '--token', TEST_ENROLL_TOKEN]).catch(
+      (e: Error) => e,
+    );
     expect(err).toMatchObject({ code: 'E_USAGE' });
     expect((err as Error).message).not.toContain('hunter2');
   });
@@ -116,17 +134,27 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     const count = server.enrollments.length;
     const wrong = `SHA256:${Buffer.alloc(32, 7).toString('base64')}`;
     const args = ['enroll', '--server', server.url, '--root', fresh, '--state-dir', dir, '--token', TEST_ENROLL_TOKEN];
-    await expect(agent([...args, '--server-key-fingerprint', wrong])).rejects.toMatchObject({ code: 'E_KEY_INVALID', message: expect.stringMatching(/refusing to pin it/) });
-    await expect(agent(args)).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/--trust-on-first-use/) });
+    await expect(agent([...args, '--server-key-fingerprint', wrong])).rejects.toMatchObject({
+      code: 'E_KEY_INVALID',
+      message: expect.stringMatching(/refusing to pin it/),
+    });
+    await expect(agent(args)).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/--trust-on-first-use/),
+    });
     expect(server.enrollments.length).toBe(count);
     await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
     const tofu = await agent([...args, '--trust-on-first-use']);
-    expect(tofu.stdout.at(-1)).toBe(`patchhive agent: pinned job-signing key ${server.fingerprint} (trusted on first use)`);
+    expect(tofu.stdout.at(-1)).toBe(
+      `patchhive agent: pinned job-signing key ${server.fingerprint} (trusted on first use)`,
+    );
     expect(tofu.stderr).toEqual([expect.stringMatching(/trusted on first use: compare the fingerprint/)]);
   });
 
   it('enroll: plain http to another host is refused before anything is sent', async () => {
-    await expect(agent(['enroll', '--server', 'http://192.0.2.10:8060', '--token', TEST_ENROLL_TOKEN, '--trust-on-first-use'])).rejects.toMatchObject({
+    await expect(
+      agent(['enroll', '--server', 'http://192.0.2.10:8060', '--token', TEST_ENROLL_TOKEN, '--trust-on-first-use']),
+    ).rejects.toMatchObject({
       code: 'E_USAGE',
       message: expect.stringMatching(/refusing plain http:\/\/ to 192\.0\.2\.10:8060.*--insecure-http/),
     });
@@ -164,7 +192,11 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
   });
 
   it('probes the server asks for are collected and sent at once on a follow-up; secrets are not', async () => {
-    server.probes = { files: ['/usr/bin/tool', '/usr/bin/missing'], registry: [], textFiles: ['/etc/issue', '/etc/shadow', '/home/x/.netrc'] };
+    server.probes = {
+      files: ['/usr/bin/tool', '/usr/bin/missing'],
+      registry: [],
+      textFiles: ['/etc/issue', '/etc/shadow', '/home/x/.netrc'],
+    };
     const before = server.checkins.length;
     expect((await agent(['run', '--root', root, '--once'])).code).toBe(0);
     const [first, followUp] = server.checkins.slice(before);
@@ -201,15 +233,32 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     await down.close();
     const downRoot = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'var/lib/dpkg/status': STATUS });
     const dir = path.join(downRoot, 'state');
-    await agent(['enroll', '--server', server.url, '--state-dir', dir, '--token', TEST_ENROLL_TOKEN, '--server-key-fingerprint', server.fingerprint]);
+    await agent([
+      'enroll',
+      '--server',
+      server.url,
+      '--state-dir',
+      dir,
+      '--token',
+      TEST_ENROLL_TOKEN,
+      '--server-key-fingerprint',
+      server.fingerprint,
+    ]);
     const file = path.join(dir, 'agent.json');
     await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), server: down.url }));
 
     const once = await agent(['run', '--root', downRoot, '--state-dir', dir, '--once']);
     expect(once.code).toBe(2);
-    expect(once.stderr).toEqual([expect.stringMatching(/^patchhive agent: check-in failed: cannot reach the server .*ECONNREFUSED.*\[E_SERVER_UNREACHABLE\]$/)]);
+    expect(once.stderr).toEqual([
+      expect.stringMatching(
+        /^patchhive agent: check-in failed: cannot reach the server .*ECONNREFUSED.*\[E_SERVER_UNREACHABLE\]$/,
+      ),
+    ]);
 
-    const loop = await agent(['run', '--root', downRoot, '--state-dir', dir, '--backoff-base', '1', '--backoff-cap', '2'], { stopAfterSleeps: 3 });
+    const loop = await agent(
+      ['run', '--root', downRoot, '--state-dir', dir, '--backoff-base', '1', '--backoff-cap', '2'],
+      { stopAfterSleeps: 3 },
+    );
     expect(loop.code).toBe(0);
     expect(loop.sleeps).toEqual([500, 1_000, 1_000]); // random 0.5 × windows 1 s, 2 s, 2 s (capped)
     expect(loop.stderr).toHaveLength(3);
@@ -223,7 +272,9 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     server.revoked = false;
     expect(r.code).toBe(3);
     expect(r.sleeps).toEqual([]);
-    expect(r.stderr).toEqual([expect.stringMatching(/revoked this agent's credential \[E_TOKEN_REVOKED\].*patchhive agent enroll --force/)]);
+    expect(r.stderr).toEqual([
+      expect.stringMatching(/revoked this agent's credential \[E_TOKEN_REVOKED\].*patchhive agent enroll --force/),
+    ]);
   });
 
   it('run --once takes a signed job (a config edit inside --root, allowed by --policy-file), journals it and reports it at once', async () => {
@@ -236,7 +287,10 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
       expiresAt: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       deploymentId: null,
       steps: [
-        { kind: 'config', change: { type: 'file-edit', path: '/etc/motd', content: 'patched by patchhive\n', expectedSha256: null } },
+        {
+          kind: 'config',
+          change: { type: 'file-edit', path: '/etc/motd', content: 'patched by patchhive\n', expectedSha256: null },
+        },
         { kind: 'verify', bulletinIds: ['INHOUSE-1'] },
       ],
       artifacts: [],
@@ -245,11 +299,22 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     server.jobs = [signTestJob({ ...body, jobId: 'job-cli-0' }, server.privateKeyPem)];
     // a policy file inside the managed root is not the agent's: the default refuses config edits
     await mkdir(path.join(root, 'etc/patchhive'), { recursive: true });
-    await writeFile(path.join(root, 'etc/patchhive/agent-policy.json'), JSON.stringify({ schema: AGENT_POLICY_FORMAT, config: true }), { mode: 0o644 });
+    await writeFile(
+      path.join(root, 'etc/patchhive/agent-policy.json'),
+      JSON.stringify({ schema: AGENT_POLICY_FORMAT, config: true }),
+      { mode: 0o644 },
+    );
     const refused = await agent(['run', '--root', root, '--once']);
     expect(refused.code, refused.stderr.join('\n')).toBe(0);
-    expect(server.jobReports.at(-1)).toMatchObject({ jobId: 'job-cli-0', state: 'refused', refusal: 'not-allowed-by-local-policy', steps: [] });
-    expect(server.jobReports.at(-1)!.message).toMatch(/step 0: config edits \(\/etc\/motd\) are not allowed by the local policy; refused by the default local policy/);
+    expect(server.jobReports.at(-1)).toMatchObject({
+      jobId: 'job-cli-0',
+      state: 'refused',
+      refusal: 'not-allowed-by-local-policy',
+      steps: [],
+    });
+    expect(server.jobReports.at(-1)!.message).toMatch(
+      /step 0: config edits \(\/etc\/motd\) are not allowed by the local policy; refused by the default local policy/,
+    );
     expect(await readFile(path.join(root, 'etc/motd'), 'utf8').catch(() => 'absent')).toBe('absent');
 
     const policyDir = await makeRoot({});
@@ -261,7 +326,11 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
     expect(r.code, r.stderr.join('\n')).toBe(0);
     expect(await readFile(path.join(root, 'etc/motd'), 'utf8')).toBe('patched by patchhive\n');
     expect(server.checkins).toHaveLength(before + 2); // the answer with the job, then the report at once
-    expect(server.jobReports.at(-1)).toMatchObject({ jobId: 'job-cli-1', state: 'succeeded', steps: [{ result: 'succeeded' }, { result: 'succeeded' }] });
+    expect(server.jobReports.at(-1)).toMatchObject({
+      jobId: 'job-cli-1',
+      state: 'succeeded',
+      steps: [{ result: 'succeeded' }, { result: 'succeeded' }],
+    });
     expect(r.stdout).toContain('patchhive agent: job job-cli-1 (deployment none): accepted, 2 steps');
     const ledger = path.join(root, 'var/lib/patchhive-agent/job-ledger.jsonl');
     expect((await stat(ledger)).mode & 0o777).toBe(0o600);
@@ -275,14 +344,19 @@ describe('patchhive agent (in-process) against a server on loopback', () => {
   });
 
   it('--reboot-command must name a program by absolute path', async () => {
-    await expect(agent(['run', '--root', root, '--once', '--reboot-command', 'shutdown -r now'])).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(agent(['run', '--root', root, '--once', '--reboot-command', 'shutdown -r now'])).rejects.toMatchObject(
+      { code: 'E_USAGE' },
+    );
     expect(checkRebootCommand('/sbin/shutdown  -r +1')).toEqual(['/sbin/shutdown', '-r', '+1']);
     expect(checkRebootCommand(undefined)).toBeUndefined();
   });
 
   it('run without enrollment is an error naming the fix', async () => {
     const empty = await makeRoot({});
-    await expect(agent(['run', '--root', empty, '--once'])).rejects.toMatchObject({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(/not enrolled/) });
+    await expect(agent(['run', '--root', empty, '--once'])).rejects.toMatchObject({
+      code: 'E_CONFIG_INVALID',
+      message: expect.stringMatching(/not enrolled/),
+    });
   });
 });
 
@@ -294,14 +368,21 @@ describe.runIf(MAIN_HAS_AGENT)('patchhive agent as a real process', () => {
   let root: string;
   beforeAll(async () => {
     server = await startFakeServer();
-    root = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'etc/hostname': 'proc01\n', 'var/lib/dpkg/status': STATUS });
+    root = await makeRoot({
+      'etc/os-release': DEBIAN_12_OS_RELEASE,
+      'etc/hostname': 'proc01\n',
+      'var/lib/dpkg/status': STATUS,
+    });
   });
   afterAll(async () => server.close());
 
   it('enroll, run --once, revoked → 3', async () => {
-    const e = await runCli(['agent', 'enroll', '--server', server.url, '--root', root, '--server-key-fingerprint', server.fingerprint], {
-      env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN },
-    });
+    const e = await runCli(
+      ['agent', 'enroll', '--server', server.url, '--root', root, '--server-key-fingerprint', server.fingerprint],
+      {
+        env: { PATCHHIVE_ENROLL_TOKEN: TEST_ENROLL_TOKEN },
+      },
+    );
     expect(e.code, e.stderr).toBe(0);
     const r = await runCli(['agent', 'run', '--root', root, '--once']);
     expect(r.code, r.stderr).toBe(0);
@@ -311,7 +392,17 @@ describe.runIf(MAIN_HAS_AGENT)('patchhive agent as a real process', () => {
     server.revoked = false;
     expect(revoked.code).toBe(3);
     expect(revoked.stderr).toMatch(/E_TOKEN_REVOKED/);
-    const bad = await runCli(['agent', 'enroll', '--server', server.url, '--root', root, '--token', TEST_ENROLL_TOKEN, '--trust-on-first-use']);
+    const bad = await runCli([
+      'agent',
+      'enroll',
+      '--server',
+      server.url,
+      '--root',
+      root,
+      '--token',
+      TEST_ENROLL_TOKEN,
+      '--trust-on-first-use',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/already enrolled.*\[E_CONFLICT\]/);
   });
@@ -320,7 +411,11 @@ describe.runIf(MAIN_HAS_AGENT)('patchhive agent as a real process', () => {
     const loader = pathToFileURL(createRequire(path.join(REPO, 'package.json')).resolve('tsx')).href;
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, ['--import', loader, CLI_MAIN, 'agent', 'run', '--root', root], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', loader, CLI_MAIN, 'agent', 'run', '--root', root], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     const before = server.checkins.length;

@@ -88,7 +88,9 @@ declare const __PATCHHIVE_VERSION__: string | undefined;
 /** The version the agent reports: the bundler's, else the project's package.json. */
 export function agentVersion(): string {
   if (typeof __PATCHHIVE_VERSION__ === 'string') return __PATCHHIVE_VERSION__;
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -102,20 +104,34 @@ export function proxyFromEnv(env: NodeJS.ProcessEnv): ProxySettings {
 }
 
 function httpOptions(io: AgentIo, ca: string | undefined): HttpOptions {
-  return { proxy: proxyFromEnv(io.env), userAgent: `patchhive-agent/${agentVersion()}`, ...(ca !== undefined ? { ca } : {}) };
+  return {
+    proxy: proxyFromEnv(io.env),
+    userAgent: `patchhive-agent/${agentVersion()}`,
+    ...(ca !== undefined ? { ca } : {}),
+  };
 }
 
 /** The token from --token, --token-file or PATCHHIVE_ENROLL_TOKEN (exactly one source). */
-export async function readEnrollToken(opts: { token?: string; tokenFile?: string }, env: NodeJS.ProcessEnv): Promise<string> {
-  if (opts.token !== undefined && opts.tokenFile !== undefined) throw new PatchhiveError('E_USAGE', 'give only one of --token and --token-file');
+export async function readEnrollToken(
+  opts: { token?: string; tokenFile?: string },
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  if (opts.token !== undefined && opts.tokenFile !== undefined)
+    throw new PatchhiveError('E_USAGE', 'give only one of --token and --token-file');
   if (opts.tokenFile !== undefined) {
     const text = await readFile(opts.tokenFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read the token file (${err.code ?? 'error'})`, { file: opts.tokenFile });
+      throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read the token file (${err.code ?? 'error'})`, {
+        file: opts.tokenFile,
+      });
     });
     return text.trim();
   }
   const token = opts.token ?? env.PATCHHIVE_ENROLL_TOKEN;
-  if (!token) throw new PatchhiveError('E_USAGE', 'no enrollment token: give --token-file FILE, set PATCHHIVE_ENROLL_TOKEN, or --token');
+  if (!token)
+    throw new PatchhiveError(
+      'E_USAGE',
+      'no enrollment token: give --token-file FILE, set PATCHHIVE_ENROLL_TOKEN, or --token',
+    );
   return token.trim();
 }
 
@@ -160,10 +176,16 @@ export async function enrollForCli(opts: EnrollCliOptions, io: AgentIo): Promise
       ...(server.fingerprint !== undefined ? { expectedFingerprint: server.fingerprint } : {}),
       ...(caFile !== undefined ? { caFile } : {}),
     });
-    io.stdout(`patchhive agent: enrolled as agent ${state.agentId} (machine ${state.machineId}); state in ${stateFilePath(stateDir)}`);
-    io.stdout(`patchhive agent: pinned job-signing key ${state.jobSigningKeyFingerprint ?? '?'} (${TRUST_TEXT[server.trust]})`);
+    io.stdout(
+      `patchhive agent: enrolled as agent ${state.agentId} (machine ${state.machineId}); state in ${stateFilePath(stateDir)}`,
+    );
+    io.stdout(
+      `patchhive agent: pinned job-signing key ${state.jobSigningKeyFingerprint ?? '?'} (${TRUST_TEXT[server.trust]})`,
+    );
     if (server.trust === 'trust-on-first-use') {
-      io.stderr('patchhive agent: warning: the key was trusted on first use: compare the fingerprint above with the one `patchhive serve` printed');
+      io.stderr(
+        'patchhive agent: warning: the key was trusted on first use: compare the fingerprint above with the one `patchhive serve` printed',
+      );
     }
   } finally {
     await client.close();
@@ -173,7 +195,8 @@ export async function enrollForCli(opts: EnrollCliOptions, io: AgentIo): Promise
 
 function seconds(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new PatchhiveError('E_USAGE', `${flag} must be a positive number of seconds`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new PatchhiveError('E_USAGE', `${flag} must be a positive number of seconds`);
   return n * 1_000;
 }
 
@@ -181,16 +204,26 @@ function seconds(flag: string, value: string): number {
 export function checkRebootCommand(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
   const argv = text.split(/[ \t]+/).filter((a) => a !== '');
-  if (argv.length === 0 || !argv[0]!.startsWith('/')) throw new PatchhiveError('E_USAGE', '--reboot-command must start with an absolute program path, e.g. /sbin/shutdown -r +1');
-  if (argv.some((a) => /[\x00-\x1f\x7f]/.test(a))) throw new PatchhiveError('E_USAGE', '--reboot-command may not contain control characters');
+  if (argv.length === 0 || !argv[0]!.startsWith('/'))
+    throw new PatchhiveError(
+      'E_USAGE',
+      '--reboot-command must start with an absolute program path, e.g. /sbin/shutdown -r +1',
+    );
+  if (argv.some((a) => /[\x00-\x1f\x7f]/.test(a)))
+    throw new PatchhiveError('E_USAGE', '--reboot-command may not contain control characters');
   return argv;
 }
 
 /** `patchhive agent run`: check in until stopped (or once); returns the exit code. */
 export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<AgentExitCode> {
-  const backoff = { baseMs: seconds('--backoff-base', opts.backoffBase), capMs: seconds('--backoff-cap', opts.backoffCap) };
-  if (backoff.capMs < backoff.baseMs) throw new PatchhiveError('E_USAGE', '--backoff-cap must not be below --backoff-base');
-  if (process.platform === 'win32') throw new PatchhiveError('E_USAGE', 'the agent does not run on Windows yet (docs/AGENT.md)');
+  const backoff = {
+    baseMs: seconds('--backoff-base', opts.backoffBase),
+    capMs: seconds('--backoff-cap', opts.backoffCap),
+  };
+  if (backoff.capMs < backoff.baseMs)
+    throw new PatchhiveError('E_USAGE', '--backoff-cap must not be below --backoff-base');
+  if (process.platform === 'win32')
+    throw new PatchhiveError('E_USAGE', 'the agent does not run on Windows yet (docs/AGENT.md)');
   const rebootCommand = checkRebootCommand(opts.rebootCommand);
   const root = path.resolve(opts.root ?? '/');
   // the agent's own policy, never one inside the managed root: that machine must not widen what its agent accepts
@@ -231,23 +264,34 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
   const controller = new AbortController();
   const removeHandlers = io.onStopSignal(() => controller.abort());
   try {
-    return await runAgentLoop(state, { once: opts.once ?? false }, {
-      client,
-      collect: (probes) => collectAgentInventory({ root, now: io.now(), probes, machineId: state.machineId, ...(state.name ? { name: state.name } : {}) }),
-      save: async (s) => {
-        await saveState(stateDir, s);
-        current = s;
+    return await runAgentLoop(
+      state,
+      { once: opts.once ?? false },
+      {
+        client,
+        collect: (probes) =>
+          collectAgentInventory({
+            root,
+            now: io.now(),
+            probes,
+            machineId: state.machineId,
+            ...(state.name ? { name: state.name } : {}),
+          }),
+        save: async (s) => {
+          await saveState(stateDir, s);
+          current = s;
+        },
+        random: io.random,
+        sleep: io.sleep,
+        warn: io.stderr,
+        info,
+        signal: controller.signal,
+        backoff,
+        agentVersion: agentVersion(),
+        jobs: jobs.jobs,
+        trust: { now: io.now, staleAfterMs, nonce: () => randomBytes(18).toString('base64url') },
       },
-      random: io.random,
-      sleep: io.sleep,
-      warn: io.stderr,
-      info,
-      signal: controller.signal,
-      backoff,
-      agentVersion: agentVersion(),
-      jobs: jobs.jobs,
-      trust: { now: io.now, staleAfterMs, nonce: () => randomBytes(18).toString('base64url') },
-    });
+    );
   } finally {
     removeHandlers();
     await jobs.close();
@@ -257,15 +301,24 @@ export async function runForCli(opts: RunCliOptions, io: AgentIo): Promise<Agent
 
 /** Adds `patchhive agent enroll` and `patchhive agent run` to the program. */
 export function registerAgentCommand(program: Command, ioOverrides: Partial<AgentIo> = {}): void {
-  addAgentSubcommands(program.command('agent').description('The Patchhive agent: enroll this machine with a server and report its inventory.'), ioOverrides);
+  addAgentSubcommands(
+    program
+      .command('agent')
+      .description('The Patchhive agent: enroll this machine with a server and report its inventory.'),
+    ioOverrides,
+  );
 }
 
 /** Adds `enroll` and `run` to `agent`: `patchhive agent …`, or the packaged `patchhive-agent …` (src/cli/agent-main.ts). */
 export function addAgentSubcommands(agent: Command, ioOverrides: Partial<AgentIo> = {}): void {
   const io: AgentIo = { ...processIo, ...ioOverrides };
-  const rootOption = () => new Option('--root <dir>', 'the system to inventory is rooted at DIR (a chroot or image); default /');
+  const rootOption = () =>
+    new Option('--root <dir>', 'the system to inventory is rooted at DIR (a chroot or image); default /');
   const stateDirOption = () =>
-    new Option('--state-dir <dir>', 'where the agent keeps its state (agent.json); default /var/lib/patchhive-agent, below --root when given');
+    new Option(
+      '--state-dir <dir>',
+      'where the agent keeps its state (agent.json); default /var/lib/patchhive-agent, below --root when given',
+    );
 
   agent
     .command('enroll')
@@ -277,10 +330,22 @@ export function addAgentSubcommands(agent: Command, ioOverrides: Partial<AgentIo
         'Plain http:// is refused to any host but this one unless --insecure-http.',
     )
     .requiredOption('--server <url>', 'the server base URL (https://...)')
-    .option('--server-key-fingerprint <SHA256:...>', 'the job-signing key fingerprint `patchhive serve` printed (also GET /api/v1/server-key); another key is refused')
-    .option('--ca-file <file>', 'PEM bundle of the CA(s) that issued the server\'s certificate, used instead of the built-in ones; kept for `agent run`')
-    .option('--trust-on-first-use', 'pin whatever key the server gives when neither a fingerprint nor verified https vouches for it')
-    .option('--insecure-http', 'allow plain http:// to a host other than this one (the token, credential and jobs travel unencrypted)')
+    .option(
+      '--server-key-fingerprint <SHA256:...>',
+      'the job-signing key fingerprint `patchhive serve` printed (also GET /api/v1/server-key); another key is refused',
+    )
+    .option(
+      '--ca-file <file>',
+      "PEM bundle of the CA(s) that issued the server's certificate, used instead of the built-in ones; kept for `agent run`",
+    )
+    .option(
+      '--trust-on-first-use',
+      'pin whatever key the server gives when neither a fingerprint nor verified https vouches for it',
+    )
+    .option(
+      '--insecure-http',
+      'allow plain http:// to a host other than this one (the token, credential and jobs travel unencrypted)',
+    )
     .option('--token <token>', 'the enrollment token')
     .option('--token-file <file>', 'read the enrollment token from FILE')
     .addOption(rootOption())
@@ -300,8 +365,14 @@ export function addAgentSubcommands(agent: Command, ioOverrides: Partial<AgentIo
     )
     .addOption(rootOption())
     .addOption(stateDirOption())
-    .option('--ca-file <file>', 'PEM CA bundle that verifies the server\'s certificate (default: the one given at enrollment, else the built-in CAs)')
-    .option('--once', 'check in once (plus immediate follow-ups when the server asks, or after running its jobs) and exit')
+    .option(
+      '--ca-file <file>',
+      "PEM CA bundle that verifies the server's certificate (default: the one given at enrollment, else the built-in CAs)",
+    )
+    .option(
+      '--once',
+      'check in once (plus immediate follow-ups when the server asks, or after running its jobs) and exit',
+    )
     .option(
       '--reboot-command <command>',
       'how a job\'s reboot step reboots the machine: a program by absolute path and its arguments, split on spaces (no shell), e.g. "/sbin/shutdown -r +1". Default: /sbin/shutdown -r +N (the step\'s grace, in minutes) when --root is /; none otherwise (the reboot is reported as pending)',

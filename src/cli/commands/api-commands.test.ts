@@ -50,7 +50,11 @@ const machine = (id: string, name: string, over: Partial<MachineWire> = {}): Mac
     ...over,
   });
 
-const MACHINES = [machine('m-1', 'web-01', { owner: 'ops, "EU"' }), machine('m-2', 'web-02'), machine('m-3', 'db-01', { role: 'db', openFindings: 0 })];
+const MACHINES = [
+  machine('m-1', 'web-01', { owner: 'ops, "EU"' }),
+  machine('m-2', 'web-02'),
+  machine('m-3', 'db-01', { role: 'db', openFindings: 0 }),
+];
 /** The server serves at most this many per page, whatever the limit: --all must keep paging. */
 const SERVER_PAGE_CAP = 2;
 
@@ -98,26 +102,73 @@ beforeAll(async () => {
     return { ...m, ...Object.fromEntries(Object.entries(body.data).filter(([, v]) => v !== undefined)) };
   });
   app.delete('/api/v1/machines/:id', async (req, reply) =>
-    role(req) === 'admin' ? { ok: true } : fail(reply, 403, 'E_FORBIDDEN', 'role viewer may not delete machines (needs admin)'),
+    role(req) === 'admin'
+      ? { ok: true }
+      : fail(reply, 403, 'E_FORBIDDEN', 'role viewer may not delete machines (needs admin)'),
   );
   app.post('/api/v1/tokens', async (req, reply) => {
     const body = apiTokenCreateSchema.safeParse(req.body);
     if (!body.success) return fail(reply, 400, 'E_BAD_REQUEST', 'invalid token request');
-    const token: ApiTokenWire = { id: 't-9', name: body.data.name, user: body.data.user, role: body.data.role, groups: body.data.groups ?? null, expiresAt: null, revokedAt: null, lastUsedAt: null, createdAt: '2024-05-03T00:00:00.000Z' };
+    const token: ApiTokenWire = {
+      id: 't-9',
+      name: body.data.name,
+      user: body.data.user,
+      role: body.data.role,
+      groups: body.data.groups ?? null,
+      expiresAt: null,
+      revokedAt: null,
+      lastUsedAt: null,
+      createdAt: '2024-05-03T00:00:00.000Z',
+    };
     return reply.code(201).send({ id: 't-9', secret: NEW_SECRET, token });
   });
   app.post('/api/v1/groups', async (req, reply) => {
     const body = groupCreateSchema.safeParse(req.body);
     if (!body.success) return fail(reply, 400, 'E_BAD_REQUEST', 'invalid group');
     const g = body.data;
-    return reply.code(201).send(groupSchema.parse({ id: 'g-1', name: g.name, description: g.description ?? null, kind: g.kind, rule: g.rule ?? null, members: g.kind === 'rule' ? ['m-1', 'm-2'] : (g.members ?? []), rescanSchedule: g.rescanSchedule ?? null, owner: null, requiresSecondApprover: false, deadlinePolicy: null, maintenanceWindow: null, rebootPolicy: null, createdAt: '2024-05-03T00:00:00.000Z' }));
+    return reply.code(201).send(
+      groupSchema.parse({
+        id: 'g-1',
+        name: g.name,
+        description: g.description ?? null,
+        kind: g.kind,
+        rule: g.rule ?? null,
+        members: g.kind === 'rule' ? ['m-1', 'm-2'] : (g.members ?? []),
+        rescanSchedule: g.rescanSchedule ?? null,
+        owner: null,
+        requiresSecondApprover: false,
+        deadlinePolicy: null,
+        maintenanceWindow: null,
+        rebootPolicy: null,
+        createdAt: '2024-05-03T00:00:00.000Z',
+      }),
+    );
   });
   app.post('/api/v1/sources/:id/sync', async (req) =>
-    syncRecordSchema.parse({ id: 's-1', sourceId: (req.params as { id: string }).id, startedAt: '2024-05-03T00:00:00.000Z', finishedAt: '2024-05-03T00:00:01.000Z', result: 'failed', message: 'feed unreachable (ECONNREFUSED)', bytes: 0, diff: null }),
+    syncRecordSchema.parse({
+      id: 's-1',
+      sourceId: (req.params as { id: string }).id,
+      startedAt: '2024-05-03T00:00:00.000Z',
+      finishedAt: '2024-05-03T00:00:01.000Z',
+      result: 'failed',
+      message: 'feed unreachable (ECONNREFUSED)',
+      bytes: 0,
+      diff: null,
+    }),
   );
   app.get('/api/v1/machines/:id/history', async (req) => {
     const q = req.query as { from?: string; to?: string };
-    return { items: [{ machineId: 'm-1', day: q.from, counts: { missing: 3, installed: 7 }, openBySeverity: { critical: 1, low: 2 } }, { machineId: 'm-1', day: q.to, counts: {}, openBySeverity: {} }] };
+    return {
+      items: [
+        {
+          machineId: 'm-1',
+          day: q.from,
+          counts: { missing: 3, installed: 7 },
+          openBySeverity: { critical: 1, low: 2 },
+        },
+        { machineId: 'm-1', day: q.to, counts: {}, openBySeverity: {} },
+      ],
+    };
   });
   server = await app.listen({ host: '127.0.0.1', port: 0 });
 });
@@ -128,7 +179,12 @@ afterAll(async () => {
 
 /** Runs the CLI with the server and a token in the environment, and a HOME without a config file. */
 function run(args: string[], env: Record<string, string> = {}): Promise<ApiCliResult> {
-  return runApiCli(args, { HOME: path.join(tmp, 'empty-home'), PATCHHIVE_SERVER: server, PATCHHIVE_TOKEN: ADMIN, ...env });
+  return runApiCli(args, {
+    HOME: path.join(tmp, 'empty-home'),
+    PATCHHIVE_SERVER: server,
+    PATCHHIVE_TOKEN: ADMIN,
+    ...env,
+  });
 }
 
 /** Exit 2, nothing on stdout, exactly one stderr line ending with the code; no token anywhere. */
@@ -152,7 +208,9 @@ describe.concurrent('through the CLI process', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s{2,}OS\s{2,}ROLE\s{2,}CRITICALITY\s{2,}OWNER\s{2,}INTERNET\s{2,}OPEN\s{2,}LAST SEEN\s{2,}TAGS$/);
+    expect(lines[0]).toMatch(
+      /^NAME\s{2,}OS\s{2,}ROLE\s{2,}CRITICALITY\s{2,}OWNER\s{2,}INTERNET\s{2,}OPEN\s{2,}LAST SEEN\s{2,}TAGS$/,
+    );
     expect(lines[1]).toMatch(/^web-01\s+debian 12\s+web\s+medium\s+ops, "EU"\s+no\s+2\s+2024-05-02 08:30\s+-$/);
     expect(lines[1]!.indexOf('debian')).toBe(lines[0]!.indexOf('OS'));
     expect(lines[3]).toBe('(machines 1–2 of 3; use --offset and --limit, or --all)');
@@ -178,9 +236,17 @@ describe.concurrent('through the CLI process', () => {
   it('the config file supplies format, server and token; a --server flag beats the environment', async () => {
     const xdg = path.join(tmp, 'xdg');
     mkdirSync(path.join(xdg, 'patchhive'), { recursive: true });
-    writeFileSync(path.join(xdg, 'patchhive', 'config.json'), JSON.stringify({ server: 'http://127.0.0.1:1', token: VIEWER, format: 'json' }), { mode: 0o600 });
+    writeFileSync(
+      path.join(xdg, 'patchhive', 'config.json'),
+      JSON.stringify({ server: 'http://127.0.0.1:1', token: VIEWER, format: 'json' }),
+      { mode: 0o600 },
+    );
     const dead = `http://127.0.0.1:${await freePort()}`;
-    const r = await runApiCli(['whoami', '--server', server], { HOME: tmp, XDG_CONFIG_HOME: xdg, PATCHHIVE_SERVER: dead });
+    const r = await runApiCli(['whoami', '--server', server], {
+      HOME: tmp,
+      XDG_CONFIG_HOME: xdg,
+      PATCHHIVE_SERVER: dead,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ user: 'victor', role: 'viewer' });
   });
@@ -190,7 +256,11 @@ describe.concurrent('through the CLI process', () => {
   });
 
   it('machines delete with a viewer token: 403 → E_FORBIDDEN, exit 2', async () => {
-    expectOneLineError(await run(['machines', 'delete', 'web-01'], { PATCHHIVE_TOKEN: VIEWER }), 'E_FORBIDDEN', /needs admin/);
+    expectOneLineError(
+      await run(['machines', 'delete', 'web-01'], { PATCHHIVE_TOKEN: VIEWER }),
+      'E_FORBIDDEN',
+      /needs admin/,
+    );
   });
 
   it('machines delete with an admin token says so, and json prints the answer', async () => {
@@ -201,15 +271,27 @@ describe.concurrent('through the CLI process', () => {
   });
 
   it('a wrong token: 401 → E_UNAUTHENTICATED with a hint, token not shown', async () => {
-    expectOneLineError(await run(['machines', 'list'], { PATCHHIVE_TOKEN: 'wrong-token-xyz' }), 'E_UNAUTHENTICATED', /check --token-file/);
+    expectOneLineError(
+      await run(['machines', 'list'], { PATCHHIVE_TOKEN: 'wrong-token-xyz' }),
+      'E_UNAUTHENTICATED',
+      /check --token-file/,
+    );
   });
 
   it('no server listening → E_SERVER_UNREACHABLE, exit 2', async () => {
-    expectOneLineError(await run(['machines', 'list'], { PATCHHIVE_SERVER: `http://127.0.0.1:${await freePort()}` }), 'E_SERVER_UNREACHABLE', /ECONNREFUSED/);
+    expectOneLineError(
+      await run(['machines', 'list'], { PATCHHIVE_SERVER: `http://127.0.0.1:${await freePort()}` }),
+      'E_SERVER_UNREACHABLE',
+      /ECONNREFUSED/,
+    );
   });
 
   it('no server configured → E_CONFIG_INVALID, exit 2', async () => {
-    expectOneLineError(await runApiCli(['machines', 'list'], { HOME: tmp, PATCHHIVE_TOKEN: ADMIN }), 'E_CONFIG_INVALID', /no server/);
+    expectOneLineError(
+      await runApiCli(['machines', 'list'], { HOME: tmp, PATCHHIVE_TOKEN: ADMIN }),
+      'E_CONFIG_INVALID',
+      /no server/,
+    );
   });
 
   it('a bad --format is a one-line usage error', async () => {
@@ -217,9 +299,27 @@ describe.concurrent('through the CLI process', () => {
   });
 
   it('machines set sends only the given attributes; "" clears a text attribute', async () => {
-    const r = await run(['machines', 'set', 'db-01', '--role', '', '--tag', 'dmz', '--tag', 'eu', '--no-internet-facing', '--criticality', 'high', '--format', 'json']);
+    const r = await run([
+      'machines',
+      'set',
+      'db-01',
+      '--role',
+      '',
+      '--tag',
+      'dmz',
+      '--tag',
+      'eu',
+      '--no-internet-facing',
+      '--criticality',
+      'high',
+      '--format',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(patches).toContainEqual({ ref: 'db-01', body: { role: null, tags: ['dmz', 'eu'], internetFacing: false, criticality: 'high' } });
+    expect(patches).toContainEqual({
+      ref: 'db-01',
+      body: { role: null, tags: ['dmz', 'eu'], internetFacing: false, criticality: 'high' },
+    });
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'db-01', role: null, tags: ['dmz', 'eu'], criticality: 'high' });
   });
 
@@ -235,46 +335,105 @@ describe.concurrent('through the CLI process', () => {
     expect(r.stdout).toMatch(/^secret:\s+phk_new_secret_abcdefabcdef$/m);
     expect(r.stdout).toMatch(/^role:\s+operator$/m);
     expect(r.stdout).toMatch(/^groups:\s+all$/m);
-    expect(r.stderr).toBe('patchhive: note: this is the only time the secret is shown: it cannot be shown again. Store it now (e.g. in a file of mode 0600).\n');
+    expect(r.stderr).toBe(
+      'patchhive: note: this is the only time the secret is shown: it cannot be shown again. Store it now (e.g. in a file of mode 0600).\n',
+    );
   });
 
   it('tokens create --group (repeatable) scopes the token to those groups', async () => {
-    const r = await run(['tokens', 'create', '--name', 'ops', '--user', 'wendy', '--role', 'operator', '--group', 'web', '--group', 'db']);
+    const r = await run([
+      'tokens',
+      'create',
+      '--name',
+      'ops',
+      '--user',
+      'wendy',
+      '--role',
+      'operator',
+      '--group',
+      'web',
+      '--group',
+      'db',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^groups:\s+web,db$/m);
   });
 
   it('tokens create --format json -o FILE: the API answer in a file of mode 0600', async () => {
     const out = path.join(tmp, 'token.json');
-    const r = await run(['tokens', 'create', '--name', 'ci', '--user', 'bob', '--role', 'viewer', '--format', 'json', '-o', out]);
+    const r = await run([
+      'tokens',
+      'create',
+      '--name',
+      'ci',
+      '--user',
+      'bob',
+      '--role',
+      'viewer',
+      '--format',
+      'json',
+      '-o',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ id: 't-9', secret: NEW_SECRET, token: { user: 'bob', role: 'viewer' } });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({
+      id: 't-9',
+      secret: NEW_SECRET,
+      token: { user: 'bob', role: 'viewer' },
+    });
     expect(statSync(out).mode & 0o777).toBe(0o600);
   });
 
   it('groups create --rule makes a rule group; --members and --rule together are refused', async () => {
-    const r = await run(['groups', 'create', 'webs', '--rule', 'role = web and internet_facing', '--rescan', '0 3 * * *', '--format', 'json']);
+    const r = await run([
+      'groups',
+      'create',
+      'webs',
+      '--rule',
+      'role = web and internet_facing',
+      '--rescan',
+      '0 3 * * *',
+      '--format',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'webs', kind: 'rule', rule: 'role = web and internet_facing', rescanSchedule: '0 3 * * *' });
-    expectOneLineError(await run(['groups', 'create', 'x', '--members', 'a', '--rule', 'role = web']), 'E_USAGE', /exactly one of --members/);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      name: 'webs',
+      kind: 'rule',
+      rule: 'role = web and internet_facing',
+      rescanSchedule: '0 3 * * *',
+    });
+    expectOneLineError(
+      await run(['groups', 'create', 'x', '--members', 'a', '--rule', 'role = web']),
+      'E_USAGE',
+      /exactly one of --members/,
+    );
   });
 
   it('sources sync that failed: the record on stdout, then exit 2 with one line', async () => {
     const r = await run(['sources', 'sync', 'debian']);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^result:\s+failed$/m);
-    expect(r.stderr).toBe('patchhive: error: sync of debian failed: feed unreachable (ECONNREFUSED) [E_FEED_UNREACHABLE]\n');
+    expect(r.stderr).toBe(
+      'patchhive: error: sync of debian failed: feed unreachable (ECONNREFUSED) [E_FEED_UNREACHABLE]\n',
+    );
   });
 
   it('machines history sends --from/--to and tabulates the days', async () => {
     const r = await run(['machines', 'history', 'web-01', '--from', '2024-05-01', '--to', '2024-05-02']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^DAY\s+OPEN\s+CRITICAL\s+IMPORTANT\s+MODERATE\s+LOW\s+MISSING\*\s+AFFECTED\*\s+UNKNOWN\*$/);
+    expect(lines[0]).toMatch(
+      /^DAY\s+OPEN\s+CRITICAL\s+IMPORTANT\s+MODERATE\s+LOW\s+MISSING\*\s+AFFECTED\*\s+UNKNOWN\*$/,
+    );
     expect(lines[1]).toMatch(/^2024-05-01\s+3\s+1\s+0\s+0\s+2\s+3\s+0\s+0$/);
     expect(lines[2]).toMatch(/^2024-05-02\s+0\s+0/);
-    expectOneLineError(await run(['machines', 'history', 'web-01', '--from', '2024-05-03', '--to', '2024-05-02']), 'E_USAGE', /after --to/);
+    expectOneLineError(
+      await run(['machines', 'history', 'web-01', '--from', '2024-05-03', '--to', '2024-05-02']),
+      'E_USAGE',
+      /after --to/,
+    );
   });
 
   it('tokens create without --role is a usage error', async () => {

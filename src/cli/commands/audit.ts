@@ -25,7 +25,8 @@ export const EXIT_CHAIN_BROKEN = 1;
 /** Entries per request while exporting or verifying. */
 const CHAIN_PAGE = 1000;
 
-const actorOf = (e: AuditEntry): string => e.userName ?? (e.agentId ? `agent ${e.agentId}` : e.tokenId ? `token ${e.tokenId}` : 'anonymous');
+const actorOf = (e: AuditEntry): string =>
+  e.userName ?? (e.agentId ? `agent ${e.agentId}` : e.tokenId ? `token ${e.tokenId}` : 'anonymous');
 
 /** Columns of audit entries. */
 export const AUDIT_COLUMNS: ColumnSet<AuditEntry> = {
@@ -67,7 +68,11 @@ const sinceArg = (v: string) => parseTimeArg('--since', v, new Date(), 'ago');
 async function* serverChain(client: ApiClient, since?: string): AsyncGenerator<AuditEntry> {
   let after = 0;
   for (;;) {
-    const page = await client.get(api('/audit/chain'), auditChainPageSchema, defined({ after, limit: CHAIN_PAGE, since }));
+    const page = await client.get(
+      api('/audit/chain'),
+      auditChainPageSchema,
+      defined({ after, limit: CHAIN_PAGE, since }),
+    );
     yield* page.items;
     if (page.nextAfter === null || page.items.length === 0) return;
     after = page.nextAfter;
@@ -79,7 +84,9 @@ async function* fileChain(file: string): AsyncGenerator<AuditEntry> {
   const input = createReadStream(file, { encoding: 'utf8' });
   const opened = new Promise<void>((resolve, reject) => {
     input.once('open', () => resolve());
-    input.once('error', (err) => reject(new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read ${file}: ${err.message}`, { file })));
+    input.once('error', (err) =>
+      reject(new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read ${file}: ${err.message}`, { file })),
+    );
   });
   await opened;
   let line = 0;
@@ -93,7 +100,12 @@ async function* fileChain(file: string): AsyncGenerator<AuditEntry> {
       throw new PatchhiveError('E_INPUT_MALFORMED', `not JSON: ${(err as Error).message}`, { file, line });
     }
     const r = auditEntrySchema.safeParse(parsed);
-    if (!r.success) throw new PatchhiveError('E_INPUT_MALFORMED', `not an audit entry: ${r.error.issues[0]?.path.join('.') || '$'}: ${r.error.issues[0]?.message}`, { file, line });
+    if (!r.success)
+      throw new PatchhiveError(
+        'E_INPUT_MALFORMED',
+        `not an audit entry: ${r.error.issues[0]?.path.join('.') || '$'}: ${r.error.issues[0]?.message}`,
+        { file, line },
+      );
     yield r.data;
   }
 }
@@ -114,19 +126,29 @@ export function describeChainResult(r: AuditChainResult, source: string): string
 
 /** Registers `patchhive audit list|export|verify`. */
 export function registerAuditCommand(program: Command): void {
-  const audit = program.command('audit').description('The audit trail (admins): list entries, export them as JSON lines, verify the hash chain.');
+  const audit = program
+    .command('audit')
+    .description('The audit trail (admins): list entries, export them as JSON lines, verify the hash chain.');
 
   addApiOptions(audit.command('list'))
     .description('Audit entries, newest first.')
     .option('--limit <n>', 'how many (1..1000, default 100)', intArg(1, 1000))
-    .option('--before <seq>', 'only entries before this sequence number (the next page)', intArg(1, Number.MAX_SAFE_INTEGER))
+    .option(
+      '--before <seq>',
+      'only entries before this sequence number (the next page)',
+      intArg(1, Number.MAX_SAFE_INTEGER),
+    )
     .option('--since <time>', 'only entries at or after TIME: ISO 8601 with a zone, or a span back from now (30d, 12h)')
     .option('--actor <who>', 'only this user (name or id), token id or agent id')
     .option('--object <id>', 'only entries about this object id')
     .action((o: ApiOptions & { limit?: number; before?: number; since?: string; actor?: string; object?: string }) =>
       withApi(o, async ({ client, format, emit }) => {
         const since = o.since !== undefined ? sinceArg(o.since) : undefined;
-        const page = await client.get(api('/audit'), auditPageSchema, defined({ limit: o.limit ?? 100, before: o.before, since, actor: o.actor, object: o.object }));
+        const page = await client.get(
+          api('/audit'),
+          auditPageSchema,
+          defined({ limit: o.limit ?? 100, before: o.before, since, actor: o.actor, object: o.object }),
+        );
         if (format === 'json') return emit(renderJson(page));
         if (format === 'csv') return emit(renderCsv(AUDIT_COLUMNS.full, page.items));
         if (page.items.length === 0) return emit('No audit entries.\n');
@@ -136,23 +158,39 @@ export function registerAuditCommand(program: Command): void {
     );
 
   addApiOptions(audit.command('export'))
-    .description('Export the audit trail in chain order as JSON lines, one entry per line (for a SIEM; --format does not apply).')
-    .option('--since <time>', 'start at the first entry at or after TIME (ISO 8601, or a span back from now: 30d); verify such an export with --partial')
+    .description(
+      'Export the audit trail in chain order as JSON lines, one entry per line (for a SIEM; --format does not apply).',
+    )
+    .option(
+      '--since <time>',
+      'start at the first entry at or after TIME (ISO 8601, or a span back from now: 30d); verify such an export with --partial',
+    )
     .action((o: ApiOptions & { since?: string }) =>
       withApi(o, async ({ client, emit }) => {
         const lines: string[] = [];
-        for await (const e of serverChain(client, o.since !== undefined ? sinceArg(o.since) : undefined)) lines.push(JSON.stringify(e));
+        for await (const e of serverChain(client, o.since !== undefined ? sinceArg(o.since) : undefined))
+          lines.push(JSON.stringify(e));
         await emit(lines.length ? lines.join('\n') + '\n' : '');
       }),
     );
 
   addApiOptions(audit.command('verify'))
-    .description('Verify the hash chain: exit 0 when intact, 1 with a line naming the first bad entry (edited, deleted or out of order).')
-    .option('--file <export.jsonl>', 'verify an export offline instead of the server\'s trail')
-    .option('--partial', 'with --file: the export may start after entry 1 (export --since); its first entry is trusted as the anchor')
+    .description(
+      'Verify the hash chain: exit 0 when intact, 1 with a line naming the first bad entry (edited, deleted or out of order).',
+    )
+    .option('--file <export.jsonl>', "verify an export offline instead of the server's trail")
+    .option(
+      '--partial',
+      'with --file: the export may start after entry 1 (export --since); its first entry is trusted as the anchor',
+    )
     .action(async (o: ApiOptions & { file?: string; partial?: boolean }) => {
       if (o.partial && !o.file) throw new PatchhiveError('E_USAGE', '--partial needs --file');
-      const report = async (r: AuditChainResult, source: string, format: string, emit: (t: string) => Promise<void>) => {
+      const report = async (
+        r: AuditChainResult,
+        source: string,
+        format: string,
+        emit: (t: string) => Promise<void>,
+      ) => {
         await emit(format === 'json' ? renderJson(r) : describeChainResult(r, source) + '\n');
         if (!r.ok) process.exitCode = EXIT_CHAIN_BROKEN;
       };
@@ -162,6 +200,8 @@ export function registerAuditCommand(program: Command): void {
         await report(r, file, o.format ?? 'table', async (t) => void process.stdout.write(t));
         return;
       }
-      await withApi(o, async ({ client, format, emit }) => report(await verifyEntries(serverChain(client), true), 'server', format, emit));
+      await withApi(o, async ({ client, format, emit }) =>
+        report(await verifyEntries(serverChain(client), true), 'server', format, emit),
+      );
     });
 }

@@ -3,7 +3,14 @@ import { Option, type Command } from 'commander';
 import { SEVERITIES, type Severity } from '../../catalog/model.js';
 import { bulletinSchema, type BulletinWire } from '../../protocol/api.js';
 import { api } from '../client/api-routes.js';
-import { addApiOptions, addPageOptions, fetchList, withApi, type ApiOptions, type PageOptions } from '../client/command-kit.js';
+import {
+  addApiOptions,
+  addPageOptions,
+  fetchList,
+  withApi,
+  type ApiOptions,
+  type PageOptions,
+} from '../client/command-kit.js';
 import { renderList, renderOne, type ColumnSet } from '../client/format.js';
 
 /** Columns of bulletins. */
@@ -39,7 +46,7 @@ interface BulletinFlags extends ApiOptions, PageOptions {
 
 /** Registers `patchhive bulletins list|show`. */
 export function registerBulletinsCommand(program: Command): void {
-  const bulletins = program.command('bulletins').description('Bulletins in the server\'s catalogs: list and inspect.');
+  const bulletins = program.command('bulletins').description("Bulletins in the server's catalogs: list and inspect.");
 
   addPageOptions(addApiOptions(bulletins.command('list')))
     .description('List bulletins (id, severity, published, machines affected, CVEs, title).')
@@ -47,7 +54,10 @@ export function registerBulletinsCommand(program: Command): void {
     .option('--source <source>', 'only bulletins of this catalog source (id or name)')
     .option('--search <text>', 'only bulletins whose id, title or CVE contains TEXT')
     .addOption(
-      new Option('--affecting [which]', 'only bulletins missing or affected on some machine; "false" for the others (default: all)')
+      new Option(
+        '--affecting [which]',
+        'only bulletins missing or affected on some machine; "false" for the others (default: all)',
+      )
         .choices(['true', 'false', 'any'])
         .preset('true'),
     )

@@ -121,7 +121,9 @@ describe('patchhive catalog', () => {
   });
 
   it('verify requires --trusted-key', async () => {
-    await expect(run('catalog', 'verify', SAMPLE)).rejects.toMatchObject({ code: 'commander.missingMandatoryOptionValue' });
+    await expect(run('catalog', 'verify', SAMPLE)).rejects.toMatchObject({
+      code: 'commander.missingMandatoryOptionValue',
+    });
   });
 
   it('schema prints the committed JSON Schema', async () => {
@@ -145,10 +147,23 @@ describe('through main.ts', () => {
   it('an error is one line on stderr and exit code 2', () => {
     const { dir, catalog } = workspace();
     writeFileSync(join(dir, 'x.pub'), 'garbage');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'catalog', 'verify', '--trusted-key', join(dir, 'x.pub'), catalog], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/main.ts'),
+        'catalog',
+        'verify',
+        '--trusted-key',
+        join(dir, 'x.pub'),
+        catalog,
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -50,7 +50,11 @@ export function registerCatalogCommand(program: Command): void {
   catalog
     .command('verify')
     .description('Check <catalog>.sig against trusted public keys and validate the catalog; prints the signing key id.')
-    .requiredOption('--trusted-key <file>', 'trusted public key (.pub); repeat the option for several keys (required)', collect)
+    .requiredOption(
+      '--trusted-key <file>',
+      'trusted public key (.pub); repeat the option for several keys (required)',
+      collect,
+    )
     .argument('<catalog>', 'native catalog file; its signature is read from <catalog>.sig')
     .action((file: string, opts: { trustedKey: string[] }) => verify(file, opts.trustedKey));
 

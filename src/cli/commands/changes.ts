@@ -7,7 +7,15 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { CHANGE_STATUSES, changeRequestSchema, type ChangeRequestWire } from '../../protocol/controls-api.js';
 import { api } from '../client/api-routes.js';
-import { addApiOptions, intArg, note, renderUnpaged, withApi, type ApiContext, type ApiOptions } from '../client/command-kit.js';
+import {
+  addApiOptions,
+  intArg,
+  note,
+  renderUnpaged,
+  withApi,
+  type ApiContext,
+  type ApiOptions,
+} from '../client/command-kit.js';
 import { renderOne, type ColumnSet } from '../client/format.js';
 
 /** Columns of change requests. */
@@ -51,14 +59,22 @@ export async function emitPending(ctx: ApiContext, change: ChangeRequestWire): P
 }
 
 /** Prints the changed object, or the change request when the change waits for a second admin. */
-export async function emitGuarded<T>(ctx: ApiContext, columns: ColumnSet<T>, answer: T | ChangeRequestWire): Promise<void> {
+export async function emitGuarded<T>(
+  ctx: ApiContext,
+  columns: ColumnSet<T>,
+  answer: T | ChangeRequestWire,
+): Promise<void> {
   if (isChangeRequest(answer)) await emitPending(ctx, answer);
   else await ctx.emit(renderOne(ctx.format, columns, answer));
 }
 
 /** Registers `patchhive changes list|show|approve|reject`. */
 export function registerChangesCommand(program: Command): void {
-  const changes = program.command('changes').description('Change requests: changes to controls that take effect when a second admin approves them (admins only).');
+  const changes = program
+    .command('changes')
+    .description(
+      'Change requests: changes to controls that take effect when a second admin approves them (admins only).',
+    );
 
   addApiOptions(changes.command('list'))
     .description('List change requests, newest first (default: pending ones).')
@@ -66,7 +82,10 @@ export function registerChangesCommand(program: Command): void {
     .option('--limit <n>', 'how many, 1..1000 (default: 100)', intArg(1, 1000))
     .action((o: ApiOptions & { status?: (typeof CHANGE_STATUSES)[number]; limit?: number }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get(api('/changes'), z.object({ items: z.array(changeRequestSchema) }), { status: o.status, limit: o.limit });
+        const { items } = await client.get(api('/changes'), z.object({ items: z.array(changeRequestSchema) }), {
+          status: o.status,
+          limit: o.limit,
+        });
         await emit(renderUnpaged(format, CHANGE_COLUMNS, items, 'change requests'));
       }),
     );
@@ -75,11 +94,13 @@ export function registerChangesCommand(program: Command): void {
     .description('Show one change request.')
     .argument('<id>', 'change request id')
     .action((id: string, o: ApiOptions) =>
-      withApi(o, async ({ client, format, emit }) => emit(renderOne(format, CHANGE_COLUMNS, await client.get(api('/changes/{id}', id), changeRequestSchema)))),
+      withApi(o, async ({ client, format, emit }) =>
+        emit(renderOne(format, CHANGE_COLUMNS, await client.get(api('/changes/{id}', id), changeRequestSchema))),
+      ),
     );
 
   for (const [verb, text] of [
-    ['approve', 'Approve another admin\'s change request; the change is applied at once.'],
+    ['approve', "Approve another admin's change request; the change is applied at once."],
     ['reject', 'Reject a change request (or withdraw your own).'],
   ] as const) {
     addApiOptions(changes.command(verb))
@@ -89,7 +110,8 @@ export function registerChangesCommand(program: Command): void {
         withApi(o, async ({ client, format, emit }) => {
           const decided = await client.post(api(`/changes/{id}/${verb}`, id), changeRequestSchema);
           await emit(renderOne(format, CHANGE_COLUMNS, decided));
-          if (decided.status === 'failed') note(`approved, but the change could not be applied: ${decided.message ?? 'unknown reason'}`);
+          if (decided.status === 'failed')
+            note(`approved, but the change could not be applied: ${decided.message ?? 'unknown reason'}`);
         }),
       );
   }

@@ -34,7 +34,12 @@ export function countsText(c: Counts): string {
 /** "1d", "12h", "90m", "45s", "0": a soak for people. */
 export function durationText(seconds: number): string {
   if (seconds === 0) return '0';
-  for (const [unit, size] of [['w', 604_800], ['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['w', 604_800],
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;
@@ -104,7 +109,10 @@ export const RING_COLUMNS: ColumnSet<RingStatusWire> = {
     { header: 'status', value: (r) => r.status },
     { header: 'started_at', value: (r) => r.startedAt },
     { header: 'members', value: (r) => r.members },
-    ...MACHINE_DEPLOY_STATES.map((s) => ({ header: s.replace('-', '_'), value: (r: RingStatusWire) => r.counts[s] ?? 0 })),
+    ...MACHINE_DEPLOY_STATES.map((s) => ({
+      header: s.replace('-', '_'),
+      value: (r: RingStatusWire) => r.counts[s] ?? 0,
+    })),
     { header: 'success_ratio', value: (r) => r.successRatio },
     { header: 'soak_seconds', value: (r) => r.soakSeconds },
     { header: 'min_success_ratio', value: (r) => r.gate.minSuccessRatio },
@@ -183,16 +191,23 @@ function stepKind(step: unknown): string {
  */
 export function renderStatus(format: ClientFormat, d: DeploymentDetailWire, withMachines: boolean): string {
   if (format === 'json') return renderJson(d);
-  if (format === 'csv') return withMachines ? renderCsv(MACHINE_COLUMNS.full, d.machines) : renderCsv(RING_COLUMNS.full, d.rings);
-  const head = renderRecord(DEPLOYMENT_COLUMNS.full.filter((c) => c.header !== 'rings'), d);
+  if (format === 'csv')
+    return withMachines ? renderCsv(MACHINE_COLUMNS.full, d.machines) : renderCsv(RING_COLUMNS.full, d.rings);
+  const head = renderRecord(
+    DEPLOYMENT_COLUMNS.full.filter((c) => c.header !== 'rings'),
+    d,
+  );
   const rings = renderTable(RING_COLUMNS.table, d.rings);
-  const machines = !withMachines ? '' : d.machines.length === 0 ? '\nNo machines.\n' : `\n${renderTable(MACHINE_COLUMNS.table, d.machines)}`;
+  const machines = !withMachines
+    ? ''
+    : d.machines.length === 0
+      ? '\nNo machines.\n'
+      : `\n${renderTable(MACHINE_COLUMNS.table, d.machines)}`;
   return `${head}\n${rings}${machines}`;
 }
 
 /** Keeps line breaks and tabs, turns every other control character into a space (no terminal escapes). */
 function safeLog(log: string): string {
-   
   return log.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
 }
 
@@ -200,7 +215,9 @@ function safeLog(log: string): string {
 export function renderJobLogs(jobs: readonly JobWire[]): string {
   const out: string[] = [];
   for (const j of jobs) {
-    out.push(`\n== job ${oneLineText(j.id, 200)} (${j.kind}, ${oneLineText(j.machineName, 200)}, sequence ${j.sequence}): ${j.state}\n`);
+    out.push(
+      `\n== job ${oneLineText(j.id, 200)} (${j.kind}, ${oneLineText(j.machineName, 200)}, sequence ${j.sequence}): ${j.state}\n`,
+    );
     const report = jobReportSchema.safeParse(j.report);
     if (!report.success) {
       out.push(j.report == null ? '   no report yet\n' : '   the report could not be read\n');
@@ -211,9 +228,17 @@ export function renderJobLogs(jobs: readonly JobWire[]): string {
     else if (r.message) out.push(`   ${oneLineText(r.message)}\n`);
     for (const s of r.steps) {
       const exit = s.exitCode === null ? '' : ` exit ${s.exitCode}`;
-      out.push(`-- step ${s.index} ${oneLineText(s.kind, 32)}: ${s.result}${exit}${s.message ? ` — ${oneLineText(s.message)}` : ''}\n`);
+      out.push(
+        `-- step ${s.index} ${oneLineText(s.kind, 32)}: ${s.result}${exit}${s.message ? ` — ${oneLineText(s.message)}` : ''}\n`,
+      );
       const log = safeLog(s.log).replace(/\n+$/, '');
-      if (log !== '') out.push(log.split('\n').map((l) => `   | ${l}`).join('\n') + '\n');
+      if (log !== '')
+        out.push(
+          log
+            .split('\n')
+            .map((l) => `   | ${l}`)
+            .join('\n') + '\n',
+        );
     }
   }
   return out.join('');

@@ -33,20 +33,42 @@ describe('parseRingSpec', () => {
     ],
     [
       'canary=one-per-role:3,soak=4h,min-success=90%',
-      { name: 'canary', members: { kind: 'strategy', strategy: 'one-per-role', count: 3 }, soakSeconds: 14_400, gate: { minSuccessRatio: 0.9, maxFailures: 0 } },
+      {
+        name: 'canary',
+        members: { kind: 'strategy', strategy: 'one-per-role', count: 3 },
+        soakSeconds: 14_400,
+        gate: { minSuccessRatio: 0.9, maxFailures: 0 },
+      },
     ],
     ['low=least-critical-first', { name: 'low', members: { kind: 'strategy', strategy: 'least-critical-first' } }],
-    ['low=least-critical-first:20', { name: 'low', members: { kind: 'strategy', strategy: 'least-critical-first', count: 20 } }],
+    [
+      'low=least-critical-first:20',
+      { name: 'low', members: { kind: 'strategy', strategy: 'least-critical-first', count: 20 } },
+    ],
     ['v=volunteers', { name: 'v', members: { kind: 'strategy', strategy: 'volunteers' } }],
     ['v=volunteers:2', { name: 'v', members: { kind: 'strategy', strategy: 'volunteers', count: 2 } }],
     [
       'p=5%,min-success=0.75,max-failures=2,soak=1d12h',
-      { name: 'p', members: { kind: 'percent', percent: 5 }, soakSeconds: 129_600, gate: { minSuccessRatio: 0.75, maxFailures: 2 } },
+      {
+        name: 'p',
+        members: { kind: 'percent', percent: 5 },
+        soakSeconds: 129_600,
+        gate: { minSuccessRatio: 0.75, maxFailures: 2 },
+      },
     ],
-    ['p=5%,min-success=0', { name: 'p', members: { kind: 'percent', percent: 5 }, gate: { minSuccessRatio: 0, maxFailures: 0 } }],
-    ['p=5%,MIN-SUCCESS=100%', { name: 'p', members: { kind: 'percent', percent: 5 }, gate: { minSuccessRatio: 1, maxFailures: 0 } }],
+    [
+      'p=5%,min-success=0',
+      { name: 'p', members: { kind: 'percent', percent: 5 }, gate: { minSuccessRatio: 0, maxFailures: 0 } },
+    ],
+    [
+      'p=5%,MIN-SUCCESS=100%',
+      { name: 'p', members: { kind: 'percent', percent: 5 }, gate: { minSuccessRatio: 1, maxFailures: 0 } },
+    ],
     ['p=5%,soak=0', { name: 'p', members: { kind: 'percent', percent: 5 }, soakSeconds: 0 }],
-    [' web tier = 20% , soak = 30m ', { name: 'web tier', members: { kind: 'percent', percent: 20 }, soakSeconds: 1800 }],
+    [
+      ' web tier = 20% , soak = 30m ',
+      { name: 'web tier', members: { kind: 'percent', percent: 20 }, soakSeconds: 1800 },
+    ],
   ];
   it.each(good)('%s', (spec, expected) => {
     const ring = parseRingSpec(spec);
@@ -102,14 +124,21 @@ describe('parseDurationSeconds', () => {
     ['1w1d1h1m1s', 694_861],
   ])('%s = %i seconds', (text, seconds) => expect(parseDurationSeconds(text)).toBe(seconds));
 
-  it.each(['', '1', '1x', 'm', '1h1d', '1h1h', '-1h', '1.5h'])('refuses "%s"', (text) => expect(parseDurationSeconds(text)).toBeUndefined());
+  it.each(['', '1', '1x', 'm', '1h1d', '1h1h', '-1h', '1.5h'])('refuses "%s"', (text) =>
+    expect(parseDurationSeconds(text)).toBeUndefined(),
+  );
 });
 
 describe('actionNameArg', () => {
-  it.each(['snapshot', 'lvm-snap.v2', '0day_fix'])('accepts %s', (name) => expect(actionNameArg('--pre-hook', name)).toBe(name));
+  it.each(['snapshot', 'lvm-snap.v2', '0day_fix'])('accepts %s', (name) =>
+    expect(actionNameArg('--pre-hook', name)).toBe(name),
+  );
 
   it('refuses a command line, a path, capitals and an empty name', () => {
-    usageError(() => actionNameArg('--pre-hook', '/usr/local/sbin/snap --quick'), /--pre-hook: expected an action name/);
+    usageError(
+      () => actionNameArg('--pre-hook', '/usr/local/sbin/snap --quick'),
+      /--pre-hook: expected an action name/,
+    );
     usageError(() => actionNameArg('--post-hook', 'Snapshot'), /--post-hook: expected an action name/);
     usageError(() => actionNameArg('--pre-hook', '-x'), /expected an action name/);
     usageError(() => actionNameArg('--pre-hook', ''), /expected an action name/);
@@ -177,8 +206,17 @@ describe('buildCreateBody', () => {
   it('refuses a body without name, rings or target, and reboot details without a mode', () => {
     usageError(() => buildCreateBody(undefined, { machine: ['m'], ring: [broad] }), /needs --name/);
     usageError(() => buildCreateBody(undefined, { name: 'n', machine: ['m'] }), /needs at least one --ring/);
-    usageError(() => buildCreateBody(undefined, { name: 'n', ring: [broad] }), /needs a target: --group G and\/or --machine M/);
-    usageError(() => buildCreateBody(undefined, { name: 'n', machine: ['m'], ring: [broad], maxDeferrals: 2 }), /give --reboot never\|if-required\|always too/);
-    usageError(() => buildCreateBody(undefined, { name: 'n', machine: ['m'], ring: [broad], preHook: '/bin/sh -c reboot' }), /--pre-hook: expected an action name/);
+    usageError(
+      () => buildCreateBody(undefined, { name: 'n', ring: [broad] }),
+      /needs a target: --group G and\/or --machine M/,
+    );
+    usageError(
+      () => buildCreateBody(undefined, { name: 'n', machine: ['m'], ring: [broad], maxDeferrals: 2 }),
+      /give --reboot never\|if-required\|always too/,
+    );
+    usageError(
+      () => buildCreateBody(undefined, { name: 'n', machine: ['m'], ring: [broad], preHook: '/bin/sh -c reboot' }),
+      /--pre-hook: expected an action name/,
+    );
   });
 });

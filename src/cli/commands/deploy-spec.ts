@@ -16,7 +16,8 @@ export type RingInput = z.input<typeof ringInputSchema>;
 /** The syntax, for --help and error messages. */
 export const RING_SPEC_SYNTAX = 'NAME=MEMBERS[,soak=DURATION][,min-success=RATIO|PCT%][,max-failures=N]';
 /** The MEMBERS forms, for --help. */
-export const RING_MEMBERS_SYNTAX = 'machines:a+b+c | NN% | least-critical-first[:COUNT] | one-per-role[:COUNT] | volunteers[:COUNT] | rest';
+export const RING_MEMBERS_SYNTAX =
+  'machines:a+b+c | NN% | least-critical-first[:COUNT] | one-per-role[:COUNT] | volunteers[:COUNT] | rest';
 
 /** The longest soak the API accepts (90 days). */
 const MAX_SOAK_SECONDS = 90 * 86_400;
@@ -77,7 +78,10 @@ function parseMembers(where: string, text: string): RingInput['members'] {
   if (head === 'machines') {
     const machines = (tail ?? '').split('+').map((m) => m.trim());
     if (tail === undefined || machines.some((m) => m === '')) {
-      throw usage(where, `"machines:" needs machine names or ids joined by "+", e.g. machines:lab-1+lab-2 (got ${quoted(text)})`);
+      throw usage(
+        where,
+        `"machines:" needs machine names or ids joined by "+", e.g. machines:lab-1+lab-2 (got ${quoted(text)})`,
+      );
     }
     if (machines.some((m) => m.length > 200)) throw usage(where, 'a machine name or id is longer than 200 characters');
     return { kind: 'explicit', machines };
@@ -86,7 +90,8 @@ function parseMembers(where: string, text: string): RingInput['members'] {
     const strategy = head as RingStrategy;
     if (tail === undefined) return { kind: 'strategy', strategy };
     const count = wholeNumber(tail.trim(), 1, MAX_COUNT);
-    if (count === undefined) throw usage(where, `the count after "${strategy}:" must be a whole number 1..${MAX_COUNT} (got ${quoted(tail)})`);
+    if (count === undefined)
+      throw usage(where, `the count after "${strategy}:" must be a whole number 1..${MAX_COUNT} (got ${quoted(tail)})`);
     return { kind: 'strategy', strategy, count };
   }
   throw usage(where, `unknown MEMBERS ${quoted(text)} (expected ${RING_MEMBERS_SYNTAX})`);
@@ -103,7 +108,10 @@ export function parseRingSpec(spec: string): RingInput {
   const name = spec.slice(0, eq).trim();
   if (name === '') throw usage(where, 'the ring NAME before "=" is empty');
   if (name.length > 64) throw usage(where, 'the ring NAME is longer than 64 characters');
-  const [membersText, ...options] = spec.slice(eq + 1).split(',').map((p) => p.trim());
+  const [membersText, ...options] = spec
+    .slice(eq + 1)
+    .split(',')
+    .map((p) => p.trim());
   const ring: RingInput = { name, members: parseMembers(where, membersText ?? '') };
   const seen = new Set<string>();
   let minSuccessRatio: number | undefined;
@@ -113,32 +121,44 @@ export function parseRingSpec(spec: string): RingInput {
     const key = (at < 0 ? option : option.slice(0, at)).trim().toLowerCase();
     const value = at < 0 ? '' : option.slice(at + 1).trim();
     if (option === '') throw usage(where, 'an empty option between commas');
-    if (at < 0 || value === '') throw usage(where, `option ${quoted(option)} needs a value (soak=DURATION, min-success=RATIO|PCT%, max-failures=N)`);
+    if (at < 0 || value === '')
+      throw usage(
+        where,
+        `option ${quoted(option)} needs a value (soak=DURATION, min-success=RATIO|PCT%, max-failures=N)`,
+      );
     if (seen.has(key)) throw usage(where, `option "${key}" is given twice`);
     seen.add(key);
     if (key === 'soak') {
       const seconds = parseDurationSeconds(value);
-      if (seconds === undefined) throw usage(where, `soak ${quoted(value)} is not a duration such as 0, 90m, 12h, 1d, 2w or 1d12h`);
+      if (seconds === undefined)
+        throw usage(where, `soak ${quoted(value)} is not a duration such as 0, 90m, 12h, 1d, 2w or 1d12h`);
       if (seconds > MAX_SOAK_SECONDS) throw usage(where, `soak ${quoted(value)} is longer than 90 days`);
       ring.soakSeconds = seconds;
     } else if (key === 'min-success') {
       minSuccessRatio = parseRatio(value);
-      if (minSuccessRatio === undefined) throw usage(where, `min-success ${quoted(value)} must be a ratio 0..1 (0.9) or a percentage 0..100% (90%)`);
+      if (minSuccessRatio === undefined)
+        throw usage(where, `min-success ${quoted(value)} must be a ratio 0..1 (0.9) or a percentage 0..100% (90%)`);
     } else if (key === 'max-failures') {
       maxFailures = wholeNumber(value, 0, 1_000_000);
-      if (maxFailures === undefined) throw usage(where, `max-failures ${quoted(value)} must be a whole number, 0 or more`);
+      if (maxFailures === undefined)
+        throw usage(where, `max-failures ${quoted(value)} must be a whole number, 0 or more`);
     } else {
       throw usage(where, `unknown option ${quoted(key)} (expected soak, min-success or max-failures)`);
     }
   }
-  if (minSuccessRatio !== undefined || maxFailures !== undefined) ring.gate = { minSuccessRatio: minSuccessRatio ?? 1, maxFailures: maxFailures ?? 0 };
+  if (minSuccessRatio !== undefined || maxFailures !== undefined)
+    ring.gate = { minSuccessRatio: minSuccessRatio ?? 1, maxFailures: maxFailures ?? 0 };
   return ring;
 }
 
 /** An action name given to --pre-hook/--post-hook (the action catalog holds the command). */
 export function actionNameArg(option: string, name: string): string {
   const r = actionNameSchema.safeParse(name);
-  if (!r.success) throw usage(option, `${r.error.issues[0]!.message}; got ${quoted(name)} (hooks name actions of the catalog: patchhive actions list)`);
+  if (!r.success)
+    throw usage(
+      option,
+      `${r.error.issues[0]!.message}; got ${quoted(name)} (hooks name actions of the catalog: patchhive actions list)`,
+    );
   return name;
 }
 
@@ -168,7 +188,8 @@ function rebootPolicyOf(base: DeploymentCreate['rebootPolicy'], f: CreateFlags):
   if (f.reboot === undefined && !f.rebootOnlyInWindow && f.maxDeferrals === undefined) return base;
   const from: Partial<RebootPolicyInput> = base ?? {};
   const mode = f.reboot ?? from.mode;
-  if (mode === undefined) throw usage('--reboot-only-in-window / --max-deferrals', 'give --reboot never|if-required|always too');
+  if (mode === undefined)
+    throw usage('--reboot-only-in-window / --max-deferrals', 'give --reboot never|if-required|always too');
   return {
     mode,
     onlyInWindow: f.rebootOnlyInWindow ? true : (from.onlyInWindow ?? false),
@@ -199,7 +220,8 @@ export function buildCreateBody(file: Partial<DeploymentCreate> | undefined, f: 
   set('postHook', f.postHook !== undefined ? actionNameArg('--post-hook', f.postHook) : undefined);
   set('seed', f.seed);
   if (body.name === undefined) throw usage('deploy create', 'needs --name (or "name" in --spec-file)');
-  if (!Array.isArray(body.rings) || body.rings.length === 0) throw usage('deploy create', `needs at least one --ring ${RING_SPEC_SYNTAX} (or "rings" in --spec-file)`);
+  if (!Array.isArray(body.rings) || body.rings.length === 0)
+    throw usage('deploy create', `needs at least one --ring ${RING_SPEC_SYNTAX} (or "rings" in --spec-file)`);
   if ((target.groups?.length ?? 0) + (target.machines?.length ?? 0) === 0) {
     throw usage('deploy create', 'needs a target: --group G and/or --machine M (or "target" in --spec-file)');
   }

@@ -16,7 +16,15 @@ import { inventoryHash } from '../../protocol/inventory-hash.js';
 import type { JobBody } from '../../protocol/jobs.js';
 import { verifyJob } from '../../agent/job-verify.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { callApi, debianInventory, expectApi, nativeCatalog, removeInventoryRoots, tempDir, waitFor } from '../../../test/e2e/server-test-helpers.js';
+import {
+  callApi,
+  debianInventory,
+  expectApi,
+  nativeCatalog,
+  removeInventoryRoots,
+  tempDir,
+  waitFor,
+} from '../../../test/e2e/server-test-helpers.js';
 import { runApiCli, type ApiCliResult } from '../client/test-support.js';
 
 let server: TestServer;
@@ -55,18 +63,35 @@ class SimAgent {
   ) {}
 
   static async enroll(name: string, inventory: Inventory): Promise<SimAgent> {
-    const token = await expectApi<{ secret: string }>(server, 'POST', '/enrollment-tokens', 201, { body: { maxUses: 1, expiresInHours: 1 } });
-    const enrolled = await expectApi<EnrollResponse>(server, 'POST', '/api/v1/agent/enroll', 201, { token: null, body: { token: token.secret, hostname: name } });
+    const token = await expectApi<{ secret: string }>(server, 'POST', '/enrollment-tokens', 201, {
+      body: { maxUses: 1, expiresInHours: 1 },
+    });
+    const enrolled = await expectApi<EnrollResponse>(server, 'POST', '/api/v1/agent/enroll', 201, {
+      token: null,
+      body: { token: token.secret, hostname: name },
+    });
     return new SimAgent(enrolled, inventory);
   }
 
   /** One check-in with the inventory and the reports; returns the jobs handed out, each verified. */
   async checkin(jobReports: JobReport[] = []): Promise<JobBody[]> {
-    const body = { inventoryHash: inventoryHash(this.inventory), inventory: this.inventory, ...(jobReports.length ? { jobReports } : {}) };
-    const res = await callApi<CheckinResponse>(server, 'POST', '/api/v1/agent/checkin', { token: this.enrolled.credential, body });
+    const body = {
+      inventoryHash: inventoryHash(this.inventory),
+      inventory: this.inventory,
+      ...(jobReports.length ? { jobReports } : {}),
+    };
+    const res = await callApi<CheckinResponse>(server, 'POST', '/api/v1/agent/checkin', {
+      token: this.enrolled.credential,
+      body,
+    });
     expect(res.status, res.text).toBe(200);
     return res.body.jobs.map((envelope) => {
-      const v = verifyJob(envelope, { agentId: this.enrolled.agentId, pinnedPublicKeyPem: this.enrolled.jobSigningPublicKey, lastSequence: 0, now: new Date().toISOString() });
+      const v = verifyJob(envelope, {
+        agentId: this.enrolled.agentId,
+        pinnedPublicKeyPem: this.enrolled.jobSigningPublicKey,
+        lastSequence: 0,
+        now: new Date().toISOString(),
+      });
       if (!v.ok) throw new Error(`job refused: ${v.reason}`);
       return v.job;
     });
@@ -74,8 +99,14 @@ class SimAgent {
 
   /** The inventory after installing: these packages at these versions. */
   upgrade(versions: Record<string, string>): void {
-    const items = this.inventory.packages!.items.map((p) => (versions[p.name] ? { ...p, version: versions[p.name]! } : p));
-    this.inventory = { ...this.inventory, collectedAt: new Date().toISOString(), packages: { ...this.inventory.packages!, items } };
+    const items = this.inventory.packages!.items.map((p) =>
+      versions[p.name] ? { ...p, version: versions[p.name]! } : p,
+    );
+    this.inventory = {
+      ...this.inventory,
+      collectedAt: new Date().toISOString(),
+      packages: { ...this.inventory.packages!, items },
+    };
   }
 }
 
@@ -94,7 +125,10 @@ function succeededReport(jobId: string, sequence: number, kinds: string[]): JobR
       exitCode: kind === 'install' ? 0 : null,
       startedAt: at,
       finishedAt: at,
-      log: kind === 'install' ? 'Setting up apt (2.6.2) ...\nSetting up gzip (1.12-1.1) ...\n\u001b[31mred\u001b[0m\n' : '',
+      log:
+        kind === 'install'
+          ? 'Setting up apt (2.6.2) ...\nSetting up gzip (1.12-1.1) ...\n\u001b[31mred\u001b[0m\n'
+          : '',
       message: kind === 'install' ? 'installed 3 packages' : `${kind} done`,
     })),
     rebootPending: false,
@@ -119,8 +153,12 @@ beforeAll(async () => {
       { id: 'PH-GZIP', pkg: 'gzip', fixed: '1.12-1.1', severity: 'low' },
     ]),
   );
-  const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true } });
-  expect(await expectApi<SyncRecordWire>(server, 'POST', `/sources/${source.id}/sync`, 200)).toMatchObject({ result: 'updated' });
+  const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, {
+    body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true },
+  });
+  expect(await expectApi<SyncRecordWire>(server, 'POST', `/sources/${source.id}/sync`, 200)).toMatchObject({
+    result: 'updated',
+  });
   const now = new Date();
   lab = await SimAgent.enroll('lab1', await debianInventory('status-minbase-12-point-release.txt', 'lab1', now));
   expect(await lab.checkin()).toEqual([]);
@@ -128,9 +166,13 @@ beforeAll(async () => {
     const inv = await debianInventory('status-minbase-12-point-release.txt', name, now);
     await expectApi<MachineWire>(server, 'POST', '/machines/import', 201, { body: { inventory: inv } });
   }
-  await expectApi(server, 'POST', '/groups', 201, { body: { name: 'fleet', kind: 'static', members: ['lab1', 'pilot1', 'broad1', 'broad2'] } });
+  await expectApi(server, 'POST', '/groups', 201, {
+    body: { name: 'fleet', kind: 'static', members: ['lab1', 'pilot1', 'broad1', 'broad2'] },
+  });
   for (const bulletin of ['PH-APT', 'PH-GZIP']) {
-    await expectApi(server, 'POST', '/triage/actions', 200, { body: { items: [{ bulletin, group: 'fleet' }], action: { kind: 'approve' } } });
+    await expectApi(server, 'POST', '/triage/actions', 200, {
+      body: { items: [{ bulletin, group: 'fleet' }], action: { kind: 'approve' } },
+    });
   }
   // the assessment queue runs in the background: wait until every machine's two findings are open
   for (const name of ['lab1', 'pilot1', 'broad1', 'broad2']) {
@@ -151,21 +193,50 @@ describe('deploy create', () => {
   it('refuses bad ring syntax before asking the server', async () => {
     // independent runs, in parallel (each is a process start)
     await Promise.all([
-      refused(['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'lab=machines:'], 'E_USAGE', /--ring "lab=machines:": "machines:" needs/),
-      refused(['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'p=10%,soak=1y'], 'E_USAGE', /soak "1y"/),
+      refused(
+        ['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'lab=machines:'],
+        'E_USAGE',
+        /--ring "lab=machines:": "machines:" needs/,
+      ),
+      refused(
+        ['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'p=10%,soak=1y'],
+        'E_USAGE',
+        /soak "1y"/,
+      ),
       refused(['deploy', 'create', '--name', 'x', '--group', 'fleet'], 'E_USAGE', /needs at least one --ring/),
       refused(['deploy', 'create', '--name', 'x', '--ring', 'broad=rest'], 'E_USAGE', /needs a target/),
-      refused(['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'broad=rest', '--pre-hook', '/usr/bin/snap'], 'E_USAGE', /expected an action name/),
-      refused(['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'broad=rest', '--deadline', 'soon'], 'E_USAGE', /--deadline/),
+      refused(
+        ['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'broad=rest', '--pre-hook', '/usr/bin/snap'],
+        'E_USAGE',
+        /expected an action name/,
+      ),
+      refused(
+        ['deploy', 'create', '--name', 'x', '--group', 'fleet', '--ring', 'broad=rest', '--deadline', 'soon'],
+        'E_USAGE',
+        /--deadline/,
+      ),
     ]);
     expect((await okJson<{ items: unknown[] }>(['deploy', 'list'])).items).toEqual([]);
   });
 
   it('creates a deployment through three rings and prints the plan', async () => {
     const out = await ok([
-      'deploy', 'create', '--name', 'may-fixes', '--group', 'fleet',
-      '--ring', 'lab=machines:lab1', '--ring', 'pilot=machines:pilot1,soak=1d', '--ring', 'broad=rest,max-failures=1,min-success=50%',
-      '--reboot', 'never', '--deadline', '7d',
+      'deploy',
+      'create',
+      '--name',
+      'may-fixes',
+      '--group',
+      'fleet',
+      '--ring',
+      'lab=machines:lab1',
+      '--ring',
+      'pilot=machines:pilot1,soak=1d',
+      '--ring',
+      'broad=rest,max-failures=1,min-success=50%',
+      '--reboot',
+      'never',
+      '--deadline',
+      '7d',
     ]);
     expect(out).toMatch(/^name:\s+may-fixes$/m);
     expect(out).toMatch(/^status:\s+running$/m);
@@ -180,8 +251,24 @@ describe('deploy create', () => {
 
   it('takes a spec file, with flags overriding it', async () => {
     const spec = path.join(work.dir, 'spec.json');
-    writeFileSync(spec, JSON.stringify({ name: 'from-file', target: { machines: ['broad1'] }, rings: [{ name: 'only', members: { kind: 'percent', percent: 100 } }] }));
-    const d = await okJson<DeploymentDetailWire>(['deploy', 'create', '--spec-file', spec, '--name', 'spec-run', '--bulletin', 'PH-GZIP']);
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'from-file',
+        target: { machines: ['broad1'] },
+        rings: [{ name: 'only', members: { kind: 'percent', percent: 100 } }],
+      }),
+    );
+    const d = await okJson<DeploymentDetailWire>([
+      'deploy',
+      'create',
+      '--spec-file',
+      spec,
+      '--name',
+      'spec-run',
+      '--bulletin',
+      'PH-GZIP',
+    ]);
     expect(d).toMatchObject({ name: 'spec-run', bulletinIds: ['PH-GZIP'], rollbackOnHalt: true });
     expect(d.rings.map((r) => r.name)).toEqual(['only']);
     expect(d.machines.map((m) => [m.machineName, m.packages.map((p) => p.name)])).toEqual([['broad1', ['gzip']]]);
@@ -189,8 +276,11 @@ describe('deploy create', () => {
     await refused(['deploy', 'create', '--spec-file', spec], 'E_INPUT_MALFORMED');
   });
 
-  it('an unknown group is the server\'s error code', async () => {
-    await refused(['deploy', 'create', '--name', 'x', '--group', 'no-such-group', '--ring', 'broad=rest'], 'E_GROUP_NOT_FOUND');
+  it("an unknown group is the server's error code", async () => {
+    await refused(
+      ['deploy', 'create', '--name', 'x', '--group', 'no-such-group', '--ring', 'broad=rest'],
+      'E_GROUP_NOT_FOUND',
+    );
   });
 });
 
@@ -205,10 +295,21 @@ describe('deploy status, jobs and validation', () => {
     expect(status).toMatch(/^lab1\s+lab\s+running\s+3\s+/m);
 
     lab.upgrade({ apt: '2.6.2', 'libapt-pkg6.0': '2.6.2', gzip: '1.12-1.1' });
-    await lab.checkin([succeededReport(job.jobId, job.sequence, job.steps.map((s) => s.kind))]);
+    await lab.checkin([
+      succeededReport(
+        job.jobId,
+        job.sequence,
+        job.steps.map((s) => s.kind),
+      ),
+    ]);
     await waitFor('lab1 validated', async () => {
       const { items } = await expectApi<{ items: DeploymentWire[] }>(server, 'GET', '/deployments', 200);
-      const d = await expectApi<DeploymentDetailWire>(server, 'GET', `/deployments/${items.find((i) => i.name === 'may-fixes')!.id}`, 200);
+      const d = await expectApi<DeploymentDetailWire>(
+        server,
+        'GET',
+        `/deployments/${items.find((i) => i.name === 'may-fixes')!.id}`,
+        200,
+      );
       return d.machines.find((m) => m.machineName === 'lab1')?.state === 'succeeded' ? d : undefined;
     });
     status = await ok(['deploy', 'status', 'may-fixes', '--machines']);
@@ -230,16 +331,22 @@ describe('deploy status, jobs and validation', () => {
     const json = await okJson<{ items: JobWire[] }>(['deploy', 'jobs', 'may-fixes']);
     expect(json.items.map((j) => [j.kind, j.machineName, j.state])).toEqual([['install', 'lab1', 'succeeded']]);
     const csv = await ok(['deploy', 'jobs', 'may-fixes', '--format', 'csv']);
-    expect(csv.split('\r\n')[0]).toBe('id,kind,machine_id,machine,deployment_id,sequence,state,issued_at,expires_at,delivered_at,reported_at,message,steps');
+    expect(csv.split('\r\n')[0]).toBe(
+      'id,kind,machine_id,machine,deployment_id,sequence,state,issued_at,expires_at,delivered_at,reported_at,message,steps',
+    );
     expect(csv).toContain(',install verify\r\n');
   });
 
   it('status in CSV gives the rings, or with --machines the machines; an unknown one is E_DEPLOYMENT_NOT_FOUND', async () => {
     const rings = await ok(['deploy', 'status', 'may-fixes', '--format', 'csv']);
-    expect(rings.split('\r\n')[0]).toMatch(/^index,ring,status,started_at,members,pending,waiting_window,running,validating,succeeded,failed,missed,rolled_back,success_ratio/);
+    expect(rings.split('\r\n')[0]).toMatch(
+      /^index,ring,status,started_at,members,pending,waiting_window,running,validating,succeeded,failed,missed,rolled_back,success_ratio/,
+    );
     expect(rings.split('\r\n').filter(Boolean)).toHaveLength(4);
     const machines = await ok(['deploy', 'status', 'may-fixes', '--machines', '--format', 'csv']);
-    expect(machines).toMatch(/^\S+,lab1,lab,0,succeeded,.*apt=2\.6\.2 libapt-pkg6\.0=2\.6\.2 gzip=1\.12-1\.1,apt=2\.6\.1 libapt-pkg6\.0=2\.6\.1 gzip=1\.12-1,/m);
+    expect(machines).toMatch(
+      /^\S+,lab1,lab,0,succeeded,.*apt=2\.6\.2 libapt-pkg6\.0=2\.6\.2 gzip=1\.12-1\.1,apt=2\.6\.1 libapt-pkg6\.0=2\.6\.1 gzip=1\.12-1,/m,
+    );
     await refused(['deploy', 'status', 'no-such-deployment'], 'E_DEPLOYMENT_NOT_FOUND');
   });
 });
@@ -297,7 +404,16 @@ describe('deploy pause, resume, rollback, abort, list', () => {
     expect(all.items.map((d) => d.name).sort()).toEqual(['may-fixes', 'spec-run']);
     await refused(['deploy', 'list', '--status', 'sleeping'], 'E_USAGE', /unknown status "sleeping"/);
 
-    const twin = await okJson<DeploymentDetailWire>(['deploy', 'create', '--name', 'spec-run', '--machine', 'broad2', '--ring', 'broad=rest']);
+    const twin = await okJson<DeploymentDetailWire>([
+      'deploy',
+      'create',
+      '--name',
+      'spec-run',
+      '--machine',
+      'broad2',
+      '--ring',
+      'broad=rest',
+    ]);
     await refused(['deploy', 'status', 'spec-run'], 'E_USAGE', /2 deployments are named "spec-run"; give an id/);
     expect((await okJson<DeploymentWire>(['deploy', 'status', twin.id])).id).toBe(twin.id);
   });
@@ -306,9 +422,22 @@ describe('deploy pause, resume, rollback, abort, list', () => {
 describe('groups: maintenance window and reboot policy', () => {
   it('create sets them, show prints them, set changes only the parts given and clears them', async () => {
     const created = await okJson<{ maintenanceWindow: unknown; rebootPolicy: unknown }>([
-      'groups', 'create', 'night', '--members', 'broad1',
-      '--window-cron', '0 22 * * 0', '--window-minutes', '360', '--window-tz', 'Europe/Berlin',
-      '--reboot', 'if-required', '--reboot-only-in-window', '--reboot-max-deferrals', '2',
+      'groups',
+      'create',
+      'night',
+      '--members',
+      'broad1',
+      '--window-cron',
+      '0 22 * * 0',
+      '--window-minutes',
+      '360',
+      '--window-tz',
+      'Europe/Berlin',
+      '--reboot',
+      'if-required',
+      '--reboot-only-in-window',
+      '--reboot-max-deferrals',
+      '2',
     ]);
     expect(created).toMatchObject({
       maintenanceWindow: { cron: '0 22 * * 0', durationMinutes: 360, timeZone: 'Europe/Berlin' },
@@ -318,25 +447,76 @@ describe('groups: maintenance window and reboot policy', () => {
     expect(shown).toMatch(/^maintenance_window:\s+0 22 \* \* 0 for 360 min \(Europe\/Berlin\)$/m);
     expect(shown).toMatch(/^reboot_policy:\s+if-required, only in window, 2 deferrals$/m);
 
-    const changed = await okJson<{ maintenanceWindow: unknown; rebootPolicy: unknown }>(['groups', 'set', 'night', '--window-minutes', '120', '--no-reboot-only-in-window']);
+    const changed = await okJson<{ maintenanceWindow: unknown; rebootPolicy: unknown }>([
+      'groups',
+      'set',
+      'night',
+      '--window-minutes',
+      '120',
+      '--no-reboot-only-in-window',
+    ]);
     expect(changed).toMatchObject({
       maintenanceWindow: { cron: '0 22 * * 0', durationMinutes: 120, timeZone: 'Europe/Berlin' },
       rebootPolicy: { mode: 'if-required', onlyInWindow: false, maxDeferrals: 2 },
     });
-    const cleared = await okJson<{ maintenanceWindow: unknown; rebootPolicy: unknown }>(['groups', 'set', 'night', '--no-window', '--default-reboot']);
+    const cleared = await okJson<{ maintenanceWindow: unknown; rebootPolicy: unknown }>([
+      'groups',
+      'set',
+      'night',
+      '--no-window',
+      '--default-reboot',
+    ]);
     expect(cleared).toMatchObject({ maintenanceWindow: null, rebootPolicy: null });
     expect(await ok(['groups', 'show', 'night'])).toMatch(/^maintenance_window:\s+-$/m);
   });
 
   it('refuses a window without its length, a bad zone or cron, and contradictory flags', async () => {
     await Promise.all([
-      refused(['groups', 'create', 'w1', '--members', 'broad1', '--window-cron', '0 2 * * *'], 'E_USAGE', /needs --window-cron and --window-minutes/),
-      refused(['groups', 'create', 'w1', '--members', 'broad1', '--window-cron', '0 2 * * *', '--window-minutes', '60', '--window-tz', 'Mars/Olympus'], 'E_USAGE', /--window-tz: not an IANA time zone/),
-      refused(['groups', 'create', 'w1', '--members', 'broad1', '--window-cron', 'every night', '--window-minutes', '60'], 'E_USAGE', /--window-cron: /),
-      refused(['groups', 'create', 'w1', '--members', 'broad1', '--reboot-max-deferrals', '1'], 'E_USAGE', /needs --reboot/),
-      refused(['groups', 'set', 'fleet', '--no-window', '--window-minutes', '5'], 'E_USAGE', /either --no-window or --window-\* options/),
-      refused(['groups', 'set', 'fleet', '--window-minutes', '5'], 'E_USAGE', /needs --window-cron and --window-minutes/),
+      refused(
+        ['groups', 'create', 'w1', '--members', 'broad1', '--window-cron', '0 2 * * *'],
+        'E_USAGE',
+        /needs --window-cron and --window-minutes/,
+      ),
+      refused(
+        [
+          'groups',
+          'create',
+          'w1',
+          '--members',
+          'broad1',
+          '--window-cron',
+          '0 2 * * *',
+          '--window-minutes',
+          '60',
+          '--window-tz',
+          'Mars/Olympus',
+        ],
+        'E_USAGE',
+        /--window-tz: not an IANA time zone/,
+      ),
+      refused(
+        ['groups', 'create', 'w1', '--members', 'broad1', '--window-cron', 'every night', '--window-minutes', '60'],
+        'E_USAGE',
+        /--window-cron: /,
+      ),
+      refused(
+        ['groups', 'create', 'w1', '--members', 'broad1', '--reboot-max-deferrals', '1'],
+        'E_USAGE',
+        /needs --reboot/,
+      ),
+      refused(
+        ['groups', 'set', 'fleet', '--no-window', '--window-minutes', '5'],
+        'E_USAGE',
+        /either --no-window or --window-\* options/,
+      ),
+      refused(
+        ['groups', 'set', 'fleet', '--window-minutes', '5'],
+        'E_USAGE',
+        /needs --window-cron and --window-minutes/,
+      ),
     ]);
-    expect((await expectApi<{ items: { name: string }[] }>(server, 'GET', '/groups', 200)).items.map((g) => g.name)).not.toContain('w1');
+    expect(
+      (await expectApi<{ items: { name: string }[] }>(server, 'GET', '/groups', 200)).items.map((g) => g.name),
+    ).not.toContain('w1');
   });
 });

@@ -33,7 +33,14 @@ import {
   type ApiOptions,
 } from '../client/command-kit.js';
 import { renderOne } from '../client/format.js';
-import { buildCreateBody, parseRingSpec, RING_MEMBERS_SYNTAX, RING_SPEC_SYNTAX, type CreateFlags, type RingInput } from './deploy-spec.js';
+import {
+  buildCreateBody,
+  parseRingSpec,
+  RING_MEMBERS_SYNTAX,
+  RING_SPEC_SYNTAX,
+  type CreateFlags,
+  type RingInput,
+} from './deploy-spec.js';
 import { DEPLOYMENT_COLUMNS, JOB_COLUMNS, renderJobLogs, renderStatus } from './deploy-render.js';
 
 /** Statuses after which a deployment no longer changes by itself (where --watch stops). */
@@ -52,7 +59,10 @@ export async function resolveDeploymentId(client: ApiClient, ref: string): Promi
   if (items.some((d) => d.id === ref)) return ref;
   const named = items.filter((d) => d.name === ref);
   if (named.length > 1) {
-    throw new PatchhiveError('E_USAGE', `${named.length} deployments are named "${oneLineText(ref, 80)}"; give an id: ${named.map((d) => d.id).join(', ')}`);
+    throw new PatchhiveError(
+      'E_USAGE',
+      `${named.length} deployments are named "${oneLineText(ref, 80)}"; give an id: ${named.map((d) => d.id).join(', ')}`,
+    );
   }
   return named[0]?.id ?? ref;
 }
@@ -60,9 +70,16 @@ export async function resolveDeploymentId(client: ApiClient, ref: string): Promi
 /** Checks a comma-separated --status list against the deployment statuses. */
 function checkStatuses(list: string | undefined): string | undefined {
   if (list === undefined) return undefined;
-  const parts = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = parts.find((p) => !(DEPLOYMENT_STATUS_VALUES as readonly string[]).includes(p));
-  if (bad !== undefined) throw new PatchhiveError('E_USAGE', `--status: unknown status "${oneLineText(bad, 40)}" (expected ${DEPLOYMENT_STATUS_VALUES.join(', ')})`);
+  if (bad !== undefined)
+    throw new PatchhiveError(
+      'E_USAGE',
+      `--status: unknown status "${oneLineText(bad, 40)}" (expected ${DEPLOYMENT_STATUS_VALUES.join(', ')})`,
+    );
   if (parts.length === 0) throw new PatchhiveError('E_USAGE', '--status: give at least one status');
   return parts.join(',');
 }
@@ -71,7 +88,9 @@ function checkStatuses(list: string | undefined): string | undefined {
 async function readSpecFile(file: string): Promise<Partial<DeploymentCreate>> {
   const json = parseJsonLocated(await readInputText(file), file);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new PatchhiveError('E_INPUT_MALFORMED', 'expected a JSON object (the body of POST /api/v1/deployments)', { file });
+    throw new PatchhiveError('E_INPUT_MALFORMED', 'expected a JSON object (the body of POST /api/v1/deployments)', {
+      file,
+    });
   }
   return json;
 }
@@ -96,14 +115,34 @@ function registerCreate(deploy: Command): void {
     .option('--name <name>', 'deployment name (required unless in --spec-file)')
     .option('--group <group>', 'target group, id or name (repeat for several)', repeatable)
     .option('--machine <machine>', 'target machine, id or name (repeat for several)', repeatable)
-    .option('--bulletin <id>', 'install only these approved bulletins (repeat; default: every approved fix the target misses)', repeatable)
+    .option(
+      '--bulletin <id>',
+      'install only these approved bulletins (repeat; default: every approved fix the target misses)',
+      repeatable,
+    )
     .option('--ring <spec>', RING_HELP, ringList)
-    .option('--deadline <time>', 'machines not done by then are reported missed: ISO 8601 with a zone, or a span such as 7d, 12h')
-    .addOption(new Option('--reboot <mode>', "reboot policy for this deployment (default: the groups' policies)").choices(['never', 'if-required', 'always']))
+    .option(
+      '--deadline <time>',
+      'machines not done by then are reported missed: ISO 8601 with a zone, or a span such as 7d, 12h',
+    )
+    .addOption(
+      new Option('--reboot <mode>', "reboot policy for this deployment (default: the groups' policies)").choices([
+        'never',
+        'if-required',
+        'always',
+      ]),
+    )
     .option('--reboot-only-in-window', 'reboot only inside the maintenance window (with --reboot)')
-    .option('--max-deferrals <n>', 'how often a logged-in user may postpone the reboot, 0..100 (with --reboot)', intArg(0, 100))
+    .option(
+      '--max-deferrals <n>',
+      'how often a logged-in user may postpone the reboot, 0..100 (with --reboot)',
+      intArg(0, 100),
+    )
     .option('--no-rollback-on-halt', 'leave the machines of a halted ring as they are (default: roll them back)')
-    .option('--pre-hook <action>', 'approved action of the action catalog to run before installing, e.g. snapshot (see: patchhive actions list)')
+    .option(
+      '--pre-hook <action>',
+      'approved action of the action catalog to run before installing, e.g. snapshot (see: patchhive actions list)',
+    )
     .option('--post-hook <action>', 'approved action to run after installing')
     .option('--seed <text>', 'seeds the choice of percentage rings (default: the deployment id)')
     .option('--spec-file <file>', 'a JSON file with the POST /deployments body; flags given override it')
@@ -125,7 +164,9 @@ Examples:
         const skipped = created.skippedBulletins ?? [];
         if (skipped.length > 0) {
           const list = skipped.map((s) => `${s.bulletinId} (${oneLineText(s.reason, 300)})`).join('; ');
-          process.stderr.write(`patchhive: warning: ${skipped.length} approved bulletin${skipped.length === 1 ? ' has' : 's have'} no installable fix on the target machines and ${skipped.length === 1 ? 'was' : 'were'} left out: ${list}\n`);
+          process.stderr.write(
+            `patchhive: warning: ${skipped.length} approved bulletin${skipped.length === 1 ? ' has' : 's have'} no installable fix on the target machines and ${skipped.length === 1 ? 'was' : 'were'} left out: ${list}\n`,
+          );
         }
         await emit(renderStatus(format, created, true));
       }),
@@ -141,8 +182,15 @@ function registerStatus(deploy: Command): void {
   addApiOptions(deploy.command('status'))
     .description('Show a deployment: status, rings with their counts and gates; --machines adds one line per machine.')
     .argument('<deployment>', 'deployment id or name')
-    .option('--machines', 'one line per machine: ring, state, packages, rollback, message (CSV: the machines instead of the rings)')
-    .option('--watch <seconds>', 'show it again every SECONDS until it is halted, aborted or completed (Ctrl-C stops)', intArg(1, 3600))
+    .option(
+      '--machines',
+      'one line per machine: ring, state, packages, rollback, message (CSV: the machines instead of the rings)',
+    )
+    .option(
+      '--watch <seconds>',
+      'show it again every SECONDS until it is halted, aborted or completed (Ctrl-C stops)',
+      intArg(1, 3600),
+    )
     .action((ref: string, o: StatusOptions) =>
       withApi(o, async ({ client, format, emit }) => {
         const id = await resolveDeploymentId(client, ref);
@@ -161,7 +209,10 @@ function registerActions(deploy: Command): void {
   const actions = [
     ['pause', 'Pause a deployment: no new jobs are handed out; jobs already delivered finish.'],
     ['resume', 'Resume a paused deployment: the engine looks at it at once.'],
-    ['abort', 'Abort a running, paused or halted deployment for good: queued jobs are cancelled; machines stay as they are.'],
+    [
+      'abort',
+      'Abort a running, paused or halted deployment for good: queued jobs are cancelled; machines stay as they are.',
+    ],
   ] as const;
   for (const [verb, description] of actions) {
     addApiOptions(deploy.command(verb))
@@ -172,15 +223,27 @@ function registerActions(deploy: Command): void {
         withApi(o, async ({ client, format, emit }) => {
           const id = await resolveDeploymentId(client, ref);
           const body = checkBody(deploymentActionSchema, defined({ reason: o.reason }));
-          await emit(renderOne(format, DEPLOYMENT_COLUMNS, await client.post(api(`/deployments/{id}/${verb}`, id), deploymentSchema, body)));
+          await emit(
+            renderOne(
+              format,
+              DEPLOYMENT_COLUMNS,
+              await client.post(api(`/deployments/{id}/${verb}`, id), deploymentSchema, body),
+            ),
+          );
         }),
       );
   }
 
   addApiOptions(deploy.command('rollback'))
-    .description('Roll back what a deployment installed (apt/dnf: the previous exact versions; Windows: uninstall by KB), as rollback jobs.')
+    .description(
+      'Roll back what a deployment installed (apt/dnf: the previous exact versions; Windows: uninstall by KB), as rollback jobs.',
+    )
     .argument('<deployment>', 'deployment id or name')
-    .option('--machine <machine>', 'only this machine, id or name (repeat; default: every machine the deployment changed)', repeatable)
+    .option(
+      '--machine <machine>',
+      'only this machine, id or name (repeat; default: every machine the deployment changed)',
+      repeatable,
+    )
     .option('--reason <text>', 'why')
     .action((ref: string, o: ApiOptions & { machine?: string[]; reason?: string }) =>
       withApi(o, async ({ client, format, emit }) => {
@@ -188,7 +251,13 @@ function registerActions(deploy: Command): void {
         const body = checkBody(rollbackRequestSchema, defined({ machines: o.machine, reason: o.reason }));
         const d = await client.post(api('/deployments/{id}/rollback', id), deploymentDetailSchema, body);
         // the table and CSV show the machines being rolled back; JSON is the whole answer
-        await emit(renderStatus(format, format === 'json' ? d : { ...d, machines: d.machines.filter((m) => m.rollback !== null) }, true));
+        await emit(
+          renderStatus(
+            format,
+            format === 'json' ? d : { ...d, machines: d.machines.filter((m) => m.rollback !== null) },
+            true,
+          ),
+        );
       }),
     );
 }
@@ -200,7 +269,10 @@ function registerList(deploy: Command): void {
     .option('--limit <n>', 'how many, 1..1000 (default: 100)', intArg(1, 1000))
     .action((o: ApiOptions & { status?: string; limit?: number }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get(api('/deployments'), deploymentListSchema, { status: checkStatuses(o.status), limit: o.limit });
+        const { items } = await client.get(api('/deployments'), deploymentListSchema, {
+          status: checkStatuses(o.status),
+          limit: o.limit,
+        });
         await emit(renderUnpaged(format, DEPLOYMENT_COLUMNS, items, 'deployments'));
       }),
     );
@@ -208,7 +280,9 @@ function registerList(deploy: Command): void {
 
 function registerJobs(deploy: Command): void {
   addApiOptions(deploy.command('jobs'))
-    .description("List a deployment's jobs (install and rollback) with their state; --logs adds each step's result and log tail.")
+    .description(
+      "List a deployment's jobs (install and rollback) with their state; --logs adds each step's result and log tail.",
+    )
     .argument('<deployment>', 'deployment id or name')
     .option('--machine <machine>', 'only the jobs of this machine (id or name)')
     .option('--logs', "print each job's steps and their log tails after the table (table format)")
@@ -226,7 +300,9 @@ function registerJobs(deploy: Command): void {
 export function registerDeployCommand(program: Command): void {
   const deploy = program
     .command('deploy')
-    .description('Deployments: approved fixes to groups or machines through rings (lab, pilot, broad) with soak times and gates.');
+    .description(
+      'Deployments: approved fixes to groups or machines through rings (lab, pilot, broad) with soak times and gates.',
+    );
   registerCreate(deploy);
   registerList(deploy);
   registerStatus(deploy);

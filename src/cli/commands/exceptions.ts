@@ -51,7 +51,9 @@ interface ExceptionFlags extends ApiOptions {
 
 /** Registers `patchhive exceptions list|create|revoke`. */
 export function registerExceptionsCommand(program: Command): void {
-  const exceptions = program.command('exceptions').description('Risk exceptions: accept a bulletin on a machine or group until a date.');
+  const exceptions = program
+    .command('exceptions')
+    .description('Risk exceptions: accept a bulletin on a machine or group until a date.');
 
   addApiOptions(exceptions.command('list'))
     .description('List risk exceptions (default: the active ones).')
@@ -61,7 +63,12 @@ export function registerExceptionsCommand(program: Command): void {
     .option('--group <group>', 'only this group (id or name)')
     .action((o: ExceptionFlags) =>
       withApi(o, async ({ client, format, emit }) => {
-        const query = { bulletin: o.bulletin, machine: o.machine, group: o.group, active: o.all ? ('any' as const) : ('true' as const) };
+        const query = {
+          bulletin: o.bulletin,
+          machine: o.machine,
+          group: o.group,
+          active: o.all ? ('any' as const) : ('true' as const),
+        };
         const { items } = await client.get(api('/exceptions'), exceptionsSchema, query);
         await emit(renderUnpaged(format, EXCEPTION_COLUMNS, items, 'exceptions'));
       }),
@@ -77,13 +84,25 @@ export function registerExceptionsCommand(program: Command): void {
     .option('--until <time>', 'until this ISO 8601 time, or for a span such as 90d (required)')
     .action((bulletin: string, o: ExceptionFlags) =>
       withApi(o, async ({ client, format, emit }) => {
-        if ((o.machine === undefined) === (o.group === undefined)) throw new PatchhiveError('E_USAGE', 'give exactly one of --machine and --group');
-        for (const [flag, v] of [['--owner', o.owner], ['--reason', o.reason], ['--until', o.until]] as const) {
+        if ((o.machine === undefined) === (o.group === undefined))
+          throw new PatchhiveError('E_USAGE', 'give exactly one of --machine and --group');
+        for (const [flag, v] of [
+          ['--owner', o.owner],
+          ['--reason', o.reason],
+          ['--until', o.until],
+        ] as const) {
           if (v === undefined) throw new PatchhiveError('E_USAGE', `exceptions create needs ${flag}`);
         }
         const body = checkBody(
           exceptionCreateSchema,
-          defined({ bulletin, machine: o.machine, group: o.group, owner: o.owner!, reason: o.reason!, until: parseTimeArg('--until', o.until!, new Date()) }),
+          defined({
+            bulletin,
+            machine: o.machine,
+            group: o.group,
+            owner: o.owner!,
+            reason: o.reason!,
+            until: parseTimeArg('--until', o.until!, new Date()),
+          }),
         );
         await emit(renderOne(format, EXCEPTION_COLUMNS, await client.post(api('/exceptions'), exceptionSchema, body)));
       }),
@@ -93,6 +112,8 @@ export function registerExceptionsCommand(program: Command): void {
     .description('Revoke a risk exception: its findings count again at once.')
     .argument('<id>', 'exception id')
     .action((id: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/exceptions/{id}', id)), `Revoked exception ${id}.`)),
+      withApi(o, async (ctx) =>
+        emitDone(ctx, await ctx.client.delete(api('/exceptions/{id}', id)), `Revoked exception ${id}.`),
+      ),
     );
 }

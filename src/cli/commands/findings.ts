@@ -9,7 +9,14 @@ import { PatchhiveError } from '../../errors.js';
 import { SEVERITIES, type Severity } from '../../catalog/model.js';
 import { FINDING_STATUSES } from '../../detect/model.js';
 import { findingSchema, type FindingWire } from '../../protocol/api.js';
-import { addApiOptions, addPageOptions, fetchList, withApi, type ApiOptions, type PageOptions } from '../client/command-kit.js';
+import {
+  addApiOptions,
+  addPageOptions,
+  fetchList,
+  withApi,
+  type ApiOptions,
+  type PageOptions,
+} from '../client/command-kit.js';
 import { renderList, type ColumnSet } from '../client/format.js';
 
 /** Columns of findings. */
@@ -65,10 +72,16 @@ interface FindingFlags extends ApiOptions, PageOptions {
 function checkStatuses(list: string | undefined): string | undefined {
   if (list === undefined) return undefined;
   if (list.trim() === 'all') return FINDING_STATUSES.join(',');
-  const parts = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const p of parts) {
     if (!(FINDING_STATUSES as readonly string[]).includes(p)) {
-      throw new PatchhiveError('E_USAGE', `--status: unknown status "${p.slice(0, 40)}" (expected ${FINDING_STATUSES.join(', ')})`);
+      throw new PatchhiveError(
+        'E_USAGE',
+        `--status: unknown status "${p.slice(0, 40)}" (expected ${FINDING_STATUSES.join(', ')})`,
+      );
     }
   }
   if (parts.length === 0) throw new PatchhiveError('E_USAGE', '--status: give at least one status');
@@ -78,11 +91,16 @@ function checkStatuses(list: string | undefined): string | undefined {
 /** Registers `patchhive findings`. */
 export function registerFindingsCommand(program: Command): void {
   addPageOptions(addApiOptions(program.command('findings')))
-    .description('List findings on the server: which bulletins are missing (or in another status) on which machines, and why.')
+    .description(
+      'List findings on the server: which bulletins are missing (or in another status) on which machines, and why.',
+    )
     .option('--machine <machine>', 'only this machine (id or name)')
     .option('--bulletin <id>', 'only this bulletin')
     .option('--group <group>', 'only machines of this group (id or name)')
-    .option('--status <list>', `statuses, comma-separated (${FINDING_STATUSES.join(', ')}) or "all"; default: missing,affected (the open findings, as counted by \`machines list\`)`)
+    .option(
+      '--status <list>',
+      `statuses, comma-separated (${FINDING_STATUSES.join(', ')}) or "all"; default: missing,affected (the open findings, as counted by \`machines list\`)`,
+    )
     .addOption(new Option('--severity <severity>', 'this severity and above').choices([...SEVERITIES]))
     .addOption(
       new Option('--resolved [which]', 'resolved findings instead of open ones; "any" for both (default: open only)')
@@ -91,11 +109,22 @@ export function registerFindingsCommand(program: Command): void {
     )
     .action((o: FindingFlags) =>
       withApi(o, async ({ client, format, emit }) => {
-        const query = { machine: o.machine, bulletin: o.bulletin, group: o.group, status: checkStatuses(o.status), severity: o.severity, resolved: o.resolved };
+        const query = {
+          machine: o.machine,
+          bulletin: o.bulletin,
+          group: o.group,
+          status: checkStatuses(o.status),
+          severity: o.severity,
+          resolved: o.resolved,
+        };
         const page = await fetchList(client, api('/findings'), findingSchema, query, o);
         await emit(renderList(format, FINDING_COLUMNS, page, { noun: 'findings', offset: page.offset }));
         if (format === 'table' && query.status === undefined && query.resolved === undefined) {
-          const unknown = await client.get(api('/findings'), findingCountSchema, { ...query, status: 'unknown', limit: 1 });
+          const unknown = await client.get(api('/findings'), findingCountSchema, {
+            ...query,
+            status: 'unknown',
+            limit: 1,
+          });
           await emit(openCountLine(page.total, unknown.total));
         }
       }),

@@ -8,7 +8,17 @@ import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { groupCreateSchema, groupSchema, groupUpdateSchema, listOf, type GroupWire } from '../../protocol/api.js';
 import { api } from '../client/api-routes.js';
-import { addApiOptions, emitDone, checkBody, commaList, defined, intArg, requireSomething, withApi, type ApiOptions } from '../client/command-kit.js';
+import {
+  addApiOptions,
+  emitDone,
+  checkBody,
+  commaList,
+  defined,
+  intArg,
+  requireSomething,
+  withApi,
+  type ApiOptions,
+} from '../client/command-kit.js';
 import { renderCsv, renderJson, renderList, renderOne, type ColumnSet } from '../client/format.js';
 import { windowProblems } from '../../rollout/windows.js';
 import type { MaintenanceWindow, RebootPolicy } from '../../rollout/model.js';
@@ -71,12 +81,25 @@ interface GroupFlags extends ApiOptions, WindowFlags {
 /** Adds the maintenance-window and reboot-policy options (`set` also gets the ones that clear them). */
 function addWindowOptions(cmd: Command, update: boolean): Command {
   cmd
-    .option('--window-cron <cron>', 'maintenance window start, cron in the window time zone, e.g. "0 22 * * 0" (Sundays 22:00)')
+    .option(
+      '--window-cron <cron>',
+      'maintenance window start, cron in the window time zone, e.g. "0 22 * * 0" (Sundays 22:00)',
+    )
     .option('--window-minutes <n>', 'maintenance window length in minutes, 1..10080', intArg(1, 7 * 24 * 60))
     .option('--window-tz <zone>', `IANA time zone of the window, e.g. Europe/Berlin${update ? '' : ' (default: UTC)'}`)
-    .addOption(new Option('--reboot <mode>', 'reboot policy of the members after installing').choices(['never', 'if-required', 'always']))
+    .addOption(
+      new Option('--reboot <mode>', 'reboot policy of the members after installing').choices([
+        'never',
+        'if-required',
+        'always',
+      ]),
+    )
     .option('--reboot-only-in-window', 'reboot only inside the maintenance window')
-    .option('--reboot-max-deferrals <n>', 'how often a logged-in user may postpone the reboot, 0..100 (default: 0)', intArg(0, 100));
+    .option(
+      '--reboot-max-deferrals <n>',
+      'how often a logged-in user may postpone the reboot, 0..100 (default: 0)',
+      intArg(0, 100),
+    );
   if (update) {
     cmd
       .option('--no-reboot-only-in-window', 'reboot outside the maintenance window too')
@@ -100,12 +123,18 @@ function needsCurrent(f: WindowFlags): boolean {
  */
 export function windowAndRebootOf(
   f: WindowFlags,
-  current: { maintenanceWindow: MaintenanceWindow | null; rebootPolicy: RebootPolicy | null } = { maintenanceWindow: null, rebootPolicy: null },
+  current: { maintenanceWindow: MaintenanceWindow | null; rebootPolicy: RebootPolicy | null } = {
+    maintenanceWindow: null,
+    rebootPolicy: null,
+  },
 ): { maintenanceWindow?: MaintenanceWindow | null; rebootPolicy?: RebootPolicy | null } {
   const windowGiven = f.windowCron !== undefined || f.windowMinutes !== undefined || f.windowTz !== undefined;
-  const rebootGiven = f.reboot !== undefined || f.rebootOnlyInWindow !== undefined || f.rebootMaxDeferrals !== undefined;
-  if (f.window === false && windowGiven) throw new PatchhiveError('E_USAGE', 'give either --no-window or --window-* options');
-  if (f.defaultReboot && rebootGiven) throw new PatchhiveError('E_USAGE', 'give either --default-reboot or --reboot* options');
+  const rebootGiven =
+    f.reboot !== undefined || f.rebootOnlyInWindow !== undefined || f.rebootMaxDeferrals !== undefined;
+  if (f.window === false && windowGiven)
+    throw new PatchhiveError('E_USAGE', 'give either --no-window or --window-* options');
+  if (f.defaultReboot && rebootGiven)
+    throw new PatchhiveError('E_USAGE', 'give either --default-reboot or --reboot* options');
   const out: { maintenanceWindow?: MaintenanceWindow | null; rebootPolicy?: RebootPolicy | null } = {};
   if (f.window === false) out.maintenanceWindow = null;
   else if (windowGiven) {
@@ -118,8 +147,15 @@ export function windowAndRebootOf(
     const window = { cron, durationMinutes, timeZone: f.windowTz ?? base?.timeZone ?? 'UTC' };
     const problems = windowProblems(window);
     if (problems.length > 0) {
-      const flag: Record<string, string> = { cron: '--window-cron', timeZone: '--window-tz', durationMinutes: '--window-minutes' };
-      throw new PatchhiveError('E_USAGE', problems.map((p) => p.replace(/^\$\.(\w+)/, (_, k: string) => flag[k] ?? k)).join('; '));
+      const flag: Record<string, string> = {
+        cron: '--window-cron',
+        timeZone: '--window-tz',
+        durationMinutes: '--window-minutes',
+      };
+      throw new PatchhiveError(
+        'E_USAGE',
+        problems.map((p) => p.replace(/^\$\.(\w+)/, (_, k: string) => flag[k] ?? k)).join('; '),
+      );
     }
     out.maintenanceWindow = window;
   }
@@ -127,15 +163,22 @@ export function windowAndRebootOf(
   else if (rebootGiven) {
     const base = current.rebootPolicy;
     const mode = f.reboot ?? base?.mode;
-    if (mode === undefined) throw new PatchhiveError('E_USAGE', 'a reboot policy needs --reboot never|if-required|always');
-    out.rebootPolicy = { mode, onlyInWindow: f.rebootOnlyInWindow ?? base?.onlyInWindow ?? false, maxDeferrals: f.rebootMaxDeferrals ?? base?.maxDeferrals ?? 0 };
+    if (mode === undefined)
+      throw new PatchhiveError('E_USAGE', 'a reboot policy needs --reboot never|if-required|always');
+    out.rebootPolicy = {
+      mode,
+      onlyInWindow: f.rebootOnlyInWindow ?? base?.onlyInWindow ?? false,
+      maxDeferrals: f.rebootMaxDeferrals ?? base?.maxDeferrals ?? 0,
+    };
   }
   return out;
 }
 
 /** Registers `patchhive groups list|show|create|set|delete|rescan`. */
 export function registerGroupsCommand(program: Command): void {
-  const groups = program.command('groups').description('Machine groups (static member lists or rules on attributes): list, create, change, delete, rescan.');
+  const groups = program
+    .command('groups')
+    .description('Machine groups (static member lists or rules on attributes): list, create, change, delete, rescan.');
 
   addApiOptions(groups.command('list'))
     .description('List groups (name, kind, member count, rule, rescan schedule).')
@@ -156,60 +199,84 @@ export function registerGroupsCommand(program: Command): void {
     );
 
   const create = addApiOptions(groups.command('create'))
-    .description('Create a group: give either --members (a static group) or --rule (a rule group); optionally a maintenance window and a reboot policy.')
+    .description(
+      'Create a group: give either --members (a static group) or --rule (a rule group); optionally a maintenance window and a reboot policy.',
+    )
     .argument('<name>', 'group name')
     .option('--members <list>', 'machine ids or names, comma-separated; repeatable (static group)', commaList)
     .option('--rule <rule>', 'rule on machine attributes, e.g. "role = web and internet_facing" (rule group)')
     .option('--rescan <cron>', 'cron expression for re-assessing the members, e.g. "0 3 * * *"')
     .option('--description <text>', 'what the group is for');
   addWindowOptions(create, false).action((name: string, o: GroupFlags) =>
-      withApi(o, async ({ client, format, emit }) => {
-        if ((o.members === undefined) === (o.rule === undefined)) {
-          throw new PatchhiveError('E_USAGE', 'give exactly one of --members (a static group) and --rule (a rule group)');
-        }
-        const body = checkBody(
-          groupCreateSchema,
-          defined({
-            name,
-            kind: o.rule !== undefined ? 'rule' : 'static',
-            members: o.members,
-            rule: o.rule,
-            rescanSchedule: o.rescan,
-            description: o.description,
-            // create has no option that removes them, so neither is null here
-            maintenanceWindow: windowAndRebootOf(o).maintenanceWindow ?? undefined,
-            rebootPolicy: windowAndRebootOf(o).rebootPolicy ?? undefined,
-          }),
-        );
-        await emit(renderOne(format, GROUP_COLUMNS, await client.post(api('/groups'), groupSchema, body)));
-      }),
-    );
+    withApi(o, async ({ client, format, emit }) => {
+      if ((o.members === undefined) === (o.rule === undefined)) {
+        throw new PatchhiveError('E_USAGE', 'give exactly one of --members (a static group) and --rule (a rule group)');
+      }
+      const body = checkBody(
+        groupCreateSchema,
+        defined({
+          name,
+          kind: o.rule !== undefined ? 'rule' : 'static',
+          members: o.members,
+          rule: o.rule,
+          rescanSchedule: o.rescan,
+          description: o.description,
+          // create has no option that removes them, so neither is null here
+          maintenanceWindow: windowAndRebootOf(o).maintenanceWindow ?? undefined,
+          rebootPolicy: windowAndRebootOf(o).rebootPolicy ?? undefined,
+        }),
+      );
+      await emit(renderOne(format, GROUP_COLUMNS, await client.post(api('/groups'), groupSchema, body)));
+    }),
+  );
 
   const set = addApiOptions(groups.command('set'))
-    .description('Change a group; only what is given changes (--members replaces the member list; --window-* and --reboot* change only the parts given).')
+    .description(
+      'Change a group; only what is given changes (--members replaces the member list; --window-* and --reboot* change only the parts given).',
+    )
     .argument('<group>', 'group id or name')
     .option('--name <name>', 'new name')
-    .option('--members <list>', 'new member list: machine ids or names, comma-separated; repeatable (static groups)', commaList)
+    .option(
+      '--members <list>',
+      'new member list: machine ids or names, comma-separated; repeatable (static groups)',
+      commaList,
+    )
     .option('--rule <rule>', 'new rule (rule groups)')
     .option('--rescan <cron>', 'new cron expression for re-assessing the members')
     .option('--description <text>', 'new description');
   addWindowOptions(set, true).action((ref: string, o: GroupFlags) =>
-      withApi(o, async ({ client, format, emit }) => {
-        const current = needsCurrent(o) ? await client.get(api('/groups/{id}', ref), groupSchema) : undefined;
-        const body = checkBody(
-          groupUpdateSchema,
-          defined({ name: o.name, members: o.members, rule: o.rule, rescanSchedule: o.rescan, description: o.description, ...windowAndRebootOf(o, current) }),
-        );
-        requireSomething(body, '--name, --members, --rule, --rescan, --description, --window-*, --no-window, --reboot*, --default-reboot');
-        await emitGuarded({ client, format, emit }, GROUP_COLUMNS, await client.patch(api('/groups/{id}', ref), guardedSchema(groupSchema), body));
-      }),
-    );
+    withApi(o, async ({ client, format, emit }) => {
+      const current = needsCurrent(o) ? await client.get(api('/groups/{id}', ref), groupSchema) : undefined;
+      const body = checkBody(
+        groupUpdateSchema,
+        defined({
+          name: o.name,
+          members: o.members,
+          rule: o.rule,
+          rescanSchedule: o.rescan,
+          description: o.description,
+          ...windowAndRebootOf(o, current),
+        }),
+      );
+      requireSomething(
+        body,
+        '--name, --members, --rule, --rescan, --description, --window-*, --no-window, --reboot*, --default-reboot',
+      );
+      await emitGuarded(
+        { client, format, emit },
+        GROUP_COLUMNS,
+        await client.patch(api('/groups/{id}', ref), guardedSchema(groupSchema), body),
+      );
+    }),
+  );
 
   addApiOptions(groups.command('delete'))
     .description('Delete a group (its machines stay).')
     .argument('<group>', 'group id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/groups/{id}', ref)), `Deleted group ${ref}.`)),
+      withApi(o, async (ctx) =>
+        emitDone(ctx, await ctx.client.delete(api('/groups/{id}', ref)), `Deleted group ${ref}.`),
+      ),
     );
 
   addApiOptions(groups.command('rescan'))
@@ -219,8 +286,12 @@ export function registerGroupsCommand(program: Command): void {
       withApi(o, async ({ client, format, emit }) => {
         const body = await client.post(api('/groups/{id}/rescan', ref), rescanSchema);
         if (format === 'json') await emit(renderJson(body));
-        else if (format === 'csv') await emit(renderCsv([{ header: 'queued', value: (b: typeof body) => b.queued }], [body]));
-        else await emit(`Rescan of group ${ref}: ${body.queued} machine${body.queued === 1 ? '' : 's'} queued for assessment.\n`);
+        else if (format === 'csv')
+          await emit(renderCsv([{ header: 'queued', value: (b: typeof body) => b.queued }], [body]));
+        else
+          await emit(
+            `Rescan of group ${ref}: ${body.queued} machine${body.queued === 1 ? '' : 's'} queued for assessment.\n`,
+          );
       }),
     );
 }

@@ -29,14 +29,32 @@ describe('patchhive inventory collect', () => {
   it('--dpkg-status with --root for the facts, to stdout', async () => {
     const root = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE, 'etc/debian_version': '12.15\n' });
     const inv = JSON.parse(await run('collect', '--dpkg-status', STATUS, '--root', root, '--name', 'web01'));
-    expect(inv).toMatchObject({ machine: { name: 'web01' }, collector: 'dpkg', os: { platform: 'debian', release: '12', version: '12.15', arch: 'amd64' } });
+    expect(inv).toMatchObject({
+      machine: { name: 'web01' },
+      collector: 'dpkg',
+      os: { platform: 'debian', release: '12', version: '12.15', arch: 'amd64' },
+    });
     expect(inv.packages.items).toHaveLength(88);
   });
 
   it('--release accepts a codename, --arch overrides; -o writes the file', async () => {
     const root = await makeRoot({ 'etc/os-release': DEBIAN_12_OS_RELEASE });
     const out = path.join(root, 'inv.json');
-    expect(await run('collect', '--dpkg-status', STATUS, '--root', root, '--release', 'bullseye', '--arch', 'i386', '-o', out)).toBe('');
+    expect(
+      await run(
+        'collect',
+        '--dpkg-status',
+        STATUS,
+        '--root',
+        root,
+        '--release',
+        'bullseye',
+        '--arch',
+        'i386',
+        '-o',
+        out,
+      ),
+    ).toBe('');
     const inv = JSON.parse(await readFile(out, 'utf8'));
     expect(inv.os).toMatchObject({ release: '11', codename: 'bullseye', arch: 'i386' });
   });
@@ -47,7 +65,15 @@ describe('patchhive inventory collect', () => {
   });
 
   it('--windows-output normalises and can rename', async () => {
-    const inv = JSON.parse(await run('collect', '--windows-output', fixture('windows', 'collector-output-win10-22h2-x64.json'), '--name', 'pc1'));
+    const inv = JSON.parse(
+      await run(
+        'collect',
+        '--windows-output',
+        fixture('windows', 'collector-output-win10-22h2-x64.json'),
+        '--name',
+        'pc1',
+      ),
+    );
     expect(inv).toMatchObject({ machine: { name: 'pc1' }, os: { version: '10.0.19045.6216' } });
   });
 
@@ -72,9 +98,20 @@ describe('patchhive inventory collect', () => {
   it('help lists every option', async () => {
     const program = new Command('patchhive');
     registerInventoryCommand(program);
-    const collect = program.commands.find((c) => c.name() === 'inventory')!.commands.find((c) => c.name() === 'collect')!;
+    const collect = program.commands
+      .find((c) => c.name() === 'inventory')!
+      .commands.find((c) => c.name() === 'collect')!;
     const help = collect.helpInformation();
-    for (const flag of ['--root <dir>', '--dpkg-status <file>', '--rpm-qa <file>', '--windows-output <file>', '--name <name>', '--release <release>', '--arch <arch>', '-o, --output <file>']) {
+    for (const flag of [
+      '--root <dir>',
+      '--dpkg-status <file>',
+      '--rpm-qa <file>',
+      '--windows-output <file>',
+      '--name <name>',
+      '--release <release>',
+      '--arch <arch>',
+      '-o, --output <file>',
+    ]) {
       expect(help).toContain(flag);
     }
   });

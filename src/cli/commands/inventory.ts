@@ -44,16 +44,24 @@ export async function collectForCli(
 
   if (opts.windowsOutput) {
     if (opts.root || opts.release || opts.arch) {
-      throw new PatchhiveError('E_USAGE', '--root, --release and --arch do not apply to --windows-output (the collector recorded them)');
+      throw new PatchhiveError(
+        'E_USAGE',
+        '--root, --release and --arch do not apply to --windows-output (the collector recorded them)',
+      );
     }
     const inv = await readInventoryFile(opts.windowsOutput);
     return machineName ? { ...inv, machine: { ...inv.machine, name: machineName } } : inv;
   }
-  if (opts.dpkgStatus) return collectDpkgInventory({ statusFile: opts.dpkgStatus, root: opts.root, machineName, overrides, now });
-  if (opts.rpmQa) return collectRpmInventory({ qaFile: opts.rpmQa, osReleaseRoot: opts.root, machineName, overrides, now });
+  if (opts.dpkgStatus)
+    return collectDpkgInventory({ statusFile: opts.dpkgStatus, root: opts.root, machineName, overrides, now });
+  if (opts.rpmQa)
+    return collectRpmInventory({ qaFile: opts.rpmQa, osReleaseRoot: opts.root, machineName, overrides, now });
 
   if (!opts.root && process.platform === 'win32') {
-    throw new PatchhiveError('E_USAGE', 'on Windows, run collectors/windows/Collect-PatchhiveInventory.ps1 and pass its output with --windows-output');
+    throw new PatchhiveError(
+      'E_USAGE',
+      'on Windows, run collectors/windows/Collect-PatchhiveInventory.ps1 and pass its output with --windows-output',
+    );
   }
   const root = opts.root ?? '/';
   const manager = detectManager(root, exists);
@@ -76,14 +84,29 @@ export function registerInventoryCommand(program: Command): void {
       'Write an inventory (JSON, schema patchhive.inventory/1) of this machine, of a system root, or of saved ' +
         'package data.\nWithout a source option, inventories this machine with dpkg or rpm, whichever it uses.',
     )
-    .option('--root <dir>', 'inventory the system rooted at DIR (chroot or mounted image; dpkg or rpm); with --dpkg-status or --rpm-qa: read the OS facts from DIR')
-    .option('--dpkg-status <file>', 'packages from a saved /var/lib/dpkg/status; OS facts it lacks come from this machine (or --root) unless given by flags')
+    .option(
+      '--root <dir>',
+      'inventory the system rooted at DIR (chroot or mounted image; dpkg or rpm); with --dpkg-status or --rpm-qa: read the OS facts from DIR',
+    )
+    .option(
+      '--dpkg-status <file>',
+      'packages from a saved /var/lib/dpkg/status; OS facts it lacks come from this machine (or --root) unless given by flags',
+    )
     .option('--rpm-qa <file>', 'packages from saved `rpm -qa --qf ...` output in the format of docs/INVENTORY.md')
-    .option('--windows-output <file>', 'validate and normalise the output of collectors/windows/Collect-PatchhiveInventory.ps1')
-    .option('--name <name>', 'machine name (default: host name; for --root the root\'s etc/hostname or directory name; for a saved file its name)')
+    .option(
+      '--windows-output <file>',
+      'validate and normalise the output of collectors/windows/Collect-PatchhiveInventory.ps1',
+    )
+    .option(
+      '--name <name>',
+      "machine name (default: host name; for --root the root's etc/hostname or directory name; for a saved file its name)",
+    )
     .option('--release <release>', 'OS release, codename or number (bookworm, 12), instead of the collected one')
     .option('--arch <arch>', 'architecture (amd64, x86_64, ...) instead of the collected one')
-    .option('-o, --output <file>', 'write the inventory to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)')
+    .option(
+      '-o, --output <file>',
+      'write the inventory to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)',
+    )
     .action(async (opts: InventoryCollectOptions) => {
       const inv = await collectForCli(opts, new Date());
       if (opts.output) await writeInventoryFile(opts.output, inv);
@@ -93,7 +116,10 @@ export function registerInventoryCommand(program: Command): void {
   inventory
     .command('schema')
     .description('Print the JSON Schema of inventory files (the contract collectors on other machines write to).')
-    .option('-o, --output <file>', 'write the schema to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)')
+    .option(
+      '-o, --output <file>',
+      'write the schema to FILE instead of stdout (a regular file is replaced atomically; a FIFO or device is written into)',
+    )
     .action(async (opts: { output?: string }) => {
       if (opts.output) await writeOutputFile(opts.output, inventoryJsonSchemaText());
       else process.stdout.write(inventoryJsonSchemaText());

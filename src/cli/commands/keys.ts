@@ -31,17 +31,29 @@ export const KEY_COLUMNS: ColumnSet<SigningKeyWire> = {
 };
 
 async function emitKeys(ctx: ApiContext, list: KeyList): Promise<void> {
-  await ctx.emit(renderList(ctx.format, KEY_COLUMNS, { items: list.items, total: list.items.length }, { noun: 'job-signing keys', offset: 0 }));
-  if (list.agentsUnknown > 0) note(`${list.agentsUnknown} agent(s) have not yet said which key they pin (they have not checked in with this version)`);
+  await ctx.emit(
+    renderList(
+      ctx.format,
+      KEY_COLUMNS,
+      { items: list.items, total: list.items.length },
+      { noun: 'job-signing keys', offset: 0 },
+    ),
+  );
+  if (list.agentsUnknown > 0)
+    note(
+      `${list.agentsUnknown} agent(s) have not yet said which key they pin (they have not checked in with this version)`,
+    );
 }
 
 /** Registers `patchhive keys list|rotate|retire`. */
 export function registerKeysCommand(program: Command): void {
-  const keys = program.command('keys').description('The server\'s job-signing keys: list, rotate, retire (admins).');
+  const keys = program.command('keys').description("The server's job-signing keys: list, rotate, retire (admins).");
 
   addApiOptions(keys.command('list'))
     .description('List the job-signing keys (active, retiring, retired) and how many agents pin each.')
-    .action((o: ApiOptions) => withApi(o, async (ctx) => emitKeys(ctx, await ctx.client.get(api('/keys'), keyListSchema))));
+    .action((o: ApiOptions) =>
+      withApi(o, async (ctx) => emitKeys(ctx, await ctx.client.get(api('/keys'), keyListSchema))),
+    );
 
   addApiOptions(keys.command('rotate'))
     .description(
@@ -55,11 +67,17 @@ export function registerKeysCommand(program: Command): void {
         const body = checkBody(keyRotateSchema, o.retireOldNow ? { retireOldNow: true } : {});
         const list = await ctx.client.post(api('/keys/rotate'), keyListSchema, body);
         await emitKeys(ctx, list);
-        note(`new active key ${list.items.find((k) => k.state === 'active')?.fingerprint ?? '?'}; give this fingerprint to whoever enrolls agents`);
+        note(
+          `new active key ${list.items.find((k) => k.state === 'active')?.fingerprint ?? '?'}; give this fingerprint to whoever enrolls agents`,
+        );
       }),
     );
 
   addApiOptions(keys.command('retire'))
-    .description('Retire the retiring job-signing key now: it never signs again, and agents that still pin it must be enrolled again.')
-    .action((o: ApiOptions) => withApi(o, async (ctx) => emitKeys(ctx, await ctx.client.post(api('/keys/retire'), keyListSchema))));
+    .description(
+      'Retire the retiring job-signing key now: it never signs again, and agents that still pin it must be enrolled again.',
+    )
+    .action((o: ApiOptions) =>
+      withApi(o, async (ctx) => emitKeys(ctx, await ctx.client.post(api('/keys/retire'), keyListSchema))),
+    );
 }

@@ -7,11 +7,38 @@ import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import { SEVERITIES } from '../../catalog/model.js';
 import { FINDING_STATUSES } from '../../detect/model.js';
-import { CRITICALITIES, machineAttributesSchema, machineImportSchema, machineSchema, type MachineAttributes, type MachineWire } from '../../protocol/api.js';
+import {
+  CRITICALITIES,
+  machineAttributesSchema,
+  machineImportSchema,
+  machineSchema,
+  type MachineAttributes,
+  type MachineWire,
+} from '../../protocol/api.js';
 import { parseJsonLocated, readInputText } from '../../common/json-input.js';
 import { api } from '../client/api-routes.js';
-import { addApiOptions, emitDone, addPageOptions, checkBody, defined, fetchList, requireSomething, repeatable, withApi, type ApiOptions, type PageOptions } from '../client/command-kit.js';
-import { renderCsv, renderJson, renderList, renderOne, renderTable, type Column, type ColumnSet } from '../client/format.js';
+import {
+  addApiOptions,
+  emitDone,
+  addPageOptions,
+  checkBody,
+  defined,
+  fetchList,
+  requireSomething,
+  repeatable,
+  withApi,
+  type ApiOptions,
+  type PageOptions,
+} from '../client/command-kit.js';
+import {
+  renderCsv,
+  renderJson,
+  renderList,
+  renderOne,
+  renderTable,
+  type Column,
+  type ColumnSet,
+} from '../client/format.js';
 
 /** One day of a machine's history: finding counts per status, open findings per severity. */
 export const machineHistoryDaySchema = z.object({
@@ -22,7 +49,8 @@ export const machineHistoryDaySchema = z.object({
 const historySchema = z.object({ items: z.array(machineHistoryDaySchema) });
 type HistoryDay = z.infer<typeof machineHistoryDaySchema>;
 
-const osText = (m: MachineWire) => (m.os ? [m.os.platform, m.os.release ?? m.os.version].filter(Boolean).join(' ') : null);
+const osText = (m: MachineWire) =>
+  m.os ? [m.os.platform, m.os.release ?? m.os.version].filter(Boolean).join(' ') : null;
 
 /** Columns of machines. */
 export const MACHINE_COLUMNS: ColumnSet<MachineWire> = {
@@ -64,8 +92,14 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 const HISTORY_COLUMNS: Column<HistoryDay>[] = [
   { header: 'DAY', value: (d) => d.day },
   { header: 'OPEN', value: (d) => sum(d.openBySeverity) },
-  ...(['critical', 'important', 'moderate', 'low'] as const).map((s): Column<HistoryDay> => ({ header: s.toUpperCase(), value: (d) => d.openBySeverity[s] ?? 0 })),
-  ...(['missing', 'affected', 'unknown'] as const).map((s): Column<HistoryDay> => ({ header: `${s.toUpperCase()}*`, value: (d) => d.counts[s] ?? 0 })),
+  ...(['critical', 'important', 'moderate', 'low'] as const).map((s): Column<HistoryDay> => ({
+    header: s.toUpperCase(),
+    value: (d) => d.openBySeverity[s] ?? 0,
+  })),
+  ...(['missing', 'affected', 'unknown'] as const).map((s): Column<HistoryDay> => ({
+    header: `${s.toUpperCase()}*`,
+    value: (d) => d.counts[s] ?? 0,
+  })),
 ];
 const HISTORY_CSV: Column<HistoryDay>[] = [
   { header: 'day', value: (d) => d.day },
@@ -97,20 +131,27 @@ function addAttributeOptions(cmd: Command): Command {
 /** The attributes the flags set; "" clears a text attribute. */
 function attributesFrom(f: AttributeFlags): MachineAttributes {
   const text = (v: string | undefined) => (v === undefined ? undefined : v.trim() === '' ? null : v);
-  return checkBody(machineAttributesSchema, defined({
-    role: text(f.role),
-    criticality: f.criticality,
-    owner: text(f.owner),
-    location: text(f.location),
-    tags: f.tag === false ? [] : f.tag,
-    internetFacing: f.internetFacing,
-  }));
+  return checkBody(
+    machineAttributesSchema,
+    defined({
+      role: text(f.role),
+      criticality: f.criticality,
+      owner: text(f.owner),
+      location: text(f.location),
+      tags: f.tag === false ? [] : f.tag,
+      internetFacing: f.internetFacing,
+    }),
+  );
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 function dayArg(flag: string, v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  if (!DAY.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) {
+  if (
+    !DAY.test(v) ||
+    Number.isNaN(Date.parse(`${v}T00:00:00Z`)) ||
+    new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v
+  ) {
     throw new PatchhiveError('E_USAGE', `${flag}: expected a date YYYY-MM-DD, got "${v.slice(0, 40)}"`);
   }
   return v;
@@ -118,7 +159,9 @@ function dayArg(flag: string, v: string | undefined): string | undefined {
 
 /** Registers `patchhive machines list|show|import|set|delete|assess|history`. */
 export function registerMachinesCommand(program: Command): void {
-  const machines = program.command('machines').description('Machines the server knows: list, inspect, import, set attributes, delete, assess, history.');
+  const machines = program
+    .command('machines')
+    .description('Machines the server knows: list, inspect, import, set attributes, delete, assess, history.');
 
   addPageOptions(addApiOptions(machines.command('list')))
     .description('List machines (name, OS, role, criticality, owner, open findings, last seen).')
@@ -141,13 +184,18 @@ export function registerMachinesCommand(program: Command): void {
     );
 
   addAttributeOptions(addApiOptions(machines.command('import')))
-    .description('Import a saved inventory (from `patchhive inventory collect` or the Windows collector): creates or updates the machine, which the server assesses at once.')
+    .description(
+      'Import a saved inventory (from `patchhive inventory collect` or the Windows collector): creates or updates the machine, which the server assesses at once.',
+    )
     .argument('<inventory.json>', 'inventory file (patchhive.inventory/1)')
     .action((file: string, o: ApiOptions & AttributeFlags) =>
       withApi(o, async ({ client, format, emit }) => {
         const inventory = parseJsonLocated(await readInputText(file), file);
         const attributes = attributesFrom(o);
-        const body = checkBody(machineImportSchema, { inventory, ...(Object.keys(attributes).length ? { attributes } : {}) });
+        const body = checkBody(machineImportSchema, {
+          inventory,
+          ...(Object.keys(attributes).length ? { attributes } : {}),
+        });
         await emit(renderOne(format, MACHINE_COLUMNS, await client.post(api('/machines/import'), machineSchema, body)));
       }),
     );
@@ -158,8 +206,13 @@ export function registerMachinesCommand(program: Command): void {
     .action((ref: string, o: ApiOptions & AttributeFlags) =>
       withApi(o, async ({ client, format, emit }) => {
         const attributes = attributesFrom(o);
-        requireSomething(attributes, '--role, --criticality, --owner, --location, --tag, --no-tag, --[no-]internet-facing');
-        await emit(renderOne(format, MACHINE_COLUMNS, await client.patch(api('/machines/{id}', ref), machineSchema, attributes)));
+        requireSomething(
+          attributes,
+          '--role, --criticality, --owner, --location, --tag, --no-tag, --[no-]internet-facing',
+        );
+        await emit(
+          renderOne(format, MACHINE_COLUMNS, await client.patch(api('/machines/{id}', ref), machineSchema, attributes)),
+        );
       }),
     );
 
@@ -167,15 +220,21 @@ export function registerMachinesCommand(program: Command): void {
     .description('Delete a machine and its findings; its agent, if it has one, is revoked.')
     .argument('<machine>', 'machine id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/machines/{id}', ref)), `Deleted machine ${ref}.`)),
+      withApi(o, async (ctx) =>
+        emitDone(ctx, await ctx.client.delete(api('/machines/{id}', ref)), `Deleted machine ${ref}.`),
+      ),
     );
 
   addApiOptions(machines.command('assess'))
-    .description('Re-assess a machine now against the current catalogs, from its stored inventory; shows the machine after.')
+    .description(
+      'Re-assess a machine now against the current catalogs, from its stored inventory; shows the machine after.',
+    )
     .argument('<machine>', 'machine id or name')
     .action((ref: string, o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
-        await emit(renderOne(format, MACHINE_COLUMNS, await client.post(api('/machines/{id}/assess', ref), machineSchema)));
+        await emit(
+          renderOne(format, MACHINE_COLUMNS, await client.post(api('/machines/{id}/assess', ref), machineSchema)),
+        );
       }),
     );
 
@@ -187,13 +246,21 @@ export function registerMachinesCommand(program: Command): void {
     .action((ref: string, o: ApiOptions & { from?: string; to?: string }) =>
       withApi(o, async ({ client, format, emit }) => {
         const to = dayArg('--to', o.to) ?? new Date().toISOString().slice(0, 10);
-        const from = dayArg('--from', o.from) ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+        const from =
+          dayArg('--from', o.from) ??
+          new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
         if (from > to) throw new PatchhiveError('E_USAGE', `--from ${from} is after --to ${to}`);
         const query = { from, to };
         const history = await client.get(api('/machines/{id}/history', ref), historySchema, query);
         if (format === 'json') await emit(renderJson(history));
         else if (format === 'csv') await emit(renderCsv(HISTORY_CSV, history.items));
-        else await emit(history.items.length ? renderTable(HISTORY_COLUMNS, history.items) + '(OPEN and severities: open findings; *: findings with that status)\n' : `No history from ${from} to ${to}.\n`);
+        else
+          await emit(
+            history.items.length
+              ? renderTable(HISTORY_COLUMNS, history.items) +
+                  '(OPEN and severities: open findings; *: findings with that status)\n'
+              : `No history from ${from} to ${to}.\n`,
+          );
       }),
     );
 }

@@ -101,7 +101,9 @@ export async function readSecretFile(file: string, what: string): Promise<string
     throw new PatchhiveError('E_INPUT_NOT_FOUND', `cannot read the ${what} file (${code})`, { file }, { cause: err });
   }
   if (process.platform !== 'win32' && ((await stat(file)).mode & 0o077) !== 0) {
-    process.stderr.write(`patchhive: warning: the ${what} file ${file} is readable by group or others; run chmod 600 ${file}\n`);
+    process.stderr.write(
+      `patchhive: warning: the ${what} file ${file} is readable by group or others; run chmod 600 ${file}\n`,
+    );
   }
   const value = text.replace(/\r?\n$/, '');
   if (value.trim() === '') throw new PatchhiveError('E_USAGE', `the ${what} file is empty`, { file });
@@ -114,7 +116,10 @@ function eventList(value: string, previous: string[] | undefined): string[] {
   if (value.trim() === 'all') return [...NOTIFICATION_EVENTS];
   const list = commaList(value, previous);
   const bad = list.find((e) => !(NOTIFICATION_EVENTS as readonly string[]).includes(e));
-  if (bad !== undefined) throw new InvalidArgumentError(`unknown event "${bad.slice(0, 40)}" (expected "all" or ${NOTIFICATION_EVENTS.join(', ')})`);
+  if (bad !== undefined)
+    throw new InvalidArgumentError(
+      `unknown event "${bad.slice(0, 40)}" (expected "all" or ${NOTIFICATION_EVENTS.join(', ')})`,
+    );
   return list;
 }
 
@@ -135,23 +140,40 @@ interface ChannelFlags extends ApiOptions {
 
 /** The target from --target or --target-file (a Slack URL is itself a secret). */
 async function targetOf(o: ChannelFlags): Promise<string | undefined> {
-  if (o.target !== undefined && o.targetFile !== undefined) throw new PatchhiveError('E_USAGE', 'give only one of --target and --target-file');
+  if (o.target !== undefined && o.targetFile !== undefined)
+    throw new PatchhiveError('E_USAGE', 'give only one of --target and --target-file');
   return o.targetFile !== undefined ? readSecretFile(o.targetFile, 'target') : o.target;
 }
 
 function addTargetOptions(cmd: Command, verb: string): Command {
   return cmd
     .option('--target <target>', `${verb} URL (webhook, slack) or comma-separated e-mail addresses`)
-    .option('--target-file <file>', `read the ${verb.toLowerCase()} target from FILE (for URLs that hold a key, e.g. Slack webhooks)`)
-    .option('--secret-file <file>', 'read the HMAC-SHA256 key of a webhook from FILE (16..500 characters; required for webhooks; never shown again)')
-    .option('--events <list>', `events, comma-separated, or "all" (${NOTIFICATION_EVENTS.join(', ')}); repeatable`, eventList)
+    .option(
+      '--target-file <file>',
+      `read the ${verb.toLowerCase()} target from FILE (for URLs that hold a key, e.g. Slack webhooks)`,
+    )
+    .option(
+      '--secret-file <file>',
+      'read the HMAC-SHA256 key of a webhook from FILE (16..500 characters; required for webhooks; never shown again)',
+    )
+    .option(
+      '--events <list>',
+      `events, comma-separated, or "all" (${NOTIFICATION_EVENTS.join(', ')}); repeatable`,
+      eventList,
+    )
     .option('--min-machines <n>', 'notify only when at least N machines are hit (default: 1)', intArg(0, 1_000_000))
-    .option('--groups <list>', 'only about these groups (ids or names), comma-separated; repeatable (default: every group)', commaList);
+    .option(
+      '--groups <list>',
+      'only about these groups (ids or names), comma-separated; repeatable (default: every group)',
+      commaList,
+    );
 }
 
 /** Registers `patchhive channels list|create|set|delete|test|deliveries`. */
 export function registerChannelsCommand(program: Command): void {
-  const channels = program.command('channels').description('Notification channels (webhook, Slack, e-mail) and their delivery log.');
+  const channels = program
+    .command('channels')
+    .description('Notification channels (webhook, Slack, e-mail) and their delivery log.');
 
   addApiOptions(channels.command('list'))
     .description('List notification channels (their secrets are never shown).')
@@ -169,16 +191,30 @@ export function registerChannelsCommand(program: Command): void {
     .option('--disabled', 'create the channel disabled')
     .action((name: string, o: ChannelFlags) =>
       withApi(o, async ({ client, format, emit }) => {
-        if (o.kind === undefined) throw new PatchhiveError('E_USAGE', 'channels create needs --kind webhook|slack|email');
+        if (o.kind === undefined)
+          throw new PatchhiveError('E_USAGE', 'channels create needs --kind webhook|slack|email');
         const target = await targetOf(o);
-        if (target === undefined) throw new PatchhiveError('E_USAGE', 'channels create needs --target or --target-file');
-        if (o.events === undefined) throw new PatchhiveError('E_USAGE', 'channels create needs --events (a list, or "all")');
+        if (target === undefined)
+          throw new PatchhiveError('E_USAGE', 'channels create needs --target or --target-file');
+        if (o.events === undefined)
+          throw new PatchhiveError('E_USAGE', 'channels create needs --events (a list, or "all")');
         const secret = o.secretFile !== undefined ? await readSecretFile(o.secretFile, 'secret') : undefined;
         const body = checkBody(
           channelCreateSchema,
-          defined({ name, kind: o.kind, target, secret, events: o.events as Events, minMachines: o.minMachines, groups: o.groups, enabled: o.disabled ? false : undefined }),
+          defined({
+            name,
+            kind: o.kind,
+            target,
+            secret,
+            events: o.events as Events,
+            minMachines: o.minMachines,
+            groups: o.groups,
+            enabled: o.disabled ? false : undefined,
+          }),
         );
-        await emit(renderOne(format, CHANNEL_COLUMNS, await client.post(api('/notification-channels'), channelSchema, body)));
+        await emit(
+          renderOne(format, CHANNEL_COLUMNS, await client.post(api('/notification-channels'), channelSchema, body)),
+        );
       }),
     );
 
@@ -191,7 +227,8 @@ export function registerChannelsCommand(program: Command): void {
     .action((ref: string, o: ChannelFlags & { allGroups?: boolean }) =>
       withApi(o, async ({ client, format, emit }) => {
         if (o.enable && o.disable) throw new PatchhiveError('E_USAGE', 'give only one of --enable and --disable');
-        if (o.allGroups && o.groups !== undefined) throw new PatchhiveError('E_USAGE', 'give only one of --groups and --all-groups');
+        if (o.allGroups && o.groups !== undefined)
+          throw new PatchhiveError('E_USAGE', 'give only one of --groups and --all-groups');
         // a webhook always keeps a key (the server refuses unsigned webhooks): --secret-file rotates it
         const secret = o.secretFile !== undefined ? await readSecretFile(o.secretFile, 'secret') : undefined;
         const body = checkBody(
@@ -205,8 +242,17 @@ export function registerChannelsCommand(program: Command): void {
             enabled: o.enable ? true : o.disable ? false : undefined,
           }),
         );
-        requireSomething(body, '--target, --target-file, --secret-file, --events, --min-machines, --groups, --all-groups, --enable, --disable');
-        await emit(renderOne(format, CHANNEL_COLUMNS, await client.patch(api('/notification-channels/{id}', ref), channelSchema, body)));
+        requireSomething(
+          body,
+          '--target, --target-file, --secret-file, --events, --min-machines, --groups, --all-groups, --enable, --disable',
+        );
+        await emit(
+          renderOne(
+            format,
+            CHANNEL_COLUMNS,
+            await client.patch(api('/notification-channels/{id}', ref), channelSchema, body),
+          ),
+        );
       }),
     );
 
@@ -214,7 +260,9 @@ export function registerChannelsCommand(program: Command): void {
     .description('Delete a channel and its delivery log.')
     .argument('<channel>', 'channel id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/notification-channels/{id}', ref)), `Deleted channel ${ref}.`)),
+      withApi(o, async (ctx) =>
+        emitDone(ctx, await ctx.client.delete(api('/notification-channels/{id}', ref)), `Deleted channel ${ref}.`),
+      ),
     );
 
   addApiOptions(channels.command('test'))
@@ -225,7 +273,10 @@ export function registerChannelsCommand(program: Command): void {
         const r = await client.post(api('/notification-channels/{id}/test', ref), testSchema);
         if (format === 'json') await emit(renderJson(r));
         else if (format === 'csv') await emit(renderCsv([{ header: 'queued', value: (b: typeof r) => b.queued }], [r]));
-        else await emit(`Test message to channel ${ref}: ${r.queued} queued (see patchhive channels deliveries --channel ${ref}).\n`);
+        else
+          await emit(
+            `Test message to channel ${ref}: ${r.queued} queued (see patchhive channels deliveries --channel ${ref}).\n`,
+          );
       }),
     );
 
@@ -236,7 +287,11 @@ export function registerChannelsCommand(program: Command): void {
     .option('--limit <n>', 'how many, 1..1000 (default: 100)', intArg(1, 1000))
     .action((o: ApiOptions & { channel?: string; status?: 'pending' | 'delivered' | 'failed'; limit?: number }) =>
       withApi(o, async ({ client, format, emit }) => {
-        const { items } = await client.get(api('/notification-deliveries'), deliveriesSchema, { channel: o.channel, status: o.status, limit: o.limit });
+        const { items } = await client.get(api('/notification-deliveries'), deliveriesSchema, {
+          channel: o.channel,
+          status: o.status,
+          limit: o.limit,
+        });
         await emit(renderUnpaged(format, DELIVERY_COLUMNS, items, 'deliveries'));
       }),
     );

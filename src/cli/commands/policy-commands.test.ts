@@ -6,17 +6,34 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovalRuleWire, ChannelWire, ExceptionWire, TriageBulkResult, TriageDecisionWire } from '../../protocol/policy-api.js';
+import type {
+  ApprovalRuleWire,
+  ChannelWire,
+  ExceptionWire,
+  TriageBulkResult,
+  TriageDecisionWire,
+} from '../../protocol/policy-api.js';
 import type { MachineWire, SourceWire, SyncRecordWire } from '../../protocol/api.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { debianInventory, expectApi, nativeCatalog, removeInventoryRoots, tempDir } from '../../../test/e2e/server-test-helpers.js';
+import {
+  debianInventory,
+  expectApi,
+  nativeCatalog,
+  removeInventoryRoots,
+  tempDir,
+} from '../../../test/e2e/server-test-helpers.js';
 import { runApiCli, type ApiCliResult } from '../client/test-support.js';
 import { parseTimeArg } from '../client/command-kit.js';
 import { reportDestination } from './report.js';
 
 let server: TestServer;
 let work: { dir: string; remove(): Promise<void> };
-const tokens: Record<'operator1' | 'operator2' | 'viewer' | 'admin2', string> = { operator1: '', operator2: '', viewer: '', admin2: '' };
+const tokens: Record<'operator1' | 'operator2' | 'viewer' | 'admin2', string> = {
+  operator1: '',
+  operator2: '',
+  viewer: '',
+  admin2: '',
+};
 
 /** Runs the CLI with the server and a token from the environment (never on the command line). */
 function cli(args: string[], token = server.adminToken): Promise<ApiCliResult> {
@@ -50,12 +67,20 @@ beforeAll(async () => {
       { id: 'PH-GZIP', pkg: 'gzip', fixed: '1.12-1.1', severity: 'low' },
     ]),
   );
-  const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, { body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true } });
-  expect(await expectApi<SyncRecordWire>(server, 'POST', `/sources/${source.id}/sync`, 200)).toMatchObject({ result: 'updated' });
+  const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, {
+    body: { name: 'inhouse', url: catalogFile, format: 'native', allowUnsigned: true },
+  });
+  expect(await expectApi<SyncRecordWire>(server, 'POST', `/sources/${source.id}/sync`, 200)).toMatchObject({
+    result: 'updated',
+  });
   const inv = await debianInventory('status-minbase-12-point-release.txt', 'web1', new Date());
-  await expectApi<MachineWire>(server, 'POST', '/machines/import', 201, { body: { inventory: inv, attributes: { role: 'web' } } });
+  await expectApi<MachineWire>(server, 'POST', '/machines/import', 201, {
+    body: { inventory: inv, attributes: { role: 'web' } },
+  });
   await expectApi(server, 'POST', '/groups', 201, { body: { name: 'web', kind: 'static', members: ['web1'] } });
-  await expectApi(server, 'POST', '/groups', 201, { body: { name: 'prod', kind: 'static', members: ['web1'], requiresSecondApprover: true } });
+  await expectApi(server, 'POST', '/groups', 201, {
+    body: { name: 'prod', kind: 'static', members: ['web1'], requiresSecondApprover: true },
+  });
   tokens.operator1 = await server.tokenFor('operator');
   tokens.operator2 = await server.tokenFor('operator');
   tokens.viewer = await server.tokenFor('viewer');
@@ -70,17 +95,42 @@ afterAll(async () => {
 
 describe('triage', () => {
   it('approve prints one ok line per pair and records the decision', async () => {
-    const out = await ok(['triage', 'approve', 'PH-APT', '--group', 'web', '--note', 'tested in lab'], tokens.operator1);
+    const out = await ok(
+      ['triage', 'approve', 'PH-APT', '--group', 'web', '--note', 'tested in lab'],
+      tokens.operator1,
+    );
     expect(out).toMatch(/^ok\s+PH-APT\s+web\s+approved$/m);
-    const shown = JSON.parse(await ok(['triage', 'list', '--bulletin', 'PH-APT', '--group', 'web', '--format', 'json']));
+    const shown = JSON.parse(
+      await ok(['triage', 'list', '--bulletin', 'PH-APT', '--group', 'web', '--format', 'json']),
+    );
     expect(shown.items).toHaveLength(1);
     // Version 1: queued as new when the group was created over a machine with the finding open; 2: approved.
-    expect(shown.items[0]).toMatchObject({ bulletinId: 'PH-APT', group: 'web', state: 'approved', emergency: false, version: 2 });
+    expect(shown.items[0]).toMatchObject({
+      bulletinId: 'PH-APT',
+      group: 'web',
+      state: 'approved',
+      emergency: false,
+      version: 2,
+    });
   });
 
   it('ignore with --until 30d sends a time 30 days ahead; decline needs and sends a reason', async () => {
     const before = Date.now();
-    const res = JSON.parse(await ok(['triage', 'ignore', 'PH-SSL', '--group', 'web', '--reason', 'not exposed', '--until', '30d', '--format', 'json'])) as TriageBulkResult;
+    const res = JSON.parse(
+      await ok([
+        'triage',
+        'ignore',
+        'PH-SSL',
+        '--group',
+        'web',
+        '--reason',
+        'not exposed',
+        '--until',
+        '30d',
+        '--format',
+        'json',
+      ]),
+    ) as TriageBulkResult;
     expect(res).toMatchObject({ applied: 1, refused: 0 });
     const d = res.items[0]!.decision!;
     expect(d).toMatchObject({ state: 'ignored', reason: 'not exposed' });
@@ -89,7 +139,9 @@ describe('triage', () => {
     expect(until - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
 
     await refused(['triage', 'decline', 'PH-GZIP', '--group', 'web'], 'E_USAGE');
-    expect(await ok(['triage', 'decline', 'PH-GZIP', '--group', 'web', '--reason', 'low risk'])).toMatch(/^ok\s+PH-GZIP\s+web\s+declined$/m);
+    expect(await ok(['triage', 'decline', 'PH-GZIP', '--group', 'web', '--reason', 'low risk'])).toMatch(
+      /^ok\s+PH-GZIP\s+web\s+declined$/m,
+    );
   });
 
   it('list filters by state, in a table, JSON and CSV; an unknown state is a usage error', async () => {
@@ -112,10 +164,14 @@ describe('triage', () => {
     expect(out).toMatch(/^PH-APT\s+web\s+approved\s+team-web/m);
     const history = out.slice(out.indexOf('History:'));
     expect(history).toMatch(/^AT\s+GROUP\s+ACTOR\s+ACTION\s+STATE\s+DETAIL$/m);
-    expect(history).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d\s+web\s+operator-user-\d+\s+approve\s+(?:-|new) -> approved\s+.*note="tested in lab"/m);
+    expect(history).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d\s+web\s+operator-user-\d+\s+approve\s+(?:-|new) -> approved\s+.*note="tested in lab"/m,
+    );
     expect(history).toMatch(/\s+assign\s+approved -> approved\s+.*owner="team-web"/m);
     const json = JSON.parse(await ok(['triage', 'show', 'PH-APT', '--format', 'json']));
-    expect(json.history.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['approve', 'assign']));
+    expect(json.history.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['approve', 'assign']),
+    );
     await refused(['triage', 'show', 'PH-NONE'], 'E_BULLETIN_NOT_FOUND');
   });
 
@@ -127,27 +183,47 @@ describe('triage', () => {
   });
 
   it('a group requiring a second approver needs two different users', async () => {
-    expect(await ok(['triage', 'approve', 'PH-APT', '--group', 'prod'], tokens.operator1)).toMatch(/^ok\s+PH-APT\s+prod\s+awaiting-second-approval$/m);
-    const again = await refused(['triage', 'approve', 'PH-APT', '--group', 'prod'], 'E_SECOND_APPROVER', tokens.operator1);
+    expect(await ok(['triage', 'approve', 'PH-APT', '--group', 'prod'], tokens.operator1)).toMatch(
+      /^ok\s+PH-APT\s+prod\s+awaiting-second-approval$/m,
+    );
+    const again = await refused(
+      ['triage', 'approve', 'PH-APT', '--group', 'prod'],
+      'E_SECOND_APPROVER',
+      tokens.operator1,
+    );
     expect(again.stdout).toMatch(/^refused\s+PH-APT\s+prod\s+E_SECOND_APPROVER: /m);
     expect(again.stderr).toContain('1 of 1 triage action was refused');
-    expect(await ok(['triage', 'approve', 'PH-APT', '--group', 'prod'], tokens.operator2)).toMatch(/^ok\s+PH-APT\s+prod\s+approved$/m);
+    expect(await ok(['triage', 'approve', 'PH-APT', '--group', 'prod'], tokens.operator2)).toMatch(
+      /^ok\s+PH-APT\s+prod\s+approved$/m,
+    );
   });
 
   it('bulk: the cross product of bulletins and groups, each applied or refused on its own', async () => {
-    const r = await refused(['triage', 'note', 'PH-GZIP', 'PH-NONE', '--group', 'web', '--group', 'prod', '--note', 'weekly review'], 'E_BULLETIN_NOT_FOUND');
+    const r = await refused(
+      ['triage', 'note', 'PH-GZIP', 'PH-NONE', '--group', 'web', '--group', 'prod', '--note', 'weekly review'],
+      'E_BULLETIN_NOT_FOUND',
+    );
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines.filter((l) => l.startsWith('ok ')).map((l) => l.split(/\s+/).slice(1, 3).join(' '))).toEqual(['PH-GZIP web', 'PH-GZIP prod']);
+    expect(lines.filter((l) => l.startsWith('ok ')).map((l) => l.split(/\s+/).slice(1, 3).join(' '))).toEqual([
+      'PH-GZIP web',
+      'PH-GZIP prod',
+    ]);
     expect(lines.filter((l) => l.startsWith('refused '))).toHaveLength(2);
     expect(r.stderr).toContain('2 of 4 triage actions were refused');
   });
 
   it('--expect-version: one pair only; a stale version is refused with E_CONFLICT', async () => {
     await refused(['triage', 'reopen', 'PH-SSL', 'PH-GZIP', '--group', 'web', '--expect-version', '1'], 'E_USAGE');
-    const current = JSON.parse(await ok(['triage', 'show', 'PH-SSL', '--group', 'web', '--format', 'json'])).decisions[0] as TriageDecisionWire;
-    await refused(['triage', 'reopen', 'PH-SSL', '--group', 'web', '--expect-version', String(current.version + 5)], 'E_CONFLICT');
-    expect(await ok(['triage', 'reopen', 'PH-SSL', '--group', 'web', '--expect-version', String(current.version)])).toMatch(/^ok\s+PH-SSL\s+web\s+new$/m);
+    const current = JSON.parse(await ok(['triage', 'show', 'PH-SSL', '--group', 'web', '--format', 'json']))
+      .decisions[0] as TriageDecisionWire;
+    await refused(
+      ['triage', 'reopen', 'PH-SSL', '--group', 'web', '--expect-version', String(current.version + 5)],
+      'E_CONFLICT',
+    );
+    expect(
+      await ok(['triage', 'reopen', 'PH-SSL', '--group', 'web', '--expect-version', String(current.version)]),
+    ).toMatch(/^ok\s+PH-SSL\s+web\s+new$/m);
     expect(await ok(['triage', 'list', '--state', 'new', '--group', 'web'])).toMatch(/^PH-SSL\s+web\s+new/m);
   });
 });
@@ -155,13 +231,42 @@ describe('triage', () => {
 describe('rules', () => {
   it('create, list, set and delete an approval rule', async () => {
     const created = JSON.parse(
-      await ok(['rules', 'create', 'auto-low', '--decision', 'approve', '--group', 'web', '--severity', 'low,moderate', '--package', 'gzip', '--after', 'prod:7', '--priority', '10', '--reason', 'low risk', '--format', 'json']),
+      await ok([
+        'rules',
+        'create',
+        'auto-low',
+        '--decision',
+        'approve',
+        '--group',
+        'web',
+        '--severity',
+        'low,moderate',
+        '--package',
+        'gzip',
+        '--after',
+        'prod:7',
+        '--priority',
+        '10',
+        '--reason',
+        'low risk',
+        '--format',
+        'json',
+      ]),
     ) as ApprovalRuleWire;
-    expect(created).toMatchObject({ name: 'auto-low', decision: 'approve', priority: 10, enabled: true, match: { severities: ['low', 'moderate'], packages: ['gzip'] }, after: { days: 7 } });
+    expect(created).toMatchObject({
+      name: 'auto-low',
+      decision: 'approve',
+      priority: 10,
+      enabled: true,
+      match: { severities: ['low', 'moderate'], packages: ['gzip'] },
+      after: { days: 7 },
+    });
     const table = await ok(['rules', 'list']);
     expect(table).toMatch(/^PRIORITY\s+NAME\s+DECISION\s+GROUP\s+MATCH/m);
     expect(table).toMatch(/^10\s+auto-low\s+approve\s+\S+\s+severity=low,moderate package=gzip/m);
-    const changed = JSON.parse(await ok(['rules', 'set', 'auto-low', '--disable', '--format', 'json'])) as ApprovalRuleWire;
+    const changed = JSON.parse(
+      await ok(['rules', 'set', 'auto-low', '--disable', '--format', 'json']),
+    ) as ApprovalRuleWire;
     expect(changed.enabled).toBe(false);
     await refused(['rules', 'create', 'bad', '--decision', 'approve', '--severity', 'urgent'], 'E_USAGE');
     await refused(['rules', 'create', 'nope', '--decision', 'approve'], 'E_FORBIDDEN', tokens.operator1);
@@ -176,7 +281,9 @@ describe('rules', () => {
     expect(del.stdout).toMatch(/^summary:\s+delete approval rule auto-low$/m);
     const id = /patchhive changes approve (\S+)/.exec(del.stderr)![1]!;
     await refused(['changes', 'approve', id], 'E_SECOND_APPROVER');
-    expect(await ok(['changes', 'list'])).toMatch(new RegExp(`^${id}\\s+pending\\s+admin\\s+.*\\s+delete approval rule auto-low$`, 'm'));
+    expect(await ok(['changes', 'list'])).toMatch(
+      new RegExp(`^${id}\\s+pending\\s+admin\\s+.*\\s+delete approval rule auto-low$`, 'm'),
+    );
     expect(await ok(['changes', 'approve', id, '--format', 'json'], tokens.admin2)).toMatch(/"status": "approved"/);
     expect(await ok(['rules', 'list'])).toBe('No approval rules.\n');
     expect(await ok(['changes', 'list'])).toBe('No change requests.\n');
@@ -185,18 +292,38 @@ describe('rules', () => {
 
 describe('actions', () => {
   it('add (waits for a second admin), list, approve, remove; operators may only list', async () => {
-    const added = await cli(['actions', 'add', 'snapshot', '--description', 'LVM snapshot', '--step-timeout', '900', '--', '/usr/local/sbin/snapshot', '--label', 'before patch']);
+    const added = await cli([
+      'actions',
+      'add',
+      'snapshot',
+      '--description',
+      'LVM snapshot',
+      '--step-timeout',
+      '900',
+      '--',
+      '/usr/local/sbin/snapshot',
+      '--label',
+      'before patch',
+    ]);
     expect(added.code, added.stderr).toBe(0);
-    expect(added.stdout).toMatch(/^summary:\s+add action snapshot: \/usr\/local\/sbin\/snapshot --label "before patch"$/m);
+    expect(added.stdout).toMatch(
+      /^summary:\s+add action snapshot: \/usr\/local\/sbin\/snapshot --label "before patch"$/m,
+    );
     const id = /patchhive changes approve (\S+)/.exec(added.stderr)![1]!;
-    expect(await ok(['actions', 'list'], tokens.operator1)).toMatch(/^snapshot\s+1\s+pending\s+900s\s+\/usr\/local\/sbin\/snapshot --label "before patch"\s+-$/m);
+    expect(await ok(['actions', 'list'], tokens.operator1)).toMatch(
+      /^snapshot\s+1\s+pending\s+900s\s+\/usr\/local\/sbin\/snapshot --label "before patch"\s+-$/m,
+    );
     await refused(['actions', 'add', 'x', '--', '/bin/true'], 'E_FORBIDDEN', tokens.operator1);
     await refused(['actions', 'add', 'x', '--', 'true'], 'E_USAGE');
     await refused(['changes', 'approve', id], 'E_SECOND_APPROVER');
     await refused(['changes', 'approve', id], 'E_FORBIDDEN', tokens.operator1);
     await ok(['changes', 'approve', id], tokens.admin2);
-    const listed = JSON.parse(await ok(['actions', 'list', '--format', 'json'])) as { items: { argv: string[]; status: string }[] };
-    expect(listed.items).toEqual([expect.objectContaining({ argv: ['/usr/local/sbin/snapshot', '--label', 'before patch'], status: 'active' })]);
+    const listed = JSON.parse(await ok(['actions', 'list', '--format', 'json'])) as {
+      items: { argv: string[]; status: string }[];
+    };
+    expect(listed.items).toEqual([
+      expect.objectContaining({ argv: ['/usr/local/sbin/snapshot', '--label', 'before patch'], status: 'active' }),
+    ]);
     await refused(['actions', 'remove', 'snapshot'], 'E_FORBIDDEN', tokens.operator1);
     expect(await ok(['actions', 'remove', 'snapshot'])).toBe('Removed action snapshot.\n');
     expect(await ok(['actions', 'list'])).toBe('No actions.\n');
@@ -207,14 +334,50 @@ describe('actions', () => {
 describe('exceptions', () => {
   it('create on a machine, list (active by default), revoke', async () => {
     const created = JSON.parse(
-      await ok(['exceptions', 'create', 'PH-APT', '--machine', 'web1', '--owner', 'alice', '--reason', 'legacy app pins apt', '--until', '90d', '--format', 'json']),
+      await ok([
+        'exceptions',
+        'create',
+        'PH-APT',
+        '--machine',
+        'web1',
+        '--owner',
+        'alice',
+        '--reason',
+        'legacy app pins apt',
+        '--until',
+        '90d',
+        '--format',
+        'json',
+      ]),
     ) as ExceptionWire;
     expect(created).toMatchObject({ bulletinId: 'PH-APT', owner: 'alice', active: true, groupId: null });
     expect(created.machineId).not.toBeNull();
-    await refused(['exceptions', 'create', 'PH-APT', '--machine', 'web1', '--group', 'web', '--owner', 'a', '--reason', 'r', '--until', '1d'], 'E_USAGE');
-    await refused(['exceptions', 'create', 'PH-APT', '--group', 'web', '--owner', 'a', '--reason', 'r', '--until', 'next week'], 'E_USAGE');
+    await refused(
+      [
+        'exceptions',
+        'create',
+        'PH-APT',
+        '--machine',
+        'web1',
+        '--group',
+        'web',
+        '--owner',
+        'a',
+        '--reason',
+        'r',
+        '--until',
+        '1d',
+      ],
+      'E_USAGE',
+    );
+    await refused(
+      ['exceptions', 'create', 'PH-APT', '--group', 'web', '--owner', 'a', '--reason', 'r', '--until', 'next week'],
+      'E_USAGE',
+    );
     const list = await ok(['exceptions', 'list', '--bulletin', 'PH-APT']);
-    expect(list).toMatch(new RegExp(`^${created.id}\\s+PH-APT\\s+machine \\S+\\s+alice\\s+\\S+ \\S+\\s+yes\\s+legacy app pins apt`, 'm'));
+    expect(list).toMatch(
+      new RegExp(`^${created.id}\\s+PH-APT\\s+machine \\S+\\s+alice\\s+\\S+ \\S+\\s+yes\\s+legacy app pins apt`, 'm'),
+    );
     expect(await ok(['exceptions', 'revoke', created.id])).toBe(`Revoked exception ${created.id}.\n`);
     expect(await ok(['exceptions', 'list'])).toBe('No exceptions.\n');
     const all = JSON.parse(await ok(['exceptions', 'list', '--all', '--format', 'json'])) as { items: ExceptionWire[] };
@@ -228,41 +391,107 @@ describe('channels', () => {
   it('create reads the HMAC secret from a file; neither create nor list ever shows it', async () => {
     const secretFile = path.join(work.dir, 'hook.secret');
     writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
-    const r = await cli(['channels', 'create', 'ops-hook', '--kind', 'webhook', '--target', 'https://hooks.example.org/patchhive', '--secret-file', secretFile, '--events', 'bulletin.new,findings.overdue', '--format', 'json']);
+    const r = await cli([
+      'channels',
+      'create',
+      'ops-hook',
+      '--kind',
+      'webhook',
+      '--target',
+      'https://hooks.example.org/patchhive',
+      '--secret-file',
+      secretFile,
+      '--events',
+      'bulletin.new,findings.overdue',
+      '--format',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const created = JSON.parse(r.stdout) as ChannelWire;
-    expect(created).toMatchObject({ name: 'ops-hook', kind: 'webhook', signed: true, events: ['bulletin.new', 'findings.overdue'], enabled: true });
+    expect(created).toMatchObject({
+      name: 'ops-hook',
+      kind: 'webhook',
+      signed: true,
+      events: ['bulletin.new', 'findings.overdue'],
+      enabled: true,
+    });
     for (const format of ['table', 'json', 'csv']) {
       const out = await ok(['channels', 'list', '--format', format]);
       expect(out).toContain('ops-hook');
       expect(out).not.toContain(SECRET);
     }
     expect(r.stdout).not.toContain(SECRET);
-    expect(await ok(['channels', 'list'])).toMatch(/^ops-hook\s+webhook\s+https:\/\/hooks\.example\.org\/\S*\s+yes\s+bulletin\.new,findings\.overdue\s+1\s+all\s+yes/m);
+    expect(await ok(['channels', 'list'])).toMatch(
+      /^ops-hook\s+webhook\s+https:\/\/hooks\.example\.org\/\S*\s+yes\s+bulletin\.new,findings\.overdue\s+1\s+all\s+yes/m,
+    );
   });
 
   it('a secret file readable by others draws a warning; a missing one is refused', async () => {
     const loose = path.join(work.dir, 'loose.secret');
     writeFileSync(loose, SECRET, { mode: 0o644 });
-    const r = await cli(['channels', 'create', 'loose', '--kind', 'webhook', '--target', 'https://hooks.example.org/x', '--secret-file', loose, '--events', 'all']);
+    const r = await cli([
+      'channels',
+      'create',
+      'loose',
+      '--kind',
+      'webhook',
+      '--target',
+      'https://hooks.example.org/x',
+      '--secret-file',
+      loose,
+      '--events',
+      'all',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^patchhive: warning: the secret file .* is readable by group or others/m);
     expect(r.stderr).not.toContain(SECRET);
-    await refused(['channels', 'create', 'gone', '--kind', 'webhook', '--target', 'https://h.example.org/', '--secret-file', path.join(work.dir, 'none'), '--events', 'all'], 'E_INPUT_NOT_FOUND');
-    await refused(['channels', 'create', 'bad', '--kind', 'webhook', '--target', 'https://h.example.org/', '--events', 'bulletin.maybe'], 'E_USAGE');
+    await refused(
+      [
+        'channels',
+        'create',
+        'gone',
+        '--kind',
+        'webhook',
+        '--target',
+        'https://h.example.org/',
+        '--secret-file',
+        path.join(work.dir, 'none'),
+        '--events',
+        'all',
+      ],
+      'E_INPUT_NOT_FOUND',
+    );
+    await refused(
+      [
+        'channels',
+        'create',
+        'bad',
+        '--kind',
+        'webhook',
+        '--target',
+        'https://h.example.org/',
+        '--events',
+        'bulletin.maybe',
+      ],
+      'E_USAGE',
+    );
   });
 
   it('set, test, deliveries and delete', async () => {
     const rotated = path.join(work.dir, 'rotated.secret');
     writeFileSync(rotated, 'another-secret-9876543210', { mode: 0o600 });
-    const changed = JSON.parse(await ok(['channels', 'set', 'loose', '--secret-file', rotated, '--disable', '--format', 'json'])) as ChannelWire;
+    const changed = JSON.parse(
+      await ok(['channels', 'set', 'loose', '--secret-file', rotated, '--disable', '--format', 'json']),
+    ) as ChannelWire;
     expect(changed).toMatchObject({ signed: true, enabled: false });
     await refused(['channels', 'set', 'loose'], 'E_USAGE');
     expect(await ok(['channels', 'test', 'ops-hook'])).toMatch(/^Test message to channel ops-hook: \d+ queued/);
     const deliveries = JSON.parse(await ok(['channels', 'deliveries', '--channel', 'ops-hook', '--format', 'json']));
     expect(deliveries.items.length).toBeGreaterThanOrEqual(1);
-    expect(await ok(['channels', 'deliveries', '--channel', 'ops-hook'])).toMatch(/^CREATED\s+CHANNEL\s+EVENT\s+STATUS/);
+    expect(await ok(['channels', 'deliveries', '--channel', 'ops-hook'])).toMatch(
+      /^CREATED\s+CHANNEL\s+EVENT\s+STATUS/,
+    );
     await refused(['channels', 'list'], 'E_FORBIDDEN', tokens.viewer);
     expect(await ok(['channels', 'delete', 'loose'])).toBe('Deleted channel loose.\n');
     await refused(['channels', 'test', 'loose'], 'E_CHANNEL_NOT_FOUND');

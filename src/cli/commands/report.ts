@@ -31,12 +31,17 @@ interface ReportFlags extends ApiOptions {
  * Where a report goes: a file (see writeOutputFile), or stdout. A PDF is binary and goes to stdout only with
  * `-o -` and only when stdout is not a terminal; without -o it is refused before anything is sent.
  */
-export function reportDestination(format: ReportFormat, output: string | undefined, stdoutIsTty: boolean): { file?: string } {
+export function reportDestination(
+  format: ReportFormat,
+  output: string | undefined,
+  stdoutIsTty: boolean,
+): { file?: string } {
   if (output !== undefined && output !== '-') return { file: output };
   if (format === 'pdf' && output === undefined) {
     throw new PatchhiveError('E_USAGE', 'a PDF report is binary: use --output FILE (or -o - to pipe it)');
   }
-  if (format === 'pdf' && stdoutIsTty) throw new PatchhiveError('E_USAGE', 'will not write a PDF to a terminal: use --output FILE');
+  if (format === 'pdf' && stdoutIsTty)
+    throw new PatchhiveError('E_USAGE', 'will not write a PDF to a terminal: use --output FILE');
   return {};
 }
 
@@ -52,10 +57,18 @@ function useReportFormats(cmd: Command): Command {
 /** Registers `patchhive report`. */
 export function registerReportCommand(program: Command): void {
   useReportFormats(addApiOptions(program.command('report')))
-    .description('The compliance report: by group, owner, severity and bulletin, overdue findings, trends (JSON, CSV, HTML or PDF).')
+    .description(
+      'The compliance report: by group, owner, severity and bulletin, overdue findings, trends (JSON, CSV, HTML or PDF).',
+    )
     .option('--group <group>', 'only this group (id or name; default: the whole fleet)')
-    .addOption(new Option('--section <section>', 'for CSV: which table (default: overdue)').choices([...REPORT_SECTIONS]))
-    .option('--period-days <n>', 'trends and time to remediate over this many days, 1..3650 (default: 30)', intArg(1, 3650))
+    .addOption(
+      new Option('--section <section>', 'for CSV: which table (default: overdue)').choices([...REPORT_SECTIONS]),
+    )
+    .option(
+      '--period-days <n>',
+      'trends and time to remediate over this many days, 1..3650 (default: 30)',
+      intArg(1, 3650),
+    )
     .action((o: ReportFlags) => {
       const format = (o.format ?? 'json') as ReportFormat;
       const dest = reportDestination(format, o.output, process.stdout.isTTY === true);
@@ -71,7 +84,10 @@ export function registerReportCommand(program: Command): void {
         }
         const parsed = format === 'json' ? parseJson(answer.body) : undefined;
         const body = format === 'json' ? renderJson(parsed) : answer.body;
-        if (noMachines(parsed)) note(`no machines${o.group ? ` in group ${o.group}` : ''}: there is nothing to be compliant (compliancePercent is null, not 100 %)`);
+        if (noMachines(parsed))
+          note(
+            `no machines${o.group ? ` in group ${o.group}` : ''}: there is nothing to be compliant (compliancePercent is null, not 100 %)`,
+          );
         if (dest.file === undefined) {
           process.stdout.write(body);
           return;

@@ -92,7 +92,8 @@ export function parseAfter(v: string): { group: string; days: number } {
 function severityList(value: string, previous: string[] | undefined): string[] {
   const list = commaList(value, previous);
   const bad = list.find((s) => !(SEVERITIES as readonly string[]).includes(s));
-  if (bad !== undefined) throw new InvalidArgumentError(`unknown severity "${bad.slice(0, 40)}" (expected ${SEVERITIES.join(', ')})`);
+  if (bad !== undefined)
+    throw new InvalidArgumentError(`unknown severity "${bad.slice(0, 40)}" (expected ${SEVERITIES.join(', ')})`);
   return list;
 }
 
@@ -117,13 +118,22 @@ interface RuleFlags extends ApiOptions, MatchFlags {
 
 /** The match from the flags; undefined when none was given. */
 function matchOf(o: MatchFlags): Match | undefined {
-  const m = defined({ severities: o.severity as Match['severities'], sources: o.source, products: o.product, packages: o.package });
+  const m = defined({
+    severities: o.severity as Match['severities'],
+    sources: o.source,
+    products: o.product,
+    packages: o.package,
+  });
   return Object.keys(m).length > 0 ? m : undefined;
 }
 
 function addMatchOptions(cmd: Command, verb: string): Command {
   return cmd
-    .option('--severity <list>', `${verb} severities, comma-separated (${SEVERITIES.join(', ')}); repeatable`, severityList)
+    .option(
+      '--severity <list>',
+      `${verb} severities, comma-separated (${SEVERITIES.join(', ')}); repeatable`,
+      severityList,
+    )
     .option('--source <list>', `${verb} catalog sources (names or ids), comma-separated; repeatable`, commaList)
     .option('--product <list>', `${verb} product names, comma-separated; repeatable`, commaList)
     .option('--package <list>', `${verb} package names, comma-separated; repeatable`, commaList);
@@ -131,7 +141,9 @@ function addMatchOptions(cmd: Command, verb: string): Command {
 
 /** Registers `patchhive rules list|create|set|delete`. */
 export function registerRulesCommand(program: Command): void {
-  const rules = program.command('rules').description('Approval rules: automatic triage decisions for matching bulletins, tried by priority.');
+  const rules = program
+    .command('rules')
+    .description('Approval rules: automatic triage decisions for matching bulletins, tried by priority.');
 
   addApiOptions(rules.command('list'))
     .description('List approval rules in the order they are tried (lowest priority number first).')
@@ -145,16 +157,23 @@ export function registerRulesCommand(program: Command): void {
   addMatchOptions(addApiOptions(rules.command('create')), 'only these')
     .description('Add an approval rule: the first enabled rule that matches a new bulletin decides it.')
     .argument('<name>', 'rule name')
-    .addOption(new Option('--decision <decision>', 'what the rule decides (required)').choices(['approve', 'ignore', 'decline']))
+    .addOption(
+      new Option('--decision <decision>', 'what the rule decides (required)').choices(['approve', 'ignore', 'decline']),
+    )
     .option('--group <group>', 'only in this group (id or name; default: every group)')
     .option('--reason <text>', 'reason recorded with the decision')
     .option('--emergency', 'approve as an emergency (emergency deadlines)')
-    .option('--after <group:days>', 'test then approve: decide only DAYS days after the fix succeeded in GROUP', parseAfter)
+    .option(
+      '--after <group:days>',
+      'test then approve: decide only DAYS days after the fix succeeded in GROUP',
+      parseAfter,
+    )
     .option('--priority <n>', 'lower runs first, 0..1000000 (default: 100)', intArg(0, 1_000_000))
     .option('--disabled', 'create the rule disabled')
     .action((name: string, o: RuleFlags) =>
       withApi(o, async ({ client, format, emit }) => {
-        if (o.decision === undefined) throw new PatchhiveError('E_USAGE', 'rules create needs --decision approve|ignore|decline');
+        if (o.decision === undefined)
+          throw new PatchhiveError('E_USAGE', 'rules create needs --decision approve|ignore|decline');
         const body = checkBody(
           approvalRuleCreateSchema,
           defined({
@@ -169,7 +188,9 @@ export function registerRulesCommand(program: Command): void {
             enabled: o.disabled ? false : undefined,
           }),
         );
-        await emit(renderOne(format, RULE_COLUMNS, await client.post(api('/approval-rules'), approvalRuleSchema, body)));
+        await emit(
+          renderOne(format, RULE_COLUMNS, await client.post(api('/approval-rules'), approvalRuleSchema, body)),
+        );
       }),
     );
 
@@ -198,8 +219,15 @@ export function registerRulesCommand(program: Command): void {
             emergency: o.emergency,
           }),
         );
-        requireSomething(body, '--priority, --enable, --disable, --reason, --[no-]emergency, a match option, --match-any');
-        await emitGuarded({ client, format, emit }, RULE_COLUMNS, await client.patch(api('/approval-rules/{id}', ref), guardedSchema(approvalRuleSchema), body));
+        requireSomething(
+          body,
+          '--priority, --enable, --disable, --reason, --[no-]emergency, a match option, --match-any',
+        );
+        await emitGuarded(
+          { client, format, emit },
+          RULE_COLUMNS,
+          await client.patch(api('/approval-rules/{id}', ref), guardedSchema(approvalRuleSchema), body),
+        );
       }),
     );
 
@@ -207,6 +235,8 @@ export function registerRulesCommand(program: Command): void {
     .description('Delete an approval rule (the decisions it made stay) once a second admin approves.')
     .argument('<rule>', 'rule id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitPending(ctx, changeRequestSchema.parse(await ctx.client.delete(api('/approval-rules/{id}', ref))))),
+      withApi(o, async (ctx) =>
+        emitPending(ctx, changeRequestSchema.parse(await ctx.client.delete(api('/approval-rules/{id}', ref)))),
+      ),
     );
 }

@@ -19,7 +19,10 @@ interface ServeOptions {
 /** The TLS flags as a partial `tls` config object (merged over the config file's), or undefined when neither is given. */
 function tlsFlags(o: ServeOptions): { certFile?: string; keyFile?: string } | undefined {
   if (o.tlsCert === undefined && o.tlsKey === undefined) return undefined;
-  return { ...(o.tlsCert !== undefined ? { certFile: o.tlsCert } : {}), ...(o.tlsKey !== undefined ? { keyFile: o.tlsKey } : {}) };
+  return {
+    ...(o.tlsCert !== undefined ? { certFile: o.tlsCert } : {}),
+    ...(o.tlsKey !== undefined ? { keyFile: o.tlsKey } : {}),
+  };
 }
 
 /** Adds `patchhive serve` to the program. */
@@ -41,19 +44,41 @@ export function registerServeCommand(program: Command, version: string): void {
     .option('--database <url>', 'database URL (postgres://...); default SQLite in the data directory')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'TCP port (default 8060; 0 = any free port)')
-    .option('--reset-admin-token', 'write a new admin API token to the initial token file, then exit (needs the data directory and database)')
+    .option(
+      '--reset-admin-token',
+      'write a new admin API token to the initial token file, then exit (needs the data directory and database)',
+    )
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate chain (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert (mode 0600)')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .addOption(
+      new Option('--log-level <level>', 'log level').choices([
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+        'silent',
+      ]),
+    )
     .action(async (o: ServeOptions) => {
       const cfg = loadServerConfig({
         file: o.config,
         env: process.env,
-        flags: { dataDir: o.dataDir, database: o.database, host: o.host, port: o.port, logLevel: o.logLevel, tls: tlsFlags(o) },
+        flags: {
+          dataDir: o.dataDir,
+          database: o.database,
+          host: o.host,
+          port: o.port,
+          logLevel: o.logLevel,
+          tls: tlsFlags(o),
+        },
       });
       if (o.resetAdminToken) {
         const issued = await resetAdminToken(cfg);
-        process.stderr.write(`patchhive: wrote a new admin API token (id ${issued.id}, expires ${issued.expiresAt}) to ${issued.file} (mode 0600)\n`);
+        process.stderr.write(
+          `patchhive: wrote a new admin API token (id ${issued.id}, expires ${issued.expiresAt}) to ${issued.file} (mode 0600)\n`,
+        );
         return;
       }
       const server = await startServer(cfg, { version });

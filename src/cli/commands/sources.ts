@@ -6,10 +6,29 @@ import { api } from '../client/api-routes.js';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
-import { listOf, SOURCE_FORMATS, sourceCreateSchema, sourceSchema, sourceUpdateSchema, syncRecordSchema, type SourceWire, type SyncRecordWire } from '../../protocol/api.js';
+import {
+  listOf,
+  SOURCE_FORMATS,
+  sourceCreateSchema,
+  sourceSchema,
+  sourceUpdateSchema,
+  syncRecordSchema,
+  type SourceWire,
+  type SyncRecordWire,
+} from '../../protocol/api.js';
 import { readInputText } from '../../common/json-input.js';
 import { oneLineText } from '../client/api-client.js';
-import { addApiOptions, emitDone, checkBody, defined, intArg, note, requireSomething, withApi, type ApiOptions } from '../client/command-kit.js';
+import {
+  addApiOptions,
+  emitDone,
+  checkBody,
+  defined,
+  intArg,
+  note,
+  requireSomething,
+  withApi,
+  type ApiOptions,
+} from '../client/command-kit.js';
 import { renderJson, renderList, renderOne, renderRecord, type ColumnSet } from '../client/format.js';
 
 /** Columns of catalog sources. */
@@ -86,11 +105,19 @@ interface SourceFlags extends ApiOptions {
 
 function addSourceOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--feed-format <format>', 'feed format (default: recognised by content)').choices([...SOURCE_FORMATS]))
-    .option('--release <codename>', "Debian release codename, for Debian tracker feeds (e.g. bookworm); `add` defaults to the server host's own")
+    .addOption(
+      new Option('--feed-format <format>', 'feed format (default: recognised by content)').choices([...SOURCE_FORMATS]),
+    )
+    .option(
+      '--release <codename>',
+      "Debian release codename, for Debian tracker feeds (e.g. bookworm); `add` defaults to the server host's own",
+    )
     .option('--schedule <cron>', 'cron expression for automatic syncs, e.g. "15 * * * *" (default: none)')
     .option('--signing-key <file>', 'PEM Ed25519 public key file; a signed native catalog must verify with it')
-    .option('--allow-unsigned', 'load native catalogs that carry no signature (not recommended; default: refused, as `patchhive scan` refuses them)');
+    .option(
+      '--allow-unsigned',
+      'load native catalogs that carry no signature (not recommended; default: refused, as `patchhive scan` refuses them)',
+    );
 }
 
 async function readSigningKey(file: string | undefined): Promise<string | undefined> {
@@ -100,7 +127,9 @@ async function readSigningKey(file: string | undefined): Promise<string | undefi
 /** Shows what a sync changed: per kind, the bulletins and how many machines each hits. */
 function renderSync(r: SyncRecordWire): string {
   const counts = SYNC_COLUMNS.full.map((c) =>
-    c.header === 'added' || c.header === 'revised' || c.header === 'withdrawn' ? { ...c, value: (x: SyncRecordWire) => x.diff?.[c.header as 'added'].length } : c,
+    c.header === 'added' || c.header === 'revised' || c.header === 'withdrawn'
+      ? { ...c, value: (x: SyncRecordWire) => x.diff?.[c.header as 'added'].length }
+      : c,
   );
   let out = renderRecord(counts, r);
   for (const kind of ['added', 'revised', 'withdrawn'] as const) {
@@ -114,7 +143,9 @@ function renderSync(r: SyncRecordWire): string {
 
 /** Registers `patchhive sources list|show|add|set|delete|sync|history`. */
 export function registerSourcesCommand(program: Command): void {
-  const sources = program.command('sources').description('Catalog sources (feeds) the server syncs: list, add, change, delete, sync, history.');
+  const sources = program
+    .command('sources')
+    .description('Catalog sources (feeds) the server syncs: list, add, change, delete, sync, history.');
 
   addApiOptions(sources.command('list'))
     .description('List catalog sources (name, format, schedule, bulletins, last sync).')
@@ -143,7 +174,16 @@ export function registerSourcesCommand(program: Command): void {
       withApi(o, async ({ client, format, emit }) => {
         const body = checkBody(
           sourceCreateSchema,
-          defined({ name, url, format: o.feedFormat, release: o.release, schedule: o.schedule, signingKey: await readSigningKey(o.signingKey), allowUnsigned: o.allowUnsigned, enabled: !o.disabled }),
+          defined({
+            name,
+            url,
+            format: o.feedFormat,
+            release: o.release,
+            schedule: o.schedule,
+            signingKey: await readSigningKey(o.signingKey),
+            allowUnsigned: o.allowUnsigned,
+            enabled: !o.disabled,
+          }),
         );
         const created = await client.post(api('/sources'), sourceSchema, body);
         await emit(renderOne(format, SOURCE_COLUMNS, created));
@@ -161,14 +201,26 @@ export function registerSourcesCommand(program: Command): void {
     .action((ref: string, o: SourceFlags) =>
       withApi(o, async ({ client, format, emit }) => {
         if (o.enable && o.disable) throw new PatchhiveError('E_USAGE', 'give only one of --enable and --disable');
-        if (o.allowUnsigned && o.refuseUnsigned) throw new PatchhiveError('E_USAGE', 'give only one of --allow-unsigned and --refuse-unsigned');
+        if (o.allowUnsigned && o.refuseUnsigned)
+          throw new PatchhiveError('E_USAGE', 'give only one of --allow-unsigned and --refuse-unsigned');
         const enabled = o.enable ? true : o.disable ? false : undefined;
         const allowUnsigned = o.allowUnsigned ? true : o.refuseUnsigned ? false : undefined;
         const body = checkBody(
           sourceUpdateSchema,
-          defined({ url: o.url, format: o.feedFormat, release: o.release, schedule: o.schedule, signingKey: await readSigningKey(o.signingKey), allowUnsigned, enabled }),
+          defined({
+            url: o.url,
+            format: o.feedFormat,
+            release: o.release,
+            schedule: o.schedule,
+            signingKey: await readSigningKey(o.signingKey),
+            allowUnsigned,
+            enabled,
+          }),
         );
-        requireSomething(body, '--url, --feed-format, --release, --schedule, --signing-key, --allow-unsigned, --refuse-unsigned, --enable, --disable');
+        requireSomething(
+          body,
+          '--url, --feed-format, --release, --schedule, --signing-key, --allow-unsigned, --refuse-unsigned, --enable, --disable',
+        );
         // sourceUpdateSchema is a .partial() of a schema where enabled defaults to true, and zod 4
         // keeps that default: a PATCH without "enabled" would re-enable a disabled source. Send the
         // current value instead.
@@ -183,7 +235,9 @@ export function registerSourcesCommand(program: Command): void {
     .description('Delete a catalog source; its bulletins stop applying.')
     .argument('<source>', 'source id or name')
     .action((ref: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/sources/{id}', ref)), `Deleted source ${ref}.`)),
+      withApi(o, async (ctx) =>
+        emitDone(ctx, await ctx.client.delete(api('/sources/{id}', ref)), `Deleted source ${ref}.`),
+      ),
     );
 
   addApiOptions(sources.command('sync'))
@@ -195,7 +249,10 @@ export function registerSourcesCommand(program: Command): void {
         await emit(format === 'table' ? renderSync(record) : renderOne(format, SYNC_COLUMNS, record));
         if (record.result === 'failed' || record.result === 'refused') {
           const why = record.message ? `: ${oneLineText(record.message)}` : '';
-          throw new PatchhiveError(record.result === 'failed' ? 'E_FEED_UNREACHABLE' : 'E_SERVER_ERROR', `sync of ${ref} ${record.result}${why}`);
+          throw new PatchhiveError(
+            record.result === 'failed' ? 'E_FEED_UNREACHABLE' : 'E_SERVER_ERROR',
+            `sync of ${ref} ${record.result}${why}`,
+          );
         }
       }),
     );

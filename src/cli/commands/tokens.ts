@@ -16,7 +16,19 @@ import {
   type Role,
 } from '../../protocol/api.js';
 import { api } from '../client/api-routes.js';
-import { addApiOptions, checkBody, defined, emitDone, intArg, note, positiveArg, repeatable, withApi, type ApiContext, type ApiOptions } from '../client/command-kit.js';
+import {
+  addApiOptions,
+  checkBody,
+  defined,
+  emitDone,
+  intArg,
+  note,
+  positiveArg,
+  repeatable,
+  withApi,
+  type ApiContext,
+  type ApiOptions,
+} from '../client/command-kit.js';
 import { renderList, renderOne, type Column, type ColumnSet } from '../client/format.js';
 
 /** Columns of API tokens. */
@@ -74,25 +86,38 @@ const enrollmentTokenListSchema = z.object({ items: z.array(enrollmentTokenSchem
 /** The columns of a created token: the token's own, then the secret. */
 function withSecret<T>(columns: ColumnSet<T>): ColumnSet<{ id: string; secret: string; token: T }> {
   const lift = (c: Column<T>): Column<{ token: T }> => ({ ...c, value: (r) => c.value(r.token) });
-  return { table: columns.table.map(lift), full: [...columns.full.map(lift), { header: 'secret', value: (r) => r.secret }] };
+  return {
+    table: columns.table.map(lift),
+    full: [...columns.full.map(lift), { header: 'secret', value: (r) => r.secret }],
+  };
 }
 
 /** Prints a created token with its secret (mode 0600 with -o) and says, once, that it is not shown again. */
-async function emitCreated<T>(ctx: ApiContext, columns: ColumnSet<T>, created: { id: string; secret: string; token: T }): Promise<void> {
+async function emitCreated<T>(
+  ctx: ApiContext,
+  columns: ColumnSet<T>,
+  created: { id: string; secret: string; token: T },
+): Promise<void> {
   await ctx.emit(renderOne(ctx.format, withSecret(columns), created), { secret: true });
-  note('this is the only time the secret is shown: it cannot be shown again. Store it now (e.g. in a file of mode 0600).');
+  note(
+    'this is the only time the secret is shown: it cannot be shown again. Store it now (e.g. in a file of mode 0600).',
+  );
 }
 
 /** Registers `patchhive tokens list|create|revoke` and `patchhive tokens enrollment list|create|revoke`. */
 export function registerTokensCommand(program: Command): void {
-  const tokens = program.command('tokens').description('API tokens of administrators, and enrollment tokens of agents (`tokens enrollment`).');
+  const tokens = program
+    .command('tokens')
+    .description('API tokens of administrators, and enrollment tokens of agents (`tokens enrollment`).');
 
   addApiOptions(tokens.command('list'))
     .description('List API tokens (never their secrets).')
     .action((o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
         const { items } = await client.get(api('/tokens'), apiTokenListSchema);
-        await emit(renderList(format, API_TOKEN_COLUMNS, { items, total: items.length }, { noun: 'API tokens', offset: 0 }));
+        await emit(
+          renderList(format, API_TOKEN_COLUMNS, { items, total: items.length }, { noun: 'API tokens', offset: 0 }),
+        );
       }),
     );
 
@@ -100,12 +125,19 @@ export function registerTokensCommand(program: Command): void {
     .description('Create an API token for a user (the user is created with the role when new); prints its secret once.')
     .requiredOption('--name <name>', 'what the token is for, e.g. ci-reports (required)')
     .requiredOption('--user <user>', 'user name (required)')
-    .addOption(new Option('--role <role>', 'the user\'s role (required)').choices([...ROLES]).makeOptionMandatory())
-    .option('--group <group>', 'scope: the token sees and acts on this group\'s machines only (repeatable; viewer and operator only; default: the whole fleet)', repeatable)
+    .addOption(new Option('--role <role>', "the user's role (required)").choices([...ROLES]).makeOptionMandatory())
+    .option(
+      '--group <group>',
+      "scope: the token sees and acts on this group's machines only (repeatable; viewer and operator only; default: the whole fleet)",
+      repeatable,
+    )
     .option('--expires-in-days <days>', 'expire after DAYS days (default: never)', positiveArg(3650))
     .action((o: ApiOptions & { name: string; user: string; role: Role; group?: string[]; expiresInDays?: number }) =>
       withApi(o, async (ctx) => {
-        const body = checkBody(apiTokenCreateSchema, defined({ name: o.name, user: o.user, role: o.role, groups: o.group, expiresInDays: o.expiresInDays }));
+        const body = checkBody(
+          apiTokenCreateSchema,
+          defined({ name: o.name, user: o.user, role: o.role, groups: o.group, expiresInDays: o.expiresInDays }),
+        );
         await emitCreated(ctx, API_TOKEN_COLUMNS, await ctx.client.post(api('/tokens'), createdApiTokenSchema, body));
       }),
     );
@@ -114,17 +146,28 @@ export function registerTokensCommand(program: Command): void {
     .description('Revoke an API token; requests with it fail from now on.')
     .argument('<id>', 'token id (from `patchhive tokens list`)')
     .action((id: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/tokens/{id}', id)), `Revoked API token ${id}.`)),
+      withApi(o, async (ctx) =>
+        emitDone(ctx, await ctx.client.delete(api('/tokens/{id}', id)), `Revoked API token ${id}.`),
+      ),
     );
 
-  const enrollment = tokens.command('enrollment').description('Enrollment tokens, which agents present once to enroll: list, create, revoke.');
+  const enrollment = tokens
+    .command('enrollment')
+    .description('Enrollment tokens, which agents present once to enroll: list, create, revoke.');
 
   addApiOptions(enrollment.command('list'))
     .description('List enrollment tokens (never their secrets).')
     .action((o: ApiOptions) =>
       withApi(o, async ({ client, format, emit }) => {
         const { items } = await client.get(api('/enrollment-tokens'), enrollmentTokenListSchema);
-        await emit(renderList(format, ENROLLMENT_TOKEN_COLUMNS, { items, total: items.length }, { noun: 'enrollment tokens', offset: 0 }));
+        await emit(
+          renderList(
+            format,
+            ENROLLMENT_TOKEN_COLUMNS,
+            { items, total: items.length },
+            { noun: 'enrollment tokens', offset: 0 },
+          ),
+        );
       }),
     );
 
@@ -133,10 +176,16 @@ export function registerTokensCommand(program: Command): void {
     .option('--uses <n>', 'how many agents may enroll with it (default: 1)', intArg(1, 1_000_000))
     .option('--expires-in-hours <hours>', 'expire after HOURS hours (default: 24)', positiveArg(24 * 365))
     .option('--note <text>', 'what it is for, e.g. "web servers, rack 4"')
-    .option('--secret-only', 'print only the secret and a newline, for `agent enroll --token-file` (with -o FILE: mode 0600)')
+    .option(
+      '--secret-only',
+      'print only the secret and a newline, for `agent enroll --token-file` (with -o FILE: mode 0600)',
+    )
     .action((o: ApiOptions & { uses?: number; expiresInHours?: number; note?: string; secretOnly?: boolean }) =>
       withApi(o, async (ctx) => {
-        const body = checkBody(enrollmentTokenCreateSchema, defined({ maxUses: o.uses, expiresInHours: o.expiresInHours, note: o.note }));
+        const body = checkBody(
+          enrollmentTokenCreateSchema,
+          defined({ maxUses: o.uses, expiresInHours: o.expiresInHours, note: o.note }),
+        );
         const created = await ctx.client.post(api('/enrollment-tokens'), createdEnrollmentTokenSchema, body);
         if (!o.secretOnly) return emitCreated(ctx, ENROLLMENT_TOKEN_COLUMNS, created);
         await ctx.emit(`${created.secret}\n`, { secret: true });
@@ -148,6 +197,8 @@ export function registerTokensCommand(program: Command): void {
     .description('Revoke an enrollment token; agents can no longer enroll with it (enrolled agents stay).')
     .argument('<id>', 'enrollment token id (from `patchhive tokens enrollment list`)')
     .action((id: string, o: ApiOptions) =>
-      withApi(o, async (ctx) => emitDone(ctx, await ctx.client.delete(api('/enrollment-tokens/{id}', id)), `Revoked enrollment token ${id}.`)),
+      withApi(o, async (ctx) =>
+        emitDone(ctx, await ctx.client.delete(api('/enrollment-tokens/{id}', id)), `Revoked enrollment token ${id}.`),
+      ),
     );
 }

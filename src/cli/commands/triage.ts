@@ -79,14 +79,19 @@ const EVENT_COLUMNS = [
 
 const showSchema = z.object({ decisions: z.array(triageDecisionSchema), history: z.array(triageEventSchema) });
 
-
 /** Checks a comma-separated --state list against the triage states. */
 function checkStates(list: string | undefined): string | undefined {
   if (list === undefined) return undefined;
-  const parts = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const p of parts) {
     if (!(TRIAGE_STATES as readonly string[]).includes(p)) {
-      throw new PatchhiveError('E_USAGE', `--state: unknown state "${oneLineText(p, 40)}" (expected ${TRIAGE_STATES.join(', ')})`);
+      throw new PatchhiveError(
+        'E_USAGE',
+        `--state: unknown state "${oneLineText(p, 40)}" (expected ${TRIAGE_STATES.join(', ')})`,
+      );
     }
   }
   if (parts.length === 0) throw new PatchhiveError('E_USAGE', '--state: give at least one state');
@@ -144,7 +149,10 @@ function refusalError(result: TriageBulkResult): PatchhiveError {
   const raw = first?.error?.code ?? 'E_SERVER_ERROR';
   const code: ErrorCode = Object.hasOwn(ERROR_CODES, raw) ? (raw as ErrorCode) : 'E_SERVER_ERROR';
   const total = result.items.length;
-  return new PatchhiveError(code, `${result.refused} of ${total} triage action${total === 1 ? ' was' : 's were'} refused`);
+  return new PatchhiveError(
+    code,
+    `${result.refused} of ${total} triage action${total === 1 ? ' was' : 's were'} refused`,
+  );
 }
 
 interface ActionFlags extends ApiOptions {
@@ -170,7 +178,12 @@ function actionOf(kind: ActionKind, o: ActionFlags, now: Date): TriageBulk['acti
     case 'approve':
       return { kind, ...(o.emergency ? { emergency: true } : {}), ...note };
     case 'ignore':
-      return { kind, reason: need(o.reason, '--reason'), ...(o.until !== undefined ? { until: parseTimeArg('--until', o.until, now) } : {}), ...note };
+      return {
+        kind,
+        reason: need(o.reason, '--reason'),
+        ...(o.until !== undefined ? { until: parseTimeArg('--until', o.until, now) } : {}),
+        ...note,
+      };
     case 'decline':
       return { kind, reason: need(o.reason, '--reason'), ...note };
     case 'reopen':
@@ -188,7 +201,10 @@ const ACTIONS: { kind: ActionKind; description: string; options: (cmd: Command) 
   {
     kind: 'approve',
     description: 'Approve bulletins in groups (a group that requires a second approver needs two different users).',
-    options: (c) => c.option('--emergency', 'approve as an emergency: deadlines follow the emergency (untested) column').option('--note <text>', 'a note for the history'),
+    options: (c) =>
+      c
+        .option('--emergency', 'approve as an emergency: deadlines follow the emergency (untested) column')
+        .option('--note <text>', 'a note for the history'),
   },
   {
     kind: 'ignore',
@@ -204,14 +220,28 @@ const ACTIONS: { kind: ActionKind; description: string; options: (cmd: Command) 
     description: 'Decline bulletins in groups (they will not be deployed there).',
     options: (c) => c.option('--reason <text>', 'why (required)').option('--note <text>', 'a note for the history'),
   },
-  { kind: 'reopen', description: 'Return decisions to the triage queue (state new).', options: (c) => c.option('--note <text>', 'a note for the history') },
-  { kind: 'assign', description: 'Set who engineers the bulletins in the groups.', options: (c) => c.option('--owner <owner>', 'a user or team (required; "" clears it)') },
-  { kind: 'note', description: 'Add a note to decisions (their state does not change).', options: (c) => c.option('--note <text>', 'the note (required)') },
+  {
+    kind: 'reopen',
+    description: 'Return decisions to the triage queue (state new).',
+    options: (c) => c.option('--note <text>', 'a note for the history'),
+  },
+  {
+    kind: 'assign',
+    description: 'Set who engineers the bulletins in the groups.',
+    options: (c) => c.option('--owner <owner>', 'a user or team (required; "" clears it)'),
+  },
+  {
+    kind: 'note',
+    description: 'Add a note to decisions (their state does not change).',
+    options: (c) => c.option('--note <text>', 'the note (required)'),
+  },
 ];
 
 /** Registers `patchhive triage list|show|approve|ignore|decline|reopen|assign|note`. */
 export function registerTriageCommand(program: Command): void {
-  const triage = program.command('triage').description('Triage of bulletins per group: the queue, decisions and their history, approve/ignore/decline.');
+  const triage = program
+    .command('triage')
+    .description('Triage of bulletins per group: the queue, decisions and their history, approve/ignore/decline.');
 
   addPageOptions(addApiOptions(triage.command('list')))
     .description('List triage decisions; --state new is the triage queue.')
@@ -236,7 +266,8 @@ export function registerTriageCommand(program: Command): void {
         if (format === 'json') return emit(renderJson(shown));
         if (format === 'csv') return emit(renderCsv(EVENT_COLUMNS, shown.history));
         const names = new Map(shown.decisions.map((d) => [d.groupId, d.group]));
-        const decisions = shown.decisions.length === 0 ? 'No decisions.\n' : renderTable(DECISION_COLUMNS.table, shown.decisions);
+        const decisions =
+          shown.decisions.length === 0 ? 'No decisions.\n' : renderTable(DECISION_COLUMNS.table, shown.decisions);
         await emit(`${decisions}\nHistory:\n${renderHistory(shown.history, names)}`);
       }),
     );
@@ -246,16 +277,25 @@ export function registerTriageCommand(program: Command): void {
       .description(`${a.description} Every bulletin in every --group; exit code 2 when any pair was refused.`)
       .argument('<bulletin...>', 'bulletin ids')
       .option('--group <group>', 'group id or name (required; repeat for several)', repeatable)
-      .option('--expect-version <n>', 'refuse (E_CONFLICT) if the decision changed since this version (one bulletin, one group)', intArg(0, Number.MAX_SAFE_INTEGER))
+      .option(
+        '--expect-version <n>',
+        'refuse (E_CONFLICT) if the decision changed since this version (one bulletin, one group)',
+        intArg(0, Number.MAX_SAFE_INTEGER),
+      )
       .action((bulletins: string[], o: ActionFlags) =>
         withApi(o, async ({ client, format, emit }) => {
           const groups = o.group ?? [];
-          if (groups.length === 0) throw new PatchhiveError('E_USAGE', `triage ${a.kind} needs --group (repeat it for several groups)`);
+          if (groups.length === 0)
+            throw new PatchhiveError('E_USAGE', `triage ${a.kind} needs --group (repeat it for several groups)`);
           if (o.expectVersion !== undefined && bulletins.length * groups.length !== 1) {
             throw new PatchhiveError('E_USAGE', '--expect-version applies to a single bulletin in a single group');
           }
           const items = bulletins.flatMap((bulletin) =>
-            groups.map((group) => ({ bulletin, group, ...(o.expectVersion !== undefined ? { expectedVersion: o.expectVersion } : {}) })),
+            groups.map((group) => ({
+              bulletin,
+              group,
+              ...(o.expectVersion !== undefined ? { expectedVersion: o.expectVersion } : {}),
+            })),
           );
           const body = checkBody(triageBulkSchema, { items, action: actionOf(a.kind, o, new Date()) });
           const result = await client.post(api('/triage/actions'), triageBulkResultSchema, body);

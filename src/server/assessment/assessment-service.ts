@@ -96,7 +96,9 @@ export class AssessmentService {
     await this.whenIdle();
     const scopeIds = this.catalogs.withSupersedence(changedIds);
     const restricted = this.catalogs.restrictedTo(scopeIds);
-    const withFindings = new Set((await this.store.findings.list({ bulletinIds: [...scopeIds], resolved: false })).items.map((f) => f.machineId));
+    const withFindings = new Set(
+      (await this.store.findings.list({ bulletinIds: [...scopeIds], resolved: false })).items.map((f) => f.machineId),
+    );
     let count = 0;
     for (const m of await this.store.machines.list()) {
       if (!m.inventoryHash) continue;
@@ -114,7 +116,9 @@ export class AssessmentService {
     if (!stored) return;
     const findings = toFindingInputs(evaluate(restricted, parseStoredInventory(stored.json)));
     const at = this.now();
-    const { opened } = await this.store.findings.applyAssessment(machineId, findings, at.toISOString(), { bulletinIds: scope });
+    const { opened } = await this.store.findings.applyAssessment(machineId, findings, at.toISOString(), {
+      bulletinIds: scope,
+    });
     await this.opened(machineId, opened);
     await this.snapshot(machineId, at);
     await this.assessed(machineId);

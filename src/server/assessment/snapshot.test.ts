@@ -2,14 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { thrownError } from '../../../test/support/errors.js';
 import { dailySnapshotOf, summariseFindings, type FindingSummaryInput } from './snapshot.js';
 
-const f = (status: FindingSummaryInput['status'], severity: FindingSummaryInput['severity']): FindingSummaryInput => ({ status, severity });
+const f = (status: FindingSummaryInput['status'], severity: FindingSummaryInput['severity']): FindingSummaryInput => ({
+  status,
+  severity,
+});
 
 describe('summariseFindings', () => {
   it.each<{ name: string; findings: FindingSummaryInput[]; counts: object; openBySeverity: object }>([
     { name: 'no findings', findings: [], counts: {}, openBySeverity: {} },
     {
       name: 'missing and affected are open; the rest only counted',
-      findings: [f('missing', 'critical'), f('missing', 'critical'), f('affected', 'low'), f('installed', 'critical'), f('unknown', 'important'), f('superseded', 'moderate'), f('not-applicable', 'low')],
+      findings: [
+        f('missing', 'critical'),
+        f('missing', 'critical'),
+        f('affected', 'low'),
+        f('installed', 'critical'),
+        f('unknown', 'important'),
+        f('superseded', 'moderate'),
+        f('not-applicable', 'low'),
+      ],
       counts: { missing: 2, affected: 1, installed: 1, unknown: 1, superseded: 1, 'not-applicable': 1 },
       openBySeverity: { critical: 2, low: 1 },
     },
@@ -40,7 +51,12 @@ describe('dailySnapshotOf', () => {
     ['leap day', '2028-02-29T08:00:00Z', '2028-02-29'],
   ])('%s: %s → day %s', (_name, iso, day) => {
     const s = dailySnapshotOf('m-1', [f('missing', 'important'), f('installed', 'low')], new Date(iso));
-    expect(s).toEqual({ machineId: 'm-1', day, counts: { missing: 1, installed: 1 }, openBySeverity: { important: 1 } });
+    expect(s).toEqual({
+      machineId: 'm-1',
+      day,
+      counts: { missing: 1, installed: 1 },
+      openBySeverity: { important: 1 },
+    });
   });
 
   it('refuses an invalid date', () => {

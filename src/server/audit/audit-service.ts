@@ -38,7 +38,11 @@ export class AuditService {
 
   /** The chain in order from after `q.after` (or from `q.since`), with the `after` of the next page. */
   async chain(q: AuditChainQuery): Promise<{ items: AuditEntry[]; nextAfter: number | null }> {
-    const items = await this.store.audit.range(q.after, q.limit, q.since !== undefined ? new Date(q.since).toISOString() : undefined);
+    const items = await this.store.audit.range(
+      q.after,
+      q.limit,
+      q.since !== undefined ? new Date(q.since).toISOString() : undefined,
+    );
     return { items, nextAfter: items.length === q.limit ? items.at(-1)!.seq : null };
   }
 }
@@ -56,7 +60,9 @@ function cleanFacts(f: AuditFacts): AuditFacts {
     method: text(f.method),
     route: text(f.route),
     objectIds: f.objectIds.slice(0, MAX_OBJECT_IDS).map(text),
-    summary: Object.fromEntries(Object.entries(f.summary).map(([k, v]) => [text(k), typeof v === 'string' ? text(v) : v])),
+    summary: Object.fromEntries(
+      Object.entries(f.summary).map(([k, v]) => [text(k), typeof v === 'string' ? text(v) : v]),
+    ),
     sourceIp: text(f.sourceIp),
     errorCode: opt(f.errorCode),
     requestId: text(f.requestId),

@@ -3,7 +3,17 @@ import { cleanText, REDACTED, stripUrl, summarizeBody } from './summary.js';
 
 describe('summarizeBody', () => {
   it('keeps top-level names and small scalars, and placeholders for the rest', () => {
-    expect(summarizeBody({ name: 'web', kind: 'static', count: 3, enabled: false, rule: null, tags: ['a', 'b'], window: { days: [1], start: '02:00' } })).toEqual({
+    expect(
+      summarizeBody({
+        name: 'web',
+        kind: 'static',
+        count: 3,
+        enabled: false,
+        rule: null,
+        tags: ['a', 'b'],
+        window: { days: [1], start: '02:00' },
+      }),
+    ).toEqual({
       name: 'web',
       kind: 'static',
       count: 3,
@@ -16,7 +26,9 @@ describe('summarizeBody', () => {
     expect(summarizeBody(undefined)).toEqual({});
     expect(summarizeBody('text')).toEqual({});
     expect(summarizeBody([1, 2])).toEqual({ '(body)': '[array of 2]' });
-    expect(Object.keys(summarizeBody(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, i]))))).toHaveLength(41);
+    expect(
+      Object.keys(summarizeBody(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, i])))),
+    ).toHaveLength(41);
   });
 
   it.each([
@@ -37,7 +49,9 @@ describe('summarizeBody', () => {
   it('redacts values shaped like a secret whatever the field, and strips URLs', () => {
     expect(summarizeBody({ note: 'use phk_0000aaaa-1111-2222-3333-444444444444_secret' })).toEqual({ note: REDACTED });
     expect(summarizeBody({ pem: '-----BEGIN PRIVATE KEY-----\nMII' })).toEqual({ pem: REDACTED });
-    expect(summarizeBody({ url: 'https://user:pw@host.example/feed.xml?sig=abc#frag' })).toEqual({ url: 'https://host.example/feed.xml' });
+    expect(summarizeBody({ url: 'https://user:pw@host.example/feed.xml?sig=abc#frag' })).toEqual({
+      url: 'https://host.example/feed.xml',
+    });
     expect(stripUrl('https://[::1')).toBe('[unparsable URL]');
   });
 

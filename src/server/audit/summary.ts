@@ -14,7 +14,8 @@ const MAX_FIELDS = 40;
 /** Most nested field names named in an object's placeholder. */
 const MAX_NESTED_NAMES = 8;
 
-const SECRET_NAME = /token|secret|passw|credential|private|api_?key|authori[sz]ation|cookie|session|signature|^key$|Key$/i;
+const SECRET_NAME =
+  /token|secret|passw|credential|private|api_?key|authori[sz]ation|cookie|session|signature|^key$|Key$/i;
 const SECRET_VALUE = /ph[kae]_[0-9a-f-]{8,}|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 export const REDACTED = '[redacted]';
@@ -64,7 +65,6 @@ export function stripUrl(s: string): string {
 
 /** Text both databases store and hash identically: well-formed Unicode, no control characters. */
 export function cleanText(s: string): string {
-   
   return s.replace(LONE_SURROGATE, '\ufffd').replace(/[\u0000-\u001f\u007f]/g, '');
 }
 

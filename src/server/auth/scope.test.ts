@@ -1,15 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import type { Caller } from './caller.js';
 import type { GroupService } from '../services/groups.js';
-import { machineFilter, requireWholeFleet, ScopeResolver, seesGroup, seesMachine, seesTarget, WHOLE_FLEET, type Scope } from './scope.js';
+import {
+  machineFilter,
+  requireWholeFleet,
+  ScopeResolver,
+  seesGroup,
+  seesMachine,
+  seesTarget,
+  WHOLE_FLEET,
+  type Scope,
+} from './scope.js';
 
 const web: Scope = { kind: 'groups', groupIds: new Set(['g-web']), machineIds: new Set(['m1', 'm2']) };
-const user = (scopeGroupIds: string[] | null): Caller => ({ kind: 'user', userId: 'u', userName: 'u', role: 'operator', tokenId: 't', scopeGroupIds });
+const user = (scopeGroupIds: string[] | null): Caller => ({
+  kind: 'user',
+  userId: 'u',
+  userName: 'u',
+  role: 'operator',
+  tokenId: 't',
+  scopeGroupIds,
+});
 
 describe('scope', () => {
   it('the whole fleet sees everything; a scope its groups and machines only', () => {
     expect([seesMachine(WHOLE_FLEET, 'm9'), seesGroup(WHOLE_FLEET, 'g-db')]).toEqual([true, true]);
-    expect([seesMachine(web, 'm1'), seesMachine(web, 'm9'), seesGroup(web, 'g-web'), seesGroup(web, 'g-db')]).toEqual([true, false, true, false]);
+    expect([seesMachine(web, 'm1'), seesMachine(web, 'm9'), seesGroup(web, 'g-web'), seesGroup(web, 'g-db')]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
   });
 
   it('narrows machine filters: none stays none for the fleet, becomes the scope for a scope', () => {

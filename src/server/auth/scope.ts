@@ -19,8 +19,7 @@ import type { Caller } from './caller.js';
 
 /** What a caller may see: the whole fleet, or the given groups and the machines in them now. */
 export type Scope =
-  | { kind: 'fleet' }
-  | { kind: 'groups'; groupIds: ReadonlySet<string>; machineIds: ReadonlySet<string> };
+  { kind: 'fleet' } | { kind: 'groups'; groupIds: ReadonlySet<string>; machineIds: ReadonlySet<string> };
 
 /** No limit: today's behaviour, and the one of every caller without a scoped token. */
 export const WHOLE_FLEET: Scope = { kind: 'fleet' };
@@ -36,7 +35,10 @@ export function seesGroup(scope: Scope, groupId: string): boolean {
 }
 
 /** True when the scope shows a deployment target: every group and every listed machine in it. */
-export function seesTarget(scope: Scope, target: { groupIds: readonly string[]; machineIds: readonly string[] }): boolean {
+export function seesTarget(
+  scope: Scope,
+  target: { groupIds: readonly string[]; machineIds: readonly string[] },
+): boolean {
   return target.groupIds.every((id) => seesGroup(scope, id)) && target.machineIds.every((id) => seesMachine(scope, id));
 }
 

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
-export type SecretKind = 'phk' /* API token */ | 'pha' /* agent credential */ | 'phe' /* enrollment token */;
+export type SecretKind = 'phk' /* API token */ | 'pha' /* agent credential */ | 'phe'; /* enrollment token */
 
 export interface IssuedSecret {
   id: string;

@@ -27,9 +27,34 @@ function machine(over: Partial<MachineRecord> = {}): MachineRecord {
 }
 
 const web = machine();
-const db = machine({ name: 'db01', role: 'db', criticality: 'critical', tags: [], internetFacing: false, owner: null, location: null });
-const bare = machine({ name: 'new-box', os: null, role: null, criticality: 'low', owner: null, location: null, tags: [], internetFacing: false });
-const win = machine({ name: 'WIN7-PC042', role: 'desktop', owner: 'it-desk', criticality: 'medium', os: { family: 'windows', platform: 'windows', release: '6.1', arch: 'amd64' }, tags: ['office'], internetFacing: false });
+const db = machine({
+  name: 'db01',
+  role: 'db',
+  criticality: 'critical',
+  tags: [],
+  internetFacing: false,
+  owner: null,
+  location: null,
+});
+const bare = machine({
+  name: 'new-box',
+  os: null,
+  role: null,
+  criticality: 'low',
+  owner: null,
+  location: null,
+  tags: [],
+  internetFacing: false,
+});
+const win = machine({
+  name: 'WIN7-PC042',
+  role: 'desktop',
+  owner: 'it-desk',
+  criticality: 'medium',
+  os: { family: 'windows', platform: 'windows', release: '6.1', arch: 'amd64' },
+  tags: ['office'],
+  internetFacing: false,
+});
 const MACHINES = { web, db, bare, win };
 type Name = keyof typeof MACHINES;
 
@@ -124,11 +149,20 @@ describe('parseGroupRule: the tree', () => {
     ['internet_facing = false', { kind: 'not', rule: { kind: 'flag', attribute: 'internet_facing' } }],
     ['tag = x', { kind: 'compare', attribute: 'tags', operator: '=', value: 'x' }],
     ['criticality >= HIGH', { kind: 'compare', attribute: 'criticality', operator: '>=', value: 'high' }],
-    ['role = "a \\"quoted\\" \\\\ value"', { kind: 'compare', attribute: 'role', operator: '=', value: 'a "quoted" \\ value' }],
+    [
+      'role = "a \\"quoted\\" \\\\ value"',
+      { kind: 'compare', attribute: 'role', operator: '=', value: 'a "quoted" \\ value' },
+    ],
     ['role = "and"', { kind: 'compare', attribute: 'role', operator: '=', value: 'and' }],
     [
       'os.release = 1 or role = 2',
-      { kind: 'or', rules: [{ kind: 'compare', attribute: 'os.release', operator: '=', value: '1' }, { kind: 'compare', attribute: 'role', operator: '=', value: '2' }] },
+      {
+        kind: 'or',
+        rules: [
+          { kind: 'compare', attribute: 'os.release', operator: '=', value: '1' },
+          { kind: 'compare', attribute: 'role', operator: '=', value: '2' },
+        ],
+      },
     ],
     [
       'role = a or role = b and role = c',
@@ -136,7 +170,13 @@ describe('parseGroupRule: the tree', () => {
         kind: 'or',
         rules: [
           { kind: 'compare', attribute: 'role', operator: '=', value: 'a' },
-          { kind: 'and', rules: [{ kind: 'compare', attribute: 'role', operator: '=', value: 'b' }, { kind: 'compare', attribute: 'role', operator: '=', value: 'c' }] },
+          {
+            kind: 'and',
+            rules: [
+              { kind: 'compare', attribute: 'role', operator: '=', value: 'b' },
+              { kind: 'compare', attribute: 'role', operator: '=', value: 'c' },
+            ],
+          },
         ],
       },
     ],
@@ -147,7 +187,9 @@ describe('parseGroupRule: the tree', () => {
   });
 
   it('formats values that need it in quotes', () => {
-    expect(formatGroupRule(parseGroupRule('role = "and" or owner = "a b" or location = ""'))).toBe('role = "and" or owner = "a b" or location = ""');
+    expect(formatGroupRule(parseGroupRule('role = "and" or owner = "a b" or location = ""'))).toBe(
+      'role = "and" or owner = "a b" or location = ""',
+    );
     expect(formatGroupRule(parseGroupRule('(role = a or role = b) and not (tags has x and tags has y)'))).toBe(
       '(role = a or role = b) and not (tags has x and tags has y)',
     );
@@ -158,7 +200,11 @@ describe('parseGroupRule: broken rules', () => {
   it.each<[string, string, RegExp]>([
     ['empty', '', /^column 1: expected a condition .*found end of rule/],
     ['blank', '   ', /^column 4: expected a condition/],
-    ['unknown attribute', 'colour = red', /^column 1: unknown attribute 'colour'; expected one of name, role, .*os\.arch.*tag/],
+    [
+      'unknown attribute',
+      'colour = red',
+      /^column 1: unknown attribute 'colour'; expected one of name, role, .*os\.arch.*tag/,
+    ],
     ['unknown dotted attribute', 'os.kernel = 6', /^column 1: unknown attribute 'os\.kernel'/],
     ['missing value', 'role =', /^column 7: expected a value after '=', found end of rule/],
     ['missing operator', 'role web', /^column 6: expected an operator after 'role'.*found 'web'/],
@@ -166,8 +212,16 @@ describe('parseGroupRule: broken rules', () => {
     ['double equals', 'role == web', /^column 7: expected a value after '=', found '='/],
     ['dangling and', 'role = web and', /^column 15: expected a condition/],
     ['dangling or', 'role = web or ', /^column 15: expected a condition/],
-    ['two conditions without and', 'role = web owner = x', /^column 12: expected 'and', 'or' or the end of the rule, found 'owner'/],
-    ['unclosed parenthesis', '(role = web', /^column 12: expected '\)' to close the '\(' at column 1, found end of rule/],
+    [
+      'two conditions without and',
+      'role = web owner = x',
+      /^column 12: expected 'and', 'or' or the end of the rule, found 'owner'/,
+    ],
+    [
+      'unclosed parenthesis',
+      '(role = web',
+      /^column 12: expected '\)' to close the '\(' at column 1, found end of rule/,
+    ],
     ['stray closing parenthesis', 'role = web)', /^column 11: expected 'and', 'or' or the end/],
     ['empty parentheses', '()', /^column 2: expected a condition .*found '\)'/],
     ['unterminated string', 'role = "web', /^column 8: unterminated quoted string; expected a closing "/],
@@ -175,14 +229,22 @@ describe('parseGroupRule: broken rules', () => {
     ['control character', 'role = a\u0001b', /^column 9: unexpected character U\+0001/],
     ['ordering on a string', 'role >= web', /^column 6: '>=' applies only to criticality/],
     ['ordering on tags', 'tags < x', /^column 6: '<' applies only to criticality; expected =, !=, ~, in or has/],
-    ['bad criticality', 'criticality >= urgent', /^column 16: expected a criticality \(low, medium, high, critical\), found 'urgent'/],
+    [
+      'bad criticality',
+      'criticality >= urgent',
+      /^column 16: expected a criticality \(low, medium, high, critical\), found 'urgent'/,
+    ],
     ['bad criticality in a list', 'criticality in (low, severe)', /^column 22: expected a criticality/],
     ['has on a scalar', 'role has web', /^column 6: 'has' applies only to tags/],
     ['in without a list', 'role in web', /^column 9: expected '\(' after 'in', found 'web'/],
     ['empty list', 'role in ()', /^column 10: expected a value after '\(', found '\)'/],
     ['trailing comma', 'role in (a,)', /^column 12: expected a value after ',', found '\)'/],
     ['list without commas', 'role in (a b)', /^column 12: expected ',' or '\)' in the list, found 'b'/],
-    ['internet_facing compared to a word', 'internet_facing = maybe', /^column 19: expected true or false for internet_facing, found 'maybe'/],
+    [
+      'internet_facing compared to a word',
+      'internet_facing = maybe',
+      /^column 19: expected true or false for internet_facing, found 'maybe'/,
+    ],
     ['internet_facing ordered', 'internet_facing > false', /^column 17: '>' does not apply to internet_facing/],
     ['keyword as an attribute', 'and = x', /^column 1: expected a condition .*found 'and'/],
     ['quoted attribute', '"role" = web', /^column 1: expected a condition .*found "role"/],
@@ -211,7 +273,9 @@ describe('parseGroupRule: broken rules', () => {
     const nots = (n: number) => 'not '.repeat(n) + 'internet_facing';
     expect(matchesGroupRule(parseGroupRule(nots(50)), web)).toBe(true);
     expect(thrownError(() => parseGroupRule(nots(51))).code).toBe('E_RULE_INVALID');
-    expect(thrownError(() => parseGroupRule('not ('.repeat(26) + 'internet_facing' + ')'.repeat(26))).message).toMatch(/nesting deeper than 50/);
+    expect(thrownError(() => parseGroupRule('not ('.repeat(26) + 'internet_facing' + ')'.repeat(26))).message).toMatch(
+      /nesting deeper than 50/,
+    );
   });
 
   it('a glob with many stars against a long name stays fast and correct', () => {

@@ -9,7 +9,17 @@ import type { Criticality, MachineRecord } from '../../store/ports.js';
 export const MAX_RULE_LENGTH = 2000;
 export const MAX_RULE_NESTING = 50;
 
-const STRING_ATTRIBUTES = ['name', 'role', 'owner', 'location', 'os.family', 'os.platform', 'os.release', 'os.codename', 'os.arch'] as const;
+const STRING_ATTRIBUTES = [
+  'name',
+  'role',
+  'owner',
+  'location',
+  'os.family',
+  'os.platform',
+  'os.release',
+  'os.codename',
+  'os.arch',
+] as const;
 type StringAttribute = (typeof STRING_ATTRIBUTES)[number];
 /** Attributes a rule can test, by canonical name (`tag` is read as `tags`). */
 export type RuleAttribute = StringAttribute | 'criticality' | 'tags' | 'internet_facing';
@@ -84,7 +94,8 @@ function tokenize(text: string): Token[] {
         i += op.length;
         continue;
       }
-      if (!WORD_CHAR.test(c)) fail(text, i, `unexpected character ${printable(c)}; expected an attribute, a value or an operator`);
+      if (!WORD_CHAR.test(c))
+        fail(text, i, `unexpected character ${printable(c)}; expected an attribute, a value or an operator`);
       const start = i;
       while (i < text.length && WORD_CHAR.test(text[i]!)) i++;
       tokens.push({ kind: 'word', text: text.slice(start, i), at: start });
@@ -105,7 +116,8 @@ class RuleParser {
   parse(): GroupRule {
     const rule = this.parseOr();
     const t = this.peek();
-    if (t.kind !== 'end') fail(this.text, t.at, `expected 'and', 'or' or the end of the rule, found ${describeToken(t)}`);
+    if (t.kind !== 'end')
+      fail(this.text, t.at, `expected 'and', 'or' or the end of the rule, found ${describeToken(t)}`);
     return rule;
   }
 
@@ -141,7 +153,8 @@ class RuleParser {
   }
 
   private nested<T>(at: number, inner: () => T): T {
-    if (++this.depth > MAX_RULE_NESTING) fail(this.text, at, `nesting deeper than ${MAX_RULE_NESTING} levels of 'not' and parentheses`);
+    if (++this.depth > MAX_RULE_NESTING)
+      fail(this.text, at, `nesting deeper than ${MAX_RULE_NESTING} levels of 'not' and parentheses`);
     const out = inner();
     this.depth--;
     return out;
@@ -157,7 +170,8 @@ class RuleParser {
       this.next();
       const rule = this.nested(t.at, () => this.parseOr());
       const close = this.next();
-      if (close.kind !== ')') fail(this.text, close.at, `expected ')' to close the '(' at column ${t.at + 1}, found ${describeToken(close)}`);
+      if (close.kind !== ')')
+        fail(this.text, close.at, `expected ')' to close the '(' at column ${t.at + 1}, found ${describeToken(close)}`);
       return rule;
     }
     return this.parseCondition();
@@ -170,7 +184,8 @@ class RuleParser {
     }
     const name = t.text.toLowerCase();
     const attribute = name === 'tag' ? 'tags' : ATTRIBUTES.find((a) => a === name);
-    if (!attribute) fail(this.text, t.at, `unknown attribute '${t.text}'; expected one of ${ATTRIBUTES.join(', ')}, tag`);
+    if (!attribute)
+      fail(this.text, t.at, `unknown attribute '${t.text}'; expected one of ${ATTRIBUTES.join(', ')}, tag`);
     const op = this.peek();
     if (attribute === 'internet_facing') return this.parseFlag(op);
     if (op.kind === 'op') {
@@ -187,16 +202,22 @@ class RuleParser {
       if (attribute !== 'tags') fail(this.text, op.at, `'has' applies only to tags; use '=' with ${attribute}`);
       return { kind: 'has', attribute, value: this.parseValue('has').text };
     }
-    fail(this.text, op.at, `expected an operator after '${t.text}' (=, !=, ~, in, has, <, <=, >, >=), found ${describeToken(op)}`);
+    fail(
+      this.text,
+      op.at,
+      `expected an operator after '${t.text}' (=, !=, ~, in, has, <, <=, >, >=), found ${describeToken(op)}`,
+    );
   }
 
   private parseFlag(op: Token): GroupRule {
     if (op.kind !== 'op') return { kind: 'flag', attribute: 'internet_facing' };
     this.next();
-    if (op.text !== '=' && op.text !== '!=') fail(this.text, op.at, `'${op.text}' does not apply to internet_facing; expected '=' or '!='`);
+    if (op.text !== '=' && op.text !== '!=')
+      fail(this.text, op.at, `'${op.text}' does not apply to internet_facing; expected '=' or '!='`);
     const v = this.parseValue(op.text);
     const word = v.text.toLowerCase();
-    if (word !== 'true' && word !== 'false') fail(this.text, v.at, `expected true or false for internet_facing, found ${describeToken(v)}`);
+    if (word !== 'true' && word !== 'false')
+      fail(this.text, v.at, `expected true or false for internet_facing, found ${describeToken(v)}`);
     const flag: GroupRule = { kind: 'flag', attribute: 'internet_facing' };
     return (word === 'true') === (op.text === '=') ? flag : { kind: 'not', rule: flag };
   }
@@ -205,7 +226,11 @@ class RuleParser {
     const operator = op.text as ComparisonOperator;
     const ordering = operator !== '=' && operator !== '!=' && operator !== '~';
     if (ordering && attribute !== 'criticality') {
-      fail(this.text, op.at, `'${operator}' applies only to criticality; expected =, !=, ~, in${attribute === 'tags' ? ' or has' : ''}`);
+      fail(
+        this.text,
+        op.at,
+        `'${operator}' applies only to criticality; expected =, !=, ~, in${attribute === 'tags' ? ' or has' : ''}`,
+      );
     }
     const value = operator === '~' ? v.text : this.checkValue(attribute, v).text;
     return { kind: 'compare', attribute, operator, value };
@@ -220,7 +245,8 @@ class RuleParser {
 
   private parseValue(after: string): Token {
     const v = this.next();
-    if (v.kind !== 'word' && v.kind !== 'string') fail(this.text, v.at, `expected a value after '${after}', found ${describeToken(v)}`);
+    if (v.kind !== 'word' && v.kind !== 'string')
+      fail(this.text, v.at, `expected a value after '${after}', found ${describeToken(v)}`);
     return v;
   }
 
@@ -240,7 +266,10 @@ class RuleParser {
 /** Parses a group rule; throws E_RULE_INVALID naming the column and what was expected. */
 export function parseGroupRule(text: string): GroupRule {
   if (text.length > MAX_RULE_LENGTH) {
-    throw new PatchhiveError('E_RULE_INVALID', `rule is ${text.length} characters long; at most ${MAX_RULE_LENGTH} are allowed`);
+    throw new PatchhiveError(
+      'E_RULE_INVALID',
+      `rule is ${text.length} characters long; at most ${MAX_RULE_LENGTH} are allowed`,
+    );
   }
   return new RuleParser(text, tokenize(text)).parse();
 }
@@ -297,7 +326,8 @@ function compareOne(operator: ComparisonOperator, actual: string, expected: stri
     case '~':
       return globMatches(expected, actual);
     default: {
-      const diff = CRITICALITY_ORDER.indexOf(actual as Criticality) - CRITICALITY_ORDER.indexOf(expected as Criticality);
+      const diff =
+        CRITICALITY_ORDER.indexOf(actual as Criticality) - CRITICALITY_ORDER.indexOf(expected as Criticality);
       return operator === '<' ? diff < 0 : operator === '<=' ? diff <= 0 : operator === '>' ? diff > 0 : diff >= 0;
     }
   }
@@ -340,9 +370,13 @@ export function formatGroupRule(rule: GroupRule): string {
     case 'and':
     case 'or':
       // nested and/or keep their parentheses, so the text parses back to the same tree
-      return rule.rules.map((r) => (r.kind === 'and' || r.kind === 'or' ? `(${formatGroupRule(r)})` : formatGroupRule(r))).join(` ${rule.kind} `);
+      return rule.rules
+        .map((r) => (r.kind === 'and' || r.kind === 'or' ? `(${formatGroupRule(r)})` : formatGroupRule(r)))
+        .join(` ${rule.kind} `);
     case 'not':
-      return rule.rule.kind === 'and' || rule.rule.kind === 'or' ? `not (${formatGroupRule(rule.rule)})` : `not ${formatGroupRule(rule.rule)}`;
+      return rule.rule.kind === 'and' || rule.rule.kind === 'or'
+        ? `not (${formatGroupRule(rule.rule)})`
+        : `not ${formatGroupRule(rule.rule)}`;
     case 'flag':
       return 'internet_facing';
     case 'has':

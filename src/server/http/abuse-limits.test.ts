@@ -13,7 +13,12 @@ const fakeToken = (id: string) => `phk_${id}_${'A'.repeat(43)}`;
 const ID = '11111111-2222-3333-4444-555555555555';
 
 async function get(server: TestServer, url: string, bearer: string | undefined, remoteAddress: string) {
-  return server.app.inject({ method: 'GET', url, remoteAddress, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+  return server.app.inject({
+    method: 'GET',
+    url,
+    remoteAddress,
+    headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+  });
 }
 
 describe('abuse limits', () => {
@@ -21,9 +26,18 @@ describe('abuse limits', () => {
   let enrollSecret: string;
   beforeAll(async () => {
     server = (await startTestServer({
-      config: { rateLimit: { authFailuresPerAddress: 20, authFailuresPerToken: 10, enrollmentsPerToken: 5, enrollmentsPerAddress: 8, windowSeconds: 60 } },
+      config: {
+        rateLimit: {
+          authFailuresPerAddress: 20,
+          authFailuresPerToken: 10,
+          enrollmentsPerToken: 5,
+          enrollmentsPerAddress: 8,
+          windowSeconds: 60,
+        },
+      },
     }))!;
-    enrollSecret = (await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 100 }, 'test')).secret;
+    enrollSecret = (await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 100 }, 'test'))
+      .secret;
   });
   afterAll(async () => server?.destroy());
 
@@ -53,10 +67,14 @@ describe('abuse limits', () => {
   });
 
   it('counts failures per token id across addresses; the right secret of that id still works', async () => {
-    const real = await server.services.tokens.createApiToken({ name: 'target', user: 'target', role: 'viewer' }, 'test');
+    const real = await server.services.tokens.createApiToken(
+      { name: 'target', user: 'target', role: 'viewer' },
+      'test',
+    );
     const wrongSecret = `phk_${real.id}_${'B'.repeat(43)}`;
     const codes: number[] = [];
-    for (let i = 0; i < 15; i++) codes.push((await get(server, '/api/v1/me', wrongSecret, `203.0.113.${i + 1}`)).statusCode);
+    for (let i = 0; i < 15; i++)
+      codes.push((await get(server, '/api/v1/me', wrongSecret, `203.0.113.${i + 1}`)).statusCode);
     expect(codes.slice(0, 10).every((c) => c === 401)).toBe(true);
     expect(codes.slice(10).every((c) => c === 429)).toBe(true);
     expect((await get(server, '/api/v1/me', real.secret, '203.0.113.200')).statusCode).toBe(200);
@@ -64,7 +82,12 @@ describe('abuse limits', () => {
 
   it('limits enrollment attempts per enrollment token', async () => {
     const enroll = (token: string, i: number, remoteAddress: string) =>
-      server.app.inject({ method: 'POST', url: '/api/v1/agent/enroll', remoteAddress, payload: { token, hostname: `host-${i}` } });
+      server.app.inject({
+        method: 'POST',
+        url: '/api/v1/agent/enroll',
+        remoteAddress,
+        payload: { token, hostname: `host-${i}` },
+      });
     const codes: number[] = [];
     for (let i = 0; i < 7; i++) codes.push((await enroll(enrollSecret, i, `192.0.2.${i + 1}`)).statusCode);
     expect(codes).toEqual([201, 201, 201, 201, 201, 429, 429]);
@@ -77,7 +100,16 @@ describe('abuse limits', () => {
     const codes: number[] = [];
     for (let i = 0; i < 10; i++) {
       const token = `phe_${crypto.randomUUID()}_${'C'.repeat(43)}`;
-      codes.push((await server.app.inject({ method: 'POST', url: '/api/v1/agent/enroll', remoteAddress: '192.0.2.99', payload: { token, hostname: 'x' } })).statusCode);
+      codes.push(
+        (
+          await server.app.inject({
+            method: 'POST',
+            url: '/api/v1/agent/enroll',
+            remoteAddress: '192.0.2.99',
+            payload: { token, hostname: 'x' },
+          })
+        ).statusCode,
+      );
     }
     expect(codes.slice(0, 8).every((c) => c === 401)).toBe(true);
     expect(codes.slice(8)).toEqual([429, 429]);
@@ -90,13 +122,27 @@ describe('abuse limits', () => {
     expect(me.headers['x-frame-options']).toBeDefined();
     expect(me.headers['cache-control']).toBeUndefined();
     const auth = { authorization: `Bearer ${server.adminToken}` };
-    const created = await server.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth, payload: { name: 'n', user: 'u', role: 'viewer' } });
+    const created = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth,
+      payload: { name: 'n', user: 'u', role: 'viewer' },
+    });
     expect(created.statusCode).toBe(201);
     expect(created.headers['cache-control']).toBe('no-store');
-    const enrollment = await server.app.inject({ method: 'POST', url: '/api/v1/enrollment-tokens', headers: auth, payload: { expiresInHours: 1, maxUses: 1 } });
+    const enrollment = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/enrollment-tokens',
+      headers: auth,
+      payload: { expiresInHours: 1, maxUses: 1 },
+    });
     expect(enrollment.statusCode).toBe(201);
     expect(enrollment.headers['cache-control']).toBe('no-store');
-    const enrolled = await server.app.inject({ method: 'POST', url: '/api/v1/agent/enroll', payload: { token: enrollment.json().secret, hostname: 'h' } });
+    const enrolled = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/agent/enroll',
+      payload: { token: enrollment.json().secret, hostname: 'h' },
+    });
     expect(enrolled.statusCode).toBe(201);
     expect(enrolled.headers['cache-control']).toBe('no-store');
   });
@@ -112,7 +158,9 @@ describe('abuse limits', () => {
 describe('refused requests are logged once', () => {
   it('one line per refusal, with its code and without the credential', async () => {
     const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()) });
+    const sink = new Writable({
+      write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()),
+    });
     const server = (await startTestServer({ logger: pino({ level: 'info' }, sink) }))!;
     try {
       const bad = fakeToken(ID);

@@ -68,7 +68,10 @@ export class AbuseLimits {
     return async (request, reply) => {
       if (budget !== 'enrollment') return;
       const l = this.ready();
-      const counted = [await l.enrollmentsByAddress(request), ...(presentedPrefix(request) ? [await l.enrollmentsByToken(request)] : [])];
+      const counted = [
+        await l.enrollmentsByAddress(request),
+        ...(presentedPrefix(request) ? [await l.enrollmentsByToken(request)] : []),
+      ];
       refuseIfExceeded(reply, counted, 'too many enrollment attempts with this token or from this address');
     };
   }
@@ -77,12 +80,17 @@ export class AbuseLimits {
    * Wraps the app's error handler: an authentication failure (any 401, wherever it was thrown) is
    * counted against its address and token id, and answered 429 instead once either is over budget.
    */
-  screening(handle: ErrorHandler): (err: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  screening(
+    handle: ErrorHandler,
+  ): (err: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
     return async (err, request, reply) => {
       let answer = err;
       if (isAuthenticationFailure(err)) {
         const l = this.ready();
-        const counted = [await l.failuresByAddress(request), ...(presentedPrefix(request) ? [await l.failuresByToken(request)] : [])];
+        const counted = [
+          await l.failuresByAddress(request),
+          ...(presentedPrefix(request) ? [await l.failuresByToken(request)] : []),
+        ];
         try {
           refuseIfExceeded(reply, counted, 'too many failed authentications from this address or with this token');
         } catch (refusal) {
@@ -99,7 +107,11 @@ export class AbuseLimits {
     if (this.limiters) return this.limiters;
     const s = this.settings;
     const make = (name: string, max: number, key: (req: FastifyRequest) => string): Limiter =>
-      this.app.createRateLimit({ max, timeWindow: s.windowSeconds * 1000, keyGenerator: (req) => `${name}:${key(req)}` });
+      this.app.createRateLimit({
+        max,
+        timeWindow: s.windowSeconds * 1000,
+        keyGenerator: (req) => `${name}:${key(req)}`,
+      });
     // IPv6 addresses count per /64, as the plugin does: one host usually holds the whole prefix.
     const address = (req: FastifyRequest) => normalizeIP(req.ip);
     const token = (req: FastifyRequest) => presentedPrefix(req) ?? '-';

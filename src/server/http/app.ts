@@ -66,7 +66,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     deps.metrics.httpRequest(req.routeOptions.url ?? 'unknown', req.method, reply.statusCode, reply.elapsedTime / 1000);
     // The one log line of a refused request (server faults are logged by the error handler, with the error).
     if (reply.statusCode >= 400 && reply.statusCode < 500) {
-      req.log.info({ method: req.method, route: req.routeOptions.url, status: reply.statusCode, code: refusalCodeOf(req) }, 'request refused');
+      req.log.info(
+        { method: req.method, route: req.routeOptions.url, status: reply.statusCode, code: refusalCodeOf(req) },
+        'request refused',
+      );
     }
   });
   if (deps.audit) registerAuditHook(app, { ...deps.audit, logger: deps.logger });
@@ -84,7 +87,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (!deps.metricsPublic) {
       const caller = await authenticate(req, 'viewer', deps.tokens);
       // The metrics count the whole fleet.
-      if (scopeGroupIdsOf(caller) !== null) throw new PatchhiveError('E_FORBIDDEN', 'a token scoped to groups cannot read the fleet-wide metrics');
+      if (scopeGroupIdsOf(caller) !== null)
+        throw new PatchhiveError('E_FORBIDDEN', 'a token scoped to groups cannot read the fleet-wide metrics');
     }
     return reply.type(deps.metrics.contentType).send(await deps.metrics.render());
   });
@@ -119,10 +123,23 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps, limits:
     ],
     handler: async (request, reply) => {
       const caller = callers.get(request)!;
-      const result = await r.handler({ params: request.params, query: request.query, body: request.body, caller, request });
+      const result = await r.handler({
+        params: request.params,
+        query: request.query,
+        body: request.body,
+        caller,
+        request,
+      });
       if (result instanceof RawReply) {
-        void reply.code(r.status ?? 200).type(result.contentType).header('x-content-type-options', 'nosniff');
-        if (result.filename) void reply.header('content-disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
+        void reply
+          .code(r.status ?? 200)
+          .type(result.contentType)
+          .header('x-content-type-options', 'nosniff');
+        if (result.filename)
+          void reply.header(
+            'content-disposition',
+            `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`,
+          );
         return reply.send(result.body);
       }
       if (result instanceof StatusReply) return reply.code(result.status).send(result.body);
@@ -134,7 +151,11 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps, limits:
 const callers = new WeakMap<FastifyRequest, Caller>();
 
 /** Checks the credential a route needs; throws 401/403 PatchhiveErrors. */
-async function authenticate(request: FastifyRequest, access: RouteDef['access'], tokens: TokenService): Promise<Caller> {
+async function authenticate(
+  request: FastifyRequest,
+  access: RouteDef['access'],
+  tokens: TokenService,
+): Promise<Caller> {
   if (access === 'public') return { kind: 'anonymous' };
   const bearer = bearerOf(request.headers.authorization);
   if (access === 'agent') {

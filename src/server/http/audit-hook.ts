@@ -45,7 +45,13 @@ export function rememberCaller(request: FastifyRequest, caller: Caller): void {
 }
 
 /** Whether a request with this outcome goes into the trail (pure). */
-export function shouldAudit(method: string, path: string, status: number, body: unknown, hashOnlyCheckins: boolean): boolean {
+export function shouldAudit(
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+  hashOnlyCheckins: boolean,
+): boolean {
   if (status === 401 || status === 403) return true;
   if (!MUTATING.has(method)) return false;
   if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) return false;
@@ -66,7 +72,8 @@ export function registerAuditHook(app: FastifyInstance, opts: AuditHookOptions):
     } catch (err) {
       opts.logger.error({ err, audit: facts }, 'AUDIT TRAIL WRITE FAILED: the request was answered 503');
       void reply.code(503).type('application/json; charset=utf-8').removeHeader('content-disposition');
-      const message = 'the request could not be recorded in the audit trail; it may have been applied: check the server log before retrying';
+      const message =
+        'the request could not be recorded in the audit trail; it may have been applied: check the server log before retrying';
       return JSON.stringify({ error: { code: 'E_AUDIT_FAILED', message } });
     }
   });
@@ -91,19 +98,39 @@ function auditFacts(request: FastifyRequest, reply: FastifyReply, path: string, 
 type Actor = Pick<AuditFacts, 'actorKind' | 'userId' | 'userName' | 'tokenId' | 'agentId' | 'role'>;
 
 function actorOf(request: FastifyRequest, path: string): Actor {
-  const none: Actor = { actorKind: 'anonymous', userId: null, userName: null, tokenId: null, agentId: null, role: null };
+  const none: Actor = {
+    actorKind: 'anonymous',
+    userId: null,
+    userName: null,
+    tokenId: null,
+    agentId: null,
+    role: null,
+  };
   const caller = callers.get(request);
-  if (caller?.kind === 'user') return { ...none, actorKind: 'user', userId: caller.userId, userName: caller.userName, tokenId: caller.tokenId, role: caller.role };
+  if (caller?.kind === 'user')
+    return {
+      ...none,
+      actorKind: 'user',
+      userId: caller.userId,
+      userName: caller.userName,
+      tokenId: caller.tokenId,
+      role: caller.role,
+    };
   if (caller?.kind === 'agent') return { ...none, actorKind: 'agent', agentId: caller.agentId };
   // Not authenticated: the id part of whatever credential was presented (never its secret).
-  const presented = path === ENROLL_PATH ? (request.body as { token?: unknown } | undefined)?.token : bearerOf(request.headers.authorization);
+  const presented =
+    path === ENROLL_PATH
+      ? (request.body as { token?: unknown } | undefined)?.token
+      : bearerOf(request.headers.authorization);
   const id = typeof presented === 'string' ? /^(ph[kae])_([0-9a-f-]{36})_/.exec(presented) : null;
   if (!id) return none;
   return id[1] === 'pha' ? { ...none, agentId: id[2]! } : { ...none, tokenId: id[2]! };
 }
 
 function objectIdsOf(params: unknown, created: unknown): string[] {
-  const ids = Object.values((params ?? {}) as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && v !== '');
+  const ids = Object.values((params ?? {}) as Record<string, unknown>).filter(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
   const c = created as Record<string, unknown> | undefined;
   for (const key of ['id', 'agentId', 'machineId']) {
     const v = c?.[key];

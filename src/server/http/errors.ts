@@ -25,20 +25,35 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
   if (err instanceof ZodError) {
     const issue = err.issues[0];
     const path = issue ? jsonPath(issue.path) : '$';
-    return { status: 400, body: { error: { code: 'E_BAD_REQUEST', message: `${path}: ${issue?.message ?? 'invalid'}`, path } } };
+    return {
+      status: 400,
+      body: { error: { code: 'E_BAD_REQUEST', message: `${path}: ${issue?.message ?? 'invalid'}`, path } },
+    };
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     // The route's input schema refused the request (see the app's validator compiler).
     const issue = err.validation[0]!;
-    const path = jsonPath(issue.instancePath.split('/').slice(1).filter((k) => k !== '').map((k) => (/^\d+$/.test(k) ? Number(k) : k)));
+    const path = jsonPath(
+      issue.instancePath
+        .split('/')
+        .slice(1)
+        .filter((k) => k !== '')
+        .map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+    );
     return { status: 400, body: { error: { code: 'E_BAD_REQUEST', message: `${path}: ${issue.message}`, path } } };
   }
   const fe = err as Partial<FastifyError>;
   const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) return { status: known.status, body: { error: { code: known.code, message: oneLine(fe.message) } } };
-  if (err instanceof SyntaxError || (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)) {
+  if (
+    err instanceof SyntaxError ||
+    (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+  ) {
     const status = typeof fe.statusCode === 'number' ? fe.statusCode : 400;
-    return { status, body: { error: { code: status === 413 ? 'E_PAYLOAD_TOO_LARGE' : 'E_BAD_REQUEST', message: oneLine(fe.message) } } };
+    return {
+      status,
+      body: { error: { code: status === 413 ? 'E_PAYLOAD_TOO_LARGE' : 'E_BAD_REQUEST', message: oneLine(fe.message) } },
+    };
   }
   return { status: 500, body: { error: { code: 'E_INTERNAL', message: 'internal error' } } };
 }

@@ -11,7 +11,9 @@ describe('the OpenAPI document', () => {
   it('lints clean with Redocly (redocly.yaml: recommended-strict and more): no error, no warning', async () => {
     const config = await loadConfig({ configPath: new URL('../../../redocly.yaml', import.meta.url).pathname });
     const problems = await lintFromString({ source: openApiJsonText(), absoluteRef: OPENAPI_JSON.pathname, config });
-    expect(problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? '?'}`)).toEqual([]);
+    expect(problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? '?'}`)).toEqual(
+      [],
+    );
   }, 60_000);
 
   it('is committed as docs/openapi.json, up to date (npm run docs rewrites it)', () => {
@@ -20,13 +22,26 @@ describe('the OpenAPI document', () => {
 
   it('has the client types generated from it committed, up to date (src/protocol/openapi.gen.ts)', async () => {
     const types = await openApiTypesText(committed);
-    expect(readFileSync(OPENAPI_TYPES, 'utf8') === types, 'src/protocol/openapi.gen.ts is out of date: run npm run docs').toBe(true);
+    expect(
+      readFileSync(OPENAPI_TYPES, 'utf8') === types,
+      'src/protocol/openapi.gen.ts is out of date: run npm run docs',
+    ).toBe(true);
   }, 60_000);
 
   it('names its schemas as components and refers to them, instead of inlining them everywhere', () => {
-    const doc = JSON.parse(committed) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: { schemas: Record<string, unknown> } };
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Machine', 'Group', 'Finding', 'Bulletin', 'Deployment', 'Error', 'ComplianceReport']));
-    expect(doc.paths[`${API_PREFIX}/machines/{id}`]!.get!.responses['200']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/Machine' });
+    const doc = JSON.parse(committed) as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+      >;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Machine', 'Group', 'Finding', 'Bulletin', 'Deployment', 'Error', 'ComplianceReport']),
+    );
+    expect(
+      doc.paths[`${API_PREFIX}/machines/{id}`]!.get!.responses['200']!.content!['application/json']!.schema,
+    ).toEqual({ $ref: '#/components/schemas/Machine' });
     // every component is used, and every ref names one
     const text = JSON.stringify(doc.paths) + JSON.stringify(doc.components);
     const refs = new Set([...text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!));
@@ -35,7 +50,13 @@ describe('the OpenAPI document', () => {
 
   it('has one operation per route of the route table', () => {
     const doc = JSON.parse(committed) as { paths: Record<string, Record<string, unknown>> };
-    const ops = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`));
-    expect(ops.sort()).toEqual(routeTable().map((r) => `${r.method} ${API_PREFIX}${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort());
+    const ops = Object.entries(doc.paths).flatMap(([p, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    expect(ops.sort()).toEqual(
+      routeTable()
+        .map((r) => `${r.method} ${API_PREFIX}${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`)
+        .sort(),
+    );
   });
 });

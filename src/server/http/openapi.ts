@@ -48,7 +48,13 @@ class ComponentCollector {
 
   /** The JSON Schema of `schema` as `io` (a `$ref` when the schema has a name). */
   schemaOf(schema: z.ZodType, io: Io): Json {
-    const js = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12', metadata: apiComponents, override: keepDescriptions }) as Json;
+    const js = z.toJSONSchema(schema, {
+      io,
+      unrepresentable: 'any',
+      target: 'draft-2020-12',
+      metadata: apiComponents,
+      override: keepDescriptions,
+    }) as Json;
     const { $defs, $schema: _s, id: _id, ...root } = js as Json & { $defs?: Record<string, Json> };
     for (const [name, def] of Object.entries($defs ?? {})) this.#found[io].set(name, this.#pending(def, io));
     const body = this.#pending(root, io);
@@ -65,10 +71,15 @@ class ComponentCollector {
   /** The components, and a function that gives a document part its final refs. */
   finish(): { components: Record<string, Json>; resolve: <T>(part: T) => T } {
     const { input, output } = this.#found;
-    const plain = (js: Json) => JSON.stringify(js).replace(/"#\/components\/schemas\/(?:input|output):/g, '"#/components/schemas/');
+    const plain = (js: Json) =>
+      JSON.stringify(js).replace(/"#\/components\/schemas\/(?:input|output):/g, '"#/components/schemas/');
     // A name needs two components when its two forms differ, or its input form refers to one that does.
-    const split = new Set([...input.keys()].filter((n) => output.has(n) && !isDeepStrictEqual(JSON.parse(plain(input.get(n)!)), JSON.parse(plain(output.get(n)!)))));
-    for (let grew = true; grew; ) {
+    const split = new Set(
+      [...input.keys()].filter(
+        (n) => output.has(n) && !isDeepStrictEqual(JSON.parse(plain(input.get(n)!)), JSON.parse(plain(output.get(n)!))),
+      ),
+    );
+    for (let grew = true; grew;) {
       grew = false;
       for (const [n, js] of input) {
         if (split.has(n) || !output.has(n)) continue;
@@ -80,10 +91,19 @@ class ComponentCollector {
     }
     const finalName = (io: Io, n: string) => (io === 'input' && split.has(n) ? `${n}Input` : n);
     const resolve = <T>(part: T): T =>
-      JSON.parse(JSON.stringify(part).replace(/"#\/components\/schemas\/(input|output):([^"]+)"/g, (_, io: Io, n: string) => `"${PENDING}${finalName(io, n)}"`)) as T;
+      JSON.parse(
+        JSON.stringify(part).replace(
+          /"#\/components\/schemas\/(input|output):([^"]+)"/g,
+          (_, io: Io, n: string) => `"${PENDING}${finalName(io, n)}"`,
+        ),
+      ) as T;
     const components: Record<string, Json> = {};
-    for (const io of ['output', 'input'] as const) for (const [n, js] of this.#found[io]) components[finalName(io, n)] ??= resolve(js);
-    return { components: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))), resolve };
+    for (const io of ['output', 'input'] as const)
+      for (const [n, js] of this.#found[io]) components[finalName(io, n)] ??= resolve(js);
+    return {
+      components: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
+      resolve,
+    };
   }
 }
 
@@ -105,19 +125,38 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
       summary: r.summary,
       tags: [r.tag],
       operationId: operationIdOf(r),
-      description: r.access === 'public' ? 'No credential.' : r.access === 'agent' ? 'Agent credential.' : `Role: ${r.access} or higher.`,
+      description:
+        r.access === 'public'
+          ? 'No credential.'
+          : r.access === 'agent'
+            ? 'Agent credential.'
+            : `Role: ${r.access} or higher.`,
       security: r.access === 'public' ? [] : [{ bearer: [] }],
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: c.schemaOf(r.body, 'input') } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: c.schemaOf(r.body, 'input') } } } }
+        : {}),
       responses: {
         [String(r.status ?? 200)]: {
           description: r.status === 201 ? 'Created.' : r.status === 202 ? 'Accepted.' : 'OK.',
           content: {
             'application/json': { schema: c.schemaOf(r.response, 'output') },
-            ...Object.fromEntries((r.produces ?? []).map((t) => [t, { schema: t === 'application/pdf' ? { type: 'string', contentMediaType: t } : { type: 'string' } }])),
+            ...Object.fromEntries(
+              (r.produces ?? []).map((t) => [
+                t,
+                { schema: t === 'application/pdf' ? { type: 'string', contentMediaType: t } : { type: 'string' } },
+              ]),
+            ),
           },
         },
-        ...(r.accepted ? { '202': { description: 'Accepted: the change waits for a second admin.', content: { 'application/json': { schema: c.schemaOf(r.accepted, 'output') } } } } : {}),
+        ...(r.accepted
+          ? {
+              '202': {
+                description: 'Accepted: the change waits for a second admin.',
+                content: { 'application/json': { schema: c.schemaOf(r.accepted, 'output') } },
+              },
+            }
+          : {}),
         '4XX': error('Refused; the code says why.'),
         '5XX': error('A server fault (E_INTERNAL) or an unavailable dependency.'),
       },
@@ -131,7 +170,8 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
     info: {
       title: 'Patchhive API',
       version,
-      description: 'Machines, groups, findings, bulletins, catalog sources, triage, approval rules, risk exceptions, notifications, reports, tokens, and the agent protocol.',
+      description:
+        'Machines, groups, findings, bulletins, catalog sources, triage, approval rules, risk exceptions, notifications, reports, tokens, and the agent protocol.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: '/', description: 'The Patchhive server that serves this document.' }],
@@ -139,7 +179,9 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
       .filter(([name]) => usedTags.has(name))
       .map(([name, description]) => ({ name, description })),
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token (phk_...) or agent credential (pha_...).' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'API token (phk_...) or agent credential (pha_...).' },
+      },
       schemas: components,
     },
     paths: resolve(paths),

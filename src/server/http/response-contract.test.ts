@@ -11,10 +11,38 @@ import { RawReply, route, StatusReply, type RouteDef } from './route.js';
 const thing = z.object({ id: z.string(), count: z.number().int() });
 let answer: unknown;
 const routes: RouteDef[] = [
-  route({ method: 'GET', url: '/thing', access: 'public', tag: 't', summary: 'A thing', response: thing, handler: async () => answer as z.output<typeof thing> }),
-  route({ method: 'POST', url: '/thing', access: 'public', tag: 't', summary: 'Make a thing', body: z.strictObject({ count: z.number().int().default(1) }), response: thing, status: 201, accepted: z.object({ waiting: z.literal(true) }),
-    handler: async ({ body }) => (body.count > 5 ? new StatusReply(202, { waiting: true as const }) : { id: 'made', count: body.count }) }),
-  route({ method: 'GET', url: '/thing.csv', access: 'public', tag: 't', summary: 'A thing as CSV', response: thing, produces: ['text/csv'], handler: async () => new RawReply('text/csv', 'id,count\nx,1\n') }),
+  route({
+    method: 'GET',
+    url: '/thing',
+    access: 'public',
+    tag: 't',
+    summary: 'A thing',
+    response: thing,
+    handler: async () => answer as z.output<typeof thing>,
+  }),
+  route({
+    method: 'POST',
+    url: '/thing',
+    access: 'public',
+    tag: 't',
+    summary: 'Make a thing',
+    body: z.strictObject({ count: z.number().int().default(1) }),
+    response: thing,
+    status: 201,
+    accepted: z.object({ waiting: z.literal(true) }),
+    handler: async ({ body }) =>
+      body.count > 5 ? new StatusReply(202, { waiting: true as const }) : { id: 'made', count: body.count },
+  }),
+  route({
+    method: 'GET',
+    url: '/thing.csv',
+    access: 'public',
+    tag: 't',
+    summary: 'A thing as CSV',
+    response: thing,
+    produces: ['text/csv'],
+    handler: async () => new RawReply('text/csv', 'id,count\nx,1\n'),
+  }),
 ] as RouteDef[];
 
 describe('answers are serialised through their response schema', () => {
@@ -60,7 +88,9 @@ describe('answers are serialised through their response schema', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: { code: 'E_BAD_REQUEST', path: '$.count' } });
     const unknownField = await app.inject({ method: 'POST', url: '/api/v1/thing', payload: { colour: 'red' } });
-    expect(unknownField.json()).toMatchObject({ error: { code: 'E_BAD_REQUEST', message: expect.stringContaining('colour') } });
+    expect(unknownField.json()).toMatchObject({
+      error: { code: 'E_BAD_REQUEST', message: expect.stringContaining('colour') },
+    });
   });
 
   it('sends raw (non-JSON) answers as they are', async () => {

@@ -12,7 +12,6 @@ import type { AttemptBudget } from './abuse-limits.js';
 
 export { RawReply, type Caller };
 
-
 /** public: no credential; agent: an agent credential; a role: an API token with at least that role. */
 export type Access = 'public' | 'agent' | Role;
 
@@ -53,7 +52,9 @@ export interface RouteDef<P = any, Q = any, B = any, R = any, A = any> {
 }
 
 /** Declares a route with its types inferred from its schemas. */
-export function route<P = undefined, Q = undefined, B = undefined, R = unknown, A = never>(def: RouteDef<P, Q, B, R, A>): RouteDef<P, Q, B, R, A> {
+export function route<P = undefined, Q = undefined, B = undefined, R = unknown, A = never>(
+  def: RouteDef<P, Q, B, R, A>,
+): RouteDef<P, Q, B, R, A> {
   return def;
 }
 
@@ -64,4 +65,3 @@ export class StatusReply<T = unknown> {
     readonly body: T,
   ) {}
 }
-

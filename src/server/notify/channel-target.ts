@@ -6,7 +6,8 @@ import type { ChannelKind } from '../../store/ports.js';
 export const MAX_EMAIL_RECIPIENTS = 50;
 
 // Deliberately narrow: no quoted local parts, comments or display names; nothing a header could be bent with.
-const ADDRESS = /^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const ADDRESS =
+  /^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** True for one plain e-mail address (local@domain). */
 export function isEmailAddress(s: string): boolean {
@@ -15,11 +16,16 @@ export function isEmailAddress(s: string): boolean {
 
 /** The addresses of a comma-separated list; E_BAD_REQUEST naming the first bad one. */
 export function parseEmailAddresses(target: string): string[] {
-  const list = target.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const list = target
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
   if (list.length === 0) throw new PatchhiveError('E_BAD_REQUEST', 'an e-mail channel needs at least one address');
-  if (list.length > MAX_EMAIL_RECIPIENTS) throw new PatchhiveError('E_BAD_REQUEST', `an e-mail channel may name at most ${MAX_EMAIL_RECIPIENTS} addresses`);
+  if (list.length > MAX_EMAIL_RECIPIENTS)
+    throw new PatchhiveError('E_BAD_REQUEST', `an e-mail channel may name at most ${MAX_EMAIL_RECIPIENTS} addresses`);
   const bad = list.find((a) => !isEmailAddress(a));
-  if (bad !== undefined) throw new PatchhiveError('E_BAD_REQUEST', `not an e-mail address: ${JSON.stringify(bad.slice(0, 100))}`);
+  if (bad !== undefined)
+    throw new PatchhiveError('E_BAD_REQUEST', `not an e-mail address: ${JSON.stringify(bad.slice(0, 100))}`);
   return list;
 }
 
@@ -34,8 +40,10 @@ export function parseChannelUrl(target: string): URL {
   } catch {
     throw new PatchhiveError('E_BAD_REQUEST', 'the channel target is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PatchhiveError('E_BAD_REQUEST', `channel URLs must be http or https, not ${url.protocol}`);
-  if (url.username !== '' || url.password !== '') throw new PatchhiveError('E_BAD_REQUEST', 'channel URLs must not contain a user name or password');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new PatchhiveError('E_BAD_REQUEST', `channel URLs must be http or https, not ${url.protocol}`);
+  if (url.username !== '' || url.password !== '')
+    throw new PatchhiveError('E_BAD_REQUEST', 'channel URLs must not contain a user name or password');
   return url;
 }
 

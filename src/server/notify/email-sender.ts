@@ -24,7 +24,11 @@ export async function readSmtpPassword(file: string): Promise<{ password: string
     text = await readFile(file, 'utf8');
     mode = (await stat(file)).mode;
   } catch (err) {
-    throw new PatchhiveError('E_CONFIG_INVALID', `cannot read the SMTP password file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { file });
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      `cannot read the SMTP password file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      { file },
+    );
   }
   const password = text.replace(/\r?\n$/, '');
   if (password === '') throw new PatchhiveError('E_CONFIG_INVALID', 'the SMTP password file is empty', { file });
@@ -48,7 +52,13 @@ export function createMailer(smtp: SmtpConfig, password: string | undefined, tim
   return {
     async send(mail) {
       try {
-        await transporter.sendMail({ from: smtp.from, to: mail.to.join(', '), subject: mail.subject, text: mail.text, html: mail.html });
+        await transporter.sendMail({
+          from: smtp.from,
+          to: mail.to.join(', '),
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+        });
       } catch (err) {
         throw new PatchhiveError('E_DELIVERY_FAILED', describeSmtpError(err), undefined, { cause: err });
       }
@@ -59,7 +69,12 @@ export function createMailer(smtp: SmtpConfig, password: string | undefined, tim
 
 /** Sends the message to the channel's addresses. */
 export async function sendEmail(channel: ChannelRecord, message: NotificationMessage, mailer: Mailer): Promise<void> {
-  await mailer.send({ to: parseEmailAddresses(channel.target), subject: message.subject, text: message.text, html: message.html });
+  await mailer.send({
+    to: parseEmailAddresses(channel.target),
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+  });
 }
 
 /** "smtp EAUTH 535": nodemailer's error code and the server's reply code, never the reply text or credentials. */

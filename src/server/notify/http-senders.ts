@@ -25,8 +25,17 @@ export interface WebhookBody {
 }
 
 /** POSTs `{ event, key, sentAt, data }` signed with the channel's secret; resolves on 2xx, else E_DELIVERY_FAILED. */
-export async function sendWebhook(channel: ChannelRecord, message: NotificationMessage, ctx: HttpSendContext): Promise<void> {
-  const body: WebhookBody = { event: message.event, key: message.key, sentAt: ctx.now.toISOString(), data: message.data };
+export async function sendWebhook(
+  channel: ChannelRecord,
+  message: NotificationMessage,
+  ctx: HttpSendContext,
+): Promise<void> {
+  const body: WebhookBody = {
+    event: message.event,
+    key: message.key,
+    sentAt: ctx.now.toISOString(),
+    data: message.data,
+  };
   const raw = JSON.stringify(body);
   const timestamp = String(Math.floor(ctx.now.getTime() / 1000));
   const headers: Record<string, string> = {
@@ -42,9 +51,18 @@ export async function sendWebhook(channel: ChannelRecord, message: NotificationM
 }
 
 /** POSTs `{ text }` (Slack's incoming-webhook format) with a short summary of the message. */
-export async function sendSlack(channel: ChannelRecord, message: NotificationMessage, ctx: HttpSendContext): Promise<void> {
+export async function sendSlack(
+  channel: ChannelRecord,
+  message: NotificationMessage,
+  ctx: HttpSendContext,
+): Promise<void> {
   const text = slackText(escapeSlack(message.subject), escapeSlack(message.text));
-  await postJson(channel.target, JSON.stringify({ text }), { 'content-type': 'application/json', 'user-agent': 'patchhive-notifier' }, ctx);
+  await postJson(
+    channel.target,
+    JSON.stringify({ text }),
+    { 'content-type': 'application/json', 'user-agent': 'patchhive-notifier' },
+    ctx,
+  );
 }
 
 /**
@@ -52,7 +70,12 @@ export async function sendSlack(channel: ChannelRecord, message: NotificationMes
  * status code or the network error's code only: never the URL (a Slack URL is a credential),
  * the secret or the response body.
  */
-async function postJson(target: string, body: string, headers: Record<string, string>, ctx: HttpSendContext): Promise<void> {
+async function postJson(
+  target: string,
+  body: string,
+  headers: Record<string, string>,
+  ctx: HttpSendContext,
+): Promise<void> {
   const url = parseChannelUrl(target);
   let status: number;
   try {
@@ -73,11 +96,17 @@ async function postJson(target: string, body: string, headers: Record<string, st
   if (status < 200 || status > 299) throw new PatchhiveError('E_DELIVERY_FAILED', `HTTP ${status}`);
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 function describeNetworkError(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; code?: string; cause?: { code?: string } } | null;
   const code = e?.code ?? e?.cause?.code;
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || (code && TIMEOUT_CODES.has(code))) return `timeout after ${timeoutMs / 1000} s`;
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || (code && TIMEOUT_CODES.has(code)))
+    return `timeout after ${timeoutMs / 1000} s`;
   return `network error${code && /^[A-Z0-9_]{1,40}$/.test(code) ? ` (${code})` : ''}`;
 }

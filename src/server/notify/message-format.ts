@@ -39,7 +39,12 @@ export function boundedLines(lines: string[]): string[] {
 /** A simple HTML body: a heading, paragraphs and an optional bulleted list, all escaped. */
 export function simpleHtml(heading: string, paragraphs: string[], items: string[] = []): string {
   const parts = [`<h2>${escapeHtml(heading)}</h2>`, ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`)];
-  if (items.length > 0) parts.push(`<ul>${boundedLines(items).map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`);
+  if (items.length > 0)
+    parts.push(
+      `<ul>${boundedLines(items)
+        .map((i) => `<li>${escapeHtml(i)}</li>`)
+        .join('')}</ul>`,
+    );
   return `<!doctype html><html><body>${parts.join('')}</body></html>`;
 }
 

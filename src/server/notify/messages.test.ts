@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { BulletinRecord } from '../../store/ports.js';
 import { escapeHtml, MAX_LISTED_LINES, oneLine } from './message-format.js';
-import { bulletinMessages, deploymentMessage, digestMessage, findingsDueMessage, type DueFindingRow } from './messages.js';
+import {
+  bulletinMessages,
+  deploymentMessage,
+  digestMessage,
+  findingsDueMessage,
+  type DueFindingRow,
+} from './messages.js';
 import { MAX_SLACK_CHARS, slackText } from './slack-text.js';
 
 function bulletin(id: string, over: Partial<BulletinRecord> = {}): BulletinRecord {
@@ -47,11 +53,41 @@ describe('bulletinMessages', () => {
   });
 
   it.each([
-    ['bulletin.new', 'DSA-1', 'bulletin.new:DSA-1:hash-DSA-1', '[Patchhive] New critical bulletin DSA-1: Security update for DSA-1 (3 machines)', 3],
-    ['bulletin.new', 'DSA-2', 'bulletin.new:DSA-2:hash-DSA-2', '[Patchhive] New low bulletin DSA-2: line Bcc: evil@example.org (1 machine)', 1],
-    ['bulletin.new', 'DSA-X', 'bulletin.new:DSA-X:sync-9', '[Patchhive] New unknown bulletin DSA-X: DSA-X (2 machines)', 2],
-    ['bulletin.revised', 'DSA-3', 'bulletin.revised:DSA-3:hash-3b', '[Patchhive] Revised critical bulletin DSA-3: Security update for DSA-3 (0 machines)', 0],
-    ['bulletin.withdrawn', 'DSA-4', 'bulletin.withdrawn:DSA-4:sync-9', '[Patchhive] Withdrawn critical bulletin DSA-4: Security update for DSA-4 (5 machines)', 5],
+    [
+      'bulletin.new',
+      'DSA-1',
+      'bulletin.new:DSA-1:hash-DSA-1',
+      '[Patchhive] New critical bulletin DSA-1: Security update for DSA-1 (3 machines)',
+      3,
+    ],
+    [
+      'bulletin.new',
+      'DSA-2',
+      'bulletin.new:DSA-2:hash-DSA-2',
+      '[Patchhive] New low bulletin DSA-2: line Bcc: evil@example.org (1 machine)',
+      1,
+    ],
+    [
+      'bulletin.new',
+      'DSA-X',
+      'bulletin.new:DSA-X:sync-9',
+      '[Patchhive] New unknown bulletin DSA-X: DSA-X (2 machines)',
+      2,
+    ],
+    [
+      'bulletin.revised',
+      'DSA-3',
+      'bulletin.revised:DSA-3:hash-3b',
+      '[Patchhive] Revised critical bulletin DSA-3: Security update for DSA-3 (0 machines)',
+      0,
+    ],
+    [
+      'bulletin.withdrawn',
+      'DSA-4',
+      'bulletin.withdrawn:DSA-4:sync-9',
+      '[Patchhive] Withdrawn critical bulletin DSA-4: Security update for DSA-4 (5 machines)',
+      5,
+    ],
   ])('%s %s → key %s', (event, id, key, subject, machines) => {
     const m = msgs.find((x) => x.event === event && x.data.bulletinId === id);
     expect(m).toBeDefined();
@@ -85,7 +121,14 @@ describe('bulletinMessages', () => {
   });
 
   it('is empty for an empty diff', () => {
-    expect(bulletinMessages({ syncId: 's', sourceName: 'x', bulletins: new Map(), diff: { added: [], revised: [], withdrawn: [] } })).toEqual([]);
+    expect(
+      bulletinMessages({
+        syncId: 's',
+        sourceName: 'x',
+        bulletins: new Map(),
+        diff: { added: [], revised: [], withdrawn: [] },
+      }),
+    ).toEqual([]);
   });
 });
 
@@ -98,12 +141,28 @@ describe('findingsDueMessage', () => {
   const group = { id: 'g-web', name: 'Web servers' };
 
   it.each([
-    ['due-soon', 'findings.due-soon', 'findings.due-soon:g-web:2026-03-02', '[Patchhive] 3 findings due soon in Web servers (2026-03-02)'],
-    ['overdue', 'findings.overdue', 'findings.overdue:g-web:2026-03-02', '[Patchhive] 3 findings overdue in Web servers (2026-03-02)'],
+    [
+      'due-soon',
+      'findings.due-soon',
+      'findings.due-soon:g-web:2026-03-02',
+      '[Patchhive] 3 findings due soon in Web servers (2026-03-02)',
+    ],
+    [
+      'overdue',
+      'findings.overdue',
+      'findings.overdue:g-web:2026-03-02',
+      '[Patchhive] 3 findings overdue in Web servers (2026-03-02)',
+    ],
   ] as const)('%s: one message per group and day', (kind, event, key, subject) => {
     const m = findingsDueMessage(kind, { group, day: '2026-03-02', rows })!;
     expect(m).toMatchObject({ event, key, subject });
-    expect(m.data).toMatchObject({ groupId: 'g-web', groupName: 'Web servers', day: '2026-03-02', total: 3, truncated: false });
+    expect(m.data).toMatchObject({
+      groupId: 'g-web',
+      groupName: 'Web servers',
+      day: '2026-03-02',
+      total: 3,
+      truncated: false,
+    });
     // by deadline, then most severe first
     expect((m.data.findings as DueFindingRow[]).map((r) => r.bulletinId)).toEqual(['DSA-1', 'DSA-3', 'DSA-2']);
     expect(m.text.split('\n').slice(2, 5)).toEqual([
@@ -115,7 +174,10 @@ describe('findingsDueMessage', () => {
 
   it('is undefined without rows and bounds long lists', () => {
     expect(findingsDueMessage('overdue', { group, day: '2026-03-02', rows: [] })).toBeUndefined();
-    const many = Array.from({ length: 70 }, (_, i) => ({ ...rows[0]!, machineName: `m-${String(i).padStart(3, '0')}` }));
+    const many = Array.from({ length: 70 }, (_, i) => ({
+      ...rows[0]!,
+      machineName: `m-${String(i).padStart(3, '0')}`,
+    }));
     const m = findingsDueMessage('overdue', { group, day: '2026-03-02', rows: many })!;
     expect(m.text.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(MAX_LISTED_LINES);
     expect(m.text).toContain('… and 20 more');
@@ -125,17 +187,44 @@ describe('findingsDueMessage', () => {
 
 describe('deploymentMessage', () => {
   it.each([
-    ['halted', 'deployment.halted', 'deployment.halted:dep-7:pilot', '[Patchhive] Deployment March patches halted in ring pilot'],
-    ['failed', 'deployment.failed', 'deployment.failed:dep-7:pilot', '[Patchhive] Deployment March patches failed in ring pilot'],
+    [
+      'halted',
+      'deployment.halted',
+      'deployment.halted:dep-7:pilot',
+      '[Patchhive] Deployment March patches halted in ring pilot',
+    ],
+    [
+      'failed',
+      'deployment.failed',
+      'deployment.failed:dep-7:pilot',
+      '[Patchhive] Deployment March patches failed in ring pilot',
+    ],
   ] as const)('%s', (kind, event, key, subject) => {
-    const m = deploymentMessage(kind, { deploymentId: 'dep-7', name: 'March patches', reason: 'gate: 2 of 10 jobs failed', ring: 'pilot' });
+    const m = deploymentMessage(kind, {
+      deploymentId: 'dep-7',
+      name: 'March patches',
+      reason: 'gate: 2 of 10 jobs failed',
+      ring: 'pilot',
+    });
     expect(m).toMatchObject({ event, key, subject });
-    expect(m.data).toEqual({ deploymentId: 'dep-7', name: 'March patches', ring: 'pilot', reason: 'gate: 2 of 10 jobs failed', at: null });
+    expect(m.data).toEqual({
+      deploymentId: 'dep-7',
+      name: 'March patches',
+      ring: 'pilot',
+      reason: 'gate: 2 of 10 jobs failed',
+      at: null,
+    });
     expect(m.text).toContain('Reason: gate: 2 of 10 jobs failed');
   });
 
   it('puts the time in the key when given, so a second halt is a new message', () => {
-    const m = deploymentMessage('halted', { deploymentId: 'd', name: 'n', reason: 'r', ring: 'broad', at: '2026-03-02T08:00:00.000Z' });
+    const m = deploymentMessage('halted', {
+      deploymentId: 'd',
+      name: 'n',
+      reason: 'r',
+      ring: 'broad',
+      at: '2026-03-02T08:00:00.000Z',
+    });
     expect(m.key).toBe('deployment.halted:d:broad:2026-03-02T08:00:00.000Z');
   });
 });
@@ -172,7 +261,8 @@ describe('text helpers', () => {
     ['y'.repeat(250), 'y'.repeat(199) + '…'],
   ])('oneLine(%j)', (input, out) => expect(oneLine(input)).toBe(out));
 
-  it('escapes HTML', () => expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;'));
+  it('escapes HTML', () =>
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;'));
 
   it('keeps Slack text under the limit, cut at a line end', () => {
     expect(slackText('S', 'one\ntwo\n')).toBe('*S*\none\ntwo');
@@ -180,6 +270,11 @@ describe('text helpers', () => {
     const t = slackText('S', long);
     expect(t.length).toBeLessThanOrEqual(MAX_SLACK_CHARS);
     expect(t.endsWith('\n…')).toBe(true);
-    expect(t.split('\n').slice(1, -1).every((l) => /^line \d+ x{20}$/.test(l))).toBe(true);
+    expect(
+      t
+        .split('\n')
+        .slice(1, -1)
+        .every((l) => /^line \d+ x{20}$/.test(l)),
+    ).toBe(true);
   });
 });

@@ -32,13 +32,20 @@ const VERB: Record<BulletinEvent, string> = {
  */
 export function bulletinMessages(input: SyncNotificationInput): NotificationMessage[] {
   const out: NotificationMessage[] = [];
-  for (const c of input.diff.added) if (c.affectedMachines >= 1) out.push(bulletinMessage('bulletin.new', c.id, c.affectedMachines, input));
+  for (const c of input.diff.added)
+    if (c.affectedMachines >= 1) out.push(bulletinMessage('bulletin.new', c.id, c.affectedMachines, input));
   for (const c of input.diff.revised) out.push(bulletinMessage('bulletin.revised', c.id, c.affectedMachines, input));
-  for (const c of input.diff.withdrawn) out.push(bulletinMessage('bulletin.withdrawn', c.id, c.affectedMachines, input));
+  for (const c of input.diff.withdrawn)
+    out.push(bulletinMessage('bulletin.withdrawn', c.id, c.affectedMachines, input));
   return out;
 }
 
-function bulletinMessage(event: BulletinEvent, id: string, machines: number, input: SyncNotificationInput): NotificationMessage {
+function bulletinMessage(
+  event: BulletinEvent,
+  id: string,
+  machines: number,
+  input: SyncNotificationInput,
+): NotificationMessage {
   const b = input.bulletins.get(id);
   const title = oneLine(b?.title ?? id);
   const severity = b?.severity ?? 'unknown';
@@ -95,8 +102,16 @@ export function deploymentMessage(kind: 'halted' | 'failed', d: DeploymentStop):
   const event: NotificationEvent = kind === 'halted' ? 'deployment.halted' : 'deployment.failed';
   const name = oneLine(d.name);
   const reason = oneLine(d.reason, 500);
-  const lead = kind === 'halted' ? `Deployment ${name} was halted in ring ${oneLine(d.ring)}.` : `Deployment ${name} failed in ring ${oneLine(d.ring)}.`;
-  const facts = [`Deployment: ${name} (${d.deploymentId})`, `Ring: ${oneLine(d.ring)}`, `Reason: ${reason}`, ...(d.at ? [`At: ${d.at}`] : [])];
+  const lead =
+    kind === 'halted'
+      ? `Deployment ${name} was halted in ring ${oneLine(d.ring)}.`
+      : `Deployment ${name} failed in ring ${oneLine(d.ring)}.`;
+  const facts = [
+    `Deployment: ${name} (${d.deploymentId})`,
+    `Ring: ${oneLine(d.ring)}`,
+    `Reason: ${reason}`,
+    ...(d.at ? [`At: ${d.at}`] : []),
+  ];
   return {
     event,
     key: [event, d.deploymentId, d.ring, ...(d.at ? [d.at] : [])].join(':'),
@@ -107,4 +122,11 @@ export function deploymentMessage(kind: 'halted' | 'failed', d: DeploymentStop):
   };
 }
 
-export { digestMessage, findingsDueMessage, type DigestGroup, type DigestInput, type DueFindingRow, type GroupDueInput } from './reminder-messages.js';
+export {
+  digestMessage,
+  findingsDueMessage,
+  type DigestGroup,
+  type DigestInput,
+  type DueFindingRow,
+  type GroupDueInput,
+} from './reminder-messages.js';

@@ -23,7 +23,8 @@ function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString('utf8').split('\n'))
+        if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });
@@ -72,7 +73,14 @@ afterEach(async () => {
 
 function notifier(c = clock(), over: Partial<ConstructorParameters<typeof Notifier>[0]> = {}) {
   const log = capturingLogger();
-  const n = new Notifier({ store: store.notifications, config, logger: log.logger, now: c.now, random: () => 0.5, ...over });
+  const n = new Notifier({
+    store: store.notifications,
+    config,
+    logger: log.logger,
+    now: c.now,
+    random: () => 0.5,
+    ...over,
+  });
   cleanups.push(() => n.stop());
   return { n, clock: c, lines: log.lines };
 }
@@ -93,7 +101,11 @@ describe('Notifier.publish', () => {
     expect(await n.publish(message(), { groupIds: ['g-web', 'g-x'], machines: 3 })).toBe(0);
     expect(await n.publish(message({ key: 'bulletin.new:DSA-2:h1' }), { groupIds: [], machines: 12 })).toBe(2);
     const queued = await store.notifications.listDeliveries({});
-    const byChannel = (id: string) => queued.filter((d) => d.channelId === id).map((d) => d.eventKey).sort();
+    const byChannel = (id: string) =>
+      queued
+        .filter((d) => d.channelId === id)
+        .map((d) => d.eventKey)
+        .sort();
     expect(byChannel(chans.all.id)).toEqual(['bulletin.new:DSA-1:h1', 'bulletin.new:DSA-2:h1']);
     expect(byChannel(chans.web.id)).toEqual(['bulletin.new:DSA-1:h1']);
     expect(byChannel(chans.big.id)).toEqual(['bulletin.new:DSA-2:h1']);
@@ -113,7 +125,9 @@ describe('Notifier.queueTo', () => {
     const test = message({ key: 'test:1' });
     expect(await n.queueTo(c, test)).toBe(1);
     expect(await n.queueTo(c, test)).toBe(0);
-    expect((await store.notifications.listDeliveries({ channelId: c.id })).map((d) => [d.eventKey, d.status])).toEqual([['test:1', 'pending']]);
+    expect((await store.notifications.listDeliveries({ channelId: c.id })).map((d) => [d.eventKey, d.status])).toEqual([
+      ['test:1', 'pending'],
+    ]);
   });
 });
 
@@ -126,7 +140,9 @@ describe('Notifier.deliverDue', () => {
     const mail = channel({ kind: 'email', target: 'ops@example.org', secret: null });
     await store.notifications.createChannel(hook);
     await store.notifications.createChannel(mail);
-    const { n } = notifier(clock(), { config: { ...config, smtp: { ...config.smtp, host: '127.0.0.1', port: smtp.port, from: 'hive@example.org' } } });
+    const { n } = notifier(clock(), {
+      config: { ...config, smtp: { ...config.smtp, host: '127.0.0.1', port: smtp.port, from: 'hive@example.org' } },
+    });
     expect(await n.publish(message(), { groupIds: [], machines: 3 })).toBe(2);
     expect(await n.deliverDue()).toBe(2);
     expect(rx.requests).toHaveLength(1);
@@ -156,7 +172,12 @@ describe('Notifier.deliverDue', () => {
     expect(await n.deliverDue()).toBe(1);
     let [d] = await store.notifications.listDeliveries({ channelId: c.id });
     // random 0.5 → no jitter: the first retry is base (30 s) later
-    expect(d).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 500', nextAttemptAt: new Date(START + 30_000).toISOString() });
+    expect(d).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: 'HTTP 500',
+      nextAttemptAt: new Date(START + 30_000).toISOString(),
+    });
     clk.advance(29);
     expect(await n.deliverDue()).toBe(0);
     expect(rx.requests).toHaveLength(1);
@@ -164,12 +185,23 @@ describe('Notifier.deliverDue', () => {
     clk.advance(2);
     expect(await n.deliverDue()).toBe(1);
     [d] = await store.notifications.listDeliveries({ channelId: c.id });
-    expect(d).toMatchObject({ status: 'pending', attempts: 2, lastError: 'HTTP 500', nextAttemptAt: new Date(START + 31_000 + 60_000).toISOString() });
+    expect(d).toMatchObject({
+      status: 'pending',
+      attempts: 2,
+      lastError: 'HTTP 500',
+      nextAttemptAt: new Date(START + 31_000 + 60_000).toISOString(),
+    });
 
     clk.advance(60);
     expect(await n.deliverDue()).toBe(1);
     [d] = await store.notifications.listDeliveries({ channelId: c.id });
-    expect(d).toMatchObject({ status: 'delivered', attempts: 3, lastError: 'HTTP 500', nextAttemptAt: null, deliveredAt: new Date(START + 91_000).toISOString() });
+    expect(d).toMatchObject({
+      status: 'delivered',
+      attempts: 3,
+      lastError: 'HTTP 500',
+      nextAttemptAt: null,
+      deliveredAt: new Date(START + 91_000).toISOString(),
+    });
     expect(rx.requests.map((r) => r.status)).toEqual([500, 500, 200]);
     // the same delivery, retried: one id and one event key in every attempt
     expect(new Set(rx.requests.map((r) => r.headers['x-patchhive-delivery'])).size).toBe(1);
@@ -180,7 +212,11 @@ describe('Notifier.deliverDue', () => {
     cleanups.push(rx.close);
     const c = channel({ target: rx.url, secret: 'hunter2' });
     await store.notifications.createChannel(c);
-    const { n, clock: clk, lines } = notifier(clock(), { config: { ...config, retry: { maxAttempts: 3, baseSeconds: 10, maxSeconds: 15 } } });
+    const {
+      n,
+      clock: clk,
+      lines,
+    } = notifier(clock(), { config: { ...config, retry: { maxAttempts: 3, baseSeconds: 10, maxSeconds: 15 } } });
     await n.publish(message(), { groupIds: [], machines: 1 });
     const delays: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -192,10 +228,22 @@ describe('Notifier.deliverDue', () => {
     expect(rx.requests.map((r) => r.status)).toEqual([401, 401, 401]);
     expect(delays).toEqual([10, 15]); // 10 s, then 20 s capped at 15 s
     const [d] = await store.notifications.listDeliveries({ channelId: c.id });
-    expect(d).toMatchObject({ status: 'failed', attempts: 3, lastError: 'HTTP 401', nextAttemptAt: null, deliveredAt: null });
+    expect(d).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      lastError: 'HTTP 401',
+      nextAttemptAt: null,
+      deliveredAt: null,
+    });
     const gaveUp = lines.filter((l) => l.msg === 'notification delivery failed; giving up');
     expect(gaveUp).toHaveLength(1);
-    expect(gaveUp[0]).toMatchObject({ level: 40, channel: c.name, event: 'bulletin.new', attempts: 3, error: 'HTTP 401' });
+    expect(gaveUp[0]).toMatchObject({
+      level: 40,
+      channel: c.name,
+      event: 'bulletin.new',
+      attempts: 3,
+      error: 'HTTP 401',
+    });
     const logged = JSON.stringify(lines);
     expect(logged).not.toContain('hunter2');
     expect(logged).not.toContain(rx.url);
@@ -204,12 +252,17 @@ describe('Notifier.deliverDue', () => {
   it('applies ±20 % jitter from the random source', async () => {
     const c = channel({ target: 'http://127.0.0.1:9/closed' });
     await store.notifications.createChannel(c);
-    for (const [random, seconds] of [[0, 24], [0.999999, 36]] as const) {
+    for (const [random, seconds] of [
+      [0, 24],
+      [0.999999, 36],
+    ] as const) {
       const clk = clock();
       const { n } = notifier(clk, { random: () => random });
       await n.publish(message({ key: `k-${random}` }), { groupIds: [], machines: 1 });
       await n.deliverDue();
-      const d = (await store.notifications.listDeliveries({ channelId: c.id })).find((x) => x.eventKey === `k-${random}`)!;
+      const d = (await store.notifications.listDeliveries({ channelId: c.id })).find(
+        (x) => x.eventKey === `k-${random}`,
+      )!;
       expect(d.lastError).toMatch(/^network error/);
       expect(Date.parse(d.nextAttemptAt!) - START).toBe(seconds * 1000);
     }
@@ -225,7 +278,11 @@ describe('Notifier.deliverDue', () => {
     await store.notifications.updateChannel(c.id, { enabled: false });
     await n.deliverDue();
     expect(rx.requests).toEqual([]);
-    expect((await store.notifications.listDeliveries({ channelId: c.id }))[0]).toMatchObject({ status: 'failed', lastError: 'channel disabled', attempts: 0 });
+    expect((await store.notifications.listDeliveries({ channelId: c.id }))[0]).toMatchObject({
+      status: 'failed',
+      lastError: 'channel disabled',
+      attempts: 0,
+    });
   });
 
   it('keeps queued deliveries across a restart (they live in the store)', async () => {
@@ -254,7 +311,9 @@ describe('Notifier.deliverDue', () => {
     const { n } = notifier(clock(), { pollIntervalMs: 20 });
     await n.publish(message(), { groupIds: [], machines: 1 });
     n.start();
-    await expect.poll(async () => (await store.notifications.listDeliveries({ status: 'delivered' })).length, { timeout: 5000 }).toBe(1);
+    await expect
+      .poll(async () => (await store.notifications.listDeliveries({ status: 'delivered' })).length, { timeout: 5000 })
+      .toBe(1);
     await n.stop();
     expect(rx.requests).toHaveLength(1);
   });

@@ -88,7 +88,9 @@ export class Notifier {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      this.deliverDue().catch((err) => this.opts.logger.error({ err: (err as Error).message }, 'notification delivery round failed'));
+      this.deliverDue().catch((err) =>
+        this.opts.logger.error({ err: (err as Error).message }, 'notification delivery round failed'),
+      );
     }, this.opts.pollIntervalMs ?? 5000);
     this.timer.unref();
   }
@@ -108,7 +110,9 @@ export class Notifier {
     const channels = new Map<string, ChannelRecord | undefined>();
     for (;;) {
       // `seen` stops a round from taking the same delivery twice (one retried with no delay).
-      const batch = (await this.opts.store.due(this.opts.now().toISOString(), DUE_BATCH)).filter((d) => !seen.has(d.id));
+      const batch = (await this.opts.store.due(this.opts.now().toISOString(), DUE_BATCH)).filter(
+        (d) => !seen.has(d.id),
+      );
       if (batch.length === 0) return attempted;
       for (const d of batch) seen.add(d.id);
       await inParallel(batch, this.opts.concurrency ?? 4, async (d) => {
@@ -142,9 +146,15 @@ export class Notifier {
       const next = nextAttemptAt(attempts, this.opts.now(), this.opts.config.retry, this.opts.random ?? Math.random);
       await this.opts.store.markAttemptFailed(d.id, error, attempts, next);
       if (next === null) {
-        this.opts.logger.warn({ channel: channel.name, event: d.event, attempts, error }, 'notification delivery failed; giving up');
+        this.opts.logger.warn(
+          { channel: channel.name, event: d.event, attempts, error },
+          'notification delivery failed; giving up',
+        );
       } else {
-        this.opts.logger.debug({ channel: channel.name, event: d.event, attempts, error, nextAttemptAt: next }, 'notification delivery failed; will retry');
+        this.opts.logger.debug(
+          { channel: channel.name, event: d.event, attempts, error, nextAttemptAt: next },
+          'notification delivery failed; will retry',
+        );
       }
       return;
     }

@@ -25,7 +25,8 @@ export async function startSmtpReceiver(credentials?: { user: string; password: 
     authOptional: !credentials,
     allowInsecureAuth: true,
     onAuth(auth, _session, cb) {
-      if (credentials && auth.username === credentials.user && auth.password === credentials.password) cb(null, { user: auth.username });
+      if (credentials && auth.username === credentials.user && auth.password === credentials.password)
+        cb(null, { user: auth.username });
       else cb(new Error('Invalid username or password'));
     },
     onData(stream, session, cb) {
@@ -33,7 +34,12 @@ export async function startSmtpReceiver(credentials?: { user: string; password: 
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-        mails.push({ from, to: session.envelope.rcptTo.map((r) => r.address), user: session.user as string | undefined, raw: Buffer.concat(chunks).toString('utf8') });
+        mails.push({
+          from,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user as string | undefined,
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
         cb();
       });
     },
@@ -67,7 +73,8 @@ export async function startHttpReceiver(opts: { secret?: string; statuses?: numb
       const ts = String(req.headers['x-patchhive-timestamp'] ?? '');
       const sig = String(req.headers['x-patchhive-signature'] ?? '');
       const verified = opts.secret !== undefined && verifyWebhookSignature(opts.secret, ts, body, sig);
-      const status = opts.secret !== undefined && !verified ? 401 : statuses.length > 1 ? statuses.shift()! : statuses[0]!;
+      const status =
+        opts.secret !== undefined && !verified ? 401 : statuses.length > 1 ? statuses.shift()! : statuses[0]!;
       requests.push({ headers: req.headers, body, verified, status });
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 401 ? 'bad signature' : 'ok');
     });

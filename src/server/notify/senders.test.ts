@@ -46,7 +46,10 @@ afterEach(async () => {
 });
 
 async function rejection(p: Promise<unknown>): Promise<PatchhiveError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(PatchhiveError);
   return err as PatchhiveError;
 }
@@ -55,7 +58,11 @@ describe('webhook sender', () => {
   it('POSTs { event, key, sentAt, data } with the delivery headers and a signature the receiver verifies', async () => {
     const rx = await startHttpReceiver({ secret: 'hunter2' });
     cleanups.push(rx.close);
-    await sendNotification(channel({ target: rx.url, secret: 'hunter2' }), message, { deliveryId: 'dl-42', now: NOW, timeoutMs: 5000 });
+    await sendNotification(channel({ target: rx.url, secret: 'hunter2' }), message, {
+      deliveryId: 'dl-42',
+      now: NOW,
+      timeoutMs: 5000,
+    });
     expect(rx.requests).toHaveLength(1);
     const req = rx.requests[0]!;
     expect(req.verified).toBe(true);
@@ -63,14 +70,27 @@ describe('webhook sender', () => {
     expect(req.headers['x-patchhive-event']).toBe('bulletin.new');
     expect(req.headers['x-patchhive-delivery']).toBe('dl-42');
     expect(req.headers['x-patchhive-timestamp']).toBe(String(NOW.getTime() / 1000));
-    expect(req.headers['x-patchhive-signature']).toBe(webhookSignature('hunter2', String(NOW.getTime() / 1000), req.body));
-    expect(JSON.parse(req.body)).toEqual({ event: 'bulletin.new', key: message.key, sentAt: NOW.toISOString(), data: message.data });
+    expect(req.headers['x-patchhive-signature']).toBe(
+      webhookSignature('hunter2', String(NOW.getTime() / 1000), req.body),
+    );
+    expect(JSON.parse(req.body)).toEqual({
+      event: 'bulletin.new',
+      key: message.key,
+      sentAt: NOW.toISOString(),
+      data: message.data,
+    });
   });
 
   it('fails with the status code only when the receiver refuses (wrong secret: 401)', async () => {
     const rx = await startHttpReceiver({ secret: 'the-receivers-secret' });
     cleanups.push(rx.close);
-    const err = await rejection(sendNotification(channel({ target: rx.url, secret: 'hunter2' }), message, { deliveryId: 'd', now: NOW, timeoutMs: 5000 }));
+    const err = await rejection(
+      sendNotification(channel({ target: rx.url, secret: 'hunter2' }), message, {
+        deliveryId: 'd',
+        now: NOW,
+        timeoutMs: 5000,
+      }),
+    );
     expect(err.code).toBe('E_DELIVERY_FAILED');
     expect(err.message).toBe('HTTP 401');
     expect(rx.requests[0]!.verified).toBe(false);
@@ -79,10 +99,22 @@ describe('webhook sender', () => {
   it('fails on a 5xx and on a refused connection without naming the URL', async () => {
     const rx = await startHttpReceiver({ statuses: [503] });
     cleanups.push(rx.close);
-    expect((await rejection(sendNotification(channel({ target: rx.url }), message, { deliveryId: 'd', now: NOW, timeoutMs: 5000 }))).message).toBe('HTTP 503');
+    expect(
+      (
+        await rejection(
+          sendNotification(channel({ target: rx.url }), message, { deliveryId: 'd', now: NOW, timeoutMs: 5000 }),
+        )
+      ).message,
+    ).toBe('HTTP 503');
     const closed = await startHttpReceiver();
     await closed.close();
-    const err = await rejection(sendNotification(channel({ target: closed.url + '?token=s3cr3t' }), message, { deliveryId: 'd', now: NOW, timeoutMs: 5000 }));
+    const err = await rejection(
+      sendNotification(channel({ target: closed.url + '?token=s3cr3t' }), message, {
+        deliveryId: 'd',
+        now: NOW,
+        timeoutMs: 5000,
+      }),
+    );
     expect(err.code).toBe('E_DELIVERY_FAILED');
     expect(err.message).toMatch(/^network error/);
     expect(err.message).not.toContain('s3cr3t');
@@ -92,16 +124,27 @@ describe('webhook sender', () => {
   it('gives up on a receiver that never answers after the timeout', async () => {
     const hang = createServer(() => undefined);
     await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', () => resolve()));
-    cleanups.push(() => new Promise<void>((resolve) => hang.close(() => resolve())), () => void hang.closeAllConnections());
+    cleanups.push(
+      () => new Promise<void>((resolve) => hang.close(() => resolve())),
+      () => void hang.closeAllConnections(),
+    );
     const target = `http://127.0.0.1:${(hang.address() as AddressInfo).port}/`;
-    const err = await rejection(sendNotification(channel({ target }), message, { deliveryId: 'd', now: NOW, timeoutMs: 300 }));
+    const err = await rejection(
+      sendNotification(channel({ target }), message, { deliveryId: 'd', now: NOW, timeoutMs: 300 }),
+    );
     expect(err.code).toBe('E_DELIVERY_FAILED');
     expect(err.message).toBe('timeout after 0.3 s');
   });
 
   it('refuses targets that are not http(s) URLs', async () => {
     for (const target of ['file:///etc/passwd', 'ftp://example.org/x', 'not a url', 'http://user:pw@example.org/']) {
-      expect((await rejection(sendNotification(channel({ target }), message, { deliveryId: 'd', now: NOW, timeoutMs: 1000 }))).code).toBe('E_BAD_REQUEST');
+      expect(
+        (
+          await rejection(
+            sendNotification(channel({ target }), message, { deliveryId: 'd', now: NOW, timeoutMs: 1000 }),
+          )
+        ).code,
+      ).toBe('E_BAD_REQUEST');
     }
   });
 });
@@ -135,9 +178,15 @@ describe('slack sender', () => {
     const rx = await startHttpReceiver();
     cleanups.push(rx.close);
     const m = { ...message, subject: 'Bulletin <DSA-1> & more', text: 'line one\nline two\n' };
-    await sendNotification(channel({ kind: 'slack', target: rx.url }), m, { deliveryId: 'd', now: NOW, timeoutMs: 5000 });
+    await sendNotification(channel({ kind: 'slack', target: rx.url }), m, {
+      deliveryId: 'd',
+      now: NOW,
+      timeoutMs: 5000,
+    });
     expect(rx.requests).toHaveLength(1);
-    expect(JSON.parse(rx.requests[0]!.body)).toEqual({ text: '*Bulletin &lt;DSA-1&gt; &amp; more*\nline one\nline two' });
+    expect(JSON.parse(rx.requests[0]!.body)).toEqual({
+      text: '*Bulletin &lt;DSA-1&gt; &amp; more*\nline one\nline two',
+    });
     expect(rx.requests[0]!.headers['x-patchhive-signature']).toBeUndefined();
   });
 });
@@ -170,9 +219,21 @@ describe('e-mail sender (real SMTP server on loopback)', () => {
     const smtp = await startSmtpReceiver({ user: 'patchhive', password: 'correct horse' });
     cleanups.push(smtp.close);
     const ch = channel({ kind: 'email', target: 'ops@example.org' });
-    await sendNotification(ch, message, { deliveryId: 'd', now: NOW, timeoutMs: 5000, mailer: mailer(smtp.port, { user: 'patchhive' }, 'correct horse') });
+    await sendNotification(ch, message, {
+      deliveryId: 'd',
+      now: NOW,
+      timeoutMs: 5000,
+      mailer: mailer(smtp.port, { user: 'patchhive' }, 'correct horse'),
+    });
     expect(smtp.mails.map((m) => m.user)).toEqual(['patchhive']);
-    const err = await rejection(sendNotification(ch, message, { deliveryId: 'd', now: NOW, timeoutMs: 5000, mailer: mailer(smtp.port, { user: 'patchhive' }, 'battery staple') }));
+    const err = await rejection(
+      sendNotification(ch, message, {
+        deliveryId: 'd',
+        now: NOW,
+        timeoutMs: 5000,
+        mailer: mailer(smtp.port, { user: 'patchhive' }, 'battery staple'),
+      }),
+    );
     expect(err.code).toBe('E_DELIVERY_FAILED');
     expect(err.message).toBe('smtp EAUTH 535');
     expect(smtp.mails).toHaveLength(1);
@@ -182,12 +243,31 @@ describe('e-mail sender (real SMTP server on loopback)', () => {
     const smtp = await startSmtpReceiver();
     cleanups.push(smtp.close);
     const m = mailer(smtp.port);
-    for (const target of ['', 'ops', 'ops@example.org, not an address', 'a@b.org\r\nBcc: evil@example.org', '"x"@example.org']) {
-      const err = await rejection(sendNotification(channel({ kind: 'email', target }), message, { deliveryId: 'd', now: NOW, timeoutMs: 5000, mailer: m }));
+    for (const target of [
+      '',
+      'ops',
+      'ops@example.org, not an address',
+      'a@b.org\r\nBcc: evil@example.org',
+      '"x"@example.org',
+    ]) {
+      const err = await rejection(
+        sendNotification(channel({ kind: 'email', target }), message, {
+          deliveryId: 'd',
+          now: NOW,
+          timeoutMs: 5000,
+          mailer: m,
+        }),
+      );
       expect(err.code).toBe('E_BAD_REQUEST');
     }
     expect(smtp.mails).toEqual([]);
-    const err = await rejection(sendNotification(channel({ kind: 'email', target: 'ops@example.org' }), message, { deliveryId: 'd', now: NOW, timeoutMs: 5000 }));
+    const err = await rejection(
+      sendNotification(channel({ kind: 'email', target: 'ops@example.org' }), message, {
+        deliveryId: 'd',
+        now: NOW,
+        timeoutMs: 5000,
+      }),
+    );
     expect(err.code).toBe('E_DELIVERY_FAILED');
   });
 });

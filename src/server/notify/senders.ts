@@ -19,7 +19,11 @@ export interface SendDeps {
 }
 
 /** Delivers `message` to `channel`; resolves when accepted (HTTP 2xx, SMTP 250), else rejects with E_DELIVERY_FAILED or E_BAD_REQUEST. */
-export async function sendNotification(channel: ChannelRecord, message: NotificationMessage, deps: SendDeps): Promise<void> {
+export async function sendNotification(
+  channel: ChannelRecord,
+  message: NotificationMessage,
+  deps: SendDeps,
+): Promise<void> {
   switch (channel.kind) {
     case 'webhook':
       return sendWebhook(channel, message, deps);

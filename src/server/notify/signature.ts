@@ -19,9 +19,16 @@ export interface VerifyOptions {
 }
 
 /** True when `signature` is the HMAC of this exact raw body and timestamp under `secret` (constant-time compare). */
-export function verifyWebhookSignature(secret: string, timestamp: string, body: string, signature: string, opts: VerifyOptions = {}): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  timestamp: string,
+  body: string,
+  signature: string,
+  opts: VerifyOptions = {},
+): boolean {
   if (!/^\d{1,12}$/.test(timestamp)) return false;
-  if (opts.nowSeconds !== undefined && Math.abs(opts.nowSeconds - Number(timestamp)) > (opts.toleranceSeconds ?? 300)) return false;
+  if (opts.nowSeconds !== undefined && Math.abs(opts.nowSeconds - Number(timestamp)) > (opts.toleranceSeconds ?? 300))
+    return false;
   const expected = Buffer.from(webhookSignature(secret, timestamp, body));
   const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected);

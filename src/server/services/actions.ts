@@ -5,7 +5,12 @@
  * takes power away. Operators pick actions by name; the job carries the exact approved argv.
  */
 import { PatchhiveError } from '../../errors.js';
-import { actionPutSchema, type ActionPut, type ActionWire, type ChangeRequestWire } from '../../protocol/controls-api.js';
+import {
+  actionPutSchema,
+  type ActionPut,
+  type ActionWire,
+  type ChangeRequestWire,
+} from '../../protocol/controls-api.js';
 import type { ActionRecord, HookSpec, Store } from '../../store/ports.js';
 import type { ChangeRequests } from './changes.js';
 
@@ -28,7 +33,10 @@ export class ActionService {
     const active = versions.find((v) => v.status === 'active');
     const version = (versions[0]?.version ?? 0) + 1;
     const summary = `${active ? `change action ${put.name} (v${active.version} → v${version})` : `add action ${put.name}`}: ${put.argv.map(quoteArg).join(' ')}`;
-    const change = await this.changes.propose({ kind: 'action.put', target: put.name, summary, payload: { version } }, proposedBy);
+    const change = await this.changes.propose(
+      { kind: 'action.put', target: put.name, summary, payload: { version } },
+      proposedBy,
+    );
     await this.store.actions.create({
       name: put.name,
       version,
@@ -51,7 +59,10 @@ export class ActionService {
     if (removed + withdrawn === 0) throw new PatchhiveError('E_ACTION_NOT_FOUND', `no action ${JSON.stringify(name)}`);
     const at = this.now().toISOString();
     for (const c of await this.store.changes.list({ statuses: ['pending'], kind: 'action.put', target: name })) {
-      await this.store.changes.transition(c.id, 'pending', 'rejected', { decidedAt: at, message: 'the action was removed' });
+      await this.store.changes.transition(c.id, 'pending', 'rejected', {
+        decidedAt: at,
+        message: 'the action was removed',
+      });
     }
   }
 
@@ -74,9 +85,17 @@ export class ActionService {
     const active = versions.find((v) => v.status === 'active');
     if (active) return toHookSpec(active);
     if (versions.some((v) => v.status === 'pending')) {
-      throw new PatchhiveError('E_ACTION_NOT_APPROVED', `action ${JSON.stringify(name)} waits for a second admin's approval`, { path });
+      throw new PatchhiveError(
+        'E_ACTION_NOT_APPROVED',
+        `action ${JSON.stringify(name)} waits for a second admin's approval`,
+        { path },
+      );
     }
-    throw new PatchhiveError('E_ACTION_NOT_FOUND', `no action ${JSON.stringify(name)} in the action catalog (an admin adds it: patchhive actions add)`, { path });
+    throw new PatchhiveError(
+      'E_ACTION_NOT_FOUND',
+      `no action ${JSON.stringify(name)} in the action catalog (an admin adds it: patchhive actions add)`,
+      { path },
+    );
   }
 }
 

@@ -34,7 +34,16 @@ describe('AgentService.enroll', () => {
     };
     const assessment = {} as AssessmentService; // enrollment assesses nothing
     const machines = new MachineService(store, assessment, now);
-    const agents = new AgentService(store, tokens, machines, assessment, {} as CatalogState, new TouchBuffer(store), now, { checkinIntervalSeconds: 60, keys });
+    const agents = new AgentService(
+      store,
+      tokens,
+      machines,
+      assessment,
+      {} as CatalogState,
+      new TouchBuffer(store),
+      now,
+      { checkinIntervalSeconds: 60, keys },
+    );
     return { tokens, agents };
   }
 

@@ -8,7 +8,14 @@ import { PatchhiveError } from '../../errors.js';
 import { probesNeeded } from '../../detect/probes.js';
 import { inventoryHash } from '../../protocol/inventory-hash.js';
 import { serverKeyAnswer, type ServerKeyResponse } from '../../protocol/server-key.js';
-import type { CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, JobReport, ProbeRequestWire } from '../../protocol/agent.js';
+import type {
+  CheckinRequest,
+  CheckinResponse,
+  EnrollRequest,
+  EnrollResponse,
+  JobReport,
+  ProbeRequestWire,
+} from '../../protocol/agent.js';
 import type { Inventory } from '../../inventory/model.js';
 import { inventorySchema } from '../../inventory/model.js';
 import type { AgentStore, Store } from '../../store/ports.js';
@@ -21,7 +28,10 @@ import type { TouchBuffer } from './touch-buffer.js';
 
 /** What a check-in needs of the rollout (src/server/services/rollout/service.ts). */
 export interface RolloutCheckin {
-  acceptReports(agentId: string, reports: readonly JobReport[]): Promise<{ acknowledged: { jobId: string; state: string }[]; validating: boolean }>;
+  acceptReports(
+    agentId: string,
+    reports: readonly JobReport[],
+  ): Promise<{ acknowledged: { jobId: string; state: string }[]; validating: boolean }>;
   jobsFor(agentId: string, machineId: string): Promise<unknown[]>;
   validateMachine(machineId: string): Promise<void>;
 }
@@ -94,18 +104,21 @@ export class AgentService {
   async checkin(agentId: string, machineId: string, req: CheckinRequest): Promise<CheckinResponse> {
     const at = this.now().toISOString();
     const machine = await this.store.machines.get(machineId);
-    if (!machine) throw new PatchhiveError('E_MACHINE_NOT_FOUND', 'this agent\'s machine was deleted; enroll again');
+    if (!machine) throw new PatchhiveError('E_MACHINE_NOT_FOUND', "this agent's machine was deleted; enroll again");
     if (req.inventory && inventoryHash(req.inventory) !== req.inventoryHash) {
-      throw new PatchhiveError('E_BAD_REQUEST', 'inventoryHash does not match the inventory sent', { path: '$.inventoryHash' });
+      throw new PatchhiveError('E_BAD_REQUEST', 'inventoryHash does not match the inventory sent', {
+        path: '$.inventoryHash',
+      });
     }
     // The key the agent pins is recorded before any job is signed for it.
     const trust = await this.opts.keys.checkinTrust(agentId, req);
     const rollout = this.opts.rollout;
     // Reports first: an install marked validating here is then validated by this check-in's rescan.
     const reports = req.jobReports ?? [];
-    const outcome = rollout && reports.length > 0
-      ? await rollout.acceptReports(agentId, reports)
-      : { acknowledged: reports.map((r) => ({ jobId: r.jobId, state: r.state })), validating: false };
+    const outcome =
+      rollout && reports.length > 0
+        ? await rollout.acceptReports(agentId, reports)
+        : { acknowledged: reports.map((r) => ({ jobId: r.jobId, state: r.state })), validating: false };
     let acceptedHash = machine.inventoryHash;
     let storedNew = false;
     if (req.inventory) {
@@ -121,14 +134,17 @@ export class AgentService {
       this.opts.onCheckin?.('hash-only');
     }
     // The same inventory, already assessed: nothing new will come, so validate now.
-    const assessedAlready = !storedNew && req.inventoryHash === machine.inventoryHash && machine.assessedHash === machine.inventoryHash;
+    const assessedAlready =
+      !storedNew && req.inventoryHash === machine.inventoryHash && machine.assessedHash === machine.inventoryHash;
     if (rollout && outcome.validating && assessedAlready) await rollout.validateMachine(machine.id);
     this.touches.agent(agentId, at);
     this.touches.machine(machine.id, at);
     return {
       acceptedInventoryHash: acceptedHash,
       inventoryWanted: acceptedHash !== req.inventoryHash,
-      probes: acceptedHash ? await this.probesFor(machine.id, acceptedHash, req.inventory) : { files: [], registry: [], textFiles: [] },
+      probes: acceptedHash
+        ? await this.probesFor(machine.id, acceptedHash, req.inventory)
+        : { files: [], registry: [], textFiles: [] },
       nextCheckinSeconds: this.opts.checkinIntervalSeconds,
       jobs: rollout ? await rollout.jobsFor(agentId, machine.id) : [],
       acknowledgedJobReports: outcome.acknowledged,
@@ -164,5 +180,9 @@ export class AgentService {
 const MAX_PROBES = 10_000;
 
 function capProbes(p: ProbeRequestWire): ProbeRequestWire {
-  return { files: p.files.slice(0, MAX_PROBES), registry: p.registry.slice(0, MAX_PROBES), textFiles: p.textFiles.slice(0, MAX_PROBES) };
+  return {
+    files: p.files.slice(0, MAX_PROBES),
+    registry: p.registry.slice(0, MAX_PROBES),
+    textFiles: p.textFiles.slice(0, MAX_PROBES),
+  };
 }

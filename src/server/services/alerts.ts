@@ -5,9 +5,22 @@
  * and logs).
  */
 import type { Logger } from 'pino';
-import { bulletinMessages, digestMessage, findingsDueMessage, type DigestGroup, type DueFindingRow } from '../notify/messages.js';
+import {
+  bulletinMessages,
+  digestMessage,
+  findingsDueMessage,
+  type DigestGroup,
+  type DueFindingRow,
+} from '../notify/messages.js';
 import type { Notifier } from '../notify/notifier.js';
-import { OPEN_STATUSES, type BulletinRecord, type FindingFact, type SourceRecord, type Store, type SyncRecord } from '../../store/ports.js';
+import {
+  OPEN_STATUSES,
+  type BulletinRecord,
+  type FindingFact,
+  type SourceRecord,
+  type Store,
+  type SyncRecord,
+} from '../../store/ports.js';
 import type { GroupService } from './groups.js';
 import type { VerdictService } from './verdicts.js';
 
@@ -29,14 +42,20 @@ export class AlertService {
     const ids = [...record.diff.added, ...record.diff.revised, ...record.diff.withdrawn].map((c) => c.id);
     if (ids.length === 0) return 0;
     const bulletins = new Map<string, BulletinRecord>();
-    for (const b of (await this.store.bulletins.list({ ids, includeWithdrawn: true, limit: ids.length })).items) bulletins.set(b.id, b);
+    for (const b of (await this.store.bulletins.list({ ids, includeWithdrawn: true, limit: ids.length })).items)
+      bulletins.set(b.id, b);
     const messages = bulletinMessages({ syncId: record.id, sourceName: source.name, diff: record.diff, bulletins });
-    const machines = new Map([...record.diff.added, ...record.diff.revised, ...record.diff.withdrawn].map((c) => [c.id, c.affectedMachines]));
+    const machines = new Map(
+      [...record.diff.added, ...record.diff.revised, ...record.diff.withdrawn].map((c) => [c.id, c.affectedMachines]),
+    );
     const groupsByBulletin = await this.groupsAffected(ids);
     let queued = 0;
     for (const m of messages) {
       const bulletinId = String(m.data['bulletinId']);
-      queued += await this.notifier.publish(m, { groupIds: groupsByBulletin.get(bulletinId) ?? [], machines: machines.get(bulletinId) ?? 0 });
+      queued += await this.notifier.publish(m, {
+        groupIds: groupsByBulletin.get(bulletinId) ?? [],
+        machines: machines.get(bulletinId) ?? 0,
+      });
     }
     if (queued > 0) this.log.info({ source: source.name, queued }, 'catalog change notifications queued');
     return queued;
@@ -63,13 +82,22 @@ export class AlertService {
     const byOwner = new Map<string, { ids: string[]; groups: DigestGroup[] }>();
     for (const { group, rows, open } of await this.dueByGroup()) {
       if (!group.owner) continue;
-      const fresh = (await this.store.triage.list({ groupIds: [group.id] })).items.filter((d) => d.createdAt >= since).length;
+      const fresh = (await this.store.triage.list({ groupIds: [group.id] })).items.filter(
+        (d) => d.createdAt >= since,
+      ).length;
       const entry = byOwner.get(group.owner) ?? byOwner.set(group.owner, { ids: [], groups: [] }).get(group.owner)!;
       entry.ids.push(group.id);
-      entry.groups.push({ name: group.name, openFindings: open, dueSoon: rows['due-soon'].length, overdue: rows.overdue.length, newBulletins: fresh });
+      entry.groups.push({
+        name: group.name,
+        openFindings: open,
+        dueSoon: rows['due-soon'].length,
+        overdue: rows.overdue.length,
+        newBulletins: fresh,
+      });
     }
     let queued = 0;
-    for (const [owner, { ids, groups }] of byOwner) queued += await this.notifier.publish(digestMessage({ owner, day, groups }), { groupIds: ids });
+    for (const [owner, { ids, groups }] of byOwner)
+      queued += await this.notifier.publish(digestMessage({ owner, day, groups }), { groupIds: ids });
     return queued;
   }
 
@@ -79,7 +107,8 @@ export class AlertService {
     for (const { record, memberIds } of await this.groups.allWithMembers()) {
       if (memberIds.length === 0) continue;
       const open: FindingFact[] = [];
-      for await (const batch of this.store.findings.scanFacts({ machineIds: memberIds })) open.push(...batch.filter((f) => OPEN_STATUSES.includes(f.status)));
+      for await (const batch of this.store.findings.scanFacts({ machineIds: memberIds }))
+        open.push(...batch.filter((f) => OPEN_STATUSES.includes(f.status)));
       const names = new Map((await this.store.machines.list({ ids: memberIds })).map((m) => [m.id, m.name]));
       const ctx = await this.verdicts.context(memberIds, [...new Set(open.map((f) => f.bulletinId))]);
       const rows: Record<'due-soon' | 'overdue', DueFindingRow[]> = { 'due-soon': [], overdue: [] };
@@ -87,7 +116,13 @@ export class AlertService {
       for (const f of open) {
         const v = this.verdicts.verdict(f, ctx);
         if (v.sla !== 'ignored' && v.sla !== 'declined') counted++;
-        if ((v.sla === 'due-soon' || v.sla === 'overdue') && v.dueAt) rows[v.sla].push({ machineName: names.get(f.machineId) ?? f.machineId, bulletinId: f.bulletinId, severity: f.severity, dueAt: v.dueAt });
+        if ((v.sla === 'due-soon' || v.sla === 'overdue') && v.dueAt)
+          rows[v.sla].push({
+            machineName: names.get(f.machineId) ?? f.machineId,
+            bulletinId: f.bulletinId,
+            severity: f.severity,
+            dueAt: v.dueAt,
+          });
       }
       out.push({ group: record, rows, open: counted });
     }

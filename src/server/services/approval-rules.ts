@@ -57,7 +57,10 @@ export class ApprovalRuleService {
   }
 
   /** The rule and the checked change a patch makes (source names resolved), without writing it. */
-  async planUpdate(idOrName: string, patch: ApprovalRuleUpdate): Promise<{ rule: ApprovalRule; change: Partial<ApprovalRule> }> {
+  async planUpdate(
+    idOrName: string,
+    patch: ApprovalRuleUpdate,
+  ): Promise<{ rule: ApprovalRule; change: Partial<ApprovalRule> }> {
     const rule = await this.resolve(idOrName);
     const change: Partial<ApprovalRule> = { ...patch };
     if (patch.match?.sources) change.match = { ...patch.match, sources: await this.sourceIds(patch.match.sources) };
@@ -78,7 +81,9 @@ export class ApprovalRuleService {
   }
 
   private async resolve(idOrName: string): Promise<ApprovalRule> {
-    const r = (await this.store.triage.getRule(idOrName)) ?? (await this.store.triage.listRules()).find((x) => x.name === idOrName);
+    const r =
+      (await this.store.triage.getRule(idOrName)) ??
+      (await this.store.triage.listRules()).find((x) => x.name === idOrName);
     if (!r) throw new PatchhiveError('E_APPROVAL_RULE_NOT_FOUND', `no approval rule ${JSON.stringify(idOrName)}`);
     return r;
   }
@@ -88,7 +93,10 @@ export class ApprovalRuleService {
     const out: string[] = [];
     for (const ref of refs) {
       const s = (await this.store.sources.get(ref)) ?? (await this.store.sources.getByName(ref));
-      if (!s) throw new PatchhiveError('E_SOURCE_NOT_FOUND', `no catalog source ${JSON.stringify(ref)}`, { path: '$.match.sources' });
+      if (!s)
+        throw new PatchhiveError('E_SOURCE_NOT_FOUND', `no catalog source ${JSON.stringify(ref)}`, {
+          path: '$.match.sources',
+        });
       out.push(s.id);
     }
     return out;

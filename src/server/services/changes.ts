@@ -28,9 +28,14 @@ export class ChangeRequests {
   /** Records a pending change; a live pending one for the same kind and target is E_CONFLICT. */
   async propose(p: ChangeProposal, proposedBy: string): Promise<ChangeRequestWire> {
     const now = this.now();
-    const open = (await this.store.changes.list({ statuses: ['pending'], kind: p.kind, target: p.target })).filter((c) => Date.parse(c.expiresAt) > now.getTime());
+    const open = (await this.store.changes.list({ statuses: ['pending'], kind: p.kind, target: p.target })).filter(
+      (c) => Date.parse(c.expiresAt) > now.getTime(),
+    );
     if (open.length > 0) {
-      throw new PatchhiveError('E_CONFLICT', `change request ${open[0]!.id} for the same change waits for a second admin: approve or reject it first`);
+      throw new PatchhiveError(
+        'E_CONFLICT',
+        `change request ${open[0]!.id} for the same change waits for a second admin: approve or reject it first`,
+      );
     }
     const record: ChangeRequestRecord = {
       id: randomUUID(),
@@ -61,10 +66,13 @@ export class ChangeRequests {
   /** Pending requests past their expiry, marked expired; returns them. */
   async expireDue(): Promise<ChangeRequestRecord[]> {
     const now = this.now();
-    const due = (await this.store.changes.list({ statuses: ['pending'] })).filter((c) => Date.parse(c.expiresAt) <= now.getTime());
+    const due = (await this.store.changes.list({ statuses: ['pending'] })).filter(
+      (c) => Date.parse(c.expiresAt) <= now.getTime(),
+    );
     const expired: ChangeRequestRecord[] = [];
     for (const c of due) {
-      if (await this.store.changes.transition(c.id, 'pending', 'expired', { decidedAt: now.toISOString() })) expired.push({ ...c, status: 'expired' });
+      if (await this.store.changes.transition(c.id, 'pending', 'expired', { decidedAt: now.toISOString() }))
+        expired.push({ ...c, status: 'expired' });
     }
     return expired;
   }
@@ -78,10 +86,17 @@ export class ChangeRequests {
     const at = this.now().toISOString();
     const check = checkDecision(c, user, decision, at);
     if (!check.ok) {
-      if (check.reason === 'own-change') throw new PatchhiveError('E_SECOND_APPROVER', `${user} proposed change request ${c.id}; a different admin must approve it`);
+      if (check.reason === 'own-change')
+        throw new PatchhiveError(
+          'E_SECOND_APPROVER',
+          `${user} proposed change request ${c.id}; a different admin must approve it`,
+        );
       if (check.reason === 'expired') {
         await this.store.changes.transition(c.id, 'pending', 'expired', { decidedAt: at });
-        throw new PatchhiveError('E_CHANGE_STATE', `change request ${c.id} expired at ${c.expiresAt}; propose it again`);
+        throw new PatchhiveError(
+          'E_CHANGE_STATE',
+          `change request ${c.id} expired at ${c.expiresAt}; propose it again`,
+        );
       }
       throw new PatchhiveError('E_CHANGE_STATE', `change request ${c.id} is ${c.status}, not pending`);
     }

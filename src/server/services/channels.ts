@@ -21,10 +21,17 @@ export class ChannelService {
 
   async create(req: ChannelCreate): Promise<ChannelWire> {
     checkTarget(req.kind, req.target);
-    if (req.secret && req.kind !== 'webhook') throw new PatchhiveError('E_BAD_REQUEST', 'only webhook channels are signed', { path: '$.secret' });
+    if (req.secret && req.kind !== 'webhook')
+      throw new PatchhiveError('E_BAD_REQUEST', 'only webhook channels are signed', { path: '$.secret' });
     // Unsigned webhooks would let anyone who can reach the receiver forge Patchhive's messages.
-    if (req.kind === 'webhook' && !req.secret) throw new PatchhiveError('E_BAD_REQUEST', 'a webhook channel needs a secret (16+ characters) to sign its messages', { path: '$.secret' });
-    if (await this.store.notifications.getChannelByName(req.name)) throw new PatchhiveError('E_CONFLICT', `a channel named ${JSON.stringify(req.name)} exists`);
+    if (req.kind === 'webhook' && !req.secret)
+      throw new PatchhiveError(
+        'E_BAD_REQUEST',
+        'a webhook channel needs a secret (16+ characters) to sign its messages',
+        { path: '$.secret' },
+      );
+    if (await this.store.notifications.getChannelByName(req.name))
+      throw new PatchhiveError('E_CONFLICT', `a channel named ${JSON.stringify(req.name)} exists`);
     const c: ChannelRecord = {
       id: randomUUID(),
       name: req.name,
@@ -44,7 +51,8 @@ export class ChannelService {
   async update(idOrName: string, patch: ChannelUpdate): Promise<ChannelWire> {
     const c = await this.resolve(idOrName);
     if (patch.target !== undefined) checkTarget(c.kind, patch.target);
-    if (patch.secret && c.kind !== 'webhook') throw new PatchhiveError('E_BAD_REQUEST', 'only webhook channels are signed', { path: '$.secret' });
+    if (patch.secret && c.kind !== 'webhook')
+      throw new PatchhiveError('E_BAD_REQUEST', 'only webhook channels are signed', { path: '$.secret' });
     const change: Partial<ChannelRecord> = {};
     if (patch.target !== undefined) change.target = patch.target.trim();
     if (patch.secret !== undefined) change.secret = patch.secret;
@@ -73,14 +81,24 @@ export class ChannelService {
     });
   }
 
-  async deliveries(q: { channel?: string | undefined; status?: DeliveryWire['status'] | undefined; limit: number }): Promise<DeliveryWire[]> {
+  async deliveries(q: {
+    channel?: string | undefined;
+    status?: DeliveryWire['status'] | undefined;
+    limit: number;
+  }): Promise<DeliveryWire[]> {
     const channelId = q.channel ? (await this.resolve(q.channel)).id : undefined;
-    const rows = await this.store.notifications.listDeliveries({ ...(channelId ? { channelId } : {}), ...(q.status ? { status: q.status } : {}), limit: q.limit });
+    const rows = await this.store.notifications.listDeliveries({
+      ...(channelId ? { channelId } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      limit: q.limit,
+    });
     return rows.map(({ payloadJson: _payload, ...d }) => d);
   }
 
   private async resolve(idOrName: string): Promise<ChannelRecord> {
-    const c = (await this.store.notifications.getChannel(idOrName)) ?? (await this.store.notifications.getChannelByName(idOrName));
+    const c =
+      (await this.store.notifications.getChannel(idOrName)) ??
+      (await this.store.notifications.getChannelByName(idOrName));
     if (!c) throw new PatchhiveError('E_CHANNEL_NOT_FOUND', `no notification channel ${JSON.stringify(idOrName)}`);
     return c;
   }
@@ -112,5 +130,16 @@ function toWire(c: ChannelRecord): ChannelWire {
       target = '(invalid URL)';
     }
   }
-  return { id: c.id, name: c.name, kind: c.kind, target, signed: c.secret !== null, events: c.events, minMachines: c.minMachines, groupIds: c.groupIds, enabled: c.enabled, createdAt: c.createdAt };
+  return {
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    target,
+    signed: c.secret !== null,
+    events: c.events,
+    minMachines: c.minMachines,
+    groupIds: c.groupIds,
+    enabled: c.enabled,
+    createdAt: c.createdAt,
+  };
 }

@@ -32,16 +32,32 @@ export class ControlService {
   ) {}
 
   /** Changes a group; turning its second approver off is admin-only and waits for a second admin (and must come alone). */
-  async updateGroup(idOrName: string, patch: GroupUpdate, actor: UserActor, scope: Scope = WHOLE_FLEET): Promise<Guarded<GroupWire>> {
+  async updateGroup(
+    idOrName: string,
+    patch: GroupUpdate,
+    actor: UserActor,
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<Guarded<GroupWire>> {
     const g = await this.groups.resolve(idOrName, scope);
     if (!turnsSecondApproverOff(g, patch)) return { applied: await this.groups.update(g.id, patch, scope) };
     requireAdmin(actor, `turning off the second approver of group ${g.name}`);
-    const others = Object.keys(patch).filter((k) => k !== 'requiresSecondApprover' && patch[k as keyof GroupUpdate] !== undefined);
+    const others = Object.keys(patch).filter(
+      (k) => k !== 'requiresSecondApprover' && patch[k as keyof GroupUpdate] !== undefined,
+    );
     if (others.length > 0) {
-      throw new PatchhiveError('E_BAD_REQUEST', `turning off the second approver waits for a second admin: send it alone, and ${others.join(', ')} in another request`, { path: '$.requiresSecondApprover' });
+      throw new PatchhiveError(
+        'E_BAD_REQUEST',
+        `turning off the second approver waits for a second admin: send it alone, and ${others.join(', ')} in another request`,
+        { path: '$.requiresSecondApprover' },
+      );
     }
     const summary = `turn off the second approver of group ${g.name}`;
-    return { pending: await this.changes.propose({ kind: 'group.second-approver-off', target: g.id, summary, payload: { requiresSecondApprover: false } }, actor.user) };
+    return {
+      pending: await this.changes.propose(
+        { kind: 'group.second-approver-off', target: g.id, summary, payload: { requiresSecondApprover: false } },
+        actor.user,
+      ),
+    };
   }
 
   /** Changes an approval rule: disabling it is immediate; any other change waits for a second admin. */
@@ -50,14 +66,22 @@ export class ControlService {
     if (!loosensApprovalRule(patch)) return { applied: await this.rules.update(idOrName, patch) };
     const { rule, change } = await this.rules.planUpdate(idOrName, patch);
     const summary = `change approval rule ${rule.name}: ${Object.keys(patch).join(', ')}`;
-    return { pending: await this.changes.propose({ kind: 'approval-rule.update', target: rule.id, summary, payload: change }, actor.user) };
+    return {
+      pending: await this.changes.propose(
+        { kind: 'approval-rule.update', target: rule.id, summary, payload: change },
+        actor.user,
+      ),
+    };
   }
 
   /** Deleting an approval rule waits for a second admin. */
   async deleteRule(idOrName: string, actor: UserActor): Promise<ChangeRequestWire> {
     requireAdmin(actor, 'deleting an approval rule');
     const rule = await this.rules.get(idOrName);
-    return this.changes.propose({ kind: 'approval-rule.delete', target: rule.id, summary: `delete approval rule ${rule.name}`, payload: null }, actor.user);
+    return this.changes.propose(
+      { kind: 'approval-rule.delete', target: rule.id, summary: `delete approval rule ${rule.name}`, payload: null },
+      actor.user,
+    );
   }
 
   /** Change requests with the given status (pending ones past their expiry are expired first). */
@@ -122,5 +146,9 @@ function versionOf(c: ChangeRequestRecord): number {
 }
 
 function requireAdmin(actor: UserActor, what: string): void {
-  if (actor.role !== 'admin') throw new PatchhiveError('E_FORBIDDEN', `${what} needs the admin role and a second admin's approval; ${actor.user} has ${actor.role}`);
+  if (actor.role !== 'admin')
+    throw new PatchhiveError(
+      'E_FORBIDDEN',
+      `${what} needs the admin role and a second admin's approval; ${actor.user} has ${actor.role}`,
+    );
 }

@@ -25,7 +25,9 @@ export class ExceptionService {
       ...(q.group ? { groupId: (await this.groups.resolve(q.group, scope)).id } : {}),
       ...(q.active === 'true' ? { activeAt: nowIso } : {}),
     });
-    const visible = items.filter((e) => (e.machineId !== null ? seesMachine(scope, e.machineId) : seesGroup(scope, e.groupId ?? '')));
+    const visible = items.filter((e) =>
+      e.machineId !== null ? seesMachine(scope, e.machineId) : seesGroup(scope, e.groupId ?? ''),
+    );
     return visible.map((e) => toWire(e, nowIso));
   }
 
@@ -35,8 +37,10 @@ export class ExceptionService {
     }
     const nowIso = this.now().toISOString();
     const until = new Date(req.until);
-    if (!(until.getTime() > Date.parse(nowIso))) throw new PatchhiveError('E_BAD_REQUEST', 'until must be in the future', { path: '$.until' });
-    if (!(await this.store.bulletins.get(req.bulletin))) throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(req.bulletin)}`);
+    if (!(until.getTime() > Date.parse(nowIso)))
+      throw new PatchhiveError('E_BAD_REQUEST', 'until must be in the future', { path: '$.until' });
+    if (!(await this.store.bulletins.get(req.bulletin)))
+      throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(req.bulletin)}`);
     const e: RiskException = {
       id: randomUUID(),
       bulletinId: req.bulletin,

@@ -28,7 +28,8 @@ export class GroupService {
   /** A group by id or name; one outside the scope is as unknown (E_GROUP_NOT_FOUND). */
   async resolve(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<GroupRecord> {
     const g = (await this.store.groups.get(idOrName)) ?? (await this.store.groups.getByName(idOrName));
-    if (!g || !seesGroup(scope, g.id)) throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group ${JSON.stringify(idOrName)}`);
+    if (!g || !seesGroup(scope, g.id))
+      throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group ${JSON.stringify(idOrName)}`);
     return g;
   }
 
@@ -37,11 +38,16 @@ export class GroupService {
    * query, the rule groups against one read of the machines (only when there is a rule group).
    */
   async membersOfGroups(ids: readonly string[]): Promise<{ groupIds: string[]; machineIds: string[] }> {
-    const found = (await Promise.all(ids.map((id) => this.store.groups.get(id)))).filter((g): g is GroupRecord => g !== undefined);
-    const machineIds = new Set(await this.store.groups.membersOfAny(found.filter((g) => g.kind === 'static').map((g) => g.id)));
+    const found = (await Promise.all(ids.map((id) => this.store.groups.get(id)))).filter(
+      (g): g is GroupRecord => g !== undefined,
+    );
+    const machineIds = new Set(
+      await this.store.groups.membersOfAny(found.filter((g) => g.kind === 'static').map((g) => g.id)),
+    );
     const rules = found.filter((g) => g.kind === 'rule').map((g) => parseGroupRule(g.rule ?? ''));
     if (rules.length > 0) {
-      for (const m of await this.store.machines.list()) if (rules.some((r) => matchesGroupRule(r, m))) machineIds.add(m.id);
+      for (const m of await this.store.machines.list())
+        if (rules.some((r) => matchesGroupRule(r, m))) machineIds.add(m.id);
     }
     return { groupIds: found.map((g) => g.id), machineIds: [...machineIds] };
   }
@@ -69,7 +75,9 @@ export class GroupService {
   /** The groups a machine belongs to now. */
   async groupsOf(machine: MachineRecord): Promise<GroupRecord[]> {
     const listed = new Set(await this.store.groups.staticGroupIdsOf(machine.id));
-    return (await this.store.groups.list()).filter((g) => (g.kind === 'static' ? listed.has(g.id) : matchesGroupRule(parseGroupRule(g.rule ?? ''), machine)));
+    return (await this.store.groups.list()).filter((g) =>
+      g.kind === 'static' ? listed.has(g.id) : matchesGroupRule(parseGroupRule(g.rule ?? ''), machine),
+    );
   }
 
   /**
@@ -83,13 +91,16 @@ export class GroupService {
     for (const g of await this.store.groups.list()) {
       if (g.kind !== 'rule') continue;
       const rule = parseGroupRule(g.rule ?? '');
-      if (matchesGroupRule(rule, machine) !== matchesGroupRule(rule, after)) requireWholeFleet(scope, 'change attributes that move a machine into or out of a rule group');
+      if (matchesGroupRule(rule, machine) !== matchesGroupRule(rule, after))
+        requireWholeFleet(scope, 'change attributes that move a machine into or out of a rule group');
     }
   }
 
   /** Every group the scope shows, with its members now. */
   async list(scope: Scope = WHOLE_FLEET): Promise<GroupWire[]> {
-    return Promise.all((await this.store.groups.list()).filter((g) => seesGroup(scope, g.id)).map((g) => this.toWire(g)));
+    return Promise.all(
+      (await this.store.groups.list()).filter((g) => seesGroup(scope, g.id)).map((g) => this.toWire(g)),
+    );
   }
 
   async get(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<GroupWire> {
@@ -101,7 +112,8 @@ export class GroupService {
     requireWholeFleet(scope, 'create groups');
     checkShape(req.kind, req.rule, req.members);
     if (req.rescanSchedule) checkCron(req.rescanSchedule);
-    if (await this.store.groups.getByName(req.name)) throw new PatchhiveError('E_CONFLICT', `a group named ${JSON.stringify(req.name)} exists`);
+    if (await this.store.groups.getByName(req.name))
+      throw new PatchhiveError('E_CONFLICT', `a group named ${JSON.stringify(req.name)} exists`);
     const g: GroupRecord = {
       id: randomUUID(),
       name: req.name,
@@ -126,9 +138,12 @@ export class GroupService {
   /** Changes a group; a scoped caller may not change its members or rule (that would widen its scope). */
   async update(idOrName: string, patch: GroupUpdate, scope: Scope = WHOLE_FLEET): Promise<GroupWire> {
     const g = await this.resolve(idOrName, scope);
-    if (patch.rule !== undefined || patch.members !== undefined) requireWholeFleet(scope, 'change a group\'s members or rule');
-    if (patch.rule !== undefined && g.kind !== 'rule') throw new PatchhiveError('E_BAD_REQUEST', 'a static group has no rule', { path: '$.rule' });
-    if (patch.members !== undefined && g.kind !== 'static') throw new PatchhiveError('E_BAD_REQUEST', 'a rule group has no member list', { path: '$.members' });
+    if (patch.rule !== undefined || patch.members !== undefined)
+      requireWholeFleet(scope, "change a group's members or rule");
+    if (patch.rule !== undefined && g.kind !== 'rule')
+      throw new PatchhiveError('E_BAD_REQUEST', 'a static group has no rule', { path: '$.rule' });
+    if (patch.members !== undefined && g.kind !== 'static')
+      throw new PatchhiveError('E_BAD_REQUEST', 'a rule group has no member list', { path: '$.members' });
     if (patch.rescanSchedule) checkCron(patch.rescanSchedule);
     if (patch.name && patch.name !== g.name && (await this.store.groups.getByName(patch.name))) {
       throw new PatchhiveError('E_CONFLICT', `a group named ${JSON.stringify(patch.name)} exists`);
@@ -140,8 +155,10 @@ export class GroupService {
     if (patch.rescanSchedule !== undefined) change.rescanSchedule = patch.rescanSchedule || null;
     if (patch.owner !== undefined) change.owner = patch.owner || null;
     if (patch.requiresSecondApprover !== undefined) change.requiresSecondApprover = patch.requiresSecondApprover;
-    if (patch.deadlinePolicy !== undefined) change.deadlinePolicy = patch.deadlinePolicy ? checkDeadlinePolicy(patch.deadlinePolicy) : null;
-    if (patch.maintenanceWindow !== undefined) change.maintenanceWindow = patch.maintenanceWindow ? checkWindow(patch.maintenanceWindow) : null;
+    if (patch.deadlinePolicy !== undefined)
+      change.deadlinePolicy = patch.deadlinePolicy ? checkDeadlinePolicy(patch.deadlinePolicy) : null;
+    if (patch.maintenanceWindow !== undefined)
+      change.maintenanceWindow = patch.maintenanceWindow ? checkWindow(patch.maintenanceWindow) : null;
     if (patch.rebootPolicy !== undefined) change.rebootPolicy = patch.rebootPolicy;
     const members = patch.members !== undefined ? await this.resolveMembers(patch.members) : undefined;
     // The attributes and the member list change together or not at all.
@@ -150,7 +167,8 @@ export class GroupService {
       if (members !== undefined) await tx.groups.setMembers(g.id, members);
     });
     if (patch.rescanSchedule !== undefined) this.onScheduleChange();
-    if (patch.rule !== undefined || patch.members !== undefined) await this.onMembersChanged(await this.memberIds((await this.store.groups.get(g.id))!));
+    if (patch.rule !== undefined || patch.members !== undefined)
+      await this.onMembersChanged(await this.memberIds((await this.store.groups.get(g.id))!));
     return this.get(g.id);
   }
 
@@ -158,7 +176,10 @@ export class GroupService {
     const g = await this.resolve(idOrName);
     const rules = (await this.store.triage.listRules()).filter((r) => r.groupId === g.id || r.after?.groupId === g.id);
     if (rules.length > 0) {
-      throw new PatchhiveError('E_CONFLICT', `approval rules refer to group ${g.name}: ${rules.map((r) => r.name).join(', ')}; delete or change them first`);
+      throw new PatchhiveError(
+        'E_CONFLICT',
+        `approval rules refer to group ${g.name}: ${rules.map((r) => r.name).join(', ')}; delete or change them first`,
+      );
     }
     await this.store.groups.delete(g.id);
     if (g.rescanSchedule) this.onScheduleChange();
@@ -178,14 +199,22 @@ export class GroupService {
   }
 
   private async toWire(g: GroupRecord): Promise<GroupWire> {
-    return { ...g, maintenanceWindow: g.maintenanceWindow ?? null, rebootPolicy: g.rebootPolicy ?? null, members: await this.memberIds(g) };
+    return {
+      ...g,
+      maintenanceWindow: g.maintenanceWindow ?? null,
+      rebootPolicy: g.rebootPolicy ?? null,
+      members: await this.memberIds(g),
+    };
   }
 }
 
 function checkShape(kind: 'static' | 'rule', rule: string | undefined, members: string[] | undefined): void {
-  if (kind === 'rule' && !rule) throw new PatchhiveError('E_BAD_REQUEST', 'a rule group needs a rule', { path: '$.rule' });
-  if (kind === 'rule' && members) throw new PatchhiveError('E_BAD_REQUEST', 'a rule group has no member list', { path: '$.members' });
-  if (kind === 'static' && rule) throw new PatchhiveError('E_BAD_REQUEST', 'a static group has no rule', { path: '$.rule' });
+  if (kind === 'rule' && !rule)
+    throw new PatchhiveError('E_BAD_REQUEST', 'a rule group needs a rule', { path: '$.rule' });
+  if (kind === 'rule' && members)
+    throw new PatchhiveError('E_BAD_REQUEST', 'a rule group has no member list', { path: '$.members' });
+  if (kind === 'static' && rule)
+    throw new PatchhiveError('E_BAD_REQUEST', 'a static group has no rule', { path: '$.rule' });
 }
 
 /** Parses a rule (throws E_RULE_INVALID) and returns it as written. */
@@ -205,7 +234,9 @@ function checkDeadlinePolicy(p: DeadlinePolicyOverride): DeadlinePolicyOverride 
 function checkWindow(w: MaintenanceWindow): MaintenanceWindow {
   const problems = windowProblems(w);
   if (problems.length > 0) {
-    throw new PatchhiveError('E_BAD_REQUEST', `maintenance window: ${problems.join('; ')}`, { path: problems[0]!.split(':')[0]!.replace(/^\$/, '$.maintenanceWindow') });
+    throw new PatchhiveError('E_BAD_REQUEST', `maintenance window: ${problems.join('; ')}`, {
+      path: problems[0]!.split(':')[0]!.replace(/^\$/, '$.maintenanceWindow'),
+    });
   }
   return w;
 }

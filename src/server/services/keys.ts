@@ -106,7 +106,10 @@ export class KeyService {
       let next = rotateKeySet(this.set, newSigningKey(), at);
       if (opts.retireOldNow) next = retireRetiring(next, at);
       await this.replace(next);
-      this.log.warn({ active: activeKey(next).fingerprint, retiredNow: opts.retireOldNow === true }, 'job-signing key rotated');
+      this.log.warn(
+        { active: activeKey(next).fingerprint, retiredNow: opts.retireOldNow === true },
+        'job-signing key rotated',
+      );
     });
     return this.list();
   }
@@ -127,9 +130,15 @@ export class KeyService {
     const k = retiringKey(this.set);
     if (!k) return false;
     const counts = await this.store.agents.countByPinnedKey();
-    const left = counts.filter((c) => c.pinnedKey === k.fingerprint || c.pinnedKey === null).reduce((n, c) => n + c.agents, 0);
+    const left = counts
+      .filter((c) => c.pinnedKey === k.fingerprint || c.pinnedKey === null)
+      .reduce((n, c) => n + c.agents, 0);
     if (!shouldRetire(this.set, left, this.now().toISOString(), this.settings.retireAfterHours)) return false;
-    if (left > 0) this.log.warn({ key: k.fingerprint, agents: left }, 'retiring the old job-signing key although agents still pin it; they must re-enroll');
+    if (left > 0)
+      this.log.warn(
+        { key: k.fingerprint, agents: left },
+        'retiring the old job-signing key although agents still pin it; they must re-enroll',
+      );
     await this.retire();
     return true;
   }
@@ -140,7 +149,11 @@ export class KeyService {
    */
   async checkinTrust(agentId: string, req: CheckinRequest): Promise<CheckinTrust> {
     const pinned = req.pinnedKey ?? null;
-    await this.recordTrust(agentId, { pinnedKey: pinned, staleSince: req.stale?.since ?? null, staleReason: req.stale?.reason ?? null });
+    await this.recordTrust(agentId, {
+      pinnedKey: pinned,
+      staleSince: req.stale?.since ?? null,
+      staleReason: req.stale?.reason ?? null,
+    });
     const signer = signingKeyFor(this.set, pinned);
     const payload = {
       purpose: SERVER_TIME_PURPOSE,
@@ -161,19 +174,26 @@ export class KeyService {
         previousFingerprint: retiring.fingerprint,
         notBefore: active.createdAt,
       } as const;
-      out.keyAnnouncement = { payload: announcement, signature: this.sign(retiring, keyAnnouncementBytes(announcement)) };
+      out.keyAnnouncement = {
+        payload: announcement,
+        signature: this.sign(retiring, keyAnnouncementBytes(announcement)),
+      };
     }
     return out;
   }
 
   /** An agent's pinned key at enrollment: the active one. */
   async enrolled(agentId: string, agents: AgentStore = this.store.agents): Promise<void> {
-    await this.recordTrust(agentId, { pinnedKey: this.activeFingerprint(), staleSince: null, staleReason: null }, agents);
+    await this.recordTrust(
+      agentId,
+      { pinnedKey: this.activeFingerprint(), staleSince: null, staleReason: null },
+      agents,
+    );
   }
 
   private async recordTrust(agentId: string, trust: AgentTrust, agents: AgentStore = this.store.agents): Promise<void> {
     // An older agent says nothing about its key: keep what is known rather than forget it.
-    const known = trust.pinnedKey === null ? (await agents.getTrust(agentId))?.pinnedKey ?? null : trust.pinnedKey;
+    const known = trust.pinnedKey === null ? ((await agents.getTrust(agentId))?.pinnedKey ?? null) : trust.pinnedKey;
     const value = JSON.stringify([known, trust.staleSince, trust.staleReason]);
     const now = this.now().getTime();
     const last = this.written.get(agentId);

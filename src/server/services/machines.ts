@@ -21,12 +21,16 @@ export class MachineService {
   /** A machine by id or by name; throws E_MACHINE_NOT_FOUND, also for one outside the scope. */
   async resolve(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<MachineRecord> {
     const m = (await this.store.machines.get(idOrName)) ?? (await this.store.machines.getByName(idOrName));
-    if (!m || !seesMachine(scope, m.id)) throw new PatchhiveError('E_MACHINE_NOT_FOUND', `no machine ${JSON.stringify(idOrName)}`);
+    if (!m || !seesMachine(scope, m.id))
+      throw new PatchhiveError('E_MACHINE_NOT_FOUND', `no machine ${JSON.stringify(idOrName)}`);
     return m;
   }
 
   /** Machines with their open-finding counts, optionally restricted to ids and a name substring. */
-  async list(filter: { ids?: string[]; q?: string; limit: number; offset: number }, scope: Scope = WHOLE_FLEET): Promise<{ items: MachineWire[]; total: number }> {
+  async list(
+    filter: { ids?: string[]; q?: string; limit: number; offset: number },
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<{ items: MachineWire[]; total: number }> {
     const ids = machineFilter(scope, filter.ids);
     let machines = await this.store.machines.list(ids ? { ids } : undefined);
     if (filter.q) {
@@ -42,7 +46,12 @@ export class MachineService {
   }
 
   /** The machine record for a newly enrolled agent (a unique name derived from its host name). */
-  async createForAgent(hostname: string, agentId: string, at: string, store: StoreAreas = this.store): Promise<MachineRecord> {
+  async createForAgent(
+    hostname: string,
+    agentId: string,
+    at: string,
+    store: StoreAreas = this.store,
+  ): Promise<MachineRecord> {
     const m = newMachine(await this.uniqueName(hostname, store), 'agent', at);
     m.agentId = agentId;
     await store.machines.create(m);
@@ -54,7 +63,11 @@ export class MachineService {
    * caller updates machines it sees only: adding one, or naming one it does not see, is the same
    * E_FORBIDDEN (so the answer does not tell whether the name exists).
    */
-  async importInventory(raw: unknown, attributes: MachineAttributes | undefined, scope: Scope = WHOLE_FLEET): Promise<MachineWire> {
+  async importInventory(
+    raw: unknown,
+    attributes: MachineAttributes | undefined,
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<MachineWire> {
     const parsed = inventorySchema.safeParse(raw);
     if (!parsed.success) {
       const e = zodToPatchhiveError(parsed.error, undefined, 'inventory', ['inventory']);
@@ -64,11 +77,17 @@ export class MachineService {
     const at = this.now().toISOString();
     let m = await this.store.machines.getByName(inv.machine.name);
     if (scope.kind !== 'fleet' && !(m && seesMachine(scope, m.id))) {
-      throw new PatchhiveError('E_FORBIDDEN', 'a token scoped to groups can import inventories only of machines it sees; it cannot add machines');
+      throw new PatchhiveError(
+        'E_FORBIDDEN',
+        'a token scoped to groups can import inventories only of machines it sees; it cannot add machines',
+      );
     }
     if (m?.source === 'agent') {
       // An agent reports for its own machine; a file must not overwrite what the agent sees.
-      throw new PatchhiveError('E_CONFLICT', `machine ${JSON.stringify(m.name)} is managed by its agent; import under another name`);
+      throw new PatchhiveError(
+        'E_CONFLICT',
+        `machine ${JSON.stringify(m.name)} is managed by its agent; import under another name`,
+      );
     }
     if (!m) {
       m = newMachine(inv.machine.name, 'import', at);
@@ -128,7 +147,9 @@ export class MachineService {
 
   private async toWire(machines: MachineRecord[]): Promise<MachineWire[]> {
     const open = await this.store.findings.countOpenByMachine(machines.map((m) => m.id));
-    const stale = new Map((await this.store.agents.listStale()).map((a) => [a.machineId, { since: a.since, reason: a.reason }]));
+    const stale = new Map(
+      (await this.store.agents.listStale()).map((a) => [a.machineId, { since: a.since, reason: a.reason }]),
+    );
     return machines.map((m) => ({
       id: m.id,
       name: m.name,

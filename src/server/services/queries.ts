@@ -41,7 +41,12 @@ export class QueryService {
       limit: q.limit,
       offset: q.offset,
     });
-    const names = new Map((await this.store.machines.list({ ids: [...new Set(res.items.map((f) => f.machineId))] })).map((m) => [m.id, m.name]));
+    const names = new Map(
+      (await this.store.machines.list({ ids: [...new Set(res.items.map((f) => f.machineId))] })).map((m) => [
+        m.id,
+        m.name,
+      ]),
+    );
     const verdicts = await this.verdicts.verdicts(res.items);
     return {
       total: res.total,
@@ -79,9 +84,12 @@ export class QueryService {
     }
     // Filtering on counts needs the counts of every match first.
     const all = await this.store.bulletins.list(filter);
-    const counts = await this.store.findings.countOpenByBulletin(all.items.map((b) => b.id), machineFilter(scope, undefined));
+    const counts = await this.store.findings.countOpenByBulletin(
+      all.items.map((b) => b.id),
+      machineFilter(scope, undefined),
+    );
     const want = q.affecting === 'true';
-    const kept = all.items.filter((b) => ((counts.get(b.id) ?? 0) > 0) === want);
+    const kept = all.items.filter((b) => (counts.get(b.id) ?? 0) > 0 === want);
     return {
       items: kept.slice(q.offset, q.offset + q.limit).map((b) => toBulletinWire(b, counts.get(b.id) ?? 0)),
       total: kept.length,
@@ -95,7 +103,10 @@ export class QueryService {
   }
 
   private async withCounts(items: BulletinRecord[], scope: Scope): Promise<BulletinWire[]> {
-    const counts = await this.store.findings.countOpenByBulletin(items.map((b) => b.id), machineFilter(scope, undefined));
+    const counts = await this.store.findings.countOpenByBulletin(
+      items.map((b) => b.id),
+      machineFilter(scope, undefined),
+    );
     return items.map((b) => toBulletinWire(b, counts.get(b.id) ?? 0));
   }
 
@@ -133,7 +144,11 @@ export function parseStatuses(text: string | undefined): FindingStatus[] {
   const out: FindingStatus[] = [];
   for (const word of text.split(',').map((w) => w.trim())) {
     if (!(FINDING_STATUSES as readonly string[]).includes(word)) {
-      throw new PatchhiveError('E_BAD_REQUEST', `unknown status ${JSON.stringify(word)} (expected ${FINDING_STATUSES.join(', ')} or all)`, { path: '$.status' });
+      throw new PatchhiveError(
+        'E_BAD_REQUEST',
+        `unknown status ${JSON.stringify(word)} (expected ${FINDING_STATUSES.join(', ')} or all)`,
+        { path: '$.status' },
+      );
     }
     out.push(word as FindingStatus);
   }

@@ -28,7 +28,13 @@ const FLEET: FleetSpec = {
   ],
   groups: [
     { id: 'g-web', name: 'web', owner: 'web-team@example.org', members: ['w1', 'w2', 'wd'] },
-    { id: 'g-db', name: 'db', owner: 'dba@example.org', members: ['d1', 'wd', 'quiet'], deadlinePolicy: { tested: { critical: 'P7D' } } },
+    {
+      id: 'g-db',
+      name: 'db',
+      owner: 'dba@example.org',
+      members: ['d1', 'wd', 'quiet'],
+      deadlinePolicy: { tested: { critical: 'P7D' } },
+    },
   ],
   bulletins: [
     { id: 'CRIT-1', severity: 'critical', published: '2024-06-01T00:00:00Z' },
@@ -70,7 +76,12 @@ const FLEET: FleetSpec = {
   ],
   snapshots: [
     { machineId: 'w1', day: '2024-06-28', counts: { missing: 2 }, openBySeverity: { critical: 1, important: 1 } },
-    { machineId: 'd1', day: '2024-06-28', counts: { missing: 1, affected: 1, installed: 3 }, openBySeverity: { critical: 2 } },
+    {
+      machineId: 'd1',
+      day: '2024-06-28',
+      counts: { missing: 1, affected: 1, installed: 3 },
+      openBySeverity: { critical: 2 },
+    },
     { machineId: 'w1', day: '2024-06-29', counts: { missing: 2 }, openBySeverity: { critical: 1, important: 1 } },
     { machineId: 'w1', day: '2024-05-01', counts: { missing: 9 }, openBySeverity: { low: 9 } },
   ],
@@ -120,12 +131,50 @@ describe.each(STORES)('buildComplianceReport on %s', (kind, open) => {
     if (!env) return t.skip(`${kind} not reachable`);
     const r = await build();
     expect(r.byGroup).toEqual([
-      { group: 'db', owner: 'dba@example.org', machines: 3, compliant: 2, compliancePercent: 66.7, open: 5, overdue: 1, dueSoon: 0, mttrDays: 4 },
-      { group: 'web', owner: 'web-team@example.org', machines: 3, compliant: 2, compliancePercent: 66.7, open: 6, overdue: 1, dueSoon: 1, mttrDays: 10 },
+      {
+        group: 'db',
+        owner: 'dba@example.org',
+        machines: 3,
+        compliant: 2,
+        compliancePercent: 66.7,
+        open: 5,
+        overdue: 1,
+        dueSoon: 0,
+        mttrDays: 4,
+      },
+      {
+        group: 'web',
+        owner: 'web-team@example.org',
+        machines: 3,
+        compliant: 2,
+        compliancePercent: 66.7,
+        open: 6,
+        overdue: 1,
+        dueSoon: 1,
+        mttrDays: 10,
+      },
     ]);
     expect(r.byOwner).toEqual([
-      { owner: '(no owner)', machines: 2, compliant: 2, compliancePercent: 100, open: 3, overdue: 0, dueSoon: 1, mttrDays: null },
-      { owner: 'alice', machines: 2, compliant: 1, compliancePercent: 50, open: 4, overdue: 1, dueSoon: 0, mttrDays: 10 },
+      {
+        owner: '(no owner)',
+        machines: 2,
+        compliant: 2,
+        compliancePercent: 100,
+        open: 3,
+        overdue: 0,
+        dueSoon: 1,
+        mttrDays: null,
+      },
+      {
+        owner: 'alice',
+        machines: 2,
+        compliant: 1,
+        compliancePercent: 50,
+        open: 4,
+        overdue: 1,
+        dueSoon: 0,
+        mttrDays: 10,
+      },
       { owner: 'bob', machines: 2, compliant: 1, compliancePercent: 50, open: 3, overdue: 1, dueSoon: 0, mttrDays: 4 },
     ]);
     expect(r.bySeverity.map((s) => [s.severity, s.open, s.overdue, s.dueSoon, s.resolvedInPeriod])).toEqual([
@@ -149,12 +198,38 @@ describe.each(STORES)('buildComplianceReport on %s', (kind, open) => {
       ['NODATE-1', 1, 0, '2024-08-24T12:00:00.000Z'],
     ]);
     expect(r.overdue).toEqual([
-      { machine: 'web-1', bulletinId: 'CRIT-1', title: 'Title of CRIT-1', severity: 'critical', dueAt: '2024-06-15T00:00:00.000Z', daysOverdue: 15, groups: ['web'] },
-      { machine: 'db-1', bulletinId: 'CRIT-2', title: 'Title of CRIT-2', severity: 'critical', dueAt: '2024-06-26T00:00:00.000Z', daysOverdue: 4, groups: ['db'] },
+      {
+        machine: 'web-1',
+        bulletinId: 'CRIT-1',
+        title: 'Title of CRIT-1',
+        severity: 'critical',
+        dueAt: '2024-06-15T00:00:00.000Z',
+        daysOverdue: 15,
+        groups: ['web'],
+      },
+      {
+        machine: 'db-1',
+        bulletinId: 'CRIT-2',
+        title: 'Title of CRIT-2',
+        severity: 'critical',
+        dueAt: '2024-06-26T00:00:00.000Z',
+        daysOverdue: 4,
+        groups: ['db'],
+      },
     ]);
     expect(r.trends).toEqual([
-      { day: '2024-06-28', openFindings: 4, machinesWithOpen: 2, openBySeverity: { critical: 3, important: 1, moderate: 0, low: 0, unknown: 0 } },
-      { day: '2024-06-29', openFindings: 2, machinesWithOpen: 1, openBySeverity: { critical: 1, important: 1, moderate: 0, low: 0, unknown: 0 } },
+      {
+        day: '2024-06-28',
+        openFindings: 4,
+        machinesWithOpen: 2,
+        openBySeverity: { critical: 3, important: 1, moderate: 0, low: 0, unknown: 0 },
+      },
+      {
+        day: '2024-06-29',
+        openFindings: 2,
+        machinesWithOpen: 1,
+        openBySeverity: { critical: 1, important: 1, moderate: 0, low: 0, unknown: 0 },
+      },
     ]);
   });
 
@@ -162,7 +237,18 @@ describe.each(STORES)('buildComplianceReport on %s', (kind, open) => {
     if (!env) return t.skip(`${kind} not reachable`);
     const r = await build({ scopeGroupId: 'g-db' });
     expect(r.scope).toBe('db');
-    expect(r.summary).toMatchObject({ machines: 3, compliantMachines: 2, openFindings: 5, overdue: 1, dueSoon: 0, ignored: 2, declined: 1, excepted: 1, resolvedInPeriod: 1, mttrDays: 4 });
+    expect(r.summary).toMatchObject({
+      machines: 3,
+      compliantMachines: 2,
+      openFindings: 5,
+      overdue: 1,
+      dueSoon: 0,
+      ignored: 2,
+      declined: 1,
+      excepted: 1,
+      resolvedInPeriod: 1,
+      mttrDays: 4,
+    });
     // web appears because web-db is in both; only web-db is counted there.
     expect(r.byGroup.map((g) => [g.group, g.machines, g.open, g.overdue])).toEqual([
       ['db', 3, 5, 1],
@@ -181,7 +267,11 @@ describe.each(STORES)('buildComplianceReport on %s', (kind, open) => {
   it('refuses an unknown scope group and a bad period', async (t) => {
     if (!env) return t.skip(`${kind} not reachable`);
     await expect(build({ scopeGroupId: 'nope' })).rejects.toMatchObject({ code: 'E_GROUP_NOT_FOUND' });
-    await expect(buildComplianceReport(env.store, { now: NOW, groups, defaultPolicy: DEFAULT_DEADLINE_POLICY, periodDays: 0 })).rejects.toBeInstanceOf(PatchhiveError);
-    await expect(buildComplianceReport(env.store, { now: 'yesterday', groups, defaultPolicy: DEFAULT_DEADLINE_POLICY })).rejects.toMatchObject({ code: 'E_BAD_REQUEST' });
+    await expect(
+      buildComplianceReport(env.store, { now: NOW, groups, defaultPolicy: DEFAULT_DEADLINE_POLICY, periodDays: 0 }),
+    ).rejects.toBeInstanceOf(PatchhiveError);
+    await expect(
+      buildComplianceReport(env.store, { now: 'yesterday', groups, defaultPolicy: DEFAULT_DEADLINE_POLICY }),
+    ).rejects.toMatchObject({ code: 'E_BAD_REQUEST' });
   });
 });

@@ -9,7 +9,13 @@ import { instantMillis, resolveDeadlinePolicy } from '../../policy/deadlines.js'
 import type { DeadlinePolicy, RiskException, TriageDecision } from '../../policy/model.js';
 import { findingVerdict, type FindingVerdict } from '../../policy/verdict.js';
 import type { GroupRecord, Store } from '../../store/ports.js';
-import { createComplianceAccumulator, type BulletinView, type GroupView, type MachineView, type VerdictFn } from '../../report/compliance.js';
+import {
+  createComplianceAccumulator,
+  type BulletinView,
+  type GroupView,
+  type MachineView,
+  type VerdictFn,
+} from '../../report/compliance.js';
 import type { ComplianceReport } from '../../report/model.js';
 
 const DAY_MS = 86_400_000;
@@ -56,13 +62,17 @@ function verdictFunction(
   decisions: ReadonlyMap<string, TriageDecision>,
   exceptionsByBulletin: ReadonlyMap<string, RiskException[]>,
 ): VerdictFn {
-  const policies = new Map(opts.groups.map((g) => [g.record.id, resolveDeadlinePolicy(opts.defaultPolicy, g.record.deadlinePolicy)]));
+  const policies = new Map(
+    opts.groups.map((g) => [g.record.id, resolveDeadlinePolicy(opts.defaultPolicy, g.record.deadlinePolicy)]),
+  );
   const policyIds = new Map<string, number>();
-  const policyId = new Map([...policies].map(([groupId, p]) => {
-    const json = JSON.stringify(p);
-    if (!policyIds.has(json)) policyIds.set(json, policyIds.size);
-    return [groupId, policyIds.get(json)!];
-  }));
+  const policyId = new Map(
+    [...policies].map(([groupId, p]) => {
+      const json = JSON.stringify(p);
+      if (!policyIds.has(json)) policyIds.set(json, policyIds.size);
+      return [groupId, policyIds.get(json)!];
+    }),
+  );
   const cache = new Map<string, FindingVerdict>();
   return (fact, machine, bulletin) => {
     const views = machine.groupIds.map((groupId) => ({
@@ -73,7 +83,13 @@ function verdictFunction(
     const exceptions = exceptionsByBulletin.get(fact.bulletinId) ?? [];
     const compute = () =>
       findingVerdict(
-        { open: true, severity: fact.severity, firstSeenAt: fact.firstSeenAt, machineId: fact.machineId, bulletinId: fact.bulletinId },
+        {
+          open: true,
+          severity: fact.severity,
+          firstSeenAt: fact.firstSeenAt,
+          machineId: fact.machineId,
+          bulletinId: fact.bulletinId,
+        },
         bulletin,
         views,
         exceptions,
@@ -82,7 +98,10 @@ function verdictFunction(
       );
     if (opts.cacheVerdicts === false || bulletin.published === null || exceptions.length > 0) return compute();
     const groupsKey = views
-      .map((v) => `${v.decision?.state ?? '-'}|${v.decision?.ignoreUntil ?? ''}|${v.decision?.emergency ? 1 : 0}|${policyId.get(v.groupId) ?? -1}`)
+      .map(
+        (v) =>
+          `${v.decision?.state ?? '-'}|${v.decision?.ignoreUntil ?? ''}|${v.decision?.emergency ? 1 : 0}|${policyId.get(v.groupId) ?? -1}`,
+      )
       .sort()
       .join(',');
     const key = `${bulletin.published}\u0000${fact.severity}\u0000${groupsKey}`;
@@ -97,7 +116,9 @@ async function loadBulletins(store: Store): Promise<Map<string, BulletinView>> {
   // An unparseable publication date counts as none (deadlines then run from first sighting), which
   // also keeps such bulletins out of the aggregator's verdict memo.
   const published = (p: string | null) => (p !== null && instantMillis(p) !== null ? p : null);
-  return new Map(items.map((b) => [b.id, { id: b.id, title: b.title, severity: b.severity, published: published(b.published) }]));
+  return new Map(
+    items.map((b) => [b.id, { id: b.id, title: b.title, severity: b.severity, published: published(b.published) }]),
+  );
 }
 
 async function loadDecisions(store: Store): Promise<Map<string, TriageDecision>> {
@@ -120,10 +141,13 @@ export async function buildComplianceReport(store: Store, opts: BuildReportOptio
   const nowMs = checkedNow(opts.now);
   const now = new Date(nowMs).toISOString();
   const periodDays = opts.periodDays ?? 30;
-  if (!Number.isFinite(periodDays) || periodDays <= 0) throw new PatchhiveError('E_BAD_REQUEST', `the report period must be a positive number of days, not ${periodDays}`);
+  if (!Number.isFinite(periodDays) || periodDays <= 0)
+    throw new PatchhiveError('E_BAD_REQUEST', `the report period must be a positive number of days, not ${periodDays}`);
   const from = new Date(nowMs - periodDays * DAY_MS).toISOString();
-  const scopeGroup = opts.scopeGroupId === undefined ? undefined : opts.groups.find((g) => g.record.id === opts.scopeGroupId);
-  if (opts.scopeGroupId !== undefined && !scopeGroup) throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group with id ${opts.scopeGroupId}`);
+  const scopeGroup =
+    opts.scopeGroupId === undefined ? undefined : opts.groups.find((g) => g.record.id === opts.scopeGroupId);
+  if (opts.scopeGroupId !== undefined && !scopeGroup)
+    throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group with id ${opts.scopeGroupId}`);
 
   const groupsOf = new Map<string, string[]>();
   for (const g of opts.groups) {
@@ -139,14 +163,26 @@ export async function buildComplianceReport(store: Store, opts: BuildReportOptio
     scopeIds = scopeIds ? scopeIds.filter((id) => seen.has(id)) : [...seen];
   }
   const records = await store.machines.list(scopeIds ? { ids: scopeIds } : undefined);
-  const machines: MachineView[] = records.map((m) => ({ id: m.id, name: m.name, owner: m.owner, groupIds: groupsOf.get(m.id) ?? [] }));
+  const machines: MachineView[] = records.map((m) => ({
+    id: m.id,
+    name: m.name,
+    owner: m.owner,
+    groupIds: groupsOf.get(m.id) ?? [],
+  }));
   const inScope = new Set(machines.map((m) => m.id));
   // Unscoped: every group has a row; scoped: the groups that hold at least one of the scope's machines.
   const visibleGroups = opts.visible ? new Set(opts.visible.groupIds) : undefined;
-  const reported = opts.groups.filter((g) => (!scopeGroup || g.memberIds.some((id) => inScope.has(id))) && (!visibleGroups || visibleGroups.has(g.record.id)));
+  const reported = opts.groups.filter(
+    (g) =>
+      (!scopeGroup || g.memberIds.some((id) => inScope.has(id))) && (!visibleGroups || visibleGroups.has(g.record.id)),
+  );
   const groups: GroupView[] = reported.map((g) => ({ id: g.record.id, name: g.record.name, owner: g.record.owner }));
 
-  const [bulletins, decisions, exceptions] = await Promise.all([loadBulletins(store), loadDecisions(store), loadExceptions(store, now)]);
+  const [bulletins, decisions, exceptions] = await Promise.all([
+    loadBulletins(store),
+    loadDecisions(store),
+    loadExceptions(store, now),
+  ]);
   const acc = createComplianceAccumulator({
     now,
     scope: scopeGroup?.record.name ?? (visibleGroups ? reported.map((g) => g.record.name).join(', ') : 'all'),
@@ -158,8 +194,13 @@ export async function buildComplianceReport(store: Store, opts: BuildReportOptio
     verdict: verdictFunction(opts, now, decisions, exceptions),
     ...(opts.maxOverdueRows !== undefined ? { maxOverdueRows: opts.maxOverdueRows } : {}),
   });
-  const scan = { resolvedSince: from, ...(scopeIds ? { machineIds: [...inScope] } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
+  const scan = {
+    resolvedSince: from,
+    ...(scopeIds ? { machineIds: [...inScope] } : {}),
+    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+  };
   for await (const batch of store.findings.scanFacts(scan)) acc.add(batch);
-  for await (const batch of store.findings.scanSnapshots(from.slice(0, 10), now.slice(0, 10), opts.batchSize)) acc.addSnapshots(batch);
+  for await (const batch of store.findings.scanSnapshots(from.slice(0, 10), now.slice(0, 10), opts.batchSize))
+    acc.addSnapshots(batch);
   return acc.finish();
 }

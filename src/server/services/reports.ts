@@ -21,13 +21,18 @@ export class ReportService {
   ) {}
 
   /** The compliance report of the fleet or one group, over the scope's machines and groups only. */
-  async build(q: { group?: string | undefined; periodDays: number }, scope: Scope = WHOLE_FLEET): Promise<ComplianceReport> {
+  async build(
+    q: { group?: string | undefined; periodDays: number },
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<ComplianceReport> {
     const scopeGroupId = q.group ? (await this.groups.resolve(q.group, scope)).id : undefined;
     return buildComplianceReport(this.store, {
       now: this.now().toISOString(),
       groups: await this.groups.allWithMembers(),
       ...(scopeGroupId ? { scopeGroupId } : {}),
-      ...(scope.kind === 'groups' ? { visible: { machineIds: [...scope.machineIds], groupIds: [...scope.groupIds] } } : {}),
+      ...(scope.kind === 'groups'
+        ? { visible: { machineIds: [...scope.machineIds], groupIds: [...scope.groupIds] } }
+        : {}),
       periodDays: q.periodDays,
       defaultPolicy: this.verdicts.defaultPolicy,
     });
@@ -45,7 +50,11 @@ export class ReportService {
       case 'html':
         return new RawReply('text/html; charset=utf-8', reportHtml(report));
       case 'pdf':
-        return new RawReply('application/pdf', await renderPdf(reportHtml(report), { chromiumPath: this.chromiumPath }), `${base}.pdf`);
+        return new RawReply(
+          'application/pdf',
+          await renderPdf(reportHtml(report), { chromiumPath: this.chromiumPath }),
+          `${base}.pdf`,
+        );
     }
   }
 }

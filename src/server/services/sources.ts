@@ -83,7 +83,8 @@ export class SourceService {
    */
   async create(req: SourceCreate): Promise<SourceWire> {
     validateSource(req);
-    if (await this.store.sources.getByName(req.name)) throw new PatchhiveError('E_CONFLICT', `a source named ${JSON.stringify(req.name)} exists`);
+    if (await this.store.sources.getByName(req.name))
+      throw new PatchhiveError('E_CONFLICT', `a source named ${JSON.stringify(req.name)} exists`);
     const { release, notes } = this.defaultRelease(req);
     const s: SourceRecord = {
       id: randomUUID(),
@@ -109,17 +110,32 @@ export class SourceService {
     const set = `patchhive sources set ${req.name} --release CODENAME`;
     const ifTracker = req.format === 'debian-tracker' ? '' : ' if the feed is Debian Security Tracker JSON';
     if (!this.serverRelease) {
-      return { release: null, notes: [`no release given and the server host is not Debian: a tracker feed is refused until one is set (${set})${ifTracker}`] };
+      return {
+        release: null,
+        notes: [
+          `no release given and the server host is not Debian: a tracker feed is refused until one is set (${set})${ifTracker}`,
+        ],
+      };
     }
     return {
       release: this.serverRelease,
-      notes: [`release ${this.serverRelease}: the server host's own Debian release, read${ifTracker}; machines on another release need a source of their own (${set})`],
+      notes: [
+        `release ${this.serverRelease}: the server host's own Debian release, read${ifTracker}; machines on another release need a source of their own (${set})`,
+      ],
     };
   }
 
   /** Creates the sources named in the config file when missing (signing keys read from files). */
   async ensureConfigured(
-    sources: { name: string; url: string; format?: SourceCreate['format']; release?: string; schedule?: string; signingKeyFile?: string; allowUnsigned?: boolean }[],
+    sources: {
+      name: string;
+      url: string;
+      format?: SourceCreate['format'];
+      release?: string;
+      schedule?: string;
+      signingKeyFile?: string;
+      allowUnsigned?: boolean;
+    }[],
   ): Promise<void> {
     for (const c of sources) {
       if (await this.store.sources.getByName(c.name)) continue;
@@ -149,7 +165,9 @@ export class SourceService {
     if (patch.allowUnsigned !== undefined) change.allowUnsigned = patch.allowUnsigned;
     if (patch.enabled !== undefined) change.enabled = patch.enabled;
     await this.store.sources.update(s.id, change);
-    const reimport = ['url', 'format', 'release', 'signingKey', 'allowUnsigned'].some((k) => k in change && change[k as keyof SourceRecord] !== s[k as keyof SourceRecord]);
+    const reimport = ['url', 'format', 'release', 'signingKey', 'allowUnsigned'].some(
+      (k) => k in change && change[k as keyof SourceRecord] !== s[k as keyof SourceRecord],
+    );
     if (reimport) {
       // A 304, or the same bytes again (SHA-256 unchanged), would otherwise keep the catalog that
       // was imported under the old settings: the next sync imports the feed whole.
@@ -160,7 +178,14 @@ export class SourceService {
     if (patch.enabled === true && !s.enabled) await this.restoreCatalog(s.id);
     if (patch.schedule !== undefined || patch.enabled !== undefined) this.hooks.onScheduleChange?.();
     const wire = await this.get(s.id, ADMIN_VIEW);
-    return reimport ? { ...wire, notes: ['the settings that decide the import changed: the next sync imports the feed again, even if its content is unchanged'] } : wire;
+    return reimport
+      ? {
+          ...wire,
+          notes: [
+            'the settings that decide the import changed: the next sync imports the feed again, even if its content is unchanged',
+          ],
+        }
+      : wire;
   }
 
   async delete(idOrName: string): Promise<void> {
@@ -172,7 +197,9 @@ export class SourceService {
   }
 
   async history(idOrName: string, limit: number, scope: Scope = WHOLE_FLEET): Promise<SyncRecordWire[]> {
-    return (await this.store.sources.listSyncs((await this.resolve(idOrName)).id, limit)).map((r) => syncForScope(r, scope));
+    return (await this.store.sources.listSyncs((await this.resolve(idOrName)).id, limit)).map((r) =>
+      syncForScope(r, scope),
+    );
   }
 
   /** Syncs a source now (joining a sync already running for it) and returns the record. */
@@ -196,7 +223,8 @@ export class SourceService {
       this.catalogs.setSource(s.id, outcome.catalog);
       await this.assessment.reassessForChange([...added, ...revised, ...withdrawn]);
       const after = await this.store.findings.countOpenByBulletin([...added, ...revised]);
-      const counted = (ids: string[], m: Map<string, number>) => ids.map((id) => ({ id, affectedMachines: m.get(id) ?? 0 }));
+      const counted = (ids: string[], m: Map<string, number>) =>
+        ids.map((id) => ({ id, affectedMachines: m.get(id) ?? 0 }));
       diff = { added: counted(added, after), revised: counted(revised, after), withdrawn: counted(withdrawn, before) };
     }
     const record: SyncRecord = { ...outcome.record, diff };
@@ -261,13 +289,17 @@ function validateSource(req: Pick<SourceCreate, 'url' | 'schedule' | 'signingKey
     try {
       parsed = new URL(url);
     } catch {
-      throw new PatchhiveError('E_BAD_REQUEST', 'url must be an http(s):// or file:// URL or an absolute path', { path: '$.url' });
+      throw new PatchhiveError('E_BAD_REQUEST', 'url must be an http(s):// or file:// URL or an absolute path', {
+        path: '$.url',
+      });
     }
     if (!['http:', 'https:', 'file:'].includes(parsed.protocol)) {
       throw new PatchhiveError('E_BAD_REQUEST', `url scheme ${parsed.protocol} is not supported`, { path: '$.url' });
     }
     if (parsed.username || parsed.password) {
-      throw new PatchhiveError('E_BAD_REQUEST', 'url must not contain credentials (use a proxy or a signed feed)', { path: '$.url' });
+      throw new PatchhiveError('E_BAD_REQUEST', 'url must not contain credentials (use a proxy or a signed feed)', {
+        path: '$.url',
+      });
     }
   }
   if (req.schedule) checkCron(req.schedule, '$.schedule');

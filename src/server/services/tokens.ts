@@ -23,23 +23,34 @@ export class TokenService {
     const parsed = parseSecret('phk', bearer);
     if (!parsed) throw new PatchhiveError('E_UNAUTHENTICATED', 'not a Patchhive API token');
     const token = await this.store.users.getApiToken(parsed.id);
-    if (!token || !secretMatches(parsed.part, token.secretHash)) throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown API token');
+    if (!token || !secretMatches(parsed.part, token.secretHash))
+      throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown API token');
     if (token.revokedAt) throw new PatchhiveError('E_TOKEN_REVOKED', 'this API token has been revoked');
     const now = this.now();
-    if (token.expiresAt && token.expiresAt <= now.toISOString()) throw new PatchhiveError('E_TOKEN_EXPIRED', 'this API token has expired');
+    if (token.expiresAt && token.expiresAt <= now.toISOString())
+      throw new PatchhiveError('E_TOKEN_EXPIRED', 'this API token has expired');
     const user = await this.store.users.getUser(token.userId);
-    if (!user) throw new PatchhiveError('E_UNAUTHENTICATED', 'the token\'s user no longer exists');
+    if (!user) throw new PatchhiveError('E_UNAUTHENTICATED', "the token's user no longer exists");
     this.touches.apiToken(token.id, now.toISOString());
-    return { kind: 'user', userId: user.id, userName: user.name, role: token.role, tokenId: token.id, scopeGroupIds: token.scopeGroupIds };
+    return {
+      kind: 'user',
+      userId: user.id,
+      userName: user.name,
+      role: token.role,
+      tokenId: token.id,
+      scopeGroupIds: token.scopeGroupIds,
+    };
   }
 
   /** The agent behind an agent credential. */
   async authenticateAgent(bearer: string | undefined): Promise<Extract<Caller, { kind: 'agent' }>> {
-    if (!bearer) throw new PatchhiveError('E_UNAUTHENTICATED', 'an agent credential is required (Authorization: Bearer ...)');
+    if (!bearer)
+      throw new PatchhiveError('E_UNAUTHENTICATED', 'an agent credential is required (Authorization: Bearer ...)');
     const parsed = parseSecret('pha', bearer);
     if (!parsed) throw new PatchhiveError('E_UNAUTHENTICATED', 'not a Patchhive agent credential');
     const agent = await this.store.agents.getAgent(parsed.id);
-    if (!agent || !secretMatches(parsed.part, agent.credentialHash)) throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown agent');
+    if (!agent || !secretMatches(parsed.part, agent.credentialHash))
+      throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown agent');
     if (agent.revokedAt) throw new PatchhiveError('E_TOKEN_REVOKED', 'this agent has been revoked');
     return { kind: 'agent', agentId: agent.id, machineId: agent.machineId };
   }
@@ -48,10 +59,19 @@ export class TokenService {
    * Creates a user (when new) and an API token for it; the secret is returned once. A scope (groups)
    * is for viewer and operator tokens only, and every group it names must exist (E_GROUP_NOT_FOUND).
    */
-  async createApiToken(req: ApiTokenCreate, createdBy: string, expiresInHours?: number): Promise<{ id: string; secret: string; token: ApiTokenWire }> {
+  async createApiToken(
+    req: ApiTokenCreate,
+    createdBy: string,
+    expiresInHours?: number,
+  ): Promise<{ id: string; secret: string; token: ApiTokenWire }> {
     const now = this.now();
     const scopeGroupIds = req.groups ? await this.scopeGroupIds(req.groups, req.role) : null;
-    const lifetimeMs = expiresInHours !== undefined ? expiresInHours * 3_600_000 : req.expiresInDays ? req.expiresInDays * 86_400_000 : undefined;
+    const lifetimeMs =
+      expiresInHours !== undefined
+        ? expiresInHours * 3_600_000
+        : req.expiresInDays
+          ? req.expiresInDays * 86_400_000
+          : undefined;
     const issued = issueSecret('phk');
     const rec: Omit<ApiTokenRecord, 'userId'> = {
       id: issued.id,
@@ -90,11 +110,17 @@ export class TokenService {
 
   private async scopeGroupIds(refs: string[], role: Role): Promise<string[]> {
     // An admin changes controls, tokens and the catalog for everyone: a partial admin is no admin.
-    if (role === 'admin') throw new PatchhiveError('E_BAD_REQUEST', 'an admin token cannot be scoped to groups; scope a viewer or operator token', { path: '$.groups' });
+    if (role === 'admin')
+      throw new PatchhiveError(
+        'E_BAD_REQUEST',
+        'an admin token cannot be scoped to groups; scope a viewer or operator token',
+        { path: '$.groups' },
+      );
     const ids = new Set<string>();
     for (const [i, ref] of refs.entries()) {
       const g = (await this.store.groups.get(ref)) ?? (await this.store.groups.getByName(ref));
-      if (!g) throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group ${JSON.stringify(ref)}`, { path: `$.groups[${i}]` });
+      if (!g)
+        throw new PatchhiveError('E_GROUP_NOT_FOUND', `no group ${JSON.stringify(ref)}`, { path: `$.groups[${i}]` });
       ids.add(g.id);
     }
     return [...ids];
@@ -136,7 +162,8 @@ export class TokenService {
   }
 
   async revokeEnrollmentToken(id: string): Promise<void> {
-    if (!(await this.store.agents.getEnrollmentToken(id))) throw new PatchhiveError('E_TOKEN_NOT_FOUND', `no enrollment token ${id}`);
+    if (!(await this.store.agents.getEnrollmentToken(id)))
+      throw new PatchhiveError('E_TOKEN_NOT_FOUND', `no enrollment token ${id}`);
     await this.store.agents.revokeEnrollmentToken(id, this.now().toISOString());
   }
 
@@ -145,12 +172,14 @@ export class TokenService {
     const parsed = parseSecret('phe', bearer);
     if (!parsed) throw new PatchhiveError('E_UNAUTHENTICATED', 'not a Patchhive enrollment token');
     const token = await store.agents.getEnrollmentToken(parsed.id);
-    if (!token || !secretMatches(parsed.part, token.secretHash)) throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown enrollment token');
+    if (!token || !secretMatches(parsed.part, token.secretHash))
+      throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown enrollment token');
     const res = await store.agents.consumeEnrollmentToken(parsed.id, token.secretHash, this.now().toISOString());
     if (res.ok) return;
     if (res.reason === 'expired') throw new PatchhiveError('E_TOKEN_EXPIRED', 'this enrollment token has expired');
     if (res.reason === 'revoked') throw new PatchhiveError('E_TOKEN_REVOKED', 'this enrollment token has been revoked');
-    if (res.reason === 'exhausted') throw new PatchhiveError('E_ENROLLMENT_EXHAUSTED', 'this enrollment token has no uses left');
+    if (res.reason === 'exhausted')
+      throw new PatchhiveError('E_ENROLLMENT_EXHAUSTED', 'this enrollment token has no uses left');
     throw new PatchhiveError('E_UNAUTHENTICATED', 'unknown enrollment token');
   }
 

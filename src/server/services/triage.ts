@@ -10,7 +10,13 @@ import { PatchhiveError } from '../../errors.js';
 import { autoDecision, fixSucceededAt } from '../../policy/approval-rules.js';
 import type { Actor, ApprovalRule, BulletinFacts, TriageAction, TriageDecision } from '../../policy/model.js';
 import { applyTriageAction, effectiveTriageState } from '../../policy/triage.js';
-import type { TriageBulk, TriageBulkResult, TriageDecisionWire, TriageEventWire, TriageQuery } from '../../protocol/policy-api.js';
+import type {
+  TriageBulk,
+  TriageBulkResult,
+  TriageDecisionWire,
+  TriageEventWire,
+  TriageQuery,
+} from '../../protocol/policy-api.js';
 import { OPEN_STATUSES, type GroupRecord, type Store } from '../../store/ports.js';
 import type { CatalogState } from '../assessment/catalog-state.js';
 import type { GroupService } from './groups.js';
@@ -31,7 +37,11 @@ export class TriageService {
 
   /** Decisions, filtered; `state=new` is the triage queue (an expired ignore counts as new). */
   async list(q: TriageQuery, scope: Scope = WHOLE_FLEET): Promise<{ items: TriageDecisionWire[]; total: number }> {
-    const groupIds = q.group ? [(await this.groups.resolve(q.group, scope)).id] : scope.kind === 'groups' ? [...scope.groupIds] : undefined;
+    const groupIds = q.group
+      ? [(await this.groups.resolve(q.group, scope)).id]
+      : scope.kind === 'groups'
+        ? [...scope.groupIds]
+        : undefined;
     const states = q.state ? parseStates(q.state) : undefined;
     // Expired ignores are stored as 'ignored' until the sweep turns them back; ask for both so the
     // effective state can be filtered here.
@@ -53,10 +63,18 @@ export class TriageService {
   }
 
   /** One bulletin's decisions in every group (or one) and their history, oldest event first. */
-  async ofBulletin(bulletinId: string, group?: string, scope: Scope = WHOLE_FLEET): Promise<{ decisions: TriageDecisionWire[]; history: TriageEventWire[] }> {
-    if (!(await this.store.bulletins.get(bulletinId))) throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(bulletinId)}`);
+  async ofBulletin(
+    bulletinId: string,
+    group?: string,
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<{ decisions: TriageDecisionWire[]; history: TriageEventWire[] }> {
+    if (!(await this.store.bulletins.get(bulletinId)))
+      throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(bulletinId)}`);
     const groupId = group ? (await this.groups.resolve(group, scope)).id : undefined;
-    const res = await this.store.triage.list({ bulletinIds: [bulletinId], ...(groupId ? { groupIds: [groupId] } : {}) });
+    const res = await this.store.triage.list({
+      bulletinIds: [bulletinId],
+      ...(groupId ? { groupIds: [groupId] } : {}),
+    });
     return {
       decisions: await this.toWire(this.effective(res.items.filter((d) => seesGroup(scope, d.groupId)))),
       history: (await this.store.triage.history(bulletinId, groupId)).filter((e) => seesGroup(scope, e.groupId)),
@@ -68,19 +86,37 @@ export class TriageService {
    * (a group outside the scope as an unknown one: E_GROUP_NOT_FOUND).
    */
   async act(req: TriageBulk, actor: Actor, scope: Scope = WHOLE_FLEET): Promise<TriageBulkResult> {
-    if (actor.kind === 'user' && actor.role === 'viewer') throw new PatchhiveError('E_FORBIDDEN', 'a viewer cannot triage');
+    if (actor.kind === 'user' && actor.role === 'viewer')
+      throw new PatchhiveError('E_FORBIDDEN', 'a viewer cannot triage');
     const results: TriageBulkResult['items'] = [];
     const groupCache = new Map<string, GroupRecord>();
     for (const item of req.items) {
       try {
         let g = groupCache.get(item.group);
         if (!g) groupCache.set(item.group, (g = await this.groups.resolve(item.group, scope)));
-        if (!(await this.store.bulletins.get(item.bulletin))) throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(item.bulletin)}`);
-        const decision = await this.apply({ bulletinId: item.bulletin, groupId: g.id }, g, req.action, actor, item.expectedVersion);
-        results.push({ bulletin: item.bulletin, group: item.group, ok: true, decision: (await this.toWire([decision]))[0]! });
+        if (!(await this.store.bulletins.get(item.bulletin)))
+          throw new PatchhiveError('E_BULLETIN_NOT_FOUND', `no bulletin ${JSON.stringify(item.bulletin)}`);
+        const decision = await this.apply(
+          { bulletinId: item.bulletin, groupId: g.id },
+          g,
+          req.action,
+          actor,
+          item.expectedVersion,
+        );
+        results.push({
+          bulletin: item.bulletin,
+          group: item.group,
+          ok: true,
+          decision: (await this.toWire([decision]))[0]!,
+        });
       } catch (err) {
         if (!(err instanceof PatchhiveError)) throw err;
-        results.push({ bulletin: item.bulletin, group: item.group, ok: false, error: { code: err.code, message: err.message } });
+        results.push({
+          bulletin: item.bulletin,
+          group: item.group,
+          ok: false,
+          error: { code: err.code, message: err.message },
+        });
       }
     }
     const applied = results.filter((r) => r.ok).length;
@@ -104,13 +140,17 @@ export class TriageService {
     const pairs = new Map<string, Pair>();
     for (let i = 0; i < machineIds.length; i += 500) {
       const chunk = machineIds.slice(i, i + 500);
-      const open = (await this.store.findings.list({ machineIds: chunk, statuses: [...OPEN_STATUSES], resolved: false })).items;
+      const open = (
+        await this.store.findings.list({ machineIds: chunk, statuses: [...OPEN_STATUSES], resolved: false })
+      ).items;
       const bulletinsOf = new Map<string, Set<string>>();
-      for (const f of open) (bulletinsOf.get(f.machineId) ?? bulletinsOf.set(f.machineId, new Set()).get(f.machineId)!).add(f.bulletinId);
+      for (const f of open)
+        (bulletinsOf.get(f.machineId) ?? bulletinsOf.set(f.machineId, new Set()).get(f.machineId)!).add(f.bulletinId);
       for (const [machineId, bulletins] of bulletinsOf) {
         const machine = await this.store.machines.get(machineId);
         if (!machine) continue;
-        for (const g of await this.groups.groupsOf(machine)) for (const b of bulletins) pairs.set(`${b}\u0000${g.id}`, { bulletinId: b, groupId: g.id });
+        for (const g of await this.groups.groupsOf(machine))
+          for (const b of bulletins) pairs.set(`${b}\u0000${g.id}`, { bulletinId: b, groupId: g.id });
       }
     }
     return this.enqueue([...pairs.values()]);
@@ -142,7 +182,8 @@ export class TriageService {
     for await (const batch of this.store.findings.scanFacts({})) {
       for (const f of batch) {
         if (!OPEN_STATUSES.includes(f.status)) continue;
-        for (const groupId of groupsOfMachine.get(f.machineId) ?? []) pairs.set(`${f.bulletinId}\u0000${groupId}`, { bulletinId: f.bulletinId, groupId });
+        for (const groupId of groupsOfMachine.get(f.machineId) ?? [])
+          pairs.set(`${f.bulletinId}\u0000${groupId}`, { bulletinId: f.bulletinId, groupId });
       }
     }
     const enqueued = await this.enqueue([...pairs.values()]);
@@ -183,7 +224,10 @@ export class TriageService {
         decided++;
       } catch (err) {
         if (!(err instanceof PatchhiveError)) throw err;
-        this.log.warn({ rule: auto.rule.name, bulletin: p.bulletinId, group: g.name, code: err.code }, `approval rule not applied: ${err.message}`);
+        this.log.warn(
+          { rule: auto.rule.name, bulletin: p.bulletinId, group: g.name, code: err.code },
+          `approval rule not applied: ${err.message}`,
+        );
       }
     }
     return decided;
@@ -204,17 +248,32 @@ export class TriageService {
       const after = groups.get(r.after.groupId);
       if (after && !members.has(after.id)) members.set(after.id, await this.groups.memberIds(after));
       const ids = members.get(r.after.groupId) ?? [];
-      const found = ids.length === 0 ? [] : (await this.store.findings.list({ bulletinIds: [bulletinId], machineIds: ids, limit: 100_000 })).items;
+      const found =
+        ids.length === 0
+          ? []
+          : (await this.store.findings.list({ bulletinIds: [bulletinId], machineIds: ids, limit: 100_000 })).items;
       // Only machines that had the finding count: open now, or resolved at some point.
       const had = found.filter((f) => OPEN_STATUSES.includes(f.status) || f.resolvedAt !== null);
-      into.set(key, fixSucceededAt(had.map((f) => ({ open: OPEN_STATUSES.includes(f.status), resolvedAt: f.resolvedAt }))));
+      into.set(
+        key,
+        fixSucceededAt(had.map((f) => ({ open: OPEN_STATUSES.includes(f.status), resolvedAt: f.resolvedAt }))),
+      );
     }
   }
 
-  private async apply(key: Pair, group: GroupRecord, action: TriageAction, actor: Actor, expectedVersion: number | undefined): Promise<TriageDecision> {
+  private async apply(
+    key: Pair,
+    group: GroupRecord,
+    action: TriageAction,
+    actor: Actor,
+    expectedVersion: number | undefined,
+  ): Promise<TriageDecision> {
     const current = await this.store.triage.get(key.bulletinId, key.groupId);
     if (expectedVersion !== undefined && (current?.version ?? 0) !== expectedVersion) {
-      throw new PatchhiveError('E_CONFLICT', `the decision for ${key.bulletinId} in ${group.name} changed (version ${current?.version ?? 0}, expected ${expectedVersion})`);
+      throw new PatchhiveError(
+        'E_CONFLICT',
+        `the decision for ${key.bulletinId} in ${group.name} changed (version ${current?.version ?? 0}, expected ${expectedVersion})`,
+      );
     }
     const { decision, event } = applyTriageAction(current, key, action, actor, {
       requiresSecondApprover: group.requiresSecondApprover,
@@ -233,7 +292,10 @@ export class TriageService {
     const b = await this.store.bulletins.get(id);
     if (!b) return undefined;
     if (this.catalogIndex?.generation !== this.catalogs.generation) {
-      this.catalogIndex = { generation: this.catalogs.generation, byId: new Map(this.catalogs.prepared.catalog.bulletins.map((x) => [x.id, x])) };
+      this.catalogIndex = {
+        generation: this.catalogs.generation,
+        byId: new Map(this.catalogs.prepared.catalog.bulletins.map((x) => [x.id, x])),
+      };
     }
     const fixes = this.catalogIndex.byId.get(id)?.fixes ?? [];
     return {
@@ -266,7 +328,8 @@ function parseStates(text: string): TriageDecision['state'][] {
   const allowed = ['new', 'awaiting-second-approval', 'approved', 'ignored', 'declined'] as const;
   return text.split(',').map((s) => {
     const t = s.trim();
-    if (!(allowed as readonly string[]).includes(t)) throw new PatchhiveError('E_BAD_REQUEST', `unknown triage state ${JSON.stringify(t)}`, { path: '$.state' });
+    if (!(allowed as readonly string[]).includes(t))
+      throw new PatchhiveError('E_BAD_REQUEST', `unknown triage state ${JSON.stringify(t)}`, { path: '$.state' });
     return t as TriageDecision['state'];
   });
 }

@@ -48,24 +48,38 @@ export class VerdictService {
     const bulletins = [...new Set(bulletinIds)];
     const decisions = new Map<string, TriageDecision>();
     if (groupIds.length > 0 && bulletins.length > 0) {
-      for (const d of (await this.store.triage.list({ groupIds, bulletinIds: bulletins })).items) decisions.set(`${d.bulletinId}\u0000${d.groupId}`, d);
+      for (const d of (await this.store.triage.list({ groupIds, bulletinIds: bulletins })).items)
+        decisions.set(`${d.bulletinId}\u0000${d.groupId}`, d);
     }
     const now = this.now().toISOString();
-    const exceptions = bulletins.length > 0 ? await this.store.triage.listExceptions({ bulletinIds: bulletins, activeAt: now }) : [];
+    const exceptions =
+      bulletins.length > 0 ? await this.store.triage.listExceptions({ bulletinIds: bulletins, activeAt: now }) : [];
     const published = new Map<string, string | null>();
-    for (const b of (await this.store.bulletins.list({ ids: bulletins, includeWithdrawn: true, limit: bulletins.length || 1 })).items) published.set(b.id, b.published);
+    for (const b of (
+      await this.store.bulletins.list({ ids: bulletins, includeWithdrawn: true, limit: bulletins.length || 1 })
+    ).items)
+      published.set(b.id, b.published);
     return { now, defaultPolicy: this.defaultPolicy, groupsOfMachine, policies, decisions, exceptions, published };
   }
 
   /** The verdict of one finding in a loaded context. */
-  verdict(f: Pick<FindingRecord, 'machineId' | 'bulletinId' | 'status' | 'severity' | 'firstSeenAt'>, ctx: PolicyContext): FindingVerdict {
+  verdict(
+    f: Pick<FindingRecord, 'machineId' | 'bulletinId' | 'status' | 'severity' | 'firstSeenAt'>,
+    ctx: PolicyContext,
+  ): FindingVerdict {
     const groups: GroupPolicyView[] = (ctx.groupsOfMachine.get(f.machineId) ?? []).map((g) => ({
       groupId: g.id,
       decision: ctx.decisions.get(`${f.bulletinId}\u0000${g.id}`),
       policy: ctx.policies.get(g.id)!,
     }));
     return findingVerdict(
-      { open: OPEN_STATUSES.includes(f.status), severity: f.severity, firstSeenAt: f.firstSeenAt, machineId: f.machineId, bulletinId: f.bulletinId },
+      {
+        open: OPEN_STATUSES.includes(f.status),
+        severity: f.severity,
+        firstSeenAt: f.firstSeenAt,
+        machineId: f.machineId,
+        bulletinId: f.bulletinId,
+      },
       { published: ctx.published.get(f.bulletinId) ?? null },
       groups,
       ctx.exceptions,
@@ -77,7 +91,10 @@ export class VerdictService {
   /** Verdicts for a page of findings. */
   async verdicts(findings: FindingRecord[]): Promise<FindingVerdict[]> {
     if (findings.length === 0) return [];
-    const ctx = await this.context(findings.map((f) => f.machineId), findings.map((f) => f.bulletinId));
+    const ctx = await this.context(
+      findings.map((f) => f.machineId),
+      findings.map((f) => f.bulletinId),
+    );
     return findings.map((f) => this.verdict(f, ctx));
   }
 }

@@ -19,14 +19,27 @@ export class WorkService {
   /** The approved fixes one machine is missing, most urgent first. */
   async forMachine(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<WorkItemWire[]> {
     const m = await this.machines.resolve(idOrName, scope);
-    const open = (await this.store.findings.list({ machineIds: [m.id], statuses: [...OPEN_STATUSES], resolved: false })).items;
+    const open = (await this.store.findings.list({ machineIds: [m.id], statuses: [...OPEN_STATUSES], resolved: false }))
+      .items;
     const verdicts = await this.verdicts.verdicts(open);
     const items: WorkItemWire[] = [];
     open.forEach((f, i) => {
       const v = verdicts[i]!;
       if (!v.producesWork) return;
-      items.push({ machineId: m.id, machineName: m.name, bulletinId: f.bulletinId, severity: f.severity, title: f.title, package: f.package, fixedVersion: f.fixedVersion, dueAt: v.dueAt, sla: v.sla });
+      items.push({
+        machineId: m.id,
+        machineName: m.name,
+        bulletinId: f.bulletinId,
+        severity: f.severity,
+        title: f.title,
+        package: f.package,
+        fixedVersion: f.fixedVersion,
+        dueAt: v.dueAt,
+        sla: v.sla,
+      });
     });
-    return items.sort((a, b) => (a.dueAt ?? '~').localeCompare(b.dueAt ?? '~') || a.bulletinId.localeCompare(b.bulletinId));
+    return items.sort(
+      (a, b) => (a.dueAt ?? '~').localeCompare(b.dueAt ?? '~') || a.bulletinId.localeCompare(b.bulletinId),
+    );
   }
 }

@@ -18,7 +18,11 @@ export class BodyTooLargeError extends Error {
  * returning its size and SHA-256.
  * On any failure the partial file is removed and the error rethrown.
  */
-export async function writeBodyToFile(body: Readable, destPath: string, maxBytes: number): Promise<{ bytes: number; sha256: string }> {
+export async function writeBodyToFile(
+  body: Readable,
+  destPath: string,
+  maxBytes: number,
+): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
   let bytes = 0;
   const meter = new Transform({

@@ -66,7 +66,10 @@ export function bulletinContentHash(bulletin: Bulletin, catalog: Catalog): strin
 }
 
 /** Definitions (extend) and variables (varRef) reachable from the bulletin, by id, sorted. */
-function collectReferences(bulletin: Bulletin, catalog: Catalog): { definitions: [string, unknown][]; variables: [string, unknown][] } {
+function collectReferences(
+  bulletin: Bulletin,
+  catalog: Catalog,
+): { definitions: [string, unknown][]; variables: [string, unknown][] } {
   const definitions = new Map<string, unknown>();
   const variables = new Map<string, unknown>();
   const pending: unknown[] = [bulletin.fixes];

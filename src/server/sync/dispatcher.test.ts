@@ -68,7 +68,9 @@ describe('feeds through a proxy', () => {
     const syncer = syncerThrough(feedDispatcher({ url: proxy.url(wrong) }));
     const out = await syncer.sync(sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true }));
     expect(out.record).toMatchObject({ result: 'failed' });
-    expect(out.record.message).toBe(`feed unreachable (GET ${feed.url('/c.json')}: proxy answered HTTP 407 to the tunnel request); no good copy yet`);
+    expect(out.record.message).toBe(
+      `feed unreachable (GET ${feed.url('/c.json')}: proxy answered HTTP 407 to the tunnel request); no good copy yet`,
+    );
     expect(out.record.message).not.toContain('wrong-pw');
     expect(sleeps).toBe(0);
     expect(feed.requests).toHaveLength(0);
@@ -100,7 +102,9 @@ describe('feeds through a proxy', () => {
     proxy = await new TestProxy().start();
     stubProxyEnv(proxy.url(), '127.0.0.1');
     const syncer = syncerThrough(feedDispatcher({}));
-    expect((await syncer.sync(sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true }))).record.result).toBe('updated');
+    expect((await syncer.sync(sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true }))).record.result).toBe(
+      'updated',
+    );
     expect(proxy.seen).toBe(0);
   });
 
@@ -108,7 +112,9 @@ describe('feeds through a proxy', () => {
     proxy = await new TestProxy().start();
     stubProxyEnv('', '127.0.0.1'); // the process environment says: no proxy
     const syncer = syncerThrough(feedDispatcher({ env: { httpProxy: proxy.url(), noProxy: '' } }));
-    expect((await syncer.sync(sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true }))).record.result).toBe('updated');
+    expect((await syncer.sync(sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true }))).record.result).toBe(
+      'updated',
+    );
     expect(proxy.seen).toBeGreaterThanOrEqual(1);
   });
 });
@@ -116,7 +122,10 @@ describe('feeds through a proxy', () => {
 describe('feedDispatcher configuration', () => {
   it.each([
     ['not a URL', 'proxy URL is not a URL (expected http://host:port)'],
-    ['ftp://u:secret@proxy.example:2121', 'proxy ftp://proxy.example:2121 (with credentials): only http and https proxies are supported'],
+    [
+      'ftp://u:secret@proxy.example:2121',
+      'proxy ftp://proxy.example:2121 (with credentials): only http and https proxies are supported',
+    ],
   ])('refuses %s as E_CONFIG_INVALID without echoing credentials', (url, message) => {
     expect(() => feedDispatcher({ url })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID', message }));
   });

@@ -50,7 +50,10 @@ function checkedProxyUrl(url: string): string {
     throw new PatchhiveError('E_CONFIG_INVALID', 'proxy URL is not a URL (expected http://host:port)');
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new PatchhiveError('E_CONFIG_INVALID', `proxy ${describeProxy(url)}: only http and https proxies are supported`);
+    throw new PatchhiveError(
+      'E_CONFIG_INVALID',
+      `proxy ${describeProxy(url)}: only http and https proxies are supported`,
+    );
   }
   return url;
 }

@@ -4,7 +4,10 @@ import { feedLabel, maskFeedUrl } from './feed-url.js';
 describe('maskFeedUrl', () => {
   it.each([
     ['https://feeds.example/oval.xml?apikey=s3cret', 'https://feeds.example/oval.xml?apikey=***'],
-    ['https://feeds.example/oval.xml?apikey=s3cret&release=bookworm', 'https://feeds.example/oval.xml?apikey=***&release=***'],
+    [
+      'https://feeds.example/oval.xml?apikey=s3cret&release=bookworm',
+      'https://feeds.example/oval.xml?apikey=***&release=***',
+    ],
     ['https://bob:pw@feeds.example:8443/a/oval.xml', 'https://***:***@feeds.example:8443/a/oval.xml'],
     ['https://token@feeds.example/oval.xml', 'https://***@feeds.example/oval.xml'],
     ['https://feeds.example/oval.xml#key=s3cret', 'https://feeds.example/oval.xml'],
@@ -18,7 +21,11 @@ describe('maskFeedUrl', () => {
   });
 
   it('never lets a secret through', () => {
-    for (const url of ['https://u:s3cret@h/p?k=s3cret#s3cret', 'https://s3cret@h/p?a=1&b=s3cret', 'https://h/p?s3cret&a=b']) {
+    for (const url of [
+      'https://u:s3cret@h/p?k=s3cret#s3cret',
+      'https://s3cret@h/p?a=1&b=s3cret',
+      'https://h/p?s3cret&a=b',
+    ]) {
       expect(maskFeedUrl(url)).not.toContain('s3cret');
       expect(feedLabel(url)).not.toContain('s3cret');
     }

@@ -26,7 +26,10 @@ export function parseFeedLocation(url: string): FeedLocation {
       throw new PatchhiveError('E_FEED_UNREACHABLE', `feed URL ${feedLabel(url)} names no local file`);
     }
   }
-  throw new PatchhiveError('E_FEED_UNREACHABLE', `feed URL scheme "${parsed.protocol}" is not supported (use http, https or file)`);
+  throw new PatchhiveError(
+    'E_FEED_UNREACHABLE',
+    `feed URL scheme "${parsed.protocol}" is not supported (use http, https or file)`,
+  );
 }
 
 /**
@@ -75,7 +78,10 @@ export function maskFeedUrl(url: string): string {
   u.hash = '';
   if (!u.search) return u.href;
   // A part without "=" may be the token itself: it is masked whole.
-  const parts = u.search.slice(1).split('&').map((p) => (p.includes('=') ? `${p.slice(0, p.indexOf('='))}=${MASK}` : MASK));
+  const parts = u.search
+    .slice(1)
+    .split('&')
+    .map((p) => (p.includes('=') ? `${p.slice(0, p.indexOf('='))}=${MASK}` : MASK));
   u.search = '';
   return `${u.href}?${parts.join('&')}`;
 }

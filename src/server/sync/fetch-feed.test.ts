@@ -59,13 +59,26 @@ describe('fetchFeed over HTTP', () => {
   it('streams the body to the file with its hash and validators, then gets 304 with them', async () => {
     feed.put('/feed.json', BODY);
     const first = await fetchFeed(req());
-    expect(first).toEqual({ status: 'fetched', bytes: BODY.length, sha256: sha(BODY), etag: feed.files.get('/feed.json')!.etag, lastModified: 'Sat, 21 Nov 2026 09:00:00 GMT' });
+    expect(first).toEqual({
+      status: 'fetched',
+      bytes: BODY.length,
+      sha256: sha(BODY),
+      etag: feed.files.get('/feed.json')!.etag,
+      lastModified: 'Sat, 21 Nov 2026 09:00:00 GMT',
+    });
     expect(readFileSync(join(dir, 'out'))).toEqual(BODY);
     if (first.status !== 'fetched') throw new Error('unreachable');
-    const second = await fetchFeed(req({ etag: first.etag, lastModified: first.lastModified, destPath: join(dir, 'out2') }));
+    const second = await fetchFeed(
+      req({ etag: first.etag, lastModified: first.lastModified, destPath: join(dir, 'out2') }),
+    );
     expect(second).toEqual({ status: 'not-modified' });
     expect(existsSync(join(dir, 'out2'))).toBe(false);
-    expect(feed.requests[1]).toMatchObject({ ifNoneMatch: first.etag, ifModifiedSince: first.lastModified, status: 304, bodyBytes: 0 });
+    expect(feed.requests[1]).toMatchObject({
+      ifNoneMatch: first.etag,
+      ifModifiedSince: first.lastModified,
+      status: 304,
+      bodyBytes: 0,
+    });
   });
 
   it('uses If-Modified-Since alone when the feed has no ETag', async () => {
@@ -82,7 +95,10 @@ describe('fetchFeed over HTTP', () => {
     expect(r.status).toBe('fetched');
     expect(feed.requests.map((x) => x.status)).toEqual([503, 429, 200]);
     const equal = { kind: 'equal' } as const;
-    expect(sleeps).toEqual([backoffDelayMs(1, () => 0.5, FEED_BACKOFF, equal), backoffDelayMs(2, () => 0.5, FEED_BACKOFF, equal)]);
+    expect(sleeps).toEqual([
+      backoffDelayMs(1, () => 0.5, FEED_BACKOFF, equal),
+      backoffDelayMs(2, () => 0.5, FEED_BACKOFF, equal),
+    ]);
     expect(sleeps).toEqual([375, 750]);
     expect(sleeps[1]!).toBeGreaterThan(sleeps[0]!);
   });
@@ -129,7 +145,9 @@ describe('fetchFeed over HTTP', () => {
     const err = await rejection(fetchFeed(req({ url, retries: 3 })));
     expect(err.attempts).toBe(4);
     expect(sleeps).toHaveLength(3);
-    expect(err.message).toBe(`GET http://127.0.0.1:${port}/feed.json?…: connection refused (ECONNREFUSED) (4 attempts)`);
+    expect(err.message).toBe(
+      `GET http://127.0.0.1:${port}/feed.json?…: connection refused (ECONNREFUSED) (4 attempts)`,
+    );
     expect(err.message).not.toMatch(/alice|s3cret|t0ken/);
     feed = await new FeedServer().start(); // for afterEach
   });
@@ -150,22 +168,34 @@ describe('fetchFeed of local files', () => {
     writeFileSync(file, BODY);
     utimesSync(file, new Date('2026-11-21T09:00:00.250Z'), new Date('2026-11-21T09:00:00.250Z'));
     const first = await fetchFeed(req({ url: toUrl(file) }));
-    expect(first).toMatchObject({ status: 'fetched', bytes: BODY.length, sha256: sha(BODY), lastModified: 'Sat, 21 Nov 2026 09:00:00 GMT' });
+    expect(first).toMatchObject({
+      status: 'fetched',
+      bytes: BODY.length,
+      sha256: sha(BODY),
+      lastModified: 'Sat, 21 Nov 2026 09:00:00 GMT',
+    });
     if (first.status !== 'fetched') throw new Error('unreachable');
     expect(readFileSync(join(dir, 'out'))).toEqual(BODY);
     const validators = { etag: first.etag, lastModified: first.lastModified };
-    expect(await fetchFeed(req({ url: toUrl(file), ...validators, destPath: join(dir, 'o2') }))).toEqual({ status: 'not-modified' });
+    expect(await fetchFeed(req({ url: toUrl(file), ...validators, destPath: join(dir, 'o2') }))).toEqual({
+      status: 'not-modified',
+    });
     // rewritten within the same second: the HTTP date is equal, the etag is not
     writeFileSync(file, Buffer.concat([BODY, Buffer.from(' ')]));
     utimesSync(file, new Date('2026-11-21T09:00:00.750Z'), new Date('2026-11-21T09:00:00.750Z'));
-    expect(await fetchFeed(req({ url: toUrl(file), ...validators, destPath: join(dir, 'o3') }))).toMatchObject({ status: 'fetched', bytes: BODY.length + 1 });
+    expect(await fetchFeed(req({ url: toUrl(file), ...validators, destPath: join(dir, 'o3') }))).toMatchObject({
+      status: 'fetched',
+      bytes: BODY.length + 1,
+    });
   });
 
   it('reports a missing file and one over maxBytes', async () => {
     const missing = await rejection(fetchFeed(req({ url: join(dir, 'nope.json') })));
     expect(missing.message).toBe(`file ${join(dir, 'nope.json')}: ENOENT`);
     writeFileSync(join(dir, 'big.json'), BODY);
-    expect((await rejection(fetchFeed(req({ url: join(dir, 'big.json'), maxBytes: 10 })))).message).toMatch(/larger than the limit of 10 bytes/);
+    expect((await rejection(fetchFeed(req({ url: join(dir, 'big.json'), maxBytes: 10 })))).message).toMatch(
+      /larger than the limit of 10 bytes/,
+    );
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });

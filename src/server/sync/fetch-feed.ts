@@ -32,7 +32,6 @@ export interface FetchFeedRequest {
   random?: () => number;
 }
 
-
 /** Waits between attempts: from half a second, doubling, up to 30 s ("equal jitter": never retried at once). */
 export const FEED_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 30_000 };
 const MAX_REDIRECTIONS = 5;
@@ -70,7 +69,9 @@ export async function fetchFeed(req: FetchFeedRequest): Promise<FetchFeedResult>
       const failure = err instanceof AttemptFailed ? err : networkFailure(err);
       if (!failure.retryable || attempt > req.retries) {
         const tries = attempt > 1 ? ` (${attempt} attempts)` : '';
-        throw new FeedUnreachableError(`GET ${label}: ${failure.reason}${tries}`, failure.httpStatus, attempt, { cause: failure.cause });
+        throw new FeedUnreachableError(`GET ${label}: ${failure.reason}${tries}`, failure.httpStatus, attempt, {
+          cause: failure.cause,
+        });
       }
       await sleep(backoffDelayMs(attempt, random, FEED_BACKOFF, { kind: 'equal' }));
     }
@@ -78,7 +79,11 @@ export async function fetchFeed(req: FetchFeedRequest): Promise<FetchFeedResult>
 }
 
 async function attemptOnce(req: FetchFeedRequest, url: URL, dispatcher: Dispatcher): Promise<FetchFeedResult> {
-  const headers: Record<string, string> = { accept: '*/*', 'accept-encoding': 'identity', 'user-agent': 'patchhive-sync' };
+  const headers: Record<string, string> = {
+    accept: '*/*',
+    'accept-encoding': 'identity',
+    'user-agent': 'patchhive-sync',
+  };
   if (req.etag) headers['if-none-match'] = req.etag;
   if (req.lastModified) headers['if-modified-since'] = req.lastModified;
   const res = await request(url, {
@@ -100,11 +105,21 @@ async function attemptOnce(req: FetchFeedRequest, url: URL, dispatcher: Dispatch
   const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > req.maxBytes) {
     res.body.on('error', () => undefined).destroy();
-    throw new AttemptFailed(`body of ${declared} bytes is larger than the limit of ${req.maxBytes} bytes`, false, res.statusCode);
+    throw new AttemptFailed(
+      `body of ${declared} bytes is larger than the limit of ${req.maxBytes} bytes`,
+      false,
+      res.statusCode,
+    );
   }
   try {
     const { bytes, sha256 } = await writeBodyToFile(res.body, req.destPath, req.maxBytes);
-    return { status: 'fetched', bytes, sha256, etag: header(res.headers, 'etag'), lastModified: header(res.headers, 'last-modified') };
+    return {
+      status: 'fetched',
+      bytes,
+      sha256,
+      etag: header(res.headers, 'etag'),
+      lastModified: header(res.headers, 'last-modified'),
+    };
   } catch (err) {
     if (err instanceof BodyTooLargeError) throw new AttemptFailed(err.message, false, res.statusCode);
     throw err;

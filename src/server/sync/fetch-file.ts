@@ -30,14 +30,17 @@ export async function copyLocalFeed(req: {
     ({ size, mtime, mtimeMs } = st);
   } catch (err) {
     if (err instanceof FeedUnreachableError) throw err;
-    throw new FeedUnreachableError(`${where}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`, null, 1, { cause: err });
+    throw new FeedUnreachableError(`${where}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`, null, 1, {
+      cause: err,
+    });
   }
   // The HTTP date has whole seconds; the etag also carries size and sub-second time, so a file
   // rewritten within the same second is still seen as changed.
   const etag = `W/"${size.toString(16)}-${Math.round(mtimeMs * 1000).toString(16)}"`;
   const lastModified = mtime.toUTCString();
   if (req.etag ? req.etag === etag : req.lastModified === lastModified) return { status: 'not-modified' };
-  if (size > req.maxBytes) throw new FeedUnreachableError(`${where}: larger than the limit of ${req.maxBytes} bytes`, null, 1);
+  if (size > req.maxBytes)
+    throw new FeedUnreachableError(`${where}: larger than the limit of ${req.maxBytes} bytes`, null, 1);
   try {
     const { bytes, sha256 } = await writeBodyToFile(createReadStream(req.path), req.destPath, req.maxBytes);
     return { status: 'fetched', bytes, sha256, etag, lastModified };

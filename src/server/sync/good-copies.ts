@@ -48,7 +48,12 @@ export async function discardCopy(staged: StagedCopy): Promise<void> {
 }
 
 /** Renames a checked staging directory into an accepted copy; returns its goodPath (relative). */
-export async function promoteCopy(dataDir: string, sourceId: string, staged: StagedCopy, syncId: string): Promise<string> {
+export async function promoteCopy(
+  dataDir: string,
+  sourceId: string,
+  staged: StagedCopy,
+  syncId: string,
+): Promise<string> {
   const base = sourceDir(dataDir, sourceId);
   const copyName = `${COPY_PREFIX}${syncId}`;
   await rename(staged.dir, path.join(base, copyName));
@@ -60,7 +65,12 @@ export async function promoteCopy(dataDir: string, sourceId: string, staged: Sta
  * After the state names `currentGoodPath`: the copy named before (`priorGoodPath`) becomes
  * `previous/`, and every other copy or staging leftover is removed.
  */
-export async function retireCopies(dataDir: string, sourceId: string, currentGoodPath: string, priorGoodPath: string | null): Promise<void> {
+export async function retireCopies(
+  dataDir: string,
+  sourceId: string,
+  currentGoodPath: string,
+  priorGoodPath: string | null,
+): Promise<void> {
   const base = sourceDir(dataDir, sourceId);
   const current = path.dirname(resolveGoodPath(dataDir, sourceId, currentGoodPath));
   const prior = priorGoodPath ? path.dirname(resolveGoodPath(dataDir, sourceId, priorGoodPath)) : undefined;
@@ -74,7 +84,9 @@ export async function retireCopies(dataDir: string, sourceId: string, currentGoo
 /** Removes staging leftovers and copies that are neither current nor `previous/`. */
 export async function pruneLeftovers(dataDir: string, sourceId: string, currentGoodPath: string | null): Promise<void> {
   const base = sourceDir(dataDir, sourceId);
-  const current = currentGoodPath ? path.basename(path.dirname(resolveGoodPath(dataDir, sourceId, currentGoodPath))) : undefined;
+  const current = currentGoodPath
+    ? path.basename(path.dirname(resolveGoodPath(dataDir, sourceId, currentGoodPath)))
+    : undefined;
   const names = await readdir(base).catch(() => [] as string[]);
   for (const name of names) {
     const stale = name.startsWith(INCOMING_PREFIX) || (name.startsWith(COPY_PREFIX) && name !== current);
@@ -89,7 +101,8 @@ export async function pruneLeftovers(dataDir: string, sourceId: string, currentG
 export function resolveGoodPath(dataDir: string, sourceId: string, goodPath: string): string {
   const base = sourceDir(dataDir, sourceId);
   const file = path.resolve(dataDir, goodPath);
-  if (!file.startsWith(base + path.sep)) throw new PatchhiveError('E_INTERNAL', 'the stored good copy lies outside the source directory');
+  if (!file.startsWith(base + path.sep))
+    throw new PatchhiveError('E_INTERNAL', 'the stored good copy lies outside the source directory');
   return file;
 }
 
@@ -100,5 +113,9 @@ function isPlainName(s: string): boolean {
 // Makes a rename durable; some file systems refuse fsync on a directory, which is not an error.
 async function syncDirectory(dir: string): Promise<void> {
   const dh = await open(dir, 'r').catch(() => undefined);
-  if (dh) await dh.sync().catch(() => undefined).finally(() => dh.close());
+  if (dh)
+    await dh
+      .sync()
+      .catch(() => undefined)
+      .finally(() => dh.close());
 }

@@ -38,7 +38,12 @@ function startWorker(request: ImportRequest): Worker {
  * Verifies and imports the copy at `catalogPath` like loadSourceCopy, in a worker thread. Rejects
  * with the worker's PatchhiveError (feed named by `label`), or E_INTERNAL if the worker dies.
  */
-export function importCopyInWorker(catalogPath: string, source: SourceRecord, label: string, opts: { withRecords: boolean }): Promise<ImportedCopy> {
+export function importCopyInWorker(
+  catalogPath: string,
+  source: SourceRecord,
+  label: string,
+  opts: { withRecords: boolean },
+): Promise<ImportedCopy> {
   const worker = startWorker({ catalogPath, source, label, withRecords: opts.withRecords });
   const catalog = emptyCatalog(source.name, 'unknown');
   const records: BulletinRecord[] = [];
@@ -76,7 +81,26 @@ export function importCopyInWorker(catalogPath: string, source: SourceRecord, la
       // Ask for the next batch on a later turn, after the requests that queued meanwhile.
       setImmediate(() => worker.postMessage('next'));
     });
-    worker.on('error', (err: Error) => settle(() => reject(new PatchhiveError('E_INTERNAL', `the feed import worker failed: ${err.message.split('\n')[0]}`, { file: label }, { cause: err }))));
-    worker.on('exit', (code) => settle(() => reject(new PatchhiveError('E_INTERNAL', `the feed import worker exited (code ${code}) before it finished`, { file: label }))));
+    worker.on('error', (err: Error) =>
+      settle(() =>
+        reject(
+          new PatchhiveError(
+            'E_INTERNAL',
+            `the feed import worker failed: ${err.message.split('\n')[0]}`,
+            { file: label },
+            { cause: err },
+          ),
+        ),
+      ),
+    );
+    worker.on('exit', (code) =>
+      settle(() =>
+        reject(
+          new PatchhiveError('E_INTERNAL', `the feed import worker exited (code ${code}) before it finished`, {
+            file: label,
+          }),
+        ),
+      ),
+    );
   });
 }

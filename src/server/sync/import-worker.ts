@@ -34,7 +34,13 @@ async function run(req: ImportRequest): Promise<void> {
     await sendAll(records, (items) => ({ kind: 'records', items }));
     await send({ kind: 'done' });
   } catch (err) {
-    const e = err instanceof PatchhiveError ? err : new PatchhiveError('E_INTERNAL', `importing the feed failed unexpectedly: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
+    const e =
+      err instanceof PatchhiveError
+        ? err
+        : new PatchhiveError(
+            'E_INTERNAL',
+            `importing the feed failed unexpectedly: ${String((err as Error)?.message ?? err).split('\n')[0]}`,
+          );
     await send({ kind: 'error', code: e.code, message: e.message, location: e.location });
   }
 }

@@ -40,17 +40,26 @@ async function checkFormat(catalogPath: string, source: SourceRecord): Promise<v
   const detected = detectCatalogFormat(await readHead(catalogPath));
   if ((source.format ?? detected) === 'debian-tracker' && !source.release) {
     // The feed lists every Debian release; without one nothing would be imported, silently.
-    throw new PatchhiveError('E_BAD_REQUEST', `the feed is Debian Security Tracker JSON, which needs a release: patchhive sources set ${source.name} --release CODENAME (e.g. bookworm)`);
+    throw new PatchhiveError(
+      'E_BAD_REQUEST',
+      `the feed is Debian Security Tracker JSON, which needs a release: patchhive sources set ${source.name} --release CODENAME (e.g. bookworm)`,
+    );
   }
   if (source.format && detected && detected !== source.format) {
-    throw new PatchhiveError('E_INPUT_UNKNOWN_FORMAT', `the feed is ${detected}, but the source is configured as ${source.format}`);
+    throw new PatchhiveError(
+      'E_INPUT_UNKNOWN_FORMAT',
+      `the feed is ${detected}, but the source is configured as ${source.format}`,
+    );
   }
 }
 
 async function checkSignature(catalogPath: string, signingKey: string, label: string): Promise<void> {
   const signature = await readFile(`${catalogPath}.sig`, 'utf8').catch(() => undefined);
   if (signature === undefined) {
-    throw new PatchhiveError('E_SIGNATURE_MISSING', `the source requires a signature, but ${label}.sig could not be read`);
+    throw new PatchhiveError(
+      'E_SIGNATURE_MISSING',
+      `the source requires a signature, but ${label}.sig could not be read`,
+    );
   }
   // Ed25519 signs the whole message at once, so the bytes are read whole; maxBytes bounds them.
   verifyCatalog(await readFile(catalogPath), signature, [signingKey], label);
@@ -60,14 +69,21 @@ async function checkSignature(catalogPath: string, signingKey: string, label: st
 async function readHead(file: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of createReadStream(file, { start: 0, end: HEAD_BYTES - 1 })) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
 }
 
 /** Names the feed instead of the temporary file in an error's message and location. */
 function relabel(err: unknown, catalogPath: string, label: string): PatchhiveError {
   if (!(err instanceof PatchhiveError)) {
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return new PatchhiveError('E_INTERNAL', `importing the feed failed unexpectedly: ${why}`, { file: label }, { cause: err });
+    return new PatchhiveError(
+      'E_INTERNAL',
+      `importing the feed failed unexpectedly: ${why}`,
+      { file: label },
+      { cause: err },
+    );
   }
   const message = err.message.split(catalogPath).join(label);
   const loc = err.location;

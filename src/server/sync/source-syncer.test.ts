@@ -52,7 +52,10 @@ const V1 = [
 ];
 
 function liveBulletins(sourceId: string): string[] {
-  return [...stores.bulletinRows.values()].filter((r) => r.sourceId === sourceId && r.withdrawnAt === null).map((r) => r.id).sort();
+  return [...stores.bulletinRows.values()]
+    .filter((r) => r.sourceId === sourceId && r.withdrawnAt === null)
+    .map((r) => r.id)
+    .sort();
 }
 
 function copies(sourceId: string): string[] {
@@ -92,7 +95,13 @@ describe('SourceSyncer over HTTP', () => {
     const bodyBytesBefore = feed.bodyBytesSent;
     const second = await syncer.sync(source);
     expect(second).toEqual({ record: expect.objectContaining({ result: 'not-modified', bytes: 0, message: null }) });
-    expect(feed.requests.at(-1)).toEqual({ path: '/c.json', ifNoneMatch: state.etag, ifModifiedSince: state.lastModified, status: 304, bodyBytes: 0 });
+    expect(feed.requests.at(-1)).toEqual({
+      path: '/c.json',
+      ifNoneMatch: state.etag,
+      ifModifiedSince: state.lastModified,
+      status: 304,
+      bodyBytes: 0,
+    });
     expect(feed.bodyBytesSent).toBe(bodyBytesBefore);
     expect(stores.syncStates.get('s1')).toEqual(state);
     expect(copies('s1')).toEqual(['copy-sync1']);
@@ -102,7 +111,14 @@ describe('SourceSyncer over HTTP', () => {
     const source = sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true });
     feed.put('/c.json', nativeCatalogBytes(V1));
     await syncer.sync(source);
-    feed.put('/c.json', nativeCatalogBytes([{ id: 'PH-2', version: '2.0-2' }, { id: 'PH-3', version: '3.0-1' }, { id: 'PH-4', version: '4.0-1' }]));
+    feed.put(
+      '/c.json',
+      nativeCatalogBytes([
+        { id: 'PH-2', version: '2.0-2' },
+        { id: 'PH-3', version: '3.0-1' },
+        { id: 'PH-4', version: '4.0-1' },
+      ]),
+    );
     const second = await syncer.sync(source);
     expect(second.record.result).toBe('updated');
     expect(second.changed).toEqual({ added: ['PH-4'], revised: ['PH-2'], withdrawn: ['PH-1'] });
@@ -110,7 +126,13 @@ describe('SourceSyncer over HTTP', () => {
     expect(stores.bulletinRows.get('PH-1')!.withdrawnAt).toBe(stores.syncStates.get('s1')!.goodAt);
     expect(copies('s1')).toEqual(['copy-sync2', 'previous']);
 
-    feed.put('/c.json', nativeCatalogBytes([{ id: 'PH-1', version: '1.0-1' }, { id: 'PH-4', version: '4.0-1' }]));
+    feed.put(
+      '/c.json',
+      nativeCatalogBytes([
+        { id: 'PH-1', version: '1.0-1' },
+        { id: 'PH-4', version: '4.0-1' },
+      ]),
+    );
     const third = await syncer.sync(source);
     expect(third.changed).toEqual({ added: ['PH-1'], revised: [], withdrawn: ['PH-2', 'PH-3'] });
     expect(copies('s1')).toEqual(['copy-sync3', 'previous']);
@@ -120,7 +142,10 @@ describe('SourceSyncer over HTTP', () => {
   it('keeps the last good copy when the feed is down, after retrying', async () => {
     const source = sourceRecord('s1', feed.url('/c.json'), { allowUnsigned: true });
     const none = await syncer.sync(source); // 404: nothing yet
-    expect(none.record).toMatchObject({ result: 'failed', message: `feed unreachable (GET ${feed.url('/c.json')}: HTTP 404); no good copy yet` });
+    expect(none.record).toMatchObject({
+      result: 'failed',
+      message: `feed unreachable (GET ${feed.url('/c.json')}: HTTP 404); no good copy yet`,
+    });
     expect(await syncer.loadLastGood(source)).toBeUndefined();
 
     feed.put('/c.json', nativeCatalogBytes(V1));
@@ -153,7 +178,10 @@ describe('SourceSyncer over HTTP', () => {
     syncer = newSyncer({ maxBytes: 4096 });
     await syncer.sync(source);
     const state = stores.syncStates.get('s1')!;
-    feed.put('/c.json', nativeCatalogBytes([...V1, ...Array.from({ length: 20 }, (_, i) => ({ id: `PH-1${i}`, version: '1.0-1' }))]));
+    feed.put(
+      '/c.json',
+      nativeCatalogBytes([...V1, ...Array.from({ length: 20 }, (_, i) => ({ id: `PH-1${i}`, version: '1.0-1' }))]),
+    );
     for (const chunked of [false, true]) {
       feed.files.get('/c.json')!.chunked = chunked;
       const big = await syncer.sync(source);
@@ -175,12 +203,17 @@ describe('SourceSyncer over HTTP', () => {
     feed.put('/c.json', '{"format": "patchhive.catalog/1", "name": "x", "bulletins": [ {"id": 3} ]}');
     const malformed = await syncer.sync(source);
     expect(malformed.record.result).toBe('refused');
-    expect(malformed.record.message).toMatch(new RegExp(`^${feed.url('/c.json')} \\(\\$\\.bulletins\\[0\\]\\.id\\): .*\\[E_INPUT_MALFORMED\\]$`));
+    expect(malformed.record.message).toMatch(
+      new RegExp(`^${feed.url('/c.json')} \\(\\$\\.bulletins\\[0\\]\\.id\\): .*\\[E_INPUT_MALFORMED\\]$`),
+    );
     expect(malformed.record.message).not.toContain(dataDir);
 
     feed.put('/c.json', readFileSync(OVAL_SAMPLE));
     const other = await syncer.sync(source);
-    expect(other.record).toMatchObject({ result: 'refused', message: 'the feed is oval, but the source is configured as native [E_INPUT_UNKNOWN_FORMAT]' });
+    expect(other.record).toMatchObject({
+      result: 'refused',
+      message: 'the feed is oval, but the source is configured as native [E_INPUT_UNKNOWN_FORMAT]',
+    });
     expect(stores.syncStates.get('s1')).toEqual(state);
     expect(liveBulletins('s1')).toEqual(['PH-1', 'PH-2', 'PH-3']);
     expect(copies('s1')).toEqual(['copy-sync1']);
@@ -245,7 +278,9 @@ describe('SourceSyncer with a signing key', () => {
     const source: SourceRecord = sourceRecord('s1', feed.url('/c.json'), { signingKey: pair.publicKeyPem });
     const wrongKey = await syncer.sync(source);
     expect(wrongKey.record.result).toBe('refused');
-    expect(wrongKey.record.message).toMatch(new RegExp(`signed by key ${other.keyId}, which is not trusted .*\\[E_SIGNATURE_INVALID\\]$`));
+    expect(wrongKey.record.message).toMatch(
+      new RegExp(`signed by key ${other.keyId}, which is not trusted .*\\[E_SIGNATURE_INVALID\\]$`),
+    );
 
     feed.files.delete('/c.json.sig');
     const unsigned = await syncer.sync(source);
@@ -269,7 +304,10 @@ describe('SourceSyncer with a signing key', () => {
     const at = tampered.indexOf('<title>') + '<title>'.length;
     tampered[at] = tampered[at] === 0x58 ? 0x59 : 0x58; // one letter of the first title
     feed.put('/oval.xml', tampered);
-    expect((await syncer.sync(source)).record).toMatchObject({ result: 'refused', message: expect.stringMatching(/signature does not match/) });
+    expect((await syncer.sync(source)).record).toMatchObject({
+      result: 'refused',
+      message: expect.stringMatching(/signature does not match/),
+    });
     // the tampered copy is a valid catalog: only the signature check stops it
     const unsigned = await syncer.sync(sourceRecord('s3', feed.url('/oval.xml')));
     expect(unsigned.record.result).toBe('updated');
@@ -334,7 +372,10 @@ describe('SourceSyncer with local files', () => {
     await syncer.sync(source);
     const { goodPath } = stores.syncStates.get('s1')!;
     writeFileSync(join(dataDir, goodPath!), 'garbage');
-    await expect(syncer.loadLastGood(source)).rejects.toMatchObject({ code: 'E_INPUT_MALFORMED', message: expect.stringMatching(/altered on disk/) });
+    await expect(syncer.loadLastGood(source)).rejects.toMatchObject({
+      code: 'E_INPUT_MALFORMED',
+      message: expect.stringMatching(/altered on disk/),
+    });
     const { rmSync } = await import('node:fs');
     rmSync(join(dataDir, 'sources', 's1'), { recursive: true });
     const again = await syncer.sync(source);

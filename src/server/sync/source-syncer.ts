@@ -13,12 +13,27 @@ import { stat } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import type { Catalog } from '../../catalog/model.js';
 import { PatchhiveError } from '../../errors.js';
-import type { BulletinRecord, BulletinStore, SourceRecord, SourceStore, SourceSyncState, SyncRecord } from '../../store/ports.js';
+import type {
+  BulletinRecord,
+  BulletinStore,
+  SourceRecord,
+  SourceStore,
+  SourceSyncState,
+  SyncRecord,
+} from '../../store/ports.js';
 import { diffBulletins, type BulletinChanges } from './catalog-diff.js';
 import { FeedUnreachableError } from './feed-errors.js';
 import { feedLabel, signatureUrlOf } from './feed-url.js';
 import { fetchFeed, type FetchFeedResult } from './fetch-feed.js';
-import { discardCopy, promoteCopy, pruneLeftovers, resolveGoodPath, retireCopies, stageCopy, type StagedCopy } from './good-copies.js';
+import {
+  discardCopy,
+  promoteCopy,
+  pruneLeftovers,
+  resolveGoodPath,
+  retireCopies,
+  stageCopy,
+  type StagedCopy,
+} from './good-copies.js';
 import { importCopyInWorker } from './import-in-worker.js';
 
 /** Limits of feed requests (from the server configuration); sleep/random are for tests. */
@@ -87,10 +102,18 @@ export class SourceSyncer {
     const file = resolveGoodPath(this.deps.dataDir, source.id, state.goodPath);
     const sha256 = await sha256OfFile(file).catch((err: unknown) => {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new PatchhiveError('E_INPUT_NOT_FOUND', `the last good copy of source ${source.name} cannot be read (${code})`, { file });
+      throw new PatchhiveError(
+        'E_INPUT_NOT_FOUND',
+        `the last good copy of source ${source.name} cannot be read (${code})`,
+        { file },
+      );
     });
     if (state.goodSha256 && sha256 !== state.goodSha256) {
-      throw new PatchhiveError('E_INPUT_MALFORMED', `the last good copy of source ${source.name} was altered on disk (SHA-256 differs)`, { file });
+      throw new PatchhiveError(
+        'E_INPUT_MALFORMED',
+        `the last good copy of source ${source.name} was altered on disk (SHA-256 differs)`,
+        { file },
+      );
     }
     return (await importCopyInWorker(file, source, file, { withRecords: false })).catalog;
   }
@@ -112,7 +135,12 @@ export class SourceSyncer {
       let fetched: FetchFeedResult;
       try {
         // Without the good copy on disk the validators mean nothing: fetch the whole feed again.
-        fetched = await this.fetch(source.url, staged.catalogPath, this.fetchOptions.maxBytes, hasGoodCopy ? state : undefined);
+        fetched = await this.fetch(
+          source.url,
+          staged.catalogPath,
+          this.fetchOptions.maxBytes,
+          hasGoodCopy ? state : undefined,
+        );
       } catch (err) {
         if (!isFeedError(err)) throw err;
         return finish('failed', unreachableMessage(err, hasGoodCopy ? state : undefined), 0);
@@ -127,7 +155,8 @@ export class SourceSyncer {
       }
       if (source.signingKey) {
         const sig = await this.fetchSignature(source, staged);
-        if (sig.outcome === 'failed') return finish('failed', unreachableMessage(sig.error, hasGoodCopy ? state : undefined), bytes);
+        if (sig.outcome === 'failed')
+          return finish('failed', unreachableMessage(sig.error, hasGoodCopy ? state : undefined), bytes);
         if (sig.outcome === 'missing') return finish('refused', sig.error.toOneLine(), bytes);
         bytes += sig.bytes;
       }
@@ -175,7 +204,12 @@ export class SourceSyncer {
     return changed;
   }
 
-  private fetch(url: string, destPath: string, maxBytes: number, validators?: SourceSyncState): Promise<FetchFeedResult> {
+  private fetch(
+    url: string,
+    destPath: string,
+    maxBytes: number,
+    validators?: SourceSyncState,
+  ): Promise<FetchFeedResult> {
     const { sleep, random, timeoutMs, retries } = this.fetchOptions;
     return fetchFeed({
       url,
@@ -195,7 +229,11 @@ export class SourceSyncer {
   private async fetchSignature(
     source: SourceRecord,
     staged: StagedCopy,
-  ): Promise<{ outcome: 'ok'; bytes: number } | { outcome: 'missing'; error: PatchhiveError } | { outcome: 'failed'; error: PatchhiveError }> {
+  ): Promise<
+    | { outcome: 'ok'; bytes: number }
+    | { outcome: 'missing'; error: PatchhiveError }
+    | { outcome: 'failed'; error: PatchhiveError }
+  > {
     try {
       const r = await this.fetch(signatureUrlOf(source.url), staged.signaturePath, MAX_SIGNATURE_BYTES);
       return { outcome: 'ok', bytes: r.status === 'fetched' ? r.bytes : 0 };
@@ -223,7 +261,11 @@ function isFeedError(err: unknown): err is PatchhiveError {
 
 function isMissing(err: PatchhiveError): boolean {
   if (!(err instanceof FeedUnreachableError)) return false;
-  return err.httpStatus === 404 || err.httpStatus === 410 || (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  return (
+    err.httpStatus === 404 ||
+    err.httpStatus === 410 ||
+    (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+  );
 }
 
 /** "feed unreachable (why); still using the last good copy from <goodAt>" (or "no good copy yet"). */

@@ -7,7 +7,14 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createProxy } from 'proxy';
-import type { BulletinRecord, BulletinStore, SourceRecord, SourceStore, SourceSyncState, SyncRecord } from '../../store/ports.js';
+import type {
+  BulletinRecord,
+  BulletinStore,
+  SourceRecord,
+  SourceStore,
+  SourceSyncState,
+  SyncRecord,
+} from '../../store/ports.js';
 
 export interface FeedFile {
   body: Buffer;
@@ -89,7 +96,10 @@ export class FeedServer {
     const validators: Record<string, string> = {};
     if (file.etag) validators.etag = file.etag;
     if (file.lastModified) validators['last-modified'] = file.lastModified;
-    const notModified = log.ifNoneMatch !== undefined ? log.ifNoneMatch === file.etag : log.ifModifiedSince !== undefined && log.ifModifiedSince === file.lastModified;
+    const notModified =
+      log.ifNoneMatch !== undefined
+        ? log.ifNoneMatch === file.etag
+        : log.ifModifiedSince !== undefined && log.ifModifiedSince === file.lastModified;
     if (notModified) {
       log.status = 304;
       res.writeHead(304, validators).end();
@@ -144,7 +154,9 @@ export class TestProxy {
 
   url(credentials?: { user: string; password: string }): string {
     const port = (this.server.address() as AddressInfo).port;
-    const auth = credentials ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@` : '';
+    const auth = credentials
+      ? `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`
+      : '';
     return `http://${auth}127.0.0.1:${port}`;
   }
 
@@ -155,7 +167,9 @@ export class TestProxy {
 }
 
 /** A small native catalog: one dpkg bulletin per entry, fixed at `version`. */
-export function nativeCatalogBytes(bulletins: { id: string; title?: string; severity?: string; version: string }[]): Buffer {
+export function nativeCatalogBytes(
+  bulletins: { id: string; title?: string; severity?: string; version: string }[],
+): Buffer {
   const doc = {
     format: 'patchhive.catalog/1',
     name: 'test-feed',
@@ -179,7 +193,19 @@ export function nativeCatalogBytes(bulletins: { id: string; title?: string; seve
 
 /** A source record with defaults. */
 export function sourceRecord(id: string, url: string, patch: Partial<SourceRecord> = {}): SourceRecord {
-  return { id, name: `source ${id}`, url, format: null, release: null, schedule: null, signingKey: null, allowUnsigned: false, enabled: true, createdAt: '2026-11-01T00:00:00.000Z', ...patch };
+  return {
+    id,
+    name: `source ${id}`,
+    url,
+    format: null,
+    release: null,
+    schedule: null,
+    signingKey: null,
+    allowUnsigned: false,
+    enabled: true,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    ...patch,
+  };
 }
 
 /** In-memory SourceStore + BulletinStore, just enough for the syncer (the real store has its own suite). */
@@ -202,21 +228,29 @@ export class MemoryStores {
     getSyncState: async (id) => (this.syncStates.has(id) ? { ...this.syncStates.get(id)! } : undefined),
     putSyncState: async (s) => void this.syncStates.set(s.sourceId, { ...s }),
     recordSync: async (r) => void this.syncs.push(r),
-    listSyncs: async (id, limit) => this.syncs.filter((r) => r.sourceId === id).reverse().slice(0, limit),
+    listSyncs: async (id, limit) =>
+      this.syncs
+        .filter((r) => r.sourceId === id)
+        .reverse()
+        .slice(0, limit),
   };
 
   readonly bulletins: BulletinStore = {
     replaceForSource: async (sourceId, records, at) => {
       const ids = new Set(records.map((r) => r.id));
       for (const r of this.bulletinRows.values()) {
-        if (r.sourceId === sourceId && !ids.has(r.id) && r.withdrawnAt === null) this.bulletinRows.set(r.id, { ...r, withdrawnAt: at });
+        if (r.sourceId === sourceId && !ids.has(r.id) && r.withdrawnAt === null)
+          this.bulletinRows.set(r.id, { ...r, withdrawnAt: at });
       }
       for (const r of records) this.bulletinRows.set(r.id, { ...r, withdrawnAt: null });
     },
     listForSource: async (sourceId) => [...this.bulletinRows.values()].filter((r) => r.sourceId === sourceId),
     get: async (id) => this.bulletinRows.get(id),
     list: async (filter) => {
-      const items = [...this.bulletinRows.values()].filter((r) => (filter.includeWithdrawn || r.withdrawnAt === null) && (!filter.sourceId || r.sourceId === filter.sourceId));
+      const items = [...this.bulletinRows.values()].filter(
+        (r) =>
+          (filter.includeWithdrawn || r.withdrawnAt === null) && (!filter.sourceId || r.sourceId === filter.sourceId),
+      );
       return { items, total: items.length };
     },
   };

@@ -26,7 +26,10 @@ export function agentContract(ctx: ContractContext): void {
       const first = await s.agents.consumeEnrollmentToken(t.id, hashSecret('secret'), at(1));
       expect(first).toEqual({ ok: true, token: { ...t, uses: 1 } });
       expect((await s.agents.consumeEnrollmentToken(t.id, hashSecret('secret'), at(2))).ok).toBe(true);
-      expect(await s.agents.consumeEnrollmentToken(t.id, hashSecret('secret'), at(3))).toEqual({ ok: false, reason: 'exhausted' });
+      expect(await s.agents.consumeEnrollmentToken(t.id, hashSecret('secret'), at(3))).toEqual({
+        ok: false,
+        reason: 'exhausted',
+      });
       expect((await s.agents.getEnrollmentToken(t.id))?.uses).toBe(2);
     });
 
@@ -39,7 +42,11 @@ export function agentContract(ctx: ContractContext): void {
       const s = ctx.store();
       const t = enrollmentToken('secret', { expiresAt: at(60) });
       await s.agents.createEnrollmentToken(t);
-      const result = await s.agents.consumeEnrollmentToken(id === 'token' ? t.id : uid(id), hashSecret(secret), at(now));
+      const result = await s.agents.consumeEnrollmentToken(
+        id === 'token' ? t.id : uid(id),
+        hashSecret(secret),
+        at(now),
+      );
       expect(result).toEqual({ ok: false, reason });
       expect((await s.agents.getEnrollmentToken(t.id))?.uses).toBe(0);
     });
@@ -51,32 +58,45 @@ export function agentContract(ctx: ContractContext): void {
       await s.agents.revokeEnrollmentToken(t.id, at(5));
       await s.agents.revokeEnrollmentToken(t.id, at(9));
       expect((await s.agents.getEnrollmentToken(t.id))?.revokedAt).toBe(at(5));
-      expect(await s.agents.consumeEnrollmentToken(t.id, hashSecret('secret'), at(6))).toEqual({ ok: false, reason: 'revoked' });
+      expect(await s.agents.consumeEnrollmentToken(t.id, hashSecret('secret'), at(6))).toEqual({
+        ok: false,
+        reason: 'revoked',
+      });
       await expectStoreError(s.agents.revokeEnrollmentToken(uid('missing'), at(1)), 'E_TOKEN_NOT_FOUND');
     });
 
     it.each([
       { maxUses: 3, uses: 2, parallel: 20, winners: 1 },
       { maxUses: 5, uses: 0, parallel: 20, winners: 5 },
-    ])('gives exactly $winners of $parallel concurrent consumers a use (maxUses $maxUses)', async ({ maxUses, uses, parallel, winners }) => {
-      const s = ctx.store();
-      const t = enrollmentToken('race', { maxUses, uses });
-      await s.agents.createEnrollmentToken(t);
-      const results: ConsumeResult[] = await Promise.all(
-        Array.from({ length: parallel }, () => s.agents.consumeEnrollmentToken(t.id, hashSecret('race'), at(1))),
-      );
-      const won = results.filter((r) => r.ok);
-      expect(won).toHaveLength(winners);
-      expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.reason === 'exhausted')).toBe(true);
-      expect(new Set(won.map((r) => r.ok && r.token.uses)).size).toBe(winners);
-      expect((await s.agents.getEnrollmentToken(t.id))?.uses).toBe(maxUses);
-    });
+    ])(
+      'gives exactly $winners of $parallel concurrent consumers a use (maxUses $maxUses)',
+      async ({ maxUses, uses, parallel, winners }) => {
+        const s = ctx.store();
+        const t = enrollmentToken('race', { maxUses, uses });
+        await s.agents.createEnrollmentToken(t);
+        const results: ConsumeResult[] = await Promise.all(
+          Array.from({ length: parallel }, () => s.agents.consumeEnrollmentToken(t.id, hashSecret('race'), at(1))),
+        );
+        const won = results.filter((r) => r.ok);
+        expect(won).toHaveLength(winners);
+        expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.reason === 'exhausted')).toBe(true);
+        expect(new Set(won.map((r) => r.ok && r.token.uses)).size).toBe(winners);
+        expect((await s.agents.getEnrollmentToken(t.id))?.uses).toBe(maxUses);
+      },
+    );
 
     it('creates, touches and revokes agents', async () => {
       const s = ctx.store();
       const m = machine();
       await s.machines.create(m);
-      const a: AgentRecord = { id: uid('agent'), machineId: m.id, credentialHash: hashSecret('cred'), createdAt: at(1), revokedAt: null, lastCheckinAt: null };
+      const a: AgentRecord = {
+        id: uid('agent'),
+        machineId: m.id,
+        credentialHash: hashSecret('cred'),
+        createdAt: at(1),
+        revokedAt: null,
+        lastCheckinAt: null,
+      };
       await s.agents.createAgent(a);
       expect(await s.agents.getAgent(a.id)).toEqual(a);
       await s.agents.touchAgent(a.id, at(2));
@@ -94,7 +114,14 @@ export function agentContract(ctx: ContractContext): void {
       for (let i = 0; i < 3; i++) {
         const m = machine();
         await s.machines.create(m);
-        const a: AgentRecord = { id: uid('agent'), machineId: m.id, credentialHash: hashSecret('c'), createdAt: at(1), revokedAt: null, lastCheckinAt: null };
+        const a: AgentRecord = {
+          id: uid('agent'),
+          machineId: m.id,
+          credentialHash: hashSecret('c'),
+          createdAt: at(1),
+          revokedAt: null,
+          lastCheckinAt: null,
+        };
         await s.agents.createAgent(a);
         made.push(a);
       }
@@ -103,24 +130,44 @@ export function agentContract(ctx: ContractContext): void {
       await s.agents.setTrust(a1.id, { pinnedKey: `${tag}-new`, staleSince: null, staleReason: null });
       await s.agents.setTrust(a2.id, { pinnedKey: `${tag}-old`, staleSince: at(5), staleReason: 'no fresh time' });
       await s.agents.setTrust(a3.id, { pinnedKey: `${tag}-old`, staleSince: at(4), staleReason: 'frozen' });
-      expect(await s.agents.getTrust(a2.id)).toEqual({ pinnedKey: `${tag}-old`, staleSince: at(5), staleReason: 'no fresh time' });
+      expect(await s.agents.getTrust(a2.id)).toEqual({
+        pinnedKey: `${tag}-old`,
+        staleSince: at(5),
+        staleReason: 'no fresh time',
+      });
       const mine = async () => (await s.agents.countByPinnedKey()).filter((c) => c.pinnedKey?.startsWith(tag));
-      expect(await mine()).toEqual([{ pinnedKey: `${tag}-new`, agents: 1 }, { pinnedKey: `${tag}-old`, agents: 2 }]);
+      expect(await mine()).toEqual([
+        { pinnedKey: `${tag}-new`, agents: 1 },
+        { pinnedKey: `${tag}-old`, agents: 2 },
+      ]);
       const stale = async () => (await s.agents.listStale()).filter((x) => made.some((a) => a.id === x.agentId));
       expect(await stale()).toEqual([
         { agentId: a3.id, machineId: a3.machineId, since: at(4), reason: 'frozen' },
         { agentId: a2.id, machineId: a2.machineId, since: at(5), reason: 'no fresh time' },
       ]);
       await s.agents.revokeAgent(a3.id, at(6));
-      expect(await mine()).toEqual([{ pinnedKey: `${tag}-new`, agents: 1 }, { pinnedKey: `${tag}-old`, agents: 1 }]);
+      expect(await mine()).toEqual([
+        { pinnedKey: `${tag}-new`, agents: 1 },
+        { pinnedKey: `${tag}-old`, agents: 1 },
+      ]);
       expect((await stale()).map((x) => x.agentId)).toEqual([a2.id]);
       expect(await s.agents.getTrust(uid('missing'))).toBeUndefined();
-      await expectStoreError(s.agents.setTrust(uid('missing'), { pinnedKey: null, staleSince: null, staleReason: null }), 'E_NOT_FOUND');
+      await expectStoreError(
+        s.agents.setTrust(uid('missing'), { pinnedKey: null, staleSince: null, staleReason: null }),
+        'E_NOT_FOUND',
+      );
     });
 
     it('refuses an agent of an unknown machine and updates of an unknown agent', async () => {
       const s = ctx.store();
-      const a: AgentRecord = { id: uid('agent'), machineId: uid('missing'), credentialHash: 'x', createdAt: at(1), revokedAt: null, lastCheckinAt: null };
+      const a: AgentRecord = {
+        id: uid('agent'),
+        machineId: uid('missing'),
+        credentialHash: 'x',
+        createdAt: at(1),
+        revokedAt: null,
+        lastCheckinAt: null,
+      };
       await expectStoreError(s.agents.createAgent(a), 'E_MACHINE_NOT_FOUND');
       await expectStoreError(s.agents.touchAgent(a.id, at(1)), 'E_NOT_FOUND');
       await expectStoreError(s.agents.revokeAgent(a.id, at(1)), 'E_NOT_FOUND');

@@ -40,7 +40,18 @@ export function auditContract(ctx: ContractContext): void {
     it('appends entries that read back exactly, each linked to the one before', async () => {
       const s = ctx.store();
       const first = await s.audit.append(auditDraft());
-      const second = await s.audit.append(auditDraft({ actorKind: 'agent', userId: null, userName: null, tokenId: null, role: null, agentId: uid('a'), status: 401, errorCode: 'E_UNAUTHENTICATED' }));
+      const second = await s.audit.append(
+        auditDraft({
+          actorKind: 'agent',
+          userId: null,
+          userName: null,
+          tokenId: null,
+          role: null,
+          agentId: uid('a'),
+          status: 401,
+          errorCode: 'E_UNAUTHENTICATED',
+        }),
+      );
       expect(second.seq).toBe(first.seq + 1);
       expect(second.prevHash).toBe(first.hash);
       expect(await s.audit.range(first.seq - 1, 2)).toEqual([first, second]);
@@ -50,7 +61,9 @@ export function auditContract(ctx: ContractContext): void {
     it('never forks the chain under concurrent appends', async () => {
       const s = ctx.store();
       const tag = uid('burst');
-      const made = await Promise.all(Array.from({ length: 25 }, (_, i) => s.audit.append(auditDraft({ requestId: `${tag}-${i}`, userName: tag }))));
+      const made = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => s.audit.append(auditDraft({ requestId: `${tag}-${i}`, userName: tag }))),
+      );
       const seqs = made.map((e) => e.seq).sort((a, b) => a - b);
       expect(seqs.at(-1)! - seqs[0]!).toBe(24);
       expect(new Set(made.map((e) => e.prevHash)).size).toBe(25);
@@ -65,7 +78,9 @@ export function auditContract(ctx: ContractContext): void {
       const obj = uid('obj');
       const a = await s.audit.append(auditDraft({ userName: actor, at: at(10), objectIds: [obj, 'other'] }));
       const b = await s.audit.append(auditDraft({ tokenId: actor, userName: 'x', at: at(20) }));
-      const c = await s.audit.append(auditDraft({ agentId: actor, actorKind: 'agent', userName: null, at: at(30), objectIds: [`${obj}-suffix`] }));
+      const c = await s.audit.append(
+        auditDraft({ agentId: actor, actorKind: 'agent', userName: null, at: at(30), objectIds: [`${obj}-suffix`] }),
+      );
       expect(await s.audit.list({ limit: 10, actor })).toEqual([c, b, a]);
       expect(await s.audit.list({ limit: 2, actor })).toEqual([c, b]);
       expect(await s.audit.list({ limit: 10, actor, before: b.seq })).toEqual([a]);

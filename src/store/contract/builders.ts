@@ -114,7 +114,16 @@ export function finding(bulletinId: string, over: Partial<FindingInput> = {}): F
     package: 'openssl',
     fixedVersion: '3.0.15-1~deb12u1',
     reason: 'openssl 3.0.11 is earlier than the fixed 3.0.15-1~deb12u1',
-    evidence: [{ ref: 'oval:t:1', subject: 'dpkg package openssl', expected: '< 3.0.15', actual: '3.0.11', result: 'true', message: 'older' }],
+    evidence: [
+      {
+        ref: 'oval:t:1',
+        subject: 'dpkg package openssl',
+        expected: '< 3.0.15',
+        actual: '3.0.11',
+        result: 'true',
+        message: 'older',
+      },
+    ],
     ...over,
   };
 }
@@ -179,7 +188,11 @@ export function apiToken(userId: string, over: Partial<ApiTokenRecord> = {}): Ap
 }
 
 /** A triage decision of (bulletinId, groupId), version 1 unless overridden. */
-export function triageDecision(bulletinId: string, groupId: string, over: Partial<TriageDecision> = {}): TriageDecision {
+export function triageDecision(
+  bulletinId: string,
+  groupId: string,
+  over: Partial<TriageDecision> = {},
+): TriageDecision {
   return { ...emptyTriageDecision({ bulletinId, groupId }, at(0)), updatedBy: 'alice', version: 1, ...over };
 }
 
@@ -247,8 +260,18 @@ export function deployment(over: Partial<DeploymentRecord> = {}): DeploymentReco
     spec: {
       rings: [
         { name: 'lab', members: { kind: 'explicit', machineIds: ['m-lab'] }, soakSeconds: 0, gate },
-        { name: 'pilot', members: { kind: 'percent', percent: 12.5 }, soakSeconds: 3600, gate: { minSuccessRatio: 0.9, maxFailures: 1 } },
-        { name: 'broad', members: { kind: 'strategy', strategy: 'least-critical-first', count: 50 }, soakSeconds: 0, gate },
+        {
+          name: 'pilot',
+          members: { kind: 'percent', percent: 12.5 },
+          soakSeconds: 3600,
+          gate: { minSuccessRatio: 0.9, maxFailures: 1 },
+        },
+        {
+          name: 'broad',
+          members: { kind: 'strategy', strategy: 'least-critical-first', count: 50 },
+          soakSeconds: 0,
+          gate,
+        },
       ],
       bulletinIds: ['DSA-5001-1', 'DSA-5002-1'],
       deadline: at(60 * 24 * 7),
@@ -272,7 +295,11 @@ export function deployment(over: Partial<DeploymentRecord> = {}): DeploymentReco
 }
 
 /** A pending machine of `deploymentId` in ring `over.ringIndex` (0), planned to install two packages. */
-export function deploymentMachine(deploymentId: string, machineId: string, over: Partial<DeploymentMachineRecord> = {}): DeploymentMachineRecord {
+export function deploymentMachine(
+  deploymentId: string,
+  machineId: string,
+  over: Partial<DeploymentMachineRecord> = {},
+): DeploymentMachineRecord {
   return {
     deploymentId,
     machineId,
@@ -308,7 +335,11 @@ export function job(agentId: string, machineId: string, sequence: number, over: 
     deploymentId: null,
     kind: 'install',
     sequence,
-    envelope: JSON.stringify({ format: 'patchhive.job/1', body: `{"jobId":"${id}","sequence":${sequence}}`, signature: 'c2ln' }),
+    envelope: JSON.stringify({
+      format: 'patchhive.job/1',
+      body: `{"jobId":"${id}","sequence":${sequence}}`,
+      signature: 'c2ln',
+    }),
     state: 'issued',
     issuedAt: at(0),
     expiresAt: at(60 * 24),

@@ -19,7 +19,13 @@ export function bulletinContract(ctx: ContractContext): void {
       expect(await s.bulletins.listForSource(src)).toEqual([a, b, c].sort((x, y) => (x.id < y.id ? -1 : 1)));
       expect(await s.bulletins.get(b.id)).toEqual(b);
 
-      const revisedA = { ...a, title: 'Revised', revised: '2026-02-01', contentHash: 'h2', severity: 'critical' as const };
+      const revisedA = {
+        ...a,
+        title: 'Revised',
+        revised: '2026-02-01',
+        contentHash: 'h2',
+        severity: 'critical' as const,
+      };
       await s.bulletins.replaceForSource(src, [revisedA], at(2));
       expect(await s.bulletins.get(a.id)).toEqual(revisedA);
       expect(await s.bulletins.get(b.id)).toEqual({ ...b, withdrawnAt: at(2) });
@@ -38,15 +44,33 @@ export function bulletinContract(ctx: ContractContext): void {
 
     describe('list', () => {
       const src = uid('src');
-      const ids = { newest: `${src}-DSA-3`, middle: `${src}-DSA-2`, oldest: `${src}-DSA-1`, undated: `${src}-USN-9`, gone: `${src}-DSA-0` };
+      const ids = {
+        newest: `${src}-DSA-3`,
+        middle: `${src}-DSA-2`,
+        oldest: `${src}-DSA-1`,
+        undated: `${src}-USN-9`,
+        gone: `${src}-DSA-0`,
+      };
       beforeAll(async () => {
         const s = ctx.store();
         await s.bulletins.replaceForSource(
           src,
           [
             bulletin(src, { id: ids.oldest, published: '2025-01-01', severity: 'low', title: 'OpenSSL 100% fix' }),
-            bulletin(src, { id: ids.middle, published: '2025-06-01', severity: 'critical', title: 'linux kernel', cves: ['CVE-2025-1111'] }),
-            bulletin(src, { id: ids.newest, published: '2026-01-01', severity: 'important', title: 'curl', cves: ['CVE-2026-2222'] }),
+            bulletin(src, {
+              id: ids.middle,
+              published: '2025-06-01',
+              severity: 'critical',
+              title: 'linux kernel',
+              cves: ['CVE-2025-1111'],
+            }),
+            bulletin(src, {
+              id: ids.newest,
+              published: '2026-01-01',
+              severity: 'important',
+              title: 'curl',
+              cves: ['CVE-2026-2222'],
+            }),
             bulletin(src, { id: ids.undated, published: null, severity: 'critical', title: 'OpenSSH' }),
             bulletin(src, { id: ids.gone, published: '2026-02-01', severity: 'critical', title: 'withdrawn one' }),
           ],
@@ -57,15 +81,31 @@ export function bulletinContract(ctx: ContractContext): void {
       });
 
       it.each<{ name: string; filter: Omit<Filter, 'sourceId'>; expected: (keyof typeof ids)[] }>([
-        { name: 'newest first, undated last, withdrawn hidden', filter: {}, expected: ['newest', 'middle', 'oldest', 'undated'] },
-        { name: 'with withdrawn', filter: { includeWithdrawn: true }, expected: ['gone', 'newest', 'middle', 'oldest', 'undated'] },
-        { name: 'severity set', filter: { severities: ['critical', 'low'] }, expected: ['middle', 'oldest', 'undated'] },
+        {
+          name: 'newest first, undated last, withdrawn hidden',
+          filter: {},
+          expected: ['newest', 'middle', 'oldest', 'undated'],
+        },
+        {
+          name: 'with withdrawn',
+          filter: { includeWithdrawn: true },
+          expected: ['gone', 'newest', 'middle', 'oldest', 'undated'],
+        },
+        {
+          name: 'severity set',
+          filter: { severities: ['critical', 'low'] },
+          expected: ['middle', 'oldest', 'undated'],
+        },
         { name: 'q in title, any case', filter: { q: 'openss' }, expected: ['oldest', 'undated'] },
         { name: 'q in id', filter: { q: 'usn-9' }, expected: ['undated'] },
         { name: 'q in a CVE', filter: { q: 'cve-2025-11' }, expected: ['middle'] },
         { name: 'q with a LIKE wildcard taken literally', filter: { q: '100%' }, expected: ['oldest'] },
         { name: 'q with an underscore taken literally', filter: { q: 'open_sl' }, expected: [] },
-        { name: 'ids', filter: { ids: [ids.oldest, ids.gone, uid('x')], includeWithdrawn: true }, expected: ['gone', 'oldest'] },
+        {
+          name: 'ids',
+          filter: { ids: [ids.oldest, ids.gone, uid('x')], includeWithdrawn: true },
+          expected: ['gone', 'oldest'],
+        },
         { name: 'empty ids', filter: { ids: [] }, expected: [] },
       ])('filters: $name', async ({ filter, expected }) => {
         const { items, total } = await ctx.store().bulletins.list({ sourceId: src, ...filter });
@@ -78,8 +118,16 @@ export function bulletinContract(ctx: ContractContext): void {
         const page1 = await s.bulletins.list({ sourceId: src, limit: 3 });
         const page2 = await s.bulletins.list({ sourceId: src, limit: 3, offset: 3 });
         expect([page1.total, page2.total]).toEqual([4, 4]);
-        expect([...page1.items, ...page2.items].map((b) => b.id)).toEqual([ids.newest, ids.middle, ids.oldest, ids.undated]);
-        expect((await s.bulletins.list({ sourceId: src, offset: 2 })).items.map((b) => b.id)).toEqual([ids.oldest, ids.undated]);
+        expect([...page1.items, ...page2.items].map((b) => b.id)).toEqual([
+          ids.newest,
+          ids.middle,
+          ids.oldest,
+          ids.undated,
+        ]);
+        expect((await s.bulletins.list({ sourceId: src, offset: 2 })).items.map((b) => b.id)).toEqual([
+          ids.oldest,
+          ids.undated,
+        ]);
       });
     });
   });

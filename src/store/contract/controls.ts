@@ -57,7 +57,9 @@ export function controlContract(ctx: ContractContext): void {
       await s.actions.activate(name, 1, 'bob', at(20));
       expect(await s.actions.get(name, 1)).toMatchObject({ status: 'active', approvedBy: 'bob', approvedAt: at(20) });
       await s.actions.create(action(name, 2, { argv: ['/usr/local/sbin/snapshot', '--full'] }));
-      expect((await s.actions.list({ statuses: ['active'] })).filter((a) => a.name === name).map((a) => a.version)).toEqual([1]);
+      expect(
+        (await s.actions.list({ statuses: ['active'] })).filter((a) => a.name === name).map((a) => a.version),
+      ).toEqual([1]);
       await s.actions.activate(name, 2, 'carol', at(30));
       expect((await s.actions.versions(name)).map((a) => [a.version, a.status])).toEqual([
         [2, 'active'],
@@ -87,7 +89,14 @@ export function controlContract(ctx: ContractContext): void {
       const s = ctx.store();
       const target = uid('grp');
       const a = change({ target, kind: 'group.second-approver-off', proposedAt: at(1) });
-      const b = change({ target, kind: 'group.second-approver-off', proposedAt: at(2), status: 'rejected', decidedBy: 'bob', decidedAt: at(3) });
+      const b = change({
+        target,
+        kind: 'group.second-approver-off',
+        proposedAt: at(2),
+        status: 'rejected',
+        decidedBy: 'bob',
+        decidedAt: at(3),
+      });
       await s.changes.create(a);
       await s.changes.create(b);
       expect(await s.changes.get(a.id)).toEqual(a);
@@ -103,10 +112,20 @@ export function controlContract(ctx: ContractContext): void {
       const s = ctx.store();
       const c = change();
       await s.changes.create(c);
-      expect(await s.changes.transition(c.id, 'pending', 'approved', { decidedBy: 'bob', decidedAt: at(11) })).toBe(true);
-      expect(await s.changes.transition(c.id, 'pending', 'rejected', { decidedBy: 'carol', decidedAt: at(12) })).toBe(false);
+      expect(await s.changes.transition(c.id, 'pending', 'approved', { decidedBy: 'bob', decidedAt: at(11) })).toBe(
+        true,
+      );
+      expect(await s.changes.transition(c.id, 'pending', 'rejected', { decidedBy: 'carol', decidedAt: at(12) })).toBe(
+        false,
+      );
       expect(await s.changes.transition(c.id, 'approved', 'failed', { message: 'group was deleted' })).toBe(true);
-      expect(await s.changes.get(c.id)).toEqual({ ...c, status: 'failed', decidedBy: 'bob', decidedAt: at(11), message: 'group was deleted' });
+      expect(await s.changes.get(c.id)).toEqual({
+        ...c,
+        status: 'failed',
+        decidedBy: 'bob',
+        decidedAt: at(11),
+        message: 'group was deleted',
+      });
       expect(await s.changes.transition(uid('missing'), 'pending', 'approved', {})).toBe(false);
     });
   });

@@ -11,7 +11,12 @@ export function findingQueryContract(ctx: ContractContext): void {
     const m1 = machine();
     const m2 = machine();
     const x = uid('B');
-    const [crit, imp, mod, low] = ['crit', 'imp', 'mod', 'low'].map((s) => `${x}-${s}`) as [string, string, string, string];
+    const [crit, imp, mod, low] = ['crit', 'imp', 'mod', 'low'].map((s) => `${x}-${s}`) as [
+      string,
+      string,
+      string,
+      string,
+    ];
 
     beforeAll(async () => {
       const s = ctx.store();
@@ -28,18 +33,35 @@ export function findingQueryContract(ctx: ContractContext): void {
         ],
         at(2),
       );
-      await s.findings.applyAssessment(m2.id, [finding(crit, { severity: 'critical' }), finding(imp, { status: 'not-applicable' })], at(2));
+      await s.findings.applyAssessment(
+        m2.id,
+        [finding(crit, { severity: 'critical' }), finding(imp, { status: 'not-applicable' })],
+        at(2),
+      );
     });
 
     const both = () => [m1.id, m2.id];
-    const key = (f: { machineId: string; bulletinId: string }) => `${f.machineId === m1.id ? 'm1' : 'm2'}:${f.bulletinId.slice(x.length + 1)}`;
+    const key = (f: { machineId: string; bulletinId: string }) =>
+      `${f.machineId === m1.id ? 'm1' : 'm2'}:${f.bulletinId.slice(x.length + 1)}`;
 
     it.each<{ name: string; filter: Omit<FindingFilter, 'machineIds'>; expected: string[] }>([
-      { name: 'no filter, ordered by severity then bulletin then machine', filter: {}, expected: ['m1:crit', 'm2:crit', 'm1:imp', 'm2:imp', 'm1:mod', 'm1:low'] },
+      {
+        name: 'no filter, ordered by severity then bulletin then machine',
+        filter: {},
+        expected: ['m1:crit', 'm2:crit', 'm1:imp', 'm2:imp', 'm1:mod', 'm1:low'],
+      },
       { name: 'statuses', filter: { statuses: ['missing', 'affected'] }, expected: ['m1:crit', 'm2:crit', 'm1:imp'] },
       { name: 'bulletin ids', filter: { bulletinIds: [imp, mod] }, expected: ['m1:imp', 'm2:imp', 'm1:mod'] },
-      { name: 'minimum severity', filter: { severities: ['important'] }, expected: ['m1:crit', 'm2:crit', 'm1:imp', 'm2:imp'] },
-      { name: 'severities as a list from the top', filter: { severities: ['critical', 'important', 'moderate'] }, expected: ['m1:crit', 'm2:crit', 'm1:imp', 'm2:imp', 'm1:mod'] },
+      {
+        name: 'minimum severity',
+        filter: { severities: ['important'] },
+        expected: ['m1:crit', 'm2:crit', 'm1:imp', 'm2:imp'],
+      },
+      {
+        name: 'severities as a list from the top',
+        filter: { severities: ['critical', 'important', 'moderate'] },
+        expected: ['m1:crit', 'm2:crit', 'm1:imp', 'm2:imp', 'm1:mod'],
+      },
       { name: 'no severities', filter: { severities: [] }, expected: [] },
       { name: 'resolved', filter: { resolved: true }, expected: ['m1:mod'] },
       { name: 'unresolved', filter: { resolved: false, statuses: ['unknown', 'installed'] }, expected: ['m1:low'] },
@@ -81,12 +103,20 @@ export function findingQueryContract(ctx: ContractContext): void {
       const s = ctx.store();
       const m = machine();
       await s.machines.create(m);
-      const snap = (day: string, missing: number) => ({ machineId: m.id, day, counts: { missing, installed: 3 }, openBySeverity: { critical: missing } });
+      const snap = (day: string, missing: number) => ({
+        machineId: m.id,
+        day,
+        counts: { missing, installed: 3 },
+        openBySeverity: { critical: missing },
+      });
       await s.findings.putSnapshot(snap('2026-03-02', 5));
       await s.findings.putSnapshot(snap('2026-03-01', 4));
       await s.findings.putSnapshot(snap('2026-03-03', 1));
       await s.findings.putSnapshot(snap('2026-03-02', 7));
-      expect(await s.findings.listSnapshots(m.id, '2026-03-01', '2026-03-02')).toEqual([snap('2026-03-01', 4), snap('2026-03-02', 7)]);
+      expect(await s.findings.listSnapshots(m.id, '2026-03-01', '2026-03-02')).toEqual([
+        snap('2026-03-01', 4),
+        snap('2026-03-02', 7),
+      ]);
       expect(await s.findings.listSnapshots(m.id, '2026-03-04', '2026-03-09')).toEqual([]);
     });
 
@@ -97,7 +127,12 @@ export function findingQueryContract(ctx: ContractContext): void {
       await s.machines.create(kept);
       for (const m of [gone, kept]) {
         await s.findings.applyAssessment(m.id, [finding('B-1'), finding('B-2')], at(1));
-        await s.findings.putSnapshot({ machineId: m.id, day: '2026-03-01', counts: { missing: 2 }, openBySeverity: { important: 2 } });
+        await s.findings.putSnapshot({
+          machineId: m.id,
+          day: '2026-03-01',
+          counts: { missing: 2 },
+          openBySeverity: { important: 2 },
+        });
       }
       await s.findings.deleteForMachine(gone.id);
       expect((await s.findings.list({ machineIds: [gone.id] })).total).toBe(0);

@@ -25,29 +25,69 @@ export function findingScanContract(ctx: ContractContext): void {
       for (const m of ms) await s.machines.create(m);
       for (const [n, m] of ms.entries()) {
         const status = (i: number) => (n === 2 && i === 3 ? 'installed' : i % 2 ? 'affected' : 'missing');
-        await s.findings.applyAssessment(m.id, bs.map((b, i) => finding(b, { severity: i === 0 ? 'critical' : 'important', status: status(i) })), at(1));
+        await s.findings.applyAssessment(
+          m.id,
+          bs.map((b, i) => finding(b, { severity: i === 0 ? 'critical' : 'important', status: status(i) })),
+          at(1),
+        );
       }
       const m2 = ms[1]!.id;
-      await s.findings.applyAssessment(m2, [finding(bs[2]!, { status: 'installed' })], at(5), { bulletinIds: [bs[2]!] });
-      await s.findings.applyAssessment(m2, [finding(bs[3]!, { status: 'installed' })], at(9), { bulletinIds: [bs[3]!] });
+      await s.findings.applyAssessment(m2, [finding(bs[2]!, { status: 'installed' })], at(5), {
+        bulletinIds: [bs[2]!],
+      });
+      await s.findings.applyAssessment(m2, [finding(bs[3]!, { status: 'installed' })], at(9), {
+        bulletinIds: [bs[3]!],
+      });
     });
 
     it('streams open findings in (machine, bulletin) order, in batches of the given size', async () => {
       const s = ctx.store();
       const batches = await collect(s.findings.scanFacts({ machineIds: ids, batchSize: 3 }));
       expect(batches.map((b) => b.length)).toEqual([3, 3, 3]);
-      expect(batches.flat().map(key)).toEqual(['m1:b1', 'm1:b2', 'm1:b3', 'm1:b4', 'm2:b1', 'm2:b2', 'm3:b1', 'm3:b2', 'm3:b3']);
-      expect(batches[0]![0]).toEqual({ machineId: ids[0], bulletinId: bs[0], status: 'missing', severity: 'critical', firstSeenAt: at(1), resolvedAt: null });
-      expect(batches[0]![1]).toEqual({ machineId: ids[0], bulletinId: bs[1], status: 'affected', severity: 'important', firstSeenAt: at(1), resolvedAt: null });
+      expect(batches.flat().map(key)).toEqual([
+        'm1:b1',
+        'm1:b2',
+        'm1:b3',
+        'm1:b4',
+        'm2:b1',
+        'm2:b2',
+        'm3:b1',
+        'm3:b2',
+        'm3:b3',
+      ]);
+      expect(batches[0]![0]).toEqual({
+        machineId: ids[0],
+        bulletinId: bs[0],
+        status: 'missing',
+        severity: 'critical',
+        firstSeenAt: at(1),
+        resolvedAt: null,
+      });
+      expect(batches[0]![1]).toEqual({
+        machineId: ids[0],
+        bulletinId: bs[1],
+        status: 'affected',
+        severity: 'important',
+        firstSeenAt: at(1),
+        resolvedAt: null,
+      });
     });
 
     it('adds findings resolved at or after resolvedSince', async () => {
       const s = ctx.store();
-      const since = async (resolvedSince: string) => (await collect(s.findings.scanFacts({ machineIds: ids, resolvedSince }))).flat();
+      const since = async (resolvedSince: string) =>
+        (await collect(s.findings.scanFacts({ machineIds: ids, resolvedSince }))).flat();
       expect((await since(at(5))).filter((f) => f.resolvedAt !== null).map(key)).toEqual(['m2:b3', 'm2:b4']);
       const later = await since(at(6));
       expect(later.filter((f) => f.resolvedAt !== null)).toEqual([
-        { machineId: ids[1], bulletinId: bs[3], status: 'installed', severity: 'important', firstSeenAt: at(1), resolvedAt: at(9) },
+        {
+          machineId: ids[1],
+          bulletinId: bs[3],
+          status: 'installed',
+          severity: 'important',
+          firstSeenAt: at(1),
+          resolvedAt: at(9),
+        },
       ]);
       expect(later).toHaveLength(10);
       expect(await since(at(10))).toHaveLength(9);
@@ -55,7 +95,9 @@ export function findingScanContract(ctx: ContractContext): void {
 
     it('restricts to machine ids; no machines or no rows mean no batches', async () => {
       const s = ctx.store();
-      const batches = await collect(s.findings.scanFacts({ machineIds: [ids[1]!, ids[2]!], resolvedSince: at(0), batchSize: 5 }));
+      const batches = await collect(
+        s.findings.scanFacts({ machineIds: [ids[1]!, ids[2]!], resolvedSince: at(0), batchSize: 5 }),
+      );
       expect(batches.map((b) => b.length)).toEqual([5, 2]);
       expect(batches.flat().map(key)).toEqual(['m2:b1', 'm2:b2', 'm2:b3', 'm2:b4', 'm3:b1', 'm3:b2', 'm3:b3']);
       expect(await collect(s.findings.scanFacts({ machineIds: [] }))).toEqual([]);
@@ -67,27 +109,44 @@ export function findingScanContract(ctx: ContractContext): void {
       const m = machine();
       await s.machines.create(m);
       const twelve = Array.from({ length: 12 }, (_, i) => `${x}-many-${String(i).padStart(2, '0')}`);
-      await s.findings.applyAssessment(m.id, twelve.map((b) => finding(b)), at(1));
+      await s.findings.applyAssessment(
+        m.id,
+        twelve.map((b) => finding(b)),
+        at(1),
+      );
       const batches = await collect(s.findings.scanFacts({ machineIds: [m.id], batchSize: 5 }));
       expect(batches.map((b) => b.length)).toEqual([5, 5, 2]);
       expect(batches.flat().map((f) => f.bulletinId)).toEqual(twelve);
-      expect((await collect(s.findings.scanFacts({ machineIds: [m.id], batchSize: 4 }))).map((b) => b.length)).toEqual([4, 4, 4]);
+      expect((await collect(s.findings.scanFacts({ machineIds: [m.id], batchSize: 4 }))).map((b) => b.length)).toEqual([
+        4, 4, 4,
+      ]);
       expect((await collect(s.findings.scanFacts({ machineIds: [m.id] }))).map((b) => b.length)).toEqual([12]);
       const all = (await collect(s.findings.scanFacts({ batchSize: 7 }))).flat();
       expect(all.filter((f) => f.machineId === m.id)).toHaveLength(12);
       const order = all.map((f) => [f.machineId, f.bulletinId] as const);
-      expect(order.every((p, i) => i === 0 || order[i - 1]![0] < p[0] || (order[i - 1]![0] === p[0] && order[i - 1]![1] < p[1]))).toBe(true);
+      expect(
+        order.every(
+          (p, i) => i === 0 || order[i - 1]![0] < p[0] || (order[i - 1]![0] === p[0] && order[i - 1]![1] < p[1]),
+        ),
+      ).toBe(true);
     });
 
     it('refuses a batch size that is not a positive integer (E_INTERNAL)', async () => {
       const s = ctx.store();
       await expect(collect(s.findings.scanFacts({ batchSize: 0 }))).rejects.toMatchObject({ code: 'E_INTERNAL' });
-      await expect(collect(s.findings.scanSnapshots('2026-01-01', '2026-01-02', 1.5))).rejects.toMatchObject({ code: 'E_INTERNAL' });
+      await expect(collect(s.findings.scanSnapshots('2026-01-01', '2026-01-02', 1.5))).rejects.toMatchObject({
+        code: 'E_INTERNAL',
+      });
     });
 
     it('streams snapshots of all machines in (day, machine) order within the days asked', async () => {
       const s = ctx.store();
-      const snap = (m: number, day: string): DailySnapshot => ({ machineId: ids[m]!, day, counts: { missing: m + 1 }, openBySeverity: { critical: m } });
+      const snap = (m: number, day: string): DailySnapshot => ({
+        machineId: ids[m]!,
+        day,
+        counts: { missing: m + 1 },
+        openBySeverity: { critical: m },
+      });
       const days = ['2031-05-01', '2031-05-02', '2031-05-03'];
       const all = days.flatMap((day) => [snap(2, day), snap(0, day), snap(1, day)]);
       for (const sn of all) await s.findings.putSnapshot(sn);
@@ -96,7 +155,9 @@ export function findingScanContract(ctx: ContractContext): void {
       expect(batches.map((b) => b.length)).toEqual([4, 4, 1]);
       const expected = days.flatMap((day) => [snap(0, day), snap(1, day), snap(2, day)]);
       expect(batches.flat()).toEqual(expected);
-      expect((await collect(s.findings.scanSnapshots('2031-05-02', '2031-05-02'))).flat()).toEqual(expected.slice(3, 6));
+      expect((await collect(s.findings.scanSnapshots('2031-05-02', '2031-05-02'))).flat()).toEqual(
+        expected.slice(3, 6),
+      );
       expect(await collect(s.findings.scanSnapshots('2031-06-01', '2031-06-30'))).toEqual([]);
     });
   });

@@ -68,27 +68,58 @@ export function groupContract(ctx: ContractContext): void {
       await s.groups.create(g, []);
       const name = `renamed-${g.id}`;
       await s.groups.update(g.id, { name, description: 'd', rule: 'role:db', rescanSchedule: '@daily' });
-      expect(await s.groups.get(g.id)).toEqual({ ...g, name, description: 'd', rule: 'role:db', rescanSchedule: '@daily' });
+      expect(await s.groups.get(g.id)).toEqual({
+        ...g,
+        name,
+        description: 'd',
+        rule: 'role:db',
+        rescanSchedule: '@daily',
+      });
       await s.groups.update(g.id, { description: null });
-      expect(await s.groups.get(g.id)).toEqual({ ...g, name, description: null, rule: 'role:db', rescanSchedule: '@daily' });
+      expect(await s.groups.get(g.id)).toEqual({
+        ...g,
+        name,
+        description: null,
+        rule: 'role:db',
+        rescanSchedule: '@daily',
+      });
       await s.groups.update(g.id, {});
     });
 
     it('keeps the policy fields: owner, second approver, deadline policy (create, patch, clear)', async () => {
       const s = ctx.store();
-      const deadlinePolicy = { timeZone: 'Europe/Berlin', tested: { critical: 'P7D', low: null }, emergency: { critical: 'PT12H' }, dueSoon: 'P3D' };
+      const deadlinePolicy = {
+        timeZone: 'Europe/Berlin',
+        tested: { critical: 'P7D', low: null },
+        emergency: { critical: 'PT12H' },
+        dueSoon: 'P3D',
+      };
       const g = group({ owner: 'web-team@example.org', requiresSecondApprover: true, deadlinePolicy });
       await s.groups.create(g, []);
       expect(await s.groups.get(g.id)).toEqual(g);
       expect((await s.groups.list()).find((x) => x.id === g.id)).toEqual(g);
       const plain = group();
       await s.groups.create(plain, []);
-      expect(await s.groups.getByName(plain.name)).toEqual({ ...plain, owner: null, requiresSecondApprover: false, deadlinePolicy: null });
+      expect(await s.groups.getByName(plain.name)).toEqual({
+        ...plain,
+        owner: null,
+        requiresSecondApprover: false,
+        deadlinePolicy: null,
+      });
 
       await s.groups.update(g.id, { requiresSecondApprover: false, deadlinePolicy: { dueSoon: 'P1D' } });
-      expect(await s.groups.get(g.id)).toEqual({ ...g, requiresSecondApprover: false, deadlinePolicy: { dueSoon: 'P1D' } });
+      expect(await s.groups.get(g.id)).toEqual({
+        ...g,
+        requiresSecondApprover: false,
+        deadlinePolicy: { dueSoon: 'P1D' },
+      });
       await s.groups.update(g.id, { owner: null, deadlinePolicy: null });
-      expect(await s.groups.get(g.id)).toEqual({ ...g, owner: null, requiresSecondApprover: false, deadlinePolicy: null });
+      expect(await s.groups.get(g.id)).toEqual({
+        ...g,
+        owner: null,
+        requiresSecondApprover: false,
+        deadlinePolicy: null,
+      });
       await s.groups.update(plain.id, { requiresSecondApprover: true, owner: 'db@example.org' });
       expect(await s.groups.get(plain.id)).toEqual({ ...plain, requiresSecondApprover: true, owner: 'db@example.org' });
     });

@@ -8,7 +8,16 @@ export function machineContract(ctx: ContractContext): void {
     it('stores and reads back every field, by id and by name', async () => {
       const s = ctx.store();
       const full = machine({ lastSeenAt: at(1), agentId: 'agent-1', inventoryHash: null });
-      const sparse = machine({ os: null, role: null, owner: null, location: null, tags: [], internetFacing: false, source: 'import', criticality: 'critical' });
+      const sparse = machine({
+        os: null,
+        role: null,
+        owner: null,
+        location: null,
+        tags: [],
+        internetFacing: false,
+        source: 'import',
+        criticality: 'critical',
+      });
       await s.machines.create(full);
       await s.machines.create(sparse);
       expect(await s.machines.get(full.id)).toEqual(full);
@@ -46,7 +55,12 @@ export function machineContract(ctx: ContractContext): void {
       await s.machines.updateAttributes(m.id, { owner: null, tags: ['x'], internetFacing: false });
       expect(await s.machines.get(m.id)).toEqual({ ...m, owner: null, tags: ['x'], internetFacing: false });
       await s.machines.updateAttributes(m.id, { criticality: 'high', role: 'db', location: 'dc2' });
-      expect(await s.machines.get(m.id)).toMatchObject({ criticality: 'high', role: 'db', location: 'dc2', tags: ['x'] });
+      expect(await s.machines.get(m.id)).toMatchObject({
+        criticality: 'high',
+        role: 'db',
+        location: 'dc2',
+        tags: ['x'],
+      });
       await s.machines.updateAttributes(m.id, {});
     });
 
@@ -85,7 +99,9 @@ export function machineContract(ctx: ContractContext): void {
       const m = machine();
       await s.machines.create(m);
       expect(await s.machines.getInventory(m.id)).toBeUndefined();
-      const big = JSON.stringify({ packages: Array.from({ length: 2000 }, (_, i) => ({ name: `pkg${i}`, version: `1.${i}` })) });
+      const big = JSON.stringify({
+        packages: Array.from({ length: 2000 }, (_, i) => ({ name: `pkg${i}`, version: `1.${i}` })),
+      });
       await s.machines.putInventory(m.id, 'h1', big, at(1));
       expect(await s.machines.getInventory(m.id)).toEqual({ hash: 'h1', json: big, at: at(1) });
       await s.machines.putInventory(m.id, 'h2', '{"packages":[]}', at(2));
@@ -117,7 +133,14 @@ export function machineContract(ctx: ContractContext): void {
       const g = group();
       await s.groups.create(g, [gone.id, kept.id]);
       const agentId = uid('agent');
-      await s.agents.createAgent({ id: agentId, machineId: gone.id, credentialHash: 'x', createdAt: at(1), revokedAt: null, lastCheckinAt: null });
+      await s.agents.createAgent({
+        id: agentId,
+        machineId: gone.id,
+        credentialHash: 'x',
+        createdAt: at(1),
+        revokedAt: null,
+        lastCheckinAt: null,
+      });
       await s.machines.delete(gone.id);
       expect(await s.machines.get(gone.id)).toBeUndefined();
       expect(await s.machines.getInventory(gone.id)).toBeUndefined();

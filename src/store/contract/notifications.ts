@@ -47,7 +47,13 @@ export function notificationContract(ctx: ContractContext): void {
     it('creates channels, reads them by id and name, lists by name, updates and deletes', async () => {
       const s = ctx.store().notifications;
       const tag = uid('chan');
-      const b = channel({ name: `${tag}-b`, kind: 'email', target: 'ops@example.org, sec@example.org', secret: null, groupIds: ['g1', 'g2'] });
+      const b = channel({
+        name: `${tag}-b`,
+        kind: 'email',
+        target: 'ops@example.org, sec@example.org',
+        secret: null,
+        groupIds: ['g1', 'g2'],
+      });
       const a = channel({ name: `${tag}-a`, kind: 'slack', secret: null, enabled: false, minMachines: 0 });
       await s.createChannel(b);
       await s.createChannel(a);
@@ -59,7 +65,14 @@ export function notificationContract(ctx: ContractContext): void {
       await expectStoreError(s.createChannel(channel({ name: a.name })), 'E_CONFLICT');
 
       await s.updateChannel(b.id, { events: ['digest'], groupIds: [], enabled: false, minMachines: 5, secret: 'new' });
-      expect(await s.getChannel(b.id)).toEqual({ ...b, events: ['digest'], groupIds: [], enabled: false, minMachines: 5, secret: 'new' });
+      expect(await s.getChannel(b.id)).toEqual({
+        ...b,
+        events: ['digest'],
+        groupIds: [],
+        enabled: false,
+        minMachines: 5,
+        secret: 'new',
+      });
       await s.updateChannel(b.id, {});
       await expectStoreError(s.updateChannel(b.id, { name: a.name }), 'E_CONFLICT');
       await expectStoreError(s.updateChannel(uid('missing'), { enabled: true }), 'E_CHANNEL_NOT_FOUND');
@@ -99,8 +112,20 @@ export function notificationContract(ctx: ContractContext): void {
       const early = delivery(c.id, { createdAt: at(base + 1), nextAttemptAt: at(base + 1) });
       const middle = delivery(c.id, { createdAt: at(base + 2), nextAttemptAt: at(base + 2) });
       const notYet = delivery(c.id, { createdAt: at(base + 1), nextAttemptAt: at(base + 50) });
-      const done = delivery(c.id, { createdAt: at(base), status: 'delivered', nextAttemptAt: null, deliveredAt: at(base), attempts: 1 });
-      const failed = delivery(c.id, { createdAt: at(base), status: 'failed', nextAttemptAt: null, attempts: 8, lastError: 'HTTP 500' });
+      const done = delivery(c.id, {
+        createdAt: at(base),
+        status: 'delivered',
+        nextAttemptAt: null,
+        deliveredAt: at(base),
+        attempts: 1,
+      });
+      const failed = delivery(c.id, {
+        createdAt: at(base),
+        status: 'failed',
+        nextAttemptAt: null,
+        attempts: 8,
+        lastError: 'HTTP 500',
+      });
       expect(await s.enqueue([late, early, middle, notYet, done, failed])).toBe(6);
       const mine = (list: DeliveryRecord[]) => list.filter((d) => d.channelId === c.id).map((d) => d.id);
       expect(mine(await s.due(at(base + 10), 1000))).toEqual([early.id, middle.id, late.id]);
@@ -115,7 +140,9 @@ export function notificationContract(ctx: ContractContext): void {
       const c = channel();
       await s.createChannel(c);
       const base = 2_000_000;
-      const [ok, retry, dead] = [1, 2, 3].map((n) => delivery(c.id, { createdAt: at(base + n), nextAttemptAt: at(base + n) }));
+      const [ok, retry, dead] = [1, 2, 3].map((n) =>
+        delivery(c.id, { createdAt: at(base + n), nextAttemptAt: at(base + n) }),
+      );
       await s.enqueue([ok!, retry!, dead!]);
 
       await s.markAttemptFailed(ok!.id, 'HTTP 500', 1, at(base + 10));

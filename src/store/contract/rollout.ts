@@ -1,19 +1,39 @@
 /** Contract of RolloutStore (deployments, their machines, jobs), AgentStore.nextJobSequence and group rollout fields. */
 import { describe, expect, it } from 'vitest';
 import type { AgentRecord, DeploymentMachineRecord, DeploymentRecord, Store } from '../ports.js';
-import { at, deployment, deploymentMachine, expectStoreError, group, hashSecret, job, machine, uid, type ContractContext } from './builders.js';
+import {
+  at,
+  deployment,
+  deploymentMachine,
+  expectStoreError,
+  group,
+  hashSecret,
+  job,
+  machine,
+  uid,
+  type ContractContext,
+} from './builders.js';
 
 /** `n` machine rows of deployment `d`, spread over its rings round-robin (ids sort as created). */
 function machineRows(d: DeploymentRecord, n: number, rings = 1): DeploymentMachineRecord[] {
   const tag = uid('dm');
-  return Array.from({ length: n }, (_, i) => deploymentMachine(d.id, `${tag}-${String(i).padStart(6, '0')}`, { ringIndex: i % rings }));
+  return Array.from({ length: n }, (_, i) =>
+    deploymentMachine(d.id, `${tag}-${String(i).padStart(6, '0')}`, { ringIndex: i % rings }),
+  );
 }
 
 /** A machine with an enrolled agent. */
 async function enrolledAgent(s: Store): Promise<AgentRecord> {
   const m = machine();
   await s.machines.create(m);
-  const a: AgentRecord = { id: uid('agent'), machineId: m.id, credentialHash: hashSecret('cred'), createdAt: at(0), revokedAt: null, lastCheckinAt: null };
+  const a: AgentRecord = {
+    id: uid('agent'),
+    machineId: m.id,
+    credentialHash: hashSecret('cred'),
+    createdAt: at(0),
+    revokedAt: null,
+    lastCheckinAt: null,
+  };
   await s.agents.createAgent(a);
   return a;
 }
@@ -26,9 +46,24 @@ export function rolloutContract(ctx: ContractContext): void {
       const d = deployment();
       const [a, b, c] = [uid('m'), uid('m'), uid('m')];
       const rows = [
-        deploymentMachine(d.id, c, { ringIndex: 0, state: 'running', jobId: uid('job'), rebootDeferrals: 1, message: 'installing' }),
-        deploymentMachine(d.id, a, { ringIndex: 2, state: 'failed', rollbackState: 'succeeded', rollbackJobId: 'j-rb', finishedAt: at(5) }),
-        deploymentMachine(d.id, b, { ringIndex: 0, plan: { manager: 'windows', bulletinIds: [], packages: [], notInstallable: [] } }),
+        deploymentMachine(d.id, c, {
+          ringIndex: 0,
+          state: 'running',
+          jobId: uid('job'),
+          rebootDeferrals: 1,
+          message: 'installing',
+        }),
+        deploymentMachine(d.id, a, {
+          ringIndex: 2,
+          state: 'failed',
+          rollbackState: 'succeeded',
+          rollbackJobId: 'j-rb',
+          finishedAt: at(5),
+        }),
+        deploymentMachine(d.id, b, {
+          ringIndex: 0,
+          plan: { manager: 'windows', bulletinIds: [], packages: [], notInstallable: [] },
+        }),
       ];
       await s.createDeployment(d, rows);
       expect(await s.getDeployment(d.id)).toEqual(d);
@@ -55,7 +90,9 @@ export function rolloutContract(ctx: ContractContext): void {
       const d = deployment();
       const rows = machineRows(d, 10_000, 4);
       await s.createDeployment(d, rows);
-      expect(await s.countMachineStates(d.id)).toEqual([0, 1, 2, 3].map((ringIndex) => ({ ringIndex, state: 'pending', count: 2500 })));
+      expect(await s.countMachineStates(d.id)).toEqual(
+        [0, 1, 2, 3].map((ringIndex) => ({ ringIndex, state: 'pending', count: 2500 })),
+      );
       const all = await s.listDeploymentMachines(d.id);
       expect(all).toHaveLength(10_000);
       expect(all[0]).toEqual(rows[0]);
@@ -66,14 +103,28 @@ export function rolloutContract(ctx: ContractContext): void {
     it('filters machines by ring, states and ids (combined with AND) and counts states', async () => {
       const s = ctx.store().rollout;
       const d = deployment();
-      const rows = machineRows(d, 6, 2).map((r, i) => ({ ...r, state: (['pending', 'running', 'succeeded'] as const)[i % 3]! }));
+      const rows = machineRows(d, 6, 2).map((r, i) => ({
+        ...r,
+        state: (['pending', 'running', 'succeeded'] as const)[i % 3]!,
+      }));
       await s.createDeployment(d, rows);
       const ids = (list: DeploymentMachineRecord[]) => list.map((r) => r.machineId);
       // ring 0: rows 0 (pending), 2 (succeeded), 4 (running); ring 1: 1 (running), 3 (pending), 5 (succeeded)
       expect(ids(await s.listDeploymentMachines(d.id, { ringIndex: 1 }))).toEqual(ids([rows[1]!, rows[3]!, rows[5]!]));
-      expect(ids(await s.listDeploymentMachines(d.id, { states: ['running', 'succeeded'] }))).toEqual(ids([rows[2]!, rows[4]!, rows[1]!, rows[5]!]));
-      expect(ids(await s.listDeploymentMachines(d.id, { ringIndex: 0, states: ['running'] }))).toEqual([rows[4]!.machineId]);
-      expect(ids(await s.listDeploymentMachines(d.id, { machineIds: [rows[5]!.machineId, rows[0]!.machineId, uid('x')], states: ['pending'] }))).toEqual([rows[0]!.machineId]);
+      expect(ids(await s.listDeploymentMachines(d.id, { states: ['running', 'succeeded'] }))).toEqual(
+        ids([rows[2]!, rows[4]!, rows[1]!, rows[5]!]),
+      );
+      expect(ids(await s.listDeploymentMachines(d.id, { ringIndex: 0, states: ['running'] }))).toEqual([
+        rows[4]!.machineId,
+      ]);
+      expect(
+        ids(
+          await s.listDeploymentMachines(d.id, {
+            machineIds: [rows[5]!.machineId, rows[0]!.machineId, uid('x')],
+            states: ['pending'],
+          }),
+        ),
+      ).toEqual([rows[0]!.machineId]);
       expect(await s.listDeploymentMachines(d.id, { states: [] })).toEqual([]);
       expect(await s.countMachineStates(d.id)).toEqual([
         { ringIndex: 0, state: 'pending', count: 1 },
@@ -90,7 +141,11 @@ export function rolloutContract(ctx: ContractContext): void {
       const s = ctx.store().rollout;
       // Later than every other deployment of the suite, so the unfiltered limit sees these first.
       const base = 9_000_000;
-      const ds = [deployment({ createdAt: at(base + 1) }), deployment({ createdAt: at(base + 3), status: 'paused' }), deployment({ createdAt: at(base + 2), status: 'completed' })];
+      const ds = [
+        deployment({ createdAt: at(base + 1) }),
+        deployment({ createdAt: at(base + 3), status: 'paused' }),
+        deployment({ createdAt: at(base + 2), status: 'completed' }),
+      ];
       for (const d of ds) await s.createDeployment(d, []);
       const mine = (list: DeploymentRecord[]) => list.filter((x) => ds.some((d) => d.id === x.id)).map((x) => x.id);
       expect(mine(await s.listDeployments({}))).toEqual([ds[1]!.id, ds[2]!.id, ds[0]!.id]);
@@ -106,13 +161,24 @@ export function rolloutContract(ctx: ContractContext): void {
       const started = { currentRing: 0, ringStartedAt: [at(1), null, null], updatedAt: at(1) };
       const v2 = await s.updateDeployment(d.id, started);
       expect(v2).toEqual({ ...d, ...started, version: 2 });
-      const halted = { status: 'halted' as const, statusReason: 'ring pilot: 2 failures > 1', updatedAt: at(2), finishedAt: at(2) };
+      const halted = {
+        status: 'halted' as const,
+        statusReason: 'ring pilot: 2 failures > 1',
+        updatedAt: at(2),
+        finishedAt: at(2),
+      };
       const v3 = await s.updateDeployment(d.id, halted, 2);
       expect(v3).toEqual({ ...v2, ...halted, version: 3 });
       await expectStoreError(s.updateDeployment(d.id, { status: 'running', updatedAt: at(3) }, 2), 'E_CONFLICT');
       expect(await s.getDeployment(d.id)).toEqual(v3);
       const spec = { ...d.spec, rings: d.spec.rings.slice(0, 1), deadline: null };
-      expect(await s.updateDeployment(d.id, { spec, statusReason: null, finishedAt: null }, 3)).toEqual({ ...v3, spec, statusReason: null, finishedAt: null, version: 4 });
+      expect(await s.updateDeployment(d.id, { spec, statusReason: null, finishedAt: null }, 3)).toEqual({
+        ...v3,
+        spec,
+        statusReason: null,
+        finishedAt: null,
+        version: 4,
+      });
       expect((await s.updateDeployment(d.id, {})).version).toBe(5);
       await expectStoreError(s.updateDeployment(uid('missing'), { status: 'paused' }), 'E_DEPLOYMENT_NOT_FOUND');
       await expectStoreError(s.updateDeployment(uid('missing'), { status: 'paused' }, 1), 'E_DEPLOYMENT_NOT_FOUND');
@@ -122,10 +188,12 @@ export function rolloutContract(ctx: ContractContext): void {
       const s = ctx.store().rollout;
       const d = deployment();
       await s.createDeployment(d, []);
-      const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => s.updateDeployment(d.id, { statusReason: `writer ${i}` }, 1)));
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => s.updateDeployment(d.id, { statusReason: `writer ${i}` }, 1)),
+      );
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
-      expect(results.filter((r) => r.status === 'rejected').every((r) => (r).reason.code === 'E_CONFLICT')).toBe(true);
+      expect(results.filter((r) => r.status === 'rejected').every((r) => r.reason.code === 'E_CONFLICT')).toBe(true);
       const stored = await s.getDeployment(d.id);
       expect(stored?.version).toBe(2);
       expect(stored).toEqual((won[0] as PromiseFulfilledResult<DeploymentRecord>).value);
@@ -137,15 +205,32 @@ export function rolloutContract(ctx: ContractContext): void {
       const rows = machineRows(d, 1500);
       await s.createDeployment(d, rows);
       const one = rows[7]!;
-      const patch = { state: 'validating' as const, jobId: uid('job'), rebootDeferrals: 2, message: 'rescan pending', updatedAt: at(4) };
+      const patch = {
+        state: 'validating' as const,
+        jobId: uid('job'),
+        rebootDeferrals: 2,
+        message: 'rescan pending',
+        updatedAt: at(4),
+      };
       await s.updateDeploymentMachine(d.id, one.machineId, patch);
       expect(await s.getDeploymentMachine(d.id, one.machineId)).toEqual({ ...one, ...patch });
       await s.updateDeploymentMachine(d.id, one.machineId, { message: null, plan: { ...one.plan, packages: [] } });
-      expect(await s.getDeploymentMachine(d.id, one.machineId)).toEqual({ ...one, ...patch, message: null, plan: { ...one.plan, packages: [] } });
+      expect(await s.getDeploymentMachine(d.id, one.machineId)).toEqual({
+        ...one,
+        ...patch,
+        message: null,
+        plan: { ...one.plan, packages: [] },
+      });
       await s.updateDeploymentMachine(d.id, one.machineId, {});
-      await expectStoreError(s.updateDeploymentMachine(d.id, uid('missing'), { state: 'failed' }), 'E_DEPLOYMENT_NOT_FOUND');
+      await expectStoreError(
+        s.updateDeploymentMachine(d.id, uid('missing'), { state: 'failed' }),
+        'E_DEPLOYMENT_NOT_FOUND',
+      );
       await expectStoreError(s.updateDeploymentMachine(d.id, uid('missing'), {}), 'E_DEPLOYMENT_NOT_FOUND');
-      await expectStoreError(s.updateDeploymentMachine(uid('missing'), one.machineId, { state: 'failed' }), 'E_DEPLOYMENT_NOT_FOUND');
+      await expectStoreError(
+        s.updateDeploymentMachine(uid('missing'), one.machineId, { state: 'failed' }),
+        'E_DEPLOYMENT_NOT_FOUND',
+      );
 
       const many = rows.slice(100, 1300).map((r) => r.machineId);
       const missed = { state: 'missed' as const, finishedAt: at(9), updatedAt: at(9), message: 'deadline passed' };
@@ -159,7 +244,10 @@ export function rolloutContract(ctx: ContractContext): void {
       expect(await s.getDeploymentMachine(d.id, rows[1300]!.machineId)).toEqual(rows[1300]);
       await s.updateDeploymentMachines(d.id, [], { state: 'failed' });
       await s.updateDeploymentMachines(d.id, many, {});
-      await expectStoreError(s.updateDeploymentMachines(uid('missing'), many, { state: 'failed' }), 'E_DEPLOYMENT_NOT_FOUND');
+      await expectStoreError(
+        s.updateDeploymentMachines(uid('missing'), many, { state: 'failed' }),
+        'E_DEPLOYMENT_NOT_FOUND',
+      );
     });
 
     it("finds a machine's runs in deployments of given statuses, oldest first, and keeps them when the machine is deleted", async () => {
@@ -172,7 +260,12 @@ export function rolloutContract(ctx: ContractContext): void {
       const older = deployment({ createdAt: at(base + 1), status: 'paused' });
       const done = deployment({ createdAt: at(base), status: 'completed' });
       const rowOf = (d: DeploymentRecord, ringIndex: number) => deploymentMachine(d.id, m.id, { ringIndex });
-      for (const [d, ring] of [[newer, 1], [older, 0], [done, 2]] as const) await s.createDeployment(d, [rowOf(d, ring), deploymentMachine(d.id, uid('m'))]);
+      for (const [d, ring] of [
+        [newer, 1],
+        [older, 0],
+        [done, 2],
+      ] as const)
+        await s.createDeployment(d, [rowOf(d, ring), deploymentMachine(d.id, uid('m'))]);
       expect(await s.runsForMachine(m.id, ['running', 'paused'])).toEqual([rowOf(older, 0), rowOf(newer, 1)]);
       expect(await s.runsForMachine(m.id, ['completed', 'halted'])).toEqual([rowOf(done, 2)]);
       expect(await s.runsForMachine(m.id, [])).toEqual([]);
@@ -195,11 +288,25 @@ export function rolloutContract(ctx: ContractContext): void {
       expect(await s.getJob(uid('missing'))).toBeUndefined();
       await expectStoreError(s.createJob(job(agentA, m, 2)), 'E_CONFLICT');
       await expectStoreError(s.createJob({ ...j3, sequence: 9 }), 'E_CONFLICT');
-      await expectStoreError(s.createJob(job(agentA, m, 3, { deploymentId: uid('missing') })), 'E_DEPLOYMENT_NOT_FOUND');
+      await expectStoreError(
+        s.createJob(job(agentA, m, 3, { deploymentId: uid('missing') })),
+        'E_DEPLOYMENT_NOT_FOUND',
+      );
       expect(await s.listJobs({ agentId: agentA })).toEqual([j1, j2]);
 
-      const report = JSON.stringify({ jobId: j1.id, sequence: 1, state: 'succeeded', steps: [{ index: 0, kind: 'install', log: 'Setting up libssl3 …\n' }] });
-      const patch = { state: 'succeeded' as const, deliveredAt: at(2), report, reportedAt: at(3), message: 'installed 2 packages' };
+      const report = JSON.stringify({
+        jobId: j1.id,
+        sequence: 1,
+        state: 'succeeded',
+        steps: [{ index: 0, kind: 'install', log: 'Setting up libssl3 …\n' }],
+      });
+      const patch = {
+        state: 'succeeded' as const,
+        deliveredAt: at(2),
+        report,
+        reportedAt: at(3),
+        message: 'installed 2 packages',
+      };
       await s.updateJob(j1.id, patch);
       expect(await s.getJob(j1.id)).toEqual({ ...j1, ...patch });
       await s.updateJob(j1.id, { message: null });
@@ -229,7 +336,7 @@ export function rolloutContract(ctx: ContractContext): void {
       await expectStoreError(s.agents.nextJobSequence(uid('missing')), 'E_NOT_FOUND');
     });
 
-    it('keeps a group\'s maintenance window and reboot policy (create, patch, clear)', async () => {
+    it("keeps a group's maintenance window and reboot policy (create, patch, clear)", async () => {
       const s = ctx.store().groups;
       const maintenanceWindow = { cron: '0 22 * * 0', durationMinutes: 240, timeZone: 'Europe/Berlin' };
       const rebootPolicy = { mode: 'if-required' as const, onlyInWindow: true, maxDeferrals: 3 };

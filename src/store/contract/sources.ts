@@ -4,7 +4,17 @@ import type { SourceSyncState, SyncRecord } from '../ports.js';
 import { at, expectStoreError, source, uid, type ContractContext } from './builders.js';
 
 function syncRecord(sourceId: string, minute: number, over: Partial<SyncRecord> = {}): SyncRecord {
-  return { id: uid('sync'), sourceId, startedAt: at(minute), finishedAt: at(minute + 1), result: 'updated', message: null, bytes: 3_000_000_000, diff: null, ...over };
+  return {
+    id: uid('sync'),
+    sourceId,
+    startedAt: at(minute),
+    finishedAt: at(minute + 1),
+    result: 'updated',
+    message: null,
+    bytes: 3_000_000_000,
+    diff: null,
+    ...over,
+  };
 }
 
 /** Defines the SourceStore tests for one adapter. */
@@ -13,7 +23,14 @@ export function sourceContract(ctx: ContractContext): void {
     it('creates and reads sources by id and name, listed by name', async () => {
       const s = ctx.store();
       const tag = uid('feeds');
-      const a = source({ name: `${tag}-b`, enabled: false, format: null, release: null, schedule: null, signingKey: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----' });
+      const a = source({
+        name: `${tag}-b`,
+        enabled: false,
+        format: null,
+        release: null,
+        schedule: null,
+        signingKey: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----',
+      });
       const b = source({ name: `${tag}-a`, format: 'native', allowUnsigned: true });
       await s.sources.create(a);
       await s.sources.create(b);
@@ -29,9 +46,20 @@ export function sourceContract(ctx: ContractContext): void {
       const src = source();
       await s.sources.create(src);
       await s.sources.update(src.id, { enabled: false, schedule: null, url: 'file:///srv/feed.json' });
-      expect(await s.sources.get(src.id)).toEqual({ ...src, enabled: false, schedule: null, url: 'file:///srv/feed.json' });
+      expect(await s.sources.get(src.id)).toEqual({
+        ...src,
+        enabled: false,
+        schedule: null,
+        url: 'file:///srv/feed.json',
+      });
       await s.sources.update(src.id, { allowUnsigned: true });
-      expect(await s.sources.get(src.id)).toEqual({ ...src, enabled: false, schedule: null, url: 'file:///srv/feed.json', allowUnsigned: true });
+      expect(await s.sources.get(src.id)).toEqual({
+        ...src,
+        enabled: false,
+        schedule: null,
+        url: 'file:///srv/feed.json',
+        allowUnsigned: true,
+      });
       await s.sources.update(src.id, { allowUnsigned: false });
       expect((await s.sources.get(src.id))?.allowUnsigned).toBe(false);
       await s.sources.update(src.id, {});
@@ -46,10 +74,24 @@ export function sourceContract(ctx: ContractContext): void {
       const src = source();
       await s.sources.create(src);
       expect(await s.sources.getSyncState(src.id)).toBeUndefined();
-      const first: SourceSyncState = { sourceId: src.id, etag: '"abc"', lastModified: 'Tue, 03 Mar 2026 10:00:00 GMT', goodPath: 'feeds/a.json', goodSha256: 'ff'.repeat(32), goodAt: at(1) };
+      const first: SourceSyncState = {
+        sourceId: src.id,
+        etag: '"abc"',
+        lastModified: 'Tue, 03 Mar 2026 10:00:00 GMT',
+        goodPath: 'feeds/a.json',
+        goodSha256: 'ff'.repeat(32),
+        goodAt: at(1),
+      };
       await s.sources.putSyncState(first);
       expect(await s.sources.getSyncState(src.id)).toEqual(first);
-      const second: SourceSyncState = { sourceId: src.id, etag: null, lastModified: null, goodPath: null, goodSha256: null, goodAt: null };
+      const second: SourceSyncState = {
+        sourceId: src.id,
+        etag: null,
+        lastModified: null,
+        goodPath: null,
+        goodSha256: null,
+        goodAt: null,
+      };
       await s.sources.putSyncState(second);
       expect(await s.sources.getSyncState(src.id)).toEqual(second);
       await expectStoreError(s.sources.putSyncState({ ...second, sourceId: uid('missing') }), 'E_SOURCE_NOT_FOUND');
@@ -59,7 +101,11 @@ export function sourceContract(ctx: ContractContext): void {
       const s = ctx.store();
       const src = source();
       await s.sources.create(src);
-      const diff = { added: [{ id: 'DSA-1', affectedMachines: 2 }], revised: [], withdrawn: [{ id: 'DSA-0', affectedMachines: 0 }] };
+      const diff = {
+        added: [{ id: 'DSA-1', affectedMachines: 2 }],
+        revised: [],
+        withdrawn: [{ id: 'DSA-0', affectedMachines: 0 }],
+      };
       const r1 = syncRecord(src.id, 1, { diff });
       const r2 = syncRecord(src.id, 5, { result: 'failed', message: 'E_FEED_UNREACHABLE', bytes: 0 });
       const r3 = syncRecord(src.id, 3, { result: 'not-modified', bytes: 0 });
@@ -74,7 +120,14 @@ export function sourceContract(ctx: ContractContext): void {
       const s = ctx.store();
       const src = source();
       await s.sources.create(src);
-      await s.sources.putSyncState({ sourceId: src.id, etag: 'e', lastModified: null, goodPath: null, goodSha256: null, goodAt: null });
+      await s.sources.putSyncState({
+        sourceId: src.id,
+        etag: 'e',
+        lastModified: null,
+        goodPath: null,
+        goodSha256: null,
+        goodAt: null,
+      });
       await s.sources.recordSync(syncRecord(src.id, 1));
       await s.sources.delete(src.id);
       expect(await s.sources.get(src.id)).toBeUndefined();

@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { PatchhiveError } from '../../errors.js';
 import type { AgentRecord, EnrollmentTokenRecord, StoreAreas } from '../ports.js';
 import { auditDraft } from './audit.js';
-import { at, enrollmentToken, expectStoreError, group, hashSecret, machine, uid, user, type ContractContext } from './builders.js';
+import {
+  at,
+  enrollmentToken,
+  expectStoreError,
+  group,
+  hashSecret,
+  machine,
+  uid,
+  user,
+  type ContractContext,
+} from './builders.js';
 
 /** Defines the transaction tests for one adapter. */
 export function transactionContract(ctx: ContractContext): void {
@@ -22,7 +32,14 @@ export function transactionContract(ctx: ContractContext): void {
       const g = group({ name: `${tag}-g` });
       await tx.groups.create(g, [m.id]);
       expect((await tx.agents.consumeEnrollmentToken(token.id, hashSecret('secret'), at(1))).ok).toBe(true);
-      const agent: AgentRecord = { id: uid('agent'), machineId: m.id, credentialHash: hashSecret('cred'), createdAt: at(1), revokedAt: null, lastCheckinAt: null };
+      const agent: AgentRecord = {
+        id: uid('agent'),
+        machineId: m.id,
+        credentialHash: hashSecret('cred'),
+        createdAt: at(1),
+        revokedAt: null,
+        lastCheckinAt: null,
+      };
       await tx.agents.createAgent(agent);
       const u = user({ name: `${tag}-user` });
       await tx.users.createUser(u);

@@ -1,6 +1,15 @@
 /** Contract of TriageStore's approval rules and risk exceptions. */
 import { describe, expect, it } from 'vitest';
-import { approvalRule, at, expectStoreError, group, machine, riskException, uid, type ContractContext } from './builders.js';
+import {
+  approvalRule,
+  at,
+  expectStoreError,
+  group,
+  machine,
+  riskException,
+  uid,
+  type ContractContext,
+} from './builders.js';
 
 /** Defines the approval-rule and risk-exception tests for one adapter. */
 export function triageRuleAndExceptionContract(ctx: ContractContext): void {
@@ -16,7 +25,12 @@ export function triageRuleAndExceptionContract(ctx: ContractContext): void {
         priority: 10,
         enabled: false,
         groupId: g.id,
-        match: { severities: ['low', 'moderate'], sources: ['msrc'], products: ['Windows 10'], packages: ['openssl', 'libssl3'] },
+        match: {
+          severities: ['low', 'moderate'],
+          sources: ['msrc'],
+          products: ['Windows 10'],
+          packages: ['openssl', 'libssl3'],
+        },
         decision: 'ignore',
         reason: 'low risk in the lab',
         emergency: true,
@@ -29,11 +43,30 @@ export function triageRuleAndExceptionContract(ctx: ContractContext): void {
       const mine = async () => (await s.triage.listRules()).filter((r) => r.name.startsWith(x));
       expect((await mine()).map((r) => r.name)).toEqual([full.name, early.name, late.name]);
 
-      await s.triage.updateRule(full.id, { priority: 60, enabled: true, after: null, match: { severities: ['critical'] }, decision: 'decline' });
-      const updated = { ...full, priority: 60, enabled: true, after: null, match: { severities: ['critical'] }, decision: 'decline' as const };
+      await s.triage.updateRule(full.id, {
+        priority: 60,
+        enabled: true,
+        after: null,
+        match: { severities: ['critical'] },
+        decision: 'decline',
+      });
+      const updated = {
+        ...full,
+        priority: 60,
+        enabled: true,
+        after: null,
+        match: { severities: ['critical'] },
+        decision: 'decline' as const,
+      };
       expect(await s.triage.getRule(full.id)).toEqual(updated);
       await s.triage.updateRule(full.id, { groupId: null, reason: null, emergency: false, name: `${x}-d` });
-      expect(await s.triage.getRule(full.id)).toEqual({ ...updated, groupId: null, reason: null, emergency: false, name: `${x}-d` });
+      expect(await s.triage.getRule(full.id)).toEqual({
+        ...updated,
+        groupId: null,
+        reason: null,
+        emergency: false,
+        name: `${x}-d`,
+      });
       await s.triage.updateRule(full.id, {});
       expect((await mine()).map((r) => r.name)).toEqual([early.name, late.name, `${x}-d`]);
 
@@ -73,7 +106,8 @@ export function triageRuleAndExceptionContract(ctx: ContractContext): void {
       for (const e of [e1, e2, e3, e4]) await s.triage.createException(e);
       expect(await s.triage.getException(e3.id)).toEqual(e3);
       expect(await s.triage.getException(uid('missing'))).toBeUndefined();
-      const ids = async (f: Parameters<typeof s.triage.listExceptions>[0]) => (await s.triage.listExceptions({ bulletinIds: [b1, b2], ...f })).map((e) => e.id);
+      const ids = async (f: Parameters<typeof s.triage.listExceptions>[0]) =>
+        (await s.triage.listExceptions({ bulletinIds: [b1, b2], ...f })).map((e) => e.id);
       expect(await ids({})).toEqual([e4.id, e3.id, e2.id, e1.id]);
       expect(await ids({ machineId: m.id })).toEqual([e3.id, e1.id]);
       expect(await ids({ groupId: g.id })).toEqual([e4.id, e2.id]);
@@ -108,9 +142,18 @@ export function triageRuleAndExceptionContract(ctx: ContractContext): void {
       await s.groups.create(g, []);
       const b = uid('B');
       await expectStoreError(s.triage.createException(riskException(b)), 'E_BAD_REQUEST');
-      await expectStoreError(s.triage.createException(riskException(b, { machineId: m.id, groupId: g.id })), 'E_BAD_REQUEST');
-      await expectStoreError(s.triage.createException(riskException(b, { machineId: uid('missing') })), 'E_MACHINE_NOT_FOUND');
-      await expectStoreError(s.triage.createException(riskException(b, { groupId: uid('missing') })), 'E_GROUP_NOT_FOUND');
+      await expectStoreError(
+        s.triage.createException(riskException(b, { machineId: m.id, groupId: g.id })),
+        'E_BAD_REQUEST',
+      );
+      await expectStoreError(
+        s.triage.createException(riskException(b, { machineId: uid('missing') })),
+        'E_MACHINE_NOT_FOUND',
+      );
+      await expectStoreError(
+        s.triage.createException(riskException(b, { groupId: uid('missing') })),
+        'E_GROUP_NOT_FOUND',
+      );
       expect(await s.triage.listExceptions({ bulletinIds: [b] })).toEqual([]);
     });
 

@@ -13,7 +13,13 @@ async function newGroup(s: Store): Promise<string> {
 }
 
 /** Saves `d` as the next version of `prev` (or as new), with its event. */
-async function saveNext(s: Store, prev: TriageDecision | undefined, change: Partial<TriageDecision>, bulletinId = prev?.bulletinId, groupId = prev?.groupId) {
+async function saveNext(
+  s: Store,
+  prev: TriageDecision | undefined,
+  change: Partial<TriageDecision>,
+  bulletinId = prev?.bulletinId,
+  groupId = prev?.groupId,
+) {
   const version = (prev?.version ?? 0) + 1;
   const d = triageDecision(bulletinId!, groupId!, { ...prev, ...change, version });
   await s.triage.save(d, triageEvent(d, { fromState: prev?.state ?? null }), version - 1);
@@ -30,16 +36,42 @@ export function triageContract(ctx: ContractContext): void {
       const g = await newGroup(s);
       const b = uid('DSA');
       expect(await s.triage.get(b, g)).toBeUndefined();
-      const v1 = triageDecision(b, g, { owner: 'web-team', notes: 'check the proxies first', createdAt: at(1), updatedAt: at(1) });
+      const v1 = triageDecision(b, g, {
+        owner: 'web-team',
+        notes: 'check the proxies first',
+        createdAt: at(1),
+        updatedAt: at(1),
+      });
       const e1 = triageEvent(v1, { action: 'assign', detail: { owner: 'web-team', emergency: false, until: null } });
       await s.triage.save(v1, e1, 0);
       expect(await s.triage.get(b, g)).toEqual(v1);
 
-      const v2 = { ...v1, state: 'approved' as const, emergency: true, approvals: ['alice', 'bob'], updatedAt: at(2), updatedBy: 'bob', version: 2 };
+      const v2 = {
+        ...v1,
+        state: 'approved' as const,
+        emergency: true,
+        approvals: ['alice', 'bob'],
+        updatedAt: at(2),
+        updatedBy: 'bob',
+        version: 2,
+      };
       const e2 = triageEvent(v2, { action: 'approve', fromState: 'new', detail: { emergency: true, note: 'urgent' } });
       await s.triage.save(v2, e2, 1);
-      const v3 = { ...v2, state: 'ignored' as const, reason: 'not exposed', ignoreUntil: at(600), emergency: false, approvals: [], updatedAt: at(3), version: 3 };
-      const e3 = triageEvent(v3, { action: 'ignore', fromState: 'approved', detail: { reason: 'not exposed', until: at(600) } });
+      const v3 = {
+        ...v2,
+        state: 'ignored' as const,
+        reason: 'not exposed',
+        ignoreUntil: at(600),
+        emergency: false,
+        approvals: [],
+        updatedAt: at(3),
+        version: 3,
+      };
+      const e3 = triageEvent(v3, {
+        action: 'ignore',
+        fromState: 'approved',
+        detail: { reason: 'not exposed', until: at(600) },
+      });
       await s.triage.save(v3, e3, 2);
       expect(await s.triage.get(b, g)).toEqual(v3);
       expect(await s.triage.history(b, g)).toEqual([e1, e2, e3]);
@@ -49,7 +81,10 @@ export function triageContract(ctx: ContractContext): void {
       const s = ctx.store();
       const g = await newGroup(s);
       const b = uid('DSA');
-      await expectStoreError(s.triage.save(triageDecision(b, g, { version: 2 }), triageEvent(triageDecision(b, g)), 1), 'E_CONFLICT');
+      await expectStoreError(
+        s.triage.save(triageDecision(b, g, { version: 2 }), triageEvent(triageDecision(b, g)), 1),
+        'E_CONFLICT',
+      );
       expect(await s.triage.get(b, g)).toBeUndefined();
       const v1 = await saveNext(s, undefined, {}, b, g);
       const v2 = await saveNext(s, v1, { state: 'declined', reason: 'no fix' });
@@ -80,7 +115,11 @@ export function triageContract(ctx: ContractContext): void {
         return won[0]!;
       };
       const first = await race(undefined, { owner: 'alice' }, { owner: 'bob' });
-      const second = await race(first, { state: 'approved', updatedBy: 'alice' }, { state: 'declined', reason: 'no', updatedBy: 'bob' });
+      const second = await race(
+        first,
+        { state: 'approved', updatedBy: 'alice' },
+        { state: 'declined', reason: 'no', updatedBy: 'bob' },
+      );
       expect(second.version).toBe(2);
       expect(await s.triage.history(b, g)).toHaveLength(2);
     });
@@ -108,7 +147,10 @@ export function triageContract(ctx: ContractContext): void {
       await saveNext(s, undefined, { state: 'approved' }, b1, g2);
       const list = async (f: Parameters<Store['triage']['list']>[0]) => {
         const { items, total } = await s.triage.list({ groupIds: [g1!, g2!], ...f });
-        return { keys: items.map((d) => `${d.groupId === g1 ? 'g1' : 'g2'}:${d.bulletinId.slice(x.length + 1)}`), total };
+        return {
+          keys: items.map((d) => `${d.groupId === g1 ? 'g1' : 'g2'}:${d.bulletinId.slice(x.length + 1)}`),
+          total,
+        };
       };
       expect(await list({})).toEqual({ keys: ['g1:1', 'g1:2', 'g2:1', 'g2:3'], total: 4 });
       expect(await list({ states: ['approved'] })).toEqual({ keys: ['g1:2', 'g2:1'], total: 2 });
@@ -130,9 +172,16 @@ export function triageContract(ctx: ContractContext): void {
       const a3 = await saveNext(s, a2, { owner: 'carol', updatedAt: at(5) });
       const c1 = await saveNext(s, undefined, { updatedAt: at(4) }, b, g2);
       const c2 = await saveNext(s, c1, { state: 'declined', reason: 'n/a', updatedAt: at(9) });
-      const states = (events: { groupId: string; toState: string; at: string }[]) => events.map((e) => `${e.groupId === g1 ? 'g1' : 'g2'}:${e.toState}@${e.at}`);
+      const states = (events: { groupId: string; toState: string; at: string }[]) =>
+        events.map((e) => `${e.groupId === g1 ? 'g1' : 'g2'}:${e.toState}@${e.at}`);
       expect(states(await s.triage.history(b, g1))).toEqual([a1, a2, a3].map((d) => `g1:${d.state}@${d.updatedAt}`));
-      expect(states(await s.triage.history(b))).toEqual([`g2:new@${at(4)}`, `g1:new@${at(5)}`, `g1:approved@${at(5)}`, `g1:approved@${at(5)}`, `g2:declined@${at(9)}`]);
+      expect(states(await s.triage.history(b))).toEqual([
+        `g2:new@${at(4)}`,
+        `g1:new@${at(5)}`,
+        `g1:approved@${at(5)}`,
+        `g1:approved@${at(5)}`,
+        `g2:declined@${at(9)}`,
+      ]);
       expect(c2.version).toBe(2);
       expect(await s.triage.history(uid('none'))).toEqual([]);
     });
@@ -154,11 +203,17 @@ export function triageContract(ctx: ContractContext): void {
 
     enqueueContract(ctx);
 
-    it('deletes a group\'s decisions and history, and cascades when the group is deleted', async () => {
+    it("deletes a group's decisions and history, and cascades when the group is deleted", async () => {
       const s = ctx.store();
       const [g1, g2] = [await newGroup(s), await newGroup(s)];
       const b = uid('DSA');
-      await s.triage.enqueueNew([{ bulletinId: b, groupId: g1 }, { bulletinId: b, groupId: g2 }], at(1));
+      await s.triage.enqueueNew(
+        [
+          { bulletinId: b, groupId: g1 },
+          { bulletinId: b, groupId: g2 },
+        ],
+        at(1),
+      );
       await s.triage.deleteForGroup(g1);
       expect(await s.triage.get(b, g1)).toBeUndefined();
       expect((await s.triage.history(b)).map((e) => e.groupId)).toEqual([g2]);
@@ -184,18 +239,45 @@ function enqueueContract(ctx: ContractContext): void {
       { bulletinId: b2, groupId: g2! },
     ];
     const created = await s.triage.enqueueNew(pairs, at(7));
-    expect(created).toEqual([{ bulletinId: b2, groupId: g1 }, { bulletinId: b2, groupId: g2 }]);
+    expect(created).toEqual([
+      { bulletinId: b2, groupId: g1 },
+      { bulletinId: b2, groupId: g2 },
+    ]);
     expect(await s.triage.get(b2, g2!)).toEqual({
-      bulletinId: b2, groupId: g2, state: 'new', owner: null, notes: null, reason: null, ignoreUntil: null,
-      emergency: false, approvals: [], createdAt: at(7), updatedAt: at(7), updatedBy: 'system', version: 1,
+      bulletinId: b2,
+      groupId: g2,
+      state: 'new',
+      owner: null,
+      notes: null,
+      reason: null,
+      ignoreUntil: null,
+      emergency: false,
+      approvals: [],
+      createdAt: at(7),
+      updatedAt: at(7),
+      updatedBy: 'system',
+      version: 1,
     });
     expect(await s.triage.get(b1, g1!)).toEqual(decided);
     const [event] = await s.triage.history(b2, g1);
-    expect(event).toEqual({ id: event!.id, bulletinId: b2, groupId: g1, at: at(7), actor: 'system', action: 'enqueue', fromState: null, toState: 'new', detail: {} });
+    expect(event).toEqual({
+      id: event!.id,
+      bulletinId: b2,
+      groupId: g1,
+      at: at(7),
+      actor: 'system',
+      action: 'enqueue',
+      fromState: null,
+      toState: 'new',
+      detail: {},
+    });
     expect(await s.triage.enqueueNew(pairs, at(8))).toEqual([]);
     expect(await s.triage.history(b2)).toHaveLength(2);
     expect(await s.triage.enqueueNew([], at(8))).toEqual([]);
-    await expectStoreError(s.triage.enqueueNew([{ bulletinId: b1, groupId: uid('missing') }], at(8)), 'E_GROUP_NOT_FOUND');
+    await expectStoreError(
+      s.triage.enqueueNew([{ bulletinId: b1, groupId: uid('missing') }], at(8)),
+      'E_GROUP_NOT_FOUND',
+    );
   });
 
   it('enqueues thousands of pairs at once, and two concurrent overlapping calls create each pair once', async () => {
@@ -206,7 +288,10 @@ function enqueueContract(ctx: ContractContext): void {
     const pairs = groups.flatMap((groupId) => bulletins.map((bulletinId) => ({ bulletinId, groupId })));
     const first = pairs.slice(0, 2000);
     const second = pairs.slice(1000);
-    const [a, b] = await Promise.all([s.triage.enqueueNew(first, at(1)), s.triage.enqueueNew([...second].reverse(), at(1))]);
+    const [a, b] = await Promise.all([
+      s.triage.enqueueNew(first, at(1)),
+      s.triage.enqueueNew([...second].reverse(), at(1)),
+    ]);
     const created = [...a, ...b].map(pairKey);
     expect(new Set(created).size).toBe(created.length);
     expect(created.sort()).toEqual(pairs.map(pairKey).sort());

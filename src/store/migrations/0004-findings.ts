@@ -25,7 +25,11 @@ export function findingsMigration(kind: StoreKind): Migration {
         .addColumn('resolved_at', text)
         .addPrimaryKeyConstraint('findings_pk', ['machine_id', 'bulletin_id'])
         .execute();
-      await db.schema.createIndex('findings_bulletin_status').on('findings').columns(['bulletin_id', 'status']).execute();
+      await db.schema
+        .createIndex('findings_bulletin_status')
+        .on('findings')
+        .columns(['bulletin_id', 'status'])
+        .execute();
       await db.schema.createIndex('findings_machine_status').on('findings').columns(['machine_id', 'status']).execute();
       await db.schema
         .createTable('finding_snapshots')

@@ -40,7 +40,11 @@ export function sourcesMigration(kind: StoreKind): Migration {
         .addColumn('bytes', 'bigint', (c) => c.notNull())
         .addColumn('diff_json', text)
         .execute();
-      await db.schema.createIndex('source_syncs_source_started').on('source_syncs').columns(['source_id', 'started_at']).execute();
+      await db.schema
+        .createIndex('source_syncs_source_started')
+        .on('source_syncs')
+        .columns(['source_id', 'started_at'])
+        .execute();
     },
   };
 }

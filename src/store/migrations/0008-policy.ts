@@ -33,8 +33,16 @@ export function policyMigration(kind: StoreKind): Migration {
         .addColumn('version', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('triage_decisions_pk', ['bulletin_id', 'group_id'])
         .execute();
-      await db.schema.createIndex('triage_decisions_group_state').on('triage_decisions').columns(['group_id', 'state']).execute();
-      await db.schema.createIndex('triage_decisions_state_until').on('triage_decisions').columns(['state', 'ignore_until']).execute();
+      await db.schema
+        .createIndex('triage_decisions_group_state')
+        .on('triage_decisions')
+        .columns(['group_id', 'state'])
+        .execute();
+      await db.schema
+        .createIndex('triage_decisions_state_until')
+        .on('triage_decisions')
+        .columns(['state', 'ignore_until'])
+        .execute();
 
       // `version` is the decision version the event produced: it orders events of one pair that
       // share a timestamp (an enqueue and a rule's approval in the same run).
@@ -51,7 +59,11 @@ export function policyMigration(kind: StoreKind): Migration {
         .addColumn('to_state', text, (c) => c.notNull())
         .addColumn('detail_json', text, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('triage_events_pair_at').on('triage_events').columns(['bulletin_id', 'group_id', 'at']).execute();
+      await db.schema
+        .createIndex('triage_events_pair_at')
+        .on('triage_events')
+        .columns(['bulletin_id', 'group_id', 'at'])
+        .execute();
       await db.schema.createIndex('triage_events_group').on('triage_events').column('group_id').execute();
 
       await db.schema
@@ -89,7 +101,11 @@ export function policyMigration(kind: StoreKind): Migration {
       await db.schema.createIndex('risk_exceptions_group').on('risk_exceptions').column('group_id').execute();
 
       // Reports stream all machines' snapshots ordered by (day, machine): keyset pages need this order.
-      await db.schema.createIndex('finding_snapshots_day').on('finding_snapshots').columns(['day', 'machine_id']).execute();
+      await db.schema
+        .createIndex('finding_snapshots_day')
+        .on('finding_snapshots')
+        .columns(['day', 'machine_id'])
+        .execute();
     },
   };
 }

@@ -9,7 +9,10 @@ export function rolloutMigration(kind: StoreKind): Migration {
   return {
     async up(db: Kysely<any>) {
       // One column per statement: SQLite's ALTER TABLE adds a single column at a time.
-      await db.schema.alterTable('agents').addColumn('job_sequence', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('agents')
+        .addColumn('job_sequence', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('machine_groups').addColumn('maintenance_window_json', text).execute();
       await db.schema.alterTable('machine_groups').addColumn('reboot_policy_json', text).execute();
 
@@ -48,7 +51,11 @@ export function rolloutMigration(kind: StoreKind): Migration {
         .addColumn('finished_at', text)
         .addPrimaryKeyConstraint('deployment_machines_pk', ['deployment_id', 'machine_id'])
         .execute();
-      await db.schema.createIndex('deployment_machines_machine').on('deployment_machines').column('machine_id').execute();
+      await db.schema
+        .createIndex('deployment_machines_machine')
+        .on('deployment_machines')
+        .column('machine_id')
+        .execute();
 
       // Jobs stay as a record (no foreign key to agents or machines); the unique sequence per
       // agent is what makes a replayed or duplicated envelope impossible to issue.

@@ -35,8 +35,12 @@ export function auditMigration(kind: StoreKind): Migration {
         .execute();
       await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at', 'seq']).execute();
       if (kind === 'sqlite') {
-        await sql`create trigger audit_log_no_update before update on audit_log begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
-        await sql`create trigger audit_log_no_delete before delete on audit_log begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+        await sql`create trigger audit_log_no_update before update on audit_log begin select raise(abort, 'audit_log is append-only'); end`.execute(
+          db,
+        );
+        await sql`create trigger audit_log_no_delete before delete on audit_log begin select raise(abort, 'audit_log is append-only'); end`.execute(
+          db,
+        );
         return;
       }
       await sql`create function audit_log_refuse_change() returns trigger language plpgsql as $$

@@ -38,7 +38,11 @@ export function actionsMigration(kind: StoreKind): Migration {
         .addColumn('decided_at', text)
         .addColumn('message', text)
         .execute();
-      await db.schema.createIndex('change_requests_status').on('change_requests').columns(['status', 'proposed_at']).execute();
+      await db.schema
+        .createIndex('change_requests_status')
+        .on('change_requests')
+        .columns(['status', 'proposed_at'])
+        .execute();
       await haltArgvHookDeployments(db);
     },
   };
@@ -49,7 +53,10 @@ export function actionsMigration(kind: StoreKind): Migration {
  * their hooks are dropped and, while they still run, they halt with a reason saying why.
  */
 async function haltArgvHookDeployments(db: Kysely<any>): Promise<void> {
-  const rows: { id: string; status: string; spec_json: string }[] = await db.selectFrom('deployments').select(['id', 'status', 'spec_json']).execute();
+  const rows: { id: string; status: string; spec_json: string }[] = await db
+    .selectFrom('deployments')
+    .select(['id', 'status', 'spec_json'])
+    .execute();
   for (const r of rows) {
     const spec = JSON.parse(r.spec_json) as { preHook?: unknown; postHook?: unknown };
     if (!Array.isArray(spec.preHook) && !Array.isArray(spec.postHook)) continue;
@@ -58,7 +65,12 @@ async function haltArgvHookDeployments(db: Kysely<any>): Promise<void> {
       .updateTable('deployments')
       .set({
         spec_json: JSON.stringify({ ...spec, preHook: null, postHook: null }),
-        ...(active ? { status: 'halted', status_reason: 'hooks are catalog actions now: create the deployment again with approved actions' } : {}),
+        ...(active
+          ? {
+              status: 'halted',
+              status_reason: 'hooks are catalog actions now: create the deployment again with approved actions',
+            }
+          : {}),
       })
       .where('id', '=', r.id)
       .execute();

@@ -6,7 +6,10 @@ import type { StoreKind } from '../sql-util.js';
 export function sourceUnsignedMigration(_kind: StoreKind): Migration {
   return {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('sources').addColumn('allow_unsigned', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('sources')
+        .addColumn('allow_unsigned', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
     },
   };
 }

@@ -43,7 +43,12 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
 /** Applies the pending migrations; a failure is E_STORE_FAILED naming the migration. */
 export async function migrateToLatest(db: Kysely<any>, kind: StoreKind, log?: (msg: string) => void): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => allMigrations(kind) };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'patchhive_migrations', migrationLockTableName: 'patchhive_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'patchhive_migrations',
+    migrationLockTableName: 'patchhive_migrations_lock',
+  });
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {
     if (r.status === 'Success') log?.(`store: applied migration ${r.migrationName}`);
@@ -51,6 +56,8 @@ export async function migrateToLatest(db: Kysely<any>, kind: StoreKind, log?: (m
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     const detail = error instanceof Error ? error.message : inspect(error);
-    throw new PatchhiveError('E_STORE_FAILED', `migration ${failed ?? '(setup)'} failed: ${detail}`, undefined, { cause: error });
+    throw new PatchhiveError('E_STORE_FAILED', `migration ${failed ?? '(setup)'} failed: ${detail}`, undefined, {
+      cause: error,
+    });
   }
 }

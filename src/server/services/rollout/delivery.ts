@@ -75,7 +75,10 @@ export class JobDelivery {
   private async markDelivered(j: JobRecord, at: string): Promise<void> {
     await this.deps.store.rollout.updateJob(j.id, { state: 'delivered', deliveredAt: at });
     if (j.kind === 'rollback' && j.deploymentId) {
-      await this.deps.store.rollout.updateDeploymentMachine(j.deploymentId, j.machineId, { rollbackState: 'running', updatedAt: at });
+      await this.deps.store.rollout.updateDeploymentMachine(j.deploymentId, j.machineId, {
+        rollbackState: 'running',
+        updatedAt: at,
+      });
     }
   }
 
@@ -87,10 +90,18 @@ export class JobDelivery {
     const row = await rollout.getDeploymentMachine(j.deploymentId, j.machineId);
     if (!row) return;
     if (j.kind === 'install' && row.jobId === j.id && row.state === 'running') {
-      await rollout.updateDeploymentMachine(j.deploymentId, j.machineId, { state: 'pending', message: `job ${j.id} expired unreported; a new job follows if the deadline allows`, updatedAt: at });
+      await rollout.updateDeploymentMachine(j.deploymentId, j.machineId, {
+        state: 'pending',
+        message: `job ${j.id} expired unreported; a new job follows if the deadline allows`,
+        updatedAt: at,
+      });
       this.changed(j.deploymentId);
     } else if (j.kind === 'rollback' && row.rollbackJobId === j.id) {
-      await rollout.updateDeploymentMachine(j.deploymentId, j.machineId, { rollbackState: 'failed', message: `rollback job ${j.id} expired before the machine checked in`, updatedAt: at });
+      await rollout.updateDeploymentMachine(j.deploymentId, j.machineId, {
+        rollbackState: 'failed',
+        message: `rollback job ${j.id} expired before the machine checked in`,
+        updatedAt: at,
+      });
     }
   }
 
@@ -114,12 +125,21 @@ export class JobDelivery {
       machine ??= await store.machines.get(machineId);
       if (!machine) return undefined;
       groups ??= await this.deps.groups.groupsOf(machine);
-      const gate = windowGate(groups.flatMap((g) => (g.maintenanceWindow ? [g.maintenanceWindow] : [])), now.toISOString());
+      const gate = windowGate(
+        groups.flatMap((g) => (g.maintenanceWindow ? [g.maintenanceWindow] : [])),
+        now.toISOString(),
+      );
       if (!gate.open) {
         await this.waitForWindow(run, gate.nextStart, now.toISOString());
         continue;
       }
-      return this.issueInstall(agentId, d, run, groups.map((g) => g.rebootPolicy), now.toISOString());
+      return this.issueInstall(
+        agentId,
+        d,
+        run,
+        groups.map((g) => g.rebootPolicy),
+        now.toISOString(),
+      );
     }
     return undefined;
   }
@@ -127,10 +147,20 @@ export class JobDelivery {
   private async waitForWindow(run: DeploymentMachineRecord, nextStart: string | null, at: string): Promise<void> {
     const message = `outside its maintenance window${nextStart ? `; the next opens at ${nextStart}` : '; no window opens again'}`;
     if (run.state === 'waiting-window' && run.message === message) return;
-    await this.deps.store.rollout.updateDeploymentMachine(run.deploymentId, run.machineId, { state: 'waiting-window', message, updatedAt: at });
+    await this.deps.store.rollout.updateDeploymentMachine(run.deploymentId, run.machineId, {
+      state: 'waiting-window',
+      message,
+      updatedAt: at,
+    });
   }
 
-  private async issueInstall(agentId: string, d: DeploymentRecord, run: DeploymentMachineRecord, groupPolicies: DeploymentRecord['spec']['rebootPolicy'][], at: string): Promise<unknown> {
+  private async issueInstall(
+    agentId: string,
+    d: DeploymentRecord,
+    run: DeploymentMachineRecord,
+    groupPolicies: DeploymentRecord['spec']['rebootPolicy'][],
+    at: string,
+  ): Promise<unknown> {
     const policy = effectiveRebootPolicy(d.spec.rebootPolicy, groupPolicies, this.deps.settings.defaultRebootPolicy);
     const { record, envelope } = await issueJob(this.deps, {
       agentId,
@@ -139,10 +169,24 @@ export class JobDelivery {
       kind: 'install',
       expiresAt: jobExpiry(at, this.deps.settings.jobLifetimeHours * 3_600_000, d.spec.deadline),
       delivered: true,
-      body: (h) => buildInstallJobBody(h, run.plan, { policy, preHook: d.spec.preHook, postHook: d.spec.postHook, deferralsUsed: run.rebootDeferrals }),
+      body: (h) =>
+        buildInstallJobBody(h, run.plan, {
+          policy,
+          preHook: d.spec.preHook,
+          postHook: d.spec.postHook,
+          deferralsUsed: run.rebootDeferrals,
+        }),
     });
-    await this.deps.store.rollout.updateDeploymentMachine(d.id, run.machineId, { state: 'running', jobId: record.id, message: null, updatedAt: at });
-    this.deps.log.debug({ deploymentId: d.id, machineId: run.machineId, jobId: record.id, sequence: record.sequence }, 'install job delivered');
+    await this.deps.store.rollout.updateDeploymentMachine(d.id, run.machineId, {
+      state: 'running',
+      jobId: record.id,
+      message: null,
+      updatedAt: at,
+    });
+    this.deps.log.debug(
+      { deploymentId: d.id, machineId: run.machineId, jobId: record.id, sequence: record.sequence },
+      'install job delivered',
+    );
     return envelope;
   }
 }

@@ -21,7 +21,9 @@ export class RolloutEngine {
   /** Advances every running or paused deployment; one failing deployment does not stop the others. */
   async tick(): Promise<void> {
     for (const d of await this.deps.store.rollout.listDeployments({ statuses: [...ACTIVE_STATUSES], limit: 100_000 })) {
-      await this.advance(d.id).catch((err) => this.deps.log.error({ err, deploymentId: d.id }, 'advancing a deployment failed'));
+      await this.advance(d.id).catch((err) =>
+        this.deps.log.error({ err, deploymentId: d.id }, 'advancing a deployment failed'),
+      );
     }
   }
 
@@ -81,28 +83,64 @@ export class RolloutEngine {
         await this.halt(d, rows, action.ring, `ring ${action.name} halted: ${action.reason}`, now);
         return;
       }
-      await store.rollout.updateDeployment(id, { status: 'completed', currentRing: d.spec.rings.length, statusReason: null, finishedAt: now, updatedAt: now });
+      await store.rollout.updateDeployment(id, {
+        status: 'completed',
+        currentRing: d.spec.rings.length,
+        statusReason: null,
+        finishedAt: now,
+        updatedAt: now,
+      });
       this.deps.log.info({ deploymentId: id, status: 'completed' }, 'deployment completed');
       return;
     }
   }
 
-  private async halt(d: DeploymentRecord, rows: DeploymentMachineRecord[], ring: number, reason: string, now: string): Promise<void> {
-    const halted = await this.deps.store.rollout.updateDeployment(d.id, { status: 'halted', statusReason: reason, currentRing: ring, finishedAt: now, updatedAt: now });
+  private async halt(
+    d: DeploymentRecord,
+    rows: DeploymentMachineRecord[],
+    ring: number,
+    reason: string,
+    now: string,
+  ): Promise<void> {
+    const halted = await this.deps.store.rollout.updateDeployment(d.id, {
+      status: 'halted',
+      statusReason: reason,
+      currentRing: ring,
+      finishedAt: now,
+      updatedAt: now,
+    });
     this.deps.log.warn({ deploymentId: d.id, status: 'halted', reason }, 'deployment halted');
     if (!halted.spec.rollbackOnHalt) return;
-    const { queued } = await queueRollbacks(this.deps, halted, rows.filter((r) => r.ringIndex === ring), reason);
-    if (queued.length > 0) this.deps.log.info({ deploymentId: d.id, machines: queued.length }, 'rollback queued for the halted ring');
+    const { queued } = await queueRollbacks(
+      this.deps,
+      halted,
+      rows.filter((r) => r.ringIndex === ring),
+      reason,
+    );
+    if (queued.length > 0)
+      this.deps.log.info({ deploymentId: d.id, machines: queued.length }, 'rollback queued for the halted ring');
   }
 
   /** Past the deadline, every unfinished machine is missed (it never counts as done). */
-  private async markMissed(d: DeploymentRecord, rows: DeploymentMachineRecord[], now: string): Promise<DeploymentMachineRecord[]> {
+  private async markMissed(
+    d: DeploymentRecord,
+    rows: DeploymentMachineRecord[],
+    now: string,
+  ): Promise<DeploymentMachineRecord[]> {
     if (d.spec.deadline === null || Date.parse(now) < Date.parse(d.spec.deadline)) return rows;
     const late = rows.filter((r) => isUnfinished(r.state)).map((r) => r.machineId);
     if (late.length === 0) return rows;
-    const patch = { state: 'missed' as const, message: `the deadline ${d.spec.deadline} passed before the machine finished`, finishedAt: now, updatedAt: now };
+    const patch = {
+      state: 'missed' as const,
+      message: `the deadline ${d.spec.deadline} passed before the machine finished`,
+      finishedAt: now,
+      updatedAt: now,
+    };
     await this.deps.store.rollout.updateDeploymentMachines(d.id, late, patch);
-    this.deps.log.info({ deploymentId: d.id, machines: late.length }, 'deployment deadline passed: unfinished machines missed');
+    this.deps.log.info(
+      { deploymentId: d.id, machines: late.length },
+      'deployment deadline passed: unfinished machines missed',
+    );
     const lateSet = new Set(late);
     return rows.map((r) => (lateSet.has(r.machineId) ? { ...r, ...patch } : r));
   }

@@ -12,11 +12,26 @@ import type { JobHeader } from './job-build.js';
  */
 export async function issueJob(
   deps: RolloutDeps,
-  args: { agentId: string; machineId: string; deploymentId: string | null; kind: JobKind; expiresAt: string; delivered: boolean; body(h: JobHeader): JobBody },
+  args: {
+    agentId: string;
+    machineId: string;
+    deploymentId: string | null;
+    kind: JobKind;
+    expiresAt: string;
+    delivered: boolean;
+    body(h: JobHeader): JobBody;
+  },
 ): Promise<{ record: JobRecord; envelope: JobEnvelope }> {
   const issuedAt = deps.now().toISOString();
   const sequence = await deps.store.agents.nextJobSequence(args.agentId);
-  const header: JobHeader = { agentId: args.agentId, jobId: randomUUID(), sequence, deploymentId: args.deploymentId, issuedAt, expiresAt: args.expiresAt };
+  const header: JobHeader = {
+    agentId: args.agentId,
+    jobId: randomUUID(),
+    sequence,
+    deploymentId: args.deploymentId,
+    issuedAt,
+    expiresAt: args.expiresAt,
+  };
   const envelope = signJob(args.body(header), await deps.jobSigner.privateKeyFor(args.agentId));
   const record: JobRecord = {
     id: header.jobId,

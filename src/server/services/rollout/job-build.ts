@@ -18,7 +18,11 @@ const MODE_RANK: Record<RebootPolicy['mode'], number> = { never: 0, 'if-required
  * groups' policies (the lowest mode of never < if-required < always, onlyInWindow if any group asks,
  * the smallest maxDeferrals); else the server default.
  */
-export function effectiveRebootPolicy(override: RebootPolicy | null, groupPolicies: readonly (RebootPolicy | null)[], fallback: RebootPolicy): RebootPolicy {
+export function effectiveRebootPolicy(
+  override: RebootPolicy | null,
+  groupPolicies: readonly (RebootPolicy | null)[],
+  fallback: RebootPolicy,
+): RebootPolicy {
   if (override) return override;
   const set = groupPolicies.filter((p): p is RebootPolicy => p !== null);
   if (set.length === 0) return fallback;
@@ -30,9 +34,15 @@ export function effectiveRebootPolicy(override: RebootPolicy | null, groupPolici
 }
 
 /** Whether the machine may install now: no window set, or inside one of them; else when the next opens. */
-export function windowGate(windows: readonly MaintenanceWindow[], now: string): { open: true } | { open: false; nextStart: string | null } {
+export function windowGate(
+  windows: readonly MaintenanceWindow[],
+  now: string,
+): { open: true } | { open: false; nextStart: string | null } {
   if (windows.length === 0 || windows.some((w) => isWithinWindow(w, now))) return { open: true };
-  const starts = windows.map((w) => nextWindowStart(w, now)).filter((s): s is string => s !== null).sort();
+  const starts = windows
+    .map((w) => nextWindowStart(w, now))
+    .filter((s): s is string => s !== null)
+    .sort();
   return { open: false, nextStart: starts[0] ?? null };
 }
 
@@ -65,7 +75,12 @@ export function buildInstallJobBody(
   if (plan.manager !== 'apt' && plan.manager !== 'dnf') throw new Error(`no install job for manager ${plan.manager}`);
   const steps: JobStep[] = [];
   if (opts.preHook) steps.push({ kind: 'pre-hook', ...hookFields(opts.preHook) });
-  steps.push({ kind: 'install', manager: plan.manager, packages: plan.packages.map((p) => ({ name: p.name, version: p.version })), timeoutSeconds: INSTALL_TIMEOUT_SECONDS });
+  steps.push({
+    kind: 'install',
+    manager: plan.manager,
+    packages: plan.packages.map((p) => ({ name: p.name, version: p.version })),
+    timeoutSeconds: INSTALL_TIMEOUT_SECONDS,
+  });
   if (opts.postHook) steps.push({ kind: 'post-hook', ...hookFields(opts.postHook) });
   if (opts.policy.mode !== 'never') {
     steps.push({
@@ -95,21 +110,40 @@ export interface RollbackTargets {
  * kept when it has one (what is really on disk), else from the plan; packages the job installed new
  * are removed.
  */
-export function rollbackTargets(plan: MachinePlan, kept: readonly { name: string; version: string }[] | null): RollbackTargets {
+export function rollbackTargets(
+  plan: MachinePlan,
+  kept: readonly { name: string; version: string }[] | null,
+): RollbackTargets {
   const planned = new Set(plan.packages.map((p) => p.name));
   const packages = kept
     ? kept.filter((k) => planned.has(k.name)).map((k) => ({ name: k.name, version: k.version }))
-    : plan.packages.filter((p) => p.previousVersion !== null).map((p) => ({ name: p.name, version: p.previousVersion! }));
+    : plan.packages
+        .filter((p) => p.previousVersion !== null)
+        .map((p) => ({ name: p.name, version: p.previousVersion! }));
   const remove = plan.packages.filter((p) => p.previousVersion === null).map((p) => p.name);
   return { packages, remove };
 }
 
 /** A rollback job: one rollback step for the packages of job `fromJobId`; never reboots by itself. */
-export function buildRollbackJobBody(h: JobHeader, manager: 'apt' | 'dnf', fromJobId: string, targets: RollbackTargets): JobBody {
+export function buildRollbackJobBody(
+  h: JobHeader,
+  manager: 'apt' | 'dnf',
+  fromJobId: string,
+  targets: RollbackTargets,
+): JobBody {
   return {
     format: JOB_FORMAT,
     ...h,
-    steps: [{ kind: 'rollback', manager, fromJobId, packages: targets.packages, remove: targets.remove, timeoutSeconds: INSTALL_TIMEOUT_SECONDS }],
+    steps: [
+      {
+        kind: 'rollback',
+        manager,
+        fromJobId,
+        packages: targets.packages,
+        remove: targets.remove,
+        timeoutSeconds: INSTALL_TIMEOUT_SECONDS,
+      },
+    ],
     artifacts: [],
     reboot: 'never',
   };

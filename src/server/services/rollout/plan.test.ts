@@ -11,9 +11,22 @@ const fix = (manager: 'dpkg' | 'rpm' | 'windows', name: string, version?: string
   applicability: always,
   installed: always,
 });
-const bulletin = (id: string, ...fixes: Fix[]): Bulletin => ({ id, source: 'native', title: id, severity: 'important', cves: [], kbs: [], references: [], supersedes: [], class: 'patch', fixes });
+const bulletin = (id: string, ...fixes: Fix[]): Bulletin => ({
+  id,
+  source: 'native',
+  title: id,
+  severity: 'important',
+  cves: [],
+  kbs: [],
+  references: [],
+  supersedes: [],
+  class: 'patch',
+  fixes,
+});
 
-const debian = (items: Inventory['packages'] extends infer P ? (P extends { items: infer I } ? I : never) : never): Pick<Inventory, 'os' | 'packages'> => ({
+const debian = (
+  items: Inventory['packages'] extends infer P ? (P extends { items: infer I } ? I : never) : never,
+): Pick<Inventory, 'os' | 'packages'> => ({
   os: { family: 'unix', platform: 'debian', release: '12' },
   packages: { manager: 'dpkg', items },
 });
@@ -27,7 +40,8 @@ const catalog = new Map<string, Bulletin>([
   ['RHSA-1', bulletin('RHSA-1', fix('rpm', 'openssl', '1:3.0.7-27.el9'))],
   ['MS-1', bulletin('MS-1', fix('windows', 'KB5034441', '10.0.19041.3930'))],
 ]);
-const approved = (...ids: string[]): PlanFinding[] => ids.map((bulletinId) => ({ bulletinId, approved: true, triage: 'approved' }));
+const approved = (...ids: string[]): PlanFinding[] =>
+  ids.map((bulletinId) => ({ bulletinId, approved: true, triage: 'approved' }));
 
 describe('planMachine', () => {
   const inv = debian([
@@ -75,7 +89,11 @@ describe('planMachine', () => {
   });
 
   it.each([
-    ['not approved', [{ bulletinId: 'DSA-1', approved: false, triage: 'new' }], /not approved for this machine \(triage: new\)/],
+    [
+      'not approved',
+      [{ bulletinId: 'DSA-1', approved: false, triage: 'new' }],
+      /not approved for this machine \(triage: new\)/,
+    ],
     ['no version in the fix', approved('DSA-NOVER'), /no dpkg package and version fixes it/],
     ['package not installed', approved('DSA-ABSENT'), /nginx is not installed/],
     ['not in the catalog', approved('NOPE-1'), /not in the current catalog/],
@@ -101,13 +119,21 @@ describe('planMachine', () => {
       packages: { manager: 'rpm', items: [{ name: 'openssl', version: '3.0.7', release: '24.el9', epoch: '1' }] },
     };
     const plan = planMachine({ inventory: rhel, findings: approved('RHSA-1'), bulletins: catalog });
-    expect(plan).toMatchObject({ manager: 'dnf', packages: [{ name: 'openssl', version: '1:3.0.7-27.el9', previousVersion: '1:3.0.7-24.el9' }] });
+    expect(plan).toMatchObject({
+      manager: 'dnf',
+      packages: [{ name: 'openssl', version: '1:3.0.7-27.el9', previousVersion: '1:3.0.7-24.el9' }],
+    });
   });
 
   it('Windows machines: nothing installable yet, and why', () => {
     const win: Pick<Inventory, 'os' | 'packages'> = { os: { family: 'windows', platform: 'windows' } };
     const plan = planMachine({ inventory: win, findings: approved('MS-1'), bulletins: catalog });
-    expect(plan).toEqual({ manager: 'windows', bulletinIds: [], packages: [], notInstallable: [{ bulletinId: 'MS-1', reason: WINDOWS_NOT_BUILT }] });
+    expect(plan).toEqual({
+      manager: 'windows',
+      bulletinIds: [],
+      packages: [],
+      notInstallable: [{ bulletinId: 'MS-1', reason: WINDOWS_NOT_BUILT }],
+    });
   });
 
   it('a machine without an inventory has no package manager', () => {
@@ -120,14 +146,26 @@ describe('planMachine', () => {
 describe('initialRunState', () => {
   const base = { manager: 'apt' as const, bulletinIds: [], packages: [], notInstallable: [] };
   it('pending with packages to install', () => {
-    expect(initialRunState({ ...base, packages: [{ name: 'a1', version: '1', previousVersion: '0' }], bulletinIds: ['B'] }, approved('B'))).toEqual({ state: 'pending', message: null });
+    expect(
+      initialRunState(
+        { ...base, packages: [{ name: 'a1', version: '1', previousVersion: '0' }], bulletinIds: ['B'] },
+        approved('B'),
+      ),
+    ).toEqual({ state: 'pending', message: null });
   });
   it('succeeded at once when nothing it targets is open', () => {
     expect(initialRunState(base, [])).toEqual({ state: 'succeeded', message: 'nothing to install' });
-    expect(initialRunState({ ...base, notInstallable: [{ bulletinId: 'B', reason: 'not approved' }] }, [{ bulletinId: 'B', approved: false, triage: 'new' }]).state).toBe('succeeded');
+    expect(
+      initialRunState({ ...base, notInstallable: [{ bulletinId: 'B', reason: 'not approved' }] }, [
+        { bulletinId: 'B', approved: false, triage: 'new' },
+      ]).state,
+    ).toBe('succeeded');
   });
   it('failed when approved findings cannot be installed, naming them', () => {
-    const r = initialRunState({ ...base, notInstallable: [{ bulletinId: 'B', reason: 'nginx is not installed' }] }, approved('B'));
+    const r = initialRunState(
+      { ...base, notInstallable: [{ bulletinId: 'B', reason: 'nginx is not installed' }] },
+      approved('B'),
+    );
     expect(r).toEqual({ state: 'failed', message: 'nothing installable: B (nginx is not installed)' });
   });
 });

@@ -67,23 +67,36 @@ export function planMachine(input: PlanInput): MachinePlan {
       continue;
     }
     for (const t of found.targets) {
-      items.push({ bulletinId: f.bulletinId, package: { manager: manager === 'apt' ? 'dpkg' : 'rpm', name: t.name, version: t.version } });
+      items.push({
+        bulletinId: f.bulletinId,
+        package: { manager: manager === 'apt' ? 'dpkg' : 'rpm', name: t.name, version: t.version },
+      });
       if (!previous.has(t.name)) previous.set(t.name, t.previousVersion);
     }
   }
   const steps = orderInstalls(items);
-  const packages: PlannedPackage[] = steps.map((s) => ({ name: s.package.name, version: s.package.version, previousVersion: previous.get(s.package.name) ?? null }));
+  const packages: PlannedPackage[] = steps.map((s) => ({
+    name: s.package.name,
+    version: s.package.version,
+    previousVersion: previous.get(s.package.name) ?? null,
+  }));
   const bulletinIds = [...new Set(steps.flatMap((s) => s.bulletinIds))];
   return { manager, bulletinIds, packages, notInstallable };
 }
 
 /** Where a machine's run starts: pending with work to do, else finished at once (see the rules). */
-export function initialRunState(plan: MachinePlan, findings: readonly PlanFinding[]): { state: DeploymentMachineState; message: string | null } {
+export function initialRunState(
+  plan: MachinePlan,
+  findings: readonly PlanFinding[],
+): { state: DeploymentMachineState; message: string | null } {
   if (plan.packages.length > 0) return { state: 'pending', message: null };
   const targeted = findings.filter((f) => f.approved);
   if (targeted.length === 0) return { state: 'succeeded', message: 'nothing to install' };
   const reasons = plan.notInstallable.filter((n) => targeted.some((t) => t.bulletinId === n.bulletinId));
-  return { state: 'failed', message: `nothing installable: ${reasons.map((r) => `${r.bulletinId} (${r.reason})`).join('; ')}`.slice(0, 2000) };
+  return {
+    state: 'failed',
+    message: `nothing installable: ${reasons.map((r) => `${r.bulletinId} (${r.reason})`).join('; ')}`.slice(0, 2000),
+  };
 }
 
 function managerOf(inv: PlanInput['inventory']): MachinePlan['manager'] {
@@ -100,17 +113,24 @@ interface Target {
 }
 
 /** The installed packages a bulletin's fixes upgrade, each at the fix version; or why there are none. */
-function targetsOf(bulletin: Bulletin, manager: 'apt' | 'dnf', installed: readonly InstalledPackage[]): { targets: Target[] } | { reason: string } {
+function targetsOf(
+  bulletin: Bulletin,
+  manager: 'apt' | 'dnf',
+  installed: readonly InstalledPackage[],
+): { targets: Target[] } | { reason: string } {
   const scheme = manager === 'apt' ? 'dpkg' : 'rpm';
   const named = bulletin.fixes.flatMap((f) => fixPackages(f, scheme));
   if (named.length === 0) return { reason: `no ${scheme} package and version fixes it in the catalog` };
   const targets = new Map<string, Target>();
   const why: string[] = [];
   for (const pkg of named) {
-    const matched = installed.filter((p) => p.name === pkg.name || (scheme === 'dpkg' && (p.source ?? p.name) === pkg.name));
+    const matched = installed.filter(
+      (p) => p.name === pkg.name || (scheme === 'dpkg' && (p.source ?? p.name) === pkg.name),
+    );
     if (matched.length === 0) why.push(`${pkg.name} is not installed`);
     for (const p of matched) {
-      const current = scheme === 'dpkg' ? (p.name === pkg.name ? p.version : (p.sourceVersion ?? p.version)) : rpmEvr(p);
+      const current =
+        scheme === 'dpkg' ? (p.name === pkg.name ? p.version : (p.sourceVersion ?? p.version)) : rpmEvr(p);
       const below = safeCompare(scheme, current, pkg.version);
       if (below === undefined) {
         why.push(`cannot compare ${p.name} ${current} with ${pkg.version}`);
@@ -123,7 +143,8 @@ function targetsOf(bulletin: Bulletin, manager: 'apt' | 'dnf', installed: readon
       }
       const previousVersion = scheme === 'dpkg' ? p.version : rpmEvr(p);
       const known = targets.get(p.name);
-      if (!known || (safeCompare(scheme, known.version, pkg.version) ?? 0) < 0) targets.set(p.name, { name: p.name, version: pkg.version, previousVersion });
+      if (!known || (safeCompare(scheme, known.version, pkg.version) ?? 0) < 0)
+        targets.set(p.name, { name: p.name, version: pkg.version, previousVersion });
     }
   }
   if (targets.size > 0) return { targets: [...targets.values()] };
@@ -145,5 +166,6 @@ function safeCompare(scheme: 'dpkg' | 'rpm', a: string, b: string): number | und
 
 /** The job schema is the last word on names and versions: a target it would refuse is not planned. */
 function validForJob(manager: 'apt' | 'dnf', name: string, version: string): boolean {
-  return jobStepSchema.safeParse({ kind: 'install', manager, packages: [{ name, version }], timeoutSeconds: 60 }).success;
+  return jobStepSchema.safeParse({ kind: 'install', manager, packages: [{ name, version }], timeoutSeconds: 60 })
+    .success;
 }

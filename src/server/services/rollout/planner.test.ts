@@ -21,7 +21,9 @@ describe('notInstallableAnywhere: approved bulletins no target machine can insta
       ['m1', plan(['APT'], [['NOFIX', 'no dpkg package and version fixes it in the catalog']])],
       ['m2', plan([], [['NOFIX', 'no dpkg package and version fixes it in the catalog']])],
     ]);
-    expect(notInstallableAnywhere(findings, plans)).toEqual([{ bulletinId: 'NOFIX', reason: 'no dpkg package and version fixes it in the catalog' }]);
+    expect(notInstallableAnywhere(findings, plans)).toEqual([
+      { bulletinId: 'NOFIX', reason: 'no dpkg package and version fixes it in the catalog' },
+    ]);
   });
 
   it('a bulletin one machine can install is not listed, even if another cannot', () => {

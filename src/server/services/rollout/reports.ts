@@ -6,7 +6,12 @@
  * acknowledged and ignored.
  */
 import type { JobReport } from '../../../protocol/agent.js';
-import { DEPLOYMENT_STATUSES, OPEN_STATUSES, type DeploymentMachineRecord, type JobRecord } from '../../../store/ports.js';
+import {
+  DEPLOYMENT_STATUSES,
+  OPEN_STATUSES,
+  type DeploymentMachineRecord,
+  type JobRecord,
+} from '../../../store/ports.js';
 import type { RolloutDeps } from './deps.js';
 
 type RowPatch = Partial<Omit<DeploymentMachineRecord, 'deploymentId' | 'machineId'>>;
@@ -40,7 +45,12 @@ export class JobReports {
       if (r.state === 'running' && FINAL_REPORT_STATES.has(job.state)) continue;
       if (job.state === r.state && FINAL_REPORT_STATES.has(job.state)) continue;
       const now = this.deps.now().toISOString();
-      await rollout.updateJob(job.id, { state: r.state, report: JSON.stringify(r), reportedAt: now, message: reportSummary(r) });
+      await rollout.updateJob(job.id, {
+        state: r.state,
+        report: JSON.stringify(r),
+        reportedAt: now,
+        message: reportSummary(r),
+      });
       if (!job.deploymentId) continue;
       const row = await rollout.getDeploymentMachine(job.deploymentId, job.machineId);
       if (!row) continue;
@@ -57,17 +67,41 @@ export class JobReports {
   /** After the machine's findings were re-assessed: each install waiting for validation succeeds or fails. */
   async validateMachine(machineId: string): Promise<void> {
     const { store } = this.deps;
-    const rows = (await store.rollout.runsForMachine(machineId, [...DEPLOYMENT_STATUSES])).filter((r) => r.state === 'validating');
+    const rows = (await store.rollout.runsForMachine(machineId, [...DEPLOYMENT_STATUSES])).filter(
+      (r) => r.state === 'validating',
+    );
     for (const row of rows) {
-      const open = row.plan.bulletinIds.length === 0
-        ? []
-        : (await store.findings.list({ machineIds: [machineId], bulletinIds: row.plan.bulletinIds, statuses: [...OPEN_STATUSES], resolved: false })).items.map((f) => f.bulletinId);
+      const open =
+        row.plan.bulletinIds.length === 0
+          ? []
+          : (
+              await store.findings.list({
+                machineIds: [machineId],
+                bulletinIds: row.plan.bulletinIds,
+                statuses: [...OPEN_STATUSES],
+                resolved: false,
+              })
+            ).items.map((f) => f.bulletinId);
       const now = this.deps.now().toISOString();
-      const patch: RowPatch = open.length === 0
-        ? { state: 'succeeded', message: `validated by rescan: ${row.plan.bulletinIds.length} bulletin(s) resolved`, finishedAt: now, updatedAt: now }
-        : { state: 'failed', message: `still missing after install: ${[...new Set(open)].sort().join(', ')}`.slice(0, 2000), finishedAt: now, updatedAt: now };
+      const patch: RowPatch =
+        open.length === 0
+          ? {
+              state: 'succeeded',
+              message: `validated by rescan: ${row.plan.bulletinIds.length} bulletin(s) resolved`,
+              finishedAt: now,
+              updatedAt: now,
+            }
+          : {
+              state: 'failed',
+              message: `still missing after install: ${[...new Set(open)].sort().join(', ')}`.slice(0, 2000),
+              finishedAt: now,
+              updatedAt: now,
+            };
       await store.rollout.updateDeploymentMachine(row.deploymentId, machineId, patch);
-      this.deps.log.debug({ deploymentId: row.deploymentId, machineId, state: patch.state }, 'install validated by rescan');
+      this.deps.log.debug(
+        { deploymentId: row.deploymentId, machineId, state: patch.state },
+        'install validated by rescan',
+      );
       await this.advance(row.deploymentId);
     }
   }
@@ -76,13 +110,23 @@ export class JobReports {
 /** One line for the job list: what the agent said, with the refusal reason when it refused. */
 function reportSummary(r: JobReport): string {
   const failed = r.steps.find((s) => s.result === 'failed' || s.result === 'interrupted');
-  const text = r.state === 'refused' ? `refused (${r.refusal ?? 'unknown'}): ${r.message}` : r.message || failed?.message || r.state;
+  const text =
+    r.state === 'refused'
+      ? `refused (${r.refusal ?? 'unknown'}): ${r.message}`
+      : r.message || failed?.message || r.state;
   return text.slice(0, 2000);
 }
 
 /** How an install job's report moves the machine (null: the report is for an older job, or a rollback owns the run now). */
 function installPatch(row: DeploymentMachineRecord, job: JobRecord, r: JobReport, now: string): RowPatch | null {
-  if (row.jobId !== job.id || row.state === 'rolled-back' || row.rollbackState === 'pending' || row.rollbackState === 'running' || row.rollbackState === 'succeeded') return null;
+  if (
+    row.jobId !== job.id ||
+    row.state === 'rolled-back' ||
+    row.rollbackState === 'pending' ||
+    row.rollbackState === 'running' ||
+    row.rollbackState === 'succeeded'
+  )
+    return null;
   const deferrals = Math.max(row.rebootDeferrals, r.rebootDeferrals);
   switch (r.state) {
     case 'running':
@@ -97,7 +141,13 @@ function installPatch(row: DeploymentMachineRecord, job: JobRecord, r: JobReport
       };
     default: {
       const message = r.state === 'refused' ? `job ${reportSummary(r)}` : `install ${r.state}: ${reportSummary(r)}`;
-      return { state: 'failed', message: message.slice(0, 2000), rebootDeferrals: deferrals, finishedAt: now, updatedAt: now };
+      return {
+        state: 'failed',
+        message: message.slice(0, 2000),
+        rebootDeferrals: deferrals,
+        finishedAt: now,
+        updatedAt: now,
+      };
     }
   }
 }
@@ -109,8 +159,18 @@ function rollbackPatch(row: DeploymentMachineRecord, job: JobRecord, r: JobRepor
     case 'running':
       return { rollbackState: 'running', updatedAt: now };
     case 'succeeded':
-      return { state: 'rolled-back', rollbackState: 'succeeded', message: 'rolled back to the versions before the install', finishedAt: now, updatedAt: now };
+      return {
+        state: 'rolled-back',
+        rollbackState: 'succeeded',
+        message: 'rolled back to the versions before the install',
+        finishedAt: now,
+        updatedAt: now,
+      };
     default:
-      return { rollbackState: 'failed', message: `rollback ${r.state}: ${reportSummary(r)}`.slice(0, 2000), updatedAt: now };
+      return {
+        rollbackState: 'failed',
+        message: `rollback ${r.state}: ${reportSummary(r)}`.slice(0, 2000),
+        updatedAt: now,
+      };
   }
 }

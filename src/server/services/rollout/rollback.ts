@@ -38,7 +38,10 @@ export async function queueRollbacks(
     const machine = await deps.store.machines.get(row.machineId);
     const skip = async (why: string) => {
       skipped.push({ machineId: row.machineId, reason: why });
-      await deps.store.rollout.updateDeploymentMachine(d.id, row.machineId, { message: `rollback not queued: ${why}`, updatedAt: now });
+      await deps.store.rollout.updateDeploymentMachine(d.id, row.machineId, {
+        message: `rollback not queued: ${why}`,
+        updatedAt: now,
+      });
     };
     if (!machine?.agentId) {
       await skip('the machine has no agent');
@@ -85,7 +88,9 @@ function keptPackagesOf(report: string | null): { name: string; version: string 
   try {
     const kept = (JSON.parse(report) as { keptPackages?: unknown }).keptPackages;
     if (!Array.isArray(kept)) return null;
-    return (kept as ({ name?: unknown; version?: unknown } | null)[]).filter((k): k is { name: string; version: string } => typeof k?.name === 'string' && typeof k?.version === 'string');
+    return (kept as ({ name?: unknown; version?: unknown } | null)[]).filter(
+      (k): k is { name: string; version: string } => typeof k?.name === 'string' && typeof k?.version === 'string',
+    );
   } catch {
     return null;
   }

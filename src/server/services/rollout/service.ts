@@ -5,8 +5,18 @@
  */
 import { PatchhiveError } from '../../../errors.js';
 import type { JobReport } from '../../../protocol/agent.js';
-import type { DeploymentCreateParsed, DeploymentDetailWire, DeploymentWire, JobWire } from '../../../protocol/deploy-api.js';
-import { DEPLOYMENT_STATUSES, type DeploymentMachineRecord, type DeploymentRecord, type DeploymentStatus } from '../../../store/ports.js';
+import type {
+  DeploymentCreateParsed,
+  DeploymentDetailWire,
+  DeploymentWire,
+  JobWire,
+} from '../../../protocol/deploy-api.js';
+import {
+  DEPLOYMENT_STATUSES,
+  type DeploymentMachineRecord,
+  type DeploymentRecord,
+  type DeploymentStatus,
+} from '../../../store/ports.js';
 import type { RolloutDeps } from './deps.js';
 import { JobDelivery } from './delivery.js';
 import { RolloutEngine } from './engine.js';
@@ -26,18 +36,36 @@ export class RolloutService {
     this.engine = new RolloutEngine(deps);
     this.planner = new DeploymentPlanner(deps);
     this.reports = new JobReports(deps, (id) => this.engine.advance(id));
-    this.delivery = new JobDelivery(deps, (id) => void this.engine.advance(id).catch((err) => deps.log.error({ err, deploymentId: id }, 'advancing a deployment failed')));
+    this.delivery = new JobDelivery(
+      deps,
+      (id) =>
+        void this.engine
+          .advance(id)
+          .catch((err) => deps.log.error({ err, deploymentId: id }, 'advancing a deployment failed')),
+    );
   }
 
   /**
    * Plans and stores a deployment, and starts its first ring at once. A scoped caller's target and
    * rings name only groups and machines it sees (others are as unknown: not found).
    */
-  async create(req: DeploymentCreateParsed, createdBy: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+  async create(
+    req: DeploymentCreateParsed,
+    createdBy: string,
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<DeploymentDetailWire> {
     if (scope.kind !== 'fleet') await this.checkNamesInScope(req, scope);
     const planned = await this.planner.plan(req, createdBy);
     await this.deps.store.rollout.createDeployment(planned.record, planned.rows);
-    this.deps.log.info({ deploymentId: planned.record.id, status: 'running', machines: planned.rows.length, unplaced: planned.unplaced.length }, 'deployment created');
+    this.deps.log.info(
+      {
+        deploymentId: planned.record.id,
+        status: 'running',
+        machines: planned.rows.length,
+        unplaced: planned.unplaced.length,
+      },
+      'deployment created',
+    );
     await this.engine.advance(planned.record.id);
     const detail = await this.detail(await this.load(planned.record.id), planned.unplaced);
     return planned.skipped.length > 0 ? { ...detail, skippedBulletins: planned.skipped } : detail;
@@ -45,11 +73,17 @@ export class RolloutService {
 
   /** Deployments, newest first; `status` is a comma-separated list. */
   /** Deployments, newest first; `status` is a comma-separated list. A scoped caller sees those whose target is within its scope. */
-  async list(q: { status?: string | undefined; limit: number }, scope: Scope = WHOLE_FLEET): Promise<{ items: DeploymentWire[] }> {
+  async list(
+    q: { status?: string | undefined; limit: number },
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<{ items: DeploymentWire[] }> {
     const statuses = q.status ? parseStatuses(q.status) : undefined;
     const items: DeploymentWire[] = [];
     // Scoped: filter before the limit, so a page is not emptied by deployments the caller does not see.
-    const all = await this.deps.store.rollout.listDeployments({ ...(statuses ? { statuses } : {}), ...(scope.kind === 'fleet' ? { limit: q.limit } : {}) });
+    const all = await this.deps.store.rollout.listDeployments({
+      ...(statuses ? { statuses } : {}),
+      ...(scope.kind === 'fleet' ? { limit: q.limit } : {}),
+    });
     for (const d of all.filter((x) => seesTarget(scope, x.spec.target)).slice(0, q.limit)) {
       items.push((await this.summary(d)).wire);
     }
@@ -62,7 +96,12 @@ export class RolloutService {
   }
 
   /** running → paused: nothing new is handed out; machines already installing go on and report. */
-  async pause(id: string, reason: string | undefined, by: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+  async pause(
+    id: string,
+    reason: string | undefined,
+    by: string,
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<DeploymentDetailWire> {
     await this.load(id, scope);
     return this.transition(id, ['running'], 'paused', reason ?? `paused by ${by}`);
   }
@@ -76,7 +115,12 @@ export class RolloutService {
   }
 
   /** Stops a deployment for good: queued jobs are cancelled, machines stay as they are. */
-  async abort(id: string, reason: string | undefined, by: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+  async abort(
+    id: string,
+    reason: string | undefined,
+    by: string,
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<DeploymentDetailWire> {
     await this.load(id, scope);
     const out = await this.transition(id, ['running', 'paused', 'halted'], 'aborted', reason ?? `aborted by ${by}`);
     await this.cancelQueuedJobs(out.id);
@@ -84,7 +128,12 @@ export class RolloutService {
   }
 
   /** Queues rollback jobs for the listed machines, or for every machine that ran an install job. */
-  async rollback(id: string, req: { machines?: string[] | undefined; reason?: string | undefined }, by: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentDetailWire> {
+  async rollback(
+    id: string,
+    req: { machines?: string[] | undefined; reason?: string | undefined },
+    by: string,
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<DeploymentDetailWire> {
     const d = await this.load(id, scope);
     await this.engine.locked(d.id, async () => {
       const rows = await this.deps.store.rollout.listDeploymentMachines(d.id);
@@ -108,8 +157,12 @@ export class RolloutService {
   /** One job; for a scoped caller, only a job of a deployment it sees. */
   async job(id: string, scope: Scope = WHOLE_FLEET): Promise<JobWire> {
     const j = await this.deps.store.rollout.getJob(id);
-    const d = j?.deploymentId && scope.kind !== 'fleet' ? await this.deps.store.rollout.getDeployment(j.deploymentId) : undefined;
-    if (!j || (scope.kind !== 'fleet' && !(d && seesTarget(scope, d.spec.target)))) throw new PatchhiveError('E_JOB_NOT_FOUND', `no job ${JSON.stringify(id)}`);
+    const d =
+      j?.deploymentId && scope.kind !== 'fleet'
+        ? await this.deps.store.rollout.getDeployment(j.deploymentId)
+        : undefined;
+    if (!j || (scope.kind !== 'fleet' && !(d && seesTarget(scope, d.spec.target))))
+      throw new PatchhiveError('E_JOB_NOT_FOUND', `no job ${JSON.stringify(id)}`);
     const names = await this.machineNames([j.machineId]);
     return jobToWire(j, names.get(j.machineId) ?? j.machineId);
   }
@@ -134,17 +187,33 @@ export class RolloutService {
     return this.reports.validateMachine(machineId);
   }
 
-  private async transition(id: string, from: DeploymentStatus[], to: DeploymentStatus, reason: string | null, by?: string): Promise<DeploymentDetailWire> {
+  private async transition(
+    id: string,
+    from: DeploymentStatus[],
+    to: DeploymentStatus,
+    reason: string | null,
+    by?: string,
+  ): Promise<DeploymentDetailWire> {
     const d = await this.load(id);
     await this.engine.locked(d.id, async () => {
       const fresh = await this.load(d.id);
       if (!from.includes(fresh.status)) {
-        throw new PatchhiveError('E_DEPLOYMENT_STATE', `deployment ${fresh.name} is ${fresh.status}; only a ${from.join(' or ')} deployment can become ${to}`);
+        throw new PatchhiveError(
+          'E_DEPLOYMENT_STATE',
+          `deployment ${fresh.name} is ${fresh.status}; only a ${from.join(' or ')} deployment can become ${to}`,
+        );
       }
       const now = this.deps.now().toISOString();
       const final = to === 'aborted';
-      await this.deps.store.rollout.updateDeployment(d.id, { status: to, statusReason: reason, updatedAt: now, ...(final ? { finishedAt: now } : {}) }, fresh.version);
-      this.deps.log.info({ deploymentId: d.id, status: to, from: fresh.status, ...(by ? { by } : {}) }, `deployment ${to}`);
+      await this.deps.store.rollout.updateDeployment(
+        d.id,
+        { status: to, statusReason: reason, updatedAt: now, ...(final ? { finishedAt: now } : {}) },
+        fresh.version,
+      );
+      this.deps.log.info(
+        { deploymentId: d.id, status: to, from: fresh.status, ...(by ? { by } : {}) },
+        `deployment ${to}`,
+      );
     });
     return this.get(d.id);
   }
@@ -154,7 +223,8 @@ export class RolloutService {
     for (const ref of req.target.groups) await this.deps.groups.resolve(ref, scope);
     for (const ref of req.target.machines) await this.deps.machines.resolve(ref, scope);
     for (const r of req.rings) {
-      if (r.members.kind === 'explicit') for (const ref of r.members.machines) await this.deps.machines.resolve(ref, scope);
+      if (r.members.kind === 'explicit')
+        for (const ref of r.members.machines) await this.deps.machines.resolve(ref, scope);
     }
   }
 
@@ -162,22 +232,39 @@ export class RolloutService {
     const { rollout } = this.deps.store;
     const now = this.deps.now().toISOString();
     for (const j of await rollout.listJobs({ deploymentId: id, states: ['issued'] })) {
-      await rollout.updateJob(j.id, { state: 'cancelled', message: 'the deployment was aborted before the job was handed out' });
+      await rollout.updateJob(j.id, {
+        state: 'cancelled',
+        message: 'the deployment was aborted before the job was handed out',
+      });
       const row = await rollout.getDeploymentMachine(id, j.machineId);
       if (j.kind === 'rollback' && row?.rollbackJobId === j.id) {
-        await rollout.updateDeploymentMachine(id, j.machineId, { rollbackState: null, message: 'rollback cancelled: the deployment was aborted', updatedAt: now });
+        await rollout.updateDeploymentMachine(id, j.machineId, {
+          rollbackState: null,
+          message: 'rollback cancelled: the deployment was aborted',
+          updatedAt: now,
+        });
       }
     }
   }
 
-  private async chosenRows(rows: DeploymentMachineRecord[], refs: string[], scope: Scope): Promise<DeploymentMachineRecord[]> {
+  private async chosenRows(
+    rows: DeploymentMachineRecord[],
+    refs: string[],
+    scope: Scope,
+  ): Promise<DeploymentMachineRecord[]> {
     const out: DeploymentMachineRecord[] = [];
     for (const [i, ref] of refs.entries()) {
       const m = await this.deps.machines.resolve(ref, scope);
       const row = rows.find((r) => r.machineId === m.id);
-      if (!row) throw new PatchhiveError('E_BAD_REQUEST', `machine ${m.name} is not part of this deployment`, { path: `$.machines[${i}]` });
+      if (!row)
+        throw new PatchhiveError('E_BAD_REQUEST', `machine ${m.name} is not part of this deployment`, {
+          path: `$.machines[${i}]`,
+        });
       if (!canRollBack(row)) {
-        throw new PatchhiveError('E_DEPLOYMENT_STATE', `machine ${m.name} has no install to roll back (state ${row.state}, rollback ${row.rollbackState ?? 'none'})`);
+        throw new PatchhiveError(
+          'E_DEPLOYMENT_STATE',
+          `machine ${m.name} has no install to roll back (state ${row.state}, rollback ${row.rollbackState ?? 'none'})`,
+        );
       }
       out.push(row);
     }
@@ -187,7 +274,8 @@ export class RolloutService {
   /** A deployment; one whose target is outside the scope is as unknown. */
   private async load(id: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentRecord> {
     const d = await this.deps.store.rollout.getDeployment(id);
-    if (!d || !seesTarget(scope, d.spec.target)) throw new PatchhiveError('E_DEPLOYMENT_NOT_FOUND', `no deployment ${JSON.stringify(id)}`);
+    if (!d || !seesTarget(scope, d.spec.target))
+      throw new PatchhiveError('E_DEPLOYMENT_NOT_FOUND', `no deployment ${JSON.stringify(id)}`);
     return d;
   }
 
@@ -197,7 +285,10 @@ export class RolloutService {
     return { ...wire, machines: rows.map((r) => machineRunToWire(d, r, names.get(r.machineId) ?? r.machineId)) };
   }
 
-  private async summary(d: DeploymentRecord, unplaced?: string[]): Promise<{ wire: DeploymentWire; rows: DeploymentMachineRecord[] }> {
+  private async summary(
+    d: DeploymentRecord,
+    unplaced?: string[],
+  ): Promise<{ wire: DeploymentWire; rows: DeploymentMachineRecord[] }> {
     const rows = await this.deps.store.rollout.listDeploymentMachines(d.id);
     const left = unplaced ?? (await this.unplacedNow(d, new Set(rows.map((r) => r.machineId))));
     return { wire: deploymentToWire(d, countsByRing(rows), left), rows };
@@ -225,9 +316,16 @@ export class RolloutService {
 
 function parseStatuses(text: string): DeploymentStatus[] {
   const out: DeploymentStatus[] = [];
-  for (const s of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const s of text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     if (!(DEPLOYMENT_STATUSES as readonly string[]).includes(s)) {
-      throw new PatchhiveError('E_BAD_REQUEST', `unknown status ${JSON.stringify(s)}; expected ${DEPLOYMENT_STATUSES.join(', ')}`, { path: '$.status' });
+      throw new PatchhiveError(
+        'E_BAD_REQUEST',
+        `unknown status ${JSON.stringify(s)}; expected ${DEPLOYMENT_STATUSES.join(', ')}`,
+        { path: '$.status' },
+      );
     }
     out.push(s as DeploymentStatus);
   }

@@ -32,7 +32,11 @@ const dep = (over: Partial<DeploymentRecord>): DeploymentRecord => ({
   version: 1,
   ...over,
 });
-const row = (machineId: string, ringIndex: number, state: DeploymentMachineRecord['state']): DeploymentMachineRecord => ({
+const row = (
+  machineId: string,
+  ringIndex: number,
+  state: DeploymentMachineRecord['state'],
+): DeploymentMachineRecord => ({
   deploymentId: 'd1',
   machineId,
   ringIndex,
@@ -62,7 +66,11 @@ describe('ring progress and status', () => {
     const w = deploymentToWire(dep({}), countsByRing(rows), []);
     expect(w.rings.map((r) => r.status)).toEqual(['passed', 'running', 'waiting']);
     expect(w.currentRing).toBe('pilot');
-    expect(w.rings[1]).toMatchObject({ members: 2, successRatio: 0.5, counts: expect.objectContaining({ validating: 1, succeeded: 1, failed: 0 }) });
+    expect(w.rings[1]).toMatchObject({
+      members: 2,
+      successRatio: 0.5,
+      counts: expect.objectContaining({ validating: 1, succeeded: 1, failed: 0 }),
+    });
     expect(w.counts).toMatchObject({ succeeded: 2, validating: 1, pending: 1 });
   });
 
@@ -70,13 +78,22 @@ describe('ring progress and status', () => {
     const done = [row('a', 0, 'succeeded'), row('b', 1, 'succeeded'), row('c', 1, 'succeeded')];
     expect(deploymentToWire(dep({}), countsByRing(done), []).rings[1]!.status).toBe('soaking');
     expect(deploymentToWire(dep({ status: 'halted' }), countsByRing(done), []).rings[1]!.status).toBe('halted');
-    const completed = dep({ status: 'completed', currentRing: 3, ringStartedAt: ['2026-11-21T10:00:00.000Z', '2026-11-21T11:00:00.000Z', '2026-11-21T12:00:00.000Z'] });
+    const completed = dep({
+      status: 'completed',
+      currentRing: 3,
+      ringStartedAt: ['2026-11-21T10:00:00.000Z', '2026-11-21T11:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+    });
     const w = deploymentToWire(completed, countsByRing(done), []);
     expect(w.rings.map((r) => r.status)).toEqual(['passed', 'passed', 'passed']);
     expect(w.currentRing).toBeNull();
   });
 
   it('counts from the store (with a count column) add up the same', () => {
-    expect(countsByRing([{ ringIndex: 1, state: 'failed', count: 3 }, { ringIndex: 1, state: 'failed', count: 2 }]).get(1)).toEqual({ failed: 5 });
+    expect(
+      countsByRing([
+        { ringIndex: 1, state: 'failed', count: 3 },
+        { ringIndex: 1, state: 'failed', count: 2 },
+      ]).get(1),
+    ).toEqual({ failed: 5 });
   });
 });

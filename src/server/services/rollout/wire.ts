@@ -6,7 +6,12 @@ import type { DeploymentMachineWire, DeploymentWire, JobWire, RingStatusWire } f
 import { MACHINE_DEPLOY_STATES } from '../../../protocol/deploy-api.js';
 import type { RingProgress } from '../../../rollout/gates.js';
 import type { MachineRunState } from '../../../rollout/model.js';
-import type { DeploymentMachineRecord, DeploymentMachineState, DeploymentRecord, JobRecord } from '../../../store/ports.js';
+import type {
+  DeploymentMachineRecord,
+  DeploymentMachineState,
+  DeploymentRecord,
+  JobRecord,
+} from '../../../store/ports.js';
 
 type Counts = Partial<Record<DeploymentMachineState, number>>;
 const UNFINISHED: ReadonlySet<DeploymentMachineState> = new Set(['pending', 'waiting-window', 'running', 'validating']);
@@ -35,7 +40,9 @@ export function ringProgressOf(d: DeploymentRecord, rows: readonly DeploymentMac
 }
 
 /** Per ring, how many machines are in each state. */
-export function countsByRing(rows: readonly { ringIndex: number; state: DeploymentMachineState; count?: number }[]): Map<number, Counts> {
+export function countsByRing(
+  rows: readonly { ringIndex: number; state: DeploymentMachineState; count?: number }[],
+): Map<number, Counts> {
   const out = new Map<number, Counts>();
   for (const r of rows) {
     const c = out.get(r.ringIndex) ?? out.set(r.ringIndex, {}).get(r.ringIndex)!;
@@ -57,7 +64,10 @@ function sum(c: Counts, pred: (s: DeploymentMachineState) => boolean = () => tru
 }
 
 function fullCounts(c: Counts): Record<(typeof MACHINE_DEPLOY_STATES)[number], number> {
-  return Object.fromEntries(MACHINE_DEPLOY_STATES.map((s) => [s, c[s] ?? 0])) as Record<(typeof MACHINE_DEPLOY_STATES)[number], number>;
+  return Object.fromEntries(MACHINE_DEPLOY_STATES.map((s) => [s, c[s] ?? 0])) as Record<
+    (typeof MACHINE_DEPLOY_STATES)[number],
+    number
+  >;
 }
 
 /** A deployment with its rings' progress. */
@@ -65,7 +75,8 @@ export function deploymentToWire(d: DeploymentRecord, byRing: Map<number, Counts
   const total: Counts = {};
   const rings = d.spec.rings.map((spec, i): RingStatusWire => {
     const c = byRing.get(i) ?? {};
-    for (const [s, v] of Object.entries(c)) total[s as DeploymentMachineState] = (total[s as DeploymentMachineState] ?? 0) + (v ?? 0);
+    for (const [s, v] of Object.entries(c))
+      total[s as DeploymentMachineState] = (total[s as DeploymentMachineState] ?? 0) + (v ?? 0);
     const members = sum(c);
     return {
       index: i,
@@ -100,7 +111,11 @@ export function deploymentToWire(d: DeploymentRecord, byRing: Map<number, Counts
 }
 
 /** One machine's run in a deployment. */
-export function machineRunToWire(d: DeploymentRecord, r: DeploymentMachineRecord, machineName: string): DeploymentMachineWire {
+export function machineRunToWire(
+  d: DeploymentRecord,
+  r: DeploymentMachineRecord,
+  machineName: string,
+): DeploymentMachineWire {
   return {
     machineId: r.machineId,
     machineName,
