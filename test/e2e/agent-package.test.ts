@@ -34,7 +34,7 @@ import {
   type UpgradableLine,
 } from '../support/debian-machines.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { waitFor } from './server-test-helpers.js';
+import { adminApi, waitFor } from './server-test-helpers.js';
 
 const MINUTE = 60_000;
 const UNIT = 'patchhive-agent.service';
@@ -245,19 +245,7 @@ describe.skipIf(machineSkip !== undefined)('the packaged agent on a Debian 12 ma
   const agentLog: string[] = [];
   let targets: UpgradableLine[];
 
-  const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-    const res = await fetch(server.url + '/api/v1' + url, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.adminToken}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const api = adminApi(() => server);
   const inRoot = (...argv: string[]) => runCommand('chroot', [root, ...argv]);
   const dpkgState = async (pkg: string) =>
     (

@@ -19,6 +19,7 @@ import {
 import { buildIndexOval, readXz } from '../support/index-oval.js';
 import { CLI_MAIN, ROOT, runCli } from '../support/cli.js';
 import { startTestServer, type TestDatabase, type TestServer } from '../support/server.js';
+import { adminApi } from './server-test-helpers.js';
 
 const PACKAGES = path.join(ROOT, 'test/fixtures/debian/bookworm-security-main-amd64-Packages.xz');
 const skipReason = process.env.CI === 'true' ? undefined : await whyNoDebianMachines();
@@ -48,19 +49,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
     const agentLogs: string[] = [];
     let catalogFile: string;
 
-    const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-      const res = await fetch(server!.url + '/api/v1' + url, {
-        method,
-        headers: {
-          authorization: `Bearer ${server!.adminToken}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      const json = (await res.json()) as T;
-      if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    };
+    const api = adminApi(() => server!);
 
     const apiVerdicts = async (machineName: string): Promise<Verdict[]> => {
       const res = await api<{ items: { bulletinId: string; status: string }[]; total: number }>(

@@ -44,7 +44,7 @@ import {
   setDemoSlow,
 } from '../support/demo-packages.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { nativeCatalog, waitFor } from './server-test-helpers.js';
+import { adminApi, nativeCatalog, waitFor } from './server-test-helpers.js';
 
 const skipReason = process.env.CI === 'true' ? undefined : await whyNoDebianMachines();
 if (skipReason) console.warn(`rollout e2e skipped: ${skipReason}`);
@@ -93,19 +93,7 @@ describe.skipIf(skipReason !== undefined)('rollout through rings on four real De
   const pendingAtStart = new Map<string, UpgradableLine[]>();
   let tokenFile: string;
 
-  const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-    const res = await fetch(server.url + '/api/v1' + url, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.adminToken}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const api = adminApi(() => server);
   const deployment = (id: string) => api<DeploymentDetailWire>('GET', `/deployments/${id}`);
   const machineState = (d: DeploymentDetailWire, name: string) => d.machines.find((m) => m.machineName === name);
   const jobsOf = async (id: string, machine: string) =>

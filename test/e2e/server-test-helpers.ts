@@ -80,6 +80,20 @@ export async function expectApi<T = any>(
   return res.body;
 }
 
+/**
+ * An admin API caller for suites whose server starts in `beforeAll`: the server is looked up at
+ * each call. A status of 300 or more throws with the answer.
+ */
+export function adminApi(
+  server: () => TestServer,
+): <T = any>(method: string, url: string, body?: unknown) => Promise<T> {
+  return async (method, url, body) => {
+    const res = await callApi(server(), method, url, body === undefined ? {} : { body });
+    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${res.text}`);
+    return res.body;
+  };
+}
+
 /** Expects a refusal with this status and error code. */
 export async function expectRefused(
   server: TestServer,
