@@ -37,14 +37,11 @@ export function keyIdOf(publicKey: KeyObject): string {
   return createHash('sha256').update(der).digest('hex').slice(0, 16);
 }
 
-/** Reads a PEM Ed25519 private key; anything else is E_KEY_INVALID (`what` names it in messages). */
-export function loadPrivateKey(pem: string, what = 'private key'): KeyObject {
-  if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(pem)) {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} is not a PEM private key (a .pub file is the public half)`);
-  }
+/** Parses a key with `make`; a parse failure or a key of another type is E_KEY_INVALID naming `what`. */
+function ed25519Key(what: string, make: () => KeyObject): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: pem, format: 'pem' });
+    key = make();
   } catch (err) {
     // Node's message says why (e.g. encrypted, bad base64) without echoing the key.
     throw new PatchhiveError('E_KEY_INVALID', `${what} cannot be read: ${firstLine(err)}`, undefined, { cause: err });
@@ -58,6 +55,14 @@ export function loadPrivateKey(pem: string, what = 'private key'): KeyObject {
   return key;
 }
 
+/** Reads a PEM Ed25519 private key; anything else is E_KEY_INVALID (`what` names it in messages). */
+export function loadPrivateKey(pem: string, what = 'private key'): KeyObject {
+  if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(pem)) {
+    throw new PatchhiveError('E_KEY_INVALID', `${what} is not a PEM private key (a .pub file is the public half)`);
+  }
+  return ed25519Key(what, () => createPrivateKey({ key: pem, format: 'pem' }));
+}
+
 /** Reads a PEM Ed25519 public key. A private key is refused so that it is never shipped as "trusted". */
 export function loadPublicKey(pem: string, what = 'public key'): KeyObject {
   if (/PRIVATE KEY-----/.test(pem)) {
@@ -66,19 +71,7 @@ export function loadPublicKey(pem: string, what = 'public key'): KeyObject {
   if (!/-----BEGIN PUBLIC KEY-----/.test(pem)) {
     throw new PatchhiveError('E_KEY_INVALID', `${what} is not a PEM public key ("-----BEGIN PUBLIC KEY-----")`);
   }
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: pem, format: 'pem' });
-  } catch (err) {
-    throw new PatchhiveError('E_KEY_INVALID', `${what} cannot be read: ${firstLine(err)}`, undefined, { cause: err });
-  }
-  if (key.asymmetricKeyType !== 'ed25519') {
-    throw new PatchhiveError(
-      'E_KEY_INVALID',
-      `${what} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key, expected Ed25519`,
-    );
-  }
-  return key;
+  return ed25519Key(what, () => createPublicKey({ key: pem, format: 'pem' }));
 }
 
 /** The Ed25519 signature (base64) of `bytes`. */
