@@ -180,24 +180,30 @@ export const rollbackRequestSchema = z.strictObject({
   reason: text(1000).optional(),
 });
 
+export const JOB_KINDS = ['install', 'rollback'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+/** issued: signed, not yet fetched; delivered: handed out at a check-in; then as the agent reports. */
+export const JOB_STATES = [
+  'issued',
+  'delivered',
+  'running',
+  'succeeded',
+  'failed',
+  'refused',
+  'interrupted',
+  'expired',
+  'cancelled',
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
 export const jobSchema = z.object({
   id: z.string(),
-  kind: z.enum(['install', 'rollback']),
+  kind: z.enum(JOB_KINDS),
   machineId: z.string(),
   machineName: z.string(),
   deploymentId: z.string().nullable(),
   sequence: z.number().int(),
-  state: z.enum([
-    'issued',
-    'delivered',
-    'running',
-    'succeeded',
-    'failed',
-    'refused',
-    'interrupted',
-    'expired',
-    'cancelled',
-  ]),
+  state: z.enum(JOB_STATES),
   issuedAt: iso,
   expiresAt: iso,
   deliveredAt: iso.nullable(),

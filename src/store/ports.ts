@@ -14,6 +14,7 @@ import type {
   TriageState,
 } from '../policy/model.js';
 import type { Criticality, Role, SyncDiff } from '../protocol/api.js';
+import type { JobKind, JobState } from '../protocol/deploy-api.js';
 import type { AuditDraft, AuditEntry } from '../protocol/audit.js';
 import type { ActionStatus, ChangeKind, ChangeStatus } from '../protocol/controls-api.js';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../protocol/policy-api.js';
@@ -558,21 +559,7 @@ export interface DeploymentMachineRecord {
   finishedAt: string | null;
 }
 
-export const JOB_KINDS = ['install', 'rollback'] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
-/** issued: signed, not yet fetched; delivered: handed out at a check-in; then as the agent reports. */
-export const JOB_STATES = [
-  'issued',
-  'delivered',
-  'running',
-  'succeeded',
-  'failed',
-  'refused',
-  'interrupted',
-  'expired',
-  'cancelled',
-] as const;
-export type JobState = (typeof JOB_STATES)[number];
+export { JOB_KINDS, JOB_STATES, type JobKind, type JobState } from '../protocol/deploy-api.js';
 
 export interface JobRecord {
   id: string;
