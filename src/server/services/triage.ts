@@ -125,11 +125,7 @@ export class TriageService {
 
   /** Puts the bulletins newly open on a machine into the triage queue of each of its groups. */
   async enqueueForMachine(machineId: string, bulletinIds: string[]): Promise<number> {
-    if (bulletinIds.length === 0) return 0;
-    const machine = await this.store.machines.get(machineId);
-    if (!machine) return 0;
-    const groups = await this.groups.groupsOf(machine);
-    return this.enqueue(groups.flatMap((g) => bulletinIds.map((b) => ({ bulletinId: b, groupId: g.id }))));
+    return this.enqueue(await this.pairsOf(machineId, bulletinIds));
   }
 
   /**
@@ -137,23 +133,23 @@ export class TriageService {
    * or its members changed, a machine's attributes changed): the queue does not wait for the sweep.
    */
   async enqueueOpenOf(machineIds: readonly string[]): Promise<number> {
-    const pairs = new Map<string, Pair>();
-    for (let i = 0; i < machineIds.length; i += 500) {
-      const chunk = machineIds.slice(i, i + 500);
-      const open = (
-        await this.store.findings.list({ machineIds: chunk, statuses: [...OPEN_STATUSES], resolved: false })
-      ).items;
-      const bulletinsOf = new Map<string, Set<string>>();
-      for (const f of open)
+    const bulletinsOf = new Map<string, Set<string>>();
+    for await (const batch of this.store.findings.scanFacts({ machineIds: [...machineIds] }))
+      for (const f of batch)
         (bulletinsOf.get(f.machineId) ?? bulletinsOf.set(f.machineId, new Set()).get(f.machineId)!).add(f.bulletinId);
-      for (const [machineId, bulletins] of bulletinsOf) {
-        const machine = await this.store.machines.get(machineId);
-        if (!machine) continue;
-        for (const g of await this.groups.groupsOf(machine))
-          for (const b of bulletins) pairs.set(`${b}\u0000${g.id}`, { bulletinId: b, groupId: g.id });
-      }
-    }
+    const pairs = new Map<string, Pair>();
+    for (const [machineId, bulletins] of bulletinsOf)
+      for (const p of await this.pairsOf(machineId, [...bulletins])) pairs.set(`${p.bulletinId}\u0000${p.groupId}`, p);
     return this.enqueue([...pairs.values()]);
+  }
+
+  /** The (bulletin, group) pairs of these bulletins in each group of the machine (none when it is gone). */
+  private async pairsOf(machineId: string, bulletinIds: string[]): Promise<Pair[]> {
+    if (bulletinIds.length === 0) return [];
+    const machine = await this.store.machines.get(machineId);
+    if (!machine) return [];
+    const groups = await this.groups.groupsOf(machine);
+    return groups.flatMap((g) => bulletinIds.map((b) => ({ bulletinId: b, groupId: g.id })));
   }
 
   /**
