@@ -1,6 +1,7 @@
 // ESLint flat config: typescript-eslint's type-checked rules over every TypeScript file the
-// project compiles (src, test, bench, scripts). Formatting is Prettier's job, not ESLint's.
+// project compiles (src, test, bench, scripts, and the console in web/). Formatting is Prettier's job, not ESLint's.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -68,6 +69,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
     },
+  },
+  {
+    // The console: React's rules of hooks (a hook called conditionally breaks state) and complete effect dependencies.
+    files: ['web/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

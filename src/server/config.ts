@@ -139,6 +139,17 @@ export const serverConfigSchema = z
       .describe(
         'Abuse limits. Counted in memory on each server node (not shared between nodes); the source address is the TCP peer.',
       ),
+    console: z
+      .object({
+        enabled: z.boolean().default(true).describe('Serve the web console at `/` (the API stays under /api/v1).'),
+        dir: z
+          .string()
+          .optional()
+          .describe("Directory of the built console (default: the package's dist/web, made by `npm run build`)."),
+      })
+      .strict()
+      .prefault({})
+      .describe('The web console, served on the same origin as the API.'),
     metricsPublic: z
       .boolean()
       .default(true)

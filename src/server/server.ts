@@ -247,6 +247,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     version: opts.version ?? '0',
     ...(cfg.audit.enabled ? { audit: { recorder: audit, hashOnlyCheckins: cfg.audit.hashOnlyCheckins } } : {}),
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+    ...(cfg.console.enabled ? { console: cfg.console.dir ? { dir: cfg.console.dir } : {} } : {}),
     health: async () => ({
       database: await store.ping().then(
         () => true,

@@ -17,6 +17,7 @@ import type { Metrics } from '../metrics.js';
 import { AbuseLimits, type AbuseLimitSettings } from './abuse-limits.js';
 import { registerAuditHook, rememberCaller, type AuditRecorder } from './audit-hook.js';
 import { handleError, refusalCodeOf } from './errors.js';
+import { registerConsole } from './console.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { openApiDocument } from './openapi.js';
 import { RawReply, StatusReply, type Caller, type RouteDef } from './route.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   audit?: { recorder: AuditRecorder; hashOnlyCheckins: boolean };
   /** Serve HTTPS with this certificate chain and key (PEM); plain HTTP when absent. */
   https?: { cert: Buffer; key: Buffer };
+  /** Serve the web console at `/` from this directory (undefined: the package's dist/web); absent: no console. */
+  console?: { dir?: string };
   /** Liveness of the parts /healthz reports on. */
   health(): Promise<{ database: boolean }>;
 }
@@ -59,7 +62,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerSecurityHeaders(app);
   const limits = new AbuseLimits(app, deps.rateLimit);
   app.setErrorHandler(limits.screening(handleError));
-  app.setNotFoundHandler(async (req) => {
+  const webConsole = deps.console ? registerConsole(app, deps.console.dir) : undefined;
+  app.setNotFoundHandler(async (req, reply) => {
+    const page = webConsole?.fallback(req, reply);
+    if (page) return page;
     throw new PatchhiveError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
   });
   app.addHook('onResponse', async (req, reply) => {
