@@ -203,7 +203,16 @@ export class TokenService {
   private async ensureUser(name: string, role: Role, now: Date, store: StoreAreas): Promise<UserRecord> {
     const existing = await store.users.getUserByName(name);
     if (existing) return existing;
-    const user: UserRecord = { id: randomUUID(), name, role, createdAt: now.toISOString() };
+    const user: UserRecord = {
+      id: randomUUID(),
+      name,
+      role,
+      createdAt: now.toISOString(),
+      passwordHash: null,
+      scopeGroupIds: null,
+      disabledAt: null,
+      passwordChangedAt: null,
+    };
     await store.users.createUser(user);
     return user;
   }
