@@ -100,14 +100,15 @@ export function createSessionStore(db: Kysely<SessionTables>): SessionStore {
         .where('revoked_at', 'is', null)
         .execute();
     },
-    async revokeUserSessions(userId, at) {
-      const res = await db
+    async revokeUserSessions(userId, at, except) {
+      let q = db
         .updateTable('sessions')
         .set({ revoked_at: at })
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
-        .where('expires_at', '>', at)
-        .executeTakeFirst();
+        .where('expires_at', '>', at);
+      if (except !== undefined) q = q.where('id_hash', '<>', except);
+      const res = await q.executeTakeFirst();
       return Number(res.numUpdatedRows);
     },
     async deleteEndedSessions(before) {

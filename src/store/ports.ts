@@ -374,8 +374,8 @@ export interface SessionStore {
   setCsrfSecret(idHash: string, secret: string): Promise<void>;
   /** Revokes one session (idempotent: the first revocation time stays). */
   revokeSession(idHash: string, at: string): Promise<void>;
-  /** Revokes every live session of a user; returns how many. */
-  revokeUserSessions(userId: string, at: string): Promise<number>;
+  /** Revokes every live session of a user (but `except`, the hash of one to keep); returns how many. */
+  revokeUserSessions(userId: string, at: string, except?: string): Promise<number>;
   /** Deletes sessions that expired or were revoked before `before`; returns how many. */
   deleteEndedSessions(before: string): Promise<number>;
   /** The shared secret of this name: the stored one, or `candidate` when none was stored yet (first writer wins). */

@@ -75,9 +75,12 @@ export function sessionContract(ctx: ContractContext): void {
       const old = session(u.id, { expiresAt: at(2) });
       const others = session(other.id);
       for (const x of [...live, old, others]) await s.sessions.createSession(x);
-      expect(await s.sessions.revokeUserSessions(u.id, at(10))).toBe(2);
+      expect(await s.sessions.revokeUserSessions(u.id, at(9), live[1]!.idHash)).toBe(1);
+      expect((await s.sessions.getSession(live[1]!.idHash))?.revokedAt).toBeNull();
+      expect(await s.sessions.revokeUserSessions(u.id, at(10))).toBe(1);
       expect(await s.sessions.revokeUserSessions(u.id, at(11))).toBe(0);
-      for (const x of live) expect((await s.sessions.getSession(x.idHash))?.revokedAt).toBe(at(10));
+      expect((await s.sessions.getSession(live[0]!.idHash))?.revokedAt).toBe(at(9));
+      expect((await s.sessions.getSession(live[1]!.idHash))?.revokedAt).toBe(at(10));
       expect((await s.sessions.getSession(others.idHash))?.revokedAt).toBeNull();
       expect(await s.sessions.deleteEndedSessions(at(3))).toBeGreaterThanOrEqual(1);
       expect(await s.sessions.getSession(old.idHash)).toBeUndefined();
