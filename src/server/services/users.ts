@@ -63,8 +63,8 @@ export class UserService {
     if (req.disabled !== undefined && req.disabled !== (user.disabledAt !== null))
       patch.disabledAt = req.disabled ? this.now().toISOString() : null;
     if (Object.keys(patch).length > 0) {
-      await this.store.users.updateUser(id, patch);
-      await this.sessions.endAllOf(id);
+      await this.store.users.updateUser(user.id, patch);
+      await this.sessions.endAllOf(user.id);
     }
     return this.toWire({ ...user, ...patch });
   }
@@ -78,7 +78,7 @@ export class UserService {
     const next = password ?? generatePassword();
     if (password !== undefined) checkPasswordPolicy(password, user.name);
     await this.setPassword(user, next);
-    const sessionsRevoked = await this.sessions.endAllOf(id);
+    const sessionsRevoked = await this.sessions.endAllOf(user.id);
     return password === undefined ? { password: next, sessionsRevoked } : { sessionsRevoked };
   }
 
