@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   E_ACTION_NOT_APPROVED: "the action waits for a second admin's approval",
   E_CHANGE_NOT_FOUND: 'no such change request',
   E_CHANGE_STATE: 'the change request is no longer pending (decided or expired)',
+  E_CSRF: 'a change made with a session cookie lacks a valid CSRF token (x-csrf-token header)',
+  E_USER_NOT_FOUND: 'no such user',
 } as const;
 
 /** HTTP status for each error code an HTTP edge can return; anything else is a 500. */
@@ -95,6 +97,8 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_ACTION_NOT_APPROVED: 409,
   E_CHANGE_NOT_FOUND: 404,
   E_CHANGE_STATE: 409,
+  E_CSRF: 403,
+  E_USER_NOT_FOUND: 404,
 };
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -15,6 +15,7 @@ import * as keys from './keys-api.js';
 import * as policy from './policy-api.js';
 import { complianceReportSchema } from './report-api.js';
 import { serverKeyResponseSchema } from './server-key.js';
+import * as session from './session-api.js';
 
 const NAMED: Record<string, z.ZodType> = {
   Error: errorBodySchema,
@@ -40,6 +41,12 @@ const NAMED: Record<string, z.ZodType> = {
   EnrollmentTokenCreate: api.enrollmentTokenCreateSchema,
   ApiToken: api.apiTokenSchema,
   ApiTokenCreate: api.apiTokenCreateSchema,
+  // console sign-in and users
+  SignIn: session.signInSchema,
+  Session: session.sessionSchema,
+  User: session.userSchema,
+  UserCreate: session.userCreateSchema,
+  UserUpdate: session.userUpdateSchema,
   // the agent protocol
   ServerKey: serverKeyResponseSchema,
   EnrollRequest: agent.enrollRequestSchema,

@@ -133,6 +133,22 @@ export const serverConfigSchema = z
           .min(1)
           .default(60)
           .describe('Enrollment attempts (successful or not) per source address per window.'),
+        signInFailuresPerUser: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(5)
+          .describe(
+            'Failed console sign-ins (POST /api/v1/session) per user name, from any address, per window; over it, every sign-in of that name is refused 429 before its password is checked.',
+          ),
+        signInFailuresPerAddress: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(20)
+          .describe(
+            'Failed console sign-ins per source address per window; over it, every sign-in from that address is refused 429 before its password is checked.',
+          ),
       })
       .strict()
       .prefault({})
@@ -294,6 +310,33 @@ export const serverConfigSchema = z
       .strict()
       .prefault({})
       .describe('Job-signing key rotation (docs/KEYS.md).'),
+    sessions: z
+      .object({
+        idleMinutes: z.coerce
+          .number()
+          .min(1)
+          .max(24 * 60)
+          .default(30)
+          .describe('A console session ends after this long without a request.'),
+        absoluteHours: z.coerce
+          .number()
+          .min(0.1)
+          .max(24 * 30)
+          .default(12)
+          .describe('A console session ends this long after sign-in, however active (sign in again).'),
+        scryptLog2N: z.coerce
+          .number()
+          .int()
+          .min(10)
+          .max(20)
+          .default(15)
+          .describe(
+            "Password hashing cost: log2 of scrypt's N (with r=8, p=3; 15 = 32 MiB per hash, an OWASP-recommended setting). A stored hash made with another cost is replaced at the next sign-in.",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Console sign-in sessions (docs/SESSIONS.md).'),
   })
   .strict();
 

@@ -25,6 +25,10 @@ import { CatalogState } from './assessment/catalog-state.js';
 import { AuditService } from './audit/audit-service.js';
 import { buildApp } from './http/app.js';
 import { apiRoutes } from './http/routes.js';
+import { cookieNameOf, sessionCookieSecret } from './http/session-web.js';
+import { SessionService } from './services/sessions.js';
+import { UserService } from './services/users.js';
+import { scryptParams } from './auth/passwords.js';
 import { AgentService } from './services/agents.js';
 import { GroupService } from './services/groups.js';
 import type { Services } from './services/index.js';
@@ -177,6 +181,12 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     rollout: rolloutService,
   });
   const audit = new AuditService(store, now);
+  const sessions = new SessionService(store, tokens, now, {
+    cookieName: cookieNameOf(tls !== undefined),
+    idleMs: cfg.sessions.idleMinutes * 60_000,
+    absoluteMs: cfg.sessions.absoluteHours * 3_600_000,
+    scrypt: scryptParams(cfg.sessions.scryptLog2N),
+  });
   const services: Services = {
     machines,
     groups,
@@ -195,6 +205,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     keys,
     actions,
     controls: new ControlService(changes, groups, rules, actions),
+    sessions,
+    users: new UserService(store, tokens, sessions, now),
   };
 
   await sources.ensureConfigured(cfg.sources);
@@ -248,6 +260,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     ...(cfg.audit.enabled ? { audit: { recorder: audit, hashOnlyCheckins: cfg.audit.hashOnlyCheckins } } : {}),
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     ...(cfg.console.enabled ? { console: cfg.console.dir ? { dir: cfg.console.dir } : {} } : {}),
+    sessions: { service: sessions, secret: await sessionCookieSecret(store, now), secure: tls !== undefined },
     health: async () => ({
       database: await store.ping().then(
         () => true,

@@ -19,6 +19,7 @@ import { groupContract } from './contract/groups.js';
 import { machineContract } from './contract/machines.js';
 import { notificationContract } from './contract/notifications.js';
 import { rolloutContract } from './contract/rollout.js';
+import { sessionContract } from './contract/sessions.js';
 import { sourceContract } from './contract/sources.js';
 import { transactionContract } from './contract/transaction.js';
 import { triageContract } from './contract/triage.js';
@@ -86,6 +87,7 @@ for (const adapter of adapters) {
     bulletinContract(ctx);
     sourceContract(ctx);
     userContract(ctx);
+    sessionContract(ctx);
     triageContract(ctx);
     notificationContract(ctx);
     rolloutContract(ctx);

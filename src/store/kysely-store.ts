@@ -10,6 +10,7 @@ import { createGroupStore, type GroupTables } from './kysely-groups.js';
 import { createMachineStore, type MachineTables } from './kysely-machines.js';
 import { createNotificationStore, type NotificationTables } from './kysely-notifications.js';
 import { createRolloutStore, type RolloutTables } from './kysely-rollout.js';
+import { createSessionStore, type SessionTables } from './kysely-sessions.js';
 import { createSourceStore, type SourceTables } from './kysely-sources.js';
 import { createTriageStore, type TriageTables } from './kysely-triage.js';
 import { createUserStore, type UserTables } from './kysely-users.js';
@@ -25,6 +26,7 @@ export type Database = MachineTables &
   BulletinTables &
   SourceTables &
   UserTables &
+  SessionTables &
   TriageTables &
   NotificationTables &
   RolloutTables &
@@ -47,6 +49,7 @@ function createAreas(db: Kysely<Database>, kind: StoreKind): StoreAreas {
     bulletins: createBulletinStore(areaDb<BulletinTables>(db), kind),
     sources: createSourceStore(areaDb<SourceTables>(db)),
     users: createUserStore(areaDb<UserTables>(db)),
+    sessions: createSessionStore(areaDb<SessionTables>(db)),
     triage: createTriageStore(areaDb<TriageTables>(db), kind),
     notifications: createNotificationStore(areaDb<NotificationTables>(db), kind),
     rollout: createRolloutStore(areaDb<RolloutTables>(db), kind),

@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Role } from '../protocol/api.js';
 import type { ApiTokenRecord, UserRecord, UserStore } from './ports.js';
-import { fromJson, requireTouched, toJson, updateById } from './sql-util.js';
+import { definedOnly, fromJson, requireTouched, toJson, updateById } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
 /** A row of `users`. */
@@ -11,6 +11,10 @@ export interface UserRow {
   name: string;
   role: string;
   created_at: string;
+  password_hash: string | null;
+  scope_group_ids_json: string | null;
+  disabled_at: string | null;
+  password_changed_at: string | null;
 }
 
 /** A row of `api_tokens`. */
@@ -34,7 +38,16 @@ export interface UserTables {
 }
 
 function userFromRow(r: Selectable<UserRow>): UserRecord {
-  return { id: r.id, name: r.name, role: r.role as Role, createdAt: r.created_at };
+  return {
+    id: r.id,
+    name: r.name,
+    role: r.role as Role,
+    createdAt: r.created_at,
+    passwordHash: r.password_hash,
+    scopeGroupIds: fromJson<string[]>(r.scope_group_ids_json),
+    disabledAt: r.disabled_at,
+    passwordChangedAt: r.password_changed_at,
+  };
 }
 
 function tokenFromRow(r: Selectable<ApiTokenRow>): ApiTokenRecord {
@@ -58,7 +71,19 @@ const tokenNotFound = (id: string) => `no API token with id ${id}`;
 export function createUserStore(db: Kysely<UserTables>): UserStore {
   const store: UserStore = {
     async createUser(u) {
-      await db.insertInto('users').values({ id: u.id, name: u.name, role: u.role, created_at: u.createdAt }).execute();
+      await db
+        .insertInto('users')
+        .values({
+          id: u.id,
+          name: u.name,
+          role: u.role,
+          created_at: u.createdAt,
+          password_hash: u.passwordHash,
+          scope_group_ids_json: u.scopeGroupIds === null ? null : toJson(u.scopeGroupIds),
+          disabled_at: u.disabledAt,
+          password_changed_at: u.passwordChangedAt,
+        })
+        .execute();
     },
     async getUser(id) {
       const r = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -70,6 +95,17 @@ export function createUserStore(db: Kysely<UserTables>): UserStore {
     },
     async listUsers() {
       return (await db.selectFrom('users').selectAll().orderBy('name').orderBy('id').execute()).map(userFromRow);
+    },
+    async updateUser(id, p) {
+      const set = definedOnly({
+        role: p.role,
+        scope_group_ids_json:
+          p.scopeGroupIds === undefined ? undefined : p.scopeGroupIds === null ? null : toJson(p.scopeGroupIds),
+        disabled_at: p.disabledAt,
+        password_hash: p.passwordHash,
+        password_changed_at: p.passwordChangedAt,
+      });
+      await updateById(db, 'users', id, set, 'E_USER_NOT_FOUND', `no user with id ${id}`);
     },
     async createApiToken(t) {
       await db

@@ -329,6 +329,57 @@ export interface UserRecord {
   name: string;
   role: Role;
   createdAt: string;
+  /** Self-describing scrypt hash (see server/auth/passwords.ts); null: no password sign-in. */
+  passwordHash: string | null;
+  /** The group ids the user's sessions are limited to; null: the whole fleet. */
+  scopeGroupIds: string[] | null;
+  disabledAt: string | null;
+  passwordChangedAt: string | null;
+}
+
+/** What an admin may change of a user (absent: unchanged). */
+export type UserPatch = Partial<
+  Pick<UserRecord, 'role' | 'scopeGroupIds' | 'disabledAt' | 'passwordHash' | 'passwordChangedAt'>
+>;
+
+/** How a session was signed in. */
+export type SessionVia = 'password' | 'token' | 'oidc';
+
+/** A browser session; only the SHA-256 of its id is stored. */
+export interface SessionRecord {
+  idHash: string;
+  userId: string;
+  /** Role and scope at sign-in (the user's, or the API token's for a token sign-in). */
+  role: Role;
+  scopeGroupIds: string[] | null;
+  via: SessionVia;
+  /** The API token a token sign-in used (its revocation ends the session). */
+  tokenId: string | null;
+  csrfSecret: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  /** Absolute expiry: no activity extends it. */
+  expiresAt: string;
+  revokedAt: string | null;
+  userAgent: string | null;
+  sourceIp: string | null;
+}
+
+/** Browser sessions and the secrets every server node shares. */
+export interface SessionStore {
+  createSession(s: SessionRecord): Promise<void>;
+  getSession(idHash: string): Promise<SessionRecord | undefined>;
+  /** Notes activity (idle expiry counts from it); a missing session is ignored. */
+  touchSession(idHash: string, at: string): Promise<void>;
+  setCsrfSecret(idHash: string, secret: string): Promise<void>;
+  /** Revokes one session (idempotent: the first revocation time stays). */
+  revokeSession(idHash: string, at: string): Promise<void>;
+  /** Revokes every live session of a user (but `except`, the hash of one to keep); returns how many. */
+  revokeUserSessions(userId: string, at: string, except?: string): Promise<number>;
+  /** Deletes sessions that expired or were revoked before `before`; returns how many. */
+  deleteEndedSessions(before: string): Promise<number>;
+  /** The shared secret of this name: the stored one, or `candidate` when none was stored yet (first writer wins). */
+  sharedSecret(name: string, candidate: string, at: string): Promise<string>;
 }
 
 export interface ApiTokenRecord {
@@ -350,6 +401,8 @@ export interface UserStore {
   getUser(id: string): Promise<UserRecord | undefined>;
   getUserByName(name: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
+  /** Changes a user (E_USER_NOT_FOUND when there is none). */
+  updateUser(id: string, patch: UserPatch): Promise<void>;
   createApiToken(t: ApiTokenRecord): Promise<void>;
   getApiToken(id: string): Promise<ApiTokenRecord | undefined>;
   listApiTokens(): Promise<ApiTokenRecord[]>;
@@ -746,6 +799,7 @@ export interface Store {
   bulletins: BulletinStore;
   sources: SourceStore;
   users: UserStore;
+  sessions: SessionStore;
   triage: TriageStore;
   notifications: NotificationStore;
   rollout: RolloutStore;

@@ -9,6 +9,11 @@
  * the app's error handler increments them when a 401 is on its way out. A valid credential is
  * therefore never refused, whatever the counters say. The counters live in this process (one
  * server node). Enrollment attempts are counted before the handler, successful or not.
+ *
+ * Console sign-ins with a password are the exception to "a valid credential is never refused": a
+ * password can be guessed, so once the failures of a user name (from anywhere) or of an address
+ * are over their budget, every sign-in of that name or from that address is refused 429 before
+ * its password is checked, until the window ends.
  */
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -19,7 +24,7 @@ import type { ServerConfig } from '../config.js';
 export type AbuseLimitSettings = ServerConfig['rateLimit'];
 
 /** Which extra budget a route's attempts are counted against (every attempt, not only failures). */
-export type AttemptBudget = 'enrollment';
+export type AttemptBudget = 'enrollment' | 'sign-in';
 
 type ErrorHandler = (err: unknown, request: FastifyRequest, reply: FastifyReply) => void;
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
@@ -30,6 +35,14 @@ interface Limiters {
   failuresByToken: Limiter;
   enrollmentsByToken: Limiter;
   enrollmentsByAddress: Limiter;
+  signInFailuresByUser: Limiter;
+  signInFailuresByAddress: Limiter;
+}
+
+/** The user name a sign-in body names (case-folded: the budget is per person, not per spelling). */
+function signInUserOf(req: FastifyRequest): string | undefined {
+  const body = req.body as { username?: unknown } | null | undefined;
+  return typeof body?.username === 'string' ? body.username.normalize('NFKC').toLowerCase() : undefined;
 }
 
 /** The `<kind>_<id>` part of a bearer secret (never the secret part), or undefined. */
@@ -54,6 +67,7 @@ export function isAuthenticationFailure(err: unknown): boolean {
 /** The abuse limits of one app: registers the plugin; the app installs its hooks. */
 export class AbuseLimits {
   private limiters: Limiters | undefined;
+  private readonly signIns = new WeakSet<FastifyRequest>();
 
   constructor(
     private readonly app: FastifyInstance,
@@ -66,7 +80,7 @@ export class AbuseLimits {
   /** A preHandler counting every attempt on a route against `budget` (429 when over it). */
   attemptHook(budget: AttemptBudget): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
     return async (request, reply) => {
-      if (budget !== 'enrollment') return;
+      if (budget === 'sign-in') return this.screenSignIn(request, reply);
       const l = this.ready();
       const counted = [
         await l.enrollmentsByAddress(request),
@@ -91,6 +105,10 @@ export class AbuseLimits {
           await l.failuresByAddress(request),
           ...(presentedPrefix(request) ? [await l.failuresByToken(request)] : []),
         ];
+        if (this.signIns.has(request)) {
+          counted.push(await l.signInFailuresByAddress(request));
+          if (signInUserOf(request) !== undefined) counted.push(await l.signInFailuresByUser(request));
+        }
         try {
           refuseIfExceeded(reply, counted, 'too many failed authentications from this address or with this token');
         } catch (refusal) {
@@ -100,6 +118,18 @@ export class AbuseLimits {
       handle(answer, request, reply);
       return reply;
     };
+  }
+
+  /** Before a sign-in is checked: refused when its user name or address is over its failure budget (peeked, not counted). */
+  private async screenSignIn(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    this.signIns.add(request);
+    const l = this.ready();
+    const peek = { increment: false };
+    const counted = [
+      await l.signInFailuresByAddress(request, peek),
+      ...(signInUserOf(request) !== undefined ? [await l.signInFailuresByUser(request, peek)] : []),
+    ];
+    refuseIfExceeded(reply, counted, 'too many failed sign-ins for this user name or from this address');
   }
 
   // The plugin's decorator exists once the app is ready, before the first request.
@@ -120,6 +150,8 @@ export class AbuseLimits {
       failuresByToken: make('auth-token', s.authFailuresPerToken, token),
       enrollmentsByToken: make('enroll-token', s.enrollmentsPerToken, token),
       enrollmentsByAddress: make('enroll-address', s.enrollmentsPerAddress, address),
+      signInFailuresByUser: make('sign-in-user', s.signInFailuresPerUser, (req) => signInUserOf(req) ?? '-'),
+      signInFailuresByAddress: make('sign-in-address', s.signInFailuresPerAddress, address),
     };
     return this.limiters;
   }

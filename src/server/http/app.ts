@@ -19,6 +19,13 @@ import { registerAuditHook, rememberCaller, type AuditRecorder } from './audit-h
 import { handleError, refusalCodeOf } from './errors.js';
 import { registerConsole } from './console.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import {
+  authenticateSession,
+  hasSessionCookie,
+  registerSessions,
+  requireCsrf,
+  type SessionWebOptions,
+} from './session-web.js';
 import { openApiDocument } from './openapi.js';
 import { RawReply, StatusReply, type Caller, type RouteDef } from './route.js';
 
@@ -37,6 +44,8 @@ export interface AppDeps {
   https?: { cert: Buffer; key: Buffer };
   /** Serve the web console at `/` from this directory (undefined: the package's dist/web); absent: no console. */
   console?: { dir?: string };
+  /** Console sessions (cookie + CSRF); absent: API tokens only. */
+  sessions?: SessionWebOptions;
   /** Liveness of the parts /healthz reports on. */
   health(): Promise<{ database: boolean }>;
 }
@@ -79,6 +88,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   });
   if (deps.audit) registerAuditHook(app, { ...deps.audit, logger: deps.logger });
+  if (deps.sessions) registerSessions(app, deps.sessions);
 
   for (const r of deps.routes) registerRoute(app, r, deps, limits);
 
@@ -91,7 +101,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.get('/metrics', async (req, reply) => {
     if (!deps.metricsPublic) {
-      const caller = await authenticate(req, 'viewer', deps.tokens);
+      const caller = await authenticate(app, req, 'viewer', deps);
       // The metrics count the whole fleet.
       if (scopeGroupIdsOf(caller) !== null)
         throw new PatchhiveError('E_FORBIDDEN', 'a token scoped to groups cannot read the fleet-wide metrics');
@@ -121,7 +131,7 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps, limits:
       ...(r.attempts ? [limits.attemptHook(r.attempts)] : []),
       async (request, reply) => {
         if (r.secret) void reply.header('cache-control', 'no-store');
-        callers.set(request, await authenticate(request, r.access, deps.tokens));
+        callers.set(request, await authenticate(app, request, r.access, deps));
         if (r.body && (request.body === undefined || request.body === null)) {
           throw new PatchhiveError('E_BAD_REQUEST', 'a JSON body is required');
         }
@@ -135,6 +145,7 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps, limits:
         body: request.body,
         caller,
         request,
+        reply,
       });
       if (result instanceof RawReply) {
         void reply
@@ -156,23 +167,33 @@ function registerRoute(app: FastifyInstance, r: RouteDef, deps: AppDeps, limits:
 
 const callers = new WeakMap<FastifyRequest, Caller>();
 
-/** Checks the credential a route needs; throws 401/403 PatchhiveErrors. */
+/**
+ * Checks the credential a route needs; throws 401/403 PatchhiveErrors. A user route takes the
+ * Authorization bearer token, or else the console session cookie (with its CSRF token on a change);
+ * an agent route only ever an agent's bearer credential.
+ */
 async function authenticate(
+  app: FastifyInstance,
   request: FastifyRequest,
   access: RouteDef['access'],
-  tokens: TokenService,
+  deps: Pick<AppDeps, 'tokens' | 'sessions'>,
 ): Promise<Caller> {
   if (access === 'public') return { kind: 'anonymous' };
   const bearer = bearerOf(request.headers.authorization);
   if (access === 'agent') {
-    const agent = await tokens.authenticateAgent(bearer);
+    const agent = await deps.tokens.authenticateAgent(bearer);
     rememberCaller(request, agent);
     return agent;
   }
-  const user = await tokens.authenticateUser(bearer);
+  const bySession = bearer === undefined && deps.sessions && hasSessionCookie(request, deps.sessions.service);
+  const user = bySession
+    ? await authenticateSession(request, deps.sessions!.service)
+    : await deps.tokens.authenticateUser(bearer);
   rememberCaller(request, user);
+  if (bySession) await requireCsrf(app, request);
   if (!roleAllows(user.role, access)) {
-    throw new PatchhiveError('E_FORBIDDEN', `this needs the ${access} role; the token has ${user.role}`);
+    const held = user.sessionId ? 'the session has' : 'the token has';
+    throw new PatchhiveError('E_FORBIDDEN', `this needs the ${access} role; ${held} ${user.role}`);
   }
   return user;
 }

@@ -12,6 +12,8 @@ const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode }> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'E_BAD_REQUEST' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'E_BAD_REQUEST' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'E_BAD_REQUEST' },
+  FST_CSRF_INVALID_TOKEN: { status: 403, code: 'E_CSRF' },
+  FST_CSRF_MISSING_SECRET: { status: 403, code: 'E_CSRF' },
 };
 
 /** Maps any error to a status and body; unexpected ones are 500 E_INTERNAL without details. */

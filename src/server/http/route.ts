@@ -3,7 +3,7 @@
  * handler that calls a service. The app registers them (Fastify validates the input and serialises
  * the answer through the schemas); the OpenAPI document is generated from them.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Role } from '../../protocol/api.js';
 import type { Caller } from '../auth/caller.js';
@@ -12,7 +12,7 @@ import type { AttemptBudget } from './abuse-limits.js';
 
 export { RawReply, type Caller };
 
-/** public: no credential; agent: an agent credential; a role: an API token with at least that role. */
+/** public: no credential; agent: an agent credential; a role: an API token or console session with at least that role. */
 export type Access = 'public' | 'agent' | Role;
 
 export interface RouteContext<P, Q, B> {
@@ -21,6 +21,8 @@ export interface RouteContext<P, Q, B> {
   body: B;
   caller: Caller;
   request: FastifyRequest;
+  /** For the few routes that set cookies (console sessions); the others answer by returning. */
+  reply: FastifyReply;
 }
 
 /** What a handler may answer: its response schema's type, the 202 body (when the route has one), or a raw non-JSON reply. */

@@ -38,6 +38,7 @@ import { deployRoutes } from './deploy-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { route, type Caller, type RouteDef } from './route.js';
+import { sessionRoutes } from './session-routes.js';
 import { requireWholeFleet, ScopeResolver } from '../auth/scope.js';
 import { roleAllows } from '../auth/roles.js';
 import type { SourceView } from '../services/sources.js';
@@ -468,5 +469,6 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
     ...auditRoutes(s),
     ...keyRoutes(s),
     ...controlsRoutes(s),
+    ...sessionRoutes(s),
   ] as RouteDef[];
 }

@@ -12,9 +12,11 @@ import type { MachineService } from './machines.js';
 import type { QueryService } from './queries.js';
 import type { ReportService } from './reports.js';
 import type { RolloutService } from './rollout/service.js';
+import type { SessionService } from './sessions.js';
 import type { SourceService } from './sources.js';
 import type { TokenService } from './tokens.js';
 import type { TriageService } from './triage.js';
+import type { UserService } from './users.js';
 import type { WorkService } from './work.js';
 
 export interface Services {
@@ -35,4 +37,6 @@ export interface Services {
   keys: KeyService;
   actions: ActionService;
   controls: ControlService;
+  sessions: SessionService;
+  users: UserService;
 }

@@ -31,6 +31,7 @@ export class TokenService {
       throw new PatchhiveError('E_TOKEN_EXPIRED', 'this API token has expired');
     const user = await this.store.users.getUser(token.userId);
     if (!user) throw new PatchhiveError('E_UNAUTHENTICATED', "the token's user no longer exists");
+    if (user.disabledAt) throw new PatchhiveError('E_UNAUTHENTICATED', "the token's user is disabled");
     this.touches.apiToken(token.id, now.toISOString());
     return {
       kind: 'user',
@@ -108,7 +109,8 @@ export class TokenService {
     return scopeGroupIds.map((id) => names.get(id) ?? id);
   }
 
-  private async scopeGroupIds(refs: string[], role: Role): Promise<string[]> {
+  /** The ids of the groups a scope names (ids or names); only viewers and operators can be scoped. */
+  async scopeGroupIds(refs: readonly string[], role: Role): Promise<string[]> {
     // An admin changes controls, tokens and the catalog for everyone: a partial admin is no admin.
     if (role === 'admin')
       throw new PatchhiveError(
@@ -203,7 +205,16 @@ export class TokenService {
   private async ensureUser(name: string, role: Role, now: Date, store: StoreAreas): Promise<UserRecord> {
     const existing = await store.users.getUserByName(name);
     if (existing) return existing;
-    const user: UserRecord = { id: randomUUID(), name, role, createdAt: now.toISOString() };
+    const user: UserRecord = {
+      id: randomUUID(),
+      name,
+      role,
+      createdAt: now.toISOString(),
+      passwordHash: null,
+      scopeGroupIds: null,
+      disabledAt: null,
+      passwordChangedAt: null,
+    };
     await store.users.createUser(user);
     return user;
   }

@@ -167,7 +167,17 @@ export function source(over: Partial<SourceRecord> = {}): SourceRecord {
 /** A user record. */
 export function user(over: Partial<UserRecord> = {}): UserRecord {
   const id = over.id ?? uid('u');
-  return { id, name: `user-${id}`, role: 'operator', createdAt: at(0), ...over };
+  return {
+    id,
+    name: `user-${id}`,
+    role: 'operator',
+    createdAt: at(0),
+    passwordHash: null,
+    scopeGroupIds: null,
+    disabledAt: null,
+    passwordChangedAt: null,
+    ...over,
+  };
 }
 
 /** An API token record of `userId`. */
