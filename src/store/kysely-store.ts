@@ -13,6 +13,7 @@ import { createRolloutStore, type RolloutTables } from './kysely-rollout.js';
 import { createSourceStore, type SourceTables } from './kysely-sources.js';
 import { createTriageStore, type TriageTables } from './kysely-triage.js';
 import { createUserStore, type UserTables } from './kysely-users.js';
+import { createVisitStore, type VisitTables } from './kysely-visits.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Store, StoreAreas } from './ports.js';
 import type { StoreKind } from './sql-util.js';
@@ -29,7 +30,8 @@ export type Database = MachineTables &
   NotificationTables &
   RolloutTables &
   AuditTables &
-  ControlTables;
+  ControlTables &
+  VisitTables;
 
 /** Narrows the database to the tables one area owns (Kysely's types are invariant, hence the cast). */
 function areaDb<T extends Partial<Record<keyof Database, unknown>>>(db: Kysely<Database>): Kysely<T> {
@@ -53,6 +55,7 @@ function createAreas(db: Kysely<Database>, kind: StoreKind): StoreAreas {
     audit: createAuditStore(areaDb<AuditTables>(db), kind),
     actions: createActionStore(areaDb<ControlTables>(db)),
     changes: createChangeRequestStore(areaDb<ControlTables>(db)),
+    visits: createVisitStore(areaDb<VisitTables>(db)),
   };
 }
 
