@@ -283,6 +283,21 @@ export const serverConfigSchema = z
       .strict()
       .prefault({})
       .describe('Job-signing key rotation (docs/KEYS.md).'),
+    console: z
+      .object({
+        staleAfterHours: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 365)
+          .default(48)
+          .describe(
+            'A machine whose last contact (check-in, or inventory import) is older than this is stale: listed on Today and matched by the machine filter status=stale.',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('What the web console and its read APIs (Today, machine search) consider.'),
   })
   .strict();
 

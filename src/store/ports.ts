@@ -15,6 +15,7 @@ import type {
 } from '../policy/model.js';
 import type { Criticality, Role, SyncDiff } from '../protocol/api.js';
 import type { JobKind, JobState } from '../protocol/deploy-api.js';
+import type { MACHINE_SORT_VALUES, MACHINE_STATUS_VALUES } from '../protocol/console-api.js';
 import type { AuditDraft, AuditEntry } from '../protocol/audit.js';
 import type { ActionStatus, ChangeKind, ChangeStatus } from '../protocol/controls-api.js';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../protocol/policy-api.js';
@@ -73,10 +74,8 @@ export interface InstalledPackageRecord {
 }
 
 /** Machine states the machine search filters on (any of those given). */
-export const MACHINE_STATUSES = ['stale', 'never-seen', 'open-findings', 'assessment-pending', 'agent-stale'] as const;
-export type MachineStatus = (typeof MACHINE_STATUSES)[number];
-export const MACHINE_SORTS = ['name', 'lastSeenAt', 'openFindings'] as const;
-export type MachineSort = (typeof MACHINE_SORTS)[number];
+export type MachineStatus = (typeof MACHINE_STATUS_VALUES)[number];
+export type MachineSort = (typeof MACHINE_SORT_VALUES)[number];
 
 /**
  * The machine search: every given filter must hold. "Seen" is the last contact: the last check-in,

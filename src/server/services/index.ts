@@ -13,6 +13,7 @@ import type { QueryService } from './queries.js';
 import type { ReportService } from './reports.js';
 import type { RolloutService } from './rollout/service.js';
 import type { SourceService } from './sources.js';
+import type { TodayService } from './today.js';
 import type { TokenService } from './tokens.js';
 import type { TriageService } from './triage.js';
 import type { WorkService } from './work.js';
@@ -35,4 +36,5 @@ export interface Services {
   keys: KeyService;
   actions: ActionService;
   controls: ControlService;
+  today: TodayService;
 }
