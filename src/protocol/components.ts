@@ -8,6 +8,7 @@ import { z } from 'zod';
 import * as agent from './agent.js';
 import * as api from './api.js';
 import * as audit from './audit.js';
+import * as consoleApi from './console-api.js';
 import * as controls from './controls-api.js';
 import * as deploy from './deploy-api.js';
 import { errorBodySchema } from './errors.js';
@@ -91,6 +92,10 @@ const NAMED: Record<string, z.ZodType> = {
   AuditEntry: audit.auditEntrySchema,
   AuditPage: audit.auditPageSchema,
   AuditChainPage: audit.auditChainPageSchema,
+  // the console's reads
+  Today: consoleApi.todaySchema,
+  InstalledPackage: consoleApi.installedPackageSchema,
+  JobSummary: consoleApi.jobSummarySchema,
 };
 
 /** The named schemas, with their descriptions (z.toJSONSchema reads both through `metadata`). */

@@ -12,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List machines
+         * Search machines: by group, name, OS, owner, tag, status and installed package; sorted and paged
          * @description Role: viewer or higher.
          */
         get: operations["getMachines"];
@@ -1304,6 +1304,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/today": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed since the caller's last visit and what to do today, within the caller's scope
+         * @description Role: viewer or higher.
+         */
+        get: operations["getToday"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/today/seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Today seen: the next Today lists what changed after this time
+         * @description Role: viewer or higher.
+         */
+        post: operations["postTodaySeen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/machines/{id}/packages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The packages, products and KBs of the machine's latest inventory, by name
+         * @description Role: viewer or higher.
+         */
+        get: operations["getMachinesIdPackages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/machines/{id}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The machine's jobs across deployments, newest first (step logs: GET /jobs/{id})
+         * @description Role: viewer or higher.
+         */
+        get: operations["getMachinesIdJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2227,6 +2307,17 @@ export interface components {
             /** @description null returns to the server default. */
             rebootPolicy?: components["schemas"]["RebootPolicy"] | null;
         };
+        InstalledPackage: {
+            /** @enum {string} */
+            kind: "dpkg" | "rpm" | "product" | "kb";
+            name: string;
+            version: string | null;
+            /** @description rpm RELEASE. */
+            release: string | null;
+            arch: string | null;
+            /** @description Source package (dpkg, rpm) or publisher (products). */
+            source: string | null;
+        };
         Job: {
             id: string;
             /** @enum {string} */
@@ -2264,6 +2355,24 @@ export interface components {
                 version: string;
             }[];
             finishedAt: string | null;
+        };
+        JobSummary: {
+            id: string;
+            /** @enum {string} */
+            kind: "install" | "rollback";
+            machineId: string;
+            machineName: string;
+            deploymentId: string | null;
+            sequence: number;
+            /** @enum {string} */
+            state: "issued" | "delivered" | "running" | "succeeded" | "failed" | "refused" | "interrupted" | "expired" | "cancelled";
+            /** @description ISO 8601 time (UTC). */
+            issuedAt: string;
+            /** @description ISO 8601 time (UTC). */
+            expiresAt: string;
+            deliveredAt: string | null;
+            reportedAt: string | null;
+            message: string | null;
         };
         KeyList: {
             items: components["schemas"]["SigningKey"][];
@@ -2547,6 +2656,218 @@ export interface components {
             bytes: number;
             diff: components["schemas"]["SyncDiff"] | null;
         };
+        Today: {
+            /** @description ISO 8601 time (UTC). */
+            generatedAt: string;
+            /** @description Changes at or after this time are listed. */
+            since: string;
+            /** @description When the caller last marked Today seen (POST /today/seen); null: never. */
+            lastVisit: string | null;
+            bulletins: {
+                new: {
+                    /** @description Most severe first, then most machines; at most 100. */
+                    items: {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "critical" | "important" | "moderate" | "low" | "unknown";
+                        sourceId: string;
+                        /** @description Source name. */
+                        source: string;
+                        published: string | null;
+                        revised: string | null;
+                        withdrawnAt: string | null;
+                        /** @description When the sync that added, revised or withdrew it ran. */
+                        changedAt: string;
+                        /** @description The caller's machines it hits: open findings now; for a withdrawn one, findings it resolved. */
+                        machines: number;
+                    }[];
+                    total: number;
+                };
+                revised: {
+                    /** @description Most severe first, then most machines; at most 100. */
+                    items: {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "critical" | "important" | "moderate" | "low" | "unknown";
+                        sourceId: string;
+                        /** @description Source name. */
+                        source: string;
+                        published: string | null;
+                        revised: string | null;
+                        withdrawnAt: string | null;
+                        /** @description When the sync that added, revised or withdrew it ran. */
+                        changedAt: string;
+                        /** @description The caller's machines it hits: open findings now; for a withdrawn one, findings it resolved. */
+                        machines: number;
+                    }[];
+                    total: number;
+                };
+                withdrawn: {
+                    /** @description Most severe first, then most machines; at most 100. */
+                    items: {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "critical" | "important" | "moderate" | "low" | "unknown";
+                        sourceId: string;
+                        /** @description Source name. */
+                        source: string;
+                        published: string | null;
+                        revised: string | null;
+                        withdrawnAt: string | null;
+                        /** @description When the sync that added, revised or withdrew it ran. */
+                        changedAt: string;
+                        /** @description The caller's machines it hits: open findings now; for a withdrawn one, findings it resolved. */
+                        machines: number;
+                    }[];
+                    total: number;
+                };
+            };
+            deadlines: {
+                overdue: number;
+                dueSoon: number;
+                /** @description Groups with overdue or due-soon open findings, by group name. */
+                byGroup: {
+                    groupId: string;
+                    group: string;
+                    machines: number;
+                    overdue: number;
+                    dueSoon: number;
+                }[];
+            };
+            triage: {
+                /** @description (bulletin, group) pairs to be engineered (state new); at most 100. */
+                waiting: {
+                    items: {
+                        bulletinId: string;
+                        groupId: string;
+                        group: string;
+                        /** @enum {string} */
+                        state: "new" | "awaiting-second-approval" | "approved" | "ignored" | "declined";
+                        title: string | null;
+                        severity: ("critical" | "important" | "moderate" | "low" | "unknown") | null;
+                        owner: string | null;
+                        approvals: string[];
+                        /** @description ISO 8601 time (UTC). */
+                        updatedAt: string;
+                    }[];
+                    total: number;
+                };
+                /** @description Approvals waiting for a second approver that is not the caller. */
+                secondApprovals: {
+                    items: {
+                        bulletinId: string;
+                        groupId: string;
+                        group: string;
+                        /** @enum {string} */
+                        state: "new" | "awaiting-second-approval" | "approved" | "ignored" | "declined";
+                        title: string | null;
+                        severity: ("critical" | "important" | "moderate" | "low" | "unknown") | null;
+                        owner: string | null;
+                        approvals: string[];
+                        /** @description ISO 8601 time (UTC). */
+                        updatedAt: string;
+                    }[];
+                    total: number;
+                };
+            };
+            deployments: {
+                running: {
+                    id: string;
+                    name: string;
+                    /** @enum {string} */
+                    status: "running" | "paused" | "halted" | "aborted" | "completed";
+                    statusReason: string | null;
+                    currentRing: string | null;
+                    machines: number;
+                    failedMachines: number;
+                    /** @description ISO 8601 time (UTC). */
+                    updatedAt: string;
+                    finishedAt: string | null;
+                }[];
+                paused: {
+                    id: string;
+                    name: string;
+                    /** @enum {string} */
+                    status: "running" | "paused" | "halted" | "aborted" | "completed";
+                    statusReason: string | null;
+                    currentRing: string | null;
+                    machines: number;
+                    failedMachines: number;
+                    /** @description ISO 8601 time (UTC). */
+                    updatedAt: string;
+                    finishedAt: string | null;
+                }[];
+                halted: {
+                    id: string;
+                    name: string;
+                    /** @enum {string} */
+                    status: "running" | "paused" | "halted" | "aborted" | "completed";
+                    statusReason: string | null;
+                    currentRing: string | null;
+                    machines: number;
+                    failedMachines: number;
+                    /** @description ISO 8601 time (UTC). */
+                    updatedAt: string;
+                    finishedAt: string | null;
+                }[];
+                /** @description Finished since `since`: aborted, or completed with failed machines. */
+                failed: {
+                    id: string;
+                    name: string;
+                    /** @enum {string} */
+                    status: "running" | "paused" | "halted" | "aborted" | "completed";
+                    statusReason: string | null;
+                    currentRing: string | null;
+                    machines: number;
+                    failedMachines: number;
+                    /** @description ISO 8601 time (UTC). */
+                    updatedAt: string;
+                    finishedAt: string | null;
+                }[];
+            };
+            machines: {
+                staleAfterHours: number;
+                /** @description Not seen for staleAfterHours, longest first; at most 100. */
+                stale: {
+                    items: {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        source: "agent" | "import";
+                        lastSeenAt: string | null;
+                        inventoryAt: string | null;
+                    }[];
+                    total: number;
+                };
+                /** @description No inventory received yet; at most 100. */
+                neverSeen: {
+                    items: {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        source: "agent" | "import";
+                        lastSeenAt: string | null;
+                        inventoryAt: string | null;
+                    }[];
+                    total: number;
+                };
+            };
+            sources: {
+                failing: {
+                    id: string;
+                    name: string;
+                    /** @enum {string} */
+                    result: "failed" | "refused";
+                    message: string | null;
+                    /** @description ISO 8601 time (UTC). */
+                    at: string;
+                    lastGoodAt: string | null;
+                }[];
+            };
+        };
         TriageBulk: {
             items: {
                 bulletin: string;
@@ -2696,8 +3017,25 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
+                /** @description Group id or name: only its machines. */
                 group?: string;
+                /** @description Name substring, case-insensitive. */
                 q?: string;
+                /** @description Substring of "family platform release codename", case-insensitive. */
+                os?: string;
+                /** @description Owner substring, case-insensitive. */
+                owner?: string;
+                /** @description A tag the machine carries, exactly. */
+                tag?: string;
+                /** @description Comma-separated, any of: stale, never-seen, open-findings, assessment-pending, agent-stale. stale: last contact older than console.staleAfterHours; never-seen: no inventory received yet. */
+                status?: string;
+                /** @description Machines whose latest inventory has this package, product or KB (exact name). */
+                package?: string;
+                /** @description With `package`: only at this exact version. */
+                version?: string;
+                sort?: "name" | "lastSeenAt" | "openFindings";
+                /** @description Default: asc, except openFindings (desc). */
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -6164,6 +6502,192 @@ export interface operations {
                         /** @description The generated password (shown only in this answer). */
                         password?: string;
                         sessionsRevoked: number;
+                    };
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getToday: {
+        parameters: {
+            query?: {
+                /** @description Overrides the caller's last visit (default: the last visit marked, else 7 days back). */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Today"];
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTodaySeen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description The `generatedAt` of the Today answer shown (default: now); not in the future.
+                     */
+                    at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description ISO 8601 time (UTC). */
+                        lastVisit: string;
+                    };
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMachinesIdPackages: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                /** @description Name substring, case-insensitive. */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["InstalledPackage"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMachinesIdJobs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["JobSummary"][];
+                        total: number;
                     };
                 };
             };

@@ -162,10 +162,19 @@ export const serverConfigSchema = z
           .string()
           .optional()
           .describe("Directory of the built console (default: the package's dist/web, made by `npm run build`)."),
+        staleAfterHours: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 365)
+          .default(48)
+          .describe(
+            'A machine whose last contact (check-in, or inventory import) is older than this is stale: listed on Today and matched by the machine filter status=stale.',
+          ),
       })
       .strict()
       .prefault({})
-      .describe('The web console, served on the same origin as the API.'),
+      .describe('The web console (served on the same origin as the API) and what its read APIs (Today, machine search) consider.'),
     metricsPublic: z
       .boolean()
       .default(true)

@@ -35,6 +35,7 @@ import type { Services } from './services/index.js';
 import { MachineService } from './services/machines.js';
 import { QueryService } from './services/queries.js';
 import { SourceService } from './services/sources.js';
+import { TodayService } from './services/today.js';
 import { TokenService } from './services/tokens.js';
 import { TouchBuffer } from './services/touch-buffer.js';
 import { AlertService } from './services/alerts.js';
@@ -113,7 +114,13 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     onMachineAssessed: async (machineId) => void (await rollout?.validateMachine(machineId)),
   });
   const tokens = new TokenService(store, now, touches);
-  const machines = new MachineService(store, assessment, now, async (id) => triage?.enqueueOpenOf([id]));
+  const machines = new MachineService(
+    store,
+    assessment,
+    now,
+    async (id) => triage?.enqueueOpenOf([id]),
+    cfg.console.staleAfterHours,
+  );
   let scheduler: Scheduler | undefined;
   const reloadSchedules = () =>
     void scheduler?.reload().catch((err) => logger.error({ err }, 'schedule reload failed'));
@@ -187,6 +194,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     absoluteMs: cfg.sessions.absoluteHours * 3_600_000,
     scrypt: scryptParams(cfg.sessions.scryptLog2N),
   });
+  const reports = new ReportService(store, groups, verdicts, now, cfg.chromiumPath);
   const services: Services = {
     machines,
     groups,
@@ -199,7 +207,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     exceptions: new ExceptionService(store, machines, groups, now),
     work: new WorkService(store, machines, verdicts),
     channels: new ChannelService(store, groups, notifier, now),
-    reports: new ReportService(store, groups, verdicts, now, cfg.chromiumPath),
+    reports,
     rollout: rolloutService,
     audit,
     keys,
@@ -207,6 +215,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     controls: new ControlService(changes, groups, rules, actions),
     sessions,
     users: new UserService(store, tokens, sessions, now),
+    today: new TodayService({ store, machines, triage, reports, rollout: rolloutService, sources, now }),
   };
 
   await sources.ensureConfigured(cfg.sources);

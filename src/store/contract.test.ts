@@ -11,6 +11,7 @@ import { agentContract } from './contract/agents.js';
 import { auditContract } from './contract/audit.js';
 import type { ContractContext } from './contract/builders.js';
 import { bulletinContract } from './contract/bulletins.js';
+import { consoleReadContract } from './contract/console-reads.js';
 import { controlContract } from './contract/controls.js';
 import { findingAssessmentContract } from './contract/findings-assess.js';
 import { findingQueryContract } from './contract/findings-query.js';
@@ -79,6 +80,7 @@ for (const adapter of adapters) {
     });
 
     machineContract(ctx);
+    consoleReadContract(ctx);
     groupContract(ctx);
     agentContract(ctx);
     findingAssessmentContract(ctx);

@@ -166,6 +166,18 @@ export function createFindingStore(db: Kysely<FindingTables>, kind: StoreKind): 
     },
     countOpenByBulletin: (ids, machineIds) => countOpenBy(db, kind, 'bulletin_id', ids, machineIds),
     countOpenByMachine: (ids) => countOpenBy(db, kind, 'machine_id', ids),
+    async countResolvedByBulletin(ids, since, machineIds) {
+      const counts = new Map<string, number>(ids.map((id) => [id, 0]));
+      if (ids.length === 0 || machineIds?.length === 0) return counts;
+      let q = db
+        .selectFrom('findings')
+        .select(['bulletin_id', (eb) => eb.fn.countAll().as('n')])
+        .where(inList(kind, 'findings.bulletin_id', ids))
+        .where('resolved_at', '>=', since);
+      if (machineIds) q = q.where(inList(kind, 'findings.machine_id', machineIds));
+      for (const r of await q.groupBy('bulletin_id').execute()) counts.set(r.bulletin_id, toCount(r.n));
+      return counts;
+    },
     async putSnapshot(s) {
       await db
         .insertInto('finding_snapshots')

@@ -1,13 +1,17 @@
 /** MachineStore on Kysely: the machines table and each machine's stored inventory. */
 import type { Kysely, Selectable } from 'kysely';
 import type { Criticality, MachineAttributesPatch, MachineRecord, MachineStore, OsSummary } from './ports.js';
+import { installedPackagesOf } from './inventory-packages.js';
+import { listPackages, searchMachines, type MachineRow, type MachineTables } from './kysely-machines-search.js';
 import {
+  chunk,
   definedOnly,
   fromFlag,
   fromJson,
   inList,
   inTransaction,
   requireTouched,
+  ROWS_PER_INSERT,
   toFlag,
   toJson,
   updateById,
@@ -15,40 +19,7 @@ import {
 } from './sql-util.js';
 import { guardArea } from './store-errors.js';
 
-/** A row of `machines`. */
-export interface MachineRow {
-  id: string;
-  name: string;
-  os_json: string | null;
-  role: string | null;
-  criticality: string;
-  owner: string | null;
-  location: string | null;
-  tags_json: string;
-  internet_facing: number;
-  source: string;
-  agent_id: string | null;
-  created_at: string;
-  last_seen_at: string | null;
-  inventory_hash: string | null;
-  inventory_at: string | null;
-  assessed_hash: string | null;
-  assessed_at: string | null;
-}
-
-/** A row of `machine_inventories`: the last inventory a machine reported. */
-export interface InventoryRow {
-  machine_id: string;
-  hash: string;
-  inventory_json: string;
-  at: string;
-}
-
-/** The tables the machines area owns. */
-export interface MachineTables {
-  machines: MachineRow;
-  machine_inventories: InventoryRow;
-}
+export type { InventoryRow, MachineRow, MachineTables } from './kysely-machines-search.js';
 
 function toRow(m: MachineRecord): MachineRow {
   return {
@@ -160,6 +131,11 @@ export function createMachineStore(db: Kysely<MachineTables>, kind: StoreKind): 
             })),
           )
           .execute();
+        // The package rows follow the inventory in the same transaction: the search never sees a mix.
+        await trx.deleteFrom('machine_packages').where('machine_id', '=', id).execute();
+        const rows = installedPackagesOf(JSON.parse(inventoryJson)).map((p) => ({ machine_id: id, ...p }));
+        for (const part of chunk(rows, ROWS_PER_INSERT))
+          await trx.insertInto('machine_packages').values(part).execute();
       });
     },
     async getInventory(id) {
@@ -179,6 +155,11 @@ export function createMachineStore(db: Kysely<MachineTables>, kind: StoreKind): 
         .execute();
       return rows.map((r) => r.id);
     },
+    async search(filter) {
+      const found = await searchMachines(db, kind, filter);
+      return { items: found.rows.map(fromRow), total: found.total };
+    },
+    listPackages: (machineId, filter) => listPackages(db, machineId, filter),
   };
   return guardArea(store, { noun: 'machine' });
 }

@@ -366,6 +366,20 @@ export function createRolloutStore(db: Kysely<RolloutTables>, kind: StoreKind): 
       });
       await updateById(db, 'jobs', id, set, 'E_JOB_NOT_FOUND', `no job with id ${id}`);
     },
+    async listJobsOfMachine(machineId, filter) {
+      if (filter.deploymentIds?.length === 0) return { items: [], total: 0 };
+      let q = db.selectFrom('jobs').where('machine_id', '=', machineId);
+      if (filter.deploymentIds) q = q.where(inList(kind, 'deployment_id', filter.deploymentIds));
+      const counted = await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+      const rows = await q
+        .selectAll()
+        .orderBy('issued_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(filter.limit)
+        .offset(filter.offset)
+        .execute();
+      return { items: rows.map(jobFromRow), total: toCount(counted?.n) };
+    },
     async listJobs(filter) {
       let q = db.selectFrom('jobs').selectAll();
       if (filter.machineId !== undefined) q = q.where('machine_id', '=', filter.machineId);

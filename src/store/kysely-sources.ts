@@ -193,6 +193,12 @@ export function createSourceStore(db: Kysely<SourceTables>): SourceStore {
         .execute();
       return rows.map(syncFromRow);
     },
+    async listSyncsSince(since, results) {
+      let q = db.selectFrom('source_syncs').selectAll().where('started_at', '>=', since);
+      if (results) q = q.where('result', 'in', results.length > 0 ? results : ['-']);
+      const rows = await q.orderBy('started_at').orderBy('id').execute();
+      return rows.map(syncFromRow);
+    },
   };
   return guardArea(store, {
     noun: 'catalog source',

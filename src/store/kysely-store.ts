@@ -14,6 +14,7 @@ import { createSessionStore, type SessionTables } from './kysely-sessions.js';
 import { createSourceStore, type SourceTables } from './kysely-sources.js';
 import { createTriageStore, type TriageTables } from './kysely-triage.js';
 import { createUserStore, type UserTables } from './kysely-users.js';
+import { createVisitStore, type VisitTables } from './kysely-visits.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Store, StoreAreas } from './ports.js';
 import type { StoreKind } from './sql-util.js';
@@ -31,7 +32,8 @@ export type Database = MachineTables &
   NotificationTables &
   RolloutTables &
   AuditTables &
-  ControlTables;
+  ControlTables &
+  VisitTables;
 
 /** Narrows the database to the tables one area owns (Kysely's types are invariant, hence the cast). */
 function areaDb<T extends Partial<Record<keyof Database, unknown>>>(db: Kysely<Database>): Kysely<T> {
@@ -56,6 +58,7 @@ function createAreas(db: Kysely<Database>, kind: StoreKind): StoreAreas {
     audit: createAuditStore(areaDb<AuditTables>(db), kind),
     actions: createActionStore(areaDb<ControlTables>(db)),
     changes: createChangeRequestStore(areaDb<ControlTables>(db)),
+    visits: createVisitStore(areaDb<VisitTables>(db)),
   };
 }
 

@@ -15,6 +15,7 @@ import type {
 } from '../policy/model.js';
 import type { Criticality, Role, SyncDiff } from '../protocol/api.js';
 import type { JobKind, JobState } from '../protocol/deploy-api.js';
+import type { MACHINE_SORT_VALUES, MACHINE_STATUS_VALUES } from '../protocol/console-api.js';
 import type { AuditDraft, AuditEntry } from '../protocol/audit.js';
 import type { ActionStatus, ChangeKind, ChangeStatus } from '../protocol/controls-api.js';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../protocol/policy-api.js';
@@ -58,6 +59,51 @@ export type MachineAttributesPatch = Partial<
   Pick<MachineRecord, 'role' | 'criticality' | 'owner' | 'location' | 'tags' | 'internetFacing'>
 >;
 
+/** One installed package, product or KB of a machine's latest inventory (a row of machine_packages). */
+export interface InstalledPackageRecord {
+  /** dpkg / rpm packages, Windows products, installed KBs. */
+  kind: 'dpkg' | 'rpm' | 'product' | 'kb';
+  name: string;
+  /** dpkg: the full version; rpm: VERSION; null for KBs and products without one. */
+  version: string | null;
+  /** rpm RELEASE. */
+  release: string | null;
+  arch: string | null;
+  /** Source package (dpkg, rpm) or publisher (products). */
+  source: string | null;
+}
+
+/** Machine states the machine search filters on (any of those given). */
+export type MachineStatus = (typeof MACHINE_STATUS_VALUES)[number];
+export type MachineSort = (typeof MACHINE_SORT_VALUES)[number];
+
+/**
+ * The machine search: every given filter must hold. "Seen" is the last contact: the last check-in,
+ * or, for a machine without one (imported), its last inventory.
+ */
+export interface MachineSearch {
+  /** Only these machines (a scope, a group). */
+  ids?: readonly string[];
+  /** Name substring, case-insensitive. */
+  q?: string;
+  /** Substring of "family platform release codename", case-insensitive. */
+  os?: string;
+  /** Owner substring, case-insensitive. */
+  owner?: string;
+  /** One of the machine's tags, exactly. */
+  tag?: string;
+  /** Any of these: stale (seen before `staleBefore`), never-seen (no inventory ever), open-findings, assessment-pending, agent-stale. */
+  statuses?: readonly MachineStatus[];
+  /** The time before which a machine last seen is stale; required with the 'stale' status. */
+  staleBefore?: string;
+  /** Machines whose latest inventory has this package (exact name), at this exact version when given. */
+  package?: { name: string; version?: string };
+  sort?: MachineSort;
+  order?: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
 export interface MachineStore {
   create(m: MachineRecord): Promise<void>;
   get(id: string): Promise<MachineRecord | undefined>;
@@ -74,6 +120,13 @@ export interface MachineStore {
   markAssessed(id: string, hash: string, at: string): Promise<void>;
   /** Machines whose stored inventory has not been assessed (assessedHash ≠ inventoryHash). */
   listPendingAssessment(): Promise<string[]>;
+  /** One page of the machines matching the search (two indexed queries), and how many match. */
+  search(filter: MachineSearch): Promise<{ items: MachineRecord[]; total: number }>;
+  /** The packages of the machine's latest inventory, by name then version; `q`: name substring. */
+  listPackages(
+    machineId: string,
+    filter: { q?: string; limit: number; offset: number },
+  ): Promise<{ items: InstalledPackageRecord[]; total: number }>;
 }
 
 export interface GroupRecord {
@@ -229,6 +282,8 @@ export interface FindingStore {
   list(filter: FindingFilter): Promise<{ items: FindingRecord[]; total: number }>;
   /** Open findings per bulletin id (machines affected), for the given bulletins; only on `machineIds` when given. */
   countOpenByBulletin(bulletinIds: string[], machineIds?: string[]): Promise<Map<string, number>>;
+  /** Per bulletin: machines (only `machineIds` when given) whose finding of it was resolved at or after `since`. */
+  countResolvedByBulletin(bulletinIds: string[], since: string, machineIds?: string[]): Promise<Map<string, number>>;
   /** Open findings per machine id. */
   countOpenByMachine(machineIds: string[]): Promise<Map<string, number>>;
   putSnapshot(s: DailySnapshot): Promise<void>;
@@ -322,6 +377,8 @@ export interface SourceStore {
   recordSync(r: SyncRecord): Promise<void>;
   /** Newest first. */
   listSyncs(sourceId: string, limit: number): Promise<SyncRecord[]>;
+  /** Syncs of every source started at or after `since` (with one of `results` when given), oldest first. */
+  listSyncsSince(since: string, results?: SyncRecord['result'][]): Promise<SyncRecord[]>;
 }
 
 export interface UserRecord {
@@ -678,6 +735,11 @@ export interface RolloutStore {
     id: string,
     patch: Partial<Pick<JobRecord, 'state' | 'deliveredAt' | 'report' | 'reportedAt' | 'message'>>,
   ): Promise<void>;
+  /** A machine's jobs, newest issued first; only of these deployments when given. */
+  listJobsOfMachine(
+    machineId: string,
+    filter: { deploymentIds?: readonly string[]; limit: number; offset: number },
+  ): Promise<{ items: JobRecord[]; total: number }>;
   /** Ordered by sequence. */
   listJobs(filter: {
     machineId?: string;
@@ -686,6 +748,12 @@ export interface RolloutStore {
     states?: JobState[];
     limit?: number;
   }): Promise<JobRecord[]>;
+}
+
+/** When each user last marked the Today page seen (what "since my last visit" means). */
+export interface VisitStore {
+  lastSeen(userId: string): Promise<string | undefined>;
+  markSeen(userId: string, at: string): Promise<void>;
 }
 
 /** Filters of the audit trail, read newest first. */
@@ -806,6 +874,7 @@ export interface Store {
   audit: AuditStore;
   actions: ActionStore;
   changes: ChangeRequestStore;
+  visits: VisitStore;
   /**
    * Runs `fn` in one database transaction spanning every area: its writes commit together when it
    * resolves and are all rolled back when it throws (the error is passed on). Inside, use only the

@@ -19,6 +19,7 @@ import type {
   SyncRecordWire,
 } from '../../src/protocol/api.js';
 import type { DeploymentDetailWire, DeploymentWire, JobWire } from '../../src/protocol/deploy-api.js';
+import type { TodayWire } from '../../src/protocol/console-api.js';
 import { inventoryHash } from '../../src/protocol/inventory-hash.js';
 import type {
   ApprovalRuleWire,
@@ -108,6 +109,47 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     expect(names((await asScoped<{ items: MachineWire[] }>(w, 'GET', '/machines?limit=100', 200)).items)).toEqual(WEB);
     expect(names((await asScoped<{ items: MachineWire[] }>(w, 'GET', '/machines?group=web', 200)).items)).toEqual(WEB);
     await hidden(w, 'GET', '/machines?group=db', 'E_GROUP_NOT_FOUND');
+    const who = '/machines?package=openssl&version=3.0.11-1~deb12u2&limit=100';
+    expect(names((await asScoped<{ items: MachineWire[] }>(w, 'GET', who, 200)).items)).toEqual(WEB);
+    expect(names((await asAdmin<{ items: MachineWire[] }>(w, 'GET', who)).items)).toEqual([...ALL].sort());
+    const filtered = '/machines?status=open-findings,stale,never-seen&os=debian&sort=openFindings';
+    expect(names((await asScoped<{ items: MachineWire[] }>(w, 'GET', filtered, 200)).items)).toEqual(WEB);
+  },
+  'GET /machines/:id/packages': async (w) => {
+    const p = await asScoped<{ items: { name: string }[] }>(w, 'GET', '/machines/web1/packages?q=ssl', 200);
+    expect(p.items.map((i) => i.name)).toEqual(['openssl']);
+    await hidden(w, 'GET', '/machines/db1/packages', 'E_MACHINE_NOT_FOUND');
+    await hidden(w, 'GET', `/machines/${w.ids.db1}/packages`, 'E_MACHINE_NOT_FOUND');
+  },
+  'GET /machines/:id/jobs': async (w) => {
+    const jobs = await asScoped<{ items: { id: string }[] }>(w, 'GET', '/machines/web1/jobs', 200);
+    expect(jobs.items.map((j) => j.id)).toContain(w.webJob);
+    await hidden(w, 'GET', '/machines/db1/jobs', 'E_MACHINE_NOT_FOUND');
+    expect(
+      (await asAdmin<{ items: { id: string }[] }>(w, 'GET', '/machines/db1/jobs')).items.map((j) => j.id),
+    ).toContain(w.dbJob);
+  },
+  'GET /today': async (w) => {
+    const url = '/today?since=2026-01-01T00:00:00Z';
+    const mine = await asScoped<TodayWire>(w, 'GET', url, 200);
+    const all = await asAdmin<TodayWire>(w, 'GET', url);
+    const hits = (t: TodayWire) => Object.fromEntries(t.bulletins.new.items.map((b) => [b.id, b.machines]));
+    expect(hits(all)).toEqual({ 'PH-SSL': 5, 'PH-CURL': 5 });
+    expect(hits(mine)).toEqual({ 'PH-SSL': 3, 'PH-CURL': 3 });
+    const machineNames = (t: TodayWire) =>
+      [...t.machines.stale.items, ...t.machines.neverSeen.items].map((m) => m.name);
+    expect(machineNames(mine).filter((n) => !WEB.includes(n))).toEqual([]);
+    const deployments = (t: TodayWire) => Object.values(t.deployments).flatMap((l) => l.map((d) => d.name));
+    expect(deployments(mine)).toContain('web');
+    expect(deployments(mine).filter((n) => n.startsWith('db'))).toEqual([]);
+    expect(deployments(all)).toContain('db');
+    expect(mine.deadlines.byGroup.map((g) => g.group).filter((g) => g !== 'web')).toEqual([]);
+    const groups = (t: TodayWire) => [...t.triage.waiting.items, ...t.triage.secondApprovals.items].map((d) => d.group);
+    expect(groups(mine).filter((g) => g !== 'web')).toEqual([]);
+  },
+  'POST /today/seen': async (w) => {
+    const seen = await asScoped<{ lastVisit: string }>(w, 'POST', '/today/seen', 200, {});
+    expect((await asScoped<TodayWire>(w, 'GET', '/today', 200)).lastVisit).toBe(seen.lastVisit);
   },
   'POST /machines/import': async (w) => {
     await asScoped(w, 'POST', '/machines/import', 201, { inventory: inventory('web3', w.now()) });

@@ -16,7 +16,6 @@ import {
   machineAttributesSchema,
   machineImportSchema,
   machineSchema,
-  pageQuerySchema,
   ROLES,
   sourceCreateSchema,
   sourceSchema,
@@ -30,9 +29,11 @@ import {
   enrollResponseSchema,
 } from '../../protocol/agent.js';
 import { serverKeyResponseSchema } from '../../protocol/server-key.js';
+import { machineListQuerySchema } from '../../protocol/console-api.js';
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { auditRoutes } from './audit-routes.js';
+import { consoleRoutes } from './console-routes.js';
 import { controlsRoutes, groupUpdateRoute } from './controls-routes.js';
 import { deployRoutes } from './deploy-routes.js';
 import { keyRoutes } from './key-routes.js';
@@ -83,8 +84,8 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
       url: '/machines',
       access: 'viewer',
       tag: 'machines',
-      summary: 'List machines',
-      query: pageQuerySchema.extend({ group: z.string().optional(), q: z.string().max(200).optional() }),
+      summary: 'Search machines: by group, name, OS, owner, tag, status and installed package; sorted and paged',
+      query: machineListQuerySchema,
       response: listOf(machineSchema),
       handler: async ({ query, caller }) => {
         const scope = await scopes.of(caller);
@@ -470,5 +471,6 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
     ...keyRoutes(s),
     ...controlsRoutes(s),
     ...sessionRoutes(s),
+    ...consoleRoutes(s),
   ] as RouteDef[];
 }

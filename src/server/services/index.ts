@@ -14,6 +14,7 @@ import type { ReportService } from './reports.js';
 import type { RolloutService } from './rollout/service.js';
 import type { SessionService } from './sessions.js';
 import type { SourceService } from './sources.js';
+import type { TodayService } from './today.js';
 import type { TokenService } from './tokens.js';
 import type { TriageService } from './triage.js';
 import type { UserService } from './users.js';
@@ -39,4 +40,5 @@ export interface Services {
   controls: ControlService;
   sessions: SessionService;
   users: UserService;
+  today: TodayService;
 }

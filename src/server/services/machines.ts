@@ -5,7 +5,18 @@ import { zodToPatchhiveError } from '../../common/json-input.js';
 import { inventorySchema, type Inventory } from '../../inventory/model.js';
 import { inventoryHash } from '../../protocol/inventory-hash.js';
 import type { MachineAttributes, MachineWire } from '../../protocol/api.js';
-import type { DailySnapshot, MachineRecord, OsSummary, Store, StoreAreas } from '../../store/ports.js';
+import type { MachineListQuery } from '../../protocol/console-api.js';
+import { MACHINE_STATUS_VALUES } from '../../protocol/console-api.js';
+import type {
+  DailySnapshot,
+  InstalledPackageRecord,
+  MachineRecord,
+  MachineSearch,
+  MachineStatus,
+  OsSummary,
+  Store,
+  StoreAreas,
+} from '../../store/ports.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
 import { machineFilter, seesMachine, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 
@@ -16,6 +27,8 @@ export class MachineService {
     private readonly now: () => Date,
     /** Told a machine whose attributes changed (it may have joined rule groups: triage queues its open findings there). */
     private readonly onAttributesChanged: (machineId: string) => Promise<unknown> = async () => undefined,
+    /** A machine not seen for this long is stale (config console.staleAfterHours). */
+    private readonly staleAfterHours = 48,
   ) {}
 
   /** A machine by id or by name; throws E_MACHINE_NOT_FOUND, also for one outside the scope. */
@@ -26,19 +39,57 @@ export class MachineService {
     return m;
   }
 
-  /** Machines with their open-finding counts, optionally restricted to ids and a name substring. */
+  /**
+   * One page of the machines matching the search, with their open-finding counts; `ids` restricts
+   * to those machines (a group), the scope to its own. Searched in the database (store.machines.search).
+   */
   async list(
-    filter: { ids?: string[]; q?: string; limit: number; offset: number },
+    filter: MachineListFilter & { ids?: string[] | undefined },
     scope: Scope = WHOLE_FLEET,
   ): Promise<{ items: MachineWire[]; total: number }> {
     const ids = machineFilter(scope, filter.ids);
-    let machines = await this.store.machines.list(ids ? { ids } : undefined);
-    if (filter.q) {
-      const q = filter.q.toLowerCase();
-      machines = machines.filter((m) => m.name.toLowerCase().includes(q));
-    }
-    const page = machines.slice(filter.offset, filter.offset + filter.limit);
-    return { items: await this.toWire(page), total: machines.length };
+    const { items, total } = await this.store.machines.search(this.searchOf(filter, ids));
+    return { items: await this.toWire(items), total };
+  }
+
+  /** The store search for a list query (statuses and the package filter checked here). */
+  private searchOf(f: MachineListFilter, ids: string[] | undefined): MachineSearch {
+    if (f.version !== undefined && f.package === undefined)
+      throw new PatchhiveError('E_BAD_REQUEST', '"version" needs "package"', { path: '$.version' });
+    const statuses = f.status === undefined ? undefined : parseMachineStatuses(f.status);
+    return {
+      ...(ids ? { ids } : {}),
+      ...(f.q ? { q: f.q } : {}),
+      ...(f.os ? { os: f.os } : {}),
+      ...(f.owner ? { owner: f.owner } : {}),
+      ...(f.tag ? { tag: f.tag } : {}),
+      ...(statuses ? { statuses, staleBefore: this.staleBefore() } : {}),
+      ...(f.package ? { package: { name: f.package, ...(f.version ? { version: f.version } : {}) } } : {}),
+      sort: f.sort ?? 'name',
+      ...(f.order ? { order: f.order } : {}),
+      limit: f.limit,
+      offset: f.offset,
+    };
+  }
+
+  /** Machines last seen before this time are stale. */
+  staleBefore(): string {
+    return new Date(this.now().getTime() - this.staleAfterHours * 3_600_000).toISOString();
+  }
+
+  /** How long a machine may go unseen (hours) before it is stale. */
+  get staleHours(): number {
+    return this.staleAfterHours;
+  }
+
+  /** The packages, products and KBs of the machine's latest inventory, by name. */
+  async packages(
+    idOrName: string,
+    q: { q?: string | undefined; limit: number; offset: number },
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<{ items: InstalledPackageRecord[]; total: number }> {
+    const m = await this.resolve(idOrName, scope);
+    return this.store.machines.listPackages(m.id, { ...(q.q ? { q: q.q } : {}), limit: q.limit, offset: q.offset });
   }
 
   async get(idOrName: string, scope: Scope = WHOLE_FLEET): Promise<MachineWire> {
@@ -171,6 +222,26 @@ export class MachineService {
       openFindings: open.get(m.id) ?? 0,
     }));
   }
+}
+
+/** What a machine list may filter on (the list query without its group). */
+export type MachineListFilter = Omit<Partial<MachineListQuery>, 'limit' | 'offset' | 'group'> &
+  Pick<MachineListQuery, 'limit' | 'offset'>;
+
+/** Parses a comma-separated list of machine statuses; an unknown one is E_BAD_REQUEST. */
+export function parseMachineStatuses(text: string): MachineStatus[] {
+  const out: MachineStatus[] = [];
+  for (const part of text.split(',').map((x) => x.trim())) {
+    if (!part) continue;
+    if (!(MACHINE_STATUS_VALUES as readonly string[]).includes(part))
+      throw new PatchhiveError(
+        'E_BAD_REQUEST',
+        `unknown status ${JSON.stringify(part)}; expected ${MACHINE_STATUS_VALUES.join(', ')}`,
+        { path: '$.status' },
+      );
+    if (!out.includes(part as MachineStatus)) out.push(part as MachineStatus);
+  }
+  return out;
 }
 
 function newMachine(name: string, source: 'agent' | 'import', at: string): MachineRecord {

@@ -233,6 +233,8 @@ export class MemoryStores {
         .filter((r) => r.sourceId === id)
         .reverse()
         .slice(0, limit),
+    listSyncsSince: async (since, results) =>
+      this.syncs.filter((r) => r.startedAt >= since && (!results || results.includes(r.result))),
   };
 
   readonly bulletins: BulletinStore = {

@@ -19,6 +19,7 @@ import { scopesMigration } from './0013-scopes.js';
 import { keysMigration } from './0014-keys.js';
 import { sourceUnsignedMigration } from './0015-source-unsigned.js';
 import { sessionsMigration } from './0016-sessions.js';
+import { consoleReadsMigration } from './0017-console-reads.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -39,6 +40,7 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0014-keys': keysMigration(kind),
     '0015-source-unsigned': sourceUnsignedMigration(kind),
     '0016-sessions': sessionsMigration(kind),
+    '0017-console-reads': consoleReadsMigration(kind),
   };
 }
 

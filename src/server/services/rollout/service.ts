@@ -5,6 +5,7 @@
  */
 import { PatchhiveError } from '../../../errors.js';
 import type { JobReport } from '../../../protocol/agent.js';
+import type { JobSummaryWire } from '../../../protocol/console-api.js';
 import type {
   DeploymentCreateParsed,
   DeploymentDetailWire,
@@ -23,7 +24,7 @@ import { RolloutEngine } from './engine.js';
 import { DeploymentPlanner } from './planner.js';
 import { JobReports, type ReportsOutcome } from './reports.js';
 import { canRollBack, queueRollbacks } from './rollback.js';
-import { countsByRing, deploymentToWire, jobToWire, machineRunToWire } from './wire.js';
+import { countsByRing, deploymentToWire, jobSummaryToWire, jobToWire, machineRunToWire } from './wire.js';
 import { seesTarget, WHOLE_FLEET, type Scope } from '../../auth/scope.js';
 
 export class RolloutService {
@@ -152,6 +153,37 @@ export class RolloutService {
     const jobs = await this.deps.store.rollout.listJobs({ deploymentId: d.id, ...(machineId ? { machineId } : {}) });
     const names = await this.machineNames(jobs.map((j) => j.machineId));
     return { items: jobs.map((j) => jobToWire(j, names.get(j.machineId) ?? j.machineId)) };
+  }
+
+  /**
+   * A machine's jobs across deployments, newest first, without their steps and reports (those are
+   * at job()). A scoped caller sees the machine only if in scope, and then only the jobs of
+   * deployments it sees (as job() does).
+   */
+  async machineJobs(
+    machine: string,
+    page: { limit: number; offset: number },
+    scope: Scope = WHOLE_FLEET,
+  ): Promise<{ items: JobSummaryWire[]; total: number }> {
+    const m = await this.deps.machines.resolve(machine, scope);
+    const visible = scope.kind === 'fleet' ? undefined : await this.visibleDeploymentsOf(m.id, scope);
+    const res = await this.deps.store.rollout.listJobsOfMachine(m.id, {
+      ...(visible ? { deploymentIds: visible } : {}),
+      limit: page.limit,
+      offset: page.offset,
+    });
+    return { items: res.items.map((j) => jobSummaryToWire(j, m.name)), total: res.total };
+  }
+
+  /** The deployments the machine took part in whose target the scope sees. */
+  private async visibleDeploymentsOf(machineId: string, scope: Scope): Promise<string[]> {
+    const runs = await this.deps.store.rollout.runsForMachine(machineId, [...DEPLOYMENT_STATUSES]);
+    const out: string[] = [];
+    for (const id of new Set(runs.map((r) => r.deploymentId))) {
+      const d = await this.deps.store.rollout.getDeployment(id);
+      if (d && seesTarget(scope, d.spec.target)) out.push(id);
+    }
+    return out;
   }
 
   /** One job; for a scoped caller, only a job of a deployment it sees. */

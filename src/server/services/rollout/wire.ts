@@ -4,6 +4,7 @@
  */
 import type { DeploymentMachineWire, DeploymentWire, JobWire, RingStatusWire } from '../../../protocol/deploy-api.js';
 import { MACHINE_DEPLOY_STATES } from '../../../protocol/deploy-api.js';
+import type { JobSummaryWire } from '../../../protocol/console-api.js';
 import type { RingProgress } from '../../../rollout/gates.js';
 import type { MachineRunState } from '../../../rollout/model.js';
 import type {
@@ -139,6 +140,15 @@ export function machineRunToWire(
 export function jobToWire(j: JobRecord, machineName: string): JobWire {
   const envelope = parseJson(j.envelope) as { job?: { steps?: unknown[] } } | undefined;
   return {
+    ...jobSummaryToWire(j, machineName),
+    steps: envelope?.job?.steps ?? [],
+    report: j.report ? (parseJson(j.report) ?? null) : null,
+  };
+}
+
+/** A job without its signed steps and report (a machine's job list). */
+export function jobSummaryToWire(j: JobRecord, machineName: string): JobSummaryWire {
+  return {
     id: j.id,
     kind: j.kind,
     machineId: j.machineId,
@@ -151,8 +161,6 @@ export function jobToWire(j: JobRecord, machineName: string): JobWire {
     deliveredAt: j.deliveredAt,
     reportedAt: j.reportedAt,
     message: j.message,
-    steps: envelope?.job?.steps ?? [],
-    report: j.report ? (parseJson(j.report) ?? null) : null,
   };
 }
 
