@@ -1,0 +1,106 @@
+/**
+ * Figures over a chosen range of days, for the console's charts: the open findings per day (from
+ * the daily snapshots) and the time to remediate (from resolved findings' first-seen and resolved
+ * times). Pure: batches in, figures out; no I/O, no clock. Memory: one point per day, and one
+ * number per resolved finding in the range (the median needs them all).
+ *
+ * Definitions (also in docs/REPORTS.md):
+ * - A trend point sums the snapshots of the chosen machines on that day; a day without any
+ *   snapshot (the server was down) is absent, not zero.
+ * - A finding counts towards time to remediate when its resolvedAt falls within [from, to] (whole
+ *   UTC days); its time is resolvedAt − firstSeenAt in days. Mean and median are null when none did.
+ */
+import { SEVERITIES, type Severity } from '../catalog/model.js';
+import type { DailySnapshot, FindingFact, TrendPoint } from './model.js';
+
+const DAY_MS = 86_400_000;
+
+/** Time to remediate over some resolved findings. */
+export interface RemediationFigure {
+  resolved: number;
+  meanDays: number | null;
+  medianDays: number | null;
+}
+
+/** Time to remediate over a range, overall and per severity. */
+export interface RemediationTimes extends RemediationFigure {
+  bySeverity: Record<Severity, RemediationFigure>;
+}
+
+const zeroBySeverity = (): Record<Severity, number> =>
+  Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+
+/** Sums daily snapshots into one point per day (only of `machineIds` when given), ordered by day. */
+export function createTrendAccumulator(machineIds?: ReadonlySet<string>) {
+  const days = new Map<string, TrendPoint>();
+  return {
+    add(batch: readonly DailySnapshot[]): void {
+      for (const s of batch) {
+        if (machineIds && !machineIds.has(s.machineId)) continue;
+        let p = days.get(s.day);
+        if (!p)
+          days.set(s.day, (p = { day: s.day, openFindings: 0, openBySeverity: zeroBySeverity(), machinesWithOpen: 0 }));
+        let open = 0;
+        for (const sev of SEVERITIES) {
+          const n = s.openBySeverity[sev] ?? 0;
+          p.openBySeverity[sev] += n;
+          open += n;
+        }
+        p.openFindings += open;
+        if (open > 0) p.machinesWithOpen++;
+      }
+    },
+    finish(): TrendPoint[] {
+      return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+    },
+  };
+}
+
+/** Rounds to one decimal, as every day figure of the reports. */
+const oneDecimal = (x: number): number => Math.round(x * 10) / 10;
+
+function figureOf(days: number[]): RemediationFigure {
+  if (days.length === 0) return { resolved: 0, meanDays: null, medianDays: null };
+  const sorted = [...days].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return {
+    resolved: days.length,
+    meanDays: oneDecimal(days.reduce((a, b) => a + b, 0) / days.length),
+    medianDays: oneDecimal(median),
+  };
+}
+
+/**
+ * Collects the findings resolved within [fromDay, toDay] (YYYY-MM-DD, whole UTC days; only of
+ * `machineIds` when given) and gives mean and median days from first seen to resolved.
+ */
+export function createRemediationAccumulator(
+  range: { fromDay: string; toDay: string },
+  machineIds?: ReadonlySet<string>,
+) {
+  const from = Date.parse(`${range.fromDay}T00:00:00.000Z`);
+  const until = Date.parse(`${range.toDay}T00:00:00.000Z`) + DAY_MS;
+  const bySeverity = new Map<Severity, number[]>(SEVERITIES.map((s) => [s, []]));
+  return {
+    add(batch: readonly FindingFact[]): void {
+      for (const f of batch) {
+        if (f.resolvedAt === null || (machineIds && !machineIds.has(f.machineId))) continue;
+        const resolved = Date.parse(f.resolvedAt);
+        const seen = Date.parse(f.firstSeenAt);
+        if (!(resolved >= from && resolved < until) || Number.isNaN(seen)) continue;
+        bySeverity.get(f.severity)?.push(Math.max(0, resolved - seen) / DAY_MS);
+      }
+    },
+    finish(): RemediationTimes {
+      const all = [...bySeverity.values()].flat();
+      return {
+        ...figureOf(all),
+        bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, figureOf(bySeverity.get(s)!)])) as Record<
+          Severity,
+          RemediationFigure
+        >,
+      };
+    },
+  };
+}
