@@ -30,6 +30,9 @@ import { GroupService } from './services/groups.js';
 import type { Services } from './services/index.js';
 import { MachineService } from './services/machines.js';
 import { QueryService } from './services/queries.js';
+import { BulletinViewService } from './services/bulletin-views.js';
+import { TriageQueueService } from './services/triage-queue.js';
+import { ReportViewService } from './services/report-views.js';
 import { SourceService } from './services/sources.js';
 import { TokenService } from './services/tokens.js';
 import { TouchBuffer } from './services/touch-buffer.js';
@@ -177,10 +180,12 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     rollout: rolloutService,
   });
   const audit = new AuditService(store, now);
+  const queries = new QueryService(store, machines, groups, verdicts);
+  const reports = new ReportService(store, groups, verdicts, now, cfg.chromiumPath);
   const services: Services = {
     machines,
     groups,
-    queries: new QueryService(store, machines, groups, verdicts),
+    queries,
     sources,
     tokens,
     agents,
@@ -189,12 +194,15 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     exceptions: new ExceptionService(store, machines, groups, now),
     work: new WorkService(store, machines, verdicts),
     channels: new ChannelService(store, groups, notifier, now),
-    reports: new ReportService(store, groups, verdicts, now, cfg.chromiumPath),
+    reports,
     rollout: rolloutService,
     audit,
     keys,
     actions,
     controls: new ControlService(changes, groups, rules, actions),
+    bulletinViews: new BulletinViewService(store, groups, queries, verdicts, catalogs, now),
+    triageQueue: new TriageQueueService(store, groups, triage, defaultPolicy),
+    reportViews: new ReportViewService(store, groups, reports, now, cfg.chromiumPath),
   };
 
   await sources.ensureConfigured(cfg.sources);

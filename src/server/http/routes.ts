@@ -30,6 +30,7 @@ import {
   enrollResponseSchema,
 } from '../../protocol/agent.js';
 import { serverKeyResponseSchema } from '../../protocol/server-key.js';
+import { bulletinDetailSchema } from '../../protocol/bulletin-api.js';
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { auditRoutes } from './audit-routes.js';
@@ -37,6 +38,7 @@ import { controlsRoutes, groupUpdateRoute } from './controls-routes.js';
 import { deployRoutes } from './deploy-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { policyRoutes } from './policy-routes.js';
+import { viewRoutes } from './view-routes.js';
 import { route, type Caller, type RouteDef } from './route.js';
 import { requireWholeFleet, ScopeResolver } from '../auth/scope.js';
 import { roleAllows } from '../auth/roles.js';
@@ -254,10 +256,10 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
       url: '/bulletins/:id',
       access: 'viewer',
       tag: 'bulletins',
-      summary: 'One bulletin',
+      summary: 'One bulletin with its description, references, supersedence and fixes',
       params: ref,
-      response: bulletinSchema,
-      handler: async ({ params, caller }) => s.queries.bulletin(params.id, await scopes.of(caller)),
+      response: bulletinDetailSchema,
+      handler: async ({ params, caller }) => s.bulletinViews.detail(params.id, await scopes.of(caller)),
     }),
   ];
   const sourceRoutes = [
@@ -468,5 +470,6 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
     ...auditRoutes(s),
     ...keyRoutes(s),
     ...controlsRoutes(s),
+    ...viewRoutes(s),
   ] as RouteDef[];
 }

@@ -2,6 +2,7 @@
 import type { AuditService } from '../audit/audit-service.js';
 import type { ActionService } from './actions.js';
 import type { AgentService } from './agents.js';
+import type { BulletinViewService } from './bulletin-views.js';
 import type { ApprovalRuleService } from './approval-rules.js';
 import type { ChannelService } from './channels.js';
 import type { ControlService } from './controls.js';
@@ -10,10 +11,12 @@ import type { GroupService } from './groups.js';
 import type { KeyService } from './keys.js';
 import type { MachineService } from './machines.js';
 import type { QueryService } from './queries.js';
+import type { ReportViewService } from './report-views.js';
 import type { ReportService } from './reports.js';
 import type { RolloutService } from './rollout/service.js';
 import type { SourceService } from './sources.js';
 import type { TokenService } from './tokens.js';
+import type { TriageQueueService } from './triage-queue.js';
 import type { TriageService } from './triage.js';
 import type { WorkService } from './work.js';
 
@@ -35,4 +38,7 @@ export interface Services {
   keys: KeyService;
   actions: ActionService;
   controls: ControlService;
+  bulletinViews: BulletinViewService;
+  triageQueue: TriageQueueService;
+  reportViews: ReportViewService;
 }
