@@ -14,7 +14,6 @@ export type Criticality = (typeof CRITICALITIES)[number];
 export const SOURCE_FORMATS = ['oval', 'debian-tracker', 'msrc-csv', 'msrc-json', 'native'] as const;
 
 const iso = z.string().describe('ISO 8601 time (UTC).');
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const name = z.string().min(1).max(200);
 const tag = z
   .string()
@@ -244,10 +243,11 @@ export const bulletinQuerySchema = pageQuerySchema.extend({
   source: z.string().optional(),
   q: z.string().max(200).optional().describe('Substring of id, title or CVE.'),
   affecting: z.enum(['true', 'false', 'any']).default('any'),
-  publishedFrom: day
+  publishedFrom: z.iso
+    .date()
     .optional()
     .describe('Published on or after this day (YYYY-MM-DD, UTC); undated bulletins never match.'),
-  publishedTo: day.optional().describe('Published on or before this day (YYYY-MM-DD, UTC).'),
+  publishedTo: z.iso.date().optional().describe('Published on or before this day (YYYY-MM-DD, UTC).'),
   cve: z
     .string()
     .regex(/^CVE-\d{4}-\d{4,}$/i)

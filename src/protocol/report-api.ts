@@ -82,7 +82,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameShape: Same<z.output<typeof complianceReportSchema>, ComplianceReport> = true;
 void sameShape;
 
-const dayText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const dayText = z.iso.date();
 const viewFormat = z.enum(['json', 'csv', 'pdf']).default('json');
 const groupRef = z.string().max(200).optional().describe('Group id or name; absent: the whole fleet (of the scope).');
 

@@ -13,23 +13,36 @@ const fact = (over: Partial<FindingFact>): FindingFact => ({
 });
 
 describe('createTrendAccumulator', () => {
-  it('sums the open findings per day over the chosen machines, days in order, missing days absent', () => {
-    const acc = createTrendAccumulator(new Set(['m1', 'm2']));
+  const snap = (machineId: string, day: string, openBySeverity: Record<string, number>) => ({
+    machineId,
+    day,
+    counts: {},
+    openBySeverity,
+  });
+
+  it('counts each machine with its latest snapshot on every day of the range, earlier ones included', () => {
+    const acc = createTrendAccumulator({ fromDay: '2026-03-02', lastDay: '2026-03-04' }, new Set(['m1', 'm2']));
+    acc.add([snap('m2', '2026-02-20', { important: 4 })]); // before the range: the starting state
     acc.add([
-      { machineId: 'm1', day: '2026-03-02', counts: {}, openBySeverity: { critical: 2, low: 1 } },
-      { machineId: 'm2', day: '2026-03-02', counts: {}, openBySeverity: {} },
-      { machineId: 'm3', day: '2026-03-02', counts: {}, openBySeverity: { critical: 9 } },
+      snap('m1', '2026-03-03', { critical: 2, low: 1 }),
+      snap('m2', '2026-03-03', {}),
+      snap('m3', '2026-03-03', { critical: 9 }), // not a chosen machine
     ]);
-    acc.add([{ machineId: 'm2', day: '2026-03-01', counts: {}, openBySeverity: { important: 4 } }]);
     expect(acc.finish()).toEqual([
       {
-        day: '2026-03-01',
+        day: '2026-03-02',
         openFindings: 4,
         openBySeverity: { critical: 0, important: 4, moderate: 0, low: 0, unknown: 0 },
         machinesWithOpen: 1,
       },
       {
-        day: '2026-03-02',
+        day: '2026-03-03',
+        openFindings: 3,
+        openBySeverity: { critical: 2, important: 0, moderate: 0, low: 1, unknown: 0 },
+        machinesWithOpen: 1,
+      },
+      {
+        day: '2026-03-04',
         openFindings: 3,
         openBySeverity: { critical: 2, important: 0, moderate: 0, low: 1, unknown: 0 },
         machinesWithOpen: 1,
@@ -37,11 +50,14 @@ describe('createTrendAccumulator', () => {
     ]);
   });
 
-  it('takes every machine without a set, and nothing gives no points', () => {
-    const acc = createTrendAccumulator();
-    expect(acc.finish()).toEqual([]);
-    acc.add([{ machineId: 'mx', day: '2026-03-02', counts: {}, openBySeverity: { low: 1 } }]);
-    expect(acc.finish().map((p) => p.openFindings)).toEqual([1]);
+  it('leaves out the days before any snapshot, and takes every machine without a set', () => {
+    const acc = createTrendAccumulator({ fromDay: '2026-03-01', lastDay: '2026-03-03' });
+    acc.add([snap('mx', '2026-03-02', { low: 1 }), snap('my', '2026-03-02', { low: 2 })]);
+    expect(acc.finish().map((p) => [p.day, p.openFindings])).toEqual([
+      ['2026-03-02', 3],
+      ['2026-03-03', 3],
+    ]);
+    expect(createTrendAccumulator({ fromDay: '2026-03-01', lastDay: '2026-03-03' }).finish()).toEqual([]);
   });
 });
 

@@ -5,8 +5,8 @@
  * number per resolved finding in the range (the median needs them all).
  *
  * Definitions (also in docs/REPORTS.md):
- * - A trend point sums the snapshots of the chosen machines on that day; a day without any
- *   snapshot (the server was down) is absent, not zero.
+ * - A trend point sums, over the chosen machines, each machine's latest snapshot at or before that
+ *   day (a snapshot is written when the machine is assessed; its state holds until the next one).
  * - A finding counts towards time to remediate when its resolvedAt falls within [from, to] (whole
  *   UTC days); its time is resolvedAt − firstSeenAt in days. Mean and median are null when none did.
  */
@@ -30,30 +30,61 @@ export interface RemediationTimes extends RemediationFigure {
 const zeroBySeverity = (): Record<Severity, number> =>
   Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 
-/** Sums daily snapshots into one point per day (only of `machineIds` when given), ordered by day. */
-export function createTrendAccumulator(machineIds?: ReadonlySet<string>) {
-  const days = new Map<string, TrendPoint>();
+/** Days from `from` to `to` (YYYY-MM-DD, inclusive), in order. */
+function daysBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00.000Z`), end = Date.parse(`${to}T00:00:00.000Z`); t <= end; t += DAY_MS)
+    out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+/**
+ * Open findings per day over [fromDay, lastDay]. A machine is counted on a day with its latest
+ * snapshot at or before that day: snapshots are written when a machine is assessed, and its state
+ * holds until the next assessment. Give it the snapshots from some days before `fromDay` on (the
+ * caller's lookback) so machines not assessed within the range still count; batches must come in
+ * (day, machineId) order, as FindingStore.scanSnapshots streams them. Days before any snapshot
+ * of the chosen machines are absent.
+ */
+export function createTrendAccumulator(range: { fromDay: string; lastDay: string }, machineIds?: ReadonlySet<string>) {
+  const latest = new Map<string, Partial<Record<Severity, number>>>();
+  const points: TrendPoint[] = [];
+  const days = daysBetween(range.fromDay, range.lastDay);
+  let next = 0; // index in `days` of the first day not emitted yet
+  const emitBefore = (day: string) => {
+    while (next < days.length && days[next]! < day) {
+      if (latest.size > 0) points.push(pointOf(days[next]!, latest.values()));
+      next++;
+    }
+  };
   return {
     add(batch: readonly DailySnapshot[]): void {
       for (const s of batch) {
         if (machineIds && !machineIds.has(s.machineId)) continue;
-        let p = days.get(s.day);
-        if (!p)
-          days.set(s.day, (p = { day: s.day, openFindings: 0, openBySeverity: zeroBySeverity(), machinesWithOpen: 0 }));
-        let open = 0;
-        for (const sev of SEVERITIES) {
-          const n = s.openBySeverity[sev] ?? 0;
-          p.openBySeverity[sev] += n;
-          open += n;
-        }
-        p.openFindings += open;
-        if (open > 0) p.machinesWithOpen++;
+        emitBefore(s.day);
+        latest.set(s.machineId, s.openBySeverity);
       }
     },
     finish(): TrendPoint[] {
-      return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+      emitBefore('\uffff');
+      return points;
     },
   };
+}
+
+function pointOf(day: string, machines: Iterable<Partial<Record<Severity, number>>>): TrendPoint {
+  const p: TrendPoint = { day, openFindings: 0, openBySeverity: zeroBySeverity(), machinesWithOpen: 0 };
+  for (const bySeverity of machines) {
+    let open = 0;
+    for (const sev of SEVERITIES) {
+      const n = bySeverity[sev] ?? 0;
+      p.openBySeverity[sev] += n;
+      open += n;
+    }
+    p.openFindings += open;
+    if (open > 0) p.machinesWithOpen++;
+  }
+  return p;
 }
 
 /** Rounds to one decimal, as every day figure of the reports. */

@@ -190,7 +190,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       expect(queue.items[1]!.dueAt?.slice(0, 10)).toBe('2026-10-15');
       expect(queue.items[0]!.dueAt).toBeNull(); // low: no deadline by default
       const critical = await get<{ items: TriageQueueItemWire[] }>('/triage?severity=critical', viewer);
-      expect(critical.items.map((d) => [d.bulletinId, d.group])).toEqual([
+      expect(critical.items.map((d) => [d.bulletinId, d.group]).sort()).toEqual([
         ['PH-SSL', 'db'],
         ['PH-SSL', 'web'],
       ]);
@@ -261,12 +261,14 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       const today = clock.now().toISOString().slice(0, 10);
       const trend = await get<TrendReport>(`/reports/trend?from=2026-11-01&to=${today}`, viewer);
       expect([trend.scope, trend.from, trend.to]).toEqual(['all', '2026-11-01', today]);
-      expect(trend.points.map((p) => [p.day, p.openFindings])).toEqual([
-        ['2026-11-21', 8],
-        [today, 7],
+      // Machines not assessed on a day count with their latest state.
+      expect(trend.points.map((p) => [p.day, p.openFindings, p.machinesWithOpen])).toEqual([
+        ['2026-11-21', 8, 4],
+        ['2026-11-22', 8, 4],
+        [today, 7, 4],
       ]);
       const web = await get<TrendReport>(`/reports/trend?group=web&to=${today}`, viewer);
-      expect(web.points.map((p) => p.openFindings)).toEqual([4, 3]);
+      expect(web.points.map((p) => p.openFindings)).toEqual([4, 4, 3]);
       const mttr = await get<MttrReport>(`/reports/mttr?from=2026-11-01&to=${today}`, viewer);
       expect([mttr.resolved, mttr.meanDays, mttr.medianDays]).toEqual([1, 2, 2]);
       expect(mttr.bySeverity.critical).toEqual({ resolved: 1, meanDays: 2, medianDays: 2 });

@@ -27,6 +27,8 @@ import { RawReply } from './raw-reply.js';
 import type { ReportService } from './reports.js';
 
 const DAY_MS = 86_400_000;
+/** How many days before a trend's range its starting state is looked for (a machine's latest snapshot). */
+export const TREND_LOOKBACK_DAYS = 31;
 /** The longest range a trend or time-to-remediate view covers. */
 export const MAX_RANGE_DAYS = 3660;
 
@@ -91,8 +93,12 @@ export class ReportViewService {
   async trend(q: RangeQuery, scope: Scope = WHOLE_FLEET): Promise<TrendReport | RawReply> {
     const { from, to } = this.range(q);
     const { label, machineIds } = await this.machinesOf(q.group, scope);
-    const acc = createTrendAccumulator(machineIds);
-    for await (const batch of this.store.findings.scanSnapshots(from, to)) acc.add(batch);
+    // Days after today have no state yet; machines not assessed in the range count with their
+    // latest snapshot of the lookback before it.
+    const today = this.now().toISOString().slice(0, 10);
+    const acc = createTrendAccumulator({ fromDay: from, lastDay: to < today ? to : today }, machineIds);
+    const lookback = new Date(Date.parse(`${from}T00:00:00.000Z`) - TREND_LOOKBACK_DAYS * DAY_MS).toISOString();
+    for await (const batch of this.store.findings.scanSnapshots(lookback.slice(0, 10), to)) acc.add(batch);
     const answer = { scope: label, from, to, points: acc.finish() };
     if (q.format === 'csv')
       return new RawReply('text/csv; charset=utf-8', trendCsv(answer.points), `${fileBase('trend', q.group, to)}.csv`);
@@ -115,11 +121,9 @@ export class ReportViewService {
   /** The range asked for, with its defaults (the 30 days up to today), checked. */
   private range(q: RangeQuery): { from: string; to: string } {
     const to = q.to ?? this.now().toISOString().slice(0, 10);
-    const toMs = Date.parse(`${to}T00:00:00.000Z`);
+    const toMs = dayMillis(to);
     const from = q.from ?? new Date(toMs - 29 * DAY_MS).toISOString().slice(0, 10);
-    const fromMs = Date.parse(`${from}T00:00:00.000Z`);
-    if (Number.isNaN(toMs) || Number.isNaN(fromMs))
-      throw new PatchhiveError('E_BAD_REQUEST', `not a day: ${Number.isNaN(toMs) ? to : from}`);
+    const fromMs = dayMillis(from);
     if (fromMs > toMs) throw new PatchhiveError('E_BAD_REQUEST', `the range starts (${from}) after it ends (${to})`);
     if ((toMs - fromMs) / DAY_MS + 1 > MAX_RANGE_DAYS)
       throw new PatchhiveError('E_BAD_REQUEST', `a range covers at most ${MAX_RANGE_DAYS} days`);
@@ -148,6 +152,14 @@ export class ReportViewService {
     const html = reportHtml(report, { sections, ...(bulletinRows !== undefined ? { bulletinRows } : {}) });
     return new RawReply('application/pdf', await renderPdf(html, { chromiumPath: this.chromiumPath }), `${base}.pdf`);
   }
+}
+
+/** Midnight UTC of a YYYY-MM-DD day; E_BAD_REQUEST for anything else. */
+function dayMillis(day: string): number {
+  const ms = Date.parse(`${day}T00:00:00.000Z`);
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day)
+    throw new PatchhiveError('E_BAD_REQUEST', `not a day (YYYY-MM-DD): ${JSON.stringify(day)}`);
+  return ms;
 }
 
 function fileBase(view: string, group: string | undefined, at: string): string {
