@@ -250,8 +250,10 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       const csv = await callApi(server, 'GET', '/reports/overdue?format=csv&group=db');
       expect(csv.text.trim().split('\r\n')).toHaveLength(2);
       if (existsSync(CHROMIUM)) {
-        const pdf = await callApi(server, 'GET', '/reports/overdue?format=pdf');
-        expect([pdf.status, pdf.text.slice(0, 5)]).toEqual([200, '%PDF-']);
+        for (const url of ['/reports/overdue?format=pdf', '/reports/by-bulletin?format=pdf']) {
+          const pdf = await callApi(server, 'GET', url);
+          expect([pdf.status, pdf.text.slice(0, 5)], url).toEqual([200, '%PDF-']);
+        }
       }
     }, 60_000);
 
