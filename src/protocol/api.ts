@@ -234,11 +234,31 @@ export const bulletinSchema = z.object({
   affectedMachines: z.number().int().describe('Machines with this bulletin missing or affected.'),
 });
 
+/** How bulletin lists can be ordered: a field, descending with a leading "-"; the id settles ties. */
+export const BULLETIN_SORTS = ['-published', 'published', '-severity', 'severity', 'id', '-id'] as const;
+export type BulletinSort = (typeof BULLETIN_SORTS)[number];
+
 export const bulletinQuerySchema = pageQuerySchema.extend({
   severity: z.enum(SEVERITIES).optional(),
   source: z.string().optional(),
   q: z.string().max(200).optional().describe('Substring of id, title or CVE.'),
   affecting: z.enum(['true', 'false', 'any']).default('any'),
+  publishedFrom: z.iso
+    .date()
+    .optional()
+    .describe('Published on or after this day (YYYY-MM-DD, UTC); undated bulletins never match.'),
+  publishedTo: z.iso.date().optional().describe('Published on or before this day (YYYY-MM-DD, UTC).'),
+  cve: z
+    .string()
+    .regex(/^CVE-\d{4}-\d{4,}$/i)
+    .optional()
+    .describe('Only bulletins that carry this CVE id (exact, any case).'),
+  kb: z
+    .string()
+    .regex(/^(KB)?\d{1,10}$/i)
+    .optional()
+    .describe('Only bulletins that carry this KB number (Microsoft), with or without the "KB" prefix.'),
+  sort: z.enum(BULLETIN_SORTS).default('-published').describe('Order: a field, descending with a leading "-".'),
 });
 
 export const sourceCreateSchema = z

@@ -152,6 +152,18 @@ export const auditQuerySchema = z
     since: z.iso.datetime({ offset: true }).optional().describe('Only entries at or after this time.'),
     actor: z.string().min(1).max(300).optional().describe('A user name or id, a token id or an agent id.'),
     object: z.string().min(1).max(300).optional().describe("An object id among the entry's object ids."),
+    until: z.iso.datetime({ offset: true }).optional().describe('Only entries before this time.'),
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional().describe('Only requests with this method.'),
+    route: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('A substring of the route pattern (any case), e.g. "/triage" or "/groups/:id".'),
+    outcome: z
+      .enum(['success', 'failure'])
+      .optional()
+      .describe('success: answered below 400; failure: refused or failed (400 and above).'),
   })
   .strict();
 export type AuditQuery = z.infer<typeof auditQuerySchema>;

@@ -9,11 +9,13 @@ import * as agent from './agent.js';
 import * as api from './api.js';
 import * as audit from './audit.js';
 import * as consoleApi from './console-api.js';
+import * as bulletins from './bulletin-api.js';
 import * as controls from './controls-api.js';
 import * as deploy from './deploy-api.js';
 import { errorBodySchema } from './errors.js';
 import * as keys from './keys-api.js';
 import * as policy from './policy-api.js';
+import * as reports from './report-api.js';
 import { complianceReportSchema } from './report-api.js';
 import { serverKeyResponseSchema } from './server-key.js';
 import * as session from './session-api.js';
@@ -72,6 +74,15 @@ const NAMED: Record<string, z.ZodType> = {
   ChannelUpdate: policy.channelUpdateSchema,
   Delivery: policy.deliverySchema,
   ComplianceReport: complianceReportSchema,
+  // the console's read views
+  BulletinDetail: bulletins.bulletinDetailSchema,
+  BulletinFix: bulletins.bulletinFixSchema,
+  BulletinMachines: bulletins.bulletinMachinesSchema,
+  BulletinMachineGroup: bulletins.bulletinMachineGroupSchema,
+  TriageQueueItem: policy.triageQueueItemSchema,
+  OverdueReport: reports.overdueReportSchema,
+  TrendReport: reports.trendReportSchema,
+  MttrReport: reports.mttrReportSchema,
   // deployments and jobs
   Deployment: deploy.deploymentSchema,
   DeploymentDetail: deploy.deploymentDetailSchema,

@@ -232,7 +232,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One bulletin
+         * One bulletin with its description, references, supersedence and fixes
          * @description Role: viewer or higher.
          */
         get: operations["getBulletinsId"];
@@ -512,7 +512,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Triage decisions per (bulletin, group); state=new is the triage queue
+         * Triage decisions per (bulletin, group) with the bulletin's title and severity, the group's deadline and affected machines; state=new is the triage queue
          * @description Role: viewer or higher.
          */
         get: operations["getTriage"];
@@ -956,7 +956,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Audit trail entries, newest first (filters: since, actor, object; page back with before)
+         * Audit trail entries, newest first (filters: since, until, actor, object, method, route, outcome; page back with before)
          * @description Role: admin or higher.
          */
         get: operations["getAudit"];
@@ -1384,6 +1384,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bulletins/{id}/machines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The machines a bulletin hits, grouped by group, with each group's triage state (paged per group)
+         * @description Role: viewer or higher.
+         */
+        get: operations["getBulletinsIdMachines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/by-group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compliance by group (one table of the compliance report) as JSON, CSV or PDF
+         * @description Role: viewer or higher.
+         */
+        get: operations["getReportsByGroup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/by-owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compliance by machine owner (one table of the compliance report) as JSON, CSV or PDF
+         * @description Role: viewer or higher.
+         */
+        get: operations["getReportsByOwner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/by-severity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compliance by severity (one table of the compliance report) as JSON, CSV or PDF
+         * @description Role: viewer or higher.
+         */
+        get: operations["getReportsBySeverity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/by-bulletin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compliance by bulletin (one table of the compliance report) as JSON, CSV or PDF
+         * @description Role: viewer or higher.
+         */
+        get: operations["getReportsByBulletin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overdue findings (machine, bulletin, groups, deadline, days overdue) as JSON, CSV or PDF
+         * @description Role: viewer or higher.
+         */
+        get: operations["getReportsOverdue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open findings per day over a range of days, of the fleet or a group, as JSON or CSV
+         * @description Role: viewer or higher.
+         */
+        get: operations["getReportsTrend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/mttr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mean and median time to remediate by severity, over the findings resolved in a range, as JSON or CSV
+         * @description Role: viewer or higher.
+         */
+        get: operations["getReportsMttr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1558,6 +1718,94 @@ export interface components {
             withdrawnAt: string | null;
             /** @description Machines with this bulletin missing or affected. */
             affectedMachines: number;
+        };
+        BulletinDetail: {
+            id: string;
+            sourceId: string;
+            title: string;
+            /** @enum {string} */
+            severity: "critical" | "important" | "moderate" | "low" | "unknown";
+            published: string | null;
+            revised: string | null;
+            cves: string[];
+            kbs: string[];
+            withdrawnAt: string | null;
+            /** @description Machines with this bulletin missing or affected. */
+            affectedMachines: number;
+            description: string | null;
+            /** @description vulnerability, patch, compliance, inventory or miscellaneous. */
+            class: string | null;
+            references: {
+                source: string;
+                id: string;
+                url: string | null;
+            }[];
+            /** @description Bulletins this one replaces. */
+            supersedes: string[];
+            /** @description Bulletins of the loaded catalogs that replace this one. */
+            supersededBy: string[];
+            fixes: components["schemas"]["BulletinFix"][];
+            /** @description The configuration change that remediates it when no fix exists. */
+            manualRemediation: string | null;
+            notes: string[];
+            /** @description False when no loaded catalog holds it any more (withdrawn): the catalog fields are then empty. */
+            inCatalog: boolean;
+        };
+        BulletinFix: {
+            id: string;
+            product: string | null;
+            /** @description The package and version that fix it (Linux), null for a KB or a manual remediation. */
+            package: {
+                /** @enum {string} */
+                manager: "dpkg" | "rpm" | "windows";
+                name: string;
+                version: string | null;
+            } | null;
+            /** @description The KB that fixes it (Microsoft). */
+            kb: string | null;
+            /** @description False: no fix yet; applicable machines are reported "affected". */
+            available: boolean;
+        };
+        BulletinMachineGroup: {
+            /** @description Null for the machines in no group. */
+            groupId: string | null;
+            /** @description Group name; "(no group)" for the machines in none. */
+            group: string;
+            /** @description The bulletin's triage decision in this group (null: none yet, or no group). */
+            triage: {
+                /** @enum {string} */
+                state: "new" | "awaiting-second-approval" | "approved" | "ignored" | "declined";
+                version: number;
+                /** @description ISO 8601 time (UTC). */
+                updatedAt: string;
+                updatedBy: string;
+            } | null;
+            /** @description The group's machines with a matching finding (all pages). */
+            total: number;
+            /** @description Ordered by machine name; limit and offset apply per group. */
+            items: {
+                machineId: string;
+                name: string;
+                /** @enum {string} */
+                status: "missing" | "affected" | "unknown" | "superseded" | "installed" | "not-applicable";
+                /** @description The deciding evidence in one sentence. */
+                reason: string | null;
+                package: string | null;
+                fixedVersion: string | null;
+                /** @description ISO 8601 time (UTC). */
+                firstSeenAt: string;
+                resolvedAt: string | null;
+                dueAt: string | null;
+                /** @enum {string} */
+                sla: "resolved" | "declined" | "ignored" | "excepted" | "no-deadline" | "on-track" | "due-soon" | "overdue";
+            }[];
+        };
+        BulletinMachines: {
+            bulletinId: string;
+            /** @description Distinct machines with a matching finding (a machine in two groups counts once). */
+            machines: number;
+            /** @description Groups with at least one such machine, by name; "(no group)" last. */
+            groups: components["schemas"]["BulletinMachineGroup"][];
         };
         /** @description A change to a control that waits for a second admin. */
         ChangeRequest: {
@@ -2442,6 +2690,72 @@ export interface components {
             /** @description IANA time zone, e.g. "Europe/Berlin". */
             timeZone: string;
         };
+        MttrReport: {
+            resolved: number;
+            /** @description Mean days from first seen to resolved; null when nothing was resolved. */
+            meanDays: number | null;
+            /** @description Median days from first seen to resolved; null when nothing was resolved. */
+            medianDays: number | null;
+            scope: string;
+            from: string;
+            to: string;
+            bySeverity: {
+                critical: {
+                    resolved: number;
+                    /** @description Mean days from first seen to resolved; null when nothing was resolved. */
+                    meanDays: number | null;
+                    /** @description Median days from first seen to resolved; null when nothing was resolved. */
+                    medianDays: number | null;
+                };
+                important: {
+                    resolved: number;
+                    /** @description Mean days from first seen to resolved; null when nothing was resolved. */
+                    meanDays: number | null;
+                    /** @description Median days from first seen to resolved; null when nothing was resolved. */
+                    medianDays: number | null;
+                };
+                moderate: {
+                    resolved: number;
+                    /** @description Mean days from first seen to resolved; null when nothing was resolved. */
+                    meanDays: number | null;
+                    /** @description Median days from first seen to resolved; null when nothing was resolved. */
+                    medianDays: number | null;
+                };
+                low: {
+                    resolved: number;
+                    /** @description Mean days from first seen to resolved; null when nothing was resolved. */
+                    meanDays: number | null;
+                    /** @description Median days from first seen to resolved; null when nothing was resolved. */
+                    medianDays: number | null;
+                };
+                unknown: {
+                    resolved: number;
+                    /** @description Mean days from first seen to resolved; null when nothing was resolved. */
+                    meanDays: number | null;
+                    /** @description Median days from first seen to resolved; null when nothing was resolved. */
+                    medianDays: number | null;
+                };
+            };
+        };
+        OverdueReport: {
+            generatedAt: string;
+            scope: string;
+            /** @description Overdue findings matching the filters (those the row limit of the report kept). */
+            total: number;
+            /** @description Overdue findings the report left out by its row limit (REPORTS.md). */
+            omitted: number;
+            /** @description Ordered by deadline, then machine, then bulletin. */
+            items: {
+                machine: string;
+                bulletinId: string;
+                title: string;
+                /** @enum {string} */
+                severity: "critical" | "important" | "moderate" | "low" | "unknown";
+                dueAt: string;
+                daysOverdue: number;
+                groups: string[];
+            }[];
+        };
         RebootPolicy: {
             /** @enum {string} */
             mode: "never" | "if-required" | "always";
@@ -2868,6 +3182,24 @@ export interface components {
                 }[];
             };
         };
+        TrendReport: {
+            scope: string;
+            from: string;
+            to: string;
+            /** @description One per day with snapshots, in order; days without any are absent. */
+            points: {
+                day: string;
+                openFindings: number;
+                openBySeverity: {
+                    critical: number;
+                    important: number;
+                    moderate: number;
+                    low: number;
+                    unknown: number;
+                };
+                machinesWithOpen: number;
+            }[];
+        };
         TriageBulk: {
             items: {
                 bulletin: string;
@@ -2957,6 +3289,38 @@ export interface components {
             detail: {
                 [key: string]: string | boolean | null;
             };
+        };
+        TriageQueueItem: {
+            bulletinId: string;
+            groupId: string;
+            /** @description Group name. */
+            group: string;
+            /**
+             * @description As stored; an ignore past its expiry is reported as "new".
+             * @enum {string}
+             */
+            state: "new" | "awaiting-second-approval" | "approved" | "ignored" | "declined";
+            owner: string | null;
+            notes: string | null;
+            reason: string | null;
+            ignoreUntil: string | null;
+            emergency: boolean;
+            approvals: string[];
+            /** @description ISO 8601 time (UTC). */
+            createdAt: string;
+            /** @description ISO 8601 time (UTC). */
+            updatedAt: string;
+            updatedBy: string;
+            version: number;
+            /** @description The bulletin's title (its id when the bulletin is gone). */
+            title: string;
+            /** @enum {string} */
+            severity: "critical" | "important" | "moderate" | "low" | "unknown";
+            published: string | null;
+            /** @description The group's deadline for the bulletin: publication (else when it entered the queue) + the severity's duration under the group's policy (emergency track when approved as one); null: none, or ignored / declined. */
+            dueAt: string | null;
+            /** @description The group's machines with the bulletin missing or affected now (within the caller's scope). */
+            affectedMachines: number;
         };
         User: {
             id: string;
@@ -3663,6 +4027,16 @@ export interface operations {
                 /** @description Substring of id, title or CVE. */
                 q?: string;
                 affecting?: "true" | "false" | "any";
+                /** @description Published on or after this day (YYYY-MM-DD, UTC); undated bulletins never match. */
+                publishedFrom?: string;
+                /** @description Published on or before this day (YYYY-MM-DD, UTC). */
+                publishedTo?: string;
+                /** @description Only bulletins that carry this CVE id (exact, any case). */
+                cve?: string;
+                /** @description Only bulletins that carry this KB number (Microsoft), with or without the "KB" prefix. */
+                kb?: string;
+                /** @description Order: a field, descending with a leading "-". */
+                sort?: "-published" | "published" | "-severity" | "severity" | "id" | "-id";
             };
             header?: never;
             path?: never;
@@ -3719,7 +4093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Bulletin"];
+                    "application/json": components["schemas"]["BulletinDetail"];
                 };
             };
             /** @description Refused; the code says why. */
@@ -4466,8 +4840,10 @@ export interface operations {
                 /** @description Group id or name. */
                 group?: string;
                 bulletin?: string;
-                /** @description Comma-separated states; "new" is the triage queue. */
+                /** @description Comma-separated states; "new" is the triage queue, "awaiting-second-approval" the approvals waiting for a second approver. */
                 state?: string;
+                /** @description Minimum severity of the decision's bulletin. */
+                severity?: "critical" | "important" | "moderate" | "low" | "unknown";
                 limit?: number;
                 offset?: number;
             };
@@ -4484,7 +4860,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["TriageDecision"][];
+                        items: components["schemas"]["TriageQueueItem"][];
                         total: number;
                     };
                 };
@@ -5646,6 +6022,14 @@ export interface operations {
                 actor?: string;
                 /** @description An object id among the entry's object ids. */
                 object?: string;
+                /** @description Only entries before this time. */
+                until?: string;
+                /** @description Only requests with this method. */
+                method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                /** @description A substring of the route pattern (any case), e.g. "/triage" or "/groups/:id". */
+                route?: string;
+                /** @description success: answered below 400; failure: refused or failed (400 and above). */
+                outcome?: "success" | "failure";
             };
             header?: never;
             path?: never;
@@ -6689,6 +7073,457 @@ export interface operations {
                         items: components["schemas"]["JobSummary"][];
                         total: number;
                     };
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBulletinsIdMachines: {
+        parameters: {
+            query?: {
+                /** @description Group id or name: that group only. */
+                group?: string;
+                /** @description Comma-separated finding statuses, or "all"; default: missing,affected (the open findings). */
+                status?: string;
+                /** @description Machines listed per group. */
+                limit?: number;
+                /** @description Machines skipped in each group. */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulletinMachines"];
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReportsByGroup: {
+        parameters: {
+            query?: {
+                /** @description Group id or name; absent: the whole fleet (of the scope). */
+                group?: string;
+                /** @description Time to remediate over this many days. */
+                periodDays?: number;
+                format?: "json" | "csv" | "pdf";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generatedAt: string;
+                        /** @description "all" (every machine) or a group's name. */
+                        scope: string;
+                        period: {
+                            from: string;
+                            to: string;
+                        };
+                        items: {
+                            group: string;
+                            owner: string | null;
+                            machines: number;
+                            compliant: number;
+                            /** @description Null when there are no machines ("no machines"), never 100 % of nothing. */
+                            compliancePercent: number | null;
+                            open: number;
+                            overdue: number;
+                            dueSoon: number;
+                            /** @description Mean days from first seen to resolved; null when nothing was resolved. */
+                            mttrDays: number | null;
+                        }[];
+                    };
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReportsByOwner: {
+        parameters: {
+            query?: {
+                /** @description Group id or name; absent: the whole fleet (of the scope). */
+                group?: string;
+                /** @description Time to remediate over this many days. */
+                periodDays?: number;
+                format?: "json" | "csv" | "pdf";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generatedAt: string;
+                        /** @description "all" (every machine) or a group's name. */
+                        scope: string;
+                        period: {
+                            from: string;
+                            to: string;
+                        };
+                        items: {
+                            owner: string;
+                            machines: number;
+                            compliant: number;
+                            /** @description Null when there are no machines ("no machines"), never 100 % of nothing. */
+                            compliancePercent: number | null;
+                            open: number;
+                            overdue: number;
+                            dueSoon: number;
+                            /** @description Mean days from first seen to resolved; null when nothing was resolved. */
+                            mttrDays: number | null;
+                        }[];
+                    };
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReportsBySeverity: {
+        parameters: {
+            query?: {
+                /** @description Group id or name; absent: the whole fleet (of the scope). */
+                group?: string;
+                /** @description Time to remediate over this many days. */
+                periodDays?: number;
+                format?: "json" | "csv" | "pdf";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generatedAt: string;
+                        /** @description "all" (every machine) or a group's name. */
+                        scope: string;
+                        period: {
+                            from: string;
+                            to: string;
+                        };
+                        items: {
+                            /** @enum {string} */
+                            severity: "critical" | "important" | "moderate" | "low" | "unknown";
+                            open: number;
+                            overdue: number;
+                            dueSoon: number;
+                            resolvedInPeriod: number;
+                            /** @description Mean days from first seen to resolved; null when nothing was resolved. */
+                            mttrDays: number | null;
+                        }[];
+                    };
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReportsByBulletin: {
+        parameters: {
+            query?: {
+                /** @description Group id or name; absent: the whole fleet (of the scope). */
+                group?: string;
+                /** @description Time to remediate over this many days. */
+                periodDays?: number;
+                format?: "json" | "csv" | "pdf";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generatedAt: string;
+                        /** @description "all" (every machine) or a group's name. */
+                        scope: string;
+                        period: {
+                            from: string;
+                            to: string;
+                        };
+                        items: {
+                            bulletinId: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "critical" | "important" | "moderate" | "low" | "unknown";
+                            machines: number;
+                            overdue: number;
+                            earliestDueAt: string | null;
+                        }[];
+                    };
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReportsOverdue: {
+        parameters: {
+            query?: {
+                /** @description Group id or name; absent: the whole fleet (of the scope). */
+                group?: string;
+                /** @description Minimum severity. */
+                severity?: "critical" | "important" | "moderate" | "low" | "unknown";
+                limit?: number;
+                offset?: number;
+                format?: "json" | "csv" | "pdf";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverdueReport"];
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReportsTrend: {
+        parameters: {
+            query?: {
+                /** @description Group id or name; absent: the whole fleet (of the scope). */
+                group?: string;
+                /** @description First day (YYYY-MM-DD, UTC); default: 29 days before `to`. */
+                from?: string;
+                /** @description Last day (YYYY-MM-DD, UTC); default: today. */
+                to?: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrendReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReportsMttr: {
+        parameters: {
+            query?: {
+                /** @description Group id or name; absent: the whole fleet (of the scope). */
+                group?: string;
+                /** @description First day (YYYY-MM-DD, UTC); default: 29 days before `to`. */
+                from?: string;
+                /** @description Last day (YYYY-MM-DD, UTC); default: today. */
+                to?: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MttrReport"];
+                    "text/csv": string;
                 };
             };
             /** @description Refused; the code says why. */

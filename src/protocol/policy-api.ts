@@ -40,6 +40,22 @@ export const triageDecisionSchema = z.object({
   version: z.number().int(),
 });
 
+/** A decision of the triage queue with what a bulk-action view shows beside it. */
+export const triageQueueItemSchema = triageDecisionSchema.extend({
+  title: z.string().describe("The bulletin's title (its id when the bulletin is gone)."),
+  severity: z.enum(SEVERITIES),
+  published: z.string().nullable(),
+  dueAt: iso
+    .nullable()
+    .describe(
+      "The group's deadline for the bulletin: publication (else when it entered the queue) + the severity's duration under the group's policy (emergency track when approved as one); null: none, or ignored / declined.",
+    ),
+  affectedMachines: z
+    .number()
+    .int()
+    .describe("The group's machines with the bulletin missing or affected now (within the caller's scope)."),
+});
+
 export const triageEventSchema = z.object({
   id: z.string(),
   bulletinId: z.string(),
@@ -56,7 +72,13 @@ export const triageQuerySchema = z
   .object({
     group: z.string().optional().describe('Group id or name.'),
     bulletin: z.string().optional(),
-    state: z.string().optional().describe('Comma-separated states; "new" is the triage queue.'),
+    state: z
+      .string()
+      .optional()
+      .describe(
+        'Comma-separated states; "new" is the triage queue, "awaiting-second-approval" the approvals waiting for a second approver.',
+      ),
+    severity: z.enum(SEVERITIES).optional().describe("Minimum severity of the decision's bulletin."),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     offset: z.coerce.number().int().min(0).default(0),
   })
@@ -299,6 +321,7 @@ export const reportQuerySchema = z
 
 export type TriageDecisionWire = z.infer<typeof triageDecisionSchema>;
 export type TriageEventWire = z.infer<typeof triageEventSchema>;
+export type TriageQueueItemWire = z.infer<typeof triageQueueItemSchema>;
 export type TriageQuery = z.infer<typeof triageQuerySchema>;
 export type TriageBulk = z.infer<typeof triageBulkSchema>;
 export type TriageBulkResult = z.infer<typeof triageBulkResultSchema>;

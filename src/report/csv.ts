@@ -4,7 +4,8 @@
  */
 import { SEVERITIES } from '../catalog/model.js';
 import { toCsv } from '../common/csv.js';
-import type { ComplianceReport } from './model.js';
+import type { RemediationFigure, RemediationTimes } from './history.js';
+import type { ComplianceReport, TrendPoint } from './model.js';
 
 export const CSV_SECTIONS = ['overdue', 'groups', 'owners', 'severities', 'bulletins', 'trends'] as const;
 export type CsvSection = (typeof CSV_SECTIONS)[number];
@@ -65,14 +66,23 @@ export function reportCsv(report: ComplianceReport, section: CsvSection): string
         report.byBulletin.map((b) => [b.bulletinId, b.title, b.severity, b.machines, b.overdue, b.earliestDueAt]),
       );
     case 'trends':
-      return toCsv(
-        ['day', 'open_findings', ...SEVERITIES, 'machines_with_open'],
-        report.trends.map((t) => [
-          t.day,
-          t.openFindings,
-          ...SEVERITIES.map((s) => t.openBySeverity[s]),
-          t.machinesWithOpen,
-        ]),
-      );
+      return trendCsv(report.trends);
   }
+}
+
+/** Open findings per day as CSV: one row per day. */
+export function trendCsv(points: readonly TrendPoint[]): string {
+  return toCsv(
+    ['day', 'open_findings', ...SEVERITIES, 'machines_with_open'],
+    points.map((t) => [t.day, t.openFindings, ...SEVERITIES.map((s) => t.openBySeverity[s]), t.machinesWithOpen]),
+  );
+}
+
+/** Time to remediate as CSV: one row per severity, then "all". */
+export function remediationCsv(times: RemediationTimes): string {
+  const row = (label: string, f: RemediationFigure) => [label, f.resolved, f.meanDays, f.medianDays];
+  return toCsv(
+    ['severity', 'resolved', 'mean_days', 'median_days'],
+    [...SEVERITIES.map((s) => row(s, times.bySeverity[s])), row('all', times)],
+  );
 }

@@ -10,7 +10,21 @@ import type { ComplianceReport } from './model.js';
 export interface ReportHtmlOptions {
   /** Bulletins listed (most overdue first); default 50. */
   bulletinRows?: number;
+  /** Only these sections, in the report's order (default: all); a view printed on its own. */
+  sections?: readonly HtmlSection[];
 }
+
+export const HTML_SECTIONS = [
+  'summary',
+  'groups',
+  'owners',
+  'severities',
+  'overdue',
+  'bulletins',
+  'trends',
+  'mttr',
+] as const;
+export type HtmlSection = (typeof HTML_SECTIONS)[number];
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -233,6 +247,18 @@ tr { break-inside: avoid; }
 export function reportHtml(report: ComplianceReport, options: ReportHtmlOptions = {}): string {
   const title = `Compliance report — ${report.scope === 'all' ? 'all machines' : `group ${report.scope}`}`;
   const meta = `Period ${fmt.time(report.period.from)} to ${fmt.time(report.period.to)} UTC · generated ${fmt.time(report.generatedAt)} UTC`;
+  const render: Record<HtmlSection, () => string> = {
+    summary: () => summary(report),
+    groups: () => groups(report),
+    owners: () => owners(report),
+    severities: () => severities(report),
+    overdue: () => overdue(report),
+    bulletins: () => bulletins(report, options.bulletinRows ?? 50),
+    trends: () => trends(report),
+    mttr: () => mttr(report),
+  };
+  const wanted = new Set(options.sections ?? HTML_SECTIONS);
+  const body = HTML_SECTIONS.filter((s) => wanted.has(s)).map((s) => render[s]());
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -244,7 +270,7 @@ export function reportHtml(report: ComplianceReport, options: ReportHtmlOptions 
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">${escapeHtml(meta)}</p>
-${[summary(report), groups(report), owners(report), severities(report), overdue(report), bulletins(report, options.bulletinRows ?? 50), trends(report), mttr(report)].join('\n')}
+${body.join('\n')}
 </body>
 </html>
 `;

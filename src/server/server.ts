@@ -34,6 +34,9 @@ import { GroupService } from './services/groups.js';
 import type { Services } from './services/index.js';
 import { MachineService } from './services/machines.js';
 import { QueryService } from './services/queries.js';
+import { BulletinViewService } from './services/bulletin-views.js';
+import { TriageQueueService } from './services/triage-queue.js';
+import { ReportViewService } from './services/report-views.js';
 import { SourceService } from './services/sources.js';
 import { TodayService } from './services/today.js';
 import { TokenService } from './services/tokens.js';
@@ -194,11 +197,12 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     absoluteMs: cfg.sessions.absoluteHours * 3_600_000,
     scrypt: scryptParams(cfg.sessions.scryptLog2N),
   });
+  const queries = new QueryService(store, machines, groups, verdicts);
   const reports = new ReportService(store, groups, verdicts, now, cfg.chromiumPath);
   const services: Services = {
     machines,
     groups,
-    queries: new QueryService(store, machines, groups, verdicts),
+    queries,
     sources,
     tokens,
     agents,
@@ -216,6 +220,9 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     sessions,
     users: new UserService(store, tokens, sessions, now),
     today: new TodayService({ store, machines, triage, reports, rollout: rolloutService, sources, now }),
+    bulletinViews: new BulletinViewService(store, groups, queries, verdicts, catalogs, now),
+    triageQueue: new TriageQueueService(store, groups, triage, defaultPolicy),
+    reportViews: new ReportViewService(store, groups, reports, now, cfg.chromiumPath),
   };
 
   await sources.ensureConfigured(cfg.sources);

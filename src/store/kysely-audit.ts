@@ -8,7 +8,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { chainAuditEntry, type AuditDraft, type AuditEntry } from '../protocol/audit.js';
 import type { Role } from '../protocol/api.js';
 import type { AuditFilter, AuditStore } from './ports.js';
-import { fromJson, inTransaction, toCount, toJson, type StoreKind } from './sql-util.js';
+import { fromJson, inTransaction, likePattern, toCount, toJson, type StoreKind } from './sql-util.js';
 import { guardArea, isUniqueViolation } from './store-errors.js';
 
 /** A row of `audit_log`. */
@@ -127,6 +127,10 @@ export function createAuditStore(db: Kysely<AuditTables>, kind: StoreKind): Audi
       }
       // Object ids are stored as a JSON array of strings: look for the id as a whole JSON string.
       if (f.object !== undefined) q = q.where(containsText(kind, 'object_ids_json', JSON.stringify(f.object)));
+      if (f.until !== undefined) q = q.where('at', '<', f.until);
+      if (f.method !== undefined) q = q.where('method', '=', f.method.toUpperCase());
+      if (f.route !== undefined) q = q.where(sql<boolean>`lower(route) like ${likePattern(f.route)} escape '\\'`);
+      if (f.outcome !== undefined) q = q.where('status', f.outcome === 'success' ? '<' : '>=', 400);
       const rows = await q.orderBy('seq', 'desc').limit(f.limit).execute();
       return rows.map(entryFromRow);
     },

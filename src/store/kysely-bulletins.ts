@@ -1,5 +1,6 @@
 /** BulletinStore on Kysely: the bulletins each catalog source provides. */
-import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
+import type { BulletinSort } from '../protocol/api.js';
 import type { Severity } from '../catalog/model.js';
 import type { BulletinRecord, BulletinStore } from './ports.js';
 import {
@@ -79,7 +80,47 @@ function filterConditions(kind: StoreKind, f: BulletinFilter): Expression<SqlBoo
       sql<SqlBool>`(lower(id) like ${p} escape '\\' or lower(title) like ${p} escape '\\' or lower(cves_json) like ${p} escape '\\')`,
     );
   }
+  // Dates are stored as given (YYYY-MM-DD or a full ISO time): text comparison on the day prefix.
+  if (f.publishedFrom !== undefined) conds.push(sql<SqlBool>`substr(published, 1, 10) >= ${f.publishedFrom}`);
+  if (f.publishedTo !== undefined) conds.push(sql<SqlBool>`substr(published, 1, 10) <= ${f.publishedTo}`);
+  // The id lists are JSON arrays of strings: look for the id as a whole JSON string.
+  if (f.cve !== undefined) conds.push(containsText(kind, 'upper(cves_json)', JSON.stringify(f.cve.toUpperCase())));
+  if (f.kb !== undefined) {
+    const digits = f.kb.replace(/^kb/i, '');
+    conds.push(
+      sql<SqlBool>`(${containsText(kind, 'upper(kbs_json)', JSON.stringify(`KB${digits}`))} or ${containsText(kind, 'kbs_json', JSON.stringify(digits))})`,
+    );
+  }
   return conds;
+}
+
+function containsText(kind: StoreKind, column: 'upper(cves_json)' | 'upper(kbs_json)' | 'kbs_json', needle: string) {
+  const col = sql.raw(column);
+  return kind === 'postgres' ? sql<SqlBool>`strpos(${col}, ${needle}) > 0` : sql<SqlBool>`instr(${col}, ${needle}) > 0`;
+}
+
+const SEVERITY_RANK = sql`case severity when 'critical' then 4 when 'important' then 3 when 'moderate' then 2 when 'low' then 1 else 0 end`;
+
+/** The ORDER BY of a sort: the field, then the id so pages are stable. Undated bulletins come last either way. */
+function orderOf(sort: BulletinSort): { expr: RawBuilder<unknown>; dir: 'asc' | 'desc' }[] {
+  const desc = sort.startsWith('-');
+  const dir = desc ? 'desc' : 'asc';
+  switch (sort.replace(/^-/, '')) {
+    case 'published':
+      return [
+        { expr: sql`case when published is null then 1 else 0 end`, dir: 'asc' },
+        { expr: sql`published`, dir },
+        { expr: sql`id`, dir: 'asc' },
+      ];
+    case 'severity':
+      return [
+        { expr: SEVERITY_RANK, dir },
+        { expr: sql`coalesce(published, '')`, dir: 'desc' },
+        { expr: sql`id`, dir: 'asc' },
+      ];
+    default:
+      return [{ expr: sql`id`, dir }];
+  }
 }
 
 /** Creates the bulletins area over `db`. */
@@ -144,13 +185,12 @@ export function createBulletinStore(db: Kysely<BulletinTables>, kind: StoreKind)
         .select((eb) => eb.fn.countAll().as('n'))
         .where((eb) => eb.and(conds))
         .executeTakeFirstOrThrow();
-      // Newest first; bulletins without a date last; the id settles ties so pages are stable.
+      // Default: newest first; bulletins without a date last; the id settles ties so pages are stable.
       let q = db
         .selectFrom('bulletins')
         .selectAll()
-        .where((eb) => eb.and(conds))
-        .orderBy(sql`coalesce(published, '')`, 'desc')
-        .orderBy('id');
+        .where((eb) => eb.and(conds));
+      for (const o of orderOf(filter.sort ?? '-published')) q = q.orderBy(o.expr, o.dir);
       const limit = pageLimit(filter.limit, filter.offset);
       if (limit !== undefined) q = q.limit(limit);
       if (filter.offset) q = q.offset(filter.offset);

@@ -13,7 +13,7 @@ import type {
   TriageEvent,
   TriageState,
 } from '../policy/model.js';
-import type { Criticality, Role, SyncDiff } from '../protocol/api.js';
+import type { BulletinSort, Criticality, Role, SyncDiff } from '../protocol/api.js';
 import type { JobKind, JobState } from '../protocol/deploy-api.js';
 import type { MACHINE_SORT_VALUES, MACHINE_STATUS_VALUES } from '../protocol/console-api.js';
 import type { AuditDraft, AuditEntry } from '../protocol/audit.js';
@@ -324,6 +324,16 @@ export interface BulletinStore {
     q?: string;
     ids?: string[];
     includeWithdrawn?: boolean;
+    /** Published on or after this day (YYYY-MM-DD); an undated bulletin never matches a date bound. */
+    publishedFrom?: string;
+    /** Published on or before this day (YYYY-MM-DD), whatever the time of day. */
+    publishedTo?: string;
+    /** Carries this CVE id (exact, any case). */
+    cve?: string;
+    /** Carries this KB number (exact; "KB5001" and "5001" are the same). */
+    kb?: string;
+    /** Default "-published": newest first, undated last. */
+    sort?: BulletinSort;
     limit?: number;
     offset?: number;
   }): Promise<{ items: BulletinRecord[]; total: number }>;
@@ -767,6 +777,14 @@ export interface AuditFilter {
   actor?: string;
   /** One of the entry's object ids. */
   object?: string;
+  /** Only entries before this time. */
+  until?: string;
+  /** The HTTP method (GET, POST, PATCH, DELETE). */
+  method?: string;
+  /** A substring of the route pattern, e.g. "/triage" (any case). */
+  route?: string;
+  /** success: status below 400; failure: 400 and above. */
+  outcome?: 'success' | 'failure';
 }
 
 /**

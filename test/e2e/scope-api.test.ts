@@ -28,6 +28,8 @@ import type {
   TriageDecisionWire,
   TriageEventWire,
 } from '../../src/protocol/policy-api.js';
+import type { BulletinMachinesWire } from '../../src/protocol/bulletin-api.js';
+import type { MttrReport, OverdueReport, TrendReport } from '../../src/protocol/report-api.js';
 import type { ComplianceReport } from '../../src/report/model.js';
 import { apiRoutes } from '../../src/server/http/routes.js';
 import { startTestServer, type TestDatabase, type TestServer } from '../support/server.js';
@@ -74,6 +76,8 @@ function inventory(name: string, at: Date): Inventory {
 interface World {
   server: TestServer;
   now: () => Date;
+  /** Moves the server's clock (and back with a negative amount). */
+  advance: (ms: number) => void;
   scoped: string;
   unscoped: string;
   ids: Record<string, string>;
@@ -233,6 +237,20 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
         .affectedMachines,
     ).toBe(ALL.length);
   },
+  'GET /bulletins/:id/machines': async (w) => {
+    const seen = await asScoped<BulletinMachinesWire>(w, 'GET', '/bulletins/PH-SSL/machines', 200);
+    expect(seen.groups.map((g) => g.group)).toEqual(['web']);
+    expect(seen.groups[0]!.items.map((m) => m.name)).toEqual(WEB);
+    expect(seen.machines).toBe(WEB.length);
+    await hidden(w, 'GET', '/bulletins/PH-SSL/machines?group=db', 'E_GROUP_NOT_FOUND');
+    const all = await expectApi<BulletinMachinesWire>(w.server, 'GET', '/bulletins/PH-SSL/machines', 200, {
+      token: w.unscoped,
+    });
+    expect(all.groups.map((g) => [g.group, g.total])).toEqual([
+      ['db', DB.length],
+      ['web', WEB.length],
+    ]);
+  },
   'GET /sources': async (w) => {
     const [s] = (await asScoped<{ items: SourceWire[] }>(w, 'GET', '/sources', 200)).items;
     expect(s!.lastSync?.diff).toBeNull();
@@ -341,6 +359,59 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
         .machines,
     ).toBe(ALL.length);
   },
+  'GET /reports/by-group': async (w) => {
+    const r = await asScoped<{ items: { group: string; machines: number }[] }>(w, 'GET', '/reports/by-group', 200);
+    expect(r.items.map((g) => [g.group, g.machines])).toEqual([['web', WEB.length]]);
+    await hidden(w, 'GET', '/reports/by-group?group=db', 'E_GROUP_NOT_FOUND');
+  },
+  'GET /reports/by-owner': async (w) => {
+    const r = await asScoped<{ items: { machines: number }[] }>(w, 'GET', '/reports/by-owner', 200);
+    expect(r.items.reduce((n, o) => n + o.machines, 0)).toBe(WEB.length);
+  },
+  'GET /reports/by-severity': async (w) => {
+    const r = await asScoped<{ items: { severity: string; open: number }[] }>(w, 'GET', '/reports/by-severity', 200);
+    expect(r.items.find((x) => x.severity === 'important')?.open).toBe(WEB.length * BULLETINS.length);
+  },
+  'GET /reports/by-bulletin': async (w) => {
+    const r = await asScoped<{ items: { bulletinId: string; machines: number }[] }>(
+      w,
+      'GET',
+      '/reports/by-bulletin',
+      200,
+    );
+    expect(r.items.map((b) => b.machines)).toEqual(BULLETINS.map(() => WEB.length));
+  },
+  'GET /reports/overdue': async (w) => {
+    // Two months on, every finding is overdue: the scoped list holds web machines only.
+    w.advance(90 * 86_400_000);
+    try {
+      const r = await asScoped<OverdueReport>(w, 'GET', '/reports/overdue', 200);
+      expect(new Set(r.items.map((o) => o.machine))).toEqual(new Set(WEB));
+      expect(r.items.every((o) => o.groups.join() === 'web')).toBe(true);
+      await hidden(w, 'GET', '/reports/overdue?group=db', 'E_GROUP_NOT_FOUND');
+      const all = await expectApi<OverdueReport>(w.server, 'GET', '/reports/overdue', 200, { token: w.unscoped });
+      expect(new Set(all.items.map((o) => o.machine))).toEqual(new Set(ALL));
+    } finally {
+      w.advance(-90 * 86_400_000);
+    }
+  },
+  'GET /reports/trend': async (w) => {
+    const today = w.now().toISOString().slice(0, 10);
+    const r = await asScoped<TrendReport>(w, 'GET', `/reports/trend?to=${today}`, 200);
+    expect(r.scope).toBe('web');
+    expect(r.points.length).toBeGreaterThan(0);
+    expect(Math.max(...r.points.map((p) => p.machinesWithOpen))).toBeLessThanOrEqual(WEB.length);
+    const all = await expectApi<TrendReport>(w.server, 'GET', `/reports/trend?to=${today}`, 200, {
+      token: w.unscoped,
+    });
+    expect(Math.max(...all.points.map((p) => p.machinesWithOpen))).toBe(ALL.length);
+    await hidden(w, 'GET', '/reports/trend?group=db', 'E_GROUP_NOT_FOUND');
+  },
+  'GET /reports/mttr': async (w) => {
+    const r = await asScoped<MttrReport>(w, 'GET', '/reports/mttr', 200);
+    expect(r.scope).toBe('web');
+    await hidden(w, 'GET', '/reports/mttr?group=db', 'E_GROUP_NOT_FOUND');
+  },
   'POST /deployments': async (w) => {
     const count = async () => (await asAdmin<{ items: DeploymentWire[] }>(w, 'GET', '/deployments')).items.length;
     const before = await count();
@@ -436,7 +507,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
   describe.skipIf(database === 'postgres' && noPostgres !== undefined)(`scopes through the API on ${database}`, () => {
     const clock = new TestClock(Date.parse('2026-11-21T10:00:00.000Z'));
     let work: { dir: string; remove(): Promise<void> };
-    const w = { ids: {}, now: clock.now } as unknown as World;
+    const w = { ids: {}, now: clock.now, advance: (ms: number) => void clock.advance(ms) } as unknown as World;
 
     beforeAll(async () => {
       work = await tempDir('patchhive-scope-');

@@ -32,6 +32,10 @@ export class AuditService {
       ...(q.since !== undefined ? { since: new Date(q.since).toISOString() } : {}),
       ...(q.actor !== undefined ? { actor: q.actor } : {}),
       ...(q.object !== undefined ? { object: q.object } : {}),
+      ...(q.until !== undefined ? { until: new Date(q.until).toISOString() } : {}),
+      ...(q.method !== undefined ? { method: q.method } : {}),
+      ...(q.route !== undefined ? { route: q.route } : {}),
+      ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
     });
     return { items, nextBefore: items.length === q.limit ? items.at(-1)!.seq : null };
   }

@@ -16,7 +16,8 @@ export function auditRoutes(s: Services): RouteDef[] {
       url: '/audit',
       access: 'admin',
       tag: 'audit',
-      summary: 'Audit trail entries, newest first (filters: since, actor, object; page back with before)',
+      summary:
+        'Audit trail entries, newest first (filters: since, until, actor, object, method, route, outcome; page back with before)',
       query: auditQuerySchema,
       response: auditPageSchema,
       handler: async ({ query }) => s.audit.list(query),

@@ -19,6 +19,7 @@ import {
   triageDecisionSchema,
   triageEventSchema,
   triageQuerySchema,
+  triageQueueItemSchema,
   workItemSchema,
 } from '../../protocol/policy-api.js';
 import { listOf } from '../../protocol/api.js';
@@ -46,10 +47,11 @@ export function policyRoutes(s: Services): RouteDef[] {
       url: '/triage',
       access: 'viewer',
       tag: 'triage',
-      summary: 'Triage decisions per (bulletin, group); state=new is the triage queue',
+      summary:
+        "Triage decisions per (bulletin, group) with the bulletin's title and severity, the group's deadline and affected machines; state=new is the triage queue",
       query: triageQuerySchema,
-      response: listOf(triageDecisionSchema),
-      handler: async ({ query, caller }) => s.triage.list(query, await scopes.of(caller)),
+      response: listOf(triageQueueItemSchema),
+      handler: async ({ query, caller }) => s.triageQueue.list(query, await scopes.of(caller)),
     }),
     route({
       method: 'GET',

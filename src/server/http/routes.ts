@@ -30,6 +30,7 @@ import {
 } from '../../protocol/agent.js';
 import { serverKeyResponseSchema } from '../../protocol/server-key.js';
 import { machineListQuerySchema } from '../../protocol/console-api.js';
+import { bulletinDetailSchema } from '../../protocol/bulletin-api.js';
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { auditRoutes } from './audit-routes.js';
@@ -38,6 +39,7 @@ import { controlsRoutes, groupUpdateRoute } from './controls-routes.js';
 import { deployRoutes } from './deploy-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { policyRoutes } from './policy-routes.js';
+import { viewRoutes } from './view-routes.js';
 import { route, type Caller, type RouteDef } from './route.js';
 import { sessionRoutes } from './session-routes.js';
 import { requireWholeFleet, ScopeResolver } from '../auth/scope.js';
@@ -256,10 +258,10 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
       url: '/bulletins/:id',
       access: 'viewer',
       tag: 'bulletins',
-      summary: 'One bulletin',
+      summary: 'One bulletin with its description, references, supersedence and fixes',
       params: ref,
-      response: bulletinSchema,
-      handler: async ({ params, caller }) => s.queries.bulletin(params.id, await scopes.of(caller)),
+      response: bulletinDetailSchema,
+      handler: async ({ params, caller }) => s.bulletinViews.detail(params.id, await scopes.of(caller)),
     }),
   ];
   const sourceRoutes = [
@@ -472,5 +474,6 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
     ...controlsRoutes(s),
     ...sessionRoutes(s),
     ...consoleRoutes(s),
+    ...viewRoutes(s),
   ] as RouteDef[];
 }

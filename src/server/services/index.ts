@@ -2,6 +2,7 @@
 import type { AuditService } from '../audit/audit-service.js';
 import type { ActionService } from './actions.js';
 import type { AgentService } from './agents.js';
+import type { BulletinViewService } from './bulletin-views.js';
 import type { ApprovalRuleService } from './approval-rules.js';
 import type { ChannelService } from './channels.js';
 import type { ControlService } from './controls.js';
@@ -10,12 +11,14 @@ import type { GroupService } from './groups.js';
 import type { KeyService } from './keys.js';
 import type { MachineService } from './machines.js';
 import type { QueryService } from './queries.js';
+import type { ReportViewService } from './report-views.js';
 import type { ReportService } from './reports.js';
 import type { RolloutService } from './rollout/service.js';
 import type { SessionService } from './sessions.js';
 import type { SourceService } from './sources.js';
 import type { TodayService } from './today.js';
 import type { TokenService } from './tokens.js';
+import type { TriageQueueService } from './triage-queue.js';
 import type { TriageService } from './triage.js';
 import type { UserService } from './users.js';
 import type { WorkService } from './work.js';
@@ -41,4 +44,7 @@ export interface Services {
   sessions: SessionService;
   users: UserService;
   today: TodayService;
+  bulletinViews: BulletinViewService;
+  triageQueue: TriageQueueService;
+  reportViews: ReportViewService;
 }

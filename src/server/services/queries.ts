@@ -77,6 +77,11 @@ export class QueryService {
       ...(q.severity ? { severities: atLeast(q.severity) } : {}),
       ...(q.source ? { sourceId: await this.sourceId(q.source) } : {}),
       ...(q.q ? { q: q.q } : {}),
+      ...(q.publishedFrom ? { publishedFrom: q.publishedFrom } : {}),
+      ...(q.publishedTo ? { publishedTo: q.publishedTo } : {}),
+      ...(q.cve ? { cve: q.cve } : {}),
+      ...(q.kb ? { kb: q.kb } : {}),
+      sort: q.sort,
     };
     if (q.affecting === 'any') {
       const page = await this.store.bulletins.list({ ...filter, limit: q.limit, offset: q.offset });

@@ -21,6 +21,7 @@ import { OPEN_STATUSES, type GroupRecord, type Store } from '../../store/ports.j
 import type { CatalogState } from '../assessment/catalog-state.js';
 import type { GroupService } from './groups.js';
 import { seesGroup, WHOLE_FLEET, type Scope } from '../auth/scope.js';
+import { atLeast } from './queries.js';
 
 type Pair = { bulletinId: string; groupId: string };
 
@@ -46,9 +47,10 @@ export class TriageService {
     // Expired ignores are stored as 'ignored' until the sweep turns them back; ask for both so the
     // effective state can be filtered here.
     const asked = states?.includes('new') ? [...new Set([...states, 'ignored' as const])] : states;
+    const bulletinIds = await this.bulletinIdsOf(q);
     const res = await this.store.triage.list({
       ...(groupIds ? { groupIds } : {}),
-      ...(q.bulletin ? { bulletinIds: [q.bulletin] } : {}),
+      ...(bulletinIds ? { bulletinIds } : {}),
       ...(asked ? { states: asked } : {}),
       ...(asked === states ? { limit: q.limit, offset: q.offset } : {}),
     });
@@ -60,6 +62,17 @@ export class TriageService {
       items = items.slice(q.offset, q.offset + q.limit);
     }
     return { items: await this.toWire(items), total };
+  }
+
+  /** The bulletin filter of a query: the named bulletin, those of the minimum severity, or both; undefined: any. */
+  private async bulletinIdsOf(q: TriageQuery): Promise<string[] | undefined> {
+    if (!q.severity) return q.bulletin ? [q.bulletin] : undefined;
+    const { items } = await this.store.bulletins.list({
+      severities: atLeast(q.severity),
+      includeWithdrawn: true,
+      ...(q.bulletin ? { ids: [q.bulletin] } : {}),
+    });
+    return items.map((b) => b.id);
   }
 
   /** One bulletin's decisions in every group (or one) and their history, oldest event first. */

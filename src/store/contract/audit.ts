@@ -91,5 +91,27 @@ export function auditContract(ctx: ContractContext): void {
       expect((await s.audit.list({ limit: 1 }))[0]!.seq).toBeGreaterThanOrEqual(c.seq);
       expect(await s.audit.range(a.seq, 10, at(30))).toEqual([c]);
     });
+
+    it('filters on a time range, method, route substring and outcome', async () => {
+      const s = ctx.store();
+      const actor = uid('actor');
+      const a = await s.audit.append(
+        auditDraft({ userName: actor, at: at(40), method: 'POST', route: '/api/v1/triage/actions', status: 200 }),
+      );
+      const b = await s.audit.append(
+        auditDraft({ userName: actor, at: at(50), method: 'PATCH', route: '/api/v1/groups/:id', status: 404 }),
+      );
+      const c = await s.audit.append(
+        auditDraft({ userName: actor, at: at(60), method: 'POST', route: '/api/v1/Triage_x', status: 403 }),
+      );
+      expect(await s.audit.list({ limit: 10, actor, since: at(40), until: at(60) })).toEqual([b, a]);
+      expect(await s.audit.list({ limit: 10, actor, method: 'post' })).toEqual([c, a]);
+      expect(await s.audit.list({ limit: 10, actor, route: '/TRIAGE' })).toEqual([c, a]);
+      // LIKE wildcards are taken literally
+      expect(await s.audit.list({ limit: 10, actor, route: 'triage_' })).toEqual([c]);
+      expect(await s.audit.list({ limit: 10, actor, route: '%' })).toEqual([]);
+      expect(await s.audit.list({ limit: 10, actor, outcome: 'success' })).toEqual([a]);
+      expect(await s.audit.list({ limit: 10, actor, outcome: 'failure' })).toEqual([c, b]);
+    });
   });
 }

@@ -63,10 +63,11 @@ export function bulletinContract(ctx: ContractContext): void {
               severity: 'critical',
               title: 'linux kernel',
               cves: ['CVE-2025-1111'],
+              kbs: ['KB5034441'],
             }),
             bulletin(src, {
               id: ids.newest,
-              published: '2026-01-01',
+              published: '2026-01-01T07:00:00Z',
               severity: 'important',
               title: 'curl',
               cves: ['CVE-2026-2222'],
@@ -107,6 +108,35 @@ export function bulletinContract(ctx: ContractContext): void {
           expected: ['gone', 'oldest'],
         },
         { name: 'empty ids', filter: { ids: [] }, expected: [] },
+        { name: 'published from a day', filter: { publishedFrom: '2025-06-01' }, expected: ['newest', 'middle'] },
+        {
+          name: 'published up to a day, whatever its time',
+          filter: { publishedFrom: '2025-06-02', publishedTo: '2026-01-01' },
+          expected: ['newest'],
+        },
+        { name: 'published up to a day', filter: { publishedTo: '2025-06-01' }, expected: ['middle', 'oldest'] },
+        { name: 'CVE exact, any case', filter: { cve: 'cve-2025-1111' }, expected: ['middle'] },
+        { name: 'CVE prefix is not a match', filter: { cve: 'CVE-2025-111' }, expected: [] },
+        { name: 'KB with prefix', filter: { kb: 'KB5034441' }, expected: ['middle'] },
+        { name: 'KB digits only', filter: { kb: '5034441' }, expected: ['middle'] },
+        { name: 'KB prefix is not a match', filter: { kb: '503444' }, expected: [] },
+        {
+          name: 'oldest first, undated last',
+          filter: { sort: 'published' },
+          expected: ['oldest', 'middle', 'newest', 'undated'],
+        },
+        {
+          name: 'most severe first, then newest',
+          filter: { sort: '-severity' },
+          expected: ['middle', 'undated', 'newest', 'oldest'],
+        },
+        {
+          name: 'least severe first',
+          filter: { sort: 'severity' },
+          expected: ['oldest', 'newest', 'middle', 'undated'],
+        },
+        { name: 'by id', filter: { sort: 'id' }, expected: ['oldest', 'middle', 'newest', 'undated'] },
+        { name: 'by id descending', filter: { sort: '-id' }, expected: ['undated', 'newest', 'middle', 'oldest'] },
       ])('filters: $name', async ({ filter, expected }) => {
         const { items, total } = await ctx.store().bulletins.list({ sourceId: src, ...filter });
         expect(items.map((b) => b.id)).toEqual(expected.map((k) => ids[k]));
