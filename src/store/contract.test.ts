@@ -23,6 +23,7 @@ import { sourceContract } from './contract/sources.js';
 import { transactionContract } from './contract/transaction.js';
 import { triageContract } from './contract/triage.js';
 import { userContract } from './contract/users.js';
+import { oidcContract } from './contract/oidc.js';
 import { openStore } from './open.js';
 import type { Store } from './ports.js';
 import { createTestPostgresDatabase } from './test-support.js';
@@ -86,6 +87,7 @@ for (const adapter of adapters) {
     bulletinContract(ctx);
     sourceContract(ctx);
     userContract(ctx);
+    oidcContract(ctx);
     triageContract(ctx);
     notificationContract(ctx);
     rolloutContract(ctx);

@@ -13,6 +13,7 @@ import { createRolloutStore, type RolloutTables } from './kysely-rollout.js';
 import { createSourceStore, type SourceTables } from './kysely-sources.js';
 import { createTriageStore, type TriageTables } from './kysely-triage.js';
 import { createUserStore, type UserTables } from './kysely-users.js';
+import { createOidcStore, type OidcTables } from './kysely-oidc.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Store, StoreAreas } from './ports.js';
 import type { StoreKind } from './sql-util.js';
@@ -25,6 +26,7 @@ export type Database = MachineTables &
   BulletinTables &
   SourceTables &
   UserTables &
+  OidcTables &
   TriageTables &
   NotificationTables &
   RolloutTables &
@@ -47,6 +49,7 @@ function createAreas(db: Kysely<Database>, kind: StoreKind): StoreAreas {
     bulletins: createBulletinStore(areaDb<BulletinTables>(db), kind),
     sources: createSourceStore(areaDb<SourceTables>(db)),
     users: createUserStore(areaDb<UserTables>(db)),
+    oidc: createOidcStore(areaDb<OidcTables>(db)),
     triage: createTriageStore(areaDb<TriageTables>(db), kind),
     notifications: createNotificationStore(areaDb<NotificationTables>(db), kind),
     rollout: createRolloutStore(areaDb<RolloutTables>(db), kind),

@@ -18,6 +18,7 @@ import { actionsMigration } from './0012-actions.js';
 import { scopesMigration } from './0013-scopes.js';
 import { keysMigration } from './0014-keys.js';
 import { sourceUnsignedMigration } from './0015-source-unsigned.js';
+import { oidcMigration } from './0018-oidc.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -37,6 +38,7 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0013-scopes': scopesMigration(kind),
     '0014-keys': keysMigration(kind),
     '0015-source-unsigned': sourceUnsignedMigration(kind),
+    '0018-oidc': oidcMigration(kind),
   };
 }
 
