@@ -8,6 +8,7 @@ import { z } from 'zod';
 import * as agent from './agent.js';
 import * as api from './api.js';
 import * as audit from './audit.js';
+import { authMethodsSchema } from './auth-methods.js';
 import * as controls from './controls-api.js';
 import * as deploy from './deploy-api.js';
 import { errorBodySchema } from './errors.js';
@@ -84,6 +85,8 @@ const NAMED: Record<string, z.ZodType> = {
   AuditEntry: audit.auditEntrySchema,
   AuditPage: audit.auditPageSchema,
   AuditChainPage: audit.auditChainPageSchema,
+  // sign-in
+  AuthMethods: authMethodsSchema,
 };
 
 /** The named schemas, with their descriptions (z.toJSONSchema reads both through `metadata`). */

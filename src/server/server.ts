@@ -50,6 +50,9 @@ import { readSmtpPassword } from './notify/email-sender.js';
 import { DEFAULT_DEADLINE_POLICY, resolveDeadlinePolicy } from '../policy/deadlines.js';
 import { feedDispatcher } from './sync/dispatcher.js';
 import { SourceSyncer } from './sync/source-syncer.js';
+import { SignInMethodsService } from './services/sign-in-methods.js';
+import { createOidcService } from './oidc/oidc-setup.js';
+import { OIDC_LOGIN_PATH, type OidcSessionStarter } from './http/oidc-routes.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -81,7 +84,14 @@ export interface StartOptions {
   configureApp?: (app: FastifyInstance) => void;
   /** The host's Debian release (default: read from /etc/os-release; null: not Debian). */
   serverRelease?: string | null;
+  /** Starts the session of a single sign-on (default: none, and such sign-ins fail with E_OIDC_SERVER_FAILED). */
+  oidcSessions?: OidcSessionStarter;
 }
+
+/** Until a session module is given: an identified person gets no session (and the sign-in says the server failed). */
+const NO_SESSIONS: OidcSessionStarter = {
+  startFor: () => Promise.reject(new Error('no session module is wired to single sign-on')),
+};
 
 /** Starts a server from a loaded config. */
 export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
@@ -195,7 +205,13 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     keys,
     actions,
     controls: new ControlService(changes, groups, rules, actions),
+    signIn: new SignInMethodsService({
+      password: true,
+      token: true,
+      oidc: cfg.oidc ? { label: cfg.oidc.buttonLabel, loginUrl: OIDC_LOGIN_PATH } : null,
+    }),
   };
+  const oidc = cfg.oidc ? await createOidcService({ ...cfg, oidc: cfg.oidc }, store, now, logger) : undefined;
 
   await sources.ensureConfigured(cfg.sources);
   await sources.loadAll((msg) => logger.warn(msg));
@@ -247,6 +263,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     version: opts.version ?? '0',
     ...(cfg.audit.enabled ? { audit: { recorder: audit, hashOnlyCheckins: cfg.audit.hashOnlyCheckins } } : {}),
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+    ...(oidc ? { oidc: { service: oidc, sessions: opts.oidcSessions ?? NO_SESSIONS } } : {}),
     health: async () => ({
       database: await store.ping().then(
         () => true,

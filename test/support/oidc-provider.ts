@@ -55,6 +55,7 @@ export async function startTestOidcProvider(redirectUri: string): Promise<TestOi
     conformIdTokenClaims: false,
     pkce: { required: () => true },
     cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
+    ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx, sub) => {

@@ -17,6 +17,7 @@ import type { Metrics } from '../metrics.js';
 import { AbuseLimits, type AbuseLimitSettings } from './abuse-limits.js';
 import { registerAuditHook, rememberCaller, type AuditRecorder } from './audit-hook.js';
 import { handleError, refusalCodeOf } from './errors.js';
+import { registerOidcRoutes, type OidcRouteDeps } from './oidc-routes.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { openApiDocument } from './openapi.js';
 import { RawReply, StatusReply, type Caller, type RouteDef } from './route.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   audit?: { recorder: AuditRecorder; hashOnlyCheckins: boolean };
   /** Serve HTTPS with this certificate chain and key (PEM); plain HTTP when absent. */
   https?: { cert: Buffer; key: Buffer };
+  /** Single sign-on through OpenID Connect (absent: not configured). */
+  oidc?: Omit<OidcRouteDeps, 'audit' | 'logger'>;
   /** Liveness of the parts /healthz reports on. */
   health(): Promise<{ database: boolean }>;
 }
@@ -75,6 +78,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.audit) registerAuditHook(app, { ...deps.audit, logger: deps.logger });
 
   for (const r of deps.routes) registerRoute(app, r, deps, limits);
+  if (deps.oidc)
+    registerOidcRoutes(app, {
+      ...deps.oidc,
+      logger: deps.logger,
+      ...(deps.audit ? { audit: deps.audit.recorder } : {}),
+    });
 
   const doc = openApiDocument(deps.routes, deps.version);
   app.get(`${API_PREFIX}/openapi.json`, async () => doc);

@@ -30,6 +30,7 @@ const TAGS: Record<string, string> = {
   controls: 'The action catalog and the changes that need a second admin.',
   keys: 'The job-signing keys.',
   audit: 'The audit trail.',
+  auth: 'Sign-in: the methods this server offers.',
 };
 
 /** The components' registry replaces zod's global one, where `.describe()` keeps descriptions: they are put back. */

@@ -33,6 +33,7 @@ import { serverKeyResponseSchema } from '../../protocol/server-key.js';
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { auditRoutes } from './audit-routes.js';
+import { authMethodRoutes } from './auth-method-routes.js';
 import { controlsRoutes, groupUpdateRoute } from './controls-routes.js';
 import { deployRoutes } from './deploy-routes.js';
 import { keyRoutes } from './key-routes.js';
@@ -468,5 +469,6 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
     ...auditRoutes(s),
     ...keyRoutes(s),
     ...controlsRoutes(s),
+    ...authMethodRoutes(s),
   ] as RouteDef[];
 }

@@ -12,6 +12,7 @@ import type { MachineService } from './machines.js';
 import type { QueryService } from './queries.js';
 import type { ReportService } from './reports.js';
 import type { RolloutService } from './rollout/service.js';
+import type { SignInMethodsService } from './sign-in-methods.js';
 import type { SourceService } from './sources.js';
 import type { TokenService } from './tokens.js';
 import type { TriageService } from './triage.js';
@@ -35,4 +36,5 @@ export interface Services {
   keys: KeyService;
   actions: ActionService;
   controls: ControlService;
+  signIn: SignInMethodsService;
 }
