@@ -267,6 +267,19 @@ describe.each<TestDatabase>(['sqlite', 'postgres'])('single sign-on through Open
     expect(own.headers.get('location')).toBe('/');
   });
 
+  it('sends a refusal at the provider (error=access_denied) to the sign-in page as E_OIDC_DENIED', async (ctx) => {
+    if (!server) return ctx.skip();
+    const jar = new CookieJar();
+    const [login] = await browse(`${base}/api/v1/auth/oidc/login`, jar, []);
+    const state = new URL(login!.location!).searchParams.get('state')!;
+    const callback = new URL(`${base}${CALLBACK}`);
+    callback.search = new URLSearchParams({ error: 'access_denied', state, iss: provider.issuer }).toString();
+    const res = await fetch(callback, { redirect: 'manual', headers: { cookie: jar.header(callback) } });
+    expect(res.headers.get('location')).toBe('/signin?error=E_OIDC_DENIED');
+    const entry = (await auditOf(CALLBACK)).find((e) => e.errorCode === 'E_OIDC_DENIED');
+    expect(entry?.summary.detail).toMatch(/access_denied/);
+  });
+
   it('never follows a returnTo to another origin', async (ctx) => {
     if (!server) return ctx.skip();
     const who = account('sub-carol', {
