@@ -10,6 +10,7 @@ import * as api from './api.js';
 import * as audit from './audit.js';
 import * as consoleApi from './console-api.js';
 import * as bulletins from './bulletin-api.js';
+import { authMethodsSchema } from './auth-methods.js';
 import * as controls from './controls-api.js';
 import * as deploy from './deploy-api.js';
 import { errorBodySchema } from './errors.js';
@@ -107,6 +108,8 @@ const NAMED: Record<string, z.ZodType> = {
   Today: consoleApi.todaySchema,
   InstalledPackage: consoleApi.installedPackageSchema,
   JobSummary: consoleApi.jobSummarySchema,
+  // sign-in
+  AuthMethods: authMethodsSchema,
 };
 
 /** The named schemas, with their descriptions (z.toJSONSchema reads both through `metadata`). */

@@ -1544,6 +1544,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sign-in methods offered (password, API token, single sign-on with its button label)
+         * @description No credential.
+         */
+        get: operations["getAuthMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1704,6 +1724,20 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Pass as `before` for the next (older) page; null at the end. */
             nextBefore: number | null;
+        };
+        /** @description The sign-in methods this server offers. */
+        AuthMethods: {
+            /** @description Sign-in with a user name and password (form fields `username`, `password`). */
+            password: boolean;
+            /** @description Sign-in with an API token (form field `token`). */
+            token: boolean;
+            /** @description Single sign-on through OpenID Connect; null when not configured. */
+            oidc: {
+                /** @description The text of the single sign-on button. */
+                label: string;
+                /** @description Where the button goes (a full-page navigation); add `?returnTo=/path` to come back there. */
+                loginUrl: string;
+            } | null;
         };
         Bulletin: {
             id: string;
@@ -7524,6 +7558,44 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MttrReport"];
                     "text/csv": string;
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAuthMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthMethods"];
                 };
             };
             /** @description Refused; the code says why. */

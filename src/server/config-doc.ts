@@ -9,6 +9,7 @@ const ENV: Record<string, string> = {
   port: 'PATCHHIVE_PORT',
   logLevel: 'PATCHHIVE_LOG_LEVEL',
   proxy: 'PATCHHIVE_PROXY',
+  'oidc.clientSecret': 'PATCHHIVE_OIDC_CLIENT_SECRET',
 };
 
 interface JsonProperty {

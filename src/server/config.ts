@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { PatchhiveError } from '../errors.js';
 import { jsonPath } from '../common/json-input.js';
 import { deadlinePolicySchema, groupRebootPolicySchema } from '../protocol/api.js';
+import { oidcConfigSchema, OIDC_SECRET_ENV, withOidcSecretFromEnv } from './oidc/oidc-config.js';
 
 export const serverConfigSchema = z
   .object({
@@ -31,6 +32,17 @@ export const serverConfigSchema = z
       .optional()
       .describe(
         'Serve HTTPS: {"certFile": ..., "keyFile": ...} (flags --tls-cert, --tls-key). Both files are read again on SIGHUP; a reload that fails is logged and the old certificate stays. Absent: plain HTTP (put a TLS-terminating reverse proxy in front, docs/AGENT.md).',
+      ),
+    publicUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe(
+        'The URL people reach this server at through their browsers (e.g. https://patchhive.example.com), when it differs from host:port (a reverse proxy). The OIDC redirect URI is derived from it.',
+      ),
+    oidc: oidcConfigSchema
+      .optional()
+      .describe(
+        `Single sign-on through OpenID Connect (docs/OIDC.md); absent: off. The client secret comes from \`clientSecretFile\` or the environment variable ${OIDC_SECRET_ENV}, never from this file.`,
       ),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -347,7 +359,15 @@ export const serverConfigSchema = z
       .prefault({})
       .describe('Console sign-in sessions (docs/SESSIONS.md).'),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.oidc && !cfg.oidc.redirectUri && !cfg.publicUrl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oidc', 'redirectUri'],
+        message: 'set oidc.redirectUri, or publicUrl to derive it from',
+      });
+  });
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
@@ -381,7 +401,8 @@ export function loadServerConfig(input: {
   for (const [k, key] of Object.entries(ENV_KEYS))
     if (input.env[k] !== undefined && input.env[k] !== '') fromEnv[key] = input.env[k];
   const flags = Object.fromEntries(Object.entries(input.flags).filter(([, v]) => v !== undefined));
-  const parsed = serverConfigSchema.safeParse(mergeOneLevel(mergeOneLevel(fromFile, fromEnv), flags));
+  const merged = withOidcSecretFromEnv(mergeOneLevel(mergeOneLevel(fromFile, fromEnv), flags), input.env);
+  const parsed = serverConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new PatchhiveError(

@@ -25,7 +25,7 @@ import { CatalogState } from './assessment/catalog-state.js';
 import { AuditService } from './audit/audit-service.js';
 import { buildApp } from './http/app.js';
 import { apiRoutes } from './http/routes.js';
-import { cookieNameOf, sessionCookieSecret } from './http/session-web.js';
+import { cookieNameOf, sessionCookieSecret, startSessionFor } from './http/session-web.js';
 import { SessionService } from './services/sessions.js';
 import { UserService } from './services/users.js';
 import { scryptParams } from './auth/passwords.js';
@@ -58,6 +58,9 @@ import { readSmtpPassword } from './notify/email-sender.js';
 import { DEFAULT_DEADLINE_POLICY, resolveDeadlinePolicy } from '../policy/deadlines.js';
 import { feedDispatcher } from './sync/dispatcher.js';
 import { SourceSyncer } from './sync/source-syncer.js';
+import { SignInMethodsService } from './services/sign-in-methods.js';
+import { createOidcService } from './oidc/oidc-setup.js';
+import { OIDC_LOGIN_PATH, type OidcSessionStarter } from './http/oidc-routes.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -89,7 +92,10 @@ export interface StartOptions {
   configureApp?: (app: FastifyInstance) => void;
   /** The host's Debian release (default: read from /etc/os-release; null: not Debian). */
   serverRelease?: string | null;
+  /** Starts the session of a single sign-on (default: none, and such sign-ins fail with E_OIDC_SERVER_FAILED). */
+  oidcSessions?: OidcSessionStarter;
 }
+
 
 /** Starts a server from a loaded config. */
 export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
@@ -223,7 +229,13 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     bulletinViews: new BulletinViewService(store, groups, queries, verdicts, catalogs, now),
     triageQueue: new TriageQueueService(store, groups, triage, defaultPolicy),
     reportViews: new ReportViewService(store, groups, reports, now, cfg.chromiumPath),
+    signIn: new SignInMethodsService({
+      password: true,
+      token: true,
+      oidc: cfg.oidc ? { label: cfg.oidc.buttonLabel, loginUrl: OIDC_LOGIN_PATH } : null,
+    }),
   };
+  const oidc = cfg.oidc ? await createOidcService({ ...cfg, oidc: cfg.oidc }, store, now, logger) : undefined;
 
   await sources.ensureConfigured(cfg.sources);
   await sources.loadAll((msg) => logger.warn(msg));
@@ -277,6 +289,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     ...(cfg.console.enabled ? { console: cfg.console.dir ? { dir: cfg.console.dir } : {} } : {}),
     sessions: { service: sessions, secret: await sessionCookieSecret(store, now), secure: tls !== undefined },
+    ...(oidc ? { oidc: { service: oidc, sessions: opts.oidcSessions ?? oidcSessionsOver(sessions, tokens) } } : {}),
     health: async () => ({
       database: await store.ping().then(
         () => true,
@@ -349,4 +362,14 @@ async function smtpPassword(cfg: ServerConfig, logger: Logger): Promise<string |
       'the SMTP password file is readable by group or others; make it mode 0600',
     );
   return password;
+}
+
+/** Single sign-on ends in a console session like any other sign-in: role and scope from the provider's claims. */
+function oidcSessionsOver(sessions: SessionService, tokens: TokenService): OidcSessionStarter {
+  return {
+    async startFor(identity, request, reply) {
+      const { userName, role, scopeGroupIds, via } = identity;
+      await startSessionFor(sessions, { userName, role, scopeGroupIds, via }, request, reply, tokens);
+    },
+  };
 }

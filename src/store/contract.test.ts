@@ -25,6 +25,7 @@ import { sourceContract } from './contract/sources.js';
 import { transactionContract } from './contract/transaction.js';
 import { triageContract } from './contract/triage.js';
 import { userContract } from './contract/users.js';
+import { oidcContract } from './contract/oidc.js';
 import { openStore } from './open.js';
 import type { Store } from './ports.js';
 import { createTestPostgresDatabase } from './test-support.js';
@@ -90,6 +91,7 @@ for (const adapter of adapters) {
     sourceContract(ctx);
     userContract(ctx);
     sessionContract(ctx);
+    oidcContract(ctx);
     triageContract(ctx);
     notificationContract(ctx);
     rolloutContract(ctx);

@@ -15,6 +15,7 @@ import { createSourceStore, type SourceTables } from './kysely-sources.js';
 import { createTriageStore, type TriageTables } from './kysely-triage.js';
 import { createUserStore, type UserTables } from './kysely-users.js';
 import { createVisitStore, type VisitTables } from './kysely-visits.js';
+import { createOidcStore, type OidcTables } from './kysely-oidc.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Store, StoreAreas } from './ports.js';
 import type { StoreKind } from './sql-util.js';
@@ -28,6 +29,7 @@ export type Database = MachineTables &
   SourceTables &
   UserTables &
   SessionTables &
+  OidcTables &
   TriageTables &
   NotificationTables &
   RolloutTables &
@@ -52,6 +54,7 @@ function createAreas(db: Kysely<Database>, kind: StoreKind): StoreAreas {
     sources: createSourceStore(areaDb<SourceTables>(db)),
     users: createUserStore(areaDb<UserTables>(db)),
     sessions: createSessionStore(areaDb<SessionTables>(db)),
+    oidc: createOidcStore(areaDb<OidcTables>(db)),
     triage: createTriageStore(areaDb<TriageTables>(db), kind),
     notifications: createNotificationStore(areaDb<NotificationTables>(db), kind),
     rollout: createRolloutStore(areaDb<RolloutTables>(db), kind),

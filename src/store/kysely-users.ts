@@ -37,7 +37,8 @@ export interface UserTables {
   api_tokens: ApiTokenRow;
 }
 
-function userFromRow(r: Selectable<UserRow>): UserRecord {
+/** A user record from its row (shared with the OIDC area, which links users to provider accounts). */
+export function userFromRow(r: Selectable<UserRow>): UserRecord {
   return {
     id: r.id,
     name: r.name,

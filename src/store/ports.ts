@@ -477,6 +477,40 @@ export interface UserStore {
   touchApiToken(id: string, at: string): Promise<void>;
 }
 
+/** A sign-in started at the OpenID provider and not finished yet: what its callback must match. */
+export interface PendingOidcLogin {
+  /** Hex SHA-256 of the `state` sent to the provider (the state itself is not stored). */
+  stateHash: string;
+  nonce: string;
+  /** The PKCE code verifier (useless without the code, which only the browser gets). */
+  codeVerifier: string;
+  /** Where to send the browser after signing in: a path of this server. */
+  returnTo: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** A provider account signing in: who it is there, and what Patchhive calls it now. */
+export interface OidcAccount {
+  issuer: string;
+  subject: string;
+  name: string;
+  role: Role;
+}
+
+/** OpenID Connect sign-in: the pending sign-ins, and the users linked to provider accounts. */
+export interface OidcStore {
+  /** Stores a pending sign-in, and deletes the ones that expired before `now`. */
+  savePending(p: PendingOidcLogin, now: string): Promise<void>;
+  /** Reads and deletes, at once, the pending sign-in of this state hash: a second take gets undefined. */
+  takePending(stateHash: string): Promise<PendingOidcLogin | undefined>;
+  /**
+   * The user linked to the account (issuer, subject), renamed and given the account's role; a new
+   * user (id `newId`) when none is linked yet. E_CONFLICT when the name belongs to another user.
+   */
+  upsertUser(account: OidcAccount, newId: string, now: string): Promise<{ user: UserRecord; created: boolean }>;
+}
+
 export interface TriageFilter {
   groupIds?: string[];
   bulletinIds?: string[];
@@ -886,6 +920,7 @@ export interface Store {
   sources: SourceStore;
   users: UserStore;
   sessions: SessionStore;
+  oidc: OidcStore;
   triage: TriageStore;
   notifications: NotificationStore;
   rollout: RolloutStore;

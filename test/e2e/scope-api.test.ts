@@ -487,6 +487,10 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
   'GET /server-key': async (w) => {
     await asScoped(w, 'GET', '/server-key', 200);
   },
+  // The sign-in methods are public and the same for everyone.
+  'GET /auth/methods': async (w) => {
+    await asScoped(w, 'GET', '/auth/methods', 200);
+  },
   'GET /actions': async (w) => {
     await asScoped(w, 'GET', '/actions', 200);
   },

@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { createTestPostgresDatabase } from '../../src/store/test-support.js';
 import type { Role } from '../../src/protocol/api.js';
 import { recordAnswers } from './answer-log.js';
+import type { OidcSessionStarter } from '../../src/server/http/oidc-routes.js';
 
 export type TestDatabase = 'sqlite' | 'postgres';
 
@@ -32,6 +33,8 @@ export async function startTestServer(
     serverRelease?: string | null;
     dataDir?: string;
     logger?: Logger;
+    /** What starts the session of a single sign-on (server option oidcSessions). */
+    oidcSessions?: OidcSessionStarter;
   } = {},
 ): Promise<TestServer | undefined> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'patchhive-server-')));
@@ -64,6 +67,7 @@ export async function startTestServer(
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.serverRelease !== undefined ? { serverRelease: opts.serverRelease } : {}),
     configureApp: recordAnswers,
+    ...(opts.oidcSessions ? { oidcSessions: opts.oidcSessions } : {}),
   });
   // The initial token expires (initialAdminTokenHours) and tests move their clocks by months: they
   // use an admin token of the same user that does not expire.

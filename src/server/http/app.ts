@@ -18,6 +18,7 @@ import { AbuseLimits, type AbuseLimitSettings } from './abuse-limits.js';
 import { registerAuditHook, rememberCaller, type AuditRecorder } from './audit-hook.js';
 import { handleError, refusalCodeOf } from './errors.js';
 import { registerConsole } from './console.js';
+import { registerOidcRoutes, type OidcRouteDeps } from './oidc-routes.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import {
   authenticateSession,
@@ -46,6 +47,8 @@ export interface AppDeps {
   console?: { dir?: string };
   /** Console sessions (cookie + CSRF); absent: API tokens only. */
   sessions?: SessionWebOptions;
+  /** Single sign-on through OpenID Connect (absent: not configured). */
+  oidc?: Omit<OidcRouteDeps, 'audit' | 'logger'>;
   /** Liveness of the parts /healthz reports on. */
   health(): Promise<{ database: boolean }>;
 }
@@ -91,6 +94,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.sessions) registerSessions(app, deps.sessions);
 
   for (const r of deps.routes) registerRoute(app, r, deps, limits);
+  if (deps.oidc)
+    registerOidcRoutes(app, {
+      ...deps.oidc,
+      logger: deps.logger,
+      ...(deps.audit ? { audit: deps.audit.recorder } : {}),
+    });
 
   const doc = openApiDocument(deps.routes, deps.version);
   app.get(`${API_PREFIX}/openapi.json`, async () => doc);

@@ -31,6 +31,7 @@ const TAGS: Record<string, string> = {
   keys: 'The job-signing keys.',
   audit: 'The audit trail.',
   today: 'What changed since the last visit and what to do today.',
+  auth: 'Sign-in: the methods this server offers.',
 };
 
 /** The components' registry replaces zod's global one, where `.describe()` keeps descriptions: they are put back. */

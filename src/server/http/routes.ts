@@ -35,6 +35,7 @@ import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { auditRoutes } from './audit-routes.js';
 import { consoleRoutes } from './console-routes.js';
+import { authMethodRoutes } from './auth-method-routes.js';
 import { controlsRoutes, groupUpdateRoute } from './controls-routes.js';
 import { deployRoutes } from './deploy-routes.js';
 import { keyRoutes } from './key-routes.js';
@@ -475,5 +476,6 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
     ...sessionRoutes(s),
     ...consoleRoutes(s),
     ...viewRoutes(s),
+    ...authMethodRoutes(s),
   ] as RouteDef[];
 }

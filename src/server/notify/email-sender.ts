@@ -1,7 +1,7 @@
 /** The e-mail channel: one nodemailer SMTP transport per process, plain text plus simple HTML. */
-import { readFile, stat } from 'node:fs/promises';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { PatchhiveError } from '../../errors.js';
+import { readSecretFile } from '../secret-text.js';
 import type { ServerConfig } from '../config.js';
 import type { ChannelRecord } from '../../store/ports.js';
 import { parseEmailAddresses } from './channel-target.js';
@@ -18,21 +18,8 @@ export interface Mailer {
 
 /** The SMTP password from `passwordFile` (one trailing newline dropped); `permissive` when others may read the file. */
 export async function readSmtpPassword(file: string): Promise<{ password: string; permissive: boolean }> {
-  let text: string;
-  let mode: number;
-  try {
-    text = await readFile(file, 'utf8');
-    mode = (await stat(file)).mode;
-  } catch (err) {
-    throw new PatchhiveError(
-      'E_CONFIG_INVALID',
-      `cannot read the SMTP password file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
-      { file },
-    );
-  }
-  const password = text.replace(/\r?\n$/, '');
-  if (password === '') throw new PatchhiveError('E_CONFIG_INVALID', 'the SMTP password file is empty', { file });
-  return { password, permissive: (mode & 0o077) !== 0 };
+  const { text, permissive } = await readSecretFile(file, 'SMTP password');
+  return { password: text, permissive };
 }
 
 /** A Mailer over nodemailer's SMTP transport; the password is handed in, never read from config text. */

@@ -15,6 +15,7 @@ import type { ReportViewService } from './report-views.js';
 import type { ReportService } from './reports.js';
 import type { RolloutService } from './rollout/service.js';
 import type { SessionService } from './sessions.js';
+import type { SignInMethodsService } from './sign-in-methods.js';
 import type { SourceService } from './sources.js';
 import type { TodayService } from './today.js';
 import type { TokenService } from './tokens.js';
@@ -47,4 +48,5 @@ export interface Services {
   bulletinViews: BulletinViewService;
   triageQueue: TriageQueueService;
   reportViews: ReportViewService;
+  signIn: SignInMethodsService;
 }

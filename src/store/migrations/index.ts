@@ -20,6 +20,7 @@ import { keysMigration } from './0014-keys.js';
 import { sourceUnsignedMigration } from './0015-source-unsigned.js';
 import { sessionsMigration } from './0016-sessions.js';
 import { consoleReadsMigration } from './0017-console-reads.js';
+import { oidcMigration } from './0018-oidc.js';
 
 /** All migrations by name; names sort in the order they must run (machines before its dependants). */
 export function allMigrations(kind: StoreKind): Record<string, Migration> {
@@ -41,6 +42,7 @@ export function allMigrations(kind: StoreKind): Record<string, Migration> {
     '0015-source-unsigned': sourceUnsignedMigration(kind),
     '0016-sessions': sessionsMigration(kind),
     '0017-console-reads': consoleReadsMigration(kind),
+    '0018-oidc': oidcMigration(kind),
   };
 }
 
