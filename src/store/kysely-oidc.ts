@@ -1,7 +1,6 @@
 /** OidcStore on Kysely: pending OpenID Connect sign-ins, and users linked to provider accounts. */
 import type { Kysely, Selectable } from 'kysely';
-import type { Role } from '../protocol/api.js';
-import type { OidcStore, PendingOidcLogin, UserRecord } from './ports.js';
+import type { OidcStore, PendingOidcLogin } from './ports.js';
 import { userFromRow, type UserRow } from './kysely-users.js';
 import { guardArea } from './store-errors.js';
 
