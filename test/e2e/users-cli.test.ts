@@ -75,5 +75,5 @@ describe('patchhive users', () => {
 
     const help = await runCli(['users', 'create', '--help'], { env });
     expect(help.stdout).toMatch(/--password-file <file>/);
-  });
+  }, 600_000); // eight CLI processes, each started from source
 });
