@@ -264,6 +264,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       every: [
         { name: 'rollout tick', seconds: cfg.rollout.tickSeconds, run: () => rolloutService.tick() },
         { name: 'job-signing key retirement', seconds: cfg.keys.checkSeconds, run: () => keys.retireIfDone() },
+        { name: 'ended sessions cleanup', seconds: 3600, run: () => sessions.deleteEnded() },
       ],
     },
     logger,

@@ -86,7 +86,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
         else
           expect(e, where).toMatchObject({
             actorKind: 'user',
-            userName: r.access === 'admin' ? 'admin' : expect.stringMatching(/^operator-user-/),
+            userName: r.access === 'admin' ? 'admin' : expect.stringMatching(new RegExp(`^${r.access}-user-`)),
             role: r.access,
           });
       }
@@ -95,7 +95,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
     function tokenFor(r: RouteDef): string | undefined {
       if (r.access === 'public') return undefined;
       if (r.access === 'agent') return tokens.agent;
-      return r.access === 'admin' ? tokens.admin : tokens.operator;
+      return r.access === 'admin' ? tokens.admin : r.access === 'viewer' ? tokens.viewer : tokens.operator;
     }
 
     it('records refused credentials and roles on any route, not reads or hash-only check-ins', async (t) => {

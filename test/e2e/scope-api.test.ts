@@ -285,6 +285,24 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
   },
   'POST /agent/enroll': BY_ACCESS,
   'POST /agent/checkin': BY_ACCESS,
+  // Console sessions: a bearer token has no session to read; its user's own sessions are its own business.
+  'POST /session': BY_ACCESS,
+  'GET /session': async (w) => {
+    await asScoped(w, 'GET', '/session', 404);
+  },
+  'DELETE /session': async (w) => {
+    await asScoped(w, 'DELETE', '/session', 200);
+  },
+  'POST /session/sign-out-everywhere': async (w) => {
+    await asScoped(w, 'POST', '/session/sign-out-everywhere', 200);
+  },
+  'POST /me/password': async (w) => {
+    await asScoped(w, 'POST', '/me/password', 401, { currentPassword: 'not set', newPassword: 'a new long password' });
+  },
+  'GET /users': BY_ACCESS,
+  'POST /users': BY_ACCESS,
+  'PATCH /users/:id': BY_ACCESS,
+  'POST /users/:id/password': BY_ACCESS,
   'GET /triage': async (w) => {
     const items = (await asScoped<{ items: TriageDecisionWire[] }>(w, 'GET', '/triage?limit=1000', 200)).items;
     expect(items.length).toBe(BULLETINS.length);

@@ -17,6 +17,7 @@ import { registerGroupsCommand } from './groups.js';
 import { registerMachinesCommand } from './machines.js';
 import { registerSourcesCommand } from './sources.js';
 import { registerTokensCommand } from './tokens.js';
+import { registerUsersCommand } from './users.js';
 import { registerTriageCommand } from './triage.js';
 import { registerRulesCommand } from './rules.js';
 import { registerExceptionsCommand } from './exceptions.js';
@@ -46,6 +47,7 @@ export function registerApiCommands(program: Command): void {
   registerGroupsCommand(program);
   registerSourcesCommand(program);
   registerTokensCommand(program);
+  registerUsersCommand(program);
   registerTriageCommand(program);
   registerRulesCommand(program);
   registerExceptionsCommand(program);

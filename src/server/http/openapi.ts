@@ -25,6 +25,8 @@ const TAGS: Record<string, string> = {
   notifications: 'Notification channels and their delivery log.',
   reports: 'The compliance report.',
   tokens: 'Enrollment tokens and API tokens.',
+  session: 'Console sign-in: the session cookie, its CSRF token, sign-out, your own password.',
+  users: 'Console users: roles, group scopes, disabled, passwords (admins).',
   agent: 'The agent protocol: server key, enrollment, check-in.',
   deployments: 'Deployments through rings, their jobs and reports.',
   controls: 'The action catalog and the changes that need a second admin.',

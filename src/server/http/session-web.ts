@@ -35,7 +35,10 @@ interface PluginSession {
 }
 
 declare module 'fastify' {
-  interface Session extends PluginSession {}
+  interface Session {
+    record?: SessionRecord;
+    _csrf?: string;
+  }
 }
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;

@@ -192,6 +192,11 @@ export class SessionService {
     await this.store.sessions.revokeSession(idHash, this.now().toISOString());
   }
 
+  /** Deletes the rows of sessions that ended more than a day ago (they authenticate nothing); returns how many. */
+  async deleteEnded(): Promise<number> {
+    return this.store.sessions.deleteEndedSessions(new Date(this.now().getTime() - 86_400_000).toISOString());
+  }
+
   /** Signs every session of a user out (but `except`, a session id hash); returns how many were live. */
   async endAllOf(userId: string, except?: string): Promise<number> {
     return this.store.sessions.revokeUserSessions(userId, this.now().toISOString(), except);
