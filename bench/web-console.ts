@@ -58,7 +58,16 @@ export interface WebBenchResults {
   pageApiMs: number[];
   /** GET /api/v1/machines?limit=500 from Node, in the same run, per call. */
   apiMs: number[];
-  scroll: { positions: number; maxRows: number; maxRowsAt: string; finalRowShown: boolean };
+  scroll: {
+    positions: number;
+    maxRows: number;
+    maxRowsAt: string;
+    finalRowShown: boolean;
+    /** Per jump: milliseconds until the row jumped to was shown. */
+    jumpMs: number[];
+    /** GET /api/v1/machines?limit=500&offset=50000 from Node at this fleet size, per call. */
+    apiMs: number[];
+  };
   loadAverage: { start: number[]; end: number[] };
   totalMs: number;
 }
@@ -145,14 +154,17 @@ async function scrollThrough(page: Page, total: number): Promise<WebBenchResults
   // Wheel scrolling over the first rows (as a user does), then jumps across the whole list.
   for (let i = 0; i < 40; i++) await page.mouse.wheel(0, 600);
   const positions = 20;
+  const jumpMs: number[] = [];
   for (let k = 1; k <= positions; k++) {
     const index = Math.min(total - 1, Math.round((k / positions) * (total - 1)));
+    const j0 = performance.now();
     await table.evaluate((el, top) => (el.scrollTop = top), index * 40);
     await page.getByRole('link', { name: fleetName(index), exact: true }).waitFor({ timeout: 60_000 });
+    jumpMs.push(performance.now() - j0);
   }
   const finalRowShown = await page.getByRole('link', { name: fleetName(total - 1), exact: true }).isVisible();
   const maxRows = await page.evaluate(() => (window as unknown as { maxRows: number }).maxRows);
-  return { positions, maxRows, maxRowsAt: `${positions} jumps and 40 wheel steps`, finalRowShown };
+  return { positions, maxRows, maxRowsAt: `${positions} jumps and 40 wheel steps`, finalRowShown, jumpMs, apiMs: [] };
 }
 
 export async function runWebBench(cfg: WebBenchConfig, say: (s: string) => void): Promise<WebBenchResults> {
@@ -235,6 +247,14 @@ export async function runWebBench(cfg: WebBenchConfig, say: (s: string) => void)
       .waitFor({ timeout: 60_000 });
     const scroll = await scrollThrough(page, cfg.scrollMachines);
     await context.close();
+    for (let i = 0; i < 3; i++) {
+      const a0 = performance.now();
+      const res = await fetch(`${server.url}/api/v1/machines?limit=500&offset=50000`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await res.arrayBuffer();
+      scroll.apiMs.push(performance.now() - a0);
+    }
     say(`section 9: at most ${scroll.maxRows} rows in the DOM`);
     return {
       date: new Date().toISOString(),
