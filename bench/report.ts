@@ -7,6 +7,7 @@ import { serverSections } from './report-server.js';
 import type { ReportBenchResults } from './compliance-report.js';
 import { rolloutSection } from './report-rollout.js';
 import { auditSection } from './report-audit.js';
+import { webSection } from './report-web.js';
 
 const STATUS_ORDER = ['missing', 'affected', 'unknown', 'superseded', 'installed', 'not-applicable'] as const;
 
@@ -24,6 +25,7 @@ export function writeReport(r: BenchResults): string {
       ...(r.report ? [complianceReport(r.report)] : []),
       ...(r.rollout ? [rolloutSection(r.rollout)] : []),
       ...(r.audit ? [auditSection(r.audit)] : []),
+      ...(r.web ? [webSection(r.web)] : []),
     ].join('\n\n') + '\n'
   );
 }

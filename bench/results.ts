@@ -10,6 +10,7 @@ import type { ServerBenchResults } from './report-server.js';
 import type { ReportBenchResults } from './compliance-report.js';
 import type { RolloutBenchResults } from './rollout.js';
 import type { AuditBenchResults } from './audit.js';
+import type { WebBenchResults } from './web-console.js';
 
 export interface BenchResults {
   machine: MachineInfo;
@@ -35,6 +36,8 @@ export interface BenchResults {
   rollout?: RolloutBenchResults;
   /** Section 8: check-ins with the audit trail on and off (absent in older results). */
   audit?: AuditBenchResults;
+  /** Section 9: the web console in Chromium (absent in older results). */
+  web?: WebBenchResults;
   /** 1-, 5- and 15-minute load averages when the run started and ended (other processes share the CPU). */
   loadAverage: { start: number[]; end: number[] };
 }

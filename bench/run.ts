@@ -5,7 +5,8 @@
  * measures check-ins with the audit trail on and off (section 8), and writes docs/BENCHMARKS.md.
  * BENCH_ONLY=report runs scenario 6 alone, BENCH_ONLY=rollout section 7 alone; either merges its
  * figures into the previous full run's results. BENCH_ONLY=audit runs section 8 alone and
- * rewrites only that section of docs/BENCHMARKS.md.
+ * rewrites only that section of docs/BENCHMARKS.md; BENCH_ONLY=web does the same for section 9
+ * (the web console in Chromium).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -28,6 +29,8 @@ import type { GenerateResult } from './scenarios/generate.js';
 import type { FeedScaleResult } from './scenarios/feed-scale.js';
 import type { EngineSamplesResult } from './scenarios/engine-samples.js';
 import type { BigImportResult } from './scenarios/big-import.js';
+import { runWebBench, webBenchConfig } from './web-console.js';
+import { spliceWebSection, webSection } from './report-web.js';
 
 const t0 = performance.now();
 const say = (s: string): void =>
@@ -83,6 +86,19 @@ if (process.env.BENCH_ONLY === 'audit') {
   // Only section 8 changes: the other sections keep their text and figures.
   writeFileSync(doc, spliceAuditSection(readFileSync(doc, 'utf8'), auditSection(audit)));
   say(`wrote section 8 of ${relative(REPO, doc)}`);
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'web') {
+  say('BENCH_ONLY=web: section 9 alone (sizes: BENCH_WEB_MACHINES, BENCH_WEB_SCROLL_MACHINES, BENCH_WEB_RUNS)');
+  const web = await runWebBench(webBenchConfig(), say);
+  writeFileSync(join(cache, 'web-results.json'), JSON.stringify(web, null, 2));
+  if (existsSync(resultsFile)) {
+    const merged: BenchResults = { ...(JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults), web };
+    writeFileSync(resultsFile, JSON.stringify(merged, null, 2));
+  }
+  // Only section 9 changes: the other sections keep their text and figures.
+  writeFileSync(doc, spliceWebSection(readFileSync(doc, 'utf8'), webSection(web)));
+  say(`wrote section 9 of ${relative(REPO, doc)}`);
   process.exit(0);
 }
 if (process.env.BENCH_ONLY === 'report')
@@ -157,6 +173,9 @@ const rollout = await runRolloutBench(rolloutBenchConfig(), say);
 say('section 8: check-ins with the audit trail off, on, and on for every check-in');
 const audit = await auditRun();
 
+say('section 9: the web console — first-page JavaScript, the machines list in Chromium');
+const web = await runWebBench(webBenchConfig(), say);
+
 const results: BenchResults = {
   machine,
   cacheDir: relative(REPO, cache),
@@ -174,6 +193,7 @@ const results: BenchResults = {
   report,
   rollout,
   audit,
+  web,
   loadAverage: { start: loadStart, end: loadavg() },
 };
 writeFileSync(resultsFile, JSON.stringify(results, null, 2));

@@ -18,6 +18,8 @@ command -v oscap >/dev/null || need+=(openscap-scanner)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v chromium >/dev/null || need+=(chromium)
+# the console's browser tests and screenshots: a font with Latin glyphs, or text renders as boxes
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v openssl >/dev/null || need+=(openssl)
 command -v pg_lsclusters >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)

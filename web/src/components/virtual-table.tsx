@@ -1,8 +1,9 @@
 /**
  * A large list as an accessible table that keeps only the visible rows in the DOM (TanStack Table
  * for columns and sorting, TanStack Virtual for the window). Rows come page by page from the server:
- * `onNeedMore` is called as the window nears the end of what is loaded, so 100,000 rows scroll with
- * a few dozen elements on the page.
+ * either `onNeedMore` is called as the window nears the end of what is loaded (an infinite list), or,
+ * for a list one jumps around in, `onRangeChange` says which rows are visible and `rows` holds the
+ * loaded ones from `rowsOffset` on. Either way 100,000 rows scroll with a few dozen elements on the page.
  */
 import { Box, Text, UnstyledButton } from '@mantine/core';
 import {
@@ -23,10 +24,14 @@ export interface VirtualTableProps<T> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   columns: ColumnDef<T, any>[];
   rows: T[];
+  /** The position of `rows[0]` in the whole list (default 0): rows before and after it show as loading. */
+  rowsOffset?: number;
   /** How many rows the server has in all (the scrollbar's length). */
   total: number;
   /** Asks for the next page; called again only after `rows` grew. */
   onNeedMore?: () => void;
+  /** Tells which rows are in (or near) the window, first and last index, whenever that changes. */
+  onRangeChange?: (first: number, last: number) => void;
   sorting?: SortingState;
   onSortingChange?: OnChangeFn<SortingState>;
   rowKey: (row: T) => string;
@@ -56,13 +61,18 @@ export function VirtualTable<T>(p: VirtualTableProps<T>) {
     overscan: 10,
   });
   const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
   const last = items.at(-1)?.index ?? 0;
   const { rows } = table.getRowModel();
-  const loaded = rows.length;
-  const { onNeedMore } = p;
+  const offset = p.rowsOffset ?? 0;
+  const loaded = offset + rows.length;
+  const { onNeedMore, onRangeChange } = p;
   useEffect(() => {
     if (onNeedMore && loaded < p.total && last >= loaded - 20) onNeedMore();
   }, [last, loaded, p.total, onNeedMore]);
+  useEffect(() => {
+    onRangeChange?.(first, last);
+  }, [first, last, onRangeChange]);
 
   return (
     <Box
@@ -109,7 +119,7 @@ export function VirtualTable<T>(p: VirtualTableProps<T>) {
       </div>
       <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {items.map((v) => {
-          const row = rows[v.index];
+          const row = v.index >= offset ? rows[v.index - offset] : undefined;
           return (
             <div
               role="row"

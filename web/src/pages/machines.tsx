@@ -1,8 +1,9 @@
 /** Machines: the whole fleet (or the caller's groups) as one searchable, virtual list. */
 import { Anchor, Badge, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useQueries } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { paths } from '../../../src/protocol/openapi.gen';
 import { api } from '../api';
@@ -73,25 +74,47 @@ export default function MachinesPage() {
     [setParams],
   );
 
-  const list = api.useInfiniteQuery(
-    'get',
-    '/api/v1/machines',
-    { params: { query: { limit: PAGE, ...(debouncedQ ? { q: debouncedQ } : {}), ...(group ? { group } : {}) } } },
-    {
-      pageParamName: 'offset',
-      initialPageParam: 0,
-      getNextPageParam: (last, all) => {
-        const loaded = all.reduce((n, p) => n + p.items.length, 0);
-        return loaded < last.total ? loaded : undefined;
-      },
-    },
+  // The pages the visible rows are on (and page 0, which tells the total): scrolling to row 50,000
+  // loads the page it lands on, not the 99 pages before it.
+  const [range, setRange] = useState<[number, number]>([0, 0]);
+  const onRangeChange = useCallback(
+    (first: number, last: number) => setRange((r) => (r[0] === first && r[1] === last ? r : [first, last])),
+    [],
   );
-  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
-  const total = list.data?.pages.at(-1)?.total ?? 0;
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
-  const more = useCallback(() => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const filter = useMemo(
+    () => ({ ...(debouncedQ ? { q: debouncedQ } : {}), ...(group ? { group } : {}) }),
+    [debouncedQ, group],
+  );
+  const pageNumbers = useMemo(() => {
+    const from = Math.floor(range[0] / PAGE);
+    const to = Math.floor(range[1] / PAGE);
+    return [...new Set([0, ...Array.from({ length: to - from + 1 }, (_, i) => from + i)])];
+  }, [range]);
+  const pages = useQueries({
+    queries: pageNumbers.map((n) =>
+      api.queryOptions(
+        'get',
+        '/api/v1/machines',
+        { params: { query: { limit: PAGE, offset: n * PAGE, ...filter } } },
+        // Page 0 keeps showing the previous search's answer until the new one arrives (no flash).
+        n === 0 ? { placeholderData: keepPreviousData } : {},
+      ),
+    ),
+  });
+  const head = pages[0]!;
+  const total = head.data?.total ?? 0;
+  // The loaded rows around the window: from the first visible page up to the first one not loaded yet.
+  const firstPage = Math.floor(range[0] / PAGE);
+  // (At most two pages of 500: cheap enough to gather on every render.)
+  const rows: Machine[] = [];
+  for (let n = firstPage; ; n++) {
+    const i = pageNumbers.indexOf(n);
+    const data = i < 0 ? undefined : pages[i]!.data;
+    if (!data || data.items.length === 0 || (n === 0 && head.isPlaceholderData)) break;
+    rows.push(...data.items);
+  }
+  const error = pages.find((q) => q.error)?.error;
+  const list = { data: head.data, isPending: head.isPending, error };
 
   return (
     <Stack>
@@ -141,10 +164,11 @@ export default function MachinesPage() {
           label="Machines"
           columns={columns}
           rows={rows}
+          rowsOffset={firstPage * PAGE}
           total={total}
-          onNeedMore={more}
+          onRangeChange={onRangeChange}
           rowKey={(m) => m.id}
-          template="minmax(160px, 2fr) minmax(140px, 1.5fr) minmax(100px, 1fr) 120px 140px"
+          template="minmax(160px, 2fr) minmax(140px, 1.5fr) minmax(100px, 1fr) 130px 140px"
         />
       )}
     </Stack>

@@ -1,0 +1,187 @@
+/**
+ * The console in a real browser for tests: Debian's Chromium (installed by
+ * scripts/setup-test-deps.sh) driven by playwright-core, one browser per test file, a context per
+ * screen (1280×800 desktop, 390×844 touch phone). Every page records the console errors and failed
+ * requests it sees; `expectClean()` fails the test on any that were not expected.
+ */
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+
+export const REPO = path.resolve(import.meta.dirname, '../..');
+export const CHROMIUM = process.env.PATCHHIVE_CHROMIUM ?? '/usr/bin/chromium';
+
+export type Screen = 'desktop' | 'phone';
+
+/** The two screens every page must work on. */
+export const SCREENS: Record<Screen, { width: number; height: number; isMobile: boolean; hasTouch: boolean }> = {
+  desktop: { width: 1280, height: 800, isMobile: false, hasTouch: false },
+  phone: { width: 390, height: 844, isMobile: true, hasTouch: true },
+};
+
+const isRoot = process.getuid?.() === 0;
+
+/**
+ * Launches headless Chromium. Chromium's sandbox needs unprivileged user namespaces and refuses to
+ * start as root (test containers usually run as root): only then is it turned off, since the pages
+ * it loads are the project's own console served from loopback.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: isRoot ? ['--no-sandbox'] : [],
+  });
+}
+
+/** A request or console message a test expects (e.g. a 403 it provokes); matched against the text. */
+export type Expected = RegExp;
+
+export interface ConsolePage {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors and failed requests seen so far ("console: ...", "request: GET /x → 500"). */
+  problems: string[];
+  /** Throws when a problem was seen that none of `expected` matches. */
+  expectClean(...expected: Expected[]): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A new page on `screen` at `baseURL`. `token` signs in with a bearer token on every request (the
+ * API token sign-in scripts use), until cookie sessions replace it in these tests.
+ */
+export async function openPage(
+  browser: Browser,
+  opts: { baseURL: string; screen?: Screen; token?: string },
+): Promise<ConsolePage> {
+  const s = SCREENS[opts.screen ?? 'desktop'];
+  const context = await browser.newContext({
+    baseURL: opts.baseURL,
+    viewport: { width: s.width, height: s.height },
+    isMobile: s.isMobile,
+    hasTouch: s.hasTouch,
+    deviceScaleFactor: 1,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    ...(opts.token ? { extraHTTPHeaders: { authorization: `Bearer ${opts.token}` } } : {}),
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    // A navigation away aborts the requests still in flight: not a failure of the page.
+    if (r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`request: ${r.method()} ${new URL(r.url()).pathname} failed (${r.failure()?.errorText})`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400)
+      problems.push(`request: ${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()}`);
+  });
+  return {
+    page,
+    context,
+    problems,
+    expectClean(...expected) {
+      const unexpected = problems.filter((p) => !expected.some((e) => e.test(p)));
+      if (unexpected.length > 0) throw new Error(`the page reported problems:\n  ${unexpected.join('\n  ')}`);
+    },
+    close: () => context.close(),
+  };
+}
+
+/**
+ * Saves `docs/console/<name>-<screen>.png`, only when PATCHHIVE_SCREENSHOTS=1 asks for it, so that
+ * ordinary test runs leave the committed screenshots alone.
+ */
+export async function screenshot(page: Page, name: string, screen: Screen): Promise<void> {
+  if (process.env.PATCHHIVE_SCREENSHOTS !== '1') return;
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`screenshot name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
+  const dir = path.join(REPO, 'docs/console');
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}-${screen}.png`) });
+}
+
+const DIST_INDEX = path.join(REPO, 'dist/web/index.html');
+const LOCK = path.join(REPO, 'dist/.web-build.lock');
+
+/** The newest modification time of the console's sources (web/src, web/index.html, the build config). */
+function newestSource(): number {
+  let newest = 0;
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(path.join(REPO, 'web/src'));
+  for (const f of ['web/index.html', 'web/vite.config.ts', 'src/protocol/openapi.gen.ts'])
+    if (existsSync(path.join(REPO, f))) newest = Math.max(newest, statSync(path.join(REPO, f)).mtimeMs);
+  return newest;
+}
+
+function upToDate(): boolean {
+  return existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= newestSource();
+}
+
+/**
+ * Builds the console into dist/web (`vite build`) when it is missing or older than its sources.
+ * Test files run in parallel processes: a lock file (created exclusively) lets one build while
+ * the others wait and then find the build fresh. A lock older than 5 minutes is a crashed build's.
+ */
+export async function ensureConsoleBuilt(): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  await mkdir(path.dirname(LOCK), { recursive: true });
+  for (;;) {
+    if (upToDate()) return;
+    let fd: number | undefined;
+    try {
+      fd = openSync(LOCK, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (fd !== undefined) {
+      try {
+        if (!upToDate())
+          await promisify(execFile)('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+            cwd: REPO,
+            maxBuffer: 16 << 20,
+          });
+        return;
+      } finally {
+        closeSync(fd);
+        unlinkSync(LOCK);
+      }
+    }
+    try {
+      if (Date.now() - statSync(LOCK).mtimeMs > 300_000) unlinkSync(LOCK);
+    } catch {
+      // the lock went away between the two calls: try again
+    }
+    if (Date.now() > deadline) throw new Error(`waited 5 minutes for the console build (${LOCK})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** One browser for the test file that calls this at its top level (launched before, closed after its tests). */
+export function sharedBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('the browser is not launched yet (use it inside a test or hook)');
+    return browser;
+  };
+}
