@@ -1,6 +1,9 @@
 /** Coloured badges for the states the console shows in many places: severity, triage, deadline. */
 import { Badge } from '@mantine/core';
 
+/** Badges keep their whole text: a narrow table column grows (or scrolls) rather than cutting it. */
+const WHOLE = { minWidth: 'max-content' } as const;
+
 const SEVERITY_COLOR: Record<string, string> = {
   critical: 'red',
   important: 'orange',
@@ -11,7 +14,7 @@ const SEVERITY_COLOR: Record<string, string> = {
 
 export function SeverityBadge({ severity }: { severity: string }) {
   return (
-    <Badge color={SEVERITY_COLOR[severity] ?? 'gray'} variant="light">
+    <Badge color={SEVERITY_COLOR[severity] ?? 'gray'} variant="light" style={WHOLE}>
       {severity}
     </Badge>
   );
@@ -38,7 +41,7 @@ export function triageLabel(state: string): string {
 
 export function TriageBadge({ state }: { state: string }) {
   return (
-    <Badge color={TRIAGE_COLOR[state] ?? 'gray'} variant="light" style={{ textTransform: 'none' }}>
+    <Badge color={TRIAGE_COLOR[state] ?? 'gray'} variant="light" style={{ ...WHOLE, textTransform: 'none' }}>
       {triageLabel(state)}
     </Badge>
   );
@@ -48,7 +51,7 @@ const SLA_COLOR: Record<string, string> = { overdue: 'red', 'due-soon': 'orange'
 
 export function SlaBadge({ sla }: { sla: string }) {
   return (
-    <Badge color={SLA_COLOR[sla] ?? 'gray'} variant="outline" style={{ textTransform: 'none' }}>
+    <Badge color={SLA_COLOR[sla] ?? 'gray'} variant="outline" style={{ ...WHOLE, textTransform: 'none' }}>
       {sla.replace('-', ' ')}
     </Badge>
   );

@@ -56,7 +56,7 @@ function BulletinView({ b }: { b: Bulletin }) {
         </Alert>
       )}
       <Section title="Details">
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0} spacing="sm">
+        <SimpleGrid cols={{ base: 2, md: 4 }} component="dl" m={0} spacing="sm">
           <Fact label="Source">{source?.name ?? b.sourceId}</Fact>
           <Fact label="Published">{b.published?.slice(0, 10) ?? '—'}</Fact>
           <Fact label="Revised">{b.revised?.slice(0, 10) ?? '—'}</Fact>
@@ -141,7 +141,7 @@ function Triage({ id }: { id: string }) {
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Group</Table.Th>
-              <Table.Th>State</Table.Th>
+              <Table.Th miw={190}>State</Table.Th>
               <Table.Th>Approvals</Table.Th>
               <Table.Th>Reason</Table.Th>
               <Table.Th>Changed</Table.Th>

@@ -170,7 +170,7 @@ export default function BulletinsPage() {
           total={total}
           onNeedMore={more}
           rowKey={(b) => b.id}
-          template="minmax(140px, 1.2fr) 110px minmax(200px, 3fr) 90px 110px"
+          template="minmax(140px, 1.2fr) 130px minmax(200px, 3fr) 90px 110px"
         />
       )}
     </Stack>

@@ -48,7 +48,7 @@ export function AttributesView({ machine }: { machine: Machine }) {
     ['Internet-facing', machine.internetFacing ? 'yes' : 'no'],
   ];
   return (
-    <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="xs" component="dl" m={0}>
+    <SimpleGrid cols={2} spacing="xs" component="dl" m={0}>
       {rows.map(([k, v]) => (
         <div key={k}>
           <Text component="dt" size="xs" c="dimmed">

@@ -83,7 +83,7 @@ function MachineView({ machine: m }: { machine: Machine }) {
       )}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Section title="Facts">
-          <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="xs" component="dl" m={0}>
+          <SimpleGrid cols={2} spacing="xs" component="dl" m={0}>
             <Fact label="Operating system">{os}</Fact>
             <Fact label="Agent">{m.source === 'agent' ? (m.agentId ?? 'enrolled') : 'none (imported inventory)'}</Fact>
             <Fact label="Last seen">

@@ -22,7 +22,7 @@ import { Link, useSearchParams } from 'react-router';
 import { z } from 'zod';
 import type { paths } from '../../../src/protocol/openapi.gen';
 import { api } from '../api';
-import { TriageBadge } from '../components/badges';
+import { SeverityBadge, TriageBadge } from '../components/badges';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
 import { Time } from '../components/time';
 import { useCan, useMe } from '../session';
@@ -51,6 +51,11 @@ export function TriageQueue() {
   const queue = api.useQuery('get', '/api/v1/triage', {
     params: { query: { state, limit: LIMIT, ...(group ? { group } : {}) } },
   });
+  // The queue carries ids only; titles and severities come from the bulletins that hit machines.
+  const bulletins = api.useQuery('get', '/api/v1/bulletins', {
+    params: { query: { affecting: 'true', limit: LIMIT } },
+  });
+  const about = useMemo(() => new Map((bulletins.data?.items ?? []).map((b) => [b.id, b])), [bulletins.data]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [dialog, setDialog] = useState<'ignore' | 'decline' | null>(null);
   const [result, setResult] = useState<BulkResult | null>(null);
@@ -167,8 +172,9 @@ export function TriageQueue() {
                   </Table.Th>
                 )}
                 <Table.Th>Bulletin</Table.Th>
+                <Table.Th>Severity</Table.Th>
                 <Table.Th>Group</Table.Th>
-                <Table.Th>State</Table.Th>
+                <Table.Th miw={200}>State</Table.Th>
                 <Table.Th>Approvals</Table.Th>
                 <Table.Th>Changed</Table.Th>
               </Table.Tr>
@@ -177,6 +183,7 @@ export function TriageQueue() {
               {rows.map((d) => (
                 <QueueRow
                   key={keyOf(d)}
+                  about={about.get(d.bulletinId)}
                   d={d}
                   canOperate={canOperate}
                   checked={selected.has(keyOf(d))}
@@ -198,7 +205,13 @@ export function TriageQueue() {
   );
 }
 
-function QueueRow(p: { d: TriageDecision; canOperate: boolean; checked: boolean; toggle: (k: string) => void }) {
+function QueueRow(p: {
+  d: TriageDecision;
+  about: { title: string; severity: string } | undefined;
+  canOperate: boolean;
+  checked: boolean;
+  toggle: (k: string) => void;
+}) {
   const { d } = p;
   const me = useMe();
   const mine = d.state === 'awaiting-second-approval' && d.approvals.includes(me.user);
@@ -217,7 +230,13 @@ function QueueRow(p: { d: TriageDecision; canOperate: boolean; checked: boolean;
         <Anchor component={Link} to={`/bulletins/${encodeURIComponent(d.bulletinId)}`} size="sm">
           {d.bulletinId}
         </Anchor>
+        {p.about && (
+          <Text size="xs" c="dimmed" lineClamp={1}>
+            {p.about.title}
+          </Text>
+        )}
       </Table.Td>
+      <Table.Td>{p.about ? <SeverityBadge severity={p.about.severity} /> : '—'}</Table.Td>
       <Table.Td>{d.group}</Table.Td>
       <Table.Td>
         <TriageBadge state={d.state} />
