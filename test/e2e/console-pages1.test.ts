@@ -155,6 +155,19 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     expect(await queue.getByRole('row').filter({ hasText: 'PH-APT' }).filter({ hasText: 'lab' }).count()).toBe(0);
     await shot(page, 'triage-approved-desktop');
 
+    // Ignoring needs a reason and an end date.
+    await page.getByRole('checkbox', { name: 'Select PH-TZ in lab' }).check();
+    await page.getByRole('button', { name: 'Ignore…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Ignore 1 selected' });
+    await dialog.getByRole('button', { name: 'Ignore', exact: true }).click();
+    await dialog.getByText('Say why, for the audit trail and the other operators.').waitFor();
+    await dialog.getByText(/Pick the date the ignore ends/).waitFor();
+    await dialog.getByRole('textbox', { name: 'Reason' }).fill('tzdata is pinned by the vendor image');
+    await dialog.getByLabel('Ignore until').fill(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10));
+    await dialog.getByRole('button', { name: 'Ignore', exact: true }).click();
+    await page.getByText('1 applied').waitFor();
+    expect(await queue.getByRole('row').filter({ hasText: 'PH-TZ' }).filter({ hasText: 'lab' }).count()).toBe(0);
+
     const other = await open(await server.tokenFor('operator'), PHONE);
     await other.goto(`${server.url}/triage?group=prod&state=awaiting-second-approval`);
     await other.getByRole('checkbox', { name: 'Select PH-APT in prod' }).check();
@@ -191,5 +204,37 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     await phone.goto(`${server.url}/bulletins`);
     await phone.getByRole('table', { name: 'Bulletins' }).waitFor();
     await shot(phone, 'bulletins-phone');
+  });
+
+  it('an admin adds an approval rule, whose deletion waits for a second admin, and a risk exception', async () => {
+    const page = await open(server.adminToken);
+    await page.goto(`${server.url}/triage?tab=rules`);
+    await page.getByText('No approval rules').waitFor();
+    await page.getByRole('button', { name: 'Add approval rule' }).click();
+    const form = page.getByRole('form', { name: 'New approval rule' });
+    await form.getByRole('textbox', { name: 'Name' }).fill('low in lab');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    const rules = page.getByRole('table', { name: 'Approval rules' });
+    await rules.getByText('low in lab').waitFor();
+    await rules.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByText('Waiting for a second admin', { exact: true }).waitFor();
+    await page
+      .getByRole('region', { name: 'Changes waiting for a second admin' })
+      .getByRole('button', { name: 'Withdraw' })
+      .waitFor();
+    await shot(page, 'rules-desktop');
+
+    await page.getByRole('tab', { name: 'Risk exceptions' }).click();
+    await page.getByText('No risk exceptions').waitFor();
+    await page.getByRole('button', { name: 'Add risk exception' }).click();
+    const ex = page.getByRole('form', { name: 'New risk exception' });
+    await ex.getByRole('textbox', { name: 'Bulletin' }).fill('PH-TZ');
+    await ex.getByRole('textbox', { name: 'Machine or group name' }).fill('db1');
+    await ex.getByRole('textbox', { name: 'Owner' }).fill('dba@example.org');
+    await ex.getByRole('textbox', { name: 'Reason' }).fill('replaced next quarter');
+    await ex.getByLabel('Until').fill(new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10));
+    await ex.getByRole('button', { name: 'Add exception' }).click();
+    await page.getByRole('table', { name: 'Risk exceptions' }).getByText('dba@example.org').waitFor();
+    await shot(page, 'exceptions-desktop');
   });
 });

@@ -166,7 +166,7 @@ function ExceptionForm({ onDone }: { onDone: () => void }) {
   return (
     <form onSubmit={submit} aria-label="New risk exception">
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-        <TextInput label="Bulletin" required key={form.key('bulletin')} {...form.getInputProps('bulletin')} />
+        <TextInput label="Bulletin" withAsterisk key={form.key('bulletin')} {...form.getInputProps('bulletin')} />
         <Stack gap={4}>
           <Text size="sm" fw={500} id="exception-on">
             Accept it on
@@ -181,10 +181,15 @@ function ExceptionForm({ onDone }: { onDone: () => void }) {
             {...form.getInputProps('on')}
           />
         </Stack>
-        <TextInput label="Machine or group name" required key={form.key('target')} {...form.getInputProps('target')} />
-        <TextInput label="Owner" required key={form.key('owner')} {...form.getInputProps('owner')} />
-        <TextInput label="Reason" required key={form.key('reason')} {...form.getInputProps('reason')} />
-        <TextInput type="date" label="Until" required key={form.key('until')} {...form.getInputProps('until')} />
+        <TextInput
+          label="Machine or group name"
+          withAsterisk
+          key={form.key('target')}
+          {...form.getInputProps('target')}
+        />
+        <TextInput label="Owner" withAsterisk key={form.key('owner')} {...form.getInputProps('owner')} />
+        <TextInput label="Reason" withAsterisk key={form.key('reason')} {...form.getInputProps('reason')} />
+        <TextInput type="date" label="Until" withAsterisk key={form.key('until')} {...form.getInputProps('until')} />
       </SimpleGrid>
       {create.error && <ErrorNotice error={create.error} title="The exception was not added" />}
       <Group mt="md">

@@ -348,7 +348,7 @@ function ReasonFields(p: {
       <Stack>
         <Textarea
           label="Reason"
-          required
+          withAsterisk
           autosize
           minRows={2}
           key={form.key('reason')}
@@ -359,7 +359,7 @@ function ReasonFields(p: {
             type="date"
             label="Ignore until"
             description="Then the bulletin returns to the queue"
-            required
+            withAsterisk
             key={form.key('until')}
             {...form.getInputProps('until')}
           />

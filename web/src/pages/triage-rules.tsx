@@ -211,7 +211,7 @@ function RuleForm({ onDone, groups }: { onDone: () => void; groups: { id: string
   return (
     <form onSubmit={submit} aria-label="New approval rule">
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-        <TextInput label="Name" required key={form.key('name')} {...form.getInputProps('name')} />
+        <TextInput label="Name" withAsterisk key={form.key('name')} {...form.getInputProps('name')} />
         <NumberInput
           label="Priority"
           description="Lower is tried first"
