@@ -4,11 +4,12 @@
  * synced catalog; its page shows a finding's evidence (expected vs actual); an operator edits its
  * owner; a viewer sees no edit or assess button; an operator bulk-approves on /triage; a bulletin's
  * page shows its triage per group. Screenshots (desktop 1280×800, phone 390×844) go to a temp dir,
- * or to PATCHHIVE_SCREENSHOTS when set.
+ * or to PATCHHIVE_SCREENSHOTS when set; axe-core checks each page before its screenshot.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -25,6 +26,10 @@ import {
 } from './server-test-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+interface AxeResults {
+  violations: { id: string; impact?: string | null; nodes: { target: string[] }[] }[];
+}
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
@@ -43,6 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
   let work: { dir: string; remove(): Promise<void> };
   let shots: string;
   const contexts: BrowserContext[] = [];
+  let axeSource: string | undefined;
 
   const open = async (token: string, size = DESKTOP): Promise<Page> => {
     const context = await browser.newContext({
@@ -52,7 +58,19 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     contexts.push(context);
     return context.newPage();
   };
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  /** A full-page screenshot, after axe-core finds no serious or critical accessibility violation. */
+  const shot = async (page: Page, name: string) => {
+    // Evaluated through the debugging protocol: the console's CSP (script-src 'self') rightly refuses an inline script.
+    await page.evaluate((axeSource ??= await readFile(AXE, 'utf8')));
+    const found = await page.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run(): Promise<AxeResults> } }).axe.run();
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    expect(found, name).toEqual([]);
+    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  };
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
@@ -101,7 +119,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     const page = await open(await server.tokenFor('operator'));
     await page.goto(`${server.url}/machines/web1`);
     await page.getByRole('heading', { level: 1, name: 'web1' }).waitFor();
-    await page.getByRole('button', { name: /PH-APT: apt: signature check bypass/ }).click();
+    await page.getByRole('button', { name: /PH-APT apt: signature check bypass/ }).click();
     const evidence = page.getByRole('table', { name: 'Evidence' }).first();
     await evidence.waitFor();
     await expect(evidence.getByRole('columnheader', { name: 'Expected' }).count()).resolves.toBe(1);

@@ -1,8 +1,11 @@
 /** Coloured badges for the states the console shows in many places: severity, triage, deadline. */
 import { Badge } from '@mantine/core';
 
-/** Badges keep their whole text: a narrow table column grows (or scrolls) rather than cutting it. */
-const WHOLE = { minWidth: 'max-content' } as const;
+/**
+ * Badges keep their whole text (a narrow table column grows or scrolls rather than cutting it), in the
+ * body's text colour on the tinted background: coloured text on a light tint fails WCAG AA contrast.
+ */
+export const WHOLE = { minWidth: 'max-content', color: 'var(--mantine-color-text)' } as const;
 
 const SEVERITY_COLOR: Record<string, string> = {
   critical: 'red',

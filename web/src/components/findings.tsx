@@ -12,7 +12,7 @@ export function FindingList({ findings, show }: { findings: Finding[]; show: 'bu
         const key = `${f.machineId}/${f.bulletinId}`;
         return (
           <Accordion.Item key={key} value={key}>
-            <Accordion.Control aria-label={`${show === 'bulletin' ? f.bulletinId : f.machineName}: ${f.title}`}>
+            <Accordion.Control>
               <Group gap="xs" wrap="wrap">
                 <SeverityBadge severity={f.severity} />
                 <Text fw={600} size="sm">

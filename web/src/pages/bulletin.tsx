@@ -3,7 +3,7 @@ import { Alert, Anchor, Badge, Card, Group, ScrollArea, SimpleGrid, Stack, Table
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
-import { SeverityBadge, TriageBadge, triageLabel } from '../components/badges';
+import { SeverityBadge, TriageBadge, triageLabel, WHOLE } from '../components/badges';
 import { FindingList } from '../components/findings';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
 import { Time } from '../components/time';
@@ -61,7 +61,7 @@ function BulletinView({ b }: { b: Bulletin }) {
           <Fact label="Published">{b.published?.slice(0, 10) ?? '—'}</Fact>
           <Fact label="Revised">{b.revised?.slice(0, 10) ?? '—'}</Fact>
           <Fact label="Affected machines">
-            <Badge color={b.affectedMachines > 0 ? 'red' : 'green'} variant="light">
+            <Badge color={b.affectedMachines > 0 ? 'red' : 'green'} variant="light" style={WHOLE}>
               {b.affectedMachines}
             </Badge>
           </Fact>
@@ -236,7 +236,7 @@ function Fixes({ items }: { items: Finding[] }) {
         Fixes:
       </Text>
       {[...fixes].map(([k, n]) => (
-        <Badge key={k} variant="outline" style={{ textTransform: 'none' }}>
+        <Badge key={k} variant="outline" style={{ ...WHOLE, textTransform: 'none' }}>
           {k} ({n} machine{n === 1 ? '' : 's'})
         </Badge>
       ))}

@@ -6,7 +6,7 @@ import { useCallback, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { paths } from '../../../src/protocol/openapi.gen';
 import { api } from '../api';
-import { SeverityBadge } from '../components/badges';
+import { SeverityBadge, WHOLE } from '../components/badges';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
 import { VirtualTable } from '../components/virtual-table';
 
@@ -32,7 +32,7 @@ const columns = [
     header: 'Machines',
     cell: (c) =>
       c.getValue() > 0 ? (
-        <Badge color="red" variant="light">
+        <Badge color="red" variant="light" style={WHOLE}>
           {c.getValue()}
         </Badge>
       ) : (

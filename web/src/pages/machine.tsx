@@ -1,12 +1,11 @@
 /** One machine: facts, attributes, open findings with evidence, the daily history, and its pending work. */
 import { Alert, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title, ScrollArea, Anchor } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
 import { SeverityBadge, SlaBadge } from '../components/badges';
 import { FindingList } from '../components/findings';
-import { HistoryChart } from '../components/history-chart';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
 import { Time } from '../components/time';
 import { useCan } from '../session';
@@ -14,6 +13,8 @@ import type { Machine, WorkItem } from '../wire';
 import { AttributesForm, AttributesView } from './machine-attributes';
 
 const FINDINGS_SHOWN = 500;
+// The chart library is the page's largest part: the facts and findings show while it loads.
+const HistoryChart = lazy(() => import('../components/history-chart').then((m) => ({ default: m.HistoryChart })));
 
 export default function MachinePage() {
   const { name = '' } = useParams();
@@ -145,7 +146,11 @@ function History({ id }: { id: string }) {
   const history = api.useQuery('get', '/api/v1/machines/{id}/history', { params: { path: { id } } });
   if (history.error) return <ErrorNotice error={history.error} title="The history could not be read" />;
   if (history.isPending) return <Loading what="the history" />;
-  return <HistoryChart snapshots={history.data.items} />;
+  return (
+    <Suspense fallback={<Loading what="the chart" />}>
+      <HistoryChart snapshots={history.data.items} />
+    </Suspense>
+  );
 }
 
 function Findings({ machine }: { machine: Machine }) {

@@ -82,9 +82,7 @@ export function RiskExceptions() {
                   </Table.Td>
                   <Table.Td>
                     {e.machineId ? (
-                      <Anchor component={Link} to={`/machines/${encodeURIComponent(e.machineId)}`} size="sm">
-                        machine
-                      </Anchor>
+                      <MachineLink id={e.machineId} />
                     ) : (
                       `group ${groupName.get(e.groupId ?? '') ?? e.groupId ?? ''}`
                     )}
@@ -120,6 +118,17 @@ export function RiskExceptions() {
         </ScrollArea>
       )}
     </Stack>
+  );
+}
+
+/** A machine by its name (the exception holds its id). */
+function MachineLink({ id }: { id: string }) {
+  const machine = api.useQuery('get', '/api/v1/machines/{id}', { params: { path: { id } } });
+  const name = machine.data?.name;
+  return (
+    <Anchor component={Link} to={`/machines/${encodeURIComponent(name ?? id)}`} size="sm">
+      {name ? `machine ${name}` : 'machine'}
+    </Anchor>
   );
 }
 

@@ -20,6 +20,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { z } from 'zod';
 import { api } from '../api';
+import { WHOLE } from '../components/badges';
 import { isChangeRequest, PendingChanges, ProposedChange, type ChangeRequest } from '../components/change-notice';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
 import { useCan } from '../session';
@@ -102,7 +103,7 @@ export function ApprovalRules() {
                     {r.after ? `, ${r.after.days} days after ${groupName.get(r.after.groupId) ?? r.after.groupId}` : ''}
                   </Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={r.enabled ? 'green' : 'gray'}>
+                    <Badge variant="light" color={r.enabled ? 'green' : 'gray'} style={WHOLE}>
                       {r.enabled ? 'enabled' : 'disabled'}
                     </Badge>
                   </Table.Td>
