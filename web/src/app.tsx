@@ -11,10 +11,18 @@ import { ErrorNotice, Loading } from './components/notices';
 import { MeContext, type Me } from './session';
 
 const MachinesPage = lazy(() => import('./pages/machines'));
+const MachinePage = lazy(() => import('./pages/machine'));
+const BulletinsPage = lazy(() => import('./pages/bulletins'));
+const BulletinPage = lazy(() => import('./pages/bulletin'));
+const TriagePage = lazy(() => import('./pages/triage'));
 const NotFoundPage = lazy(() => import('./pages/not-found'));
 
 /** The pages in the navigation, in the order of an administrator's day. */
-const NAV: { to: string; label: string }[] = [{ to: '/machines', label: 'Machines' }];
+const NAV: { to: string; label: string }[] = [
+  { to: '/machines', label: 'Machines' },
+  { to: '/bulletins', label: 'Bulletins' },
+  { to: '/triage', label: 'Triage' },
+];
 
 export function App() {
   const me = api.useQuery('get', '/api/v1/me', {}, { retry: false, staleTime: 60_000 });
@@ -29,6 +37,10 @@ export function App() {
         <Suspense fallback={<Loading what="the page" />}>
           <Routes>
             <Route path="/machines" element={<MachinesPage />} />
+            <Route path="/machines/:name" element={<MachinePage />} />
+            <Route path="/bulletins" element={<BulletinsPage />} />
+            <Route path="/bulletins/:id" element={<BulletinPage />} />
+            <Route path="/triage" element={<TriagePage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Routes>
         </Suspense>

@@ -37,7 +37,7 @@ export function EmptyState({ title, children }: { title: string; children: React
 export function Loading({ what }: { what: string }) {
   return (
     <Center py="xl">
-      <Loader aria-label={`Loading ${what}`} />
+      <Loader role="status" aria-label={`Loading ${what}`} />
     </Center>
   );
 }

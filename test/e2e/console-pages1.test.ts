@@ -1,0 +1,258 @@
+/**
+ * The machine, bulletin and triage pages of the console in a real browser (Debian's chromium through
+ * playwright-core) over a real server and store: a recorded Debian machine with findings from a
+ * synced catalog; its page shows a finding's evidence (expected vs actual); an operator edits its
+ * owner; a viewer sees no edit or assess button; an operator bulk-approves on /triage; a bulletin's
+ * page shows its triage per group. Screenshots (desktop 1280×800, phone 390×844) go to a temp dir,
+ * or to PATCHHIVE_SCREENSHOTS when set; axe-core checks each page before its screenshot.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SourceWire } from '../../src/protocol/api.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import {
+  debianInventory,
+  expectApi,
+  nativeCatalog,
+  REPO,
+  removeInventoryRoots,
+  tempDir,
+} from './server-test-helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+interface AxeResults {
+  violations: { id: string; impact?: string | null; nodes: { target: string[] }[] }[];
+}
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+/** Builds the console once when dist/web is missing (a fresh checkout), so the server has pages to serve. */
+async function ensureConsoleBuilt(): Promise<void> {
+  if (existsSync(path.join(REPO, 'dist/web/index.html'))) return;
+  await promisify(execFile)('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], {
+    cwd: REPO,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triage', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let work: { dir: string; remove(): Promise<void> };
+  let shots: string;
+  const contexts: BrowserContext[] = [];
+  let axeSource: string | undefined;
+
+  const open = async (token: string, size = DESKTOP): Promise<Page> => {
+    const context = await browser.newContext({
+      viewport: size,
+      extraHTTPHeaders: { authorization: `Bearer ${token}` },
+    });
+    contexts.push(context);
+    return context.newPage();
+  };
+  /** A full-page screenshot, after axe-core finds no serious or critical accessibility violation. */
+  const shot = async (page: Page, name: string) => {
+    // Evaluated through the debugging protocol: the console's CSP (script-src 'self') rightly refuses an inline script.
+    await page.evaluate((axeSource ??= await readFile(AXE, 'utf8')));
+    const found = await page.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run(): Promise<AxeResults> } }).axe.run();
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    expect(found, name).toEqual([]);
+    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  };
+
+  beforeAll(async () => {
+    await ensureConsoleBuilt();
+    work = await tempDir('patchhive-console-');
+    shots = process.env.PATCHHIVE_SCREENSHOTS ?? path.join(work.dir, 'shots');
+    await mkdir(shots, { recursive: true });
+    server = (await startTestServer({ listen: true }))!;
+    const now = new Date();
+    for (const [name, status] of [
+      ['web1', 'status-host-node-image.txt'],
+      ['db1', 'status-minbase-12-security-upgraded.txt'],
+    ] as const) {
+      await expectApi(server, 'POST', '/machines/import', 201, {
+        body: { inventory: await debianInventory(status, name, now), attributes: { role: 'web', owner: 'ops' } },
+      });
+    }
+    await expectApi(server, 'POST', '/groups', 201, { body: { name: 'lab', kind: 'static', members: ['web1'] } });
+    await expectApi(server, 'POST', '/groups', 201, {
+      body: { name: 'prod', kind: 'static', members: ['db1'], requiresSecondApprover: true },
+    });
+    const catalog = path.join(work.dir, 'inhouse.json');
+    await writeFile(
+      catalog,
+      nativeCatalog('inhouse', [
+        { id: 'PH-APT', pkg: 'apt', fixed: '9999', severity: 'important', title: 'apt: signature check bypass' },
+        { id: 'PH-TZ', pkg: 'tzdata', fixed: '9999', severity: 'moderate' },
+      ]),
+    );
+    const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, {
+      body: { name: 'inhouse', url: catalog, format: 'native', allowUnsigned: true },
+    });
+    await expectApi(server, 'POST', `/sources/${source.id}/sync`, 200);
+    await server.assessment.whenIdle();
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.destroy();
+    await removeInventoryRoots();
+    await work?.remove();
+  });
+
+  it("a machine's page shows a finding with expected and actual; an operator edits its owner", async () => {
+    const page = await open(await server.tokenFor('operator'));
+    await page.goto(`${server.url}/machines/web1`);
+    await page.getByRole('heading', { level: 1, name: 'web1' }).waitFor();
+    await page.getByRole('button', { name: /PH-APT apt: signature check bypass/ }).click();
+    const evidence = page.getByRole('table', { name: 'Evidence' }).first();
+    await evidence.waitFor();
+    await expect(evidence.getByRole('columnheader', { name: 'Expected' }).count()).resolves.toBe(1);
+    const text = await evidence.innerText();
+    expect(text).toMatch(/9999/); // expected: the fixed version
+    expect(text).toMatch(/\d+\.\d+/); // actual: the installed version
+    await shot(page, 'machine-desktop');
+
+    await page.getByRole('button', { name: 'Edit attributes' }).click();
+    const owner = page.getByRole('textbox', { name: 'Owner' });
+    await owner.fill('x'.repeat(201));
+    await page.getByRole('button', { name: 'Save attributes' }).click();
+    await page.getByText('The owner is at most 200 characters.').waitFor();
+    await owner.fill('web-team@example.org');
+    await page.getByRole('button', { name: 'Save attributes' }).click();
+    await page.getByTestId('attr-owner').getByText('web-team@example.org').waitFor();
+    const saved = await expectApi<{ owner: string }>(server, 'GET', '/machines/web1', 200);
+    expect(saved.owner).toBe('web-team@example.org');
+    await expect(page.getByRole('button', { name: 'Assess now' }).count()).resolves.toBe(1);
+  });
+
+  it('a viewer sees the machine but no edit or assess button', async () => {
+    const page = await open(await server.tokenFor('viewer'), PHONE);
+    await page.goto(`${server.url}/machines/web1`);
+    await page.getByRole('heading', { level: 1, name: 'web1' }).waitFor();
+    await page.getByRole('region', { name: /Open findings \(/ }).waitFor();
+    await page.getByText('PH-APT').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Edit attributes' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Assess now' }).count()).toBe(0);
+    await shot(page, 'machine-phone');
+    await page.goto(`${server.url}/triage`);
+    await page.getByRole('table', { name: 'Triage queue' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    expect(await page.getByRole('checkbox').count()).toBe(0);
+  });
+
+  it('an operator bulk-approves on /triage; a group with a second approver waits for a different operator', async () => {
+    const page = await open(await server.tokenFor('operator'));
+    await page.goto(`${server.url}/triage`);
+    const queue = page.getByRole('table', { name: 'Triage queue' });
+    await queue.waitFor();
+    await page.getByRole('checkbox', { name: 'Select PH-APT in lab' }).check();
+    await page.getByRole('checkbox', { name: 'Select PH-APT in prod' }).check();
+    await shot(page, 'triage-desktop');
+    await page.getByRole('button', { name: 'Approve', exact: true }).click();
+    await page.getByText('2 applied').waitFor();
+    // The default view lists what still waits: the prod pair now waits for a second approval.
+    const prodRow = queue.getByRole('row').filter({ hasText: 'PH-APT' }).filter({ hasText: 'prod' });
+    await prodRow.getByText('waiting for second approval').waitFor();
+    await prodRow.getByText(/a different operator must give the second approval/).waitFor();
+    expect(await queue.getByRole('row').filter({ hasText: 'PH-APT' }).filter({ hasText: 'lab' }).count()).toBe(0);
+    await shot(page, 'triage-approved-desktop');
+
+    // Ignoring needs a reason and an end date.
+    await page.getByRole('checkbox', { name: 'Select PH-TZ in lab' }).check();
+    await page.getByRole('button', { name: 'Ignore…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Ignore 1 selected' });
+    await dialog.getByRole('button', { name: 'Ignore', exact: true }).click();
+    await dialog.getByText('Say why, for the audit trail and the other operators.').waitFor();
+    await dialog.getByText(/Pick the date the ignore ends/).waitFor();
+    await dialog.getByRole('textbox', { name: 'Reason' }).fill('tzdata is pinned by the vendor image');
+    await dialog.getByLabel('Ignore until').fill(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10));
+    await dialog.getByRole('button', { name: 'Ignore', exact: true }).click();
+    await page.getByText('1 applied').waitFor();
+    expect(await queue.getByRole('row').filter({ hasText: 'PH-TZ' }).filter({ hasText: 'lab' }).count()).toBe(0);
+
+    const other = await open(await server.tokenFor('operator'), PHONE);
+    await other.goto(`${server.url}/triage?group=prod&state=awaiting-second-approval`);
+    await other.getByRole('checkbox', { name: 'Select PH-APT in prod' }).check();
+    await shot(other, 'triage-phone');
+    await other.getByRole('button', { name: 'Approve', exact: true }).click();
+    await other.getByText('1 applied').waitFor();
+    const d = await expectApi<{ decisions: { group: string; state: string }[] }>(
+      server,
+      'GET',
+      '/bulletins/PH-APT/triage',
+      200,
+    );
+    expect(Object.fromEntries(d.decisions.map((x) => [x.group, x.state]))).toEqual({
+      lab: 'approved',
+      prod: 'approved',
+    });
+  });
+
+  it("a bulletin's page shows its details, triage per group and affected machines", async () => {
+    const page = await open(server.adminToken);
+    await page.goto(`${server.url}/bulletins`);
+    await page.getByRole('table', { name: 'Bulletins' }).waitFor();
+    await page.getByRole('link', { name: 'PH-APT' }).click();
+    await page.getByRole('heading', { level: 1, name: 'PH-APT' }).waitFor();
+    const triage = page.getByRole('table', { name: 'Triage per group' });
+    await triage.getByRole('row').filter({ hasText: 'lab' }).getByText('approved').waitFor();
+    await page.getByText(/apt 9999 \(2 machines\)/).waitFor();
+    await shot(page, 'bulletin-desktop');
+    const phone = await open(server.adminToken, PHONE);
+    await phone.goto(`${server.url}/bulletins/PH-APT`);
+    await phone.getByRole('heading', { level: 1, name: 'PH-APT' }).waitFor();
+    await phone.getByRole('table', { name: 'Triage per group' }).waitFor();
+    await shot(phone, 'bulletin-phone');
+    await phone.goto(`${server.url}/bulletins`);
+    await phone.getByRole('table', { name: 'Bulletins' }).waitFor();
+    await shot(phone, 'bulletins-phone');
+  });
+
+  it('an admin adds an approval rule, whose deletion waits for a second admin, and a risk exception', async () => {
+    const page = await open(server.adminToken);
+    await page.goto(`${server.url}/triage?tab=rules`);
+    await page.getByText('No approval rules').waitFor();
+    await page.getByRole('button', { name: 'Add approval rule' }).click();
+    const form = page.getByRole('form', { name: 'New approval rule' });
+    await form.getByRole('textbox', { name: 'Name' }).fill('low in lab');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    const rules = page.getByRole('table', { name: 'Approval rules' });
+    await rules.getByText('low in lab').waitFor();
+    await rules.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByText('Waiting for a second admin', { exact: true }).waitFor();
+    await page
+      .getByRole('region', { name: 'Changes waiting for a second admin' })
+      .getByRole('button', { name: 'Withdraw' })
+      .waitFor();
+    await shot(page, 'rules-desktop');
+
+    await page.getByRole('tab', { name: 'Risk exceptions' }).click();
+    await page.getByText('No risk exceptions').waitFor();
+    await page.getByRole('button', { name: 'Add risk exception' }).click();
+    const ex = page.getByRole('form', { name: 'New risk exception' });
+    await ex.getByRole('textbox', { name: 'Bulletin' }).fill('PH-TZ');
+    await ex.getByRole('textbox', { name: 'Machine or group name' }).fill('db1');
+    await ex.getByRole('textbox', { name: 'Owner' }).fill('dba@example.org');
+    await ex.getByRole('textbox', { name: 'Reason' }).fill('replaced next quarter');
+    await ex.getByLabel('Until').fill(new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10));
+    await ex.getByRole('button', { name: 'Add exception' }).click();
+    await page.getByRole('table', { name: 'Risk exceptions' }).getByText('dba@example.org').waitFor();
+    await shot(page, 'exceptions-desktop');
+  });
+});

@@ -1,0 +1,178 @@
+/** Bulletins: every synced bulletin as one virtual list, filtered by severity, source, text and whether it hits machines. */
+import { Anchor, Badge, Group, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { createColumnHelper } from '@tanstack/react-table';
+import { useCallback, useMemo } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import type { paths } from '../../../src/protocol/openapi.gen';
+import { api } from '../api';
+import { SeverityBadge, WHOLE } from '../components/badges';
+import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { VirtualTable } from '../components/virtual-table';
+
+type Bulletin = paths['/api/v1/bulletins']['get']['responses'][200]['content']['application/json']['items'][number];
+type Query = NonNullable<paths['/api/v1/bulletins']['get']['parameters']['query']>;
+
+const PAGE = 500;
+const SEVERITIES = ['critical', 'important', 'moderate', 'low', 'unknown'] as const;
+const col = createColumnHelper<Bulletin>();
+
+const columns = [
+  col.accessor('id', {
+    header: 'Bulletin',
+    cell: (c) => (
+      <Anchor component={Link} to={`/bulletins/${encodeURIComponent(c.getValue())}`} size="sm">
+        {c.getValue()}
+      </Anchor>
+    ),
+  }),
+  col.accessor('severity', { header: 'Severity', cell: (c) => <SeverityBadge severity={c.getValue()} /> }),
+  col.accessor('title', { header: 'Title', cell: (c) => <span title={c.getValue()}>{c.getValue()}</span> }),
+  col.accessor('affectedMachines', {
+    header: 'Machines',
+    cell: (c) =>
+      c.getValue() > 0 ? (
+        <Badge color="red" variant="light" style={WHOLE}>
+          {c.getValue()}
+        </Badge>
+      ) : (
+        <Text span size="sm" c="dimmed">
+          0
+        </Text>
+      ),
+  }),
+  col.accessor((b) => b.revised ?? b.published ?? '', {
+    id: 'date',
+    header: 'Published',
+    cell: (c) => (c.getValue() ? c.getValue().slice(0, 10) : ''),
+  }),
+];
+
+export default function BulletinsPage() {
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const severity = params.get('severity') ?? '';
+  const source = params.get('source') ?? '';
+  const affecting = params.get('affecting') ?? 'any';
+  const [debouncedQ] = useDebouncedValue(q, 250);
+  const sources = api.useQuery('get', '/api/v1/sources', {});
+  const set = useCallback(
+    (key: string, value: string | null) =>
+      setParams(
+        (p) => {
+          if (value && !(key === 'affecting' && value === 'any')) p.set(key, value);
+          else p.delete(key);
+          return p;
+        },
+        { replace: true },
+      ),
+    [setParams],
+  );
+  const query: Query = {
+    limit: PAGE,
+    ...(debouncedQ ? { q: debouncedQ } : {}),
+    ...(severity ? { severity: severity as Query['severity'] } : {}),
+    ...(source ? { source } : {}),
+    ...(affecting !== 'any' ? { affecting: affecting as Query['affecting'] } : {}),
+  };
+  const list = api.useInfiniteQuery(
+    'get',
+    '/api/v1/bulletins',
+    { params: { query } },
+    {
+      pageParamName: 'offset',
+      initialPageParam: 0,
+      getNextPageParam: (last, all) => {
+        const loaded = all.reduce((n, p) => n + p.items.length, 0);
+        return loaded < last.total ? loaded : undefined;
+      },
+    },
+  );
+  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const total = list.data?.pages.at(-1)?.total ?? 0;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  const more = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const filtered = Boolean(q || severity || source || affecting !== 'any');
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="end">
+        <Title order={1} size="h2">
+          Bulletins
+        </Title>
+        {list.data && (
+          <Text c="dimmed" size="sm" aria-live="polite">
+            {total.toLocaleString()} bulletin{total === 1 ? '' : 's'}
+          </Text>
+        )}
+      </Group>
+      <Group align="end" wrap="wrap">
+        <TextInput
+          label="Search"
+          placeholder="Id, title or CVE…"
+          value={q}
+          onChange={(e) => set('q', e.currentTarget.value)}
+          w={{ base: '100%', xs: 240 }}
+        />
+        <Select
+          label="Severity"
+          placeholder="Any severity"
+          clearable
+          data={[...SEVERITIES]}
+          value={severity || null}
+          onChange={(v) => set('severity', v)}
+          w={{ base: '100%', xs: 160 }}
+        />
+        <Select
+          label="Source"
+          placeholder="All sources"
+          clearable
+          data={(sources.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))}
+          value={source || null}
+          onChange={(v) => set('source', v)}
+          w={{ base: '100%', xs: 180 }}
+        />
+        <Stack gap={4}>
+          <Text size="sm" fw={500} id="affecting-label">
+            Affecting machines
+          </Text>
+          <SegmentedControl
+            aria-labelledby="affecting-label"
+            value={affecting}
+            onChange={(v) => set('affecting', v)}
+            data={[
+              { value: 'any', label: 'All' },
+              { value: 'true', label: 'Affecting' },
+              { value: 'false', label: 'Not affecting' },
+            ]}
+          />
+        </Stack>
+      </Group>
+      {list.error ? (
+        <ErrorNotice error={list.error} title="The bulletins could not be listed" />
+      ) : list.isPending ? (
+        <Loading what="bulletins" />
+      ) : total === 0 ? (
+        filtered ? (
+          <EmptyState title="No bulletin matches">Clear the search or loosen the filters.</EmptyState>
+        ) : (
+          <EmptyState title="No bulletins yet">
+            Add a catalog source under Settings (or with <code>patchhive sources add</code>) and sync it.
+          </EmptyState>
+        )
+      ) : (
+        <VirtualTable
+          label="Bulletins"
+          columns={columns}
+          rows={rows}
+          total={total}
+          onNeedMore={more}
+          rowKey={(b) => b.id}
+          template="minmax(140px, 1.2fr) 130px minmax(200px, 3fr) 90px 110px"
+        />
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,235 @@
+/** One machine: facts, attributes, open findings with evidence, the daily history, and its pending work. */
+import { Alert, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title, ScrollArea, Anchor } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { Link, useParams } from 'react-router';
+import { api } from '../api';
+import { SeverityBadge, SlaBadge } from '../components/badges';
+import { FindingList } from '../components/findings';
+import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { Time } from '../components/time';
+import { useCan } from '../session';
+import type { Machine, WorkItem } from '../wire';
+import { AttributesForm, AttributesView } from './machine-attributes';
+
+const FINDINGS_SHOWN = 500;
+// The chart library is the page's largest part: the facts and findings show while it loads.
+const HistoryChart = lazy(() => import('../components/history-chart').then((m) => ({ default: m.HistoryChart })));
+
+export default function MachinePage() {
+  const { name = '' } = useParams();
+  const machine = api.useQuery('get', '/api/v1/machines/{id}', { params: { path: { id: name } } });
+  if (machine.error) return <ErrorNotice error={machine.error} title={`Machine ${name} could not be shown`} />;
+  if (machine.isPending) return <Loading what="the machine" />;
+  return <MachineView machine={machine.data} />;
+}
+
+function Section({ title, children, action }: { title: string; children: ReactNode; action?: ReactNode }) {
+  return (
+    <Card withBorder component="section" aria-label={title} padding="md">
+      <Group justify="space-between" mb="sm" wrap="wrap">
+        <Title order={2} size="h4">
+          {title}
+        </Title>
+        {action}
+      </Group>
+      {children}
+    </Card>
+  );
+}
+
+function MachineView({ machine: m }: { machine: Machine }) {
+  const canOperate = useCan('operator');
+  const [editing, setEditing] = useState(false);
+  const queryClient = useQueryClient();
+  const assess = api.useMutation('post', '/api/v1/machines/{id}/assess', {
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['get'] }),
+  });
+  const os = m.os
+    ? [m.os.platform, m.os.release, m.os.codename && `(${m.os.codename})`, m.os.arch].filter(Boolean).join(' ')
+    : 'unknown';
+  return (
+    <Stack>
+      <Group justify="space-between" align="end" wrap="wrap">
+        <div>
+          <Text size="sm">
+            <Anchor component={Link} to="/machines">
+              Machines
+            </Anchor>
+          </Text>
+          <Title order={1} size="h2" style={{ overflowWrap: 'anywhere' }}>
+            {m.name}
+          </Title>
+        </div>
+        {canOperate && (
+          <Button
+            onClick={() => assess.mutate({ params: { path: { id: m.id } } })}
+            loading={assess.isPending}
+            variant="light"
+          >
+            Assess now
+          </Button>
+        )}
+      </Group>
+      {assess.error && <ErrorNotice error={assess.error} title="The assessment was not started" />}
+      {assess.isSuccess && (
+        <Alert color="green" role="status">
+          Assessed again from the stored inventory.
+        </Alert>
+      )}
+      {m.agentStale && (
+        <Alert color="orange" title="The agent may be seeing stale answers" role="alert">
+          Since <Time iso={m.agentStale.since} /> the agent has had no fresh signed server time: {m.agentStale.reason}
+        </Alert>
+      )}
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Section title="Facts">
+          <SimpleGrid cols={2} spacing="xs" component="dl" m={0}>
+            <Fact label="Operating system">{os}</Fact>
+            <Fact label="Agent">{m.source === 'agent' ? (m.agentId ?? 'enrolled') : 'none (imported inventory)'}</Fact>
+            <Fact label="Last seen">
+              <Time iso={m.lastSeenAt} empty={m.source === 'import' ? 'imported' : 'never'} />
+            </Fact>
+            <Fact label="Inventory">
+              <Time iso={m.inventoryAt} empty="none yet" />
+            </Fact>
+            <Fact label="Assessed">
+              {m.assessmentPending ? 'pending…' : <Time iso={m.assessedAt} empty="not yet" />}
+            </Fact>
+            <Fact label="Open findings">{m.openFindings}</Fact>
+          </SimpleGrid>
+        </Section>
+        <Section
+          title="Attributes"
+          action={
+            canOperate && !editing ? (
+              <Button size="xs" variant="default" onClick={() => setEditing(true)}>
+                Edit attributes
+              </Button>
+            ) : undefined
+          }
+        >
+          {editing && canOperate ? (
+            <AttributesForm machine={m} onDone={() => setEditing(false)} />
+          ) : (
+            <AttributesView machine={m} />
+          )}
+        </Section>
+      </SimpleGrid>
+      <Section title="Open findings per day">
+        <History id={m.id} />
+      </Section>
+      <Section title={`Open findings (${m.openFindings})`}>
+        <Findings machine={m} />
+      </Section>
+      <Section title="Pending work">
+        <Work id={m.id} />
+      </Section>
+    </Stack>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div>
+      <Text component="dt" size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text component="dd" m={0} size="sm">
+        {children}
+      </Text>
+    </div>
+  );
+}
+
+function History({ id }: { id: string }) {
+  const history = api.useQuery('get', '/api/v1/machines/{id}/history', { params: { path: { id } } });
+  if (history.error) return <ErrorNotice error={history.error} title="The history could not be read" />;
+  if (history.isPending) return <Loading what="the history" />;
+  return (
+    <Suspense fallback={<Loading what="the chart" />}>
+      <HistoryChart snapshots={history.data.items} />
+    </Suspense>
+  );
+}
+
+function Findings({ machine }: { machine: Machine }) {
+  const findings = api.useQuery('get', '/api/v1/findings', {
+    params: { query: { machine: machine.id, limit: FINDINGS_SHOWN } },
+  });
+  if (findings.error) return <ErrorNotice error={findings.error} title="The findings could not be listed" />;
+  if (findings.isPending) return <Loading what="findings" />;
+  const { items, total } = findings.data;
+  if (total === 0)
+    return machine.inventoryAt ? (
+      <EmptyState title="Nothing open">
+        Every bulletin of the synced sources is installed or does not apply. New bulletins are checked at each sync.
+      </EmptyState>
+    ) : (
+      <EmptyState title="No inventory yet">
+        Findings appear once the agent sends its first inventory (or one is imported).
+      </EmptyState>
+    );
+  return (
+    <Stack gap="xs">
+      {total > items.length && (
+        <Text size="sm" c="dimmed">
+          The first {items.length} of {total} are shown.
+        </Text>
+      )}
+      <FindingList findings={items} show="bulletin" />
+    </Stack>
+  );
+}
+
+function Work({ id }: { id: string }) {
+  const work = api.useQuery('get', '/api/v1/machines/{id}/work', { params: { path: { id } } });
+  if (work.error) return <ErrorNotice error={work.error} title="The pending work could not be read" />;
+  if (work.isPending) return <Loading what="pending work" />;
+  if (work.data.items.length === 0)
+    return (
+      <EmptyState title="No approved fix is missing">
+        Approve bulletins on the Triage page; approved fixes this machine lacks are listed here.
+      </EmptyState>
+    );
+  return (
+    <ScrollArea type="auto">
+      <Table miw={560} aria-label="Pending work" striped>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Bulletin</Table.Th>
+            <Table.Th>Severity</Table.Th>
+            <Table.Th>Fix</Table.Th>
+            <Table.Th>Due</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {work.data.items.map((w: WorkItem) => (
+            <Table.Tr key={`${w.bulletinId}-${w.package ?? ''}`}>
+              <Table.Td>
+                <Anchor component={Link} to={`/bulletins/${encodeURIComponent(w.bulletinId)}`} size="sm">
+                  {w.bulletinId}
+                </Anchor>
+                <Text size="xs" c="dimmed" lineClamp={1}>
+                  {w.title}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <SeverityBadge severity={w.severity} />
+              </Table.Td>
+              <Table.Td>
+                {w.package ?? '—'} {w.fixedVersion ? `→ ${w.fixedVersion}` : ''}
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4} wrap="nowrap">
+                  <Time iso={w.dueAt} empty="no deadline" />
+                  <SlaBadge sla={w.sla} />
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollArea>
+  );
+}

@@ -1,0 +1,214 @@
+/** Risk exceptions: a bulletin's risk accepted on a machine or group until a date. Viewers read; admins add and revoke. */
+import {
+  Anchor,
+  Button,
+  Group,
+  ScrollArea,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { schemaResolver, useForm } from '@mantine/form';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { z } from 'zod';
+import { api } from '../api';
+import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { Time } from '../components/time';
+import { useCan } from '../session';
+
+export function RiskExceptions() {
+  const isAdmin = useCan('admin');
+  const [active, setActive] = useState<'true' | 'any'>('true');
+  const [adding, setAdding] = useState(false);
+  const queryClient = useQueryClient();
+  const list = api.useQuery('get', '/api/v1/exceptions', { params: { query: { active } } });
+  const groups = api.useQuery('get', '/api/v1/groups', {});
+  const groupName = new Map((groups.data?.items ?? []).map((g) => [g.id, g.name]));
+  const revoke = api.useMutation('delete', '/api/v1/exceptions/{id}', {
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['get'] }),
+  });
+  return (
+    <Stack>
+      <Group justify="space-between" wrap="wrap">
+        <SegmentedControl
+          aria-label="Which exceptions"
+          value={active}
+          onChange={(v) => setActive(v === 'any' ? 'any' : 'true')}
+          data={[
+            { value: 'true', label: 'Active' },
+            { value: 'any', label: 'All, with revoked and expired' },
+          ]}
+        />
+        {isAdmin && !adding && <Button onClick={() => setAdding(true)}>Add risk exception</Button>}
+      </Group>
+      {isAdmin && adding && <ExceptionForm onDone={() => setAdding(false)} />}
+      {revoke.error && <ErrorNotice error={revoke.error} title="The exception was not revoked" />}
+      {list.error ? (
+        <ErrorNotice error={list.error} title="The risk exceptions could not be read" />
+      ) : list.isPending ? (
+        <Loading what="risk exceptions" />
+      ) : list.data.items.length === 0 ? (
+        <EmptyState title="No risk exceptions">
+          {isAdmin
+            ? 'When a fix cannot be installed in time, add an exception with an owner, a reason and an end date; its deadline is then relieved.'
+            : 'An admin can accept a risk on a machine or group until a date.'}
+        </EmptyState>
+      ) : (
+        <ScrollArea type="auto">
+          <Table miw={760} striped aria-label="Risk exceptions">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Bulletin</Table.Th>
+                <Table.Th>On</Table.Th>
+                <Table.Th>Owner</Table.Th>
+                <Table.Th>Reason</Table.Th>
+                <Table.Th>Until</Table.Th>
+                <Table.Th>State</Table.Th>
+                {isAdmin && <Table.Th>Actions</Table.Th>}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.items.map((e) => (
+                <Table.Tr key={e.id}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/bulletins/${encodeURIComponent(e.bulletinId)}`} size="sm">
+                      {e.bulletinId}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>
+                    {e.machineId ? (
+                      <MachineLink id={e.machineId} />
+                    ) : (
+                      `group ${groupName.get(e.groupId ?? '') ?? e.groupId ?? ''}`
+                    )}
+                  </Table.Td>
+                  <Table.Td>{e.owner}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm" lineClamp={2}>
+                      {e.reason}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Time iso={e.until} />
+                  </Table.Td>
+                  <Table.Td>{e.active ? 'active' : e.revokedAt ? 'revoked' : 'expired'}</Table.Td>
+                  {isAdmin && (
+                    <Table.Td>
+                      {e.active && (
+                        <Button
+                          size="xs"
+                          variant="default"
+                          color="red"
+                          onClick={() => revoke.mutate({ params: { path: { id: e.id } } })}
+                        >
+                          Revoke
+                        </Button>
+                      )}
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollArea>
+      )}
+    </Stack>
+  );
+}
+
+/** A machine by its name (the exception holds its id). */
+function MachineLink({ id }: { id: string }) {
+  const machine = api.useQuery('get', '/api/v1/machines/{id}', { params: { path: { id } } });
+  const name = machine.data?.name;
+  return (
+    <Anchor component={Link} to={`/machines/${encodeURIComponent(name ?? id)}`} size="sm">
+      {name ? `machine ${name}` : 'machine'}
+    </Anchor>
+  );
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const exceptionForm = z
+  .object({
+    bulletin: z.string().trim().min(1, 'Give the bulletin id.').max(200),
+    on: z.enum(['machine', 'group']),
+    target: z.string().trim().min(1, 'Give the machine or group name.').max(200),
+    owner: z.string().trim().min(1, 'Say who answers for the risk.').max(200, 'At most 200 characters.'),
+    reason: z.string().trim().min(1, 'Say why the risk is accepted.').max(2000, 'At most 2000 characters.'),
+    until: z.string().regex(DAY, 'Pick the end date.'),
+  })
+  .refine((v) => !DAY.test(v.until) || Date.parse(`${v.until}T23:59:59`) > Date.now(), {
+    path: ['until'],
+    message: 'The end date must be in the future.',
+  });
+type ExceptionValues = z.infer<typeof exceptionForm>;
+
+function ExceptionForm({ onDone }: { onDone: () => void }) {
+  const queryClient = useQueryClient();
+  const form = useForm<ExceptionValues>({
+    mode: 'uncontrolled',
+    initialValues: { bulletin: '', on: 'machine', target: '', owner: '', reason: '', until: '' },
+    validate: schemaResolver(exceptionForm, { sync: true }),
+  });
+  const create = api.useMutation('post', '/api/v1/exceptions', {
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['get'] });
+      onDone();
+    },
+  });
+  const submit = form.onSubmit((v) =>
+    create.mutate({
+      body: {
+        bulletin: v.bulletin.trim(),
+        [v.on]: v.target.trim(),
+        owner: v.owner.trim(),
+        reason: v.reason.trim(),
+        until: new Date(`${v.until}T23:59:59`).toISOString(),
+      },
+    }),
+  );
+  return (
+    <form onSubmit={submit} aria-label="New risk exception">
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+        <TextInput label="Bulletin" withAsterisk key={form.key('bulletin')} {...form.getInputProps('bulletin')} />
+        <Stack gap={4}>
+          <Text size="sm" fw={500} id="exception-on">
+            Accept it on
+          </Text>
+          <SegmentedControl
+            aria-labelledby="exception-on"
+            data={[
+              { value: 'machine', label: 'A machine' },
+              { value: 'group', label: 'A group' },
+            ]}
+            key={form.key('on')}
+            {...form.getInputProps('on')}
+          />
+        </Stack>
+        <TextInput
+          label="Machine or group name"
+          withAsterisk
+          key={form.key('target')}
+          {...form.getInputProps('target')}
+        />
+        <TextInput label="Owner" withAsterisk key={form.key('owner')} {...form.getInputProps('owner')} />
+        <TextInput label="Reason" withAsterisk key={form.key('reason')} {...form.getInputProps('reason')} />
+        <TextInput type="date" label="Until" withAsterisk key={form.key('until')} {...form.getInputProps('until')} />
+      </SimpleGrid>
+      {create.error && <ErrorNotice error={create.error} title="The exception was not added" />}
+      <Group mt="md">
+        <Button type="submit" loading={create.isPending}>
+          Add exception
+        </Button>
+        <Button variant="default" onClick={onDone}>
+          Cancel
+        </Button>
+      </Group>
+    </form>
+  );
+}

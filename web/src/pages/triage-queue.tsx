@@ -1,0 +1,378 @@
+/** The triage queue per (bulletin, group): filters, row selection and bulk approve / ignore / decline. */
+import {
+  Alert,
+  Anchor,
+  Button,
+  Checkbox,
+  Group,
+  List,
+  Modal,
+  ScrollArea,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Textarea,
+} from '@mantine/core';
+import { schemaResolver, useForm } from '@mantine/form';
+import { useQueryClient } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { z } from 'zod';
+import type { paths } from '../../../src/protocol/openapi.gen';
+import { api } from '../api';
+import { SeverityBadge, TriageBadge } from '../components/badges';
+import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { Time } from '../components/time';
+import { useCan, useMe } from '../session';
+import type { TriageDecision } from '../wire';
+
+type BulkResult = paths['/api/v1/triage/actions']['post']['responses'][200]['content']['application/json'];
+type Action = paths['/api/v1/triage/actions']['post']['requestBody']['content']['application/json']['action'];
+
+const LIMIT = 1000;
+const STATES = [
+  { value: 'new,awaiting-second-approval', label: 'Waiting for a decision' },
+  { value: 'new', label: 'To triage' },
+  { value: 'awaiting-second-approval', label: 'Waiting for second approval' },
+  { value: 'approved', label: 'Approved' },
+  { value: 'ignored', label: 'Ignored' },
+  { value: 'declined', label: 'Declined' },
+];
+const keyOf = (d: TriageDecision) => `${d.bulletinId}\u0000${d.groupId}`;
+
+export function TriageQueue() {
+  const [params, setParams] = useSearchParams();
+  const group = params.get('group') ?? '';
+  const state = params.get('state') ?? STATES[0]!.value;
+  const canOperate = useCan('operator');
+  const groups = api.useQuery('get', '/api/v1/groups', {});
+  const queue = api.useQuery('get', '/api/v1/triage', {
+    params: { query: { state, limit: LIMIT, ...(group ? { group } : {}) } },
+  });
+  // The queue carries ids only; titles and severities come from the bulletins that hit machines.
+  const bulletins = api.useQuery('get', '/api/v1/bulletins', {
+    params: { query: { affecting: 'true', limit: LIMIT } },
+  });
+  const about = useMemo(() => new Map((bulletins.data?.items ?? []).map((b) => [b.id, b])), [bulletins.data]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [dialog, setDialog] = useState<'ignore' | 'decline' | null>(null);
+  const [result, setResult] = useState<BulkResult | null>(null);
+  const queryClient = useQueryClient();
+  const act = api.useMutation('post', '/api/v1/triage/actions', {
+    onSuccess: async (r) => {
+      setResult(r);
+      setSelected(new Set());
+      setDialog(null);
+      await queryClient.invalidateQueries({ queryKey: ['get'] });
+    },
+  });
+  const rows = useMemo(() => queue.data?.items ?? [], [queue.data]);
+  const chosen = rows.filter((d) => selected.has(keyOf(d)));
+  const set = (key: string, value: string | null) => {
+    setSelected(new Set());
+    setParams(
+      (p) => {
+        if (value) p.set(key, value);
+        else p.delete(key);
+        return p;
+      },
+      { replace: true },
+    );
+  };
+  const run = (action: Action) =>
+    act.mutate({
+      body: {
+        items: chosen.map((d) => ({ bulletin: d.bulletinId, group: d.groupId, expectedVersion: d.version })),
+        action,
+      },
+    });
+  const toggle = (k: string) =>
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(k)) n.delete(k);
+      else n.add(k);
+      return n;
+    });
+  const all = rows.length > 0 && chosen.length === rows.length;
+
+  return (
+    <Stack>
+      <Group align="end" wrap="wrap">
+        <Select
+          label="Group"
+          placeholder="All my groups"
+          clearable
+          data={(groups.data?.items ?? []).map((g) => ({ value: g.name, label: g.name }))}
+          value={group || null}
+          onChange={(v) => set('group', v)}
+          w={{ base: '100%', xs: 200 }}
+        />
+        <Select
+          label="State"
+          data={STATES}
+          allowDeselect={false}
+          value={state}
+          onChange={(v) => set('state', v)}
+          w={{ base: '100%', xs: 240 }}
+        />
+        {queue.data && (
+          <Text size="sm" c="dimmed" aria-live="polite">
+            {queue.data.total} decision{queue.data.total === 1 ? '' : 's'}
+            {queue.data.total > rows.length ? ` (first ${rows.length} shown)` : ''}
+          </Text>
+        )}
+      </Group>
+      {canOperate && (
+        <Group gap="xs" wrap="wrap" role="toolbar" aria-label="Bulk actions">
+          <Text size="sm">{chosen.length} selected</Text>
+          <Button size="sm" disabled={!chosen.length} loading={act.isPending} onClick={() => run({ kind: 'approve' })}>
+            Approve
+          </Button>
+          <Button size="sm" variant="default" disabled={!chosen.length} onClick={() => setDialog('ignore')}>
+            Ignore…
+          </Button>
+          <Button
+            size="sm"
+            variant="default"
+            color="red"
+            disabled={!chosen.length}
+            onClick={() => setDialog('decline')}
+          >
+            Decline…
+          </Button>
+        </Group>
+      )}
+      {act.error && <ErrorNotice error={act.error} title="The action was refused" />}
+      {result && <ResultNotice result={result} onClose={() => setResult(null)} />}
+      {queue.error ? (
+        <ErrorNotice error={queue.error} title="The triage queue could not be read" />
+      ) : queue.isPending ? (
+        <Loading what="the triage queue" />
+      ) : rows.length === 0 ? (
+        <EmptyState title={state.startsWith('new') ? 'Nothing waits for triage' : 'No decision in this state'}>
+          {state.startsWith('new')
+            ? 'New bulletins that hit your machines appear here after each source sync. Approval rules can decide routine ones for you (see the Approval rules tab).'
+            : 'Pick another state or group.'}
+        </EmptyState>
+      ) : (
+        <ScrollArea type="auto">
+          <Table miw={720} striped highlightOnHover aria-label="Triage queue">
+            <Table.Thead>
+              <Table.Tr>
+                {canOperate && (
+                  <Table.Th w={40}>
+                    <Checkbox
+                      aria-label="Select all"
+                      checked={all}
+                      indeterminate={chosen.length > 0 && !all}
+                      onChange={() => setSelected(all ? new Set() : new Set(rows.map(keyOf)))}
+                    />
+                  </Table.Th>
+                )}
+                <Table.Th>Bulletin</Table.Th>
+                <Table.Th>Severity</Table.Th>
+                <Table.Th>Group</Table.Th>
+                <Table.Th miw={200}>State</Table.Th>
+                <Table.Th>Approvals</Table.Th>
+                <Table.Th>Changed</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((d) => (
+                <QueueRow
+                  key={keyOf(d)}
+                  about={about.get(d.bulletinId)}
+                  d={d}
+                  canOperate={canOperate}
+                  checked={selected.has(keyOf(d))}
+                  toggle={toggle}
+                />
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollArea>
+      )}
+      <ReasonDialog
+        kind={dialog}
+        count={chosen.length}
+        pending={act.isPending}
+        onClose={() => setDialog(null)}
+        onSubmit={(action) => run(action)}
+      />
+    </Stack>
+  );
+}
+
+function QueueRow(p: {
+  d: TriageDecision;
+  about: { title: string; severity: string } | undefined;
+  canOperate: boolean;
+  checked: boolean;
+  toggle: (k: string) => void;
+}) {
+  const { d } = p;
+  const me = useMe();
+  const mine = d.state === 'awaiting-second-approval' && d.approvals.includes(me.user);
+  return (
+    <Table.Tr>
+      {p.canOperate && (
+        <Table.Td>
+          <Checkbox
+            aria-label={`Select ${d.bulletinId} in ${d.group}`}
+            checked={p.checked}
+            onChange={() => p.toggle(keyOf(d))}
+          />
+        </Table.Td>
+      )}
+      <Table.Td>
+        <Anchor component={Link} to={`/bulletins/${encodeURIComponent(d.bulletinId)}`} size="sm">
+          {d.bulletinId}
+        </Anchor>
+        {p.about && (
+          <Text size="xs" c="dimmed" lineClamp={1}>
+            {p.about.title}
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td>{p.about ? <SeverityBadge severity={p.about.severity} /> : '—'}</Table.Td>
+      <Table.Td>{d.group}</Table.Td>
+      <Table.Td>
+        <TriageBadge state={d.state} />
+        {mine && (
+          <Text size="xs" c="dimmed">
+            You approved; a different operator must give the second approval.
+          </Text>
+        )}
+        {d.reason && (
+          <Text size="xs" c="dimmed" lineClamp={2}>
+            {d.reason}
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td>{d.approvals.join(', ') || '—'}</Table.Td>
+      <Table.Td>
+        <Time iso={d.updatedAt} /> · {d.updatedBy}
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function ResultNotice({ result, onClose }: { result: BulkResult; onClose: () => void }) {
+  const refused = result.items.filter((i) => !i.ok);
+  return (
+    <Alert
+      color={refused.length ? 'orange' : 'green'}
+      role="status"
+      withCloseButton
+      closeButtonLabel="Dismiss"
+      onClose={onClose}
+      title={`${result.applied} applied${refused.length ? `, ${result.refused} refused` : ''}`}
+    >
+      {refused.length > 0 && (
+        <List size="sm">
+          {refused.map((i) => (
+            <List.Item key={`${i.bulletin}-${i.group}`}>
+              {i.bulletin} in {i.group}: {i.error?.message} ({i.error?.code})
+            </List.Item>
+          ))}
+        </List>
+      )}
+    </Alert>
+  );
+}
+
+const reasonForm = z
+  .object({
+    kind: z.enum(['ignore', 'decline']),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'Say why, for the audit trail and the other operators.')
+      .max(2000, 'At most 2000 characters.'),
+    until: z.string(),
+  })
+  .refine((v) => v.kind !== 'ignore' || /^\d{4}-\d{2}-\d{2}$/.test(v.until), {
+    path: ['until'],
+    message: 'Pick the date the ignore ends; the bulletin then returns to the queue.',
+  })
+  .refine(
+    (v) =>
+      v.kind !== 'ignore' || !/^\d{4}-\d{2}-\d{2}$/.test(v.until) || Date.parse(`${v.until}T23:59:59`) > Date.now(),
+    {
+      path: ['until'],
+      message: 'The date must be in the future.',
+    },
+  );
+type ReasonValues = z.infer<typeof reasonForm>;
+
+function ReasonDialog(p: {
+  kind: 'ignore' | 'decline' | null;
+  count: number;
+  pending: boolean;
+  onClose: () => void;
+  onSubmit: (a: Action) => void;
+}) {
+  return (
+    <Modal
+      opened={p.kind !== null}
+      onClose={p.onClose}
+      title={p.kind === 'ignore' ? `Ignore ${p.count} selected` : `Decline ${p.count} selected`}
+    >
+      {p.kind && <ReasonFields {...p} kind={p.kind} />}
+    </Modal>
+  );
+}
+
+function ReasonFields(p: {
+  kind: 'ignore' | 'decline';
+  pending: boolean;
+  onClose: () => void;
+  onSubmit: (a: Action) => void;
+}) {
+  const form = useForm<ReasonValues>({
+    mode: 'uncontrolled',
+    initialValues: { kind: p.kind, reason: '', until: '' },
+    validate: schemaResolver(reasonForm, { sync: true }),
+  });
+  const submit = form.onSubmit((v) =>
+    p.onSubmit(
+      v.kind === 'ignore'
+        ? { kind: 'ignore', reason: v.reason.trim(), until: new Date(`${v.until}T23:59:59`).toISOString() }
+        : { kind: 'decline', reason: v.reason.trim() },
+    ),
+  );
+  return (
+    <form onSubmit={submit}>
+      <Stack>
+        <Textarea
+          label="Reason"
+          withAsterisk
+          autosize
+          minRows={2}
+          key={form.key('reason')}
+          {...form.getInputProps('reason')}
+        />
+        {p.kind === 'ignore' && (
+          <TextInput
+            type="date"
+            label="Ignore until"
+            description="Then the bulletin returns to the queue"
+            withAsterisk
+            key={form.key('until')}
+            {...form.getInputProps('until')}
+          />
+        )}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={p.onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" color={p.kind === 'decline' ? 'red' : undefined} loading={p.pending}>
+            {p.kind === 'ignore' ? 'Ignore' : 'Decline'}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
