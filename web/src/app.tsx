@@ -12,9 +12,19 @@ import { MeContext, type Me } from './session';
 
 const MachinesPage = lazy(() => import('./pages/machines'));
 const NotFoundPage = lazy(() => import('./pages/not-found'));
+const DeploymentsPage = lazy(() => import('./pages/deployments'));
+const NewDeploymentPage = lazy(() => import('./pages/deployment-new'));
+const DeploymentPage = lazy(() => import('./pages/deployment'));
+const ReportsPage = lazy(() => import('./pages/reports'));
+const SettingsPage = lazy(() => import('./pages/settings'));
 
 /** The pages in the navigation, in the order of an administrator's day. */
-const NAV: { to: string; label: string }[] = [{ to: '/machines', label: 'Machines' }];
+const NAV: { to: string; label: string }[] = [
+  { to: '/machines', label: 'Machines' },
+  { to: '/deployments', label: 'Deployments' },
+  { to: '/reports', label: 'Reports' },
+  { to: '/settings', label: 'Settings' },
+];
 
 export function App() {
   const me = api.useQuery('get', '/api/v1/me', {}, { retry: false, staleTime: 60_000 });
@@ -29,6 +39,11 @@ export function App() {
         <Suspense fallback={<Loading what="the page" />}>
           <Routes>
             <Route path="/machines" element={<MachinesPage />} />
+            <Route path="/deployments" element={<DeploymentsPage />} />
+            <Route path="/deployments/new" element={<NewDeploymentPage />} />
+            <Route path="/deployments/:id" element={<DeploymentPage />} />
+            <Route path="/reports" element={<ReportsPage />} />
+            <Route path="/settings/:section?" element={<SettingsPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Routes>
         </Suspense>
