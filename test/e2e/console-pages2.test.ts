@@ -53,6 +53,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
   async function shot(page: Page, name: string): Promise<void> {
     if (!SHOTS) return;
     await mkdir(SHOTS, { recursive: true });
+    await page.waitForTimeout(400); // let dialogs finish their transitions
     await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   }
 

@@ -123,7 +123,11 @@ function Figure({ label, value }: { label: string; value: string }) {
 
 function Report({ r }: { r: Schemas['ComplianceReport'] }) {
   const s = r.summary;
-  const chart = r.byGroup.map((g) => ({ group: g.group, compliant: g.compliancePercent ?? 0 }));
+  const chart = r.byGroup.map((g) => ({
+    group: g.group,
+    compliant: g.compliant,
+    notCompliant: g.machines - g.compliant,
+  }));
   return (
     <Stack>
       <Text size="sm" c="dimmed">
@@ -153,10 +157,13 @@ function Report({ r }: { r: Schemas['ComplianceReport'] }) {
             dataKey="group"
             orientation="vertical"
             yAxisProps={{ width: 110 }}
-            xAxisProps={{ domain: [0, 100] }}
-            unit=" %"
-            series={[{ name: 'compliant', label: 'Compliant machines (%)', color: 'teal.6' }]}
-            aria-label="Compliance by group, in percent"
+            type="stacked"
+            withLegend
+            series={[
+              { name: 'compliant', label: 'Compliant machines', color: 'teal.6' },
+              { name: 'notCompliant', label: 'Not compliant', color: 'red.5' },
+            ]}
+            aria-label="Compliant and non-compliant machines by group"
           />
           <ScrollArea type="auto">
             <Table striped miw={760} aria-label="Compliance by group">

@@ -229,7 +229,7 @@ function EnrollmentTokens() {
         <Loading what="enrollment tokens" />
       ) : list.data.items.length === 0 ? (
         <EmptyState title="No enrollment tokens">
-          Create one, then install the agent with it: <code>patchhive-agent enroll --token …</code>
+          Create one, then enroll each machine with it: <code>patchhive-agent enroll --server … --token-file …</code>
         </EmptyState>
       ) : (
         <ScrollArea type="auto">
