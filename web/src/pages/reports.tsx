@@ -157,6 +157,7 @@ function Report({ r }: { r: Schemas['ComplianceReport'] }) {
             dataKey="group"
             orientation="vertical"
             yAxisProps={{ width: 110 }}
+            xAxisProps={{ allowDecimals: false }}
             type="stacked"
             withLegend
             series={[
