@@ -12,6 +12,9 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/model.js';
+import type { CheckinResponse, EnrollResponse, JobReport } from '../../src/protocol/agent.js';
+import type { JobWire } from '../../src/protocol/deploy-api.js';
+import { inventoryHash } from '../../src/protocol/inventory-hash.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { expectApi, nativeCatalog, REPO, tempDir } from './server-test-helpers.js';
 
@@ -225,6 +228,71 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
     await page.goto(`${server.url}/settings/tokens`);
     await page.waitForURL(/\/settings\/groups$/);
     await viewer.close();
+  });
+
+  it("shows a job's step log in a drawer", async () => {
+    // One enrolled agent, deployed to through the API; it fetches its job and reports a step log.
+    const enrollment = await server.services.tokens.createEnrollmentToken({ expiresInHours: 1, maxUses: 1 }, 'test');
+    const agent = await expectApi<EnrollResponse>(server, 'POST', '/agent/enroll', 201, {
+      token: null,
+      body: { token: enrollment.secret, hostname: 'app1' },
+    });
+    const checkin = async (jobReports: JobReport[] = []) => {
+      const inv = inventory('app1');
+      const res = await expectApi<CheckinResponse>(server, 'POST', '/agent/checkin', 200, {
+        token: agent.credential,
+        body: { inventoryHash: inventoryHash(inv), inventory: inv, ...(jobReports.length ? { jobReports } : {}) },
+      });
+      await server.assessment.whenIdle();
+      return res;
+    };
+    await checkin();
+    await expectApi(server, 'PATCH', '/groups/web', 200, { body: { members: ['web1', 'web2', 'app1'] } });
+    const d = await expectApi<{ id: string }>(server, 'POST', '/deployments', 201, {
+      body: {
+        name: 'app1 curl',
+        target: { machines: ['app1'] },
+        rings: [{ name: 'all', members: { kind: 'percent', percent: 100 } }],
+      },
+    });
+    await server.services.rollout.tick();
+    expect((await checkin()).jobs).toHaveLength(1);
+    const [job] = (await expectApi<{ items: JobWire[] }>(server, 'GET', `/deployments/${d.id}/jobs`, 200)).items;
+    const at = new Date().toISOString();
+    await checkin([
+      {
+        jobId: job!.id,
+        sequence: job!.sequence,
+        state: 'failed',
+        refusal: null,
+        message: 'postinst of a package exited 1',
+        steps: [
+          {
+            index: 0,
+            kind: 'install',
+            result: 'failed',
+            exitCode: 100,
+            startedAt: at,
+            finishedAt: at,
+            log: 'E: Sub-process /usr/bin/dpkg returned an error code (1)\n',
+            message: 'apt-get exited 100',
+          },
+        ],
+        rebootPending: false,
+        rebootDeferrals: 0,
+        keptPackages: [],
+        finishedAt: at,
+      },
+    ]);
+    const page = await admin.newPage();
+    await page.goto(`${server.url}/deployments/${d.id}`);
+    await page.getByRole('tab', { name: /Jobs/ }).click();
+    await page.getByRole('table', { name: 'Jobs of the deployment' }).getByRole('button', { name: 'Step log' }).click();
+    const drawer = page.getByRole('dialog', { name: 'Job and step log' });
+    await drawer.getByText('Sub-process /usr/bin/dpkg returned an error code (1)').waitFor();
+    await drawer.getByText('apt-get exited 100').waitFor();
+    await shot(page, 'job-log-desktop');
+    await page.close();
   });
 
   it('fits a phone screen', async () => {
