@@ -16,12 +16,20 @@ const BulletinsPage = lazy(() => import('./pages/bulletins'));
 const BulletinPage = lazy(() => import('./pages/bulletin'));
 const TriagePage = lazy(() => import('./pages/triage'));
 const NotFoundPage = lazy(() => import('./pages/not-found'));
+const DeploymentsPage = lazy(() => import('./pages/deployments'));
+const NewDeploymentPage = lazy(() => import('./pages/deployment-new'));
+const DeploymentPage = lazy(() => import('./pages/deployment'));
+const ReportsPage = lazy(() => import('./pages/reports'));
+const SettingsPage = lazy(() => import('./pages/settings'));
 
 /** The pages in the navigation, in the order of an administrator's day. */
 const NAV: { to: string; label: string }[] = [
   { to: '/machines', label: 'Machines' },
   { to: '/bulletins', label: 'Bulletins' },
   { to: '/triage', label: 'Triage' },
+  { to: '/deployments', label: 'Deployments' },
+  { to: '/reports', label: 'Reports' },
+  { to: '/settings', label: 'Settings' },
 ];
 
 export function App() {
@@ -41,6 +49,11 @@ export function App() {
             <Route path="/bulletins" element={<BulletinsPage />} />
             <Route path="/bulletins/:id" element={<BulletinPage />} />
             <Route path="/triage" element={<TriagePage />} />
+            <Route path="/deployments" element={<DeploymentsPage />} />
+            <Route path="/deployments/new" element={<NewDeploymentPage />} />
+            <Route path="/deployments/:id" element={<DeploymentPage />} />
+            <Route path="/reports" element={<ReportsPage />} />
+            <Route path="/settings/:section?" element={<SettingsPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Routes>
         </Suspense>

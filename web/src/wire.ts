@@ -1,5 +1,5 @@
-/** Wire types the console's pages share (from the OpenAPI document). */
-import type { paths } from '../../src/protocol/openapi.gen';
+/** Wire types the console's pages share, straight from the generated OpenAPI types. */
+import type { components, paths } from '../../src/protocol/openapi.gen';
 
 type Ok<P extends keyof paths> = paths[P] extends {
   get: { responses: { 200: { content: { 'application/json': infer T } } } };
@@ -15,3 +15,5 @@ export type Bulletin = Ok<'/api/v1/bulletins/{id}'>;
 export type TriageDecision = Ok<'/api/v1/triage'>['items'][number];
 export type ApprovalRule = Ok<'/api/v1/approval-rules'>['items'][number];
 export type RiskException = Ok<'/api/v1/exceptions'>['items'][number];
+
+export type Schemas = components['schemas'];

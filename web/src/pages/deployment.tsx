@@ -1,0 +1,423 @@
+/**
+ * One deployment, live: its rings and gates, every machine's state and planned packages, the jobs
+ * with the agents' step logs, and the operator's pause, resume, abort and rollback. The page polls
+ * while the deployment is unfinished, so progress appears without a reload.
+ */
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Code,
+  Drawer,
+  Group,
+  ScrollArea,
+  SimpleGrid,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useState } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
+import { api } from '../api';
+import { ConfirmDialog } from '../components/confirm';
+import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { Time } from '../components/time';
+import { useCan } from '../session';
+import type { Schemas } from '../wire';
+import { isFinished, ProgressBar, StateBadge } from './deployments/status';
+
+type Detail = Schemas['DeploymentDetail'];
+type Job = Schemas['Job'];
+type JobReport = Schemas['JobReport'];
+type Skipped = { bulletinId: string; reason: string }[];
+
+const LIVE_MS = 3_000;
+
+export default function DeploymentPage() {
+  const { id = '' } = useParams();
+  const location = useLocation();
+  const skipped = (location.state as { skipped?: Skipped } | null)?.skipped ?? [];
+  const canOperate = useCan('operator');
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<'abort' | 'rollback' | null>(null);
+  const path = { params: { path: { id } } };
+  const live = (finished: boolean | undefined) => (finished ? false : LIVE_MS);
+  const detail = api.useQuery('get', '/api/v1/deployments/{id}', path, {
+    refetchInterval: (q) => live(q.state.data && isFinished(q.state.data.status)),
+  });
+  const finished = detail.data ? isFinished(detail.data.status) : false;
+  const jobs = api.useQuery('get', '/api/v1/deployments/{id}/jobs', path, {
+    refetchInterval: live(finished),
+  });
+  const pause = api.useMutation('post', '/api/v1/deployments/{id}/pause');
+  const resume = api.useMutation('post', '/api/v1/deployments/{id}/resume');
+  const abort = api.useMutation('post', '/api/v1/deployments/{id}/abort');
+  const rollback = api.useMutation('post', '/api/v1/deployments/{id}/rollback');
+  const actionError = pause.error ?? resume.error ?? abort.error ?? rollback.error;
+
+  if (detail.error) return <ErrorNotice error={detail.error} title="The deployment could not be loaded" />;
+  if (detail.isPending) return <Loading what="the deployment" />;
+  const d = detail.data;
+  const refresh = async () => {
+    await Promise.all([detail.refetch(), jobs.refetch()]);
+  };
+  const act = async (m: typeof pause, reason?: string) => {
+    try {
+      await m.mutateAsync({ params: { path: { id } }, body: reason ? { reason } : {} });
+      await refresh();
+    } catch {
+      // shown from the mutation's error
+    }
+  };
+  const rollbackable = d.machines.some(
+    (m) => m.jobId && ['succeeded', 'failed', 'validating'].includes(m.state) && !m.rollback,
+  );
+
+  return (
+    <Stack>
+      <Anchor component={Link} to="/deployments" size="sm">
+        ← Deployments
+      </Anchor>
+      <Group justify="space-between" align="start">
+        <Stack gap={4}>
+          <Group gap="sm">
+            <Title order={1} size="h2">
+              {d.name}
+            </Title>
+            <StateBadge state={d.status} />
+            {!finished && (
+              <Text size="xs" c="dimmed" aria-live="off">
+                live
+              </Text>
+            )}
+          </Group>
+          <Text size="sm" c="dimmed">
+            Started <Time iso={d.createdAt} /> by {d.createdBy}
+            {d.deadline && (
+              <>
+                {' '}
+                · deadline <Time iso={d.deadline} />
+              </>
+            )}
+            {d.finishedAt && (
+              <>
+                {' '}
+                · finished <Time iso={d.finishedAt} />
+              </>
+            )}
+          </Text>
+          {d.statusReason && <Text size="sm">{d.statusReason}</Text>}
+        </Stack>
+        {canOperate && (
+          <Group gap="xs">
+            {d.status === 'running' && (
+              <Button variant="default" loading={pause.isPending} onClick={() => void act(pause)}>
+                Pause
+              </Button>
+            )}
+            {d.status === 'paused' && (
+              <Button loading={resume.isPending} onClick={() => void act(resume)}>
+                Resume
+              </Button>
+            )}
+            {!finished && (
+              <Button color="red" variant="light" onClick={() => setConfirm('abort')}>
+                Abort
+              </Button>
+            )}
+            {rollbackable && (
+              <Button color="orange" variant="light" onClick={() => setConfirm('rollback')}>
+                Roll back
+              </Button>
+            )}
+          </Group>
+        )}
+      </Group>
+      {actionError && <ErrorNotice error={actionError} title="The deployment did not change" />}
+      {skipped.length > 0 && (
+        <Alert color="yellow" title="Left out of this deployment">
+          No machine of the target can install: {skipped.map((s) => `${s.bulletinId} (${s.reason})`).join('; ')}.
+        </Alert>
+      )}
+      {d.unplaced.length > 0 && (
+        <Alert color="yellow" title="Machines no ring took">
+          {d.unplaced.join(', ')}
+        </Alert>
+      )}
+      <ProgressBar counts={d.counts} label="Overall progress" />
+      <Rings d={d} />
+      <Tabs defaultValue="machines">
+        <Tabs.List>
+          <Tabs.Tab value="machines">Machines ({d.machines.length})</Tabs.Tab>
+          <Tabs.Tab value="jobs">Jobs ({jobs.data?.items.length ?? '…'})</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="machines" pt="sm">
+          <Machines d={d} onJob={setJobId} />
+        </Tabs.Panel>
+        <Tabs.Panel value="jobs" pt="sm">
+          {jobs.error ? (
+            <ErrorNotice error={jobs.error} title="The jobs could not be listed" />
+          ) : jobs.isPending ? (
+            <Loading what="jobs" />
+          ) : (
+            <Jobs jobs={jobs.data.items} onJob={setJobId} />
+          )}
+        </Tabs.Panel>
+      </Tabs>
+      <JobDrawer id={jobId} onClose={() => setJobId(null)} />
+      <ConfirmDialog
+        opened={confirm === 'abort'}
+        title="Abort this deployment?"
+        confirmLabel="Abort deployment"
+        withReason
+        busy={abort.isPending}
+        onClose={() => setConfirm(null)}
+        onConfirm={(reason) => void act(abort, reason).then(() => setConfirm(null))}
+      >
+        Queued jobs are cancelled and no machine starts installing. Machines already installing finish; nothing is
+        rolled back. An aborted deployment cannot be resumed.
+      </ConfirmDialog>
+      <ConfirmDialog
+        opened={confirm === 'rollback'}
+        title="Roll back this deployment?"
+        confirmLabel="Roll back every changed machine"
+        color="orange"
+        withReason
+        busy={rollback.isPending}
+        onClose={() => setConfirm(null)}
+        onConfirm={(reason) => void act(rollback, reason).then(() => setConfirm(null))}
+      >
+        Every machine that ran an install job gets a rollback job that returns its packages to the versions they had
+        before.
+      </ConfirmDialog>
+    </Stack>
+  );
+}
+
+function Rings({ d }: { d: Detail }) {
+  return (
+    <SimpleGrid cols={{ base: 1, sm: 2, lg: Math.min(4, Math.max(2, d.rings.length)) }}>
+      {d.rings.map((r) => (
+        <Card key={r.index} withBorder padding="sm" aria-label={`Ring ${r.name}`}>
+          <Group justify="space-between" mb={4}>
+            <Text fw={600}>
+              {r.index + 1}. {r.name}
+            </Text>
+            <StateBadge state={r.status} />
+          </Group>
+          <ProgressBar counts={r.counts} label={`Progress of ring ${r.name}`} />
+          <Text size="xs" c="dimmed" mt={4}>
+            {r.members} machine{r.members === 1 ? '' : 's'} · soak {formatSoak(r.soakSeconds)} · gate ≥{' '}
+            {Math.round(r.gate.minSuccessRatio * 100)} % succeeded, ≤ {r.gate.maxFailures} failures
+          </Text>
+          <Text size="xs" c="dimmed">
+            Success now {Math.round(r.successRatio * 100)} %
+            {r.startedAt && (
+              <>
+                {' '}
+                · started <Time iso={r.startedAt} />
+              </>
+            )}
+          </Text>
+        </Card>
+      ))}
+    </SimpleGrid>
+  );
+}
+
+function formatSoak(s: number): string {
+  if (s === 0) return 'none';
+  if (s % 3600 === 0) return `${s / 3600} h`;
+  return `${Math.round(s / 60)} min`;
+}
+
+function Machines({ d, onJob }: { d: Detail; onJob: (id: string) => void }) {
+  if (d.machines.length === 0)
+    return (
+      <EmptyState title="No machine needs these fixes">
+        Every machine of the target already has them, or none can install them. Check the target&apos;s findings.
+      </EmptyState>
+    );
+  return (
+    <ScrollArea type="auto">
+      <Table striped miw={820} aria-label="Machines of the deployment">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Machine</Table.Th>
+            <Table.Th>Ring</Table.Th>
+            <Table.Th>State</Table.Th>
+            <Table.Th>Planned packages</Table.Th>
+            <Table.Th>Job</Table.Th>
+            <Table.Th>Updated</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {d.machines.map((m) => (
+            <Table.Tr key={m.machineId}>
+              <Table.Td>
+                <Anchor component={Link} to={`/machines/${encodeURIComponent(m.machineName)}`} size="sm">
+                  {m.machineName}
+                </Anchor>
+                {m.message && (
+                  <Text size="xs" c="dimmed">
+                    {m.message}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>{m.ring}</Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  <StateBadge state={m.state} />
+                  {m.rollback && <Badge variant="outline">rollback {m.rollback}</Badge>}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
+                  {m.packages.map((p) => `${p.name} ${p.previousVersion ?? '?'} → ${p.version}`).join(', ') || '—'}
+                </Text>
+                {m.notInstallable.length > 0 && (
+                  <Text size="xs" c="orange.8">
+                    Cannot install: {m.notInstallable.map((n) => `${n.bulletinId} (${n.reason})`).join('; ')}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                {m.jobId ? (
+                  <Button size="compact-xs" variant="subtle" onClick={() => onJob(m.jobId!)}>
+                    Step log
+                  </Button>
+                ) : (
+                  <Text size="xs" c="dimmed">
+                    not issued
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Time iso={m.updatedAt} />
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollArea>
+  );
+}
+
+function Jobs({ jobs, onJob }: { jobs: Job[]; onJob: (id: string) => void }) {
+  if (jobs.length === 0)
+    return (
+      <EmptyState title="No jobs yet">
+        A machine gets its job at its next check-in once its ring runs and its maintenance window is open.
+      </EmptyState>
+    );
+  return (
+    <ScrollArea type="auto">
+      <Table striped miw={720} aria-label="Jobs of the deployment">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Machine</Table.Th>
+            <Table.Th>Kind</Table.Th>
+            <Table.Th>State</Table.Th>
+            <Table.Th>Issued</Table.Th>
+            <Table.Th>Reported</Table.Th>
+            <Table.Th>Log</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {jobs.map((j) => (
+            <Table.Tr key={j.id}>
+              <Table.Td>{j.machineName}</Table.Td>
+              <Table.Td>{j.kind}</Table.Td>
+              <Table.Td>
+                <StateBadge state={j.state} />
+              </Table.Td>
+              <Table.Td>
+                <Time iso={j.issuedAt} />
+              </Table.Td>
+              <Table.Td>
+                <Time iso={j.reportedAt} empty="not yet" />
+              </Table.Td>
+              <Table.Td>
+                <Button size="compact-xs" variant="subtle" onClick={() => onJob(j.id)}>
+                  Step log
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollArea>
+  );
+}
+
+function isReport(r: unknown): r is JobReport {
+  return typeof r === 'object' && r !== null && Array.isArray((r as { steps?: unknown }).steps);
+}
+
+function JobDrawer({ id, onClose }: { id: string | null; onClose: () => void }) {
+  const job = api.useQuery(
+    'get',
+    '/api/v1/jobs/{id}',
+    { params: { path: { id: id ?? '' } } },
+    {
+      enabled: id !== null,
+      refetchInterval: (q) =>
+        q.state.data && ['issued', 'delivered', 'running'].includes(q.state.data.state) ? LIVE_MS : false,
+    },
+  );
+  const report = job.data && isReport(job.data.report) ? job.data.report : null;
+  return (
+    <Drawer opened={id !== null} onClose={onClose} position="right" size="lg" title="Job and step log">
+      {job.error ? (
+        <ErrorNotice error={job.error} title="The job could not be loaded" />
+      ) : job.isPending ? (
+        <Loading what="the job" />
+      ) : (
+        <Stack>
+          <Group gap="xs">
+            <Text fw={600}>{job.data.machineName}</Text>
+            <Badge variant="outline">{job.data.kind}</Badge>
+            <StateBadge state={job.data.state} />
+          </Group>
+          <Text size="sm" c="dimmed">
+            Issued <Time iso={job.data.issuedAt} />, expires <Time iso={job.data.expiresAt} />
+            {job.data.message ? ` — ${job.data.message}` : ''}
+          </Text>
+          {!report ? (
+            <Text size="sm">The agent has not reported on this job yet.</Text>
+          ) : (
+            <>
+              <Text size="sm">
+                {report.state}: {report.message}
+                {report.rebootPending ? ' (reboot pending)' : ''}
+              </Text>
+              {report.steps.map((s) => (
+                <Stack key={s.index} gap={4}>
+                  <Group gap="xs">
+                    <Text size="sm" fw={600}>
+                      Step {s.index + 1}: {s.kind}
+                    </Text>
+                    <StateBadge state={s.result} />
+                    {s.exitCode !== null && (
+                      <Text size="xs" c="dimmed">
+                        exit {s.exitCode}
+                      </Text>
+                    )}
+                  </Group>
+                  {s.message && <Text size="xs">{s.message}</Text>}
+                  <Code block style={{ maxHeight: 320, overflow: 'auto', whiteSpace: 'pre-wrap' }}>
+                    {s.log || '(no output)'}
+                  </Code>
+                </Stack>
+              ))}
+            </>
+          )}
+        </Stack>
+      )}
+    </Drawer>
+  );
+}
