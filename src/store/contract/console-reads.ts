@@ -1,17 +1,7 @@
 /** Contract of the console's reads: the machine search, a machine's packages and jobs, syncs since a time, visits. */
 import { describe, expect, it } from 'vitest';
 import type { MachineRecord, MachineSearch, Store, SyncRecord } from '../ports.js';
-import {
-  at,
-  deployment,
-  finding,
-  job,
-  machine,
-  source,
-  uid,
-  user,
-  type ContractContext,
-} from './builders.js';
+import { at, deployment, finding, job, machine, source, uid, user, type ContractContext } from './builders.js';
 
 function inventoryJson(packages: { name: string; version: string; arch?: string; source?: string }[]): string {
   return JSON.stringify({
