@@ -52,8 +52,8 @@ export interface ConsolePage {
 }
 
 /**
- * A new page on `screen` at `baseURL`. `token` signs in with a bearer token on every request (the
- * API token sign-in scripts use), until cookie sessions replace it in these tests.
+ * A new page on `screen` at `baseURL`. `token` signs the page's browser context in with that API
+ * token (POST /api/v1/session): the console then runs on a cookie session as after the sign-in form.
  */
 export async function openPage(
   browser: Browser,
@@ -68,8 +68,12 @@ export async function openPage(
     deviceScaleFactor: 1,
     locale: 'en-US',
     timezoneId: 'UTC',
-    ...(opts.token ? { extraHTTPHeaders: { authorization: `Bearer ${opts.token}` } } : {}),
   });
+  if (opts.token) {
+    // The token sign-in scripts use: a real console session (cookie + CSRF), as the sign-in form makes it.
+    const res = await context.request.post('/api/v1/session', { data: { token: opts.token } });
+    if (!res.ok()) throw new Error(`token sign-in answered ${res.status()}: ${await res.text()}`);
+  }
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
