@@ -9,8 +9,6 @@ import {
   Badge,
   Button,
   Card,
-  Code,
-  Drawer,
   Group,
   ScrollArea,
   SimpleGrid,
@@ -28,11 +26,11 @@ import { EmptyState, ErrorNotice, Loading } from '../components/notices';
 import { Time } from '../components/time';
 import { useCan } from '../session';
 import type { Schemas } from '../wire';
+import { JobDrawer } from '../components/job-drawer';
 import { isFinished, ProgressBar, StateBadge } from './deployments/status';
 
 type Detail = Schemas['DeploymentDetail'];
 type Job = Schemas['Job'];
-type JobReport = Schemas['JobReport'];
 type Skipped = { bulletinId: string; reason: string }[];
 
 const LIVE_MS = 3_000;
@@ -351,73 +349,5 @@ function Jobs({ jobs, onJob }: { jobs: Job[]; onJob: (id: string) => void }) {
         </Table.Tbody>
       </Table>
     </ScrollArea>
-  );
-}
-
-function isReport(r: unknown): r is JobReport {
-  return typeof r === 'object' && r !== null && Array.isArray((r as { steps?: unknown }).steps);
-}
-
-function JobDrawer({ id, onClose }: { id: string | null; onClose: () => void }) {
-  const job = api.useQuery(
-    'get',
-    '/api/v1/jobs/{id}',
-    { params: { path: { id: id ?? '' } } },
-    {
-      enabled: id !== null,
-      refetchInterval: (q) =>
-        q.state.data && ['issued', 'delivered', 'running'].includes(q.state.data.state) ? LIVE_MS : false,
-    },
-  );
-  const report = job.data && isReport(job.data.report) ? job.data.report : null;
-  return (
-    <Drawer opened={id !== null} onClose={onClose} position="right" size="lg" title="Job and step log">
-      {job.error ? (
-        <ErrorNotice error={job.error} title="The job could not be loaded" />
-      ) : job.isPending ? (
-        <Loading what="the job" />
-      ) : (
-        <Stack>
-          <Group gap="xs">
-            <Text fw={600}>{job.data.machineName}</Text>
-            <Badge variant="outline">{job.data.kind}</Badge>
-            <StateBadge state={job.data.state} />
-          </Group>
-          <Text size="sm" c="dimmed">
-            Issued <Time iso={job.data.issuedAt} />, expires <Time iso={job.data.expiresAt} />
-            {job.data.message ? ` — ${job.data.message}` : ''}
-          </Text>
-          {!report ? (
-            <Text size="sm">The agent has not reported on this job yet.</Text>
-          ) : (
-            <>
-              <Text size="sm">
-                {report.state}: {report.message}
-                {report.rebootPending ? ' (reboot pending)' : ''}
-              </Text>
-              {report.steps.map((s) => (
-                <Stack key={s.index} gap={4}>
-                  <Group gap="xs">
-                    <Text size="sm" fw={600}>
-                      Step {s.index + 1}: {s.kind}
-                    </Text>
-                    <StateBadge state={s.result} />
-                    {s.exitCode !== null && (
-                      <Text size="xs" c="dimmed">
-                        exit {s.exitCode}
-                      </Text>
-                    )}
-                  </Group>
-                  {s.message && <Text size="xs">{s.message}</Text>}
-                  <Code block style={{ maxHeight: 320, overflow: 'auto', whiteSpace: 'pre-wrap' }}>
-                    {s.log || '(no output)'}
-                  </Code>
-                </Stack>
-              ))}
-            </>
-          )}
-        </Stack>
-      )}
-    </Drawer>
   );
 }

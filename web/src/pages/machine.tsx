@@ -11,6 +11,7 @@ import { Time } from '../components/time';
 import { useCan } from '../session';
 import type { Machine, WorkItem } from '../wire';
 import { AttributesForm, AttributesView } from './machine-attributes';
+import { Jobs, Packages } from './machine-inventory';
 
 const FINDINGS_SHOWN = 500;
 // The chart library is the page's largest part: the facts and findings show while it loads.
@@ -124,6 +125,12 @@ function MachineView({ machine: m }: { machine: Machine }) {
       </Section>
       <Section title="Pending work">
         <Work id={m.id} />
+      </Section>
+      <Section title="Jobs">
+        <Jobs id={m.id} />
+      </Section>
+      <Section title="Installed packages">
+        <Packages id={m.id} />
       </Section>
     </Stack>
   );

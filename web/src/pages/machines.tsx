@@ -2,7 +2,7 @@
 import { Anchor, Badge, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQueries } from '@tanstack/react-query';
-import { createColumnHelper } from '@tanstack/react-table';
+import { createColumnHelper, type OnChangeFn, type SortingState } from '@tanstack/react-table';
 import { useCallback, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { paths } from '../../../src/protocol/openapi.gen';
@@ -14,6 +14,25 @@ import { VirtualTable } from '../components/virtual-table';
 type Machine = paths['/api/v1/machines']['get']['responses'][200]['content']['application/json']['items'][number];
 
 const PAGE = 500;
+/** The columns the server sorts by (the others are not sortable). */
+const SORT_KEYS = ['name', 'lastSeenAt', 'openFindings'] as const;
+const SORTABLE = new Set<string>(SORT_KEYS);
+const STATUSES = [
+  { value: 'open-findings', label: 'Open findings' },
+  { value: 'stale', label: 'Not seen lately' },
+  { value: 'never-seen', label: 'Never seen' },
+  { value: 'assessment-pending', label: 'Assessment pending' },
+  { value: 'agent-stale', label: 'Agent sees stale answers' },
+];
+/** Filters typed in, kept in the address: "who has openssl 3.0.11?" is /machines?package=openssl&version=3.0.11. */
+const TEXT_FILTERS = [
+  { key: 'package', label: 'Package', placeholder: 'openssl' },
+  { key: 'version', label: 'Version', placeholder: 'exact version' },
+  { key: 'os', label: 'OS', placeholder: 'debian 12' },
+  { key: 'owner', label: 'Owner', placeholder: 'team' },
+  { key: 'tag', label: 'Tag', placeholder: 'prod' },
+] as const;
+type TextFilters = Record<(typeof TEXT_FILTERS)[number]['key'], string>;
 const col = createColumnHelper<Machine>();
 
 const columns = [
@@ -28,6 +47,7 @@ const columns = [
   col.accessor((m) => (m.os ? [m.os.platform, m.os.release].filter(Boolean).join(' ') : ''), {
     id: 'os',
     header: 'OS',
+    enableSorting: false,
     cell: (c) =>
       c.getValue() || (
         <Text span c="dimmed" size="sm">
@@ -35,7 +55,7 @@ const columns = [
         </Text>
       ),
   }),
-  col.accessor('owner', { header: 'Owner', cell: (c) => c.getValue() ?? '' }),
+  col.accessor('owner', { header: 'Owner', enableSorting: false, cell: (c) => c.getValue() ?? '' }),
   col.accessor('openFindings', {
     header: 'Open findings',
     cell: (c) =>
@@ -59,7 +79,16 @@ export default function MachinesPage() {
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const group = params.get('group') ?? '';
+  const status = params.get('status') ?? '';
+  const text = Object.fromEntries(TEXT_FILTERS.map((f) => [f.key, params.get(f.key) ?? ''])) as TextFilters;
   const [debouncedQ] = useDebouncedValue(q, 250);
+  // Debounced as one string: a new object each render would restart the timer forever.
+  const [debouncedKey] = useDebouncedValue(JSON.stringify(text), 250);
+  const debouncedText = useMemo(() => JSON.parse(debouncedKey) as TextFilters, [debouncedKey]);
+  const sortBy = params.get('sort');
+  const sorting: SortingState = SORTABLE.has(sortBy ?? '')
+    ? [{ id: sortBy!, desc: params.get('order') === 'desc' }]
+    : [{ id: 'name', desc: false }];
   const groups = api.useQuery('get', '/api/v1/groups', {});
   const set = useCallback(
     (key: string, value: string | null) =>
@@ -81,10 +110,38 @@ export default function MachinesPage() {
     (first: number, last: number) => setRange((r) => (r[0] === first && r[1] === last ? r : [first, last])),
     [],
   );
+  const { os, owner, tag, package: pkg, version } = debouncedText;
+  const sort = sorting[0]!;
   const filter = useMemo(
-    () => ({ ...(debouncedQ ? { q: debouncedQ } : {}), ...(group ? { group } : {}) }),
-    [debouncedQ, group],
+    () => ({
+      ...(debouncedQ ? { q: debouncedQ } : {}),
+      ...(group ? { group } : {}),
+      ...(status ? { status } : {}),
+      ...(os ? { os } : {}),
+      ...(owner ? { owner } : {}),
+      ...(tag ? { tag } : {}),
+      ...(pkg ? { package: pkg } : {}),
+      ...(pkg && version ? { version } : {}),
+      sort: sort.id as (typeof SORT_KEYS)[number],
+      order: sort.desc ? ('desc' as const) : ('asc' as const),
+    }),
+    [debouncedQ, group, status, os, owner, tag, pkg, version, sort.id, sort.desc],
   );
+  const onSortingChange: OnChangeFn<SortingState> = (updater) => {
+    const next = typeof updater === 'function' ? updater(sorting) : updater;
+    const first = next[0];
+    setParams(
+      (p) => {
+        if (first) {
+          p.set('sort', first.id);
+          p.set('order', first.desc ? 'desc' : 'asc');
+        }
+        return p;
+      },
+      { replace: true },
+    );
+  };
+  const filtered = Boolean(q || group || status || Object.values(text).some(Boolean));
   const pageNumbers = useMemo(() => {
     const from = Math.floor(range[0] / PAGE);
     const to = Math.floor(range[1] / PAGE);
@@ -145,14 +202,34 @@ export default function MachinesPage() {
           onChange={(v) => set('group', v)}
           w={220}
         />
+        <Select
+          label="Status"
+          placeholder="Any status"
+          clearable
+          data={STATUSES}
+          value={status || null}
+          onChange={(v) => set('status', v)}
+          w={200}
+        />
+        {TEXT_FILTERS.map((f) => (
+          <TextInput
+            key={f.key}
+            label={f.label}
+            placeholder={f.placeholder}
+            value={text[f.key]}
+            onChange={(e) => set(f.key, e.currentTarget.value)}
+            w={f.key === 'version' ? 160 : 180}
+            disabled={f.key === 'version' && !text.package}
+          />
+        ))}
       </Group>
       {list.error ? (
         <ErrorNotice error={list.error} title="The machines could not be listed" />
       ) : list.isPending ? (
         <Loading what="machines" />
       ) : total === 0 ? (
-        q || group ? (
-          <EmptyState title="No machine matches">Clear the search or pick another group.</EmptyState>
+        filtered ? (
+          <EmptyState title="No machine matches">Clear a filter or pick another group.</EmptyState>
         ) : (
           <EmptyState title="No machines yet">
             Create an enrollment token under Settings and install the agent on a machine, or import an inventory with{' '}
@@ -167,6 +244,8 @@ export default function MachinesPage() {
           rowsOffset={firstPage * PAGE}
           total={total}
           onRangeChange={onRangeChange}
+          sorting={sorting}
+          onSortingChange={onSortingChange}
           rowKey={(m) => m.id}
           template="minmax(160px, 2fr) minmax(140px, 1.5fr) minmax(100px, 1fr) 130px 140px"
         />
