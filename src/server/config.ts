@@ -186,7 +186,9 @@ export const serverConfigSchema = z
       })
       .strict()
       .prefault({})
-      .describe('The web console (served on the same origin as the API) and what its read APIs (Today, machine search) consider.'),
+      .describe(
+        'The web console (served on the same origin as the API) and what its read APIs (Today, machine search) consider.',
+      ),
     metricsPublic: z
       .boolean()
       .default(true)

@@ -96,7 +96,6 @@ export interface StartOptions {
   oidcSessions?: OidcSessionStarter;
 }
 
-
 /** Starts a server from a loaded config. */
 export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const now = opts.now ?? (() => new Date());
