@@ -1,8 +1,8 @@
 /**
  * Single sign-on end to end: a real OpenID provider (oidc-provider) on loopback, a real Patchhive
  * server listening on loopback, and the browser's part played by plain HTTP requests with manual
- * redirects and a cookie jar: login → provider → callback → the console. The one stand-in is the
- * session module: a recorder of the identity the session would be started for.
+ * redirects and a cookie jar: login → provider → callback → the console. Most cases record the
+ * identity a session would be started for; the last one lets the real session module start it.
  */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -320,5 +320,61 @@ describe('single sign-on when the provider cannot be reached', () => {
     expect([res.statusCode, res.headers.location]).toEqual([302, '/signin?error=E_OIDC_UNAVAILABLE']);
     const trail = (await server!.services.audit.list({ limit: 10 })).items;
     expect(trail[0]).toMatchObject({ route: '/api/v1/auth/oidc/login', errorCode: 'E_OIDC_UNAVAILABLE', status: 302 });
+  });
+});
+
+describe('single sign-on ends in a console session', () => {
+  let provider: TestOidcProvider;
+  let server: TestServer;
+  let base: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    provider = await startTestOidcProvider(`${base}${CALLBACK}`);
+    server = (await startTestServer({
+      listen: true,
+      config: {
+        port,
+        publicUrl: base,
+        oidc: {
+          issuer: provider.issuer,
+          clientId: provider.clientId,
+          scopes: ['openid', 'profile', 'patchhive'],
+          roleClaim: 'patchhive_role',
+          roles: ROLE_MAP,
+          groupsClaim: 'groups',
+          clientSecret: new SecretText(provider.clientSecret),
+        },
+      },
+    }))!;
+    await server.services.groups.create({ name: 'web', kind: 'static', members: [] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.destroy();
+    await provider?.close();
+  });
+
+  it('the callback sets the session cookie: an operator scoped to web, signed in via oidc', async () => {
+    provider.signInAs({
+      sub: 'sub-bob',
+      claims: { preferred_username: 'bob', patchhive_role: 'patchhive-operators', groups: ['web'] },
+    });
+    const jar = new CookieJar();
+    const hops = await browse(`${base}/api/v1/auth/oidc/login?returnTo=%2F`, jar, [
+      new URL(base).origin,
+      new URL(provider.issuer).origin,
+    ]);
+    const last = hops.at(-1)!;
+    expect([last.status, last.location]).toEqual([302, '/']);
+    const cookie = last.setCookies.find((c) => c.startsWith('patchhive_session='))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const session = await fetch(`${base}/api/v1/session`, {
+      headers: { cookie: jar.header(new URL(`${base}/api/v1/session`)) },
+    });
+    expect(session.status).toBe(200);
+    expect(await session.json()).toMatchObject({ user: 'bob', role: 'operator', groups: ['web'], via: 'oidc' });
   });
 });
