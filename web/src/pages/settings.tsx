@@ -1,6 +1,6 @@
 /**
  * Settings, one section per sub-route (/settings/groups, /settings/tokens, …): groups, catalog
- * sources, API and enrollment tokens, notification channels, actions and change requests, and the
+ * sources, users, API and enrollment tokens, notification channels, actions and change requests, and the
  * audit log. Sections the role cannot use are not offered.
  */
 import { ScrollArea, Stack, Tabs, Title } from '@mantine/core';
@@ -12,10 +12,12 @@ import { ChannelsSection } from './settings/channels';
 import { GroupsSection } from './settings/groups';
 import { SourcesSection } from './settings/sources';
 import { TokensSection } from './settings/tokens';
+import { UsersSection } from './settings/users';
 
 const SECTIONS = [
   { value: 'groups', label: 'Groups', admin: false, Section: GroupsSection },
   { value: 'sources', label: 'Sources', admin: false, Section: SourcesSection },
+  { value: 'users', label: 'Users', admin: true, Section: UsersSection },
   { value: 'tokens', label: 'Tokens', admin: true, Section: TokensSection },
   { value: 'notifications', label: 'Notifications', admin: true, Section: ChannelsSection },
   { value: 'actions', label: 'Actions', admin: false, Section: ActionsSection },
