@@ -3,80 +3,48 @@
  * playwright-core) over a real server and store: a recorded Debian machine with findings from a
  * synced catalog; its page shows a finding's evidence (expected vs actual); an operator edits its
  * owner; a viewer sees no edit or assess button; an operator bulk-approves on /triage; a bulletin's
- * page shows its triage per group. Screenshots (desktop 1280×800, phone 390×844) go to a temp dir,
- * or to PATCHHIVE_SCREENSHOTS when set; axe-core checks each page before its screenshot.
+ * page shows its triage per group. Each page is signed in with a cookie session and checked with
+ * axe-core; screenshots (desktop 1280×800, phone 390×844) go to docs/console/ when
+ * PATCHHIVE_SCREENSHOTS=1.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceWire } from '../../src/protocol/api.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { expectAccessible } from '../support/axe.js';
 import {
-  debianInventory,
-  expectApi,
-  nativeCatalog,
-  REPO,
-  removeInventoryRoots,
-  tempDir,
-} from './server-test-helpers.js';
+  ensureConsoleBuilt,
+  openPage,
+  screenshot,
+  sharedBrowser,
+  type ConsolePage,
+  type Screen,
+} from '../support/browser.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { debianInventory, expectApi, nativeCatalog, removeInventoryRoots, tempDir } from './server-test-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-interface AxeResults {
-  violations: { id: string; impact?: string | null; nodes: { target: string[] }[] }[];
-}
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+const browser = sharedBrowser();
 
-/** Builds the console once when dist/web is missing (a fresh checkout), so the server has pages to serve. */
-async function ensureConsoleBuilt(): Promise<void> {
-  if (existsSync(path.join(REPO, 'dist/web/index.html'))) return;
-  await promisify(execFile)('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], {
-    cwd: REPO,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-}
-
-describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triage', () => {
+describe('console pages: machine, bulletins, triage', () => {
   let server: TestServer;
-  let browser: Browser;
   let work: { dir: string; remove(): Promise<void> };
-  let shots: string;
-  const contexts: BrowserContext[] = [];
-  let axeSource: string | undefined;
+  const opened: ConsolePage[] = [];
 
-  const open = async (token: string, size = DESKTOP): Promise<Page> => {
-    const context = await browser.newContext({
-      viewport: size,
-      extraHTTPHeaders: { authorization: `Bearer ${token}` },
-    });
-    contexts.push(context);
-    return context.newPage();
+  const open = async (token: string, screen: Screen = 'desktop'): Promise<Page> => {
+    const c = await openPage(browser(), { baseURL: server.url, token, screen });
+    opened.push(c);
+    return c.page;
   };
-  /** A full-page screenshot, after axe-core finds no serious or critical accessibility violation. */
-  const shot = async (page: Page, name: string) => {
-    // Evaluated through the debugging protocol: the console's CSP (script-src 'self') rightly refuses an inline script.
-    await page.evaluate((axeSource ??= await readFile(AXE, 'utf8')));
-    const found = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(): Promise<AxeResults> } }).axe.run();
-      return r.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    expect(found, name).toEqual([]);
-    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  /** A screenshot (when asked for), after axe-core finds no serious or critical accessibility violation. */
+  const shot = async (page: Page, name: string, screen: Screen) => {
+    await expectAccessible(page, `${name} (${screen})`);
+    await screenshot(page, name, screen);
   };
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
     work = await tempDir('patchhive-console-');
-    shots = process.env.PATCHHIVE_SCREENSHOTS ?? path.join(work.dir, 'shots');
-    await mkdir(shots, { recursive: true });
     server = (await startTestServer({ listen: true }))!;
     const now = new Date();
     for (const [name, status] of [
@@ -104,12 +72,10 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     });
     await expectApi(server, 'POST', `/sources/${source.id}/sync`, 200);
     await server.assessment.whenIdle();
-    browser = await chromium.launch({ executablePath: CHROMIUM });
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close();
-    await browser?.close();
+    for (const c of opened) await c.close();
     await server?.destroy();
     await removeInventoryRoots();
     await work?.remove();
@@ -126,7 +92,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     const text = await evidence.innerText();
     expect(text).toMatch(/9999/); // expected: the fixed version
     expect(text).toMatch(/\d+\.\d+/); // actual: the installed version
-    await shot(page, 'machine-desktop');
+    await shot(page, 'machine', 'desktop');
 
     await page.getByRole('button', { name: 'Edit attributes' }).click();
     const owner = page.getByRole('textbox', { name: 'Owner' });
@@ -142,14 +108,14 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
   });
 
   it('a viewer sees the machine but no edit or assess button', async () => {
-    const page = await open(await server.tokenFor('viewer'), PHONE);
+    const page = await open(await server.tokenFor('viewer'), 'phone');
     await page.goto(`${server.url}/machines/web1`);
     await page.getByRole('heading', { level: 1, name: 'web1' }).waitFor();
     await page.getByRole('region', { name: /Open findings \(/ }).waitFor();
     await page.getByText('PH-APT').first().waitFor();
     expect(await page.getByRole('button', { name: 'Edit attributes' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Assess now' }).count()).toBe(0);
-    await shot(page, 'machine-phone');
+    await shot(page, 'machine', 'phone');
     await page.goto(`${server.url}/triage`);
     await page.getByRole('table', { name: 'Triage queue' }).waitFor();
     expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
@@ -163,7 +129,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     await queue.waitFor();
     await page.getByRole('checkbox', { name: 'Select PH-APT in lab' }).check();
     await page.getByRole('checkbox', { name: 'Select PH-APT in prod' }).check();
-    await shot(page, 'triage-desktop');
+    await shot(page, 'triage', 'desktop');
     await page.getByRole('button', { name: 'Approve', exact: true }).click();
     await page.getByText('2 applied').waitFor();
     // The default view lists what still waits: the prod pair now waits for a second approval.
@@ -171,7 +137,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     await prodRow.getByText('waiting for second approval').waitFor();
     await prodRow.getByText(/a different operator must give the second approval/).waitFor();
     expect(await queue.getByRole('row').filter({ hasText: 'PH-APT' }).filter({ hasText: 'lab' }).count()).toBe(0);
-    await shot(page, 'triage-approved-desktop');
+    await shot(page, 'triage-approved', 'desktop');
 
     // Ignoring needs a reason and an end date.
     await page.getByRole('checkbox', { name: 'Select PH-TZ in lab' }).check();
@@ -186,10 +152,10 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     await page.getByText('1 applied').waitFor();
     expect(await queue.getByRole('row').filter({ hasText: 'PH-TZ' }).filter({ hasText: 'lab' }).count()).toBe(0);
 
-    const other = await open(await server.tokenFor('operator'), PHONE);
+    const other = await open(await server.tokenFor('operator'), 'phone');
     await other.goto(`${server.url}/triage?group=prod&state=awaiting-second-approval`);
     await other.getByRole('checkbox', { name: 'Select PH-APT in prod' }).check();
-    await shot(other, 'triage-phone');
+    await shot(other, 'triage', 'phone');
     await other.getByRole('button', { name: 'Approve', exact: true }).click();
     await other.getByText('1 applied').waitFor();
     const d = await expectApi<{ decisions: { group: string; state: string }[] }>(
@@ -213,15 +179,15 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     const triage = page.getByRole('table', { name: 'Triage per group' });
     await triage.getByRole('row').filter({ hasText: 'lab' }).getByText('approved').waitFor();
     await page.getByText(/apt 9999 \(2 machines\)/).waitFor();
-    await shot(page, 'bulletin-desktop');
-    const phone = await open(server.adminToken, PHONE);
+    await shot(page, 'bulletin', 'desktop');
+    const phone = await open(server.adminToken, 'phone');
     await phone.goto(`${server.url}/bulletins/PH-APT`);
     await phone.getByRole('heading', { level: 1, name: 'PH-APT' }).waitFor();
     await phone.getByRole('table', { name: 'Triage per group' }).waitFor();
-    await shot(phone, 'bulletin-phone');
+    await shot(phone, 'bulletin', 'phone');
     await phone.goto(`${server.url}/bulletins`);
     await phone.getByRole('table', { name: 'Bulletins' }).waitFor();
-    await shot(phone, 'bulletins-phone');
+    await shot(phone, 'bulletins', 'phone');
   });
 
   it('an admin adds an approval rule, whose deletion waits for a second admin, and a risk exception', async () => {
@@ -240,7 +206,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
       .getByRole('region', { name: 'Changes waiting for a second admin' })
       .getByRole('button', { name: 'Withdraw' })
       .waitFor();
-    await shot(page, 'rules-desktop');
+    await shot(page, 'rules', 'desktop');
 
     await page.getByRole('tab', { name: 'Risk exceptions' }).click();
     await page.getByText('No risk exceptions').waitFor();
@@ -253,6 +219,6 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: machine, bulletins, triag
     await ex.getByLabel('Until').fill(new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10));
     await ex.getByRole('button', { name: 'Add exception' }).click();
     await page.getByRole('table', { name: 'Risk exceptions' }).getByText('dba@example.org').waitFor();
-    await shot(page, 'exceptions-desktop');
+    await shot(page, 'exceptions', 'desktop');
   });
 });

@@ -2,24 +2,30 @@
  * The console's deployment, report and settings pages in a real browser (Debian's chromium through
  * playwright-core) against a real server: a deployment created with the guided form and paused on
  * its page, the compliance report and its CSV/PDF downloads, an API token whose secret is shown
- * once, and a viewer who is offered no change. Screenshots at desktop and phone sizes go to
- * $CONSOLE_SCREENSHOTS when set.
+ * once, and a viewer who is offered no change. Each page is signed in with a cookie session and
+ * checked with axe-core; screenshots (desktop and phone) go to docs/console/ when PATCHHIVE_SCREENSHOTS=1.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/model.js';
 import type { CheckinResponse, EnrollResponse, JobReport } from '../../src/protocol/agent.js';
 import type { JobWire } from '../../src/protocol/deploy-api.js';
 import { inventoryHash } from '../../src/protocol/inventory-hash.js';
+import { expectAccessible } from '../support/axe.js';
+import {
+  ensureConsoleBuilt,
+  openPage,
+  screenshot,
+  sharedBrowser,
+  type ConsolePage,
+  type Screen,
+} from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { expectApi, nativeCatalog, REPO, tempDir } from './server-test-helpers.js';
+import { expectApi, nativeCatalog, tempDir } from './server-test-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = process.env.CONSOLE_SCREENSHOTS;
+const browser = sharedBrowser();
 const BASE: Record<string, string> = { openssl: '3.0.11-1~deb12u2', curl: '7.88.1-10+deb12u5' };
 const BULLETINS = [
   { id: 'PH-SSL', pkg: 'openssl', fixed: '3.0.15-1~deb12u1', severity: 'critical' as const },
@@ -40,30 +46,29 @@ function inventory(name: string): Inventory {
   };
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, settings', () => {
+describe('console pages: deployments, reports, settings', () => {
   let server: TestServer;
   let work: { dir: string; remove(): Promise<void> };
-  let browser: Browser;
-  let admin: BrowserContext;
   let viewerToken: string;
   let deploymentPath = '';
+  const opened: ConsolePage[] = [];
 
-  async function contextFor(token: string, viewport = { width: 1280, height: 800 }): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
-    context.setDefaultTimeout(15_000);
-    return context;
+  /** A page signed in with `token` (a cookie session) on `screen`. */
+  async function open(token: string, screen: Screen = 'desktop'): Promise<Page> {
+    const c = await openPage(browser(), { baseURL: server.url, token, screen });
+    c.context.setDefaultTimeout(15_000);
+    opened.push(c);
+    return c.page;
   }
-  async function shot(page: Page, name: string): Promise<void> {
-    if (!SHOTS) return;
-    await mkdir(SHOTS, { recursive: true });
+  /** Checks the page with axe-core (no serious or critical violation), then screenshots it when asked. */
+  async function shot(page: Page, name: string, screen: Screen = 'desktop'): Promise<void> {
     await page.waitForTimeout(400); // let dialogs finish their transitions
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+    await expectAccessible(page, `${name} (${screen})`);
+    await screenshot(page, name, screen);
   }
 
   beforeAll(async () => {
-    if (!existsSync(path.join(REPO, 'dist/web/index.html'))) {
-      execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: REPO, stdio: 'ignore' });
-    }
+    await ensureConsoleBuilt();
     work = await tempDir('patchhive-console-');
     server = (await startTestServer({ listen: true }))!;
     viewerToken = await server.tokenFor('viewer');
@@ -87,25 +92,24 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
         action: { kind: 'approve' },
       },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM });
-    admin = await contextFor(server.adminToken);
   });
   afterAll(async () => {
-    await browser?.close();
+    for (const c of opened) await c.close();
     await server?.destroy();
     await work?.remove();
   });
 
   it('creates a deployment with the guided form, follows it live and pauses it', async () => {
-    const page = await admin.newPage();
+    const page = await open(server.adminToken);
     await page.goto(`${server.url}/deployments`);
     await page.getByRole('heading', { name: 'Deployments', level: 1 }).waitFor();
     await page.getByText('No deployments').waitFor();
+    await shot(page, 'deployments-empty');
     await page.getByRole('link', { name: 'New deployment' }).click();
 
     // 1. Fixes: the approved ones, with the groups they are approved for.
     await page.getByRole('heading', { name: 'New deployment', level: 1 }).waitFor();
-    await shot(page, 'deployment-new-fixes-desktop');
+    await shot(page, 'deployment-new-fixes');
     await page.getByPlaceholder('Search bulletins').click();
     await page.getByRole('option', { name: 'PH-SSL (web)' }).click();
     await page.keyboard.press('Escape');
@@ -115,21 +119,23 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
     await page.getByRole('option', { name: 'web (2 machines)' }).click();
     await page.keyboard.press('Escape');
     await page.getByText('Target: 2 machines.').waitFor();
+    await shot(page, 'deployment-new-target');
     await page.getByRole('button', { name: 'Next' }).click();
     // 3. Rings: the default pilot and broad rings; a shorter soak for the pilot.
     await page.getByLabel('Soak time (hours)').first().fill('0.5');
-    await shot(page, 'deployment-new-rings-desktop');
+    await shot(page, 'deployment-new-rings');
     await page.getByRole('button', { name: 'Next' }).click();
     // 4. Window and reboot: the group's window is listed; override the reboot policy.
     await page.getByRole('table', { name: 'Maintenance windows' }).getByText('any time').waitFor();
     await page.getByLabel("Override the groups' reboot policies").check();
+    await shot(page, 'deployment-new-window');
     await page.getByRole('button', { name: 'Next' }).click();
     // 5. Review and start.
     await page.getByLabel('Deployment name').fill('openssl to web');
     const review = page.getByRole('table', { name: 'Review' });
     await review.getByText('PH-SSL').waitFor();
     await review.getByText('10 % of the target; soak 0.5 h', { exact: false }).waitFor();
-    await shot(page, 'deployment-new-review-desktop');
+    await shot(page, 'deployment-new-review');
     await page.getByRole('button', { name: 'Start deployment' }).click();
 
     await page.waitForURL((u) => /^\/deployments\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith('/new'));
@@ -140,10 +146,11 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
       'openssl 3.0.11-1~deb12u2 → 3.0.15-1~deb12u1',
     );
     await page.getByText('running', { exact: true }).first().waitFor();
-    await shot(page, 'deployment-desktop');
+    await shot(page, 'deployment');
 
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await expectAccessible(page, 'paused deployment');
     const id = deploymentPath.split('/').pop()!;
     const stored = await expectApi<{ status: string; rebootPolicy: unknown }>(server, 'GET', `/deployments/${id}`, 200);
     expect(stored.status).toBe('paused');
@@ -156,18 +163,18 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
     // Abort asks first.
     await page.getByRole('button', { name: 'Abort' }).click();
     await page.getByRole('dialog', { name: 'Abort this deployment?' }).waitFor();
+    await shot(page, 'deployment-abort');
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.close();
   });
 
   it('shows compliance by group with a chart, and downloads the same as CSV and PDF', async () => {
-    const page = await admin.newPage();
+    const page = await open(server.adminToken);
     await page.goto(`${server.url}/reports`);
     const table = page.getByRole('table', { name: 'Compliance by group' });
     await table.getByText('web-team@example.org').waitFor();
     await expect(table.textContent()).resolves.toContain('db');
     await page.locator('.recharts-surface').first().waitFor();
-    await shot(page, 'reports-desktop');
+    await shot(page, 'reports');
     for (const [name, type] of [
       ['Download CSV', 'text/csv'],
       ['Download PDF', 'application/pdf'],
@@ -182,13 +189,16 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
       `${server.url}${await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')}`,
     );
     expect(await csv.text()).toContain('web');
-    await page.close();
   });
 
   it('creates an API token in settings and shows its secret once', async () => {
-    const page = await admin.newPage();
+    const page = await open(server.adminToken);
     await page.goto(`${server.url}/settings/tokens`);
+    await page.getByRole('table', { name: 'API tokens' }).waitFor();
+    await shot(page, 'settings-tokens');
     await page.getByRole('button', { name: 'Create API token' }).click();
+    await page.getByLabel('Token name').waitFor();
+    await shot(page, 'settings-token-new');
     await page.getByLabel('Token name').fill('nightly-report');
     await page.getByRole('textbox', { name: 'User', exact: true }).fill('reporter');
     await page.getByRole('button', { name: 'Create token' }).click();
@@ -197,7 +207,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
     const secret = await dialog.getByLabel('Secret').inputValue();
     expect(secret.length).toBeGreaterThan(20);
     await dialog.getByRole('button', { name: 'Copy secret' }).waitFor();
-    await shot(page, 'settings-token-secret-desktop');
+    await shot(page, 'settings-token-secret');
     await dialog.getByRole('button', { name: 'I have stored it' }).click();
     await page.getByRole('table', { name: 'API tokens' }).getByText('nightly-report').waitFor();
     expect(await page.content()).not.toContain(secret);
@@ -206,28 +216,34 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
     expect(me.user).toBe('reporter');
     await page.goto(`${server.url}/settings/groups`);
     await page.getByRole('table', { name: 'Groups' }).getByText('web-team@example.org').waitFor();
-    await shot(page, 'settings-groups-desktop');
-    await page.close();
+    await shot(page, 'settings-groups');
+    for (const tab of ['sources', 'notifications', 'actions', 'audit']) {
+      await page.goto(`${server.url}/settings/${tab}`);
+      await page.getByRole('tab', { name: /./, selected: true }).waitFor();
+      await page.waitForLoadState('networkidle');
+      await shot(page, `settings-${tab}`);
+    }
   });
 
   it('offers a viewer no create, pause or admin section', async () => {
-    const viewer = await contextFor(viewerToken);
-    const page = await viewer.newPage();
+    const page = await open(viewerToken);
     await page.goto(`${server.url}/deployments`);
     await page.getByRole('link', { name: 'openssl to web' }).waitFor();
     expect(await page.getByRole('link', { name: 'New deployment' }).count()).toBe(0);
+    await shot(page, 'deployments');
     await page.getByRole('link', { name: 'openssl to web' }).click();
     await page.getByRole('heading', { name: 'openssl to web', level: 1 }).waitFor();
     for (const name of ['Pause', 'Resume', 'Abort', 'Roll back'])
       expect(await page.getByRole('button', { name }).count(), name).toBe(0);
+    await expectAccessible(page, 'deployment page (viewer)');
     await page.goto(`${server.url}/settings`);
     await page.getByRole('table', { name: 'Groups' }).waitFor();
     expect(await page.getByRole('tab', { name: 'Tokens' }).count()).toBe(0);
     expect(await page.getByRole('tab', { name: 'Audit log' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Create group' }).count()).toBe(0);
+    await expectAccessible(page, 'settings (viewer)');
     await page.goto(`${server.url}/settings/tokens`);
     await page.waitForURL(/\/settings\/groups$/);
-    await viewer.close();
   });
 
   it("shows a job's step log in a drawer", async () => {
@@ -284,25 +300,25 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
         finishedAt: at,
       },
     ]);
-    const page = await admin.newPage();
+    const page = await open(server.adminToken);
     await page.goto(`${server.url}/deployments/${d.id}`);
     await page.getByRole('tab', { name: /Jobs/ }).click();
     await page.getByRole('table', { name: 'Jobs of the deployment' }).getByRole('button', { name: 'Step log' }).click();
     const drawer = page.getByRole('dialog', { name: 'Job and step log' });
     await drawer.getByText('Sub-process /usr/bin/dpkg returned an error code (1)').waitFor();
     await drawer.getByText('apt-get exited 100').waitFor();
-    await shot(page, 'job-log-desktop');
-    await page.close();
+    await shot(page, 'job-log');
   });
 
   it('fits a phone screen', async () => {
-    const phone = await contextFor(server.adminToken, { width: 390, height: 844 });
-    const page = await phone.newPage();
+    const page = await open(server.adminToken, 'phone');
     for (const [url, name, ready] of [
-      [deploymentPath, 'deployment-phone', 'openssl to web'],
-      ['/deployments/new', 'deployment-new-phone', 'New deployment'],
-      ['/reports', 'reports-phone', 'Compliance report'],
-      ['/settings/tokens', 'settings-phone', 'Settings'],
+      ['/deployments', 'deployments', 'Deployments'],
+      [deploymentPath, 'deployment', 'openssl to web'],
+      ['/deployments/new', 'deployment-new-fixes', 'New deployment'],
+      ['/reports', 'reports', 'Compliance report'],
+      ['/settings/tokens', 'settings-tokens', 'Settings'],
+      ['/settings/groups', 'settings-groups', 'Settings'],
     ] as const) {
       await page.goto(`${server.url}${url}`);
       await page.getByRole('heading', { name: ready, level: 1 }).waitFor();
@@ -310,8 +326,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console pages: deployments, reports, set
       // Nothing wider than the screen: wide tables scroll inside their own box.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, url).toBeLessThanOrEqual(0);
-      await shot(page, name);
+      await shot(page, name, 'phone');
     }
-    await phone.close();
   });
 });

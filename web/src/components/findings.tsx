@@ -78,7 +78,7 @@ function Evidence({ items }: { items: Finding['evidence'] }) {
       </Text>
     );
   return (
-    <ScrollArea type="auto">
+    <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
       <Table striped withTableBorder fz="sm" miw={520} aria-label="Evidence">
         <Table.Thead>
           <Table.Tr>

@@ -528,7 +528,7 @@ export default function NewDeploymentPage() {
             </Stepper.Step>
           </Stepper>
           {problem && step < 4 && (
-            <Text size="sm" c="orange.8" role="status">
+            <Text size="sm" c="red.9" role="status">
               {problem}
             </Text>
           )}

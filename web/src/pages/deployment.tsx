@@ -123,12 +123,12 @@ export default function DeploymentPage() {
               </Button>
             )}
             {!finished && (
-              <Button color="red" variant="light" onClick={() => setConfirm('abort')}>
+              <Button color="red.9" variant="outline" onClick={() => setConfirm('abort')}>
                 Abort
               </Button>
             )}
             {rollbackable && (
-              <Button color="orange" variant="light" onClick={() => setConfirm('rollback')}>
+              <Button variant="default" onClick={() => setConfirm('rollback')}>
                 Roll back
               </Button>
             )}

@@ -200,7 +200,7 @@ function Work({ id }: { id: string }) {
       </EmptyState>
     );
   return (
-    <ScrollArea type="auto">
+    <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
       <Table miw={560} aria-label="Pending work" striped>
         <Table.Thead>
           <Table.Tr>

@@ -166,7 +166,7 @@ function Report({ r }: { r: Schemas['ComplianceReport'] }) {
             ]}
             aria-label="Compliant and non-compliant machines by group"
           />
-          <ScrollArea type="auto">
+          <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
             <Table striped miw={760} aria-label="Compliance by group">
               <Table.Thead>
                 <Table.Tr>

@@ -75,7 +75,7 @@ export function ApprovalRules() {
             : 'An admin can add rules that approve routine bulletins by themselves.'}
         </EmptyState>
       ) : (
-        <ScrollArea type="auto">
+        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
           <Table miw={760} striped aria-label="Approval rules">
             <Table.Thead>
               <Table.Tr>

@@ -53,10 +53,14 @@ export function ProgressBar({ counts, label }: { counts: Counts; label: string }
   return (
     <Tooltip label={`${counts.succeeded} succeeded, ${bad} failed/missed/rolled back, ${total - done} to go`}>
       <Group gap="xs" wrap="nowrap" miw={140}>
-        <Progress.Root flex={1} size="md" aria-label={label}>
-          <Progress.Section value={pct(counts.succeeded)} color="green" />
-          <Progress.Section value={pct(bad)} color="red" />
-          <Progress.Section value={pct(counts.running + counts.validating)} color="blue" />
+        <Progress.Root flex={1} size="md" role="group" aria-label={label}>
+          <Progress.Section value={pct(counts.succeeded)} color="green" aria-label={`${label}: succeeded`} />
+          <Progress.Section value={pct(bad)} color="red" aria-label={`${label}: failed, missed or rolled back`} />
+          <Progress.Section
+            value={pct(counts.running + counts.validating)}
+            color="blue"
+            aria-label={`${label}: running`}
+          />
         </Progress.Root>
         <Text size="xs" c="dimmed" miw={44} ta="right">
           {done}/{total}

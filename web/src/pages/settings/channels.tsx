@@ -84,7 +84,7 @@ export function ChannelsSection() {
           halted deployments.
         </EmptyState>
       ) : (
-        <ScrollArea type="auto">
+        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
           <Table striped miw={760} aria-label="Notification channels">
             <Table.Thead>
               <Table.Tr>

@@ -62,7 +62,7 @@ export function GroupsSection() {
             : 'An operator creates groups; triage, deadlines and reports then work per group.'}
         </EmptyState>
       ) : (
-        <ScrollArea type="auto">
+        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
           <Table striped miw={820} aria-label="Groups">
             <Table.Thead>
               <Table.Tr>

@@ -84,7 +84,7 @@ function ApiTokens() {
       ) : list.data.items.length === 0 ? (
         <EmptyState title="No API tokens">Create one for a script, the CLI or a colleague.</EmptyState>
       ) : (
-        <ScrollArea type="auto">
+        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
           <Table striped miw={760} aria-label="API tokens">
             <Table.Thead>
               <Table.Tr>
@@ -232,7 +232,7 @@ function EnrollmentTokens() {
           Create one, then enroll each machine with it: <code>patchhive-agent enroll --server … --token-file …</code>
         </EmptyState>
       ) : (
-        <ScrollArea type="auto">
+        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
           <Table striped miw={640} aria-label="Enrollment tokens">
             <Table.Thead>
               <Table.Tr>
