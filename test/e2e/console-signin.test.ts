@@ -11,6 +11,8 @@ import { startTestServer, type TestServer } from '../support/server.js';
 const browser = sharedBrowser();
 let server: TestServer;
 const PASSWORD = 'correct horse battery staple';
+/** How long a page may take to show something on a loaded machine. */
+const UNTIL = { timeout: 30_000 };
 
 beforeAll(async () => {
   await ensureConsoleBuilt();
@@ -33,7 +35,9 @@ describe('console sign-in', () => {
     const { page } = p;
     try {
       await page.goto('/machines?q=web');
-      await expect.poll(() => page.getByRole('heading', { name: 'Sign in to Patchhive' }).isVisible()).toBe(true);
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'Sign in to Patchhive' }).isVisible(), UNTIL)
+        .toBe(true);
       await expectAccessible(page, 'sign-in page');
       await screenshot(page, 'signin', 'desktop');
 
@@ -41,13 +45,13 @@ describe('console sign-in', () => {
       await page.locator('input[name="username"]').fill('alice');
       await page.locator('input[name="password"]').fill('not the password at all');
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/E_UNAUTHENTICATED/);
+      await expect.poll(() => page.getByRole('alert').textContent(), UNTIL).toMatch(/E_UNAUTHENTICATED/);
 
       await page.locator('input[name="password"]').fill(PASSWORD);
       const seen = page.waitForResponse((r) => r.url().endsWith('/api/v1/today/seen'), { timeout: 30_000 });
       await page.getByRole('button', { name: 'Sign in' }).click();
       // the deep link asked for before signing in is where the session starts
-      await expect.poll(() => page.getByRole('heading', { name: 'Machines', level: 1 }).isVisible()).toBe(true);
+      await expect.poll(() => page.getByRole('heading', { name: 'Machines', level: 1 }).isVisible(), UNTIL).toBe(true);
       expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/machines?q=web');
 
       const cookie = (await p.context.cookies()).find((c) => c.name === 'patchhive_session');
@@ -55,7 +59,7 @@ describe('console sign-in', () => {
 
       // Today marks the visit with a POST: it passes only with the session's CSRF token
       await page.getByRole('link', { name: 'Today' }).click();
-      await expect.poll(() => page.getByRole('heading', { name: 'Today', level: 1 }).isVisible()).toBe(true);
+      await expect.poll(() => page.getByRole('heading', { name: 'Today', level: 1 }).isVisible(), UNTIL).toBe(true);
       const seenAnswer = await seen;
       expect(seenAnswer.status()).toBe(200);
       expect(seenAnswer.request().headers()['x-csrf-token']).toBeTruthy();
@@ -69,7 +73,9 @@ describe('console sign-in', () => {
 
       await page.getByRole('button', { name: /alice · operator/ }).click();
       await page.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
-      await expect.poll(() => page.getByRole('heading', { name: 'Sign in to Patchhive' }).isVisible()).toBe(true);
+      await expect
+        .poll(() => page.getByRole('heading', { name: 'Sign in to Patchhive' }).isVisible(), UNTIL)
+        .toBe(true);
       expect((await p.context.request.get('/api/v1/me')).status()).toBe(401);
       // the 401s: /me before sign-in and after sign-out, and the wrong password
       p.expectClean(/GET \/api\/v1\/me → 401/, /POST \/api\/v1\/session → 401/, /status of 401 \(Unauthorized\)/);
@@ -87,7 +93,7 @@ describe('console sign-in', () => {
       await page.getByRole('tab', { name: 'API token' }).click();
       await page.locator('input[name="token"]').fill(viewer);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await expect.poll(() => page.getByRole('heading', { name: 'Today', level: 1 }).isVisible()).toBe(true);
+      await expect.poll(() => page.getByRole('heading', { name: 'Today', level: 1 }).isVisible(), UNTIL).toBe(true);
       const session = await p.context.request.get('/api/v1/session');
       expect(await session.json()).toMatchObject({ role: 'viewer', via: 'token' });
       await expectAccessible(page, 'Today on a phone');
@@ -95,6 +101,48 @@ describe('console sign-in', () => {
       p.expectClean(/GET \/api\/v1\/me → 401/, /status of 401 \(Unauthorized\)/);
     } finally {
       await p.close();
+    }
+  });
+
+  it('an admin creates a user in Settings, resets its password (shown once), and the user signs in with it', async () => {
+    const admin = await openPage(browser(), { baseURL: server.url, token: server.adminToken });
+    const { page } = admin;
+    try {
+      await page.goto('/settings/users');
+      await page.getByRole('button', { name: 'Create user' }).click();
+      const create = page.getByRole('dialog', { name: 'Create user' });
+      await create.getByLabel('User name').fill('carol');
+      await create.getByLabel('Role').click();
+      await page.getByRole('option', { name: 'operator' }).click();
+      await create.getByRole('button', { name: 'Create user' }).click();
+      await expect.poll(() => page.getByRole('cell', { name: 'carol', exact: true }).isVisible(), UNTIL).toBe(true);
+      await expectAccessible(page, 'Settings › Users');
+      await screenshot(page, 'settings-users', 'desktop');
+
+      await page.getByRole('button', { name: 'Edit carol' }).click();
+      await page.getByRole('button', { name: /Reset password/ }).click();
+      const secret = page.locator('input[data-secret]');
+      await expect.poll(() => secret.inputValue(), UNTIL).toMatch(/.{12,}/);
+      const password = await secret.inputValue();
+      await page.getByRole('button', { name: 'I have stored it' }).click();
+      admin.expectClean(/status of 401 \(Unauthorized\)/);
+
+      const carol = await openPage(browser(), { baseURL: server.url });
+      try {
+        await carol.page.goto('/');
+        await carol.page.locator('input[name="username"]').fill('carol');
+        await carol.page.locator('input[name="password"]').fill(password);
+        await carol.page.getByRole('button', { name: 'Sign in' }).click();
+        await expect
+          .poll(() => carol.page.getByRole('heading', { name: 'Today', level: 1 }).isVisible(), UNTIL)
+          .toBe(true);
+        const session = await carol.context.request.get('/api/v1/session');
+        expect(await session.json()).toMatchObject({ user: 'carol', role: 'operator', via: 'password' });
+      } finally {
+        await carol.close();
+      }
+    } finally {
+      await admin.close();
     }
   });
 });
