@@ -159,10 +159,16 @@ export default function TodayPage() {
           title="Revised and withdrawn bulletins"
           count={data.bulletins.revised.total + data.bulletins.withdrawn.total}
         >
+          {data.bulletins.revised.total + data.bulletins.withdrawn.total === 0 && (
+            <Text size="sm">No bulletin hitting your machines was revised or withdrawn.</Text>
+          )}
           <BulletinList list={data.bulletins.revised} verb="revised" />
           <BulletinList list={data.bulletins.withdrawn} verb="withdrawn" />
         </Section>
         <Section title="Machines not heard from" count={data.machines.stale.total + data.machines.neverSeen.total}>
+          {data.machines.stale.total + data.machines.neverSeen.total === 0 && (
+            <Text size="sm">Every machine was heard from in the last {data.machines.staleAfterHours} hours.</Text>
+          )}
           <MachineLines title={`Not seen for ${data.machines.staleAfterHours} hours`} list={data.machines.stale} />
           <MachineLines title="Never seen" list={data.machines.neverSeen} />
         </Section>
