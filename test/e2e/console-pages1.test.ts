@@ -1,7 +1,8 @@
 /**
  * The machine, bulletin and triage pages of the console in a real browser (Debian's chromium through
  * playwright-core) over a real server and store: a recorded Debian machine with findings from a
- * synced catalog; its page shows a finding's evidence (expected vs actual); an operator edits its
+ * synced catalog; Today lists the new bulletins hitting them and the triage waiting; a machine's
+ * page shows a finding's evidence (expected vs actual) and its packages (and who else has one); an operator edits its
  * owner; a viewer sees no edit or assess button; an operator bulk-approves on /triage; a bulletin's
  * page shows its triage per group. Each page is signed in with a cookie session and checked with
  * axe-core; screenshots (desktop 1280×800, phone 390×844) go to docs/console/ when
@@ -81,6 +82,19 @@ describe('console pages: machine, bulletins, triage', () => {
     await work?.remove();
   });
 
+  it('Today shows the new bulletins hitting the machines, with how many, and the triage waiting', async () => {
+    for (const screen of ['desktop', 'phone'] as const) {
+      const page = await open(await server.tokenFor('operator'), screen);
+      await page.goto(`${server.url}/`);
+      const news = page.getByRole('region', { name: 'New bulletins hitting your machines' });
+      await news.getByRole('link', { name: /PH-APT apt: signature check bypass/ }).waitFor();
+      expect(await news.innerText()).toMatch(/2 machines/);
+      const triage = page.getByRole('region', { name: 'Triage waiting for you' });
+      await triage.getByRole('link', { name: /PH-APT in lab/ }).waitFor();
+      await shot(page, 'today', screen);
+    }
+  });
+
   it("a machine's page shows a finding with expected and actual; an operator edits its owner", async () => {
     const page = await open(await server.tokenFor('operator'));
     await page.goto(`${server.url}/machines/web1`);
@@ -93,6 +107,18 @@ describe('console pages: machine, bulletins, triage', () => {
     expect(text).toMatch(/9999/); // expected: the fixed version
     expect(text).toMatch(/\d+\.\d+/); // actual: the installed version
     await shot(page, 'machine', 'desktop');
+
+    // its installed packages, and from one of them: who else has it at that version
+    const packages = page.getByRole('region', { name: 'Installed packages' });
+    await packages.getByRole('textbox', { name: 'Find a package' }).fill('apt');
+    const who = packages.getByRole('link', { name: /^who has apt \d/ });
+    await who.waitFor();
+    await who.click();
+    await page.getByRole('heading', { level: 1, name: 'Machines' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('package')).toBe('apt');
+    await page.getByRole('link', { name: 'web1' }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: 'web1' }).waitFor();
 
     await page.getByRole('button', { name: 'Edit attributes' }).click();
     const owner = page.getByRole('textbox', { name: 'Owner' });
