@@ -1,11 +1,11 @@
 /** One bulletin: what it is, the machines it hits and the fixes they miss, and its triage per group with history. */
-import { Alert, Anchor, Badge, Card, Group, ScrollArea, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { Alert, Anchor, Badge, Group, ScrollArea, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
 import { SeverityBadge, TriageBadge, triageLabel, WHOLE } from '../components/badges';
 import { FindingList } from '../components/findings';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { Fact, Section } from '../components/sections';
 import { Time } from '../components/time';
 import type { Bulletin, Finding } from '../wire';
 
@@ -18,17 +18,6 @@ export default function BulletinPage() {
   if (bulletin.error) return <ErrorNotice error={bulletin.error} title={`Bulletin ${id} could not be shown`} />;
   if (bulletin.isPending) return <Loading what="the bulletin" />;
   return <BulletinView b={bulletin.data} />;
-}
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Card withBorder component="section" aria-label={title}>
-      <Title order={2} size="h4" mb="sm">
-        {title}
-      </Title>
-      {children}
-    </Card>
-  );
 }
 
 function BulletinView({ b }: { b: Bulletin }) {
@@ -106,19 +95,6 @@ function BulletinView({ b }: { b: Bulletin }) {
         <Affected id={b.id} />
       </Section>
     </Stack>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <Text component="dt" size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text component="dd" m={0} size="sm">
-        {children}
-      </Text>
-    </div>
   );
 }
 

@@ -1,12 +1,13 @@
 /** One machine: facts, attributes, open findings with evidence, the daily history, and its pending work. */
-import { Alert, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title, ScrollArea, Anchor } from '@mantine/core';
+import { Alert, Button, Group, SimpleGrid, Stack, Table, Text, Title, ScrollArea, Anchor } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
 import { SeverityBadge, SlaBadge } from '../components/badges';
 import { FindingList } from '../components/findings';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { Fact, Section } from '../components/sections';
 import { Time } from '../components/time';
 import { useCan } from '../session';
 import type { Machine, WorkItem } from '../wire';
@@ -23,20 +24,6 @@ export default function MachinePage() {
   if (machine.error) return <ErrorNotice error={machine.error} title={`Machine ${name} could not be shown`} />;
   if (machine.isPending) return <Loading what="the machine" />;
   return <MachineView machine={machine.data} />;
-}
-
-function Section({ title, children, action }: { title: string; children: ReactNode; action?: ReactNode }) {
-  return (
-    <Card withBorder component="section" aria-label={title} padding="md">
-      <Group justify="space-between" mb="sm" wrap="wrap">
-        <Title order={2} size="h4">
-          {title}
-        </Title>
-        {action}
-      </Group>
-      {children}
-    </Card>
-  );
 }
 
 function MachineView({ machine: m }: { machine: Machine }) {
@@ -133,19 +120,6 @@ function MachineView({ machine: m }: { machine: Machine }) {
         <Packages id={m.id} />
       </Section>
     </Stack>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <Text component="dt" size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text component="dd" m={0} size="sm">
-        {children}
-      </Text>
-    </div>
   );
 }
 
