@@ -64,7 +64,7 @@ describe('console sign-in', () => {
       expect(seenAnswer.status()).toBe(200);
       expect(seenAnswer.request().headers()['x-csrf-token']).toBeTruthy();
       await expectAccessible(page, 'Today');
-      await screenshot(page, 'today', 'desktop');
+      await screenshot(page, 'today-quiet', 'desktop');
 
       // the same change without the token is refused
       const forged = await p.context.request.post('/api/v1/today/seen', { data: {} });
@@ -97,7 +97,7 @@ describe('console sign-in', () => {
       const session = await p.context.request.get('/api/v1/session');
       expect(await session.json()).toMatchObject({ role: 'viewer', via: 'token' });
       await expectAccessible(page, 'Today on a phone');
-      await screenshot(page, 'today', 'phone');
+      await screenshot(page, 'today-quiet', 'phone');
       p.expectClean(/GET \/api\/v1\/me → 401/, /status of 401 \(Unauthorized\)/);
     } finally {
       await p.close();
