@@ -126,12 +126,14 @@ const todayMachineSchema = z.object({
 });
 const machineListSchema = z.object({ items: z.array(todayMachineSchema), total: z.number().int() });
 
-export const todayQuerySchema = z.object({
-  since: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .describe("Overrides the caller's last visit (default: the last visit marked, else 7 days back)."),
-});
+export const todayQuerySchema = z
+  .object({
+    since: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe("Overrides the caller's last visit (default: the last visit marked, else 7 days back)."),
+  })
+  .strict();
 
 export const todaySchema = z.object({
   generatedAt: iso,
@@ -188,12 +190,14 @@ export const todaySchema = z.object({
   }),
 });
 
-export const todaySeenSchema = z.object({
-  at: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .describe('The `generatedAt` of the Today answer shown (default: now); not in the future.'),
-});
+export const todaySeenSchema = z
+  .object({
+    at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('The `generatedAt` of the Today answer shown (default: now); not in the future.'),
+  })
+  .strict();
 export const todaySeenAnswerSchema = z.object({ lastVisit: iso });
 
 export type MachineListQuery = z.infer<typeof machineListQuerySchema>;

@@ -162,7 +162,12 @@ describe('console pages: machine, bulletins, triage', () => {
     const prodRow = queue.getByRole('row').filter({ hasText: 'PH-APT' }).filter({ hasText: 'prod' });
     await prodRow.getByText('waiting for second approval').waitFor();
     await prodRow.getByText(/a different operator must give the second approval/).waitFor();
-    expect(await queue.getByRole('row').filter({ hasText: 'PH-APT' }).filter({ hasText: 'lab' }).count()).toBe(0);
+    // (the queue refetches after the action: the row leaves when its answer arrives)
+    await expect
+      .poll(() => queue.getByRole('row').filter({ hasText: 'PH-APT' }).filter({ hasText: 'lab' }).count(), {
+        timeout: 30_000,
+      })
+      .toBe(0);
     await shot(page, 'triage-approved', 'desktop');
 
     // Ignoring needs a reason and an end date.
@@ -176,7 +181,12 @@ describe('console pages: machine, bulletins, triage', () => {
     await dialog.getByLabel('Ignore until').fill(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10));
     await dialog.getByRole('button', { name: 'Ignore', exact: true }).click();
     await page.getByText('1 applied').waitFor();
-    expect(await queue.getByRole('row').filter({ hasText: 'PH-TZ' }).filter({ hasText: 'lab' }).count()).toBe(0);
+    // (the queue refetches after the action: the row leaves when its answer arrives)
+    await expect
+      .poll(() => queue.getByRole('row').filter({ hasText: 'PH-TZ' }).filter({ hasText: 'lab' }).count(), {
+        timeout: 30_000,
+      })
+      .toBe(0);
 
     const other = await open(await server.tokenFor('operator'), 'phone');
     await other.goto(`${server.url}/triage?group=prod&state=awaiting-second-approval`);
