@@ -46,7 +46,9 @@ export function oidcContract(ctx: ContractContext): void {
       const name = uid('alice');
       const id = uid('u');
       const first = await s.oidc.upsertUser({ issuer, subject: 'sub-1', name, role: 'viewer' }, id, at(1));
-      expect(first).toEqual({ user: { id, name, role: 'viewer', createdAt: at(1) }, created: true });
+      // a provider's user has no password, no scope of its own and is not disabled
+      const none = { passwordHash: null, scopeGroupIds: null, disabledAt: null, passwordChangedAt: null };
+      expect(first).toEqual({ user: { id, name, role: 'viewer', createdAt: at(1), ...none }, created: true });
       expect(await s.users.getUser(id)).toEqual(first.user);
       const renamed = await s.oidc.upsertUser(
         { issuer, subject: 'sub-1', name: `${name}-new`, role: 'operator' },
@@ -54,7 +56,7 @@ export function oidcContract(ctx: ContractContext): void {
         at(2),
       );
       expect(renamed).toEqual({
-        user: { id, name: `${name}-new`, role: 'operator', createdAt: at(1) },
+        user: { id, name: `${name}-new`, role: 'operator', createdAt: at(1), ...none },
         created: false,
       });
       expect(await s.users.getUserByName(`${name}-new`)).toEqual(renamed.user);
