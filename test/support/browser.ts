@@ -5,7 +5,7 @@
  * requests it sees; `expectClean()` fails the test on any that were not expected.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -113,39 +113,18 @@ export async function screenshot(page: Page, name: string, screen: Screen): Prom
   await page.screenshot({ path: path.join(dir, `${name}-${screen}.png`) });
 }
 
-const DIST_INDEX = path.join(REPO, 'dist/web/index.html');
 const LOCK = path.join(REPO, 'dist/.web-build.lock');
 
-/** The newest modification time of the console's sources (web/src, web/index.html, the build config). */
-function newestSource(): number {
-  let newest = 0;
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  walk(path.join(REPO, 'web/src'));
-  for (const f of ['web/index.html', 'web/vite.config.ts', 'src/protocol/openapi.gen.ts'])
-    if (existsSync(path.join(REPO, f))) newest = Math.max(newest, statSync(path.join(REPO, f)).mtimeMs);
-  return newest;
-}
-
-function upToDate(): boolean {
-  return existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= newestSource();
-}
-
 /**
- * Builds the console into dist/web (`vite build`) when it is missing or older than its sources.
- * Test files run in parallel processes: a lock file (created exclusively) lets one build while
- * the others wait and then find the build fresh. A lock older than 5 minutes is a crashed build's.
+ * Builds the console into dist/web with the project's build script (`npm run build:web`, which
+ * does nothing when dist/web was built from the same inputs). Test files run in parallel
+ * processes: a lock file (created exclusively) lets one run it while the others wait and then find
+ * the build current. A lock older than 5 minutes is a crashed build's.
  */
 export async function ensureConsoleBuilt(): Promise<void> {
   const deadline = Date.now() + 300_000;
   await mkdir(path.dirname(LOCK), { recursive: true });
   for (;;) {
-    if (upToDate()) return;
     let fd: number | undefined;
     try {
       fd = openSync(LOCK, 'wx');
@@ -154,11 +133,10 @@ export async function ensureConsoleBuilt(): Promise<void> {
     }
     if (fd !== undefined) {
       try {
-        if (!upToDate())
-          await promisify(execFile)('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-            cwd: REPO,
-            maxBuffer: 16 << 20,
-          });
+        await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build-web.ts'], {
+          cwd: REPO,
+          maxBuffer: 16 << 20,
+        });
         return;
       } finally {
         closeSync(fd);
