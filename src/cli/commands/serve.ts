@@ -1,8 +1,5 @@
 /** `patchhive serve`: the central server (SQLite in the data directory unless --database). */
 import { Command, Option } from 'commander';
-import { loadServerConfig } from '../../server/config.js';
-import { resetAdminToken } from '../../server/admin-token.js';
-import { startServer } from '../../server/server.js';
 
 interface ServeOptions {
   config?: string;
@@ -62,6 +59,8 @@ export function registerServeCommand(program: Command, version: string): void {
       ]),
     )
     .action(async (o: ServeOptions) => {
+      // The server (Fastify, the stores, PDF and OIDC libraries) loads only here, so every other command starts fast.
+      const { loadServerConfig } = await import('../../server/config.js');
       const cfg = loadServerConfig({
         file: o.config,
         env: process.env,
@@ -75,12 +74,14 @@ export function registerServeCommand(program: Command, version: string): void {
         },
       });
       if (o.resetAdminToken) {
+        const { resetAdminToken } = await import('../../server/admin-token.js');
         const issued = await resetAdminToken(cfg);
         process.stderr.write(
           `patchhive: wrote a new admin API token (id ${issued.id}, expires ${issued.expiresAt}) to ${issued.file} (mode 0600)\n`,
         );
         return;
       }
+      const { startServer } = await import('../../server/server.js');
       const server = await startServer(cfg, { version });
       process.stderr.write(`patchhive: job-signing key fingerprint: ${server.keyFingerprint}\n`);
       process.stderr.write(`patchhive: serving on ${server.url} (${server.store.kind}, data in ${cfg.dataDir})\n`);
