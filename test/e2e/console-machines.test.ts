@@ -4,28 +4,29 @@
  * with axe-core on a desktop and a phone screen; a viewer sees it too.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectAccessible } from '../support/axe.js';
-import { ensureConsoleBuilt, openPage, screenshot, sharedBrowser, type ConsolePage } from '../support/browser.js';
+import { openPage, screenshot, sharedBrowser, type ConsolePage, type Screen } from '../support/browser.js';
+import { consoleServer, UNTIL } from '../support/console.js';
 import { fleetName, seedFleet } from '../support/fleet-seed.js';
-import { startTestServer, type TestServer } from '../support/server.js';
 
 const FLEET = 100_000;
 const ROW_HEIGHT = 40;
 
 const browser = sharedBrowser();
-let server: TestServer;
-
-beforeAll(async () => {
-  await ensureConsoleBuilt();
-  server = (await startTestServer({ listen: true }))!;
-  const ms = seedFleet(server.dataDir, FLEET);
+const server = consoleServer((s) => {
+  const ms = seedFleet(s.dataDir, FLEET);
   console.log(`seeded ${FLEET.toLocaleString('en-US')} machines in ${ms.toFixed(0)} ms`);
 });
 
-afterAll(async () => {
-  await server?.destroy();
-});
+/** A new page signed in with `token` (default: an admin's) on /machines, its count and first row shown. */
+async function openMachines(token = server().adminToken, screen: Screen = 'desktop'): Promise<ConsolePage> {
+  const c = await openPage(browser(), { baseURL: server().url, token, screen });
+  await c.page.goto('/machines');
+  await c.page.getByText('100,000 machines').waitFor(UNTIL);
+  await expectRowAt(c.page, 0);
+  return c;
+}
 
 /** The table body's rows in the DOM. */
 const bodyRows = (page: Page) => page.locator('[role="table"] [role="rowgroup"]:nth-child(2) > [role="row"]');
@@ -41,7 +42,7 @@ async function scrollTo(page: Page, index: number | 'end'): Promise<void> {
 /** Waits for the link of machine `i` and checks the row it is in sits at position `i` of the list. */
 async function expectRowAt(page: Page, i: number): Promise<void> {
   const link = page.getByRole('link', { name: fleetName(i), exact: true });
-  await link.waitFor({ timeout: 30_000 });
+  await link.waitFor(UNTIL);
   const row = page.locator('[role="row"]', { has: link });
   // Row 1 is the header row.
   await expect(row.getAttribute('aria-rowindex')).resolves.toBe(String(i + 2));
@@ -51,11 +52,8 @@ describe('the machines list with 100,000 machines', () => {
   let c: ConsolePage;
 
   it('shows the count, and scrolling to the middle and the end keeps fewer than 200 rows in the DOM', async () => {
-    c = await openPage(browser(), { baseURL: server.url, token: server.adminToken });
+    c = await openMachines();
     const { page } = c;
-    await page.goto('/machines');
-    await page.getByText('100,000 machines').waitFor({ timeout: 30_000 });
-    await expectRowAt(page, 0);
     expect(await bodyRows(page).count()).toBeLessThan(200);
     await screenshot(page, 'machines', 'desktop');
 
@@ -74,14 +72,14 @@ describe('the machines list with 100,000 machines', () => {
   it('filters by the search box, and a reload of the deep link keeps the filter', async () => {
     const { page } = c;
     await page.getByRole('textbox', { name: 'Search' }).fill('host-09999');
-    await page.getByText('10 machines', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByText('10 machines', { exact: true }).waitFor(UNTIL);
     const names = () => page.getByRole('table', { name: 'Machines' }).getByRole('link').allTextContents();
     const tail = Array.from({ length: 10 }, (_, i) => fleetName(99_990 + i));
     await expect.poll(names, { timeout: 10_000 }).toEqual(tail);
     expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/machines?q=host-09999');
 
     await page.reload();
-    await page.getByText('10 machines', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByText('10 machines', { exact: true }).waitFor(UNTIL);
     await expect(page.getByRole('textbox', { name: 'Search' }).inputValue()).resolves.toBe('host-09999');
     await expect.poll(names, { timeout: 10_000 }).toEqual(tail);
     c.expectClean();
@@ -90,10 +88,7 @@ describe('the machines list with 100,000 machines', () => {
   it('has no serious or critical accessibility violation on a desktop and a phone', async () => {
     await expectAccessible(c.page, '/machines?q=host-09999 on the desktop');
 
-    const phone = await openPage(browser(), { baseURL: server.url, token: server.adminToken, screen: 'phone' });
-    await phone.page.goto('/machines');
-    await phone.page.getByText('100,000 machines').waitFor({ timeout: 30_000 });
-    await expectRowAt(phone.page, 0);
+    const phone = await openMachines(undefined, 'phone');
     await expectAccessible(phone.page, '/machines on a phone');
     await screenshot(phone.page, 'machines', 'phone');
     phone.expectClean();
@@ -134,10 +129,7 @@ describe('the machines list with 100,000 machines', () => {
   });
 
   it('is shown to a viewer', async () => {
-    const viewer = await openPage(browser(), { baseURL: server.url, token: await server.tokenFor('viewer') });
-    await viewer.page.goto('/machines');
-    await viewer.page.getByText('100,000 machines').waitFor({ timeout: 30_000 });
-    await expectRowAt(viewer.page, 0);
+    const viewer = await openMachines(await server().tokenFor('viewer'));
     viewer.expectClean();
     await viewer.close();
   });

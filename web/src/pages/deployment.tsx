@@ -3,26 +3,15 @@
  * with the agents' step logs, and the operator's pause, resume, abort and rollback. The page polls
  * while the deployment is unfinished, so progress appears without a reload.
  */
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Card,
-  Group,
-  ScrollArea,
-  SimpleGrid,
-  Stack,
-  Table,
-  Tabs,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../api';
 import { ConfirmDialog } from '../components/confirm';
+import { MachineLink } from '../components/links';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { QueryView } from '../components/query-view';
+import { SimpleTable } from '../components/simple-table';
 import { Time } from '../components/time';
 import { useCan } from '../session';
 import type { Schemas } from '../wire';
@@ -157,13 +146,9 @@ export default function DeploymentPage() {
           <Machines d={d} onJob={setJobId} />
         </Tabs.Panel>
         <Tabs.Panel value="jobs" pt="sm">
-          {jobs.error ? (
-            <ErrorNotice error={jobs.error} title="The jobs could not be listed" />
-          ) : jobs.isPending ? (
-            <Loading what="jobs" />
-          ) : (
-            <Jobs jobs={jobs.data.items} onJob={setJobId} />
-          )}
+          <QueryView query={jobs} what="jobs" errorTitle="The jobs could not be listed">
+            {(j) => <Jobs jobs={j.items} onJob={setJobId} />}
+          </QueryView>
         </Tabs.Panel>
       </Tabs>
       <JobDrawer id={jobId} onClose={() => setJobId(null)} />
@@ -234,120 +219,101 @@ function formatSoak(s: number): string {
 }
 
 function Machines({ d, onJob }: { d: Detail; onJob: (id: string) => void }) {
-  if (d.machines.length === 0)
-    return (
-      <EmptyState title="No machine needs these fixes">
-        Every machine of the target already has them, or none can install them. Check the target&apos;s findings.
-      </EmptyState>
-    );
   return (
-    <ScrollArea type="auto">
-      <Table striped miw={820} aria-label="Machines of the deployment">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Machine</Table.Th>
-            <Table.Th>Ring</Table.Th>
-            <Table.Th>State</Table.Th>
-            <Table.Th>Planned packages</Table.Th>
-            <Table.Th>Job</Table.Th>
-            <Table.Th>Updated</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {d.machines.map((m) => (
-            <Table.Tr key={m.machineId}>
-              <Table.Td>
-                <Anchor component={Link} to={`/machines/${encodeURIComponent(m.machineName)}`} size="sm">
-                  {m.machineName}
-                </Anchor>
-                {m.message && (
-                  <Text size="xs" c="dimmed">
-                    {m.message}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>{m.ring}</Table.Td>
-              <Table.Td>
-                <Group gap={4}>
-                  <StateBadge state={m.state} />
-                  {m.rollback && <Badge variant="outline">rollback {m.rollback}</Badge>}
-                </Group>
-              </Table.Td>
-              <Table.Td>
-                <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
-                  {m.packages.map((p) => `${p.name} ${p.previousVersion ?? '?'} → ${p.version}`).join(', ') || '—'}
+    <SimpleTable
+      label="Machines of the deployment"
+      minWidth={820}
+      rows={d.machines}
+      rowKey={(m) => m.machineId}
+      empty={
+        <EmptyState title="No machine needs these fixes">
+          Every machine of the target already has them, or none can install them. Check the target&apos;s findings.
+        </EmptyState>
+      }
+      columns={[
+        {
+          header: 'Machine',
+          cell: (m) => (
+            <>
+              <MachineLink name={m.machineName} />
+              {m.message && (
+                <Text size="xs" c="dimmed">
+                  {m.message}
                 </Text>
-                {m.notInstallable.length > 0 && (
-                  <Text size="xs" c="orange.8">
-                    Cannot install: {m.notInstallable.map((n) => `${n.bulletinId} (${n.reason})`).join('; ')}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                {m.jobId ? (
-                  <Button size="compact-xs" variant="subtle" onClick={() => onJob(m.jobId!)}>
-                    Step log
-                  </Button>
-                ) : (
-                  <Text size="xs" c="dimmed">
-                    not issued
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <Time iso={m.updatedAt} />
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </ScrollArea>
+              )}
+            </>
+          ),
+        },
+        { header: 'Ring', cell: (m) => m.ring },
+        {
+          header: 'State',
+          cell: (m) => (
+            <Group gap={4}>
+              <StateBadge state={m.state} />
+              {m.rollback && <Badge variant="outline">rollback {m.rollback}</Badge>}
+            </Group>
+          ),
+        },
+        {
+          header: 'Planned packages',
+          cell: (m) => (
+            <>
+              <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
+                {m.packages.map((p) => `${p.name} ${p.previousVersion ?? '?'} → ${p.version}`).join(', ') || '—'}
+              </Text>
+              {m.notInstallable.length > 0 && (
+                <Text size="xs" c="orange.8">
+                  Cannot install: {m.notInstallable.map((n) => `${n.bulletinId} (${n.reason})`).join('; ')}
+                </Text>
+              )}
+            </>
+          ),
+        },
+        {
+          header: 'Job',
+          cell: (m) =>
+            m.jobId ? (
+              <StepLogButton onClick={() => onJob(m.jobId!)} />
+            ) : (
+              <Text size="xs" c="dimmed">
+                not issued
+              </Text>
+            ),
+        },
+        { header: 'Updated', cell: (m) => <Time iso={m.updatedAt} /> },
+      ]}
+    />
+  );
+}
+
+function StepLogButton({ onClick }: { onClick: () => void }) {
+  return (
+    <Button size="compact-xs" variant="subtle" onClick={onClick}>
+      Step log
+    </Button>
   );
 }
 
 function Jobs({ jobs, onJob }: { jobs: Job[]; onJob: (id: string) => void }) {
-  if (jobs.length === 0)
-    return (
-      <EmptyState title="No jobs yet">
-        A machine gets its job at its next check-in once its ring runs and its maintenance window is open.
-      </EmptyState>
-    );
   return (
-    <ScrollArea type="auto">
-      <Table striped miw={720} aria-label="Jobs of the deployment">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Machine</Table.Th>
-            <Table.Th>Kind</Table.Th>
-            <Table.Th>State</Table.Th>
-            <Table.Th>Issued</Table.Th>
-            <Table.Th>Reported</Table.Th>
-            <Table.Th>Log</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {jobs.map((j) => (
-            <Table.Tr key={j.id}>
-              <Table.Td>{j.machineName}</Table.Td>
-              <Table.Td>{j.kind}</Table.Td>
-              <Table.Td>
-                <StateBadge state={j.state} />
-              </Table.Td>
-              <Table.Td>
-                <Time iso={j.issuedAt} />
-              </Table.Td>
-              <Table.Td>
-                <Time iso={j.reportedAt} empty="not yet" />
-              </Table.Td>
-              <Table.Td>
-                <Button size="compact-xs" variant="subtle" onClick={() => onJob(j.id)}>
-                  Step log
-                </Button>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </ScrollArea>
+    <SimpleTable
+      label="Jobs of the deployment"
+      minWidth={720}
+      rows={jobs}
+      rowKey={(j) => j.id}
+      empty={
+        <EmptyState title="No jobs yet">
+          A machine gets its job at its next check-in once its ring runs and its maintenance window is open.
+        </EmptyState>
+      }
+      columns={[
+        { header: 'Machine', cell: (j) => j.machineName },
+        { header: 'Kind', cell: (j) => j.kind },
+        { header: 'State', cell: (j) => <StateBadge state={j.state} /> },
+        { header: 'Issued', cell: (j) => <Time iso={j.issuedAt} /> },
+        { header: 'Reported', cell: (j) => <Time iso={j.reportedAt} empty="not yet" /> },
+        { header: 'Log', cell: (j) => <StepLogButton onClick={() => onJob(j.id)} /> },
+      ]}
+    />
   );
 }

@@ -1,8 +1,11 @@
 /** Deployments: every rollout, newest first, with its state, rings and progress. */
-import { Anchor, Badge, Button, Group, ScrollArea, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, SegmentedControl, Stack, Text, Title } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api';
-import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { DeploymentLink } from '../components/links';
+import { EmptyState } from '../components/notices';
+import { QueryView } from '../components/query-view';
+import { SimpleTable } from '../components/simple-table';
 import { Time } from '../components/time';
 import { useCan } from '../session';
 import { isFinished, ProgressBar, StateBadge } from './deployments/status';
@@ -43,70 +46,62 @@ export default function DeploymentsPage() {
         value={filter.value}
         onChange={(v) => setParams({ show: v }, { replace: true })}
       />
-      {list.error ? (
-        <ErrorNotice error={list.error} title="The deployments could not be listed" />
-      ) : list.isPending ? (
-        <Loading what="deployments" />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title="No deployments">
-          {canCreate
-            ? 'Approve fixes in Triage, then start a deployment with “New deployment”: pick the fixes, the target and the rings.'
-            : 'An operator starts deployments once fixes are approved; they appear here with their progress.'}
-        </EmptyState>
-      ) : (
-        <ScrollArea type="auto">
-          <Table striped highlightOnHover miw={860} aria-label="Deployments">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Rings</Table.Th>
-                <Table.Th>Progress</Table.Th>
-                <Table.Th>Fixes</Table.Th>
-                <Table.Th>Started</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((d) => (
-                <Table.Tr key={d.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/deployments/${encodeURIComponent(d.id)}`} size="sm">
-                      {d.name}
-                    </Anchor>
+      <QueryView
+        query={list}
+        what="deployments"
+        errorTitle="The deployments could not be listed"
+        empty={
+          <EmptyState title="No deployments">
+            {canCreate
+              ? 'Approve fixes in Triage, then start a deployment with “New deployment”: pick the fixes, the target and the rings.'
+              : 'An operator starts deployments once fixes are approved; they appear here with their progress.'}
+          </EmptyState>
+        }
+      >
+        {(data) => (
+          <SimpleTable
+            label="Deployments"
+            minWidth={860}
+            highlightOnHover
+            rows={data.items}
+            rowKey={(d) => d.id}
+            columns={[
+              {
+                header: 'Name',
+                cell: (d) => (
+                  <>
+                    <DeploymentLink id={d.id}>{d.name}</DeploymentLink>
                     <Text size="xs" c="dimmed">
                       by {d.createdBy}
                     </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <StateBadge state={d.status} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4}>
-                      {d.rings.map((r) => (
-                        <Badge
-                          key={r.index}
-                          variant={r.name === d.currentRing ? 'filled' : 'outline'}
-                          color={r.status === 'passed' ? 'green' : r.status === 'halted' ? 'red' : 'gray'}
-                          title={`${r.name}: ${r.status}, ${r.members} machines`}
-                        >
-                          {r.name}
-                        </Badge>
-                      ))}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <ProgressBar counts={d.counts} label={`Progress of ${d.name}`} />
-                  </Table.Td>
-                  <Table.Td>{d.bulletinIds.length}</Table.Td>
-                  <Table.Td>
-                    <Time iso={d.createdAt} />
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-      )}
+                  </>
+                ),
+              },
+              { header: 'State', cell: (d) => <StateBadge state={d.status} /> },
+              {
+                header: 'Rings',
+                cell: (d) => (
+                  <Group gap={4}>
+                    {d.rings.map((r) => (
+                      <Badge
+                        key={r.index}
+                        variant={r.name === d.currentRing ? 'filled' : 'outline'}
+                        color={r.status === 'passed' ? 'green' : r.status === 'halted' ? 'red' : 'gray'}
+                        title={`${r.name}: ${r.status}, ${r.members} machines`}
+                      >
+                        {r.name}
+                      </Badge>
+                    ))}
+                  </Group>
+                ),
+              },
+              { header: 'Progress', cell: (d) => <ProgressBar counts={d.counts} label={`Progress of ${d.name}`} /> },
+              { header: 'Fixes', cell: (d) => d.bulletinIds.length },
+              { header: 'Started', cell: (d) => <Time iso={d.createdAt} /> },
+            ]}
+          />
+        )}
+      </QueryView>
     </Stack>
   );
 }

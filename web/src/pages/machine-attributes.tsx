@@ -1,11 +1,13 @@
 /** A machine's attributes (owner, role, criticality, location, tags, internet-facing): shown to all, edited by operators. */
-import { Alert, Button, Group, Select, SimpleGrid, Switch, TagsInput, Text, TextInput } from '@mantine/core';
+import { Alert, Select, SimpleGrid, Switch, TagsInput, TextInput } from '@mantine/core';
 import { schemaResolver, useForm } from '@mantine/form';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { z } from 'zod';
 import { api } from '../api';
+import { FormButtons } from '../components/forms';
 import { ErrorNotice } from '../components/notices';
+import { Fact } from '../components/sections';
 import type { Machine } from '../wire';
 
 const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -50,14 +52,9 @@ export function AttributesView({ machine }: { machine: Machine }) {
   return (
     <SimpleGrid cols={2} spacing="xs" component="dl" m={0}>
       {rows.map(([k, v]) => (
-        <div key={k}>
-          <Text component="dt" size="xs" c="dimmed">
-            {k}
-          </Text>
-          <Text component="dd" m={0} size="sm" data-testid={`attr-${k.toLowerCase()}`}>
-            {v}
-          </Text>
-        </div>
+        <Fact key={k} label={k}>
+          <span data-testid={`attr-${k.toLowerCase()}`}>{v}</span>
+        </Fact>
       ))}
     </SimpleGrid>
   );
@@ -131,14 +128,7 @@ export function AttributesForm({ machine, onDone }: { machine: Machine; onDone: 
           Saved.
         </Alert>
       )}
-      <Group mt="md">
-        <Button type="submit" loading={save.isPending}>
-          Save attributes
-        </Button>
-        <Button variant="default" onClick={onDone}>
-          Cancel
-        </Button>
-      </Group>
+      <FormButtons submit="Save attributes" busy={save.isPending} onCancel={onDone} />
     </form>
   );
 }

@@ -1,13 +1,16 @@
 /** One machine: facts, attributes, open findings with evidence, the daily history, and its pending work. */
-import { Alert, Button, Group, SimpleGrid, Stack, Table, Text, Title, ScrollArea, Anchor } from '@mantine/core';
+import { Alert, Anchor, Button, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
 import { SeverityBadge, SlaBadge } from '../components/badges';
 import { FindingList } from '../components/findings';
+import { BulletinLink } from '../components/links';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { QueryView } from '../components/query-view';
 import { Fact, Section } from '../components/sections';
+import { SimpleTable } from '../components/simple-table';
 import { Time } from '../components/time';
 import { useCan } from '../session';
 import type { Machine, WorkItem } from '../wire';
@@ -21,9 +24,11 @@ const HistoryChart = lazy(() => import('../components/history-chart').then((m) =
 export default function MachinePage() {
   const { name = '' } = useParams();
   const machine = api.useQuery('get', '/api/v1/machines/{id}', { params: { path: { id: name } } });
-  if (machine.error) return <ErrorNotice error={machine.error} title={`Machine ${name} could not be shown`} />;
-  if (machine.isPending) return <Loading what="the machine" />;
-  return <MachineView machine={machine.data} />;
+  return (
+    <QueryView query={machine} what="machine" errorTitle={`Machine ${name} could not be shown`}>
+      {(m) => <MachineView machine={m} />}
+    </QueryView>
+  );
 }
 
 function MachineView({ machine: m }: { machine: Machine }) {
@@ -125,12 +130,14 @@ function MachineView({ machine: m }: { machine: Machine }) {
 
 function History({ id }: { id: string }) {
   const history = api.useQuery('get', '/api/v1/machines/{id}/history', { params: { path: { id } } });
-  if (history.error) return <ErrorNotice error={history.error} title="The history could not be read" />;
-  if (history.isPending) return <Loading what="the history" />;
   return (
-    <Suspense fallback={<Loading what="the chart" />}>
-      <HistoryChart snapshots={history.data.items} />
-    </Suspense>
+    <QueryView query={history} what="history">
+      {(d) => (
+        <Suspense fallback={<Loading what="the chart" />}>
+          <HistoryChart snapshots={d.items} />
+        </Suspense>
+      )}
+    </QueryView>
   );
 }
 
@@ -138,79 +145,82 @@ function Findings({ machine }: { machine: Machine }) {
   const findings = api.useQuery('get', '/api/v1/findings', {
     params: { query: { machine: machine.id, limit: FINDINGS_SHOWN } },
   });
-  if (findings.error) return <ErrorNotice error={findings.error} title="The findings could not be listed" />;
-  if (findings.isPending) return <Loading what="findings" />;
-  const { items, total } = findings.data;
-  if (total === 0)
-    return machine.inventoryAt ? (
-      <EmptyState title="Nothing open">
-        Every bulletin of the synced sources is installed or does not apply. New bulletins are checked at each sync.
-      </EmptyState>
-    ) : (
-      <EmptyState title="No inventory yet">
-        Findings appear once the agent sends its first inventory (or one is imported).
-      </EmptyState>
-    );
   return (
-    <Stack gap="xs">
-      {total > items.length && (
-        <Text size="sm" c="dimmed">
-          The first {items.length} of {total} are shown.
-        </Text>
+    <QueryView
+      query={findings}
+      what="findings"
+      errorTitle="The findings could not be listed"
+      isEmpty={(d) => d.total === 0}
+      empty={
+        machine.inventoryAt ? (
+          <EmptyState title="Nothing open">
+            Every bulletin of the synced sources is installed or does not apply. New bulletins are checked at each sync.
+          </EmptyState>
+        ) : (
+          <EmptyState title="No inventory yet">
+            Findings appear once the agent sends its first inventory (or one is imported).
+          </EmptyState>
+        )
+      }
+    >
+      {({ items, total }) => (
+        <Stack gap="xs">
+          {total > items.length && (
+            <Text size="sm" c="dimmed">
+              The first {items.length} of {total} are shown.
+            </Text>
+          )}
+          <FindingList findings={items} show="bulletin" />
+        </Stack>
       )}
-      <FindingList findings={items} show="bulletin" />
-    </Stack>
+    </QueryView>
   );
 }
 
 function Work({ id }: { id: string }) {
   const work = api.useQuery('get', '/api/v1/machines/{id}/work', { params: { path: { id } } });
-  if (work.error) return <ErrorNotice error={work.error} title="The pending work could not be read" />;
-  if (work.isPending) return <Loading what="pending work" />;
-  if (work.data.items.length === 0)
-    return (
-      <EmptyState title="No approved fix is missing">
-        Approve bulletins on the Triage page; approved fixes this machine lacks are listed here.
-      </EmptyState>
-    );
   return (
-    <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
-      <Table miw={560} aria-label="Pending work" striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Bulletin</Table.Th>
-            <Table.Th>Severity</Table.Th>
-            <Table.Th>Fix</Table.Th>
-            <Table.Th>Due</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {work.data.items.map((w: WorkItem) => (
-            <Table.Tr key={`${w.bulletinId}-${w.package ?? ''}`}>
-              <Table.Td>
-                <Anchor component={Link} to={`/bulletins/${encodeURIComponent(w.bulletinId)}`} size="sm">
-                  {w.bulletinId}
-                </Anchor>
-                <Text size="xs" c="dimmed" lineClamp={1}>
-                  {w.title}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <SeverityBadge severity={w.severity} />
-              </Table.Td>
-              <Table.Td>
-                {w.package ?? '—'} {w.fixedVersion ? `→ ${w.fixedVersion}` : ''}
-              </Table.Td>
-              <Table.Td>
+    <QueryView
+      query={work}
+      what="pending work"
+      empty={
+        <EmptyState title="No approved fix is missing">
+          Approve bulletins on the Triage page; approved fixes this machine lacks are listed here.
+        </EmptyState>
+      }
+    >
+      {(d) => (
+        <SimpleTable
+          label="Pending work"
+          minWidth={560}
+          rows={d.items}
+          rowKey={(w: WorkItem) => `${w.bulletinId}-${w.package ?? ''}`}
+          columns={[
+            {
+              header: 'Bulletin',
+              cell: (w) => (
+                <>
+                  <BulletinLink id={w.bulletinId} />
+                  <Text size="xs" c="dimmed" lineClamp={1}>
+                    {w.title}
+                  </Text>
+                </>
+              ),
+            },
+            { header: 'Severity', cell: (w) => <SeverityBadge severity={w.severity} /> },
+            { header: 'Fix', cell: (w) => `${w.package ?? '—'} ${w.fixedVersion ? `→ ${w.fixedVersion}` : ''}` },
+            {
+              header: 'Due',
+              cell: (w) => (
                 <Group gap={4} wrap="nowrap">
                   <Time iso={w.dueAt} empty="no deadline" />
                   <SlaBadge sla={w.sla} />
                 </Group>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </ScrollArea>
+              ),
+            },
+          ]}
+        />
+      )}
+    </QueryView>
   );
 }

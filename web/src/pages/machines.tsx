@@ -1,13 +1,15 @@
 /** Machines: the whole fleet (or the caller's groups) as one searchable, virtual list. */
-import { Anchor, Badge, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQueries } from '@tanstack/react-query';
 import { createColumnHelper, type OnChangeFn, type SortingState } from '@tanstack/react-table';
 import { useCallback, useMemo, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import type { paths } from '../../../src/protocol/openapi.gen';
 import { api } from '../api';
-import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { MachineLink } from '../components/links';
+import { EmptyState } from '../components/notices';
+import { QueryView } from '../components/query-view';
 import { Time } from '../components/time';
 import { VirtualTable } from '../components/virtual-table';
 
@@ -38,11 +40,7 @@ const col = createColumnHelper<Machine>();
 const columns = [
   col.accessor('name', {
     header: 'Name',
-    cell: (c) => (
-      <Anchor component={Link} to={`/machines/${encodeURIComponent(c.getValue())}`} size="sm">
-        {c.getValue()}
-      </Anchor>
-    ),
+    cell: (c) => <MachineLink name={c.getValue()} />,
   }),
   col.accessor((m) => (m.os ? [m.os.platform, m.os.release].filter(Boolean).join(' ') : ''), {
     id: 'os',
@@ -223,33 +221,37 @@ export default function MachinesPage() {
           />
         ))}
       </Group>
-      {list.error ? (
-        <ErrorNotice error={list.error} title="The machines could not be listed" />
-      ) : list.isPending ? (
-        <Loading what="machines" />
-      ) : total === 0 ? (
-        filtered ? (
-          <EmptyState title="No machine matches">Clear a filter or pick another group.</EmptyState>
-        ) : (
-          <EmptyState title="No machines yet">
-            Create an enrollment token under Settings and install the agent on a machine, or import an inventory with{' '}
-            <code>patchhive machines import</code>.
-          </EmptyState>
-        )
-      ) : (
-        <VirtualTable
-          label="Machines"
-          columns={columns}
-          rows={rows}
-          rowsOffset={firstPage * PAGE}
-          total={total}
-          onRangeChange={onRangeChange}
-          sorting={sorting}
-          onSortingChange={onSortingChange}
-          rowKey={(m) => m.id}
-          template="minmax(160px, 2fr) minmax(140px, 1.5fr) minmax(100px, 1fr) 130px 140px"
-        />
-      )}
+      <QueryView
+        query={list}
+        what="machines"
+        errorTitle="The machines could not be listed"
+        isEmpty={() => total === 0}
+        empty={
+          filtered ? (
+            <EmptyState title="No machine matches">Clear a filter or pick another group.</EmptyState>
+          ) : (
+            <EmptyState title="No machines yet">
+              Create an enrollment token under Settings and install the agent on a machine, or import an inventory with{' '}
+              <code>patchhive machines import</code>.
+            </EmptyState>
+          )
+        }
+      >
+        {() => (
+          <VirtualTable
+            label="Machines"
+            columns={columns}
+            rows={rows}
+            rowsOffset={firstPage * PAGE}
+            total={total}
+            onRangeChange={onRangeChange}
+            sorting={sorting}
+            onSortingChange={onSortingChange}
+            rowKey={(m) => m.id}
+            template="minmax(160px, 2fr) minmax(140px, 1.5fr) minmax(100px, 1fr) 130px 140px"
+          />
+        )}
+      </QueryView>
     </Stack>
   );
 }

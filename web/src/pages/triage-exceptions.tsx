@@ -1,23 +1,15 @@
 /** Risk exceptions: a bulletin's risk accepted on a machine or group until a date. Viewers read; admins add and revoke. */
-import {
-  Anchor,
-  Button,
-  Group,
-  ScrollArea,
-  SegmentedControl,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Button, Group, SegmentedControl, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { schemaResolver, useForm } from '@mantine/form';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'react-router';
 import { z } from 'zod';
 import { api } from '../api';
-import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { endOfDay, FormButtons, isDay, notPast } from '../components/forms';
+import { BulletinLink, MachineLink } from '../components/links';
+import { EmptyState, ErrorNotice } from '../components/notices';
+import { QueryView } from '../components/query-view';
+import { SimpleTable } from '../components/simple-table';
 import { Time } from '../components/time';
 import { useCan } from '../session';
 
@@ -48,91 +40,74 @@ export function RiskExceptions() {
       </Group>
       {isAdmin && adding && <ExceptionForm onDone={() => setAdding(false)} />}
       {revoke.error && <ErrorNotice error={revoke.error} title="The exception was not revoked" />}
-      {list.error ? (
-        <ErrorNotice error={list.error} title="The risk exceptions could not be read" />
-      ) : list.isPending ? (
-        <Loading what="risk exceptions" />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title="No risk exceptions">
-          {isAdmin
-            ? 'When a fix cannot be installed in time, add an exception with an owner, a reason and an end date; its deadline is then relieved.'
-            : 'An admin can accept a risk on a machine or group until a date.'}
-        </EmptyState>
-      ) : (
-        <ScrollArea type="auto">
-          <Table miw={760} striped aria-label="Risk exceptions">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Bulletin</Table.Th>
-                <Table.Th>On</Table.Th>
-                <Table.Th>Owner</Table.Th>
-                <Table.Th>Reason</Table.Th>
-                <Table.Th>Until</Table.Th>
-                <Table.Th>State</Table.Th>
-                {isAdmin && <Table.Th>Actions</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((e) => (
-                <Table.Tr key={e.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/bulletins/${encodeURIComponent(e.bulletinId)}`} size="sm">
-                      {e.bulletinId}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    {e.machineId ? (
-                      <MachineLink id={e.machineId} />
-                    ) : (
-                      `group ${groupName.get(e.groupId ?? '') ?? e.groupId ?? ''}`
-                    )}
-                  </Table.Td>
-                  <Table.Td>{e.owner}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm" lineClamp={2}>
-                      {e.reason}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Time iso={e.until} />
-                  </Table.Td>
-                  <Table.Td>{e.active ? 'active' : e.revokedAt ? 'revoked' : 'expired'}</Table.Td>
-                  {isAdmin && (
-                    <Table.Td>
-                      {e.active && (
-                        <Button
-                          size="xs"
-                          variant="default"
-                          color="red"
-                          onClick={() => revoke.mutate({ params: { path: { id: e.id } } })}
-                        >
-                          Revoke
-                        </Button>
-                      )}
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-      )}
+      <QueryView
+        query={list}
+        what="risk exceptions"
+        empty={
+          <EmptyState title="No risk exceptions">
+            {isAdmin
+              ? 'When a fix cannot be installed in time, add an exception with an owner, a reason and an end date; its deadline is then relieved.'
+              : 'An admin can accept a risk on a machine or group until a date.'}
+          </EmptyState>
+        }
+      >
+        {(d) => (
+          <SimpleTable
+            label="Risk exceptions"
+            minWidth={760}
+            rows={d.items}
+            rowKey={(e) => e.id}
+            columns={[
+              { header: 'Bulletin', cell: (e) => <BulletinLink id={e.bulletinId} /> },
+              {
+                header: 'On',
+                cell: (e) =>
+                  e.machineId ? (
+                    <MachineById id={e.machineId} />
+                  ) : (
+                    `group ${groupName.get(e.groupId ?? '') ?? e.groupId ?? ''}`
+                  ),
+              },
+              { header: 'Owner', cell: (e) => e.owner },
+              {
+                header: 'Reason',
+                cell: (e) => (
+                  <Text size="sm" lineClamp={2}>
+                    {e.reason}
+                  </Text>
+                ),
+              },
+              { header: 'Until', cell: (e) => <Time iso={e.until} /> },
+              { header: 'State', cell: (e) => (e.active ? 'active' : e.revokedAt ? 'revoked' : 'expired') },
+              isAdmin && {
+                header: 'Actions',
+                cell: (e) =>
+                  e.active && (
+                    <Button
+                      size="xs"
+                      variant="default"
+                      color="red"
+                      onClick={() => revoke.mutate({ params: { path: { id: e.id } } })}
+                    >
+                      Revoke
+                    </Button>
+                  ),
+              },
+            ]}
+          />
+        )}
+      </QueryView>
     </Stack>
   );
 }
 
 /** A machine by its name (the exception holds its id). */
-function MachineLink({ id }: { id: string }) {
+function MachineById({ id }: { id: string }) {
   const machine = api.useQuery('get', '/api/v1/machines/{id}', { params: { path: { id } } });
   const name = machine.data?.name;
-  return (
-    <Anchor component={Link} to={`/machines/${encodeURIComponent(name ?? id)}`} size="sm">
-      {name ? `machine ${name}` : 'machine'}
-    </Anchor>
-  );
+  return <MachineLink name={name ?? id}>{name ? `machine ${name}` : 'machine'}</MachineLink>;
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const exceptionForm = z
   .object({
     bulletin: z.string().trim().min(1, 'Give the bulletin id.').max(200),
@@ -140,9 +115,9 @@ const exceptionForm = z
     target: z.string().trim().min(1, 'Give the machine or group name.').max(200),
     owner: z.string().trim().min(1, 'Say who answers for the risk.').max(200, 'At most 200 characters.'),
     reason: z.string().trim().min(1, 'Say why the risk is accepted.').max(2000, 'At most 2000 characters.'),
-    until: z.string().regex(DAY, 'Pick the end date.'),
+    until: z.string().refine(isDay, 'Pick the end date.'),
   })
-  .refine((v) => !DAY.test(v.until) || Date.parse(`${v.until}T23:59:59`) > Date.now(), {
+  .refine((v) => notPast(v.until), {
     path: ['until'],
     message: 'The end date must be in the future.',
   });
@@ -168,7 +143,7 @@ function ExceptionForm({ onDone }: { onDone: () => void }) {
         [v.on]: v.target.trim(),
         owner: v.owner.trim(),
         reason: v.reason.trim(),
-        until: new Date(`${v.until}T23:59:59`).toISOString(),
+        until: endOfDay(v.until),
       },
     }),
   );
@@ -201,14 +176,7 @@ function ExceptionForm({ onDone }: { onDone: () => void }) {
         <TextInput type="date" label="Until" withAsterisk key={form.key('until')} {...form.getInputProps('until')} />
       </SimpleGrid>
       {create.error && <ErrorNotice error={create.error} title="The exception was not added" />}
-      <Group mt="md">
-        <Button type="submit" loading={create.isPending}>
-          Add exception
-        </Button>
-        <Button variant="default" onClick={onDone}>
-          Cancel
-        </Button>
-      </Group>
+      <FormButtons submit="Add exception" busy={create.isPending} onCancel={onDone} />
     </form>
   );
 }

@@ -1,29 +1,18 @@
 /** The triage queue per (bulletin, group): filters, row selection and bulk approve / ignore / decline. */
-import {
-  Alert,
-  Anchor,
-  Button,
-  Checkbox,
-  Group,
-  List,
-  Modal,
-  ScrollArea,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Textarea,
-} from '@mantine/core';
+import { Alert, Button, Checkbox, Group, List, Modal, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { schemaResolver, useForm } from '@mantine/form';
 import { useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import { z } from 'zod';
 import type { paths } from '../../../src/protocol/openapi.gen';
 import { api } from '../api';
 import { SeverityBadge, TriageBadge } from '../components/badges';
-import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { endOfDay, isDay, notPast } from '../components/forms';
+import { BulletinLink } from '../components/links';
+import { EmptyState, ErrorNotice } from '../components/notices';
+import { QueryView } from '../components/query-view';
+import { SimpleTable } from '../components/simple-table';
 import { Time } from '../components/time';
 import { useCan, useMe } from '../session';
 import type { TriageDecision } from '../wire';
@@ -47,6 +36,7 @@ export function TriageQueue() {
   const group = params.get('group') ?? '';
   const state = params.get('state') ?? STATES[0]!.value;
   const canOperate = useCan('operator');
+  const me = useMe();
   const groups = api.useQuery('get', '/api/v1/groups', {});
   const queue = api.useQuery('get', '/api/v1/triage', {
     params: { query: { state, limit: LIMIT, ...(group ? { group } : {}) } },
@@ -146,54 +136,78 @@ export function TriageQueue() {
       )}
       {act.error && <ErrorNotice error={act.error} title="The action was refused" />}
       {result && <ResultNotice result={result} onClose={() => setResult(null)} />}
-      {queue.error ? (
-        <ErrorNotice error={queue.error} title="The triage queue could not be read" />
-      ) : queue.isPending ? (
-        <Loading what="the triage queue" />
-      ) : rows.length === 0 ? (
-        <EmptyState title={state.startsWith('new') ? 'Nothing waits for triage' : 'No decision in this state'}>
-          {state.startsWith('new')
-            ? 'New bulletins that hit your machines appear here after each source sync. Approval rules can decide routine ones for you (see the Approval rules tab).'
-            : 'Pick another state or group.'}
-        </EmptyState>
-      ) : (
-        <ScrollArea type="auto">
-          <Table miw={720} striped highlightOnHover aria-label="Triage queue">
-            <Table.Thead>
-              <Table.Tr>
-                {canOperate && (
-                  <Table.Th w={40}>
-                    <Checkbox
-                      aria-label="Select all"
-                      checked={all}
-                      indeterminate={chosen.length > 0 && !all}
-                      onChange={() => setSelected(all ? new Set() : new Set(rows.map(keyOf)))}
-                    />
-                  </Table.Th>
-                )}
-                <Table.Th>Bulletin</Table.Th>
-                <Table.Th>Severity</Table.Th>
-                <Table.Th>Group</Table.Th>
-                <Table.Th miw={200}>State</Table.Th>
-                <Table.Th>Approvals</Table.Th>
-                <Table.Th>Changed</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((d) => (
-                <QueueRow
-                  key={keyOf(d)}
-                  about={about.get(d.bulletinId)}
-                  d={d}
-                  canOperate={canOperate}
-                  checked={selected.has(keyOf(d))}
-                  toggle={toggle}
-                />
-              ))}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-      )}
+      <QueryView
+        query={queue}
+        what="triage queue"
+        empty={
+          <EmptyState title={state.startsWith('new') ? 'Nothing waits for triage' : 'No decision in this state'}>
+            {state.startsWith('new')
+              ? 'New bulletins that hit your machines appear here after each source sync. Approval rules can decide routine ones for you (see the Approval rules tab).'
+              : 'Pick another state or group.'}
+          </EmptyState>
+        }
+      >
+        {() => (
+          <SimpleTable
+            label="Triage queue"
+            minWidth={720}
+            highlightOnHover
+            rows={rows}
+            rowKey={keyOf}
+            columns={[
+              canOperate && {
+                header: (
+                  <Checkbox
+                    aria-label="Select all"
+                    checked={all}
+                    indeterminate={chosen.length > 0 && !all}
+                    onChange={() => setSelected(all ? new Set() : new Set(rows.map(keyOf)))}
+                  />
+                ),
+                w: 40,
+                cell: (d) => (
+                  <Checkbox
+                    aria-label={`Select ${d.bulletinId} in ${d.group}`}
+                    checked={selected.has(keyOf(d))}
+                    onChange={() => toggle(keyOf(d))}
+                  />
+                ),
+              },
+              {
+                header: 'Bulletin',
+                cell: (d) => (
+                  <>
+                    <BulletinLink id={d.bulletinId} />
+                    {about.get(d.bulletinId) && (
+                      <Text size="xs" c="dimmed" lineClamp={1}>
+                        {about.get(d.bulletinId)?.title}
+                      </Text>
+                    )}
+                  </>
+                ),
+              },
+              {
+                header: 'Severity',
+                cell: (d) => {
+                  const b = about.get(d.bulletinId);
+                  return b ? <SeverityBadge severity={b.severity} /> : '—';
+                },
+              },
+              { header: 'Group', cell: (d) => d.group },
+              { header: 'State', miw: 200, cell: (d) => <StateCell d={d} me={me.user} /> },
+              { header: 'Approvals', cell: (d) => d.approvals.join(', ') || '—' },
+              {
+                header: 'Changed',
+                cell: (d) => (
+                  <>
+                    <Time iso={d.updatedAt} /> · {d.updatedBy}
+                  </>
+                ),
+              },
+            ]}
+          />
+        )}
+      </QueryView>
       <ReasonDialog
         kind={dialog}
         count={chosen.length}
@@ -205,57 +219,22 @@ export function TriageQueue() {
   );
 }
 
-function QueueRow(p: {
-  d: TriageDecision;
-  about: { title: string; severity: string } | undefined;
-  canOperate: boolean;
-  checked: boolean;
-  toggle: (k: string) => void;
-}) {
-  const { d } = p;
-  const me = useMe();
-  const mine = d.state === 'awaiting-second-approval' && d.approvals.includes(me.user);
+function StateCell({ d, me }: { d: TriageDecision; me: string }) {
+  const mine = d.state === 'awaiting-second-approval' && d.approvals.includes(me);
   return (
-    <Table.Tr>
-      {p.canOperate && (
-        <Table.Td>
-          <Checkbox
-            aria-label={`Select ${d.bulletinId} in ${d.group}`}
-            checked={p.checked}
-            onChange={() => p.toggle(keyOf(d))}
-          />
-        </Table.Td>
+    <>
+      <TriageBadge state={d.state} />
+      {mine && (
+        <Text size="xs" c="dimmed">
+          You approved; a different operator must give the second approval.
+        </Text>
       )}
-      <Table.Td>
-        <Anchor component={Link} to={`/bulletins/${encodeURIComponent(d.bulletinId)}`} size="sm">
-          {d.bulletinId}
-        </Anchor>
-        {p.about && (
-          <Text size="xs" c="dimmed" lineClamp={1}>
-            {p.about.title}
-          </Text>
-        )}
-      </Table.Td>
-      <Table.Td>{p.about ? <SeverityBadge severity={p.about.severity} /> : '—'}</Table.Td>
-      <Table.Td>{d.group}</Table.Td>
-      <Table.Td>
-        <TriageBadge state={d.state} />
-        {mine && (
-          <Text size="xs" c="dimmed">
-            You approved; a different operator must give the second approval.
-          </Text>
-        )}
-        {d.reason && (
-          <Text size="xs" c="dimmed" lineClamp={2}>
-            {d.reason}
-          </Text>
-        )}
-      </Table.Td>
-      <Table.Td>{d.approvals.join(', ') || '—'}</Table.Td>
-      <Table.Td>
-        <Time iso={d.updatedAt} /> · {d.updatedBy}
-      </Table.Td>
-    </Table.Tr>
+      {d.reason && (
+        <Text size="xs" c="dimmed" lineClamp={2}>
+          {d.reason}
+        </Text>
+      )}
+    </>
   );
 }
 
@@ -293,18 +272,14 @@ const reasonForm = z
       .max(2000, 'At most 2000 characters.'),
     until: z.string(),
   })
-  .refine((v) => v.kind !== 'ignore' || /^\d{4}-\d{2}-\d{2}$/.test(v.until), {
+  .refine((v) => v.kind !== 'ignore' || isDay(v.until), {
     path: ['until'],
     message: 'Pick the date the ignore ends; the bulletin then returns to the queue.',
   })
-  .refine(
-    (v) =>
-      v.kind !== 'ignore' || !/^\d{4}-\d{2}-\d{2}$/.test(v.until) || Date.parse(`${v.until}T23:59:59`) > Date.now(),
-    {
-      path: ['until'],
-      message: 'The date must be in the future.',
-    },
-  );
+  .refine((v) => v.kind !== 'ignore' || notPast(v.until), {
+    path: ['until'],
+    message: 'The date must be in the future.',
+  });
 type ReasonValues = z.infer<typeof reasonForm>;
 
 function ReasonDialog(p: {
@@ -339,7 +314,7 @@ function ReasonFields(p: {
   const submit = form.onSubmit((v) =>
     p.onSubmit(
       v.kind === 'ignore'
-        ? { kind: 'ignore', reason: v.reason.trim(), until: new Date(`${v.until}T23:59:59`).toISOString() }
+        ? { kind: 'ignore', reason: v.reason.trim(), until: endOfDay(v.until) }
         : { kind: 'decline', reason: v.reason.trim() },
     ),
   );

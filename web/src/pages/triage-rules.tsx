@@ -6,11 +6,9 @@ import {
   Group,
   MultiSelect,
   NumberInput,
-  ScrollArea,
   Select,
   SimpleGrid,
   Stack,
-  Table,
   TagsInput,
   Text,
   TextInput,
@@ -22,7 +20,10 @@ import { z } from 'zod';
 import { api } from '../api';
 import { WHOLE } from '../components/badges';
 import { isChangeRequest, PendingChanges, ProposedChange, type ChangeRequest } from '../components/change-notice';
-import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { FormButtons } from '../components/forms';
+import { EmptyState, ErrorNotice } from '../components/notices';
+import { QueryView } from '../components/query-view';
+import { SimpleTable } from '../components/simple-table';
 import { useCan } from '../session';
 import type { ApprovalRule } from '../wire';
 
@@ -64,78 +65,70 @@ export function ApprovalRules() {
         <ErrorNotice error={change.error ?? remove.error} title="The rule was not changed" />
       )}
       {isAdmin && <PendingChanges kinds={['approval-rule.update', 'approval-rule.delete']} />}
-      {rules.error ? (
-        <ErrorNotice error={rules.error} title="The approval rules could not be read" />
-      ) : rules.isPending ? (
-        <Loading what="approval rules" />
-      ) : rules.data.items.length === 0 ? (
-        <EmptyState title="No approval rules">
-          {isAdmin
-            ? 'Add a rule to approve routine bulletins by themselves, e.g. every low-severity fix in the lab group.'
-            : 'An admin can add rules that approve routine bulletins by themselves.'}
-        </EmptyState>
-      ) : (
-        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
-          <Table miw={760} striped aria-label="Approval rules">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Priority</Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Group</Table.Th>
-                <Table.Th>Matches</Table.Th>
-                <Table.Th>Decision</Table.Th>
-                <Table.Th>State</Table.Th>
-                {isAdmin && <Table.Th>Actions</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rules.data.items.map((r) => (
-                <Table.Tr key={r.id}>
-                  <Table.Td>{r.priority}</Table.Td>
-                  <Table.Td>{r.name}</Table.Td>
-                  <Table.Td>{r.groupId ? (groupName.get(r.groupId) ?? r.groupId) : 'every group'}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{matchText(r)}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {r.decision}
-                    {r.emergency ? ' (emergency)' : ''}
-                    {r.after ? `, ${r.after.days} days after ${groupName.get(r.after.groupId) ?? r.after.groupId}` : ''}
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={r.enabled ? 'green' : 'gray'} style={WHOLE}>
-                      {r.enabled ? 'enabled' : 'disabled'}
-                    </Badge>
-                  </Table.Td>
-                  {isAdmin && (
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        <Button
-                          size="xs"
-                          variant="default"
-                          onClick={() =>
-                            change.mutate({ params: { path: { id: r.id } }, body: { enabled: !r.enabled } })
-                          }
-                        >
-                          {r.enabled ? 'Disable' : 'Enable…'}
-                        </Button>
-                        <Button
-                          size="xs"
-                          variant="default"
-                          color="red"
-                          onClick={() => remove.mutate({ params: { path: { id: r.id } } })}
-                        >
-                          Delete…
-                        </Button>
-                      </Group>
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-      )}
+      <QueryView
+        query={rules}
+        what="approval rules"
+        empty={
+          <EmptyState title="No approval rules">
+            {isAdmin
+              ? 'Add a rule to approve routine bulletins by themselves, e.g. every low-severity fix in the lab group.'
+              : 'An admin can add rules that approve routine bulletins by themselves.'}
+          </EmptyState>
+        }
+      >
+        {(d) => (
+          <SimpleTable
+            label="Approval rules"
+            minWidth={760}
+            rows={d.items}
+            rowKey={(r) => r.id}
+            columns={[
+              { header: 'Priority', cell: (r) => r.priority },
+              { header: 'Name', cell: (r) => r.name },
+              {
+                header: 'Group',
+                cell: (r) => (r.groupId ? (groupName.get(r.groupId) ?? r.groupId) : 'every group'),
+              },
+              { header: 'Matches', cell: (r) => <Text size="sm">{matchText(r)}</Text> },
+              {
+                header: 'Decision',
+                cell: (r) =>
+                  `${r.decision}${r.emergency ? ' (emergency)' : ''}${r.after ? `, ${r.after.days} days after ${groupName.get(r.after.groupId) ?? r.after.groupId}` : ''}`,
+              },
+              {
+                header: 'State',
+                cell: (r) => (
+                  <Badge variant="light" color={r.enabled ? 'green' : 'gray'} style={WHOLE}>
+                    {r.enabled ? 'enabled' : 'disabled'}
+                  </Badge>
+                ),
+              },
+              isAdmin && {
+                header: 'Actions',
+                cell: (r) => (
+                  <Group gap={4} wrap="nowrap">
+                    <Button
+                      size="xs"
+                      variant="default"
+                      onClick={() => change.mutate({ params: { path: { id: r.id } }, body: { enabled: !r.enabled } })}
+                    >
+                      {r.enabled ? 'Disable' : 'Enable…'}
+                    </Button>
+                    <Button
+                      size="xs"
+                      variant="default"
+                      color="red"
+                      onClick={() => remove.mutate({ params: { path: { id: r.id } } })}
+                    >
+                      Delete…
+                    </Button>
+                  </Group>
+                ),
+              },
+            ]}
+          />
+        )}
+      </QueryView>
       {isAdmin && (
         <Text size="xs" c="dimmed">
           Disabling a rule is immediate; enabling or deleting one waits for a second admin.
@@ -256,14 +249,7 @@ function RuleForm({ onDone, groups }: { onDone: () => void; groups: { id: string
         />
       </SimpleGrid>
       {create.error && <ErrorNotice error={create.error} title="The rule was not added" />}
-      <Group mt="md">
-        <Button type="submit" loading={create.isPending}>
-          Add rule
-        </Button>
-        <Button variant="default" onClick={onDone}>
-          Cancel
-        </Button>
-      </Group>
+      <FormButtons submit="Add rule" busy={create.isPending} onCancel={onDone} />
     </form>
   );
 }

@@ -2,24 +2,13 @@
  * Actions: the approved commands hooks and script steps may name. Admins propose and remove; a
  * proposal takes effect when a second admin approves its change request, listed here too.
  */
-import {
-  Badge,
-  Button,
-  Code,
-  Group,
-  Modal,
-  NumberInput,
-  ScrollArea,
-  Stack,
-  Table,
-  Text,
-  Textarea,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Badge, Button, Code, Group, NumberInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { api } from '../../api';
-import { EmptyState, ErrorNotice, Loading } from '../../components/notices';
+import { DialogForm, Heading, numberOrEmpty } from '../../components/forms';
+import { EmptyState, ErrorNotice } from '../../components/notices';
+import { QueryView } from '../../components/query-view';
+import { SimpleTable } from '../../components/simple-table';
 import { Time } from '../../components/time';
 import { useCan, useMe } from '../../session';
 import { refresh } from './refresh';
@@ -66,39 +55,31 @@ function Actions({ isAdmin }: { isAdmin: boolean }) {
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2} size="h4">
-          Actions
-        </Title>
-        {isAdmin && <Button onClick={() => setForm(true)}>Propose action</Button>}
-      </Group>
+      <Heading title="Actions" action={isAdmin && <Button onClick={() => setForm(true)}>Propose action</Button>} />
       {remove.error && <ErrorNotice error={remove.error} title="The action was not removed" />}
-      {list.error ? (
-        <ErrorNotice error={list.error} title="The actions could not be listed" />
-      ) : list.isPending ? (
-        <Loading what="actions" />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title="No actions">
-          {isAdmin
-            ? 'Propose one (e.g. a snapshot before installing); it applies once a second admin approves it.'
-            : 'Administrators define the commands deployments may run before and after installing.'}
-        </EmptyState>
-      ) : (
-        <ScrollArea type="auto">
-          <Table striped miw={720} aria-label="Actions">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Command</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Approved</Table.Th>
-                {isAdmin && <Table.Th>Actions</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((a) => (
-                <Table.Tr key={`${a.name}@${a.version}`}>
-                  <Table.Td>
+      <QueryView
+        query={list}
+        what="actions"
+        errorTitle="The actions could not be listed"
+        empty={
+          <EmptyState title="No actions">
+            {isAdmin
+              ? 'Propose one (e.g. a snapshot before installing); it applies once a second admin approves it.'
+              : 'Administrators define the commands deployments may run before and after installing.'}
+          </EmptyState>
+        }
+      >
+        {(d) => (
+          <SimpleTable
+            label="Actions"
+            minWidth={720}
+            rows={d.items}
+            rowKey={(a) => `${a.name}@${a.version}`}
+            columns={[
+              {
+                header: 'Name',
+                cell: (a) => (
+                  <>
                     {a.name}{' '}
                     <Text span size="xs" c="dimmed">
                       v{a.version}
@@ -108,66 +89,74 @@ function Actions({ isAdmin }: { isAdmin: boolean }) {
                         {a.description}
                       </Text>
                     )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Code>{a.argv.join(' ')}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={a.status === 'active' ? 'green' : 'yellow'}>
-                      {a.status}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>{a.approvedBy ? <>by {a.approvedBy}</> : 'waiting for a second admin'}</Table.Td>
-                  {isAdmin && (
-                    <Table.Td>
-                      {a.status === 'active' && (
-                        <Button
-                          size="compact-sm"
-                          color="red"
-                          variant="subtle"
-                          onClick={() =>
-                            void remove
-                              .mutateAsync({ params: { path: { name: a.name } } })
-                              .then(() => refresh('/api/v1/actions'))
-                              .catch(() => undefined)
-                          }
-                        >
-                          Remove
-                        </Button>
-                      )}
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-      )}
-      <Modal opened={form} onClose={() => setForm(false)} title="Propose an action" centered>
-        <Stack>
-          <TextInput label="Action name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
-          <Textarea
-            label="Command, one argument per line"
-            description="Run without a shell; a second admin must approve it."
-            required
-            autosize
-            minRows={3}
-            value={argv}
-            onChange={(e) => setArgv(e.currentTarget.value)}
+                  </>
+                ),
+              },
+              { header: 'Command', cell: (a) => <Code>{a.argv.join(' ')}</Code> },
+              {
+                header: 'Status',
+                cell: (a) => (
+                  <Badge variant="light" color={a.status === 'active' ? 'green' : 'yellow'}>
+                    {a.status}
+                  </Badge>
+                ),
+              },
+              {
+                header: 'Approved',
+                cell: (a) => (a.approvedBy ? `by ${a.approvedBy}` : 'waiting for a second admin'),
+              },
+              isAdmin && {
+                header: 'Actions',
+                cell: (a) =>
+                  a.status === 'active' && (
+                    <Button
+                      size="compact-sm"
+                      color="red"
+                      variant="subtle"
+                      onClick={() =>
+                        void remove
+                          .mutateAsync({ params: { path: { name: a.name } } })
+                          .then(() => refresh('/api/v1/actions'))
+                          .catch(() => undefined)
+                      }
+                    >
+                      Remove
+                    </Button>
+                  ),
+              },
+            ]}
           />
-          <TextInput label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
-          <NumberInput
-            label="Time limit (seconds)"
-            min={1}
-            value={timeout}
-            onChange={(v) => setTimeoutSeconds(v === '' ? '' : Number(v))}
-          />
-          {propose.error && <ErrorNotice error={propose.error} title="The action was not proposed" />}
-          <Button loading={propose.isPending} disabled={!name.trim() || !argv.trim()} onClick={() => void submit()}>
-            Propose
-          </Button>
-        </Stack>
-      </Modal>
+        )}
+      </QueryView>
+      <DialogForm
+        opened={form}
+        onClose={() => setForm(false)}
+        title="Propose an action"
+        error={propose.error}
+        errorTitle="The action was not proposed"
+        submit="Propose"
+        busy={propose.isPending}
+        disabled={!name.trim() || !argv.trim()}
+        onSubmit={() => void submit()}
+      >
+        <TextInput label="Action name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
+        <Textarea
+          label="Command, one argument per line"
+          description="Run without a shell; a second admin must approve it."
+          required
+          autosize
+          minRows={3}
+          value={argv}
+          onChange={(e) => setArgv(e.currentTarget.value)}
+        />
+        <TextInput label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
+        <NumberInput
+          label="Time limit (seconds)"
+          min={1}
+          value={timeout}
+          onChange={(v) => setTimeoutSeconds(numberOrEmpty(v))}
+        />
+      </DialogForm>
     </Stack>
   );
 }
@@ -181,84 +170,86 @@ function Changes() {
   const error = approve.error ?? reject.error;
   return (
     <Stack>
-      <Title order={2} size="h4">
-        Change requests waiting for a second admin
-      </Title>
+      <Heading title="Change requests waiting for a second admin" />
       {error && <ErrorNotice error={error} title="The change request did not change" />}
-      {list.error ? (
-        <ErrorNotice error={list.error} title="The change requests could not be listed" />
-      ) : list.isPending ? (
-        <Loading what="change requests" />
-      ) : list.data.items.length === 0 ? (
-        <Text size="sm" c="dimmed">
-          Nothing waits. Changes to actions, approval rules and second-approver settings appear here for another admin
-          to approve.
-        </Text>
-      ) : (
-        <ScrollArea type="auto">
-          <Table striped miw={720} aria-label="Pending change requests">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Change</Table.Th>
-                <Table.Th>Proposed</Table.Th>
-                <Table.Th>Expires</Table.Th>
-                <Table.Th>Decision</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((c) => {
-                const own = c.proposedBy === me.user;
-                return (
-                  <Table.Tr key={c.id}>
-                    <Table.Td>
-                      <Text size="sm">{c.summary}</Text>
-                      <Text size="xs" c="dimmed">
-                        {c.kind} · {c.target}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      by {c.proposedBy}, <Time iso={c.proposedAt} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Time iso={c.expiresAt} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        {!own && (
-                          <Button
-                            size="compact-sm"
-                            onClick={() =>
-                              void approve
-                                .mutateAsync({ params: { path: { id: c.id } } })
-                                .then(done)
-                                .catch(() => undefined)
-                            }
-                          >
-                            Approve
-                          </Button>
-                        )}
+      <QueryView
+        query={list}
+        what="change requests"
+        errorTitle="The change requests could not be listed"
+        empty={
+          <Text size="sm" c="dimmed">
+            Nothing waits. Changes to actions, approval rules and second-approver settings appear here for another admin
+            to approve.
+          </Text>
+        }
+      >
+        {(d) => (
+          <SimpleTable
+            label="Pending change requests"
+            minWidth={720}
+            rows={d.items}
+            rowKey={(c) => c.id}
+            columns={[
+              {
+                header: 'Change',
+                cell: (c) => (
+                  <>
+                    <Text size="sm">{c.summary}</Text>
+                    <Text size="xs" c="dimmed">
+                      {c.kind} · {c.target}
+                    </Text>
+                  </>
+                ),
+              },
+              {
+                header: 'Proposed',
+                cell: (c) => (
+                  <>
+                    by {c.proposedBy}, <Time iso={c.proposedAt} />
+                  </>
+                ),
+              },
+              { header: 'Expires', cell: (c) => <Time iso={c.expiresAt} /> },
+              {
+                header: 'Decision',
+                cell: (c) => {
+                  const own = c.proposedBy === me.user;
+                  return (
+                    <Group gap={4} wrap="nowrap">
+                      {!own && (
                         <Button
                           size="compact-sm"
-                          variant="subtle"
-                          color="red"
                           onClick={() =>
-                            void reject
+                            void approve
                               .mutateAsync({ params: { path: { id: c.id } } })
                               .then(done)
                               .catch(() => undefined)
                           }
                         >
-                          {own ? 'Withdraw' : 'Reject'}
+                          Approve
                         </Button>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-      )}
+                      )}
+                      <Button
+                        size="compact-sm"
+                        variant="subtle"
+                        color="red"
+                        onClick={() =>
+                          void reject
+                            .mutateAsync({ params: { path: { id: c.id } } })
+                            .then(done)
+                            .catch(() => undefined)
+                        }
+                      >
+                        {own ? 'Withdraw' : 'Reject'}
+                      </Button>
+                    </Group>
+                  );
+                },
+              },
+            ]}
+          />
+        )}
+      </QueryView>
     </Stack>
   );
 }

@@ -1,9 +1,12 @@
 /** The audit log (admins): every change, who made it and how it ended, with filters and paging back. */
-import { Badge, Button, Code, Group, ScrollArea, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Code, Group, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { api } from '../../api';
-import { EmptyState, ErrorNotice, Loading } from '../../components/notices';
+import { Heading } from '../../components/forms';
+import { EmptyState } from '../../components/notices';
+import { QueryView } from '../../components/query-view';
+import { SimpleTable } from '../../components/simple-table';
 import { Time } from '../../components/time';
 
 const PAGE = 100;
@@ -33,9 +36,7 @@ export function AuditSection() {
 
   return (
     <Stack>
-      <Title order={2} size="h4">
-        Audit log
-      </Title>
+      <Heading title="Audit log" />
       <Group align="end">
         <TextInput
           label="Actor"
@@ -56,70 +57,74 @@ export function AuditSection() {
           onChange={(e) => setSince(e.currentTarget.value)}
         />
       </Group>
-      {log.error ? (
-        <ErrorNotice error={log.error} title="The audit log could not be read" />
-      ) : log.isPending ? (
-        <Loading what="the audit log" />
-      ) : rows.length === 0 ? (
-        <EmptyState title="No entries">Nothing matches these filters; clear them to see every change.</EmptyState>
-      ) : (
-        <>
-          <ScrollArea type="auto">
-            <Table striped miw={880} aria-label="Audit log">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>When</Table.Th>
-                  <Table.Th>Who</Table.Th>
-                  <Table.Th>Request</Table.Th>
-                  <Table.Th>Objects</Table.Th>
-                  <Table.Th>Outcome</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {rows.map((e) => (
-                  <Table.Tr key={e.seq}>
-                    <Table.Td>
-                      <Time iso={e.at} />
-                    </Table.Td>
-                    <Table.Td>
+      <QueryView
+        query={log}
+        what="audit log"
+        isEmpty={() => rows.length === 0}
+        empty={
+          <EmptyState title="No entries">Nothing matches these filters; clear them to see every change.</EmptyState>
+        }
+      >
+        {() => (
+          <>
+            <SimpleTable
+              label="Audit log"
+              minWidth={880}
+              rows={rows}
+              rowKey={(e) => String(e.seq)}
+              columns={[
+                { header: 'When', cell: (e) => <Time iso={e.at} /> },
+                {
+                  header: 'Who',
+                  cell: (e) => (
+                    <>
                       {e.userName ?? e.agentId ?? e.actorKind}
                       <Text size="xs" c="dimmed">
                         {e.role ?? e.actorKind} · {e.sourceIp}
                       </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Code>
-                        {e.method} {e.route}
-                      </Code>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
-                        {e.objectIds.join(', ')}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge variant="light" color={e.status < 400 ? 'green' : 'red'}>
-                        {e.status}
-                        {e.errorCode ? ` ${e.errorCode}` : ''}
-                      </Badge>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </ScrollArea>
-          {log.hasNextPage && (
-            <Button
-              variant="default"
-              w="fit-content"
-              loading={log.isFetchingNextPage}
-              onClick={() => void log.fetchNextPage()}
-            >
-              Older entries
-            </Button>
-          )}
-        </>
-      )}
+                    </>
+                  ),
+                },
+                {
+                  header: 'Request',
+                  cell: (e) => (
+                    <Code>
+                      {e.method} {e.route}
+                    </Code>
+                  ),
+                },
+                {
+                  header: 'Objects',
+                  cell: (e) => (
+                    <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
+                      {e.objectIds.join(', ')}
+                    </Text>
+                  ),
+                },
+                {
+                  header: 'Outcome',
+                  cell: (e) => (
+                    <Badge variant="light" color={e.status < 400 ? 'green' : 'red'}>
+                      {e.status}
+                      {e.errorCode ? ` ${e.errorCode}` : ''}
+                    </Badge>
+                  ),
+                },
+              ]}
+            />
+            {log.hasNextPage && (
+              <Button
+                variant="default"
+                w="fit-content"
+                loading={log.isFetchingNextPage}
+                onClick={() => void log.fetchNextPage()}
+              >
+                Older entries
+              </Button>
+            )}
+          </>
+        )}
+      </QueryView>
     </Stack>
   );
 }

@@ -1,22 +1,11 @@
 /** Notification channels (admins): list, add, send a test, delete. Secrets are never shown again. */
-import {
-  Badge,
-  Button,
-  Group,
-  Modal,
-  MultiSelect,
-  PasswordInput,
-  ScrollArea,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Badge, Button, Group, MultiSelect, PasswordInput, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { api } from '../../api';
-import { EmptyState, ErrorNotice, Loading } from '../../components/notices';
+import { DialogForm, Heading } from '../../components/forms';
+import { EmptyState, ErrorNotice } from '../../components/notices';
+import { QueryView } from '../../components/query-view';
+import { SimpleTable } from '../../components/simple-table';
 import type { Schemas } from '../../wire';
 import { refresh } from './refresh';
 
@@ -62,123 +51,116 @@ export function ChannelsSection() {
 
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2} size="h4">
-          Notification channels
-        </Title>
-        <Button onClick={() => setForm(true)}>Add channel</Button>
-      </Group>
+      <Heading title="Notification channels" action={<Button onClick={() => setForm(true)}>Add channel</Button>} />
       {error && <ErrorNotice error={error} title="The channel did not answer" />}
       {test.data && (
         <Text size="sm" role="status">
           Test queued ({test.data.queued} message); see the delivery log for the result.
         </Text>
       )}
-      {list.error ? (
-        <ErrorNotice error={list.error} title="The channels could not be listed" />
-      ) : list.isPending ? (
-        <Loading what="channels" />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title="No notification channels">
-          Add a webhook, a Slack-compatible hook or an e-mail address to hear of new bulletins, overdue findings and
-          halted deployments.
-        </EmptyState>
-      ) : (
-        <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
-          <Table striped miw={760} aria-label="Notification channels">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Kind</Table.Th>
-                <Table.Th>Target</Table.Th>
-                <Table.Th>Events</Table.Th>
-                <Table.Th>Actions</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td>
+      <QueryView
+        query={list}
+        what="channels"
+        errorTitle="The channels could not be listed"
+        empty={
+          <EmptyState title="No notification channels">
+            Add a webhook, a Slack-compatible hook or an e-mail address to hear of new bulletins, overdue findings and
+            halted deployments.
+          </EmptyState>
+        }
+      >
+        {(d) => (
+          <SimpleTable
+            label="Notification channels"
+            minWidth={760}
+            rows={d.items}
+            rowKey={(c) => c.id}
+            columns={[
+              {
+                header: 'Name',
+                cell: (c) => (
+                  <>
                     {c.name}
                     {!c.enabled && (
                       <Badge ml={4} color="gray">
                         off
                       </Badge>
                     )}
-                  </Table.Td>
-                  <Table.Td>{c.kind}</Table.Td>
-                  <Table.Td style={{ overflowWrap: 'anywhere' }}>{c.target}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs">{c.events.join(', ')}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4} wrap="nowrap">
-                      <Button
-                        size="compact-sm"
-                        variant="light"
-                        onClick={() => void test.mutateAsync({ params: { path: { id: c.id } } }).catch(() => undefined)}
-                      >
-                        Send test
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        color="red"
-                        onClick={() =>
-                          void remove
-                            .mutateAsync({ params: { path: { id: c.id } } })
-                            .then(() => refresh('/api/v1/notification-channels'))
-                            .catch(() => undefined)
-                        }
-                      >
-                        Delete
-                      </Button>
-                    </Group>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-      )}
-      <Modal opened={form} onClose={() => setForm(false)} title="Add notification channel" centered>
-        <Stack>
-          <TextInput label="Channel name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
-          <Select
-            label="Kind"
-            data={[
-              { value: 'webhook', label: 'Webhook (signed JSON)' },
-              { value: 'slack', label: 'Slack-compatible' },
-              { value: 'email', label: 'E-mail' },
+                  </>
+                ),
+              },
+              { header: 'Kind', cell: (c) => c.kind },
+              { header: 'Target', cell: (c) => c.target, style: { overflowWrap: 'anywhere' } },
+              { header: 'Events', cell: (c) => <Text size="xs">{c.events.join(', ')}</Text> },
+              {
+                header: 'Actions',
+                cell: (c) => (
+                  <Group gap={4} wrap="nowrap">
+                    <Button
+                      size="compact-sm"
+                      variant="light"
+                      onClick={() => void test.mutateAsync({ params: { path: { id: c.id } } }).catch(() => undefined)}
+                    >
+                      Send test
+                    </Button>
+                    <Button
+                      size="compact-sm"
+                      variant="subtle"
+                      color="red"
+                      onClick={() =>
+                        void remove
+                          .mutateAsync({ params: { path: { id: c.id } } })
+                          .then(() => refresh('/api/v1/notification-channels'))
+                          .catch(() => undefined)
+                      }
+                    >
+                      Delete
+                    </Button>
+                  </Group>
+                ),
+              },
             ]}
-            value={kind}
-            allowDeselect={false}
-            onChange={(v) => v && setKind(v)}
           />
-          <TextInput
-            label={kind === 'email' ? 'E-mail address' : 'URL'}
-            required
-            value={target}
-            onChange={(e) => setTarget(e.currentTarget.value)}
+        )}
+      </QueryView>
+      <DialogForm
+        opened={form}
+        onClose={() => setForm(false)}
+        title="Add notification channel"
+        error={create.error}
+        errorTitle="The channel was not added"
+        submit="Add channel"
+        busy={create.isPending}
+        disabled={!name.trim() || !target.trim() || events.length === 0}
+        onSubmit={() => void submit()}
+      >
+        <TextInput label="Channel name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
+        <Select
+          label="Kind"
+          data={[
+            { value: 'webhook', label: 'Webhook (signed JSON)' },
+            { value: 'slack', label: 'Slack-compatible' },
+            { value: 'email', label: 'E-mail' },
+          ]}
+          value={kind}
+          allowDeselect={false}
+          onChange={(v) => v && setKind(v)}
+        />
+        <TextInput
+          label={kind === 'email' ? 'E-mail address' : 'URL'}
+          required
+          value={target}
+          onChange={(e) => setTarget(e.currentTarget.value)}
+        />
+        {kind === 'webhook' && (
+          <PasswordInput
+            label="Signing secret (optional)"
+            value={secret}
+            onChange={(e) => setSecret(e.currentTarget.value)}
           />
-          {kind === 'webhook' && (
-            <PasswordInput
-              label="Signing secret (optional)"
-              value={secret}
-              onChange={(e) => setSecret(e.currentTarget.value)}
-            />
-          )}
-          <MultiSelect label="Events" data={EVENTS} value={events} onChange={(v) => setEvents(v)} />
-          {create.error && <ErrorNotice error={create.error} title="The channel was not added" />}
-          <Button
-            loading={create.isPending}
-            disabled={!name.trim() || !target.trim() || events.length === 0}
-            onClick={() => void submit()}
-          >
-            Add channel
-          </Button>
-        </Stack>
-      </Modal>
+        )}
+        <MultiSelect label="Events" data={EVENTS} value={events} onChange={(v) => setEvents(v)} />
+      </DialogForm>
     </Stack>
   );
 }

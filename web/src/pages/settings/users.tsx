@@ -3,35 +3,20 @@
  * password), change role or scope, disable, and reset a password (a generated one is shown once).
  * Any change ends the user's sessions.
  */
-import {
-  Badge,
-  Button,
-  Group,
-  Modal,
-  MultiSelect,
-  PasswordInput,
-  ScrollArea,
-  Select,
-  Stack,
-  Switch,
-  Table,
-  Text,
-  TextInput,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Badge, Button, Modal, PasswordInput, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { api } from '../../api';
+import { DialogForm, Heading } from '../../components/forms';
 import { ErrorNotice } from '../../components/notices';
 import { QueryView } from '../../components/query-view';
+import { SimpleTable } from '../../components/simple-table';
 import { Time } from '../../components/time';
 import type { Schemas } from '../../wire';
+import { GroupScope, RoleSelect, type Role } from './fields';
 import { refresh } from './refresh';
 import { SecretOnce } from './secret';
 
 type User = Schemas['User'];
-type Role = User['role'];
-const ROLES: Role[] = ['viewer', 'operator', 'admin'];
 
 export function UsersSection() {
   const list = api.useQuery('get', '/api/v1/users', {});
@@ -40,91 +25,54 @@ export function UsersSection() {
   const [secret, setSecret] = useState<string | null>(null);
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2} size="h4">
-          Users
-        </Title>
-        <Button onClick={() => setCreating(true)}>Create user</Button>
-      </Group>
-      <QueryView
-        query={list}
-        what="users"
-        empty={(d) => (d.items.length === 0 ? <Text>No users yet: create one.</Text> : undefined)}
-      >
+      <Heading title="Users" action={<Button onClick={() => setCreating(true)}>Create user</Button>} />
+      <QueryView query={list} what="users" empty={<Text>No users yet: create one.</Text>}>
         {(d) => (
-          <ScrollArea type="auto">
-            <Table striped miw={720} aria-label="Users">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Role</Table.Th>
-                  <Table.Th>Groups</Table.Th>
-                  <Table.Th>Password</Table.Th>
-                  <Table.Th>Since</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {d.items.map((u) => (
-                  <Table.Tr key={u.id}>
-                    <Table.Td>
-                      {u.name} {u.disabledAt && <Badge color="gray">disabled</Badge>}
-                    </Table.Td>
-                    <Table.Td>{u.role}</Table.Td>
-                    <Table.Td>{u.groups?.join(', ') ?? 'all'}</Table.Td>
-                    <Table.Td>
-                      {u.hasPassword ? (
-                        <>
-                          set <Time iso={u.passwordChangedAt} empty="" />
-                        </>
-                      ) : (
-                        'none'
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Time iso={u.createdAt} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Button size="compact-sm" variant="subtle" onClick={() => setEditing(u)}>
-                        Edit {u.name}
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </ScrollArea>
+          <SimpleTable
+            label="Users"
+            minWidth={720}
+            rows={d.items}
+            rowKey={(u) => u.id}
+            columns={[
+              {
+                header: 'Name',
+                cell: (u) => (
+                  <>
+                    {u.name} {u.disabledAt && <Badge color="gray">disabled</Badge>}
+                  </>
+                ),
+              },
+              { header: 'Role', cell: (u) => u.role },
+              { header: 'Groups', cell: (u) => u.groups?.join(', ') ?? 'all' },
+              {
+                header: 'Password',
+                cell: (u) =>
+                  u.hasPassword ? (
+                    <>
+                      set <Time iso={u.passwordChangedAt} empty="" />
+                    </>
+                  ) : (
+                    'none'
+                  ),
+              },
+              { header: 'Since', cell: (u) => <Time iso={u.createdAt} /> },
+              {
+                header: 'Actions',
+                hideHeader: true,
+                cell: (u) => (
+                  <Button size="compact-sm" variant="subtle" onClick={() => setEditing(u)}>
+                    Edit {u.name}
+                  </Button>
+                ),
+              },
+            ]}
+          />
         )}
       </QueryView>
       <CreateUser opened={creating} onClose={() => setCreating(false)} />
       {editing && <EditUser user={editing} onClose={() => setEditing(null)} onPassword={setSecret} />}
       <SecretOnce what="password" secret={secret} onClose={() => setSecret(null)} />
     </Stack>
-  );
-}
-
-function GroupPicker({
-  value,
-  onChange,
-  disabled,
-}: {
-  value: string[];
-  onChange: (v: string[]) => void;
-  disabled: boolean;
-}) {
-  const groups = api.useQuery('get', '/api/v1/groups', {});
-  return (
-    <MultiSelect
-      label="Only these groups"
-      description={disabled ? 'An admin always sees the whole fleet.' : 'Empty: the whole fleet.'}
-      placeholder={value.length ? undefined : 'All groups'}
-      data={(groups.data?.items ?? []).map((g) => g.name)}
-      value={value}
-      onChange={onChange}
-      disabled={disabled}
-    />
   );
 }
 
@@ -153,24 +101,28 @@ function CreateUser({ opened, onClose }: { opened: boolean; onClose: () => void 
     }
   };
   return (
-    <Modal opened={opened} onClose={onClose} title="Create user" centered>
-      <Stack>
-        <TextInput label="User name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
-        <Select label="Role" data={ROLES} value={role} allowDeselect={false} onChange={(v) => v && setRole(v)} />
-        <GroupPicker value={groups} onChange={setGroups} disabled={role === 'admin'} />
-        <PasswordInput
-          label="First password (optional)"
-          description="12 characters or more, not the user name. Without one, reset it later."
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => setPassword(e.currentTarget.value)}
-        />
-        {create.error && <ErrorNotice error={create.error} title="The user was not created" />}
-        <Button loading={create.isPending} disabled={!name.trim()} onClick={() => void submit()}>
-          Create user
-        </Button>
-      </Stack>
-    </Modal>
+    <DialogForm
+      opened={opened}
+      onClose={onClose}
+      title="Create user"
+      error={create.error}
+      errorTitle="The user was not created"
+      submit="Create user"
+      busy={create.isPending}
+      disabled={!name.trim()}
+      onSubmit={() => void submit()}
+    >
+      <TextInput label="User name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
+      <RoleSelect value={role} onChange={setRole} />
+      <GroupScope value={groups} onChange={setGroups} role={role} />
+      <PasswordInput
+        label="First password (optional)"
+        description="12 characters or more, not the user name. Without one, reset it later."
+        autoComplete="new-password"
+        value={password}
+        onChange={(e) => setPassword(e.currentTarget.value)}
+      />
+    </DialogForm>
   );
 }
 
@@ -209,8 +161,8 @@ function EditUser({ user, onClose, onPassword }: { user: User; onClose: () => vo
         <Text size="sm" c="dimmed">
           Saving ends the user&apos;s sessions: they sign in again with the new role and groups.
         </Text>
-        <Select label="Role" data={ROLES} value={role} allowDeselect={false} onChange={(v) => v && setRole(v)} />
-        <GroupPicker value={groups} onChange={setGroups} disabled={role === 'admin'} />
+        <RoleSelect value={role} onChange={setRole} />
+        <GroupScope value={groups} onChange={setGroups} role={role} />
         <Switch
           label="Disabled (cannot sign in; its API tokens stop working)"
           checked={disabled}
