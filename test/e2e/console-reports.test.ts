@@ -183,8 +183,8 @@ describe('console reports page', () => {
     // A filter chosen on the page goes to the address; a bad range shows the API's code.
     await page.goto(`${server.url}/reports?view=trend`);
     await page.getByRole('table', { name: 'Open findings per day' }).waitFor();
-    await page.getByLabel('From').fill('2026-12-31');
-    await page.getByLabel('To').fill('2026-12-01');
+    await page.getByRole('textbox', { name: 'From', exact: true }).fill('2026-12-31');
+    await page.getByRole('textbox', { name: 'To', exact: true }).fill('2026-12-01');
     await page.getByRole('alert').getByText('E_BAD_REQUEST').waitFor({ timeout: 30_000 });
     const url = new URL(page.url());
     expect([url.searchParams.get('from'), url.searchParams.get('to')]).toEqual(['2026-12-31', '2026-12-01']);

@@ -89,10 +89,11 @@ export function ViewHead(p: { title: string; scope: string; children?: ReactNode
   );
 }
 
-function Period({ r }: { r: { generatedAt: string; period: { from: string } } }) {
+function Period({ r }: { r: { generatedAt: string; period: { from: string; to: string } } }) {
+  const span = Math.round((Date.parse(r.period.to) - Date.parse(r.period.from)) / 86_400_000);
   return (
     <>
-      made <Time iso={r.generatedAt} /> · time to remediate since <Time iso={r.period.from} />
+      made <Time iso={r.generatedAt} /> · time to remediate over the last {span} days
     </>
   );
 }
@@ -101,6 +102,8 @@ export interface Column<T> {
   header: string;
   cell: (row: T) => ReactNode;
   numeric?: boolean;
+  /** Text that may wrap (titles); every other cell stays on one line and the table scrolls instead. */
+  wrap?: boolean;
 }
 
 /** A table with column headers that scrolls sideways in its own box on a narrow screen. */
@@ -127,7 +130,11 @@ export function ReportTable<T>(p: {
           {p.rows.map((row, i) => (
             <Table.Tr key={p.rowKey(row, i)}>
               {p.columns.map((c) => (
-                <Table.Td key={c.header} ta={c.numeric ? 'right' : undefined}>
+                <Table.Td
+                  key={c.header}
+                  ta={c.numeric ? 'right' : undefined}
+                  style={c.wrap ? { minWidth: 180 } : { whiteSpace: 'nowrap' }}
+                >
                   {c.cell(row)}
                 </Table.Td>
               ))}
@@ -324,7 +331,7 @@ export function ByBulletinView({ filters }: { filters: ReportFilters }) {
               minWidth={760}
               columns={[
                 { header: 'Bulletin', cell: (b) => bulletinLink(b.bulletinId) },
-                { header: 'Title', cell: (b) => b.title },
+                { header: 'Title', cell: (b) => b.title, wrap: true },
                 { header: 'Severity', cell: (b) => <SeverityBadge severity={b.severity} /> },
                 { header: 'Machines', cell: (b) => b.machines, numeric: true },
                 { header: 'Overdue', cell: (b) => b.overdue, numeric: true },
@@ -365,7 +372,7 @@ export function OverdueView({ filters }: { filters: ReportFilters }) {
               columns={[
                 { header: 'Machine', cell: (o) => machineLink(o.machine) },
                 { header: 'Bulletin', cell: (o) => bulletinLink(o.bulletinId) },
-                { header: 'Title', cell: (o) => o.title },
+                { header: 'Title', cell: (o) => o.title, wrap: true },
                 { header: 'Severity', cell: (o) => <SeverityBadge severity={o.severity} /> },
                 { header: 'Deadline', cell: (o) => <Time iso={o.dueAt} /> },
                 { header: 'Days overdue', cell: (o) => o.daysOverdue, numeric: true },

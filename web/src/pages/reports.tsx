@@ -33,6 +33,8 @@ const TABS: { view: View; label: string }[] = [
 ];
 const SEVERITIES = ['critical', 'important', 'moderate', 'low'] as const;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** Filter fields share a row: two side by side on a phone, up to 220 px each on a desktop. */
+const FIELD = { flex: '1 1 140px', maxWidth: 220 };
 
 /** The filters of the address, checked (anything else is left out rather than sent to be refused). */
 function readFilters(params: URLSearchParams): ReportFilters {
@@ -58,9 +60,11 @@ export default function ReportsPage() {
   const shown: ReportFilters = { ...filters, periodDays };
   const groups = api.useQuery('get', '/api/v1/groups', {});
   const fleet = api.useQuery('get', '/api/v1/machines', { params: { query: { limit: 1 } } });
+  // From the address itself, not this render's copy: two changes in a row both stay.
   const set = (key: string, value: string | null | undefined, fallback?: string) =>
     setParams(
-      (p) => {
+      () => {
+        const p = new URLSearchParams(window.location.search);
         if (value && value !== fallback) p.set(key, value);
         else p.delete(key);
         return p;
@@ -100,7 +104,7 @@ export default function ReportsPage() {
             data={(groups.data?.items ?? []).map((g) => g.name)}
             value={filters.group ?? null}
             onChange={(v) => set('group', v)}
-            w={{ base: '100%', xs: 220 }}
+            style={FIELD}
           />
           {view === 'overdue' && (
             <Select
@@ -110,7 +114,7 @@ export default function ReportsPage() {
               data={[...SEVERITIES]}
               value={filters.severity ?? null}
               onChange={(v) => set('severity', v)}
-              w={{ base: '100%', xs: 180 }}
+              style={FIELD}
             />
           )}
           {ranged ? (
@@ -118,30 +122,27 @@ export default function ReportsPage() {
               <TextInput
                 type="date"
                 label="From"
-                description="Default: 29 days before the last day"
                 value={filters.from ?? ''}
                 onChange={(e) => set('from', e.currentTarget.value)}
-                w={{ base: '100%', xs: 200 }}
+                style={FIELD}
               />
               <TextInput
                 type="date"
                 label="To"
-                description="Default: today"
                 value={filters.to ?? ''}
                 onChange={(e) => set('to', e.currentTarget.value)}
-                w={{ base: '100%', xs: 200 }}
+                style={FIELD}
               />
             </>
           ) : (
             view !== 'overdue' && (
               <NumberInput
                 label="Period (days)"
-                description="Time to remediate over"
                 min={1}
                 max={3650}
                 value={filters.periodDays}
                 onChange={(v) => set('days', String(v || 30), '30')}
-                w={{ base: '100%', xs: 160 }}
+                style={FIELD}
               />
             )
           )}
