@@ -1512,7 +1512,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Open findings per day over a range of days, of the fleet or a group, as JSON or CSV
+         * Open findings per day over a range of days, of the fleet or a group, as JSON, CSV or PDF
          * @description Role: viewer or higher.
          */
         get: operations["getReportsTrend"];
@@ -1532,7 +1532,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Mean and median time to remediate by severity, over the findings resolved in a range, as JSON or CSV
+         * Mean and median time to remediate by severity, over the findings resolved in a range, as JSON, CSV or PDF
          * @description Role: viewer or higher.
          */
         get: operations["getReportsMttr"];
@@ -7495,7 +7495,7 @@ export interface operations {
                 from?: string;
                 /** @description Last day (YYYY-MM-DD, UTC); default: today. */
                 to?: string;
-                format?: "json" | "csv";
+                format?: "json" | "csv" | "pdf";
             };
             header?: never;
             path?: never;
@@ -7511,6 +7511,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TrendReport"];
                     "text/csv": string;
+                    "application/pdf": string;
                 };
             };
             /** @description Refused; the code says why. */
@@ -7542,7 +7543,7 @@ export interface operations {
                 from?: string;
                 /** @description Last day (YYYY-MM-DD, UTC); default: today. */
                 to?: string;
-                format?: "json" | "csv";
+                format?: "json" | "csv" | "pdf";
             };
             header?: never;
             path?: never;
@@ -7558,6 +7559,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MttrReport"];
                     "text/csv": string;
+                    "application/pdf": string;
                 };
             };
             /** @description Refused; the code says why. */

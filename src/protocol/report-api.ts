@@ -129,7 +129,7 @@ export const rangeQuerySchema = z
     group: groupRef,
     from: dayText.optional().describe('First day (YYYY-MM-DD, UTC); default: 29 days before `to`.'),
     to: dayText.optional().describe('Last day (YYYY-MM-DD, UTC); default: today.'),
-    format: z.enum(['json', 'csv']).default('json'),
+    format: viewFormat,
   })
   .strict();
 export const trendReportSchema = z.object({

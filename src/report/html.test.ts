@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, reportHtml } from './html.js';
+import { escapeHtml, remediationHtml, reportHtml, trendHtml } from './html.js';
 import { sampleReport } from './sample-report.js';
 
 describe('reportHtml', () => {
@@ -53,5 +53,26 @@ describe('reportHtml', () => {
 
   it('escapeHtml', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('prints the trend and the time to remediate of a range on their own, escaped', () => {
+    const head = { scope: '<web>', from: '2024-06-01', to: '2024-06-30', generatedAt: '2024-06-30T12:00:00.000Z' };
+    const trend = trendHtml({ ...head, points: report.trends });
+    expect(trend).toContain('Open findings over time — group &lt;web&gt;');
+    expect(trend).toContain('Days 2024-06-01 to 2024-06-30 (UTC) · generated 2024-06-30 12:00 UTC');
+    expect(trend).toContain('<td>2024-06-29</td>');
+    expect(trend).not.toContain('By group');
+    expect(trendHtml({ ...head, points: [] })).toContain('No daily snapshots in the period.');
+    const figure = { resolved: 2, meanDays: 1.5, medianDays: 1 };
+    const none = { resolved: 0, meanDays: null, medianDays: null };
+    const times = remediationHtml({
+      ...head,
+      scope: 'all',
+      ...figure,
+      bySeverity: { critical: figure, important: none, moderate: none, low: none, unknown: none },
+    });
+    expect(times).toContain('Time to remediate — all machines');
+    expect(times).toContain('<td>critical</td><td class="num">2</td><td class="num">1.5</td><td class="num">1.0</td>');
+    expect(times).toContain('<td>low</td><td class="num">0</td><td class="num">–</td><td class="num">–</td>');
   });
 });

@@ -4,7 +4,8 @@
  * every value from the report HTML-escaped. src/report/pdf.ts prints it to PDF.
  */
 import { SEVERITIES } from '../catalog/model.js';
-import type { ComplianceReport } from './model.js';
+import type { RemediationFigure, RemediationTimes } from './history.js';
+import type { ComplianceReport, TrendPoint } from './model.js';
 
 /** Options for reportHtml. */
 export interface ReportHtmlOptions {
@@ -192,9 +193,9 @@ function overdue(r: ComplianceReport): string {
   );
 }
 
-function trends(r: ComplianceReport): string {
-  const max = Math.max(1, ...r.trends.map((t) => t.openFindings));
-  const rows = r.trends.map((t) => {
+function trends(points: readonly TrendPoint[]): string {
+  const max = Math.max(1, ...points.map((t) => t.openFindings));
+  const rows = points.map((t) => {
     const bar = `<td class="bar"><span style="width:${((100 * t.openFindings) / max).toFixed(1)}%"></span></td>`;
     const cells: Cell[] = [t.day, t.openFindings, ...SEVERITIES.map((s) => t.openBySeverity[s]), t.machinesWithOpen];
     return `<tr>${cells.map((c) => cell(c)).join('')}${bar}</tr>`;
@@ -254,11 +255,52 @@ export function reportHtml(report: ComplianceReport, options: ReportHtmlOptions 
     severities: () => severities(report),
     overdue: () => overdue(report),
     bulletins: () => bulletins(report, options.bulletinRows ?? 50),
-    trends: () => trends(report),
+    trends: () => trends(report.trends),
     mttr: () => mttr(report),
   };
   const wanted = new Set(options.sections ?? HTML_SECTIONS);
-  const body = HTML_SECTIONS.filter((s) => wanted.has(s)).map((s) => render[s]());
+  return page(
+    title,
+    meta,
+    HTML_SECTIONS.filter((s) => wanted.has(s)).map((s) => render[s]()),
+  );
+}
+
+/** A view over a range of whole days (the trend, the time to remediate): what it covers, and when it was made. */
+export interface RangeView {
+  scope: string;
+  from: string;
+  to: string;
+  generatedAt: string;
+}
+
+function rangeHead(what: string, v: RangeView): [string, string] {
+  const title = `${what} — ${v.scope === 'all' ? 'all machines' : `group ${v.scope}`}`;
+  return [title, `Days ${v.from} to ${v.to} (UTC) · generated ${fmt.time(v.generatedAt)} UTC`];
+}
+
+/** Open findings per day over a range, as one printable HTML document. */
+export function trendHtml(v: RangeView & { points: readonly TrendPoint[] }): string {
+  const [title, meta] = rangeHead('Open findings over time', v);
+  return page(title, meta, [trends(v.points)]);
+}
+
+/** Mean and median time to remediate by severity over a range, as one printable HTML document. */
+export function remediationHtml(v: RangeView & RemediationTimes): string {
+  const [title, meta] = rangeHead('Time to remediate', v);
+  const row = (label: string, f: RemediationFigure): Cell[] => [
+    label,
+    f.resolved,
+    fmt.days(f.meanDays),
+    fmt.days(f.medianDays),
+  ];
+  const rows = [...SEVERITIES.map((s) => row(s, v.bySeverity[s])), row('all', v)];
+  return page(title, meta, [
+    section('Time to remediate by severity', table(['Severity', 'Resolved', 'Mean days', 'Median days'], rows)),
+  ]);
+}
+
+function page(title: string, meta: string, body: string[]): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

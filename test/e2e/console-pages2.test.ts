@@ -1,7 +1,7 @@
 /**
  * The console's deployment, report and settings pages in a real browser (Debian's chromium through
  * playwright-core) against a real server: a deployment created with the guided form and paused on
- * its page, the compliance report and its CSV/PDF downloads, an API token whose secret is shown
+ * its page (the reports are in console-reports.test.ts), an API token whose secret is shown
  * once, and a viewer who is offered no change. Each page is signed in with a cookie session and
  * checked with axe-core; screenshots (desktop and phone) go to docs/console/ when PATCHHIVE_SCREENSHOTS=1.
  */
@@ -167,30 +167,6 @@ describe('console pages: deployments, reports, settings', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
-  it('shows compliance by group with a chart, and downloads the same as CSV and PDF', async () => {
-    const page = await open(server.adminToken);
-    await page.goto(`${server.url}/reports`);
-    const table = page.getByRole('table', { name: 'Compliance by group' });
-    await table.getByText('web-team@example.org').waitFor();
-    await expect(table.textContent()).resolves.toContain('db');
-    await page.locator('.recharts-surface').first().waitFor();
-    await shot(page, 'reports');
-    for (const [name, type] of [
-      ['Download CSV', 'text/csv'],
-      ['Download PDF', 'application/pdf'],
-    ] as const) {
-      const href = await page.getByRole('link', { name }).getAttribute('href');
-      expect(href).toMatch(/^\/api\/v1\/reports\/compliance\?/);
-      const res = await page.request.get(`${server.url}${href}`);
-      expect(res.status(), name).toBe(200);
-      expect(res.headers()['content-type']).toContain(type);
-    }
-    const csv = await page.request.get(
-      `${server.url}${await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')}`,
-    );
-    expect(await csv.text()).toContain('web');
-  });
-
   it('creates an API token in settings and shows its secret once', async () => {
     const page = await open(server.adminToken);
     await page.goto(`${server.url}/settings/tokens`);
@@ -316,7 +292,6 @@ describe('console pages: deployments, reports, settings', () => {
       ['/deployments', 'deployments', 'Deployments'],
       [deploymentPath, 'deployment', 'openssl to web'],
       ['/deployments/new', 'deployment-new-fixes', 'New deployment'],
-      ['/reports', 'reports', 'Compliance report'],
       ['/settings/tokens', 'settings-tokens', 'Settings'],
       ['/settings/groups', 'settings-groups', 'Settings'],
     ] as const) {

@@ -257,7 +257,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       }
     }, 60_000);
 
-    it('answers the trend and the time to remediate over a range, as JSON and CSV', async () => {
+    it('answers the trend and the time to remediate over a range, as JSON, CSV and PDF', async () => {
       clock.advance(2 * DAY);
       await importMachine('web1', '3.0.15-1~deb12u1'); // PH-SSL resolved on web1 after two days
       const today = clock.now().toISOString().slice(0, 10);
@@ -280,10 +280,16 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       expect(csv.text.split('\r\n')[0]).toBe('severity,resolved,mean_days,median_days');
       const trendCsv = await callApi(server, 'GET', `/reports/trend?format=csv&to=${today}`);
       expect(trendCsv.text.split('\r\n')[0]).toMatch(/^day,open_findings,critical/);
+      if (existsSync(CHROMIUM)) {
+        for (const url of [`/reports/trend?format=pdf&to=${today}`, `/reports/mttr?format=pdf&group=web&to=${today}`]) {
+          const pdf = await callApi(server, 'GET', url);
+          expect([pdf.status, pdf.text.slice(0, 5)], url).toEqual([200, '%PDF-']);
+        }
+      }
       await expectRefused(server, 'GET', '/reports/trend?from=2026-11-02&to=2026-11-01', 400, 'E_BAD_REQUEST');
       await expectRefused(server, 'GET', '/reports/mttr?from=2000-01-01&to=2026-11-01', 400, 'E_BAD_REQUEST');
       await expectRefused(server, 'GET', '/reports/trend?to=2026-13-45', 400, 'E_BAD_REQUEST');
-    });
+    }, 60_000);
 
     it('filters the audit trail by time range, method, route and outcome', async () => {
       const start = clock.now().toISOString();

@@ -381,6 +381,15 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     const r = await asScoped<{ items: { group: string; machines: number }[] }>(w, 'GET', '/reports/by-group', 200);
     expect(r.items.map((g) => [g.group, g.machines])).toEqual([['web', WEB.length]]);
     await hidden(w, 'GET', '/reports/by-group?group=db', 'E_GROUP_NOT_FOUND');
+    // The file formats hold the same rows: the web group only.
+    const csv = await callApi(w.server, 'GET', '/reports/by-group?format=csv', { token: w.scoped });
+    expect(
+      csv.text
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['web']);
   },
   'GET /reports/by-owner': async (w) => {
     const r = await asScoped<{ items: { machines: number }[] }>(w, 'GET', '/reports/by-owner', 200);
@@ -406,6 +415,9 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
       const r = await asScoped<OverdueReport>(w, 'GET', '/reports/overdue', 200);
       expect(new Set(r.items.map((o) => o.machine))).toEqual(new Set(WEB));
       expect(r.items.every((o) => o.groups.join() === 'web')).toBe(true);
+      const csv = await callApi(w.server, 'GET', '/reports/overdue?format=csv', { token: w.scoped });
+      const rows = csv.text.trim().split('\r\n').slice(1);
+      expect(new Set(rows.map((l) => l.split(',')[0]))).toEqual(new Set(WEB));
       await hidden(w, 'GET', '/reports/overdue?group=db', 'E_GROUP_NOT_FOUND');
       const all = await expectApi<OverdueReport>(w.server, 'GET', '/reports/overdue', 200, { token: w.unscoped });
       expect(new Set(all.items.map((o) => o.machine))).toEqual(new Set(ALL));

@@ -1,7 +1,7 @@
 /**
  * The console's report views, each as JSON, CSV or PDF: one table of the compliance report (by
  * group, owner, severity, bulletin), the overdue list with filters, and over a chosen range of
- * days the open-findings trend and the time to remediate. Every view covers the caller's scope
+ * days the open-findings trend and the time to remediate (JSON, CSV or PDF as well). Every view covers the caller's scope
  * only, and reads the store in a bounded number of streamed queries (src/report/history.ts and
  * the compliance report's builder aggregate), never one query per machine.
  */
@@ -17,7 +17,7 @@ import type {
 } from '../../protocol/report-api.js';
 import { remediationCsv, reportCsv, trendCsv, type CsvSection } from '../../report/csv.js';
 import { createRemediationAccumulator, createTrendAccumulator } from '../../report/history.js';
-import { reportHtml, type HtmlSection } from '../../report/html.js';
+import { remediationHtml, reportHtml, trendHtml, type HtmlSection } from '../../report/html.js';
 import type { ComplianceReport } from '../../report/model.js';
 import { renderPdf } from '../../report/pdf.js';
 import type { Store } from '../../store/ports.js';
@@ -100,8 +100,9 @@ export class ReportViewService {
     const lookback = new Date(Date.parse(`${from}T00:00:00.000Z`) - TREND_LOOKBACK_DAYS * DAY_MS).toISOString();
     for await (const batch of this.store.findings.scanSnapshots(lookback.slice(0, 10), to)) acc.add(batch);
     const answer = { scope: label, from, to, points: acc.finish() };
-    if (q.format === 'csv')
-      return new RawReply('text/csv; charset=utf-8', trendCsv(answer.points), `${fileBase('trend', q.group, to)}.csv`);
+    const base = fileBase('trend', q.group, to);
+    if (q.format === 'csv') return new RawReply('text/csv; charset=utf-8', trendCsv(answer.points), `${base}.csv`);
+    if (q.format === 'pdf') return this.printed(trendHtml({ ...answer, generatedAt: this.now().toISOString() }), base);
     return answer;
   }
 
@@ -113,9 +114,12 @@ export class ReportViewService {
     const scan = { resolvedSince: `${from}T00:00:00.000Z`, ...(machineIds ? { machineIds: [...machineIds] } : {}) };
     for await (const batch of this.store.findings.scanFacts(scan)) acc.add(batch);
     const times = acc.finish();
-    if (q.format === 'csv')
-      return new RawReply('text/csv; charset=utf-8', remediationCsv(times), `${fileBase('mttr', q.group, to)}.csv`);
-    return { scope: label, from, to, ...times };
+    const base = fileBase('mttr', q.group, to);
+    if (q.format === 'csv') return new RawReply('text/csv; charset=utf-8', remediationCsv(times), `${base}.csv`);
+    const answer = { scope: label, from, to, ...times };
+    if (q.format === 'pdf')
+      return this.printed(remediationHtml({ ...answer, generatedAt: this.now().toISOString() }), base);
+    return answer;
   }
 
   /** The range asked for, with its defaults (the 30 days up to today), checked. */
@@ -149,7 +153,13 @@ export class ReportViewService {
   }
 
   private async pdf(report: ComplianceReport, sections: HtmlSection[], base: string, bulletinRows?: number) {
-    const html = reportHtml(report, { sections, ...(bulletinRows !== undefined ? { bulletinRows } : {}) });
+    return this.printed(
+      reportHtml(report, { sections, ...(bulletinRows !== undefined ? { bulletinRows } : {}) }),
+      base,
+    );
+  }
+
+  private async printed(html: string, base: string): Promise<RawReply> {
     return new RawReply('application/pdf', await renderPdf(html, { chromiumPath: this.chromiumPath }), `${base}.pdf`);
   }
 }

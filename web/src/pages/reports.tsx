@@ -1,228 +1,189 @@
 /**
- * Reports: compliance by group as a table and a chart, over the fleet or one group, with the same
- * figures as CSV or PDF. Downloads are plain links to the report route (a file is not a JSON call).
+ * Reports: one tab per report view (compliance by group, owner, severity and bulletin; the overdue
+ * list; the trend of open findings and the time to remediate), each with its filters. The tab and
+ * the filters live in the address (deep links and reload keep them), and the CSV and PDF buttons
+ * download exactly the view on screen: the same route with the same query, in another format.
  */
 import '@mantine/charts/styles.css';
-import { BarChart, LineChart } from '@mantine/charts';
-import {
-  Button,
-  Card,
-  Group,
-  NumberInput,
-  ScrollArea,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Anchor, Button, Group, NumberInput, Select, Stack, Tabs, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useSearchParams } from 'react-router';
-import type { paths } from '../../../src/protocol/openapi.gen';
+import { Link, useSearchParams } from 'react-router';
 import { api } from '../api';
-import { EmptyState, ErrorNotice, Loading } from '../components/notices';
-import { Time } from '../components/time';
-import type { Schemas } from '../wire';
+import { EmptyState, ErrorNotice } from '../components/notices';
+import { MttrView, TrendView } from './reports-charts';
+import {
+  ByBulletinView,
+  ByGroupView,
+  ByOwnerView,
+  BySeverityView,
+  OverdueView,
+  reportHref,
+  type ReportFilters,
+  type View,
+} from './reports-views';
 
-const REPORT = '/api/v1/reports/compliance' satisfies keyof paths;
-type ReportQuery = NonNullable<paths[typeof REPORT]['get']['parameters']['query']>;
+const TABS: { view: View; label: string }[] = [
+  { view: 'group', label: 'By group' },
+  { view: 'owner', label: 'By owner' },
+  { view: 'severity', label: 'By severity' },
+  { view: 'bulletin', label: 'By bulletin' },
+  { view: 'overdue', label: 'Overdue' },
+  { view: 'trend', label: 'Trend' },
+  { view: 'mttr', label: 'Time to remediate' },
+];
+const SEVERITIES = ['critical', 'important', 'moderate', 'low'] as const;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** Filter fields share a row: two side by side on a phone, up to 220 px each on a desktop. */
+const FIELD = { flex: '1 1 140px', maxWidth: 220 };
 
-/** The report route with a query: the one URL the console builds itself, for file downloads. */
-export function reportHref(query: ReportQuery): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') q.set(k, String(v));
-  return `${REPORT}?${q.toString()}`;
+/** The filters of the address, checked (anything else is left out rather than sent to be refused). */
+function readFilters(params: URLSearchParams): ReportFilters {
+  const day = (k: string) => {
+    const v = params.get(k) ?? '';
+    return DAY.test(v) ? v : undefined;
+  };
+  const severity = SEVERITIES.find((s) => s === params.get('severity'));
+  return {
+    group: params.get('group') || undefined,
+    periodDays: Math.min(3650, Math.max(1, Math.trunc(Number(params.get('days'))) || 30)),
+    severity,
+    from: day('from'),
+    to: day('to'),
+  };
 }
-
-const pct = (v: number | null) => (v === null ? 'no machines' : `${v.toFixed(1)} %`);
-const days = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} d`);
 
 export default function ReportsPage() {
   const [params, setParams] = useSearchParams();
-  const group = params.get('group') ?? '';
-  const periodDays = Math.min(3650, Math.max(1, Number(params.get('days')) || 30));
-  const [debouncedDays] = useDebouncedValue(periodDays, 400);
+  const view = TABS.find((t) => t.view === params.get('view'))?.view ?? 'group';
+  const filters = readFilters(params);
+  const [periodDays] = useDebouncedValue(filters.periodDays, 400);
+  const shown: ReportFilters = { ...filters, periodDays };
   const groups = api.useQuery('get', '/api/v1/groups', {});
-  const query: ReportQuery = { periodDays: debouncedDays, ...(group ? { group } : {}) };
-  const report = api.useQuery('get', REPORT, { params: { query: { ...query, format: 'json' } } });
-  const set = (key: string, value: string | null) =>
+  const fleet = api.useQuery('get', '/api/v1/machines', { params: { query: { limit: 1 } } });
+  // From the address itself, not this render's copy: two changes in a row both stay.
+  const set = (key: string, value: string | null | undefined, fallback?: string) =>
     setParams(
-      (p) => {
-        if (value) p.set(key, value);
+      () => {
+        const p = new URLSearchParams(window.location.search);
+        if (value && value !== fallback) p.set(key, value);
         else p.delete(key);
         return p;
       },
       { replace: true },
     );
+  const ranged = view === 'trend' || view === 'mttr';
 
   return (
     <Stack>
       <Group justify="space-between" align="end">
         <Title order={1} size="h2">
-          Compliance report
+          Reports
         </Title>
         <Group gap="xs">
-          <Button
-            component="a"
-            variant="default"
-            href={reportHref({ ...query, format: 'csv', section: 'groups' })}
-            download
-          >
+          <Button component="a" variant="default" href={reportHref(view, shown, 'csv')} download>
             Download CSV
           </Button>
-          <Button component="a" variant="default" href={reportHref({ ...query, format: 'pdf' })} download>
+          <Button component="a" variant="default" href={reportHref(view, shown, 'pdf')} download>
             Download PDF
           </Button>
         </Group>
       </Group>
-      <Group align="end">
-        <Select
-          label="Scope"
-          placeholder="Whole fleet"
-          clearable
-          data={(groups.data?.items ?? []).map((g) => g.name)}
-          value={group || null}
-          onChange={(v) => set('group', v)}
-          w={220}
-        />
-        <NumberInput
-          label="Period (days)"
-          min={1}
-          max={3650}
-          value={periodDays}
-          onChange={(v) => set('days', String(v || 30))}
-          w={140}
-        />
-      </Group>
-      {report.error ? (
-        <ErrorNotice error={report.error} title="The report could not be made" />
-      ) : report.isPending ? (
-        <Loading what="the report" />
-      ) : typeof report.data === 'string' ? (
-        <ErrorNotice error={new Error('The server answered with a file instead of the report.')} />
-      ) : (
-        <Report r={report.data} />
-      )}
+      <Tabs value={view} onChange={(v) => set('view', v, 'group')} keepMounted={false}>
+        <Tabs.List aria-label="Report views">
+          {TABS.map((t) => (
+            <Tabs.Tab key={t.view} value={t.view}>
+              {t.label}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+        <Group align="end" mt="md" gap="sm">
+          <Select
+            label="Scope"
+            placeholder="Whole fleet"
+            clearable
+            data={(groups.data?.items ?? []).map((g) => g.name)}
+            value={filters.group ?? null}
+            onChange={(v) => set('group', v)}
+            style={FIELD}
+          />
+          {view === 'overdue' && (
+            <Select
+              label="Minimum severity"
+              placeholder="Any severity"
+              clearable
+              data={[...SEVERITIES]}
+              value={filters.severity ?? null}
+              onChange={(v) => set('severity', v)}
+              style={FIELD}
+            />
+          )}
+          {ranged ? (
+            <>
+              <TextInput
+                type="date"
+                label="From"
+                value={filters.from ?? ''}
+                onChange={(e) => set('from', e.currentTarget.value)}
+                style={FIELD}
+              />
+              <TextInput
+                type="date"
+                label="To"
+                value={filters.to ?? ''}
+                onChange={(e) => set('to', e.currentTarget.value)}
+                style={FIELD}
+              />
+            </>
+          ) : (
+            view !== 'overdue' && (
+              <NumberInput
+                label="Period (days)"
+                min={1}
+                max={3650}
+                value={filters.periodDays}
+                onChange={(v) => set('days', String(v || 30), '30')}
+                style={FIELD}
+              />
+            )
+          )}
+        </Group>
+        {fleet.error ? (
+          <ErrorNotice error={fleet.error} title="The machines could not be counted" />
+        ) : fleet.data?.total === 0 ? (
+          <EmptyState title="No machines yet">
+            Reports fill in once machines report. Enroll an agent with an enrollment token (
+            <Anchor component={Link} to="/settings/tokens">
+              Settings › Tokens
+            </Anchor>
+            ) or import a machine&apos;s inventory, then come back.
+          </EmptyState>
+        ) : (
+          TABS.map((t) => (
+            <Tabs.Panel key={t.view} value={t.view} pt="md">
+              <ViewOf view={t.view} filters={shown} />
+            </Tabs.Panel>
+          ))
+        )}
+      </Tabs>
     </Stack>
   );
 }
 
-function Figure({ label, value }: { label: string; value: string }) {
-  return (
-    <Card withBorder padding="sm">
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text fw={700} size="lg">
-        {value}
-      </Text>
-    </Card>
-  );
-}
-
-function Report({ r }: { r: Schemas['ComplianceReport'] }) {
-  const s = r.summary;
-  const chart = r.byGroup.map((g) => ({
-    group: g.group,
-    compliant: g.compliant,
-    notCompliant: g.machines - g.compliant,
-  }));
-  return (
-    <Stack>
-      <Text size="sm" c="dimmed">
-        {r.scope === 'all' ? 'Whole fleet' : `Group ${r.scope}`} · made <Time iso={r.generatedAt} /> · period{' '}
-        {r.period.from.slice(0, 10)} to {r.period.to.slice(0, 10)}
-      </Text>
-      <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
-        <Figure label="Compliant machines" value={`${s.compliantMachines} / ${s.machines}`} />
-        <Figure label="Compliance" value={pct(s.compliancePercent)} />
-        <Figure label="Open findings" value={String(s.openFindings)} />
-        <Figure label="Overdue" value={String(s.overdue)} />
-        <Figure label="Due soon" value={String(s.dueSoon)} />
-        <Figure label="Mean time to remediate" value={days(s.mttrDays)} />
-      </SimpleGrid>
-      <Title order={2} size="h4">
-        By group
-      </Title>
-      {r.byGroup.length === 0 ? (
-        <EmptyState title="No groups in this report">
-          Create groups under Settings › Groups to see compliance per team or environment.
-        </EmptyState>
-      ) : (
-        <>
-          <BarChart
-            h={Math.max(160, 40 * chart.length)}
-            data={chart}
-            dataKey="group"
-            orientation="vertical"
-            yAxisProps={{ width: 110 }}
-            xAxisProps={{ allowDecimals: false }}
-            type="stacked"
-            withLegend
-            series={[
-              { name: 'compliant', label: 'Compliant machines', color: 'teal.6' },
-              { name: 'notCompliant', label: 'Not compliant', color: 'red.5' },
-            ]}
-            aria-label="Compliant and non-compliant machines by group"
-          />
-          <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
-            <Table striped miw={760} aria-label="Compliance by group">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Group</Table.Th>
-                  <Table.Th>Owner</Table.Th>
-                  <Table.Th ta="right">Machines</Table.Th>
-                  <Table.Th ta="right">Compliant</Table.Th>
-                  <Table.Th ta="right">Compliance</Table.Th>
-                  <Table.Th ta="right">Open</Table.Th>
-                  <Table.Th ta="right">Overdue</Table.Th>
-                  <Table.Th ta="right">Due soon</Table.Th>
-                  <Table.Th ta="right">MTTR</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {r.byGroup.map((g) => (
-                  <Table.Tr key={g.group}>
-                    <Table.Td>{g.group}</Table.Td>
-                    <Table.Td>{g.owner ?? '—'}</Table.Td>
-                    <Table.Td ta="right">{g.machines}</Table.Td>
-                    <Table.Td ta="right">{g.compliant}</Table.Td>
-                    <Table.Td ta="right">{pct(g.compliancePercent)}</Table.Td>
-                    <Table.Td ta="right">{g.open}</Table.Td>
-                    <Table.Td ta="right">{g.overdue}</Table.Td>
-                    <Table.Td ta="right">{g.dueSoon}</Table.Td>
-                    <Table.Td ta="right">{days(g.mttrDays)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </ScrollArea>
-        </>
-      )}
-      {r.trends.length > 1 && (
-        <>
-          <Title order={2} size="h4">
-            Open findings over the period
-          </Title>
-          <LineChart
-            h={220}
-            data={r.trends.map((t) => ({
-              day: t.day.slice(5, 10),
-              open: t.openFindings,
-              machines: t.machinesWithOpen,
-            }))}
-            dataKey="day"
-            series={[
-              { name: 'open', label: 'Open findings', color: 'red.6' },
-              { name: 'machines', label: 'Machines with open findings', color: 'blue.6' },
-            ]}
-            withLegend
-            curveType="linear"
-            aria-label="Open findings per day"
-          />
-        </>
-      )}
-    </Stack>
-  );
+function ViewOf({ view, filters }: { view: View; filters: ReportFilters }) {
+  switch (view) {
+    case 'group':
+      return <ByGroupView filters={filters} />;
+    case 'owner':
+      return <ByOwnerView filters={filters} />;
+    case 'severity':
+      return <BySeverityView filters={filters} />;
+    case 'bulletin':
+      return <ByBulletinView filters={filters} />;
+    case 'overdue':
+      return <OverdueView filters={filters} />;
+    case 'trend':
+      return <TrendView filters={filters} />;
+    case 'mttr':
+      return <MttrView filters={filters} />;
+  }
 }
