@@ -180,10 +180,20 @@ export function TriageQueue() {
       ) : queue.isPending ? (
         <Loading what="the triage queue" />
       ) : rows.length === 0 ? (
-        <EmptyState title={state.startsWith('new') ? 'Nothing waits for triage' : 'No decision in this state'}>
-          {state.startsWith('new')
-            ? 'New bulletins that hit your machines appear here after each source sync. Approval rules can decide routine ones for you (see the Approval rules tab).'
-            : 'Pick another state or group.'}
+        <EmptyState
+          title={
+            mine
+              ? 'No second approval waits for you'
+              : state.startsWith('new')
+                ? 'Nothing waits for triage'
+                : 'No decision in this state'
+          }
+        >
+          {mine
+            ? 'Approvals of groups that need two approvers appear here once another operator gave the first.'
+            : state.startsWith('new')
+              ? 'New bulletins that hit your machines appear here after each source sync. Approval rules can decide routine ones for you (see the Approval rules tab).'
+              : 'Pick another state or group.'}
         </EmptyState>
       ) : (
         <ScrollArea type="auto">
