@@ -114,7 +114,7 @@ describe('console: bulletin pages and Today links', () => {
       await triage.getByRole('link', { name: 'Second approvals waiting for you (1)' }).click();
       await page.getByRole('table', { name: 'Triage queue' }).waitFor();
       expect(new URL(page.url()).searchParams.get('waitingFor')).toBe('me');
-      await expect(page.getByLabel('State', { exact: true }).inputValue()).resolves.toBe(
+      await expect(page.getByRole('combobox', { name: 'State' }).inputValue()).resolves.toBe(
         'Second approvals waiting for me',
       );
       const rows = page.getByRole('table', { name: 'Triage queue' }).getByRole('row');
@@ -183,7 +183,7 @@ describe('console: bulletin pages and Today links', () => {
       .filter({ hasText: 'ignore: to triage → ignored' });
     await ignored.getByText('reason: lab mirror is pinned and signed').waitFor({ timeout: 30_000 });
     await ignored.getByText(/^until /).waitFor();
-    await labTriage.getByText('Reason: lab mirror is pinned and signed').waitFor();
+    await labTriage.getByText('Reason: lab mirror is pinned and signed', { exact: true }).waitFor();
     await shot(page, 'bulletin', 'desktop', true);
 
     // Supersedence both ways, each a link to the other bulletin's page.
@@ -223,6 +223,7 @@ describe('console: bulletin pages and Today links', () => {
       await page.getByText('No bulletin matches').waitFor();
       expect(new URL(page.url()).searchParams.get('kb')).toBe('KB5034441');
       await page.getByRole('textbox', { name: 'KB' }).fill('');
+      await expect.poll(() => new URL(page.url()).searchParams.has('kb'), { timeout: 30_000 }).toBe(false);
       await page.getByLabel('Published from').fill('2026-09-01');
       await page.getByLabel('Published to').fill('2026-10-31');
       await expect.poll(() => table.getByRole('link').count(), { timeout: 30_000 }).toBe(3);

@@ -106,7 +106,7 @@ function MachineGroupCard({ g, more }: { g: MachineGroup; more: (() => void) | u
           )
         )}
       </Group>
-      <ScrollArea type="auto">
+      <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
         <Table miw={640} fz="sm" verticalSpacing={4} striped aria-label={`Affected machines in ${g.group}`}>
           <Table.Thead>
             <Table.Tr>

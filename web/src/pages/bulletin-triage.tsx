@@ -172,7 +172,7 @@ function History({ history }: { history: Event[] }) {
       </Text>
     );
   return (
-    <ScrollArea type="auto" mt="xs">
+    <ScrollArea type="auto" mt="xs" viewportProps={{ tabIndex: 0 }}>
       <Table miw={560} fz="sm" verticalSpacing={4} aria-label="History">
         <Table.Thead>
           <Table.Tr>

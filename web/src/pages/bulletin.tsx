@@ -229,7 +229,7 @@ function Fixes({ b }: { b: Bulletin }) {
       </Text>
     );
   return (
-    <ScrollArea type="auto">
+    <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
       <Table miw={520} fz="sm" verticalSpacing={4} striped aria-label="Fixes">
         <Table.Thead>
           <Table.Tr>

@@ -73,7 +73,9 @@ export default function BulletinsPage() {
   const set = useCallback(
     (key: string, value: string | null) =>
       setParams(
-        (p) => {
+        () => {
+          // From the address as it is now: two quick changes (one render apart) must both stay.
+          const p = new URLSearchParams(window.location.search);
           if (value && !(key === 'affecting' && value === 'any')) p.set(key, value);
           else p.delete(key);
           return p;
