@@ -59,9 +59,9 @@ describe('console: bulletin pages and Today links', () => {
     opened.push(c);
     return c.page;
   };
-  const shot = async (page: Page, name: string, screen: Screen, fullPage = false) => {
+  const shot = async (page: Page, name: string, screen: Screen) => {
     await expectAccessible(page, `${name} (${screen})`);
-    await screenshot(page, name, screen, { fullPage });
+    await screenshot(page, name, screen);
   };
 
   beforeAll(async () => {
@@ -102,9 +102,8 @@ describe('console: bulletin pages and Today links', () => {
   });
 
   it("Today's second approvals link to the queue filtered to them; each kind and pair is one click away", async () => {
-    const operator = await server.tokenFor('operator');
     for (const screen of ['desktop', 'phone'] as const) {
-      const page = await open(operator, screen);
+      const page = await open(await server.tokenFor('operator'), screen); // (each its own first visit)
       await page.goto(`${server.url}/`);
       const triage = page.getByRole('region', { name: 'Triage waiting for you' });
       await triage.getByRole('link', { name: /^To triage \(\d+\)$/ }).waitFor();
@@ -184,7 +183,7 @@ describe('console: bulletin pages and Today links', () => {
     await ignored.getByText('reason: lab mirror is pinned and signed').waitFor({ timeout: 30_000 });
     await ignored.getByText(/^until /).waitFor();
     await labTriage.getByText('Reason: lab mirror is pinned and signed', { exact: true }).waitFor();
-    await shot(page, 'bulletin', 'desktop', true);
+    await shot(page, 'bulletin', 'desktop');
 
     // Supersedence both ways, each a link to the other bulletin's page.
     await page.getByRole('region', { name: 'Supersedence' }).getByRole('link', { name: 'PH-APT-OLD' }).click();
@@ -203,7 +202,7 @@ describe('console: bulletin pages and Today links', () => {
     for (const name of [/Approve/, /approval/, /Ignore/, /Decline/, /Reopen/])
       expect(await page.getByRole('button', { name }).count()).toBe(0);
     expect(await page.getByRole('toolbar').count()).toBe(0);
-    await shot(page, 'bulletin', 'phone', true);
+    await shot(page, 'bulletin', 'phone');
   });
 
   it('the bulletins list filters by CVE, KB, dates, severity and source, kept in the address', async () => {

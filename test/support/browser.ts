@@ -105,17 +105,12 @@ export async function openPage(
  * Saves `docs/console/<name>-<screen>.png`, only when PATCHHIVE_SCREENSHOTS=1 asks for it, so that
  * ordinary test runs leave the committed screenshots alone.
  */
-export async function screenshot(
-  page: Page,
-  name: string,
-  screen: Screen,
-  opts: { fullPage?: boolean } = {},
-): Promise<void> {
+export async function screenshot(page: Page, name: string, screen: Screen): Promise<void> {
   if (process.env.PATCHHIVE_SCREENSHOTS !== '1') return;
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`screenshot name ${JSON.stringify(name)}: use a-z, 0-9 and -`);
   const dir = path.join(REPO, 'docs/console');
   await mkdir(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}-${screen}.png`), fullPage: opts.fullPage === true });
+  await page.screenshot({ path: path.join(dir, `${name}-${screen}.png`) });
 }
 
 const LOCK = path.join(REPO, 'dist/.web-build.lock');

@@ -173,11 +173,10 @@ function History({ history }: { history: Event[] }) {
     );
   return (
     <ScrollArea type="auto" mt="xs" viewportProps={{ tabIndex: 0 }}>
-      <Table miw={560} fz="sm" verticalSpacing={4} aria-label="History">
+      <Table fz="sm" verticalSpacing={4} aria-label="History">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>When</Table.Th>
-            <Table.Th>Who</Table.Th>
+            <Table.Th>When, who</Table.Th>
             <Table.Th>Change</Table.Th>
             <Table.Th>Details</Table.Th>
           </Table.Tr>
@@ -185,10 +184,12 @@ function History({ history }: { history: Event[] }) {
         <Table.Tbody>
           {history.map((e) => (
             <Table.Tr key={e.id}>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              <Table.Td>
                 <Time iso={e.at} />
+                <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                  {e.actor}
+                </Text>
               </Table.Td>
-              <Table.Td>{e.actor}</Table.Td>
               <Table.Td>
                 {e.action}: {e.fromState ? `${triageLabel(e.fromState)} → ` : ''}
                 {triageLabel(e.toState)}

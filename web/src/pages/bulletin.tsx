@@ -230,7 +230,7 @@ function Fixes({ b }: { b: Bulletin }) {
     );
   return (
     <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
-      <Table miw={520} fz="sm" verticalSpacing={4} striped aria-label="Fixes">
+      <Table fz="sm" verticalSpacing={4} striped aria-label="Fixes">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Fix</Table.Th>

@@ -186,7 +186,7 @@ export default function TodayPage() {
 function Section({ title, count, children }: { title: string; count: number; children: ReactNode }) {
   return (
     <Card withBorder component="section" aria-label={title}>
-      <Group justify="space-between" mb="xs">
+      <Group justify="space-between" mb="xs" wrap="nowrap" align="start">
         <Title order={2} size="h4">
           {title}
         </Title>
