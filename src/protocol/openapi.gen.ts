@@ -4878,6 +4878,8 @@ export interface operations {
                 state?: string;
                 /** @description Minimum severity of the decision's bulletin. */
                 severity?: "critical" | "important" | "moderate" | "low" | "unknown";
+                /** @description me: only the approvals waiting for a second approver that the caller can give (awaiting-second-approval, not approved by the caller), as Today counts them. */
+                waitingFor?: "me";
                 limit?: number;
                 offset?: number;
             };

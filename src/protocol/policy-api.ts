@@ -79,6 +79,12 @@ export const triageQuerySchema = z
         'Comma-separated states; "new" is the triage queue, "awaiting-second-approval" the approvals waiting for a second approver.',
       ),
     severity: z.enum(SEVERITIES).optional().describe("Minimum severity of the decision's bulletin."),
+    waitingFor: z
+      .enum(['me'])
+      .optional()
+      .describe(
+        'me: only the approvals waiting for a second approver that the caller can give (awaiting-second-approval, not approved by the caller), as Today counts them.',
+      ),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     offset: z.coerce.number().int().min(0).default(0),
   })

@@ -200,6 +200,12 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
       });
       const waiting = await get<{ items: TriageQueueItemWire[] }>('/triage?state=awaiting-second-approval', viewer);
       expect(waiting.items.map((d) => [d.bulletinId, d.group, d.approvals.length])).toEqual([['PH-SSL', 'web', 1]]);
+      // waitingFor=me: the second approvals the caller can give, not those it gave the first of.
+      const forAdmin = await get<{ items: TriageQueueItemWire[]; total: number }>('/triage?waitingFor=me');
+      expect([forAdmin.total, forAdmin.items.map((d) => [d.bulletinId, d.group])]).toEqual([1, [['PH-SSL', 'web']]]);
+      expect((await get<{ total: number }>('/triage?waitingFor=me', operator)).total).toBe(0);
+      expect((await get<{ total: number }>('/triage?waitingFor=me&state=new')).total).toBe(0);
+      await expectRefused(server, 'GET', '/triage?waitingFor=you', 400, 'E_BAD_REQUEST');
       const history = await get<{ history: TriageEventWire[] }>('/bulletins/PH-SSL/triage?group=web', viewer);
       expect(history.history.map((e) => [e.action, e.toState])).toEqual([
         ['enqueue', 'new'],

@@ -51,7 +51,8 @@ export function policyRoutes(s: Services): RouteDef[] {
         "Triage decisions per (bulletin, group) with the bulletin's title and severity, the group's deadline and affected machines; state=new is the triage queue",
       query: triageQuerySchema,
       response: listOf(triageQueueItemSchema),
-      handler: async ({ query, caller }) => s.triageQueue.list(query, await scopes.of(caller)),
+      handler: async ({ query, caller }) =>
+        s.triageQueue.list(query, await scopes.of(caller), caller.kind === 'user' ? caller.userName : undefined),
     }),
     route({
       method: 'GET',

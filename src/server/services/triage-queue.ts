@@ -21,8 +21,12 @@ export class TriageQueueService {
   ) {}
 
   /** The decisions of TriageService.list, each with its bulletin, deadline and affected machines. */
-  async list(q: TriageQuery, scope: Scope = WHOLE_FLEET): Promise<{ items: TriageQueueItemWire[]; total: number }> {
-    const page = await this.triage.list(q, scope);
+  async list(
+    q: TriageQuery,
+    scope: Scope = WHOLE_FLEET,
+    caller?: string,
+  ): Promise<{ items: TriageQueueItemWire[]; total: number }> {
+    const page = await this.triage.list(q, scope, caller);
     if (page.items.length === 0) return { items: [], total: page.total };
     const bulletinIds = [...new Set(page.items.map((d) => d.bulletinId))];
     const bulletins = new Map(

@@ -36,17 +36,31 @@ export class TriageService {
     private readonly log: Logger,
   ) {}
 
-  /** Decisions, filtered; `state=new` is the triage queue (an expired ignore counts as new). */
-  async list(q: TriageQuery, scope: Scope = WHOLE_FLEET): Promise<{ items: TriageDecisionWire[]; total: number }> {
+  /**
+   * Decisions, filtered; `state=new` is the triage queue (an expired ignore counts as new);
+   * `waitingFor=me` keeps the approvals waiting for a second approver other than `caller`.
+   */
+  async list(
+    q: TriageQuery,
+    scope: Scope = WHOLE_FLEET,
+    caller?: string,
+  ): Promise<{ items: TriageDecisionWire[]; total: number }> {
     const groupIds = q.group
       ? [(await this.groups.resolve(q.group, scope)).id]
       : scope.kind === 'groups'
         ? [...scope.groupIds]
         : undefined;
-    const states = q.state ? parseStates(q.state) : undefined;
+    const forMe = q.waitingFor === 'me';
+    let states = q.state ? parseStates(q.state) : undefined;
+    if (forMe) states = states ? states.filter((x) => x === 'awaiting-second-approval') : ['awaiting-second-approval'];
+    if (states?.length === 0) return { items: [], total: 0 };
     // Expired ignores are stored as 'ignored' until the sweep turns them back; ask for both so the
-    // effective state can be filtered here.
-    const asked = states?.includes('new') ? [...new Set([...states, 'ignored' as const])] : states;
+    // effective state can be filtered here. The caller's own approvals are filtered here too.
+    const asked = states?.includes('new')
+      ? [...new Set([...states, 'ignored' as const])]
+      : forMe
+        ? [...states!]
+        : states;
     const bulletinIds = await this.bulletinIdsOf(q);
     const res = await this.store.triage.list({
       ...(groupIds ? { groupIds } : {}),
@@ -57,7 +71,7 @@ export class TriageService {
     let items = this.effective(res.items);
     let total = res.total;
     if (asked !== states) {
-      items = items.filter((d) => states!.includes(d.state));
+      items = items.filter((d) => states!.includes(d.state) && !(forMe && d.approvals.includes(caller ?? '')));
       total = items.length;
       items = items.slice(q.offset, q.offset + q.limit);
     }

@@ -1,15 +1,18 @@
-/** One bulletin: what it is, the machines it hits and the fixes they miss, and its triage per group with history. */
-import { Alert, Anchor, Badge, Group, ScrollArea, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+/**
+ * One bulletin: what it is (description, references, supersedence, fixes), the machines it hits
+ * grouped by group, and its triage per group with history.
+ */
+import { Alert, Anchor, Badge, Group, List, ScrollArea, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
-import { SeverityBadge, TriageBadge, triageLabel, WHOLE } from '../components/badges';
-import { FindingList } from '../components/findings';
-import { EmptyState, ErrorNotice, Loading } from '../components/notices';
+import { SeverityBadge, WHOLE } from '../components/badges';
+import { ErrorNotice, Loading } from '../components/notices';
 import { Fact, Section } from '../components/sections';
 import { Time } from '../components/time';
-import type { Bulletin, Finding } from '../wire';
+import type { Bulletin } from '../wire';
+import { BulletinMachines } from './bulletin-machines';
+import { BulletinTriage } from './bulletin-triage';
 
-const MACHINES_SHOWN = 200;
 const CVE = /^CVE-\d{4}-\d{4,}$/;
 
 export default function BulletinPage() {
@@ -19,6 +22,19 @@ export default function BulletinPage() {
   if (bulletin.isPending) return <Loading what="the bulletin" />;
   return <BulletinView b={bulletin.data} />;
 }
+
+/** A link only for an http(s) address: a feed's `javascript:` or `data:` reference stays plain text. */
+function safeHref(url: string | null): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const bulletinPath = (id: string) => `/bulletins/${encodeURIComponent(id)}`;
 
 function BulletinView({ b }: { b: Bulletin }) {
   const sources = api.useQuery('get', '/api/v1/sources', {});
@@ -39,9 +55,20 @@ function BulletinView({ b }: { b: Bulletin }) {
         </Group>
         <Text size="lg">{b.title}</Text>
       </div>
-      {b.withdrawnAt && (
+      {(b.withdrawnAt ?? !b.inCatalog) && (
         <Alert color="gray" title="Withdrawn">
-          The source withdrew this bulletin <Time iso={b.withdrawnAt} />.
+          {b.withdrawnAt ? (
+            <>
+              The source withdrew this bulletin <Time iso={b.withdrawnAt} />.
+            </>
+          ) : (
+            'No loaded catalog holds this bulletin any more.'
+          )}
+        </Alert>
+      )}
+      {b.supersededBy.length > 0 && (
+        <Alert color="yellow" title="Superseded">
+          Replaced by <BulletinLinks ids={b.supersededBy} />: deploy that one instead.
         </Alert>
       )}
       <Section title="Details">
@@ -54,6 +81,7 @@ function BulletinView({ b }: { b: Bulletin }) {
               {b.affectedMachines}
             </Badge>
           </Fact>
+          {b.class && <Fact label="Class">{b.class}</Fact>}
         </SimpleGrid>
         <Group gap="xs" mt="sm" wrap="wrap">
           <Text size="sm" fw={500}>
@@ -88,134 +116,157 @@ function BulletinView({ b }: { b: Bulletin }) {
           </Text>
         )}
       </Section>
-      <Section title="Triage per group">
-        <Triage id={b.id} />
+      <Section title="Description">
+        <Description b={b} />
       </Section>
-      <Section title="Affected machines and their fixes">
-        <Affected id={b.id} />
-      </Section>
-    </Stack>
-  );
-}
-
-function Triage({ id }: { id: string }) {
-  const triage = api.useQuery('get', '/api/v1/bulletins/{id}/triage', { params: { path: { id } } });
-  if (triage.error) return <ErrorNotice error={triage.error} title="The triage could not be read" />;
-  if (triage.isPending) return <Loading what="triage" />;
-  const { decisions, history } = triage.data;
-  if (decisions.length === 0)
-    return (
-      <EmptyState title="Not in any triage queue">
-        A bulletin enters a group's queue once it hits one of the group's machines.
-      </EmptyState>
-    );
-  const groupName = new Map(decisions.map((d) => [d.groupId, d.group]));
-  return (
-    <Stack>
-      <ScrollArea type="auto">
-        <Table miw={560} aria-label="Triage per group" striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Group</Table.Th>
-              <Table.Th miw={190}>State</Table.Th>
-              <Table.Th>Approvals</Table.Th>
-              <Table.Th>Reason</Table.Th>
-              <Table.Th>Changed</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {decisions.map((d) => (
-              <Table.Tr key={d.groupId}>
-                <Table.Td>
-                  <Anchor component={Link} to={`/triage?group=${encodeURIComponent(d.group)}`} size="sm">
-                    {d.group}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>
-                  <TriageBadge state={d.state} />
-                  {d.ignoreUntil && (
-                    <Text size="xs" c="dimmed">
-                      until <Time iso={d.ignoreUntil} />
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>{d.approvals.join(', ') || '—'}</Table.Td>
-                <Table.Td>{d.reason ?? '—'}</Table.Td>
-                <Table.Td>
-                  <Time iso={d.updatedAt} /> by {d.updatedBy}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </ScrollArea>
-      {history.length > 0 && (
-        <details>
-          <summary>
-            <Text span size="sm" fw={500}>
-              History ({history.length})
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Section title="References">
+          <References refs={b.references} />
+        </Section>
+        <Section title="Supersedence">
+          <Stack gap="xs">
+            <Text size="sm">
+              <b>Supersedes:</b> {b.supersedes.length ? <BulletinLinks ids={b.supersedes} /> : 'no other bulletin'}
             </Text>
-          </summary>
-          <Stack gap={4} mt="xs" component="ol" pl="md">
-            {history.map((e) => (
-              <Text component="li" size="sm" key={e.id}>
-                <Time iso={e.at} /> · {groupName.get(e.groupId) ?? e.groupId} · {e.actor} {e.action}:{' '}
-                {e.fromState ? `${triageLabel(e.fromState)} → ` : ''}
-                {triageLabel(e.toState)}
-              </Text>
-            ))}
+            <Text size="sm">
+              <b>Superseded by:</b>{' '}
+              {b.supersededBy.length ? <BulletinLinks ids={b.supersededBy} /> : 'no loaded bulletin'}
+            </Text>
           </Stack>
-        </details>
-      )}
+        </Section>
+      </SimpleGrid>
+      <Section title="Fixes">
+        <Fixes b={b} />
+      </Section>
+      <Section title="Triage per group">
+        <BulletinTriage id={b.id} />
+      </Section>
+      <Section title="Affected machines by group">
+        <BulletinMachines id={b.id} />
+      </Section>
     </Stack>
   );
 }
 
-function Affected({ id }: { id: string }) {
-  const findings = api.useQuery('get', '/api/v1/findings', {
-    params: { query: { bulletin: id, limit: MACHINES_SHOWN } },
-  });
-  if (findings.error) return <ErrorNotice error={findings.error} title="The affected machines could not be listed" />;
-  if (findings.isPending) return <Loading what="affected machines" />;
-  const { items, total } = findings.data;
-  if (total === 0)
+function Description({ b }: { b: Bulletin }) {
+  if (!b.description && !b.manualRemediation && b.notes.length === 0)
     return (
-      <EmptyState title="No machine is affected">
-        None of the machines you can see misses this bulletin's fixes.
-      </EmptyState>
+      <Text size="sm" c="dimmed">
+        The source gives no description; see the references.
+      </Text>
     );
   return (
     <Stack gap="xs">
-      <Fixes items={items} />
-      {total > items.length && (
-        <Text size="sm" c="dimmed">
-          The first {items.length} of {total} machines are shown.
+      {b.description && (
+        <Text size="sm" style={{ whiteSpace: 'pre-line', overflowWrap: 'anywhere' }}>
+          {b.description}
         </Text>
       )}
-      <FindingList findings={items} show="machine" />
+      {b.manualRemediation && (
+        <Text size="sm" style={{ whiteSpace: 'pre-line' }}>
+          <b>Manual remediation:</b> {b.manualRemediation}
+        </Text>
+      )}
+      {b.notes.length > 0 && (
+        <List size="sm">
+          {b.notes.map((n) => (
+            <List.Item key={n}>{n}</List.Item>
+          ))}
+        </List>
+      )}
     </Stack>
   );
 }
 
-/** The fixes the affected machines miss: each package and version once. */
-function Fixes({ items }: { items: Finding[] }) {
-  const fixes = new Map<string, number>();
-  for (const f of items) {
-    if (!f.package) continue;
-    const k = `${f.package}${f.fixedVersion ? ` ${f.fixedVersion}` : ''}`;
-    fixes.set(k, (fixes.get(k) ?? 0) + 1);
-  }
-  if (fixes.size === 0) return null;
-  return (
-    <Group gap="xs" wrap="wrap">
-      <Text size="sm" fw={500}>
-        Fixes:
+function References({ refs }: { refs: Bulletin['references'] }) {
+  if (refs.length === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        The source lists no references.
       </Text>
-      {[...fixes].map(([k, n]) => (
-        <Badge key={k} variant="outline" style={{ ...WHOLE, textTransform: 'none' }}>
-          {k} ({n} machine{n === 1 ? '' : 's'})
-        </Badge>
+    );
+  return (
+    <List size="sm" spacing={2} style={{ overflowWrap: 'anywhere' }}>
+      {refs.map((r, i) => {
+        const href = safeHref(r.url);
+        const label = `${r.source}: ${r.id}`;
+        return (
+          <List.Item key={`${r.source}/${r.id}/${i}`}>
+            {href ? (
+              <Anchor href={href} target="_blank" rel="noopener noreferrer" size="sm">
+                {label}
+              </Anchor>
+            ) : (
+              label
+            )}
+          </List.Item>
+        );
+      })}
+    </List>
+  );
+}
+
+function BulletinLinks({ ids }: { ids: string[] }) {
+  return (
+    <>
+      {ids.map((id, i) => (
+        <span key={id}>
+          {i > 0 && ', '}
+          <Anchor component={Link} to={bulletinPath(id)} size="sm">
+            {id}
+          </Anchor>
+        </span>
       ))}
-    </Group>
+    </>
+  );
+}
+
+function Fixes({ b }: { b: Bulletin }) {
+  if (b.fixes.length === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        {b.manualRemediation ? 'No package fixes it; see the manual remediation above.' : 'The source lists no fix.'}
+      </Text>
+    );
+  return (
+    <ScrollArea type="auto" viewportProps={{ tabIndex: 0 }}>
+      <Table fz="sm" verticalSpacing={4} striped aria-label="Fixes">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Fix</Table.Th>
+            <Table.Th>Version</Table.Th>
+            <Table.Th>Product</Table.Th>
+            <Table.Th>Available</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {b.fixes.map((f) => (
+            <Table.Tr key={f.id}>
+              <Table.Td>
+                {f.package ? (
+                  <>
+                    {f.package.name}{' '}
+                    <Text span size="xs" c="dimmed">
+                      ({f.package.manager})
+                    </Text>
+                  </>
+                ) : f.kb ? (
+                  f.kb.toUpperCase().startsWith('KB') ? (
+                    f.kb
+                  ) : (
+                    `KB${f.kb}`
+                  )
+                ) : (
+                  'manual remediation'
+                )}
+              </Table.Td>
+              <Table.Td style={{ overflowWrap: 'anywhere' }}>{f.package?.version ?? '—'}</Table.Td>
+              <Table.Td>{f.product ?? '—'}</Table.Td>
+              <Table.Td>{f.available ? 'yes' : 'not yet'}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollArea>
   );
 }

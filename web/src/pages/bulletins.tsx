@@ -1,4 +1,7 @@
-/** Bulletins: every synced bulletin as one virtual list, filtered by severity, source, text and whether it hits machines. */
+/**
+ * Bulletins: every synced bulletin as one virtual list, filtered by severity, source, text, publication
+ * dates, CVE, KB and whether it hits machines; every filter is kept in the address.
+ */
 import { Anchor, Badge, Group, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { createColumnHelper } from '@tanstack/react-table';
@@ -14,8 +17,15 @@ type Bulletin = paths['/api/v1/bulletins']['get']['responses'][200]['content']['
 type Query = NonNullable<paths['/api/v1/bulletins']['get']['parameters']['query']>;
 
 const PAGE = 500;
+/** Two filters a row on a phone (the Group's gap is 16 px). */
+const HALF = 'calc(50% - 8px)';
 const SEVERITIES = ['critical', 'important', 'moderate', 'low', 'unknown'] as const;
 const col = createColumnHelper<Bulletin>();
+const CVE_ID = /^CVE-\d{4}-\d{4,}$/i;
+const KB_ID = /^(KB)?\d{1,10}$/i;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A typed filter sent once it is well formed (a half-typed CVE is not an error yet, just not sent). */
+const valid = (value: string, re: RegExp) => (re.test(value.trim()) ? value.trim() : '');
 
 const columns = [
   col.accessor('id', {
@@ -54,12 +64,20 @@ export default function BulletinsPage() {
   const severity = params.get('severity') ?? '';
   const source = params.get('source') ?? '';
   const affecting = params.get('affecting') ?? 'any';
+  const cve = params.get('cve') ?? '';
+  const kb = params.get('kb') ?? '';
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
   const [debouncedQ] = useDebouncedValue(q, 250);
+  const [cveSent] = useDebouncedValue(valid(cve, CVE_ID), 250);
+  const [kbSent] = useDebouncedValue(valid(kb, KB_ID), 250);
   const sources = api.useQuery('get', '/api/v1/sources', {});
   const set = useCallback(
     (key: string, value: string | null) =>
       setParams(
-        (p) => {
+        () => {
+          // From the address as it is now: two quick changes (one render apart) must both stay.
+          const p = new URLSearchParams(window.location.search);
           if (value && !(key === 'affecting' && value === 'any')) p.set(key, value);
           else p.delete(key);
           return p;
@@ -74,6 +92,10 @@ export default function BulletinsPage() {
     ...(severity ? { severity: severity as Query['severity'] } : {}),
     ...(source ? { source } : {}),
     ...(affecting !== 'any' ? { affecting: affecting as Query['affecting'] } : {}),
+    ...(cveSent ? { cve: cveSent } : {}),
+    ...(kbSent ? { kb: kbSent } : {}),
+    ...(DAY.test(from) ? { publishedFrom: from } : {}),
+    ...(DAY.test(to) ? { publishedTo: to } : {}),
   };
   const list = api.useInfiniteQuery(
     'get',
@@ -94,7 +116,7 @@ export default function BulletinsPage() {
   const more = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
-  const filtered = Boolean(q || severity || source || affecting !== 'any');
+  const filtered = Boolean(q || severity || source || affecting !== 'any' || cve || kb || from || to);
 
   return (
     <Stack>
@@ -123,7 +145,7 @@ export default function BulletinsPage() {
           data={[...SEVERITIES]}
           value={severity || null}
           onChange={(v) => set('severity', v)}
-          w={{ base: '100%', xs: 160 }}
+          w={{ base: HALF, xs: 160 }}
         />
         <Select
           label="Source"
@@ -132,7 +154,37 @@ export default function BulletinsPage() {
           data={(sources.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))}
           value={source || null}
           onChange={(v) => set('source', v)}
-          w={{ base: '100%', xs: 180 }}
+          w={{ base: HALF, xs: 180 }}
+        />
+        <TextInput
+          label="CVE"
+          placeholder="CVE-2024-3094"
+          value={cve}
+          onChange={(e) => set('cve', e.currentTarget.value)}
+          error={cve && !valid(cve, CVE_ID) ? 'Like CVE-2024-3094' : undefined}
+          w={{ base: HALF, xs: 170 }}
+        />
+        <TextInput
+          label="KB"
+          placeholder="KB5034441"
+          value={kb}
+          onChange={(e) => set('kb', e.currentTarget.value)}
+          error={kb && !valid(kb, KB_ID) ? 'Like KB5034441' : undefined}
+          w={{ base: HALF, xs: 130 }}
+        />
+        <TextInput
+          type="date"
+          label="Published from"
+          value={from}
+          onChange={(e) => set('from', e.currentTarget.value)}
+          w={{ base: HALF, xs: 160 }}
+        />
+        <TextInput
+          type="date"
+          label="Published to"
+          value={to}
+          onChange={(e) => set('to', e.currentTarget.value)}
+          w={{ base: HALF, xs: 160 }}
         />
         <Stack gap={4}>
           <Text size="sm" fw={500} id="affecting-label">

@@ -122,25 +122,12 @@ export default function TodayPage() {
             <Text size="sm">No bulletin waits for a decision.</Text>
           ) : (
             <Stack gap={4}>
-              {[...data.triage.secondApprovals.items, ...data.triage.waiting.items].slice(0, 8).map((t) => (
-                <Group key={`${t.bulletinId}/${t.groupId}`} gap="xs" wrap="nowrap">
-                  {t.severity && <SeverityBadge severity={t.severity} />}
-                  <Anchor
-                    component={Link}
-                    to={`/triage?group=${encodeURIComponent(t.group)}&bulletin=${encodeURIComponent(t.bulletinId)}`}
-                    size="sm"
-                    truncate
-                  >
-                    {t.bulletinId} in {t.group}
-                  </Anchor>
-                  {t.state === 'approved' || t.approvals.length > 0 ? (
-                    <Badge variant="light">second approval</Badge>
-                  ) : null}
-                </Group>
-              ))}
-              <Anchor component={Link} to="/triage" size="sm">
-                Open the triage queue ({data.triage.waiting.total + data.triage.secondApprovals.total})
-              </Anchor>
+              <TriageLines
+                title="Second approvals waiting for you"
+                list={data.triage.secondApprovals}
+                all="/triage?waitingFor=me"
+              />
+              <TriageLines title="To triage" list={data.triage.waiting} all="/triage?state=new" />
             </Stack>
           )}
         </Section>
@@ -169,8 +156,12 @@ export default function TodayPage() {
           {data.machines.stale.total + data.machines.neverSeen.total === 0 && (
             <Text size="sm">Every machine was heard from in the last {data.machines.staleAfterHours} hours.</Text>
           )}
-          <MachineLines title={`Not seen for ${data.machines.staleAfterHours} hours`} list={data.machines.stale} />
-          <MachineLines title="Never seen" list={data.machines.neverSeen} />
+          <MachineLines
+            title={`Not seen for ${data.machines.staleAfterHours} hours`}
+            list={data.machines.stale}
+            all="/machines?status=stale"
+          />
+          <MachineLines title="Never seen" list={data.machines.neverSeen} all="/machines?status=never-seen" />
         </Section>
         <Section title="Feeds failing" count={data.sources.failing.length}>
           {data.sources.failing.length === 0 ? (
@@ -195,7 +186,7 @@ export default function TodayPage() {
 function Section({ title, count, children }: { title: string; count: number; children: ReactNode }) {
   return (
     <Card withBorder component="section" aria-label={title}>
-      <Group justify="space-between" mb="xs">
+      <Group justify="space-between" mb="xs" wrap="nowrap" align="start">
         <Title order={2} size="h4">
           {title}
         </Title>
@@ -273,13 +264,13 @@ function DeploymentLines({ data }: { data: Today }) {
   );
 }
 
-function MachineLines({ title, list }: { title: string; list: Today['machines']['stale'] }) {
+function MachineLines({ title, list, all }: { title: string; list: Today['machines']['stale']; all: string }) {
   if (list.total === 0) return null;
   return (
     <Stack gap={2} mb="xs">
-      <Text size="sm" fw={600}>
+      <Anchor component={Link} to={all} size="sm" fw={600}>
         {title} ({list.total})
-      </Text>
+      </Anchor>
       {list.items.slice(0, 6).map((m) => (
         <Text key={m.id} size="sm">
           <Anchor component={Link} to={`/machines/${encodeURIComponent(m.name)}`}>
@@ -289,6 +280,32 @@ function MachineLines({ title, list }: { title: string; list: Today['machines'][
             last seen <Time iso={m.lastSeenAt} empty="never" />
           </Text>
         </Text>
+      ))}
+    </Stack>
+  );
+}
+
+/** One kind of triage waiting: its title links to the queue filtered to it, each pair to its row there. */
+function TriageLines({ title, list, all }: { title: string; list: Today['triage']['waiting']; all: string }) {
+  if (list.total === 0) return null;
+  const filter = all.slice(all.indexOf('?') + 1);
+  return (
+    <Stack gap={2} mb="xs">
+      <Anchor component={Link} to={all} size="sm" fw={600}>
+        {title} ({list.total})
+      </Anchor>
+      {list.items.slice(0, 6).map((t) => (
+        <Group key={`${t.bulletinId}/${t.groupId}`} gap="xs" wrap="nowrap">
+          {t.severity && <SeverityBadge severity={t.severity} />}
+          <Anchor
+            component={Link}
+            to={`/triage?${filter}&group=${encodeURIComponent(t.group)}&bulletin=${encodeURIComponent(t.bulletinId)}`}
+            size="sm"
+            truncate
+          >
+            {t.bulletinId} in {t.group}
+          </Anchor>
+        </Group>
       ))}
     </Stack>
   );

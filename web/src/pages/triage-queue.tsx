@@ -1,24 +1,21 @@
 /** The triage queue per (bulletin, group): filters, row selection and bulk approve / ignore / decline. */
-import { Alert, Button, Checkbox, Group, List, Modal, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
-import { schemaResolver, useForm } from '@mantine/form';
+import { Alert, Button, Checkbox, CloseButton, Group, List, Select, Stack, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { z } from 'zod';
 import type { paths } from '../../../src/protocol/openapi.gen';
 import { api } from '../api';
 import { SeverityBadge, TriageBadge } from '../components/badges';
-import { endOfDay, isDay, notPast } from '../components/forms';
 import { BulletinLink } from '../components/links';
 import { EmptyState, ErrorNotice } from '../components/notices';
 import { QueryView } from '../components/query-view';
 import { SimpleTable } from '../components/simple-table';
 import { Time } from '../components/time';
+import { ReasonDialog, type TriageAction as Action } from '../components/triage-reason';
 import { useCan, useMe } from '../session';
 import type { TriageDecision } from '../wire';
 
 type BulkResult = paths['/api/v1/triage/actions']['post']['responses'][200]['content']['application/json'];
-type Action = paths['/api/v1/triage/actions']['post']['requestBody']['content']['application/json']['action'];
 
 const LIMIT = 1000;
 const STATES = [
@@ -29,23 +26,31 @@ const STATES = [
   { value: 'ignored', label: 'Ignored' },
   { value: 'declined', label: 'Declined' },
 ];
+const SECOND = 'awaiting-second-approval';
+const MINE = 'waiting-for-me';
 const keyOf = (d: TriageDecision) => `${d.bulletinId}\u0000${d.groupId}`;
 
 export function TriageQueue() {
   const [params, setParams] = useSearchParams();
   const group = params.get('group') ?? '';
-  const state = params.get('state') ?? STATES[0]!.value;
+  const bulletin = params.get('bulletin') ?? '';
+  // "mine": the second approvals waiting for me (Today's link), approvals I did not give.
+  const mine = params.get('waitingFor') === 'me';
+  const state = mine ? SECOND : (params.get('state') ?? STATES[0]!.value);
   const canOperate = useCan('operator');
   const me = useMe();
   const groups = api.useQuery('get', '/api/v1/groups', {});
   const queue = api.useQuery('get', '/api/v1/triage', {
-    params: { query: { state, limit: LIMIT, ...(group ? { group } : {}) } },
+    params: {
+      query: {
+        state,
+        limit: LIMIT,
+        ...(group ? { group } : {}),
+        ...(bulletin ? { bulletin } : {}),
+        ...(mine ? { waitingFor: 'me' as const } : {}),
+      },
+    },
   });
-  // The queue carries ids only; titles and severities come from the bulletins that hit machines.
-  const bulletins = api.useQuery('get', '/api/v1/bulletins', {
-    params: { query: { affecting: 'true', limit: LIMIT } },
-  });
-  const about = useMemo(() => new Map((bulletins.data?.items ?? []).map((b) => [b.id, b])), [bulletins.data]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [dialog, setDialog] = useState<'ignore' | 'decline' | null>(null);
   const [result, setResult] = useState<BulkResult | null>(null);
@@ -66,6 +71,19 @@ export function TriageQueue() {
       (p) => {
         if (value) p.set(key, value);
         else p.delete(key);
+        return p;
+      },
+      { replace: true },
+    );
+  };
+  const chooseState = (v: string | null) => {
+    setSelected(new Set());
+    setParams(
+      (p) => {
+        p.delete('waitingFor');
+        if (v === MINE) p.set('waitingFor', 'me');
+        if (v && v !== MINE) p.set('state', v);
+        else p.delete('state');
         return p;
       },
       { replace: true },
@@ -101,12 +119,24 @@ export function TriageQueue() {
         />
         <Select
           label="State"
-          data={STATES}
+          data={mine ? [...STATES, { value: MINE, label: 'Second approvals waiting for me' }] : STATES}
           allowDeselect={false}
-          value={state}
-          onChange={(v) => set('state', v)}
-          w={{ base: '100%', xs: 240 }}
+          value={mine ? MINE : state}
+          onChange={(v) => chooseState(v)}
+          w={{ base: '100%', xs: 260 }}
         />
+        {bulletin && (
+          <Group gap={4} wrap="nowrap">
+            <Text size="sm">
+              Bulletin <b>{bulletin}</b>
+            </Text>
+            <CloseButton
+              size="sm"
+              aria-label={`Show every bulletin, not only ${bulletin}`}
+              onClick={() => set('bulletin', null)}
+            />
+          </Group>
+        )}
         {queue.data && (
           <Text size="sm" c="dimmed" aria-live="polite">
             {queue.data.total} decision{queue.data.total === 1 ? '' : 's'}
@@ -140,10 +170,20 @@ export function TriageQueue() {
         query={queue}
         what="triage queue"
         empty={
-          <EmptyState title={state.startsWith('new') ? 'Nothing waits for triage' : 'No decision in this state'}>
-            {state.startsWith('new')
-              ? 'New bulletins that hit your machines appear here after each source sync. Approval rules can decide routine ones for you (see the Approval rules tab).'
-              : 'Pick another state or group.'}
+          <EmptyState
+            title={
+              mine
+                ? 'No second approval waits for you'
+                : state.startsWith('new')
+                  ? 'Nothing waits for triage'
+                  : 'No decision in this state'
+            }
+          >
+            {mine
+              ? 'Approvals of groups that need two approvers appear here once another operator gave the first.'
+              : state.startsWith('new')
+                ? 'New bulletins that hit your machines appear here after each source sync. Approval rules can decide routine ones for you (see the Approval rules tab).'
+                : 'Pick another state or group.'}
           </EmptyState>
         }
       >
@@ -178,21 +218,15 @@ export function TriageQueue() {
                 cell: (d) => (
                   <>
                     <BulletinLink id={d.bulletinId} />
-                    {about.get(d.bulletinId) && (
+                    {d.title !== d.bulletinId && (
                       <Text size="xs" c="dimmed" lineClamp={1}>
-                        {about.get(d.bulletinId)?.title}
+                        {d.title}
                       </Text>
                     )}
                   </>
                 ),
               },
-              {
-                header: 'Severity',
-                cell: (d) => {
-                  const b = about.get(d.bulletinId);
-                  return b ? <SeverityBadge severity={b.severity} /> : '—';
-                },
-              },
+              { header: 'Severity', cell: (d) => <SeverityBadge severity={d.severity} /> },
               { header: 'Group', cell: (d) => d.group },
               { header: 'State', miw: 200, cell: (d) => <StateCell d={d} me={me.user} /> },
               { header: 'Approvals', cell: (d) => d.approvals.join(', ') || '—' },
@@ -210,7 +244,7 @@ export function TriageQueue() {
       </QueryView>
       <ReasonDialog
         kind={dialog}
-        count={chosen.length}
+        what={`${chosen.length} selected`}
         pending={act.isPending}
         onClose={() => setDialog(null)}
         onSubmit={(action) => run(action)}
@@ -259,95 +293,5 @@ function ResultNotice({ result, onClose }: { result: BulkResult; onClose: () => 
         </List>
       )}
     </Alert>
-  );
-}
-
-const reasonForm = z
-  .object({
-    kind: z.enum(['ignore', 'decline']),
-    reason: z
-      .string()
-      .trim()
-      .min(1, 'Say why, for the audit trail and the other operators.')
-      .max(2000, 'At most 2000 characters.'),
-    until: z.string(),
-  })
-  .refine((v) => v.kind !== 'ignore' || isDay(v.until), {
-    path: ['until'],
-    message: 'Pick the date the ignore ends; the bulletin then returns to the queue.',
-  })
-  .refine((v) => v.kind !== 'ignore' || notPast(v.until), {
-    path: ['until'],
-    message: 'The date must be in the future.',
-  });
-type ReasonValues = z.infer<typeof reasonForm>;
-
-function ReasonDialog(p: {
-  kind: 'ignore' | 'decline' | null;
-  count: number;
-  pending: boolean;
-  onClose: () => void;
-  onSubmit: (a: Action) => void;
-}) {
-  return (
-    <Modal
-      opened={p.kind !== null}
-      onClose={p.onClose}
-      title={p.kind === 'ignore' ? `Ignore ${p.count} selected` : `Decline ${p.count} selected`}
-    >
-      {p.kind && <ReasonFields {...p} kind={p.kind} />}
-    </Modal>
-  );
-}
-
-function ReasonFields(p: {
-  kind: 'ignore' | 'decline';
-  pending: boolean;
-  onClose: () => void;
-  onSubmit: (a: Action) => void;
-}) {
-  const form = useForm<ReasonValues>({
-    mode: 'uncontrolled',
-    initialValues: { kind: p.kind, reason: '', until: '' },
-    validate: schemaResolver(reasonForm, { sync: true }),
-  });
-  const submit = form.onSubmit((v) =>
-    p.onSubmit(
-      v.kind === 'ignore'
-        ? { kind: 'ignore', reason: v.reason.trim(), until: endOfDay(v.until) }
-        : { kind: 'decline', reason: v.reason.trim() },
-    ),
-  );
-  return (
-    <form onSubmit={submit}>
-      <Stack>
-        <Textarea
-          label="Reason"
-          withAsterisk
-          autosize
-          minRows={2}
-          key={form.key('reason')}
-          {...form.getInputProps('reason')}
-        />
-        {p.kind === 'ignore' && (
-          <TextInput
-            type="date"
-            label="Ignore until"
-            description="Then the bulletin returns to the queue"
-            withAsterisk
-            key={form.key('until')}
-            {...form.getInputProps('until')}
-          />
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={p.onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" color={p.kind === 'decline' ? 'red' : undefined} loading={p.pending}>
-            {p.kind === 'ignore' ? 'Ignore' : 'Decline'}
-          </Button>
-        </Group>
-      </Stack>
-    </form>
   );
 }
