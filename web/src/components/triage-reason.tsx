@@ -3,6 +3,7 @@ import { Button, Group, Modal, Stack, Textarea, TextInput } from '@mantine/core'
 import { schemaResolver, useForm } from '@mantine/form';
 import { z } from 'zod';
 import type { paths } from '../../../src/protocol/openapi.gen';
+import { endOfDay, isDay, notPast } from './forms';
 
 /** The action of POST /triage/actions. */
 export type TriageAction =
@@ -18,18 +19,14 @@ const reasonForm = z
       .max(2000, 'At most 2000 characters.'),
     until: z.string(),
   })
-  .refine((v) => v.kind !== 'ignore' || /^\d{4}-\d{2}-\d{2}$/.test(v.until), {
+  .refine((v) => v.kind !== 'ignore' || isDay(v.until), {
     path: ['until'],
     message: 'Pick the date the ignore ends; the bulletin then returns to the queue.',
   })
-  .refine(
-    (v) =>
-      v.kind !== 'ignore' || !/^\d{4}-\d{2}-\d{2}$/.test(v.until) || Date.parse(`${v.until}T23:59:59`) > Date.now(),
-    {
-      path: ['until'],
-      message: 'The date must be in the future.',
-    },
-  );
+  .refine((v) => v.kind !== 'ignore' || notPast(v.until), {
+    path: ['until'],
+    message: 'The date must be in the future.',
+  });
 type ReasonValues = z.infer<typeof reasonForm>;
 
 /** A modal asking why (and until when, for an ignore); `what` names what the action applies to. */
@@ -65,7 +62,7 @@ function ReasonFields(p: {
   const submit = form.onSubmit((v) =>
     p.onSubmit(
       v.kind === 'ignore'
-        ? { kind: 'ignore', reason: v.reason.trim(), until: new Date(`${v.until}T23:59:59`).toISOString() }
+        ? { kind: 'ignore', reason: v.reason.trim(), until: endOfDay(v.until) }
         : { kind: 'decline', reason: v.reason.trim() },
     ),
   );
