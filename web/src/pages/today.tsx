@@ -105,7 +105,11 @@ export default function TodayPage() {
                 {data.deadlines.byGroup.map((g) => (
                   <Table.Tr key={g.groupId}>
                     <Table.Td>
-                      <Anchor component={Link} to={`/reports?group=${encodeURIComponent(g.group)}`} size="sm">
+                      <Anchor
+                        component={Link}
+                        to={`/reports?view=overdue&group=${encodeURIComponent(g.group)}`}
+                        size="sm"
+                      >
                         {g.group}
                       </Anchor>
                     </Table.Td>
