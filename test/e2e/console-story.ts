@@ -140,8 +140,9 @@ export function consoleStory(database: TestDatabase, skipReason: string | undefi
 
     beforeAll(async () => {
       work = await tempDir(`patchhive-story-${database}-`);
-      const [, srv] = await Promise.all([
-        ensureConsoleBuilt(),
+      // The console first: the server reads what dist/web holds when it starts.
+      await ensureConsoleBuilt();
+      const [srv] = await Promise.all([
         startTestServer({
           database,
           listen: true,
