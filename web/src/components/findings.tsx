@@ -54,6 +54,11 @@ export function FindingList({ findings, show }: { findings: Finding[]; show: 'bu
                   <Text size="sm">
                     First seen <Time iso={f.firstSeenAt} />
                   </Text>
+                  {f.resolvedAt && (
+                    <Text size="sm">
+                      Resolved <Time iso={f.resolvedAt} />
+                    </Text>
+                  )}
                 </Group>
                 {f.reason && (
                   <Text size="sm">

@@ -1,4 +1,4 @@
-/** One machine: facts, attributes, open findings with evidence, the daily history, and its pending work. */
+/** One machine: facts, attributes, open findings with evidence, those resolved, the daily history, and its pending work. */
 import { Alert, Anchor, Button, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
@@ -115,6 +115,9 @@ function MachineView({ machine: m }: { machine: Machine }) {
       <Section title={`Open findings (${m.openFindings})`}>
         <Findings machine={m} />
       </Section>
+      <Section title="Resolved findings">
+        <ResolvedFindings id={m.id} />
+      </Section>
       <Section title="Pending work">
         <Work id={m.id} />
       </Section>
@@ -161,6 +164,36 @@ function Findings({ machine }: { machine: Machine }) {
             Findings appear once the agent sends its first inventory (or one is imported).
           </EmptyState>
         )
+      }
+    >
+      {({ items, total }) => (
+        <Stack gap="xs">
+          {total > items.length && (
+            <Text size="sm" c="dimmed">
+              The first {items.length} of {total} are shown.
+            </Text>
+          )}
+          <FindingList findings={items} show="bulletin" />
+        </Stack>
+      )}
+    </QueryView>
+  );
+}
+
+/** Findings this machine no longer has because the fix is installed (or superseded), with the evidence that closed them. */
+function ResolvedFindings({ id }: { id: string }) {
+  const findings = api.useQuery('get', '/api/v1/findings', {
+    params: { query: { machine: id, status: 'installed,superseded', resolved: 'true', limit: FINDINGS_SHOWN } },
+  });
+  return (
+    <QueryView
+      query={findings}
+      what="resolved findings"
+      empty={
+        <EmptyState title="Nothing resolved yet">
+          A finding is resolved here when a deployment (or anything else) installs its fix and the next inventory shows
+          it.
+        </EmptyState>
       }
     >
       {({ items, total }) => (

@@ -31,7 +31,7 @@ const COLORS: Record<string, string> = {
 
 export function StateBadge({ state }: { state: string }) {
   return (
-    <Badge color={COLORS[state] ?? 'gray'} variant="light">
+    <Badge color={COLORS[state] ?? 'gray'} variant="light" style={{ flexShrink: 0, minWidth: 'max-content' }}>
       {state}
     </Badge>
   );
