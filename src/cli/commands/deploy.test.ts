@@ -230,8 +230,9 @@ describe('deploy create', () => {
     expect(out).toMatch(/^lab\s+lab1\s+pending\s+\S*=\S*.*any time\s+never, 0 deferrals/m);
     expect(out).toMatch(/^broad\s+broad2\s+pending\s+/m);
     expect(out).toMatch(/^Dry run: nothing was created\. Give --seed \S+ /m);
-    const plan = await okJson<DeploymentPlanWire>([...args, '--ring', 'broad=machines:broad1', '--dry-run']);
-    expect(plan.rings.map((r) => r.name)).toEqual(['lab', 'broad']);
+    // Not named broad: a last ring named broad takes the rest whatever it says.
+    const plan = await okJson<DeploymentPlanWire>([...args, '--ring', 'second=machines:broad1', '--dry-run']);
+    expect(plan.rings.map((r) => r.name)).toEqual(['lab', 'second']);
     expect(plan.rings[0]!.machines).toMatchObject([{ machineName: 'lab1', state: 'pending' }]);
     expect(plan.rings[0]!.machines[0]!.packages.length).toBeGreaterThan(0);
     expect(plan.unplaced.map((m) => m.machineName).sort()).toEqual(['broad2', 'pilot1']);

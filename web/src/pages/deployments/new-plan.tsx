@@ -118,7 +118,10 @@ function RingPlan({ ring }: { ring: Plan['rings'][number] }) {
       {ring.machines.length === 0 ? (
         <Text size="sm">No machine falls in this ring.</Text>
       ) : (
-        <ScrollArea type="auto">
+        <ScrollArea
+          type="auto"
+          viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': `Plan of ring ${ring.name}, scrollable` }}
+        >
           <Table aria-label={`Plan of ring ${ring.name}`} miw={760} verticalSpacing={6}>
             <Table.Thead>
               <Table.Tr>
