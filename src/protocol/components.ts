@@ -89,6 +89,8 @@ const NAMED: Record<string, z.ZodType> = {
   DeploymentDetail: deploy.deploymentDetailSchema,
   DeploymentMachine: deploy.deploymentMachineSchema,
   DeploymentCreate: deploy.deploymentCreateSchema,
+  DeploymentPlan: deploy.deploymentPlanSchema,
+  PlannedMachine: deploy.plannedMachineSchema,
   DeploymentAction: deploy.deploymentActionSchema,
   RingInput: deploy.ringInputSchema,
   RingStatus: deploy.ringStatusSchema,

@@ -117,6 +117,8 @@ export const plannedPackageSchema = z.object({
   previousVersion: z.string().nullable(),
 });
 
+const skippedBulletinSchema = z.object({ bulletinId: z.string(), reason: z.string() });
+
 export const deploymentMachineSchema = z.object({
   machineId: z.string(),
   machineName: z.string(),
@@ -158,12 +160,72 @@ export const deploymentSchema = z.object({
 export const deploymentDetailSchema = deploymentSchema.extend({
   machines: z.array(deploymentMachineSchema),
   skippedBulletins: z
-    .array(z.object({ bulletinId: z.string(), reason: z.string() }))
+    .array(skippedBulletinSchema)
     .optional()
     .describe(
       'In the answer that created the deployment: approved bulletins that no target machine can install, left out of it (named bulletins are refused instead).',
     ),
 });
+export const plannedWindowSchema = z
+  .object({
+    status: z
+      .enum(['none', 'open', 'closed'])
+      .describe("none: the machine's groups set no window, it installs at its next check-in; open: inside one now."),
+    nextOpening: iso.nullable().describe('When closed: when the next of its windows opens (null: none opens again).'),
+  })
+  .describe("The machine's maintenance windows as of the plan.");
+
+export const plannedMachineSchema = z.object({
+  machineId: z.string(),
+  machineName: z.string(),
+  ring: z.string(),
+  ringIndex: z.number().int(),
+  state: z
+    .enum(MACHINE_DEPLOY_STATES)
+    .describe(
+      'Where its run starts: pending (work to do), succeeded (nothing to install) or failed (nothing installable).',
+    ),
+  message: z.string().nullable(),
+  manager: z.enum(['apt', 'dnf', 'windows', 'none']),
+  bulletinIds: z.array(z.string()).describe('The bulletins its job fixes.'),
+  packages: z.array(plannedPackageSchema).describe('The exact versions its job installs, in install order.'),
+  notInstallable: z.array(skippedBulletinSchema).describe('Bulletins it misses that it will not get, and why.'),
+  window: plannedWindowSchema,
+  rebootPolicy: rebootPolicySchema.describe(
+    "The reboot policy its job follows (the deployment's, its groups' or the server default).",
+  ),
+});
+
+export const ringPlanSchema = z.object({
+  index: z.number().int(),
+  name: z.string(),
+  soakSeconds: z.number().int(),
+  gate: ringGateSchema,
+  machines: z.array(plannedMachineSchema),
+});
+
+export const deploymentPlanSchema = z
+  .object({
+    name: z.string(),
+    seed: z.string().describe('The seed that placed the machines in rings: create with it to get the same placement.'),
+    bulletinIds: z.array(z.string()),
+    deadline: iso.nullable(),
+    rebootPolicy: rebootPolicySchema.nullable().describe("The deployment's override (null: each machine's groups)."),
+    rollbackOnHalt: z.boolean(),
+    preHook: z.string().nullable(),
+    postHook: z.string().nullable(),
+    rings: z.array(ringPlanSchema),
+    unplaced: z
+      .array(z.object({ machineId: z.string(), machineName: z.string() }))
+      .describe('Target machines no ring took.'),
+    skippedBulletins: z
+      .array(skippedBulletinSchema)
+      .describe(
+        'Approved bulletins that no target machine can install: left out (named bulletins are refused instead).',
+      ),
+    warnings: z.array(z.string()).describe('What will not go as one may expect, in plain words.'),
+  })
+  .describe('What POST /deployments would create now, machine by machine; nothing is stored.');
 export const deploymentListSchema = z.object({ items: z.array(deploymentSchema) });
 export const deploymentListQuerySchema = z.strictObject({
   status: z.string().optional().describe('Comma-separated statuses.'),
@@ -219,5 +281,7 @@ export type DeploymentCreateParsed = z.output<typeof deploymentCreateSchema>;
 export type DeploymentWire = z.infer<typeof deploymentSchema>;
 export type DeploymentDetailWire = z.infer<typeof deploymentDetailSchema>;
 export type DeploymentMachineWire = z.infer<typeof deploymentMachineSchema>;
+export type DeploymentPlanWire = z.infer<typeof deploymentPlanSchema>;
+export type PlannedMachineWire = z.infer<typeof plannedMachineSchema>;
 export type RingStatusWire = z.infer<typeof ringStatusSchema>;
 export type JobWire = z.infer<typeof jobSchema>;

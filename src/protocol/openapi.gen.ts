@@ -808,6 +808,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deployments/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run: what POST /deployments would create now, ring by ring and machine by machine; stores nothing
+         * @description Role: operator or higher.
+         */
+        post: operations["postDeploymentsPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deployments/{id}": {
         parameters: {
             query?: never;
@@ -2414,6 +2434,43 @@ export interface components {
             updatedAt: string;
             finishedAt: string | null;
         };
+        /** @description What POST /deployments would create now, machine by machine; nothing is stored. */
+        DeploymentPlan: {
+            name: string;
+            /** @description The seed that placed the machines in rings: create with it to get the same placement. */
+            seed: string;
+            bulletinIds: string[];
+            deadline: string | null;
+            /** @description The deployment's override (null: each machine's groups). */
+            rebootPolicy: components["schemas"]["RebootPolicy"] | null;
+            rollbackOnHalt: boolean;
+            preHook: string | null;
+            postHook: string | null;
+            rings: {
+                index: number;
+                name: string;
+                soakSeconds: number;
+                gate: {
+                    /** @description Succeeded / members, once all finished. */
+                    minSuccessRatio: number;
+                    /** @description More failures (or rollbacks) than this halt the ring at once. */
+                    maxFailures: number;
+                };
+                machines: components["schemas"]["PlannedMachine"][];
+            }[];
+            /** @description Target machines no ring took. */
+            unplaced: {
+                machineId: string;
+                machineName: string;
+            }[];
+            /** @description Approved bulletins that no target machine can install: left out (named bulletins are refused instead). */
+            skippedBulletins: {
+                bulletinId: string;
+                reason: string;
+            }[];
+            /** @description What will not go as one may expect, in plain words. */
+            warnings: string[];
+        };
         EnrollmentToken: {
             id: string;
             note: string | null;
@@ -2789,6 +2846,45 @@ export interface components {
                 daysOverdue: number;
                 groups: string[];
             }[];
+        };
+        PlannedMachine: {
+            machineId: string;
+            machineName: string;
+            ring: string;
+            ringIndex: number;
+            /**
+             * @description Where its run starts: pending (work to do), succeeded (nothing to install) or failed (nothing installable).
+             * @enum {string}
+             */
+            state: "pending" | "waiting-window" | "running" | "validating" | "succeeded" | "failed" | "missed" | "rolled-back";
+            message: string | null;
+            /** @enum {string} */
+            manager: "apt" | "dnf" | "windows" | "none";
+            /** @description The bulletins its job fixes. */
+            bulletinIds: string[];
+            /** @description The exact versions its job installs, in install order. */
+            packages: {
+                name: string;
+                version: string;
+                previousVersion: string | null;
+            }[];
+            /** @description Bulletins it misses that it will not get, and why. */
+            notInstallable: {
+                bulletinId: string;
+                reason: string;
+            }[];
+            /** @description The machine's maintenance windows as of the plan. */
+            window: {
+                /**
+                 * @description none: the machine's groups set no window, it installs at its next check-in; open: inside one now.
+                 * @enum {string}
+                 */
+                status: "none" | "open" | "closed";
+                /** @description When closed: when the next of its windows opens (null: none opens again). */
+                nextOpening: string | null;
+            };
+            /** @description The reboot policy its job follows (the deployment's, its groups' or the server default). */
+            rebootPolicy: components["schemas"]["RebootPolicy"];
         };
         RebootPolicy: {
             /** @enum {string} */
@@ -5723,6 +5819,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeploymentDetail"];
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postDeploymentsPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentCreate"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentPlan"];
                 };
             };
             /** @description Refused; the code says why. */

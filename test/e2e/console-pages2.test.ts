@@ -135,7 +135,23 @@ describe('console pages: deployments, reports, settings', () => {
     const review = page.getByRole('table', { name: 'Review' });
     await review.getByText('PH-SSL').waitFor();
     await review.getByText('10 % of the target; soak 0.5 h', { exact: false }).waitFor();
+    // The server's dry run: each machine of each ring, what it installs, its window and reboot policy.
+    await expectPlanShown(page);
     await shot(page, 'deployment-new-review');
+    // The same step on a phone: the plan's tables scroll in their own box, nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page
+      .getByRole('heading', { name: 'The plan per machine' })
+      .evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    // The stepper turns vertical after the resize: measure once the layout has settled.
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), {
+        message: 'review on a phone',
+        timeout: 15_000,
+      })
+      .toBeLessThanOrEqual(0);
+    await shot(page, 'deployment-new-review', 'phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('button', { name: 'Start deployment' }).click();
 
     await page.waitForURL((u) => /^\/deployments\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith('/new'));
@@ -285,6 +301,30 @@ describe('console pages: deployments, reports, settings', () => {
     await drawer.getByText('apt-get exited 100').waitFor();
     await shot(page, 'job-log');
   });
+
+  /** The Review step shows the plan per machine: web1 and web2, one per ring, each installing openssl. */
+  async function expectPlanShown(page: Page): Promise<void> {
+    const pilot = page.getByRole('table', { name: 'Plan of ring pilot' });
+    const broad = page.getByRole('table', { name: 'Plan of ring broad' });
+    await pilot.waitFor({ timeout: 30_000 });
+    await broad.waitFor();
+    const rows = [
+      ...(await pilot.getByRole('row').allTextContents()),
+      ...(await broad.getByRole('row').allTextContents()),
+    ];
+    for (const machine of ['web1', 'web2']) {
+      const row = rows.find((r) => r.includes(machine));
+      expect(row, `${machine} in the plan`).toBeDefined();
+      expect(row).toContain('openssl 3.0.11-1~deb12u2 → 3.0.15-1~deb12u1');
+      expect(row).toContain('fixes PH-SSL');
+      expect(row).toContain('any time (no window)');
+      expect(row).toContain('if a package requires it, only in the window, 3 deferrals');
+    }
+    expect(rows.some((r) => r.includes('db1'))).toBe(false);
+    await page
+      .getByRole('heading', { name: 'The plan per machine' })
+      .evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  }
 
   it('fits a phone screen', async () => {
     const page = await open(server.adminToken, 'phone');

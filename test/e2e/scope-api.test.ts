@@ -18,7 +18,12 @@ import type {
   SourceWire,
   SyncRecordWire,
 } from '../../src/protocol/api.js';
-import type { DeploymentDetailWire, DeploymentWire, JobWire } from '../../src/protocol/deploy-api.js';
+import type {
+  DeploymentDetailWire,
+  DeploymentPlanWire,
+  DeploymentWire,
+  JobWire,
+} from '../../src/protocol/deploy-api.js';
 import type { TodayWire } from '../../src/protocol/console-api.js';
 import { inventoryHash } from '../../src/protocol/inventory-hash.js';
 import type {
@@ -469,6 +474,27 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     });
     expect(d.machines.every((m) => WEB.includes(m.machineName))).toBe(true);
     await asScoped(w, 'POST', `/deployments/${d.id}/abort`, 200, {});
+  },
+  'POST /deployments/plan': async (w) => {
+    await hidden(w, 'POST', '/deployments/plan', 'E_GROUP_NOT_FOUND', { name: 'x', target: { groups: ['db'] }, rings });
+    await hidden(w, 'POST', '/deployments/plan', 'E_MACHINE_NOT_FOUND', {
+      name: 'x',
+      target: { groups: ['web'], machines: ['db1'] },
+      rings,
+    });
+    await hidden(w, 'POST', '/deployments/plan', 'E_MACHINE_NOT_FOUND', {
+      name: 'x',
+      target: { groups: ['web'] },
+      rings: [{ name: 'lab', members: { kind: 'explicit', machines: ['db1'] } }],
+    });
+    const plan = await asScoped<DeploymentPlanWire>(w, 'POST', '/deployments/plan', 200, {
+      name: 'web-plan',
+      target: { groups: ['web'] },
+      rings,
+    });
+    const names = plan.rings.flatMap((r) => r.machines.map((m) => m.machineName));
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((n) => WEB.includes(n))).toBe(true);
   },
   'GET /deployments': async (w) => {
     const items = (await asScoped<{ items: DeploymentWire[] }>(w, 'GET', '/deployments', 200)).items;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../inventory/model.js';
 import type { MachineWire, SourceWire, SyncRecordWire } from '../../protocol/api.js';
 import type { CheckinResponse, EnrollResponse, JobReport } from '../../protocol/agent.js';
-import type { DeploymentDetailWire, DeploymentWire, JobWire } from '../../protocol/deploy-api.js';
+import type { DeploymentDetailWire, DeploymentPlanWire, DeploymentWire, JobWire } from '../../protocol/deploy-api.js';
 import { inventoryHash } from '../../protocol/inventory-hash.js';
 import type { JobBody } from '../../protocol/jobs.js';
 import { verifyJob } from '../../agent/job-verify.js';
@@ -217,6 +217,28 @@ describe('deploy create', () => {
       ),
     ]);
     expect((await okJson<{ items: unknown[] }>(['deploy', 'list'])).items).toEqual([]);
+  });
+
+  it('--dry-run prints the plan per ring and machine (table and JSON) and creates nothing', async () => {
+    const count = async () =>
+      (await expectApi<{ items: DeploymentWire[] }>(server, 'GET', '/api/v1/deployments', 200)).items.length;
+    const before = await count();
+    const args = ['deploy', 'create', '--name', 'dry', '--group', 'fleet', '--ring', 'lab=machines:lab1'];
+    const out = await ok([...args, '--ring', 'broad=rest', '--reboot', 'never', '--dry-run']);
+    expect(out).toMatch(/^name:\s+dry$/m);
+    expect(out).toMatch(/^RING\s+MACHINE\s+START\s+PACKAGES\s+WINDOW\s+REBOOT\s+NOT INSTALLED$/m);
+    expect(out).toMatch(/^lab\s+lab1\s+pending\s+\S*=\S*.*any time\s+never, 0 deferrals/m);
+    expect(out).toMatch(/^broad\s+broad2\s+pending\s+/m);
+    expect(out).toMatch(/^Dry run: nothing was created\. Give --seed \S+ /m);
+    // Not named broad: a last ring named broad takes the rest whatever it says.
+    const plan = await okJson<DeploymentPlanWire>([...args, '--ring', 'second=machines:broad1', '--dry-run']);
+    expect(plan.rings.map((r) => r.name)).toEqual(['lab', 'second']);
+    expect(plan.rings[0]!.machines).toMatchObject([{ machineName: 'lab1', state: 'pending' }]);
+    expect(plan.rings[0]!.machines[0]!.packages.length).toBeGreaterThan(0);
+    expect(plan.unplaced.map((m) => m.machineName).sort()).toEqual(['broad2', 'pilot1']);
+    expect(plan.warnings.join('\n')).toMatch(/in no ring and will not be patched/);
+    expect(await count()).toBe(before);
+    await refused([...args, '--group', 'no-such-group', '--dry-run'], 'E_GROUP_NOT_FOUND');
   });
 
   it('creates a deployment through three rings and prints the plan', async () => {

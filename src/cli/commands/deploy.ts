@@ -13,6 +13,7 @@ import {
   deploymentCreateSchema,
   deploymentDetailSchema,
   deploymentListSchema,
+  deploymentPlanSchema,
   deploymentSchema,
   jobListSchema,
   rollbackRequestSchema,
@@ -41,6 +42,7 @@ import {
   type CreateFlags,
   type RingInput,
 } from './deploy-spec.js';
+import { renderPlan } from './deploy-plan-render.js';
 import { DEPLOYMENT_COLUMNS, JOB_COLUMNS, renderJobLogs, renderStatus } from './deploy-render.js';
 
 /** Statuses after which a deployment no longer changes by itself (where --watch stops). */
@@ -103,6 +105,7 @@ function ringList(value: string, previous: RingInput[] | undefined): RingInput[]
 interface CreateOptions extends ApiOptions, Omit<CreateFlags, 'deadline'> {
   deadline?: string;
   specFile?: string;
+  dryRun?: boolean;
 }
 
 const RING_HELP = `a ring, in order (repeat): ${RING_SPEC_SYNTAX}; MEMBERS: ${RING_MEMBERS_SYNTAX}; DURATION: 0, 90m, 12h, 1d, 2w, 1d12h`;
@@ -110,7 +113,7 @@ const RING_HELP = `a ring, in order (repeat): ${RING_SPEC_SYNTAX}; MEMBERS: ${RI
 function registerCreate(deploy: Command): void {
   addApiOptions(deploy.command('create'))
     .description(
-      'Create a deployment: install approved fixes on the target through rings; it starts at once. Prints the plan: rings and, per machine, its ring and packages.',
+      'Create a deployment: install approved fixes on the target through rings; it starts at once. Prints the plan: rings and, per machine, its ring and packages. With --dry-run, prints what would be created and creates nothing.',
     )
     .option('--name <name>', 'deployment name (required unless in --spec-file)')
     .option('--group <group>', 'target group, id or name (repeat for several)', repeatable)
@@ -146,6 +149,10 @@ function registerCreate(deploy: Command): void {
     .option('--post-hook <action>', 'approved action to run after installing')
     .option('--seed <text>', 'seeds the choice of percentage rings (default: the deployment id)')
     .option('--spec-file <file>', 'a JSON file with the POST /deployments body; flags given override it')
+    .option(
+      '--dry-run',
+      'create nothing: print the plan per ring and machine (packages and versions, bulletins it will not get and why, window, reboot policy), the bulletins left out and warnings',
+    )
     .addHelpText(
       'after',
       `
@@ -153,13 +160,21 @@ Examples:
   patchhive deploy create --name glibc-2024-2961 --group web --bulletin CVE-2024-2961 \\
     --ring lab=machines:lab-1 --ring pilot=10%,soak=1d --ring broad=rest,max-failures=5
   patchhive deploy create --name q2 --group all --ring canary=one-per-role:3,soak=4h,min-success=90% \\
-    --ring broad=rest --deadline 14d --reboot if-required --reboot-only-in-window --max-deferrals 2`,
+    --ring broad=rest --deadline 14d --reboot if-required --reboot-only-in-window --max-deferrals 2
+  patchhive deploy create --name q3 --group web --ring pilot=10% --ring broad=rest --dry-run
+
+A dry run plans exactly as creation does, at that moment. Percentage and strategy rings are placed
+by the seed: create with the --seed the dry run printed to get the same rings.`,
     )
     .action((o: CreateOptions) =>
       withApi(o, async ({ client, format, emit }) => {
         const file = o.specFile !== undefined ? await readSpecFile(o.specFile) : undefined;
         const deadline = o.deadline !== undefined ? parseTimeArg('--deadline', o.deadline, new Date()) : undefined;
         const body = checkBody(deploymentCreateSchema, buildCreateBody(file, { ...o, deadline }));
+        if (o.dryRun === true) {
+          await emit(renderPlan(format, await client.post(api('/deployments/plan'), deploymentPlanSchema, body)));
+          return;
+        }
         const created = await client.post(api('/deployments'), deploymentDetailSchema, body);
         const skipped = created.skippedBulletins ?? [];
         if (skipped.length > 0) {

@@ -1,4 +1,4 @@
-/** Routes of deployments and jobs: create, follow, pause, resume, abort, roll back; the jobs with their logs. */
+/** Routes of deployments and jobs: plan (dry run), create, follow, pause, resume, abort, roll back; the jobs with their logs. */
 import { z } from 'zod';
 import { PatchhiveError } from '../../errors.js';
 import {
@@ -7,6 +7,7 @@ import {
   deploymentDetailSchema,
   deploymentListQuerySchema,
   deploymentListSchema,
+  deploymentPlanSchema,
   jobListSchema,
   jobSchema,
   rollbackRequestSchema,
@@ -39,6 +40,16 @@ export function deployRoutes(s: Services): RouteDef[] {
       response: deploymentDetailSchema,
       status: 201,
       handler: async ({ body, caller }) => s.rollout.create(body, userOf(caller), await scopes.of(caller)),
+    }),
+    route({
+      method: 'POST',
+      url: '/deployments/plan',
+      access: 'operator',
+      tag: 'deployments',
+      summary: 'Dry run: what POST /deployments would create now, ring by ring and machine by machine; stores nothing',
+      body: deploymentCreateSchema,
+      response: deploymentPlanSchema,
+      handler: async ({ body, caller }) => s.rollout.plan(body, userOf(caller), await scopes.of(caller)),
     }),
     route({
       method: 'GET',

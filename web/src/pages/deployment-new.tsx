@@ -1,104 +1,20 @@
 /**
  * A new deployment, step by step: the fixes, the target, the rings, the window and reboot policy,
- * then a review of exactly what is sent. The server plans machine by machine when it creates the
- * deployment (the API has no dry run); the plan is shown on the deployment's page right after.
+ * then a review of the exact plan machine by machine — the server's dry run of this very request —
+ * before it is started. The steps' forms live in ./deployments/new-*.tsx.
  */
-import {
-  ActionIcon,
-  Alert,
-  Button,
-  Checkbox,
-  Code,
-  Group,
-  MultiSelect,
-  NumberInput,
-  Paper,
-  Radio,
-  ScrollArea,
-  Select,
-  SimpleGrid,
-  Stack,
-  Stepper,
-  Switch,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Button, Code, Group, MultiSelect, Radio, Stack, Stepper, Text, TextInput, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../api';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
 import { useCan } from '../session';
-import type { Schemas } from '../wire';
-
-type Create = Schemas['DeploymentCreate'];
-type RebootPolicy = Schemas['RebootPolicy'];
-type MembersKind = 'percent' | 'explicit' | 'strategy';
-type Strategy = 'least-critical-first' | 'one-per-role' | 'volunteers';
-
-interface RingDraft {
-  name: string;
-  kind: MembersKind;
-  percent: number;
-  machines: string[];
-  strategy: Strategy;
-  count: number | '';
-  soakHours: number;
-  minSuccessPercent: number;
-  maxFailures: number;
-}
-
-const ring = (name: string, percent: number, soakHours: number): RingDraft => ({
-  name,
-  kind: 'percent',
-  percent,
-  machines: [],
-  strategy: 'least-critical-first',
-  count: '',
-  soakHours,
-  minSuccessPercent: 100,
-  maxFailures: 0,
-});
-
-/** The request body exactly as the form describes it. */
-function toBody(d: {
-  name: string;
-  allFixes: boolean;
-  bulletins: string[];
-  groups: string[];
-  machines: string[];
-  rings: RingDraft[];
-  deadline: string;
-  overrideReboot: boolean;
-  reboot: RebootPolicy;
-  rollbackOnHalt: boolean;
-  preHook: string | null;
-  postHook: string | null;
-}): Create {
-  return {
-    name: d.name.trim(),
-    target: { groups: d.groups, machines: d.machines },
-    ...(d.allFixes ? {} : { bulletins: d.bulletins }),
-    rings: d.rings.map((r) => ({
-      name: r.name.trim(),
-      members:
-        r.kind === 'percent'
-          ? { kind: 'percent', percent: r.percent }
-          : r.kind === 'explicit'
-            ? { kind: 'explicit', machines: r.machines }
-            : { kind: 'strategy', strategy: r.strategy, ...(r.count === '' ? {} : { count: r.count }) },
-      soakSeconds: Math.round(r.soakHours * 3600),
-      gate: { minSuccessRatio: r.minSuccessPercent / 100, maxFailures: r.maxFailures },
-    })),
-    deadline: d.deadline ? new Date(d.deadline).toISOString() : null,
-    rebootPolicy: d.overrideReboot ? d.reboot : null,
-    rollbackOnHalt: d.rollbackOnHalt,
-    preHook: d.preHook,
-    postHook: d.postHook,
-  };
-}
+import { ring, toBody, type RingDraft } from './deployments/new-body';
+import { PlanView, usePlan } from './deployments/new-plan';
+import { RingsStep } from './deployments/new-rings';
+import { Review } from './deployments/new-summary';
+import { WindowStep, type WindowDraft } from './deployments/new-window';
 
 export default function NewDeploymentPage() {
   const canCreate = useCan('operator');
@@ -111,12 +27,14 @@ export default function NewDeploymentPage() {
   const [groups, setGroups] = useState<string[]>([]);
   const [machines, setMachines] = useState<string[]>([]);
   const [rings, setRings] = useState<RingDraft[]>([ring('pilot', 10, 1), ring('broad', 100, 0)]);
-  const [deadline, setDeadline] = useState('');
-  const [overrideReboot, setOverrideReboot] = useState(false);
-  const [reboot, setReboot] = useState<RebootPolicy>({ mode: 'if-required', onlyInWindow: true, maxDeferrals: 3 });
-  const [rollbackOnHalt, setRollbackOnHalt] = useState(true);
-  const [preHook, setPreHook] = useState<string | null>(null);
-  const [postHook, setPostHook] = useState<string | null>(null);
+  const [when, setWhen] = useState<WindowDraft>({
+    deadline: '',
+    overrideReboot: false,
+    reboot: { mode: 'if-required', onlyInWindow: true, maxDeferrals: 3 },
+    rollbackOnHalt: true,
+    preHook: null,
+    postHook: null,
+  });
 
   const approved = api.useQuery('get', '/api/v1/triage', { params: { query: { state: 'approved', limit: 1000 } } });
   const groupList = api.useQuery('get', '/api/v1/groups', {});
@@ -145,20 +63,8 @@ export default function NewDeploymentPage() {
     ? []
     : bulletins.filter((b) => !fixes.find((f) => f.id === b)?.groups.some((g) => groups.includes(g)));
 
-  const body = toBody({
-    name,
-    allFixes,
-    bulletins,
-    groups,
-    machines,
-    rings,
-    deadline,
-    overrideReboot,
-    reboot,
-    rollbackOnHalt,
-    preHook,
-    postHook,
-  });
+  const body = toBody({ name, allFixes, bulletins, groups, machines, rings, ...when });
+  const plan = usePlan(body, canCreate && step === 4);
   const problems: (string | null)[] = [
     allFixes || bulletins.length > 0 ? null : 'Pick at least one fix, or deploy every approved fix the target misses.',
     groups.length + machines.length > 0 ? null : 'Name at least one group or machine.',
@@ -181,8 +87,6 @@ export default function NewDeploymentPage() {
   const loading = approved.isPending || groupList.isPending || machineList.isPending;
   const loadError = approved.error ?? groupList.error ?? machineList.error;
 
-  const setRing = (i: number, patch: Partial<RingDraft>) =>
-    setRings((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const targetOptions = targetIds.map((id) => ({ value: id, label: machineName.get(id) ?? id }));
   const actionOptions = (actions.data?.items ?? [])
     .filter((a) => a.status === 'active')
@@ -190,7 +94,8 @@ export default function NewDeploymentPage() {
 
   async function submit() {
     try {
-      const created = await create.mutateAsync({ body });
+      // The plan's seed places the machines in the rings the review showed.
+      const created = await create.mutateAsync({ body: { ...body, ...(plan.data ? { seed: plan.data.seed } : {}) } });
       void navigate(`/deployments/${encodeURIComponent(created.id)}`, {
         state: { skipped: created.skippedBulletins ?? [] },
       });
@@ -282,222 +187,15 @@ export default function NewDeploymentPage() {
               </Stack>
             </Stepper.Step>
             <Stepper.Step label="Rings" description="Who goes first">
-              <Stack mt="md">
-                <Text size="sm" c="dimmed">
-                  Rings run in order. A ring starts when the one before passed its gate and stayed healthy for its soak
-                  time. Percentages are of the whole target; a machine is in the first ring that takes it.
-                </Text>
-                {rings.map((r, i) => (
-                  <Paper key={i} withBorder p="sm">
-                    <Stack gap="xs">
-                      <Group justify="space-between">
-                        <Text fw={600}>Ring {i + 1}</Text>
-                        {rings.length > 1 && (
-                          <ActionIcon
-                            variant="subtle"
-                            color="red"
-                            aria-label={`Remove ring ${i + 1}`}
-                            onClick={() => setRings((rs) => rs.filter((_, j) => j !== i))}
-                          >
-                            ✕
-                          </ActionIcon>
-                        )}
-                      </Group>
-                      <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
-                        <TextInput
-                          label="Ring name"
-                          value={r.name}
-                          maxLength={64}
-                          onChange={(e) => setRing(i, { name: e.currentTarget.value })}
-                        />
-                        <Select
-                          label="Members"
-                          data={[
-                            { value: 'percent', label: 'A share of the target' },
-                            { value: 'explicit', label: 'Listed machines' },
-                            { value: 'strategy', label: 'A strategy' },
-                          ]}
-                          value={r.kind}
-                          allowDeselect={false}
-                          onChange={(v) => v && setRing(i, { kind: v })}
-                        />
-                        {r.kind === 'percent' && (
-                          <NumberInput
-                            label="Share of the target (%)"
-                            min={0}
-                            max={100}
-                            value={r.percent}
-                            onChange={(v) => setRing(i, { percent: Number(v) || 0 })}
-                          />
-                        )}
-                        {r.kind === 'strategy' && (
-                          <>
-                            <Select
-                              label="Strategy"
-                              data={['least-critical-first', 'one-per-role', 'volunteers']}
-                              value={r.strategy}
-                              allowDeselect={false}
-                              onChange={(v) => v && setRing(i, { strategy: v })}
-                            />
-                            <NumberInput
-                              label="How many machines (optional)"
-                              min={1}
-                              value={r.count}
-                              onChange={(v) => setRing(i, { count: v === '' ? '' : Number(v) })}
-                            />
-                          </>
-                        )}
-                      </SimpleGrid>
-                      {r.kind === 'explicit' && (
-                        <MultiSelect
-                          label="Machines of this ring"
-                          description="From the target."
-                          searchable
-                          data={targetOptions}
-                          value={r.machines}
-                          onChange={(v) => setRing(i, { machines: v })}
-                        />
-                      )}
-                      <SimpleGrid cols={{ base: 1, sm: 3 }}>
-                        <NumberInput
-                          label="Soak time (hours)"
-                          min={0}
-                          max={90 * 24}
-                          decimalScale={2}
-                          value={r.soakHours}
-                          onChange={(v) => setRing(i, { soakHours: Number(v) || 0 })}
-                        />
-                        <NumberInput
-                          label="Gate: at least succeeded (%)"
-                          min={0}
-                          max={100}
-                          value={r.minSuccessPercent}
-                          onChange={(v) => setRing(i, { minSuccessPercent: Number(v) || 0 })}
-                        />
-                        <NumberInput
-                          label="Gate: halt after more failures than"
-                          min={0}
-                          value={r.maxFailures}
-                          onChange={(v) => setRing(i, { maxFailures: Number(v) || 0 })}
-                        />
-                      </SimpleGrid>
-                    </Stack>
-                  </Paper>
-                ))}
-                {rings.length < 20 && (
-                  <Button
-                    variant="default"
-                    w="fit-content"
-                    onClick={() => setRings((rs) => [...rs, ring(`ring${rs.length + 1}`, 100, 0)])}
-                  >
-                    Add a ring
-                  </Button>
-                )}
-              </Stack>
+              <RingsStep rings={rings} setRings={setRings} targetOptions={targetOptions} />
             </Stepper.Step>
             <Stepper.Step label="Window and reboot" description="When and how">
-              <Stack mt="md">
-                <Text size="sm" fw={600}>
-                  Maintenance windows of the target
-                </Text>
-                {chosenGroups.length === 0 ? (
-                  <Text size="sm" c="dimmed">
-                    Only single machines are targeted: they install at their first check-in.
-                  </Text>
-                ) : (
-                  <ScrollArea type="auto">
-                    <Table aria-label="Maintenance windows" miw={420}>
-                      <Table.Thead>
-                        <Table.Tr>
-                          <Table.Th>Group</Table.Th>
-                          <Table.Th>Window</Table.Th>
-                          <Table.Th>Reboot policy</Table.Th>
-                        </Table.Tr>
-                      </Table.Thead>
-                      <Table.Tbody>
-                        {chosenGroups.map((g) => (
-                          <Table.Tr key={g.id}>
-                            <Table.Td>{g.name}</Table.Td>
-                            <Table.Td>
-                              {g.maintenanceWindow
-                                ? `${g.maintenanceWindow.cron} for ${g.maintenanceWindow.durationMinutes} min (${g.maintenanceWindow.timeZone})`
-                                : 'any time'}
-                            </Table.Td>
-                            <Table.Td>{g.rebootPolicy ? g.rebootPolicy.mode : 'server default'}</Table.Td>
-                          </Table.Tr>
-                        ))}
-                      </Table.Tbody>
-                    </Table>
-                  </ScrollArea>
-                )}
-                <Text size="xs" c="dimmed">
-                  Windows are set per group under Settings › Groups; installs wait for them.
-                </Text>
-                <TextInput
-                  type="datetime-local"
-                  label="Deadline (optional, your time zone)"
-                  description="Machines not done by then are reported missed."
-                  value={deadline}
-                  onChange={(e) => setDeadline(e.currentTarget.value)}
-                  maw={320}
-                />
-                <Switch
-                  label="Override the groups' reboot policies"
-                  checked={overrideReboot}
-                  onChange={(e) => setOverrideReboot(e.currentTarget.checked)}
-                />
-                {overrideReboot && (
-                  <SimpleGrid cols={{ base: 1, sm: 3 }}>
-                    <Select
-                      label="Reboot"
-                      data={[
-                        { value: 'never', label: 'Never' },
-                        { value: 'if-required', label: 'If a package requires it' },
-                        { value: 'always', label: 'Always' },
-                      ]}
-                      value={reboot.mode}
-                      allowDeselect={false}
-                      onChange={(v) => v && setReboot({ ...reboot, mode: v })}
-                    />
-                    <NumberInput
-                      label="Deferrals a user may take"
-                      min={0}
-                      max={100}
-                      value={reboot.maxDeferrals}
-                      onChange={(v) => setReboot({ ...reboot, maxDeferrals: Number(v) || 0 })}
-                    />
-                    <Checkbox
-                      mt="lg"
-                      label="Reboot only inside the window"
-                      checked={reboot.onlyInWindow}
-                      onChange={(e) => setReboot({ ...reboot, onlyInWindow: e.currentTarget.checked })}
-                    />
-                  </SimpleGrid>
-                )}
-                <Switch
-                  label="Roll back the machines of a ring that halts"
-                  checked={rollbackOnHalt}
-                  onChange={(e) => setRollbackOnHalt(e.currentTarget.checked)}
-                />
-                <SimpleGrid cols={{ base: 1, sm: 2 }}>
-                  <Select
-                    label="Before installing, run (optional)"
-                    placeholder={actionOptions.length ? 'No action' : 'No approved actions'}
-                    clearable
-                    data={actionOptions}
-                    value={preHook}
-                    onChange={setPreHook}
-                  />
-                  <Select
-                    label="After installing, run (optional)"
-                    placeholder={actionOptions.length ? 'No action' : 'No approved actions'}
-                    clearable
-                    data={actionOptions}
-                    value={postHook}
-                    onChange={setPostHook}
-                  />
-                </SimpleGrid>
-              </Stack>
+              <WindowStep
+                draft={when}
+                change={(patch) => setWhen((w) => ({ ...w, ...patch }))}
+                chosenGroups={chosenGroups}
+                actionOptions={actionOptions}
+              />
             </Stepper.Step>
             <Stepper.Step label="Review" description="Check and start">
               <Stack mt="md">
@@ -510,11 +208,7 @@ export default function NewDeploymentPage() {
                   maw={420}
                 />
                 <Review body={body} targetCount={targetIds.length} machineName={machineName} />
-                <Alert color="blue" title="The plan per machine">
-                  The server works out each machine&apos;s packages when the deployment is created, and it starts at
-                  once: the next page shows the plan machine by machine, and anything it left out. Pause it there if the
-                  plan is not what you expect.
-                </Alert>
+                <PlanView plan={plan} />
                 <details>
                   <summary>
                     <Text span size="sm">
@@ -541,7 +235,11 @@ export default function NewDeploymentPage() {
                 Next
               </Button>
             ) : (
-              <Button disabled={problem !== null} loading={create.isPending} onClick={() => void submit()}>
+              <Button
+                disabled={problem !== null || !plan.data}
+                loading={create.isPending}
+                onClick={() => void submit()}
+              >
                 Start deployment
               </Button>
             )}
@@ -549,64 +247,5 @@ export default function NewDeploymentPage() {
         </>
       )}
     </Stack>
-  );
-}
-
-function Review({
-  body,
-  targetCount,
-  machineName,
-}: {
-  body: Create;
-  targetCount: number;
-  machineName: Map<string, string>;
-}) {
-  const rows: [string, string][] = [
-    ['Fixes', body.bulletins ? body.bulletins.join(', ') : 'every approved fix each machine misses'],
-    [
-      'Target',
-      [
-        body.target.groups?.length ? `groups ${body.target.groups.join(', ')}` : '',
-        body.target.machines?.length ? `machines ${body.target.machines.join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join('; ') + ` — ${targetCount} machines`,
-    ],
-    ...body.rings.map((r, i): [string, string] => [
-      `Ring ${i + 1}: ${r.name}`,
-      `${
-        r.members.kind === 'percent'
-          ? `${r.members.percent} % of the target`
-          : r.members.kind === 'explicit'
-            ? r.members.machines.map((m) => machineName.get(m) ?? m).join(', ')
-            : `${r.members.strategy}${r.members.count ? ` (${r.members.count})` : ''}`
-      }; soak ${(r.soakSeconds ?? 0) / 3600} h; gate ≥ ${Math.round((r.gate?.minSuccessRatio ?? 1) * 100)} % succeeded, halt after ${r.gate?.maxFailures ?? 0} failures`,
-    ]),
-    ['Deadline', body.deadline ? new Date(body.deadline).toLocaleString() : 'none'],
-    [
-      'Reboot',
-      body.rebootPolicy
-        ? `${body.rebootPolicy.mode}${body.rebootPolicy.onlyInWindow ? ', only in the window' : ''}, ${body.rebootPolicy.maxDeferrals} deferrals`
-        : "each group's policy",
-    ],
-    ['On a halted ring', body.rollbackOnHalt ? 'roll its machines back' : 'leave them as they are'],
-    [
-      'Hooks',
-      [body.preHook && `before: ${body.preHook}`, body.postHook && `after: ${body.postHook}`]
-        .filter(Boolean)
-        .join(', ') || 'none',
-    ],
-  ];
-  return (
-    <Table aria-label="Review" variant="vertical" layout="fixed" withTableBorder>
-      <Table.Tbody>
-        {rows.map(([k, v]) => (
-          <Table.Tr key={k}>
-            <Table.Th w={{ base: 110, sm: 180 }}>{k}</Table.Th>
-            <Table.Td style={{ overflowWrap: 'anywhere' }}>{v}</Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
   );
 }

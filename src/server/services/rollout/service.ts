@@ -9,6 +9,7 @@ import type { JobSummaryWire } from '../../../protocol/console-api.js';
 import type {
   DeploymentCreateParsed,
   DeploymentDetailWire,
+  DeploymentPlanWire,
   DeploymentWire,
   JobWire,
 } from '../../../protocol/deploy-api.js';
@@ -21,7 +22,8 @@ import {
 import type { RolloutDeps } from './deps.js';
 import { JobDelivery } from './delivery.js';
 import { RolloutEngine } from './engine.js';
-import { DeploymentPlanner } from './planner.js';
+import { DeploymentPlanner, type PlannedDeployment } from './planner.js';
+import { previewDeployment, type PreviewMachine } from './preview.js';
 import { JobReports, type ReportsOutcome } from './reports.js';
 import { canRollBack, queueRollbacks } from './rollback.js';
 import { countsByRing, deploymentToWire, jobSummaryToWire, jobToWire, machineRunToWire } from './wire.js';
@@ -48,15 +50,15 @@ export class RolloutService {
 
   /**
    * Plans and stores a deployment, and starts its first ring at once. A scoped caller's target and
-   * rings name only groups and machines it sees (others are as unknown: not found).
+   * rings name only groups and machines it sees (others are as unknown: not found). What is stored
+   * is exactly what plan() answers for the same request (and seed), at the same moment.
    */
   async create(
     req: DeploymentCreateParsed,
     createdBy: string,
     scope: Scope = WHOLE_FLEET,
   ): Promise<DeploymentDetailWire> {
-    if (scope.kind !== 'fleet') await this.checkNamesInScope(req, scope);
-    const planned = await this.planner.plan(req, createdBy);
+    const planned = await this.prepare(req, createdBy, scope);
     await this.deps.store.rollout.createDeployment(planned.record, planned.rows);
     this.deps.log.info(
       {
@@ -72,7 +74,34 @@ export class RolloutService {
     return planned.skipped.length > 0 ? { ...detail, skippedBulletins: planned.skipped } : detail;
   }
 
-  /** Deployments, newest first; `status` is a comma-separated list. */
+  /**
+   * The dry run of create(): the same planning, answered ring by ring and machine by machine, with
+   * each machine's window and reboot policy; nothing is stored. Refuses what create() refuses.
+   */
+  async plan(req: DeploymentCreateParsed, createdBy: string, scope: Scope = WHOLE_FLEET): Promise<DeploymentPlanWire> {
+    const planned = await this.prepare(req, createdBy, scope);
+    const ids = [...new Set([...planned.rows.map((r) => r.machineId), ...planned.unplaced])];
+    const machines = new Map<string, PreviewMachine>();
+    for (const m of ids.length > 0 ? await this.deps.store.machines.list({ ids }) : []) {
+      const groups = await this.deps.groups.groupsOf(m);
+      machines.set(m.id, {
+        name: m.name,
+        windows: groups.flatMap((g) => (g.maintenanceWindow ? [g.maintenanceWindow] : [])),
+        rebootPolicies: groups.map((g) => g.rebootPolicy),
+      });
+    }
+    return previewDeployment(planned, machines, {
+      now: this.deps.now().toISOString(),
+      defaultRebootPolicy: this.deps.settings.defaultRebootPolicy,
+    });
+  }
+
+  /** The one planning step of create() and plan(): scope check, then the planner. */
+  private async prepare(req: DeploymentCreateParsed, createdBy: string, scope: Scope): Promise<PlannedDeployment> {
+    if (scope.kind !== 'fleet') await this.checkNamesInScope(req, scope);
+    return this.planner.plan(req, createdBy);
+  }
+
   /** Deployments, newest first; `status` is a comma-separated list. A scoped caller sees those whose target is within its scope. */
   async list(
     q: { status?: string | undefined; limit: number },
