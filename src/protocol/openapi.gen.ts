@@ -3043,6 +3043,8 @@ export interface components {
             result: "updated" | "not-modified" | "failed" | "refused";
             /** @description Why it failed or was refused; warnings. */
             message: string | null;
+            /** @description The stable code of a failed or refused sync, e.g. E_FEED_UNREACHABLE or E_SIGNATURE_INVALID. */
+            errorCode?: string;
             /** @description Body bytes transferred. */
             bytes: number;
             diff: components["schemas"]["SyncDiff"] | null;
