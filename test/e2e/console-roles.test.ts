@@ -134,7 +134,10 @@ describe('console roles and scopes', () => {
           (
             await fetch(url, {
               method,
-              headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+              headers: {
+                'x-csrf-token': session.csrfToken,
+                ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+              },
               ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
             })
           ).status;
