@@ -195,4 +195,28 @@ describe('console roles and scopes', () => {
     expect(await text()).not.toContain('dbserver8');
     await expectAccessible(page, 'a db machine (web-scoped operator)');
   });
+
+  it("an admin sees a rule previewed as it is typed, and a source's last sync with its diff", async () => {
+    const c = await openPage(browser(), { baseURL: server.url, token: server.adminToken });
+    opened.push(c);
+    const { page } = c;
+    await visit(page, '/settings/groups');
+    await page.getByRole('button', { name: 'Create group' }).first().click();
+    await page.getByText('A rule').click();
+    const rule = page.getByRole('textbox', { name: 'Rule' });
+    const preview = page.getByTestId('rule-preview');
+    await rule.fill('role = db');
+    await expect.poll(() => preview.innerText(), UNTIL).toMatch(/This rule takes 2 machines: dbserver7, dbserver8/);
+    await rule.fill('role = (');
+    await expect.poll(() => preview.innerText(), UNTIL).toMatch(/E_RULE_INVALID/);
+    await expectAccessible(page, 'group form with a rule preview');
+    await page.getByRole('button', { name: 'Close' }).last().click();
+
+    await visit(page, '/settings/sources');
+    const table = page.getByRole('table', { name: 'Catalog sources' });
+    await expect.poll(() => table.innerText(), UNTIL).toMatch(/updated[\s\S]*1 added, 0 revised, 0 withdrawn/i);
+    await page.getByRole('button', { name: 'History and changes' }).click();
+    await page.getByRole('link', { name: 'PH-APT' }).waitFor(UNTIL);
+    await expectAccessible(page, "a source's history and changes");
+  });
 });

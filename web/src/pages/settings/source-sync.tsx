@@ -28,7 +28,7 @@ export function SyncResult({ sync }: { sync: SyncRecord }) {
         {sync.result}
       </Badge>
       {sync.errorCode && (
-        <Text span size="xs" c="red" ff="monospace">
+        <Text span size="xs" c="red.9" ff="monospace">
           {sync.errorCode}
         </Text>
       )}
@@ -70,10 +70,10 @@ export function SyncDiffView({ diff }: { diff: SyncDiff }) {
             <List size="sm" spacing={2}>
               {items.slice(0, 100).map((b) => (
                 <List.Item key={b.id}>
-                  <Anchor component={Link} to={`/bulletins/${encodeURIComponent(b.id)}`} size="sm">
+                  <Anchor component={Link} to={`/bulletins/${encodeURIComponent(b.id)}`} size="sm" c="blue.9">
                     {b.id}
                   </Anchor>{' '}
-                  <Text span size="xs" c="dimmed">
+                  <Text span size="xs">
                     {b.affectedMachines} {b.affectedMachines === 1 ? 'machine' : 'machines'}
                   </Text>
                 </List.Item>
@@ -145,7 +145,7 @@ export function SyncHistory({ id }: { id: string }) {
                       {s.result}
                     </Badge>
                     {s.errorCode && (
-                      <Text span size="xs" c="red" ff="monospace">
+                      <Text span size="xs" c="red.9" ff="monospace">
                         {s.errorCode}
                       </Text>
                     )}
