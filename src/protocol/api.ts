@@ -312,6 +312,10 @@ export const syncRecordSchema = z.object({
   finishedAt: iso,
   result: z.enum(['updated', 'not-modified', 'failed', 'refused']),
   message: z.string().nullable().describe('Why it failed or was refused; warnings.'),
+  errorCode: z
+    .string()
+    .optional()
+    .describe('The stable code of a failed or refused sync, e.g. E_FEED_UNREACHABLE or E_SIGNATURE_INVALID.'),
   bytes: z.number().int().describe('Body bytes transferred.'),
   diff: syncDiffSchema.nullable(),
 });

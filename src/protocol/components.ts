@@ -13,6 +13,7 @@ import * as bulletins from './bulletin-api.js';
 import { authMethodsSchema } from './auth-methods.js';
 import * as controls from './controls-api.js';
 import * as deploy from './deploy-api.js';
+import * as groupPreview from './group-preview-api.js';
 import { errorBodySchema } from './errors.js';
 import * as keys from './keys-api.js';
 import * as policy from './policy-api.js';
@@ -30,6 +31,8 @@ const NAMED: Record<string, z.ZodType> = {
   Group: api.groupSchema,
   GroupCreate: api.groupCreateSchema,
   GroupUpdate: api.groupUpdateSchema,
+  GroupPreviewRequest: groupPreview.groupPreviewRequestSchema,
+  GroupPreview: groupPreview.groupPreviewSchema,
   DeadlinePolicy: api.deadlinePolicySchema,
   MaintenanceWindow: api.maintenanceWindowSchema,
   RebootPolicy: api.groupRebootPolicySchema,

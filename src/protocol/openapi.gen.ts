@@ -136,6 +136,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/groups/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run: the machines an unsaved rule or member list would hold now, or why saving it would be refused
+         * @description Role: operator or higher.
+         */
+        post: operations["postGroupsPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups/{id}": {
         parameters: {
             query?: never;
@@ -2627,6 +2647,29 @@ export interface components {
             maintenanceWindow?: components["schemas"]["MaintenanceWindow"];
             rebootPolicy?: components["schemas"]["RebootPolicy"];
         };
+        GroupPreview: {
+            /** @description How many machines the group would hold now (of those the caller may see). */
+            count: number;
+            /** @description The first 50 of their names, sorted. */
+            machines: string[];
+            /** @description Why saving this group would be refused (e.g. E_RULE_INVALID with the line and column); null: it would save. */
+            error: {
+                /** @description Stable error code, e.g. E_MACHINE_NOT_FOUND. */
+                code: string;
+                /** @description One line for people; never contains secrets. */
+                message: string;
+                /** @description Where in the request body the problem is (JSON path). */
+                path?: string;
+            } | null;
+        };
+        GroupPreviewRequest: {
+            /** @enum {string} */
+            kind: "static" | "rule";
+            /** @description For rule groups, e.g. "role = web and internet_facing". */
+            rule?: string;
+            /** @description Machine ids or names (static groups). */
+            members?: string[];
+        };
         GroupUpdate: {
             name?: string;
             /** @description null clears it. */
@@ -3096,6 +3139,8 @@ export interface components {
             result: "updated" | "not-modified" | "failed" | "refused";
             /** @description Why it failed or was refused; warnings. */
             message: string | null;
+            /** @description The stable code of a failed or refused sync, e.g. E_FEED_UNREACHABLE or E_SIGNATURE_INVALID. */
+            errorCode?: string;
             /** @description Body bytes transferred. */
             bytes: number;
             diff: components["schemas"]["SyncDiff"] | null;
@@ -3893,6 +3938,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Refused; the code says why. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A server fault (E_INTERNAL) or an unavailable dependency. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postGroupsPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupPreview"];
                 };
             };
             /** @description Refused; the code says why. */

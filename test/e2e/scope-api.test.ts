@@ -202,6 +202,29 @@ const WALK: Record<string, Check | typeof BY_ACCESS> = {
     await hidden(w, 'GET', '/groups/mine', 'E_GROUP_NOT_FOUND');
     expect(names((await asAdmin<{ items: GroupWire[] }>(w, 'GET', '/groups')).items)).toEqual(['db', 'web']);
   },
+  'POST /groups/preview': async (w) => {
+    type Preview = { count: number; machines: string[]; error: { code: string } | null };
+    // The dry run lists only the machines in the scope: role = db matches db1 and db2, none of them its own.
+    expect(await asScoped<Preview>(w, 'POST', '/groups/preview', 200, { kind: 'rule', rule: 'role = db' })).toEqual({
+      count: 0,
+      machines: [],
+      error: null,
+    });
+    expect(
+      await asScoped<Preview>(w, 'POST', '/groups/preview', 200, { kind: 'rule', rule: 'os.platform = debian' }),
+    ).toEqual({ count: WEB.length, machines: WEB, error: null });
+    const listed = await asScoped<Preview>(w, 'POST', '/groups/preview', 200, {
+      kind: 'static',
+      members: ['web1', 'db1'],
+    });
+    expect(listed).toMatchObject({ count: 0, machines: [], error: { code: 'E_MACHINE_NOT_FOUND' } });
+    const bad = await asScoped<Preview>(w, 'POST', '/groups/preview', 200, { kind: 'rule', rule: 'role = (' });
+    expect(bad).toMatchObject({ count: 0, error: { code: 'E_RULE_INVALID' } });
+    const all = await expectApi<Preview>(w.server, 'POST', '/groups/preview', 200, {
+      body: { kind: 'rule', rule: 'os.platform = debian' },
+    });
+    expect(all).toEqual({ count: ALL.length, machines: [...ALL].sort(), error: null });
+  },
   'GET /groups/:id': async (w) => {
     expect((await asScoped<GroupWire>(w, 'GET', '/groups/web', 200)).members.sort()).toEqual(
       WEB.map((n) => w.ids[n]).sort(),

@@ -240,7 +240,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
 
       clock.advance(60_000);
       const record = await sync(sourceId);
-      expect(record).toMatchObject({ result: 'failed', bytes: 0, diff: null });
+      expect(record).toMatchObject({ result: 'failed', bytes: 0, diff: null, errorCode: 'E_FEED_UNREACHABLE' });
       expect(record.message).toMatch(/^feed unreachable \(.+\); still using the last good copy from /);
       expect(record.message).toContain(`still using the last good copy from ${source.lastGoodAt}`);
       expect(record.message).not.toContain(PROXY_LOGIN.password);
@@ -305,7 +305,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         signedFeed.put('/signed.json', tampered); // the old signature stays beside it
         clock.advance(60_000);
         const refused = await sync(created.id);
-        expect(refused).toMatchObject({ result: 'refused', diff: null });
+        expect(refused).toMatchObject({ result: 'refused', diff: null, errorCode: 'E_SIGNATURE_INVALID' });
         expect(refused.message).toMatch(/signature does not match .*\[E_SIGNATURE_INVALID\]$/);
         expect(signedFeed.requestsFor('/signed.json').at(-1)).toMatchObject({ status: 200 }); // it was fetched, then refused
 
@@ -321,7 +321,7 @@ for (const database of ['sqlite', 'postgres'] as TestDatabase[]) {
         expect(history.items.map((r) => r.result)).toEqual(['refused', 'updated']);
         expect(await expectApi<SourceWire>(server, 'GET', `/sources/${created.id}`, 200)).toMatchObject({
           bulletins: 2,
-          lastSync: { result: 'refused' },
+          lastSync: { result: 'refused', errorCode: 'E_SIGNATURE_INVALID' },
         });
         for (const url of ['/sources', `/sources/${sourceId}/syncs`, `/sources/${created.id}/syncs`]) {
           expect(JSON.stringify(await expectApi(server, 'GET', url, 200))).not.toContain(PROXY_LOGIN.password);

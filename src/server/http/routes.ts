@@ -31,6 +31,7 @@ import {
 import { serverKeyResponseSchema } from '../../protocol/server-key.js';
 import { machineListQuerySchema } from '../../protocol/console-api.js';
 import { bulletinDetailSchema } from '../../protocol/bulletin-api.js';
+import { groupPreviewRequestSchema, groupPreviewSchema } from '../../protocol/group-preview-api.js';
 import { PatchhiveError } from '../../errors.js';
 import type { Services } from '../services/index.js';
 import { auditRoutes } from './audit-routes.js';
@@ -200,6 +201,16 @@ export function apiRoutes(s: Services, now: () => Date): RouteDef[] {
       response: groupSchema,
       status: 201,
       handler: async ({ body, caller }) => s.groups.create(body, await scopes.of(caller)),
+    }),
+    route({
+      method: 'POST',
+      url: '/groups/preview',
+      access: 'operator',
+      tag: 'groups',
+      summary: 'Dry run: the machines an unsaved rule or member list would hold now, or why saving it would be refused',
+      body: groupPreviewRequestSchema,
+      response: groupPreviewSchema,
+      handler: async ({ body, caller }) => s.groups.preview(body, await scopes.of(caller)),
     }),
     route({
       method: 'GET',

@@ -9,7 +9,9 @@ import type { DeadlinePolicyOverride } from '../../policy/model.js';
 import type { MaintenanceWindow } from '../../rollout/model.js';
 import { windowProblems } from '../../rollout/windows.js';
 import { matchesGroupRule, parseGroupRule } from '../groups/rule.js';
-import { requireWholeFleet, seesGroup, WHOLE_FLEET, type Scope } from '../auth/scope.js';
+import { checkGroupShape, previewGroup } from '../groups/preview.js';
+import type { GroupPreviewRequest, GroupPreviewWire } from '../../protocol/group-preview-api.js';
+import { requireWholeFleet, seesGroup, seesMachine, WHOLE_FLEET, type Scope } from '../auth/scope.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
 import type { MachineService } from './machines.js';
 
@@ -110,7 +112,7 @@ export class GroupService {
   /** Creates a group; a scoped caller cannot (a new group is a new set of machines, outside its scope). */
   async create(req: GroupCreate, scope: Scope = WHOLE_FLEET): Promise<GroupWire> {
     requireWholeFleet(scope, 'create groups');
-    checkShape(req.kind, req.rule, req.members);
+    checkGroupShape(req.kind, req.rule, req.members);
     if (req.rescanSchedule) checkCron(req.rescanSchedule);
     if (await this.store.groups.getByName(req.name))
       throw new PatchhiveError('E_CONFLICT', `a group named ${JSON.stringify(req.name)} exists`);
@@ -133,6 +135,15 @@ export class GroupService {
     if (g.rescanSchedule) this.onScheduleChange();
     await this.onMembersChanged(await this.memberIds(g));
     return this.toWire(g);
+  }
+
+  /**
+   * What creating this group would give, without creating it: the machines it would hold now (of
+   * those the scope shows), or why it would be refused; the rule is evaluated as on saving.
+   */
+  async preview(req: GroupPreviewRequest, scope: Scope = WHOLE_FLEET): Promise<GroupPreviewWire> {
+    const visible = (await this.store.machines.list()).filter((m) => seesMachine(scope, m.id));
+    return previewGroup(req, visible);
   }
 
   /** Changes a group; a scoped caller may not change its members or rule (that would widen its scope). */
@@ -206,15 +217,6 @@ export class GroupService {
       members: await this.memberIds(g),
     };
   }
-}
-
-function checkShape(kind: 'static' | 'rule', rule: string | undefined, members: string[] | undefined): void {
-  if (kind === 'rule' && !rule)
-    throw new PatchhiveError('E_BAD_REQUEST', 'a rule group needs a rule', { path: '$.rule' });
-  if (kind === 'rule' && members)
-    throw new PatchhiveError('E_BAD_REQUEST', 'a rule group has no member list', { path: '$.members' });
-  if (kind === 'static' && rule)
-    throw new PatchhiveError('E_BAD_REQUEST', 'a static group has no rule', { path: '$.rule' });
 }
 
 /** Parses a rule (throws E_RULE_INVALID) and returns it as written. */

@@ -11,7 +11,7 @@ import type { SourceCreate, SourceWire, SyncDiff, SyncRecordWire } from '../../p
 import type { SourceRecord, Store, SyncRecord } from '../../store/ports.js';
 import type { AssessmentService } from '../assessment/assessment-service.js';
 import type { CatalogState } from '../assessment/catalog-state.js';
-import type { SourceSyncer } from '../sync/source-syncer.js';
+import { syncErrorCode, type SourceSyncer } from '../sync/source-syncer.js';
 import { maskFeedUrl } from '../sync/feed-url.js';
 import { checkCron } from './groups.js';
 import { WHOLE_FLEET, type Scope } from '../auth/scope.js';
@@ -230,7 +230,7 @@ export class SourceService {
     const record: SyncRecord = { ...outcome.record, diff };
     await this.store.sources.recordSync(record);
     await this.hooks.onSync?.(s, record);
-    return record;
+    return syncForScope(record, WHOLE_FLEET);
   }
 
   /** Waits for the syncs running now (server shutdown). */
@@ -275,9 +275,13 @@ export class SourceService {
   }
 }
 
-/** A sync record as a caller sees it: a scoped caller without the diff, whose counts cover the whole fleet. */
-function syncForScope<T extends { diff: unknown }>(r: T, scope: Scope): T {
-  return scope.kind === 'fleet' ? r : { ...r, diff: null };
+/**
+ * A sync record as a caller sees it: with the error code of a failed or refused sync; a scoped
+ * caller without the diff, whose counts cover the whole fleet.
+ */
+function syncForScope(r: SyncRecord, scope: Scope): SyncRecordWire {
+  const errorCode = syncErrorCode(r);
+  return { ...r, ...(errorCode ? { errorCode } : {}), ...(scope.kind === 'fleet' ? {} : { diff: null }) };
 }
 
 /** Checks the URL, schedule and key of a source before it is stored. */

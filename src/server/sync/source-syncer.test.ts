@@ -6,7 +6,7 @@ import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPair, signCatalog } from '../../catalog/native/signing.js';
 import type { SourceRecord } from '../../store/ports.js';
-import { SourceSyncer, type FeedFetchOptions } from './source-syncer.js';
+import { SourceSyncer, syncErrorCode, type FeedFetchOptions } from './source-syncer.js';
 import { FeedServer, MemoryStores, nativeCatalogBytes, sourceRecord } from './sync-test-support.js';
 
 const OVAL_SAMPLE = join(import.meta.dirname, '../../../catalogs/debian-oval-bookworm-sample.xml');
@@ -207,6 +207,7 @@ describe('SourceSyncer over HTTP', () => {
       new RegExp(`^${feed.url('/c.json')} \\(\\$\\.bulletins\\[0\\]\\.id\\): .*\\[E_INPUT_MALFORMED\\]$`),
     );
     expect(malformed.record.message).not.toContain(dataDir);
+    expect(syncErrorCode(malformed.record)).toBe('E_INPUT_MALFORMED');
 
     feed.put('/c.json', readFileSync(OVAL_SAMPLE));
     const other = await syncer.sync(source);
@@ -382,5 +383,21 @@ describe('SourceSyncer with local files', () => {
     expect(again.record.result).toBe('updated');
     expect(feed.requests.at(-1)).toMatchObject({ ifNoneMatch: undefined, status: 200 });
     expect((await syncer.loadLastGood(source))!.bulletins).toHaveLength(3);
+  });
+});
+
+describe('syncErrorCode', () => {
+  it.each([
+    ['updated', null, undefined],
+    ['not-modified', 'the feed sent the same content again (SHA-256 unchanged)', undefined],
+    ['failed', 'feed unreachable (GET x: 503); no good copy yet', 'E_FEED_UNREACHABLE'],
+    [
+      'refused',
+      'the feed is oval, but the source is configured as native [E_INPUT_UNKNOWN_FORMAT]',
+      'E_INPUT_UNKNOWN_FORMAT',
+    ],
+    ['refused', 'a message without a code', undefined],
+  ] as const)('%s "%s" → %s', (result, message, code) => {
+    expect(syncErrorCode({ result, message })).toBe(code);
   });
 });

@@ -268,6 +268,16 @@ function isMissing(err: PatchhiveError): boolean {
   );
 }
 
+/**
+ * The stable error code of a sync that did not update, read back from its stored record: a failed
+ * sync could not reach its feed; a refused one ends its message with the refusal's code ("… [E_X]").
+ */
+export function syncErrorCode(record: Pick<SyncRecord, 'result' | 'message'>): string | undefined {
+  if (record.result === 'failed') return 'E_FEED_UNREACHABLE';
+  if (record.result === 'refused') return /\[(E_[A-Z_]+)\]$/.exec(record.message ?? '')?.[1];
+  return undefined;
+}
+
 /** "feed unreachable (why); still using the last good copy from <goodAt>" (or "no good copy yet"). */
 function unreachableMessage(err: PatchhiveError, state: SourceSyncState | undefined): string {
   const fallback = state?.goodAt ? `still using the last good copy from ${state.goodAt}` : 'no good copy yet';

@@ -1,18 +1,15 @@
-/** Catalog sources: their last sync, "sync now" (operators) and each one's sync history. */
-import { Badge, Button, Group, Modal, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
+/**
+ * Catalog sources: each one's last sync (result, error code, counts), "sync now" (operators) with
+ * the bulletins it added, revised and withdrew, and each one's sync history (source-sync.tsx).
+ */
+import { Badge, Button, Group, Modal, Paper, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { api } from '../../api';
 import { EmptyState, ErrorNotice, Loading } from '../../components/notices';
 import { Time } from '../../components/time';
 import { useCan } from '../../session';
 import { refresh } from './refresh';
-
-const RESULT_COLOR: Record<string, string> = {
-  updated: 'green',
-  'not-modified': 'gray',
-  failed: 'red',
-  refused: 'red',
-};
+import { diffSummary, SyncDetail, SyncHistory, SyncResult } from './source-sync';
 
 export function SourcesSection() {
   const canSync = useCan('operator');
@@ -27,13 +24,12 @@ export function SourcesSection() {
       </Title>
       {sync.error && <ErrorNotice error={sync.error} title="The sync did not run" />}
       {sync.data && (
-        <Text size="sm" role="status">
-          Last sync: {sync.data.result}
-          {sync.data.diff
-            ? ` — ${sync.data.diff.added.length} added, ${sync.data.diff.revised.length} revised, ${sync.data.diff.withdrawn.length} withdrawn`
-            : ''}
-          {sync.data.message ? ` (${sync.data.message})` : ''}
-        </Text>
+        <Paper withBorder p="sm" role="status">
+          <Text size="sm" fw={500} mb={4}>
+            Sync of {list.data?.items.find((x) => x.id === sync.variables?.params.path.id)?.name ?? 'the source'}
+          </Text>
+          <SyncDetail sync={sync.data} />
+        </Paper>
       )}
       {list.error ? (
         <ErrorNotice error={list.error} title="The sources could not be listed" />
@@ -79,12 +75,12 @@ export function SourcesSection() {
                   <Table.Td>{s.bulletins}</Table.Td>
                   <Table.Td>
                     {s.lastSync ? (
-                      <Group gap={4}>
-                        <Badge color={RESULT_COLOR[s.lastSync.result] ?? 'gray'} variant="light">
-                          {s.lastSync.result}
-                        </Badge>
-                        <Time iso={s.lastSync.finishedAt} />
-                      </Group>
+                      <Stack gap={2}>
+                        <SyncResult sync={s.lastSync} />
+                        <Text size="xs" c="dimmed">
+                          {diffSummary(s.lastSync)}
+                        </Text>
+                      </Stack>
                     ) : (
                       'never'
                     )}
@@ -109,7 +105,7 @@ export function SourcesSection() {
                         </Button>
                       )}
                       <Button size="compact-sm" variant="subtle" onClick={() => setHistory(s)}>
-                        History
+                        History and changes
                       </Button>
                     </Group>
                   </Table.Td>
@@ -128,44 +124,5 @@ export function SourcesSection() {
         {history && <SyncHistory id={history.id} />}
       </Modal>
     </Stack>
-  );
-}
-
-function SyncHistory({ id }: { id: string }) {
-  const syncs = api.useQuery('get', '/api/v1/sources/{id}/syncs', { params: { path: { id }, query: { limit: 20 } } });
-  if (syncs.error) return <ErrorNotice error={syncs.error} title="The sync history could not be loaded" />;
-  if (syncs.isPending) return <Loading what="sync history" />;
-  if (syncs.data.items.length === 0) return <Text size="sm">Not synced yet: use “Sync now”.</Text>;
-  return (
-    <ScrollArea type="auto">
-      <Table aria-label="Sync history" miw={520}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>When</Table.Th>
-            <Table.Th>Result</Table.Th>
-            <Table.Th>Changes</Table.Th>
-            <Table.Th>Message</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {syncs.data.items.map((s) => (
-            <Table.Tr key={s.id}>
-              <Table.Td>
-                <Time iso={s.finishedAt} />
-              </Table.Td>
-              <Table.Td>
-                <Badge color={RESULT_COLOR[s.result] ?? 'gray'} variant="light">
-                  {s.result}
-                </Badge>
-              </Table.Td>
-              <Table.Td>
-                {s.diff ? `+${s.diff.added.length} ~${s.diff.revised.length} −${s.diff.withdrawn.length}` : '—'}
-              </Table.Td>
-              <Table.Td>{s.message ?? ''}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </ScrollArea>
   );
 }
