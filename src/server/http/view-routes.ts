@@ -79,7 +79,8 @@ export function viewRoutes(s: Services): RouteDef[] {
       url: '/reports/mttr',
       access: 'viewer',
       tag: 'reports',
-      summary: 'Mean and median time to remediate by severity, over the findings resolved in a range, as JSON, CSV or PDF',
+      summary:
+        'Mean and median time to remediate by severity, over the findings resolved in a range, as JSON, CSV or PDF',
       query: rangeQuerySchema,
       response: mttrReportSchema,
       produces: CSV_PDF,
