@@ -8,22 +8,12 @@
  * filtered to them. Each page is checked with axe-core; screenshots (desktop 1280×800, phone 390×844)
  * go to docs/console/ when PATCHHIVE_SCREENSHOTS=1.
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SourceWire } from '../../src/protocol/api.js';
-import { expectAccessible } from '../support/axe.js';
-import {
-  ensureConsoleBuilt,
-  openPage,
-  screenshot,
-  sharedBrowser,
-  type ConsolePage,
-  type Screen,
-} from '../support/browser.js';
+import { ensureConsoleBuilt, sharedBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { debianInventory, expectApi, nativeCatalog, removeInventoryRoots, tempDir } from './server-test-helpers.js';
+import { checkAndShoot } from '../support/console.js';
+import { pageOpener, seedLabAndProd } from './console-fleet.js';
+import { expectApi, nativeCatalog, removeInventoryRoots, tempDir } from './server-test-helpers.js';
 
 const browser = sharedBrowser();
 const DESCRIPTION = 'A crafted Release file lets a mirror bypass the signature check of apt.';
@@ -52,42 +42,15 @@ function catalog(): string {
 describe('console: bulletin pages and Today links', () => {
   let server: TestServer;
   let work: { dir: string; remove(): Promise<void> };
-  const opened: ConsolePage[] = [];
-
-  const open = async (token: string, screen: Screen = 'desktop'): Promise<Page> => {
-    const c = await openPage(browser(), { baseURL: server.url, token, screen });
-    opened.push(c);
-    return c.page;
-  };
-  const shot = async (page: Page, name: string, screen: Screen) => {
-    await expectAccessible(page, `${name} (${screen})`);
-    await screenshot(page, name, screen);
-  };
+  const pages = pageOpener(browser, () => server.url);
+  const open = pages.open;
+  const shot = checkAndShoot;
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
     work = await tempDir('patchhive-console-bulletin-');
     server = (await startTestServer({ listen: true }))!;
-    const now = new Date();
-    for (const [name, status] of [
-      ['web1', 'status-host-node-image.txt'],
-      ['db1', 'status-minbase-12-security-upgraded.txt'],
-    ] as const) {
-      await expectApi(server, 'POST', '/machines/import', 201, {
-        body: { inventory: await debianInventory(status, name, now), attributes: { role: 'web', owner: 'ops' } },
-      });
-    }
-    await expectApi(server, 'POST', '/groups', 201, { body: { name: 'lab', kind: 'static', members: ['web1'] } });
-    await expectApi(server, 'POST', '/groups', 201, {
-      body: { name: 'prod', kind: 'static', members: ['db1'], requiresSecondApprover: true },
-    });
-    const file = path.join(work.dir, 'inhouse.json');
-    await writeFile(file, catalog());
-    const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, {
-      body: { name: 'inhouse', url: file, format: 'native', allowUnsigned: true },
-    });
-    await expectApi(server, 'POST', `/sources/${source.id}/sync`, 200);
-    await server.assessment.whenIdle();
+    await seedLabAndProd(server, work.dir, catalog());
     // The admin gives prod's first approval: it waits for a second approver (any operator).
     await expectApi(server, 'POST', '/triage/actions', 200, {
       body: { items: [{ bulletin: 'PH-APT', group: 'prod' }], action: { kind: 'approve' } },
@@ -95,7 +58,7 @@ describe('console: bulletin pages and Today links', () => {
   });
 
   afterAll(async () => {
-    for (const c of opened) await c.close();
+    await pages.closeAll();
     await server?.destroy();
     await removeInventoryRoots();
     await work?.remove();

@@ -8,75 +8,39 @@
  * axe-core; screenshots (desktop 1280×800, phone 390×844) go to docs/console/ when
  * PATCHHIVE_SCREENSHOTS=1.
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SourceWire } from '../../src/protocol/api.js';
 import { expectAccessible } from '../support/axe.js';
-import {
-  ensureConsoleBuilt,
-  openPage,
-  screenshot,
-  sharedBrowser,
-  type ConsolePage,
-  type Screen,
-} from '../support/browser.js';
+import { ensureConsoleBuilt, sharedBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { debianInventory, expectApi, nativeCatalog, removeInventoryRoots, tempDir } from './server-test-helpers.js';
+import { checkAndShoot } from '../support/console.js';
+import { pageOpener, seedLabAndProd } from './console-fleet.js';
+import { expectApi, nativeCatalog, removeInventoryRoots, tempDir } from './server-test-helpers.js';
 
 const browser = sharedBrowser();
 
 describe('console pages: machine, bulletins, triage', () => {
   let server: TestServer;
   let work: { dir: string; remove(): Promise<void> };
-  const opened: ConsolePage[] = [];
-
-  const open = async (token: string, screen: Screen = 'desktop'): Promise<Page> => {
-    const c = await openPage(browser(), { baseURL: server.url, token, screen });
-    opened.push(c);
-    return c.page;
-  };
-  /** A screenshot (when asked for), after axe-core finds no serious or critical accessibility violation. */
-  const shot = async (page: Page, name: string, screen: Screen) => {
-    await expectAccessible(page, `${name} (${screen})`);
-    await screenshot(page, name, screen);
-  };
+  const pages = pageOpener(browser, () => server.url);
+  const open = pages.open;
+  const shot = checkAndShoot;
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
     work = await tempDir('patchhive-console-');
     server = (await startTestServer({ listen: true }))!;
-    const now = new Date();
-    for (const [name, status] of [
-      ['web1', 'status-host-node-image.txt'],
-      ['db1', 'status-minbase-12-security-upgraded.txt'],
-    ] as const) {
-      await expectApi(server, 'POST', '/machines/import', 201, {
-        body: { inventory: await debianInventory(status, name, now), attributes: { role: 'web', owner: 'ops' } },
-      });
-    }
-    await expectApi(server, 'POST', '/groups', 201, { body: { name: 'lab', kind: 'static', members: ['web1'] } });
-    await expectApi(server, 'POST', '/groups', 201, {
-      body: { name: 'prod', kind: 'static', members: ['db1'], requiresSecondApprover: true },
-    });
-    const catalog = path.join(work.dir, 'inhouse.json');
-    await writeFile(
-      catalog,
+    await seedLabAndProd(
+      server,
+      work.dir,
       nativeCatalog('inhouse', [
         { id: 'PH-APT', pkg: 'apt', fixed: '9999', severity: 'important', title: 'apt: signature check bypass' },
         { id: 'PH-TZ', pkg: 'tzdata', fixed: '9999', severity: 'moderate' },
       ]),
     );
-    const source = await expectApi<SourceWire>(server, 'POST', '/sources', 201, {
-      body: { name: 'inhouse', url: catalog, format: 'native', allowUnsigned: true },
-    });
-    await expectApi(server, 'POST', `/sources/${source.id}/sync`, 200);
-    await server.assessment.whenIdle();
   });
 
   afterAll(async () => {
-    for (const c of opened) await c.close();
+    await pages.closeAll();
     await server?.destroy();
     await removeInventoryRoots();
     await work?.remove();

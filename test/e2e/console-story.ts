@@ -383,7 +383,7 @@ export function consoleStory(database: TestDatabase, skipReason: string | undefi
 
           // 7. The PDF report, downloaded from /reports.
           await today.getByRole('link', { name: 'Reports' }).first().click();
-          await today.getByRole('heading', { name: 'Compliance report', level: 1 }).waitFor();
+          await today.getByRole('heading', { name: 'Reports', level: 1 }).waitFor();
           await shot(today, 'story-reports');
           const link = today.getByRole('link', { name: 'Download PDF' });
           const [download] = await Promise.all([today.waitForEvent('download'), link.click()]);

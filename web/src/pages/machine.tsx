@@ -1,7 +1,7 @@
 /** One machine: facts, attributes, open findings with evidence, those resolved, the daily history, and its pending work. */
 import { Alert, Anchor, Button, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
 import { SeverityBadge, SlaBadge } from '../components/badges';
@@ -145,15 +145,10 @@ function History({ id }: { id: string }) {
 }
 
 function Findings({ machine }: { machine: Machine }) {
-  const findings = api.useQuery('get', '/api/v1/findings', {
-    params: { query: { machine: machine.id, limit: FINDINGS_SHOWN } },
-  });
   return (
-    <QueryView
-      query={findings}
+    <FindingsRead
+      machine={machine.id}
       what="findings"
-      errorTitle="The findings could not be listed"
-      isEmpty={(d) => d.total === 0}
       empty={
         machine.inventoryAt ? (
           <EmptyState title="Nothing open">
@@ -165,36 +160,45 @@ function Findings({ machine }: { machine: Machine }) {
           </EmptyState>
         )
       }
-    >
-      {({ items, total }) => (
-        <Stack gap="xs">
-          {total > items.length && (
-            <Text size="sm" c="dimmed">
-              The first {items.length} of {total} are shown.
-            </Text>
-          )}
-          <FindingList findings={items} show="bulletin" />
-        </Stack>
-      )}
-    </QueryView>
+    />
   );
 }
 
 /** Findings this machine no longer has because the fix is installed (or superseded), with the evidence that closed them. */
 function ResolvedFindings({ id }: { id: string }) {
-  const findings = api.useQuery('get', '/api/v1/findings', {
-    params: { query: { machine: id, status: 'installed,superseded', resolved: 'true', limit: FINDINGS_SHOWN } },
-  });
   return (
-    <QueryView
-      query={findings}
+    <FindingsRead
+      machine={id}
       what="resolved findings"
+      resolved
       empty={
         <EmptyState title="Nothing resolved yet">
           A finding is resolved here when a deployment (or anything else) installs its fix and the next inventory shows
           it.
         </EmptyState>
       }
+    />
+  );
+}
+
+/** The machine's open (or resolved) findings, the first FINDINGS_SHOWN with the total. */
+function FindingsRead(p: { machine: string; what: string; resolved?: boolean; empty: ReactNode }) {
+  const findings = api.useQuery('get', '/api/v1/findings', {
+    params: {
+      query: {
+        machine: p.machine,
+        limit: FINDINGS_SHOWN,
+        ...(p.resolved ? { status: 'installed,superseded', resolved: 'true' as const } : {}),
+      },
+    },
+  });
+  return (
+    <QueryView
+      query={findings}
+      what={p.what}
+      errorTitle={`The ${p.what} could not be listed`}
+      isEmpty={(d) => d.total === 0}
+      empty={p.empty}
     >
       {({ items, total }) => (
         <Stack gap="xs">
