@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Checks the answers the other tests recorded, so it runs after them (see test/support/answer-log.ts). */
@@ -8,6 +9,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // Most test files spend their time waiting on child processes (the CLI, agents, apt in Debian
+    // chroots, Chromium, PostgreSQL), so two files at a time even on two cores; vitest's own default
+    // (cores - 1) would run a 2-core machine's suite one file at a time.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     globalSetup: ['test/support/answer-log-setup.ts'],
     projects: [
       {
