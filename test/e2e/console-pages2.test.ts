@@ -334,6 +334,13 @@ describe('console pages: deployments, reports, settings', () => {
       ['/deployments/new', 'deployment-new-fixes', 'New deployment'],
       ['/settings/tokens', 'settings-tokens', 'Settings'],
       ['/settings/groups', 'settings-groups', 'Settings'],
+      ['/settings/sources', 'settings-sources', 'Settings'],
+      ['/settings/users', 'settings-users', 'Settings'],
+      ['/settings/notifications', 'settings-notifications', 'Settings'],
+      ['/settings/actions', 'settings-actions', 'Settings'],
+      ['/settings/audit', 'settings-audit', 'Settings'],
+      ['/triage?tab=rules', 'rules', 'Triage'],
+      ['/triage?tab=exceptions', 'exceptions', 'Triage'],
     ] as const) {
       await page.goto(`${server.url}${url}`);
       await page.getByRole('heading', { name: ready, level: 1 }).waitFor();

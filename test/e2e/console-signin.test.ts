@@ -71,6 +71,8 @@ describe('console sign-in', () => {
     const { page } = p;
     try {
       await page.goto('/');
+      await expectHeading(page, 'Sign in to Patchhive');
+      await checkAndShoot(page, 'signin', 'phone');
       await page.getByRole('tab', { name: 'API token' }).click();
       await page.locator('input[name="token"]').fill(viewer);
       await page.getByRole('button', { name: 'Sign in' }).click();
