@@ -9,6 +9,20 @@ const loadText = (l: { start: number[]; end: number[] }) =>
   `${l.start.map((x) => x.toFixed(2)).join(' / ')} → ${l.end.map((x) => x.toFixed(2)).join(' / ')}`;
 const range = (xs: number[]) => `${ms(Math.min(...xs))}–${ms(Math.max(...xs))}`;
 
+/**
+ * The figures of the run before the machine list was paged in SQL (2026-12-07, MachineService.list
+ * then read the whole fleet and cut out the page in memory), kept beside each new run's.
+ */
+const EARLIER = {
+  date: '2026-12-07',
+  firstPageJsGzip: 145.0 * 1024,
+  interactiveMs: 2589,
+  apiMs: 506,
+  maxRows: 35,
+  jumpMs: 8779,
+  offsetApiMs: 4503,
+};
+
 /** The whole section. */
 export function webSection(r: WebBenchResults): string {
   const c = r.config;
@@ -52,7 +66,26 @@ ${table(
   ],
 )}
 
-**Scrolling ${int(c.scrollMachines)} machines.** The same server grown to ${int(c.scrollMachines)} machines; the list scrolled with 40 mouse-wheel steps of 600 px, then jumped to ${r.scroll.positions} evenly spaced positions down to the last machine, waiting at each for that machine's row to appear. The number of row elements in the table body was sampled on every animation frame throughout: at most **${int(r.scroll.maxRows)}** (the bound is 200)${r.scroll.finalRowShown ? ', and the last machine was shown at the end' : '; **the last machine was not shown at the end**'}. The table keeps only the rows in and near its window in the DOM and asks the server only for the 500-row pages the window is on. From a jump to its row on the screen: median ${ms(median(r.scroll.jumpMs))} (${range(r.scroll.jumpMs)}); that is the server's answers for the pages jumped to (the window, with its overscan of 10 rows above, mostly straddles two 500-row pages, fetched side by side) — \`GET /api/v1/machines?limit=500&offset=50000\` at ${int(c.scrollMachines)} machines took ${ms(median(r.scroll.apiMs))} from Node (median of ${r.scroll.apiMs.length}; ${ms(api)} at ${int(c.machines)}), because the machine list reads the whole fleet and then cuts out the page (MachineService.list filters and pages in memory): the console's share is the frame after the answer, the rest is the server's.`;
+**Scrolling ${int(c.scrollMachines)} machines.** The same server grown to ${int(c.scrollMachines)} machines; the list scrolled with 40 mouse-wheel steps of 600 px, then jumped to ${r.scroll.positions} evenly spaced positions down to the last machine, waiting at each for that machine's row to appear. The number of row elements in the table body was sampled on every animation frame throughout: at most **${int(r.scroll.maxRows)}** (the bound is 200)${r.scroll.finalRowShown ? ', and the last machine was shown at the end' : '; **the last machine was not shown at the end**'}. The table keeps only the rows in and near its window in the DOM and asks the server only for the 500-row pages the window is on. From a jump to its row on the screen: median ${ms(median(r.scroll.jumpMs))} (${range(r.scroll.jumpMs)}); that is the server's answers for the pages jumped to (the window, with its overscan of 10 rows above, mostly straddles two 500-row pages, fetched side by side) — \`GET /api/v1/machines?limit=500&offset=50000\` at ${int(c.scrollMachines)} machines took ${ms(median(r.scroll.apiMs))} from Node (median of ${r.scroll.apiMs.length}; ${ms(api)} at ${int(c.machines)}), the list is filtered, sorted and paged in the database (section 10): the console's share is the frame after the answer, the rest is the server's.
+
+**Beside the earlier run** (${EARLIER.date}, when the machine list was read whole and paged in memory; same scenario and sizes):
+
+${table(
+  ['figure', EARLIER.date, 'this run'],
+  [
+    ['JavaScript of the first page, gzipped', kb(EARLIER.firstPageJsGzip), kb(sum(js, (f) => f.gzipBytes))],
+    ['/machines interactive, median', ms(EARLIER.interactiveMs), ms(page)],
+    ['GET /api/v1/machines?limit=500 (peer), median', ms(EARLIER.apiMs), ms(api)],
+    ['page / API', times(EARLIER.interactiveMs / EARLIER.apiMs), times(page / api)],
+    ['most rows in the DOM while scrolling', int(EARLIER.maxRows), int(r.scroll.maxRows)],
+    ['a jump to its row on the screen, median', ms(EARLIER.jumpMs), ms(median(r.scroll.jumpMs))],
+    [
+      `GET …?limit=500&offset=50000 at ${int(c.scrollMachines)} machines`,
+      ms(EARLIER.offsetApiMs),
+      ms(median(r.scroll.apiMs)),
+    ],
+  ],
+)}`;
 }
 
 /** Replaces section 9 in a BENCHMARKS.md text (or appends it), leaving every other section as it was. */
