@@ -12,6 +12,7 @@ import { api } from '../api';
 import { SeverityBadge, WHOLE } from '../components/badges';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
 import { VirtualTable } from '../components/virtual-table';
+import { isDay } from '../components/forms';
 
 type Bulletin = paths['/api/v1/bulletins']['get']['responses'][200]['content']['application/json']['items'][number];
 type Query = NonNullable<paths['/api/v1/bulletins']['get']['parameters']['query']>;
@@ -23,7 +24,6 @@ const SEVERITIES = ['critical', 'important', 'moderate', 'low', 'unknown'] as co
 const col = createColumnHelper<Bulletin>();
 const CVE_ID = /^CVE-\d{4}-\d{4,}$/i;
 const KB_ID = /^(KB)?\d{1,10}$/i;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** A typed filter sent once it is well formed (a half-typed CVE is not an error yet, just not sent). */
 const valid = (value: string, re: RegExp) => (re.test(value.trim()) ? value.trim() : '');
 
@@ -94,8 +94,8 @@ export default function BulletinsPage() {
     ...(affecting !== 'any' ? { affecting: affecting as Query['affecting'] } : {}),
     ...(cveSent ? { cve: cveSent } : {}),
     ...(kbSent ? { kb: kbSent } : {}),
-    ...(DAY.test(from) ? { publishedFrom: from } : {}),
-    ...(DAY.test(to) ? { publishedTo: to } : {}),
+    ...(isDay(from) ? { publishedFrom: from } : {}),
+    ...(isDay(to) ? { publishedTo: to } : {}),
   };
   const list = api.useInfiniteQuery(
     'get',

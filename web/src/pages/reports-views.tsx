@@ -13,6 +13,7 @@ import { SeverityBadge } from '../components/badges';
 import { EmptyState } from '../components/notices';
 import { QueryView } from '../components/query-view';
 import { Time } from '../components/time';
+import { BulletinLink, MachineLink } from '../components/links';
 
 export const REPORT_PATHS = {
   group: '/api/v1/reports/by-group',
@@ -145,17 +146,6 @@ export function ReportTable<T>(p: {
     </ScrollArea>
   );
 }
-
-const machineLink = (name: string) => (
-  <Anchor component={Link} to={`/machines/${encodeURIComponent(name)}`} size="sm">
-    {name}
-  </Anchor>
-);
-const bulletinLink = (id: string) => (
-  <Anchor component={Link} to={`/bulletins/${encodeURIComponent(id)}`} size="sm">
-    {id}
-  </Anchor>
-);
 
 interface SetFigures {
   machines: number;
@@ -330,7 +320,7 @@ export function ByBulletinView({ filters }: { filters: ReportFilters }) {
               rowKey={(b) => b.bulletinId}
               minWidth={760}
               columns={[
-                { header: 'Bulletin', cell: (b) => bulletinLink(b.bulletinId) },
+                { header: 'Bulletin', cell: (b) => <BulletinLink id={b.bulletinId} /> },
                 { header: 'Title', cell: (b) => b.title, wrap: true },
                 { header: 'Severity', cell: (b) => <SeverityBadge severity={b.severity} /> },
                 { header: 'Machines', cell: (b) => b.machines, numeric: true },
@@ -370,8 +360,8 @@ export function OverdueView({ filters }: { filters: ReportFilters }) {
               rowKey={(o) => `${o.machine}\u0000${o.bulletinId}`}
               minWidth={860}
               columns={[
-                { header: 'Machine', cell: (o) => machineLink(o.machine) },
-                { header: 'Bulletin', cell: (o) => bulletinLink(o.bulletinId) },
+                { header: 'Machine', cell: (o) => <MachineLink name={o.machine} /> },
+                { header: 'Bulletin', cell: (o) => <BulletinLink id={o.bulletinId} /> },
                 { header: 'Title', cell: (o) => o.title, wrap: true },
                 { header: 'Severity', cell: (o) => <SeverityBadge severity={o.severity} /> },
                 { header: 'Deadline', cell: (o) => <Time iso={o.dueAt} /> },

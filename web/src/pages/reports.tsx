@@ -21,6 +21,7 @@ import {
   type ReportFilters,
   type View,
 } from './reports-views';
+import { isDay } from '../components/forms';
 
 const TABS: { view: View; label: string }[] = [
   { view: 'group', label: 'By group' },
@@ -32,7 +33,6 @@ const TABS: { view: View; label: string }[] = [
   { view: 'mttr', label: 'Time to remediate' },
 ];
 const SEVERITIES = ['critical', 'important', 'moderate', 'low'] as const;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** Filter fields share a row: two side by side on a phone, up to 220 px each on a desktop. */
 const FIELD = { flex: '1 1 140px', maxWidth: 220 };
 
@@ -40,7 +40,7 @@ const FIELD = { flex: '1 1 140px', maxWidth: 220 };
 function readFilters(params: URLSearchParams): ReportFilters {
   const day = (k: string) => {
     const v = params.get(k) ?? '';
-    return DAY.test(v) ? v : undefined;
+    return isDay(v) ? v : undefined;
   };
   const severity = SEVERITIES.find((s) => s === params.get('severity'));
   return {
