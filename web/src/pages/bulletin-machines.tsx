@@ -1,24 +1,12 @@
 /** The machines a bulletin hits, grouped by group: each group's counts and triage, each machine linked to its page. */
-import {
-  Anchor,
-  Badge,
-  Button,
-  Card,
-  Group,
-  ScrollArea,
-  SegmentedControl,
-  Stack,
-  Table,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Badge, Button, Card, Group, ScrollArea, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
-import { Link } from 'react-router';
 import type { paths } from '../../../src/protocol/openapi.gen';
 import { api } from '../api';
 import { SlaBadge, TriageBadge, WHOLE } from '../components/badges';
 import { EmptyState, ErrorNotice, Loading } from '../components/notices';
 import { Time } from '../components/time';
+import { MachineLink } from '../components/links';
 
 type Answer = paths['/api/v1/bulletins/{id}/machines']['get']['responses'][200]['content']['application/json'];
 type MachineGroup = Answer['groups'][number];
@@ -122,9 +110,7 @@ function MachineGroupCard({ g, more }: { g: MachineGroup; more: (() => void) | u
             {g.items.map((m) => (
               <Table.Tr key={m.machineId}>
                 <Table.Td>
-                  <Anchor component={Link} to={`/machines/${encodeURIComponent(m.name)}`} size="sm">
-                    {m.name}
-                  </Anchor>
+                  <MachineLink name={m.name} />
                 </Table.Td>
                 <Table.Td title={m.reason ?? undefined}>{m.status}</Table.Td>
                 <Table.Td>{m.package ?? '—'}</Table.Td>
